@@ -1,0 +1,24 @@
+// `rebate`: the command-line entry point. Subcommands live in their own files (commands.h).
+#include <fmt/format.h>
+
+#include "big_stack.h"
+#include "commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"rebate: check and run partner rebate programs written in the Rebate language", "rebate"};
+  app.set_version_flag("--version", std::string("rebate ") + REBATE_VERSION);
+  app.require_subcommand(1);
+  std::function<int()> check = rebate::cli::add_check_command(app);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    // --help and --version exit 0; a usage error is 2 (CLI11 would say 105 and the like).
+    return code == 0 ? 0 : rebate::cli::kExitUsage;
+  }
+  for (CLI::App* sub : app.get_subcommands()) {
+    if (sub->get_name() == "check") return rebate::run_with_big_stack(check);
+  }
+  return rebate::cli::kExitUsage;
+}

@@ -1,0 +1,76 @@
+// The check phase: name resolution, types with units, tier and decision table validation, and lints.
+// Input: the parsed modules of one program. Output: a TypedProgram (side tables keyed by ExprId) that
+// the planner reads, plus diagnostics. The AST is never modified.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ast/ast.h"
+#include "check/types.h"
+#include "core/calendar.h"
+#include "diagnostics/diagnostic.h"
+#include "source/source.h"
+
+namespace rebate {
+
+// What a name refers to.
+#define REBATE_SYMBOL_KINDS(X) \
+  X(Enum) X(EnumMember) X(Table) X(Ledger) X(Calendar) X(Const) X(Measure) X(Group) X(Tiers) \
+  X(Decision) X(Rebate) X(Award) X(Budget) X(Column) X(GroupField) X(Partner) X(Period) X(Builtin)
+
+enum class SymbolKind {
+#define X(k) k,
+  REBATE_SYMBOL_KINDS(X)
+#undef X
+};
+const char* describe(SymbolKind kind);  // "measure", "ledger", ...
+
+struct Symbol {
+  SymbolKind kind;
+  std::string name;
+  const void* decl = nullptr;  // the ast:: declaration (for Column/GroupField: the ast::Source/Group)
+  uint32_t index = 0;          // Column: column index; EnumMember: member index; GroupField: field index
+  Span span;                   // where it is defined
+};
+
+enum class RoundingMode { HalfEven, HalfUp, Down, Up };
+const char* spelling(RoundingMode mode);
+std::optional<RoundingMode> rounding_mode_named(std::string_view name);
+
+struct ProgramSettings {
+  std::string title;
+  std::string currency = "USD";
+  PeriodGrain grain = PeriodGrain::Quarter;
+  const ast::Calendar* calendar = nullptr;  // fiscal calendar, when the period names one
+  std::optional<DayNumber> effective_from, effective_to;
+  RoundingMode rounding = RoundingMode::HalfEven;
+};
+
+struct TypedProgram {
+  ProgramSettings settings;
+  const ast::Program* program = nullptr;  // null for a library module checked on its own
+  std::vector<const ast::Module*> modules;
+  std::map<std::string, Symbol> globals;
+  const ast::Source* partner_table = nullptr;
+  std::vector<const ast::Measure*> measure_order;  // each after the measures it uses
+
+  // Side tables indexed by ExprId.
+  std::vector<Type> types;
+  std::vector<std::optional<Symbol>> refs;  // Name and Member expressions that name something
+
+  const Type& type_of(const ast::Expr& e) const { return types.at(e.id); }
+  const Symbol* ref_of(const ast::Expr& e) const {
+    return e.id < refs.size() && refs[e.id] ? &*refs[e.id] : nullptr;
+  }
+};
+
+std::unique_ptr<TypedProgram> check_program(const std::vector<const ast::Module*>& modules, const SourceMap& sources,
+                                            Diagnostics& diags);
+
+// `--dump=types`: every declaration with its type, one per line.
+std::string dump_types(const TypedProgram& program);
+
+}  // namespace rebate

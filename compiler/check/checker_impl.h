@@ -1,0 +1,139 @@
+// The checker's internal state, shared by the files of compiler/check/ (one file per concern:
+// declarations, expressions, operators, tier and decision tables, rebates, lints). Not a public header.
+#pragma once
+
+#include <algorithm>
+#include <functional>
+#include <map>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "check/checker.h"
+#include "core/decimal.h"
+
+namespace rebate::check {
+
+// Where an expression stands decides which names it may use.
+enum class ScopeKind {
+  Constant,       // const values, tier bounds, settings: literals and other constants only
+  PartnerPeriod,  // measures, rebate clauses, awards: measures, partner, period, aggregates
+  Row,            // inside an aggregate: the columns of one line (or one group), constants, partner
+  TestValue,      // a value in a test row or expectation: literals and enum members
+};
+
+struct Scope {
+  ScopeKind kind = ScopeKind::PartnerPeriod;
+  const ast::Source* row_source = nullptr;  // Row scope over a ledger
+  const ast::Group* row_group = nullptr;    // Row scope over a group's rows
+  const ast::Group* in_group = nullptr;     // checking a group's fields: its ledger means its lines
+  const ast::Measure* measure = nullptr;    // the measure being defined, for dependencies
+};
+
+// What checking an expression found out about it, beyond its type.
+struct Value {
+  Type type;
+  bool maybe_none = false;  // may have no value (min/max/avg over no lines, an empty optional column)
+  Span none_origin;         // the aggregate or column that may have no value
+  std::optional<Decimal> constant;  // numeric value when known at compile time (numbers, money, percent as ratio)
+  std::optional<bool> constant_bool;
+};
+
+// What the checker learned about a tier table: the unit of its bounds and the type of what it pays.
+struct TierInfo {
+  Type unit;
+  Type pays;
+};
+
+class Checker {
+ public:
+  Checker(const std::vector<const ast::Module*>& modules, const SourceMap& sources, Diagnostics& diags);
+  std::unique_ptr<TypedProgram> run();
+
+  // ---- shared by the files of this folder ----
+  Diagnostics& diags;
+  const SourceMap& sources;
+  std::unique_ptr<TypedProgram> out;
+  const ast::Module* root = nullptr;
+
+  // declarations.cpp
+  void collect_globals();
+  void define(SymbolKind kind, const ast::Ident& name, const void* decl, uint32_t index = 0);
+  void check_program_header();
+  void check_enums();
+  void check_sources();
+  void check_calendars();
+  void check_consts();
+  Value const_value(const ast::Const& c, const ast::Expr& use);
+  void check_measures();
+  void check_groups();
+  Type resolve_type(const ast::TypeRef& ref);
+  std::optional<Type> column_type(const ast::Source& source, const std::string& column) const;
+
+  // expressions.cpp
+  Value check(const ast::Expr& e, const Scope& scope, const Type* hint = nullptr);
+  Value check_value(const ast::Expr& e, const Scope& scope, const Type* hint = nullptr);  // + no-value check
+  Value check_condition(const ast::Expr& e, const Scope& scope);
+  Value record(const ast::Expr& e, Value v);
+  Value check_name(const ast::Expr& e, const Scope& scope, const Type* hint);
+  Value check_member(const ast::Expr& e, const Scope& scope);
+  Value check_method(const ast::Expr& e, const Scope& scope);
+  Value check_call(const ast::Expr& e, const Scope& scope);
+  Value check_quantity(const ast::Expr& e);
+  Value measure_value(const ast::Measure& m, const ast::Expr& use);
+  void require_value(const Value& v, const ast::Expr& e);
+  void report_unknown(const std::string& name, Span span, const Scope& scope, const std::string& what);
+
+  // operators.cpp
+  Value check_binary(const ast::Expr& e, const Scope& scope, const Type* hint);
+  Value check_unary(const ast::Expr& e, const Scope& scope);
+  Value check_in(const ast::Expr& e, const Scope& scope);
+  Value check_if(const ast::Expr& e, const Scope& scope, const Type* hint);
+  bool comparable(const Type& a, const Type& b) const;
+  std::optional<Type> unify(const Type& a, const Type& b) const;  // common type of two branches / list items
+
+  // tables.cpp
+  void check_tiers();
+  void check_decisions();
+  Value decision_value(const ast::Decision& d, const ast::Expr& use);
+  void check_decision_coverage(const ast::Decision& d, const std::vector<Type>& input_types);
+  std::unordered_map<const ast::Tiers*, TierInfo> tier_info;
+  std::string source_text(Span span) const;
+
+  // rebates.cpp
+  void check_rebates();
+  void check_awards();
+  void check_budgets();
+  void check_tests();
+
+  // lints.cpp
+  void run_lints();
+
+  // suggest.cpp: "did you mean" over the names visible in a scope
+  std::vector<std::string> visible_names(const Scope& scope) const;
+
+  // State
+  std::string currency() const { return out->settings.currency; }
+  const ast::Enum* find_enum_member(const std::string& name, const Type* hint, uint32_t& index) const;
+  bool is_root_decl(Span span) const { return root && span.file == root->file; }
+
+  enum class State { Unchecked, InProgress, Done };
+  std::unordered_map<const void*, State> decl_state;
+  std::unordered_map<const void*, Value> decl_value;  // measures, consts, decisions, awards
+  std::vector<const ast::Measure*> measure_stack;     // for cycle reports
+  std::set<const void*> used;                         // declarations something refers to
+  std::set<std::pair<const void*, const void*>> uses; // (user, used) edges between declarations
+  const void* current_user = nullptr;                 // the declaration being checked
+  std::set<std::pair<std::string, FileId>> reported_shadowing;
+};
+
+// Ordered comparison of two known constants of the same unit.
+int compare_constants(const Decimal& a, const Decimal& b);
+
+// Levenshtein distance, for suggestions.
+size_t edit_distance(std::string_view a, std::string_view b);
+// The closest candidate, when it is close enough to be a likely typo.
+std::optional<std::string> closest(const std::string& name, const std::vector<std::string>& candidates);
+
+}  // namespace rebate::check

@@ -1,0 +1,288 @@
+// Rebates and their clauses, status awards, budgets, and the `test` blocks.
+#include <fmt/format.h>
+
+#include "check/checker_impl.h"
+
+namespace rebate::check {
+
+namespace {
+
+bool once_only(ast::ClauseKind k) {
+  switch (k) {
+    case ast::ClauseKind::Pay: case ast::ClauseKind::Cap: case ast::ClauseKind::Floor:
+    case ast::ClauseKind::AllowNegative: case ast::ClauseKind::Rounding:
+      return true;
+    case ast::ClauseKind::Eligible: case ast::ClauseKind::Require: case ast::ClauseKind::Uplift:
+    case ast::ClauseKind::Accelerate:
+      return false;
+  }
+  return false;
+}
+
+}  // namespace
+
+void Checker::check_rebates() {
+  Type payout = Type::money(currency());
+  for (const ast::Module* m : out->modules) {
+    for (const auto& r : m->rebates) {
+      current_user = &r;
+      Scope scope{ScopeKind::PartnerPeriod};
+      std::map<ast::ClauseKind, const ast::Clause*> seen;
+      // The amount clauses must be money in the program's currency.
+      auto expect_money = [&](const ast::Expr& e, const Value& v, const char* what) {
+        if (v.type.is_error() || v.type == payout) return;
+        if (v.type.kind == TypeKind::Money) {
+          diags.report(DiagKind::CurrencyMismatch, e.span, fmt::format("{} is in {}, but the program pays in {}", what, v.type.currency, currency()))
+              .with_help(fmt::format("write amounts in {}", currency()));
+        } else if (v.type.is_number()) {
+          diags.report(DiagKind::MoneyPlusNumber, e.span, fmt::format("{} must be an amount of money, and this is a plain number", what))
+              .with_help(fmt::format("write `{} {}`", e.kind == ast::ExprKind::Int || e.kind == ast::ExprKind::Decimal ? e.text : "100", currency()));
+        } else if (v.type.kind == TypeKind::Percent) {
+          diags.report(DiagKind::TypeMismatch, e.span, fmt::format("{} must be an amount of money, and this is a percentage", what))
+              .with_help(fmt::format("a percentage of what? write `{} of revenue`", e.kind == ast::ExprKind::Percent ? e.text + "%" : "5%"));
+        } else {
+          diags.report(DiagKind::TypeMismatch, e.span, fmt::format("{} must be an amount of money, and this is {}", what, to_string(v.type)));
+        }
+      };
+      // never-pays: a clause whose constant value rules out any payout.
+      const ast::Clause* never = nullptr;
+      std::string never_why;
+      auto never_if = [&](bool cond, const ast::Clause& c, std::string why) {
+        if (cond && !never) {
+          never = &c;
+          never_why = std::move(why);
+        }
+      };
+      for (const auto& c : r.clauses) {
+        if (once_only(c.kind)) {
+          auto [it, fresh] = seen.emplace(c.kind, &c);
+          if (!fresh) {
+            diags.report(DiagKind::DuplicateClause, c.span, fmt::format("a rebate has one `{}` clause", ast::spelling(c.kind)))
+                .note(it->second->span, "the first one")
+                .with_help(c.kind == ast::ClauseKind::Pay ? "add further amounts with `uplift ... when ...`" : "keep one of them");
+            continue;
+          }
+        }
+        if (c.when) {
+          Value w = check_condition(*c.when, scope);
+          never_if(c.kind == ast::ClauseKind::Pay && w.constant_bool == false, c, "its `when` condition is never true");
+        }
+        switch (c.kind) {
+          case ast::ClauseKind::Eligible:
+          case ast::ClauseKind::Require: {
+            Value v = check_condition(*c.value, scope);
+            never_if(v.constant_bool == false, c, "this condition is never true");
+            break;
+          }
+          case ast::ClauseKind::Pay: {
+            Value v = check_value(*c.value, scope);
+            expect_money(*c.value, v, "the payout");
+            never_if(v.constant && v.constant->is_zero(), c, "it pays a constant zero");
+            break;
+          }
+          case ast::ClauseKind::Uplift:
+            expect_money(*c.value, check_value(*c.value, scope), "an uplift");
+            break;
+          case ast::ClauseKind::Cap: {
+            Value v = check_value(*c.value, scope);
+            expect_money(*c.value, v, "a cap");
+            never_if(v.constant && v.constant->sign() <= 0, c, "its cap is zero");
+            break;
+          }
+          case ast::ClauseKind::Floor:
+            expect_money(*c.value, check_value(*c.value, scope), "a floor");
+            break;
+          case ast::ClauseKind::Accelerate: {
+            Value v = check_value(*c.value, scope);
+            if (!v.type.is_error() && !v.type.is_ratio()) {
+              diags.report(DiagKind::TypeMismatch, c.value->span, fmt::format("an accelerator multiplies the payout by a factor, and this is {}", to_string(v.type)))
+                  .with_help("write a percentage (`120%`) or a factor (`1.2`); to add an amount use `uplift`");
+            }
+            break;
+          }
+          case ast::ClauseKind::AllowNegative:
+            break;
+          case ast::ClauseKind::Rounding: {
+            if (!rounding_mode_named(c.rounding_mode.name)) {
+              diags.report(DiagKind::InvalidRounding, c.rounding_mode.span, fmt::format("unknown rounding mode `{}`", c.rounding_mode.name))
+                  .with_help("use `half_even`, `half_up`, `down` or `up`");
+            }
+            if (c.rounding_to) {
+              const ast::Expr& to = *c.rounding_to;
+              record(to, Value{Type::of(TypeKind::Int)});
+              if (to.kind != ast::ExprKind::Int || to.text.size() > 1) {
+                diags.report(DiagKind::InvalidRounding, to.span, "round to a whole number of decimal places from 0 to 9")
+                    .with_help("`rounding half_up to 2` rounds to cents; `to 0` to whole units");
+              }
+            }
+            break;
+          }
+        }
+      }
+      if (never) {
+        diags.report(DiagKind::NeverPays, never->span, fmt::format("rebate `{}` can never pay: {}", r.name.name, never_why))
+            .note(r.name.span, "the rebate")
+            .with_help("check the condition and the amounts; remove the rebate if it is retired");
+      }
+      if (!seen.count(ast::ClauseKind::Pay)) {
+        diags.report(DiagKind::MissingPay, r.name.span, fmt::format("rebate `{}` does not say what it pays", r.name.name))
+            .with_help("add a `pay` clause, as in `pay 5% of revenue`");
+      }
+      current_user = nullptr;
+    }
+  }
+}
+
+void Checker::check_awards() {
+  for (const ast::Module* m : out->modules) {
+    for (const auto& a : m->awards) {
+      current_user = &a;
+      Type t = resolve_type(a.type);
+      if (!t.is_error() && t.kind != TypeKind::Enum && t.kind != TypeKind::Bool && t.kind != TypeKind::Text) {
+        diags.report(DiagKind::TypeMismatch, a.type.span, fmt::format("an award is a status (an enum), a yes/no or a text, not {}", to_string(t)))
+            .with_help("pay money with a `rebate`; an award names a level, as in `award next_level: Tier`");
+      }
+      Scope scope{ScopeKind::PartnerPeriod};
+      bool after_otherwise = false;
+      for (const auto& row : a.rows) {
+        if (after_otherwise) {
+          diags.report(DiagKind::UnreachableRow, row.span, "this row is never used: the `otherwise` row above matches everything")
+              .with_help("put `otherwise` last");
+        }
+        if (row.when) check_condition(*row.when, scope);
+        else after_otherwise = true;
+        Value v = check_value(*row.value, scope, &t);
+        if (!v.type.is_error() && !t.is_error() && v.type != t) {
+          diags.report(DiagKind::TypeMismatch, row.value->span, fmt::format("the award is {}, and this row gives {}", to_string(t), to_string(v.type)));
+        }
+      }
+      decl_value[&a] = Value{t};
+      current_user = nullptr;
+    }
+  }
+}
+
+void Checker::check_budgets() {
+  for (const ast::Module* m : out->modules) {
+    for (const auto& b : m->budgets) {
+      current_user = &b;
+      Value v = check_value(*b.amount, Scope{ScopeKind::Constant});
+      if (!v.type.is_error() && v.type != Type::money(currency())) {
+        auto& d = diags.report(v.type.is_number() ? DiagKind::MoneyPlusNumber : DiagKind::TypeMismatch, b.amount->span,
+                               fmt::format("a budget is an amount in {}, and this is {}", currency(), to_string(v.type)));
+        d.with_help(fmt::format("write `{} {}`", b.amount->kind == ast::ExprKind::Int ? b.amount->text : "2_000_000", currency()));
+      } else if (v.constant && v.constant->sign() <= 0) {
+        diags.report(DiagKind::InvalidSetting, b.amount->span, "a budget must be more than zero");
+      }
+      if (b.per) {
+        const char* grain = out->settings.grain == PeriodGrain::Month ? "month" : out->settings.grain == PeriodGrain::Year ? "year" : "quarter";
+        if (b.per->name != grain) {
+          diags.report(DiagKind::InvalidSetting, b.per->span,
+                       fmt::format("the program pays per {}, so a budget is per {} too", grain, grain))
+              .with_help(fmt::format("write `per {}`", grain));
+        }
+      }
+      for (const auto& name : b.rebates) {
+        auto it = out->globals.find(name.name);
+        if (it == out->globals.end() || it->second.kind != SymbolKind::Rebate) {
+          std::vector<std::string> rebates;
+          for (const auto& [n, s] : out->globals) {
+            if (s.kind == SymbolKind::Rebate) rebates.push_back(n);
+          }
+          auto& d = diags.report(DiagKind::UnknownRebate, name.span, fmt::format("`{}` is not a rebate of this program", name.name));
+          if (auto guess = closest(name.name, rebates)) d.with_help(fmt::format("did you mean `{}`?", *guess));
+        } else {
+          used.insert(it->second.decl);
+        }
+      }
+      current_user = nullptr;
+    }
+  }
+}
+
+void Checker::check_tests() {
+  Scope literal{ScopeKind::TestValue};
+  for (const ast::Module* m : out->modules) {
+    for (const auto& t : m->tests) {
+      for (const auto& g : t.given) {
+        auto it = out->globals.find(g.source.name);
+        if (it == out->globals.end() || (it->second.kind != SymbolKind::Ledger && it->second.kind != SymbolKind::Table)) {
+          std::vector<std::string> source_names;
+          for (const auto& [n, s] : out->globals) {
+            if (s.kind == SymbolKind::Ledger || s.kind == SymbolKind::Table) source_names.push_back(n);
+          }
+          auto& d = diags.report(DiagKind::TestUnknownInput, g.source.span, fmt::format("`{}` is not a ledger or table of this program", g.source.name));
+          if (auto guess = closest(g.source.name, source_names)) d.with_help(fmt::format("did you mean `{}`?", *guess));
+          continue;
+        }
+        const auto* s = static_cast<const ast::Source*>(it->second.decl);
+        std::vector<std::optional<Type>> types;
+        for (const auto& col : g.columns) {
+          auto ct = column_type(*s, col.name);
+          if (!ct) {
+            std::vector<std::string> names;
+            for (const auto& c : s->columns) names.push_back(c.name.name);
+            auto& d = diags.report(DiagKind::UnknownMember, col.span, fmt::format("`{}` has no column `{}`", s->name.name, col.name));
+            if (auto guess = closest(col.name, names)) d.with_help(fmt::format("did you mean `{}`?", *guess));
+          }
+          types.push_back(ct);
+        }
+        // Columns a test leaves out have no value; the test runner fails a test that reads one.
+        for (size_t r = 0; r < g.rows.size(); ++r) {
+          const auto& row = g.rows[r];
+          if (row.size() != g.columns.size()) {
+            diags.report(DiagKind::TestRowArity, g.row_spans[r],
+                         fmt::format("this row has {} value{} for {} column{}", row.size(), row.size() == 1 ? "" : "s",
+                                     g.columns.size(), g.columns.size() == 1 ? "" : "s"));
+          }
+          for (size_t i = 0; i < row.size() && i < types.size(); ++i) {
+            const Type* expected = types[i] ? &*types[i] : nullptr;
+            Value v = check(*row[i], literal, expected);
+            if (!expected || v.type.is_error() || expected->is_error()) continue;
+            bool ok = v.type == *expected || (expected->kind == TypeKind::Decimal && v.type.is_number());
+            if (!ok) {
+              bool money_number = expected->kind == TypeKind::Money && v.type.is_number();
+              auto& d = diags.report(money_number ? DiagKind::MoneyPlusNumber : DiagKind::TypeMismatch, row[i]->span,
+                                     fmt::format("column `{}` is {}, and this value is {}", g.columns[i].name, to_string(*expected), to_string(v.type)));
+              if (money_number) d.with_help(fmt::format("write `{} {}`", row[i]->text, expected->currency));
+            }
+          }
+        }
+      }
+      for (const auto& e : t.expects) {
+        auto it = out->globals.find(e.rebate.name);
+        Type expected = Type::error();
+        if (it != out->globals.end() && it->second.kind == SymbolKind::Rebate) {
+          expected = Type::money(currency());
+        } else if (it != out->globals.end() && it->second.kind == SymbolKind::Award) {
+          auto av = decl_value.find(it->second.decl);
+          if (av != decl_value.end()) expected = av->second.type;
+        } else {
+          std::vector<std::string> names;
+          for (const auto& [n, s] : out->globals) {
+            if (s.kind == SymbolKind::Rebate || s.kind == SymbolKind::Award) names.push_back(n);
+          }
+          auto& d = diags.report(DiagKind::UnknownRebate, e.rebate.span, fmt::format("`{}` is not a rebate or award of this program", e.rebate.name));
+          if (auto guess = closest(e.rebate.name, names)) d.with_help(fmt::format("did you mean `{}`?", *guess));
+        }
+        Value p = check(*e.partner, literal);
+        if (!p.type.is_error() && p.type.kind != TypeKind::Text && p.type.kind != TypeKind::Int) {
+          diags.report(DiagKind::TypeMismatch, e.partner->span, "the partner is named by its id, as in \"P1\"");
+        }
+        Value per = check(*e.period, literal);
+        if (!per.type.is_error() && per.type.kind != TypeKind::Period && per.type.kind != TypeKind::Int) {
+          diags.report(DiagKind::TypeMismatch, e.period->span, "the period is written like `2026-Q3`, `2026-07` or `2026`");
+        }
+        Value a = check(*e.amount, literal, &expected);
+        if (!a.type.is_error() && !expected.is_error() && a.type != expected) {
+          bool money_number = expected.kind == TypeKind::Money && a.type.is_number();
+          auto& d = diags.report(money_number ? DiagKind::MoneyPlusNumber : DiagKind::TypeMismatch, e.amount->span,
+                                 fmt::format("`{}` gives {}, and the expectation is {}", e.rebate.name, to_string(expected), to_string(a.type)));
+          if (money_number) d.with_help(fmt::format("write `{} {}`", e.amount->text, expected.currency));
+        }
+      }
+    }
+  }
+}
+
+}  // namespace rebate::check

@@ -1,0 +1,85 @@
+// Diagnostics as data: every phase reports problems by adding Diagnostic values to a Diagnostics list;
+// nothing is thrown across phases. Renderers (render.h) turn the list into human, gnu or JSON text.
+#pragma once
+
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "source/source.h"
+
+namespace rebate {
+
+enum class DiagKind {
+#define DIAGNOSTIC(Name, Code, Summary) Name,
+#define LINT(Name, Code, LintName, Summary) Name,
+#include "diagnostics/diagnostic_kinds.def"
+};
+
+enum class Severity { Error, Warning, Note };
+
+struct DiagKindInfo {
+  DiagKind kind;
+  std::string_view code;      // "E0201"
+  std::string_view lint;      // "unused-measure" for lints, empty for errors
+  std::string_view summary;
+};
+
+const DiagKindInfo& info(DiagKind kind);
+const std::vector<DiagKindInfo>& all_diag_kinds();
+std::optional<DiagKind> lint_by_name(std::string_view name);
+
+struct Note {
+  Span span;
+  std::string message;
+};
+
+struct Diagnostic {
+  DiagKind kind;
+  Severity severity = Severity::Error;
+  std::string message;
+  Span span;
+  std::string label;          // shown under the caret of the primary span
+  std::vector<Note> notes;    // labelled secondary spans
+  std::string help;           // how to fix it, when a fix is known
+
+  Diagnostic& note(Span s, std::string m) {
+    notes.push_back(Note{s, std::move(m)});
+    return *this;
+  }
+  Diagnostic& with_help(std::string h) {
+    help = std::move(h);
+    return *this;
+  }
+  Diagnostic& with_label(std::string l) {
+    label = std::move(l);
+    return *this;
+  }
+};
+
+// Which lints are off and whether warnings count as errors.
+struct LintOptions {
+  std::set<DiagKind> allowed;
+  bool strict = false;
+};
+
+class Diagnostics {
+ public:
+  // Lints are warnings; everything else an error.
+  Diagnostic& report(DiagKind kind, Span span, std::string message);
+
+  const std::vector<Diagnostic>& all() const { return list_; }
+  bool has_errors() const;
+  size_t count_in_file(FileId file) const;
+  void append(const Diagnostics& other);
+
+  // Drops allowed lints, promotes warnings under --strict, sorts by file and position.
+  void finish(const LintOptions& options);
+
+ private:
+  std::vector<Diagnostic> list_;
+};
+
+}  // namespace rebate

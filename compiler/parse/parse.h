@@ -1,0 +1,22 @@
+// The parse phase: source text in, AST out. The only part of the compiler that sees ANTLR.
+#pragma once
+
+#include "ast/ast.h"
+#include "diagnostics/diagnostic.h"
+#include "source/source.h"
+
+namespace rebate {
+
+// Limits that keep hostile input from exhausting memory or the stack.
+inline constexpr size_t kMaxSourceBytes = 4 * 1024 * 1024;
+inline constexpr int kMaxNesting = 256;
+inline constexpr size_t kMaxErrorsPerFile = 50;
+
+// Parses one file. Problems become diagnostics; the module holds whatever could be recovered.
+// Expression ids are numbered from `first_expr_id` so that ids stay unique across the files of a program.
+ast::Module parse_module(const SourceFile& file, ast::ExprId first_expr_id, Diagnostics& diags);
+
+// The token stream of a file, for --dump=tokens.
+std::string dump_tokens(const SourceFile& file);
+
+}  // namespace rebate

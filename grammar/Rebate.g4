@@ -1,0 +1,186 @@
+// The grammar of the Rebate language: the whole surface syntax, for every construct in docs/language.md.
+//
+// Only compiler/parse/ sees the code ANTLR generates from this file; it turns the parse tree into the
+// project's own AST (compiler/ast/) at once. Keep semantic rules out of here: the grammar accepts a little
+// more than is valid (any identifier as a setting name, any expression as a band bound) so that the
+// checker, not the parser, reports those mistakes with a precise code and a help line.
+grammar Rebate;
+
+// ---------------------------------------------------------------------------------------------------
+// Files and declarations
+// ---------------------------------------------------------------------------------------------------
+
+file : item* EOF ;
+
+item
+    : importDecl
+    | programDecl
+    | enumDecl
+    | tableDecl
+    | ledgerDecl
+    | calendarDecl
+    | constDecl
+    | measureDecl
+    | groupDecl
+    | tiersDecl
+    | decisionDecl
+    | rebateDecl
+    | awardDecl
+    | budgetDecl
+    | testDecl
+    ;
+
+// import "std/tiers"            (a module of the standard library)
+// import "../shared/partners"   (a file relative to this one; ".rebate" may be left out)
+importDecl : 'import' STRING ;
+
+// program "Storage volume rebate 2026" { currency: USD  period: quarter  effective: 2026-01-01 .. 2026-12-31 }
+programDecl : 'program' STRING '{' setting* '}' ;
+setting     : ident ':' expr ;
+
+// enum Tier { bronze, silver, gold, platinum }     (ordered: bronze < silver < ...)
+enumDecl : 'enum' ident '{' ident (',' ident)* ','? '}' ;
+
+// partner table partners { id: Text as key  tier: Tier  certified: Bool }
+tableDecl  : partnerMark='partner'? 'table' ident '{' columnDecl* '}' ;
+// ledger sales { invoice_date: Date as date  partner_id: Text as partner  amount: Money from "Net Amount" }
+ledgerDecl : 'ledger' ident '{' columnDecl* '}' ;
+columnDecl : ident ':' typeRef ('as' roles+=ident)* ('from' header=STRING)? ;
+typeRef    : ident ('(' typeArg (',' typeArg)* ')')? optional='?'? ;
+typeArg    : ident | INT ;
+
+// calendar retail_445 { year_start: february  weeks: [4, 4, 5] }
+calendarDecl : 'calendar' ident '{' setting* '}' ;
+
+// const threshold = 100_000 USD
+constDecl   : 'const' ident (':' typeRef)? '=' expr ;
+// measure ev_revenue = sales.sum(amount where family == "EV") cap 1_000_000 USD
+measureDecl : 'measure' ident (':' typeRef)? '=' expr measureLimit* ;
+measureLimit: kind=('cap' | 'floor') expr ;
+
+// group orders = sales by order_id { hardware_lines = sales.count(where family == "hardware") }
+groupDecl  : 'group' name=ident '=' ledger=ident 'by' keys+=ident (',' keys+=ident)* '{' groupField* '}' ;
+groupField : ident (':' typeRef)? '=' expr ;
+
+// tiers volume retroactive { from 0 USD to 100_000 USD: 2%   from 100_000 USD: 4% }
+tiersDecl : 'tiers' ident tierMode=('retroactive' | 'incremental') '{' tierBand* '}' ;
+tierBand  : 'from' lower=expr ('to' upper=expr)? ':' value=expr ;
+
+// decision regional_rate: Percent by partner.region, partner.tier { emea, >= gold => 3%   _, _ => 1% }
+decisionDecl : 'decision' ident ':' typeRef 'by' inputs+=expr (',' inputs+=expr)* '{' decisionRow* '}' ;
+decisionRow  : (pattern (',' pattern)* | other='otherwise') '=>' value=expr ;
+pattern      : '_'                                  # wildcardPattern
+             | alternative ('|' alternative)*       # alternativesPattern
+             ;
+alternative  : op=('<' | '<=' | '>' | '>=' | '!=') expr   # comparePattern
+             | expr                                       # valuePattern   // a value, or a range `a .. b`
+             ;
+
+// rebate storage_volume "Storage volume rebate" { eligible when partner.tier >= silver   pay volume of storage_revenue }
+rebateDecl   : 'rebate' ident STRING? '{' rebateClause* '}' ;
+rebateClause : 'eligible' 'when' cond=expr               # eligibleClause
+             | 'require' cond=expr                       # requireClause
+             | 'pay' value=expr ('when' cond=expr)?      # payClause
+             | 'uplift' value=expr ('when' cond=expr)?   # upliftClause
+             | 'accelerate' value=expr ('when' cond=expr)? # accelerateClause
+             | 'cap' value=expr                          # capClause
+             | 'floor' value=expr                        # floorClause
+             | 'allow' 'negative'                        # allowNegativeClause
+             | 'rounding' roundingMode=ident ('to' places=expr)? # roundingClause
+             ;
+
+// award next_level: Tier for next period { when revenue >= 1_000_000 USD => gold   otherwise => bronze }
+awardDecl : 'award' ident ':' typeRef (next='for' 'next' 'period')? STRING? '{' awardRow* '}' ;
+awardRow  : ('when' cond=expr | other='otherwise') '=>' value=expr ;
+
+// budget quarterly_pool = 2_000_000 USD per quarter for storage_volume, ev_rebate
+budgetDecl : 'budget' name=ident '=' amount=expr ('per' per=ident)? ('for' rebates+=ident (',' rebates+=ident)*)? ;
+
+// test "gold partner reaches 6%" { given sales (date, partner_id, amount) { (2026-07-03, "P1", 600_000 USD) }
+//                                  expect storage_volume for "P1" in 2026-Q3 = 36_000 USD }
+testDecl : 'test' STRING '{' testItem* '}' ;
+testItem : 'given' source=ident '(' columns+=ident (',' columns+=ident)* ')' '{' testRow* '}'  # givenItem
+         | 'expect' rebate=ident 'for' partner=expr 'in' period=expr '=' amount=expr         # expectItem
+         ;
+testRow  : '(' expr (',' expr)* ','? ')' ;
+
+// ---------------------------------------------------------------------------------------------------
+// Expressions, from the tightest binding to the loosest
+// ---------------------------------------------------------------------------------------------------
+
+expr
+    : primary                                                   # primaryExpr
+    | expr '.' ident                                            # memberExpr
+    | expr '.' ident '(' callArgs ')'                           # methodExpr
+    | ident '(' callArgs ')'                                    # callExpr
+    | op=('-' | '+') expr                                       # unaryExpr
+    | expr 'by' expr                                            # byExpr
+    | expr op=('*' | '/' | 'of') expr                           # mulExpr
+    | expr op=('+' | '-') expr                                  # addExpr
+    | expr '..' expr                                            # rangeExpr
+    | expr op=('==' | '!=' | '<' | '<=' | '>' | '>=') expr      # compareExpr
+    | expr negated='not'? 'in' expr                             # inExpr
+    | 'not' expr                                                # notExpr
+    | expr 'and' expr                                           # andExpr
+    | expr 'or' expr                                            # orExpr
+    | <assoc=right> expr 'otherwise' expr                       # otherwiseExpr
+    | 'if' expr 'then' expr 'else' expr                         # ifExpr
+    ;
+
+// f(a, b), sales.sum(amount where family == "EV"), sales.count(), sales.count(where returned)
+callArgs : (expr (',' expr)*)? ('where' where=expr)? ;
+
+primary
+    : number=(INT | DECIMAL) unit?            # numberLit      // 42, 1.5, 100_000 USD, 30 days
+    | PERCENT                                 # percentLit
+    | DATE                                    # dateLit
+    | PERIOD                                  # periodLit
+    | STRING                                  # stringLit
+    | value=('true' | 'false')                # boolLit
+    | '[' (expr (',' expr)* ','?)? ']'        # listLit
+    | '(' expr ')'                            # parenExpr
+    | ident                                   # nameExpr
+    ;
+
+// The word after a number: a currency code (three capitals) or a duration. Only these, so that a number
+// at the end of one clause never swallows the name that starts the next.
+unit : CODE | 'day' | 'days' | 'week' | 'weeks' | 'month' | 'months' | 'quarter' | 'quarters' | 'year' | 'years' ;
+
+// Words with a meaning in one place only are soft keywords: still usable as names elsewhere
+// (a column may be called `cap`, a measure `floor`).
+ident
+    : IDENT | CODE | 'day' | 'days' | 'week' | 'weeks' | 'month' | 'months' | 'quarter' | 'quarters' | 'year'
+    | 'years' | 'partner' | 'period' | 'next' | 'negative' | 'cap' | 'floor' | 'eligible' | 'require'
+    | 'uplift' | 'accelerate' | 'allow' | 'rounding' | 'retroactive' | 'incremental' | 'per' | 'given'
+    | 'expect' | 'to' | 'from' | 'as'
+    ;
+
+// ---------------------------------------------------------------------------------------------------
+// Tokens
+// ---------------------------------------------------------------------------------------------------
+
+DATE    : DIGIT DIGIT DIGIT DIGIT '-' DIGIT DIGIT '-' DIGIT DIGIT ;
+PERIOD  : DIGIT DIGIT DIGIT DIGIT '-' ( [QH] DIGIT | DIGIT DIGIT ) ;
+PERCENT : (DIGITS | DIGITS '.' DIGITS) '%' ;
+DECIMAL : DIGITS '.' DIGITS ;
+INT     : DIGITS ;
+STRING  : '"' ( ~["\\\r\n] | '\\' ~[\r\n] )* '"' ;
+UNTERMINATED_STRING : '"' ( ~["\\\r\n] | '\\' ~[\r\n] )* '\\'? ;
+
+WILDCARD : '_' ;
+CODE     : [A-Z] [A-Z] [A-Z] ;   // USD, EUR: before IDENT, so a three-capital word is a CODE
+IDENT    : [a-zA-Z_] [a-zA-Z0-9_]* ;
+
+DOC_COMMENT   : '///' ~[\r\n]* -> channel(2) ;
+LINE_COMMENT  : '//' ~[\r\n]* -> skip ;
+BLOCK_COMMENT : '/*' .*? '*/' -> skip ;
+// Longest match would let this swallow a closed comment and what follows; it may contain no `*/`.
+UNTERMINATED_COMMENT : '/*' ( ~'*' | '*'+ ~[*/] )* '*'* EOF ;
+WS            : [ \t\r\n\f]+ -> skip ;
+
+// Any other character becomes a token of its own so that the parser, not the lexer, reports it once
+// with a clear code instead of ANTLR's "token recognition error".
+UNEXPECTED_CHAR : . ;
+
+fragment DIGIT  : [0-9] ;
+fragment DIGITS : DIGIT ( '_'? DIGIT )* ;
