@@ -224,9 +224,24 @@ Type Checker::resolve_type(const ast::TypeRef& ref) {
     used.insert(it->second.decl);
     return want_args(0) ? Type::with_decl(TypeKind::Enum, it->second.decl) : Type::error();
   }
+  // A column typed with a table's name holds that table's key: a lookup (`sku: skus`, then `sku.family`).
+  if (it != out->globals.end() && it->second.kind == SymbolKind::Table) {
+    const auto* table = static_cast<const ast::Source*>(it->second.decl);
+    used.insert(table);
+    bool keyed = std::any_of(table->columns.begin(), table->columns.end(), [](const ast::Column& c) {
+      return std::any_of(c.roles.begin(), c.roles.end(), [](const ast::Ident& r) { return r.name == "key"; });
+    });
+    if (!keyed) {
+      diags.report(DiagKind::MissingRole, ref.name.span, fmt::format("table `{}` has no `key` column to look rows up by", n))
+          .note(table->name.span, "the table")
+          .with_help("mark its identifying column `as key`");
+      return Type::error();
+    }
+    return want_args(0) ? Type::with_decl(TypeKind::Row, table) : Type::error();
+  }
   std::vector<std::string> candidates = kBuiltinTypes;
   for (const auto& [name, sym] : out->globals) {
-    if (sym.kind == SymbolKind::Enum) candidates.push_back(name);
+    if (sym.kind == SymbolKind::Enum || sym.kind == SymbolKind::Table) candidates.push_back(name);
   }
   auto& d = diags.report(DiagKind::UnknownType, ref.name.span, fmt::format("unknown type `{}`", n));
   if (auto guess = closest(n, candidates)) d.with_help(fmt::format("did you mean `{}`?", *guess));

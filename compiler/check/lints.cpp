@@ -65,6 +65,12 @@ void Checker::run_lints() {
   if (!root || !out->program) return;  // a library module's definitions are there to be imported
 
   // ---- unused definitions: not reachable from any rebate, award or budget ----
+  // Skipped when the program has errors: a use that failed to check would show up as "unused".
+  std::set<FileId> files;
+  for (const ast::Module* m : out->modules) files.insert(m->file);
+  bool has_errors = std::any_of(diags.all().begin(), diags.all().end(), [&](const Diagnostic& d) {
+    return d.severity == Severity::Error && files.count(d.span.file);
+  });
   std::set<const void*> reachable;
   std::queue<const void*> work;
   for (const ast::Module* m : out->modules) {
@@ -72,19 +78,19 @@ void Checker::run_lints() {
     for (const auto& a : m->awards) work.push(&a);
     for (const auto& b : m->budgets) work.push(&b);
   }
-  while (!work.empty()) {
+  while (!has_errors && !work.empty()) {
     const void* d = work.front();
     work.pop();
     if (!reachable.insert(d).second) continue;
     for (auto it = uses.lower_bound({d, nullptr}); it != uses.end() && it->first == d; ++it) work.push(it->second);
   }
   for (const auto& ms : root->measures) {
-    if (reachable.count(&ms)) continue;
+    if (has_errors || reachable.count(&ms)) continue;
     diags.report(DiagKind::UnusedMeasure, ms.name.span, fmt::format("measure `{}` is never used", ms.name.name))
         .with_help("use it in a rebate or award, or remove it");
   }
   auto unused = [&](const void* decl, const ast::Ident& name, const char* what) {
-    if (reachable.count(decl)) return;
+    if (has_errors || reachable.count(decl)) return;
     diags.report(DiagKind::UnusedDefinition, name.span, fmt::format("{} `{}` is never used", what, name.name))
         .with_help("use it, or remove it");
   };

@@ -239,7 +239,8 @@ void Checker::check_tests() {
             const Type* expected = types[i] ? &*types[i] : nullptr;
             Value v = check(*row[i], literal, expected);
             if (!expected || v.type.is_error() || expected->is_error()) continue;
-            bool ok = v.type == *expected || (expected->kind == TypeKind::Decimal && v.type.is_number());
+            bool ok = v.type == *expected || (expected->kind == TypeKind::Decimal && v.type.is_number()) ||
+                      (expected->kind == TypeKind::Row && (v.type.kind == TypeKind::Text || v.type.kind == TypeKind::Int));
             if (!ok) {
               bool money_number = expected->kind == TypeKind::Money && v.type.is_number();
               auto& d = diags.report(money_number ? DiagKind::MoneyPlusNumber : DiagKind::TypeMismatch, row[i]->span,

@@ -123,7 +123,9 @@ void check_tokens(antlr4::CommonTokenStream& stream, const TokenPositions& pos, 
         diags.report(DiagKind::UnterminatedString, pos.span(t), "this string has no closing `\"`")
             .with_label("string starts here")
             .with_help("close it with `\"` on the same line; write `\\\"` for a quote inside text");
-        break;
+        // Parse on as if it were closed at the end of the line: one mistake, one diagnostic.
+        if (token) token->setType(RebateLexer::STRING);
+        continue;
       case RebateLexer::UNTERMINATED_COMMENT:
         diags.report(DiagKind::UnterminatedComment, Span{pos.file(), pos.span(t).begin, pos.span(t).begin + 2},
                      "this comment has no closing `*/`")
