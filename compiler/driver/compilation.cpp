@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "parse/parse.h"
+#include "stdlib.h"
 
 namespace rebate {
 
@@ -48,13 +49,17 @@ std::optional<std::string> read_source_file(const std::string& path, std::string
   return text;
 }
 
+namespace {
+bool is_stdlib(const std::string& spec) { return spec.rfind("std/", 0) == 0; }
+}  // namespace
+
 std::string Compiler::resolve_import(const std::string& importer, const std::string& spec) const {
-  fs::path p;
-  if (spec.rfind("std/", 0) == 0) {
-    p = fs::path(REBATE_STDLIB_DIR) / spec.substr(4);
-  } else {
-    p = fs::path(importer).parent_path() / spec;
+  if (is_stdlib(spec)) {
+    std::string name = spec;
+    if (name.size() > 7 && name.compare(name.size() - 7, 7, ".rebate") == 0) name.resize(name.size() - 7);
+    return name + ".rebate";  // shown in diagnostics as std/NAME.rebate
   }
+  fs::path p = fs::path(importer).parent_path() / spec;
   if (p.extension() != ".rebate") p += ".rebate";
   return p.lexically_normal().string();
 }
@@ -75,7 +80,21 @@ const Compiler::Loaded* Compiler::load(const std::string& path, Span imported_at
   std::string key = fs::path(path).lexically_normal().string();
   if (auto it = loaded_.find(key); it != loaded_.end()) return it->second.get();
   std::string error;
-  std::optional<std::string> text = read_source_file(path, error);
+  std::optional<std::string> text;
+  if (is_stdlib(path)) {
+    // The standard library is embedded in the binary; it is never read from disk.
+    std::string name = path.substr(0, path.size() - 7);
+    for (const StdlibModule& m : stdlib_modules()) {
+      if (m.name == name) text = m.text;
+    }
+    if (!text) {
+      std::string known;
+      for (const StdlibModule& m : stdlib_modules()) known += (known.empty() ? "`" : ", `") + m.name + "`";
+      error = fmt::format("the standard library has no module `{}` (it has {})", name, known);
+    }
+  } else {
+    text = read_source_file(path, error);
+  }
   if (!text) {
     if (imported_at.valid()) {
       diags_.report(DiagKind::ImportNotFound, imported_at, fmt::format("cannot import `{}`: {}", path, error))

@@ -41,7 +41,7 @@ import re
 import subprocess
 import sys
 
-EXPECT_RE = re.compile(r"//\s*expect-(error|warning)\[([A-Z]\d{4})\]@(\d+|file):\s?(.*)$")
+EXPECT_RE = re.compile(r"//\s*expect-(error|warning)\[([A-Z]\d{4})\]@(\d+:\d+|\d+|file):\s?(.*)$")
 HELP_RE = re.compile(r"^\s*//\s*expect-help:\s?(.*)$")
 ANY_EXPECT_RE = re.compile(r"^\s*//\s*expect-(error|warning|help)\b")
 IMPORT_RE = re.compile(r'^\s*import\s+"((?:[^"\\]|\\.)*)"')
@@ -120,18 +120,20 @@ def parse_expectations(path):
                 last.help = h.group(1)
             continue
         m = EXPECT_RE.search(line)
-        own_line = line.lstrip().startswith("//")
+        own_line = bool(m) and line[:m.start()].strip() == ""
         if m:
             pos = m.group(3)
             e = Expectation(m.group(1), m.group(2), 0, 0, m.group(4))
-            if pos != "file":
-                e.column = int(pos)
             if pos == "file":
                 expectations.append(e)
+            elif ":" in pos:  # an absolute position (autoupdate writes these for line 1 only)
+                e.line, e.column = (int(x) for x in pos.split(":"))
+                expectations.append(e)
             elif own_line:
+                e.column = int(pos)
                 pending.append(e)
             else:
-                e.line = lineno
+                e.line, e.column = lineno, int(pos)
                 expectations.append(e)
             last = e
             if own_line:
@@ -324,8 +326,8 @@ def check_file(rebate, root, path, update):
 
 # ---- autoupdate ----------------------------------------------------------------------------------
 
-def expectation_lines(e, indent):
-    pos = "file" if e.line == 0 else str(e.column)
+def expectation_lines(e, indent, absolute=False):
+    pos = "file" if e.line == 0 else f"{e.line}:{e.column}" if absolute else str(e.column)
     out = [f"{indent}// expect-{e.severity}[{e.code}]@{pos}: {e.message}"]
     if e.help:
         out.append(f"{indent}// expect-help: {e.help}")
@@ -334,7 +336,7 @@ def expectation_lines(e, indent):
 
 def strip_trailing_expectation(line):
     m = EXPECT_RE.search(line)
-    if not m or line.lstrip().startswith("//"):
+    if not m or line[:m.start()].strip() == "":
         return line
     return line[:m.start()].rstrip()
 
@@ -378,10 +380,16 @@ def write_expectations(path, actual):
     header_end = 0
     while header_end < len(kept) and re.match(r"\s*//\s*(args|dump):", kept[header_end]):
         header_end += 1
+    # Expectations for line 1 go right below it, with their absolute position: lines inserted above line 1
+    # would not move a diagnostic that points at the very start of the file.
+    first_line = placed.pop(0, []) if kept else []
     for idx in range(len(kept) + 1):
         if idx == header_end:
             for e in file_level:
                 out += expectation_lines(e, "")
+        if idx == 1:
+            for e in first_line:
+                out += expectation_lines(e, "", absolute=True)
         if idx in placed:
             target = kept[idx] if idx < len(kept) else ""
             indent = re.match(r"[ \t]*", target).group(0)
