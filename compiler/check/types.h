@@ -5,6 +5,7 @@
 #include <string>
 
 #include "ast/ast.h"
+#include "core/currency.h"
 
 namespace rebate {
 
@@ -57,9 +58,5 @@ inline bool operator!=(const Type& a, const Type& b) { return !(a == b); }
 
 // "Money(USD)", "Tier", "List(Text)": as the user would write the type.
 std::string to_string(const Type& t);
-
-// Whether `code` is an ISO 4217 currency code in use, and its minor unit (2 for USD, 0 for JPY).
-bool is_currency_code(std::string_view code);
-int currency_minor_unit(std::string_view code);
 
 }  // namespace rebate

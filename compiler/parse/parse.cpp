@@ -7,6 +7,7 @@
 
 #include "RebateLexer.h"
 #include "RebateParser.h"
+#include "core/currency.h"
 #include "parse/ast_builder.h"
 #include "parse/input_checks.h"
 #include "parse/token_positions.h"
@@ -76,6 +77,7 @@ class SyntaxErrorListener : public antlr4::BaseErrorListener {
         message = fmt::format("expected {}, found {}", list, found);
       }
       help = help_for(offending);
+      if (help.empty()) help = help_after_number(*parser, offending);
     } else if (!antlr_message.empty()) {
       message = antlr_message;
     }
@@ -94,6 +96,22 @@ class SyntaxErrorListener : public antlr4::BaseErrorListener {
     if (text == "%") return "a percentage is written with its number, as in `5%`";
     if (text == "'") return "text is written in double quotes, as in \"EV\"";
     if (text == ";") return "declarations and clauses need no `;`";
+    return {};
+  }
+
+  // `100 usd`, `5 units`: only a currency code or a duration word may follow a number.
+  static std::string help_after_number(antlr4::Parser& parser, antlr4::Token* offending) {
+    if (offending->getType() != RebateParser::IDENT) return {};
+    antlr4::TokenStream* stream = parser.getTokenStream();
+    for (size_t i = offending->getTokenIndex(); i-- > 0;) {
+      antlr4::Token* t = stream->get(i);
+      if (t->getChannel() != antlr4::Token::DEFAULT_CHANNEL) continue;
+      if (t->getType() != RebateParser::INT && t->getType() != RebateParser::DECIMAL) return {};
+      std::string upper = offending->getText();
+      for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      if (is_currency_code(upper)) return fmt::format("currency codes are written in capitals: `{} {}`", t->getText(), upper);
+      return "after a number comes a currency code (`100 USD`) or a duration (`30 days`), or an operator";
+    }
     return {};
   }
 
