@@ -63,7 +63,7 @@ echo "date:     $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo "cpu:      $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
 echo "nproc:    $(nproc)"
 echo "load:     $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min)"
-echo "commit:   $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$root" diff --quiet HEAD -- compiler cli 2>/dev/null || echo ' (+ local changes)')"
+echo "commit:   $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$root" diff --quiet HEAD -- compiler cli grammar runtime 2>/dev/null || echo ' (+ local changes)')"
 echo "binary:   $rebate"
 echo
 echo "== inputs"

@@ -12,6 +12,10 @@ grammar Rebate;
 
 file : item* EOF ;
 
+// One declaration alone: after a syntax error the parser re-reads the file one declaration at a time,
+// so that a mistake in one cannot swallow the declarations after it.
+singleItem : item EOF ;
+
 item
     : importDecl
     | programDecl
@@ -72,9 +76,13 @@ decisionRow  : (pattern (',' pattern)* | other='otherwise') '=>' value=expr ;
 pattern      : '_'                                  # wildcardPattern
              | alternative ('|' alternative)*       # alternativesPattern
              ;
-alternative  : op=('<' | '<=' | '>' | '>=' | '!=') expr   # comparePattern
+// Comparisons are words, not `>=`: a row's value is an expression, and `4%` followed by a next row
+// `>= 500_000 USD => 6%` would read as the comparison `4% >= 500_000 USD`.
+alternative  : cmp=compareWord expr                       # comparePattern
              | expr                                       # valuePattern   // a value, or a range `a .. b`
              ;
+
+compareWord  : 'above' | 'below' | 'at' 'least' | 'at' 'most' | 'not' ;
 
 // rebate storage_volume "Storage volume rebate" { eligible when partner.tier >= silver   pay volume of storage_revenue }
 rebateDecl   : 'rebate' ident STRING? '{' rebateClause* '}' ;
@@ -100,7 +108,8 @@ budgetDecl : 'budget' name=ident '=' amount=expr ('per' per=ident)? ('for' rebat
 //                                  expect storage_volume for "P1" in 2026-Q3 = 36_000 USD }
 testDecl : 'test' STRING '{' testItem* '}' ;
 testItem : 'given' source=ident '(' columns+=ident (',' columns+=ident)* ')' '{' testRow* '}'  # givenItem
-         | 'expect' rebate=ident 'for' partner=expr 'in' period=expr '=' amount=expr         # expectItem
+         // The partner is a literal id: an expression would read `"P1" in 2026-Q3` as a membership test.
+         | 'expect' rebate=ident 'for' partner=primary 'in' period=expr '=' amount=expr      # expectItem
          ;
 testRow  : '(' expr (',' expr)* ','? ')' ;
 
@@ -152,7 +161,7 @@ ident
     : IDENT | CODE | 'day' | 'days' | 'week' | 'weeks' | 'month' | 'months' | 'quarter' | 'quarters' | 'year'
     | 'years' | 'partner' | 'period' | 'next' | 'negative' | 'cap' | 'floor' | 'eligible' | 'require'
     | 'uplift' | 'accelerate' | 'allow' | 'rounding' | 'retroactive' | 'incremental' | 'per' | 'given'
-    | 'expect' | 'to' | 'from' | 'as'
+    | 'expect' | 'to' | 'from' | 'as' | 'above' | 'below' | 'at' | 'least' | 'most'
     ;
 
 // ---------------------------------------------------------------------------------------------------
@@ -180,6 +189,9 @@ WS            : [ \t\r\n\f]+ -> skip ;
 
 // Any other character becomes a token of its own so that the parser, not the lexer, reports it once
 // with a clear code instead of ANTLR's "token recognition error".
+// Operators from other languages, lexed whole so that each gets one clear diagnostic.
+FOREIGN_OPERATOR : '&&' | '||' | '!' | '==='  | ';' ;
+
 UNEXPECTED_CHAR : . ;
 
 fragment DIGIT  : [0-9] ;

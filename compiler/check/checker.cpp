@@ -29,24 +29,6 @@ const char* describe(SymbolKind kind) {
   return "name";
 }
 
-const char* spelling(RoundingMode mode) {
-  switch (mode) {
-    case RoundingMode::HalfEven: return "half_even";
-    case RoundingMode::HalfUp: return "half_up";
-    case RoundingMode::Down: return "down";
-    case RoundingMode::Up: return "up";
-  }
-  return "half_even";
-}
-
-std::optional<RoundingMode> rounding_mode_named(std::string_view name) {
-  if (name == "half_even") return RoundingMode::HalfEven;
-  if (name == "half_up") return RoundingMode::HalfUp;
-  if (name == "down") return RoundingMode::Down;
-  if (name == "up") return RoundingMode::Up;
-  return std::nullopt;
-}
-
 std::unique_ptr<TypedProgram> check_program(const std::vector<const ast::Module*>& modules, const SourceMap& sources,
                                             Diagnostics& diags) {
   return check::Checker(modules, sources, diags).run();

@@ -11,6 +11,7 @@
 #include "ast/ast.h"
 #include "check/types.h"
 #include "core/calendar.h"
+#include "core/decimal.h"
 #include "diagnostics/diagnostic.h"
 #include "source/source.h"
 
@@ -36,9 +37,6 @@ struct Symbol {
   Span span;                   // where it is defined
 };
 
-enum class RoundingMode { HalfEven, HalfUp, Down, Up };
-const char* spelling(RoundingMode mode);
-std::optional<RoundingMode> rounding_mode_named(std::string_view name);
 
 struct ProgramSettings {
   std::string title;

@@ -46,10 +46,10 @@ const Case kCases[] = {
     {"tier cliff", "measure rev = sales.sum(amount)\ntiers t retroactive { from 0 USD to 100 USD: 3%  from 100 USD: 2% }\nrebate r { pay t of rev }", {"W0004"}},
     {"incremental by metric", "measure rev = sales.sum(amount)\nmeasure n = sales.count()\ntiers t incremental { from 0 to 10: 1%  from 10: 2% }\nrebate r { pay (t by n) of rev }", {"E0410"}},
     {"decision uncovered", "measure rev = sales.sum(amount)\ndecision rate: Percent by partner.tier { gold | platinum => 3%  silver => 2% }\nrebate r { pay rate of rev }", {"E0411"}},
-    {"decision complete", "measure rev = sales.sum(amount)\ndecision rate: Percent by partner.tier { >= gold => 3%  silver => 2%  bronze => 1% }\nrebate r { pay rate of rev }", {}},
+    {"decision complete", "measure rev = sales.sum(amount)\ndecision rate: Percent by partner.tier { at least gold => 3%  silver => 2%  bronze => 1% }\nrebate r { pay rate of rev }", {}},
     {"decision unreachable row", "measure rev = sales.sum(amount)\ndecision rate: Percent by partner.tier { _ => 1%  gold => 3% }\nrebate r { pay rate of rev }", {"W0006"}},
-    {"numeric decision coverage", "measure n = sales.count()\nmeasure rev = sales.sum(amount)\ndecision rate: Percent by n { < 10 => 1%  10 .. 20 => 2%  > 20 => 3% }\nrebate r { pay rate of rev }", {}},
-    {"numeric decision gap", "measure n = sales.count()\nmeasure rev = sales.sum(amount)\ndecision rate: Percent by n { < 10 => 1%  > 20 => 3% }\nrebate r { pay rate of rev }", {"E0411"}},
+    {"numeric decision coverage", "measure n = sales.count()\nmeasure rev = sales.sum(amount)\ndecision rate: Percent by n { below 10 => 1%  10 .. 20 => 2%  above 20 => 3% }\nrebate r { pay rate of rev }", {}},
+    {"numeric decision gap", "measure n = sales.count()\nmeasure rev = sales.sum(amount)\ndecision rate: Percent by n { below 10 => 1%  above 20 => 3% }\nrebate r { pay rate of rev }", {"E0411"}},
     {"missing pay", "rebate r { cap 10 USD }", {"E0508"}},
     {"group and solution orders",
      "group orders = sales by customer { hw = sales.count(where family == \"hw\")  sup = sales.count(where family == \"support\") }\n"

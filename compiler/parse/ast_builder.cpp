@@ -16,26 +16,30 @@ using ast::ExprKind;
 using ast::ExprPtr;
 using ast::Op;
 
-class Builder {
- public:
-  Builder(const TokenPositions& positions, antlr4::CommonTokenStream& tokens, ast::ExprId first_id,
-          Diagnostics& diags)
-      : pos_(positions), tokens_(tokens), next_id_(first_id), diags_(diags) {}
+}  // namespace
 
-  ast::Module build(P::FileContext* file) {
-    ast::Module m;
-    m.file = pos_.file();
-    m.first_expr_id = next_id_;
-    if (file) {
-      for (auto* item : file->item()) add_item(m, item);
-    }
-    m.expr_count = next_id_ - m.first_expr_id;
-    return m;
+class AstBuilder::Impl {
+ public:
+  Impl(const TokenPositions& positions, ast::ExprId first_id, Diagnostics& diags)
+      : pos_(positions), next_id_(first_id), diags_(diags) {
+    module_.file = pos_.file();
+    module_.first_expr_id = first_id;
+  }
+
+  void add(P::ItemContext* item, antlr4::CommonTokenStream& tokens) {
+    tokens_ = &tokens;
+    if (item) add_item(module_, item);
+  }
+
+  ast::Module finish() {
+    module_.expr_count = next_id_ - module_.first_expr_id;
+    return std::move(module_);
   }
 
  private:
   const TokenPositions& pos_;
-  antlr4::CommonTokenStream& tokens_;
+  antlr4::CommonTokenStream* tokens_ = nullptr;
+  ast::Module module_;
   ast::ExprId next_id_;
   Diagnostics& diags_;
   int depth_ = 0;
@@ -69,7 +73,7 @@ class Builder {
   std::string doc(antlr4::ParserRuleContext* ctx) {
     if (!ctx || !ctx->getStart()) return {};
     std::string out;
-    for (antlr4::Token* t : tokens_.getHiddenTokensToLeft(ctx->getStart()->getTokenIndex(), 2)) {
+    for (antlr4::Token* t : tokens_->getHiddenTokensToLeft(ctx->getStart()->getTokenIndex(), 2)) {
       std::string text = t->getText().substr(3);
       if (!text.empty() && text[0] == ' ') text.erase(0, 1);
       if (!out.empty()) out += '\n';
@@ -260,7 +264,9 @@ class Builder {
       alt.span = span(a);
       if (auto* cmp = dynamic_cast<P::ComparePatternContext*>(a)) {
         alt.kind = ast::PatternKind::Compare;
-        alt.compare = compare_op(cmp->op ? cmp->op->getText() : "==");
+        std::string word = cmp->cmp ? cmp->cmp->getText() : "not";  // "atleast" for `at least`
+        alt.compare = word == "above" ? Op::Gt : word == "below" ? Op::Lt : word == "atleast" ? Op::Ge
+                      : word == "atmost" ? Op::Le : Op::Ne;
         alt.value = expr(cmp->expr());
       } else if (auto* v = dynamic_cast<P::ValuePatternContext*>(a)) {
         ExprPtr value = expr(v->expr());
@@ -384,7 +390,7 @@ class Builder {
         given.span = span(g);
         t.given.push_back(std::move(given));
       } else if (auto* e = dynamic_cast<P::ExpectItemContext*>(item)) {
-        t.expects.push_back(ast::TestExpect{ident(e->rebate), expr(e->partner), expr(e->period), expr(e->amount), span(e)});
+        t.expects.push_back(ast::TestExpect{ident(e->rebate), primary(e->partner), expr(e->period), expr(e->amount), span(e)});
       }
     }
     return t;
@@ -587,11 +593,10 @@ class Builder {
   }
 };
 
-}  // namespace
-
-ast::Module build_ast(P::FileContext* tree, const TokenPositions& positions, antlr4::CommonTokenStream& tokens,
-                      ast::ExprId first_expr_id, Diagnostics& diags) {
-  return Builder(positions, tokens, first_expr_id, diags).build(tree);
-}
+AstBuilder::AstBuilder(const TokenPositions& positions, ast::ExprId first_expr_id, Diagnostics& diags)
+    : impl_(std::make_unique<Impl>(positions, first_expr_id, diags)) {}
+AstBuilder::~AstBuilder() = default;
+void AstBuilder::add(P::ItemContext* item, antlr4::CommonTokenStream& tokens) { impl_->add(item, tokens); }
+ast::Module AstBuilder::finish() { return impl_->finish(); }
 
 }  // namespace rebate

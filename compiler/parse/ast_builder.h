@@ -1,6 +1,8 @@
-// Turns the ANTLR parse tree of one file into the project's AST (compiler/ast/ast.h) in a single walk.
-// Private to compiler/parse: nothing outside this folder includes ANTLR's headers.
+// Turns ANTLR parse trees into the project's AST (compiler/ast/ast.h). Private to compiler/parse:
+// nothing outside this folder includes ANTLR's headers.
 #pragma once
+
+#include <memory>
 
 #include "RebateParser.h"
 #include "ast/ast.h"
@@ -9,9 +11,20 @@
 
 namespace rebate {
 
-// Expression ids are numbered from `first_expr_id`. Literals that do not denote a value (2026-02-30,
-// 2026-Q5) and nesting deeper than kMaxNesting are reported here.
-ast::Module build_ast(rebate_antlr::RebateParser::FileContext* tree, const TokenPositions& positions,
-                      antlr4::CommonTokenStream& tokens, ast::ExprId first_expr_id, Diagnostics& diags);
+// Builds one module from declarations that may come from several parses (the whole file, or one
+// declaration at a time after a syntax error). Expression ids are numbered from `first_expr_id`.
+// Literals that denote no value (2026-02-30, 2026-Q5) and nesting deeper than kMaxNesting are reported.
+class AstBuilder {
+ public:
+  AstBuilder(const TokenPositions& positions, ast::ExprId first_expr_id, Diagnostics& diags);
+  ~AstBuilder();
+  // `tokens` is the stream the item was parsed from (for its doc comments).
+  void add(rebate_antlr::RebateParser::ItemContext* item, antlr4::CommonTokenStream& tokens);
+  ast::Module finish();
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 }  // namespace rebate

@@ -25,7 +25,8 @@ struct TooManyErrors {};
 size_t bom_length(const std::string& text) { return text.rfind("\xEF\xBB\xBF", 0) == 0 ? 3 : 0; }
 
 std::string token_display(const antlr4::Token* t) {
-  if (t->getType() == antlr4::Token::EOF) return "the end of the file";
+  // A declaration parsed on its own ends with an EOF that carries the next declaration's first word.
+  if (t->getType() == antlr4::Token::EOF) return t->getText() == "<EOF>" || t->getText().empty() ? "end of file" : fmt::format("`{}`", t->getText());
   std::string text = t->getText();
   if (text.size() > 30) text = text.substr(0, 27) + "...";
   return fmt::format("`{}`", text);
@@ -67,7 +68,14 @@ class SyntaxErrorListener : public antlr4::BaseErrorListener {
       const auto& vocab = parser->getVocabulary();
       std::vector<std::string> names;
       for (size_t t : expected.toList()) names.push_back(expected_display(vocab, t));
-      if (expected.contains(static_cast<size_t>(RebateParser::IDENT)) && expected.contains(static_cast<size_t>(RebateParser::INT))) {
+      size_t close_brace = 0;
+      for (size_t t = 1; t <= vocab.getMaxTokenType(); ++t) {
+        if (vocab.getLiteralName(t) == "'}'") close_brace = t;
+      }
+      if (offending->getType() == antlr4::Token::EOF && close_brace && expected.contains(close_brace)) {
+        message = fmt::format("expected `}}` to close this declaration, found {}", found);
+        help = "every `{` needs its `}`";
+      } else if (expected.contains(static_cast<size_t>(RebateParser::IDENT)) && expected.contains(static_cast<size_t>(RebateParser::INT))) {
         message = fmt::format("expected an expression, found {}", found);
       } else if (!names.empty() && names.size() <= 4) {
         std::string list;
@@ -76,7 +84,7 @@ class SyntaxErrorListener : public antlr4::BaseErrorListener {
         }
         message = fmt::format("expected {}, found {}", list, found);
       }
-      help = help_for(offending);
+      if (help.empty()) help = help_for(offending);
       if (help.empty()) help = help_after_number(*parser, offending);
     } else if (!antlr_message.empty()) {
       message = antlr_message;
@@ -90,12 +98,9 @@ class SyntaxErrorListener : public antlr4::BaseErrorListener {
   static std::string help_for(antlr4::Token* offending) {
     std::string text = offending->getText();
     if (text == "=") return "comparison is written `==`; `=` only defines a name";
-    if (text == "&&") return "write `and`";
-    if (text == "||") return "write `or`";
-    if (text == "!") return "write `not`";
-    if (text == "%") return "a percentage is written with its number, as in `5%`";
-    if (text == "'") return "text is written in double quotes, as in \"EV\"";
-    if (text == ";") return "declarations and clauses need no `;`";
+    if (text == ">=" || text == "<=" || text == ">" || text == "<") {
+      return "in a decision row, comparisons are words: `at least 100`, `at most 100`, `above 100`, `below 100`";
+    }
     return {};
   }
 
@@ -135,6 +140,16 @@ void check_tokens(antlr4::CommonTokenStream& stream, const TokenPositions& pos, 
           d.with_help("write the currency code after the amount, as in `100 USD`");
         else if (text == "&" || text == "|") d.with_help("write `and` / `or`");
         else if (text == ";") d.with_help("declarations and clauses need no `;`");
+        else if (text == "%") d.with_help("a percentage is written with its number, as in `5%`");
+        break;
+      }
+      case RebateLexer::FOREIGN_OPERATOR: {
+        std::string text = t->getText();
+        std::string instead = text == "&&" ? "and" : text == "||" ? "or" : text == "!" ? "not" : text == "===" ? "==" : "";
+        auto& d = diags.report(DiagKind::UnexpectedCharacter, pos.span(t),
+                               text == ";" ? std::string("unexpected `;`") : fmt::format("`{}` is not an operator in Rebate", text));
+        if (!instead.empty()) d.with_help(fmt::format("write `{}`", instead));
+        else d.with_help("declarations and clauses need no `;`");
         break;
       }
       case RebateLexer::UNTERMINATED_STRING:
@@ -205,6 +220,50 @@ bool check_nesting(antlr4::CommonTokenStream& stream, const TokenPositions& pos,
   return true;
 }
 
+bool starts_declaration(const std::string& word) {
+  static const char* const kWords[] = {"import", "program", "enum", "table", "ledger", "calendar", "const",
+                                       "measure", "group", "tiers", "decision", "rebate", "award", "budget", "test"};
+  for (const char* w : kWords) {
+    if (word == w) return true;
+  }
+  return false;
+}
+
+// [begin, end) token ranges, one per declaration: each starts at a declaration keyword (or `partner`
+// before `table`), with the comments right above it. These keywords never appear inside a declaration,
+// so a missing `}` ends its declaration at the next one instead of running to the end of the file.
+std::vector<std::pair<size_t, size_t>> declaration_chunks(antlr4::CommonTokenStream& tokens) {
+  std::vector<size_t> starts;
+  size_t count = tokens.size() - 1;  // the last token is EOF
+  size_t previous_default = SIZE_MAX;
+  for (size_t i = 0; i < count; ++i) {
+    antlr4::Token* t = tokens.get(i);
+    if (t->getChannel() != antlr4::Token::DEFAULT_CHANNEL) continue;
+    if (starts_declaration(t->getText()) && t->getType() != RebateParser::STRING) {
+      size_t start = i;
+      if (t->getText() == "table" && previous_default != SIZE_MAX && tokens.get(previous_default)->getText() == "partner") {
+        start = previous_default;
+      }
+      while (start > 0 && tokens.get(start - 1)->getChannel() != antlr4::Token::DEFAULT_CHANNEL) --start;
+      if (starts.empty() || start > starts.back()) starts.push_back(start);
+    }
+    previous_default = i;
+  }
+  std::vector<std::pair<size_t, size_t>> chunks;
+  size_t first = starts.empty() ? count : starts.front();
+  // Anything before the first declaration is parsed too, so that stray text there is reported.
+  for (size_t i = 0; i < first; ++i) {
+    if (tokens.get(i)->getChannel() == antlr4::Token::DEFAULT_CHANNEL) {
+      chunks.emplace_back(0, first);
+      break;
+    }
+  }
+  for (size_t k = 0; k < starts.size(); ++k) {
+    chunks.emplace_back(starts[k], k + 1 < starts.size() ? starts[k + 1] : count);
+  }
+  return chunks;
+}
+
 }  // namespace
 
 ast::Module parse_module(const SourceFile& file, ast::ExprId first_expr_id, Diagnostics& diags) {
@@ -223,40 +282,54 @@ ast::Module parse_module(const SourceFile& file, ast::ExprId first_expr_id, Diag
   check_tokens(tokens, positions, diags);
   if (!check_nesting(tokens, positions, diags)) return empty;
 
-  RebateParser parser(&tokens);
-  parser.removeErrorListeners();
-
-  // Stage 1: SLL prediction, bail at the first error. Almost every real file parses here, fast.
-  parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(antlr4::atn::PredictionMode::SLL);
-  parser.setErrorHandler(std::make_shared<antlr4::BailErrorStrategy>());
-  RebateParser::FileContext* tree = nullptr;
-  try {
-    tree = parser.file();
-  } catch (const antlr4::ParseCancellationException&) {
-    tree = nullptr;
-  }
-
-  // Stage 2: full LL with recovery, reporting every syntax error.
-  if (!tree) {
-    tokens.seek(0);
-    parser.reset();
-    parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(antlr4::atn::PredictionMode::LL);
-    parser.setErrorHandler(std::make_shared<antlr4::DefaultErrorStrategy>());
-    size_t errors = 0;
-    SyntaxErrorListener listener(positions, diags, errors);
-    parser.addErrorListener(&listener);
+  AstBuilder builder(positions, first_expr_id, diags);
+  {
+    // Stage 1: the whole file with SLL prediction, bailing at the first error. Valid files end here.
+    RebateParser parser(&tokens);
+    parser.removeErrorListeners();
+    parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(antlr4::atn::PredictionMode::SLL);
+    parser.setErrorHandler(std::make_shared<antlr4::BailErrorStrategy>());
+    RebateParser::FileContext* tree = nullptr;
     try {
       tree = parser.file();
-    } catch (const TooManyErrors&) {
-      diags.report(DiagKind::TooManyErrors, Span{file.id(), 0, 0},
-                   fmt::format("more than {} syntax errors in `{}`; stopped reading it", kMaxErrorsPerFile,
-                               file.path()))
-          .with_help("fix the first errors: later ones often follow from them");
-      return empty;
+    } catch (const antlr4::ParseCancellationException&) {
+      tree = nullptr;
     }
-    parser.removeErrorListeners();
+    if (tree) {
+      for (auto* item : tree->item()) builder.add(item, tokens);
+      return builder.finish();
+    }
   }
-  return build_ast(tree, positions, tokens, first_expr_id, diags);
+  // Stage 2: one declaration at a time, full LL with recovery, reporting every syntax error. Cutting
+  // the file at declaration keywords keeps an error in one declaration from swallowing the next.
+  size_t errors = 0;
+  try {
+    for (const auto& [begin, end] : declaration_chunks(tokens)) {
+      std::vector<std::unique_ptr<antlr4::Token>> copies;
+      for (size_t i = begin; i < end; ++i) copies.push_back(std::make_unique<antlr4::CommonToken>(tokens.get(i)));
+      antlr4::Token* next = tokens.get(end);
+      auto eof = std::make_unique<antlr4::CommonToken>(antlr4::Token::EOF,
+                                                       next->getType() == antlr4::Token::EOF ? "<EOF>" : next->getText());
+      eof->setStartIndex(next->getStartIndex());
+      eof->setStopIndex(next->getStartIndex() - 1);
+      copies.push_back(std::move(eof));
+      antlr4::ListTokenSource source(std::move(copies));
+      antlr4::CommonTokenStream chunk(&source);
+      chunk.fill();
+      RebateParser parser(&chunk);
+      parser.removeErrorListeners();
+      parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(antlr4::atn::PredictionMode::LL);
+      SyntaxErrorListener listener(positions, diags, errors);
+      parser.addErrorListener(&listener);
+      RebateParser::SingleItemContext* tree = parser.singleItem();
+      if (tree && tree->item()) builder.add(tree->item(), chunk);
+    }
+  } catch (const TooManyErrors&) {
+    diags.report(DiagKind::TooManyErrors, Span{file.id(), 0, 0},
+                 fmt::format("more than {} syntax errors in `{}`; stopped reading it", kMaxErrorsPerFile, file.path()))
+        .with_help("fix the first errors: later ones often follow from them");
+  }
+  return builder.finish();
 }
 
 std::string dump_tokens(const SourceFile& file) {

@@ -18,6 +18,24 @@ bool in_range(Int128 v) { return v <= kLimit && v >= -kLimit; }
 
 }  // namespace
 
+const char* spelling(RoundingMode mode) {
+  switch (mode) {
+    case RoundingMode::HalfEven: return "half_even";
+    case RoundingMode::HalfUp: return "half_up";
+    case RoundingMode::Down: return "down";
+    case RoundingMode::Up: return "up";
+  }
+  return "half_even";
+}
+
+std::optional<RoundingMode> rounding_mode_named(std::string_view name) {
+  if (name == "half_even") return RoundingMode::HalfEven;
+  if (name == "half_up") return RoundingMode::HalfUp;
+  if (name == "down") return RoundingMode::Down;
+  if (name == "up") return RoundingMode::Up;
+  return std::nullopt;
+}
+
 std::optional<Decimal> Decimal::parse(std::string_view text) {
   bool negative = false;
   size_t i = 0;
@@ -65,17 +83,93 @@ std::optional<Decimal> Decimal::add(const Decimal& a, const Decimal& b) {
 
 std::optional<Decimal> Decimal::sub(const Decimal& a, const Decimal& b) { return add(a, b.negated()); }
 
+namespace {
+
+// q = n / 10^k rounded with `mode`; n may be negative.
+Int128 divide_pow10(Int128 n, int k, RoundingMode mode) {
+  if (k <= 0) return n;
+  Int128 d = pow10(k);
+  Int128 q = n / d;
+  Int128 r = n % d;  // same sign as n
+  if (r == 0) return q;
+  Int128 abs_r = r < 0 ? -r : r;
+  int direction = n < 0 ? -1 : 1;
+  bool away = false;
+  switch (mode) {
+    case RoundingMode::Down: away = false; break;
+    case RoundingMode::Up: away = true; break;
+    case RoundingMode::HalfUp: away = abs_r * 2 >= d; break;
+    case RoundingMode::HalfEven: away = abs_r * 2 > d || (abs_r * 2 == d && (q % 2 != 0)); break;
+  }
+  return away ? q + direction : q;
+}
+
+}  // namespace
+
 std::optional<Decimal> Decimal::mul(const Decimal& a, const Decimal& b) {
   int scale = a.scale_ + b.scale_;
   Int128 r;
-  if (__builtin_mul_overflow(a.coef_, b.coef_, &r) || !in_range(r)) return std::nullopt;
-  // Drop trailing zeros beyond the maximum scale; anything else would lose digits.
-  while (scale > kMaxScale) {
-    if (r % 10 != 0) return std::nullopt;
-    r /= 10;
-    --scale;
+  if (__builtin_mul_overflow(a.coef_, b.coef_, &r)) {
+    // The full product does not fit 128 bits; with spare scale, trim the factors first.
+    if (scale <= kMaxScale) return std::nullopt;
+    Decimal x = a, y = b;
+    while (x.scale_ + y.scale_ > kMaxScale) {
+      Decimal& bigger = x.scale_ >= y.scale_ ? x : y;
+      bigger = Decimal(divide_pow10(bigger.coef_, 1, RoundingMode::HalfEven), bigger.scale_ - 1);
+    }
+    return mul(x, y);
   }
+  if (scale > kMaxScale) {
+    r = divide_pow10(r, scale - kMaxScale, RoundingMode::HalfEven);
+    scale = kMaxScale;
+  }
+  if (!in_range(r)) return std::nullopt;
   return Decimal(r, scale);
+}
+
+std::optional<Decimal> Decimal::div(const Decimal& a, const Decimal& b) {
+  if (b.coef_ == 0) return std::nullopt;
+  // a/b = (a.coef * 10^(kMaxScale + b.scale - a.scale) / b.coef) / 10^kMaxScale; one extra digit to round.
+  int shift = kMaxScale + b.scale_ - a.scale_ + 1;
+  Int128 n = a.coef_;
+  for (int i = 0; i < shift; ++i) {
+    if (__builtin_mul_overflow(n, 10, &n)) return std::nullopt;
+  }
+  Int128 q = n / b.coef_;
+  Int128 rest = n % b.coef_;
+  // Round the extra digit half-even, looking at the remainder for exact halves.
+  Int128 last = q % 10;
+  q /= 10;
+  Int128 abs_last = last < 0 ? -last : last;
+  bool negative = (a.coef_ < 0) != (b.coef_ < 0);
+  bool away = abs_last > 5 || (abs_last == 5 && (rest != 0 || (q % 2 != 0)));
+  if (away) q += negative ? -1 : 1;
+  if (!in_range(q)) return std::nullopt;
+  Decimal r(q, kMaxScale);
+  return r;
+}
+
+std::optional<Decimal> Decimal::rounded(int places, RoundingMode mode) const {
+  if (places >= scale_) return *this;
+  Int128 q = divide_pow10(coef_, scale_ - places, mode);
+  return Decimal(q, places);
+}
+
+std::string Decimal::to_fixed(int places) const {
+  std::optional<Decimal> r = rescaled(places);
+  if (places < scale_) r = rounded(places, RoundingMode::HalfEven);
+  if (!r) return to_string();
+  Int128 v = r->coef_ < 0 ? -r->coef_ : r->coef_;
+  std::string digits;
+  do {
+    digits.push_back(static_cast<char>('0' + static_cast<int>(v % 10)));
+    v /= 10;
+  } while (v > 0);
+  while (static_cast<int>(digits.size()) <= places) digits.push_back('0');
+  std::reverse(digits.begin(), digits.end());
+  std::string out = r->coef_ < 0 ? "-" : "";
+  if (places == 0) return out + digits;
+  return out + digits.substr(0, digits.size() - places) + "." + digits.substr(digits.size() - places);
 }
 
 int Decimal::compare(const Decimal& a, const Decimal& b) {

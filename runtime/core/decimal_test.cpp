@@ -49,3 +49,49 @@ TEST_CASE("decimal overflow is reported, never wrapped", "[decimal]") {
   CHECK_FALSE(Decimal::parse("999999999999999999999999999999999999999"));  // 39 digits
   CHECK(Decimal::add(big, D("-1")));
 }
+
+TEST_CASE("decimal division carries 18 places, rounded half-even", "[decimal]") {
+  CHECK(Decimal::div(D("1"), D("3"))->to_string() == "0.333333333333333333");
+  CHECK(Decimal::div(D("2"), D("3"))->to_string() == "0.666666666666666667");
+  CHECK(*Decimal::div(D("10"), D("4")) == D("2.5"));
+  CHECK(*Decimal::div(D("-7"), D("2")) == D("-3.5"));
+  CHECK_FALSE(Decimal::div(D("1"), D("0")));
+}
+
+TEST_CASE("rounding modes", "[decimal]") {
+  using rebate::RoundingMode;
+  struct Case { const char* in; RoundingMode mode; const char* out; };
+  // Hand-computed: halves go to the even neighbour (half_even), away from zero (half_up); down
+  // truncates toward zero; up moves away from zero.
+  const Case cases[] = {
+      {"41.975", RoundingMode::HalfEven, "41.98"}, {"41.985", RoundingMode::HalfEven, "41.98"},
+      {"41.975", RoundingMode::HalfUp, "41.98"},   {"41.985", RoundingMode::HalfUp, "41.99"},
+      {"-2.345", RoundingMode::HalfUp, "-2.35"},   {"-2.345", RoundingMode::HalfEven, "-2.34"},
+      {"20.987", RoundingMode::Down, "20.98"},     {"20.981", RoundingMode::Up, "20.99"},
+      {"-20.981", RoundingMode::Up, "-20.99"},     {"-20.989", RoundingMode::Down, "-20.98"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.in << " " << rebate::spelling(c.mode));
+    CHECK(D(c.in).rounded(2, c.mode)->to_fixed(2) == c.out);
+  }
+  // The brief's example: two lines of 20.987 rounded each (20.99 + 20.99 = 41.98) versus the sum
+  // rounded (41.974 -> 41.97).
+  auto line = D("20.987").rounded(2, RoundingMode::HalfEven);
+  CHECK(Decimal::add(*line, *line)->to_fixed(2) == "41.98");
+  CHECK(Decimal::add(D("20.987"), D("20.987"))->rounded(2, RoundingMode::HalfEven)->to_fixed(2) == "41.97");
+}
+
+TEST_CASE("fixed formatting", "[decimal]") {
+  CHECK(D("1234.5").to_fixed(2) == "1234.50");
+  CHECK(D("-0.5").to_fixed(2) == "-0.50");
+  CHECK(D("7").to_fixed(0) == "7");
+  CHECK(D("0").to_fixed(2) == "0.00");
+}
+
+TEST_CASE("long products round to 18 places instead of failing", "[decimal]") {
+  auto third = Decimal::div(D("1"), D("3"));
+  auto p = Decimal::mul(*third, D("0.05"));
+  REQUIRE(p);
+  CHECK(p->scale() == 18);
+  CHECK(p->to_string() == "0.016666666666666667");
+}

@@ -1,0 +1,667 @@
+// The CSV reader: RFC 4180 scanning over a memory-mapped file, typed cells into columns.
+//
+// The scanner walks the bytes once. An unquoted field is found with a table-driven loop that stops only
+// at `,`, line ends, quotes and (in columns that are read) non-ASCII bytes, which are checked as UTF-8
+// in place. Field values are views into the file; only a quoted field with doubled quotes is copied,
+// into one reused buffer. A row is parsed into a row buffer and appended to the columns only when every
+// cell is valid, so a rejected row leaves no trace in the table.
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "ledger/cells.h"
+#include "ledger/ledger.h"
+
+namespace rebate::ledger {
+
+namespace {
+
+using detail::CellParser;
+using detail::CellStatus;
+
+enum : uint8_t { kPlain = 0, kComma = 1, kLf = 2, kCr = 3, kQuote = 4, kHigh = 5 };
+
+struct ByteClasses {
+  uint8_t unquoted_check[256];  // fields that are read: stop at non-ASCII bytes to check UTF-8
+  uint8_t unquoted_skip[256];
+  uint8_t quoted_check[256];
+  uint8_t quoted_skip[256];
+};
+
+constexpr ByteClasses make_classes() {
+  ByteClasses t{};
+  for (int i = 0; i < 256; ++i) {
+    t.unquoted_check[i] = t.unquoted_skip[i] = t.quoted_check[i] = t.quoted_skip[i] = kPlain;
+    if (i >= 0x80) t.unquoted_check[i] = t.quoted_check[i] = kHigh;
+  }
+  t.unquoted_check[','] = t.unquoted_skip[','] = kComma;
+  t.unquoted_check['\n'] = t.unquoted_skip['\n'] = kLf;
+  t.unquoted_check['\r'] = t.unquoted_skip['\r'] = kCr;
+  t.unquoted_check['"'] = t.unquoted_skip['"'] = kQuote;
+  t.quoted_check['"'] = t.quoted_skip['"'] = kQuote;
+  t.quoted_check['\n'] = t.quoted_skip['\n'] = kLf;
+  return t;
+}
+
+constexpr ByteClasses kClasses = make_classes();
+
+inline uint8_t byte(char c) { return static_cast<uint8_t>(c); }
+
+// 1-based character column of `at` in the line starting at `line_start` (UTF-8 continuation bytes do
+// not count).
+uint32_t char_column(const char* line_start, const char* at) {
+  uint32_t n = 1;
+  for (const char* p = line_start; p < at; ++p)
+    if ((byte(*p) & 0xC0) != 0x80) ++n;
+  return n;
+}
+
+std::string csv_quote(std::string_view s) {
+  if (s.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(s);
+  std::string r = "\"";
+  for (char c : s) {
+    if (c == '"') r += '"';
+    r += c;
+  }
+  r += '"';
+  return r;
+}
+
+char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
+bool same_ignoring_case(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
+  return true;
+}
+
+std::string backticked_list(const std::vector<std::string>& items, size_t limit = 30) {
+  std::string r;
+  for (size_t i = 0; i < items.size() && i < limit; ++i) r += (i ? ", " : "") + detail::quote_for_message(items[i]);
+  if (items.size() > limit) r += fmt::format(" and {} more", items.size() - limit);
+  return r;
+}
+
+enum class End { Field, Row, File };
+
+struct Field {
+  std::string_view value;
+  const char* start = nullptr;       // the field's first byte (its opening quote when quoted)
+  const char* line_start = nullptr;  // the first byte of the physical line holding `start`
+  uint64_t line = 0;
+  std::string problem;  // what is malformed about the field itself (not about its value)
+};
+
+class Reader {
+ public:
+  Reader(std::string_view data, const std::string& file, const TableSpec& spec, const ReadOptions& options,
+         StringPool& pool, ReadResult& result)
+      : p_(data.data()),
+        end_(data.data() + data.size()),
+        line_start_(data.data()),
+        file_(file),
+        spec_(spec),
+        options_(options),
+        pool_(pool),
+        result_(result) {}
+
+  ~Reader() {
+    if (rejects_) std::fclose(rejects_);
+  }
+  Reader(const Reader&) = delete;
+  Reader& operator=(const Reader&) = delete;
+
+  void run() {
+    result_.table.name = spec_.name;
+    if (!validate_spec()) return;
+    for (const auto& c : spec_.columns) {
+      result_.table.columns.push_back(Column{c, {}, {}});
+      parsers_.emplace_back(c);  // the caller's spec outlives the read
+    }
+    if (!read_header()) return;
+    if (options_.reject_bad_rows && !options_.rejects_path.empty() && !open_rejects()) return;
+    reserve();
+    read_rows();
+    if (rejects_) {
+      bool failed = std::ferror(rejects_) != 0;
+      failed = std::fclose(rejects_) != 0 || failed;
+      rejects_ = nullptr;
+      if (failed) file_error(fmt::format("cannot write the rejects file `{}`", options_.rejects_path));
+    }
+    if (!result_.ok()) {
+      // A failed read leaves no half-filled table behind.
+      for (auto& c : result_.table.columns) {
+        c.values.clear();
+        c.present.clear();
+      }
+      result_.table.lines.clear();
+    }
+  }
+
+ private:
+  void file_error(std::string message, uint64_t line = 0, uint32_t column = 0, std::string column_name = {}) {
+    result_.errors.push_back(InputError{file_, line, column, std::move(column_name), std::move(message)});
+  }
+
+  bool validate_spec() {
+    bool ok = true;
+    for (const auto& c : spec_.columns) {
+      auto bad = [&](const std::string& m) {
+        file_error(fmt::format("the table `{}` declares column `{}` {}", spec_.name, c.name, m));
+        ok = false;
+      };
+      switch (c.kind) {
+        case ColumnKind::Decimal:
+        case ColumnKind::Money:
+          if (c.scale < 0 || c.scale > 18) bad(fmt::format("with scale {}; it must be 0 to 18", c.scale));
+          break;
+        case ColumnKind::Percent:
+          if (c.scale < 2 || c.scale > 18) bad(fmt::format("with scale {}; a percent column needs 2 to 18", c.scale));
+          break;
+        case ColumnKind::Enum:
+          if (c.enum_members.empty()) bad("as an enum without members");
+          break;
+        default: break;
+      }
+    }
+    return ok;
+  }
+
+  // ---- scanning -------------------------------------------------------------------------------
+
+  void set_problem(Field& f, std::string message) {
+    if (f.problem.empty()) f.problem = std::move(message);
+  }
+
+  void bad_utf8(Field& f, const char* at) {
+    uint32_t pos = char_column(f.start, at);
+    set_problem(f, fmt::format("invalid UTF-8 (byte 0x{:02X}) at character {} of the cell; the file must be "
+                               "UTF-8 encoded",
+                               byte(*at), pos));
+  }
+
+  // Records where the current field ended (before its terminator), for "too few fields" and rejects.
+  void mark_end(const char* at) {
+    term_pos_ = at;
+    term_line_ = line_;
+    term_line_start_ = line_start_;
+  }
+
+  End finish(const char* at, Field& f, const char* value_begin, bool set_value) {
+    if (set_value) f.value = std::string_view(value_begin, static_cast<size_t>(at - value_begin));
+    mark_end(at);
+    if (at == end_) {
+      p_ = end_;
+      return End::File;
+    }
+    if (*at == ',') {
+      p_ = at + 1;
+      return End::Field;
+    }
+    p_ = at + (*at == '\r' ? 2 : 1);
+    ++line_;
+    line_start_ = p_;
+    return End::Row;
+  }
+
+  // Scans one field starting at p_, leaving p_ after its terminator. `check`: validate UTF-8.
+  End scan_field(Field& f, bool check) {
+    f.start = p_;
+    f.line = line_;
+    f.line_start = line_start_;
+    if (!f.problem.empty()) f.problem.clear();
+    if (p_ < end_ && *p_ == '"') return scan_quoted(f, check);
+    const uint8_t* cls = check ? kClasses.unquoted_check : kClasses.unquoted_skip;
+    const char* q = p_;
+    for (;;) {
+      while (q < end_ && cls[byte(*q)] == kPlain) ++q;
+      if (q == end_) return finish(q, f, p_, true);
+      switch (cls[byte(*q)]) {
+        case kComma:
+        case kLf: return finish(q, f, p_, true);
+        case kCr:
+          if (q + 1 == end_) {
+            f.value = std::string_view(p_, static_cast<size_t>(q - p_));
+            mark_end(q);
+            p_ = end_;
+            return End::File;
+          }
+          if (q[1] == '\n') return finish(q, f, p_, true);
+          set_problem(f, "a carriage return inside an unquoted cell; quote the cell or end the line with a line feed");
+          ++q;
+          break;
+        case kQuote:
+          set_problem(f, "a `\"` inside an unquoted cell; quote the whole cell and double the quote, like "
+                         "\"12\"\" screen\"");
+          ++q;
+          break;
+        default: {  // kHigh
+          int n = detail::utf8_sequence_length(q, end_);
+          if (n == 0) {
+            bad_utf8(f, q);
+            ++q;
+          } else {
+            q += n;
+          }
+          break;
+        }
+      }
+    }
+  }
+
+  End scan_quoted(Field& f, bool check) {
+    const uint8_t* cls = check ? kClasses.quoted_check : kClasses.quoted_skip;
+    const char* content = p_ + 1;
+    const char* q = content;
+    bool doubled = false;
+    for (;;) {
+      while (q < end_ && cls[byte(*q)] == kPlain) ++q;
+      if (q == end_) {
+        fatal_ = true;
+        f.problem = "this quoted cell is never closed: the file ends inside it (a `\"` is missing)";
+        mark_end(end_);
+        p_ = end_;
+        return End::File;
+      }
+      const uint8_t c = cls[byte(*q)];
+      if (c == kLf) {
+        ++line_;
+        line_start_ = ++q;
+      } else if (c == kQuote) {
+        if (q + 1 < end_ && q[1] == '"') {
+          doubled = true;
+          q += 2;
+        } else {
+          break;
+        }
+      } else {  // kHigh
+        int n = detail::utf8_sequence_length(q, end_);
+        if (n == 0) {
+          bad_utf8(f, q);
+          ++q;
+        } else {
+          q += n;
+        }
+      }
+    }
+    const std::string_view raw(content, static_cast<size_t>(q - content));
+    if (doubled) {
+      scratch_.clear();
+      for (size_t i = 0; i < raw.size(); ++i) {
+        scratch_ += raw[i];
+        if (raw[i] == '"') ++i;  // the second quote of a pair
+      }
+      f.value = scratch_;
+    } else {
+      f.value = raw;
+    }
+    ++q;  // the closing quote
+    if (q == end_ || *q == ',' || *q == '\n' || (*q == '\r' && q + 1 < end_ && q[1] == '\n'))
+      return finish(q, f, nullptr, false);
+    if (*q == '\r' && q + 1 == end_) {
+      mark_end(q);
+      p_ = end_;
+      return End::File;
+    }
+    set_problem(f, "text after the closing quote of a quoted cell; quote the whole cell");
+    while (q < end_ && *q != ',' && *q != '\n' && !(*q == '\r' && q + 1 < end_ && q[1] == '\n')) ++q;
+    return finish(q, f, nullptr, false);
+  }
+
+  // ---- header ---------------------------------------------------------------------------------
+
+  bool read_header() {
+    if (end_ - p_ >= 3 && std::memcmp(p_, "\xEF\xBB\xBF", 3) == 0) {
+      p_ += 3;
+      line_start_ = p_;
+    }
+    header_start_ = p_;
+    if (p_ == end_) {
+      file_error("no header: the file is empty; expected a header line naming the columns", 1, 1);
+      return false;
+    }
+    if (*p_ == '\n' || *p_ == '\r') {
+      file_error("no header: the first line is empty; expected a header line naming the columns", 1, 1);
+      return false;
+    }
+    Field f;
+    std::vector<uint32_t> header_columns;
+    End e;
+    do {
+      e = scan_field(f, true);
+      if (!f.problem.empty()) {
+        file_error(f.problem, f.line, char_column(f.line_start, f.start), std::string(f.value));
+        if (fatal_) return false;
+      }
+      headers_.emplace_back(f.value);
+      header_columns.push_back(char_column(f.line_start, f.start));
+    } while (e == End::Field);
+    header_end_ = term_pos_;
+    if (!result_.errors.empty()) return false;
+
+    // Duplicate headers make "the column named X" ambiguous.
+    for (size_t i = 0; i < headers_.size(); ++i) {
+      if (headers_[i].empty()) continue;
+      for (size_t j = 0; j < i; ++j) {
+        if (headers_[j] == headers_[i]) {
+          file_error(fmt::format("the header {} appears twice, in CSV columns {} and {}",
+                                 detail::quote_for_message(headers_[i]), j + 1, i + 1),
+                     1, header_columns[i]);
+          break;
+        }
+      }
+    }
+    if (!result_.errors.empty()) return false;
+
+    targets_.assign(headers_.size(), {});
+    std::vector<std::string> missing;
+    for (size_t j = 0; j < spec_.columns.size(); ++j) {
+      const ColumnSpec& c = spec_.columns[j];
+      const std::string& want = c.header.empty() ? c.name : c.header;
+      auto exact = std::find(headers_.begin(), headers_.end(), want);
+      if (exact != headers_.end()) {
+        targets_[static_cast<size_t>(exact - headers_.begin())].push_back(static_cast<int>(j));
+        continue;
+      }
+      std::vector<size_t> loose;
+      for (size_t i = 0; i < headers_.size(); ++i)
+        if (same_ignoring_case(detail::trim(headers_[i]), detail::trim(want))) loose.push_back(i);
+      if (loose.size() == 1) {
+        targets_[loose[0]].push_back(static_cast<int>(j));
+        result_.notes.push_back(InputError{
+            file_, 1, header_columns[loose[0]], c.name,
+            fmt::format("read from the header {}, which matches {} only when case and surrounding spaces are "
+                        "ignored",
+                        detail::quote_for_message(headers_[loose[0]]), detail::quote_for_message(want))});
+      } else if (loose.size() > 1) {
+        std::vector<std::string> names;
+        for (size_t i : loose) names.push_back(headers_[i]);
+        file_error(fmt::format("the header {} matches several CSV columns when case and spaces are ignored: {}",
+                               detail::quote_for_message(want), backticked_list(names)),
+                   1, header_columns[loose[1]], c.name);
+      } else {
+        missing.push_back(want == c.name ? want : fmt::format("{} (column `{}`)", want, c.name));
+      }
+    }
+    if (!missing.empty()) {
+      std::string list;
+      for (size_t i = 0; i < missing.size(); ++i) list += (i ? ", " : "") + missing[i];
+      file_error(fmt::format("missing column{} {}; the header has {}", missing.size() == 1 ? "" : "s", list,
+                             backticked_list(headers_)),
+                 1, 1);
+    }
+    return result_.errors.empty();
+  }
+
+  // ---- rows -----------------------------------------------------------------------------------
+
+  void reserve() {
+    const size_t remaining = static_cast<size_t>(end_ - p_);
+    const size_t sample = std::min<size_t>(remaining, 1 << 20);
+    size_t newlines = 0;
+    for (const char* q = p_; (q = static_cast<const char*>(std::memchr(q, '\n', static_cast<size_t>(p_ + sample - q)))); ++q)
+      ++newlines;
+    size_t rows = sample == remaining ? newlines + 1 : remaining / (sample / std::max<size_t>(newlines, 1)) * 21 / 20 + 16;
+    for (auto& c : result_.table.columns) {
+      c.values.reserve(rows);
+      if (c.spec.optional) c.present.reserve(rows);
+    }
+    result_.table.lines.reserve(rows);
+  }
+
+  void row_error(uint64_t line, uint32_t column, std::string column_name, std::string message) {
+    row_errors_.push_back(InputError{file_, line, column, std::move(column_name), std::move(message)});
+  }
+
+  std::string name_for(size_t csv_column) const {
+    const auto& t = targets_[csv_column];
+    return t.empty() ? headers_[csv_column] : spec_.columns[static_cast<size_t>(t[0])].name;
+  }
+
+  bool error_budget_left() const {
+    return options_.max_errors == 0 || result_.errors.size() < options_.max_errors;
+  }
+
+  void bad_row(const char* row_start, const char* row_end, uint64_t row_line) {
+    if (!options_.reject_bad_rows) {
+      for (auto& e : row_errors_) {
+        if (error_budget_left())
+          result_.errors.push_back(std::move(e));
+        else
+          ++result_.errors_not_shown;
+      }
+      if (!error_budget_left() && !options_.count_all_errors) stop_ = true;
+      return;
+    }
+    ++result_.rows_rejected;
+    std::string reason;
+    for (const auto& e : row_errors_) {
+      if (!reason.empty()) reason += "; ";
+      if (!e.column_name.empty()) reason += fmt::format("column `{}`: ", e.column_name);
+      reason += e.message;
+    }
+    if (result_.rejected.size() < options_.max_rejects_reported) {
+      InputError first = row_errors_.front();
+      first.column_name.clear();
+      first.message = reason;
+      result_.rejected.push_back(std::move(first));
+    }
+    if (rejects_) {
+      std::fwrite(row_start, 1, static_cast<size_t>(row_end - row_start), rejects_);
+      std::string tail = fmt::format(",{},{}\n", row_line, csv_quote(reason));
+      std::fwrite(tail.data(), 1, tail.size(), rejects_);
+    }
+  }
+
+  bool open_rejects() {
+    rejects_ = std::fopen(options_.rejects_path.c_str(), "wb");
+    if (!rejects_) {
+      file_error(fmt::format("cannot create the rejects file `{}`: {}", options_.rejects_path, std::strerror(errno)));
+      return false;
+    }
+    std::fwrite(header_start_, 1, static_cast<size_t>(header_end_ - header_start_), rejects_);
+    std::fputs(",_line,_error\n", rejects_);
+    return true;
+  }
+
+  void read_rows() {
+    const size_t ncsv = headers_.size();
+    const size_t ncols = spec_.columns.size();
+    std::vector<int64_t> values(ncols, 0);
+    std::vector<uint8_t> present(ncols, 0);
+    std::vector<std::vector<int64_t>*> out_values(ncols);
+    std::vector<std::vector<uint8_t>*> out_present(ncols);
+    for (size_t j = 0; j < ncols; ++j) {
+      out_values[j] = &result_.table.columns[j].values;
+      out_present[j] = spec_.columns[j].optional ? &result_.table.columns[j].present : nullptr;
+    }
+    auto& lines = result_.table.lines;
+    Field f;
+    std::string message;
+
+    while (p_ < end_ && !stop_) {
+      const char* row_start = p_;
+      const uint64_t row_line = line_;
+      row_errors_.clear();
+      if (*p_ == '\n' || (*p_ == '\r' && p_ + 1 < end_ && p_[1] == '\n')) {
+        const char* q = p_;
+        while (q < end_ && (*q == '\n' || *q == '\r')) ++q;
+        if (q == end_) break;  // blank lines at the end of the file
+        if (ncsv != 1) {
+          p_ += *p_ == '\r' ? 2 : 1;
+          ++line_;
+          line_start_ = p_;
+          ++result_.rows_read;
+          row_error(row_line, 1, {},
+                    fmt::format("an empty line; expected {} cells (blank lines are allowed only at the end of the "
+                                "file)",
+                                ncsv));
+          bad_row(row_start, row_start, row_line);
+          continue;
+        }
+      }
+      size_t ci = 0;
+      End e;
+      for (;;) {
+        const std::vector<int>& targets = targets_[ci];
+        e = scan_field(f, !targets.empty());
+        if (fatal_) {
+          file_error(f.problem, f.line, char_column(f.line_start, f.start), name_for(ci));
+          return;
+        }
+        if (!f.problem.empty()) {
+          row_error(f.line, char_column(f.line_start, f.start), name_for(ci), f.problem);
+        } else {
+          for (int j : targets) {
+            const auto ju = static_cast<size_t>(j);
+            switch (parsers_[ju].parse(f.value, pool_, values[ju], message)) {
+              case CellStatus::Value: present[ju] = 1; break;
+              case CellStatus::Absent:
+                present[ju] = 0;
+                values[ju] = 0;
+                break;
+              case CellStatus::Error:
+                row_error(f.line, char_column(f.line_start, f.start), spec_.columns[ju].name, std::move(message));
+                message.clear();
+                break;
+            }
+          }
+        }
+        ++ci;
+        if (e != End::Field) break;
+        if (ci == ncsv) {  // more cells than headers
+          const char* extra_start = p_;
+          const uint64_t extra_line = line_;
+          const char* extra_line_start = line_start_;
+          size_t count = ci;
+          do {
+            e = scan_field(f, false);
+            ++count;
+            if (fatal_) {
+              file_error(f.problem, f.line, char_column(f.line_start, f.start));
+              return;
+            }
+          } while (e == End::Field);
+          row_error(extra_line, char_column(extra_line_start, extra_start), {},
+                    fmt::format("the row has {} cells; the header has {}", count, ncsv));
+          ci = ncsv;
+          break;
+        }
+      }
+      if (ci < ncsv) {
+        std::vector<std::string> absent;
+        for (size_t k = ci; k < ncsv; ++k) absent.push_back(headers_[k]);
+        row_error(term_line_, char_column(term_line_start_, term_pos_), name_for(ci),
+                  fmt::format("the row has {} cell{}; the header has {} (missing {})", ci, ci == 1 ? "" : "s", ncsv,
+                              backticked_list(absent, 5)));
+      }
+      ++result_.rows_read;
+      if (row_errors_.empty()) {
+        if (result_.errors.empty()) {
+          for (size_t j = 0; j < ncols; ++j) {
+            out_values[j]->push_back(values[j]);
+            if (out_present[j]) out_present[j]->push_back(present[j]);
+          }
+          lines.push_back(row_line);
+        }
+      } else {
+        bad_row(row_start, term_pos_, row_line);
+      }
+    }
+  }
+
+  const char* p_;
+  const char* end_;
+  const char* line_start_;
+  uint64_t line_ = 1;
+  const char* term_pos_ = nullptr;
+  uint64_t term_line_ = 0;
+  const char* term_line_start_ = nullptr;
+  const char* header_start_ = nullptr;
+  const char* header_end_ = nullptr;
+  bool fatal_ = false;
+  bool stop_ = false;
+
+  const std::string& file_;
+  const TableSpec& spec_;
+  const ReadOptions& options_;
+  StringPool& pool_;
+  ReadResult& result_;
+
+  std::vector<CellParser> parsers_;
+  std::vector<std::string> headers_;
+  std::vector<std::vector<int>> targets_;  // per CSV column: the spec columns it feeds
+  std::vector<InputError> row_errors_;
+  std::string scratch_;
+  std::FILE* rejects_ = nullptr;
+};
+
+}  // namespace
+
+ReadResult read_csv_buffer(std::string_view data, const std::string& display_name, const TableSpec& spec,
+                           const ReadOptions& options, StringPool& pool) {
+  ReadResult result;
+  Reader reader(data, display_name, spec, options, pool, result);
+  reader.run();
+  return result;
+}
+
+ReadResult read_csv(const std::string& path, const TableSpec& spec, const ReadOptions& options, StringPool& pool) {
+  auto io_error = [&](const std::string& what) {
+    ReadResult r;
+    r.table.name = spec.name;
+    r.errors.push_back(InputError{path, 0, 0, {}, fmt::format("{}: {}", what, std::strerror(errno))});
+    return r;
+  };
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return io_error("cannot open the file");
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    auto r = io_error("cannot read the file");
+    ::close(fd);
+    return r;
+  }
+  if (S_ISDIR(st.st_mode)) {
+    ::close(fd);
+    errno = EISDIR;
+    return io_error("cannot read the file");
+  }
+  if (S_ISREG(st.st_mode) && st.st_size > 0) {
+    const auto size = static_cast<size_t>(st.st_size);
+    void* map = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (map != MAP_FAILED) {
+      ::madvise(map, size, MADV_SEQUENTIAL);
+      ::close(fd);
+      ReadResult r = read_csv_buffer(std::string_view(static_cast<const char*>(map), size), path, spec, options, pool);
+      ::munmap(map, size);
+      return r;
+    }
+  }
+  // Not mappable (a pipe, an empty file, or mmap refused): read it.
+  std::string data;
+  char buffer[1 << 16];
+  for (;;) {
+    ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      auto r = io_error("cannot read the file");
+      ::close(fd);
+      return r;
+    }
+    if (n == 0) break;
+    data.append(buffer, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return read_csv_buffer(data, path, spec, options, pool);
+}
+
+}  // namespace rebate::ledger

@@ -1,0 +1,133 @@
+// The ledger reader: CSV files read into typed columns against a schema (a TableSpec), strictly.
+//
+// It is independent of the compiler: the engine turns a program's ledger and table declarations into
+// TableSpecs and hands them here. Format rules and the storage layout are in runtime/ledger/README.md.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace rebate::ledger {
+
+enum class ColumnKind { Int, Decimal, Money, Percent, Bool, Text, Date, Enum };
+const char* kind_name(ColumnKind kind);  // "Int", "Decimal", ...
+
+// What to do with a Decimal/Money/Percent cell that has more decimal places than the column keeps.
+// Error rejects the cell; the others round it: HalfEven (to the even neighbour on a tie), HalfUp (ties
+// away from zero), Down (toward zero), Up (away from zero).
+enum class ExcessDigits { Error, HalfEven, HalfUp, Down, Up };
+
+struct ColumnSpec {
+  std::string name;    // the program's name for the column (used in messages)
+  std::string header;  // the CSV header to match; usually == name
+  ColumnKind kind = ColumnKind::Text;
+  // Decimal/Money: digits after the point kept (0..18). Percent: digits kept of the ratio (2..18), so
+  // scale 6 keeps 5% as 50000 and 2.1234% as 21234.
+  int scale = 0;
+  std::string currency;                   // Money: the column's currency ("USD")
+  std::vector<std::string> enum_members;  // Enum: the members, in declared order
+  bool optional = false;                  // an empty cell is "no value" instead of an error
+  ExcessDigits excess_digits = ExcessDigits::Error;
+};
+
+struct TableSpec {
+  std::string name;
+  std::vector<ColumnSpec> columns;
+};
+
+// Interns text values for every table of a run. Id 0 is the empty string. Ids are dense and stable;
+// the views returned by text() stay valid for the pool's lifetime. Not thread-safe.
+class StringPool {
+ public:
+  StringPool();
+  ~StringPool();
+  StringPool(const StringPool&) = delete;
+  StringPool& operator=(const StringPool&) = delete;
+
+  uint32_t intern(std::string_view s);
+  // The id of `s` if it was interned, or UINT32_MAX.
+  uint32_t find(std::string_view s) const;
+  std::string_view text(uint32_t id) const { return texts_[id]; }
+  size_t size() const { return texts_.size(); }
+
+ private:
+  void grow();
+  char* store(std::string_view s);
+
+  std::vector<std::string_view> texts_;
+  std::vector<uint32_t> slots_;  // open addressing: id + 1, 0 = free
+  std::vector<uint64_t> hashes_;  // per id
+  std::vector<std::unique_ptr<char[]>> chunks_;
+  char* chunk_pos_ = nullptr;
+  size_t chunk_left_ = 0;
+};
+
+// One column's values, one int64 per row:
+//   Int as is; Decimal/Money scaled by 10^scale (1049.35 at scale 4 = 10493500); Percent as a ratio
+//   scaled by 10^scale (5% at scale 6 = 50000); Bool 0/1; Text a StringPool id; Date a DayNumber;
+//   Enum the member's index. An absent value (empty cell in an optional column) is stored as 0.
+struct Column {
+  ColumnSpec spec;
+  std::vector<int64_t> values;
+  std::vector<uint8_t> present;  // optional columns only: 1 = the row has a value; empty otherwise
+  bool has_value(size_t row) const { return present.empty() || present[row] != 0; }
+};
+
+struct Table {
+  std::string name;
+  std::vector<Column> columns;  // in the spec's order
+  std::vector<uint64_t> lines;  // per row: the 1-based physical line where the row starts
+  size_t row_count() const { return lines.size(); }
+  const Column* column(std::string_view column_name) const;  // by spec name, or nullptr
+};
+
+struct InputError {
+  std::string file;
+  uint64_t line = 0;    // 1-based physical line; 0 when the problem is the file itself
+  uint32_t column = 0;  // 1-based character column of the field's start; 0 when not about a field
+  std::string column_name;  // the spec column's name (or the CSV header for an unread column)
+  std::string message;
+  // "sales.csv:12:5: column `amount`: `12.3.4` is not a decimal; ..."
+  std::string to_string() const;
+};
+
+struct ReadOptions {
+  size_t max_errors = 1;  // keep this many errors (0: no limit); later ones are counted in errors_not_shown
+  bool count_all_errors = true;  // false: stop reading at the first error beyond max_errors
+  bool reject_bad_rows = false;  // skip malformed rows (counted, reported in `rejected`) instead of failing
+  std::string rejects_path;      // with reject_bad_rows: write rejected rows here (empty: don't write)
+  size_t max_rejects_reported = 100;  // how many rejected rows keep their InputError in `rejected`
+};
+
+struct ReadResult {
+  Table table;
+  // Errors that fail the read. A malformed row is one unless reject_bad_rows is set.
+  std::vector<InputError> errors;
+  uint64_t errors_not_shown = 0;  // errors beyond max_errors: counted, not kept
+  // Information that does not fail the read (e.g. a header matched ignoring case and spaces).
+  std::vector<InputError> notes;
+  // With reject_bad_rows: the first max_rejects_reported rejected rows' errors (one per row; the
+  // message joins the row's problems with "; ").
+  std::vector<InputError> rejected;
+  uint64_t rows_read = 0;      // data rows seen (accepted + rejected)
+  uint64_t rows_rejected = 0;  // rows skipped with reject_bad_rows
+  bool ok() const { return errors.empty() && errors_not_shown == 0; }
+};
+
+// Reads a CSV file (memory-mapped when possible). An unreadable file is an error with line 0.
+ReadResult read_csv(const std::string& path, const TableSpec& spec, const ReadOptions& options, StringPool& pool);
+// Reads CSV text held in memory; `display_name` stands for the file in errors.
+ReadResult read_csv_buffer(std::string_view data, const std::string& display_name, const TableSpec& spec,
+                           const ReadOptions& options, StringPool& pool);
+
+// A stored Decimal/Money/Percent value written back at its scale: (-5000, 4) -> "-0.5000".
+std::string format_scaled(int64_t value, int scale);
+// A cell's value as text, for explanations and tests ("1049.3500", "2026-07-01", "gold", "true"); for
+// Percent the percentage ("5.0000%" at scale 6); "" when absent.
+std::string format_cell(const Column& column, size_t row, const StringPool& pool);
+
+}  // namespace rebate::ledger
