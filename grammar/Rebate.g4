@@ -190,7 +190,9 @@ WS            : [ \t\r\n\f]+ -> skip ;
 // Any other character becomes a token of its own so that the parser, not the lexer, reports it once
 // with a clear code instead of ANTLR's "token recognition error".
 // Operators from other languages, lexed whole so that each gets one clear diagnostic.
-FOREIGN_OPERATOR : '&&' | '||' | '!' | '==='  | ';' ;
+FOREIGN_OPERATOR : '&&' | '&' | '||' | '!' | '===' | ';' ;
+// 'EV': text in single quotes, read as text after one diagnostic.
+SINGLE_QUOTED : '\'' ~['\r\n]* '\'' ;
 
 UNEXPECTED_CHAR : . ;
 

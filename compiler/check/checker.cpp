@@ -49,7 +49,6 @@ Checker::Checker(const std::vector<const ast::Module*>& modules, const SourceMap
 std::unique_ptr<TypedProgram> Checker::run() {
   collect_globals();
   check_program_header();
-  check_enums();
   check_sources();
   check_calendars();
   check_consts();

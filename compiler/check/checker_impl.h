@@ -29,6 +29,7 @@ struct Scope {
   const ast::Group* row_group = nullptr;    // Row scope over a group's rows
   const ast::Group* in_group = nullptr;     // checking a group's fields: its ledger means its lines
   const ast::Measure* measure = nullptr;    // the measure being defined, for dependencies
+  bool tier_bound = false;                  // Constant scope of a tier band bound (E0408, not E0211)
 };
 
 // What checking an expression found out about it, beyond its type.
@@ -61,7 +62,6 @@ class Checker {
   void collect_globals();
   void define(SymbolKind kind, const ast::Ident& name, const void* decl, uint32_t index = 0);
   void check_program_header();
-  void check_enums();
   void check_sources();
   void check_calendars();
   void check_consts();
@@ -81,9 +81,11 @@ class Checker {
   Value check_method(const ast::Expr& e, const Scope& scope);
   Value check_call(const ast::Expr& e, const Scope& scope);
   Value check_quantity(const ast::Expr& e);
+  std::string aggregate_help(const ast::Source& ledger, const ast::Column& column);
   Value measure_value(const ast::Measure& m, const ast::Expr& use);
   void require_value(const Value& v, const ast::Expr& e);
-  void report_unknown(const std::string& name, Span span, const Scope& scope, const std::string& what);
+  void report_unknown(const std::string& name, Span span, const Scope& scope, const std::string& what,
+                      const std::vector<std::string>* candidates = nullptr);
 
   // operators.cpp
   Value check_binary(const ast::Expr& e, const Scope& scope, const Type* hint);
@@ -100,6 +102,7 @@ class Checker {
   void check_decision_coverage(const ast::Decision& d, const std::vector<Type>& input_types);
   std::unordered_map<const ast::Tiers*, TierInfo> tier_info;
   std::string source_text(Span span) const;
+  std::string with_currency(const ast::Expr& number, const std::string& currency) const;
 
   // rebates.cpp
   void check_rebates();
@@ -115,7 +118,6 @@ class Checker {
 
   // State
   std::string currency() const { return out->settings.currency; }
-  const ast::Enum* find_enum_member(const std::string& name, const Type* hint, uint32_t& index) const;
   bool is_root_decl(Span span) const { return root && span.file == root->file; }
 
   enum class State { Unchecked, InProgress, Done };

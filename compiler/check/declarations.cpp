@@ -20,6 +20,12 @@ std::string join_ticked(const std::vector<std::string>& names) {
 
 }  // namespace
 
+namespace {
+std::string with_article(const char* noun) {
+  return (std::string("aeiou").find(noun[0]) != std::string::npos ? "an " : "a ") + std::string(noun);
+}
+}  // namespace
+
 void Checker::define(SymbolKind kind, const ast::Ident& name, const void* decl, uint32_t index) {
   if (name.name.empty()) return;  // recovery left no name; the syntax error is reported
   auto [it, inserted] = out->globals.try_emplace(name.name, Symbol{kind, name.name, decl, index, name.span});
@@ -27,15 +33,19 @@ void Checker::define(SymbolKind kind, const ast::Ident& name, const void* decl, 
     const Symbol& first = it->second;
     diags.report(DiagKind::DuplicateDefinition, name.span,
                  fmt::format("`{}` is defined twice", name.name))
-        .with_label(fmt::format("second definition, as a {}", describe(kind)))
-        .note(first.span, fmt::format("first defined here, as a {}", describe(first.kind)))
+        .with_label(fmt::format("second definition, as {}", with_article(describe(kind))))
+        .note(first.span, fmt::format("first defined here, as {}", with_article(describe(first.kind))))
         .with_help("rename one of them; every name in a program, its imports included, must be unique");
   }
 }
 
 void Checker::collect_globals() {
   for (const ast::Module* m : out->modules) {
-    for (const auto& e : m->enums) define(SymbolKind::Enum, e.name, &e);
+    for (const auto& e : m->enums) {
+      define(SymbolKind::Enum, e.name, &e);
+      // Members are program-wide names too: `gold` means one thing everywhere.
+      for (uint32_t i = 0; i < e.members.size(); ++i) define(SymbolKind::EnumMember, e.members[i], &e, i);
+    }
     for (const auto& s : m->sources) {
       define(s.kind == ast::SourceKind::Ledger ? SymbolKind::Ledger : SymbolKind::Table, s.name, &s);
     }
@@ -165,22 +175,6 @@ void Checker::check_program_header() {
   }
 }
 
-void Checker::check_enums() {
-  for (const ast::Module* m : out->modules) {
-    for (const auto& e : m->enums) {
-      std::map<std::string, Span> seen;
-      for (const auto& member : e.members) {
-        auto [it, fresh] = seen.emplace(member.name, member.span);
-        if (!fresh) {
-          diags.report(DiagKind::DuplicateDefinition, member.span,
-                       fmt::format("`{}` appears twice in enum `{}`", member.name, e.name.name))
-              .note(it->second, "first here");
-        }
-      }
-    }
-  }
-}
-
 Type Checker::resolve_type(const ast::TypeRef& ref) {
   const std::string& n = ref.name.name;
   auto want_args = [&](size_t max) {
@@ -280,6 +274,12 @@ void Checker::check_sources() {
               .note(it->second->name.span, "first declared here");
         }
         Type t = resolve_type(c.type);
+        if (t.kind == TypeKind::Period || t.kind == TypeKind::Duration) {
+          diags.report(DiagKind::InvalidColumnType, c.type.span, fmt::format("a column cannot hold a {}", to_string(t)))
+              .with_help(t.kind == TypeKind::Period ? "store the date; the program puts it in its period"
+                                                    : "store a number of days as `Int`, or the two dates");
+          t = Type::error();
+        }
         decl_value[&c] = Value{t, c.type.optional, c.span};
         for (const auto& role : c.roles) {
           const std::string& r = role.name;
@@ -414,7 +414,11 @@ void Checker::check_groups() {
           diags.report(DiagKind::AggregateOutsideLedger, g.ledger.span,
                        fmt::format("a group is made of ledger lines, and `{}` is a {}", g.ledger.name, describe(it->second.kind)));
         } else {
-          report_unknown(g.ledger.name, g.ledger.span, Scope{ScopeKind::Constant}, "ledger");
+          std::vector<std::string> ledgers;
+          for (const auto& [n, sym] : out->globals) {
+            if (sym.kind == SymbolKind::Ledger) ledgers.push_back(n);
+          }
+          report_unknown(g.ledger.name, g.ledger.span, Scope{ScopeKind::Constant}, "ledger", &ledgers);
         }
       } else {
         ledger = static_cast<const ast::Source*>(it->second.decl);

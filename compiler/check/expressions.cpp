@@ -33,7 +33,12 @@ void Checker::require_value(const Value& v, const ast::Expr& e) {
   if (!v.maybe_none || v.type.is_error()) return;
   Span at = v.none_origin.valid() ? v.none_origin : e.span;
   std::string example = v.type.kind == TypeKind::Money ? fmt::format("0 {}", v.type.currency)
-                        : v.type.kind == TypeKind::Percent ? "0%" : "0";
+                        : v.type.kind == TypeKind::Percent ? "0%"
+                        : v.type.kind == TypeKind::Date ? "2026-01-01"
+                        : v.type.kind == TypeKind::Text ? "\"\""
+                        : v.type.kind == TypeKind::Bool ? "false"
+                        : v.type.kind == TypeKind::Enum && !v.type.enum_decl()->members.empty() ? v.type.enum_decl()->members[0].name
+                                                                                                 : "0";
   diags.report(DiagKind::MissingEmptyValue, at, "this may have no value, and nothing says what to use then")
       .with_label("no value when there are no lines (or the cell is empty)")
       .with_help(fmt::format("say what to use: `... otherwise {}`", example));
@@ -41,6 +46,13 @@ void Checker::require_value(const Value& v, const ast::Expr& e) {
 
 Value Checker::check_value(const ast::Expr& e, const Scope& scope, const Type* hint) {
   Value v = check(e, scope, hint);
+  if (!v.type.is_error() && !v.type.is_value() && v.type.kind != TypeKind::List && v.type.kind != TypeKind::Range) {
+    diags.report(DiagKind::NotAValue, e.span, fmt::format("this is {}, not a value", to_string(v.type)))
+        .with_help(v.type.kind == TypeKind::Tiers ? "apply the tier table: `table of basis` or `table by metric`"
+                   : v.type.kind == TypeKind::Row ? "name one of its columns, as in `partner.tier`"
+                                                  : "aggregate it, as in `sales.sum(amount)`");
+    v.type = Type::error();
+  }
   require_value(v, e);
   v.maybe_none = false;
   return v;
@@ -118,14 +130,29 @@ Value Checker::check(const ast::Expr& e, const Scope& scope, const Type* hint) {
   return record(e, std::move(v));
 }
 
+// How to aggregate a column of the given type, for help lines: sums for amounts, counts for the rest.
+std::string Checker::aggregate_help(const ast::Source& ledger, const ast::Column& column) {
+  const std::string& l = ledger.name.name;
+  const std::string& c = column.name.name;
+  Type t = decl_value.count(&column) ? decl_value[&column].type : Type::error();
+  if (t.is_number() || t.kind == TypeKind::Money) return fmt::format("aggregate it over the lines, as in `{}.sum({})`", l, c);
+  if (t.kind == TypeKind::Bool) return fmt::format("count the lines where it holds, as in `{}.count(where {})`", l, c);
+  if (t.kind == TypeKind::Date) return fmt::format("aggregate it over the lines, as in `{}.max({}) otherwise 2026-01-01`", l, c);
+  return fmt::format("count its distinct values, as in `{}.count_distinct({})`, or filter on it inside an aggregate", l, c);
+}
+
 Value Checker::check_quantity(const ast::Expr& e) {
   Value v;
   v.constant = Decimal::parse(e.text);
   if (contains(kDurationUnits, e.unit)) {
     v.type = Type::of(TypeKind::Duration);
     if (e.text.find('.') != std::string::npos) {
-      diags.report(DiagKind::InvalidLiteral, e.span, "a duration is a whole number of days, weeks, months, quarters or years");
+      diags.report(DiagKind::InvalidLiteral, e.span, "a duration is a whole number of days, weeks, months, quarters or years")
+          .with_help("write a whole number, such as `2 days` or `10 weeks`");
     }
+    // Days and weeks are exact; months, quarters and years vary in length, so the two never mix.
+    bool calendar_unit = e.unit.rfind("month", 0) == 0 || e.unit.rfind("quarter", 0) == 0 || e.unit.rfind("year", 0) == 0;
+    v.type.currency = calendar_unit ? "months" : "days";
     return v;
   }
   if (is_currency_code(e.unit)) {
@@ -140,32 +167,6 @@ Value Checker::check_quantity(const ast::Expr& e) {
   else d.with_help("after a number write an ISO 4217 currency code (`100 USD`) or a duration unit (`30 days`)");
   v.type = Type::error();
   return v;
-}
-
-const ast::Enum* Checker::find_enum_member(const std::string& name, const Type* hint, uint32_t& index) const {
-  auto member_index = [&](const ast::Enum& en) -> std::optional<uint32_t> {
-    for (uint32_t i = 0; i < en.members.size(); ++i) {
-      if (en.members[i].name == name) return i;
-    }
-    return std::nullopt;
-  };
-  if (hint && hint->kind == TypeKind::Enum && hint->enum_decl()) {
-    if (auto i = member_index(*hint->enum_decl())) {
-      index = *i;
-      return hint->enum_decl();
-    }
-  }
-  const ast::Enum* found = nullptr;
-  for (const ast::Module* m : out->modules) {
-    for (const auto& en : m->enums) {
-      if (auto i = member_index(en)) {
-        if (found) return nullptr;  // ambiguous without a hint; the caller says so
-        found = &en;
-        index = *i;
-      }
-    }
-  }
-  return found;
 }
 
 Value Checker::measure_value(const ast::Measure& m, const ast::Expr& use) {
@@ -200,7 +201,7 @@ Value Checker::measure_value(const ast::Measure& m, const ast::Expr& use) {
       auto& d = diags.report(kind, lim.value->span,
                              fmt::format("the {} of `{}` must be {} like the measure, not {}", lim.is_cap ? "cap" : "floor",
                                          m.name.name, to_string(v.type), to_string(lv.type)));
-      if (kind == DiagKind::MoneyPlusNumber) d.with_help(fmt::format("write `{} {}`", lim.value->text, v.type.currency));
+      if (kind == DiagKind::MoneyPlusNumber) d.with_help(fmt::format("write `{}`", with_currency(*lim.value, v.type.currency)));
     }
   }
   if (m.type) {
@@ -280,15 +281,7 @@ Value Checker::check_name(const ast::Expr& e, const Scope& scope, const Type* hi
     }
   }
 
-  // 2. An enum member the context expects (`partner.tier >= silver`).
-  if (hint && hint->kind == TypeKind::Enum && global == out->globals.end()) {
-    uint32_t index = 0;
-    if (const ast::Enum* en = find_enum_member(name, hint, index); en && en == hint->enum_decl()) {
-      out->refs[e.id] = Symbol{SymbolKind::EnumMember, name, en, index, en->members[index].span};
-      note_use(en);
-      return Value{Type::with_decl(TypeKind::Enum, en)};
-    }
-  }
+  (void)hint;  // enum members are program-wide names (step 4), so no context is needed to find them
 
   // 3. Built-in names.
   if (name == "partner" || name == "period") {
@@ -320,6 +313,12 @@ Value Checker::check_name(const ast::Expr& e, const Scope& scope, const Type* hi
       }
       case SymbolKind::Measure:
       case SymbolKind::Decision: {
+        if (scope.tier_bound) {
+          diags.report(DiagKind::TierBoundNotConstant, e.span,
+                       fmt::format("a band bound must be a constant, and `{}` is a {} that changes by partner and period", name, describe(sym.kind)))
+              .with_help("write a literal such as `100_000 USD`, or a `const`; to pick the band by a measure, apply the table to it");
+          return Value{};
+        }
         if (scope.kind != ScopeKind::PartnerPeriod) {
           std::string where = scope.kind == ScopeKind::Row ? "inside an aggregate, which looks at one line at a time"
                               : scope.kind == ScopeKind::Constant ? "in a constant, which is the same for everyone"
@@ -349,13 +348,18 @@ Value Checker::check_name(const ast::Expr& e, const Scope& scope, const Type* hi
       case SymbolKind::Rebate:
       case SymbolKind::Award:
       case SymbolKind::Budget: {
-        auto& d = diags.report(DiagKind::NotAValue, e.span, fmt::format("`{}` is a {}, not a value", name, describe(sym.kind)));
+        std::string what = describe(sym.kind);
+        const char* article = std::string("aeiou").find(what[0]) != std::string::npos ? "an" : "a";
+        auto& d = diags.report(DiagKind::NotAValue, e.span, fmt::format("`{}` is {} {}, not a value", name, article, what));
         if (sym.kind == SymbolKind::Enum) d.with_help(fmt::format("name one of its members, as in `{}.{}`", name,
                                                                   static_cast<const ast::Enum*>(sym.decl)->members.empty() ? "member" : static_cast<const ast::Enum*>(sym.decl)->members[0].name));
         if (sym.kind == SymbolKind::Rebate) d.with_help("a rebate's payout cannot be used in another formula; share the measure instead");
         return Value{};
       }
-      case SymbolKind::EnumMember:
+      case SymbolKind::EnumMember: {
+        note_use(sym.decl);
+        return Value{Type::with_decl(TypeKind::Enum, sym.decl)};
+      }
       case SymbolKind::Column:
       case SymbolKind::GroupField:
       case SymbolKind::Partner:
@@ -365,27 +369,6 @@ Value Checker::check_name(const ast::Expr& e, const Scope& scope, const Type* hi
     }
   }
 
-  // 5. Enum members anywhere.
-  uint32_t index = 0;
-  if (const ast::Enum* en = find_enum_member(name, hint, index)) {
-    out->refs[e.id] = Symbol{SymbolKind::EnumMember, name, en, index, en->members[index].span};
-    note_use(en);
-    return Value{Type::with_decl(TypeKind::Enum, en)};
-  }
-  std::vector<const ast::Enum*> owners;
-  for (const ast::Module* m : out->modules) {
-    for (const auto& en : m->enums) {
-      for (const auto& member : en.members) {
-        if (member.name == name) owners.push_back(&en);
-      }
-    }
-  }
-  if (owners.size() > 1) {
-    diags.report(DiagKind::UnknownName, e.span, fmt::format("`{}` is a member of more than one enum", name))
-        .with_help(fmt::format("say which: `{}.{}` or `{}.{}`", owners[0]->name.name, name, owners[1]->name.name, name));
-    return Value{};
-  }
-
   // 6. A column used outside an aggregate.
   for (const ast::Module* m : out->modules) {
     for (const auto& s : m->sources) {
@@ -393,7 +376,7 @@ Value Checker::check_name(const ast::Expr& e, const Scope& scope, const Type* hi
         if (c.name.name != name || s.kind != ast::SourceKind::Ledger) continue;
         diags.report(DiagKind::RowValueOutsideRow, e.span,
                      fmt::format("`{}` is a column of each line of `{}`, not a value of the partner", name, s.name.name))
-            .with_help(fmt::format("aggregate it over the lines, as in `{}.sum({})`", s.name.name, name));
+            .with_help(aggregate_help(s, c));
         return Value{};
       }
     }
@@ -402,10 +385,11 @@ Value Checker::check_name(const ast::Expr& e, const Scope& scope, const Type* hi
   return Value{};
 }
 
-void Checker::report_unknown(const std::string& name, Span span, const Scope& scope, const std::string& what) {
+void Checker::report_unknown(const std::string& name, Span span, const Scope& scope, const std::string& what,
+                             const std::vector<std::string>* candidates) {
   auto& d = diags.report(DiagKind::UnknownName, span, fmt::format("unknown {} `{}`", what, name));
   d.with_label("not defined");
-  if (auto guess = closest(name, visible_names(scope))) {
+  if (auto guess = closest(name, candidates ? *candidates : visible_names(scope))) {
     d.with_help(fmt::format("did you mean `{}`?", *guess));
   } else if (is_currency_code(name)) {
     d.with_help(fmt::format("an amount is written with its number first, as in `100 {}`", name));
@@ -460,9 +444,12 @@ Value Checker::check_member(const ast::Expr& e, const Scope& scope) {
     return Value{};
   }
   if (ov.type.kind == TypeKind::Source && ov.type.source_decl()->kind == ast::SourceKind::Ledger) {
-    diags.report(DiagKind::RowValueOutsideRow, e.span,
-                 fmt::format("`{}` is a column of each line of `{}`, not a value of the partner", member, obj.text))
-        .with_help(fmt::format("aggregate it over the lines, as in `{}.sum({})`", obj.text, member));
+    const ast::Source& s = *ov.type.source_decl();
+    auto& d = diags.report(DiagKind::RowValueOutsideRow, e.span,
+                           fmt::format("`{}` is a column of each line of `{}`, not a value of the partner", member, obj.text));
+    for (const auto& c : s.columns) {
+      if (c.name.name == member) d.with_help(aggregate_help(s, c));
+    }
     return Value{};
   }
   if (obj.kind == ast::ExprKind::Name && obj.text == "partner" && ov.type.kind == TypeKind::Text) {
@@ -493,8 +480,7 @@ Value Checker::check_method(const ast::Expr& e, const Scope& scope) {
                                          to_string(rv.type)));
       if (rv.type.kind == TypeKind::Source) d.with_help("a table's rows do not belong to a partner and period; look them up from a ledger instead");
     }
-    for (size_t i = 1; i < e.args.size(); ++i) check(*e.args[i], Scope{ScopeKind::Constant});
-    return Value{};
+    return Value{};  // the arguments are not checked: without a ledger their names mean nothing
   }
   out->refs[receiver.id] = it->second;
   record(receiver, Value{group ? Type::with_decl(TypeKind::Group, group) : Type::with_decl(TypeKind::Source, ledger)});
@@ -629,14 +615,22 @@ Value Checker::check_call(const ast::Expr& e, const Scope& scope) {
             .with_help("`round(amount, 2)` rounds to cents");
       }
     }
+    int places = v.type.kind == TypeKind::Money ? currency_minor_unit(v.type.currency) : 0;
+    RoundingMode mode_value = out->settings.rounding;
+    if (e.args.size() >= 2 && e.arg(1).kind == ast::ExprKind::Int && e.arg(1).text.size() == 1) places = e.arg(1).text[0] - '0';
     if (e.args.size() == 3) {
       const ast::Expr& mode = e.arg(2);
-      if (mode.kind != ast::ExprKind::Name || !rounding_mode_named(mode.text)) {
+      auto named = mode.kind == ast::ExprKind::Name ? rounding_mode_named(mode.text) : std::nullopt;
+      if (!named) {
         diags.report(DiagKind::InvalidRounding, mode.span, "unknown rounding mode")
             .with_help("use `half_even`, `half_up`, `down` or `up`");
+      } else {
+        mode_value = *named;
       }
     }
-    v.constant.reset();
+    // A percentage's constant is its ratio (5% = 0.05): its places count in percent points.
+    if (v.constant && v.type.kind != TypeKind::Percent) v.constant = v.constant->rounded(places, mode_value);
+    else v.constant.reset();
     return v;
   }
   if (f == "min" || f == "max") {
@@ -665,8 +659,15 @@ Value Checker::check_call(const ast::Expr& e, const Scope& scope) {
       acc.type = *u;
       acc.maybe_none = acc.maybe_none || next.maybe_none;
       if (!acc.none_origin.valid()) acc.none_origin = next.none_origin;
+      // Constants fold, so `min(a, b)` of constants can bound a tier band.
+      if (acc.constant && next.constant) {
+        bool take_next = f == "min" ? Decimal::compare(*next.constant, *acc.constant) < 0
+                                    : Decimal::compare(*next.constant, *acc.constant) > 0;
+        if (take_next) acc.constant = next.constant;
+      } else {
+        acc.constant.reset();
+      }
     }
-    acc.constant.reset();
     return acc;
   }
   if (f == "abs") {
@@ -680,10 +681,21 @@ Value Checker::check_call(const ast::Expr& e, const Scope& scope) {
     if (v.constant && v.constant->is_negative()) v.constant = v.constant->negated();
     return v;
   }
-  for (const auto& a : e.args) check(*a, scope);
+  if (!contains(kAggregates, f)) {
+    for (const auto& a : e.args) check(*a, scope);
+  }
   auto& d = diags.report(DiagKind::UnknownFunction, e.name_span, fmt::format("unknown function `{}`", f));
   if (contains(kAggregates, f)) {
-    d.with_help(fmt::format("aggregates are called on a ledger, as in `sales.{}(amount)`", f));
+    std::string ledger = "sales";
+    for (const auto& [n, sym] : out->globals) {
+      if (sym.kind == SymbolKind::Ledger) ledger = n;
+    }
+    if (!e.args.empty() && e.args[0]->kind == ast::ExprKind::Name) {
+      auto g = out->globals.find(e.args[0]->text);
+      if (g != out->globals.end() && g->second.kind == SymbolKind::Ledger) ledger = g->first;
+    }
+    d.with_help(f == "count" ? fmt::format("aggregates are called on a ledger, as in `{}.count()`", ledger)
+                             : fmt::format("aggregates are called on a ledger, as in `{}.{}(amount)`", ledger, f));
   } else if (auto guess = closest(f, kFunctions)) {
     d.with_help(fmt::format("did you mean `{}`?", *guess));
   } else {

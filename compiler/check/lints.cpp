@@ -117,7 +117,7 @@ void Checker::run_lints() {
           }
           return;
         }
-        if (e.kind == ast::ExprKind::Binary && e.op == ast::Op::Div && !guarded) {
+        if (e.kind == ast::ExprKind::Binary && e.op == ast::Op::Div && !guarded && !out->type_of(e).is_error()) {
           const ast::Expr& divisor = e.arg(1);
           bool safe = nonzero_literal(divisor);
           if (!safe) {
@@ -133,9 +133,13 @@ void Checker::run_lints() {
           }
           if (!safe) {
             std::string shown = source_text(divisor.span);
+            auto zero_of = [](const Type& t) {
+              return t.kind == TypeKind::Money ? "0 " + t.currency : t.kind == TypeKind::Percent ? std::string("0%") : std::string("0");
+            };
             diags.report(DiagKind::DivisionByZero, divisor.span, fmt::format("`{}` can be zero, and nothing says what to use then", shown))
                 .with_label("may be zero")
-                .with_help(fmt::format("give a fallback: `... / {} otherwise 0%`, or test it first: `if {} > 0 then ... else ...`", shown, shown));
+                .with_help(fmt::format("give a fallback: `... / {} otherwise {}`, or test it first: `if {} > {} then ... else ...`", shown,
+                                       zero_of(out->type_of(e)), shown, zero_of(out->type_of(divisor))));
           }
         }
         for (const auto& a : e.args) walk(*a, facts, guarded);

@@ -6,18 +6,19 @@
 
 namespace rebate::check {
 
+// `100_000` -> `100_000 USD`, for help lines, as the user wrote the number; a non-literal gets a placeholder.
+std::string Checker::with_currency(const ast::Expr& number, const std::string& currency) const {
+  if (number.kind == ast::ExprKind::Int || number.kind == ast::ExprKind::Decimal) {
+    return fmt::format("{} {}", source_text(number.span), currency);
+  }
+  return fmt::format("100 {}", currency);
+}
+
 namespace {
 
 bool is_money(const Type& t) { return t.kind == TypeKind::Money; }
 bool is_percent(const Type& t) { return t.kind == TypeKind::Percent; }
 
-// `100` -> `100 USD`, for help lines; a non-literal gets a placeholder.
-std::string with_currency(const ast::Expr& number, const std::string& currency) {
-  if (number.kind == ast::ExprKind::Int || number.kind == ast::ExprKind::Decimal) {
-    return fmt::format("{} {}", number.text, currency);
-  }
-  return fmt::format("100 {}", currency);
-}
 
 std::optional<Decimal> fold(ast::Op op, const std::optional<Decimal>& a, const std::optional<Decimal>& b) {
   if (!a || !b) return std::nullopt;
@@ -113,6 +114,13 @@ Value Checker::check_in(const ast::Expr& e, const Scope& scope) {
   v.maybe_none = lhs.maybe_none;
   v.none_origin = lhs.none_origin;
   if (lhs.type.is_error() || rhs.type.is_error()) return v;
+  // `period in 2026-H2`, `invoice_date in 2026-Q3`: inside a longer period.
+  if (rhs.type.kind == TypeKind::Period) {
+    if (lhs.type.kind != TypeKind::Period && lhs.type.kind != TypeKind::Date) {
+      diags.report(DiagKind::InvalidOperands, e.span, fmt::format("only a date or a period lies inside a period, not {}", to_string(lhs.type)));
+    }
+    return v;
+  }
   if (rhs.type.kind != TypeKind::List && rhs.type.kind != TypeKind::Range) {
     diags.report(DiagKind::InvalidOperands, e.arg(1).span, fmt::format("`in` needs a list or a range, and this is {}", to_string(rhs.type)))
         .with_help("write `x in [a, b]` or `date in 2026-07-01 .. 2026-08-15`");
@@ -333,6 +341,11 @@ Value Checker::check_binary(const ast::Expr& e, const Scope& scope, const Type* 
         }
         v.type = Type::of(TypeKind::Duration);
       } else if (x.kind == TypeKind::Duration && y.kind == TypeKind::Duration) {
+        if (x != y) {
+          diags.report(DiagKind::InvalidOperands, e.span, fmt::format("cannot {} {} and {}", verb, to_string(x), to_string(y)))
+              .with_help("a month is not a fixed number of days: add each to the date in turn, as in `d + 1 months + 30 days`");
+          return v;
+        }
         v.type = x;
       } else {
         invalid(x.kind == TypeKind::Date && y.is_number() ? fmt::format("write a duration: `{} days`", re.text.empty() ? "30" : re.text) : "");

@@ -36,7 +36,7 @@ void Checker::check_rebates() {
               .with_help(fmt::format("write amounts in {}", currency()));
         } else if (v.type.is_number()) {
           diags.report(DiagKind::MoneyPlusNumber, e.span, fmt::format("{} must be an amount of money, and this is a plain number", what))
-              .with_help(fmt::format("write `{} {}`", e.kind == ast::ExprKind::Int || e.kind == ast::ExprKind::Decimal ? e.text : "100", currency()));
+              .with_help(fmt::format("write `{}`", with_currency(e, currency())));
         } else if (v.type.kind == TypeKind::Percent) {
           diags.report(DiagKind::TypeMismatch, e.span, fmt::format("{} must be an amount of money, and this is a percentage", what))
               .with_help(fmt::format("a percentage of what? write `{} of revenue`", e.kind == ast::ExprKind::Percent ? e.text + "%" : "5%"));
@@ -170,7 +170,7 @@ void Checker::check_budgets() {
       if (!v.type.is_error() && v.type != Type::money(currency())) {
         auto& d = diags.report(v.type.is_number() ? DiagKind::MoneyPlusNumber : DiagKind::TypeMismatch, b.amount->span,
                                fmt::format("a budget is an amount in {}, and this is {}", currency(), to_string(v.type)));
-        d.with_help(fmt::format("write `{} {}`", b.amount->kind == ast::ExprKind::Int ? b.amount->text : "2_000_000", currency()));
+        d.with_help(fmt::format("write `{}`", with_currency(*b.amount, currency())));
       } else if (v.constant && v.constant->sign() <= 0) {
         diags.report(DiagKind::InvalidSetting, b.amount->span, "a budget must be more than zero");
       }
@@ -234,6 +234,7 @@ void Checker::check_tests() {
             diags.report(DiagKind::TestRowArity, g.row_spans[r],
                          fmt::format("this row has {} value{} for {} column{}", row.size(), row.size() == 1 ? "" : "s",
                                      g.columns.size(), g.columns.size() == 1 ? "" : "s"));
+            continue;
           }
           for (size_t i = 0; i < row.size() && i < types.size(); ++i) {
             const Type* expected = types[i] ? &*types[i] : nullptr;
@@ -245,7 +246,7 @@ void Checker::check_tests() {
               bool money_number = expected->kind == TypeKind::Money && v.type.is_number();
               auto& d = diags.report(money_number ? DiagKind::MoneyPlusNumber : DiagKind::TypeMismatch, row[i]->span,
                                      fmt::format("column `{}` is {}, and this value is {}", g.columns[i].name, to_string(*expected), to_string(v.type)));
-              if (money_number) d.with_help(fmt::format("write `{} {}`", row[i]->text, expected->currency));
+              if (money_number) d.with_help(fmt::format("write `{}`", with_currency(*row[i], expected->currency)));
             }
           }
         }
@@ -279,7 +280,7 @@ void Checker::check_tests() {
           bool money_number = expected.kind == TypeKind::Money && a.type.is_number();
           auto& d = diags.report(money_number ? DiagKind::MoneyPlusNumber : DiagKind::TypeMismatch, e.amount->span,
                                  fmt::format("`{}` gives {}, and the expectation is {}", e.rebate.name, to_string(expected), to_string(a.type)));
-          if (money_number) d.with_help(fmt::format("write `{} {}`", e.amount->text, expected.currency));
+          if (money_number) d.with_help(fmt::format("write `{}`", with_currency(*e.amount, expected.currency)));
         }
       }
     }

@@ -20,12 +20,14 @@ void Checker::check_tiers() {
     for (const auto& t : m->tiers) {
       const void* saved_user = current_user;
       current_user = &t;
+      size_t errors_at_start = diags.all().size();
       TierInfo info;
       if (t.bands.empty()) {
         diags.report(DiagKind::TierEmpty, t.name.span, fmt::format("tier table `{}` has no band", t.name.name))
             .with_help("add bands: `from 0 USD to 100_000 USD: 2%`");
       }
       Scope constant{ScopeKind::Constant};
+      constant.tier_bound = true;
       struct Bound {
         std::optional<Decimal> value;
         Span span;
@@ -79,7 +81,7 @@ void Checker::check_tiers() {
         if (pv.type.kind != TypeKind::Percent && pv.type.kind != TypeKind::Money) {
           auto& d = diags.report(DiagKind::TypeMismatch, band.value->span,
                                  fmt::format("a band pays a percentage or a fixed amount, not {}", to_string(pv.type)));
-          if (pv.type.is_number()) d.with_help(fmt::format("write `{}%` for a rate or `{} {}` for an amount", band.value->text, band.value->text, currency()));
+          if (pv.type.is_number()) d.with_help(fmt::format("write `{}%` for a rate or `{}` for an amount", source_text(band.value->span), with_currency(*band.value, currency())));
           continue;
         }
         if (!pays_origin) {
@@ -92,14 +94,16 @@ void Checker::check_tiers() {
               .with_help("every band of a table pays a rate, or every band a fixed amount");
         }
       }
-      // Order, gaps and overlaps, with the boundaries known.
-      for (size_t i = 0; i < t.bands.size(); ++i) {
+      // Order, gaps and overlaps, with the boundaries known. The first problem ends the search: after a
+      // band out of order, "gaps" and "cliffs" would only describe the mistake again.
+      bool bands_ok = std::all_of(lowers.begin(), lowers.end(), [](const Bound& b) { return b.value.has_value(); });
+      for (size_t i = 0; bands_ok && i < t.bands.size(); ++i) {
         const Bound& lo = lowers[i];
         const Bound& hi = uppers[i];
         if (lo.value && hi.value && Decimal::compare(*lo.value, *hi.value) >= 0) {
           diags.report(DiagKind::TierOutOfOrder, t.bands[i].span, "this band ends where it starts or before")
               .with_help(fmt::format("a band `from A to B` needs A below B; bands are half-open: [A, B)"));
-          continue;
+          break;
         }
         if (i == 0) continue;
         const Bound& prev_lo = lowers[i - 1];
@@ -110,7 +114,7 @@ void Checker::check_tiers() {
               .with_label(fmt::format("starts at {}", source_text(t.bands[i].lower->span)))
               .note(t.bands[i - 1].span, fmt::format("the band before starts higher, at {}", source_text(t.bands[i - 1].lower->span)))
               .with_help("reorder the bands in ascending order");
-          continue;
+          break;
         }
         if (!prev_hi.value) continue;
         int c = Decimal::compare(*lo.value, *prev_hi.value);
@@ -127,8 +131,9 @@ void Checker::check_tiers() {
               .with_help(fmt::format("start this band at `{}`: a value on a boundary belongs to the upper band", prev_end));
         }
       }
-      // A retroactive table whose value drops: selling more pays less.
-      if (t.mode == ast::TierMode::Retroactive) {
+      // A retroactive table whose value drops: selling more pays less (only said of a well-formed table).
+      bool table_ok = diags.all().size() == errors_at_start && !info.pays.is_error();
+      if (t.mode == ast::TierMode::Retroactive && table_ok) {
         for (size_t i = 1; i < t.bands.size(); ++i) {
           if (!values[i] || !values[i - 1] || Decimal::compare(*values[i], *values[i - 1]) >= 0) continue;
           diags.report(DiagKind::TierCliff, t.bands[i].value->span,
@@ -168,6 +173,7 @@ Value Checker::decision_value(const ast::Decision& d, const ast::Expr& use) {
   state = State::InProgress;
   const void* saved_user = current_user;
   current_user = &d;
+  size_t errors_at_start = diags.all().size();  // coverage is only claimed for a well-formed table
   Type result = resolve_type(d.result);
   Scope scope{ScopeKind::PartnerPeriod};
   std::vector<Type> inputs;
@@ -199,7 +205,7 @@ Value Checker::decision_value(const ast::Decision& d, const ast::Expr& use) {
             auto& diag = diags.report(DiagKind::InvalidPattern, bound->span,
                                       fmt::format("this input is {}, and the pattern is {}", to_string(in), to_string(pv.type)))
                              .note(d.inputs[j]->span, "the input");
-            if (money_number) diag.with_help(fmt::format("write `{} {}`", bound->text, in.currency));
+            if (money_number) diag.with_help(fmt::format("write `{}`", with_currency(*bound, in.currency)));
           }
         }
       }
@@ -210,11 +216,11 @@ Value Checker::decision_value(const ast::Decision& d, const ast::Expr& use) {
       bool money_number = result.kind == TypeKind::Money && rv.type.is_number();
       auto& diag = diags.report(money_number ? DiagKind::MoneyPlusNumber : DiagKind::TypeMismatch, row.value->span,
                                 fmt::format("the table gives {}, and this row gives {}", to_string(result), to_string(rv.type)));
-      if (money_number) diag.with_help(fmt::format("write `{} {}`", row.value->text, result.currency));
-      if (result.kind == TypeKind::Percent && rv.type.is_number()) diag.with_help(fmt::format("write `{}%`", row.value->text));
+      if (money_number) diag.with_help(fmt::format("write `{}`", with_currency(*row.value, result.currency)));
+      if (result.kind == TypeKind::Percent && rv.type.is_number()) diag.with_help(fmt::format("write `{}%`", source_text(row.value->span)));
     }
   }
-  check_decision_coverage(d, inputs);
+  if (diags.all().size() == errors_at_start) check_decision_coverage(d, inputs);
   current_user = saved_user;
   Value v{result};
   decl_value[&d] = v;
@@ -339,7 +345,13 @@ void Checker::check_decision_coverage(const ast::Decision& d, const std::vector<
     switch (r.kind) {
       case Region::Point: return r.lo ? show(*r.lo) : r.text;
       case Region::Below: return "below " + show(*r.hi);
-      case Region::Between: return "between " + show(*r.lo) + " and " + show(*r.hi);
+      case Region::Between:
+        if (kinds[j] == DomainKind::Discrete) {  // whole numbers and days: name the values in the gap
+          Decimal first = *Decimal::add(*r.lo, Decimal::from_int(1));
+          Decimal last = *Decimal::sub(*r.hi, Decimal::from_int(1));
+          return first == last ? show(first) : "from " + show(first) + " to " + show(last);
+        }
+        return "between " + show(*r.lo) + " and " + show(*r.hi);
       case Region::Above: return "above " + show(*r.lo);
       case Region::Member: return r.text;
       case Region::Other: return r.text;

@@ -20,6 +20,7 @@ bool Type::is_value() const {
 bool operator==(const Type& a, const Type& b) {
   if (a.kind != b.kind) return false;
   if (a.kind == TypeKind::Money) return a.currency == b.currency;
+  if (a.kind == TypeKind::Duration) return a.currency.empty() || b.currency.empty() || a.currency == b.currency;
   if (a.element || b.element) return a.element && b.element && *a.element == *b.element;
   return a.decl == b.decl;
 }
@@ -35,7 +36,7 @@ std::string to_string(const Type& t) {
     case TypeKind::Text: return "Text";
     case TypeKind::Date: return "Date";
     case TypeKind::Period: return "Period";
-    case TypeKind::Duration: return "Duration";
+    case TypeKind::Duration: return t.currency.empty() ? "Duration" : "Duration(" + t.currency + ")";
     case TypeKind::Enum: return t.enum_decl() ? t.enum_decl()->name.name : "enum";
     case TypeKind::Row: return t.source_decl() ? "row of " + t.source_decl()->name.name : "row";
     case TypeKind::Source: return t.source_decl() ? (t.source_decl()->kind == ast::SourceKind::Ledger ? "ledger " : "table ") + t.source_decl()->name.name : "source";

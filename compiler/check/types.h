@@ -30,7 +30,7 @@ enum class TypeKind {
 
 struct Type {
   TypeKind kind = TypeKind::Error;
-  std::string currency;                 // Money only
+  std::string currency;                 // Money: the currency; Duration: "days" or "months" (the two never mix)
   const void* decl = nullptr;           // Enum, Row, Source, Group, Tiers, Decision
   std::shared_ptr<const Type> element;  // List, Range
 

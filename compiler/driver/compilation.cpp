@@ -14,7 +14,8 @@ namespace rebate {
 
 namespace fs = std::filesystem;
 
-std::optional<std::string> read_source_file(const std::string& path, std::string& error) {
+std::optional<std::string> read_source_file(const std::string& path, std::string& error, DiagKind* kind) {
+  if (kind) *kind = DiagKind::CannotReadFile;
   std::error_code ec;
   fs::file_status st = fs::status(path, ec);
   if (ec || !fs::exists(st)) {
@@ -29,14 +30,19 @@ std::optional<std::string> read_source_file(const std::string& path, std::string
     error = fmt::format("`{}` is not a regular file", path);
     return std::nullopt;
   }
-  // Refuse to read a huge file into memory only to reject it: the parser's limit plus one byte is enough.
+  std::uintmax_t size = fs::file_size(path, ec);
+  if (!ec && size > kMaxSourceBytes) {
+    // Refused before reading: a huge file is never loaded into memory.
+    error = fmt::format("`{}` is {} bytes; a rebate file may have at most {} bytes", path, size, kMaxSourceBytes);
+    if (kind) *kind = DiagKind::FileTooLarge;
+    return std::nullopt;
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     error = fmt::format("`{}` cannot be opened", path);
     return std::nullopt;
   }
   std::string text;
-  std::uintmax_t size = fs::file_size(path, ec);
   size_t to_read = ec ? kMaxSourceBytes + 1 : static_cast<size_t>(std::min<std::uintmax_t>(size, kMaxSourceBytes + 1));
   text.resize(to_read);
   in.read(text.data(), static_cast<std::streamsize>(to_read));
@@ -45,7 +51,6 @@ std::optional<std::string> read_source_file(const std::string& path, std::string
     error = fmt::format("`{}` could not be read completely", path);
     return std::nullopt;
   }
-  if (!ec && size > kMaxSourceBytes) text.resize(kMaxSourceBytes + 1);  // marks it as too large
   return text;
 }
 
@@ -80,6 +85,7 @@ const Compiler::Loaded* Compiler::load(const std::string& path, Span imported_at
   std::string key = fs::path(path).lexically_normal().string();
   if (auto it = loaded_.find(key); it != loaded_.end()) return it->second.get();
   std::string error;
+  DiagKind error_kind = DiagKind::CannotReadFile;
   std::optional<std::string> text;
   if (is_stdlib(path)) {
     // The standard library is embedded in the binary; it is never read from disk.
@@ -93,11 +99,14 @@ const Compiler::Loaded* Compiler::load(const std::string& path, Span imported_at
       error = fmt::format("the standard library has no module `{}` (it has {})", name, known);
     }
   } else {
-    text = read_source_file(path, error);
+    text = read_source_file(path, error, &error_kind);
   }
   if (!text) {
-    if (imported_at.valid()) {
-      diags_.report(DiagKind::ImportNotFound, imported_at, fmt::format("cannot import `{}`: {}", path, error))
+    if (error_kind == DiagKind::FileTooLarge) {
+      diags_.report(DiagKind::FileTooLarge, imported_at, error)
+          .with_help("split the program into modules and join them with `import`");
+    } else if (imported_at.valid()) {
+      diags_.report(DiagKind::ImportNotFound, imported_at, fmt::format("cannot import: {}", error))
           .with_help("import paths are relative to the importing file; `std/...` names a standard module");
     } else {
       diags_.report(DiagKind::CannotReadFile, Span{}, error);

@@ -57,7 +57,9 @@ class Compiler {
   ast::ExprId next_expr_id_ = 0;
 };
 
-// Reads a whole file; on failure returns nullopt and sets `error` to a message for E0100.
-std::optional<std::string> read_source_file(const std::string& path, std::string& error);
+// Reads a whole file; on failure returns nullopt and sets `error` to a message and `kind` to its code
+// (E0100, or E0103 for a file over the size limit, which is not read at all).
+std::optional<std::string> read_source_file(const std::string& path, std::string& error,
+                                            DiagKind* kind = nullptr);
 
 }  // namespace rebate

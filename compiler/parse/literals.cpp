@@ -13,8 +13,10 @@ std::string strip_digit_separators(std::string_view text) {
 }
 
 std::string decode_string_literal(std::string_view text) {
-  if (text.size() >= 1 && text.front() == '"') text.remove_prefix(1);
-  if (!text.empty() && text.back() == '"') text.remove_suffix(1);
+  // Double quotes, or single quotes (accepted after a diagnostic) around the text.
+  char quote = !text.empty() && text.front() == '\'' ? '\'' : '"';
+  if (!text.empty() && text.front() == quote) text.remove_prefix(1);
+  if (!text.empty() && text.back() == quote) text.remove_suffix(1);
   std::string out;
   out.reserve(text.size());
   for (size_t i = 0; i < text.size(); ++i) {

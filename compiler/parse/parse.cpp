@@ -125,10 +125,33 @@ class SyntaxErrorListener : public antlr4::BaseErrorListener {
   size_t& errors_;
 };
 
+// The token type of a keyword or operator, from its literal name ("'and'").
+size_t literal_type(antlr4::CommonTokenStream& stream, const std::string& literal) {
+  const auto& vocab = dynamic_cast<antlr4::Lexer*>(stream.getTokenSource())->getVocabulary();
+  for (size_t t = 1; t <= vocab.getMaxTokenType(); ++t) {
+    if (vocab.getLiteralName(t) == literal) return t;
+  }
+  return RebateLexer::UNEXPECTED_CHAR;
+}
+
 // Reports lexical errors and hides their tokens from the parser so that one bad character gives one
 // diagnostic, not a cascade of syntax errors.
-void check_tokens(antlr4::CommonTokenStream& stream, const TokenPositions& pos, Diagnostics& diags) {
+// After kMaxErrorsPerFile of them the rest go to a scratch list and one E0110 says so: a megabyte of `$`
+// must not become a million diagnostics.
+void check_tokens(antlr4::CommonTokenStream& stream, const TokenPositions& pos, Diagnostics& reported) {
+  const size_t first = reported.all().size();
+  Diagnostics overflow;
+  antlr4::Token* first_dropped = nullptr;
   for (antlr4::Token* t : stream.getTokens()) {
+    if (!overflow.all().empty()) overflow = Diagnostics{};
+    bool full = reported.all().size() - first >= kMaxErrorsPerFile;
+    Diagnostics& diags = full ? overflow : reported;
+    size_t type = t->getType();
+    if (full && !first_dropped &&
+        (type == RebateLexer::UNEXPECTED_CHAR || type == RebateLexer::FOREIGN_OPERATOR || type == RebateLexer::SINGLE_QUOTED ||
+         type == RebateLexer::UNTERMINATED_STRING || type == RebateLexer::UNTERMINATED_COMMENT)) {
+      first_dropped = t;
+    }
     auto* token = dynamic_cast<antlr4::CommonToken*>(t);
     switch (t->getType()) {
       case RebateLexer::UNEXPECTED_CHAR: {
@@ -144,14 +167,25 @@ void check_tokens(antlr4::CommonTokenStream& stream, const TokenPositions& pos, 
         break;
       }
       case RebateLexer::FOREIGN_OPERATOR: {
+        // Reported once, then read as the operator that was meant, so the parse goes on undisturbed.
         std::string text = t->getText();
-        std::string instead = text == "&&" ? "and" : text == "||" ? "or" : text == "!" ? "not" : text == "===" ? "==" : "";
-        auto& d = diags.report(DiagKind::UnexpectedCharacter, pos.span(t),
-                               text == ";" ? std::string("unexpected `;`") : fmt::format("`{}` is not an operator in Rebate", text));
-        if (!instead.empty()) d.with_help(fmt::format("write `{}`", instead));
-        else d.with_help("declarations and clauses need no `;`");
-        break;
+        std::string instead = text == "&&" || text == "&" ? "and" : text == "||" ? "or" : text == "!" ? "not"
+                              : text == "===" ? "==" : "";
+        if (text == ";") {
+          diags.report(DiagKind::UnexpectedCharacter, pos.span(t), "unexpected `;`")
+              .with_help("declarations and clauses need no `;`");
+          break;
+        }
+        diags.report(DiagKind::UnexpectedCharacter, pos.span(t), fmt::format("`{}` is not an operator in Rebate", text))
+            .with_help(fmt::format("write `{}`", instead));
+        if (token) token->setType(literal_type(stream, "'" + instead + "'"));
+        continue;
       }
+      case RebateLexer::SINGLE_QUOTED:
+        diags.report(DiagKind::UnexpectedCharacter, pos.span(t), "text is written in double quotes")
+            .with_help(fmt::format("write \"{}\"", t->getText().substr(1, t->getText().size() - 2)));
+        if (token) token->setType(RebateLexer::STRING);
+        continue;
       case RebateLexer::UNTERMINATED_STRING:
         diags.report(DiagKind::UnterminatedString, pos.span(t), "this string has no closing `\"`")
             .with_label("string starts here")
@@ -169,6 +203,12 @@ void check_tokens(antlr4::CommonTokenStream& stream, const TokenPositions& pos, 
     }
     if (token) token->setChannel(kHiddenErrorChannel);
   }
+  if (reported.all().size() - first >= kMaxErrorsPerFile && first_dropped) {
+    reported.report(DiagKind::TooManyErrors, pos.span(first_dropped),
+                    fmt::format("more than {} unexpected characters or unclosed literals; the rest are not shown",
+                                kMaxErrorsPerFile))
+        .with_help("is this a rebate file? fix the first errors: later ones often follow from them");
+  }
 }
 
 bool is_prefix_context(size_t previous_type) {
@@ -184,13 +224,39 @@ bool is_prefix_context(size_t previous_type) {
 // ANTLR's recursive descent recurses once per nesting level, so a file of 10,000 `(` would exhaust the
 // stack before the AST builder could count levels. This pass estimates nesting from tokens alone:
 // brackets, plus prefix operators and `if` / `otherwise` chains inside one bracket level.
+//
+// It also bounds a cost that is not nesting: SLL prediction cannot tell a binary `+` / `-` from the sign
+// that starts the next decision row, so at each one it looks ahead to the end of the expression, which is
+// quadratic in the expression's length (20,000 `1 +` took minutes). Each token after k signs of the same
+// expression (reset at `{ } = : =>` and declaration keywords) is charged k; past a budget of about a second
+// of parsing, the file is refused with E0108 before ANTLR sees it.
+constexpr uint64_t kMaxSignLookahead = 8'000'000;
+bool starts_declaration(const std::string& word);
+
 bool check_nesting(antlr4::CommonTokenStream& stream, const TokenPositions& pos, Diagnostics& diags) {
   std::vector<int> chain{0};
   int depth = 0;
   size_t previous = antlr4::Token::INVALID_TYPE;
+  uint64_t signs = 0, sign_lookahead = 0;
+  antlr4::Token* expression_start = nullptr;
   for (antlr4::Token* t : stream.getTokens()) {
     if (t->getChannel() != antlr4::Token::DEFAULT_CHANNEL) continue;
     std::string text = t->getText();
+    if (text == "{" || text == "}" || text == "=" || text == ":" || text == "=>" ||
+        (t->getType() != RebateParser::STRING && starts_declaration(text))) {
+      signs = 0;
+      expression_start = nullptr;
+    } else {
+      if (!expression_start) expression_start = t;
+      sign_lookahead += signs;
+      if (text == "+" || text == "-") ++signs;
+      if (sign_lookahead > kMaxSignLookahead) {
+        diags.report(DiagKind::NestingTooDeep, pos.span(expression_start),
+                     "this expression has too many `+` and `-` operators to parse")
+            .with_help("split the expression into named measures or constants");
+        return false;
+      }
+    }
     bool opener = text == "(" || text == "[" || text == "{";
     bool closer = text == ")" || text == "]" || text == "}";
     if (opener) {
