@@ -79,10 +79,13 @@ pattern      : '_'                                  # wildcardPattern
 // Comparisons are words, not `>=`: a row's value is an expression, and `4%` followed by a next row
 // `>= 500_000 USD => 6%` would read as the comparison `4% >= 500_000 USD`.
 alternative  : cmp=compareWord expr                       # comparePattern
-             | expr                                       # valuePattern   // a value, or a range `a .. b`
+             | lo=patternValue ('..' hi=patternValue)?    # valuePattern   // a value, or a range `a .. b`
              ;
 
 compareWord  : 'above' | 'below' | 'at' 'least' | 'at' 'most' | 'not' ;
+// A value at the start of a row is a literal or a name, never a formula: a leading `-` would read as
+// part of the row above (`2% - 5`). Write a negative bound `(-5)` or use `below 0`.
+patternValue : primary ('.' ident)* ;
 
 // rebate storage_volume "Storage volume rebate" { eligible when partner.tier >= silver   pay volume of storage_revenue }
 rebateDecl   : 'rebate' ident STRING? '{' rebateClause* '}' ;

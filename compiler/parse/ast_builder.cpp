@@ -269,19 +269,27 @@ class AstBuilder::Impl {
                       : word == "atmost" ? Op::Le : Op::Ne;
         alt.value = expr(cmp->expr());
       } else if (auto* v = dynamic_cast<P::ValuePatternContext*>(a)) {
-        ExprPtr value = expr(v->expr());
-        if (value->kind == ExprKind::Binary && value->op == Op::Range) {  // `silver .. gold`
-          alt.kind = ast::PatternKind::Range;
-          alt.upper = std::move(value->args[1]);
-          alt.value = std::move(value->args[0]);
-        } else {
-          alt.kind = ast::PatternKind::Equals;
-          alt.value = std::move(value);
-        }
+        alt.kind = v->hi ? ast::PatternKind::Range : ast::PatternKind::Equals;  // `silver .. gold`
+        alt.value = pattern_value(v->lo);
+        if (v->hi) alt.upper = pattern_value(v->hi);
       }
       p.alternatives.push_back(std::move(alt));
     }
     return p;
+  }
+
+  // A literal or a name, with members: `gold`, `Tier.gold`, `100_000 USD`.
+  ExprPtr pattern_value(P::PatternValueContext* c) {
+    if (!c) return missing(Span{pos_.file(), 0, 0});
+    ExprPtr e = primary(c->primary());
+    for (auto* member : c->ident()) {
+      auto m = node(ExprKind::Member, Span::cover(e->span, span(member)));
+      m->text = member->getText();
+      m->name_span = span(member);
+      m->args.push_back(std::move(e));
+      e = std::move(m);
+    }
+    return e;
   }
 
   ast::Rebate rebate(P::RebateDeclContext* c) {
