@@ -231,7 +231,7 @@ class Line:
             f"    emea, platinum        => {pct(s[('emea', 'platinum')])}",
             f"    emea, gold            => {pct(s[('emea', 'gold')])}",
             f"    emea, _               => {pct(s[('emea', None)])}",
-            f"    amer, >= gold         => {pct(s[('amer', '>=gold')])}",
+            f"    amer, at least gold    => {pct(s[('amer', '>=gold')])}",
             f"    amer, silver          => {pct(s[('amer', 'silver')])}",
             f"    apac, gold | platinum => {pct(s[('apac', 'gold|platinum')])}",
             f"    otherwise             => {pct(s[('otherwise', None)])}",
@@ -255,7 +255,7 @@ class Line:
             # first row starts with `>=`, the range row starts with a literal, and `otherwise` ends it.
             f"/// The {self.title} signing bonus by net revenue.",
             f"decision {p}signing_bonus: Money by {p}revenue {{",
-            f"    >= {money(t2)} => {money(sb[1])}",
+            f"    at least {money(t2)} => {money(sb[1])}",
             f"    {money(t1)} .. {money(Decimal(t2) - Decimal('0.01'))} => {money(sb[0])}",
             f"    otherwise => 0 USD",
             "}",

@@ -13,5 +13,6 @@ inline constexpr int kExitErrors = 1;
 inline constexpr int kExitUsage = 2;
 
 std::function<int()> add_check_command(CLI::App& app);
+std::function<int()> add_run_command(CLI::App& app);
 
 }  // namespace rebate::cli

@@ -9,6 +9,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("rebate ") + REBATE_VERSION);
   app.require_subcommand(1);
   std::function<int()> check = rebate::cli::add_check_command(app);
+  std::function<int()> run = rebate::cli::add_run_command(app);
 
   try {
     app.parse(argc, argv);
@@ -19,6 +20,7 @@ int main(int argc, char** argv) {
   }
   for (CLI::App* sub : app.get_subcommands()) {
     if (sub->get_name() == "check") return rebate::run_with_big_stack(check);
+    if (sub->get_name() == "run") return rebate::run_with_big_stack(run);
   }
   return rebate::cli::kExitUsage;
 }

@@ -261,14 +261,15 @@ Value Checker::check_name(const ast::Expr& e, const Scope& scope, const Type* hi
     }
     if (scope.row_group) {
       const ast::Group& g = *scope.row_group;
-      for (const auto& k : g.keys) {
+      for (uint32_t ki = 0; ki < g.keys.size(); ++ki) {
+        const ast::Ident& k = g.keys[ki];
         if (k.name != name) continue;
         auto ledger = out->globals.find(g.ledger.name);
         Type t = Type::error();
         if (ledger != out->globals.end() && ledger->second.kind == SymbolKind::Ledger) {
           t = column_type(*static_cast<const ast::Source*>(ledger->second.decl), name).value_or(Type::error());
         }
-        out->refs[e.id] = Symbol{SymbolKind::Column, name, &g, 0, k.span};
+        out->refs[e.id] = Symbol{SymbolKind::Column, name, &g, ki, k.span};  // decl: the group, index: the key
         return Value{t};
       }
       for (uint32_t i = 0; i < g.fields.size(); ++i) {

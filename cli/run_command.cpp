@@ -1,0 +1,134 @@
+// `rebate run PROGRAM --input NAME=PATH... [--period P] [--format csv|json] [--out PATH] [--explain]`
+// Exit 0 when the payouts were computed, 1 for errors in the program, the inputs or at run time, 2 for
+// usage or I/O problems.
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <iostream>
+
+#include "commands.h"
+#include "diagnostics/render.h"
+#include "driver/compilation.h"
+#include "engine/engine.h"
+#include "engine/report.h"
+#include "lower/lower.h"
+
+namespace rebate::cli {
+
+namespace {
+
+struct RunCliOptions {
+  std::string program;
+  std::vector<std::string> inputs;
+  std::string period;
+  std::string format = "csv";
+  std::string out;
+  std::string engine = "vm";
+  std::string dump;
+  std::string on_bad_row = "fail";
+  std::string rejects;
+  size_t max_errors = 20;
+  bool explain = false;
+};
+
+bool write_output(const std::string& path, const std::string& text) {
+  if (path.empty() || path == "-") {
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    return true;
+  }
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+  return static_cast<bool>(out);
+}
+
+int run_program(const RunCliOptions& o) {
+  if (o.engine == "jit") {
+    fmt::print(stderr, "rebate run: this build has no JIT engine; use --engine vm\n");
+    return kExitUsage;
+  }
+  engine::RunOptions ro;
+  for (const std::string& binding : o.inputs) {
+    size_t eq = binding.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == binding.size()) {
+      fmt::print(stderr, "rebate run: `--input {}` must be NAME=PATH, as in `--input sales=sales.csv`\n", binding);
+      return kExitUsage;
+    }
+    ro.input_paths[binding.substr(0, eq)] = binding.substr(eq + 1);
+  }
+  if (!o.period.empty()) ro.period = o.period;
+  ro.max_errors = o.max_errors;
+  ro.reject_bad_rows = o.on_bad_row == "reject";
+  ro.rejects_path = o.rejects;
+  if (ro.reject_bad_rows && ro.rejects_path.empty()) {
+    fmt::print(stderr, "rebate run: `--on-bad-row reject` needs `--rejects PATH` to write the rejected rows to\n");
+    return kExitUsage;
+  }
+
+  Compiler compiler(CompileOptions{});
+  CompiledProgram program = compiler.compile_file(o.program);
+  compiler.finish();
+  const Diagnostics& diags = compiler.diagnostics();
+  if (diags.has_errors() || !program.typed) {
+    RenderOptions render_options;
+    render_options.color = isatty(STDERR_FILENO) && getenv("NO_COLOR") == nullptr;
+    std::string rendered = render(diags, compiler.sources(), render_options);
+    std::fwrite(rendered.data(), 1, rendered.size(), stderr);
+    bool io = std::any_of(diags.all().begin(), diags.all().end(), [](const Diagnostic& d) { return d.kind == DiagKind::CannotReadFile; });
+    return io ? kExitUsage : kExitErrors;
+  }
+  for (const auto& [name, path] : ro.input_paths) {
+    auto it = program.typed->globals.find(name);
+    if (it == program.typed->globals.end() || (it->second.kind != SymbolKind::Ledger && it->second.kind != SymbolKind::Table)) {
+      fmt::print(stderr, "rebate run: the program has no ledger or table `{}` (from --input {}={})\n", name, name, path);
+      return kExitUsage;
+    }
+  }
+  plan::Plan plan = lower_program(*program.typed, compiler.sources());
+  if (o.dump == "plan") return write_output("-", plan::dump_plan(plan)) ? kExitOk : kExitUsage;
+  if (o.dump == "bytecode") return write_output("-", plan::dump_bytecode(plan)) ? kExitOk : kExitUsage;
+
+  engine::RunResult result = engine::run(plan, ro);
+  for (const std::string& note : result.summary.notes) fmt::print(stderr, "note: {}\n", note);
+  if (!result.ok()) {
+    for (const std::string& e : result.errors) fmt::print(stderr, "{}\n", e.find("error") == std::string::npos ? "error: " + e : e);
+    return result.usage_error ? kExitUsage : kExitErrors;
+  }
+  if (result.summary.outside_effective) {
+    fmt::print(stderr, "note: {} ledger lines are dated outside the program's effective dates; they count only in look-backs\n",
+               result.summary.outside_effective);
+  }
+  std::string text = o.format == "json" ? engine::payouts_json(result, plan) : engine::payouts_csv(result, plan);
+  if (!write_output(o.out, text)) {
+    fmt::print(stderr, "rebate run: cannot write `{}`\n", o.out);
+    return kExitUsage;
+  }
+  if (o.explain) {
+    std::string explained = engine::explain_text(result, plan);
+    std::fwrite(explained.data(), 1, explained.size(), o.out.empty() || o.out == "-" ? stderr : stdout);
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+std::function<int()> add_run_command(CLI::App& app) {
+  auto o = std::make_shared<RunCliOptions>();
+  CLI::App* cmd = app.add_subcommand("run", "Run a program against its ledgers and write the payouts");
+  cmd->add_option("program", o->program, "The .rebate program")->required();
+  cmd->add_option("--input", o->inputs, "Bind a ledger or table to a CSV file: NAME=PATH (repeat for each)");
+  cmd->add_option("--period", o->period, "Pay one period only, as in 2026-Q3");
+  cmd->add_option("--format", o->format, "csv (default) or json")->check(CLI::IsMember({"csv", "json"}));
+  cmd->add_option("--out", o->out, "Write the payouts to this file instead of standard output");
+  cmd->add_flag("--explain", o->explain, "Also print how each payout was computed");
+  cmd->add_option("--engine", o->engine, "vm (the bytecode interpreter) or jit")->check(CLI::IsMember({"vm", "jit"}));
+  cmd->add_option("--max-errors", o->max_errors, "Report up to this many malformed input rows (default 20)");
+  cmd->add_option("--on-bad-row", o->on_bad_row, "fail (default) or reject: skip malformed rows, count them and write them to --rejects")
+      ->check(CLI::IsMember({"fail", "reject"}));
+  cmd->add_option("--rejects", o->rejects, "With --on-bad-row reject: write rejected rows to PATH.<input>.csv");
+  cmd->add_option("--dump", o->dump, "Print an intermediate form instead of running: plan or bytecode")
+      ->check(CLI::IsMember({"plan", "bytecode"}));
+  return [o] { return run_program(*o); };
+}
+
+}  // namespace rebate::cli

@@ -1,0 +1,90 @@
+// The engine: runs a plan against ledgers and tables read from CSV, and produces payouts per partner,
+// period and rebate, each with what explains it.
+//
+//   inputs (CSV -> typed columns) -> one fused scan per ledger (every aggregate of every partner and
+//   period at once) -> groups -> measures, decision tables, rebates per partner and period (bytecode VM)
+//   -> program-wide steps (budgets, awards) -> results in a deterministic order.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/decimal.h"
+#include "plan/plan.h"
+
+namespace rebate::engine {
+
+struct RunOptions {
+  std::map<std::string, std::string> input_paths;    // ledger or table name -> CSV file
+  std::map<std::string, std::string> input_buffers;  // name -> CSV text (tests, inline rows)
+  std::optional<std::string> period;                 // run one period only ("2026-Q3")
+  size_t max_errors = 20;                            // input errors reported before giving up
+  bool reject_bad_rows = false;                      // skip malformed rows, count them, write them out
+  std::string rejects_path;                          // with reject_bad_rows: where (one file per input: PATH.NAME.csv)
+};
+
+struct MeasureValue {
+  std::string name;
+  std::string value;  // formatted: "12300.00 USD", "12", "4.5%"
+};
+
+struct Payout {
+  std::string partner;
+  std::string period;
+  std::string rebate;
+  std::string title;
+  Decimal amount;       // rounded as the program says
+  std::string status;   // "paid", "not eligible", "gate not met", "condition not met", "zero"
+  std::string reason;   // the clause that decided a non-payment, as written
+  // Explanation.
+  std::optional<Decimal> basis;
+  std::string band;     // "from 100_000 USD to 500_000 USD"
+  std::optional<Decimal> rate;
+  std::string next_band;  // "12300.00 USD more reaches 6%"
+  uint64_t lines = 0;     // ledger lines that fed the measures the payout reads
+  std::vector<MeasureValue> measures;
+  std::vector<std::string> steps;  // "cap 50_000 USD applied (was 61200.00)", ...
+  std::optional<Decimal> before_budget;
+};
+
+struct AwardValue {
+  std::string partner;
+  std::string period;     // the period the award applies to (the next one for `for next period`)
+  std::string measured;   // the period whose figures decided it
+  std::string award;
+  std::string value;
+};
+
+struct Total {
+  std::string partner;
+  std::string period;
+  Decimal amount;
+};
+
+struct Summary {
+  struct InputCount {
+    std::string name;
+    uint64_t rows = 0;
+    uint64_t rejected = 0;
+  };
+  std::vector<InputCount> inputs;
+  uint64_t outside_effective = 0;  // ledger lines dated outside the program's effective dates
+  uint64_t outside_run = 0;        // ledger lines in periods the run does not pay (used by look-backs)
+  std::vector<std::string> notes;
+};
+
+struct RunResult {
+  std::vector<Payout> payouts;  // by period, partner, then the order of the rebates in the program
+  std::vector<Total> totals;
+  std::vector<AwardValue> awards;
+  Summary summary;
+  std::vector<std::string> errors;  // input or runtime errors: file:line:col or the program location
+  bool usage_error = false;         // a missing --input, an unknown period: exit 2
+  bool ok() const { return errors.empty(); }
+};
+
+RunResult run(const plan::Plan& plan, const RunOptions& options);
+
+}  // namespace rebate::engine

@@ -1,0 +1,17 @@
+// Writing a run's results: payouts as CSV or JSON, explanations as text, partner statements as Markdown.
+#pragma once
+
+#include <string>
+
+#include "engine/engine.h"
+#include "plan/plan.h"
+
+namespace rebate::engine {
+
+std::string payouts_csv(const RunResult& result, const plan::Plan& plan);
+std::string payouts_json(const RunResult& result, const plan::Plan& plan);
+// One block per payout: the measures and their values, the band and rate, caps, gates, lines, the
+// distance to the next band.
+std::string explain_text(const RunResult& result, const plan::Plan& plan);
+
+}  // namespace rebate::engine

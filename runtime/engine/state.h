@@ -1,0 +1,97 @@
+// The engine's working state, shared by its files (inputs.cpp, scan.cpp, evaluate.cpp). Not public.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "engine/engine.h"
+#include "engine/periods.h"
+#include "ledger/ledger.h"
+#include "vm/vm.h"
+
+namespace rebate::engine {
+
+using plan::Value;
+
+// One aggregate's running state for one partner and period (or one group row).
+struct AggState {
+  Decimal sum;
+  uint64_t count = 0;  // lines that passed the filter (and had a value)
+  Value best;          // min or max so far
+  bool has_best = false;
+};
+
+// Aggregate states, dense over partners x periods.
+struct AggTable {
+  std::vector<AggState> states;
+  // count_distinct: the distinct values per cell (Int128 keys: numbers by value at a fixed scale, text by id).
+  std::vector<std::unordered_set<std::string>> distinct;
+};
+
+struct GroupRow {
+  uint32_t partner = 0;
+  PeriodIndex period = 0;
+  std::vector<Value> keys;
+  std::vector<AggState> states;                      // per group field aggregate
+  std::vector<std::unordered_set<std::string>> distinct;
+  std::vector<Value> values;                         // keys, then fields
+};
+
+struct GroupData {
+  std::vector<GroupRow> rows;
+};
+
+struct State {
+  const plan::Plan& plan;
+  const RunOptions& options;
+  RunResult& result;
+  Periods periods;
+  vm::Machine machine;
+  ledger::StringPool pool;
+  std::vector<ledger::Table> tables;                  // by input
+  std::vector<uint32_t> text_ids;                     // plan.texts interned
+  // Partners, sorted by id.
+  std::vector<uint32_t> partner_ids;                  // string ids (or ints as text) by partner index
+  std::unordered_map<int64_t, uint32_t> partner_by_key;  // key value (string id / int) -> partner index
+  std::vector<uint32_t> partner_row;                  // partner index -> row in the partner table (UINT32_MAX: none)
+  // Ledger lines: partner and period of each row, per input.
+  std::vector<std::vector<uint32_t>> row_partner;
+  std::vector<std::vector<PeriodIndex>> row_period;
+  std::vector<std::vector<uint8_t>> row_valid;        // 0: skipped (rejected)
+  // Lookup tables: input -> key value -> row.
+  std::vector<std::unordered_map<int64_t, uint32_t>> table_rows;
+  PeriodIndex first_period = 0, last_period = -1;     // of the data
+  std::vector<PeriodIndex> run_periods;
+  std::vector<AggTable> aggregates;                   // by plan aggregate
+  std::vector<GroupData> groups;                      // by plan group
+  // Which ledger lines feed each measure (aggregates reachable from it), for explanations.
+  std::vector<std::vector<uint32_t>> measure_aggregates;
+
+  State(const plan::Plan& p, const RunOptions& o, RunResult& r) : plan(p), options(o), result(r), periods(p), machine(p) {}
+
+  size_t period_count() const { return last_period >= first_period ? static_cast<size_t>(last_period - first_period + 1) : 0; }
+  // The cell of a partner and period in an AggTable, or SIZE_MAX outside the data's periods.
+  size_t cell(uint32_t partner, PeriodIndex period) const {
+    if (period < first_period || period > last_period) return SIZE_MAX;
+    return static_cast<size_t>(partner) * period_count() + static_cast<size_t>(period - first_period);
+  }
+  std::string partner_name(uint32_t partner) const { return std::string(pool.text(partner_ids[partner])); }
+  Value cell_value(uint32_t input, uint32_t column, uint32_t row) const;
+  std::string location_text(uint32_t where) const;
+};
+
+// inputs.cpp
+bool load_inputs(State& s);
+// scan.cpp: every aggregate of every ledger and group in one pass per source
+void scan(State& s);
+Value finish(const AggState& st, const std::unordered_set<std::string>* distinct, plan::AggregateKind kind);
+// evaluate.cpp
+void evaluate(State& s);
+
+// Formatting for explanations and outputs.
+std::string format_value(const Value& v, const std::string& unit);
+
+}  // namespace rebate::engine

@@ -1,0 +1,230 @@
+// The evaluation plan: what the compiler's lowering (compiler/lower) hands the engine (runtime/engine).
+//
+// A plan is the whole program as data: the inputs to read (as ledger TableSpecs), the aggregates to
+// compute in one fused scan per ledger, the groups, the measures in dependency order, the tier and
+// decision tables, the rebates with their clauses, awards and budgets. Every formula is a bytecode
+// function (opcodes.def) with a source location per instruction for runtime errors. A second engine
+// (the LLVM JIT) compiles the same functions and must agree to the cent.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/calendar.h"
+#include "core/decimal.h"
+#include "ledger/ledger.h"
+
+namespace rebate::plan {
+
+enum class Opcode : uint8_t {
+#define OPCODE(Name, Effect, Doc) Name,
+#include "plan/opcodes.def"
+};
+const char* name(Opcode op);
+
+// A runtime value. Numbers (Int, Decimal, Money, Percent as a ratio) are exact decimals: coef / 10^scale.
+// Dates are day numbers in `coef`; periods their first day in `coef` and last day in `aux`; text a
+// string id; enums a member index; booleans 0/1; durations a count in `coef` with the unit in `aux`
+// (0 days, 1 months). `none` marks a missing value.
+struct Value {
+  Int128 coef = 0;
+  int64_t aux = 0;
+  int16_t scale = 0;
+  bool none = false;
+
+  static Value number(const Decimal& d) { return Value{d.coefficient(), 0, static_cast<int16_t>(d.scale()), false}; }
+  static Value integer(int64_t v) { return Value{v, 0, 0, false}; }
+  static Value boolean(bool b) { return Value{b ? 1 : 0, 0, 0, false}; }
+  static Value missing() { return Value{0, 0, 0, true}; }
+  Decimal decimal() const { return Decimal::from_scaled(coef, scale); }
+  bool truthy() const { return coef != 0; }
+};
+
+struct Instr {
+  Opcode op;
+  uint32_t a = 0;
+  uint32_t b = 0;
+  uint32_t where = 0;  // index into Plan::locations
+};
+
+// Where a function may run decides what its loads read.
+enum class FunctionKind : uint8_t {
+  Row,            // one ledger line: Column, Lookup, PartnerAttr, PartnerId, Period
+  GroupRow,       // one group row: GroupField, PartnerAttr, PartnerId, Period
+  PartnerPeriod,  // one partner and window: Measure, Shifted, Aggregate, Decision, PartnerAttr, ...
+};
+
+struct Function {
+  std::string name;  // "measure ev_revenue", "rebate storage pay"
+  FunctionKind kind = FunctionKind::PartnerPeriod;
+  uint32_t input = UINT32_MAX;  // Row: the ledger; GroupRow: the group
+  uint32_t locals = 0;          // Load/Store slots (decision tables keep their inputs there)
+  std::vector<Instr> code;
+};
+
+using FunctionId = uint32_t;
+inline constexpr FunctionId kNoFunction = UINT32_MAX;
+
+struct Location {
+  std::string file;
+  uint32_t line = 0;
+  uint32_t column = 0;
+  std::string text;  // the source of the expression, for messages and explanations
+};
+
+enum class InputKind { Ledger, Table, PartnerTable };
+
+struct Input {
+  std::string name;
+  InputKind kind = InputKind::Ledger;
+  ledger::TableSpec spec;
+  uint32_t partner_column = UINT32_MAX;  // ledgers: the `as partner` column
+  uint32_t date_column = UINT32_MAX;     // ledgers: the `as date` column
+  uint32_t key_column = UINT32_MAX;      // tables: the `as key` column
+  // Columns typed with a table's name (`sku: skus`): column index -> table input index.
+  std::vector<std::pair<uint32_t, uint32_t>> lookups;
+};
+
+enum class AggregateKind { Sum, Count, CountDistinct, Min, Max, Avg };
+const char* name(AggregateKind kind);
+
+struct Aggregate {
+  AggregateKind kind;
+  bool over_group = false;        // over a group's rows instead of a ledger's lines
+  uint32_t source = 0;            // the ledger input, or the group
+  FunctionId filter = kNoFunction;  // Row/GroupRow function giving a boolean
+  FunctionId arg = kNoFunction;     // Row/GroupRow function giving the aggregated value (not for Count)
+  uint32_t where = 0;             // location of the aggregate in the source
+};
+
+// A group: the lines of one ledger split by key columns within each partner and period. Its fields are
+// formulas over aggregates of one group's lines: in a field's function, `Aggregate a` means
+// Plan::group_field_aggregates[a], computed per group row. A group row's values are its keys, then its
+// fields (GroupField k reads the k-th).
+struct Group {
+  std::string name;
+  uint32_t ledger = 0;
+  std::vector<uint32_t> key_columns;
+  std::vector<std::string> field_names;
+  std::vector<FunctionId> field_values;
+  std::vector<uint32_t> aggregates;  // the group_field_aggregates its fields use
+};
+
+struct Measure {
+  std::string name;
+  FunctionId value = kNoFunction;
+  FunctionId cap = kNoFunction;    // measure limits
+  FunctionId floor = kNoFunction;
+  std::string doc;
+};
+
+enum class TierMode { Retroactive, Incremental };
+
+struct TierBand {
+  Decimal lower;
+  std::optional<Decimal> upper;  // none for the open last band
+  Decimal value;                 // a ratio for percentages, or an amount
+  std::string lower_text, upper_text, value_text;  // as written, for explanations
+};
+
+struct Tiers {
+  std::string name;
+  TierMode mode = TierMode::Retroactive;
+  bool pays_percent = true;
+  std::vector<TierBand> bands;
+};
+
+struct Decision {
+  std::string name;
+  FunctionId value = kNoFunction;  // the rows compiled to one PartnerPeriod function
+};
+
+struct GuardedAmount {
+  FunctionId value = kNoFunction;
+  FunctionId when = kNoFunction;  // none: always
+  uint32_t where = 0;
+};
+
+struct Condition {
+  FunctionId test = kNoFunction;
+  uint32_t where = 0;  // the clause's text, for explanations ("not eligible: partner.tier >= silver")
+};
+
+struct Rebate {
+  std::string name;
+  std::string title;
+  std::vector<Condition> eligible;
+  std::vector<Condition> require;
+  GuardedAmount pay;
+  std::vector<GuardedAmount> accelerate;
+  std::vector<GuardedAmount> uplift;
+  FunctionId cap = kNoFunction;
+  FunctionId floor = kNoFunction;
+  bool allow_negative = false;
+  RoundingMode rounding = RoundingMode::HalfEven;
+  int places = 2;  // the currency's minor unit unless `rounding ... to N`
+  // For explanations: the measures the pay clause reads, and the tier table it applies (if any).
+  std::vector<uint32_t> pay_measures;
+  uint32_t pay_tiers = UINT32_MAX;
+  FunctionId pay_basis = kNoFunction;   // the basis a tier table or percentage applies to
+  FunctionId pay_metric = kNoFunction;  // what picks the band (the basis unless `by`)
+};
+
+struct AwardRow {
+  FunctionId when = kNoFunction;  // none: otherwise
+  FunctionId value = kNoFunction;
+};
+
+struct Award {
+  std::string name;
+  std::string title;
+  bool next_period = false;
+  std::vector<AwardRow> rows;
+  std::vector<std::string> members;  // for an enum award: member names by index
+  bool is_bool = false;
+};
+
+struct Budget {
+  std::string name;
+  Decimal amount;
+  std::vector<uint32_t> rebates;  // empty: every rebate
+};
+
+struct Plan {
+  // The program header.
+  std::string title;
+  std::string currency;
+  int minor_unit = 2;
+  PeriodGrain grain = PeriodGrain::Quarter;
+  std::optional<DayNumber> effective_from, effective_to;
+  RoundingMode rounding = RoundingMode::HalfEven;
+  // A fiscal calendar: years start at `fiscal_start` and then every 364 days; quarters of 13 weeks
+  // split into months of `fiscal_weeks` weeks.
+  std::optional<DayNumber> fiscal_start;
+  int fiscal_weeks[3] = {4, 4, 5};
+
+  std::vector<Input> inputs;
+  uint32_t partner_table = UINT32_MAX;
+  std::vector<Aggregate> aggregates;             // per partner and period
+  std::vector<Aggregate> group_field_aggregates; // per group row
+  std::vector<Group> groups;
+  std::vector<Measure> measures;                 // in dependency order
+  std::vector<Tiers> tiers;
+  std::vector<Decision> decisions;
+  std::vector<Rebate> rebates;
+  std::vector<Award> awards;
+  std::vector<Budget> budgets;
+
+  std::vector<Function> functions;
+  std::vector<Value> constants;
+  std::vector<std::string> texts;    // text constants: interned at run time; Const of a Text refers here
+  std::vector<Location> locations;
+};
+
+// `--dump=plan` and `--dump=bytecode`.
+std::string dump_plan(const Plan& plan);
+std::string dump_bytecode(const Plan& plan);
+
+}  // namespace rebate::plan

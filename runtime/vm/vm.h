@@ -1,0 +1,70 @@
+// The bytecode interpreter: runs one plan function over a Frame that answers its loads (a ledger line,
+// a group row, or a partner and window). A `switch` over the opcodes, no virtual dispatch per
+// instruction; loads go through the Frame.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "plan/plan.h"
+
+namespace rebate::vm {
+
+using plan::Value;
+
+// What a function reads, by kind of function (plan::FunctionKind).
+class Frame {
+ public:
+  virtual ~Frame() = default;
+  virtual Value column(uint32_t column) = 0;
+  virtual Value lookup(uint32_t column, uint32_t table_column) = 0;
+  virtual Value group_field(uint32_t field) = 0;
+  virtual Value partner_attr(uint32_t column) = 0;
+  virtual Value partner_id() = 0;
+  virtual Value period() = 0;
+  virtual Value measure(uint32_t measure) = 0;
+  virtual Value shifted(uint32_t measure, uint32_t shift) = 0;
+  virtual Value aggregate(uint32_t aggregate) = 0;
+  virtual Value decision(uint32_t decision) = 0;
+  virtual Value text(uint32_t text_constant) = 0;
+  // "partner P1, period 2026-Q3", for error messages.
+  virtual std::string context() const = 0;
+};
+
+// A runtime error in the program: where in the source, and for whom.
+struct EvalError : std::runtime_error {
+  EvalError(const std::string& message, uint32_t where_, std::string context_)
+      : std::runtime_error(message), where(where_), context(std::move(context_)) {}
+  uint32_t where;
+  std::string context;
+};
+
+// Records what tier lookups found, for explanations (optional).
+struct TierTrace {
+  uint32_t tiers = 0;
+  int band = -1;         // the band reached, -1 for none
+  Decimal metric;        // the value that picked the band
+  Decimal value;         // the band's rate or amount
+};
+
+class Machine {
+ public:
+  explicit Machine(const plan::Plan& plan) : plan_(plan) {}
+  // Runs function `f`; an error in the program throws EvalError.
+  Value run(plan::FunctionId f, Frame& frame, std::vector<TierTrace>* trace = nullptr);
+
+ private:
+  const plan::Plan& plan_;
+  std::vector<Value> stack_;
+};
+
+// Comparison of two values of one type (numbers by value, others by their integer); none is an error
+// the caller handles first.
+int compare(const Value& a, const Value& b);
+
+// A tier table applied to a basis, and the band a metric reaches (-1: none).
+int band_reached(const plan::Tiers& tiers, const Decimal& metric);
+std::optional<Decimal> apply_tiers(const plan::Tiers& tiers, const Decimal& basis, int* band);
+
+}  // namespace rebate::vm
