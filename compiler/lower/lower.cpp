@@ -236,6 +236,12 @@ class Lowerer {
     return constant_of(e);
   }
 
+  static std::string unit_of(const Type& t) {
+    if (t.kind == TypeKind::Money) return t.currency;
+    if (t.kind == TypeKind::Percent) return "%";
+    return {};
+  }
+
   std::string text_of(const ast::Expr& e) {
     Span s = e.span;
     const std::string& text = sources_.file(s.file).text();
@@ -249,6 +255,7 @@ class Lowerer {
         plan::Tiers pt;
         pt.name = t.name.name;
         pt.mode = t.mode == ast::TierMode::Retroactive ? plan::TierMode::Retroactive : plan::TierMode::Incremental;
+        if (!t.bands.empty()) pt.unit = unit_of(tp_.type_of(*t.bands[0].lower));
         for (const auto& b : t.bands) {
           plan::TierBand band;
           band.lower = fold(*b.lower);
@@ -300,6 +307,7 @@ class Lowerer {
     for (const ast::Measure* m : tp_.measure_order) {
       plan::Measure pm;
       pm.name = m->name.name;
+      pm.unit = unit_of(tp_.type_of(*m->value));
       pm.doc = m->doc;
       pm.value = function("measure " + m->name.name, *m->value, Context{});
       for (const auto& lim : m->limits) {

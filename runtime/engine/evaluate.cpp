@@ -130,10 +130,11 @@ void collect_aggregates(const plan::Plan& plan, plan::FunctionId f, std::vector<
 
 }  // namespace
 
-std::string format_value(const Value& v, const std::string& unit) {
+std::string format_value(const Value& v, const std::string& unit, int minor_unit) {
   if (v.none) return "no value";
-  std::string n = v.scale ? v.decimal().to_string() : std::to_string(static_cast<int64_t>(v.coef));
-  return unit.empty() ? n : n + " " + unit;
+  if (unit == "%") return Decimal::mul(v.decimal(), Decimal::from_int(100)).value_or(v.decimal()).to_string() + "%";
+  if (!unit.empty()) return v.decimal().to_fixed(minor_unit) + " " + unit;
+  return v.decimal().to_string();
 }
 
 void evaluate(State& s) {
@@ -178,7 +179,7 @@ void evaluate(State& s) {
         // Explanation: the measures the payout reads and, for a tier table, the band reached.
         for (uint32_t m : pr.pay_measures) {
           Value v = frame.measure(m);
-          out.measures.push_back(MeasureValue{plan.measures[m].name, format_value(v, v.scale ? "" : "")});
+          out.measures.push_back(MeasureValue{plan.measures[m].name, format_value(v, plan.measures[m].unit, plan.minor_unit)});
         }
         for (uint32_t a : rebate_aggregates[r]) {
           size_t cell = s.cell(partner, period);
@@ -203,7 +204,10 @@ void evaluate(State& s) {
             size_t next = band < 0 ? 0 : static_cast<size_t>(band) + 1;
             if (next < t.bands.size() && Decimal::compare(metric.decimal(), t.bands[next].lower) < 0) {
               auto gap = Decimal::sub(t.bands[next].lower, metric.decimal());
-              if (gap) out.next_band = fmt::format("{} more reaches {}", gap->to_string(), t.bands[next].value_text);
+              if (gap) {
+                out.next_band = fmt::format("{} more reaches {}", format_value(Value::number(*gap), t.unit, plan.minor_unit),
+                                            t.bands[next].value_text);
+              }
             }
           }
         }

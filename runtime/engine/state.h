@@ -92,6 +92,7 @@ Value finish(const AggState& st, const std::unordered_set<std::string>* distinct
 void evaluate(State& s);
 
 // Formatting for explanations and outputs.
-std::string format_value(const Value& v, const std::string& unit);
+// "598000.00 USD", "4.5%", "12": a value as an explanation shows it, in its unit.
+std::string format_value(const Value& v, const std::string& unit, int minor_unit);
 
 }  // namespace rebate::engine

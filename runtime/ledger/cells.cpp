@@ -268,10 +268,10 @@ bool parse_bool(std::string_view s, int64_t& out) {
   }
 }
 
-CellParser::CellParser(const ColumnSpec& spec) : spec_(&spec) {}
+CellParser::CellParser(const ColumnSpec& spec) : spec_(spec) {}
 
 std::string CellParser::expected() const {
-  const ColumnSpec& c = *spec_;
+  const ColumnSpec& c = spec_;
   switch (c.kind) {
     case ColumnKind::Int: return "a whole number like -12";
     case ColumnKind::Decimal:
@@ -292,7 +292,7 @@ std::string CellParser::expected() const {
 }
 
 CellStatus CellParser::parse(std::string_view raw, StringPool& pool, int64_t& out, std::string& message) const {
-  const ColumnSpec& c = *spec_;
+  const ColumnSpec& c = spec_;
   if (c.kind == ColumnKind::Text) {
     if (raw.empty()) {
       if (c.optional) return CellStatus::Absent;
@@ -360,7 +360,7 @@ CellStatus CellParser::parse(std::string_view raw, StringPool& pool, int64_t& ou
 }
 
 CellStatus CellParser::fail_number(std::string_view s, DecimalStatus status, int places, std::string& message) const {
-  const ColumnSpec& c = *spec_;
+  const ColumnSpec& c = spec_;
   const bool percent = c.kind == ColumnKind::Percent;
   const int keep = percent ? c.scale - 2 : c.scale;
   std::string shown = quote_for_message(percent ? std::string(s) + "%" : std::string(s));
@@ -382,7 +382,7 @@ CellStatus CellParser::fail_number(std::string_view s, DecimalStatus status, int
 }
 
 CellStatus CellParser::parse_money(std::string_view s, int64_t& out, std::string& message) const {
-  const ColumnSpec& c = *spec_;
+  const ColumnSpec& c = spec_;
   int places = 0;
   auto st = parse_decimal(s, c.scale, 0, c.excess_digits, out, places);
   if (st == DecimalStatus::Ok) return CellStatus::Value;
@@ -415,7 +415,7 @@ CellStatus CellParser::parse_money(std::string_view s, int64_t& out, std::string
 }
 
 CellStatus CellParser::parse_percent(std::string_view s, int64_t& out, std::string& message) const {
-  const ColumnSpec& c = *spec_;
+  const ColumnSpec& c = spec_;
   if (s.back() != '%') {
     int64_t ignored;
     int places;
@@ -454,7 +454,7 @@ std::string CellParser::explain_date(std::string_view s) const {
 }
 
 std::string CellParser::explain_enum(std::string_view s) const {
-  const ColumnSpec& c = *spec_;
+  const ColumnSpec& c = spec_;
   std::string message = fmt::format("{} is not one of the column's values; expected {}", quote_for_message(s), expected());
   std::string_view best;
   size_t best_distance = std::numeric_limits<size_t>::max();

@@ -33,7 +33,7 @@ class CellParser {
   explicit CellParser(const ColumnSpec& spec);
   // `raw` is the cell's text after CSV unquoting (not trimmed). On Error, `message` says what is wrong.
   CellStatus parse(std::string_view raw, StringPool& pool, int64_t& out, std::string& message) const;
-  const ColumnSpec& spec() const { return *spec_; }
+  const ColumnSpec& spec() const { return spec_; }
   // "a number like 1049.35", ...: what a cell of this column looks like.
   std::string expected() const;
 
@@ -44,7 +44,7 @@ class CellParser {
   std::string explain_date(std::string_view s) const;
   std::string explain_enum(std::string_view s) const;
 
-  const ColumnSpec* spec_;
+  ColumnSpec spec_;
 };
 
 }  // namespace rebate::ledger::detail

@@ -55,6 +55,19 @@ constexpr ByteClasses kClasses = make_classes();
 
 inline uint8_t byte(char c) { return static_cast<uint8_t>(c); }
 
+// SWAR: a word's bytes equal to the broadcast byte `b` get their high bit set (bytes above the first
+// match may be set spuriously, which does not matter: only the first match is used; little-endian).
+constexpr uint64_t kOnes = 0x0101010101010101ull;
+constexpr uint64_t kHighBits = 0x8080808080808080ull;
+constexpr uint64_t kCommas = kOnes * ',';
+constexpr uint64_t kLineFeeds = kOnes * '\n';
+constexpr uint64_t kReturns = kOnes * '\r';
+constexpr uint64_t kQuotes = kOnes * '"';
+inline uint64_t has_byte(uint64_t w, uint64_t b) {
+  const uint64_t x = w ^ b;
+  return (x - kOnes) & ~x & kHighBits;
+}
+
 // 1-based character column of `at` in the line starting at `line_start` (UTF-8 continuation bytes do
 // not count).
 uint32_t char_column(const char* line_start, const char* at) {
@@ -105,7 +118,8 @@ class Reader {
  public:
   Reader(std::string_view data, const std::string& file, const TableSpec& spec, const ReadOptions& options,
          StringPool& pool, ReadResult& result)
-      : p_(data.data()),
+      : begin_(data.data()),
+        p_(data.data()),
         end_(data.data() + data.size()),
         line_start_(data.data()),
         file_(file),
@@ -125,7 +139,7 @@ class Reader {
     if (!validate_spec()) return;
     for (const auto& c : spec_.columns) {
       result_.table.columns.push_back(Column{c, {}, {}});
-      parsers_.emplace_back(c);  // the caller's spec outlives the read
+      parsers_.emplace_back(c);
     }
     if (!read_header()) return;
     if (options_.reject_bad_rows && !options_.rejects_path.empty() && !open_rejects()) return;
@@ -213,6 +227,21 @@ class Reader {
     return End::Row;
   }
 
+  // The first byte at or after q that is not plain for `cls` (end_ if none): eight bytes at a time
+  // while they last, then one by one. `high` is kHighBits when non-ASCII bytes stop the scan.
+  const char* skip_plain(const char* q, const uint8_t* cls, uint64_t high) const {
+    while (end_ - q >= 8) {
+      uint64_t w;
+      std::memcpy(&w, q, 8);
+      const uint64_t m = has_byte(w, kCommas) | has_byte(w, kLineFeeds) | has_byte(w, kReturns) |
+                         has_byte(w, kQuotes) | (w & high);
+      if (m != 0) return q + (__builtin_ctzll(m) >> 3);
+      q += 8;
+    }
+    while (q < end_ && cls[byte(*q)] == kPlain) ++q;
+    return q;
+  }
+
   // Scans one field starting at p_, leaving p_ after its terminator. `check`: validate UTF-8.
   End scan_field(Field& f, bool check) {
     f.start = p_;
@@ -221,9 +250,10 @@ class Reader {
     if (!f.problem.empty()) f.problem.clear();
     if (p_ < end_ && *p_ == '"') return scan_quoted(f, check);
     const uint8_t* cls = check ? kClasses.unquoted_check : kClasses.unquoted_skip;
+    const uint64_t high = check ? kHighBits : 0;
     const char* q = p_;
     for (;;) {
-      while (q < end_ && cls[byte(*q)] == kPlain) ++q;
+      q = skip_plain(q, cls, high);
       if (q == end_) return finish(q, f, p_, true);
       switch (cls[byte(*q)]) {
         case kComma:
@@ -263,7 +293,18 @@ class Reader {
     const char* content = p_ + 1;
     const char* q = content;
     bool doubled = false;
+    const uint64_t high = check ? kHighBits : 0;
     for (;;) {
+      while (end_ - q >= 8) {
+        uint64_t w;
+        std::memcpy(&w, q, 8);
+        const uint64_t m = has_byte(w, kQuotes) | has_byte(w, kLineFeeds) | (w & high);
+        if (m != 0) {
+          q += __builtin_ctzll(m) >> 3;
+          break;
+        }
+        q += 8;
+      }
       while (q < end_ && cls[byte(*q)] == kPlain) ++q;
       if (q == end_) {
         fatal_ = true;
@@ -389,7 +430,8 @@ class Reader {
                                detail::quote_for_message(want), backticked_list(names)),
                    1, header_columns[loose[1]], c.name);
       } else {
-        missing.push_back(want == c.name ? want : fmt::format("{} (column `{}`)", want, c.name));
+        missing.push_back(want == c.name ? detail::quote_for_message(want)
+                                         : fmt::format("{} (column `{}`)", detail::quote_for_message(want), c.name));
       }
     }
     if (!missing.empty()) {
@@ -439,7 +481,7 @@ class Reader {
         else
           ++result_.errors_not_shown;
       }
-      if (!error_budget_left() && !options_.count_all_errors) stop_ = true;
+      if (result_.errors_not_shown > 0 && !options_.count_all_errors) stop_ = true;
       return;
     }
     ++result_.rows_rejected;
@@ -487,6 +529,11 @@ class Reader {
     auto& lines = result_.table.lines;
     Field f;
     std::string message;
+    std::vector<uint8_t> is_text(ncols, 0);
+    std::vector<std::string_view> texts(ncols);
+    std::vector<std::string> owned(ncols);
+    for (size_t j = 0; j < ncols; ++j) is_text[j] = spec_.columns[j].kind == ColumnKind::Text;
+    pending_bytes_.reserve(kPendingBytes);
 
     while (p_ < end_ && !stop_) {
       const char* row_start = p_;
@@ -523,6 +570,18 @@ class Reader {
         } else {
           for (int j : targets) {
             const auto ju = static_cast<size_t>(j);
+            if (is_text[ju] && !f.value.empty()) {
+              // Interned in batches when the row is committed; a doubled-quote cell lives in scratch_,
+              // which the next cell reuses, so it is kept aside.
+              if (f.value.data() == scratch_.data()) {
+                owned[ju].assign(f.value);
+                texts[ju] = owned[ju];
+              } else {
+                texts[ju] = f.value;
+              }
+              present[ju] = 1;
+              continue;
+            }
             switch (parsers_[ju].parse(f.value, pool_, values[ju], message)) {
               case CellStatus::Value: present[ju] = 1; break;
               case CellStatus::Absent:
@@ -567,8 +626,14 @@ class Reader {
       ++result_.rows_read;
       if (row_errors_.empty()) {
         if (result_.errors.empty()) {
+          const size_t row = lines.size();
           for (size_t j = 0; j < ncols; ++j) {
-            out_values[j]->push_back(values[j]);
+            if (is_text[j] && present[j]) {
+              out_values[j]->push_back(0);
+              defer_intern(texts[j], j, row);
+            } else {
+              out_values[j]->push_back(values[j]);
+            }
             if (out_present[j]) out_present[j]->push_back(present[j]);
           }
           lines.push_back(row_line);
@@ -577,8 +642,50 @@ class Reader {
         bad_row(row_start, term_pos_, row_line);
       }
     }
+    flush_interning();
   }
 
+  // Text cells are interned a batch at a time (StringPool::intern_many overlaps the lookups' cache
+  // misses); until then the value slot holds 0 and the text is a view into the input or pending_bytes_.
+  static constexpr size_t kPendingTexts = 256;
+  static constexpr size_t kPendingBytes = 1 << 16;
+
+  void defer_intern(std::string_view text, size_t column, size_t row) {
+    const bool in_input = text.data() >= begin_ && text.data() < end_;
+    if (!in_input) {
+      if (text.size() > kPendingBytes) {  // too long to batch: intern now
+        result_.table.columns[column].values[row] = pool_.intern(text);
+        return;
+      }
+      if (pending_bytes_.size() + text.size() > kPendingBytes) flush_interning();
+      // Within the reserved capacity, so earlier views into pending_bytes_ stay valid.
+      const size_t at = pending_bytes_.size();
+      pending_bytes_.append(text);
+      text = std::string_view(pending_bytes_.data() + at, text.size());
+    }
+    pending_texts_.push_back(text);
+    pending_cells_.push_back(PendingCell{static_cast<uint32_t>(column), row});
+    if (pending_texts_.size() == kPendingTexts) flush_interning();
+  }
+
+  void flush_interning() {
+    if (pending_texts_.empty()) return;
+    pending_ids_.resize(pending_texts_.size());
+    pool_.intern_many(pending_texts_.data(), pending_texts_.size(), pending_ids_.data());
+    auto& columns = result_.table.columns;
+    for (size_t k = 0; k < pending_cells_.size(); ++k)
+      columns[pending_cells_[k].column].values[pending_cells_[k].row] = pending_ids_[k];
+    pending_texts_.clear();
+    pending_cells_.clear();
+    pending_bytes_.clear();
+  }
+
+  struct PendingCell {
+    uint32_t column;
+    size_t row;
+  };
+
+  const char* begin_;
   const char* p_;
   const char* end_;
   const char* line_start_;
@@ -603,6 +710,10 @@ class Reader {
   std::vector<InputError> row_errors_;
   std::string scratch_;
   std::FILE* rejects_ = nullptr;
+  std::vector<std::string_view> pending_texts_;
+  std::vector<PendingCell> pending_cells_;
+  std::vector<uint32_t> pending_ids_;
+  std::string pending_bytes_;
 };
 
 }  // namespace

@@ -3,7 +3,12 @@
 
 #include <fmt/format.h>
 
+#include <sys/mman.h>
+
+#include <algorithm>
 #include <cstring>
+#include <new>
+#include <stdexcept>
 
 #include "core/calendar.h"
 
@@ -32,8 +37,6 @@ uint64_t hash_bytes(const char* p, size_t n) {
   return h;
 }
 
-constexpr size_t kChunkSize = 1 << 20;
-
 }  // namespace
 
 const char* kind_name(ColumnKind kind) {
@@ -50,64 +53,155 @@ const char* kind_name(ColumnKind kind) {
   return "?";
 }
 
-StringPool::StringPool() : slots_(1024, 0) {
-  texts_.push_back(std::string_view());
-  hashes_.push_back(hash_bytes("", 0));
-  slots_[hashes_[0] & (slots_.size() - 1)] = 1;
+namespace {
+
+// Arena offsets are 32-bit counts of 8-byte words in chunks of 2^kChunkBits words (2 MB; 32 GB of text
+// in all).
+constexpr unsigned kChunkBits = 18;
+constexpr size_t kChunkWords = size_t{1} << kChunkBits;
+constexpr uint64_t kTagMask = 0xFFFFFFFF00000000ull;
+constexpr size_t kHugePage = size_t{2} << 20;
+
+}  // namespace
+
+// Big random-access arrays (the table, the arena) get transparent huge pages where the kernel allows
+// them: a lookup in a pool of millions of strings otherwise pays a TLB miss on top of the cache miss.
+struct StringPool::Memory {
+  explicit Memory(size_t bytes) {
+    size_ = bytes + kHugePage;
+    void* p = ::mmap(nullptr, size_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) throw std::bad_alloc();
+    base_ = static_cast<char*>(p);
+    auto aligned = (reinterpret_cast<uintptr_t>(base_) + kHugePage - 1) & ~(uintptr_t{kHugePage} - 1);
+    data = reinterpret_cast<char*>(aligned);
+    if (bytes >= kHugePage) ::madvise(data, bytes, MADV_HUGEPAGE);
+  }
+  ~Memory() { ::munmap(base_, size_); }
+  Memory(const Memory&) = delete;
+  Memory& operator=(const Memory&) = delete;
+  char* data;
+
+ private:
+  char* base_;
+  size_t size_;
+};
+
+StringPool::StringPool() {
+  bits_ = 12;
+  table_ = std::make_unique<Memory>((size_t{1} << bits_) * sizeof(uint64_t));
+  slots_ = reinterpret_cast<uint64_t*>(table_->data);
+  intern(std::string_view());
 }
 
 StringPool::~StringPool() = default;
 
-char* StringPool::store(std::string_view s) {
-  if (s.size() > chunk_left_) {
-    size_t size = std::max(kChunkSize, s.size());
-    chunks_.push_back(std::make_unique<char[]>(size));
-    chunk_pos_ = chunks_.back().get();
-    chunk_left_ = size;
+// Appends an entry for `s` (its offset goes to entry_offset_) and returns where its bytes are.
+const char* StringPool::store(std::string_view s, uint32_t id) {
+  const size_t words = 1 + (s.size() + 7) / 8;
+  if (chunks_.empty() || used_ + words > chunk_words_) {
+    // A string longer than a chunk gets chunks of its own; its entry starts the first of them.
+    const size_t chunk_count = (words + kChunkWords - 1) / kChunkWords;
+    memory_.push_back(std::make_unique<Memory>(chunk_count * kChunkWords * sizeof(uint64_t)));
+    chunks_.push_back(reinterpret_cast<uint64_t*>(memory_.back()->data));
+    for (size_t k = 1; k < chunk_count; ++k) chunks_.push_back(nullptr);
+    used_ = 0;
+    chunk_words_ = chunk_count * kChunkWords;
   }
-  char* r = chunk_pos_;
-  if (!s.empty()) std::memcpy(r, s.data(), s.size());
-  chunk_pos_ += s.size();
-  chunk_left_ -= s.size();
-  return r;
+  size_t first_chunk = chunks_.size() - 1;
+  while (chunks_[first_chunk] == nullptr) --first_chunk;
+  uint64_t* entry = chunks_[first_chunk] + used_;
+  entry[0] = (static_cast<uint64_t>(s.size()) << 32) | id;
+  char* bytes = reinterpret_cast<char*>(entry + 1);
+  if (!s.empty()) std::memcpy(bytes, s.data(), s.size());
+  const size_t offset = (first_chunk << kChunkBits) + used_;
+  if (offset >= UINT32_MAX) throw std::length_error("string pool: more than 32 GB of text");
+  entry_offset_ = static_cast<uint32_t>(offset);
+  used_ += words;
+  if (chunk_words_ > kChunkWords) used_ = chunk_words_;  // a long string's chunks hold nothing else
+  return bytes;
+}
+
+const uint64_t* StringPool::entry_at(uint32_t offset) const {
+  return chunks_[offset >> kChunkBits] + (offset & (kChunkWords - 1));
 }
 
 void StringPool::grow() {
-  std::vector<uint32_t> slots(slots_.size() * 2, 0);
-  const size_t mask = slots.size() - 1;
-  for (uint32_t id = 0; id < texts_.size(); ++id) {
-    size_t i = hashes_[id] & mask;
+  const unsigned new_bits = bits_ + 1;
+  auto table = std::make_unique<Memory>((size_t{1} << new_bits) * sizeof(uint64_t));
+  auto* slots = reinterpret_cast<uint64_t*>(table->data);
+  const size_t mask = (size_t{1} << new_bits) - 1;
+  const size_t old_size = size_t{1} << bits_;
+  for (size_t k = 0; k < old_size; ++k) {
+    const uint64_t slot = slots_[k];
+    if (slot == 0) continue;
+    size_t i = static_cast<size_t>(slot >> (64 - new_bits));  // the tag holds the hash's top bits
     while (slots[i] != 0) i = (i + 1) & mask;
-    slots[i] = id + 1;
+    slots[i] = slot;
   }
-  slots_.swap(slots);
+  table_ = std::move(table);
+  slots_ = slots;
+  bits_ = new_bits;
 }
 
 uint32_t StringPool::find(std::string_view s) const {
   const uint64_t h = hash_bytes(s.data(), s.size());
-  const size_t mask = slots_.size() - 1;
-  for (size_t i = h & mask;; i = (i + 1) & mask) {
-    uint32_t slot = slots_[i];
+  const uint64_t tag = h & kTagMask;
+  const size_t mask = (size_t{1} << bits_) - 1;
+  for (size_t i = slot_index(h);; i = (i + 1) & mask) {
+    const uint64_t slot = slots_[i];
     if (slot == 0) return UINT32_MAX;
-    if (hashes_[slot - 1] == h && texts_[slot - 1] == s) return slot - 1;
+    if ((slot & kTagMask) != tag) continue;
+    const uint64_t* entry = entry_at(static_cast<uint32_t>(slot) - 1);
+    if ((entry[0] >> 32) == s.size() && (s.empty() || std::memcmp(entry + 1, s.data(), s.size()) == 0))
+      return static_cast<uint32_t>(entry[0]);
   }
 }
 
-uint32_t StringPool::intern(std::string_view s) {
-  const uint64_t h = hash_bytes(s.data(), s.size());
-  const size_t mask = slots_.size() - 1;
-  size_t i = h & mask;
+uint32_t StringPool::intern_hashed(std::string_view s, uint64_t h) {
+  const uint64_t tag = h & kTagMask;
+  const size_t mask = (size_t{1} << bits_) - 1;
+  size_t i = slot_index(h);
   for (;; i = (i + 1) & mask) {
-    uint32_t slot = slots_[i];
+    const uint64_t slot = slots_[i];
     if (slot == 0) break;
-    if (hashes_[slot - 1] == h && texts_[slot - 1] == s) return slot - 1;
+    if ((slot & kTagMask) != tag) continue;
+    const uint64_t* entry = entry_at(static_cast<uint32_t>(slot) - 1);
+    if ((entry[0] >> 32) == s.size() && (s.empty() || std::memcmp(entry + 1, s.data(), s.size()) == 0))
+      return static_cast<uint32_t>(entry[0]);
   }
-  const auto id = static_cast<uint32_t>(texts_.size());
-  texts_.push_back(std::string_view(store(s), s.size()));
-  hashes_.push_back(h);
-  slots_[i] = id + 1;
-  if (texts_.size() * 2 > slots_.size()) grow();
+  const auto id = static_cast<uint32_t>(offsets_.size());
+  store(s, id);
+  offsets_.push_back(entry_offset_);
+  slots_[i] = tag | (static_cast<uint64_t>(entry_offset_) + 1);
+  if (offsets_.size() * 10 > (size_t{7} << bits_)) grow();  // load factor 0.7
   return id;
+}
+
+std::string_view StringPool::text(uint32_t id) const {
+  const uint64_t* entry = entry_at(offsets_[id]);
+  return std::string_view(reinterpret_cast<const char*>(entry + 1), static_cast<size_t>(entry[0] >> 32));
+}
+
+uint32_t StringPool::intern(std::string_view s) { return intern_hashed(s, hash_bytes(s.data(), s.size())); }
+
+void StringPool::intern_many(const std::string_view* in, size_t n, uint32_t* out) {
+  constexpr size_t kBatch = 256;
+  uint64_t hashes[kBatch];
+  for (size_t base = 0; base < n; base += kBatch) {
+    const size_t m = std::min(kBatch, n - base);
+    // Three passes over the batch: fetch the slots, then the entries the slots point at, then look up
+    // for real, when the memory is (mostly) in the cache.
+    for (size_t k = 0; k < m; ++k) {
+      hashes[k] = hash_bytes(in[base + k].data(), in[base + k].size());
+      __builtin_prefetch(&slots_[slot_index(hashes[k])]);
+    }
+    for (size_t k = 0; k < m; ++k) {
+      const uint64_t slot = slots_[slot_index(hashes[k])];
+      if (slot != 0 && (slot & kTagMask) == (hashes[k] & kTagMask))
+        __builtin_prefetch(entry_at(static_cast<uint32_t>(slot) - 1));
+    }
+    for (size_t k = 0; k < m; ++k) out[base + k] = intern_hashed(in[base + k], hashes[k]);
+  }
 }
 
 const Column* Table::column(std::string_view column_name) const {

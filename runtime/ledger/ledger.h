@@ -49,21 +49,35 @@ class StringPool {
   StringPool& operator=(const StringPool&) = delete;
 
   uint32_t intern(std::string_view s);
+  // Interns n strings (out[i] = the id of in[i]). Faster than n calls to intern(): the lookups' memory
+  // accesses overlap, which matters once the pool outgrows the caches.
+  void intern_many(const std::string_view* in, size_t n, uint32_t* out);
   // The id of `s` if it was interned, or UINT32_MAX.
   uint32_t find(std::string_view s) const;
-  std::string_view text(uint32_t id) const { return texts_[id]; }
-  size_t size() const { return texts_.size(); }
+  std::string_view text(uint32_t id) const;
+  size_t size() const { return offsets_.size(); }
 
  private:
+  struct Memory;  // a zeroed, huge-page-advised anonymous mapping
+  uint32_t intern_hashed(std::string_view s, uint64_t h);
+  size_t slot_index(uint64_t h) const { return static_cast<size_t>(h >> (64 - bits_)); }
   void grow();
-  char* store(std::string_view s);
+  const char* store(std::string_view s, uint32_t id);
+  const uint64_t* entry_at(uint32_t offset) const;
 
-  std::vector<std::string_view> texts_;
-  std::vector<uint32_t> slots_;  // open addressing: id + 1, 0 = free
-  std::vector<uint64_t> hashes_;  // per id
-  std::vector<std::unique_ptr<char[]>> chunks_;
-  char* chunk_pos_ = nullptr;
-  size_t chunk_left_ = 0;
+  // Each interned string lives in an arena entry [size:4][id:4][bytes, padded to 8]. A slot of the
+  // open-addressing table (linear probing, indexed by the hash's top bits) is (hash's top 32 bits << 32)
+  // | (the entry's offset in 8-byte words + 1), 0 = free: a lookup touches the table once and the arena
+  // once, and growing the table needs only the slots.
+  uint64_t* slots_ = nullptr;
+  unsigned bits_ = 0;  // the table has 1 << bits_ slots
+  std::unique_ptr<Memory> table_;                // holds slots_
+  std::vector<std::unique_ptr<Memory>> memory_;  // the arena's allocations
+  std::vector<uint32_t> offsets_;        // by id: the arena offset of the string's entry
+  std::vector<uint64_t*> chunks_;        // arena chunk k covers offsets [k << kChunkBits, (k+1) << kChunkBits)
+  size_t used_ = 0;                      // words used in the current chunk
+  size_t chunk_words_ = 0;               // words in the current allocation
+  uint32_t entry_offset_ = 0;            // offset of the entry store() wrote last
 };
 
 // One column's values, one int64 per row:

@@ -114,6 +114,7 @@ struct Group {
 
 struct Measure {
   std::string name;
+  std::string unit;  // for explanations: a currency code, "%" (a ratio shown as a percentage), or ""
   FunctionId value = kNoFunction;
   FunctionId cap = kNoFunction;    // measure limits
   FunctionId floor = kNoFunction;
@@ -131,6 +132,7 @@ struct TierBand {
 
 struct Tiers {
   std::string name;
+  std::string unit;  // of the bounds: "USD", "%" or ""
   TierMode mode = TierMode::Retroactive;
   bool pays_percent = true;
   std::vector<TierBand> bands;

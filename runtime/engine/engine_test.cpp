@@ -1,0 +1,238 @@
+// End-to-end tests of the engine's semantics: each case is a small program, CSV inputs held in memory,
+// and payouts computed by hand (the arithmetic is in the comment next to each expectation).
+#include <catch2/catch.hpp>
+
+#include "driver/compilation.h"
+#include "engine/engine.h"
+#include "lower/lower.h"
+
+using namespace rebate;
+
+namespace {
+
+const char* kHeader = R"(
+program "Test" { currency: USD  period: quarter }
+enum Tier { bronze, silver, gold }
+partner table partners { id: Text as key  tier: Tier }
+ledger sales { date: Date as date  partner: Text as partner  order_id: Text  family: Text  units: Int  amount: Money }
+)";
+
+const char* kPartners = "id,tier\nP1,gold\nP2,silver\nP3,bronze\n";
+
+struct Outcome {
+  engine::RunResult result;
+  std::vector<std::string> diagnostics;
+  // "P1 2026-Q3 rebate" -> amount
+  std::map<std::string, std::string> amounts;
+  std::map<std::string, std::string> statuses;
+};
+
+Outcome run(const std::string& program, const std::string& sales, const std::string& period = "2026-Q3",
+            const std::map<std::string, std::string>& extra = {}) {
+  Outcome o;
+  Compiler compiler(CompileOptions{});
+  CompiledProgram compiled = compiler.compile_text("t.rebate", std::string(kHeader) + program);
+  compiler.finish();
+  for (const auto& d : compiler.diagnostics().all()) {
+    if (d.severity == Severity::Error) o.diagnostics.push_back(d.message);
+  }
+  if (!o.diagnostics.empty() || !compiled.typed) return o;
+  plan::Plan plan = lower_program(*compiled.typed, compiler.sources());
+  engine::RunOptions options;
+  options.input_buffers["partners"] = kPartners;
+  options.input_buffers["sales"] = sales;
+  for (const auto& [k, v] : extra) options.input_buffers[k] = v;
+  if (!period.empty()) options.period = period;
+  o.result = engine::run(plan, options);
+  for (const auto& p : o.result.payouts) {
+    o.amounts[p.partner + " " + p.period + " " + p.rebate] = p.amount.to_fixed(2);
+    o.statuses[p.partner + " " + p.period + " " + p.rebate] = p.status;
+  }
+  return o;
+}
+
+std::string lines(std::initializer_list<const char*> rows) {
+  std::string out = "date,partner,order_id,family,units,amount\n";
+  for (const char* r : rows) out += std::string(r) + "\n";
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("retroactive and incremental tiers on the brief's worked example", "[engine]") {
+  // Tiers 10% below 1,000 and 25% from 1,000 to 2,500; basis 2,000.
+  const char* program = R"(
+tiers retro retroactive { from 0 USD to 1_000 USD: 10%  from 1_000 USD to 2_500 USD: 25% }
+tiers incr incremental { from 0 USD to 1_000 USD: 10%  from 1_000 USD to 2_500 USD: 25% }
+measure revenue = sales.sum(amount)
+rebate r_retro { pay retro of revenue }
+rebate r_incr { pay incr of revenue }
+)";
+  auto o = run(program, lines({"2026-07-01,P1,O1,x,1,1200", "2026-08-01,P1,O2,x,1,800", "2026-07-01,P2,O3,x,1,1000"}));
+  REQUIRE(o.diagnostics.empty());
+  REQUIRE(o.result.ok());
+  CHECK(o.amounts["P1 2026-Q3 r_retro"] == "500.00");  // 2,000 x 25%
+  CHECK(o.amounts["P1 2026-Q3 r_incr"] == "350.00");   // 1,000 x 10% + 1,000 x 25%
+  // A basis exactly on the boundary belongs to the upper band: 1,000 x 25% = 250; incremental 1,000 x 10% = 100.
+  CHECK(o.amounts["P2 2026-Q3 r_retro"] == "250.00");
+  CHECK(o.amounts["P2 2026-Q3 r_incr"] == "100.00");
+  CHECK(o.amounts["P3 2026-Q3 r_retro"] == "0.00");  // no lines: a sum over no lines is zero
+}
+
+TEST_CASE("the tier metric may differ from the paid basis", "[engine]") {
+  // Band by units (10+ units: 5%), paid on revenue.
+  const char* program = R"(
+tiers by_units retroactive { from 0 to 10: 1%  from 10: 5% }
+measure units = sales.sum(units)
+measure revenue = sales.sum(amount)
+rebate r { pay (by_units by units) of revenue }
+)";
+  auto o = run(program, lines({"2026-07-01,P1,O1,x,10,2000", "2026-07-01,P2,O2,x,9,2000"}));
+  REQUIRE(o.result.ok());
+  CHECK(o.amounts["P1 2026-Q3 r"] == "100.00");  // 10 units -> 5% of 2,000
+  CHECK(o.amounts["P2 2026-Q3 r"] == "20.00");   // 9 units -> 1% of 2,000
+}
+
+TEST_CASE("returns net out, and the payout is floored at zero unless negatives are allowed", "[engine]") {
+  const char* program = R"(
+measure revenue = sales.sum(amount)
+rebate plain { pay 10% of revenue }
+rebate clawback { pay 10% of revenue  allow negative }
+)";
+  auto o = run(program, lines({"2026-07-01,P1,O1,x,1,1000", "2026-07-02,P1,O2,x,-1,-300", "2026-07-01,P2,O3,x,-1,-500"}));
+  REQUIRE(o.result.ok());
+  CHECK(o.amounts["P1 2026-Q3 plain"] == "70.00");       // (1,000 - 300) x 10%
+  CHECK(o.amounts["P2 2026-Q3 plain"] == "0.00");        // -500 x 10% = -50, floored at zero
+  CHECK(o.amounts["P2 2026-Q3 clawback"] == "-50.00");   // allowed: a clawback of 50
+}
+
+TEST_CASE("rounding each line versus rounding the sum", "[engine]") {
+  // Two lines of 20.987: rounding each (20.99 + 20.99) gives 41.98, rounding the sum (41.974) gives 41.97.
+  const char* program = R"(
+rebate per_line { pay sales.sum(round(amount, 2)) }
+rebate on_sum { pay sales.sum(amount) }
+)";
+  auto o = run(program, lines({"2026-07-01,P1,O1,x,1,20.987", "2026-07-02,P1,O2,x,1,20.987"}));
+  REQUIRE(o.result.ok());
+  CHECK(o.amounts["P1 2026-Q3 per_line"] == "41.98");
+  CHECK(o.amounts["P1 2026-Q3 on_sum"] == "41.97");
+}
+
+TEST_CASE("caps on the measure versus caps on the payout, gates and eligibility", "[engine]") {
+  const char* program = R"(
+measure revenue = sales.sum(amount)
+measure capped_revenue = revenue cap 1_000 USD
+rebate measure_cap { pay 10% of capped_revenue }
+rebate payout_cap { pay 10% of revenue  cap 50 USD }
+rebate gated { require revenue >= 1_500 USD  pay 10% of revenue }
+rebate silver_up { eligible when partner.tier >= silver  pay 1% of revenue }
+)";
+  auto o = run(program, lines({"2026-07-01,P1,O1,x,1,2000", "2026-07-01,P3,O2,x,1,2000", "2026-07-01,P2,O3,x,1,1000"}));
+  REQUIRE(o.result.ok());
+  CHECK(o.amounts["P1 2026-Q3 measure_cap"] == "100.00");  // min(2,000, 1,000) x 10%
+  CHECK(o.amounts["P1 2026-Q3 payout_cap"] == "50.00");    // 2,000 x 10% = 200, capped at 50
+  CHECK(o.amounts["P1 2026-Q3 gated"] == "200.00");        // 2,000 >= 1,500
+  CHECK(o.amounts["P2 2026-Q3 gated"] == "0.00");          // 1,000 < 1,500
+  CHECK(o.statuses["P2 2026-Q3 gated"] == "gate not met");
+  CHECK(o.amounts["P3 2026-Q3 silver_up"] == "0.00");      // bronze
+  CHECK(o.statuses["P3 2026-Q3 silver_up"] == "not eligible");
+  CHECK(o.amounts["P2 2026-Q3 silver_up"] == "10.00");     // silver: 1,000 x 1%
+}
+
+TEST_CASE("a budget scales payouts pro rata and the cents add up to the budget", "[engine]") {
+  // Three partners earn 100 each (300 in all); the budget is 200: each gets 200/300 x 100 = 66.666...,
+  // cut to 66.66 (199.98 in all); the 2 cents left go to the largest payouts, ties in partner order: P1
+  // and P2 get 66.67, P3 66.66; 66.67 + 66.67 + 66.66 = 200.00.
+  const char* program = R"(
+measure revenue = sales.sum(amount)
+rebate r { pay 10% of revenue }
+budget pool = 200 USD per quarter
+)";
+  auto o = run(program, lines({"2026-07-01,P1,O1,x,1,1000", "2026-07-01,P2,O2,x,1,1000", "2026-07-01,P3,O3,x,1,1000"}));
+  REQUIRE(o.result.ok());
+  CHECK(o.amounts["P1 2026-Q3 r"] == "66.67");
+  CHECK(o.amounts["P2 2026-Q3 r"] == "66.67");
+  CHECK(o.amounts["P3 2026-Q3 r"] == "66.66");
+}
+
+TEST_CASE("look-backs: previous period, same period last year, year to date", "[engine]") {
+  const char* program = R"(
+measure revenue = sales.sum(amount)
+measure before = previous(revenue)
+measure last = last_year(revenue)
+measure ytd = year_to_date(revenue)
+rebate prev_r { pay 1% of before }
+rebate ly_r { pay 1% of last }
+rebate ytd_r { pay 1% of ytd }
+)";
+  auto o = run(program, lines({"2025-08-01,P1,O1,x,1,5000", "2026-02-01,P1,O2,x,1,1000", "2026-05-01,P1,O3,x,1,2000",
+                               "2026-07-01,P1,O4,x,1,3000"}));
+  REQUIRE(o.result.ok());
+  CHECK(o.amounts["P1 2026-Q3 prev_r"] == "20.00");  // Q2 2026: 2,000 x 1%
+  CHECK(o.amounts["P1 2026-Q3 ly_r"] == "50.00");    // Q3 2025: 5,000 x 1%
+  CHECK(o.amounts["P1 2026-Q3 ytd_r"] == "60.00");   // Q1..Q3 2026: 1,000 + 2,000 + 3,000 = 6,000 x 1%
+}
+
+TEST_CASE("growth with an explicit answer for a zero baseline", "[engine]") {
+  const char* program = R"(
+measure revenue = sales.sum(amount)
+measure base = last_year(revenue)
+measure growth = (revenue - base) / base otherwise 0%
+rebate growth_r { pay 3% of (revenue - base) when growth > 10% }
+)";
+  auto o = run(program, lines({"2025-07-01,P1,O1,x,1,1000", "2026-07-01,P1,O2,x,1,1200", "2026-07-01,P2,O3,x,1,5000"}));
+  REQUIRE(o.result.ok());
+  CHECK(o.amounts["P1 2026-Q3 growth_r"] == "6.00");  // growth 20% > 10%: 3% x 200
+  CHECK(o.amounts["P2 2026-Q3 growth_r"] == "0.00");  // no baseline: growth is 0%, not paid
+}
+
+TEST_CASE("per-order sub-aggregates: orders with hardware and support", "[engine]") {
+  const char* program = R"(
+group orders = sales by order_id {
+  hardware = sales.count(where family == "hardware")
+  support = sales.count(where family == "support")
+}
+measure solutions = orders.count(where hardware > 0 and support > 0)
+rebate solution_bonus { pay 100 USD * solutions }
+)";
+  auto o = run(program, lines({"2026-07-01,P1,O1,hardware,1,10", "2026-07-01,P1,O1,support,1,5", "2026-07-02,P1,O2,hardware,1,10",
+                               "2026-07-03,P1,O3,hardware,1,10", "2026-07-03,P1,O3,support,1,5", "2026-07-03,P2,O4,support,1,5"}));
+  REQUIRE(o.result.ok());
+  CHECK(o.amounts["P1 2026-Q3 solution_bonus"] == "200.00");  // O1 and O3 have both: 2 x 100
+  CHECK(o.amounts["P2 2026-Q3 solution_bonus"] == "0.00");
+}
+
+TEST_CASE("the same payouts whatever the order of the input rows", "[engine]") {
+  const char* program = R"(
+measure revenue = sales.sum(amount)
+measure customers = sales.count_distinct(order_id)
+rebate r { pay 3% of revenue + 1 USD * customers }
+)";
+  auto a = run(program, lines({"2026-07-01,P1,O1,x,1,100.10", "2026-07-05,P2,O2,x,1,20", "2026-08-01,P1,O3,x,1,0.30"}));
+  auto b = run(program, lines({"2026-08-01,P1,O3,x,1,0.30", "2026-07-01,P1,O1,x,1,100.10", "2026-07-05,P2,O2,x,1,20"}));
+  REQUIRE(a.result.ok());
+  CHECK(a.amounts == b.amounts);
+  CHECK(a.amounts["P1 2026-Q3 r"] == "5.01");  // 3% x 100.40 = 3.012 + 2 customers = 5.012 -> 5.01
+}
+
+TEST_CASE("a division by zero names the place, the partner and the period", "[engine]") {
+  const char* program = R"(
+measure revenue = sales.sum(amount)
+measure orders = sales.count()
+rebate r { pay revenue / orders }
+)";
+  auto o = run(program, lines({"2026-07-01,P1,O1,x,1,100"}));
+  REQUIRE_FALSE(o.result.ok());
+  REQUIRE(o.result.errors.size() == 1);
+  const std::string& e = o.result.errors[0];
+  CHECK(e.find("t.rebate:") != std::string::npos);
+  CHECK(e.find("division by zero") != std::string::npos);
+  CHECK(e.find("partner P2") != std::string::npos);
+  CHECK(e.find("2026-Q3") != std::string::npos);
+}
+
+TEST_CASE("a ledger line whose partner is unknown is an error, not dropped", "[engine]") {
+  auto o = run("rebate r { pay 1% of sales.sum(amount) }", lines({"2026-07-01,P9,O1,x,1,100"}));
+  REQUIRE_FALSE(o.result.ok());
+  CHECK(o.result.errors[0].find("partner `P9` is not in the partner table") != std::string::npos);
+}

@@ -1,0 +1,304 @@
+// Typed cell parsing: exact stored values and the messages for malformed cells.
+#include <catch2/catch.hpp>
+
+#include <limits>
+
+#include "core/calendar.h"
+#include "ledger/cells.h"
+
+using namespace rebate;
+using namespace rebate::ledger;
+using namespace rebate::ledger::detail;
+
+namespace {
+
+ColumnSpec column(ColumnKind kind, int scale = 0, bool optional = false) {
+  ColumnSpec c;
+  c.name = "c";
+  c.header = "c";
+  c.kind = kind;
+  c.scale = scale;
+  c.optional = optional;
+  if (kind == ColumnKind::Money) c.currency = "USD";
+  if (kind == ColumnKind::Enum) c.enum_members = {"bronze", "silver", "gold", "platinum"};
+  return c;
+}
+
+struct Parsed {
+  CellStatus status;
+  int64_t value;
+  std::string message;
+};
+
+Parsed parse(const ColumnSpec& spec, std::string_view cell) {
+  StringPool pool;
+  CellParser parser(spec);
+  Parsed r{CellStatus::Error, -999, ""};
+  r.status = parser.parse(cell, pool, r.value, r.message);
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("parse_decimal stores exact scaled integers", "[ledger][cells]") {
+  struct Case {
+    const char* text;
+    int scale;
+    int64_t value;
+  };
+  const Case cases[] = {
+      {"1049.35", 4, 10493500},
+      {"-0.50", 4, -5000},
+      {"0", 2, 0},
+      {"-0", 2, 0},
+      {"007", 0, 7},
+      {"-2000", 4, -20000000},
+      {"1.50000", 4, 15000},  // excess places that are zeros lose nothing
+      {"0.0001", 4, 1},
+      {"922337203685477.5807", 4, std::numeric_limits<int64_t>::max()},
+      {"-922337203685477.5807", 4, -std::numeric_limits<int64_t>::max()},
+      {"9", 18, 9'000'000'000'000'000'000},
+  };
+  for (const auto& c : cases) {
+    INFO(c.text << " at scale " << c.scale);
+    int64_t out = -1;
+    int places = -1;
+    REQUIRE(parse_decimal(c.text, c.scale, 0, ExcessDigits::Error, out, places) == DecimalStatus::Ok);
+    CHECK(out == c.value);
+  }
+}
+
+TEST_CASE("parse_decimal rejects malformed numbers, excess places and overflow", "[ledger][cells]") {
+  struct Case {
+    const char* text;
+    int scale;
+    DecimalStatus status;
+  };
+  const Case cases[] = {
+      {"12.3.4", 4, DecimalStatus::Syntax},     {"", 2, DecimalStatus::Syntax},
+      {"-", 2, DecimalStatus::Syntax},          {".5", 2, DecimalStatus::Syntax},
+      {"5.", 2, DecimalStatus::Syntax},         {"1,049.35", 2, DecimalStatus::Syntax},
+      {"+5", 2, DecimalStatus::Syntax},         {"1e5", 2, DecimalStatus::Syntax},
+      {"1 000", 2, DecimalStatus::Syntax},      {"1.23456", 4, DecimalStatus::TooManyPlaces},
+      {"922337203685477.5808", 4, DecimalStatus::Overflow},
+      {"99999999999999999999999", 0, DecimalStatus::Overflow},
+      {"10", 18, DecimalStatus::Overflow},
+  };
+  for (const auto& c : cases) {
+    INFO(c.text);
+    int64_t out = 0;
+    int places = 0;
+    CHECK(parse_decimal(c.text, c.scale, 0, ExcessDigits::Error, out, places) == c.status);
+  }
+  int64_t out = 0;
+  int places = 0;
+  parse_decimal("1.23456", 4, 0, ExcessDigits::Error, out, places);
+  CHECK(places == 5);
+}
+
+TEST_CASE("parse_decimal rounds excess places with the declared mode", "[ledger][cells]") {
+  struct Case {
+    const char* text;
+    ExcessDigits mode;
+    int64_t value;  // at scale 4
+  };
+  const Case cases[] = {
+      {"1.23455", ExcessDigits::HalfEven, 12346},     // tie, kept digit 5 is odd: up
+      {"1.23445", ExcessDigits::HalfEven, 12344},     // tie, kept digit 4 is even: stays
+      {"1.234450001", ExcessDigits::HalfEven, 12345}, // above the tie
+      {"-1.23455", ExcessDigits::HalfEven, -12346},
+      {"1.23445", ExcessDigits::HalfUp, 12345},
+      {"-1.23445", ExcessDigits::HalfUp, -12345},
+      {"1.23444", ExcessDigits::HalfUp, 12344},
+      {"1.23459", ExcessDigits::Down, 12345},
+      {"-1.23459", ExcessDigits::Down, -12345},
+      {"1.23451", ExcessDigits::Up, 12346},
+      {"-1.23451", ExcessDigits::Up, -12346},
+      {"1.234500000", ExcessDigits::Up, 12345},  // only zeros beyond: exact
+      {"0.99999", ExcessDigits::HalfUp, 10000},
+  };
+  for (const auto& c : cases) {
+    INFO(c.text << " mode " << static_cast<int>(c.mode));
+    int64_t out = 0;
+    int places = 0;
+    REQUIRE(parse_decimal(c.text, 4, 0, c.mode, out, places) == DecimalStatus::Ok);
+    CHECK(out == c.value);
+  }
+  int64_t out = 0;
+  int places = 0;
+  CHECK(parse_decimal("922337203685477.58079", 4, 0, ExcessDigits::Up, out, places) == DecimalStatus::Overflow);
+}
+
+TEST_CASE("parse_int takes plain digits with an optional minus", "[ledger][cells]") {
+  int64_t out = 0;
+  CHECK((parse_int("-12", out) && out == -12));
+  CHECK((parse_int("0", out) && out == 0));
+  CHECK((parse_int("9223372036854775807", out) && out == std::numeric_limits<int64_t>::max()));
+  for (const char* bad : {"9223372036854775808", "+5", "1,000", "1_000", "12.0", "", "-", "1e3", " 1"}) {
+    INFO(bad);
+    CHECK_FALSE(parse_int(bad, out));
+  }
+}
+
+TEST_CASE("cells of each kind: stored values", "[ledger][cells]") {
+  struct Case {
+    ColumnSpec spec;
+    const char* cell;
+    int64_t value;
+  };
+  ColumnSpec percent = column(ColumnKind::Percent, 6);
+  ColumnSpec money = column(ColumnKind::Money, 4);
+  const Case cases[] = {
+      {column(ColumnKind::Int), "-12", -12},
+      {column(ColumnKind::Int), " 42\t", 42},  // spaces around numbers are trimmed
+      {column(ColumnKind::Decimal, 4), "-0.50", -5000},
+      {money, "1049.35", 10493500},
+      {money, "1049.35 USD", 10493500},
+      {money, "USD 1049.35", 10493500},
+      {money, "USD -1049.35", -10493500},
+      {money, "-2000", -20000000},
+      {money, " 7.5 ", 75000},
+      {percent, "5%", 50000},
+      {percent, "2.5%", 25000},
+      {percent, "-1.25 %", -12500},
+      {percent, "100%", 1000000},
+      {percent, "0.0001%", 1},
+      {column(ColumnKind::Bool), "true", 1},
+      {column(ColumnKind::Bool), "FALSE", 0},
+      {column(ColumnKind::Bool), "Yes", 1},
+      {column(ColumnKind::Bool), "no", 0},
+      {column(ColumnKind::Bool), "1", 1},
+      {column(ColumnKind::Bool), " 0 ", 0},
+      {column(ColumnKind::Date), "2026-07-01", days_from_civil({2026, 7, 1})},
+      {column(ColumnKind::Date), "1969-12-31", -1},
+      {column(ColumnKind::Date), "2028-02-29", days_from_civil({2028, 2, 29})},
+      {column(ColumnKind::Enum), "gold", 2},
+      {column(ColumnKind::Enum), " bronze ", 0},
+  };
+  for (const auto& c : cases) {
+    INFO(kind_name(c.spec.kind) << " `" << c.cell << "`");
+    Parsed r = parse(c.spec, c.cell);
+    INFO(r.message);
+    REQUIRE(r.status == CellStatus::Value);
+    CHECK(r.value == c.value);
+  }
+}
+
+TEST_CASE("cells of each kind: messages for malformed cells", "[ledger][cells]") {
+  struct Case {
+    ColumnSpec spec;
+    const char* cell;
+    const char* message;
+  };
+  ColumnSpec money = column(ColumnKind::Money, 4);
+  ColumnSpec percent = column(ColumnKind::Percent, 6);
+  const Case cases[] = {
+      {column(ColumnKind::Decimal, 4), "12.3.4",
+       "`12.3.4` is not a decimal; expected a number like 1049.35 with at most 4 decimal places"},
+      {column(ColumnKind::Decimal, 4), "1.23456", "`1.23456` has 5 decimal places; the column keeps 4"},
+      {column(ColumnKind::Decimal, 2), "1,049.35",
+       "`1,049.35` is not a decimal; expected a number like 1049.35 with at most 2 decimal places (write numbers "
+       "without thousands separators and with `.` as the decimal point)"},
+      {column(ColumnKind::Decimal, 2), ".5",
+       "`.5` is not a decimal; expected a number like 1049.35 with at most 2 decimal places (write a digit before "
+       "the point, like 0.5)"},
+      {column(ColumnKind::Decimal, 2), "1e5",
+       "`1e5` is not a decimal; expected a number like 1049.35 with at most 2 decimal places (scientific notation "
+       "is not allowed; write the digits out)"},
+      {column(ColumnKind::Decimal, 4), "922337203685477.5808",
+       "`922337203685477.5808` is too large: at 4 decimal places it does not fit in 64 bits"},
+      {column(ColumnKind::Int), "1,000",
+       "`1,000` is not a whole number; expected a whole number like -12 (write numbers without thousands "
+       "separators and with `.` as the decimal point)"},
+      {column(ColumnKind::Int), "12.5", "`12.5` is not a whole number; expected a whole number like -12"},
+      {column(ColumnKind::Int), "+5",
+       "`+5` is not a whole number; expected a whole number like -12 (a leading `+` is not allowed; write the "
+       "number without it)"},
+      {column(ColumnKind::Int), "9223372036854775808",
+       "`9223372036854775808` is too large for a whole number; the limit is 9223372036854775807"},
+      {money, "1049.35 EUR", "`1049.35 EUR` is in `EUR`; the column holds USD (there is no currency conversion)"},
+      {money, "usd 5", "`usd 5`: currency codes are written in capitals, `USD`"},
+      {money, "$1,049.35",
+       "`$1,049.35` is not an amount; expected an amount like 1049.35 (in USD) (write numbers without thousands "
+       "separators and with `.` as the decimal point)"},
+      {money, "(12.00)",
+       "`(12.00)` is not an amount; expected an amount like 1049.35 (in USD) (write a negative number with a "
+       "leading `-`, not in parentheses)"},
+      {money, "1.123456 USD", "`1.123456` has 6 decimal places; the column keeps 4"},
+      {percent, "0.05",
+       "`0.05` has no `%`; expected a percentage like 2.5% (a bare number is ambiguous: 0.05 could mean 5% or "
+       "0.05%)"},
+      {percent, "2.12345%", "`2.12345%` has 5 decimal places; the column keeps 4 (of the percentage)"},
+      {percent, "five%", "`five%` is not a percentage; expected a percentage like 2.5%"},
+      {column(ColumnKind::Bool), "maybe", "`maybe` is not a truth value; expected true or false (or yes/no, 1/0)"},
+      {column(ColumnKind::Date), "07/01/2026",
+       "`07/01/2026` is not a date in the form YYYY-MM-DD; write it like 2026-07-01 (day/month orders are "
+       "ambiguous)"},
+      {column(ColumnKind::Date), "2026-02-30", "`2026-02-30` is not a day of the calendar"},
+      {column(ColumnKind::Date), "2026-7-1",
+       "`2026-7-1` is not a date; expected a date written YYYY-MM-DD, like 2026-07-01 (two digits for the month "
+       "and the day)"},
+      {column(ColumnKind::Date), "2026-07-01T10:00:00",
+       "`2026-07-01T10:00:00` has a time of day; expected a date alone, like 2026-07-01"},
+      {column(ColumnKind::Enum), "Gold",
+       "`Gold` is not one of the column's values; expected one of bronze, silver, gold, platinum; did you mean "
+       "`gold`?"},
+      {column(ColumnKind::Enum), "platnum",
+       "`platnum` is not one of the column's values; expected one of bronze, silver, gold, platinum; did you "
+       "mean `platinum`?"},
+      {column(ColumnKind::Enum), "diamond",
+       "`diamond` is not one of the column's values; expected one of bronze, silver, gold, platinum"},
+      {column(ColumnKind::Int), "",
+       "the cell is empty; expected a whole number like -12 (declare the column optional with `?` if it may be "
+       "empty)"},
+      {column(ColumnKind::Date), "   ",
+       "the cell is empty; expected a date written YYYY-MM-DD, like 2026-07-01 (declare the column optional with "
+       "`?` if it may be empty)"},
+      {column(ColumnKind::Text), "",
+       "the cell is empty; expected text (declare the column optional with `?` if it may be empty)"},
+  };
+  for (const auto& c : cases) {
+    INFO(kind_name(c.spec.kind) << " `" << c.cell << "`");
+    Parsed r = parse(c.spec, c.cell);
+    REQUIRE(r.status == CellStatus::Error);
+    CHECK(r.message == c.message);
+  }
+}
+
+TEST_CASE("empty cells in optional columns are absent", "[ledger][cells]") {
+  for (ColumnKind kind : {ColumnKind::Int, ColumnKind::Decimal, ColumnKind::Money, ColumnKind::Percent,
+                          ColumnKind::Bool, ColumnKind::Text, ColumnKind::Date, ColumnKind::Enum}) {
+    INFO(kind_name(kind));
+    ColumnSpec spec = column(kind, kind == ColumnKind::Percent ? 4 : 2, true);
+    CHECK(parse(spec, "").status == CellStatus::Absent);
+  }
+  // Spaces are a value for text (kept as written), nothing for the other kinds.
+  CHECK(parse(column(ColumnKind::Text, 0, true), "  ").status == CellStatus::Value);
+  CHECK(parse(column(ColumnKind::Money, 2, true), "  ").status == CellStatus::Absent);
+}
+
+TEST_CASE("text cells are interned as written, spaces included", "[ledger][cells]") {
+  StringPool pool;
+  CellParser parser(column(ColumnKind::Text));
+  int64_t a = 0, b = 0;
+  std::string message;
+  REQUIRE(parser.parse("  Primary Storage ", pool, a, message) == CellStatus::Value);
+  REQUIRE(parser.parse("Primary Storage", pool, b, message) == CellStatus::Value);
+  CHECK(a != b);
+  CHECK(pool.text(static_cast<uint32_t>(a)) == "  Primary Storage ");
+}
+
+TEST_CASE("UTF-8 sequences are validated", "[ledger][cells]") {
+  auto len = [](std::string_view s) { return utf8_sequence_length(s.data(), s.data() + s.size()); };
+  CHECK(len("a") == 1);
+  CHECK(len("\xC3\xA9") == 2);           // é
+  CHECK(len("\xE2\x82\xAC") == 3);       // €
+  CHECK(len("\xF0\x9F\x98\x80") == 4);   // 😀
+  CHECK(len("\xE9") == 0);               // Latin-1 é
+  CHECK(len("\xC0\xAF") == 0);           // overlong
+  CHECK(len("\xE0\x80\xAF") == 0);       // overlong
+  CHECK(len("\xED\xA0\x80") == 0);       // surrogate
+  CHECK(len("\xF4\x90\x80\x80") == 0);   // beyond U+10FFFF
+  CHECK(len("\xE2\x82") == 0);           // truncated
+  CHECK(quote_for_message("a\xE9\nb") == "`a\\xE9\\nb`");
+}

@@ -1,0 +1,461 @@
+// The CSV reader: RFC 4180 structure, header matching, line and column positions, error limits and
+// the rejects file.
+#include <catch2/catch.hpp>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <unistd.h>
+
+#include "core/calendar.h"
+#include "ledger/ledger.h"
+
+using namespace rebate;
+using namespace rebate::ledger;
+
+namespace {
+
+ColumnSpec col(std::string name, ColumnKind kind, int scale = 0, bool optional = false, std::string header = {}) {
+  ColumnSpec c;
+  c.name = name;
+  c.header = header.empty() ? name : header;
+  c.kind = kind;
+  c.scale = scale;
+  c.optional = optional;
+  if (kind == ColumnKind::Money) c.currency = "USD";
+  if (kind == ColumnKind::Enum) c.enum_members = {"bronze", "silver", "gold"};
+  return c;
+}
+
+// A small sales ledger: date, partner, amount (Money, 4 places), quantity.
+TableSpec sales_spec() {
+  return TableSpec{"sales",
+                   {col("date", ColumnKind::Date), col("partner", ColumnKind::Text),
+                    col("amount", ColumnKind::Money, 4), col("qty", ColumnKind::Int)}};
+}
+
+ReadResult read(std::string_view text, const TableSpec& spec, StringPool& pool, ReadOptions options = {}) {
+  return read_csv_buffer(text, "sales.csv", spec, options, pool);
+}
+
+std::vector<std::string> errors_of(const ReadResult& r) {
+  std::vector<std::string> out;
+  for (const auto& e : r.errors) out.push_back(e.to_string());
+  return out;
+}
+
+std::string cell(const ReadResult& r, const char* column, size_t row, const StringPool& pool) {
+  const Column* c = r.table.column(column);
+  REQUIRE(c != nullptr);
+  return format_cell(*c, row, pool);
+}
+
+std::string temp_path(const char* name) {
+  return "/tmp/rebate_ledger_test_" + std::to_string(::getpid()) + "_" + name;
+}
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace
+
+TEST_CASE("a well-formed ledger is read into typed columns", "[ledger][csv]") {
+  StringPool pool;
+  auto r = read("date,partner,amount,qty\n"
+                "2026-07-01,P1,1049.35,3\n"
+                "2026-07-02,P2,-0.50,-1\n",
+                sales_spec(), pool);
+  REQUIRE(errors_of(r).empty());
+  REQUIRE(r.table.row_count() == 2);
+  CHECK(r.rows_read == 2);
+  CHECK(r.table.column("date")->values == std::vector<int64_t>{days_from_civil({2026, 7, 1}), days_from_civil({2026, 7, 2})});
+  CHECK(r.table.column("amount")->values == std::vector<int64_t>{10493500, -5000});
+  CHECK(r.table.column("qty")->values == std::vector<int64_t>{3, -1});
+  CHECK(pool.text(static_cast<uint32_t>(r.table.column("partner")->values[0])) == "P1");
+  CHECK(pool.text(static_cast<uint32_t>(r.table.column("partner")->values[1])) == "P2");
+  CHECK(r.table.lines == std::vector<uint64_t>{2, 3});
+  CHECK(r.table.column("amount")->present.empty());
+  CHECK(cell(r, "amount", 0, pool) == "1049.3500");
+}
+
+TEST_CASE("RFC 4180 quoting: commas, doubled quotes and newlines inside quotes", "[ledger][csv]") {
+  StringPool pool;
+  TableSpec spec{"t", {col("name", ColumnKind::Text), col("n", ColumnKind::Int)}};
+  auto r = read("name,n\n"
+                "\"Acme, Inc.\",1\n"
+                "\"12\"\" screen\",2\n"
+                "\"two\nlines\",3\n"
+                "\"\"\"\",4\n"
+                "plain,5\n",
+                spec, pool);
+  REQUIRE(errors_of(r).empty());
+  REQUIRE(r.table.row_count() == 5);
+  CHECK(cell(r, "name", 0, pool) == "Acme, Inc.");
+  CHECK(cell(r, "name", 1, pool) == "12\" screen");
+  CHECK(cell(r, "name", 2, pool) == "two\nlines");
+  CHECK(cell(r, "name", 3, pool) == "\"");
+  CHECK(cell(r, "name", 4, pool) == "plain");
+  // The row after the quoted newline starts on line 6, not 5.
+  CHECK(r.table.lines == std::vector<uint64_t>{2, 3, 4, 6, 7});
+}
+
+TEST_CASE("doubled quotes in several cells of one row are kept apart", "[ledger][csv]") {
+  StringPool pool;
+  TableSpec spec{"t", {col("a", ColumnKind::Text), col("b", ColumnKind::Text)}};
+  auto r = read("a,b\n\"x\"\"1\",\"y\"\"2\"\n", spec, pool);
+  REQUIRE(errors_of(r).empty());
+  CHECK(cell(r, "a", 0, pool) == "x\"1");
+  CHECK(cell(r, "b", 0, pool) == "y\"2");
+}
+
+TEST_CASE("line endings, BOM, final line and trailing blank lines", "[ledger][csv]") {
+  TableSpec spec{"t", {col("a", ColumnKind::Int), col("b", ColumnKind::Text)}};
+  struct Case {
+    const char* name;
+    std::string text;
+    std::vector<uint64_t> lines;
+  };
+  const Case cases[] = {
+      {"LF", "a,b\n1,x\n2,y\n", {2, 3}},
+      {"CRLF", "a,b\r\n1,x\r\n2,y\r\n", {2, 3}},
+      {"mixed", "a,b\r\n1,x\n2,y\r\n", {2, 3}},
+      {"BOM", "\xEF\xBB\xBF" "a,b\n1,x\n2,y\n", {2, 3}},
+      {"no final newline", "a,b\n1,x\n2,y", {2, 3}},
+      {"no final newline, CR", "a,b\r\n1,x\r\n2,y\r", {2, 3}},
+      {"trailing blank lines", "a,b\n1,x\n2,y\n\n\r\n\n", {2, 3}},
+      {"quoted last cell, no newline", "a,b\n1,x\n2,\"y\"", {2, 3}},
+      {"quoted newline CRLF", "a,b\r\n1,\"x\r\n\"\r\n2,y\r\n", {2, 4}},
+  };
+  for (const auto& c : cases) {
+    INFO(c.name);
+    StringPool pool;
+    auto r = read(c.text, spec, pool);
+    REQUIRE(errors_of(r).empty());
+    CHECK(r.table.lines == c.lines);
+    CHECK(r.table.column("a")->values == std::vector<int64_t>{1, 2});
+    CHECK(cell(r, "b", 1, pool) == "y");
+  }
+  StringPool pool;
+  auto crlf = read("a,b\r\n1,\"x\r\n\"\r\n", spec, pool);
+  CHECK(cell(crlf, "b", 0, pool) == "x\r\n");  // inside quotes, a line end is data, kept as written
+}
+
+TEST_CASE("empty file and header-only file", "[ledger][csv]") {
+  StringPool pool;
+  auto empty = read("", sales_spec(), pool);
+  CHECK(errors_of(empty) ==
+        std::vector<std::string>{"sales.csv:1:1: no header: the file is empty; expected a header line naming the columns"});
+  auto bom_only = read("\xEF\xBB\xBF", sales_spec(), pool);
+  CHECK_FALSE(bom_only.ok());
+  auto blank_first = read("\ndate,partner,amount,qty\n", sales_spec(), pool);
+  CHECK(errors_of(blank_first) == std::vector<std::string>{"sales.csv:1:1: no header: the first line is empty; "
+                                                           "expected a header line naming the columns"});
+  for (const char* text : {"date,partner,amount,qty", "date,partner,amount,qty\n", "date,partner,amount,qty\r\n\n"}) {
+    auto r = read(text, sales_spec(), pool);
+    CHECK(r.ok());
+    CHECK(r.table.row_count() == 0);
+    CHECK(r.table.columns.size() == 4);
+  }
+}
+
+TEST_CASE("header matching: by name, any order, extra columns ignored", "[ledger][csv][header]") {
+  StringPool pool;
+  TableSpec spec{"sales",
+                 {col("amount", ColumnKind::Money, 2, false, "Net Amount"), col("partner", ColumnKind::Text)}};
+  auto r = read("Region,partner,Notes,Net Amount\nemea,P1,\"long, quoted \"\"note\"\"\",12.50\n", spec, pool);
+  REQUIRE(errors_of(r).empty());
+  CHECK(r.notes.empty());
+  CHECK(r.table.column("amount")->values == std::vector<int64_t>{1250});
+  CHECK(cell(r, "partner", 0, pool) == "P1");
+}
+
+TEST_CASE("header matching ignores case and surrounding spaces, with a note", "[ledger][csv][header]") {
+  StringPool pool;
+  TableSpec spec{"sales", {col("amount", ColumnKind::Money, 2, false, "Net Amount")}};
+  auto r = read("x, net amount \n1,2\n", spec, pool);
+  REQUIRE(errors_of(r).empty());
+  REQUIRE(r.notes.size() == 1);
+  CHECK(r.notes[0].to_string() ==
+        "sales.csv:1:3: column `amount`: read from the header ` net amount `, which matches `Net Amount` only when "
+        "case and surrounding spaces are ignored");
+  CHECK(r.table.column("amount")->values == std::vector<int64_t>{200});
+}
+
+TEST_CASE("missing columns are reported together, with the headers found", "[ledger][csv][header]") {
+  StringPool pool;
+  TableSpec spec{"sales",
+                 {col("date", ColumnKind::Date), col("amount", ColumnKind::Money, 2, false, "Net Amount"),
+                  col("partner", ColumnKind::Text), col("qty", ColumnKind::Int)}};
+  auto r = read("date,Partner ID,quantity\n2026-07-01,P1,3\n", spec, pool);
+  CHECK(errors_of(r) == std::vector<std::string>{
+                            "sales.csv:1:1: missing columns `Net Amount` (column `amount`), `partner`, `qty`; the header "
+                            "has `date`, `Partner ID`, `quantity`"});
+  CHECK(r.table.row_count() == 0);
+}
+
+TEST_CASE("duplicate and ambiguous headers are errors", "[ledger][csv][header]") {
+  StringPool pool;
+  TableSpec spec{"sales", {col("amount", ColumnKind::Int)}};
+  CHECK(errors_of(read("amount,x,amount\n1,2,3\n", spec, pool)) ==
+        std::vector<std::string>{"sales.csv:1:10: the header `amount` appears twice, in CSV columns 1 and 3"});
+  CHECK(errors_of(read("x,x\n1,2\n", TableSpec{"t", {col("y", ColumnKind::Int, 0, false, "x")}}, pool)) ==
+        std::vector<std::string>{"sales.csv:1:3: the header `x` appears twice, in CSV columns 1 and 2"});
+  CHECK(errors_of(read("Amount,AMOUNT\n1,2\n", spec, pool)) ==
+        std::vector<std::string>{"sales.csv:1:8: column `amount`: the header `amount` matches several CSV columns "
+                                 "when case and spaces are ignored: `Amount`, `AMOUNT`"});
+  // Two empty headers (trailing commas in an export) are not duplicates worth failing for.
+  CHECK(read("amount,,\n1,,\n", spec, pool).ok());
+}
+
+TEST_CASE("errors point at the file, line, column and column name", "[ledger][csv][errors]") {
+  StringPool pool;
+  ReadOptions all;
+  all.max_errors = 0;
+  auto r = read("date,partner,amount,qty\n"
+                "2026-07-01,P1,\"1,049.35\",3\n"
+                "2026-07-01,\"multi\nline\",12.3.4,x\n"
+                "07/01/2026,P2,1,2\n",
+                sales_spec(), pool, all);
+  CHECK(errors_of(r) ==
+        std::vector<std::string>{
+            "sales.csv:2:15: column `amount`: `1,049.35` is not an amount; expected an amount like 1049.35 (in USD) "
+            "(write numbers without thousands separators and with `.` as the decimal point)",
+            "sales.csv:4:7: column `amount`: `12.3.4` is not an amount; expected an amount like 1049.35 (in USD)",
+            "sales.csv:4:14: column `qty`: `x` is not a whole number; expected a whole number like -12",
+            "sales.csv:5:1: column `date`: `07/01/2026` is not a date in the form YYYY-MM-DD; write it like "
+            "2026-07-01 (day/month orders are ambiguous)"});
+  CHECK_FALSE(r.ok());
+  CHECK(r.table.row_count() == 0);  // a failed read keeps no rows
+  CHECK(r.rows_read == 3);
+}
+
+TEST_CASE("columns count characters, not bytes", "[ledger][csv][errors]") {
+  StringPool pool;
+  TableSpec spec{"t", {col("name", ColumnKind::Text), col("n", ColumnKind::Int)}};
+  auto r = read("name,n\nZürich €,x\n", spec, pool);
+  REQUIRE(r.errors.size() == 1);
+  CHECK(r.errors[0].line == 2);
+  CHECK(r.errors[0].column == 10);
+  CHECK(r.errors[0].column_name == "n");
+}
+
+TEST_CASE("invalid UTF-8 in a cell is an error with its position", "[ledger][csv][errors]") {
+  StringPool pool;
+  TableSpec spec{"t", {col("name", ColumnKind::Text), col("n", ColumnKind::Int)}};
+  CHECK(errors_of(read("name,n\nok,1\nCaf\xE9,2\n", spec, pool)) ==
+        std::vector<std::string>{"sales.csv:3:1: column `name`: invalid UTF-8 (byte 0xE9) at character 4 of the "
+                                 "cell; the file must be UTF-8 encoded"});
+  CHECK(errors_of(read("name,n\n\"a\nCaf\xE9\",2\n", spec, pool)) ==
+        std::vector<std::string>{"sales.csv:2:1: column `name`: invalid UTF-8 (byte 0xE9) at character 7 of the "
+                                 "cell; the file must be UTF-8 encoded"});
+  // Columns that are not read are not checked.
+  CHECK(read("name,n,other\nx,2,Caf\xE9\n", spec, pool).ok());
+}
+
+TEST_CASE("malformed rows: cell counts, quotes, blank lines", "[ledger][csv][errors]") {
+  TableSpec spec{"t", {col("a", ColumnKind::Text), col("b", ColumnKind::Int)}};
+  struct Case {
+    const char* name;
+    std::string text;
+    std::string error;
+  };
+  const Case cases[] = {
+      {"too few cells", "a,b,c\nx,1\n", "sales.csv:2:4: column `c`: the row has 2 cells; the header has 3 (missing `c`)"},
+      {"too many cells", "a,b\nx,1,2,3\n", "sales.csv:2:5: the row has 4 cells; the header has 2"},
+      {"quote in an unquoted cell", "a,b\nx\"y,1\n",
+       "sales.csv:2:1: column `a`: a `\"` inside an unquoted cell; quote the whole cell and double the quote, like "
+       "\"12\"\" screen\""},
+      {"text after a closing quote", "a,b\n\"x\"y,1\n",
+       "sales.csv:2:1: column `a`: text after the closing quote of a quoted cell; quote the whole cell"},
+      {"unclosed quote", "a,b\nx,1\n\"y,2\nz,3\n",
+       "sales.csv:3:1: column `a`: this quoted cell is never closed: the file ends inside it (a `\"` is missing)"},
+      {"blank line in the middle", "a,b\nx,1\n\ny,2\n",
+       "sales.csv:3:1: an empty line; expected 2 cells (blank lines are allowed only at the end of the file)"},
+      {"lone carriage return", "a,b\nx\ry,1\n",
+       "sales.csv:2:1: column `a`: a carriage return inside an unquoted cell; quote the cell or end the line with a "
+       "line feed"},
+      {"empty required cell", "a,b\nx,\n",
+       "sales.csv:2:3: column `b`: the cell is empty; expected a whole number like -12 (declare the column optional "
+       "with `?` if it may be empty)"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.name);
+    StringPool pool;
+    auto r = read(c.text, spec, pool);
+    CHECK(errors_of(r) == std::vector<std::string>{c.error});
+  }
+}
+
+TEST_CASE("optional columns record presence", "[ledger][csv]") {
+  StringPool pool;
+  TableSpec spec{"t", {col("discount", ColumnKind::Money, 2, true), col("note", ColumnKind::Text, 0, true),
+                       col("n", ColumnKind::Int)}};
+  auto r = read("discount,note,n\n1.5,x,1\n,,2\n\"\",\"\",3\n", spec, pool);
+  REQUIRE(errors_of(r).empty());
+  CHECK(r.table.column("discount")->values == std::vector<int64_t>{150, 0, 0});
+  CHECK(r.table.column("discount")->present == std::vector<uint8_t>{1, 0, 0});
+  CHECK(r.table.column("note")->present == std::vector<uint8_t>{1, 0, 0});
+  CHECK(r.table.column("n")->present.empty());
+  CHECK_FALSE(r.table.column("discount")->has_value(1));
+  CHECK(format_cell(*r.table.column("discount"), 1, pool).empty());
+}
+
+TEST_CASE("one CSV column may feed two spec columns", "[ledger][csv]") {
+  StringPool pool;
+  TableSpec spec{"t", {col("as_text", ColumnKind::Text, 0, false, "x"), col("as_int", ColumnKind::Int, 0, false, "x")}};
+  auto r = read("x\n12\n", spec, pool);
+  REQUIRE(errors_of(r).empty());
+  CHECK(cell(r, "as_text", 0, pool) == "12");
+  CHECK(r.table.column("as_int")->values == std::vector<int64_t>{12});
+}
+
+TEST_CASE("a single-column file keeps its empty lines as empty cells", "[ledger][csv]") {
+  StringPool pool;
+  TableSpec spec{"t", {col("n", ColumnKind::Int, 0, true)}};
+  auto r = read("n\n1\n\n3\n\n", spec, pool);
+  REQUIRE(errors_of(r).empty());
+  CHECK(r.table.column("n")->present == std::vector<uint8_t>{1, 0, 1});
+  CHECK(r.table.lines == std::vector<uint64_t>{2, 3, 4});
+}
+
+TEST_CASE("max_errors keeps the first errors and counts the rest", "[ledger][csv][errors]") {
+  TableSpec spec{"t", {col("n", ColumnKind::Int)}};
+  const char* text = "n\nx\n1\ny\nz\n2\nw\n";
+  StringPool pool;
+  auto one = read(text, spec, pool);
+  REQUIRE(one.errors.size() == 1);
+  CHECK(one.errors[0].line == 2);
+  CHECK(one.errors_not_shown == 3);
+  CHECK(one.rows_read == 6);
+
+  ReadOptions two;
+  two.max_errors = 2;
+  auto r2 = read(text, spec, pool, two);
+  CHECK(r2.errors.size() == 2);
+  CHECK(r2.errors_not_shown == 2);
+
+  ReadOptions stop;
+  stop.count_all_errors = false;
+  auto r3 = read(text, spec, pool, stop);
+  CHECK(r3.errors.size() == 1);
+  CHECK(r3.errors_not_shown == 1);  // the first error beyond the limit stops the read
+  CHECK(r3.rows_read == 3);
+  CHECK_FALSE(r3.ok());
+}
+
+TEST_CASE("reject_bad_rows skips bad rows, counts them and writes a rejects file", "[ledger][csv][rejects]") {
+  StringPool pool;
+  const std::string path = temp_path("rejects.csv");
+  ReadOptions options;
+  options.reject_bad_rows = true;
+  options.rejects_path = path;
+  auto r = read("date,partner,amount,qty\r\n"
+                "2026-07-01,P1,1049.35,3\r\n"
+                "2026-07-01,\"P, 2\",1.123456,x\r\n"
+                "2026-07-02,P3,5,1\r\n"
+                "bad,\"multi\nline\",1,1\r\n"
+                "2026-07-03,P4,6\r\n",
+                sales_spec(), pool, options);
+  CHECK(r.ok());
+  CHECK(r.rows_read == 5);
+  CHECK(r.rows_rejected == 3);
+  REQUIRE(r.table.row_count() == 2);
+  CHECK(r.table.lines == std::vector<uint64_t>{2, 4});
+  CHECK(cell(r, "partner", 1, pool) == "P3");
+  REQUIRE(r.rejected.size() == 3);
+  CHECK(r.rejected[0].to_string() ==
+        "sales.csv:3:19: column `amount`: `1.123456` has 6 decimal places; the column keeps 4; column `qty`: `x` is "
+        "not a whole number; expected a whole number like -12");
+  CHECK(r.rejected[1].line == 5);
+  CHECK(r.rejected[2].line == 7);
+  CHECK(slurp(path) ==
+        "date,partner,amount,qty,_line,_error\n"
+        "2026-07-01,\"P, 2\",1.123456,x,3,column `amount`: `1.123456` has 6 decimal places; the column keeps 4; "
+        "column `qty`: `x` is not a whole number; expected a whole number like -12\n"
+        "bad,\"multi\nline\",1,1,5,\"column `date`: `bad` is not a date; expected a date written YYYY-MM-DD, like "
+        "2026-07-01\"\n"
+        "2026-07-03,P4,6,7,column `qty`: the row has 3 cells; the header has 4 (missing `qty`)\n");
+  std::remove(path.c_str());
+}
+
+TEST_CASE("read_csv reads files, memory-mapped or not", "[ledger][csv]") {
+  const std::string path = temp_path("sales.csv");
+  {
+    std::ofstream out(path, std::ios::binary);
+    out << "date,partner,amount,qty\n2026-07-01,P1,1049.35,3\n2026-07-02,P2,-0.50,-1";
+  }
+  StringPool pool;
+  auto r = read_csv(path, sales_spec(), ReadOptions{}, pool);
+  REQUIRE(errors_of(r).empty());
+  CHECK(r.table.column("amount")->values == std::vector<int64_t>{10493500, -5000});
+  CHECK(r.table.lines == std::vector<uint64_t>{2, 3});
+  std::remove(path.c_str());
+
+  auto missing = read_csv(path, sales_spec(), ReadOptions{}, pool);
+  REQUIRE(missing.errors.size() == 1);
+  CHECK(missing.errors[0].to_string() == path + ": cannot open the file: No such file or directory");
+
+  const std::string empty = temp_path("empty.csv");
+  { std::ofstream out(empty); }
+  auto e = read_csv(empty, sales_spec(), ReadOptions{}, pool);
+  REQUIRE(e.errors.size() == 1);
+  CHECK(e.errors[0].message == "no header: the file is empty; expected a header line naming the columns");
+  std::remove(empty.c_str());
+}
+
+TEST_CASE("the spec is checked before reading", "[ledger][csv]") {
+  StringPool pool;
+  TableSpec spec{"t", {col("p", ColumnKind::Percent, 1), col("e", ColumnKind::Enum)}};
+  spec.columns[1].enum_members.clear();
+  CHECK(errors_of(read("p,e\n", spec, pool)) ==
+        std::vector<std::string>{"sales.csv: the table `t` declares column `p` with scale 1; a percent column needs "
+                                 "2 to 18",
+                                 "sales.csv: the table `t` declares column `e` as an enum without members"});
+}
+
+TEST_CASE("excess decimal places round when the column says so", "[ledger][csv]") {
+  StringPool pool;
+  TableSpec spec{"t", {col("amount", ColumnKind::Money, 2)}};
+  spec.columns[0].excess_digits = ExcessDigits::HalfEven;
+  auto r = read("amount\n20.985\n20.975\n-1.005\n", spec, pool);
+  REQUIRE(errors_of(r).empty());
+  CHECK(r.table.column("amount")->values == std::vector<int64_t>{2098, 2098, -100});
+}
+
+TEST_CASE("the string pool interns across tables", "[ledger][pool]") {
+  StringPool pool;
+  CHECK(pool.intern("") == 0);
+  CHECK(pool.size() == 1);
+  const uint32_t a = pool.intern("P1");
+  CHECK(pool.intern("P1") == a);
+  CHECK(pool.find("P1") == a);
+  CHECK(pool.find("P9") == UINT32_MAX);
+  TableSpec partners{"partners", {col("id", ColumnKind::Text)}};
+  auto r = read("id\nP2\nP1\n", partners, pool);
+  CHECK(r.table.column("id")->values == std::vector<int64_t>{a + 1, a});
+
+  // Many strings (the table grows several times), a long one, and the batched path agree.
+  std::vector<std::string> texts;
+  for (int i = 0; i < 100000; ++i) texts.push_back("customer-" + std::to_string(i * 7919 % 100003));
+  texts.push_back(std::string(5'000'000, 'x'));
+  std::vector<uint32_t> ids(texts.size());
+  std::vector<std::string_view> views(texts.begin(), texts.end());
+  pool.intern_many(views.data(), views.size(), ids.data());
+  for (size_t i = 0; i < texts.size(); ++i) {
+    REQUIRE(pool.intern(texts[i]) == ids[i]);
+    REQUIRE(pool.text(ids[i]) == texts[i]);
+  }
+  CHECK(pool.intern("P1") == a);
+}
+
+TEST_CASE("format_scaled writes a stored value back", "[ledger]") {
+  CHECK(format_scaled(-5000, 4) == "-0.5000");
+  CHECK(format_scaled(10493500, 4) == "1049.3500");
+  CHECK(format_scaled(7, 0) == "7");
+  CHECK(format_scaled(1, 3) == "0.001");
+  CHECK(format_scaled(std::numeric_limits<int64_t>::min(), 2) == "-92233720368547758.08");
+}
