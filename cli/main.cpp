@@ -10,6 +10,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   std::function<int()> check = rebate::cli::add_check_command(app);
   std::function<int()> run = rebate::cli::add_run_command(app);
+  std::function<int()> explain = rebate::cli::add_explain_command(app);
 
   try {
     app.parse(argc, argv);
@@ -21,6 +22,7 @@ int main(int argc, char** argv) {
   for (CLI::App* sub : app.get_subcommands()) {
     if (sub->get_name() == "check") return rebate::run_with_big_stack(check);
     if (sub->get_name() == "run") return rebate::run_with_big_stack(run);
+    if (sub->get_name() == "explain") return rebate::run_with_big_stack(explain);
   }
   return rebate::cli::kExitUsage;
 }

@@ -4,7 +4,9 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
+#include <set>
 #include <iostream>
 
 #include "commands.h"
@@ -30,6 +32,9 @@ struct RunCliOptions {
   std::string rejects;
   size_t max_errors = 20;
   bool explain = false;
+  std::string statements;    // directory for one Markdown statement per partner and period
+  std::string partner;       // `rebate explain`: the partner to explain
+  bool explain_only = false; // `rebate explain`: print explanations instead of payouts
 };
 
 bool write_output(const std::string& path, const std::string& text) {
@@ -89,6 +94,16 @@ int run_program(const RunCliOptions& o) {
   if (o.dump == "bytecode") return write_output("-", plan::dump_bytecode(plan)) ? kExitOk : kExitUsage;
 
   engine::RunResult result = engine::run(plan, ro);
+  if (o.explain_only && result.ok()) {
+    bool known = std::any_of(result.payouts.begin(), result.payouts.end(), [&](const engine::Payout& p) { return p.partner == o.partner; });
+    if (!known) {
+      fmt::print(stderr, "rebate explain: no payouts for partner `{}` in {}\n", o.partner, o.period.empty() ? "the run" : o.period);
+      return kExitUsage;
+    }
+    std::string text = engine::explain_text(result, plan, o.partner);
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    return kExitOk;
+  }
   for (const std::string& note : result.summary.notes) fmt::print(stderr, "note: {}\n", note);
   if (!result.ok()) {
     for (const std::string& e : result.errors) fmt::print(stderr, "{}\n", e.find("error") == std::string::npos ? "error: " + e : e);
@@ -102,6 +117,19 @@ int run_program(const RunCliOptions& o) {
   if (!write_output(o.out, text)) {
     fmt::print(stderr, "rebate run: cannot write `{}`\n", o.out);
     return kExitUsage;
+  }
+  if (!o.statements.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(o.statements, ec);
+    std::set<std::pair<std::string, std::string>> done;
+    for (const engine::Payout& p : result.payouts) {
+      if (!done.insert({p.partner, p.period}).second) continue;
+      std::string file = (std::filesystem::path(o.statements) / (p.partner + "-" + p.period + ".md")).string();
+      if (!write_output(file, engine::statement_markdown(result, plan, p.partner, p.period))) {
+        fmt::print(stderr, "rebate run: cannot write `{}`\n", file);
+        return kExitUsage;
+      }
+    }
   }
   if (o.explain) {
     std::string explained = engine::explain_text(result, plan);
@@ -128,6 +156,19 @@ std::function<int()> add_run_command(CLI::App& app) {
   cmd->add_option("--rejects", o->rejects, "With --on-bad-row reject: write rejected rows to PATH.<input>.csv");
   cmd->add_option("--dump", o->dump, "Print an intermediate form instead of running: plan or bytecode")
       ->check(CLI::IsMember({"plan", "bytecode"}));
+  cmd->add_option("--statements", o->statements, "Write one Markdown statement per partner and period into this directory");
+  return [o] { return run_program(*o); };
+}
+
+std::function<int()> add_explain_command(CLI::App& app) {
+  auto o = std::make_shared<RunCliOptions>();
+  o->explain_only = true;
+  CLI::App* cmd = app.add_subcommand("explain", "Explain one partner's payouts: measures, band, rate, caps, gates, lines");
+  cmd->add_option("program", o->program, "The .rebate program")->required();
+  cmd->add_option("--input", o->inputs, "Bind a ledger or table to a CSV file: NAME=PATH (repeat for each)");
+  cmd->add_option("--partner", o->partner, "The partner's id")->required();
+  cmd->add_option("--period", o->period, "The period, as in 2026-Q3")->required();
+  cmd->add_option("--max-errors", o->max_errors, "Report up to this many malformed input rows (default 20)");
   return [o] { return run_program(*o); };
 }
 

@@ -121,6 +121,12 @@ class Checker {
   bool is_root_decl(Span span) const { return root && span.file == root->file; }
 
   enum class State { Unchecked, InProgress, Done };
+  // Checking a constant, measure or decision table checks what it uses first, recursively: a chain of
+  // 200,000 constants each defined by the next overflowed even the CLI's 256 MiB stack. Past this many
+  // definitions in progress, the next one is reported (E0108) instead of being followed.
+  static constexpr int kMaxDefinitionChain = 256;
+  int definition_depth = 0;
+  bool definition_chain_too_deep(const ast::Expr& use, const std::string& name);
   std::unordered_map<const void*, State> decl_state;
   std::unordered_map<const void*, Value> decl_value;  // measures, consts, decisions, awards
   std::vector<const ast::Measure*> measure_stack;     // for cycle reports

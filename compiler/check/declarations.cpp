@@ -377,6 +377,14 @@ void Checker::check_consts() {
   }
 }
 
+bool Checker::definition_chain_too_deep(const ast::Expr& use, const std::string& name) {
+  if (definition_depth < kMaxDefinitionChain) return false;
+  diags.report(DiagKind::NestingTooDeep, use.span,
+               fmt::format("`{}` is reached through a chain of more than {} definitions", name, kMaxDefinitionChain))
+      .with_help("define it closer to the values it is built from");
+  return true;
+}
+
 Value Checker::const_value(const ast::Const& c, const ast::Expr& use) {
   State& state = decl_state[&c];
   if (state == State::Done) return decl_value[&c];
@@ -385,10 +393,13 @@ Value Checker::const_value(const ast::Const& c, const ast::Expr& use) {
         .note(c.name.span, "defined here");
     return Value{};
   }
+  if (definition_chain_too_deep(use, c.name.name)) return Value{};
   state = State::InProgress;
   const void* saved_user = current_user;
   current_user = &c;
+  ++definition_depth;
   Value v = check_value(*c.value, Scope{ScopeKind::Constant});
+  --definition_depth;
   if (c.type) {
     Type declared = resolve_type(*c.type);
     if (!declared.is_error() && !v.type.is_error() && declared != v.type &&

@@ -185,8 +185,10 @@ Value Checker::measure_value(const ast::Measure& m, const ast::Expr& use) {
         .with_help("a measure cannot use its own value; to look back, use `previous(...)` or `last_year(...)`");
     return Value{};
   }
+  if (definition_chain_too_deep(use, m.name.name)) return Value{};
   state = State::InProgress;
   measure_stack.push_back(&m);
+  ++definition_depth;
   const void* saved_user = current_user;
   current_user = &m;
   Scope scope{ScopeKind::PartnerPeriod};
@@ -221,6 +223,7 @@ Value Checker::measure_value(const ast::Measure& m, const ast::Expr& use) {
   v.constant_bool.reset();
   current_user = saved_user;
   measure_stack.pop_back();
+  --definition_depth;
   decl_value[&m] = v;
   decl_state[&m] = State::Done;
   out->measure_order.push_back(&m);

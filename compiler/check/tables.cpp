@@ -170,9 +170,11 @@ Value Checker::decision_value(const ast::Decision& d, const ast::Expr& use) {
         .note(d.name.span, "defined here");
     return Value{};
   }
+  if (definition_chain_too_deep(use, d.name.name)) return Value{};
   state = State::InProgress;
   const void* saved_user = current_user;
   current_user = &d;
+  ++definition_depth;
   size_t errors_at_start = diags.all().size();  // coverage is only claimed for a well-formed table
   Type result = resolve_type(d.result);
   Scope scope{ScopeKind::PartnerPeriod};
@@ -222,6 +224,7 @@ Value Checker::decision_value(const ast::Decision& d, const ast::Expr& use) {
   }
   if (diags.all().size() == errors_at_start) check_decision_coverage(d, inputs);
   current_user = saved_user;
+  --definition_depth;
   Value v{result};
   decl_value[&d] = v;
   decl_state[&d] = State::Done;

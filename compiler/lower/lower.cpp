@@ -430,10 +430,12 @@ class Lowerer {
         pr.pay_tiers = tiers_index_[tp_.type_of(lhs).tiers_decl()];
         pr.pay_basis = function("rebate " + pr.name + " basis", basis, Context{});
         pr.pay_metric = pr.pay_basis;
+        pr.pay_metric_text = text_of(basis);
       } else if (lhs.kind == ast::ExprKind::Binary && lhs.op == ast::Op::By &&
                  tp_.type_of(lhs.arg(0)).kind == TypeKind::Tiers) {
         pr.pay_tiers = tiers_index_[tp_.type_of(lhs.arg(0)).tiers_decl()];
         pr.pay_metric = function("rebate " + pr.name + " metric", lhs.arg(1), Context{});
+        pr.pay_metric_text = text_of(lhs.arg(1));
         pr.pay_basis = function("rebate " + pr.name + " basis", basis, Context{});
       } else {
         pr.pay_basis = function("rebate " + pr.name + " basis", basis, Context{});

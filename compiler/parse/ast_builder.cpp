@@ -16,6 +16,25 @@ using ast::ExprKind;
 using ast::ExprPtr;
 using ast::Op;
 
+// Which labelled alternative a context is, by its exact type: the generated alternative classes have no
+// subclasses, so this is what dynamic_cast would answer, without its walk up the class hierarchy (a string
+// comparison per level). The AST build ran a dozen failed dynamic_casts per expression before.
+template <class T, class C>
+T* exactly(C* c) {
+  return c && typeid(*c) == typeid(T) ? static_cast<T*>(c) : nullptr;
+}
+
+// The text of a context whose rule matches tokens only (ident, unit, compareWord), as RuleContext::getText()
+// gives it, without the std::stringstream that that builds for every call.
+std::string token_text(antlr4::ParserRuleContext* ctx) {
+  if (!ctx) return {};
+  std::string out;
+  for (antlr4::tree::ParseTree* child : ctx->children) {
+    out += static_cast<antlr4::tree::TerminalNode*>(child)->getSymbol()->getText();
+  }
+  return out;
+}
+
 }  // namespace
 
 class AstBuilder::Impl {
@@ -59,7 +78,7 @@ class AstBuilder::Impl {
 
   ast::Ident ident(P::IdentContext* ctx) const {
     if (!ctx) return ast::Ident{"", Span{pos_.file(), 0, 0}};
-    return ast::Ident{ctx->getText(), span(ctx)};
+    return ast::Ident{token_text(ctx), span(ctx)};
   }
 
   std::string string_value(antlr4::tree::TerminalNode* node) const {
@@ -85,6 +104,37 @@ class AstBuilder::Impl {
   // ---- declarations ----------------------------------------------------------------------------
 
   void add_item(ast::Module& m, P::ItemContext* item) {
+    // A declaration parsed without errors is the item's only child: one type test instead of the generated
+    // accessors' search below (a dynamic_cast per accessor).
+    if (item->children.size() == 1 && add_declaration(m, item->children[0])) return;
+    add_item_slow(m, item);
+  }
+
+  bool add_declaration(ast::Module& m, antlr4::tree::ParseTree* child) {
+    const std::type_info& type = typeid(*child);
+    if (type == typeid(P::MeasureDeclContext)) return measure(m, static_cast<P::MeasureDeclContext*>(child)), true;
+    if (type == typeid(P::RebateDeclContext)) return m.rebates.push_back(rebate(static_cast<P::RebateDeclContext*>(child))), true;
+    if (type == typeid(P::DecisionDeclContext)) {
+      return m.decisions.push_back(decision(static_cast<P::DecisionDeclContext*>(child))), true;
+    }
+    if (type == typeid(P::ConstDeclContext)) return constant(m, static_cast<P::ConstDeclContext*>(child)), true;
+    return false;  // the rarer declarations take the general path
+  }
+
+  void measure(ast::Module& m, P::MeasureDeclContext* c) {
+    ast::Measure ms{ident(c->ident()), type_opt(c->typeRef()), expr(c->expr()), {}, span(c), doc(c)};
+    for (auto* lim : c->measureLimit()) {
+      bool is_cap = lim->kind && lim->kind->getText() == "cap";
+      ms.limits.push_back(ast::MeasureLimit{is_cap, expr(lim->expr()), span(lim)});
+    }
+    m.measures.push_back(std::move(ms));
+  }
+
+  void constant(ast::Module& m, P::ConstDeclContext* c) {
+    m.consts.push_back(ast::Const{ident(c->ident()), type_opt(c->typeRef()), expr(c->expr()), span(c), doc(c)});
+  }
+
+  void add_item_slow(ast::Module& m, P::ItemContext* item) {
     if (auto* c = item->importDecl()) {
       m.imports.push_back(ast::Import{string_value(c->STRING()), span(c)});
       return;
@@ -122,16 +172,11 @@ class AstBuilder::Impl {
       return;
     }
     if (auto* c = item->constDecl()) {
-      m.consts.push_back(ast::Const{ident(c->ident()), type_opt(c->typeRef()), expr(c->expr()), span(c), doc(c)});
+      constant(m, c);
       return;
     }
     if (auto* c = item->measureDecl()) {
-      ast::Measure ms{ident(c->ident()), type_opt(c->typeRef()), expr(c->expr()), {}, span(c), doc(c)};
-      for (auto* lim : c->measureLimit()) {
-        bool is_cap = lim->kind && lim->kind->getText() == "cap";
-        ms.limits.push_back(ast::MeasureLimit{is_cap, expr(lim->expr()), span(lim)});
-      }
-      m.measures.push_back(std::move(ms));
+      measure(m, c);
       return;
     }
     if (auto* c = item->groupDecl()) {
@@ -253,22 +298,22 @@ class AstBuilder::Impl {
   ast::Pattern pattern(P::PatternContext* c) {
     ast::Pattern p;
     p.span = span(c);
-    if (dynamic_cast<P::WildcardPatternContext*>(c)) {
+    if (exactly<P::WildcardPatternContext>(c)) {
       p.alternatives.push_back(ast::PatternAlt{ast::PatternKind::Wildcard, Op::Eq, nullptr, nullptr, p.span});
       return p;
     }
-    auto* alts = dynamic_cast<P::AlternativesPatternContext*>(c);
+    auto* alts = exactly<P::AlternativesPatternContext>(c);
     if (!alts) return p;
     for (auto* a : alts->alternative()) {
       ast::PatternAlt alt;
       alt.span = span(a);
-      if (auto* cmp = dynamic_cast<P::ComparePatternContext*>(a)) {
+      if (auto* cmp = exactly<P::ComparePatternContext>(a)) {
         alt.kind = ast::PatternKind::Compare;
-        std::string word = cmp->cmp ? cmp->cmp->getText() : "not";  // "atleast" for `at least`
+        std::string word = cmp->cmp ? token_text(cmp->cmp) : "not";  // "atleast" for `at least`
         alt.compare = word == "above" ? Op::Gt : word == "below" ? Op::Lt : word == "atleast" ? Op::Ge
                       : word == "atmost" ? Op::Le : Op::Ne;
         alt.value = expr(cmp->expr());
-      } else if (auto* v = dynamic_cast<P::ValuePatternContext*>(a)) {
+      } else if (auto* v = exactly<P::ValuePatternContext>(a)) {
         alt.kind = v->hi ? ast::PatternKind::Range : ast::PatternKind::Equals;  // `silver .. gold`
         alt.value = pattern_value(v->lo);
         if (v->hi) alt.upper = pattern_value(v->hi);
@@ -284,7 +329,7 @@ class AstBuilder::Impl {
     ExprPtr e = primary(c->primary());
     for (auto* member : c->ident()) {
       auto m = node(ExprKind::Member, Span::cover(e->span, span(member)));
-      m->text = member->getText();
+      m->text = token_text(member);
       m->name_span = span(member);
       m->args.push_back(std::move(e));
       e = std::move(m);
@@ -305,49 +350,49 @@ class AstBuilder::Impl {
   ast::Clause clause(P::RebateClauseContext* c) {
     ast::Clause cl;
     cl.span = span(c);
-    if (auto* x = dynamic_cast<P::EligibleClauseContext*>(c)) {
+    if (auto* x = exactly<P::EligibleClauseContext>(c)) {
       cl.kind = ast::ClauseKind::Eligible;
       cl.value = expr(x->cond);
       return cl;
     }
-    if (auto* x = dynamic_cast<P::RequireClauseContext*>(c)) {
+    if (auto* x = exactly<P::RequireClauseContext>(c)) {
       cl.kind = ast::ClauseKind::Require;
       cl.value = expr(x->cond);
       return cl;
     }
-    if (auto* x = dynamic_cast<P::PayClauseContext*>(c)) {
+    if (auto* x = exactly<P::PayClauseContext>(c)) {
       cl.kind = ast::ClauseKind::Pay;
       cl.value = expr(x->value);
       if (x->cond) cl.when = expr(x->cond);
       return cl;
     }
-    if (auto* x = dynamic_cast<P::UpliftClauseContext*>(c)) {
+    if (auto* x = exactly<P::UpliftClauseContext>(c)) {
       cl.kind = ast::ClauseKind::Uplift;
       cl.value = expr(x->value);
       if (x->cond) cl.when = expr(x->cond);
       return cl;
     }
-    if (auto* x = dynamic_cast<P::AccelerateClauseContext*>(c)) {
+    if (auto* x = exactly<P::AccelerateClauseContext>(c)) {
       cl.kind = ast::ClauseKind::Accelerate;
       cl.value = expr(x->value);
       if (x->cond) cl.when = expr(x->cond);
       return cl;
     }
-    if (auto* x = dynamic_cast<P::CapClauseContext*>(c)) {
+    if (auto* x = exactly<P::CapClauseContext>(c)) {
       cl.kind = ast::ClauseKind::Cap;
       cl.value = expr(x->value);
       return cl;
     }
-    if (auto* x = dynamic_cast<P::FloorClauseContext*>(c)) {
+    if (auto* x = exactly<P::FloorClauseContext>(c)) {
       cl.kind = ast::ClauseKind::Floor;
       cl.value = expr(x->value);
       return cl;
     }
-    if (dynamic_cast<P::AllowNegativeClauseContext*>(c)) {
+    if (exactly<P::AllowNegativeClauseContext>(c)) {
       cl.kind = ast::ClauseKind::AllowNegative;
       return cl;
     }
-    if (auto* x = dynamic_cast<P::RoundingClauseContext*>(c)) {
+    if (auto* x = exactly<P::RoundingClauseContext>(c)) {
       cl.kind = ast::ClauseKind::Rounding;
       cl.rounding_mode = ident(x->roundingMode);
       if (x->places) cl.rounding_to = expr(x->places);
@@ -385,7 +430,7 @@ class AstBuilder::Impl {
     t.title = string_value(c->STRING());
     t.span = span(c);
     for (auto* item : c->testItem()) {
-      if (auto* g = dynamic_cast<P::GivenItemContext*>(item)) {
+      if (auto* g = exactly<P::GivenItemContext>(item)) {
         ast::TestGiven given;
         given.source = ident(g->source);
         for (auto* col : g->columns) given.columns.push_back(ident(col));
@@ -397,7 +442,7 @@ class AstBuilder::Impl {
         }
         given.span = span(g);
         t.given.push_back(std::move(given));
-      } else if (auto* e = dynamic_cast<P::ExpectItemContext*>(item)) {
+      } else if (auto* e = exactly<P::ExpectItemContext>(item)) {
         t.expects.push_back(ast::TestExpect{ident(e->rebate), primary(e->partner), expr(e->period), expr(e->amount), span(e)});
       }
     }
@@ -430,14 +475,6 @@ class AstBuilder::Impl {
     return Op::Ge;
   }
 
-  ExprPtr binary(Op op, P::ExprContext* c, P::ExprContext* lhs, P::ExprContext* rhs) {
-    auto e = node(ExprKind::Binary, span(c));
-    e->op = op;
-    e->args.push_back(expr(lhs));
-    e->args.push_back(expr(rhs));
-    return e;
-  }
-
   ExprPtr expr(P::ExprContext* c) {
     if (!c) return missing(Span{pos_.file(), 0, 0});
     if (depth_ >= kMaxNesting) {
@@ -455,146 +492,165 @@ class AstBuilder::Impl {
     return e;
   }
 
+  static Op mul_op(const antlr4::Token* op) {
+    std::string text = op ? op->getText() : "*";
+    return text == "*" ? Op::Mul : text == "/" ? Op::Div : Op::Of;
+  }
+  static Op add_op(const antlr4::Token* op) { return op && op->getText() == "-" ? Op::Sub : Op::Add; }
+
   ExprPtr expr_inner(P::ExprContext* c) {
-    if (auto* x = dynamic_cast<P::PrimaryExprContext*>(c)) return primary(x->primary());
-    if (auto* x = dynamic_cast<P::MemberExprContext*>(c)) {
+    const std::type_info& type = typeid(*c);
+    if (type == typeid(P::PrimaryExprContext)) return primary(static_cast<P::PrimaryExprContext*>(c)->inner);
+    if (type == typeid(P::MemberExprContext)) {
+      auto* x = static_cast<P::MemberExprContext*>(c);
       auto e = node(ExprKind::Member, span(c));
-      e->args.push_back(expr(x->expr()));
-      e->text = x->ident() ? x->ident()->getText() : "";
-      e->name_span = span(x->ident());
+      e->args.push_back(expr(x->target));
+      e->text = token_text(x->name);
+      e->name_span = span(x->name);
       return e;
     }
-    if (auto* x = dynamic_cast<P::MethodExprContext*>(c)) {
+    if (type == typeid(P::MethodExprContext)) {
+      auto* x = static_cast<P::MethodExprContext*>(c);
       auto e = node(ExprKind::Method, span(c));
-      e->args.push_back(expr(x->expr()));
-      e->text = x->ident() ? x->ident()->getText() : "";
-      e->name_span = span(x->ident());
-      call_args(*e, x->callArgs());
+      e->args.push_back(expr(x->target));
+      e->text = token_text(x->name);
+      e->name_span = span(x->name);
+      call_args(*e, x->args);
       return e;
     }
-    if (auto* x = dynamic_cast<P::CallExprContext*>(c)) {
+    if (type == typeid(P::CallExprContext)) {
+      auto* x = static_cast<P::CallExprContext*>(c);
       auto e = node(ExprKind::Call, span(c));
-      e->text = x->ident() ? x->ident()->getText() : "";
-      e->name_span = span(x->ident());
-      call_args(*e, x->callArgs());
+      e->text = token_text(x->name);
+      e->name_span = span(x->name);
+      call_args(*e, x->args);
       return e;
     }
-    if (auto* x = dynamic_cast<P::UnaryExprContext*>(c)) {
+    if (type == typeid(P::UnaryExprContext)) {
+      auto* x = static_cast<P::UnaryExprContext*>(c);
       auto e = node(ExprKind::Unary, span(c));
       e->op = x->op && x->op->getText() == "+" ? Op::Plus : Op::Neg;
-      e->args.push_back(expr(x->expr()));
+      e->args.push_back(expr(x->operand));
       return e;
     }
-    if (auto* x = dynamic_cast<P::NotExprContext*>(c)) {
+    if (type == typeid(P::NotExprContext)) {
       auto e = node(ExprKind::Unary, span(c));
       e->op = Op::Not;
-      e->args.push_back(expr(x->expr()));
+      e->args.push_back(expr(static_cast<P::NotExprContext*>(c)->operand));
       return e;
     }
-    if (auto* x = dynamic_cast<P::ByExprContext*>(c)) return binary(Op::By, c, x->expr(0), x->expr(1));
-    if (auto* x = dynamic_cast<P::MulExprContext*>(c)) {
-      std::string op = x->op ? x->op->getText() : "*";
-      return binary(op == "*" ? Op::Mul : op == "/" ? Op::Div : Op::Of, c, x->expr(0), x->expr(1));
+    if (type == typeid(P::ByExprContext)) return binary<P::ByExprContext>(Op::By, c);
+    if (type == typeid(P::MulExprContext)) return binary<P::MulExprContext>(mul_op(static_cast<P::MulExprContext*>(c)->op), c);
+    if (type == typeid(P::AddExprContext)) return binary<P::AddExprContext>(add_op(static_cast<P::AddExprContext*>(c)->op), c);
+    if (type == typeid(P::RangeExprContext)) return binary<P::RangeExprContext>(Op::Range, c);
+    if (type == typeid(P::CompareExprContext)) {
+      auto* x = static_cast<P::CompareExprContext*>(c);
+      return binary<P::CompareExprContext>(x->op ? compare_op(x->op->getText()) : Op::Eq, c);
     }
-    if (auto* x = dynamic_cast<P::AddExprContext*>(c)) {
-      return binary(x->op && x->op->getText() == "-" ? Op::Sub : Op::Add, c, x->expr(0), x->expr(1));
-    }
-    if (auto* x = dynamic_cast<P::RangeExprContext*>(c)) return binary(Op::Range, c, x->expr(0), x->expr(1));
-    if (auto* x = dynamic_cast<P::CompareExprContext*>(c)) {
-      return binary(compare_op(x->op ? x->op->getText() : "=="), c, x->expr(0), x->expr(1));
-    }
-    if (auto* x = dynamic_cast<P::InExprContext*>(c)) {
+    if (type == typeid(P::InExprContext)) {
+      auto* x = static_cast<P::InExprContext*>(c);
       auto e = node(ExprKind::In, span(c));
       e->negated = x->negated != nullptr;
-      e->args.push_back(expr(x->expr(0)));
-      e->args.push_back(expr(x->expr(1)));
+      e->args.push_back(expr(x->lhs));
+      e->args.push_back(expr(x->rhs));
       return e;
     }
-    if (auto* x = dynamic_cast<P::AndExprContext*>(c)) return binary(Op::And, c, x->expr(0), x->expr(1));
-    if (auto* x = dynamic_cast<P::OrExprContext*>(c)) return binary(Op::Or, c, x->expr(0), x->expr(1));
-    if (auto* x = dynamic_cast<P::OtherwiseExprContext*>(c)) {
-      return binary(Op::Otherwise, c, x->expr(0), x->expr(1));
-    }
-    if (auto* x = dynamic_cast<P::IfExprContext*>(c)) {
+    if (type == typeid(P::AndExprContext)) return binary<P::AndExprContext>(Op::And, c);
+    if (type == typeid(P::OrExprContext)) return binary<P::OrExprContext>(Op::Or, c);
+    if (type == typeid(P::OtherwiseExprContext)) return binary<P::OtherwiseExprContext>(Op::Otherwise, c);
+    if (type == typeid(P::IfExprContext)) {
+      auto* x = static_cast<P::IfExprContext*>(c);
       auto e = node(ExprKind::If, span(c));
-      for (size_t i = 0; i < 3; ++i) e->args.push_back(expr(x->expr(i)));
+      e->args.push_back(expr(x->cond));
+      e->args.push_back(expr(x->yes));
+      e->args.push_back(expr(x->no));
       return e;
     }
     return missing(span(c));
   }
 
+  template <class Alternative>
+  ExprPtr binary(Op op, P::ExprContext* c) {
+    auto* x = static_cast<Alternative*>(c);
+    auto e = node(ExprKind::Binary, span(c));
+    e->op = op;
+    e->args.push_back(expr(x->lhs));
+    e->args.push_back(expr(x->rhs));
+    return e;
+  }
+
   void call_args(ast::Expr& e, P::CallArgsContext* args) {
     if (!args) return;
-    for (auto* a : args->expr()) {
-      if (a != args->where) e.args.push_back(expr(a));
-    }
+    for (auto* a : args->values) e.args.push_back(expr(a));
     if (args->where) e.where = expr(args->where);
   }
 
   ExprPtr primary(P::PrimaryContext* c) {
     if (!c) return missing(Span{pos_.file(), 0, 0});
     Span s = span(c);
-    if (auto* x = dynamic_cast<P::NumberLitContext*>(c)) {
+    const std::type_info& type = typeid(*c);
+    if (type == typeid(P::NumberLitContext)) {
+      auto* x = static_cast<P::NumberLitContext*>(c);
       std::string digits = strip_digit_separators(x->number ? x->number->getText() : "0");
       bool is_decimal = digits.find('.') != std::string::npos;
-      if (x->unit()) {
+      if (x->u) {
         auto e = node(ExprKind::Quantity, s);
         e->text = digits;
-        e->unit = x->unit()->getText();
-        e->name_span = span(x->unit());
+        e->unit = token_text(x->u);
+        e->name_span = span(x->u);
         return e;
       }
       auto e = node(is_decimal ? ExprKind::Decimal : ExprKind::Int, s);
       e->text = digits;
       return e;
     }
-    if (auto* x = dynamic_cast<P::PercentLitContext*>(c)) {
+    if (type == typeid(P::PercentLitContext)) {
       auto e = node(ExprKind::Percent, s);
-      std::string text = x->getText();
+      std::string text = token_text(c);
       e->text = strip_digit_separators(text.substr(0, text.size() - 1));
       return e;
     }
-    if (auto* x = dynamic_cast<P::DateLitContext*>(c)) {
+    if (type == typeid(P::DateLitContext)) {
       auto e = node(ExprKind::Date, s);
-      e->text = x->getText();
+      e->text = token_text(c);
       if (!parse_date_literal(e->text)) {
         diags_.report(DiagKind::InvalidLiteral, s, fmt::format("`{}` is not a date in the calendar", e->text))
             .with_help("dates are written YYYY-MM-DD with a real month and day, e.g. `2026-02-28`");
       }
       return e;
     }
-    if (auto* x = dynamic_cast<P::PeriodLitContext*>(c)) {
+    if (type == typeid(P::PeriodLitContext)) {
       auto e = node(ExprKind::Period, s);
-      e->text = x->getText();
+      e->text = token_text(c);
       if (!parse_period_literal(e->text)) {
         diags_.report(DiagKind::InvalidLiteral, s, fmt::format("`{}` is not a period", e->text))
             .with_help("periods are written `2026-Q1`..`2026-Q4`, `2026-H1`/`2026-H2` or `2026-01`..`2026-12`");
       }
       return e;
     }
-    if (auto* x = dynamic_cast<P::StringLitContext*>(c)) {
+    if (type == typeid(P::StringLitContext)) {
       auto e = node(ExprKind::String, s);
-      e->text = decode_string_literal(x->getText());
+      e->text = decode_string_literal(token_text(c));
       return e;
     }
-    if (auto* x = dynamic_cast<P::BoolLitContext*>(c)) {
+    if (type == typeid(P::BoolLitContext)) {
       auto e = node(ExprKind::Bool, s);
-      e->text = x->getText();
+      e->text = token_text(c);
       return e;
     }
-    if (auto* x = dynamic_cast<P::ListLitContext*>(c)) {
+    if (type == typeid(P::ListLitContext)) {
       auto e = node(ExprKind::List, s);
-      for (auto* item : x->expr()) e->args.push_back(expr(item));
+      for (auto* item : static_cast<P::ListLitContext*>(c)->items) e->args.push_back(expr(item));
       return e;
     }
-    if (auto* x = dynamic_cast<P::ParenExprContext*>(c)) {
-      ExprPtr inner = expr(x->expr());
+    if (type == typeid(P::ParenExprContext)) {
+      ExprPtr inner = expr(static_cast<P::ParenExprContext*>(c)->inner);
       inner->span = s;  // the parentheses belong to the span, so carets cover them
       return inner;
     }
-    if (auto* x = dynamic_cast<P::NameExprContext*>(c)) {
+    if (type == typeid(P::NameExprContext)) {
       auto e = node(ExprKind::Name, s);
-      e->text = x->ident() ? x->ident()->getText() : "";
+      e->text = token_text(static_cast<P::NameExprContext*>(c)->name);
       return e;
     }
     return missing(s);

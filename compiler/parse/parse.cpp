@@ -10,6 +10,7 @@
 #include "core/currency.h"
 #include "parse/ast_builder.h"
 #include "parse/input_checks.h"
+#include "parse/lexer.h"
 #include "parse/token_positions.h"
 
 namespace rebate {
@@ -125,15 +126,6 @@ class SyntaxErrorListener : public antlr4::BaseErrorListener {
   size_t& errors_;
 };
 
-// The token type of a keyword or operator, from its literal name ("'and'").
-size_t literal_type(antlr4::CommonTokenStream& stream, const std::string& literal) {
-  const auto& vocab = dynamic_cast<antlr4::Lexer*>(stream.getTokenSource())->getVocabulary();
-  for (size_t t = 1; t <= vocab.getMaxTokenType(); ++t) {
-    if (vocab.getLiteralName(t) == literal) return t;
-  }
-  return RebateLexer::UNEXPECTED_CHAR;
-}
-
 // Reports lexical errors and hides their tokens from the parser so that one bad character gives one
 // diagnostic, not a cascade of syntax errors.
 // After kMaxErrorsPerFile of them the rest go to a scratch list and one E0110 says so: a megabyte of `$`
@@ -178,7 +170,7 @@ void check_tokens(antlr4::CommonTokenStream& stream, const TokenPositions& pos, 
         }
         diags.report(DiagKind::UnexpectedCharacter, pos.span(t), fmt::format("`{}` is not an operator in Rebate", text))
             .with_help(fmt::format("write `{}`", instead));
-        if (token) token->setType(literal_type(stream, "'" + instead + "'"));
+        if (token) token->setType(RebateTokenSource::literal_type(instead));
         continue;
       }
       case RebateLexer::SINGLE_QUOTED:
@@ -221,44 +213,48 @@ bool is_prefix_context(size_t previous_type) {
   }
 }
 
+// The token types of the keywords and punctuation that the passes below look at (by type, not by text:
+// getText() copies a string per token).
+struct Kinds {
+  size_t open_paren, open_bracket, open_brace, close_paren, close_bracket, close_brace;
+  size_t comma, colon, equals, arrow, if_, otherwise, not_, minus, plus, partner, table;
+  std::vector<bool> declaration;  // by type: the keywords that start a declaration
+};
+
+const Kinds& kinds() {
+  static const Kinds k = [] {
+    auto type = [](std::string_view literal) { return RebateTokenSource::literal_type(literal); };
+    Kinds out{type("("), type("["), type("{"), type(")"), type("]"), type("}"), type(","), type(":"), type("="),
+              type("=>"), type("if"), type("otherwise"), type("not"), type("-"), type("+"), type("partner"),
+              type("table"), {}};
+    out.declaration.assign(RebateTokenSource::vocabulary().getMaxTokenType() + 1, false);
+    for (const char* w : {"import", "program", "enum", "table", "ledger", "calendar", "const", "measure", "group",
+                          "tiers", "decision", "rebate", "award", "budget", "test"}) {
+      out.declaration[type(w)] = true;
+    }
+    return out;
+  }();
+  return k;
+}
+
+bool starts_declaration(size_t type) {
+  const auto& d = kinds().declaration;
+  return type < d.size() && d[type];
+}
+
 // ANTLR's recursive descent recurses once per nesting level, so a file of 10,000 `(` would exhaust the
 // stack before the AST builder could count levels. This pass estimates nesting from tokens alone:
 // brackets, plus prefix operators and `if` / `otherwise` chains inside one bracket level.
-//
-// It also bounds a cost that is not nesting: SLL prediction cannot tell a binary `+` / `-` from the sign
-// that starts the next decision row, so at each one it looks ahead to the end of the expression, which is
-// quadratic in the expression's length (20,000 `1 +` took minutes). Each token after k signs of the same
-// expression (reset at `{ } = : =>` and declaration keywords) is charged k; past a budget of about a second
-// of parsing, the file is refused with E0108 before ANTLR sees it.
-constexpr uint64_t kMaxSignLookahead = 8'000'000;
-bool starts_declaration(const std::string& word);
-
 bool check_nesting(antlr4::CommonTokenStream& stream, const TokenPositions& pos, Diagnostics& diags) {
+  const Kinds& k = kinds();
   std::vector<int> chain{0};
   int depth = 0;
   size_t previous = antlr4::Token::INVALID_TYPE;
-  uint64_t signs = 0, sign_lookahead = 0;
-  antlr4::Token* expression_start = nullptr;
   for (antlr4::Token* t : stream.getTokens()) {
     if (t->getChannel() != antlr4::Token::DEFAULT_CHANNEL) continue;
-    std::string text = t->getText();
-    if (text == "{" || text == "}" || text == "=" || text == ":" || text == "=>" ||
-        (t->getType() != RebateParser::STRING && starts_declaration(text))) {
-      signs = 0;
-      expression_start = nullptr;
-    } else {
-      if (!expression_start) expression_start = t;
-      sign_lookahead += signs;
-      if (text == "+" || text == "-") ++signs;
-      if (sign_lookahead > kMaxSignLookahead) {
-        diags.report(DiagKind::NestingTooDeep, pos.span(expression_start),
-                     "this expression has too many `+` and `-` operators to parse")
-            .with_help("split the expression into named measures or constants");
-        return false;
-      }
-    }
-    bool opener = text == "(" || text == "[" || text == "{";
-    bool closer = text == ")" || text == "]" || text == "}";
+    size_t type = t->getType();
+    bool opener = type == k.open_paren || type == k.open_bracket || type == k.open_brace;
+    bool closer = type == k.close_paren || type == k.close_bracket || type == k.close_brace;
     if (opener) {
       ++depth;
       chain.push_back(0);
@@ -267,10 +263,10 @@ bool check_nesting(antlr4::CommonTokenStream& stream, const TokenPositions& pos,
         --depth;
         chain.pop_back();
       }
-    } else if (text == "," || text == ":" || text == "=" || text == "=>") {
+    } else if (type == k.comma || type == k.colon || type == k.equals || type == k.arrow) {
       chain.back() = 0;
-    } else if (text == "if" || text == "otherwise" || text == "not" ||
-               ((text == "-" || text == "+") && is_prefix_context(previous))) {
+    } else if (type == k.if_ || type == k.otherwise || type == k.not_ ||
+               ((type == k.minus || type == k.plus) && is_prefix_context(previous))) {
       ++chain.back();
     }
     int total = depth;
@@ -286,15 +282,6 @@ bool check_nesting(antlr4::CommonTokenStream& stream, const TokenPositions& pos,
   return true;
 }
 
-bool starts_declaration(const std::string& word) {
-  static const char* const kWords[] = {"import", "program", "enum", "table", "ledger", "calendar", "const",
-                                       "measure", "group", "tiers", "decision", "rebate", "award", "budget", "test"};
-  for (const char* w : kWords) {
-    if (word == w) return true;
-  }
-  return false;
-}
-
 // [begin, end) token ranges, one per declaration: each starts at a declaration keyword (or `partner`
 // before `table`), with the comments right above it. These keywords never appear inside a declaration,
 // so a missing `}` ends its declaration at the next one instead of running to the end of the file.
@@ -305,9 +292,10 @@ std::vector<std::pair<size_t, size_t>> declaration_chunks(antlr4::CommonTokenStr
   for (size_t i = 0; i < count; ++i) {
     antlr4::Token* t = tokens.get(i);
     if (t->getChannel() != antlr4::Token::DEFAULT_CHANNEL) continue;
-    if (starts_declaration(t->getText()) && t->getType() != RebateParser::STRING) {
+    if (starts_declaration(t->getType())) {
       size_t start = i;
-      if (t->getText() == "table" && previous_default != SIZE_MAX && tokens.get(previous_default)->getText() == "partner") {
+      if (t->getType() == kinds().table && previous_default != SIZE_MAX &&
+          tokens.get(previous_default)->getType() == kinds().partner) {
         start = previous_default;
       }
       while (start > 0 && tokens.get(start - 1)->getChannel() != antlr4::Token::DEFAULT_CHANNEL) --start;
@@ -340,9 +328,7 @@ ast::Module parse_module(const SourceFile& file, ast::ExprId first_expr_id, Diag
 
   size_t skip = bom_length(file.text());
   TokenPositions positions(file.id(), file.text(), skip);
-  antlr4::ANTLRInputStream input(file.text().data() + skip, file.text().size() - skip);
-  RebateLexer lexer(&input);
-  lexer.removeErrorListeners();  // UNEXPECTED_CHAR catches everything; nothing reaches a listener
+  RebateTokenSource lexer(std::string_view(file.text()).substr(skip));  // UNEXPECTED_CHAR catches everything
   antlr4::CommonTokenStream tokens(&lexer);
   tokens.fill();
   check_tokens(tokens, positions, diags);
@@ -401,13 +387,11 @@ ast::Module parse_module(const SourceFile& file, ast::ExprId first_expr_id, Diag
 std::string dump_tokens(const SourceFile& file) {
   size_t skip = bom_length(file.text());
   TokenPositions positions(file.id(), file.text(), skip);
-  antlr4::ANTLRInputStream input(file.text().data() + skip, file.text().size() - skip);
-  RebateLexer lexer(&input);
-  lexer.removeErrorListeners();
+  RebateTokenSource lexer(std::string_view(file.text()).substr(skip));
   antlr4::CommonTokenStream tokens(&lexer);
   tokens.fill();
   std::string out;
-  const auto& vocab = lexer.getVocabulary();
+  const auto& vocab = RebateTokenSource::vocabulary();
   for (antlr4::Token* t : tokens.getTokens()) {
     LineCol lc = file.line_col(positions.span(t).begin);
     std::string kind = t->getType() == antlr4::Token::EOF ? "EOF" : vocab.getSymbolicName(t->getType());

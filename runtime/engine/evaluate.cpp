@@ -205,8 +205,8 @@ void evaluate(State& s) {
             if (next < t.bands.size() && Decimal::compare(metric.decimal(), t.bands[next].lower) < 0) {
               auto gap = Decimal::sub(t.bands[next].lower, metric.decimal());
               if (gap) {
-                out.next_band = fmt::format("{} more reaches {}", format_value(Value::number(*gap), t.unit, plan.minor_unit),
-                                            t.bands[next].value_text);
+                out.next_band = fmt::format("{} more {} reaches {}", format_value(Value::number(*gap), t.unit, plan.minor_unit),
+                                            pr.pay_metric_text, t.bands[next].value_text);
               }
             }
           }

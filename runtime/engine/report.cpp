@@ -87,9 +87,10 @@ std::string payouts_json(const RunResult& r, const plan::Plan& plan) {
   return j.dump(2) + "\n";
 }
 
-std::string explain_text(const RunResult& r, const plan::Plan& plan) {
+std::string explain_text(const RunResult& r, const plan::Plan& plan, const std::string& partner) {
   std::string out;
   for (const Payout& p : r.payouts) {
+    if (!partner.empty() && p.partner != partner) continue;
     out += fmt::format("{} {} {}: {} {} ({})\n", p.partner, p.period, p.rebate, amount(p.amount, plan), plan.currency, p.status);
     if (!p.reason.empty()) out += fmt::format("  because: {}\n", p.reason);
     for (const auto& m : p.measures) out += fmt::format("  {} = {}\n", m.name, m.value);
@@ -98,6 +99,35 @@ std::string explain_text(const RunResult& r, const plan::Plan& plan) {
     for (const auto& s : p.steps) out += fmt::format("  {}\n", s);
     out += fmt::format("  from {} ledger line{}\n", p.lines, p.lines == 1 ? "" : "s");
     if (!p.next_band.empty()) out += fmt::format("  next: {}\n", p.next_band);
+  }
+  return out;
+}
+
+std::string statement_markdown(const RunResult& r, const plan::Plan& plan, const std::string& partner,
+                               const std::string& period) {
+  std::string out = fmt::format("# {}\n\n**Partner:** {}  \n**Period:** {}\n\n", plan.title, partner, period);
+  out += "| Program | Amount | Status |\n|---|---:|---|\n";
+  Decimal total;
+  for (const Payout& p : r.payouts) {
+    if (p.partner != partner || p.period != period) continue;
+    out += fmt::format("| {} | {} {} | {} |\n", p.title.empty() ? p.rebate : p.title, amount(p.amount, plan), plan.currency, p.status);
+    total = Decimal::add(total, p.amount).value_or(total);
+  }
+  out += fmt::format("| **Total** | **{} {}** | |\n\n", amount(total, plan), plan.currency);
+  for (const Payout& p : r.payouts) {
+    if (p.partner != partner || p.period != period) continue;
+    out += fmt::format("## {}\n\n", p.title.empty() ? p.rebate : p.title);
+    if (!p.reason.empty()) out += fmt::format("Not paid: the condition `{}` was not met.\n\n", p.reason);
+    for (const auto& m : p.measures) out += fmt::format("- {}: {}\n", m.name, m.value);
+    if (!p.band.empty()) out += fmt::format("- Band reached: {}{}\n", p.band, p.rate ? ", rate " + percent(*p.rate) : "");
+    for (const auto& s : p.steps) out += fmt::format("- {}\n", s);
+    out += fmt::format("- Based on {} invoice line{}\n", p.lines, p.lines == 1 ? "" : "s");
+    out += fmt::format("- **Amount: {} {}**\n", amount(p.amount, plan), plan.currency);
+    if (!p.next_band.empty()) out += fmt::format("\nProgress: {}.\n", p.next_band);
+    out += "\n";
+  }
+  for (const AwardValue& a : r.awards) {
+    if (a.partner == partner && a.measured == period) out += fmt::format("**{}:** {} (for {})\n\n", a.award, a.value, a.period);
   }
   return out;
 }

@@ -12,6 +12,11 @@ std::string payouts_csv(const RunResult& result, const plan::Plan& plan);
 std::string payouts_json(const RunResult& result, const plan::Plan& plan);
 // One block per payout: the measures and their values, the band and rate, caps, gates, lines, the
 // distance to the next band.
-std::string explain_text(const RunResult& result, const plan::Plan& plan);
+// `partner` empty: every payout.
+std::string explain_text(const RunResult& result, const plan::Plan& plan, const std::string& partner = "");
+// What a partner portal shows for one partner and period: the payouts, how each was computed, the total,
+// and how far the partner is from the next band.
+std::string statement_markdown(const RunResult& result, const plan::Plan& plan, const std::string& partner,
+                               const std::string& period);
 
 }  // namespace rebate::engine

@@ -172,6 +172,7 @@ struct Rebate {
   uint32_t pay_tiers = UINT32_MAX;
   FunctionId pay_basis = kNoFunction;   // the basis a tier table or percentage applies to
   FunctionId pay_metric = kNoFunction;  // what picks the band (the basis unless `by`)
+  std::string pay_metric_text;          // as written: "storage_revenue"
 };
 
 struct AwardRow {
