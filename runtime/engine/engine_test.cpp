@@ -236,3 +236,23 @@ TEST_CASE("a ledger line whose partner is unknown is an error, not dropped", "[e
   REQUIRE_FALSE(o.result.ok());
   CHECK(o.result.errors[0].find("partner `P9` is not in the partner table") != std::string::npos);
 }
+
+TEST_CASE("the scan's kernels and the VM agree", "[engine]") {
+  // The first measure of each pair has a shape the kernels run (a set, a range, a conjunction); the second
+  // says the same with `or` / arithmetic, which only the VM runs. Each pair must agree to the cent.
+  const char* program = R"(
+measure k_set = sales.sum(amount where family in ["a", "b"])
+measure v_set = sales.sum(amount where family == "a" or family == "b")
+measure k_range = sales.sum(amount where date in 2026-07-01 .. 2026-07-31 and units >= 2)
+measure v_range = sales.sum(amount * 1 where date >= 2026-07-01 and date <= 2026-07-31 and not (units < 2))
+measure k_count = sales.count(where family != "c")
+measure v_count = sales.count(where not (family == "c"))
+rebate r { pay (k_set - v_set) + (k_range - v_range) + 1 USD * (k_count - v_count) + 1% of k_set }
+)";
+  auto o = run(program, lines({"2026-07-01,P1,O1,a,1,10.25", "2026-07-15,P1,O2,b,2,20.50", "2026-07-31,P1,O3,c,3,30.75",
+                               "2026-08-01,P1,O4,a,2,40.00", "2026-07-20,P2,O5,c,1,5"}));
+  REQUIRE(o.result.ok());
+  // Every difference is zero; 1% of k_set: P1 (10.25 + 20.50 + 40.00) x 1% = 0.7075 -> 0.71 (half-even).
+  CHECK(o.amounts["P1 2026-Q3 r"] == "0.71");
+  CHECK(o.amounts["P2 2026-Q3 r"] == "0.00");
+}

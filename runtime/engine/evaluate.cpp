@@ -58,7 +58,7 @@ class PartnerFrame : public vm::Frame {
       size_t cell = s_.cell(partner_, p);
       if (cell == SIZE_MAX) continue;  // before the first line of data: nothing there
       const AggState& st = table.states[cell];
-      merged.sum = Decimal::add(merged.sum, st.sum).value_or(merged.sum);
+      merged.sum = Decimal::add(merged.sum, total(st)).value_or(merged.sum);
       merged.count += st.count;
       if (st.has_best) {
         int c = merged.has_best ? vm::compare(st.best, merged.best) : 0;

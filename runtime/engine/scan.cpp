@@ -3,6 +3,7 @@
 // same way for aggregates over groups.
 #include <fmt/format.h>
 
+#include "engine/kernels.h"
 #include "engine/state.h"
 
 namespace rebate::engine {
@@ -136,14 +137,19 @@ void accumulate(AggState& st, std::unordered_set<std::string>* distinct, plan::A
 
 }  // namespace
 
+Decimal total(const AggState& st) {
+  if (st.raw == 0) return st.sum;
+  return Decimal::add(st.sum, Decimal::from_scaled(st.raw, st.raw_scale)).value_or(st.sum);
+}
+
 Value finish(const AggState& st, const std::unordered_set<std::string>* distinct, plan::AggregateKind kind) {
   switch (kind) {
     case plan::AggregateKind::Count: return Value::integer(static_cast<int64_t>(st.count));
     case plan::AggregateKind::CountDistinct: return Value::integer(static_cast<int64_t>(distinct ? distinct->size() : 0));
-    case plan::AggregateKind::Sum: return Value::number(st.sum);
+    case plan::AggregateKind::Sum: return Value::number(total(st));
     case plan::AggregateKind::Avg:
       if (st.count == 0) return Value::missing();
-      return Value::number(Decimal::div(st.sum, Decimal::from_int(static_cast<int64_t>(st.count))).value_or(Decimal()));
+      return Value::number(Decimal::div(total(st), Decimal::from_int(static_cast<int64_t>(st.count))).value_or(Decimal()));
     case plan::AggregateKind::Min:
     case plan::AggregateKind::Max:
       return st.has_best ? st.best : Value::missing();
@@ -171,6 +177,23 @@ void scan(State& s) {
       if (plan.groups[g].ledger == input) my_groups.push_back(g);
     }
     if (mine.empty() && my_groups.empty()) continue;
+    // Kernels for the aggregates whose filter and argument have a simple shape.
+    struct Fast {
+      bool usable = false;
+      std::optional<FastFilter> filter;
+      std::optional<FastArg> arg;
+    };
+    std::vector<Fast> fast(mine.size());
+    for (size_t k = 0; k < mine.size(); ++k) {
+      const plan::Aggregate& agg = plan.aggregates[mine[k]];
+      Fast& f = fast[k];
+      if (agg.filter != plan::kNoFunction) f.filter = match_filter(s, input, agg.filter);
+      if (agg.arg != plan::kNoFunction) f.arg = match_arg(s, input, agg.arg);
+      bool filter_ok = agg.filter == plan::kNoFunction || f.filter;
+      f.usable = filter_ok && (agg.kind == plan::AggregateKind::Count ||
+                               ((agg.kind == plan::AggregateKind::Sum || agg.kind == plan::AggregateKind::Avg) && f.arg));
+    }
+    const std::vector<ledger::Column>& columns = s.tables[input].columns;
     // Group rows by (partner, period, keys).
     std::vector<std::map<std::vector<int64_t>, uint32_t>> group_slots(my_groups.size());
     RowFrame frame(s, input);
@@ -190,8 +213,23 @@ void scan(State& s) {
         Value v = agg.arg == plan::kNoFunction ? Value::integer(1) : s.machine.run(agg.arg, frame);
         accumulate(st, distinct, agg.kind, v, frame.context());
       };
-      for (uint32_t a : mine) {
+      for (size_t k = 0; k < mine.size(); ++k) {
+        uint32_t a = mine[k];
         AggTable& table = s.aggregates[a];
+        if (fast[k].usable) {
+          if (fast[k].filter) {
+            bool keep = true;
+            for (const ColumnTest& test : fast[k].filter->all) keep = keep && test.test(columns[test.column].values[row]);
+            if (!keep) continue;
+          }
+          AggState& st = table.states[cell];
+          ++st.count;
+          if (fast[k].arg) {
+            st.raw += columns[fast[k].arg->column].values[row];
+            st.raw_scale = static_cast<int16_t>(fast[k].arg->scale);
+          }
+          continue;
+        }
         update(plan.aggregates[a], table.states[cell], table.distinct.empty() ? nullptr : &table.distinct[cell]);
       }
       for (size_t k = 0; k < my_groups.size(); ++k) {

@@ -19,6 +19,8 @@ using plan::Value;
 // One aggregate's running state for one partner and period (or one group row).
 struct AggState {
   Decimal sum;
+  Int128 raw = 0;       // the kernels' exact sum of int64 cells at raw_scale (added to `sum` when read)
+  int16_t raw_scale = 0;
   uint64_t count = 0;  // lines that passed the filter (and had a value)
   Value best;          // min or max so far
   bool has_best = false;
@@ -88,6 +90,8 @@ bool load_inputs(State& s);
 // scan.cpp: every aggregate of every ledger and group in one pass per source
 void scan(State& s);
 Value finish(const AggState& st, const std::unordered_set<std::string>* distinct, plan::AggregateKind kind);
+// The exact sum of a state: the VM's Decimal sum plus the kernels' raw sum.
+Decimal total(const AggState& st);
 // evaluate.cpp
 void evaluate(State& s);
 
