@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <fstream>
 
 #include "engine/state.h"
 
@@ -12,6 +13,16 @@ namespace rebate::engine {
 namespace {
 
 std::string error_text(const ledger::InputError& e) { return e.to_string(); }
+
+std::string csv_cell(const std::string& s) {
+  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
 
 int64_t key_of(const ledger::Column& c, size_t row) { return c.values[row]; }
 
@@ -146,7 +157,9 @@ bool load_inputs(State& s) {
         ++unknown;
         s.row_valid[i][row] = 0;
         if (unknown_reported++ < s.options.max_errors) {
-          std::string msg = fmt::format("{}:{}: column `{}`: partner `{}` is not in the partner table `{}`", in.name, t.lines[row],
+          auto path = s.options.input_paths.find(in.name);
+          std::string file = path == s.options.input_paths.end() ? in.name : path->second;
+          std::string msg = fmt::format("{}:{}: column `{}`: partner `{}` is not in the partner table `{}`", file, t.lines[row],
                                         pc.spec.name, ledger::format_cell(pc, row, s.pool), plan.inputs[plan.partner_table].name);
           (s.options.reject_bad_rows ? s.result.summary.notes : s.result.errors).push_back(msg);
         }
@@ -162,6 +175,20 @@ bool load_inputs(State& s) {
       if (!any_line || p < s.first_period) s.first_period = p;
       if (!any_line || p > s.last_period) s.last_period = p;
       any_line = true;
+    }
+    if (unknown && s.options.reject_bad_rows && !s.options.rejects_path.empty()) {
+      // The rows left out for an unknown partner, with their values and line, beside the reader's rejects.
+      std::string path = s.options.rejects_path + "." + in.name + ".unknown-partners.csv";
+      std::ofstream out(path, std::ios::binary);
+      for (const auto& c : t.columns) out << csv_cell(c.spec.header) << ',';
+      out << "_line,_error\n";
+      for (size_t row = 0; row < t.row_count(); ++row) {
+        if (s.row_valid[i][row]) continue;
+        for (const auto& c : t.columns) out << csv_cell(ledger::format_cell(c, row, s.pool)) << ',';
+        out << t.lines[row] << ',' << csv_cell(fmt::format("partner `{}` is not in the partner table", ledger::format_cell(pc, row, s.pool)))
+            << '\n';
+      }
+      if (!out) s.result.errors.push_back(fmt::format("cannot write the rejected rows to `{}`", path));
     }
     if (unknown) {
       for (auto& c : s.result.summary.inputs) {
