@@ -132,6 +132,7 @@ int run_program(const RunCliOptions& o) {
     }
   }
   if (o.explain) {
+    std::fflush(stdout);  // the payouts first, then how they were computed
     std::string explained = engine::explain_text(result, plan);
     std::fwrite(explained.data(), 1, explained.size(), o.out.empty() || o.out == "-" ? stderr : stdout);
   }

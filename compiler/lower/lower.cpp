@@ -389,14 +389,16 @@ class Lowerer {
         for (const auto& c : r.clauses) {
           switch (c.kind) {
             case ast::ClauseKind::Eligible:
-              pr.eligible.push_back(plan::Condition{fn("eligible", c.value), location(c.value->span)});
+            case ast::ClauseKind::Require: {
+              plan::Condition cond{fn(c.kind == ast::ClauseKind::Eligible ? "eligible" : "require", c.value), location(c.value->span), {}};
+              collect_measures(*c.value, cond.measures);
+              (c.kind == ast::ClauseKind::Eligible ? pr.eligible : pr.require).push_back(std::move(cond));
               break;
-            case ast::ClauseKind::Require:
-              pr.require.push_back(plan::Condition{fn("require", c.value), location(c.value->span)});
-              break;
+            }
             case ast::ClauseKind::Pay:
-              pr.pay = plan::GuardedAmount{fn("pay", c.value), fn("pay when", c.when), location(c.span)};
+              pr.pay = plan::GuardedAmount{fn("pay", c.value), fn("pay when", c.when), location(c.when ? c.when->span : c.span)};
               explain_pay(pr, *c.value);
+              if (c.when) collect_measures(*c.when, pr.pay_measures);
               break;
             case ast::ClauseKind::Uplift:
               pr.uplift.push_back(plan::GuardedAmount{fn("uplift", c.value), fn("uplift when", c.when), location(c.span)});

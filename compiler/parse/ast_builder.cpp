@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include <typeinfo>
+
 #include "parse/literals.h"
 #include "parse/parse.h"
 

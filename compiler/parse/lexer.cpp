@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "RebateLexer.h"
+#include "parse/parse.h"
 
 namespace rebate {
 namespace {
@@ -250,6 +251,25 @@ std::unique_ptr<antlr4::Token> RebateTokenSource::nextToken() {
                                                    code_point_ - 1);
   eof->setText("<EOF>");
   return eof;
+}
+
+std::string lexer_difference(const std::string& text) {
+  antlr4::ANTLRInputStream input(text);
+  RebateLexer generated(&input);
+  generated.removeErrorListeners();
+  RebateTokenSource handwritten(text);
+  for (size_t i = 0;; ++i) {
+    std::unique_ptr<antlr4::Token> a = generated.nextToken();
+    std::unique_ptr<antlr4::Token> b = handwritten.nextToken();
+    auto show = [](const antlr4::Token& t) {
+      return std::to_string(t.getType()) + "/" + std::to_string(t.getChannel()) + " " + std::to_string(t.getStartIndex()) +
+             ".." + std::to_string(t.getStopIndex()) + " " + std::to_string(t.getLine()) + ":" +
+             std::to_string(t.getCharPositionInLine()) + " `" + t.getText() + "`";
+    };
+    std::string want = show(*a), got = show(*b);
+    if (want != got) return "token " + std::to_string(i) + ": generated " + want + ", hand-written " + got;
+    if (a->getType() == antlr4::Token::EOF) return {};
+  }
 }
 
 }  // namespace rebate

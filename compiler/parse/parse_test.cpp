@@ -89,3 +89,40 @@ TEST_CASE("doc comments attach to the declaration below", "[parse]") {
   REQUIRE(m.measures.size() == 1);
   CHECK(m.measures[0].doc == "Revenue in the quarter.\nNet of returns.");
 }
+
+TEST_CASE("the hand-written lexer agrees with the grammar's lexer", "[parse][lexer]") {
+  const char* const cases[] = {
+      "", " ", "\n\n", "a", "_", "__0", "_a", "USD", "USDX", "US", "Usd", "usd", "and", "andy", "at least", "x1_2",
+      "1", "1_000", "1__0", "1_", "1.5", "1.", ".5", "1..5", "1.5.3", "5%", "5.5%", "5.%", "1_000.5_0%", "%",
+      "2026-01-15", "2026-01", "2026-Q1", "2026-H2", "2026-Q", "2026-0", "2026-011", "2026-01-1", "2026-01-1a",
+      "12026-01", "2_026-01", "2026-01%", "2026-13-45", "2026-", "202-01",
+      "\"a\"", "\"a", "\"a\\\"b\"", "\"a\\\"", "\"a\\", "\"a\\\nb\"", "\"\"", "\"a\nb\"", "\"\xC3\xA9\"",
+      "'EV'", "'EV", "'", "''", "'a\nb'",
+      "// c\nx", "/// doc\nx", "//// four\nx", "///", "//", "/", "/* c */ x", "/**/x", "/*/ x", "/* a **/ x", "/* open",
+      "/* open *", "a /* b */ c /* d", "/*",
+      "==", "===", "====", "=>", "=", "!=", "!", "!!", "&&", "&", "&&&", "||", "|", "|||", ";", "..", "...", "<=", "<",
+      ">=", ">", "=<", "-", "+", "*", "(", ")", "[", "]", "{", "}", ":", ",", "?", ".",
+      "$", "\xE2\x82\xAC", "\xC2\xA3 5", "#", "@", "^", "~", "`", "\\", "\t\f\r\n",
+      "a\r\nb", "\xC3\xA9t\xC3\xA9 x", "x \xF0\x9F\x98\x80 y",
+      "decision d: Percent by p.region, p.tier {\n  emea, at least gold => 3%\n  _, _ => 1%\n}",
+      "const a = sales.sum(amount where family == \"EV\") cap 1_000_000 USD // note",
+  };
+  for (const char* c : cases) {
+    INFO(c);
+    CHECK(lexer_difference(c).empty());
+  }
+  // Random token soup from pieces that meet at every boundary.
+  const char* const pieces[] = {"a", "Z", "USD", "_", "1", "0", "2026", "-", "Q", "H", ".", "%", "\"", "'", "\\", "/",
+                                "*", "=", ">", "<", "!", "&", "|", ";", " ", "\n", "\r", "and", "\xC3\xA9", "$", "(", "}"};
+  uint32_t seed = 12345;
+  for (int i = 0; i < 3000; ++i) {
+    std::string text;
+    int length = 1 + static_cast<int>(seed % 12);
+    for (int k = 0; k < length; ++k) {
+      seed = seed * 1103515245u + 12345u;
+      text += pieces[(seed >> 16) % (sizeof(pieces) / sizeof(pieces[0]))];
+    }
+    INFO(text);
+    REQUIRE(lexer_difference(text).empty());
+  }
+}

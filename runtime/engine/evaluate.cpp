@@ -176,8 +176,19 @@ void evaluate(State& s) {
             out.reason = plan.locations[c.where].text;
           }
         }
-        // Explanation: the measures the payout reads and, for a tier table, the band reached.
+        // Explanation: the measures the conditions and the payout read and, for a tier table, the band reached.
+        std::vector<uint32_t> shown;
+        for (const auto* conds : {&pr.eligible, &pr.require}) {
+          for (const plan::Condition& c : *conds) {
+            for (uint32_t m : c.measures) {
+              if (std::find(shown.begin(), shown.end(), m) == shown.end()) shown.push_back(m);
+            }
+          }
+        }
         for (uint32_t m : pr.pay_measures) {
+          if (std::find(shown.begin(), shown.end(), m) == shown.end()) shown.push_back(m);
+        }
+        for (uint32_t m : shown) {
           Value v = frame.measure(m);
           out.measures.push_back(MeasureValue{plan.measures[m].name, format_value(v, plan.measures[m].unit, plan.minor_unit)});
         }

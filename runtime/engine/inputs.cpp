@@ -214,6 +214,14 @@ bool load_inputs(State& s) {
       s.result.usage_error = true;
       return false;
     }
+    if ((plan.effective_to && s.periods.first_day(*p) > *plan.effective_to) ||
+        (plan.effective_from && s.periods.last_day(*p) < *plan.effective_from)) {
+      s.result.errors.push_back(fmt::format("{} is outside the program's effective dates ({} .. {}): it pays nothing then",
+                                            *s.options.period, plan.effective_from ? format_date(*plan.effective_from) : "",
+                                            plan.effective_to ? format_date(*plan.effective_to) : ""));
+      s.result.usage_error = true;
+      return false;
+    }
     periods.push_back(*p);
   } else if (plan.effective_from && plan.effective_to) {
     for (PeriodIndex p = s.periods.of_day(*plan.effective_from); p <= s.periods.of_day(*plan.effective_to); ++p) periods.push_back(p);

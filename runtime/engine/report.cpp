@@ -37,6 +37,10 @@ std::string payouts_csv(const RunResult& r, const plan::Plan& plan) {
   for (const Total& t : r.totals) {
     out += fmt::format("{},{},TOTAL,{},{},,,,,,\n", csv_field(t.partner), t.period, amount(t.amount, plan), plan.currency);
   }
+  // Awards: not money; the value is in `status` (`award`) and `reason`.
+  for (const AwardValue& a : r.awards) {
+    out += fmt::format("{},{},{},,,award,,,,,{}\n", csv_field(a.partner), a.period, a.award, csv_field(a.value));
+  }
   return out;
 }
 
@@ -92,13 +96,17 @@ std::string explain_text(const RunResult& r, const plan::Plan& plan, const std::
   for (const Payout& p : r.payouts) {
     if (!partner.empty() && p.partner != partner) continue;
     out += fmt::format("{} {} {}: {} {} ({})\n", p.partner, p.period, p.rebate, amount(p.amount, plan), plan.currency, p.status);
-    if (!p.reason.empty()) out += fmt::format("  because: {}\n", p.reason);
+    if (!p.reason.empty()) out += fmt::format("  because this does not hold: {}\n", p.reason);
     for (const auto& m : p.measures) out += fmt::format("  {} = {}\n", m.name, m.value);
     if (p.basis) out += fmt::format("  basis: {}\n", p.basis->to_string());
     if (!p.band.empty()) out += fmt::format("  band: {}{}\n", p.band, p.rate ? ", rate " + percent(*p.rate) : "");
     for (const auto& s : p.steps) out += fmt::format("  {}\n", s);
     out += fmt::format("  from {} ledger line{}\n", p.lines, p.lines == 1 ? "" : "s");
     if (!p.next_band.empty()) out += fmt::format("  next: {}\n", p.next_band);
+  }
+  for (const AwardValue& a : r.awards) {
+    if (!partner.empty() && a.partner != partner) continue;
+    out += fmt::format("{} {} {}: {} (from {}'s figures)\n", a.partner, a.period, a.award, a.value, a.measured);
   }
   return out;
 }

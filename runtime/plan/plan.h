@@ -152,6 +152,7 @@ struct GuardedAmount {
 struct Condition {
   FunctionId test = kNoFunction;
   uint32_t where = 0;  // the clause's text, for explanations ("not eligible: partner.tier >= silver")
+  std::vector<uint32_t> measures;  // the measures it reads, shown with their values
 };
 
 struct Rebate {

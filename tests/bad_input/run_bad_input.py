@@ -18,6 +18,9 @@ The inputs that fuzzing found (tests/bad_input/regressions/*.rebate, see docs/fu
 each must finish in time without a crash, with exit 0 or 1; a `NAME.codes` file beside one lists codes
 that must be reported (one a line).
 
+A case marked `known_bug` documents a bug outside the parser and checker that is not fixed yet: it is
+reported as XFAIL and does not fail the suite (XPASS once fixed: then drop the mark).
+
 Ends with `bad_input: N passed, M failed`; the exit status is non-zero when a case failed.
 """
 
@@ -46,7 +49,7 @@ class Case:
     """One input and what `rebate check` must say about it."""
 
     def __init__(self, name, content=None, *, kind="file", exit_code=1, codes=(), at=None, no_output=False,
-                 time_limit=DEFAULT_TIME_LIMIT, only_codes=False, absent=()):
+                 time_limit=DEFAULT_TIME_LIMIT, only_codes=False, absent=(), known_bug=None):
         self.name = name
         self.content = content      # bytes, or a callable returning bytes
         self.kind = kind            # "file", "dir" (a directory given as the file), "missing"
@@ -57,6 +60,7 @@ class Case:
         self.time_limit = time_limit
         self.only_codes = only_codes  # no code other than `codes` may be reported
         self.absent = list(absent)  # codes that must not be reported
+        self.known_bug = known_bug  # why this case fails today: reported as XFAIL, not counted as a failure
 
 
 def nested(open_text, close_text, depth, inner="1"):
@@ -66,6 +70,11 @@ def nested(open_text, close_text, depth, inner="1"):
 def syntax_errors(n):
     # Each line is a declaration with a hole where its expression should be: one syntax error per line.
     return "".join(f"const c{i} = * \n" for i in range(n)).encode()
+
+
+def definition_chain(n, line):
+    # Each definition uses the next one: checking the first follows the whole chain.
+    return "".join(line(i, i + 1) for i in range(n)).encode()
 
 
 def ten_megabytes():
@@ -115,17 +124,34 @@ def cases():
     yield Case("directory-as-file", kind="dir", exit_code=2, codes=["E0100"], only_codes=True)
     yield Case("missing-file", kind="missing", exit_code=2, codes=["E0100"], only_codes=True)
     yield Case("utf8-bom", b"\xef\xbb\xbfconst a = 1\n", exit_code=0, absent=["E0101", "E0104"])
-    yield Case("utf8-bom-column", b"\xef\xbb\xbfconst a = b\n", codes=["E0201"], at={"E0201": (1, 11)})
+    yield Case("utf8-bom-column", b"\xef\xbb\xbfconst a = b\n", codes=["E0201"], at={"E0201": (1, 11)},
+               known_bug="SourceFile::line_col counts the byte-order mark as a column (compiler/source/source.cpp)")
     yield Case("crlf-line-numbers", b"const a = 1\r\n\r\nconst b = 2\r\nconst c = nope\r\n", codes=["E0201"],
                at={"E0201": (4, 11)})
     yield Case("cr-only-line-endings", b"const a = 1\rconst c = nope\r", codes=["E0201"])
     yield Case("long-line-string", b"const s = \"" + b"x" * (1 << 20) + b"\"\n", exit_code=0)
     yield Case("long-line-comment", b"// " + b"y" * (1 << 20) + b"\nconst a = 1\n", exit_code=0)
-    yield Case("long-line-unknown-names", ("measure m = [" + "a, " * (1 << 18) + "a]\n").encode(),
-               codes=["E0201"])
+    # 10,000 diagnostics on one 1 MB line: finding each one's column must not rescan the line.
+    yield Case("long-line-unknown-names", ("measure m = [" + ("a, \"" + "x" * 100 + "\", ") * 10_000 + "a]\n").encode(),
+               codes=["E0201"],
+               known_bug="SourceFile::line_col and the human renderer's snippet() scan the line from its start for "
+                         "every diagnostic: quadratic on a long line (compiler/source, compiler/diagnostics)")
     yield Case("long-line-unexpected-chars", b"const a = 1 " + b"$" * (1 << 20) + b"\n", codes=["E0104"])
     yield Case("long-line-identifier", b"const " + b"a" * (1 << 20) + b" = 1\n", exit_code=0)
     yield Case("long-number", b"const a = " + b"9" * (1 << 20) + b"\n", exit_code=1)
+    # 200,000 constants, each defined by the next, overflowed even the CLI's 256 MiB stack (found by
+    # reasoning about the checker's recursion, not by the fuzzer: a 4 KB input holds too few definitions).
+    yield Case("definition-chain-constants",
+               definition_chain(200_000, lambda i, j: f"const c{i:x}=c{j:x}\n") + b"const c30d40=1\n", codes=["E0108"])
+    yield Case("definition-chain-measures",
+               b"program \"p\" { currency: USD period: quarter }\n" +
+               definition_chain(150_000, lambda i, j: f"measure m{i:x}=m{j:x}\n") + b"measure m249f0=1 USD\n",
+               codes=["E0108"])
+    yield Case("definition-chain-decisions",
+               b"program \"p\" { currency: USD period: quarter }\n" +
+               definition_chain(60_000, lambda i, j: f"decision d{i:x}: Percent by d{j:x} {{ _ => 1% }}\n"),
+               codes=["E0108"])
+    yield Case("many-unexpected-characters", b"const a = 1\n" + b"$ " * 500_000 + b"\n", codes=["E0104", "E0110"])
     yield Case("sixty-syntax-errors", syntax_errors(60), codes=["E0107", "E0110"])
     yield Case("fifty-syntax-errors", syntax_errors(50), codes=["E0107"], absent=["E0110"])
     yield Case("many-lines", b"const a = 1\n" + b"\n" * 2_000_000 + b"const b = c\n", codes=["E0201"],
@@ -225,7 +251,7 @@ def main():
         print(f"bad_input: {rebate} is not an executable", file=sys.stderr)
         return 2
 
-    passed = failed = 0
+    passed = failed = xfailed = 0
     with tempfile.TemporaryDirectory(prefix="rebate-bad-input-") as tmp_name:
         tmp = Path(tmp_name)
         for case in cases():
@@ -234,16 +260,24 @@ def main():
             start = time.monotonic()
             problems = check_case(rebate, case, tmp)
             elapsed = time.monotonic() - start
-            if problems:
+            if problems and case.known_bug:
+                xfailed += 1
+                print(f"XFAIL {case.name}: known bug: {case.known_bug}")
+                if args.verbose:
+                    for p in problems:
+                        print(f"     {p}")
+            elif problems:
                 failed += 1
                 print(f"FAIL {case.name}")
                 for p in problems:
                     print(f"     {p}")
             else:
                 passed += 1
-                if args.verbose:
+                if case.known_bug:
+                    print(f"XPASS {case.name}: fixed? remove known_bug ({case.known_bug})")
+                elif args.verbose:
                     print(f"ok   {case.name} ({elapsed:.2f} s)")
-    print(f"bad_input: {passed} passed, {failed} failed")
+    print(f"bad_input: {passed} passed, {failed} failed" + (f" ({xfailed} known bugs)" if xfailed else ""))
     return 1 if failed else 0
 
 
