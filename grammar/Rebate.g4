@@ -120,38 +120,40 @@ testRow  : '(' expr (',' expr)* ','? ')' ;
 // Expressions, from the tightest binding to the loosest
 // ---------------------------------------------------------------------------------------------------
 
+// The labels (lhs=, rhs=, ...) are for the AST builder: a label is a field set while parsing, where the
+// generated accessors (expr(0), ident()) search the children with a dynamic_cast each.
 expr
-    : primary                                                   # primaryExpr
-    | expr '.' ident                                            # memberExpr
-    | expr '.' ident '(' callArgs ')'                           # methodExpr
-    | ident '(' callArgs ')'                                    # callExpr
-    | op=('-' | '+') expr                                       # unaryExpr
-    | expr 'by' expr                                            # byExpr
-    | expr op=('*' | '/' | 'of') expr                           # mulExpr
-    | expr op=('+' | '-') expr                                  # addExpr
-    | expr '..' expr                                            # rangeExpr
-    | expr op=('==' | '!=' | '<' | '<=' | '>' | '>=') expr      # compareExpr
-    | expr negated='not'? 'in' expr                             # inExpr
-    | 'not' expr                                                # notExpr
-    | expr 'and' expr                                           # andExpr
-    | expr 'or' expr                                            # orExpr
-    | <assoc=right> expr 'otherwise' expr                       # otherwiseExpr
-    | 'if' expr 'then' expr 'else' expr                         # ifExpr
+    : inner=primary                                                     # primaryExpr
+    | target=expr '.' name=ident                                        # memberExpr
+    | target=expr '.' name=ident '(' args=callArgs ')'                  # methodExpr
+    | name=ident '(' args=callArgs ')'                                  # callExpr
+    | op=('-' | '+') operand=expr                                       # unaryExpr
+    | lhs=expr 'by' rhs=expr                                            # byExpr
+    | lhs=expr op=('*' | '/' | 'of') rhs=expr                           # mulExpr
+    | lhs=expr op=('+' | '-') rhs=expr                                  # addExpr
+    | lhs=expr '..' rhs=expr                                            # rangeExpr
+    | lhs=expr op=('==' | '!=' | '<' | '<=' | '>' | '>=') rhs=expr      # compareExpr
+    | lhs=expr negated='not'? 'in' rhs=expr                             # inExpr
+    | 'not' operand=expr                                                # notExpr
+    | lhs=expr 'and' rhs=expr                                           # andExpr
+    | lhs=expr 'or' rhs=expr                                            # orExpr
+    | <assoc=right> lhs=expr 'otherwise' rhs=expr                       # otherwiseExpr
+    | 'if' cond=expr 'then' yes=expr 'else' no=expr                     # ifExpr
     ;
 
 // f(a, b), sales.sum(amount where family == "EV"), sales.count(), sales.count(where returned)
-callArgs : (expr (',' expr)*)? ('where' where=expr)? ;
+callArgs : (values+=expr (',' values+=expr)*)? ('where' where=expr)? ;
 
 primary
-    : number=(INT | DECIMAL) unit?            # numberLit      // 42, 1.5, 100_000 USD, 30 days
-    | PERCENT                                 # percentLit
-    | DATE                                    # dateLit
-    | PERIOD                                  # periodLit
-    | STRING                                  # stringLit
-    | value=('true' | 'false')                # boolLit
-    | '[' (expr (',' expr)* ','?)? ']'        # listLit
-    | '(' expr ')'                            # parenExpr
-    | ident                                   # nameExpr
+    : number=(INT | DECIMAL) u=unit?              # numberLit      // 42, 1.5, 100_000 USD, 30 days
+    | PERCENT                                     # percentLit
+    | DATE                                        # dateLit
+    | PERIOD                                      # periodLit
+    | STRING                                      # stringLit
+    | value=('true' | 'false')                    # boolLit
+    | '[' (items+=expr (',' items+=expr)* ','?)? ']'  # listLit
+    | '(' inner=expr ')'                          # parenExpr
+    | name=ident                                  # nameExpr
     ;
 
 // The word after a number: a currency code (three capitals) or a duration. Only these, so that a number
