@@ -49,7 +49,8 @@ enumDecl : 'enum' ident '{' ident (',' ident)* ','? '}' ;
 tableDecl  : partnerMark='partner'? 'table' ident '{' columnDecl* '}' ;
 // ledger sales { invoice_date: Date as date  partner_id: Text as partner  amount: Money from "Net Amount" }
 ledgerDecl : 'ledger' ident '{' columnDecl* '}' ;
-columnDecl : ident ':' typeRef ('as' roles+=ident)* ('from' header=STRING)? ;
+// `rounding MODE`: cells with more decimal places than the column keeps are rounded instead of refused.
+columnDecl : ident ':' typeRef ('as' roles+=ident)* ('from' header=STRING)? ('rounding' rounding=ident)? ;
 typeRef    : ident ('(' typeArg (',' typeArg)* ')')? optional='?'? ;
 typeArg    : ident | INT ;
 

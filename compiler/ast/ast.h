@@ -117,6 +117,7 @@ struct Column {
   std::vector<Ident> roles;          // partner, date, key
   std::optional<std::string> header; // the CSV header, when it differs from the name
   Span header_span;
+  std::optional<Ident> rounding;     // how cells with too many decimal places are rounded (else refused)
   Span span;
   std::string doc;
 };

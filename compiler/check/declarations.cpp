@@ -22,7 +22,8 @@ std::string join_ticked(const std::vector<std::string>& names) {
 
 namespace {
 std::string with_article(const char* noun) {
-  return (std::string("aeiou").find(noun[0]) != std::string::npos ? "an " : "a ") + std::string(noun);
+  bool vowel = std::string("aeiou").find(static_cast<char>(std::tolower(static_cast<unsigned char>(noun[0])))) != std::string::npos;
+  return (vowel ? "an " : "a ") + std::string(noun);
 }
 }  // namespace
 
@@ -199,11 +200,25 @@ Type Checker::resolve_type(const ast::TypeRef& ref) {
     return Type::of(TypeKind::Decimal);
   }
   if (n == "Money") {
-    if (!want_args(1)) return Type::error();
-    if (ref.args.empty()) return Type::money(currency());
-    const std::string& code = ref.args[0].name;
+    // Money, Money(EUR), Money(4) (places kept), Money(EUR, 4).
+    if (!want_args(2)) return Type::error();
+    std::vector<ast::Ident> args = ref.args;
+    if (!args.empty() && std::isdigit(static_cast<unsigned char>(args.back().name[0]))) {
+      const std::string& places = args.back().name;
+      if (places.size() > 2 || std::stoi(places) > Decimal::kMaxScale) {
+        diags.report(DiagKind::InvalidColumnType, args.back().span,
+                     fmt::format("a money column keeps from 0 to {} decimal places", Decimal::kMaxScale));
+      }
+      args.pop_back();
+    }
+    if (args.size() > 1 || (ref.args.size() == 2 && args.size() != 1)) {
+      diags.report(DiagKind::TypeMismatch, ref.span, "write `Money`, `Money(EUR)`, `Money(4)` or `Money(EUR, 4)`");
+      return Type::error();
+    }
+    if (args.empty()) return Type::money(currency());
+    const std::string& code = args[0].name;
     if (!is_currency_code(code)) {
-      diags.report(DiagKind::UnknownCurrency, ref.args[0].span, fmt::format("`{}` is not an ISO 4217 currency code", code))
+      diags.report(DiagKind::UnknownCurrency, args[0].span, fmt::format("`{}` is not an ISO 4217 currency code", code))
           .with_help("write a three-letter code such as `USD`, `EUR` or `GBP`");
       return Type::error();
     }
@@ -281,6 +296,15 @@ void Checker::check_sources() {
           t = Type::error();
         }
         decl_value[&c] = Value{t, c.type.optional, c.span};
+        if (c.rounding) {
+          if (!rounding_mode_named(c.rounding->name)) {
+            diags.report(DiagKind::InvalidRounding, c.rounding->span, fmt::format("unknown rounding mode `{}`", c.rounding->name))
+                .with_help("use `half_even`, `half_up`, `down` or `up`");
+          } else if (!t.is_error() && t.kind != TypeKind::Money && t.kind != TypeKind::Decimal && t.kind != TypeKind::Percent) {
+            diags.report(DiagKind::InvalidRounding, c.rounding->span, fmt::format("{} column has no decimal places to round", with_article(to_string(t).c_str())))
+                .with_help("`rounding` goes on Money, Decimal and Percent columns");
+          }
+        }
         for (const auto& role : c.roles) {
           const std::string& r = role.name;
           if (std::find(kRoles.begin(), kRoles.end(), r) == kRoles.end()) {

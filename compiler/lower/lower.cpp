@@ -172,6 +172,14 @@ class Lowerer {
     spec.name = c.name.name;
     spec.header = c.header ? *c.header : c.name.name;
     spec.optional = c.type.optional;
+    if (c.rounding) {
+      switch (rounding_mode_named(c.rounding->name).value_or(RoundingMode::HalfEven)) {
+        case RoundingMode::HalfEven: spec.excess_digits = ledger::ExcessDigits::HalfEven; break;
+        case RoundingMode::HalfUp: spec.excess_digits = ledger::ExcessDigits::HalfUp; break;
+        case RoundingMode::Down: spec.excess_digits = ledger::ExcessDigits::Down; break;
+        case RoundingMode::Up: spec.excess_digits = ledger::ExcessDigits::Up; break;
+      }
+    }
     const std::string& t = c.type.name.name;
     auto arg = [&](size_t i) { return i < c.type.args.size() ? c.type.args[i].name : std::string(); };
     if (t == "Int") {
@@ -181,8 +189,12 @@ class Lowerer {
       spec.scale = arg(0).empty() ? 6 : std::stoi(arg(0));
     } else if (t == "Money") {
       spec.kind = ledger::ColumnKind::Money;
-      spec.currency = arg(0).empty() ? tp_.settings.currency : arg(0);
-      spec.scale = 6;  // line amounts keep more places than cents: unit prices, discounts
+      // Money, Money(EUR), Money(4), Money(EUR, 4): by default 6 places, more than cents (unit prices).
+      std::string first = arg(0), second = arg(1);
+      bool first_is_places = !first.empty() && std::isdigit(static_cast<unsigned char>(first[0]));
+      spec.currency = first.empty() || first_is_places ? tp_.settings.currency : first;
+      std::string places = first_is_places ? first : second;
+      spec.scale = places.empty() ? 6 : std::stoi(places);
     } else if (t == "Percent") {
       spec.kind = ledger::ColumnKind::Percent;
       spec.scale = 8;  // percentages with up to 6 decimals (2.123456%)

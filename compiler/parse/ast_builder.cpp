@@ -245,6 +245,7 @@ class AstBuilder::Impl {
         column.header = string_value(col->header);
         column.header_span = span(col->header);
       }
+      if (col->rounding) column.rounding = ident(col->rounding);
       column.span = span(col);
       column.doc = doc(col);
       s.columns.push_back(std::move(column));

@@ -256,3 +256,21 @@ rebate r { pay (k_set - v_set) + (k_range - v_range) + 1 USD * (k_count - v_coun
   CHECK(o.amounts["P1 2026-Q3 r"] == "0.71");
   CHECK(o.amounts["P2 2026-Q3 r"] == "0.00");
 }
+
+TEST_CASE("a column that declares a rounding rounds cells with more places; one that does not refuses them", "[engine]") {
+  Compiler compiler(CompileOptions{});
+  CompiledProgram compiled = compiler.compile_text("t.rebate", R"(
+program "Test" { currency: USD  period: quarter }
+ledger sales { date: Date as date  partner: Text as partner  amount: Money(2) rounding half_up }
+rebate r { pay sales.sum(amount) }
+)");
+  compiler.finish();
+  REQUIRE_FALSE(compiler.diagnostics().has_errors());
+  plan::Plan plan = lower_program(*compiled.typed, compiler.sources());
+  engine::RunOptions options;
+  options.input_buffers["sales"] = "date,partner,amount\n2026-07-01,P1,20.987\n2026-07-02,P1,20.982\n";
+  auto result = engine::run(plan, options);
+  REQUIRE(result.ok());
+  REQUIRE(result.payouts.size() == 1);
+  CHECK(result.payouts[0].amount.to_fixed(2) == "41.97");  // 20.99 (half up) + 20.98
+}
