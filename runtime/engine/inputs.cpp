@@ -55,8 +55,27 @@ std::string State::location_text(uint32_t where) const {
 
 bool load_inputs(State& s) {
   const plan::Plan& plan = s.plan;
-  // 1. Read every input.
-  for (const plan::Input& in : plan.inputs) {
+  // 1. Read every input. A ledger's columns that no formula reads are checked in the header but not parsed.
+  for (uint32_t index = 0; index < plan.inputs.size(); ++index) {
+    const plan::Input& in = plan.inputs[index];
+    ledger::TableSpec spec = in.spec;
+    if (in.kind == plan::InputKind::Ledger) {
+      std::vector<bool> used(spec.columns.size(), false);
+      for (uint32_t c : {in.partner_column, in.date_column}) {
+        if (c < used.size()) used[c] = true;
+      }
+      for (const plan::Function& f : plan.functions) {
+        if (f.kind != plan::FunctionKind::Row || f.input != index) continue;
+        for (const plan::Instr& instr : f.code) {
+          if ((instr.op == plan::Opcode::Column || instr.op == plan::Opcode::Lookup) && instr.a < used.size()) used[instr.a] = true;
+        }
+      }
+      for (const plan::Group& g : plan.groups) {
+        if (g.ledger != index) continue;
+        for (uint32_t c : g.key_columns) used[c] = true;
+      }
+      for (size_t c = 0; c < spec.columns.size(); ++c) spec.columns[c].read = used[c];
+    }
     ledger::ReadOptions ro;
     ro.max_errors = s.options.max_errors;
     ro.reject_bad_rows = s.options.reject_bad_rows;
@@ -65,9 +84,9 @@ bool load_inputs(State& s) {
     }
     ledger::ReadResult r;
     if (auto b = s.options.input_buffers.find(in.name); b != s.options.input_buffers.end()) {
-      r = ledger::read_csv_buffer(b->second, in.name, in.spec, ro, s.pool);
+      r = ledger::read_csv_buffer(b->second, in.name, spec, ro, s.pool);
     } else if (auto p = s.options.input_paths.find(in.name); p != s.options.input_paths.end()) {
-      r = ledger::read_csv(p->second, in.spec, ro, s.pool);
+      r = ledger::read_csv(p->second, spec, ro, s.pool);
     } else {
       s.result.errors.push_back(fmt::format("no input for {} `{}`: pass --input {}=PATH.csv",
                                             in.kind == plan::InputKind::Ledger ? "ledger" : "table", in.name, in.name));
@@ -180,11 +199,15 @@ bool load_inputs(State& s) {
       // The rows left out for an unknown partner, with their values and line, beside the reader's rejects.
       std::string path = s.options.rejects_path + "." + in.name + ".unknown-partners.csv";
       std::ofstream out(path, std::ios::binary);
-      for (const auto& c : t.columns) out << csv_cell(c.spec.header) << ',';
+      for (const auto& c : t.columns) {
+        if (c.spec.read) out << csv_cell(c.spec.header) << ',';
+      }
       out << "_line,_error\n";
       for (size_t row = 0; row < t.row_count(); ++row) {
         if (s.row_valid[i][row]) continue;
-        for (const auto& c : t.columns) out << csv_cell(ledger::format_cell(c, row, s.pool)) << ',';
+        for (const auto& c : t.columns) {
+          if (c.spec.read) out << csv_cell(ledger::format_cell(c, row, s.pool)) << ',';
+        }
         out << t.lines[row] << ',' << csv_cell(fmt::format("partner `{}` is not in the partner table", ledger::format_cell(pc, row, s.pool)))
             << '\n';
       }

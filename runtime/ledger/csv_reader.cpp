@@ -410,14 +410,14 @@ class Reader {
       const std::string& want = c.header.empty() ? c.name : c.header;
       auto exact = std::find(headers_.begin(), headers_.end(), want);
       if (exact != headers_.end()) {
-        targets_[static_cast<size_t>(exact - headers_.begin())].push_back(static_cast<int>(j));
+        if (c.read) targets_[static_cast<size_t>(exact - headers_.begin())].push_back(static_cast<int>(j));
         continue;
       }
       std::vector<size_t> loose;
       for (size_t i = 0; i < headers_.size(); ++i)
         if (same_ignoring_case(detail::trim(headers_[i]), detail::trim(want))) loose.push_back(i);
       if (loose.size() == 1) {
-        targets_[loose[0]].push_back(static_cast<int>(j));
+        if (c.read) targets_[loose[0]].push_back(static_cast<int>(j));
         result_.notes.push_back(InputError{
             file_, 1, header_columns[loose[0]], c.name,
             fmt::format("read from the header {}, which matches {} only when case and surrounding spaces are "
@@ -628,6 +628,7 @@ class Reader {
         if (result_.errors.empty()) {
           const size_t row = lines.size();
           for (size_t j = 0; j < ncols; ++j) {
+            if (!spec_.columns[j].read) continue;  // never parsed, never stored
             if (is_text[j] && present[j]) {
               out_values[j]->push_back(0);
               defer_intern(texts[j], j, row);

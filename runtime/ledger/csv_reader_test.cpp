@@ -459,3 +459,19 @@ TEST_CASE("format_scaled writes a stored value back", "[ledger]") {
   CHECK(format_scaled(1, 3) == "0.001");
   CHECK(format_scaled(std::numeric_limits<int64_t>::min(), 2) == "-92233720368547758.08");
 }
+
+TEST_CASE("a column the program never reads must be in the header but is not parsed", "[ledger][csv]") {
+  StringPool pool;
+  TableSpec spec = sales_spec();
+  spec.columns[3].read = false;  // qty
+  // `not a number` in qty is not an error: the cell is never parsed.
+  auto r = read("date,partner,amount,qty\n2026-07-01,P1,10.50,not a number\n", spec, pool);
+  REQUIRE(r.ok());
+  CHECK(r.table.row_count() == 1);
+  CHECK(r.table.column("qty")->values.empty());
+  CHECK(cell(r, "amount", 0, pool) == "10.5000");
+  // Its header is still required.
+  auto missing = read("date,partner,amount\n2026-07-01,P1,10.50\n", spec, pool);
+  REQUIRE(missing.errors.size() == 1);
+  CHECK(missing.errors[0].message.find("`qty`") != std::string::npos);
+}

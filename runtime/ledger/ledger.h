@@ -32,6 +32,9 @@ struct ColumnSpec {
   std::vector<std::string> enum_members;  // Enum: the members, in declared order
   bool optional = false;                  // an empty cell is "no value" instead of an error
   ExcessDigits excess_digits = ExcessDigits::Error;
+  // false: the header must be there, but the cells are neither parsed nor stored (the program never uses
+  // the column); the column's `values` stay empty.
+  bool read = true;
 };
 
 struct TableSpec {
