@@ -367,7 +367,8 @@ class Reader {
     }
     header_start_ = p_;
     if (p_ == end_) {
-      file_error("no header: the file is empty; expected a header line naming the columns", 1, 1);
+      // An empty export (no lines, not even a header) is an empty ledger: no rows, said in a note.
+      result_.notes.push_back(InputError{file_, 0, 0, {}, "the file is empty: read as a ledger with no lines"});
       return false;
     }
     if (*p_ == '\n' || *p_ == '\r') {
