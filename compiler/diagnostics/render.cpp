@@ -54,14 +54,14 @@ void snippet(std::string& out, const SourceFile& file, Span span, char mark, con
   // A line that is too long to show usefully (minified, generated) is cut around the span.
   size_t first_col = 1;
   if (line.size() > 200) {
-    size_t offset = file.line_col(span.begin).column > 60 ? file.line_col(span.begin).column - 60 : 0;
-    first_col = offset + 1;
-    size_t byte = 0, cp = 0;
-    while (byte < line.size() && cp < offset) {
-      if ((static_cast<unsigned char>(line[byte]) & 0xC0) != 0x80) ++cp;
-      ++byte;
+    // Walk back 59 code points from the span, not forward from the start of a possibly huge line.
+    size_t byte = std::min<size_t>(span.begin - static_cast<size_t>(line.data() - file.text().data()), line.size());
+    size_t back = 0;
+    while (byte > 0 && back < 59) {
+      --byte;
+      if ((static_cast<unsigned char>(line[byte]) & 0xC0) != 0x80) ++back;
     }
-    while (byte < line.size() && (static_cast<unsigned char>(line[byte]) & 0xC0) == 0x80) ++byte;
+    first_col = start.column - back;
     line = line.substr(byte, std::min<size_t>(200, line.size() - byte));
   }
   std::string shown = expand_tabs(line);

@@ -17,17 +17,33 @@ SourceFile::SourceFile(FileId id, std::string path, std::string text)
   for (uint32_t i = 0; i < text_.size(); ++i) {
     if (text_[i] == '\n') line_starts_.push_back(i + 1);
   }
+  // Checkpoints make a column O(4096) on any line, not O(column): a megabyte-long line with many
+  // diagnostics on it would otherwise take minutes to render.
+  uint32_t count = 0;
+  for (uint32_t i = 0; i < text_.size(); ++i) {
+    if (i % 4096 == 0) continuations_.push_back(count);
+    if ((static_cast<unsigned char>(text_[i]) & 0xC0) == 0x80) ++count;
+  }
+}
+
+uint32_t SourceFile::continuations_before(uint32_t offset) const {
+  if (continuations_.empty()) return 0;
+  uint32_t k = std::min<uint32_t>(offset / 4096, static_cast<uint32_t>(continuations_.size() - 1));
+  uint32_t count = continuations_[k];
+  for (uint32_t i = k * 4096; i < offset; ++i) {
+    if ((static_cast<unsigned char>(text_[i]) & 0xC0) == 0x80) ++count;
+  }
+  return count;
 }
 
 LineCol SourceFile::line_col(uint32_t offset) const {
   offset = std::min<uint32_t>(offset, static_cast<uint32_t>(text_.size()));
   auto it = std::upper_bound(line_starts_.begin(), line_starts_.end(), offset);
   uint32_t line = static_cast<uint32_t>(it - line_starts_.begin());
-  uint32_t column = 1;
-  for (uint32_t i = line_starts_[line - 1]; i < offset; ++i) {
-    // Count code points: skip UTF-8 continuation bytes.
-    if ((static_cast<unsigned char>(text_[i]) & 0xC0) != 0x80) ++column;
-  }
+  // Count code points: skip UTF-8 continuation bytes. A byte-order mark is not a column.
+  uint32_t begin = line_starts_[line - 1];
+  uint32_t column = 1 + (offset - begin) - (continuations_before(offset) - continuations_before(begin));
+  if (begin == 0 && offset >= 3 && text_.compare(0, 3, "\xEF\xBB\xBF") == 0) --column;
   return LineCol{line, column};
 }
 

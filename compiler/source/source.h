@@ -44,6 +44,8 @@ class SourceFile {
   std::string path_;
   std::string text_;
   std::vector<uint32_t> line_starts_;
+  std::vector<uint32_t> continuations_;  // UTF-8 continuation bytes before each multiple of 4096
+  uint32_t continuations_before(uint32_t offset) const;
 };
 
 class SourceMap {

@@ -124,8 +124,7 @@ def cases():
     yield Case("directory-as-file", kind="dir", exit_code=2, codes=["E0100"], only_codes=True)
     yield Case("missing-file", kind="missing", exit_code=2, codes=["E0100"], only_codes=True)
     yield Case("utf8-bom", b"\xef\xbb\xbfconst a = 1\n", exit_code=0, absent=["E0101", "E0104"])
-    yield Case("utf8-bom-column", b"\xef\xbb\xbfconst a = b\n", codes=["E0201"], at={"E0201": (1, 11)},
-               known_bug="SourceFile::line_col counts the byte-order mark as a column (compiler/source/source.cpp)")
+    yield Case("utf8-bom-column", b"\xef\xbb\xbfconst a = b\n", codes=["E0201"], at={"E0201": (1, 11)})
     yield Case("crlf-line-numbers", b"const a = 1\r\n\r\nconst b = 2\r\nconst c = nope\r\n", codes=["E0201"],
                at={"E0201": (4, 11)})
     yield Case("cr-only-line-endings", b"const a = 1\rconst c = nope\r", codes=["E0201"])
@@ -133,9 +132,7 @@ def cases():
     yield Case("long-line-comment", b"// " + b"y" * (1 << 20) + b"\nconst a = 1\n", exit_code=0)
     # 10,000 diagnostics on one 1 MB line: finding each one's column must not rescan the line.
     yield Case("long-line-unknown-names", ("measure m = [" + ("a, \"" + "x" * 100 + "\", ") * 10_000 + "a]\n").encode(),
-               codes=["E0201"],
-               known_bug="SourceFile::line_col and the human renderer's snippet() scan the line from its start for "
-                         "every diagnostic: quadratic on a long line (compiler/source, compiler/diagnostics)")
+               codes=["E0201"])
     yield Case("long-line-unexpected-chars", b"const a = 1 " + b"$" * (1 << 20) + b"\n", codes=["E0104"])
     yield Case("long-line-identifier", b"const " + b"a" * (1 << 20) + b" = 1\n", exit_code=0)
     yield Case("long-number", b"const a = " + b"9" * (1 << 20) + b"\n", exit_code=1)
