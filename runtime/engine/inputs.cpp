@@ -14,15 +14,7 @@ namespace {
 
 std::string error_text(const ledger::InputError& e) { return e.to_string(); }
 
-std::string csv_cell(const std::string& s) {
-  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
+using ledger::csv_quote;
 
 int64_t key_of(const ledger::Column& c, size_t row) { return c.values[row]; }
 
@@ -200,15 +192,15 @@ bool load_inputs(State& s) {
       std::string path = s.options.rejects_path + "." + in.name + ".unknown-partners.csv";
       std::ofstream out(path, std::ios::binary);
       for (const auto& c : t.columns) {
-        if (c.spec.read) out << csv_cell(c.spec.header) << ',';
+        if (c.spec.read) out << csv_quote(c.spec.header) << ',';
       }
       out << "_line,_error\n";
       for (size_t row = 0; row < t.row_count(); ++row) {
         if (s.row_valid[i][row]) continue;
         for (const auto& c : t.columns) {
-          if (c.spec.read) out << csv_cell(ledger::format_cell(c, row, s.pool)) << ',';
+          if (c.spec.read) out << csv_quote(ledger::format_cell(c, row, s.pool)) << ',';
         }
-        out << t.lines[row] << ',' << csv_cell(fmt::format("partner `{}` is not in the partner table", ledger::format_cell(pc, row, s.pool)))
+        out << t.lines[row] << ',' << csv_quote(fmt::format("partner `{}` is not in the partner table", ledger::format_cell(pc, row, s.pool)))
             << '\n';
       }
       if (!out) s.result.errors.push_back(fmt::format("cannot write the rejected rows to `{}`", path));

@@ -5,19 +5,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include "ledger/ledger.h"
+
 namespace rebate::engine {
 
 namespace {
 
-std::string csv_field(const std::string& s) {
-  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
+using ledger::csv_quote;
 
 std::string amount(const Decimal& d, const plan::Plan& plan) { return d.to_fixed(plan.minor_unit); }
 
@@ -30,16 +24,16 @@ std::string percent(const Decimal& ratio) {
 std::string payouts_csv(const RunResult& r, const plan::Plan& plan) {
   std::string out = "partner,period,rebate,amount,currency,status,basis,band,rate,lines,reason\n";
   for (const Payout& p : r.payouts) {
-    out += fmt::format("{},{},{},{},{},{},{},{},{},{},{}\n", csv_field(p.partner), p.period, p.rebate, amount(p.amount, plan),
-                       plan.currency, p.status, p.basis ? p.basis->to_string() : "", csv_field(p.band),
-                       p.rate ? percent(*p.rate) : "", p.lines, csv_field(p.reason));
+    out += fmt::format("{},{},{},{},{},{},{},{},{},{},{}\n", csv_quote(p.partner), p.period, p.rebate, amount(p.amount, plan),
+                       plan.currency, p.status, p.basis ? p.basis->to_string() : "", csv_quote(p.band),
+                       p.rate ? percent(*p.rate) : "", p.lines, csv_quote(p.reason));
   }
   for (const Total& t : r.totals) {
-    out += fmt::format("{},{},TOTAL,{},{},,,,,,\n", csv_field(t.partner), t.period, amount(t.amount, plan), plan.currency);
+    out += fmt::format("{},{},TOTAL,{},{},,,,,,\n", csv_quote(t.partner), t.period, amount(t.amount, plan), plan.currency);
   }
   // Awards: not money; the value is in `status` (`award`) and `reason`.
   for (const AwardValue& a : r.awards) {
-    out += fmt::format("{},{},{},,,award,,,,,{}\n", csv_field(a.partner), a.period, a.award, csv_field(a.value));
+    out += fmt::format("{},{},{},,,award,,,,,{}\n", csv_quote(a.partner), a.period, a.award, csv_quote(a.value));
   }
   return out;
 }

@@ -257,4 +257,15 @@ std::string format_cell(const Column& column, size_t row, const StringPool& pool
   return "";
 }
 
+std::string csv_quote(std::string_view s) {
+  if (s.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(s);
+  std::string r = "\"";
+  for (char c : s) {
+    if (c == '"') r += '"';
+    r += c;
+  }
+  r += '"';
+  return r;
+}
+
 }  // namespace rebate::ledger

@@ -141,6 +141,9 @@ ReadResult read_csv(const std::string& path, const TableSpec& spec, const ReadOp
 ReadResult read_csv_buffer(std::string_view data, const std::string& display_name, const TableSpec& spec,
                            const ReadOptions& options, StringPool& pool);
 
+// A CSV cell as RFC 4180 writes it: quoted (with doubled quotes) when it holds a comma, quote or line break.
+std::string csv_quote(std::string_view s);
+
 // A stored Decimal/Money/Percent value written back at its scale: (-5000, 4) -> "-0.5000".
 std::string format_scaled(int64_t value, int scale);
 // A cell's value as text, for explanations and tests ("1049.3500", "2026-07-01", "gold", "true"); for
