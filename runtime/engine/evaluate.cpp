@@ -53,7 +53,7 @@ class PartnerFrame : public vm::Frame {
     const plan::Aggregate& agg = s_.plan.aggregates[a];
     const AggTable& table = s_.aggregates[a];
     AggState merged;
-    std::unordered_set<std::string> distinct;
+    DistinctSet distinct;
     for (PeriodIndex p = window_.first; p <= window_.last; ++p) {
       size_t cell = s_.cell(partner_, p);
       if (cell == SIZE_MAX) continue;  // before the first line of data: nothing there

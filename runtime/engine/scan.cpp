@@ -56,54 +56,55 @@ class RowFrame : public vm::Frame {
   uint32_t row_ = 0;
 };
 
-// Loads for functions over one group row.
+// Loads for functions over one group row: its fields (and keys), or, in a field's own formula, the
+// aggregates of the group row's lines.
 class GroupRowFrame : public vm::Frame {
  public:
-  GroupRowFrame(State& s, const GroupRow* row, const std::string& group) : s_(s), row_(row), group_(group) {}
-  void at(const GroupRow* row) { row_ = row; }
+  GroupRowFrame(State& s, uint32_t group) : s_(s), group_(group), data_(s.groups[group]) {}
+  void at(size_t row) { row_ = row; }
   Value column(uint32_t) override { return Value::missing(); }
   Value lookup(uint32_t, uint32_t) override { return Value::missing(); }
-  Value group_field(uint32_t f) override { return row_->values[f]; }
+  Value group_field(uint32_t f) override {
+    size_t width = data_.key_count + s_.plan.groups[group_].field_values.size();
+    return data_.values[row_ * width + f];
+  }
   Value partner_attr(uint32_t c) override {
-    uint32_t row = s_.partner_row[row_->partner];
+    uint32_t row = s_.partner_row[data_.partner[row_]];
     return row == UINT32_MAX ? Value::missing() : s_.cell_value(s_.plan.partner_table, c, row);
   }
-  Value partner_id() override { return Value::integer(s_.partner_ids[row_->partner]); }
+  Value partner_id() override { return Value::integer(s_.partner_ids[data_.partner[row_]]); }
   Value period() override {
-    Value v = Value::integer(s_.periods.first_day(row_->period));
-    v.aux = s_.periods.last_day(row_->period);
+    Value v = Value::integer(s_.periods.first_day(data_.period[row_]));
+    v.aux = s_.periods.last_day(data_.period[row_]);
     return v;
   }
   Value measure(uint32_t) override { return Value::missing(); }
   Value shifted(uint32_t, uint32_t) override { return Value::missing(); }
-  // In a group field's formula, aggregates are those of this group row's lines.
   Value aggregate(uint32_t a) override {
-    const plan::Group& g = s_.plan.groups[group_index_];
+    const plan::Group& g = s_.plan.groups[group_];
     for (size_t k = 0; k < g.aggregates.size(); ++k) {
-      if (g.aggregates[k] == a) return finish(row_->states[k], &row_->distinct[k], s_.plan.group_field_aggregates[a].kind);
+      if (g.aggregates[k] != a) continue;
+      size_t state = row_ * data_.agg_count + k;
+      auto d = data_.distinct.find(state);
+      return finish(data_.states[state], d == data_.distinct.end() ? nullptr : &d->second, s_.plan.group_field_aggregates[a].kind);
     }
     return Value::missing();
   }
   Value decision(uint32_t) override { return Value::missing(); }
   Value text(uint32_t t) override { return Value::integer(s_.text_ids[t]); }
   std::string context() const override {
-    return fmt::format("group `{}` of partner {}, period {}", group_, s_.partner_name(row_->partner), s_.periods.label(row_->period));
+    return fmt::format("group `{}` of partner {}, period {}", s_.plan.groups[group_].name, s_.partner_name(data_.partner[row_]),
+                       s_.periods.label(data_.period[row_]));
   }
-  uint32_t group_index_ = 0;
 
  private:
   State& s_;
-  const GroupRow* row_;
-  const std::string& group_;
+  uint32_t group_;
+  GroupData& data_;
+  size_t row_ = 0;
 };
 
-// The key a value has in a count_distinct set: numbers by value (1.50 and 1.5 are one), others exactly.
-std::string distinct_key(const Value& v) {
-  if (v.scale != 0) return v.decimal().to_string();
-  return std::to_string(static_cast<int64_t>(v.coef)) + "/" + std::to_string(v.aux);
-}
-
-void accumulate(AggState& st, std::unordered_set<std::string>* distinct, plan::AggregateKind kind, const Value& v,
+void accumulate(AggState& st, DistinctSet* distinct, plan::AggregateKind kind, const Value& v,
                 const std::string& where) {
   switch (kind) {
     case plan::AggregateKind::Count:
@@ -135,14 +136,89 @@ void accumulate(AggState& st, std::unordered_set<std::string>* distinct, plan::A
   }
 }
 
+// Kernels for one aggregate, when its filter and argument have shapes they handle.
+struct Fast {
+  bool usable = false;
+  std::optional<FastFilter> filter;
+  std::optional<FastArg> arg;
+};
+
+Fast fast_for(const State& s, uint32_t input, const plan::Aggregate& agg) {
+  Fast f;
+  if (agg.filter != plan::kNoFunction) f.filter = match_filter(s, input, agg.filter);
+  if (agg.arg != plan::kNoFunction) f.arg = match_arg(s, input, agg.arg);
+  bool filter_ok = agg.filter == plan::kNoFunction || f.filter;
+  f.usable = filter_ok && (agg.kind == plan::AggregateKind::Count ||
+                           ((agg.kind == plan::AggregateKind::Sum || agg.kind == plan::AggregateKind::Avg) && f.arg));
+  return f;
+}
+
+// Runs a kernel on one line; false when the line does not pass the filter.
+inline void run_fast(const Fast& f, const std::vector<ledger::Column>& columns, uint32_t row, AggState& st) {
+  if (f.filter) {
+    for (const ColumnTest& test : f.filter->all) {
+      if (!test.test(columns[test.column].values[row])) return;
+    }
+  }
+  ++st.count;
+  if (f.arg) {
+    st.raw += columns[f.arg->column].values[row];
+    st.raw_scale = static_cast<int16_t>(f.arg->scale);
+  }
+}
+
 }  // namespace
+
+DistinctKey distinct_key(const Value& v) {
+  DistinctKey k{v.coef, v.aux, v.scale};
+  while (k.scale > 0 && k.coef % 10 == 0) {
+    k.coef /= 10;
+    --k.scale;
+  }
+  return k;
+}
+
+uint32_t KeyIndex::find_or_add(const int64_t* key, bool& fresh) {
+  if (slots_.empty() || (size() + 1) * 2 > slots_.size()) grow();
+  uint64_t h = 0x9E3779B97F4A7C15ull;
+  for (size_t i = 0; i < width_; ++i) h = (h ^ static_cast<uint64_t>(key[i])) * 0xBF58476D1CE4E5B9ull;
+  size_t mask = slots_.size() - 1;
+  for (size_t slot = (h ^ (h >> 29)) & mask;; slot = (slot + 1) & mask) {
+    uint32_t r = slots_[slot];
+    if (r == 0) {
+      fresh = true;
+      uint32_t row = static_cast<uint32_t>(size());
+      keys_.insert(keys_.end(), key, key + width_);
+      slots_[slot] = row + 1;
+      return row;
+    }
+    if (std::equal(key, key + width_, keys_.begin() + static_cast<std::ptrdiff_t>((r - 1) * width_))) {
+      fresh = false;
+      return r - 1;
+    }
+  }
+}
+
+void KeyIndex::grow() {
+  size_t capacity = slots_.empty() ? 1024 : slots_.size() * 2;
+  slots_.assign(capacity, 0);
+  size_t mask = capacity - 1;
+  for (size_t row = 0; row < size(); ++row) {
+    const int64_t* key = keys_.data() + row * width_;
+    uint64_t h = 0x9E3779B97F4A7C15ull;
+    for (size_t i = 0; i < width_; ++i) h = (h ^ static_cast<uint64_t>(key[i])) * 0xBF58476D1CE4E5B9ull;
+    size_t slot = (h ^ (h >> 29)) & mask;
+    while (slots_[slot] != 0) slot = (slot + 1) & mask;
+    slots_[slot] = static_cast<uint32_t>(row + 1);
+  }
+}
 
 Decimal total(const AggState& st) {
   if (st.raw == 0) return st.sum;
   return Decimal::add(st.sum, Decimal::from_scaled(st.raw, st.raw_scale)).value_or(st.sum);
 }
 
-Value finish(const AggState& st, const std::unordered_set<std::string>* distinct, plan::AggregateKind kind) {
+Value finish(const AggState& st, const DistinctSet* distinct, plan::AggregateKind kind) {
   switch (kind) {
     case plan::AggregateKind::Count: return Value::integer(static_cast<int64_t>(st.count));
     case plan::AggregateKind::CountDistinct: return Value::integer(static_cast<int64_t>(distinct ? distinct->size() : 0));
@@ -165,7 +241,14 @@ void scan(State& s) {
     s.aggregates[a].states.assign(cells, AggState{});
     if (plan.aggregates[a].kind == plan::AggregateKind::CountDistinct) s.aggregates[a].distinct.resize(cells);
   }
-  s.groups.resize(plan.groups.size());
+  s.groups.clear();
+  for (const plan::Group& g : plan.groups) {
+    GroupData data;
+    data.index = KeyIndex(2 + g.key_columns.size());
+    data.key_count = g.key_columns.size();
+    data.agg_count = g.aggregates.size();
+    s.groups.push_back(std::move(data));
+  }
 
   for (uint32_t input = 0; input < plan.inputs.size(); ++input) {
     if (plan.inputs[input].kind != plan::InputKind::Ledger) continue;
@@ -177,34 +260,23 @@ void scan(State& s) {
       if (plan.groups[g].ledger == input) my_groups.push_back(g);
     }
     if (mine.empty() && my_groups.empty()) continue;
-    // Kernels for the aggregates whose filter and argument have a simple shape.
-    struct Fast {
-      bool usable = false;
-      std::optional<FastFilter> filter;
-      std::optional<FastArg> arg;
-    };
-    std::vector<Fast> fast(mine.size());
-    for (size_t k = 0; k < mine.size(); ++k) {
-      const plan::Aggregate& agg = plan.aggregates[mine[k]];
-      Fast& f = fast[k];
-      if (agg.filter != plan::kNoFunction) f.filter = match_filter(s, input, agg.filter);
-      if (agg.arg != plan::kNoFunction) f.arg = match_arg(s, input, agg.arg);
-      bool filter_ok = agg.filter == plan::kNoFunction || f.filter;
-      f.usable = filter_ok && (agg.kind == plan::AggregateKind::Count ||
-                               ((agg.kind == plan::AggregateKind::Sum || agg.kind == plan::AggregateKind::Avg) && f.arg));
+    std::vector<Fast> fast;
+    for (uint32_t a : mine) fast.push_back(fast_for(s, input, plan.aggregates[a]));
+    std::vector<std::vector<Fast>> group_fast(my_groups.size());
+    for (size_t k = 0; k < my_groups.size(); ++k) {
+      for (uint32_t a : plan.groups[my_groups[k]].aggregates) group_fast[k].push_back(fast_for(s, input, plan.group_field_aggregates[a]));
     }
     const std::vector<ledger::Column>& columns = s.tables[input].columns;
-    // Group rows by (partner, period, keys).
-    std::vector<std::map<std::vector<int64_t>, uint32_t>> group_slots(my_groups.size());
     RowFrame frame(s, input);
     const ledger::Table& t = s.tables[input];
+    std::vector<int64_t> key;
     for (uint32_t row = 0; row < t.row_count(); ++row) {
       if (!s.row_valid[input][row]) continue;
       frame.at(row);
       uint32_t partner = s.row_partner[input][row];
       PeriodIndex period = s.row_period[input][row];
       size_t cell = s.cell(partner, period);
-      auto update = [&](const plan::Aggregate& agg, AggState& st, std::unordered_set<std::string>* distinct) {
+      auto update = [&](const plan::Aggregate& agg, AggState& st, DistinctSet* distinct) {
         if (agg.filter != plan::kNoFunction) {
           Value keep = s.machine.run(agg.filter, frame);
           if (keep.none) throw vm::EvalError("this filter has no value for a line (it reads an empty cell)", agg.where, frame.context());
@@ -214,41 +286,34 @@ void scan(State& s) {
         accumulate(st, distinct, agg.kind, v, frame.context());
       };
       for (size_t k = 0; k < mine.size(); ++k) {
-        uint32_t a = mine[k];
-        AggTable& table = s.aggregates[a];
+        AggTable& table = s.aggregates[mine[k]];
         if (fast[k].usable) {
-          if (fast[k].filter) {
-            bool keep = true;
-            for (const ColumnTest& test : fast[k].filter->all) keep = keep && test.test(columns[test.column].values[row]);
-            if (!keep) continue;
-          }
-          AggState& st = table.states[cell];
-          ++st.count;
-          if (fast[k].arg) {
-            st.raw += columns[fast[k].arg->column].values[row];
-            st.raw_scale = static_cast<int16_t>(fast[k].arg->scale);
-          }
-          continue;
+          run_fast(fast[k], columns, row, table.states[cell]);
+        } else {
+          update(plan.aggregates[mine[k]], table.states[cell], table.distinct.empty() ? nullptr : &table.distinct[cell]);
         }
-        update(plan.aggregates[a], table.states[cell], table.distinct.empty() ? nullptr : &table.distinct[cell]);
       }
       for (size_t k = 0; k < my_groups.size(); ++k) {
         const plan::Group& g = plan.groups[my_groups[k]];
-        std::vector<int64_t> key{partner, period};
-        for (uint32_t c : g.key_columns) key.push_back(static_cast<int64_t>(s.cell_value(input, c, row).coef));
-        auto [it, fresh] = group_slots[k].emplace(key, static_cast<uint32_t>(s.groups[my_groups[k]].rows.size()));
+        GroupData& data = s.groups[my_groups[k]];
+        key.assign({static_cast<int64_t>(partner), period});
+        for (uint32_t c : g.key_columns) key.push_back(columns[c].values[row]);
+        bool fresh = false;
+        uint32_t grow = data.index.find_or_add(key.data(), fresh);
         if (fresh) {
-          GroupRow gr;
-          gr.partner = partner;
-          gr.period = period;
-          for (uint32_t c : g.key_columns) gr.keys.push_back(s.cell_value(input, c, row));
-          gr.states.resize(g.aggregates.size());
-          gr.distinct.resize(g.aggregates.size());
-          s.groups[my_groups[k]].rows.push_back(std::move(gr));
+          data.partner.push_back(partner);
+          data.period.push_back(period);
+          for (uint32_t c : g.key_columns) data.keys.push_back(s.cell_value(input, c, row));
+          data.states.resize(data.states.size() + data.agg_count);
         }
-        GroupRow& gr = s.groups[my_groups[k]].rows[it->second];
-        for (size_t f = 0; f < g.aggregates.size(); ++f) {
-          update(plan.group_field_aggregates[g.aggregates[f]], gr.states[f], &gr.distinct[f]);
+        for (size_t f = 0; f < data.agg_count; ++f) {
+          size_t state = static_cast<size_t>(grow) * data.agg_count + f;
+          const plan::Aggregate& agg = plan.group_field_aggregates[g.aggregates[f]];
+          if (group_fast[k][f].usable) {
+            run_fast(group_fast[k][f], columns, row, data.states[state]);
+          } else {
+            update(agg, data.states[state], agg.kind == plan::AggregateKind::CountDistinct ? &data.distinct[state] : nullptr);
+          }
         }
       }
     }
@@ -257,20 +322,22 @@ void scan(State& s) {
   // Group rows: their field values, then the aggregates over them.
   for (uint32_t g = 0; g < plan.groups.size(); ++g) {
     const plan::Group& pg = plan.groups[g];
-    GroupRowFrame frame(s, nullptr, pg.name);
-    frame.group_index_ = g;
-    for (GroupRow& row : s.groups[g].rows) {
-      frame.at(&row);
-      row.values = row.keys;
-      for (plan::FunctionId f : pg.field_values) row.values.push_back(s.machine.run(f, frame));
+    GroupData& data = s.groups[g];
+    GroupRowFrame frame(s, g);
+    size_t width = data.key_count + pg.field_values.size();
+    data.values.assign(data.rows() * width, Value{});
+    for (size_t row = 0; row < data.rows(); ++row) {
+      frame.at(row);
+      for (size_t k = 0; k < data.key_count; ++k) data.values[row * width + k] = data.keys[row * data.key_count + k];
+      for (size_t f = 0; f < pg.field_values.size(); ++f) data.values[row * width + data.key_count + f] = s.machine.run(pg.field_values[f], frame);
     }
     for (uint32_t a = 0; a < plan.aggregates.size(); ++a) {
       const plan::Aggregate& agg = plan.aggregates[a];
       if (!agg.over_group || agg.source != g) continue;
       AggTable& table = s.aggregates[a];
-      for (const GroupRow& row : s.groups[g].rows) {
-        frame.at(&row);
-        size_t cell = s.cell(row.partner, row.period);
+      for (size_t row = 0; row < data.rows(); ++row) {
+        frame.at(row);
+        size_t cell = s.cell(data.partner[row], data.period[row]);
         if (agg.filter != plan::kNoFunction) {
           Value keep = s.machine.run(agg.filter, frame);
           if (keep.none || !keep.truthy()) continue;

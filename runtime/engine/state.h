@@ -26,24 +26,59 @@ struct AggState {
   bool has_best = false;
 };
 
+// A value as a count_distinct set holds it: numbers by value (1.50 and 1.5 are one: trailing zeros are
+// dropped), everything else by its integer (text by its interned id).
+struct DistinctKey {
+  Int128 coef = 0;
+  int64_t aux = 0;
+  int16_t scale = 0;
+  bool operator==(const DistinctKey& o) const { return coef == o.coef && aux == o.aux && scale == o.scale; }
+};
+struct DistinctHash {
+  size_t operator()(const DistinctKey& k) const {
+    uint64_t lo = static_cast<uint64_t>(k.coef), hi = static_cast<uint64_t>(k.coef >> 64);
+    uint64_t h = lo * 0x9E3779B97F4A7C15ull ^ (hi + 0x632BE59BD9B4E019ull + (lo << 6) + (lo >> 2));
+    h ^= static_cast<uint64_t>(k.aux) * 0xC2B2AE3D27D4EB4Full + static_cast<uint64_t>(k.scale);
+    return static_cast<size_t>(h ^ (h >> 31));
+  }
+};
+using DistinctSet = std::unordered_set<DistinctKey, DistinctHash>;
+DistinctKey distinct_key(const Value& v);
+
 // Aggregate states, dense over partners x periods.
 struct AggTable {
   std::vector<AggState> states;
-  // count_distinct: the distinct values per cell (Int128 keys: numbers by value at a fixed scale, text by id).
-  std::vector<std::unordered_set<std::string>> distinct;
+  std::vector<DistinctSet> distinct;  // count_distinct only: the values per cell
 };
 
-struct GroupRow {
-  uint32_t partner = 0;
-  PeriodIndex period = 0;
-  std::vector<Value> keys;
-  std::vector<AggState> states;                      // per group field aggregate
-  std::vector<std::unordered_set<std::string>> distinct;
-  std::vector<Value> values;                         // keys, then fields
+// Finds the row of a fixed-width key of int64s (partner, period, the group's key columns) without
+// allocating per lookup: open addressing over a flat array of keys.
+class KeyIndex {
+ public:
+  explicit KeyIndex(size_t width = 1) : width_(width) {}
+  // The row of `key`, adding it as the next row when it is new (`fresh` says so).
+  uint32_t find_or_add(const int64_t* key, bool& fresh);
+  size_t size() const { return keys_.size() / width_; }
+
+ private:
+  void grow();
+  size_t width_;
+  std::vector<int64_t> keys_;    // row r's key at [r * width, (r + 1) * width)
+  std::vector<uint32_t> slots_;  // row + 1; 0 = free
 };
 
+// A group's rows, stored flat: per row its partner, period, key values, and one state per field aggregate.
 struct GroupData {
-  std::vector<GroupRow> rows;
+  KeyIndex index;
+  size_t key_count = 0;    // key columns
+  size_t agg_count = 0;    // field aggregates
+  std::vector<uint32_t> partner;
+  std::vector<PeriodIndex> period;
+  std::vector<Value> keys;          // rows x key_count
+  std::vector<AggState> states;     // rows x agg_count
+  std::unordered_map<size_t, DistinctSet> distinct;  // state index -> set, for count_distinct fields
+  std::vector<Value> values;        // rows x (key_count + fields): keys, then field values (after the scan)
+  size_t rows() const { return partner.size(); }
 };
 
 struct State {
@@ -89,7 +124,7 @@ struct State {
 bool load_inputs(State& s);
 // scan.cpp: every aggregate of every ledger and group in one pass per source
 void scan(State& s);
-Value finish(const AggState& st, const std::unordered_set<std::string>* distinct, plan::AggregateKind kind);
+Value finish(const AggState& st, const DistinctSet* distinct, plan::AggregateKind kind);
 // The exact sum of a state: the VM's Decimal sum plus the kernels' raw sum.
 Decimal total(const AggState& st);
 // evaluate.cpp
