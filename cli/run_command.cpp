@@ -65,6 +65,8 @@ int run_program(const RunCliOptions& o) {
   ro.max_errors = o.max_errors;
   ro.reject_bad_rows = o.on_bad_row == "reject";
   ro.rejects_path = o.rejects;
+  // The CSV form has no column for the measures' values: compute them only when something shows them.
+  ro.explanations = o.format == "json" || o.explain || o.explain_only || !o.statements.empty();
   if (ro.reject_bad_rows && ro.rejects_path.empty()) {
     fmt::print(stderr, "rebate run: `--on-bad-row reject` needs `--rejects PATH` to write the rejected rows to\n");
     return kExitUsage;

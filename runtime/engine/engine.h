@@ -23,6 +23,7 @@ struct RunOptions {
   size_t max_errors = 20;                            // input errors reported before giving up
   bool reject_bad_rows = false;                      // skip malformed rows, count them, write them out
   std::string rejects_path;                          // with reject_bad_rows: where (one file per input: PATH.NAME.csv)
+  bool explanations = true;                          // false: skip the measures' values and the next band (CSV only)
 };
 
 struct MeasureValue {

@@ -188,6 +188,7 @@ void evaluate(State& s) {
         for (uint32_t m : pr.pay_measures) {
           if (std::find(shown.begin(), shown.end(), m) == shown.end()) shown.push_back(m);
         }
+        if (!s.options.explanations) shown.clear();
         for (uint32_t m : shown) {
           Value v = frame.measure(m);
           out.measures.push_back(MeasureValue{plan.measures[m].name, format_value(v, plan.measures[m].unit, plan.minor_unit)});
@@ -213,7 +214,7 @@ void evaluate(State& s) {
               out.band = "none reached";
             }
             size_t next = band < 0 ? 0 : static_cast<size_t>(band) + 1;
-            if (next < t.bands.size() && Decimal::compare(metric.decimal(), t.bands[next].lower) < 0) {
+            if (s.options.explanations && next < t.bands.size() && Decimal::compare(metric.decimal(), t.bands[next].lower) < 0) {
               auto gap = Decimal::sub(t.bands[next].lower, metric.decimal());
               if (gap) {
                 out.next_band = fmt::format("{} more {} reaches {}", format_value(Value::number(*gap), t.unit, plan.minor_unit),

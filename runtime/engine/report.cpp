@@ -3,7 +3,6 @@
 
 #include <fmt/format.h>
 
-#include <nlohmann/json.hpp>
 
 #include "ledger/ledger.h"
 
@@ -38,51 +37,110 @@ std::string payouts_csv(const RunResult& r, const plan::Plan& plan) {
   return out;
 }
 
+namespace {
+
+// A JSON string literal (RFC 8259): quotes, backslashes and control characters escaped.
+void json_string(std::string& out, std::string_view s) {
+  out += '"';
+  for (char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) out += fmt::format("\\u{:04x}", static_cast<unsigned char>(c));
+        else out += c;
+    }
+  }
+  out += '"';
+}
+
+void json_field(std::string& out, const char* name, std::string_view value, bool first = false) {
+  if (!first) out += ", ";
+  json_string(out, name);
+  out += ": ";
+  json_string(out, value);
+}
+
+void json_null_or(std::string& out, const char* name, const std::optional<std::string>& value) {
+  out += ", ";
+  json_string(out, name);
+  out += ": ";
+  if (value) json_string(out, *value);
+  else out += "null";
+}
+
+}  // namespace
+
+// Written directly, one payout per line: a million payouts must not build a document tree in memory.
 std::string payouts_json(const RunResult& r, const plan::Plan& plan) {
-  nlohmann::ordered_json j;
-  j["program"] = plan.title;
-  j["currency"] = plan.currency;
-  nlohmann::ordered_json payouts = nlohmann::ordered_json::array();
-  for (const Payout& p : r.payouts) {
-    nlohmann::ordered_json o;
-    o["partner"] = p.partner;
-    o["period"] = p.period;
-    o["rebate"] = p.rebate;
-    o["amount"] = amount(p.amount, plan);
-    o["status"] = p.status;
-    if (!p.reason.empty()) o["reason"] = p.reason;
-    o["basis"] = p.basis ? nlohmann::ordered_json(p.basis->to_string()) : nlohmann::ordered_json(nullptr);
-    o["band"] = p.band.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(p.band);
-    o["rate"] = p.rate ? nlohmann::ordered_json(percent(*p.rate)) : nlohmann::ordered_json(nullptr);
-    o["lines"] = p.lines;
-    nlohmann::ordered_json explanation;
-    nlohmann::ordered_json measures = nlohmann::ordered_json::object();
-    for (const auto& m : p.measures) measures[m.name] = m.value;
-    explanation["measures"] = measures;
-    explanation["steps"] = p.steps;
-    if (!p.next_band.empty()) explanation["next_band"] = p.next_band;
-    if (p.before_budget) explanation["before_budget"] = amount(*p.before_budget, plan);
-    o["explanation"] = explanation;
-    payouts.push_back(o);
+  std::string out = "{\n  \"program\": ";
+  json_string(out, plan.title);
+  out += ",\n  \"currency\": ";
+  json_string(out, plan.currency);
+  out += ",\n  \"payouts\": [";
+  for (size_t i = 0; i < r.payouts.size(); ++i) {
+    const Payout& p = r.payouts[i];
+    out += i ? ",\n    {" : "\n    {";
+    json_field(out, "partner", p.partner, true);
+    json_field(out, "period", p.period);
+    json_field(out, "rebate", p.rebate);
+    json_field(out, "amount", amount(p.amount, plan));
+    json_field(out, "status", p.status);
+    if (!p.reason.empty()) json_field(out, "reason", p.reason);
+    json_null_or(out, "basis", p.basis ? std::optional<std::string>(p.basis->to_string()) : std::nullopt);
+    json_null_or(out, "band", p.band.empty() ? std::nullopt : std::optional<std::string>(p.band));
+    json_null_or(out, "rate", p.rate ? std::optional<std::string>(percent(*p.rate)) : std::nullopt);
+    out += fmt::format(", \"lines\": {}, \"explanation\": {{\"measures\": {{", p.lines);
+    for (size_t m = 0; m < p.measures.size(); ++m) json_field(out, p.measures[m].name.c_str(), p.measures[m].value, m == 0);
+    out += "}, \"steps\": [";
+    for (size_t k = 0; k < p.steps.size(); ++k) {
+      if (k) out += ", ";
+      json_string(out, p.steps[k]);
+    }
+    out += "]";
+    if (!p.next_band.empty()) json_field(out, "next_band", p.next_band);
+    if (p.before_budget) json_field(out, "before_budget", amount(*p.before_budget, plan));
+    out += "}}";
   }
-  j["payouts"] = payouts;
-  nlohmann::ordered_json totals = nlohmann::ordered_json::array();
-  for (const Total& t : r.totals) totals.push_back({{"partner", t.partner}, {"period", t.period}, {"amount", amount(t.amount, plan)}});
-  j["totals"] = totals;
-  nlohmann::ordered_json awards = nlohmann::ordered_json::array();
-  for (const AwardValue& a : r.awards) {
-    awards.push_back({{"partner", a.partner}, {"period", a.period}, {"measured", a.measured}, {"award", a.award}, {"value", a.value}});
+  out += "\n  ],\n  \"totals\": [";
+  for (size_t i = 0; i < r.totals.size(); ++i) {
+    const Total& t = r.totals[i];
+    out += i ? ",\n    {" : "\n    {";
+    json_field(out, "partner", t.partner, true);
+    json_field(out, "period", t.period);
+    json_field(out, "amount", amount(t.amount, plan));
+    out += "}";
   }
-  j["awards"] = awards;
-  nlohmann::ordered_json summary;
-  nlohmann::ordered_json inputs = nlohmann::ordered_json::array();
-  for (const auto& in : r.summary.inputs) inputs.push_back({{"name", in.name}, {"rows", in.rows}, {"rejected", in.rejected}});
-  summary["inputs"] = inputs;
-  summary["lines_outside_effective_dates"] = r.summary.outside_effective;
-  summary["lines_outside_run_periods"] = r.summary.outside_run;
-  summary["notes"] = r.summary.notes;
-  j["summary"] = summary;
-  return j.dump(2) + "\n";
+  out += "\n  ],\n  \"awards\": [";
+  for (size_t i = 0; i < r.awards.size(); ++i) {
+    const AwardValue& a = r.awards[i];
+    out += i ? ",\n    {" : "\n    {";
+    json_field(out, "partner", a.partner, true);
+    json_field(out, "period", a.period);
+    json_field(out, "measured", a.measured);
+    json_field(out, "award", a.award);
+    json_field(out, "value", a.value);
+    out += "}";
+  }
+  out += "\n  ],\n  \"summary\": {\"inputs\": [";
+  for (size_t i = 0; i < r.summary.inputs.size(); ++i) {
+    const auto& in = r.summary.inputs[i];
+    if (i) out += ", ";
+    out += "{";
+    json_field(out, "name", in.name, true);
+    out += fmt::format(", \"rows\": {}, \"rejected\": {}}}", in.rows, in.rejected);
+  }
+  out += fmt::format("], \"lines_outside_effective_dates\": {}, \"lines_outside_run_periods\": {}, \"notes\": [",
+                     r.summary.outside_effective, r.summary.outside_run);
+  for (size_t i = 0; i < r.summary.notes.size(); ++i) {
+    if (i) out += ", ";
+    json_string(out, r.summary.notes[i]);
+  }
+  out += "]}\n}\n";
+  return out;
 }
 
 std::string explain_text(const RunResult& r, const plan::Plan& plan, const std::string& partner) {
