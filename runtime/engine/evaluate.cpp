@@ -338,13 +338,13 @@ void evaluate(State& s) {
                                       money(*p.before_budget, plan.minor_unit, plan.currency)));
       }
     }
-    // Totals per partner and period.
-    std::map<std::string, Decimal> totals;
-    for (size_t i = first_of_period; i < s.result.payouts.size(); ++i) {
-      const Payout& p = s.result.payouts[i];
-      totals[p.partner] = Decimal::add(totals[p.partner], p.amount).value_or(totals[p.partner]);
+    // Totals per partner and period: each partner's payouts stand together, one per rebate, in partner order.
+    size_t per_partner = plan.rebates.size();
+    for (size_t i = first_of_period; per_partner && i < s.result.payouts.size(); i += per_partner) {
+      Decimal sum;
+      for (size_t k = i; k < i + per_partner; ++k) sum = Decimal::add(sum, s.result.payouts[k].amount).value_or(sum);
+      s.result.totals.push_back(Total{s.result.payouts[i].partner, label, sum});
     }
-    for (const auto& [partner, amount] : totals) s.result.totals.push_back(Total{partner, label, amount});
   }
 }
 
