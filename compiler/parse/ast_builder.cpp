@@ -484,7 +484,7 @@ class AstBuilder::Impl {
       if (!reported_depth_) {
         reported_depth_ = true;
         diags_.report(DiagKind::NestingTooDeep, span(c->getStart()),
-                      fmt::format("expression nested more than {} levels deep", kMaxNesting))
+                      fmt::format("expression nested more than {} levels deep, or a chain of more than {} operators", kMaxNesting, kMaxNesting))
             .with_help("split the expression into named measures or constants");
       }
       return missing(span(c));
