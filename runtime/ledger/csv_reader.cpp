@@ -16,6 +16,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <thread>
 
 #include "ledger/cells.h"
 #include "ledger/ledger.h"
@@ -124,16 +125,48 @@ class Reader {
   Reader& operator=(const Reader&) = delete;
 
   void run() {
+    if (!start()) return;
+    if (options_.reject_bad_rows && !options_.rejects_path.empty() && !open_rejects()) return;
+    rows();
+    finish();
+  }
+
+  // The spec and the header; false when there is nothing more to read.
+  bool start() {
     result_.table.name = spec_.name;
-    if (!validate_spec()) return;
+    if (!validate_spec()) return false;
     for (const auto& c : spec_.columns) {
       result_.table.columns.push_back(Column{c, {}, {}});
       parsers_.emplace_back(c);
     }
-    if (!read_header()) return;
-    if (options_.reject_bad_rows && !options_.rejects_path.empty() && !open_rejects()) return;
+    return read_header();
+  }
+
+  // For a second reader of the same file: the header `head` read, then rows from `at` (the start of line
+  // `line`) to the end.
+  void start_after(const Reader& head, const char* at, uint64_t line) {
+    result_.table.name = spec_.name;
+    for (const auto& c : spec_.columns) {
+      result_.table.columns.push_back(Column{c, {}, {}});
+      parsers_.emplace_back(c);
+    }
+    headers_ = head.headers_;
+    targets_ = head.targets_;
+    p_ = at;
+    line_start_ = at;
+    line_ = line;
+  }
+
+  void limit(const char* end) { end_ = end; }
+  const char* position() const { return p_; }
+  uint64_t line() const { return line_; }
+
+  void rows() {
     reserve();
     read_rows();
+  }
+
+  void finish() {
     if (rejects_) {
       bool failed = std::ferror(rejects_) != 0;
       failed = std::fclose(rejects_) != 0 || failed;
@@ -707,13 +740,94 @@ class Reader {
   std::string pending_bytes_;
 };
 
+// Where a second thread can start reading rows: the start of a line past the middle of [from, end) that
+// is outside every quoted cell (an even number of quotes before it) and does not follow a blank line
+// (a blank line in the middle of a file is a malformed row, at its end it is not: the halves must not
+// disagree). nullptr when there is none.
+const char* parallel_split(const char* from, const char* end) {
+  const char* mid = from + (end - from) / 2;
+  size_t quotes = 0;
+  for (const char* q = from; (q = static_cast<const char*>(std::memchr(q, '"', static_cast<size_t>(mid - q)))); ++q) ++quotes;
+  const char* p = mid;
+  while (p < end) {
+    const char* nl = static_cast<const char*>(std::memchr(p, '\n', static_cast<size_t>(end - p)));
+    if (!nl) return nullptr;
+    for (const char* q = p; (q = static_cast<const char*>(std::memchr(q, '"', static_cast<size_t>(nl - q)))); ++q) ++quotes;
+    p = nl + 1;
+    bool blank_before = nl > from && (nl[-1] == '\n' || (nl[-1] == '\r' && nl - 1 > from && nl[-2] == '\n'));
+    if (quotes % 2 == 0 && !blank_before && p < end) return p;
+  }
+  return nullptr;
+}
+
+// Text ids of a second pool in the first: each distinct text is interned once.
+void merge_rows(ReadResult& into, ReadResult& from, StringPool& pool, const StringPool& from_pool) {
+  std::vector<uint32_t> remap(from_pool.size(), UINT32_MAX);
+  for (size_t j = 0; j < into.table.columns.size(); ++j) {
+    Column& dst = into.table.columns[j];
+    Column& src = from.table.columns[j];
+    if (!dst.spec.read) continue;
+    if (dst.spec.kind == ColumnKind::Text) {
+      for (size_t row = 0; row < src.values.size(); ++row) {
+        if (!src.has_value(row)) continue;
+        auto id = static_cast<uint32_t>(src.values[row]);
+        if (remap[id] == UINT32_MAX) remap[id] = pool.intern(from_pool.text(id));
+        src.values[row] = remap[id];
+      }
+    }
+    dst.values.insert(dst.values.end(), src.values.begin(), src.values.end());
+    dst.present.insert(dst.present.end(), src.present.begin(), src.present.end());
+  }
+  into.table.lines.insert(into.table.lines.end(), from.table.lines.begin(), from.table.lines.end());
+  into.rows_read += from.rows_read;
+}
+
+// Files at least this large are read by two threads, one half each, when the machine has two cores.
+constexpr size_t kParallelBytes = 16u << 20;
+
 }  // namespace
 
 ReadResult read_csv_buffer(std::string_view data, const std::string& display_name, const TableSpec& spec,
                            const ReadOptions& options, StringPool& pool) {
   ReadResult result;
   Reader reader(data, display_name, spec, options, pool, result);
-  reader.run();
+  bool parallel = options.threads != 1 && data.size() >= kParallelBytes && !options.reject_bad_rows &&
+                  (options.threads >= 2 || std::thread::hardware_concurrency() >= 2);
+  if (!parallel) {
+    reader.run();
+    return result;
+  }
+  if (!reader.start()) {
+    reader.finish();
+    return result;
+  }
+  const char* split = parallel_split(reader.position(), data.data() + data.size());
+  if (!split) {
+    reader.rows();
+    reader.finish();
+    return result;
+  }
+  uint64_t line = reader.line();
+  for (const char* q = reader.position(); (q = static_cast<const char*>(std::memchr(q, '\n', static_cast<size_t>(split - q)))); ++q) ++line;
+  ReadResult second_result;
+  StringPool second_pool;
+  Reader second(data, display_name, spec, options, second_pool, second_result);
+  second.start_after(reader, split, line);
+  reader.limit(split);
+  std::thread worker([&] { second.rows(); });
+  reader.rows();
+  worker.join();
+  reader.finish();
+  second.finish();
+  if (!result.ok() || !second_result.ok()) {
+    // Malformed rows: read again on one thread, so that errors, their order and max_errors are exactly
+    // those of a sequential read. Bad files are the rare case; they need not be fast.
+    ReadResult again;
+    Reader sequential(data, display_name, spec, options, pool, again);
+    sequential.run();
+    return again;
+  }
+  merge_rows(result, second_result, pool, second_pool);
   return result;
 }
 

@@ -478,3 +478,56 @@ TEST_CASE("a column the program never reads must be in the header but is not par
   REQUIRE(missing.errors.size() == 1);
   CHECK(missing.errors[0].message.find("`qty`") != std::string::npos);
 }
+
+TEST_CASE("a large file read by two threads gives exactly what one thread gives", "[ledger][csv]") {
+  // About 17 MiB: above the size where two threads read it. Quoted cells with commas, doubled quotes and
+  // line breaks, so that the split must find a line start outside every quoted cell.
+  TableSpec spec{"sales", {col("date", ColumnKind::Date), col("partner", ColumnKind::Text),
+                           col("note", ColumnKind::Text), col("amount", ColumnKind::Money, 2), col("qty", ColumnKind::Int)}};
+  std::string data = "date,partner,note,amount,qty\r\n";
+  uint64_t seed = 7;
+  for (int i = 0; data.size() < (17u << 20); ++i) {
+    seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+    int kind = static_cast<int>((seed >> 33) % 4);
+    std::string note = kind == 0 ? "plain" : kind == 1 ? "\"with, comma\"" : kind == 2 ? "\"two\nlines\"" : "\"a \"\"quote\"\"\"";
+    data += "2026-0" + std::to_string(1 + i % 9) + "-1" + std::to_string(i % 10) + ",P" + std::to_string(i % 997) + "," + note +
+            "," + std::to_string(i % 100000) + "." + std::to_string(10 + i % 90) + "," + std::to_string(i % 50 - 3) + "\r\n";
+  }
+  StringPool one_pool, two_pool;
+  ReadOptions one;
+  one.threads = 1;
+  ReadOptions two;
+  two.threads = 2;
+  auto a = read_csv_buffer(data, "big.csv", spec, one, one_pool);
+  auto b = read_csv_buffer(data, "big.csv", spec, two, two_pool);
+  REQUIRE(a.ok());
+  REQUIRE(b.ok());
+  REQUIRE(a.table.row_count() == b.table.row_count());
+  CHECK(a.rows_read == b.rows_read);
+  CHECK(a.table.lines == b.table.lines);
+  for (size_t j = 0; j < spec.columns.size(); ++j) {
+    const Column& ca = a.table.columns[j];
+    const Column& cb = b.table.columns[j];
+    REQUIRE(ca.values.size() == cb.values.size());
+    size_t differences = 0;
+    for (size_t row = 0; row < ca.values.size(); ++row) {
+      if (format_cell(ca, row, one_pool) != format_cell(cb, row, two_pool)) ++differences;
+    }
+    INFO(spec.columns[j].name);
+    CHECK(differences == 0);
+  }
+}
+
+TEST_CASE("a malformed row in a large file is reported as a sequential read reports it", "[ledger][csv]") {
+  TableSpec spec{"sales", {col("partner", ColumnKind::Text), col("qty", ColumnKind::Int)}};
+  std::string data = "partner,qty\n";
+  while (data.size() < (17u << 20)) data += "P1,1\n";
+  data += "P2,oops\n";
+  StringPool pool;
+  ReadOptions two;
+  two.threads = 2;
+  auto r = read_csv_buffer(data, "big.csv", spec, two, pool);
+  REQUIRE(r.errors.size() == 1);
+  uint64_t lines = static_cast<uint64_t>(std::count(data.begin(), data.end(), '\n'));
+  CHECK(r.errors[0].line == lines);  // the last line
+}

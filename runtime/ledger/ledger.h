@@ -118,6 +118,8 @@ struct ReadOptions {
   bool reject_bad_rows = false;  // skip malformed rows (counted, reported in `rejected`) instead of failing
   std::string rejects_path;      // with reject_bad_rows: write rejected rows here (empty: don't write)
   size_t max_rejects_reported = 100;  // how many rejected rows keep their InputError in `rejected`
+  // 0: two threads for a large file (16 MiB or more) on a machine with two cores, else one; 1: one.
+  unsigned threads = 0;
 };
 
 struct ReadResult {
