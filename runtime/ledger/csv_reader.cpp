@@ -158,6 +158,12 @@ class Reader {
   }
 
   void limit(const char* end) { end_ = end; }
+  // The input is a read-only file mapping: pages behind the reader can be given back as it goes, so a
+  // large file does not stay resident once its rows are parsed (they are re-read from the file if needed).
+  void set_mapped() {
+    mapped_ = true;
+    dropped_ = p_ ? p_ : begin_;
+  }
   const char* position() const { return p_; }
   uint64_t line() const { return line_; }
 
@@ -559,6 +565,7 @@ class Reader {
     pending_bytes_.reserve(kPendingBytes);
 
     while (p_ < end_ && !stop_) {
+      if (mapped_ && p_ - dropped_ > kDropEvery) drop_behind();
       const char* row_start = p_;
       const uint64_t row_line = line_;
       row_errors_.clear();
@@ -709,6 +716,18 @@ class Reader {
     size_t row;
   };
 
+  static constexpr std::ptrdiff_t kDropEvery = 8 << 20;
+  static constexpr std::ptrdiff_t kDropLag = 4 << 20;  // pending text views (a few rows back) stay far inside this
+  void drop_behind() {
+    const uintptr_t page = 4096;
+    uintptr_t from = (reinterpret_cast<uintptr_t>(dropped_) + page - 1) & ~(page - 1);
+    uintptr_t to = reinterpret_cast<uintptr_t>(p_ - kDropLag) & ~(page - 1);
+    if (to > from) ::madvise(reinterpret_cast<void*>(from), to - from, MADV_DONTNEED);
+    dropped_ = p_ - kDropLag;
+  }
+  bool mapped_ = false;
+  const char* dropped_ = nullptr;
+
   const char* begin_;
   const char* p_;
   const char* end_;
@@ -785,12 +804,24 @@ void merge_rows(ReadResult& into, ReadResult& from, StringPool& pool, const Stri
 // Files at least this large are read by two threads, one half each, when the machine has two cores.
 constexpr size_t kParallelBytes = 16u << 20;
 
+ReadResult read_buffer(std::string_view data, const std::string& display_name, const TableSpec& spec,
+                       const ReadOptions& options, StringPool& pool, bool mapped);
+
 }  // namespace
 
 ReadResult read_csv_buffer(std::string_view data, const std::string& display_name, const TableSpec& spec,
                            const ReadOptions& options, StringPool& pool) {
+  return read_buffer(data, display_name, spec, options, pool, false);
+}
+
+namespace {
+
+// `mapped`: `data` is a private read-only mapping of the file, whose pages may be given back as rows are read.
+ReadResult read_buffer(std::string_view data, const std::string& display_name, const TableSpec& spec,
+                       const ReadOptions& options, StringPool& pool, bool mapped) {
   ReadResult result;
   Reader reader(data, display_name, spec, options, pool, result);
+  if (mapped) reader.set_mapped();
   bool parallel = options.threads != 1 && data.size() >= kParallelBytes && !options.reject_bad_rows &&
                   (options.threads >= 2 || std::thread::hardware_concurrency() >= 2);
   if (!parallel) {
@@ -813,6 +844,7 @@ ReadResult read_csv_buffer(std::string_view data, const std::string& display_nam
   StringPool second_pool;
   Reader second(data, display_name, spec, options, second_pool, second_result);
   second.start_after(reader, split, line);
+  if (mapped) second.set_mapped();
   reader.limit(split);
   std::thread worker([&] { second.rows(); });
   reader.rows();
@@ -824,12 +856,15 @@ ReadResult read_csv_buffer(std::string_view data, const std::string& display_nam
     // those of a sequential read. Bad files are the rare case; they need not be fast.
     ReadResult again;
     Reader sequential(data, display_name, spec, options, pool, again);
+    if (mapped) sequential.set_mapped();
     sequential.run();
     return again;
   }
   merge_rows(result, second_result, pool, second_pool);
   return result;
 }
+
+}  // namespace
 
 ReadResult read_csv(const std::string& path, const TableSpec& spec, const ReadOptions& options, StringPool& pool) {
   auto io_error = [&](const std::string& what) {
@@ -857,7 +892,7 @@ ReadResult read_csv(const std::string& path, const TableSpec& spec, const ReadOp
     if (map != MAP_FAILED) {
       ::madvise(map, size, MADV_SEQUENTIAL);
       ::close(fd);
-      ReadResult r = read_csv_buffer(std::string_view(static_cast<const char*>(map), size), path, spec, options, pool);
+      ReadResult r = read_buffer(std::string_view(static_cast<const char*>(map), size), path, spec, options, pool, true);
       ::munmap(map, size);
       return r;
     }
