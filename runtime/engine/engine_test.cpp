@@ -274,3 +274,20 @@ rebate r { pay sales.sum(amount) }
   REQUIRE(result.payouts.size() == 1);
   CHECK(result.payouts[0].amount.to_fixed(2) == "41.97");  // 20.99 (half up) + 20.98
 }
+
+TEST_CASE("a line dated far away is counted, and the tables stay the size of the run", "[engine]") {
+  // 1900-01-01 and 2099-12-31 are typos in a 2026 ledger: they cannot change a Q3 2026 payout with a
+  // one-year look-back, so they are left out of the tables and reported in a note.
+  const char* program = R"(
+measure revenue = sales.sum(amount)
+measure base = last_year(revenue)
+rebate r { pay 1% of revenue + 1% of base }
+)";
+  auto o = run(program, lines({"1900-01-01,P1,O1,x,1,1000000", "2099-12-31,P1,O2,x,1,1000000", "2025-07-01,P1,O3,x,1,200",
+                               "2026-07-01,P1,O4,x,1,100"}));
+  REQUIRE(o.result.ok());
+  CHECK(o.amounts["P1 2026-Q3 r"] == "3.00");  // 1% of 100 + 1% of 200 (Q3 2025)
+  bool noted = false;
+  for (const auto& n : o.result.summary.notes) noted = noted || n.find("2 ledger lines are dated outside every period") == 0;
+  CHECK(noted);
+}

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <functional>
 
 #include "engine/state.h"
 
@@ -17,6 +18,35 @@ std::string error_text(const ledger::InputError& e) { return e.to_string(); }
 using ledger::csv_quote;
 
 int64_t key_of(const ledger::Column& c, size_t row) { return c.values[row]; }
+
+// How many periods before the first paid period the program's look-backs can read: previous() one,
+// last_year() a year, year_to_date() up to a year less a period, added up through measures that use
+// other measures' look-backs.
+int64_t lookback_depth(const plan::Plan& plan, int per_year) {
+  std::vector<int64_t> memo(plan.functions.size(), -1);
+  std::function<int64_t(plan::FunctionId)> depth = [&](plan::FunctionId f) -> int64_t {
+    if (f == plan::kNoFunction) return 0;
+    if (memo[f] >= 0) return memo[f];
+    memo[f] = 0;
+    int64_t d = 0;
+    for (const plan::Instr& in : plan.functions[f].code) {
+      if (in.op == plan::Opcode::Measure || in.op == plan::Opcode::Shifted) {
+        const plan::Measure& m = plan.measures[in.a];
+        int64_t shift = in.op == plan::Opcode::Measure ? 0 : in.b == 0 ? 1 : in.b == 1 ? per_year : per_year - 1;
+        d = std::max({d, shift + depth(m.value), shift + depth(m.cap), shift + depth(m.floor)});
+      } else if (in.op == plan::Opcode::Decision) {
+        d = std::max(d, depth(plan.decisions[in.a].value));
+      }
+    }
+    memo[f] = d;
+    return d;
+  };
+  int64_t deepest = 0;
+  for (plan::FunctionId f = 0; f < plan.functions.size(); ++f) {
+    if (plan.functions[f].kind == plan::FunctionKind::PartnerPeriod) deepest = std::max(deepest, depth(f));
+  }
+  return deepest;
+}
 
 }  // namespace
 
@@ -246,18 +276,27 @@ bool load_inputs(State& s) {
     for (PeriodIndex p = from; p <= to; ++p) periods.push_back(p);
   }
   s.run_periods = periods;
-  // The aggregate tables cover the data's periods and the run's, so look-backs and empty periods work.
+  // The aggregate tables cover the periods the run pays and those its look-backs read, no more: one
+  // line dated decades away (a typo) must not make them huge. Lines outside are counted, not lost: no
+  // payout of the run can depend on them.
   if (!periods.empty()) {
-    if (!any_line || periods.front() < s.first_period) s.first_period = periods.front();
-    if (!any_line || periods.back() > s.last_period) s.last_period = periods.back();
+    s.first_period = periods.front() - lookback_depth(plan, s.periods.per_year());
+    s.last_period = periods.back();
   }
-  for (uint32_t i = 0; i < plan.inputs.size(); ++i) {
+  uint64_t ignored = 0;
+  for (uint32_t i = 0; !periods.empty() && i < plan.inputs.size(); ++i) {
     if (plan.inputs[i].kind != plan::InputKind::Ledger) continue;
     for (size_t row = 0; row < s.row_period[i].size(); ++row) {
       if (!s.row_valid[i][row]) continue;
       PeriodIndex p = s.row_period[i][row];
       if (std::find(periods.begin(), periods.end(), p) == periods.end()) ++s.result.summary.outside_run;
+      if (p < s.first_period || p > s.last_period) ++ignored;
     }
+  }
+  if (ignored) {
+    s.result.summary.notes.push_back(fmt::format(
+        "{} ledger lines are dated outside every period the run pays or looks back to ({} .. {}); no payout depends on them",
+        ignored, s.periods.label(s.first_period), s.periods.label(s.last_period)));
   }
   return true;
 }

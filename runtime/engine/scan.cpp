@@ -276,6 +276,7 @@ void scan(State& s) {
       uint32_t partner = s.row_partner[input][row];
       PeriodIndex period = s.row_period[input][row];
       size_t cell = s.cell(partner, period);
+      if (cell == SIZE_MAX) continue;  // outside every period the run pays or looks back to
       auto update = [&](const plan::Aggregate& agg, AggState& st, DistinctSet* distinct) {
         if (agg.filter != plan::kNoFunction) {
           Value keep = s.machine.run(agg.filter, frame);
