@@ -53,17 +53,20 @@ class PartnerFrame : public vm::Frame {
     const plan::Aggregate& agg = s_.plan.aggregates[a];
     const AggTable& table = s_.aggregates[a];
     AggState merged;
+    bool extremum = agg.kind == plan::AggregateKind::Min || agg.kind == plan::AggregateKind::Max;
     DistinctSet distinct;
     for (PeriodIndex p = window_.first; p <= window_.last; ++p) {
       size_t cell = s_.cell(partner_, p);
       if (cell == SIZE_MAX) continue;  // before the first line of data: nothing there
       const AggState& st = table.states[cell];
-      merged.sum = Decimal::add(merged.sum, total(st)).value_or(merged.sum);
       merged.count += st.count;
-      if (st.has_best) {
-        int c = merged.has_best ? vm::compare(st.best, merged.best) : 0;
-        if (!merged.has_best || (agg.kind == plan::AggregateKind::Min ? c < 0 : c > 0)) merged.best = st.best;
-        merged.has_best = true;
+      if (extremum) {
+        if (st.has_best) {
+          int c = merged.has_best ? vm::compare(st.best(), merged.best()) : 0;
+          if (!merged.has_best || (agg.kind == plan::AggregateKind::Min ? c < 0 : c > 0)) merged.set_best(st.best());
+        }
+      } else {
+        merged.set_sum(Decimal::add(merged.sum(), total(st)).value_or(merged.sum()));
       }
       if (!table.distinct.empty()) distinct.insert(table.distinct[cell].begin(), table.distinct[cell].end());
     }

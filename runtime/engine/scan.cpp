@@ -118,9 +118,9 @@ void accumulate(AggState& st, DistinctSet* distinct, plan::AggregateKind kind, c
     case plan::AggregateKind::Sum:
     case plan::AggregateKind::Avg: {
       if (v.none) return;
-      auto sum = Decimal::add(st.sum, v.decimal());
+      auto sum = Decimal::add(st.sum(), v.decimal());
       if (!sum) throw vm::EvalError("arithmetic overflow: the sum has more than 38 digits", 0, where);
-      st.sum = *sum;
+      st.set_sum(*sum);
       ++st.count;
       return;
     }
@@ -128,9 +128,8 @@ void accumulate(AggState& st, DistinctSet* distinct, plan::AggregateKind kind, c
     case plan::AggregateKind::Max: {
       if (v.none) return;
       ++st.count;
-      int c = st.has_best ? vm::compare(v, st.best) : 0;
-      if (!st.has_best || (kind == plan::AggregateKind::Min ? c < 0 : c > 0)) st.best = v;
-      st.has_best = true;
+      int c = st.has_best ? vm::compare(v, st.best()) : 0;
+      if (!st.has_best || (kind == plan::AggregateKind::Min ? c < 0 : c > 0)) st.set_best(v);
       return;
     }
   }
@@ -214,8 +213,8 @@ void KeyIndex::grow() {
 }
 
 Decimal total(const AggState& st) {
-  if (st.raw == 0) return st.sum;
-  return Decimal::add(st.sum, Decimal::from_scaled(st.raw, st.raw_scale)).value_or(st.sum);
+  if (st.raw == 0) return st.sum();
+  return Decimal::add(st.sum(), Decimal::from_scaled(st.raw, st.raw_scale)).value_or(st.sum());
 }
 
 Value finish(const AggState& st, const DistinctSet* distinct, plan::AggregateKind kind) {
@@ -228,7 +227,7 @@ Value finish(const AggState& st, const DistinctSet* distinct, plan::AggregateKin
       return Value::number(Decimal::div(total(st), Decimal::from_int(static_cast<int64_t>(st.count))).value_or(Decimal()));
     case plan::AggregateKind::Min:
     case plan::AggregateKind::Max:
-      return st.has_best ? st.best : Value::missing();
+      return st.has_best ? st.best() : Value::missing();
   }
   return Value::missing();
 }

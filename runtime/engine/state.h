@@ -17,13 +17,28 @@ namespace rebate::engine {
 using plan::Value;
 
 // One aggregate's running state for one partner and period (or one group row).
+// 64 bytes: there is one per partner, period and aggregate (and per group row and field).
 struct AggState {
-  Decimal sum;
-  Int128 raw = 0;       // the kernels' exact sum of int64 cells at raw_scale (added to `sum` when read)
+  Int128 raw = 0;        // the kernels' exact sum of int64 cells at raw_scale
+  Int128 value = 0;      // sum/avg: the VM's sum; min/max: the best value so far (coefficient)
+  uint64_t count = 0;    // lines that passed the filter (and had a value)
+  int64_t aux = 0;       // min/max: the best value's aux (a period's last day)
   int16_t raw_scale = 0;
-  uint64_t count = 0;  // lines that passed the filter (and had a value)
-  Value best;          // min or max so far
+  int16_t scale = 0;     // of `value`
   bool has_best = false;
+
+  Decimal sum() const { return Decimal::from_scaled(value, scale); }
+  void set_sum(const Decimal& d) {
+    value = d.coefficient();
+    scale = static_cast<int16_t>(d.scale());
+  }
+  Value best() const { return Value{value, aux, scale, false}; }
+  void set_best(const Value& v) {
+    value = v.coef;
+    aux = v.aux;
+    scale = v.scale;
+    has_best = true;
+  }
 };
 
 // A value as a count_distinct set holds it: numbers by value (1.50 and 1.5 are one: trailing zeros are
