@@ -291,3 +291,25 @@ rebate r { pay 1% of revenue + 1% of base }
   for (const auto& n : o.result.summary.notes) noted = noted || n.find("2 ledger lines are dated outside every period") == 0;
   CHECK(noted);
 }
+
+TEST_CASE("the plan and its bytecode can be printed", "[engine]") {
+  Compiler compiler(CompileOptions{});
+  CompiledProgram compiled = compiler.compile_text("t.rebate", std::string(kHeader) + R"(
+tiers volume retroactive { from 0 USD to 1_000 USD: 1%  from 1_000 USD: 2% }
+measure revenue = sales.sum(amount where family == "storage")
+rebate r { eligible when partner.tier >= silver  pay volume of revenue }
+)");
+  compiler.finish();
+  REQUIRE_FALSE(compiler.diagnostics().has_errors());
+  plan::Plan plan = lower_program(*compiled.typed, compiler.sources());
+  std::string p = plan::dump_plan(plan);
+  CHECK(p.find("aggregate 0: sum over ledger sales where f") != std::string::npos);
+  CHECK(p.find("tiers volume retroactive") != std::string::npos);
+  CHECK(p.find("[1000, inf) -> 0.02") != std::string::npos);
+  std::string b = plan::dump_bytecode(plan);
+  // The filter compares the family column with a text constant; the payout applies the tier table.
+  CHECK(b.find("Column") != std::string::npos);
+  CHECK(b.find("Text         \"storage\"") != std::string::npos);
+  CHECK(b.find("TierOf       volume") != std::string::npos);
+  CHECK(b.find("PartnerAttr") != std::string::npos);
+}
