@@ -177,23 +177,34 @@ DistinctKey distinct_key(const Value& v) {
   return k;
 }
 
+uint64_t KeyIndex::hash(const int64_t* key, size_t width) {
+  uint64_t h = 0x9E3779B97F4A7C15ull;
+  for (size_t i = 0; i < width; ++i) h = (h ^ static_cast<uint64_t>(key[i])) * 0xBF58476D1CE4E5B9ull;
+  return h ^ (h >> 29);
+}
+
 uint32_t KeyIndex::find_or_add(const int64_t* key, bool& fresh) {
   if (slots_.empty() || (size() + 1) * 2 > slots_.size()) grow();
-  uint64_t h = 0x9E3779B97F4A7C15ull;
-  for (size_t i = 0; i < width_; ++i) h = (h ^ static_cast<uint64_t>(key[i])) * 0xBF58476D1CE4E5B9ull;
+  uint64_t h = hash(key, width_);
+  uint64_t tag = h >> 32 << 32;
   size_t mask = slots_.size() - 1;
-  for (size_t slot = (h ^ (h >> 29)) & mask;; slot = (slot + 1) & mask) {
-    uint32_t r = slots_[slot];
-    if (r == 0) {
+  for (size_t slot = h & mask;; slot = (slot + 1) & mask) {
+    uint64_t entry = slots_[slot];
+    if (entry == 0) {
       fresh = true;
       uint32_t row = static_cast<uint32_t>(size());
       keys_.insert(keys_.end(), key, key + width_);
-      slots_[slot] = row + 1;
+      slots_[slot] = tag | (row + 1);
       return row;
     }
-    if (std::equal(key, key + width_, keys_.begin() + static_cast<std::ptrdiff_t>((r - 1) * width_))) {
+    if ((entry & ~0xFFFFFFFFull) != tag) continue;
+    uint32_t row = static_cast<uint32_t>(entry) - 1;
+    const int64_t* stored = keys_.data() + static_cast<size_t>(row) * width_;
+    bool same = true;
+    for (size_t i = 0; i < width_ && same; ++i) same = stored[i] == key[i];
+    if (same) {
       fresh = false;
-      return r - 1;
+      return row;
     }
   }
 }
@@ -203,12 +214,10 @@ void KeyIndex::grow() {
   slots_.assign(capacity, 0);
   size_t mask = capacity - 1;
   for (size_t row = 0; row < size(); ++row) {
-    const int64_t* key = keys_.data() + row * width_;
-    uint64_t h = 0x9E3779B97F4A7C15ull;
-    for (size_t i = 0; i < width_; ++i) h = (h ^ static_cast<uint64_t>(key[i])) * 0xBF58476D1CE4E5B9ull;
-    size_t slot = (h ^ (h >> 29)) & mask;
+    uint64_t h = hash(keys_.data() + row * width_, width_);
+    size_t slot = h & mask;
     while (slots_[slot] != 0) slot = (slot + 1) & mask;
-    slots_[slot] = static_cast<uint32_t>(row + 1);
+    slots_[slot] = (h >> 32 << 32) | (row + 1);
   }
 }
 

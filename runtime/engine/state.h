@@ -76,10 +76,12 @@ class KeyIndex {
   size_t size() const { return keys_.size() / width_; }
 
  private:
+  static uint64_t hash(const int64_t* key, size_t width);
   void grow();
   size_t width_;
   std::vector<int64_t> keys_;    // row r's key at [r * width, (r + 1) * width)
-  std::vector<uint32_t> slots_;  // row + 1; 0 = free
+  // (the key's hash's top 32 bits << 32) | (row + 1); 0 = free. The hash part skips most key compares.
+  std::vector<uint64_t> slots_;
 };
 
 // A group's rows, stored flat: per row its partner, period, key values, and one state per field aggregate.
