@@ -12,6 +12,20 @@ int main(int argc, char** argv) {
   std::function<int()> run = rebate::cli::add_run_command(app);
   std::function<int()> explain = rebate::cli::add_explain_command(app);
 
+  // `rebate chek`: CLI11 would only say that a subcommand is required.
+  if (argc > 1 && argv[1][0] != '-') {
+    std::string word = argv[1];
+    bool known = false;
+    std::string names;
+    for (const CLI::App* sub : app.get_subcommands({})) {
+      known = known || sub->get_name() == word;
+      names += (names.empty() ? "" : ", ") + sub->get_name();
+    }
+    if (!known) {
+      fmt::print(stderr, "rebate: unknown command `{}`; the commands are {} (`rebate --help` says more)\n", word, names);
+      return rebate::cli::kExitUsage;
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
