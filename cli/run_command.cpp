@@ -13,6 +13,7 @@
 #include "diagnostics/render.h"
 #include "driver/compilation.h"
 #include "engine/engine.h"
+#include "engine/phase_clock.h"
 #include "engine/report.h"
 #include "lower/lower.h"
 
@@ -35,7 +36,17 @@ struct RunCliOptions {
   std::string statements;    // directory for one Markdown statement per partner and period
   std::string partner;       // `rebate explain`: the partner to explain
   bool explain_only = false; // `rebate explain`: print explanations instead of payouts
+  bool timings = false;      // print the seconds each phase took to stderr
 };
+
+void print_timings(const std::vector<std::pair<std::string, double>>& laps) {
+  double total = 0;
+  for (const auto& [phase, seconds] : laps) {
+    fmt::print(stderr, "timing: {:<12} {:8.3f} s\n", phase, seconds);
+    total += seconds;
+  }
+  fmt::print(stderr, "timing: {:<12} {:8.3f} s\n", "total", total);
+}
 
 bool write_output(const std::string& path, const std::string& text) {
   if (path.empty() || path == "-") {
@@ -72,6 +83,8 @@ int run_program(const RunCliOptions& o) {
     return kExitUsage;
   }
 
+  std::vector<std::pair<std::string, double>> laps;
+  engine::PhaseClock clock(laps);
   Compiler compiler(CompileOptions{});
   CompiledProgram program = compiler.compile_file(o.program);
   compiler.finish();
@@ -95,7 +108,10 @@ int run_program(const RunCliOptions& o) {
   if (o.dump == "plan") return write_output("-", plan::dump_plan(plan)) ? kExitOk : kExitUsage;
   if (o.dump == "bytecode") return write_output("-", plan::dump_bytecode(plan)) ? kExitOk : kExitUsage;
 
+  clock.lap("compile");
   engine::RunResult result = engine::run(plan, ro);
+  laps.insert(laps.end(), result.summary.timings.begin(), result.summary.timings.end());
+  clock.restart();
   if (o.explain_only && result.ok()) {
     bool known = std::any_of(result.payouts.begin(), result.payouts.end(), [&](const engine::Payout& p) { return p.partner == o.partner; });
     if (!known) {
@@ -138,6 +154,8 @@ int run_program(const RunCliOptions& o) {
     std::string explained = engine::explain_text(result, plan);
     std::fwrite(explained.data(), 1, explained.size(), o.out.empty() || o.out == "-" ? stderr : stdout);
   }
+  clock.lap("write");
+  if (o.timings) print_timings(laps);
   return kExitOk;
 }
 
@@ -152,6 +170,7 @@ std::function<int()> add_run_command(CLI::App& app) {
   cmd->add_option("--format", o->format, "csv (default) or json")->check(CLI::IsMember({"csv", "json"}));
   cmd->add_option("--out", o->out, "Write the payouts to this file instead of standard output");
   cmd->add_flag("--explain", o->explain, "Also print how each payout was computed");
+  cmd->add_flag("--timings", o->timings, "Print the seconds each phase took (compile, read inputs, scan, evaluate, write) to stderr");
   cmd->add_option("--engine", o->engine, "vm (the bytecode interpreter) or jit")->check(CLI::IsMember({"vm", "jit"}));
   cmd->add_option("--max-errors", o->max_errors, "Report up to this many malformed input rows (default 20)");
   cmd->add_option("--on-bad-row", o->on_bad_row, "fail (default) or reject: skip malformed rows, count them and write them to --rejects")

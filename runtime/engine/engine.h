@@ -74,6 +74,8 @@ struct Summary {
   uint64_t outside_effective = 0;  // ledger lines dated outside the program's effective dates
   uint64_t outside_run = 0;        // ledger lines in periods the run does not pay (used by look-backs)
   std::vector<std::string> notes;
+  // Wall-clock seconds per phase ("read inputs", "scan", "evaluate"), for `rebate run --timings`.
+  std::vector<std::pair<std::string, double>> timings;
 };
 
 struct RunResult {

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <map>
 
+#include "engine/phase_clock.h"
 #include "engine/state.h"
 
 namespace rebate::engine {
@@ -354,10 +355,15 @@ void evaluate(State& s) {
 RunResult run(const plan::Plan& plan, const RunOptions& options) {
   RunResult result;
   State s(plan, options, result);
-  if (!load_inputs(s)) return result;
+  PhaseClock clock(result.summary.timings);
+  bool loaded = load_inputs(s);
+  clock.lap("read inputs");
+  if (!loaded) return result;
   try {
     scan(s);
+    clock.lap("scan");
     evaluate(s);
+    clock.lap("evaluate");
   } catch (const vm::EvalError& e) {
     result.payouts.clear();
     result.totals.clear();
