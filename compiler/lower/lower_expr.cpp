@@ -393,7 +393,10 @@ uint32_t Lowerer::aggregate(const ast::Expr& e, const Context& ctx, uint32_t whe
   }
   std::string label = fmt::format("{}.{}", e.arg(0).text, m);
   if (e.where) a.filter = function(label + " where", *e.where, row, a.source);
-  if (e.args.size() > 1) a.arg = function(label, *e.args[1], row, a.source);
+  if (e.args.size() > 1) {
+    a.arg = function(label, *e.args[1], row, a.source);
+    a.arg_is_text = tp_.type_of(*e.args[1]).kind == TypeKind::Text;
+  }
   if (in_group_field) {
     plan_.group_field_aggregates.push_back(a);
     uint32_t index = static_cast<uint32_t>(plan_.group_field_aggregates.size() - 1);

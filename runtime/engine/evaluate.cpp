@@ -356,12 +356,11 @@ RunResult run(const plan::Plan& plan, const RunOptions& options) {
   RunResult result;
   State s(plan, options, result);
   PhaseClock clock(result.summary.timings);
-  bool loaded = load_inputs(s);
-  clock.lap("read inputs");
-  if (!loaded) return result;
   try {
-    scan(s);
-    clock.lap("scan");
+    if (!load_inputs(s)) return result;
+    clock.lap("read + scan");
+    finish_groups(s);
+    clock.lap("groups");
     evaluate(s);
     clock.lap("evaluate");
   } catch (const vm::EvalError& e) {

@@ -51,22 +51,7 @@ int64_t lookback_depth(const plan::Plan& plan, int per_year) {
 }  // namespace
 
 Value State::cell_value(uint32_t input, uint32_t column, uint32_t row) const {
-  const ledger::Column& c = tables[input].columns[column];
-  if (!c.has_value(row)) return Value::missing();
-  int64_t v = c.values[row];
-  switch (c.spec.kind) {
-    case ledger::ColumnKind::Decimal:
-    case ledger::ColumnKind::Money:
-    case ledger::ColumnKind::Percent:
-      return Value{v, 0, static_cast<int16_t>(c.spec.scale), false};
-    case ledger::ColumnKind::Int:
-    case ledger::ColumnKind::Bool:
-    case ledger::ColumnKind::Text:
-    case ledger::ColumnKind::Date:
-    case ledger::ColumnKind::Enum:
-      return Value::integer(v);
-  }
-  return Value::integer(v);
+  return engine::cell_value(tables[input].columns[column], row);
 }
 
 std::string State::location_text(uint32_t where) const {
@@ -75,58 +60,68 @@ std::string State::location_text(uint32_t where) const {
   return fmt::format("{}:{}:{} (`{}`)", l.file, l.line, l.column, l.text);
 }
 
-bool load_inputs(State& s) {
+namespace {
+
+// A ledger's schema with the columns no formula reads marked unread: checked in the header, not parsed.
+ledger::TableSpec ledger_spec(const plan::Plan& plan, uint32_t index) {
+  const plan::Input& in = plan.inputs[index];
+  ledger::TableSpec spec = in.spec;
+  std::vector<bool> used(spec.columns.size(), false);
+  for (uint32_t c : {in.partner_column, in.date_column}) {
+    if (c < used.size()) used[c] = true;
+  }
+  for (const plan::Function& f : plan.functions) {
+    if (f.kind != plan::FunctionKind::Row || f.input != index) continue;
+    for (const plan::Instr& instr : f.code) {
+      if ((instr.op == plan::Opcode::Column || instr.op == plan::Opcode::Lookup) && instr.a < used.size()) used[instr.a] = true;
+    }
+  }
+  for (const plan::Group& g : plan.groups) {
+    if (g.ledger != index) continue;
+    for (uint32_t c : g.key_columns) used[c] = true;
+  }
+  for (size_t c = 0; c < spec.columns.size(); ++c) spec.columns[c].read = used[c];
+  return spec;
+}
+
+ledger::ReadOptions read_options(const State& s, const plan::Input& in) {
+  ledger::ReadOptions ro;
+  ro.max_errors = s.options.max_errors;
+  ro.reject_bad_rows = s.options.reject_bad_rows;
+  ro.threads = s.options.threads;
+  if (s.options.reject_bad_rows && !s.options.rejects_path.empty()) ro.rejects_path = s.options.rejects_path + "." + in.name + ".csv";
+  return ro;
+}
+
+// The reader's errors, notes and counts into the run's result; the table (for a ledger: no rows) kept.
+void take(State& s, uint32_t index, ledger::ReadResult& r) {
+  const plan::Input& in = s.plan.inputs[index];
+  for (const auto& e : r.errors) s.result.errors.push_back(error_text(e));
+  if (r.errors_not_shown) s.result.errors.push_back(fmt::format("{} more errors in `{}` not shown", r.errors_not_shown, in.name));
+  for (const auto& n : r.notes) s.result.summary.notes.push_back(error_text(n));
+  s.result.summary.inputs.push_back(Summary::InputCount{in.name, r.rows_read, r.rows_rejected});
+  s.tables[index] = std::move(r.table);
+}
+
+// Tables are read whole: they are small, and every line of a ledger may look them up.
+void read_tables(State& s) {
   const plan::Plan& plan = s.plan;
-  // 1. Read every input. A ledger's columns that no formula reads are checked in the header but not parsed.
   for (uint32_t index = 0; index < plan.inputs.size(); ++index) {
     const plan::Input& in = plan.inputs[index];
-    ledger::TableSpec spec = in.spec;
-    if (in.kind == plan::InputKind::Ledger) {
-      std::vector<bool> used(spec.columns.size(), false);
-      for (uint32_t c : {in.partner_column, in.date_column}) {
-        if (c < used.size()) used[c] = true;
-      }
-      for (const plan::Function& f : plan.functions) {
-        if (f.kind != plan::FunctionKind::Row || f.input != index) continue;
-        for (const plan::Instr& instr : f.code) {
-          if ((instr.op == plan::Opcode::Column || instr.op == plan::Opcode::Lookup) && instr.a < used.size()) used[instr.a] = true;
-        }
-      }
-      for (const plan::Group& g : plan.groups) {
-        if (g.ledger != index) continue;
-        for (uint32_t c : g.key_columns) used[c] = true;
-      }
-      for (size_t c = 0; c < spec.columns.size(); ++c) spec.columns[c].read = used[c];
-    }
-    ledger::ReadOptions ro;
-    ro.max_errors = s.options.max_errors;
-    ro.reject_bad_rows = s.options.reject_bad_rows;
-    if (s.options.reject_bad_rows && !s.options.rejects_path.empty()) {
-      ro.rejects_path = s.options.rejects_path + "." + in.name + ".csv";
-    }
+    if (in.kind == plan::InputKind::Ledger) continue;
+    ledger::ReadOptions ro = read_options(s, in);
     ledger::ReadResult r;
     if (auto b = s.options.input_buffers.find(in.name); b != s.options.input_buffers.end()) {
-      r = ledger::read_csv_buffer(b->second, in.name, spec, ro, s.pool);
-    } else if (auto p = s.options.input_paths.find(in.name); p != s.options.input_paths.end()) {
-      r = ledger::read_csv(p->second, spec, ro, s.pool);
+      r = ledger::read_csv_buffer(b->second, in.name, in.spec, ro, s.pool);
     } else {
-      s.result.errors.push_back(fmt::format("no input for {} `{}`: pass --input {}=PATH.csv",
-                                            in.kind == plan::InputKind::Ledger ? "ledger" : "table", in.name, in.name));
-      s.result.usage_error = true;
-      s.tables.emplace_back();
-      continue;
+      r = ledger::read_csv(s.options.input_paths.at(in.name), in.spec, ro, s.pool);
     }
-    for (const auto& e : r.errors) s.result.errors.push_back(error_text(e));
-    if (r.errors_not_shown) s.result.errors.push_back(fmt::format("{} more errors in `{}` not shown", r.errors_not_shown, in.name));
-    for (const auto& n : r.notes) s.result.summary.notes.push_back(error_text(n));
-    s.result.summary.inputs.push_back(Summary::InputCount{in.name, r.rows_read, r.rows_rejected});
-    s.tables.push_back(std::move(r.table));
+    take(s, index, r);
   }
-  if (!s.result.errors.empty()) return false;
+}
 
-  for (const std::string& t : plan.texts) s.text_ids.push_back(s.pool.intern(t));
-
-  // 2. Lookup tables by key.
+void index_tables(State& s) {
+  const plan::Plan& plan = s.plan;
   s.table_rows.resize(plan.inputs.size());
   for (uint32_t i = 0; i < plan.inputs.size(); ++i) {
     const plan::Input& in = plan.inputs[i];
@@ -142,112 +137,45 @@ bool load_inputs(State& s) {
       }
     }
   }
+}
 
-  // 3. Partners: the partner table's rows, or the partners the ledgers name.
-  std::vector<int64_t> keys;
-  bool keys_are_text = true;
-  if (plan.partner_table != UINT32_MAX) {
-    const plan::Input& in = plan.inputs[plan.partner_table];
-    const ledger::Column& key = s.tables[plan.partner_table].columns[in.key_column];
-    keys_are_text = key.spec.kind == ledger::ColumnKind::Text;
-    for (size_t row = 0; row < key.values.size(); ++row) keys.push_back(key.values[row]);
-  } else {
-    std::unordered_set<int64_t> seen;
-    for (uint32_t i = 0; i < plan.inputs.size(); ++i) {
-      const plan::Input& in = plan.inputs[i];
-      if (in.kind != plan::InputKind::Ledger) continue;
-      const ledger::Column& pc = s.tables[i].columns[in.partner_column];
-      keys_are_text = pc.spec.kind == ledger::ColumnKind::Text;
-      for (int64_t v : pc.values) {
-        if (seen.insert(v).second) keys.push_back(v);
-      }
-    }
-  }
+// With a partner table the partners are its rows, sorted by id; without one the ledgers name them (merge.cpp).
+void partners_from_table(State& s) {
+  const plan::Plan& plan = s.plan;
+  if (plan.partner_table == UINT32_MAX) return;
+  const plan::Input& in = plan.inputs[plan.partner_table];
+  const ledger::Column& key = s.tables[plan.partner_table].columns[in.key_column];
+  const bool keys_are_text = key.spec.kind == ledger::ColumnKind::Text;
   // Partner ids are text in every output; integer ids are written as text.
   std::vector<std::pair<std::string, int64_t>> named;
-  for (int64_t k : keys) named.emplace_back(keys_are_text ? std::string(s.pool.text(static_cast<uint32_t>(k))) : std::to_string(k), k);
+  for (int64_t k : key.values) named.emplace_back(keys_are_text ? std::string(s.pool.text(static_cast<uint32_t>(k))) : std::to_string(k), k);
   std::sort(named.begin(), named.end());
   for (uint32_t p = 0; p < named.size(); ++p) {
     s.partner_ids.push_back(s.pool.intern(named[p].first));
     s.partner_by_key[named[p].second] = p;
   }
   s.partner_row.assign(named.size(), UINT32_MAX);
-  if (plan.partner_table != UINT32_MAX) {
-    for (const auto& [key, row] : s.table_rows[plan.partner_table]) s.partner_row[s.partner_by_key[key]] = row;
+  for (const auto& [k, row] : s.table_rows[plan.partner_table]) s.partner_row[s.partner_by_key[k]] = row;
+  if (keys_are_text) {
+    s.partner_of_text.assign(s.pool.size(), UINT32_MAX);
+    for (const auto& [k, p] : s.partner_by_key) s.partner_of_text[static_cast<size_t>(k)] = p;
   }
+}
 
-  // 4. Each ledger line's partner and period.
-  bool any_line = false;
-  s.row_partner.resize(plan.inputs.size());
-  s.row_period.resize(plan.inputs.size());
-  s.row_valid.resize(plan.inputs.size());
-  size_t unknown_reported = 0;
-  for (uint32_t i = 0; i < plan.inputs.size(); ++i) {
-    const plan::Input& in = plan.inputs[i];
-    if (in.kind != plan::InputKind::Ledger) continue;
-    const ledger::Table& t = s.tables[i];
-    const ledger::Column& pc = t.columns[in.partner_column];
-    const ledger::Column& dc = t.columns[in.date_column];
-    s.row_partner[i].resize(t.row_count());
-    s.row_period[i].resize(t.row_count());
-    s.row_valid[i].assign(t.row_count(), 1);
-    uint64_t unknown = 0;
-    for (size_t row = 0; row < t.row_count(); ++row) {
-      auto it = s.partner_by_key.find(pc.values[row]);
-      if (it == s.partner_by_key.end()) {
-        ++unknown;
-        s.row_valid[i][row] = 0;
-        if (unknown_reported++ < s.options.max_errors) {
-          auto path = s.options.input_paths.find(in.name);
-          std::string file = path == s.options.input_paths.end() ? in.name : path->second;
-          std::string msg = fmt::format("{}:{}: column `{}`: partner `{}` is not in the partner table `{}`", file, t.lines[row],
-                                        pc.spec.name, ledger::format_cell(pc, row, s.pool), plan.inputs[plan.partner_table].name);
-          (s.options.reject_bad_rows ? s.result.summary.notes : s.result.errors).push_back(msg);
-        }
-        continue;
-      }
-      s.row_partner[i][row] = it->second;
-      DayNumber day = static_cast<DayNumber>(dc.values[row]);
-      PeriodIndex p = s.periods.of_day(day);
-      s.row_period[i][row] = p;
-      if ((plan.effective_from && day < *plan.effective_from) || (plan.effective_to && day > *plan.effective_to)) {
-        ++s.result.summary.outside_effective;
-      }
-      if (!any_line || p < s.first_period) s.first_period = p;
-      if (!any_line || p > s.last_period) s.last_period = p;
-      any_line = true;
-    }
-    if (unknown && s.options.reject_bad_rows && !s.options.rejects_path.empty()) {
-      // The rows left out for an unknown partner, with their values and line, beside the reader's rejects.
-      std::string path = s.options.rejects_path + "." + in.name + ".unknown-partners.csv";
-      std::ofstream out(path, std::ios::binary);
-      for (const auto& c : t.columns) {
-        if (c.spec.read) out << csv_quote(c.spec.header) << ',';
-      }
-      out << "_line,_error\n";
-      for (size_t row = 0; row < t.row_count(); ++row) {
-        if (s.row_valid[i][row]) continue;
-        for (const auto& c : t.columns) {
-          if (c.spec.read) out << csv_quote(ledger::format_cell(c, row, s.pool)) << ',';
-        }
-        out << t.lines[row] << ',' << csv_quote(fmt::format("partner `{}` is not in the partner table", ledger::format_cell(pc, row, s.pool)))
-            << '\n';
-      }
-      if (!out) s.result.errors.push_back(fmt::format("cannot write the rejected rows to `{}`", path));
-    }
-    if (unknown) {
-      for (auto& c : s.result.summary.inputs) {
-        if (c.name == in.name) c.rejected += s.options.reject_bad_rows ? unknown : 0;
-      }
-      if (s.options.reject_bad_rows) {
-        s.result.summary.notes.push_back(fmt::format("{} lines of `{}` name a partner that is not in the partner table; they were left out",
-                                                     unknown, in.name));
-      }
-    }
-  }
-  if (!s.result.errors.empty()) return false;
+// The aggregates cover the periods the run pays and those its look-backs read, no more: one line dated
+// decades away (a typo) must not make them huge. Lines outside are counted, not lost: no payout of the
+// run can depend on them.
+void set_run_periods(State& s, std::vector<PeriodIndex> periods) {
+  s.run_periods = std::move(periods);
+  if (s.run_periods.empty()) return;
+  s.first_period = s.run_periods.front() - lookback_depth(s.plan, s.periods.per_year());
+  s.last_period = s.run_periods.back();
+}
 
-  // 5. The periods the run pays.
+// The periods, when --period or the program's effective dates fix them before any line is read.
+// False: --period is not a period the run can pay (a usage error).
+bool fix_periods(State& s) {
+  const plan::Plan& plan = s.plan;
   std::vector<PeriodIndex> periods;
   if (s.options.period) {
     auto p = s.periods.parse(*s.options.period);
@@ -270,35 +198,132 @@ bool load_inputs(State& s) {
     periods.push_back(*p);
   } else if (plan.effective_from && plan.effective_to) {
     for (PeriodIndex p = s.periods.of_day(*plan.effective_from); p <= s.periods.of_day(*plan.effective_to); ++p) periods.push_back(p);
-  } else if (any_line) {
-    PeriodIndex from = plan.effective_from ? std::max(s.first_period, s.periods.of_day(*plan.effective_from)) : s.first_period;
-    PeriodIndex to = plan.effective_to ? std::min(s.last_period, s.periods.of_day(*plan.effective_to)) : s.last_period;
-    for (PeriodIndex p = from; p <= to; ++p) periods.push_back(p);
+  } else {
+    return true;  // from the data, after the scan
   }
-  s.run_periods = periods;
-  // The aggregate tables cover the periods the run pays and those its look-backs read, no more: one
-  // line dated decades away (a typo) must not make them huge. Lines outside are counted, not lost: no
-  // payout of the run can depend on them.
-  if (!periods.empty()) {
-    s.first_period = periods.front() - lookback_depth(plan, s.periods.per_year());
-    s.last_period = periods.back();
-  }
-  uint64_t ignored = 0;
-  for (uint32_t i = 0; !periods.empty() && i < plan.inputs.size(); ++i) {
-    if (plan.inputs[i].kind != plan::InputKind::Ledger) continue;
-    for (size_t row = 0; row < s.row_period[i].size(); ++row) {
-      if (!s.row_valid[i][row]) continue;
-      PeriodIndex p = s.row_period[i][row];
-      if (std::find(periods.begin(), periods.end(), p) == periods.end()) ++s.result.summary.outside_run;
-      if (p < s.first_period || p > s.last_period) ++ignored;
+  set_run_periods(s, std::move(periods));
+  s.periods_fixed = true;
+  return true;
+}
+
+// A sink for a ledger read only to check it (the inputs already failed: nothing to compute).
+class CheckOnly : public ledger::RowSink {
+ public:
+  void rows(const ledger::Table&) override {}
+};
+
+// Streams every ledger through the parts' sinks (`compute` false: only checks them). Returns the first
+// runtime error of the scan in file order, if any.
+std::optional<vm::EvalError> stream_ledgers(State& s, std::vector<std::unique_ptr<ScanPart>>& parts, bool compute) {
+  const plan::Plan& plan = s.plan;
+  std::optional<vm::EvalError> first_error;
+  for (uint32_t index = 0; index < plan.inputs.size(); ++index) {
+    const plan::Input& in = plan.inputs[index];
+    if (in.kind != plan::InputKind::Ledger) continue;
+    ledger::TableSpec spec = ledger_spec(plan, index);
+    // The ledger's columns without rows: what the scan's kernels need to know of them.
+    s.tables[index].name = in.name;
+    for (const ledger::ColumnSpec& c : spec.columns) s.tables[index].columns.push_back(ledger::Column{c, {}, {}});
+    std::vector<std::unique_ptr<ledger::RowSink>> sinks;
+    std::vector<ledger::StreamPart> stream;
+    for (auto& part : parts) {
+      sinks.push_back(compute ? ledger_sink(*part, index) : std::make_unique<CheckOnly>());
+      stream.push_back(ledger::StreamPart{sinks.back().get(), &part->pool});
+    }
+    ledger::ReadOptions ro = read_options(s, in);
+    ledger::ReadResult r;
+    if (auto b = s.options.input_buffers.find(in.name); b != s.options.input_buffers.end()) {
+      r = ledger::stream_csv_buffer(b->second, in.name, spec, ro, stream);
+    } else {
+      r = ledger::stream_csv(s.options.input_paths.at(in.name), spec, ro, stream);
+    }
+    take(s, index, r);
+    for (auto& part : parts) {
+      if (part->error && !first_error) first_error = part->error;
     }
   }
-  if (ignored) {
-    s.result.summary.notes.push_back(fmt::format(
-        "{} ledger lines are dated outside every period the run pays or looks back to ({} .. {}); no payout depends on them",
-        ignored, s.periods.label(s.first_period), s.periods.label(s.last_period)));
+  return first_error;
+}
+
+// Ledger lines whose partner is not in the partner table: errors, or with --on-bad-row reject, left out,
+// counted and written beside the reader's rejects.
+void report_unknown_partners(State& s, const std::vector<std::unique_ptr<ScanPart>>& parts) {
+  const plan::Plan& plan = s.plan;
+  size_t reported = 0;
+  for (uint32_t index = 0; index < plan.inputs.size(); ++index) {
+    const plan::Input& in = plan.inputs[index];
+    uint64_t unknown = 0;
+    for (const auto& part : parts) {
+      const ScanPart::Unknown& u = part->unknown[index];
+      unknown += u.count;
+      for (const std::string& m : u.messages) {
+        if (reported++ < s.options.max_errors) (s.options.reject_bad_rows ? s.result.summary.notes : s.result.errors).push_back(m);
+      }
+    }
+    if (!unknown) continue;
+    if (s.options.reject_bad_rows && !s.options.rejects_path.empty()) {
+      std::string path = s.options.rejects_path + "." + in.name + ".unknown-partners.csv";
+      std::ofstream out(path, std::ios::binary);
+      for (const auto& c : s.tables[index].columns) {
+        if (c.spec.read) out << csv_quote(c.spec.header) << ',';
+      }
+      out << "_line,_error\n";
+      for (const auto& part : parts) out << part->unknown[index].rows;
+      if (!out) s.result.errors.push_back(fmt::format("cannot write the rejected rows to `{}`", path));
+    }
+    for (auto& c : s.result.summary.inputs) {
+      if (c.name == in.name) c.rejected += s.options.reject_bad_rows ? unknown : 0;
+    }
+    if (s.options.reject_bad_rows) {
+      s.result.summary.notes.push_back(
+          fmt::format("{} lines of `{}` name a partner that is not in the partner table; they were left out", unknown, in.name));
+    }
   }
-  return true;
+}
+
+}  // namespace
+
+void choose_periods(State& s, const std::map<PeriodIndex, uint64_t>& lines) {
+  const plan::Plan& plan = s.plan;
+  std::vector<PeriodIndex> periods;
+  if (!lines.empty()) {
+    const PeriodIndex first = lines.begin()->first, last = lines.rbegin()->first;
+    PeriodIndex from = plan.effective_from ? std::max(first, s.periods.of_day(*plan.effective_from)) : first;
+    PeriodIndex to = plan.effective_to ? std::min(last, s.periods.of_day(*plan.effective_to)) : last;
+    for (PeriodIndex p = from; p <= to; ++p) periods.push_back(p);
+  }
+  set_run_periods(s, std::move(periods));
+}
+
+bool load_inputs(State& s) {
+  const plan::Plan& plan = s.plan;
+  for (const plan::Input& in : plan.inputs) {
+    if (s.options.input_buffers.count(in.name) || s.options.input_paths.count(in.name)) continue;
+    s.result.errors.push_back(fmt::format("no input for {} `{}`: pass --input {}=PATH.csv",
+                                          in.kind == plan::InputKind::Ledger ? "ledger" : "table", in.name, in.name));
+    s.result.usage_error = true;
+  }
+  if (!s.result.errors.empty()) return false;
+  s.tables.resize(plan.inputs.size());
+  read_tables(s);
+  for (const std::string& t : plan.texts) s.text_ids.push_back(s.pool.intern(t));
+  index_tables(s);
+  const bool usable = s.result.errors.empty();
+  if (usable) {
+    partners_from_table(s);
+    if (!fix_periods(s)) return false;
+  }
+
+  // The ledgers, streamed: one part per reading thread, each on its own texts (the pool is frozen until
+  // the parts are merged).
+  std::vector<std::unique_ptr<ScanPart>> parts;
+  for (unsigned k = 0; k < (s.options.threads == 1 ? 1u : 2u); ++k) parts.push_back(std::make_unique<ScanPart>(s));
+  std::optional<vm::EvalError> error = stream_ledgers(s, parts, usable);
+  if (!s.result.errors.empty()) return false;
+  report_unknown_partners(s, parts);
+  if (!s.result.errors.empty()) return false;
+  if (error) throw *error;
+  return merge_parts(s, parts);
 }
 
 }  // namespace rebate::engine

@@ -151,11 +151,18 @@ std::optional<FastFilter> match_filter(const State& s, uint32_t input, plan::Fun
   }
 }
 
-std::optional<FastArg> match_arg(const State& s, uint32_t input, plan::FunctionId f) {
+std::optional<uint32_t> match_column(const State& s, uint32_t input, plan::FunctionId f) {
   const std::vector<plan::Instr>& code = s.plan.functions[f].code;
   if (code.size() != 2 || code[0].op != Opcode::Column || code[1].op != Opcode::Return) return std::nullopt;
-  const ledger::Column& col = s.tables[input].columns[code[0].a];
-  if (col.spec.optional) return std::nullopt;
+  if (s.tables[input].columns[code[0].a].spec.optional) return std::nullopt;
+  return code[0].a;
+}
+
+std::optional<FastArg> match_arg(const State& s, uint32_t input, plan::FunctionId f) {
+  std::optional<uint32_t> column = match_column(s, input, f);
+  if (!column) return std::nullopt;
+  const ledger::Column& col = s.tables[input].columns[*column];
+  const std::vector<plan::Instr>& code = s.plan.functions[f].code;
   switch (col.spec.kind) {
     case ledger::ColumnKind::Int: return FastArg{code[0].a, 0};
     case ledger::ColumnKind::Decimal: case ledger::ColumnKind::Money: return FastArg{code[0].a, col.spec.scale};

@@ -33,5 +33,7 @@ struct FastArg {
 // nullopt when the function is not a shape the kernels handle.
 std::optional<FastFilter> match_filter(const State& s, uint32_t input, plan::FunctionId f);
 std::optional<FastArg> match_arg(const State& s, uint32_t input, plan::FunctionId f);
+// A function that reads one column that always has a value, of any kind (count_distinct's argument).
+std::optional<uint32_t> match_column(const State& s, uint32_t input, plan::FunctionId f);
 
 }  // namespace rebate::engine

@@ -1,7 +1,10 @@
-// The fused scan: one pass over each ledger's lines updates every aggregate over that ledger for the
-// line's partner and period, and every group the line belongs to. Then the groups' rows are scanned the
-// same way for aggregates over groups.
+// The fused scan: each chunk of a ledger's lines, as the reader streams it, updates every aggregate over
+// that ledger for the line's partner and period, and every group the line belongs to. A part (one per
+// reading thread) keeps its own states; merge.cpp brings them together. Then the groups' rows are
+// scanned the same way for aggregates over groups (finish_groups).
 #include <fmt/format.h>
+
+#include <algorithm>
 
 #include "engine/kernels.h"
 #include "engine/state.h"
@@ -10,15 +13,23 @@ namespace rebate::engine {
 
 namespace {
 
-// Loads for functions over one ledger line.
+// Where a chunk's lines belong, worked out once per chunk before any aggregate reads them.
+struct ChunkRows {
+  std::vector<uint32_t> partner;     // the part's partner index
+  std::vector<PeriodIndex> period;
+  std::vector<size_t> cell;          // in the part's AggTables; SIZE_MAX: the line is left out
+};
+
+// Loads for functions over one ledger line of a chunk.
 class RowFrame : public vm::Frame {
  public:
-  RowFrame(State& s, uint32_t input) : s_(s), input_(input) {}
+  RowFrame(const ScanPart& part, uint32_t input, const ledger::Table& chunk, const ChunkRows& rows)
+      : part_(part), s_(part.state), input_(input), chunk_(chunk), rows_(rows) {}
   void at(uint32_t row) { row_ = row; }
 
-  Value column(uint32_t c) override { return s_.cell_value(input_, c, row_); }
+  Value column(uint32_t c) override { return cell_value(chunk_.columns[c], row_); }
   Value lookup(uint32_t c, uint32_t table_column) override {
-    Value key = s_.cell_value(input_, c, row_);
+    Value key = cell_value(chunk_.columns[c], row_);
     if (key.none) return key;
     for (const auto& [col, table] : s_.plan.inputs[input_].lookups) {
       if (col != c) continue;
@@ -30,12 +41,16 @@ class RowFrame : public vm::Frame {
   }
   Value group_field(uint32_t) override { return Value::missing(); }
   Value partner_attr(uint32_t c) override {
-    uint32_t row = s_.partner_row[s_.row_partner[input_][row_]];
+    if (s_.plan.partner_table == UINT32_MAX) return Value::missing();
+    uint32_t row = s_.partner_row[rows_.partner[row_]];
     return row == UINT32_MAX ? Value::missing() : s_.cell_value(s_.plan.partner_table, c, row);
   }
-  Value partner_id() override { return Value::integer(s_.partner_ids[s_.row_partner[input_][row_]]); }
+  Value partner_id() override {
+    if (s_.plan.partner_table != UINT32_MAX) return Value::integer(s_.partner_ids[rows_.partner[row_]]);
+    return Value::integer(part_.partner_keys[rows_.partner[row_]]);
+  }
   Value period() override {
-    PeriodIndex p = s_.row_period[input_][row_];
+    PeriodIndex p = rows_.period[row_];
     Value v = Value::integer(s_.periods.first_day(p));
     v.aux = s_.periods.last_day(p);
     return v;
@@ -46,13 +61,15 @@ class RowFrame : public vm::Frame {
   Value decision(uint32_t) override { return Value::missing(); }
   Value text(uint32_t t) override { return Value::integer(s_.text_ids[t]); }
   std::string context() const override {
-    const ledger::Table& t = s_.tables[input_];
-    return fmt::format("ledger `{}` line {}", s_.plan.inputs[input_].name, t.lines[row_]);
+    return fmt::format("ledger `{}` line {}", s_.plan.inputs[input_].name, chunk_.lines[row_]);
   }
 
  private:
-  State& s_;
+  const ScanPart& part_;
+  const State& s_;
   uint32_t input_;
+  const ledger::Table& chunk_;
+  const ChunkRows& rows_;
   uint32_t row_ = 0;
 };
 
@@ -139,21 +156,34 @@ void accumulate(AggState& st, DistinctSet* distinct, plan::AggregateKind kind, c
 struct Fast {
   bool usable = false;
   std::optional<FastFilter> filter;
-  std::optional<FastArg> arg;
+  std::optional<FastArg> arg;              // sum, avg: the column added up
+  std::optional<uint32_t> distinct_column;  // count_distinct: the column whose values are counted
 };
 
 Fast fast_for(const State& s, uint32_t input, const plan::Aggregate& agg) {
   Fast f;
   if (agg.filter != plan::kNoFunction) f.filter = match_filter(s, input, agg.filter);
-  if (agg.arg != plan::kNoFunction) f.arg = match_arg(s, input, agg.arg);
   bool filter_ok = agg.filter == plan::kNoFunction || f.filter;
-  f.usable = filter_ok && (agg.kind == plan::AggregateKind::Count ||
-                           ((agg.kind == plan::AggregateKind::Sum || agg.kind == plan::AggregateKind::Avg) && f.arg));
+  switch (agg.kind) {
+    case plan::AggregateKind::Count: f.usable = filter_ok; break;
+    case plan::AggregateKind::Sum:
+    case plan::AggregateKind::Avg:
+      f.arg = match_arg(s, input, agg.arg);
+      f.usable = filter_ok && f.arg;
+      break;
+    case plan::AggregateKind::CountDistinct:
+      f.distinct_column = match_column(s, input, agg.arg);
+      f.usable = filter_ok && f.distinct_column;
+      break;
+    case plan::AggregateKind::Min:
+    case plan::AggregateKind::Max:
+      break;
+  }
   return f;
 }
 
-// Runs a kernel on one line; false when the line does not pass the filter.
-inline void run_fast(const Fast& f, const std::vector<ledger::Column>& columns, uint32_t row, AggState& st) {
+// Runs a kernel on one line (nothing when the line does not pass the filter).
+inline void run_fast(const Fast& f, const std::vector<ledger::Column>& columns, uint32_t row, AggState& st, DistinctSet* distinct) {
   if (f.filter) {
     for (const ColumnTest& test : f.filter->all) {
       if (!test.test(columns[test.column].values[row])) return;
@@ -163,10 +193,290 @@ inline void run_fast(const Fast& f, const std::vector<ledger::Column>& columns, 
   if (f.arg) {
     st.raw += columns[f.arg->column].values[row];
     st.raw_scale = static_cast<int16_t>(f.arg->scale);
+  } else if (f.distinct_column) {
+    distinct->insert(distinct_key(cell_value(columns[*f.distinct_column], row)));
   }
 }
 
+// One aggregate on the VM for one line: its filter, then its argument.
+void update(vm::Machine& machine, const plan::Aggregate& agg, RowFrame& frame, AggState& st, DistinctSet* distinct) {
+  if (agg.filter != plan::kNoFunction) {
+    Value keep = machine.run(agg.filter, frame);
+    if (keep.none) throw vm::EvalError("this filter has no value for a line (it reads an empty cell)", agg.where, frame.context());
+    if (!keep.truthy()) return;
+  }
+  Value v = agg.arg == plan::kNoFunction ? Value::integer(1) : machine.run(agg.arg, frame);
+  accumulate(st, distinct, agg.kind, v, frame.context());
+}
+
+// Gives the part's aggregate tables room for `partners` partners and the periods lo..hi (partner-major
+// cells: more partners append cells, more periods lay them out again).
+void fit(ScanPart& part, size_t partners, PeriodIndex lo, PeriodIndex hi) {
+  const size_t old_count = part.period_count();
+  const PeriodIndex old_first = part.first_period;
+  if (old_count == 0) {
+    part.first_period = lo;
+    part.last_period = hi;
+  } else if (!part.state.periods_fixed) {
+    part.first_period = std::min(part.first_period, lo);
+    part.last_period = std::max(part.last_period, hi);
+  }
+  const size_t count = part.period_count();
+  for (size_t a = 0; a < part.aggregates.size(); ++a) {
+    AggTable& t = part.aggregates[a];
+    const bool distinct = part.state.plan.aggregates[a].kind == plan::AggregateKind::CountDistinct;
+    if (count == old_count && part.first_period == old_first) {
+      if (t.states.size() < partners * count) {
+        t.states.resize(partners * count);
+        if (distinct) t.distinct.resize(partners * count);
+      }
+      continue;
+    }
+    AggTable wider;
+    wider.states.assign(partners * count, AggState{});
+    if (distinct) wider.distinct.resize(partners * count);
+    const size_t shift = static_cast<size_t>(old_first - part.first_period);
+    for (size_t cell = 0; cell < t.states.size(); ++cell) {
+      size_t to = cell / old_count * count + shift + cell % old_count;
+      wider.states[to] = t.states[cell];
+      if (distinct) wider.distinct[to] = std::move(t.distinct[cell]);
+    }
+    t = std::move(wider);
+  }
+}
+
+// How many lines ahead the scan fetches the aggregate state a line will update.
+constexpr uint32_t kPrefetch = 16;
+
+// The rows of one ledger that one part reads.
+class LedgerSink : public ledger::RowSink {
+ public:
+  LedgerSink(ScanPart& part, uint32_t input) : part_(part), s_(part.state), plan_(part.state.plan), input_(input) {
+    for (uint32_t a = 0; a < plan_.aggregates.size(); ++a) {
+      if (!plan_.aggregates[a].over_group && plan_.aggregates[a].source == input) mine_.push_back(a);
+    }
+    for (uint32_t g = 0; g < plan_.groups.size(); ++g) {
+      if (plan_.groups[g].ledger == input) my_groups_.push_back(g);
+    }
+    for (uint32_t a : mine_) fast_.push_back(fast_for(s_, input, plan_.aggregates[a]));
+    group_fast_.resize(my_groups_.size());
+    for (size_t k = 0; k < my_groups_.size(); ++k) {
+      for (uint32_t a : plan_.groups[my_groups_[k]].aggregates) group_fast_[k].push_back(fast_for(s_, input, plan_.group_field_aggregates[a]));
+    }
+  }
+
+  void rows(const ledger::Table& chunk) override {
+    if (part_.error) return;  // a runtime error ends the part's computing; the reader still checks the rows
+    try {
+      place(chunk);
+      aggregate(chunk);
+      group(chunk);
+    } catch (const vm::EvalError& e) {
+      part_.error = e;
+    }
+  }
+
+ private:
+  // Each line's partner, period and cell; lines of unknown partners are recorded and left out.
+  void place(const ledger::Table& chunk) {
+    const plan::Input& in = plan_.inputs[input_];
+    const ledger::Column& pc = chunk.columns[in.partner_column];
+    const ledger::Column& dc = chunk.columns[in.date_column];
+    const size_t n = chunk.row_count();
+    rows_.partner.resize(n);
+    rows_.period.resize(n);
+    rows_.cell.assign(n, SIZE_MAX);
+    PeriodIndex lo = 0, hi = -1;
+    for (size_t row = 0; row < n; ++row) {
+      const int64_t key = pc.values[row];
+      uint32_t partner = UINT32_MAX;
+      if (!s_.partner_of_text.empty()) {
+        // A text the partner table does not have is the overlay's, beyond the State's ids: unknown.
+        if (static_cast<uint64_t>(key) < s_.partner_of_text.size()) partner = s_.partner_of_text[static_cast<size_t>(key)];
+      } else if (plan_.partner_table != UINT32_MAX) {
+        auto it = s_.partner_by_key.find(key);
+        if (it != s_.partner_by_key.end()) partner = it->second;
+      } else {
+        auto [it, fresh] = part_.partner_of_key.try_emplace(key, static_cast<uint32_t>(part_.partner_keys.size()));
+        if (fresh) part_.partner_keys.push_back(key);
+        partner = it->second;
+      }
+      if (partner == UINT32_MAX) {
+        unknown_partner(chunk, row);
+        continue;
+      }
+      const auto day = static_cast<DayNumber>(dc.values[row]);
+      const PeriodIndex p = s_.periods.of_day(day);
+      rows_.partner[row] = partner;
+      rows_.period[row] = p;
+      rows_.cell[row] = 0;  // placed below
+      if ((plan_.effective_from && day < *plan_.effective_from) || (plan_.effective_to && day > *plan_.effective_to)) {
+        ++part_.outside_effective;
+      }
+      if (p != last_counted_) {
+        counter_ = &part_.lines_per_period[p];
+        last_counted_ = p;
+      }
+      ++*counter_;
+      if (lo > hi) lo = hi = p;
+      lo = std::min(lo, p);
+      hi = std::max(hi, p);
+    }
+    if (s_.periods_fixed) {
+      lo = s_.first_period;
+      hi = s_.last_period;
+    }
+    if (lo <= hi) fit(part_, part_.partner_count(), lo, hi);
+    const size_t count = part_.period_count();
+    for (size_t row = 0; row < n; ++row) {
+      if (rows_.cell[row] == SIZE_MAX) continue;
+      const PeriodIndex p = rows_.period[row];
+      rows_.cell[row] = p < part_.first_period || p > part_.last_period
+                            ? SIZE_MAX  // outside every period the run pays or looks back to
+                            : static_cast<size_t>(rows_.partner[row]) * count + static_cast<size_t>(p - part_.first_period);
+    }
+  }
+
+  void unknown_partner(const ledger::Table& chunk, size_t row) {
+    const plan::Input& in = plan_.inputs[input_];
+    const ledger::Column& pc = chunk.columns[in.partner_column];
+    ScanPart::Unknown& u = part_.unknown[input_];
+    ++u.count;
+    if (u.messages.size() < s_.options.max_errors) {
+      auto path = s_.options.input_paths.find(in.name);
+      const std::string& file = path == s_.options.input_paths.end() ? in.name : path->second;
+      u.messages.push_back(fmt::format("{}:{}: column `{}`: partner `{}` is not in the partner table `{}`", file, chunk.lines[row],
+                                       pc.spec.name, ledger::format_cell(pc, row, part_.pool),
+                                       plan_.inputs[plan_.partner_table].name));
+    }
+    if (s_.options.reject_bad_rows && !s_.options.rejects_path.empty()) {
+      // The row with its values and line, for the rejects file beside the reader's.
+      for (const auto& c : chunk.columns) {
+        if (c.spec.read) u.rows += ledger::csv_quote(ledger::format_cell(c, row, part_.pool)) + ',';
+      }
+      u.rows += fmt::format("{},{}\n", chunk.lines[row],
+                            ledger::csv_quote(fmt::format("partner `{}` is not in the partner table", ledger::format_cell(pc, row, part_.pool))));
+    }
+  }
+
+  // Every aggregate over the ledger, one at a time over the chunk's lines.
+  void aggregate(const ledger::Table& chunk) {
+    const auto n = static_cast<uint32_t>(chunk.row_count());
+    RowFrame frame(part_, input_, chunk, rows_);
+    for (size_t k = 0; k < mine_.size(); ++k) {
+      AggTable& table = part_.aggregates[mine_[k]];
+      if (fast_[k].usable) {
+        for (uint32_t row = 0; row < n; ++row) {
+          // The lines come in no order of partner: each state is a likely cache miss, so fetch ahead.
+          if (row + kPrefetch < n && rows_.cell[row + kPrefetch] != SIZE_MAX) __builtin_prefetch(&table.states[rows_.cell[row + kPrefetch]], 1);
+          const size_t cell = rows_.cell[row];
+          if (cell != SIZE_MAX) run_fast(fast_[k], chunk.columns, row, table.states[cell], table.distinct.empty() ? nullptr : &table.distinct[cell]);
+        }
+        continue;
+      }
+      const plan::Aggregate& agg = plan_.aggregates[mine_[k]];
+      for (uint32_t row = 0; row < n; ++row) {
+        const size_t cell = rows_.cell[row];
+        if (cell == SIZE_MAX) continue;
+        frame.at(row);
+        update(part_.machine, agg, frame, table.states[cell], table.distinct.empty() ? nullptr : &table.distinct[cell]);
+      }
+    }
+  }
+
+  // Each line into its group rows: keyed by the partner (the part's index), the period and the group's keys.
+  void group(const ledger::Table& chunk) {
+    const auto n = static_cast<uint32_t>(chunk.row_count());
+    RowFrame frame(part_, input_, chunk, rows_);
+    for (size_t k = 0; k < my_groups_.size(); ++k) {
+      const plan::Group& g = plan_.groups[my_groups_[k]];
+      GroupData& data = part_.groups[my_groups_[k]];
+      // Every line's key and hash first, so that the index's slots can be fetched ahead of the probes.
+      const size_t width = 2 + g.key_columns.size();
+      keys_.resize(static_cast<size_t>(n) * width);
+      hashes_.resize(n);
+      for (uint32_t row = 0; row < n; ++row) {
+        int64_t* key = &keys_[row * width];
+        key[0] = rows_.partner[row];
+        key[1] = rows_.period[row];
+        for (size_t c = 0; c < g.key_columns.size(); ++c) key[2 + c] = chunk.columns[g.key_columns[c]].values[row];
+        hashes_[row] = data.index.hash(key);
+      }
+      for (uint32_t row = 0; row < n; ++row) {
+        if (row + kPrefetch < n) data.index.prefetch(hashes_[row + kPrefetch]);
+        if (rows_.cell[row] == SIZE_MAX) continue;
+        bool fresh = false;
+        const uint32_t grow = data.index.find_or_add(&keys_[row * width], hashes_[row], fresh);
+        if (fresh) {
+          data.partner.push_back(rows_.partner[row]);
+          data.period.push_back(rows_.period[row]);
+          for (uint32_t c : g.key_columns) data.keys.push_back(cell_value(chunk.columns[c], row));
+          data.states.resize(data.states.size() + data.agg_count);
+        }
+        for (size_t f = 0; f < data.agg_count; ++f) {
+          const size_t state = static_cast<size_t>(grow) * data.agg_count + f;
+          const plan::Aggregate& agg = plan_.group_field_aggregates[g.aggregates[f]];
+          DistinctSet* distinct = agg.kind == plan::AggregateKind::CountDistinct ? &data.distinct[state] : nullptr;
+          if (group_fast_[k][f].usable) {
+            run_fast(group_fast_[k][f], chunk.columns, row, data.states[state], distinct);
+          } else {
+            frame.at(row);
+            update(part_.machine, agg, frame, data.states[state], distinct);
+          }
+        }
+      }
+    }
+  }
+
+  ScanPart& part_;
+  const State& s_;
+  const plan::Plan& plan_;
+  uint32_t input_;
+  std::vector<uint32_t> mine_, my_groups_;
+  std::vector<Fast> fast_;
+  std::vector<std::vector<Fast>> group_fast_;
+  ChunkRows rows_;
+  std::vector<int64_t> keys_;     // group keys of a chunk's lines
+  std::vector<uint64_t> hashes_;  // and their hashes
+  PeriodIndex last_counted_ = INT64_MIN;
+  uint64_t* counter_ = nullptr;
+};
+
 }  // namespace
+
+Value cell_value(const ledger::Column& c, size_t row) {
+  if (!c.has_value(row)) return Value::missing();
+  int64_t v = c.values[row];
+  switch (c.spec.kind) {
+    case ledger::ColumnKind::Decimal:
+    case ledger::ColumnKind::Money:
+    case ledger::ColumnKind::Percent:
+      return Value{v, 0, static_cast<int16_t>(c.spec.scale), false};
+    case ledger::ColumnKind::Int:
+    case ledger::ColumnKind::Bool:
+    case ledger::ColumnKind::Text:
+    case ledger::ColumnKind::Date:
+    case ledger::ColumnKind::Enum:
+      return Value::integer(v);
+  }
+  return Value::integer(v);
+}
+
+ScanPart::ScanPart(const State& s) : state(s), pool(&s.pool), machine(s.plan) {
+  aggregates.resize(s.plan.aggregates.size());
+  for (const plan::Group& g : s.plan.groups) {
+    GroupData data;
+    data.index = KeyIndex(2 + g.key_columns.size());
+    data.key_count = g.key_columns.size();
+    data.agg_count = g.aggregates.size();
+    groups.push_back(std::move(data));
+  }
+  unknown.resize(s.plan.inputs.size());
+}
+
+std::unique_ptr<ledger::RowSink> ledger_sink(ScanPart& part, uint32_t input) {
+  return std::make_unique<LedgerSink>(part, input);
+}
 
 DistinctKey distinct_key(const Value& v) {
   DistinctKey k{v.coef, v.aux, v.scale};
@@ -183,9 +493,14 @@ uint64_t KeyIndex::hash(const int64_t* key, size_t width) {
   return h ^ (h >> 29);
 }
 
-uint32_t KeyIndex::find_or_add(const int64_t* key, bool& fresh) {
+void KeyIndex::prefetch(uint64_t h) const {
+  if (!slots_.empty()) __builtin_prefetch(&slots_[h & (slots_.size() - 1)]);
+}
+
+uint32_t KeyIndex::find_or_add(const int64_t* key, bool& fresh) { return find_or_add(key, hash(key), fresh); }
+
+uint32_t KeyIndex::find_or_add(const int64_t* key, uint64_t h, bool& fresh) {
   if (slots_.empty() || (size() + 1) * 2 > slots_.size()) grow();
-  uint64_t h = hash(key, width_);
   uint64_t tag = h >> 32 << 32;
   size_t mask = slots_.size() - 1;
   for (size_t slot = h & mask;; slot = (slot + 1) & mask) {
@@ -241,104 +556,38 @@ Value finish(const AggState& st, const DistinctSet* distinct, plan::AggregateKin
   return Value::missing();
 }
 
-void scan(State& s) {
+void finish_groups(State& s) {
   const plan::Plan& plan = s.plan;
-  size_t cells = s.partner_ids.size() * s.period_count();
-  s.aggregates.resize(plan.aggregates.size());
-  for (size_t a = 0; a < plan.aggregates.size(); ++a) {
-    s.aggregates[a].states.assign(cells, AggState{});
-    if (plan.aggregates[a].kind == plan::AggregateKind::CountDistinct) s.aggregates[a].distinct.resize(cells);
-  }
-  s.groups.clear();
-  for (const plan::Group& g : plan.groups) {
-    GroupData data;
-    data.index = KeyIndex(2 + g.key_columns.size());
-    data.key_count = g.key_columns.size();
-    data.agg_count = g.aggregates.size();
-    s.groups.push_back(std::move(data));
-  }
-
-  for (uint32_t input = 0; input < plan.inputs.size(); ++input) {
-    if (plan.inputs[input].kind != plan::InputKind::Ledger) continue;
-    std::vector<uint32_t> mine, my_groups;
-    for (uint32_t a = 0; a < plan.aggregates.size(); ++a) {
-      if (!plan.aggregates[a].over_group && plan.aggregates[a].source == input) mine.push_back(a);
-    }
-    for (uint32_t g = 0; g < plan.groups.size(); ++g) {
-      if (plan.groups[g].ledger == input) my_groups.push_back(g);
-    }
-    if (mine.empty() && my_groups.empty()) continue;
-    std::vector<Fast> fast;
-    for (uint32_t a : mine) fast.push_back(fast_for(s, input, plan.aggregates[a]));
-    std::vector<std::vector<Fast>> group_fast(my_groups.size());
-    for (size_t k = 0; k < my_groups.size(); ++k) {
-      for (uint32_t a : plan.groups[my_groups[k]].aggregates) group_fast[k].push_back(fast_for(s, input, plan.group_field_aggregates[a]));
-    }
-    const std::vector<ledger::Column>& columns = s.tables[input].columns;
-    RowFrame frame(s, input);
-    const ledger::Table& t = s.tables[input];
-    std::vector<int64_t> key;
-    for (uint32_t row = 0; row < t.row_count(); ++row) {
-      if (!s.row_valid[input][row]) continue;
-      frame.at(row);
-      uint32_t partner = s.row_partner[input][row];
-      PeriodIndex period = s.row_period[input][row];
-      size_t cell = s.cell(partner, period);
-      if (cell == SIZE_MAX) continue;  // outside every period the run pays or looks back to
-      auto update = [&](const plan::Aggregate& agg, AggState& st, DistinctSet* distinct) {
-        if (agg.filter != plan::kNoFunction) {
-          Value keep = s.machine.run(agg.filter, frame);
-          if (keep.none) throw vm::EvalError("this filter has no value for a line (it reads an empty cell)", agg.where, frame.context());
-          if (!keep.truthy()) return;
-        }
-        Value v = agg.arg == plan::kNoFunction ? Value::integer(1) : s.machine.run(agg.arg, frame);
-        accumulate(st, distinct, agg.kind, v, frame.context());
-      };
-      for (size_t k = 0; k < mine.size(); ++k) {
-        AggTable& table = s.aggregates[mine[k]];
-        if (fast[k].usable) {
-          run_fast(fast[k], columns, row, table.states[cell]);
-        } else {
-          update(plan.aggregates[mine[k]], table.states[cell], table.distinct.empty() ? nullptr : &table.distinct[cell]);
-        }
-      }
-      for (size_t k = 0; k < my_groups.size(); ++k) {
-        const plan::Group& g = plan.groups[my_groups[k]];
-        GroupData& data = s.groups[my_groups[k]];
-        key.assign({static_cast<int64_t>(partner), period});
-        for (uint32_t c : g.key_columns) key.push_back(columns[c].values[row]);
-        bool fresh = false;
-        uint32_t grow = data.index.find_or_add(key.data(), fresh);
-        if (fresh) {
-          data.partner.push_back(partner);
-          data.period.push_back(period);
-          for (uint32_t c : g.key_columns) data.keys.push_back(s.cell_value(input, c, row));
-          data.states.resize(data.states.size() + data.agg_count);
-        }
-        for (size_t f = 0; f < data.agg_count; ++f) {
-          size_t state = static_cast<size_t>(grow) * data.agg_count + f;
-          const plan::Aggregate& agg = plan.group_field_aggregates[g.aggregates[f]];
-          if (group_fast[k][f].usable) {
-            run_fast(group_fast[k][f], columns, row, data.states[state]);
-          } else {
-            update(agg, data.states[state], agg.kind == plan::AggregateKind::CountDistinct ? &data.distinct[state] : nullptr);
-          }
-        }
-      }
-    }
-  }
-
-  // Group rows: their field values, then the aggregates over them.
   for (uint32_t g = 0; g < plan.groups.size(); ++g) {
     const plan::Group& pg = plan.groups[g];
     GroupData& data = s.groups[g];
     GroupRowFrame frame(s, g);
     size_t width = data.key_count + pg.field_values.size();
     data.values.assign(data.rows() * width, Value{});
+    // A field that is one aggregate (`sales.sum(amount where ...)`, the usual case) is read from its
+    // state directly; any other formula runs on the VM.
+    std::vector<int> bare(pg.field_values.size(), -1);  // the field's aggregate's index in the group row
+    for (size_t f = 0; f < pg.field_values.size(); ++f) {
+      const std::vector<plan::Instr>& code = plan.functions[pg.field_values[f]].code;
+      if (code.size() != 2 || code[0].op != plan::Opcode::Aggregate || code[1].op != plan::Opcode::Return) continue;
+      for (size_t k = 0; k < pg.aggregates.size(); ++k) {
+        if (pg.aggregates[k] == code[0].a) bare[f] = static_cast<int>(k);
+      }
+    }
     for (size_t row = 0; row < data.rows(); ++row) {
       frame.at(row);
       for (size_t k = 0; k < data.key_count; ++k) data.values[row * width + k] = data.keys[row * data.key_count + k];
-      for (size_t f = 0; f < pg.field_values.size(); ++f) data.values[row * width + data.key_count + f] = s.machine.run(pg.field_values[f], frame);
+      for (size_t f = 0; f < pg.field_values.size(); ++f) {
+        Value& v = data.values[row * width + data.key_count + f];
+        if (bare[f] < 0) {
+          v = s.machine.run(pg.field_values[f], frame);
+          continue;
+        }
+        const size_t state = row * data.agg_count + static_cast<size_t>(bare[f]);
+        auto d = data.distinct.find(state);
+        v = finish(data.states[state], d == data.distinct.end() ? nullptr : &d->second,
+                   plan.group_field_aggregates[pg.aggregates[static_cast<size_t>(bare[f])]].kind);
+      }
     }
     for (uint32_t a = 0; a < plan.aggregates.size(); ++a) {
       const plan::Aggregate& agg = plan.aggregates[a];
@@ -356,6 +605,8 @@ void scan(State& s) {
       }
     }
   }
+  s.groups.clear();  // the aggregates over them are all there is to keep: evaluation reads no group row
+  s.groups.shrink_to_fit();
 }
 
 }  // namespace rebate::engine

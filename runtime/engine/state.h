@@ -3,10 +3,12 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
+#include "core/huge_pages.h"
 #include "engine/engine.h"
 #include "engine/periods.h"
 #include "ledger/ledger.h"
@@ -61,8 +63,11 @@ using DistinctSet = std::unordered_set<DistinctKey, DistinctHash>;
 DistinctKey distinct_key(const Value& v);
 
 // Aggregate states, dense over partners x periods.
+template <class T>
+using BigArray = std::vector<T, HugePageAllocator<T>>;  // randomly accessed: on huge pages when big
+
 struct AggTable {
-  std::vector<AggState> states;
+  BigArray<AggState> states;
   std::vector<DistinctSet> distinct;  // count_distinct only: the values per cell
 };
 
@@ -73,15 +78,19 @@ class KeyIndex {
   explicit KeyIndex(size_t width = 1) : width_(width) {}
   // The row of `key`, adding it as the next row when it is new (`fresh` says so).
   uint32_t find_or_add(const int64_t* key, bool& fresh);
+  // The same with the key's hash worked out before (hash(key)), e.g. to prefetch its slot.
+  uint32_t find_or_add(const int64_t* key, uint64_t hash, bool& fresh);
+  uint64_t hash(const int64_t* key) const { return hash(key, width_); }
+  void prefetch(uint64_t hash) const;
   size_t size() const { return keys_.size() / width_; }
 
  private:
   static uint64_t hash(const int64_t* key, size_t width);
   void grow();
   size_t width_;
-  std::vector<int64_t> keys_;    // row r's key at [r * width, (r + 1) * width)
+  BigArray<int64_t> keys_;    // row r's key at [r * width, (r + 1) * width)
   // (the key's hash's top 32 bits << 32) | (row + 1); 0 = free. The hash part skips most key compares.
-  std::vector<uint64_t> slots_;
+  BigArray<uint64_t> slots_;
 };
 
 // A group's rows, stored flat: per row its partner, period, key values, and one state per field aggregate.
@@ -92,7 +101,7 @@ struct GroupData {
   std::vector<uint32_t> partner;
   std::vector<PeriodIndex> period;
   std::vector<Value> keys;          // rows x key_count
-  std::vector<AggState> states;     // rows x agg_count
+  BigArray<AggState> states;     // rows x agg_count
   std::unordered_map<size_t, DistinctSet> distinct;  // state index -> set, for count_distinct fields
   std::vector<Value> values;        // rows x (key_count + fields): keys, then field values (after the scan)
   size_t rows() const { return partner.size(); }
@@ -105,42 +114,83 @@ struct State {
   Periods periods;
   vm::Machine machine;
   ledger::StringPool pool;
-  std::vector<ledger::Table> tables;                  // by input
+  std::vector<ledger::Table> tables;                  // by input (a ledger's: its columns, no rows: it is streamed)
   std::vector<uint32_t> text_ids;                     // plan.texts interned
   // Partners, sorted by id.
   std::vector<uint32_t> partner_ids;                  // string ids (or ints as text) by partner index
   std::unordered_map<int64_t, uint32_t> partner_by_key;  // key value (string id / int) -> partner index
+  std::vector<uint32_t> partner_of_text;  // text keys: string id -> partner index (UINT32_MAX: none), for the scan
   std::vector<uint32_t> partner_row;                  // partner index -> row in the partner table (UINT32_MAX: none)
-  // Ledger lines: partner and period of each row, per input.
-  std::vector<std::vector<uint32_t>> row_partner;
-  std::vector<std::vector<PeriodIndex>> row_period;
-  std::vector<std::vector<uint8_t>> row_valid;        // 0: skipped (rejected)
   // Lookup tables: input -> key value -> row.
   std::vector<std::unordered_map<int64_t, uint32_t>> table_rows;
-  PeriodIndex first_period = 0, last_period = -1;     // of the data
+  PeriodIndex first_period = 0, last_period = -1;     // the aggregates' periods
+  // Known before the scan (effective dates or --period), or taken from the data after it.
+  bool periods_fixed = false;
   std::vector<PeriodIndex> run_periods;
   std::vector<AggTable> aggregates;                   // by plan aggregate
   std::vector<GroupData> groups;                      // by plan group
-  // Which ledger lines feed each measure (aggregates reachable from it), for explanations.
-  std::vector<std::vector<uint32_t>> measure_aggregates;
 
   State(const plan::Plan& p, const RunOptions& o, RunResult& r) : plan(p), options(o), result(r), periods(p), machine(p) {}
 
   size_t period_count() const { return last_period >= first_period ? static_cast<size_t>(last_period - first_period + 1) : 0; }
-  // The cell of a partner and period in an AggTable, or SIZE_MAX outside the data's periods.
+  // The cell of a partner and period in an AggTable, or SIZE_MAX outside the aggregates' periods.
   size_t cell(uint32_t partner, PeriodIndex period) const {
     if (period < first_period || period > last_period) return SIZE_MAX;
     return static_cast<size_t>(partner) * period_count() + static_cast<size_t>(period - first_period);
   }
   std::string partner_name(uint32_t partner) const { return std::string(pool.text(partner_ids[partner])); }
+  // A table's cell (tables are read whole; ledgers are streamed and read through their chunks).
   Value cell_value(uint32_t input, uint32_t column, uint32_t row) const;
   std::string location_text(uint32_t where) const;
 };
 
-// inputs.cpp
+// A stored cell as the VM sees it (absent: missing).
+Value cell_value(const ledger::Column& c, size_t row);
+
+// One thread's share of the ledgers' scan: its own aggregates, groups, VM and texts, over the part of
+// each ledger its thread reads. Parts are merged into the State when every ledger has been read.
+struct ScanPart {
+  explicit ScanPart(const State& s);  // scan.cpp; the State's pool must not change while parts exist
+  const State& state;
+  ledger::StringPool pool;  // an overlay on state.pool: the texts this part met first
+  vm::Machine machine;
+  // Partners: with a partner table, a partner's index is the State's; without one, the part numbers the
+  // partners it meets (local index -> the ledger's key value: a text id in `pool`, or an integer).
+  std::vector<int64_t> partner_keys;
+  std::unordered_map<int64_t, uint32_t> partner_of_key;
+  // The cells' periods: the State's when they are fixed, else widened to each line's period.
+  PeriodIndex first_period = 0, last_period = -1;
+  std::vector<AggTable> aggregates;
+  std::vector<GroupData> groups;
+  // Lines per period (lines of known partners), so that the merge can count what the run leaves out.
+  std::map<PeriodIndex, uint64_t> lines_per_period;
+  uint64_t outside_effective = 0;
+  // Lines whose partner is not in the partner table: by input, their count, the first messages, and
+  // (with --on-bad-row reject) the rows as CSV for the rejects file.
+  struct Unknown {
+    uint64_t count = 0;
+    std::vector<std::string> messages;
+    std::string rows;
+  };
+  std::vector<Unknown> unknown;
+  // The first runtime error of the part (file order); the part reads on but computes nothing more.
+  std::optional<vm::EvalError> error;
+
+  size_t period_count() const { return last_period >= first_period ? static_cast<size_t>(last_period - first_period + 1) : 0; }
+  size_t partner_count() const { return state.plan.partner_table != UINT32_MAX ? state.partner_ids.size() : partner_keys.size(); }
+};
+
+// inputs.cpp: tables, partners, periods, then every ledger streamed through the scan (false: errors)
 bool load_inputs(State& s);
-// scan.cpp: every aggregate of every ledger and group in one pass per source
-void scan(State& s);
+// inputs.cpp: the run's periods and the aggregates' periods from the ledger lines' periods (lines per
+// period), when the program's effective dates and --period leave them open.
+void choose_periods(State& s, const std::map<PeriodIndex, uint64_t>& lines);
+// scan.cpp: the sink that updates one part's aggregates and groups from a ledger's chunks of rows
+std::unique_ptr<ledger::RowSink> ledger_sink(ScanPart& part, uint32_t input);
+// merge.cpp: the parts' partners, periods, aggregates and groups brought into the State
+bool merge_parts(State& s, std::vector<std::unique_ptr<ScanPart>>& parts);
+// scan.cpp: group rows' fields, then the aggregates over groups; the group rows are freed after
+void finish_groups(State& s);
 Value finish(const AggState& st, const DistinctSet* distinct, plan::AggregateKind kind);
 // The exact sum of a state: the VM's Decimal sum plus the kernels' raw sum.
 Decimal total(const AggState& st);

@@ -166,6 +166,8 @@ class Reader {
   }
   const char* position() const { return p_; }
   uint64_t line() const { return line_; }
+  // Hand the rows to `sink` a chunk at a time instead of keeping them.
+  void stream_to(RowSink* sink) { sink_ = sink; }
 
   void rows() {
     reserve();
@@ -476,6 +478,15 @@ class Reader {
   // ---- rows -----------------------------------------------------------------------------------
 
   void reserve() {
+    if (sink_) {
+      for (auto& c : result_.table.columns) {
+        if (!c.spec.read) continue;
+        c.values.reserve(kChunkRows);
+        if (c.spec.optional) c.present.reserve(kChunkRows);
+      }
+      result_.table.lines.reserve(kChunkRows);
+      return;
+    }
     const size_t remaining = static_cast<size_t>(end_ - p_);
     const size_t sample = std::min<size_t>(remaining, 1 << 20);
     size_t newlines = 0;
@@ -668,12 +679,25 @@ class Reader {
             if (out_present[j]) out_present[j]->push_back(present[j]);
           }
           lines.push_back(row_line);
+          if (sink_ && lines.size() == kChunkRows) deliver();
         }
       } else {
         bad_row(row_start, term_pos_, row_line);
       }
     }
     flush_interning();
+    if (sink_ && !lines.empty() && result_.errors.empty()) deliver();
+  }
+
+  // Streaming: the rows read so far go to the sink, and the table is emptied for the next chunk.
+  void deliver() {
+    flush_interning();
+    sink_->rows(result_.table);
+    for (auto& c : result_.table.columns) {
+      c.values.clear();
+      c.present.clear();
+    }
+    result_.table.lines.clear();
   }
 
   // Text cells are interned a batch at a time (StringPool::intern_many overlaps the lookups' cache
@@ -727,6 +751,7 @@ class Reader {
   }
   bool mapped_ = false;
   const char* dropped_ = nullptr;
+  RowSink* sink_ = nullptr;
 
   const char* begin_;
   const char* p_;
@@ -804,26 +829,29 @@ void merge_rows(ReadResult& into, ReadResult& from, StringPool& pool, const Stri
 // Files at least this large are read by two threads, one half each, when the machine has two cores.
 constexpr size_t kParallelBytes = 16u << 20;
 
-ReadResult read_buffer(std::string_view data, const std::string& display_name, const TableSpec& spec,
-                       const ReadOptions& options, StringPool& pool, bool mapped);
+class DiscardRows : public RowSink {
+ public:
+  void rows(const Table&) override {}
+};
 
-}  // namespace
-
-ReadResult read_csv_buffer(std::string_view data, const std::string& display_name, const TableSpec& spec,
-                           const ReadOptions& options, StringPool& pool) {
-  return read_buffer(data, display_name, spec, options, pool, false);
-}
-
-namespace {
+// How a buffer is read: into one table (`parts` empty, texts in `pool`), or streamed to the parts.
+struct Destination {
+  StringPool* pool = nullptr;
+  const std::vector<StreamPart>* parts = nullptr;
+  StringPool& pool_of(size_t part) const { return parts ? *(*parts)[part].pool : *pool; }
+  size_t count() const { return parts ? parts->size() : 2; }
+};
 
 // `mapped`: `data` is a private read-only mapping of the file, whose pages may be given back as rows are read.
 ReadResult read_buffer(std::string_view data, const std::string& display_name, const TableSpec& spec,
-                       const ReadOptions& options, StringPool& pool, bool mapped) {
+                       const ReadOptions& options, const Destination& to, bool mapped) {
   ReadResult result;
-  Reader reader(data, display_name, spec, options, pool, result);
+  Reader reader(data, display_name, spec, options, to.pool_of(0), result);
   if (mapped) reader.set_mapped();
-  bool parallel = options.threads != 1 && data.size() >= kParallelBytes && !options.reject_bad_rows &&
-                  (options.threads >= 2 || std::thread::hardware_concurrency() >= 2);
+  if (to.parts) reader.stream_to((*to.parts)[0].sink);
+  bool parallel = to.count() >= 2 && !options.reject_bad_rows &&
+                  (options.threads >= 2 ||
+                   (options.threads == 0 && data.size() >= kParallelBytes && std::thread::hardware_concurrency() >= 2));
   if (!parallel) {
     reader.run();
     return result;
@@ -841,10 +869,13 @@ ReadResult read_buffer(std::string_view data, const std::string& display_name, c
   uint64_t line = reader.line();
   for (const char* q = reader.position(); (q = static_cast<const char*>(std::memchr(q, '\n', static_cast<size_t>(split - q)))); ++q) ++line;
   ReadResult second_result;
-  StringPool second_pool;
+  std::unique_ptr<StringPool> own_pool;  // a materializing read's second half: merged into `pool` after
+  if (!to.parts) own_pool = std::make_unique<StringPool>();
+  StringPool& second_pool = to.parts ? to.pool_of(1) : *own_pool;
   Reader second(data, display_name, spec, options, second_pool, second_result);
   second.start_after(reader, split, line);
   if (mapped) second.set_mapped();
+  if (to.parts) second.stream_to((*to.parts)[1].sink);
   reader.limit(split);
   std::thread worker([&] { second.rows(); });
   reader.rows();
@@ -852,21 +883,31 @@ ReadResult read_buffer(std::string_view data, const std::string& display_name, c
   reader.finish();
   second.finish();
   if (!result.ok() || !second_result.ok()) {
-    // Malformed rows: read again on one thread, so that errors, their order and max_errors are exactly
-    // those of a sequential read. Bad files are the rare case; they need not be fast.
+    // Malformed rows: read again on one thread, without keeping or streaming rows, so that errors, their
+    // order and max_errors are exactly those of a sequential read. Bad files are the rare case.
     ReadResult again;
-    Reader sequential(data, display_name, spec, options, pool, again);
+    Reader sequential(data, display_name, spec, options, to.pool_of(0), again);
     if (mapped) sequential.set_mapped();
+    DiscardRows discard;  // a streaming read keeps no rows, not even to report errors
+    if (to.parts) sequential.stream_to(&discard);
     sequential.run();
+    if (to.parts && again.ok()) {
+      // The halves disagreed with the whole (parallel_split is built so that they cannot): the sinks saw
+      // an unknown share of the rows, so the read must fail rather than give numbers.
+      again.errors.push_back(InputError{display_name, 0, 0, {}, "internal error: the two threads' reads disagree with a one-thread read; please report this file"});
+    }
     return again;
   }
-  merge_rows(result, second_result, pool, second_pool);
+  if (to.parts) {
+    result.rows_read += second_result.rows_read;
+  } else {
+    merge_rows(result, second_result, *to.pool, second_pool);
+  }
   return result;
 }
 
-}  // namespace
-
-ReadResult read_csv(const std::string& path, const TableSpec& spec, const ReadOptions& options, StringPool& pool) {
+// Reads a file: memory-mapped when possible, else read into memory (a pipe, an empty file).
+ReadResult read_file(const std::string& path, const TableSpec& spec, const ReadOptions& options, const Destination& to) {
   auto io_error = [&](const std::string& what) {
     ReadResult r;
     r.table.name = spec.name;
@@ -892,12 +933,11 @@ ReadResult read_csv(const std::string& path, const TableSpec& spec, const ReadOp
     if (map != MAP_FAILED) {
       ::madvise(map, size, MADV_SEQUENTIAL);
       ::close(fd);
-      ReadResult r = read_buffer(std::string_view(static_cast<const char*>(map), size), path, spec, options, pool, true);
+      ReadResult r = read_buffer(std::string_view(static_cast<const char*>(map), size), path, spec, options, to, true);
       ::munmap(map, size);
       return r;
     }
   }
-  // Not mappable (a pipe, an empty file, or mmap refused): read it.
   std::string data;
   char buffer[1 << 16];
   for (;;) {
@@ -912,7 +952,28 @@ ReadResult read_csv(const std::string& path, const TableSpec& spec, const ReadOp
     data.append(buffer, static_cast<size_t>(n));
   }
   ::close(fd);
-  return read_csv_buffer(data, path, spec, options, pool);
+  return read_buffer(data, path, spec, options, to, false);
+}
+
+}  // namespace
+
+ReadResult read_csv_buffer(std::string_view data, const std::string& display_name, const TableSpec& spec,
+                           const ReadOptions& options, StringPool& pool) {
+  return read_buffer(data, display_name, spec, options, Destination{&pool, nullptr}, false);
+}
+
+ReadResult read_csv(const std::string& path, const TableSpec& spec, const ReadOptions& options, StringPool& pool) {
+  return read_file(path, spec, options, Destination{&pool, nullptr});
+}
+
+ReadResult stream_csv_buffer(std::string_view data, const std::string& display_name, const TableSpec& spec,
+                             const ReadOptions& options, const std::vector<StreamPart>& parts) {
+  return read_buffer(data, display_name, spec, options, Destination{nullptr, &parts}, false);
+}
+
+ReadResult stream_csv(const std::string& path, const TableSpec& spec, const ReadOptions& options,
+                      const std::vector<StreamPart>& parts) {
+  return read_file(path, spec, options, Destination{nullptr, &parts});
 }
 
 }  // namespace rebate::ledger

@@ -11,6 +11,7 @@
 #include <stdexcept>
 
 #include "core/calendar.h"
+#include "core/huge_pages.h"
 
 namespace rebate::ledger {
 
@@ -60,29 +61,19 @@ namespace {
 constexpr unsigned kChunkBits = 18;
 constexpr size_t kChunkWords = size_t{1} << kChunkBits;
 constexpr uint64_t kTagMask = 0xFFFFFFFF00000000ull;
-constexpr size_t kHugePage = size_t{2} << 20;
 
 }  // namespace
 
 // Big random-access arrays (the table, the arena) get transparent huge pages where the kernel allows
 // them: a lookup in a pool of millions of strings otherwise pays a TLB miss on top of the cache miss.
 struct StringPool::Memory {
-  explicit Memory(size_t bytes) {
-    size_ = bytes + kHugePage;
-    void* p = ::mmap(nullptr, size_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED) throw std::bad_alloc();
-    base_ = static_cast<char*>(p);
-    auto aligned = (reinterpret_cast<uintptr_t>(base_) + kHugePage - 1) & ~(uintptr_t{kHugePage} - 1);
-    data = reinterpret_cast<char*>(aligned);
-    if (bytes >= kHugePage) ::madvise(data, bytes, MADV_HUGEPAGE);
-  }
-  ~Memory() { ::munmap(base_, size_); }
+  explicit Memory(size_t bytes) : data(static_cast<char*>(map_huge(bytes))), size_(bytes) {}
+  ~Memory() { unmap_huge(data, size_); }
   Memory(const Memory&) = delete;
   Memory& operator=(const Memory&) = delete;
   char* data;
 
  private:
-  char* base_;
   size_t size_;
 };
 
@@ -91,6 +82,12 @@ StringPool::StringPool() {
   table_ = std::make_unique<Memory>((size_t{1} << bits_) * sizeof(uint64_t));
   slots_ = reinterpret_cast<uint64_t*>(table_->data);
   intern(std::string_view());
+}
+
+StringPool::StringPool(const StringPool* base) : base_(base), base_size_(static_cast<uint32_t>(base->size())) {
+  bits_ = 12;
+  table_ = std::make_unique<Memory>((size_t{1} << bits_) * sizeof(uint64_t));
+  slots_ = reinterpret_cast<uint64_t*>(table_->data);
 }
 
 StringPool::~StringPool() = default;
@@ -143,8 +140,13 @@ void StringPool::grow() {
   bits_ = new_bits;
 }
 
-uint32_t StringPool::find(std::string_view s) const {
-  const uint64_t h = hash_bytes(s.data(), s.size());
+uint32_t StringPool::find(std::string_view s) const { return find_hashed(s, hash_bytes(s.data(), s.size())); }
+
+uint32_t StringPool::find_hashed(std::string_view s, uint64_t h) const {
+  if (base_) {
+    const uint32_t id = base_->find_hashed(s, h);
+    if (id != UINT32_MAX) return id;
+  }
   const uint64_t tag = h & kTagMask;
   const size_t mask = (size_t{1} << bits_) - 1;
   for (size_t i = slot_index(h);; i = (i + 1) & mask) {
@@ -158,6 +160,10 @@ uint32_t StringPool::find(std::string_view s) const {
 }
 
 uint32_t StringPool::intern_hashed(std::string_view s, uint64_t h) {
+  if (base_) {
+    const uint32_t id = base_->find_hashed(s, h);
+    if (id != UINT32_MAX) return id;
+  }
   const uint64_t tag = h & kTagMask;
   const size_t mask = (size_t{1} << bits_) - 1;
   size_t i = slot_index(h);
@@ -169,7 +175,7 @@ uint32_t StringPool::intern_hashed(std::string_view s, uint64_t h) {
     if ((entry[0] >> 32) == s.size() && (s.empty() || std::memcmp(entry + 1, s.data(), s.size()) == 0))
       return static_cast<uint32_t>(entry[0]);
   }
-  const auto id = static_cast<uint32_t>(offsets_.size());
+  const auto id = static_cast<uint32_t>(size());
   store(s, id);
   offsets_.push_back(entry_offset_);
   slots_[i] = tag | (static_cast<uint64_t>(entry_offset_) + 1);
@@ -178,7 +184,8 @@ uint32_t StringPool::intern_hashed(std::string_view s, uint64_t h) {
 }
 
 std::string_view StringPool::text(uint32_t id) const {
-  const uint64_t* entry = entry_at(offsets_[id]);
+  if (id < base_size_) return base_->text(id);
+  const uint64_t* entry = entry_at(offsets_[id - base_size_]);
   return std::string_view(reinterpret_cast<const char*>(entry + 1), static_cast<size_t>(entry[0] >> 32));
 }
 

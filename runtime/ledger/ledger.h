@@ -47,6 +47,11 @@ struct TableSpec {
 class StringPool {
  public:
   StringPool();
+  // An overlay on `base`, for one thread of a parallel read: the base's texts keep their ids, new texts
+  // get ids from base->size() on. The base must not change while the overlay is in use (reading it
+  // from several overlays at once is safe). Texts of several overlays are brought together by interning
+  // them into the base afterwards (ids of the first overlay absorbed that way stay the same).
+  explicit StringPool(const StringPool* base);
   ~StringPool();
   StringPool(const StringPool&) = delete;
   StringPool& operator=(const StringPool&) = delete;
@@ -58,11 +63,14 @@ class StringPool {
   // The id of `s` if it was interned, or UINT32_MAX.
   uint32_t find(std::string_view s) const;
   std::string_view text(uint32_t id) const;
-  size_t size() const { return offsets_.size(); }
+  size_t size() const { return base_size_ + offsets_.size(); }
+  // The first id this pool assigns itself (0, or the base's size for an overlay).
+  uint32_t first_own_id() const { return base_size_; }
 
  private:
   struct Memory;  // a zeroed, huge-page-advised anonymous mapping
   uint32_t intern_hashed(std::string_view s, uint64_t h);
+  uint32_t find_hashed(std::string_view s, uint64_t h) const;
   size_t slot_index(uint64_t h) const { return static_cast<size_t>(h >> (64 - bits_)); }
   void grow();
   const char* store(std::string_view s, uint32_t id);
@@ -81,6 +89,8 @@ class StringPool {
   size_t used_ = 0;                      // words used in the current chunk
   size_t chunk_words_ = 0;               // words in the current allocation
   uint32_t entry_offset_ = 0;            // offset of the entry store() wrote last
+  const StringPool* base_ = nullptr;     // an overlay's base
+  uint32_t base_size_ = 0;               // ids below this are the base's; offsets_[k] is id base_size_ + k
 };
 
 // One column's values, one int64 per row:
@@ -118,7 +128,8 @@ struct ReadOptions {
   bool reject_bad_rows = false;  // skip malformed rows (counted, reported in `rejected`) instead of failing
   std::string rejects_path;      // with reject_bad_rows: write rejected rows here (empty: don't write)
   size_t max_rejects_reported = 100;  // how many rejected rows keep their InputError in `rejected`
-  // 0: two threads for a large file (16 MiB or more) on a machine with two cores, else one; 1: one.
+  // 0: two threads for a large file (16 MiB or more) on a machine with two cores, else one; 1: one;
+  // 2: two whatever the size (tests). Never more than one with reject_bad_rows.
   unsigned threads = 0;
 };
 
@@ -136,6 +147,33 @@ struct ReadResult {
   uint64_t rows_rejected = 0;  // rows skipped with reject_bad_rows
   bool ok() const { return errors.empty() && errors_not_shown == 0; }
 };
+
+// Receives a ledger's rows a chunk at a time as a streaming read parses them: a streaming read holds no
+// more than one chunk of rows in memory, whatever the size of the file.
+class RowSink {
+ public:
+  virtual ~RowSink() = default;
+  // The next rows, in file order (at most kChunkRows; each column's values and the rows' lines), their
+  // text cells interned in the part's pool. Valid only during the call.
+  virtual void rows(const Table& chunk) = 0;
+};
+constexpr size_t kChunkRows = 4096;
+
+// One thread's share of a streaming read: where its rows go, and the pool their texts are interned in.
+struct StreamPart {
+  RowSink* sink = nullptr;
+  StringPool* pool = nullptr;
+};
+
+// Reads a CSV file as read_csv does, but hands its rows to the parts' sinks a chunk at a time instead of
+// keeping them: the result's table has the columns and no rows. With two parts (and options.threads
+// allowing it) two threads read one half of the file each, the first half to parts[0]; otherwise
+// parts[0] gets every row. When the read fails the sinks may have seen some rows: what they computed
+// must be thrown away. The errors are exactly those of a one-thread read.
+ReadResult stream_csv(const std::string& path, const TableSpec& spec, const ReadOptions& options,
+                      const std::vector<StreamPart>& parts);
+ReadResult stream_csv_buffer(std::string_view data, const std::string& display_name, const TableSpec& spec,
+                             const ReadOptions& options, const std::vector<StreamPart>& parts);
 
 // Reads a CSV file (memory-mapped when possible). An unreadable file is an error with line 0.
 ReadResult read_csv(const std::string& path, const TableSpec& spec, const ReadOptions& options, StringPool& pool);

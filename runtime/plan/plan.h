@@ -96,6 +96,7 @@ struct Aggregate {
   uint32_t source = 0;            // the ledger input, or the group
   FunctionId filter = kNoFunction;  // Row/GroupRow function giving a boolean
   FunctionId arg = kNoFunction;     // Row/GroupRow function giving the aggregated value (not for Count)
+  bool arg_is_text = false;         // the value is Text (an interned id): count_distinct sets hold ids
   uint32_t where = 0;             // location of the aggregate in the source
 };
 

@@ -12,7 +12,10 @@ For every folder examples/NN-name/ that holds a `run.args` file:
   4. checks that each total (partner, period) is the sum of that partner's payouts in the period;
   5. copies every input file to a temporary folder with its data rows in a seeded random order (same
      header, rows byte for byte) and checks that the run's JSON and CSV outputs are byte-identical to
-     the runs on the original files.
+     the runs on the original files;
+  6. runs with `--threads 2` (each ledger read and scanned in two halves by two threads, then merged)
+     and `--threads 1`, on the original and the shuffled files, and checks that the JSON output is
+     byte-identical to the default run's.
 
 Usage: run_examples.py --rebate build/bin/rebate --root . [--example 04] [--seed 20260701] [--engine vm]
 Prints a readable diff for each failing example and ends with `examples run: N passed, M failed`; exits 1
@@ -215,6 +218,17 @@ def check_example(folder, rebate, seed, engine):
                 ok = False
                 report.append(f"  the {fmt} output changes when the input rows are shuffled (seed {seed}); first difference at "
                               + first_difference(original, out2))
+        # Threads: the halves' states merged must give what one pass gives.
+        for where, cwd in (("original", folder), ("shuffled", tmp)):
+            for threads in ("1", "2"):
+                _, rc3, out3, err3 = run_cli(rebate, program, [*args, "--threads", threads], cwd, "json", engine)
+                if rc3 != 0:
+                    ok = False
+                    report.append(f"  the run with --threads {threads} on the {where} inputs exited with {rc3}: {err3.strip()}")
+                elif out3 != out:
+                    ok = False
+                    report.append(f"  the JSON output with --threads {threads} on the {where} inputs differs; first difference at "
+                                  + first_difference(out, out3))
     return ok, report
 
 

@@ -1,0 +1,42 @@
+// Memory for big, randomly accessed arrays (aggregate states, hash tables, the string pool): mapped on
+// its own and advised to use transparent huge pages where the kernel allows them. The engine's scan
+// updates the states of lines in no particular order; with 4 KiB pages each update may pay a TLB miss
+// on top of the cache miss, and the first touch of every page a page fault.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+
+namespace rebate {
+
+constexpr size_t kHugePage = size_t{2} << 20;
+
+// `bytes` (rounded up to whole huge pages) of zeroed memory aligned to a huge page, on huge pages when
+// it is at least one; throws bad_alloc.
+void* map_huge(size_t bytes);
+void unmap_huge(void* p, size_t bytes);
+
+// A std::allocator that gives allocations of a huge page or more their own huge-page mapping.
+template <class T>
+struct HugePageAllocator {
+  using value_type = T;
+  HugePageAllocator() = default;
+  template <class U>
+  HugePageAllocator(const HugePageAllocator<U>&) {}  // NOLINT: rebinding, as allocators must allow
+
+  T* allocate(size_t n) {
+    if (n * sizeof(T) < kHugePage) return std::allocator<T>().allocate(n);
+    return static_cast<T*>(map_huge(n * sizeof(T)));
+  }
+  void deallocate(T* p, size_t n) {
+    if (n * sizeof(T) < kHugePage) {
+      std::allocator<T>().deallocate(p, n);
+      return;
+    }
+    unmap_huge(p, n * sizeof(T));
+  }
+  template <class U>
+  bool operator==(const HugePageAllocator<U>&) const { return true; }
+};
+
+}  // namespace rebate

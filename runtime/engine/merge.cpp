@@ -1,0 +1,247 @@
+// Bringing the scan's parts together. Each reading thread's part has its own texts (an overlay pool),
+// its own partner numbering when there is no partner table, and its own cells; here they become the
+// State's: texts interned into the State's pool, partners sorted by id, the periods chosen from the data
+// when the program did not fix them, and the states added up. Sums, counts, minima, maxima and sets of
+// distinct values merge exactly, so the result does not depend on how the file was split.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <unordered_set>
+
+#include "engine/state.h"
+
+namespace rebate::engine {
+
+namespace {
+
+// A part's text ids in the State's pool. The first part's texts are interned first, in id order, so its
+// ids do not change (identity).
+class TextMap {
+ public:
+  TextMap(State& s, const ScanPart& part) : first_(part.pool.first_own_id()) {
+    ids_.resize(part.pool.size() - first_);
+    for (size_t k = 0; k < ids_.size(); ++k) {
+      ids_[k] = s.pool.intern(part.pool.text(static_cast<uint32_t>(first_ + k)));
+      identity_ = identity_ && ids_[k] == first_ + k;
+    }
+  }
+  int64_t operator()(int64_t id) const { return id < first_ ? id : ids_[static_cast<size_t>(id - first_)]; }
+  bool identity() const { return identity_; }
+
+ private:
+  int64_t first_;
+  std::vector<uint32_t> ids_;
+  bool identity_ = true;
+};
+
+// Adds `from` into `into` (both for aggregate `agg`).
+void merge_state(AggState& into, const AggState& from, const plan::Aggregate& agg) {
+  into.count += from.count;
+  if (from.raw_scale != 0 || from.raw != 0) {
+    into.raw += from.raw;
+    into.raw_scale = from.raw_scale;
+  }
+  switch (agg.kind) {
+    case plan::AggregateKind::Sum:
+    case plan::AggregateKind::Avg: {
+      if (from.value == 0) return;
+      auto sum = Decimal::add(into.sum(), from.sum());
+      if (!sum) throw vm::EvalError("arithmetic overflow: the sum has more than 38 digits", agg.where, "the sum of a ledger's lines");
+      into.set_sum(*sum);
+      return;
+    }
+    case plan::AggregateKind::Min:
+    case plan::AggregateKind::Max: {
+      if (!from.has_best) return;
+      int c = into.has_best ? vm::compare(from.best(), into.best()) : 0;
+      if (!into.has_best || (agg.kind == plan::AggregateKind::Min ? c < 0 : c > 0)) into.set_best(from.best());
+      return;
+    }
+    case plan::AggregateKind::Count:
+    case plan::AggregateKind::CountDistinct:
+      return;
+  }
+}
+
+void merge_distinct(DistinctSet& into, const DistinctSet& from, bool text, const TextMap& texts) {
+  for (DistinctKey k : from) {
+    if (text) k.coef = texts(static_cast<int64_t>(k.coef));
+    into.insert(k);
+  }
+}
+
+// Partners: the partner table's (already the State's), or every partner the ledgers name, sorted by id.
+// Returns, per part, its partner index -> the State's.
+std::vector<std::vector<uint32_t>> merge_partners(State& s, const std::vector<std::unique_ptr<ScanPart>>& parts,
+                                                  const std::vector<TextMap>& texts) {
+  std::vector<std::vector<uint32_t>> map(parts.size());
+  if (s.plan.partner_table != UINT32_MAX) {
+    for (auto& m : map) {
+      m.resize(s.partner_ids.size());
+      for (uint32_t p = 0; p < m.size(); ++p) m[p] = p;
+    }
+    return map;
+  }
+  bool keys_are_text = true;
+  for (const plan::Input& in : s.plan.inputs) {
+    if (in.kind == plan::InputKind::Ledger) keys_are_text = in.spec.columns[in.partner_column].kind == ledger::ColumnKind::Text;
+  }
+  // Partner ids are text in every output; integer ids are written as text.
+  std::vector<std::pair<std::string, int64_t>> named;
+  std::unordered_set<int64_t> seen;
+  for (size_t k = 0; k < parts.size(); ++k) {
+    for (int64_t key : parts[k]->partner_keys) {
+      int64_t global = keys_are_text ? texts[k](key) : key;
+      if (!seen.insert(global).second) continue;
+      named.emplace_back(keys_are_text ? std::string(s.pool.text(static_cast<uint32_t>(global))) : std::to_string(global), global);
+    }
+  }
+  std::sort(named.begin(), named.end());
+  for (uint32_t p = 0; p < named.size(); ++p) {
+    s.partner_ids.push_back(s.pool.intern(named[p].first));
+    s.partner_by_key[named[p].second] = p;
+  }
+  s.partner_row.assign(named.size(), UINT32_MAX);
+  for (size_t k = 0; k < parts.size(); ++k) {
+    for (int64_t key : parts[k]->partner_keys) map[k].push_back(s.partner_by_key.at(keys_are_text ? texts[k](key) : key));
+  }
+  return map;
+}
+
+bool is_identity(const std::vector<uint32_t>& map) {
+  for (uint32_t p = 0; p < map.size(); ++p) {
+    if (map[p] != p) return false;
+  }
+  return true;
+}
+
+void merge_aggregates(State& s, const std::vector<std::unique_ptr<ScanPart>>& parts, const std::vector<TextMap>& texts,
+                      const std::vector<std::vector<uint32_t>>& partners) {
+  const plan::Plan& plan = s.plan;
+  const size_t cells = s.partner_ids.size() * s.period_count();
+  s.aggregates.resize(plan.aggregates.size());
+  for (size_t a = 0; a < plan.aggregates.size(); ++a) {
+    const plan::Aggregate& agg = plan.aggregates[a];
+    AggTable& into = s.aggregates[a];
+    bool empty = true;
+    for (size_t k = 0; k < parts.size(); ++k) {
+      AggTable& from = parts[k]->aggregates[a];
+      if (from.states.empty()) continue;
+      const size_t count = parts[k]->period_count();
+      // The first part with the State's layout is taken over as it is.
+      if (empty && from.states.size() == cells && parts[k]->first_period == s.first_period && count == s.period_count() &&
+          is_identity(partners[k]) && texts[k].identity()) {
+        into = std::move(from);
+        empty = false;
+        continue;
+      }
+      if (empty) {
+        into.states.assign(cells, AggState{});
+        if (agg.kind == plan::AggregateKind::CountDistinct) into.distinct.resize(cells);
+        empty = false;
+      }
+      for (size_t cell = 0; cell < from.states.size(); ++cell) {
+        const size_t to = s.cell(partners[k][cell / count], parts[k]->first_period + static_cast<PeriodIndex>(cell % count));
+        if (to == SIZE_MAX) continue;
+        merge_state(into.states[to], from.states[cell], agg);
+        if (!from.distinct.empty()) merge_distinct(into.distinct[to], from.distinct[cell], agg.arg_is_text, texts[k]);
+      }
+      from = AggTable{};
+    }
+    if (empty) {
+      into.states.assign(cells, AggState{});
+      if (agg.kind == plan::AggregateKind::CountDistinct) into.distinct.resize(cells);
+    }
+  }
+}
+
+void merge_groups(State& s, const std::vector<std::unique_ptr<ScanPart>>& parts, const std::vector<TextMap>& texts,
+                  const std::vector<std::vector<uint32_t>>& partners) {
+  const plan::Plan& plan = s.plan;
+  s.groups.clear();
+  for (uint32_t g = 0; g < plan.groups.size(); ++g) {
+    const plan::Group& pg = plan.groups[g];
+    GroupData into;
+    into.index = KeyIndex(2 + pg.key_columns.size());
+    into.key_count = pg.key_columns.size();
+    into.agg_count = pg.aggregates.size();
+    std::vector<bool> text_key;
+    for (uint32_t c : pg.key_columns) text_key.push_back(plan.inputs[pg.ledger].spec.columns[c].kind == ledger::ColumnKind::Text);
+    for (size_t k = 0; k < parts.size(); ++k) {
+      GroupData& from = parts[k]->groups[g];
+      auto in_range = [&](size_t row) { return s.cell(partners[k][from.partner[row]], from.period[row]) != SIZE_MAX; };
+      bool all_in_range = true;
+      for (size_t row = 0; row < from.rows() && all_in_range; ++row) all_in_range = in_range(row);
+      // The first part's rows, when nothing about them changes, are taken over as they are.
+      if (into.rows() == 0 && all_in_range && is_identity(partners[k]) && texts[k].identity()) {
+        into = std::move(from);
+        continue;
+      }
+      std::vector<int64_t> key(2 + into.key_count);
+      for (size_t row = 0; row < from.rows(); ++row) {
+        if (!in_range(row)) continue;  // lines outside every period the run pays or looks back to
+        const uint32_t partner = partners[k][from.partner[row]];
+        key[0] = partner;
+        key[1] = from.period[row];
+        for (size_t c = 0; c < into.key_count; ++c) {
+          Value v = from.keys[row * into.key_count + c];
+          if (text_key[c] && !v.none) v.coef = texts[k](static_cast<int64_t>(v.coef));
+          from.keys[row * into.key_count + c] = v;
+          key[2 + c] = static_cast<int64_t>(v.coef);
+        }
+        bool fresh = false;
+        const uint32_t to = into.index.find_or_add(key.data(), fresh);
+        if (fresh) {
+          into.partner.push_back(partner);
+          into.period.push_back(from.period[row]);
+          for (size_t c = 0; c < into.key_count; ++c) into.keys.push_back(from.keys[row * into.key_count + c]);
+          into.states.resize(into.states.size() + into.agg_count);
+        }
+        for (size_t f = 0; f < into.agg_count; ++f) {
+          const plan::Aggregate& agg = plan.group_field_aggregates[pg.aggregates[f]];
+          const size_t from_state = row * into.agg_count + f, to_state = static_cast<size_t>(to) * into.agg_count + f;
+          merge_state(into.states[to_state], from.states[from_state], agg);
+          if (auto d = from.distinct.find(from_state); d != from.distinct.end()) {
+            merge_distinct(into.distinct[to_state], d->second, agg.arg_is_text, texts[k]);
+          }
+        }
+      }
+      GroupData emptied;  // the part's memory back before the next part is merged
+      from = std::move(emptied);
+    }
+    s.groups.push_back(std::move(into));
+  }
+}
+
+}  // namespace
+
+bool merge_parts(State& s, std::vector<std::unique_ptr<ScanPart>>& parts) {
+  std::vector<TextMap> texts;
+  for (const auto& part : parts) texts.emplace_back(s, *part);
+  std::vector<std::vector<uint32_t>> partners = merge_partners(s, parts, texts);
+
+  // The periods, when the program left them to the data, and what the run leaves out.
+  std::map<PeriodIndex, uint64_t> lines;
+  for (const auto& part : parts) {
+    for (const auto& [p, n] : part->lines_per_period) lines[p] += n;
+    s.result.summary.outside_effective += part->outside_effective;
+  }
+  if (!s.periods_fixed) choose_periods(s, lines);
+  uint64_t ignored = 0;
+  for (const auto& [p, n] : lines) {
+    if (s.run_periods.empty()) break;
+    if (!std::binary_search(s.run_periods.begin(), s.run_periods.end(), p)) s.result.summary.outside_run += n;
+    if (p < s.first_period || p > s.last_period) ignored += n;
+  }
+  if (ignored) {
+    s.result.summary.notes.push_back(fmt::format(
+        "{} ledger lines are dated outside every period the run pays or looks back to ({} .. {}); no payout depends on them",
+        ignored, s.periods.label(s.first_period), s.periods.label(s.last_period)));
+  }
+
+  merge_aggregates(s, parts, texts, partners);
+  merge_groups(s, parts, texts, partners);
+  return true;
+}
+
+}  // namespace rebate::engine
