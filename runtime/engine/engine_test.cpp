@@ -2,6 +2,9 @@
 // and payouts computed by hand (the arithmetic is in the comment next to each expectation).
 #include <catch2/catch.hpp>
 
+#include <cstdio>
+#include <set>
+
 #include "driver/compilation.h"
 #include "engine/engine.h"
 #include "lower/lower.h"
@@ -28,7 +31,7 @@ struct Outcome {
 };
 
 Outcome run(const std::string& program, const std::string& sales, const std::string& period = "2026-Q3",
-            const std::map<std::string, std::string>& extra = {}) {
+            const std::map<std::string, std::string>& extra = {}, unsigned threads = 0) {
   Outcome o;
   Compiler compiler(CompileOptions{});
   CompiledProgram compiled = compiler.compile_text("t.rebate", std::string(kHeader) + program);
@@ -43,6 +46,7 @@ Outcome run(const std::string& program, const std::string& sales, const std::str
   options.input_buffers["sales"] = sales;
   for (const auto& [k, v] : extra) options.input_buffers[k] = v;
   if (!period.empty()) options.period = period;
+  options.threads = threads;
   o.result = engine::run(plan, options);
   for (const auto& p : o.result.payouts) {
     o.amounts[p.partner + " " + p.period + " " + p.rebate] = p.amount.to_fixed(2);
@@ -312,4 +316,68 @@ rebate r { eligible when partner.tier >= silver  pay volume of revenue }
   CHECK(b.find("Text         \"storage\"") != std::string::npos);
   CHECK(b.find("TierOf       volume") != std::string::npos);
   CHECK(b.find("PartnerAttr") != std::string::npos);
+}
+
+TEST_CASE("two threads, each scanning half of a ledger, give what one thread gives", "[engine][threads]") {
+  // 2,000 lines over three partners, two quarters, orders of two lines, five customers. Each total is
+  // also worked out here, from the generator's arithmetic, not from the engine.
+  std::string sales = "date,partner,order_id,family,units,amount\n";
+  std::map<std::string, long> cents;  // partner -> Q3 revenue in cents
+  std::map<std::string, std::set<std::string>> orders_with_both;
+  std::map<std::string, std::map<std::string, std::set<std::string>>> families;  // partner -> order -> families
+  for (int i = 0; i < 2000; ++i) {
+    std::string partner = "P" + std::to_string(1 + i % 3);
+    std::string order = "O" + std::to_string(i / 2);
+    std::string family = i % 4 == 0 ? "hw" : i % 4 == 1 ? "sup" : "sw";
+    std::string date = i % 5 == 0 ? "2026-04-02" : "2026-08-" + std::to_string(10 + i % 19);
+    long amount = 100 + (i * 37) % 900;  // whole dollars
+    sales += date + "," + partner + "," + order + "," + family + "," + std::to_string(i % 3) + "," + std::to_string(amount) + ".25\n";
+    if (date.rfind("2026-08", 0) == 0) {
+      cents[partner] += amount * 100 + 25;
+      families[partner][order].insert(family);
+    }
+  }
+  const char* program = R"(
+measure revenue = sales.sum(amount)
+measure big_orders = sales.count_distinct(order_id where amount > 500 USD)
+group orders = sales by order_id {
+  hw: Money = sales.sum(amount where family == "hw")
+  sup: Money = sales.sum(amount where family == "sup")
+}
+measure both = orders.count(where hw > 0 USD and sup > 0 USD)
+rebate pct { pay 1% of revenue }
+rebate per_order { pay 10 USD * both }
+rebate per_big { pay 1 USD * big_orders }
+)";
+  auto one = run(program, sales, "2026-Q3", {}, 1);
+  auto two = run(program, sales, "2026-Q3", {}, 2);
+  REQUIRE(one.diagnostics.empty());
+  REQUIRE(one.result.ok());
+  REQUIRE(two.result.ok());
+  CHECK(one.amounts == two.amounts);
+  CHECK(one.statuses == two.statuses);
+  for (const auto& [partner, c] : cents) {
+    // 1% of the revenue, rounded half-even to the cent: c / 100 cents.
+    long pct = c / 100 + ((c % 100 > 50 || (c % 100 == 50 && (c / 100) % 2 == 1)) ? 1 : 0);
+    char expected[32];
+    std::snprintf(expected, sizeof expected, "%ld.%02ld", pct / 100, pct % 100);
+    CHECK(two.amounts[partner + " 2026-Q3 pct"] == expected);
+    long both = 0;
+    for (const auto& [order, f] : families[partner]) both += f.count("hw") && f.count("sup");
+    CHECK(two.amounts[partner + " 2026-Q3 per_order"] == std::to_string(both * 10) + ".00");
+  }
+}
+
+TEST_CASE("two threads report unknown partners as one thread does, in file order", "[engine][threads]") {
+  std::string sales = "date,partner,order_id,family,units,amount\n";
+  for (int i = 0; i < 3000; ++i) {
+    std::string partner = i % 700 == 13 ? "PX" + std::to_string(i) : "P1";
+    sales += "2026-07-01," + partner + ",O1,x,1,1\n";
+  }
+  const char* program = "measure revenue = sales.sum(amount)\nrebate r { pay 1% of revenue }\n";
+  auto one = run(program, sales, "2026-Q3", {}, 1);
+  auto two = run(program, sales, "2026-Q3", {}, 2);
+  REQUIRE(!one.result.ok());
+  CHECK(one.result.errors.size() == 5);  // lines 15, 715, 1415, 2115, 2815
+  CHECK(one.result.errors == two.result.errors);
 }
