@@ -40,11 +40,11 @@ struct RunCliOptions {
   unsigned threads = 0;      // 0: automatic
 };
 
-void print_timings(const std::vector<std::pair<std::string, double>>& laps) {
+void print_timings(const std::vector<engine::PhaseTime>& laps) {
   double total = 0;
-  for (const auto& [phase, seconds] : laps) {
-    fmt::print(stderr, "timing: {:<12} {:8.3f} s\n", phase, seconds);
-    total += seconds;
+  for (const engine::PhaseTime& t : laps) {
+    fmt::print(stderr, "timing: {:<12} {:8.3f} s   peak memory {:7.1f} MiB\n", t.phase, t.seconds, t.peak_mb);
+    total += t.seconds;
   }
   fmt::print(stderr, "timing: {:<12} {:8.3f} s\n", "total", total);
 }
@@ -85,7 +85,7 @@ int run_program(const RunCliOptions& o) {
     return kExitUsage;
   }
 
-  std::vector<std::pair<std::string, double>> laps;
+  std::vector<engine::PhaseTime> laps;
   engine::PhaseClock clock(laps);
   Compiler compiler(CompileOptions{});
   CompiledProgram program = compiler.compile_file(o.program);
@@ -178,7 +178,7 @@ std::function<int()> add_run_command(CLI::App& app) {
   cmd->add_option("--format", o->format, "csv (default) or json")->check(CLI::IsMember({"csv", "json"}));
   cmd->add_option("--out", o->out, "Write the payouts to this file instead of standard output");
   cmd->add_flag("--explain", o->explain, "Also print how each payout was computed");
-  cmd->add_flag("--timings", o->timings, "Print the seconds each phase took (compile, read inputs, scan, evaluate, write) to stderr");
+  cmd->add_flag("--timings", o->timings, "Print the seconds each phase took (compile, read + scan, groups, evaluate, write) and the peak memory to stderr");
   cmd->add_option("--engine", o->engine, "vm (the bytecode interpreter) or jit")->check(CLI::IsMember({"vm", "jit"}));
   cmd->add_option("--max-errors", o->max_errors, "Report up to this many malformed input rows (default 20)");
   add_threads_option(cmd, *o);

@@ -67,6 +67,13 @@ struct Total {
   Decimal amount;
 };
 
+// One phase of a run, for `rebate run --timings`.
+struct PhaseTime {
+  std::string phase;   // "read + scan", "groups", "evaluate", ...
+  double seconds = 0;  // wall clock
+  double peak_mb = 0;  // the process's peak resident memory by the phase's end (MiB)
+};
+
 struct Summary {
   struct InputCount {
     std::string name;
@@ -77,8 +84,7 @@ struct Summary {
   uint64_t outside_effective = 0;  // ledger lines dated outside the program's effective dates
   uint64_t outside_run = 0;        // ledger lines in periods the run does not pay (used by look-backs)
   std::vector<std::string> notes;
-  // Wall-clock seconds per phase ("read inputs", "scan", "evaluate"), for `rebate run --timings`.
-  std::vector<std::pair<std::string, double>> timings;
+  std::vector<PhaseTime> timings;  // per phase of the engine, for `rebate run --timings`
 };
 
 struct RunResult {

@@ -37,10 +37,6 @@ class TextMap {
 // Adds `from` into `into` (both for aggregate `agg`).
 void merge_state(AggState& into, const AggState& from, const plan::Aggregate& agg) {
   into.count += from.count;
-  if (from.raw_scale != 0 || from.raw != 0) {
-    into.raw += from.raw;
-    into.raw_scale = from.raw_scale;
-  }
   switch (agg.kind) {
     case plan::AggregateKind::Sum:
     case plan::AggregateKind::Avg: {
@@ -161,15 +157,12 @@ void merge_groups(State& s, const std::vector<std::unique_ptr<ScanPart>>& parts,
   s.groups.clear();
   for (uint32_t g = 0; g < plan.groups.size(); ++g) {
     const plan::Group& pg = plan.groups[g];
-    GroupData into;
-    into.index = KeyIndex(2 + pg.key_columns.size());
-    into.key_count = pg.key_columns.size();
-    into.agg_count = pg.aggregates.size();
+    GroupData into = make_group(plan, pg);
     std::vector<bool> text_key;
     for (uint32_t c : pg.key_columns) text_key.push_back(plan.inputs[pg.ledger].spec.columns[c].kind == ledger::ColumnKind::Text);
     for (size_t k = 0; k < parts.size(); ++k) {
       GroupData& from = parts[k]->groups[g];
-      auto in_range = [&](size_t row) { return s.cell(partners[k][from.partner[row]], from.period[row]) != SIZE_MAX; };
+      auto in_range = [&](size_t row) { return s.cell(partners[k][from.partner(row)], from.period(row)) != SIZE_MAX; };
       bool all_in_range = true;
       for (size_t row = 0; row < from.rows() && all_in_range; ++row) all_in_range = in_range(row);
       // The first part's rows, when nothing about them changes, are taken over as they are.
@@ -177,26 +170,18 @@ void merge_groups(State& s, const std::vector<std::unique_ptr<ScanPart>>& parts,
         into = std::move(from);
         continue;
       }
-      std::vector<int64_t> key(2 + into.key_count);
+      const size_t width = into.index.width();
+      std::vector<int64_t> key(width);
       for (size_t row = 0; row < from.rows(); ++row) {
         if (!in_range(row)) continue;  // lines outside every period the run pays or looks back to
-        const uint32_t partner = partners[k][from.partner[row]];
-        key[0] = partner;
-        key[1] = from.period[row];
+        for (size_t i = 0; i < width; ++i) key[i] = from.index.key(row, i);
+        key[0] = partners[k][from.partner(row)];
         for (size_t c = 0; c < into.key_count; ++c) {
-          Value v = from.keys[row * into.key_count + c];
-          if (text_key[c] && !v.none) v.coef = texts[k](static_cast<int64_t>(v.coef));
-          from.keys[row * into.key_count + c] = v;
-          key[2 + c] = static_cast<int64_t>(v.coef);
+          if (text_key[c]) key[2 + c] = texts[k](key[2 + c]);
         }
         bool fresh = false;
         const uint32_t to = into.index.find_or_add(key.data(), fresh);
-        if (fresh) {
-          into.partner.push_back(partner);
-          into.period.push_back(from.period[row]);
-          for (size_t c = 0; c < into.key_count; ++c) into.keys.push_back(from.keys[row * into.key_count + c]);
-          into.states.resize(into.states.size() + into.agg_count);
-        }
+        if (fresh) into.states.resize(into.states.size() + into.agg_count);
         for (size_t f = 0; f < into.agg_count; ++f) {
           const plan::Aggregate& agg = plan.group_field_aggregates[pg.aggregates[f]];
           const size_t from_state = row * into.agg_count + f, to_state = static_cast<size_t>(to) * into.agg_count + f;
@@ -206,8 +191,7 @@ void merge_groups(State& s, const std::vector<std::unique_ptr<ScanPart>>& parts,
           }
         }
       }
-      GroupData emptied;  // the part's memory back before the next part is merged
-      from = std::move(emptied);
+      from = make_group(plan, pg);  // the part's memory back before the next part is merged
     }
     s.groups.push_back(std::move(into));
   }

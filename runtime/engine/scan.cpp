@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <stdexcept>
 
 #include "engine/kernels.h"
 #include "engine/state.h"
@@ -73,50 +74,56 @@ class RowFrame : public vm::Frame {
   uint32_t row_ = 0;
 };
 
-// Loads for functions over one group row: its fields (and keys), or, in a field's own formula, the
-// aggregates of the group row's lines.
+// Loads for functions over one group row: its keys and fields (the fields as computed so far for the
+// row), or, in a field's own formula, the aggregates of the group row's lines.
 class GroupRowFrame : public vm::Frame {
  public:
-  GroupRowFrame(State& s, uint32_t group) : s_(s), group_(group), data_(s.groups[group]) {}
+  GroupRowFrame(State& s, uint32_t group) : s_(s), group_(group), pg_(s.plan.groups[group]), data_(s.groups[group]) {}
   void at(size_t row) { row_ = row; }
+  std::vector<Value> fields;  // the current row's field values
+
   Value column(uint32_t) override { return Value::missing(); }
   Value lookup(uint32_t, uint32_t) override { return Value::missing(); }
   Value group_field(uint32_t f) override {
-    size_t width = data_.key_count + s_.plan.groups[group_].field_values.size();
-    return data_.values[row_ * width + f];
+    if (f < data_.key_count) return group_key(s_.plan, pg_, data_, row_, f);
+    return f - data_.key_count < fields.size() ? fields[f - data_.key_count] : Value{};  // a later field: not computed yet
   }
   Value partner_attr(uint32_t c) override {
-    uint32_t row = s_.partner_row[data_.partner[row_]];
+    uint32_t row = s_.partner_row[data_.partner(row_)];
     return row == UINT32_MAX ? Value::missing() : s_.cell_value(s_.plan.partner_table, c, row);
   }
-  Value partner_id() override { return Value::integer(s_.partner_ids[data_.partner[row_]]); }
+  Value partner_id() override { return Value::integer(s_.partner_ids[data_.partner(row_)]); }
   Value period() override {
-    Value v = Value::integer(s_.periods.first_day(data_.period[row_]));
-    v.aux = s_.periods.last_day(data_.period[row_]);
+    Value v = Value::integer(s_.periods.first_day(data_.period(row_)));
+    v.aux = s_.periods.last_day(data_.period(row_));
     return v;
   }
   Value measure(uint32_t) override { return Value::missing(); }
   Value shifted(uint32_t, uint32_t) override { return Value::missing(); }
   Value aggregate(uint32_t a) override {
-    const plan::Group& g = s_.plan.groups[group_];
-    for (size_t k = 0; k < g.aggregates.size(); ++k) {
-      if (g.aggregates[k] != a) continue;
-      size_t state = row_ * data_.agg_count + k;
-      auto d = data_.distinct.find(state);
-      return finish(data_.states[state], d == data_.distinct.end() ? nullptr : &d->second, s_.plan.group_field_aggregates[a].kind);
+    for (size_t k = 0; k < pg_.aggregates.size(); ++k) {
+      if (pg_.aggregates[k] == a) return field_aggregate(k);
     }
     return Value::missing();
+  }
+  // The k-th of the group's field aggregates for the current row.
+  Value field_aggregate(size_t k) const {
+    size_t state = row_ * data_.agg_count + k;
+    auto d = data_.distinct.find(state);
+    return finish(data_.states[state], d == data_.distinct.end() ? nullptr : &d->second,
+                  s_.plan.group_field_aggregates[pg_.aggregates[k]].kind);
   }
   Value decision(uint32_t) override { return Value::missing(); }
   Value text(uint32_t t) override { return Value::integer(s_.text_ids[t]); }
   std::string context() const override {
-    return fmt::format("group `{}` of partner {}, period {}", s_.plan.groups[group_].name, s_.partner_name(data_.partner[row_]),
-                       s_.periods.label(data_.period[row_]));
+    return fmt::format("group `{}` of partner {}, period {}", pg_.name, s_.partner_name(data_.partner(row_)),
+                       s_.periods.label(data_.period(row_)));
   }
 
  private:
   State& s_;
   uint32_t group_;
+  const plan::Group& pg_;
   GroupData& data_;
   size_t row_ = 0;
 };
@@ -191,8 +198,8 @@ inline void run_fast(const Fast& f, const std::vector<ledger::Column>& columns, 
   }
   ++st.count;
   if (f.arg) {
-    st.raw += columns[f.arg->column].values[row];
-    st.raw_scale = static_cast<int16_t>(f.arg->scale);
+    st.value += columns[f.arg->column].values[row];  // exact: 2^64 lines of int64 stay far inside 128 bits
+    st.scale = static_cast<int16_t>(f.arg->scale);
   } else if (f.distinct_column) {
     distinct->insert(distinct_key(cell_value(columns[*f.distinct_column], row)));
   }
@@ -392,14 +399,20 @@ class LedgerSink : public ledger::RowSink {
       const plan::Group& g = plan_.groups[my_groups_[k]];
       GroupData& data = part_.groups[my_groups_[k]];
       // Every line's key and hash first, so that the index's slots can be fetched ahead of the probes.
-      const size_t width = 2 + g.key_columns.size();
+      const size_t width = data.index.width();
       keys_.resize(static_cast<size_t>(n) * width);
       hashes_.resize(n);
       for (uint32_t row = 0; row < n; ++row) {
         int64_t* key = &keys_[row * width];
         key[0] = rows_.partner[row];
         key[1] = rows_.period[row];
-        for (size_t c = 0; c < g.key_columns.size(); ++c) key[2 + c] = chunk.columns[g.key_columns[c]].values[row];
+        int64_t present = 0;
+        for (size_t c = 0; c < g.key_columns.size(); ++c) {
+          const ledger::Column& column = chunk.columns[g.key_columns[c]];
+          key[2 + c] = column.values[row];
+          if (column.has_value(row)) present |= int64_t{1} << c;
+        }
+        if (width > 2 + g.key_columns.size()) key[width - 1] = present;
         hashes_[row] = data.index.hash(key);
       }
       for (uint32_t row = 0; row < n; ++row) {
@@ -407,12 +420,7 @@ class LedgerSink : public ledger::RowSink {
         if (rows_.cell[row] == SIZE_MAX) continue;
         bool fresh = false;
         const uint32_t grow = data.index.find_or_add(&keys_[row * width], hashes_[row], fresh);
-        if (fresh) {
-          data.partner.push_back(rows_.partner[row]);
-          data.period.push_back(rows_.period[row]);
-          for (uint32_t c : g.key_columns) data.keys.push_back(cell_value(chunk.columns[c], row));
-          data.states.resize(data.states.size() + data.agg_count);
-        }
+        if (fresh) data.states.resize(data.states.size() + data.agg_count);
         for (size_t f = 0; f < data.agg_count; ++f) {
           const size_t state = static_cast<size_t>(grow) * data.agg_count + f;
           const plan::Aggregate& agg = plan_.group_field_aggregates[g.aggregates[f]];
@@ -444,14 +452,13 @@ class LedgerSink : public ledger::RowSink {
 
 }  // namespace
 
-Value cell_value(const ledger::Column& c, size_t row) {
-  if (!c.has_value(row)) return Value::missing();
-  int64_t v = c.values[row];
-  switch (c.spec.kind) {
+Value cell_value(const ledger::ColumnSpec& spec, int64_t v, bool present) {
+  if (!present) return Value::missing();
+  switch (spec.kind) {
     case ledger::ColumnKind::Decimal:
     case ledger::ColumnKind::Money:
     case ledger::ColumnKind::Percent:
-      return Value{v, 0, static_cast<int16_t>(c.spec.scale), false};
+      return Value{v, 0, static_cast<int16_t>(spec.scale), false};
     case ledger::ColumnKind::Int:
     case ledger::ColumnKind::Bool:
     case ledger::ColumnKind::Text:
@@ -462,15 +469,25 @@ Value cell_value(const ledger::Column& c, size_t row) {
   return Value::integer(v);
 }
 
+GroupData make_group(const plan::Plan& plan, const plan::Group& g) {
+  bool optional = false;
+  for (uint32_t c : g.key_columns) optional = optional || plan.inputs[g.ledger].spec.columns[c].optional;
+  GroupData data;
+  data.index = KeyIndex(2 + g.key_columns.size() + (optional ? 1 : 0));
+  data.key_count = g.key_columns.size();
+  data.agg_count = g.aggregates.size();
+  return data;
+}
+
+Value group_key(const plan::Plan& plan, const plan::Group& g, const GroupData& data, size_t row, size_t c) {
+  const ledger::ColumnSpec& spec = plan.inputs[g.ledger].spec.columns[g.key_columns[c]];
+  const bool present = !spec.optional || ((data.index.key(row, data.index.width() - 1) >> c) & 1) != 0;
+  return cell_value(spec, data.index.key(row, 2 + c), present);
+}
+
 ScanPart::ScanPart(const State& s) : state(s), pool(&s.pool), machine(s.plan) {
   aggregates.resize(s.plan.aggregates.size());
-  for (const plan::Group& g : s.plan.groups) {
-    GroupData data;
-    data.index = KeyIndex(2 + g.key_columns.size());
-    data.key_count = g.key_columns.size();
-    data.agg_count = g.aggregates.size();
-    groups.push_back(std::move(data));
-  }
+  for (const plan::Group& g : s.plan.groups) groups.push_back(make_group(s.plan, g));
   unknown.resize(s.plan.inputs.size());
 }
 
@@ -507,16 +524,17 @@ uint32_t KeyIndex::find_or_add(const int64_t* key, uint64_t h, bool& fresh) {
     uint64_t entry = slots_[slot];
     if (entry == 0) {
       fresh = true;
-      uint32_t row = static_cast<uint32_t>(size());
-      keys_.insert(keys_.end(), key, key + width_);
+      if (rows_ >= UINT32_MAX - 1) throw std::length_error("a group has more than 4 billion rows");
+      uint32_t row = static_cast<uint32_t>(rows_++);
+      keys_.resize(rows_ * width_);
+      for (size_t i = 0; i < width_; ++i) keys_[row * width_ + i] = key[i];
       slots_[slot] = tag | (row + 1);
       return row;
     }
     if ((entry & ~0xFFFFFFFFull) != tag) continue;
     uint32_t row = static_cast<uint32_t>(entry) - 1;
-    const int64_t* stored = keys_.data() + static_cast<size_t>(row) * width_;
     bool same = true;
-    for (size_t i = 0; i < width_ && same; ++i) same = stored[i] == key[i];
+    for (size_t i = 0; i < width_ && same; ++i) same = keys_[static_cast<size_t>(row) * width_ + i] == key[i];
     if (same) {
       fresh = false;
       return row;
@@ -528,18 +546,17 @@ void KeyIndex::grow() {
   size_t capacity = slots_.empty() ? 1024 : slots_.size() * 2;
   slots_.assign(capacity, 0);
   size_t mask = capacity - 1;
+  std::vector<int64_t> key(width_);
   for (size_t row = 0; row < size(); ++row) {
-    uint64_t h = hash(keys_.data() + row * width_, width_);
+    for (size_t i = 0; i < width_; ++i) key[i] = keys_[row * width_ + i];
+    uint64_t h = hash(key.data(), width_);
     size_t slot = h & mask;
     while (slots_[slot] != 0) slot = (slot + 1) & mask;
     slots_[slot] = (h >> 32 << 32) | (row + 1);
   }
 }
 
-Decimal total(const AggState& st) {
-  if (st.raw == 0) return st.sum();
-  return Decimal::add(st.sum(), Decimal::from_scaled(st.raw, st.raw_scale)).value_or(st.sum());
-}
+Decimal total(const AggState& st) { return st.sum(); }
 
 Value finish(const AggState& st, const DistinctSet* distinct, plan::AggregateKind kind) {
   switch (kind) {
@@ -562,8 +579,6 @@ void finish_groups(State& s) {
     const plan::Group& pg = plan.groups[g];
     GroupData& data = s.groups[g];
     GroupRowFrame frame(s, g);
-    size_t width = data.key_count + pg.field_values.size();
-    data.values.assign(data.rows() * width, Value{});
     // A field that is one aggregate (`sales.sum(amount where ...)`, the usual case) is read from its
     // state directly; any other formula runs on the VM.
     std::vector<int> bare(pg.field_values.size(), -1);  // the field's aggregate's index in the group row
@@ -574,28 +589,21 @@ void finish_groups(State& s) {
         if (pg.aggregates[k] == code[0].a) bare[f] = static_cast<int>(k);
       }
     }
+    std::vector<uint32_t> over;  // the aggregates over this group's rows
+    for (uint32_t a = 0; a < plan.aggregates.size(); ++a) {
+      if (plan.aggregates[a].over_group && plan.aggregates[a].source == g) over.push_back(a);
+    }
+    // Row by row: the row's fields, then its contribution to every aggregate over the group.
     for (size_t row = 0; row < data.rows(); ++row) {
       frame.at(row);
-      for (size_t k = 0; k < data.key_count; ++k) data.values[row * width + k] = data.keys[row * data.key_count + k];
+      frame.fields.clear();
       for (size_t f = 0; f < pg.field_values.size(); ++f) {
-        Value& v = data.values[row * width + data.key_count + f];
-        if (bare[f] < 0) {
-          v = s.machine.run(pg.field_values[f], frame);
-          continue;
-        }
-        const size_t state = row * data.agg_count + static_cast<size_t>(bare[f]);
-        auto d = data.distinct.find(state);
-        v = finish(data.states[state], d == data.distinct.end() ? nullptr : &d->second,
-                   plan.group_field_aggregates[pg.aggregates[static_cast<size_t>(bare[f])]].kind);
+        frame.fields.push_back(bare[f] < 0 ? s.machine.run(pg.field_values[f], frame) : frame.field_aggregate(static_cast<size_t>(bare[f])));
       }
-    }
-    for (uint32_t a = 0; a < plan.aggregates.size(); ++a) {
-      const plan::Aggregate& agg = plan.aggregates[a];
-      if (!agg.over_group || agg.source != g) continue;
-      AggTable& table = s.aggregates[a];
-      for (size_t row = 0; row < data.rows(); ++row) {
-        frame.at(row);
-        size_t cell = s.cell(data.partner[row], data.period[row]);
+      const size_t cell = s.cell(data.partner(row), data.period(row));
+      for (uint32_t a : over) {
+        const plan::Aggregate& agg = plan.aggregates[a];
+        AggTable& table = s.aggregates[a];
         if (agg.filter != plan::kNoFunction) {
           Value keep = s.machine.run(agg.filter, frame);
           if (keep.none || !keep.truthy()) continue;

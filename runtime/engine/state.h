@@ -10,6 +10,7 @@
 
 #include "core/huge_pages.h"
 #include "engine/engine.h"
+#include "engine/paged_array.h"
 #include "engine/periods.h"
 #include "ledger/ledger.h"
 #include "vm/vm.h"
@@ -18,14 +19,14 @@ namespace rebate::engine {
 
 using plan::Value;
 
-// One aggregate's running state for one partner and period (or one group row).
-// 64 bytes: there is one per partner, period and aggregate (and per group row and field).
+// One aggregate's running state for one partner and period (or one group row). 48 bytes: there is one
+// per partner, period and aggregate (and per group row and field).
 struct AggState {
-  Int128 raw = 0;        // the kernels' exact sum of int64 cells at raw_scale
-  Int128 value = 0;      // sum/avg: the VM's sum; min/max: the best value so far (coefficient)
+  // sum/avg: the exact sum (the kernels add int64 cells at the column's scale, the VM adds Decimals);
+  // min/max: the best value so far (coefficient).
+  Int128 value = 0;
   uint64_t count = 0;    // lines that passed the filter (and had a value)
   int64_t aux = 0;       // min/max: the best value's aux (a period's last day)
-  int16_t raw_scale = 0;
   int16_t scale = 0;     // of `value`
   bool has_best = false;
 
@@ -42,6 +43,7 @@ struct AggState {
     has_best = true;
   }
 };
+static_assert(sizeof(AggState) == 48);
 
 // A value as a count_distinct set holds it: numbers by value (1.50 and 1.5 are one: trailing zeros are
 // dropped), everything else by its integer (text by its interned id).
@@ -82,30 +84,38 @@ class KeyIndex {
   uint32_t find_or_add(const int64_t* key, uint64_t hash, bool& fresh);
   uint64_t hash(const int64_t* key) const { return hash(key, width_); }
   void prefetch(uint64_t hash) const;
-  size_t size() const { return keys_.size() / width_; }
+  size_t size() const { return rows_; }
+  size_t width() const { return width_; }
+  int64_t key(size_t row, size_t i) const { return keys_[row * width_ + i]; }
 
  private:
   static uint64_t hash(const int64_t* key, size_t width);
   void grow();
   size_t width_;
-  BigArray<int64_t> keys_;    // row r's key at [r * width, (r + 1) * width)
+  size_t rows_ = 0;
+  PagedArray<int64_t> keys_;  // row r's key at [r * width, (r + 1) * width)
   // (the key's hash's top 32 bits << 32) | (row + 1); 0 = free. The hash part skips most key compares.
   BigArray<uint64_t> slots_;
 };
 
-// A group's rows, stored flat: per row its partner, period, key values, and one state per field aggregate.
+// A group's rows, stored flat. A row's key in the index is its partner, its period, the group's key
+// columns' values and, when a key column is optional, a word of presence bits (bit c: column c has a
+// value); then one state per field aggregate. Rows are only appended.
 struct GroupData {
   KeyIndex index;
   size_t key_count = 0;    // key columns
   size_t agg_count = 0;    // field aggregates
-  std::vector<uint32_t> partner;
-  std::vector<PeriodIndex> period;
-  std::vector<Value> keys;          // rows x key_count
-  BigArray<AggState> states;     // rows x agg_count
+  PagedArray<AggState> states;     // rows x agg_count
   std::unordered_map<size_t, DistinctSet> distinct;  // state index -> set, for count_distinct fields
-  std::vector<Value> values;        // rows x (key_count + fields): keys, then field values (after the scan)
-  size_t rows() const { return partner.size(); }
+  size_t rows() const { return index.size(); }
+  uint32_t partner(size_t row) const { return static_cast<uint32_t>(index.key(row, 0)); }
+  PeriodIndex period(size_t row) const { return index.key(row, 1); }
 };
+
+// An empty group's storage for plan group `g` over its ledger.
+GroupData make_group(const plan::Plan& plan, const plan::Group& g);
+// The value of key column `c` (0-based among the group's key columns) of a row, as the VM sees it.
+Value group_key(const plan::Plan& plan, const plan::Group& g, const GroupData& data, size_t row, size_t c);
 
 struct State {
   const plan::Plan& plan;
@@ -145,7 +155,8 @@ struct State {
 };
 
 // A stored cell as the VM sees it (absent: missing).
-Value cell_value(const ledger::Column& c, size_t row);
+Value cell_value(const ledger::ColumnSpec& spec, int64_t stored, bool present);
+inline Value cell_value(const ledger::Column& c, size_t row) { return cell_value(c.spec, c.values[row], c.has_value(row)); }
 
 // One thread's share of the ledgers' scan: its own aggregates, groups, VM and texts, over the part of
 // each ledger its thread reads. Parts are merged into the State when every ledger has been read.
@@ -192,7 +203,7 @@ bool merge_parts(State& s, std::vector<std::unique_ptr<ScanPart>>& parts);
 // scan.cpp: group rows' fields, then the aggregates over groups; the group rows are freed after
 void finish_groups(State& s);
 Value finish(const AggState& st, const DistinctSet* distinct, plan::AggregateKind kind);
-// The exact sum of a state: the VM's Decimal sum plus the kernels' raw sum.
+// The exact sum of a state.
 Decimal total(const AggState& st);
 // evaluate.cpp
 void evaluate(State& s);

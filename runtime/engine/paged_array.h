@@ -1,0 +1,64 @@
+// A growable array kept in fixed-size pages on huge pages: growing never moves or copies what is there
+// (a std::vector briefly holds its old and new buffers, twice the memory, while it grows), and an index
+// is a shift and a mask. For the group rows, which grow with the ledger's orders and are updated in no
+// particular order.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <new>
+#include <type_traits>
+#include <vector>
+
+#include "core/huge_pages.h"
+
+namespace rebate::engine {
+
+template <class T>
+class PagedArray {
+ public:
+  PagedArray() = default;
+  PagedArray(PagedArray&&) noexcept = default;
+  PagedArray& operator=(PagedArray&&) noexcept = default;
+  ~PagedArray() = default;
+
+  size_t size() const { return size_; }
+  T& operator[](size_t i) { return pages_[i >> kPageBits].get()[i & kMask]; }
+  const T& operator[](size_t i) const { return pages_[i >> kPageBits].get()[i & kMask]; }
+
+  // Grows to n elements; the new ones are value-initialized (zeroed memory for the plain structs kept here).
+  void resize(size_t n) {
+    while (pages_.size() << kPageBits < n) pages_.emplace_back(new_page());
+    size_ = n;
+  }
+  void push_back(const T& v) {
+    resize(size_ + 1);
+    (*this)[size_ - 1] = v;
+  }
+
+ private:
+  // A page is a whole number of huge pages: 2 MiB / (the largest power of two dividing sizeof(T)) elements.
+  static constexpr unsigned page_bits() {
+    unsigned twos = 0;
+    while (((sizeof(T) >> twos) & 1) == 0) ++twos;
+    return twos >= 21 ? 0 : 21 - twos;
+  }
+  static constexpr unsigned kPageBits = page_bits();
+  static constexpr size_t kPageElements = size_t{1} << kPageBits;
+  static constexpr size_t kMask = kPageElements - 1;
+
+  struct Unmap {
+    void operator()(T* p) const { unmap_huge(p, kPageElements * sizeof(T)); }
+  };
+  using Page = std::unique_ptr<T, Unmap>;
+  static Page new_page() {
+    // Fresh anonymous memory is zeroed: a value-initialized T, for the trivial structs stored here.
+    static_assert(std::is_trivially_copyable_v<T>, "pages are zeroed memory, not constructed objects");
+    return Page(static_cast<T*>(map_huge(kPageElements * sizeof(T))));
+  }
+
+  std::vector<Page> pages_;
+  size_t size_ = 0;
+};
+
+}  // namespace rebate::engine
