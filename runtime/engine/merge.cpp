@@ -14,18 +14,22 @@ namespace rebate::engine {
 
 namespace {
 
-// A part's text ids in the State's pool. The first part's texts are interned first, in id order, so its
-// ids do not change (identity).
+// A part's text ids in the State's pool. The first part's texts are taken over as they are (its ids do
+// not change); a later part's are interned.
 class TextMap {
  public:
-  TextMap(State& s, const ScanPart& part) : first_(part.pool.first_own_id()) {
+  TextMap(State& s, ScanPart& part) : first_(part.pool.first_own_id()) {
+    if (static_cast<size_t>(first_) == s.pool.size()) {
+      s.pool.absorb(std::move(part.pool));
+      return;
+    }
     ids_.resize(part.pool.size() - first_);
     for (size_t k = 0; k < ids_.size(); ++k) {
       ids_[k] = s.pool.intern(part.pool.text(static_cast<uint32_t>(first_ + k)));
       identity_ = identity_ && ids_[k] == first_ + k;
     }
   }
-  int64_t operator()(int64_t id) const { return id < first_ ? id : ids_[static_cast<size_t>(id - first_)]; }
+  int64_t operator()(int64_t id) const { return identity_ || id < first_ ? id : ids_[static_cast<size_t>(id - first_)]; }
   bool identity() const { return identity_; }
 
  private:
@@ -173,6 +177,10 @@ void merge_groups(State& s, const std::vector<std::unique_ptr<ScanPart>>& parts,
       const size_t width = into.index.width();
       std::vector<int64_t> key(width);
       for (size_t row = 0; row < from.rows(); ++row) {
+        if ((row & 0xFFFF) == 0) {  // the part's rows are read once, in order: free them as the merge goes
+          from.index.release_keys_below(row);
+          from.states.release_below(row * into.agg_count);
+        }
         if (!in_range(row)) continue;  // lines outside every period the run pays or looks back to
         for (size_t i = 0; i < width; ++i) key[i] = from.index.key(row, i);
         key[0] = partners[k][from.partner(row)];
@@ -201,7 +209,7 @@ void merge_groups(State& s, const std::vector<std::unique_ptr<ScanPart>>& parts,
 
 bool merge_parts(State& s, std::vector<std::unique_ptr<ScanPart>>& parts) {
   std::vector<TextMap> texts;
-  for (const auto& part : parts) texts.emplace_back(s, *part);
+  for (auto& part : parts) texts.emplace_back(s, *part);
   std::vector<std::vector<uint32_t>> partners = merge_partners(s, parts, texts);
 
   // The periods, when the program left them to the data, and what the run leaves out.

@@ -31,6 +31,11 @@ class PagedArray {
     while (pages_.size() << kPageBits < n) pages_.emplace_back(new_page());
     size_ = n;
   }
+  // Gives back the pages that hold only elements below `index`, which must not be read again (a merge
+  // that reads an array once, front to back, frees it as it goes).
+  void release_below(size_t index) {
+    for (size_t p = 0; p < (index >> kPageBits) && p < pages_.size(); ++p) pages_[p].reset();
+  }
   void push_back(const T& v) {
     resize(size_ + 1);
     (*this)[size_ - 1] = v;

@@ -87,6 +87,8 @@ class KeyIndex {
   size_t size() const { return rows_; }
   size_t width() const { return width_; }
   int64_t key(size_t row, size_t i) const { return keys_[row * width_ + i]; }
+  // Frees the keys of the rows below `row`; the index must not be used again but to read later rows' keys.
+  void release_keys_below(size_t row) { keys_.release_below(row * width_); }
 
  private:
   static uint64_t hash(const int64_t* key, size_t width);

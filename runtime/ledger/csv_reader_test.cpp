@@ -667,3 +667,30 @@ TEST_CASE("a streaming read with malformed rows reports them as a one-thread rea
   CHECK(errors_of(r) == errors_of(whole));
   CHECK(r.errors_not_shown == whole.errors_not_shown);
 }
+
+TEST_CASE("a pool absorbs an overlay's texts with their ids", "[ledger][pool]") {
+  StringPool base;
+  const uint32_t p1 = base.intern("P1");
+  StringPool overlay(&base);
+  std::vector<uint32_t> ids;
+  for (int i = 0; i < 20000; ++i) ids.push_back(overlay.intern("SO-" + std::to_string(i)));  // enough to grow tables
+  const std::string long_text(3 << 20, 'x');  // longer than an arena chunk
+  const uint32_t long_id = overlay.intern(long_text);
+  base.absorb(std::move(overlay));
+  CHECK(base.size() == 2 + 20000 + 1);
+  for (int i = 0; i < 20000; i += 997) {
+    CHECK(base.text(ids[static_cast<size_t>(i)]) == "SO-" + std::to_string(i));
+    CHECK(base.find("SO-" + std::to_string(i)) == ids[static_cast<size_t>(i)]);
+  }
+  CHECK(base.text(long_id) == long_text);
+  CHECK(base.find("P1") == p1);
+  // Texts added afterwards get the next ids and do not disturb the absorbed ones.
+  const uint32_t next = base.intern("after");
+  CHECK(next == long_id + 1);
+  CHECK(base.intern("SO-5") == ids[5]);
+  CHECK(base.text(next) == "after");
+  // Only an overlay made on the pool as it is can be absorbed.
+  StringPool stale(&base);
+  base.intern("one more");
+  CHECK_THROWS_AS(base.absorb(std::move(stale)), std::logic_error);
+}

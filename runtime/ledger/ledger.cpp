@@ -140,6 +140,30 @@ void StringPool::grow() {
   bits_ = new_bits;
 }
 
+void StringPool::absorb(StringPool&& overlay) {
+  if (overlay.base_ != this || overlay.base_size_ != size()) throw std::logic_error("string pool: absorbing an overlay made on another state");
+  // The overlay's arena chunks follow ours; its entries' offsets shift by our chunks' span.
+  const size_t shift = chunks_.size() << kChunkBits;
+  if (shift + (overlay.chunks_.size() << kChunkBits) >= UINT32_MAX) throw std::length_error("string pool: more than 32 GB of text");
+  for (auto& m : overlay.memory_) memory_.push_back(std::move(m));
+  chunks_.insert(chunks_.end(), overlay.chunks_.begin(), overlay.chunks_.end());
+  used_ = chunk_words_ = 0;  // the next text opens a chunk of its own: the adopted ones are full
+  while ((offsets_.size() + overlay.offsets_.size()) * 10 > (size_t{7} << bits_)) grow();
+  const size_t mask = (size_t{1} << bits_) - 1;
+  const size_t overlay_slots = size_t{1} << overlay.bits_;
+  for (size_t k = 0; k < overlay_slots; ++k) {
+    const uint64_t slot = overlay.slots_[k];
+    if (slot == 0) continue;
+    size_t i = static_cast<size_t>(slot >> (64 - bits_));  // the tag holds the hash's top bits
+    while (slots_[i] != 0) i = (i + 1) & mask;
+    slots_[i] = (slot & kTagMask) | ((slot & ~kTagMask) + shift);
+  }
+  for (uint32_t offset : overlay.offsets_) offsets_.push_back(static_cast<uint32_t>(offset + shift));
+  overlay.memory_.clear();
+  overlay.chunks_.clear();
+  overlay.offsets_.clear();
+}
+
 uint32_t StringPool::find(std::string_view s) const { return find_hashed(s, hash_bytes(s.data(), s.size())); }
 
 uint32_t StringPool::find_hashed(std::string_view s, uint64_t h) const {

@@ -66,6 +66,9 @@ class StringPool {
   size_t size() const { return base_size_ + offsets_.size(); }
   // The first id this pool assigns itself (0, or the base's size for an overlay).
   uint32_t first_own_id() const { return base_size_; }
+  // Takes over the texts of an overlay on this pool, with their ids, without copying them. This pool must
+  // not have changed since the overlay was made; the overlay is empty afterwards and must not be used.
+  void absorb(StringPool&& overlay);
 
  private:
   struct Memory;  // a zeroed, huge-page-advised anonymous mapping
