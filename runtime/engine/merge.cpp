@@ -121,37 +121,26 @@ void merge_aggregates(State& s, const std::vector<std::unique_ptr<ScanPart>>& pa
   const size_t cells = s.partner_ids.size() * s.period_count();
   s.aggregates.resize(plan.aggregates.size());
   for (size_t a = 0; a < plan.aggregates.size(); ++a) {
-    const plan::Aggregate& agg = plan.aggregates[a];
-    AggTable& into = s.aggregates[a];
-    bool empty = true;
-    for (size_t k = 0; k < parts.size(); ++k) {
-      AggTable& from = parts[k]->aggregates[a];
-      if (from.states.empty()) continue;
-      const size_t count = parts[k]->period_count();
-      // The first part with the State's layout is taken over as it is.
-      if (empty && from.states.size() == cells && parts[k]->first_period == s.first_period && count == s.period_count() &&
-          is_identity(partners[k]) && texts[k].identity()) {
-        into = std::move(from);
-        empty = false;
-        continue;
+    s.aggregates[a].states.assign(cells, AggState{});
+    if (plan.aggregates[a].kind == plan::AggregateKind::CountDistinct) s.aggregates[a].distinct.resize(cells);
+  }
+  // From each part's cell-major blocks into the State's table per aggregate.
+  for (size_t k = 0; k < parts.size(); ++k) {
+    ScanPart& part = *parts[k];
+    const size_t count = part.period_count();
+    const size_t part_cells = part.slots ? part.states.size() / part.slots : 0;
+    for (size_t cell = 0; cell < part_cells; ++cell) {
+      const size_t to = s.cell(partners[k][cell / count], part.first_period + static_cast<PeriodIndex>(cell % count));
+      if (to == SIZE_MAX) continue;  // lines outside every period the run pays or looks back to
+      for (size_t a = 0; a < plan.aggregates.size(); ++a) {
+        const uint32_t slot = part.slot_of[a];
+        if (slot == UINT32_MAX) continue;
+        merge_state(s.aggregates[a].states[to], part.states[cell * part.slots + slot], plan.aggregates[a]);
+        if (!part.distinct[a].empty()) merge_distinct(s.aggregates[a].distinct[to], part.distinct[a][cell], plan.aggregates[a].arg_is_text, texts[k]);
       }
-      if (empty) {
-        into.states.assign(cells, AggState{});
-        if (agg.kind == plan::AggregateKind::CountDistinct) into.distinct.resize(cells);
-        empty = false;
-      }
-      for (size_t cell = 0; cell < from.states.size(); ++cell) {
-        const size_t to = s.cell(partners[k][cell / count], parts[k]->first_period + static_cast<PeriodIndex>(cell % count));
-        if (to == SIZE_MAX) continue;
-        merge_state(into.states[to], from.states[cell], agg);
-        if (!from.distinct.empty()) merge_distinct(into.distinct[to], from.distinct[cell], agg.arg_is_text, texts[k]);
-      }
-      from = AggTable{};
     }
-    if (empty) {
-      into.states.assign(cells, AggState{});
-      if (agg.kind == plan::AggregateKind::CountDistinct) into.distinct.resize(cells);
-    }
+    part.states = BigArray<AggState>();
+    part.distinct.clear();
   }
 }
 

@@ -229,26 +229,29 @@ void fit(ScanPart& part, size_t partners, PeriodIndex lo, PeriodIndex hi) {
     part.last_period = std::max(part.last_period, hi);
   }
   const size_t count = part.period_count();
-  for (size_t a = 0; a < part.aggregates.size(); ++a) {
-    AggTable& t = part.aggregates[a];
-    const bool distinct = part.state.plan.aggregates[a].kind == plan::AggregateKind::CountDistinct;
-    if (count == old_count && part.first_period == old_first) {
-      if (t.states.size() < partners * count) {
-        t.states.resize(partners * count);
-        if (distinct) t.distinct.resize(partners * count);
-      }
+  const size_t cells = partners * count;
+  const bool same_periods = count == old_count && part.first_period == old_first;
+  const size_t old_cells = part.slots ? part.states.size() / part.slots : 0;
+  // Where an old cell goes when the periods widen (partner-major: more partners only append cells).
+  auto moved_to = [&](size_t cell) { return cell / old_count * count + static_cast<size_t>(old_first - part.first_period) + cell % old_count; };
+  if (same_periods) {
+    part.states.resize(std::max(part.states.size(), cells * part.slots));
+  } else {
+    BigArray<AggState> wider(cells * part.slots);
+    for (size_t cell = 0; cell < old_cells; ++cell) std::copy_n(&part.states[cell * part.slots], part.slots, &wider[moved_to(cell) * part.slots]);
+    part.states = std::move(wider);
+  }
+  for (size_t a = 0; a < part.distinct.size(); ++a) {
+    const plan::Aggregate& agg = part.state.plan.aggregates[a];
+    if (agg.over_group || agg.kind != plan::AggregateKind::CountDistinct) continue;
+    std::vector<DistinctSet>& d = part.distinct[a];
+    if (same_periods) {
+      d.resize(std::max(d.size(), cells));
       continue;
     }
-    AggTable wider;
-    wider.states.assign(partners * count, AggState{});
-    if (distinct) wider.distinct.resize(partners * count);
-    const size_t shift = static_cast<size_t>(old_first - part.first_period);
-    for (size_t cell = 0; cell < t.states.size(); ++cell) {
-      size_t to = cell / old_count * count + shift + cell % old_count;
-      wider.states[to] = t.states[cell];
-      if (distinct) wider.distinct[to] = std::move(t.distinct[cell]);
-    }
-    t = std::move(wider);
+    std::vector<DistinctSet> wider(cells);
+    for (size_t cell = 0; cell < d.size(); ++cell) wider[moved_to(cell)] = std::move(d[cell]);
+    d = std::move(wider);
   }
 }
 
@@ -266,6 +269,9 @@ class LedgerSink : public ledger::RowSink {
       if (plan_.groups[g].ledger == input) my_groups_.push_back(g);
     }
     for (uint32_t a : mine_) fast_.push_back(fast_for(s_, input, plan_.aggregates[a]));
+    for (size_t k = 0; k < mine_.size(); ++k) {
+      if (fast_[k].usable) fast_slots_.push_back(k);
+    }
     group_fast_.resize(my_groups_.size());
     for (size_t k = 0; k < my_groups_.size(); ++k) {
       for (uint32_t a : plan_.groups[my_groups_[k]].aggregates) group_fast_[k].push_back(fast_for(s_, input, plan_.group_field_aggregates[a]));
@@ -369,24 +375,37 @@ class LedgerSink : public ledger::RowSink {
   // Every aggregate over the ledger, one at a time over the chunk's lines.
   void aggregate(const ledger::Table& chunk) {
     const auto n = static_cast<uint32_t>(chunk.row_count());
+    const size_t slots = part_.slots;
+    // The kernels, line by line: a line's states are one block, fetched a few lines ahead (the lines come
+    // in no order of partner, so each block is a likely cache miss).
+    if (!fast_slots_.empty()) {
+      for (uint32_t row = 0; row < n; ++row) {
+        if (row + kPrefetch < n && rows_.cell[row + kPrefetch] != SIZE_MAX) {
+          const AggState* ahead = &part_.states[rows_.cell[row + kPrefetch] * slots];
+          __builtin_prefetch(ahead, 1);
+          __builtin_prefetch(ahead + slots - 1, 1);
+        }
+        const size_t cell = rows_.cell[row];
+        if (cell == SIZE_MAX) continue;
+        AggState* block = &part_.states[cell * slots];
+        for (size_t k : fast_slots_) {
+          std::vector<DistinctSet>& d = part_.distinct[mine_[k]];
+          run_fast(fast_[k], chunk.columns, row, block[part_.slot_of[mine_[k]]], d.empty() ? nullptr : &d[cell]);
+        }
+      }
+    }
+    // The others on the VM, one aggregate at a time.
     RowFrame frame(part_, input_, chunk, rows_);
     for (size_t k = 0; k < mine_.size(); ++k) {
-      AggTable& table = part_.aggregates[mine_[k]];
-      if (fast_[k].usable) {
-        for (uint32_t row = 0; row < n; ++row) {
-          // The lines come in no order of partner: each state is a likely cache miss, so fetch ahead.
-          if (row + kPrefetch < n && rows_.cell[row + kPrefetch] != SIZE_MAX) __builtin_prefetch(&table.states[rows_.cell[row + kPrefetch]], 1);
-          const size_t cell = rows_.cell[row];
-          if (cell != SIZE_MAX) run_fast(fast_[k], chunk.columns, row, table.states[cell], table.distinct.empty() ? nullptr : &table.distinct[cell]);
-        }
-        continue;
-      }
+      if (fast_[k].usable) continue;
       const plan::Aggregate& agg = plan_.aggregates[mine_[k]];
+      std::vector<DistinctSet>& d = part_.distinct[mine_[k]];
+      const uint32_t slot = part_.slot_of[mine_[k]];
       for (uint32_t row = 0; row < n; ++row) {
         const size_t cell = rows_.cell[row];
         if (cell == SIZE_MAX) continue;
         frame.at(row);
-        update(part_.machine, agg, frame, table.states[cell], table.distinct.empty() ? nullptr : &table.distinct[cell]);
+        update(part_.machine, agg, frame, part_.states[cell * slots + slot], d.empty() ? nullptr : &d[cell]);
       }
     }
   }
@@ -442,6 +461,7 @@ class LedgerSink : public ledger::RowSink {
   uint32_t input_;
   std::vector<uint32_t> mine_, my_groups_;
   std::vector<Fast> fast_;
+  std::vector<size_t> fast_slots_;  // the k (index into mine_) of the aggregates the kernels run
   std::vector<std::vector<Fast>> group_fast_;
   ChunkRows rows_;
   std::vector<int64_t> keys_;     // group keys of a chunk's lines
@@ -486,7 +506,11 @@ Value group_key(const plan::Plan& plan, const plan::Group& g, const GroupData& d
 }
 
 ScanPart::ScanPart(const State& s) : state(s), pool(&s.pool), machine(s.plan) {
-  aggregates.resize(s.plan.aggregates.size());
+  slot_of.assign(s.plan.aggregates.size(), UINT32_MAX);
+  distinct.resize(s.plan.aggregates.size());
+  for (uint32_t a = 0; a < s.plan.aggregates.size(); ++a) {
+    if (!s.plan.aggregates[a].over_group) slot_of[a] = static_cast<uint32_t>(slots++);
+  }
   for (const plan::Group& g : s.plan.groups) groups.push_back(make_group(s.plan, g));
   unknown.resize(s.plan.inputs.size());
 }

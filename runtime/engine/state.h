@@ -173,7 +173,12 @@ struct ScanPart {
   std::unordered_map<int64_t, uint32_t> partner_of_key;
   // The cells' periods: the State's when they are fixed, else widened to each line's period.
   PeriodIndex first_period = 0, last_period = -1;
-  std::vector<AggTable> aggregates;
+  // The states of the aggregates over ledger lines, a cell's side by side (cell-major): a line updates
+  // one block of neighbouring states instead of one state in each of a dozen tables.
+  std::vector<uint32_t> slot_of;             // plan aggregate -> its slot in a cell's block (UINT32_MAX: over a group)
+  size_t slots = 0;                          // states per cell
+  BigArray<AggState> states;                 // states[cell * slots + slot]
+  std::vector<std::vector<DistinctSet>> distinct;  // count_distinct aggregates: per plan aggregate, per cell
   std::vector<GroupData> groups;
   // Lines per period (lines of known partners), so that the merge can count what the run leaves out.
   std::map<PeriodIndex, uint64_t> lines_per_period;
