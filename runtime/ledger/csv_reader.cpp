@@ -692,6 +692,7 @@ class Reader {
   // Streaming: the rows read so far go to the sink, and the table is emptied for the next chunk.
   void deliver() {
     flush_interning();
+    forget_previous_texts();
     sink_->rows(result_.table);
     for (auto& c : result_.table.columns) {
       c.values.clear();
@@ -707,6 +708,16 @@ class Reader {
 
   void defer_intern(std::string_view text, size_t column, size_t row) {
     const bool in_input = text.data() >= begin_ && text.data() < end_;
+    // Ledgers repeat a text on consecutive rows (an order's lines share its id, customer and partner):
+    // the same bytes as this column's text on the row before take its id without a lookup.
+    if (previous_.size() <= column) previous_.resize(column + 1);
+    Previous& before = previous_[column];
+    if (in_input && before.row + 1 == row && before.row != kNoRow && before.text == text) {
+      pending_cells_.push_back(PendingCell{static_cast<uint32_t>(column), row, true});
+      before.row = row;
+      return;
+    }
+    before = Previous{in_input ? text : std::string_view(), in_input ? row : kNoRow};
     if (!in_input) {
       if (text.size() > kPendingBytes) {  // too long to batch: intern now
         result_.table.columns[column].values[row] = pool_.intern(text);
@@ -719,26 +730,42 @@ class Reader {
       text = std::string_view(pending_bytes_.data() + at, text.size());
     }
     pending_texts_.push_back(text);
-    pending_cells_.push_back(PendingCell{static_cast<uint32_t>(column), row});
+    pending_cells_.push_back(PendingCell{static_cast<uint32_t>(column), row, false});
     if (pending_texts_.size() == kPendingTexts) flush_interning();
   }
 
   void flush_interning() {
-    if (pending_texts_.empty()) return;
+    if (pending_cells_.empty()) return;
     pending_ids_.resize(pending_texts_.size());
     pool_.intern_many(pending_texts_.data(), pending_texts_.size(), pending_ids_.data());
     auto& columns = result_.table.columns;
-    for (size_t k = 0; k < pending_cells_.size(); ++k)
-      columns[pending_cells_[k].column].values[pending_cells_[k].row] = pending_ids_[k];
+    size_t next_id = 0;
+    for (const PendingCell& cell : pending_cells_) {
+      std::vector<int64_t>& values = columns[cell.column].values;
+      // In row order, so the row before is already set (earlier in this batch, or in an earlier one).
+      values[cell.row] = cell.same_as_previous_row ? values[cell.row - 1] : pending_ids_[next_id++];
+    }
     pending_texts_.clear();
     pending_cells_.clear();
     pending_bytes_.clear();
   }
 
+  // A chunk handed over starts a new table: no row before the first.
+  void forget_previous_texts() {
+    for (Previous& p : previous_) p.row = kNoRow;
+  }
+
   struct PendingCell {
     uint32_t column;
     size_t row;
+    bool same_as_previous_row;  // the text equals the column's text on the row before: no lookup
   };
+  static constexpr size_t kNoRow = SIZE_MAX;
+  struct Previous {
+    std::string_view text;  // a view into the input (which stays mapped while rows are read)
+    size_t row = kNoRow;
+  };
+  std::vector<Previous> previous_;  // per column
 
   static constexpr std::ptrdiff_t kDropEvery = 8 << 20;
   static constexpr std::ptrdiff_t kDropLag = 4 << 20;  // pending text views (a few rows back) stay far inside this
