@@ -163,7 +163,7 @@ int run_program(const RunCliOptions& o) {
 
 void add_threads_option(CLI::App* cmd, RunCliOptions& o) {
   cmd->add_option("--threads", o.threads,
-                  "Threads reading each ledger: 1 or 2 (default: 2 for a ledger of 16 MiB or more); the payouts are the same")
+                  "Threads of the run: 1 or 2 (default: two for reading a ledger of 16 MiB or more, one per core evaluating); the payouts are the same")
       ->check(CLI::Range(1, 2));
 }
 

@@ -24,8 +24,9 @@ struct RunOptions {
   bool reject_bad_rows = false;                      // skip malformed rows, count them, write them out
   std::string rejects_path;                          // with reject_bad_rows: where (one file per input: PATH.NAME.csv)
   bool explanations = true;                          // false: skip the measures' values and the next band (CSV only)
-  // Threads reading and scanning each ledger: 0 two for a ledger of 16 MiB or more on a machine with
-  // two cores; 1 one; 2 two whatever the size. The payouts do not depend on it.
+  // Threads of the run. 0: each ledger of 16 MiB or more is read and scanned by two threads on a
+  // machine with two cores, and partners are evaluated on one thread per core; 1: one thread for
+  // everything; 2: two for each ledger whatever its size, and two evaluating. The payouts do not depend on it.
   unsigned threads = 0;
 };
 

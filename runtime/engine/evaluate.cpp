@@ -1,11 +1,17 @@
-// Per partner and period: measures (memoised, with look-backs over shifted windows), decision tables,
-// rebates clause by clause with their explanation; then budgets, awards and totals.
+// Per partner and period (a cell): measures (memoised, with look-backs over shifted windows), decision
+// tables, rebates clause by clause with their explanation; then budgets, awards and totals.
+//
+// Cells are independent of one another: they read the scan's aggregates and write only their own
+// payouts and awards. So partners are evaluated on several threads (evaluate_parallel.cpp), each cell's
+// payouts written straight to their place in the results; the program-wide steps (budgets, totals) then
+// run period by period on one thread, as before.
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <map>
 
+#include "engine/evaluate_parallel.h"
 #include "engine/phase_clock.h"
+#include "engine/report.h"
 #include "engine/state.h"
 
 namespace rebate::engine {
@@ -17,13 +23,59 @@ namespace {
 struct Window {
   PeriodIndex first;
   PeriodIndex last;
-  bool operator<(const Window& o) const { return first != o.first ? first < o.first : last < o.last; }
+  bool operator==(const Window& o) const { return first == o.first && last == o.last; }
+};
+
+// The measures' values in one cell, by window and measure. A cell reads a handful of windows (its period,
+// the previous one, last year's, the year to date), so a window is found by a linear search and its
+// measures are a dense block: no string, no tree, no allocation once the first cells have sized it.
+class MeasureMemo {
+ public:
+  explicit MeasureMemo(size_t measures) : measures_(measures) {}
+
+  // Forgets the previous cell's values (keeping the memory).
+  void clear() {
+    std::fill(known_.begin(), known_.begin() + static_cast<std::ptrdiff_t>(windows_.size() * measures_), 0);
+    windows_.clear();
+  }
+  // The slot of measure `m` in window `w`, adding the window when it is new. A slot is an index, not a
+  // pointer: evaluating a measure may add windows and move the values.
+  size_t slot(uint32_t m, Window w) {
+    size_t k = static_cast<size_t>(std::find(windows_.begin(), windows_.end(), w) - windows_.begin());
+    if (k == windows_.size()) {
+      windows_.push_back(w);
+      if (known_.size() < windows_.size() * measures_) {
+        known_.resize(windows_.size() * measures_, 0);
+        values_.resize(windows_.size() * measures_);
+      }
+    }
+    return k * measures_ + m;
+  }
+  const Value* find(size_t slot) const { return known_[slot] ? &values_[slot] : nullptr; }
+  void store(size_t slot, const Value& v) {
+    values_[slot] = v;
+    known_[slot] = 1;
+  }
+
+ private:
+  size_t measures_;
+  std::vector<Window> windows_;
+  std::vector<Value> values_;
+  std::vector<uint8_t> known_;
+};
+
+// What one thread evaluates cells with: its own VM (a Machine's stack is not shared between threads)
+// and its own memo, over the run's read-only state.
+struct CellContext {
+  explicit CellContext(const State& state) : s(state), machine(state.plan), memo(state.plan.measures.size()) {}
+  const State& s;
+  vm::Machine machine;
+  MeasureMemo memo;
 };
 
 class PartnerFrame : public vm::Frame {
  public:
-  PartnerFrame(State& s, uint32_t partner, Window w, std::map<std::pair<uint32_t, Window>, Value>& memo)
-      : s_(s), partner_(partner), window_(w), memo_(memo) {}
+  PartnerFrame(CellContext& c, uint32_t partner, Window w) : c_(c), s_(c.s), partner_(partner), window_(w) {}
 
   Value column(uint32_t) override { return Value::missing(); }
   Value lookup(uint32_t, uint32_t) override { return Value::missing(); }
@@ -53,6 +105,12 @@ class PartnerFrame : public vm::Frame {
   Value aggregate(uint32_t a) override {
     const plan::Aggregate& agg = s_.plan.aggregates[a];
     const AggTable& table = s_.aggregates[a];
+    if (window_.first == window_.last) {
+      // One period (the common case): its state is the merged state.
+      size_t cell = s_.cell(partner_, window_.first);
+      if (cell == SIZE_MAX) return finish(AggState{}, nullptr, agg.kind);  // before the first line of data
+      return finish(table.states[cell], table.distinct.empty() ? nullptr : &table.distinct[cell], agg.kind);
+    }
     AggState merged;
     bool extremum = agg.kind == plan::AggregateKind::Min || agg.kind == plan::AggregateKind::Max;
     DistinctSet distinct;
@@ -73,41 +131,52 @@ class PartnerFrame : public vm::Frame {
     }
     return finish(merged, &distinct, agg.kind);
   }
-  Value decision(uint32_t d) override { return s_.machine.run(s_.plan.decisions[d].value, *this); }
+  Value decision(uint32_t d) override { return c_.machine.run(s_.plan.decisions[d].value, *this); }
   Value text(uint32_t t) override { return Value::integer(s_.text_ids[t]); }
   std::string context() const override {
     return fmt::format("partner {}, period {}", s_.partner_name(partner_), s_.periods.label(window_.last));
   }
 
-  Value run(plan::FunctionId f, std::vector<vm::TierTrace>* trace = nullptr) { return s_.machine.run(f, *this, trace); }
+  Value run(plan::FunctionId f) { return c_.machine.run(f, *this); }
+  // A condition's value; a condition without one is an error.
+  bool holds(plan::FunctionId f, uint32_t where) {
+    Value v = run(f);
+    if (v.none) throw vm::EvalError("this condition has no value", where, context());
+    return v.truthy();
+  }
 
  private:
   Value measure_at(uint32_t m, Window w) {
-    auto key = std::make_pair(m, w);
-    if (auto it = memo_.find(key); it != memo_.end()) return it->second;
-    PartnerFrame inner(s_, partner_, w, memo_);
+    size_t slot = c_.memo.slot(m, w);
+    if (const Value* known = c_.memo.find(slot)) return *known;
+    PartnerFrame inner(c_, partner_, w);
     const plan::Measure& pm = s_.plan.measures[m];
-    Value v = s_.machine.run(pm.value, inner);
+    Value v = c_.machine.run(pm.value, inner);
     if (!v.none && pm.cap != plan::kNoFunction) {
-      Value cap = s_.machine.run(pm.cap, inner);
+      Value cap = c_.machine.run(pm.cap, inner);
       if (!cap.none && vm::compare(v, cap) > 0) v = cap;
     }
     if (!v.none && pm.floor != plan::kNoFunction) {
-      Value floor = s_.machine.run(pm.floor, inner);
+      Value floor = c_.machine.run(pm.floor, inner);
       if (!floor.none && vm::compare(v, floor) < 0) v = floor;
     }
-    memo_[key] = v;
+    c_.memo.store(slot, v);
     return v;
   }
 
-  State& s_;
+  CellContext& c_;
+  const State& s_;
   uint32_t partner_;
   Window window_;
-  std::map<std::pair<uint32_t, Window>, Value>& memo_;
 };
 
+// "61200.00 USD", for the steps of an explanation.
 std::string money(const Decimal& d, int places, const std::string& currency) {
-  return fmt::format("{} {}", d.to_fixed(places), currency);
+  std::string out;
+  append_fixed(out, d, places);
+  out += ' ';
+  out += currency;
+  return out;
 }
 
 // The aggregates a measure reads, directly or through other measures and decisions.
@@ -132,223 +201,331 @@ void collect_aggregates(const plan::Plan& plan, plan::FunctionId f, std::vector<
   }
 }
 
+// What a rebate's payouts need that is the same in every cell, worked out once per run.
+struct RebateFacts {
+  std::vector<uint32_t> aggregates;  // the aggregates its payout reads: their lines are counted
+  std::vector<uint32_t> shown;       // the measures its explanation shows: the conditions', then the payout's
+};
+
+RebateFacts rebate_facts(const plan::Plan& plan, const plan::Rebate& pr) {
+  RebateFacts f;
+  std::vector<bool> seen(plan.functions.size(), false);
+  collect_aggregates(plan, pr.pay.value, f.aggregates, seen);
+  auto show = [&](uint32_t m) {
+    if (std::find(f.shown.begin(), f.shown.end(), m) == f.shown.end()) f.shown.push_back(m);
+  };
+  for (const auto* conds : {&pr.eligible, &pr.require}) {
+    for (const plan::Condition& c : *conds) {
+      for (uint32_t m : c.measures) show(m);
+    }
+  }
+  for (uint32_t m : pr.pay_measures) show(m);
+  return f;
+}
+
+// Every band's text, by tier table: "from 100_000 USD to 500_000 USD".
+std::vector<std::vector<std::string>> band_texts(const plan::Plan& plan) {
+  std::vector<std::vector<std::string>> texts;
+  for (const plan::Tiers& t : plan.tiers) {
+    std::vector<std::string>& bands = texts.emplace_back();
+    for (const plan::TierBand& b : t.bands) {
+      bands.push_back(b.upper ? fmt::format("from {} to {}", b.lower_text, b.upper_text) : fmt::format("from {}", b.lower_text));
+    }
+  }
+  return texts;
+}
+
+enum class Status { Paid, NotEligible, GateNotMet, ConditionNotMet, Zero };
+
+const char* status_text(Status status) {
+  switch (status) {
+    case Status::Paid: return "paid";
+    case Status::NotEligible: return "not eligible";
+    case Status::GateNotMet: return "gate not met";
+    case Status::ConditionNotMet: return "condition not met";
+    case Status::Zero: return "zero";
+  }
+  return "";
+}
+
+// Evaluates cells: one partner in one period, every rebate and award. One per thread.
+class CellEvaluator {
+ public:
+  CellEvaluator(const State& s, const std::vector<RebateFacts>& rebates, const std::vector<std::vector<std::string>>& bands)
+      : s_(s), plan_(s.plan), rebates_(rebates), bands_(bands), context_(s) {}
+
+  // Fills the cell's payouts, one per rebate in the program's order, and appends its awards. The steps
+  // run in the order of the sequential engine, so that the first runtime error is the same.
+  void evaluate(PeriodIndex period, const std::string& label, uint32_t partner, Payout* payouts, std::vector<AwardValue>& awards) {
+    context_.memo.clear();
+    PartnerFrame frame(context_, partner, Window{period, period});
+    std::string_view name = s_.pool.text(s_.partner_ids[partner]);
+    size_t cell = s_.cell(partner, period);
+    for (size_t r = 0; r < plan_.rebates.size(); ++r) {
+      Payout& out = payouts[r];
+      out.partner.assign(name);
+      out.period = label;
+      rebate(frame, r, cell, out);
+    }
+    award(frame, period, label, partner, awards);
+  }
+
+ private:
+  // `cell`: the partner and period's cell in the aggregates (SIZE_MAX: none).
+  void rebate(PartnerFrame& frame, size_t r, size_t cell, Payout& out) {
+    const plan::Rebate& pr = plan_.rebates[r];
+    out.rebate = pr.name;
+    out.title = pr.title;
+    Status status = Status::Paid;
+    check(frame, pr.eligible, Status::NotEligible, status, out);
+    check(frame, pr.require, Status::GateNotMet, status, out);
+    explain(frame, r, cell, out);
+    out.amount = status == Status::Paid ? amount(frame, pr, status, out) : Decimal();
+    out.status = status_text(status);
+  }
+
+  // The first condition that does not hold decides the status, and its text is the reason.
+  void check(PartnerFrame& frame, const std::vector<plan::Condition>& conditions, Status failed, Status& status, Payout& out) {
+    for (const plan::Condition& c : conditions) {
+      if (status == Status::Paid && !frame.holds(c.test, c.where)) {
+        status = failed;
+        out.reason = plan_.locations[c.where].text;
+      }
+    }
+  }
+
+  // The measures the conditions and the payout read (with explanations only), the lines behind them,
+  // the basis and, for a tier table, the band reached and the distance to the next one.
+  void explain(PartnerFrame& frame, size_t r, size_t cell, Payout& out) {
+    const plan::Rebate& pr = plan_.rebates[r];
+    const RebateFacts& facts = rebates_[r];
+    if (s_.options.explanations) {
+      out.measures.reserve(facts.shown.size());
+      for (uint32_t m : facts.shown) {
+        Value v = frame.measure(m);
+        out.measures.push_back(MeasureValue{plan_.measures[m].name, format_value(v, plan_.measures[m].unit, plan_.minor_unit)});
+      }
+    }
+    if (cell != SIZE_MAX) {
+      for (uint32_t a : facts.aggregates) out.lines += s_.aggregates[a].states[cell].count;
+    }
+    if (pr.pay_basis != plan::kNoFunction) {
+      Value basis = frame.run(pr.pay_basis);
+      if (!basis.none) out.basis = basis.decimal();
+    }
+    if (pr.pay_tiers != UINT32_MAX) band(frame, pr, out);
+  }
+
+  void band(PartnerFrame& frame, const plan::Rebate& pr, Payout& out) {
+    const plan::Tiers& t = plan_.tiers[pr.pay_tiers];
+    Value metric = frame.run(pr.pay_metric);
+    if (metric.none) return;
+    int band = vm::band_reached(t, metric.decimal());
+    if (band >= 0) {
+      out.band = bands_[pr.pay_tiers][static_cast<size_t>(band)];
+      if (t.pays_percent) out.rate = t.bands[static_cast<size_t>(band)].value;
+    } else {
+      out.band = "none reached";
+    }
+    size_t next = band < 0 ? 0 : static_cast<size_t>(band) + 1;
+    if (s_.options.explanations && next < t.bands.size() && Decimal::compare(metric.decimal(), t.bands[next].lower) < 0) {
+      auto gap = Decimal::sub(t.bands[next].lower, metric.decimal());
+      if (gap) {
+        out.next_band = fmt::format("{} more {} reaches {}", format_value(Value::number(*gap), t.unit, plan_.minor_unit),
+                                    pr.pay_metric_text, t.bands[next].value_text);
+      }
+    }
+  }
+
+  // The payout of a rebate whose conditions hold: the pay clause, accelerators, uplifts, the floor at
+  // zero, the rebate's floor and cap, then rounding. Each step that changes the amount is explained.
+  Decimal amount(PartnerFrame& frame, const plan::Rebate& pr, Status& status, Payout& out) {
+    Decimal amount;
+    const int places = plan_.minor_unit;
+    const std::string& currency = plan_.currency;
+    if (pr.pay.when == plan::kNoFunction || frame.holds(pr.pay.when, pr.pay.where)) {
+      Value v = frame.run(pr.pay.value);
+      if (v.none) throw vm::EvalError("the payout has no value", pr.pay.where, frame.context());
+      amount = v.decimal();
+    } else {
+      status = Status::ConditionNotMet;
+      out.reason = plan_.locations[pr.pay.where].text;
+    }
+    for (const plan::GuardedAmount& acc : pr.accelerate) {
+      if (acc.when != plan::kNoFunction && !frame.holds(acc.when, acc.where)) continue;
+      Value f = frame.run(acc.value);
+      auto scaled = Decimal::mul(amount, f.decimal());
+      if (!scaled) throw vm::EvalError("arithmetic overflow", acc.where, frame.context());
+      out.steps.push_back(fmt::format("accelerated by {} ({})", f.decimal().to_string(), plan_.locations[acc.where].text));
+      amount = *scaled;
+    }
+    for (const plan::GuardedAmount& up : pr.uplift) {
+      if (up.when != plan::kNoFunction && !frame.holds(up.when, up.where)) continue;
+      Value u = frame.run(up.value);
+      amount = Decimal::add(amount, u.decimal()).value_or(amount);
+      out.steps.push_back(fmt::format("uplift {} ({})", money(u.decimal(), places, currency), plan_.locations[up.where].text));
+      if (status == Status::ConditionNotMet) status = Status::Paid;
+    }
+    if (!pr.allow_negative && amount.is_negative()) {
+      out.steps.push_back(fmt::format("floored at zero (was {}); returns exceed sales", money(amount, places, currency)));
+      amount = Decimal();
+    }
+    if (pr.floor != plan::kNoFunction) {
+      Value f = frame.run(pr.floor);
+      if (Decimal::compare(amount, f.decimal()) < 0) {
+        out.steps.push_back(fmt::format("floor {} applied", money(f.decimal(), places, currency)));
+        amount = f.decimal();
+      }
+    }
+    if (pr.cap != plan::kNoFunction) {
+      Value c = frame.run(pr.cap);
+      if (Decimal::compare(amount, c.decimal()) > 0) {
+        out.steps.push_back(fmt::format("cap {} applied (was {})", money(c.decimal(), places, currency), money(amount, places, currency)));
+        amount = c.decimal();
+      }
+    }
+    amount = amount.rounded(pr.places, pr.rounding).value_or(amount);
+    if (amount.is_zero() && status == Status::Paid) status = Status::Zero;
+    return amount;
+  }
+
+  // Each award's first row that holds, for this partner and period.
+  void award(PartnerFrame& frame, PeriodIndex period, const std::string& label, uint32_t partner, std::vector<AwardValue>& awards) {
+    for (const plan::Award& a : plan_.awards) {
+      for (const plan::AwardRow& row : a.rows) {
+        if (row.when != plan::kNoFunction) {
+          Value w = frame.run(row.when);
+          if (w.none || !w.truthy()) continue;
+        }
+        Value v = frame.run(row.value);
+        std::string text = a.is_bool ? (v.truthy() ? "true" : "false")
+                           : !a.members.empty() ? a.members[static_cast<size_t>(v.coef)]
+                                                : std::string(s_.pool.text(static_cast<uint32_t>(v.coef)));
+        awards.push_back(AwardValue{s_.partner_name(partner), s_.periods.label(a.next_period ? period + 1 : period), label, a.name, text});
+        break;
+      }
+    }
+  }
+
+  const State& s_;
+  const plan::Plan& plan_;
+  const std::vector<RebateFacts>& rebates_;
+  const std::vector<std::vector<std::string>>& bands_;
+  CellContext context_;
+};
+
+// Budgets: scale a period's payouts, [first, last), pro rata when they exceed the budget. They stand
+// one per rebate for each partner in turn.
+void apply_budgets(State& s, size_t first, size_t last) {
+  const plan::Plan& plan = s.plan;
+  for (const plan::Budget& b : plan.budgets) {
+    std::vector<size_t> members;
+    Decimal total;
+    for (size_t i = first; i < last; ++i) {
+      const Payout& p = s.result.payouts[i];
+      size_t r = (i - first) % plan.rebates.size();
+      bool covered = b.rebates.empty() || std::find(b.rebates.begin(), b.rebates.end(), r) != b.rebates.end();
+      if (!covered || p.amount.sign() <= 0) continue;  // nothing to scale; clawbacks are not scaled
+      members.push_back(i);
+      total = Decimal::add(total, p.amount).value_or(total);
+    }
+    if (Decimal::compare(total, b.amount) <= 0) continue;
+    // Each payout becomes amount x budget / total, cut to the cent; the cents left over go one at a
+    // time to the largest payouts (ties: partner id, then rebate order), so the sum is the budget exactly.
+    Decimal assigned;
+    for (size_t i : members) {
+      Payout& p = s.result.payouts[i];
+      p.before_budget = p.amount;
+      Decimal share = Decimal::div(Decimal::mul(p.amount, b.amount).value_or(Decimal()), total).value_or(Decimal());
+      p.amount = share.rounded(plan.minor_unit, RoundingMode::Down).value_or(share);
+      assigned = Decimal::add(assigned, p.amount).value_or(assigned);
+    }
+    std::vector<size_t> order = members;
+    std::stable_sort(order.begin(), order.end(), [&](size_t x, size_t y) {
+      const Payout& a = s.result.payouts[x];
+      const Payout& c = s.result.payouts[y];
+      int cmp = Decimal::compare(*a.before_budget, *c.before_budget);
+      if (cmp != 0) return cmp > 0;
+      return x < y;  // payouts are already in partner, then rebate order
+    });
+    Decimal cent = Decimal::from_scaled(1, plan.minor_unit);
+    Decimal left = Decimal::sub(b.amount, assigned).value_or(Decimal());
+    for (size_t k = 0; !left.is_zero() && !order.empty(); k = (k + 1) % order.size()) {
+      Payout& p = s.result.payouts[order[k]];
+      p.amount = Decimal::add(p.amount, cent).value_or(p.amount);
+      left = Decimal::sub(left, cent).value_or(Decimal());
+    }
+    for (size_t i : members) {
+      Payout& p = s.result.payouts[i];
+      p.steps.push_back(fmt::format("budget `{}` of {} scaled the period's {} of payouts by {}: {} before", b.name,
+                                    money(b.amount, plan.minor_unit, plan.currency), money(total, plan.minor_unit, plan.currency),
+                                    Decimal::div(b.amount, total).value_or(Decimal()).rounded(6, RoundingMode::HalfEven)->to_string(),
+                                    money(*p.before_budget, plan.minor_unit, plan.currency)));
+    }
+  }
+}
+
+// Totals per partner of a period's payouts, [first, last): each partner's payouts stand together, one
+// per rebate, in partner order.
+void add_totals(State& s, size_t first, size_t last, const std::string& label) {
+  size_t per_partner = s.plan.rebates.size();
+  for (size_t i = first; per_partner && i < last; i += per_partner) {
+    Decimal sum;
+    for (size_t k = i; k < i + per_partner; ++k) sum = Decimal::add(sum, s.result.payouts[k].amount).value_or(sum);
+    s.result.totals.push_back(Total{s.result.payouts[i].partner, label, sum});
+  }
+}
+
 }  // namespace
 
 std::string format_value(const Value& v, const std::string& unit, int minor_unit) {
   if (v.none) return "no value";
-  if (unit == "%") return Decimal::mul(v.decimal(), Decimal::from_int(100)).value_or(v.decimal()).to_string() + "%";
-  if (!unit.empty()) return v.decimal().to_fixed(minor_unit) + " " + unit;
-  return v.decimal().to_string();
+  std::string out;
+  if (unit == "%") {
+    append_shortest(out, Decimal::mul(v.decimal(), Decimal::from_int(100)).value_or(v.decimal()));
+    out += '%';
+  } else if (!unit.empty()) {
+    append_fixed(out, v.decimal(), minor_unit);
+    out += ' ';
+    out += unit;
+  } else {
+    append_shortest(out, v.decimal());
+  }
+  return out;
 }
 
 void evaluate(State& s) {
   const plan::Plan& plan = s.plan;
-  std::vector<std::vector<uint32_t>> rebate_aggregates(plan.rebates.size());
-  for (size_t r = 0; r < plan.rebates.size(); ++r) {
-    std::vector<bool> seen(plan.functions.size(), false);
-    collect_aggregates(plan, plan.rebates[r].pay.value, rebate_aggregates[r], seen);
-  }
+  std::vector<RebateFacts> rebates;
+  for (const plan::Rebate& pr : plan.rebates) rebates.push_back(rebate_facts(plan, pr));
+  std::vector<std::vector<std::string>> bands = band_texts(plan);
+  std::vector<std::string> labels;
+  for (PeriodIndex period : s.run_periods) labels.push_back(s.periods.label(period));
 
-  for (PeriodIndex period : s.run_periods) {
-    std::string label = s.periods.label(period);
-    size_t first_of_period = s.result.payouts.size();
-    for (uint32_t partner = 0; partner < s.partner_ids.size(); ++partner) {
-      std::map<std::pair<uint32_t, Window>, Value> memo;
-      PartnerFrame frame(s, partner, Window{period, period}, memo);
-      for (size_t r = 0; r < plan.rebates.size(); ++r) {
-        const plan::Rebate& pr = plan.rebates[r];
-        Payout out;
-        out.partner = s.partner_name(partner);
-        out.period = label;
-        out.rebate = pr.name;
-        out.title = pr.title;
-        out.status = "paid";
-        auto holds = [&](plan::FunctionId f, uint32_t where) {
-          Value v = frame.run(f);
-          if (v.none) throw vm::EvalError("this condition has no value", where, frame.context());
-          return v.truthy();
-        };
-        for (const plan::Condition& c : pr.eligible) {
-          if (out.status == "paid" && !holds(c.test, c.where)) {
-            out.status = "not eligible";
-            out.reason = plan.locations[c.where].text;
-          }
-        }
-        for (const plan::Condition& c : pr.require) {
-          if (out.status == "paid" && !holds(c.test, c.where)) {
-            out.status = "gate not met";
-            out.reason = plan.locations[c.where].text;
-          }
-        }
-        // Explanation: the measures the conditions and the payout read and, for a tier table, the band reached.
-        std::vector<uint32_t> shown;
-        for (const auto* conds : {&pr.eligible, &pr.require}) {
-          for (const plan::Condition& c : *conds) {
-            for (uint32_t m : c.measures) {
-              if (std::find(shown.begin(), shown.end(), m) == shown.end()) shown.push_back(m);
-            }
-          }
-        }
-        for (uint32_t m : pr.pay_measures) {
-          if (std::find(shown.begin(), shown.end(), m) == shown.end()) shown.push_back(m);
-        }
-        if (!s.options.explanations) shown.clear();
-        for (uint32_t m : shown) {
-          Value v = frame.measure(m);
-          out.measures.push_back(MeasureValue{plan.measures[m].name, format_value(v, plan.measures[m].unit, plan.minor_unit)});
-        }
-        for (uint32_t a : rebate_aggregates[r]) {
-          size_t cell = s.cell(partner, period);
-          if (cell != SIZE_MAX) out.lines += s.aggregates[a].states[cell].count;
-        }
-        if (pr.pay_basis != plan::kNoFunction) {
-          Value basis = frame.run(pr.pay_basis);
-          if (!basis.none) out.basis = basis.decimal();
-        }
-        if (pr.pay_tiers != UINT32_MAX) {
-          const plan::Tiers& t = plan.tiers[pr.pay_tiers];
-          Value metric = frame.run(pr.pay_metric);
-          if (!metric.none) {
-            int band = vm::band_reached(t, metric.decimal());
-            if (band >= 0) {
-              const plan::TierBand& b = t.bands[static_cast<size_t>(band)];
-              out.band = b.upper ? fmt::format("from {} to {}", b.lower_text, b.upper_text) : fmt::format("from {}", b.lower_text);
-              if (t.pays_percent) out.rate = b.value;
-            } else {
-              out.band = "none reached";
-            }
-            size_t next = band < 0 ? 0 : static_cast<size_t>(band) + 1;
-            if (s.options.explanations && next < t.bands.size() && Decimal::compare(metric.decimal(), t.bands[next].lower) < 0) {
-              auto gap = Decimal::sub(t.bands[next].lower, metric.decimal());
-              if (gap) {
-                out.next_band = fmt::format("{} more {} reaches {}", format_value(Value::number(*gap), t.unit, plan.minor_unit),
-                                            pr.pay_metric_text, t.bands[next].value_text);
-              }
-            }
-          }
-        }
-        Decimal amount;
-        if (out.status == "paid") {
-          bool pays = pr.pay.when == plan::kNoFunction || holds(pr.pay.when, pr.pay.where);
-          if (pays) {
-            Value v = frame.run(pr.pay.value);
-            if (v.none) throw vm::EvalError("the payout has no value", pr.pay.where, frame.context());
-            amount = v.decimal();
-          } else {
-            out.status = "condition not met";
-            out.reason = plan.locations[pr.pay.where].text;
-          }
-          for (const plan::GuardedAmount& acc : pr.accelerate) {
-            if (acc.when != plan::kNoFunction && !holds(acc.when, acc.where)) continue;
-            Value f = frame.run(acc.value);
-            auto scaled = Decimal::mul(amount, f.decimal());
-            if (!scaled) throw vm::EvalError("arithmetic overflow", acc.where, frame.context());
-            out.steps.push_back(fmt::format("accelerated by {} ({})", f.decimal().to_string(), plan.locations[acc.where].text));
-            amount = *scaled;
-          }
-          for (const plan::GuardedAmount& up : pr.uplift) {
-            if (up.when != plan::kNoFunction && !holds(up.when, up.where)) continue;
-            Value u = frame.run(up.value);
-            amount = Decimal::add(amount, u.decimal()).value_or(amount);
-            out.steps.push_back(fmt::format("uplift {} ({})", money(u.decimal(), plan.minor_unit, plan.currency), plan.locations[up.where].text));
-            if (out.status == "condition not met") out.status = "paid";
-          }
-          if (!pr.allow_negative && amount.is_negative()) {
-            out.steps.push_back(fmt::format("floored at zero (was {}); returns exceed sales", money(amount, plan.minor_unit, plan.currency)));
-            amount = Decimal();
-          }
-          if (pr.floor != plan::kNoFunction) {
-            Value f = frame.run(pr.floor);
-            if (Decimal::compare(amount, f.decimal()) < 0) {
-              out.steps.push_back(fmt::format("floor {} applied", money(f.decimal(), plan.minor_unit, plan.currency)));
-              amount = f.decimal();
-            }
-          }
-          if (pr.cap != plan::kNoFunction) {
-            Value c = frame.run(pr.cap);
-            if (Decimal::compare(amount, c.decimal()) > 0) {
-              out.steps.push_back(fmt::format("cap {} applied (was {})", money(c.decimal(), plan.minor_unit, plan.currency),
-                                              money(amount, plan.minor_unit, plan.currency)));
-              amount = c.decimal();
-            }
-          }
-          auto rounded = amount.rounded(pr.places, pr.rounding);
-          amount = rounded.value_or(amount);
-          if (amount.is_zero() && out.status == "paid") out.status = "zero";
-        }
-        out.amount = amount;
-        s.result.payouts.push_back(std::move(out));
-      }
-      // Awards for this partner and period.
-      for (const plan::Award& a : plan.awards) {
-        for (const plan::AwardRow& row : a.rows) {
-          if (row.when != plan::kNoFunction) {
-            Value w = frame.run(row.when);
-            if (w.none || !w.truthy()) continue;
-          }
-          Value v = frame.run(row.value);
-          std::string text = a.is_bool ? (v.truthy() ? "true" : "false")
-                             : !a.members.empty() ? a.members[static_cast<size_t>(v.coef)]
-                                                  : std::string(s.pool.text(static_cast<uint32_t>(v.coef)));
-          s.result.awards.push_back(AwardValue{s.partner_name(partner), s.periods.label(a.next_period ? period + 1 : period), label, a.name, text});
-          break;
-        }
-      }
+  // Every cell has one payout per rebate: the payouts are laid out (period, partner, rebate) up front
+  // and each cell fills its own. Awards vary in number, so each thread keeps its own per period.
+  const size_t partners = s.partner_ids.size(), periods = s.run_periods.size(), per_cell = plan.rebates.size();
+  const size_t first = s.result.payouts.size();
+  s.result.payouts.resize(first + periods * partners * per_cell);
+  const size_t threads = evaluation_threads(partners, s.options.threads);
+  std::vector<CellEvaluator> evaluators;
+  evaluators.reserve(threads);
+  for (size_t t = 0; t < threads; ++t) evaluators.emplace_back(s, rebates, bands);
+  std::vector<std::vector<std::vector<AwardValue>>> awards(threads, std::vector<std::vector<AwardValue>>(periods));
+  for_each_cell(periods, partners, threads, [&](size_t thread, size_t p, uint32_t partner) {
+    Payout* payouts = &s.result.payouts[first + (p * partners + partner) * per_cell];
+    evaluators[thread].evaluate(s.run_periods[p], labels[p], partner, payouts, awards[thread][p]);
+  });
+
+  // The program-wide steps, period by period. Threads hold contiguous ranges of partners in order, so
+  // their awards, one after the other, are in partner order.
+  for (size_t p = 0; p < periods; ++p) {
+    for (auto& of_thread : awards) {
+      for (AwardValue& a : of_thread[p]) s.result.awards.push_back(std::move(a));
     }
-    // Budgets: scale the period's payouts pro rata when they exceed the budget.
-    for (const plan::Budget& b : plan.budgets) {
-      std::vector<size_t> members;
-      Decimal total;
-      for (size_t i = first_of_period; i < s.result.payouts.size(); ++i) {
-        const Payout& p = s.result.payouts[i];
-        size_t r = static_cast<size_t>(std::find_if(plan.rebates.begin(), plan.rebates.end(),
-                                                    [&](const plan::Rebate& x) { return x.name == p.rebate; }) - plan.rebates.begin());
-        bool covered = b.rebates.empty() || std::find(b.rebates.begin(), b.rebates.end(), r) != b.rebates.end();
-        if (!covered || p.amount.sign() <= 0) continue;  // nothing to scale; clawbacks are not scaled
-        members.push_back(i);
-        total = Decimal::add(total, p.amount).value_or(total);
-      }
-      if (Decimal::compare(total, b.amount) <= 0) continue;
-      // Each payout becomes amount x budget / total, cut to the cent; the cents left over go one at a
-      // time to the largest payouts (ties: partner id, then rebate order), so the sum is the budget exactly.
-      Decimal assigned;
-      for (size_t i : members) {
-        Payout& p = s.result.payouts[i];
-        p.before_budget = p.amount;
-        Decimal share = Decimal::div(Decimal::mul(p.amount, b.amount).value_or(Decimal()), total).value_or(Decimal());
-        p.amount = share.rounded(plan.minor_unit, RoundingMode::Down).value_or(share);
-        assigned = Decimal::add(assigned, p.amount).value_or(assigned);
-      }
-      std::vector<size_t> order = members;
-      std::stable_sort(order.begin(), order.end(), [&](size_t x, size_t y) {
-        const Payout& a = s.result.payouts[x];
-        const Payout& c = s.result.payouts[y];
-        int cmp = Decimal::compare(*a.before_budget, *c.before_budget);
-        if (cmp != 0) return cmp > 0;
-        return x < y;  // payouts are already in partner, then rebate order
-      });
-      Decimal cent = Decimal::from_scaled(1, plan.minor_unit);
-      Decimal left = Decimal::sub(b.amount, assigned).value_or(Decimal());
-      for (size_t k = 0; !left.is_zero() && !order.empty(); k = (k + 1) % order.size()) {
-        Payout& p = s.result.payouts[order[k]];
-        p.amount = Decimal::add(p.amount, cent).value_or(p.amount);
-        left = Decimal::sub(left, cent).value_or(Decimal());
-      }
-      for (size_t i : members) {
-        Payout& p = s.result.payouts[i];
-        p.steps.push_back(fmt::format("budget `{}` of {} scaled the period's {} of payouts by {}: {} before", b.name,
-                                      money(b.amount, plan.minor_unit, plan.currency), money(total, plan.minor_unit, plan.currency),
-                                      Decimal::div(b.amount, total).value_or(Decimal()).rounded(6, RoundingMode::HalfEven)->to_string(),
-                                      money(*p.before_budget, plan.minor_unit, plan.currency)));
-      }
-    }
-    // Totals per partner and period: each partner's payouts stand together, one per rebate, in partner order.
-    size_t per_partner = plan.rebates.size();
-    for (size_t i = first_of_period; per_partner && i < s.result.payouts.size(); i += per_partner) {
-      Decimal sum;
-      for (size_t k = i; k < i + per_partner; ++k) sum = Decimal::add(sum, s.result.payouts[k].amount).value_or(sum);
-      s.result.totals.push_back(Total{s.result.payouts[i].partner, label, sum});
-    }
+    size_t first_of_period = first + p * partners * per_cell;
+    apply_budgets(s, first_of_period, first_of_period + partners * per_cell);
+    add_totals(s, first_of_period, first_of_period + partners * per_cell, labels[p]);
   }
 }
 

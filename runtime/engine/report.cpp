@@ -3,6 +3,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <charconv>
+#include <iterator>
 
 #include "ledger/ledger.h"
 
@@ -12,48 +15,157 @@ namespace {
 
 using ledger::csv_quote;
 
-std::string amount(const Decimal& d, const plan::Plan& plan) { return d.to_fixed(plan.minor_unit); }
+// Room for a 64-bit magnitude's digits padded to Decimal::kMaxScale + 1 digits.
+constexpr int kDigitRoom = 40;
+
+// |coefficient| as 64 bits, when it fits (the values of payouts and their bases always do).
+std::optional<uint64_t> magnitude(Int128 coefficient) {
+  Int128 m = coefficient < 0 ? -coefficient : coefficient;
+  if (m > static_cast<Int128>(UINT64_MAX)) return std::nullopt;
+  return static_cast<uint64_t>(m);
+}
+
+// v x 10^times, or false when that overflows 64 bits.
+bool scale_up(uint64_t& v, int times) {
+  for (int i = 0; i < times; ++i) {
+    if (__builtin_mul_overflow(v, uint64_t{10}, &v)) return false;
+  }
+  return true;
+}
+
+// Writes the digits of `v` with zeros in front up to `min_digits` so that they end at `end`; returns
+// the first.
+char* write_digits(uint64_t v, int min_digits, char* end) {
+  char* p = end;
+  do {
+    *--p = static_cast<char>('0' + v % 10);
+    v /= 10;
+  } while (v > 0);
+  while (end - p < min_digits) *--p = '0';
+  return p;
+}
+
+void append_count(std::string& out, uint64_t n) {
+  char buf[24];
+  out.append(buf, std::to_chars(buf, buf + sizeof buf, n).ptr);
+}
+
+void append_amount(std::string& out, const Decimal& d, const plan::Plan& plan) { append_fixed(out, d, plan.minor_unit); }
+
+std::string amount(const Decimal& d, const plan::Plan& plan) {
+  std::string out;
+  append_amount(out, d, plan);
+  return out;
+}
+
+// A ratio as a percentage: 0.045 -> "4.5%".
+void append_percent(std::string& out, const Decimal& ratio) {
+  append_shortest(out, Decimal::mul(ratio, Decimal::from_int(100)).value_or(ratio));
+  out += '%';
+}
 
 std::string percent(const Decimal& ratio) {
-  return Decimal::mul(ratio, Decimal::from_int(100)).value_or(ratio).to_string() + "%";
+  std::string out;
+  append_percent(out, ratio);
+  return out;
+}
+
+// A CSV field as ledger::csv_quote writes it; most fields need no quotes and are copied as they are.
+void append_csv(std::string& out, std::string_view s) {
+  bool plain = std::none_of(s.begin(), s.end(), [](char c) { return c == ',' || c == '"' || c == '\r' || c == '\n'; });
+  if (plain) out.append(s);
+  else out += csv_quote(s);
 }
 
 }  // namespace
 
+void append_fixed(std::string& out, const Decimal& d, int places) {
+  std::optional<Decimal> r = places < d.scale() ? d.rounded(places, RoundingMode::HalfEven) : std::optional<Decimal>(d);
+  std::optional<uint64_t> v = r ? magnitude(r->coefficient()) : std::nullopt;
+  if (!v || places < 0 || places > Decimal::kMaxScale || !scale_up(*v, places - r->scale())) {
+    out += d.to_fixed(places);  // beyond 64 bits: Decimal's own (slower) formatting
+    return;
+  }
+  char buf[kDigitRoom];
+  char* end = buf + kDigitRoom;
+  char* first = write_digits(*v, places + 1, end);
+  if (r->is_negative()) out += '-';
+  out.append(first, end - places);
+  if (places > 0) {
+    out += '.';
+    out.append(end - places, end);
+  }
+}
+
+void append_shortest(std::string& out, const Decimal& d) {
+  std::optional<uint64_t> v = magnitude(d.coefficient());
+  if (!v) {
+    out += d.to_string();
+    return;
+  }
+  char buf[kDigitRoom];
+  char* end = buf + kDigitRoom;
+  const char* first = write_digits(*v, d.scale() + 1, end);
+  const char* point = end - d.scale();
+  const char* last = end;
+  while (last > point && last[-1] == '0') --last;  // 1.50 -> 1.5
+  if (d.is_negative()) out += '-';
+  out.append(first, point);
+  if (last > point) {
+    out += '.';
+    out.append(point, last);
+  }
+}
+
 std::string payouts_csv(const RunResult& r, const plan::Plan& plan) {
   std::string out = "partner,period,rebate,amount,currency,status,basis,band,rate,lines,reason\n";
   out.reserve(out.size() + r.payouts.size() * 96);
-  // Appended piece by piece: this runs once per payout, a million times in a large run.
+  // Appended piece by piece, without temporary strings: this runs once per payout, a million times in
+  // a large run.
   for (const Payout& p : r.payouts) {
-    out += csv_quote(p.partner);
+    append_csv(out, p.partner);
     out += ',';
     out += p.period;
     out += ',';
     out += p.rebate;
     out += ',';
-    out += amount(p.amount, plan);
+    append_amount(out, p.amount, plan);
     out += ',';
     out += plan.currency;
     out += ',';
     out += p.status;
     out += ',';
-    if (p.basis) out += p.basis->to_string();
+    if (p.basis) append_shortest(out, *p.basis);
     out += ',';
-    out += csv_quote(p.band);
+    append_csv(out, p.band);
     out += ',';
-    if (p.rate) out += percent(*p.rate);
+    if (p.rate) append_percent(out, *p.rate);
     out += ',';
-    out += std::to_string(p.lines);
+    append_count(out, p.lines);
     out += ',';
-    out += csv_quote(p.reason);
+    append_csv(out, p.reason);
     out += '\n';
   }
   for (const Total& t : r.totals) {
-    out += fmt::format("{},{},TOTAL,{},{},,,,,,\n", csv_quote(t.partner), t.period, amount(t.amount, plan), plan.currency);
+    append_csv(out, t.partner);
+    out += ',';
+    out += t.period;
+    out += ",TOTAL,";
+    append_amount(out, t.amount, plan);
+    out += ',';
+    out += plan.currency;
+    out += ",,,,,,\n";
   }
   // Awards: not money; the value is in `status` (`award`) and `reason`.
   for (const AwardValue& a : r.awards) {
-    out += fmt::format("{},{},{},,,award,,,,,{}\n", csv_quote(a.partner), a.period, a.award, csv_quote(a.value));
+    append_csv(out, a.partner);
+    out += ',';
+    out += a.period;
+    out += ',';
+    out += a.award;
+    out += ",,,award,,,,,";
+    append_csv(out, a.value);
+    out += '\n';
   }
   return out;
 }
@@ -63,6 +175,12 @@ namespace {
 // A JSON string literal (RFC 8259): quotes, backslashes and control characters escaped.
 void json_string(std::string& out, std::string_view s) {
   out += '"';
+  bool plain = std::none_of(s.begin(), s.end(), [](char c) { return c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20; });
+  if (plain) {
+    out.append(s);
+    out += '"';
+    return;
+  }
   for (char c : s) {
     switch (c) {
       case '"': out += "\\\""; break;
@@ -85,12 +203,20 @@ void json_field(std::string& out, const char* name, std::string_view value, bool
   json_string(out, value);
 }
 
-void json_null_or(std::string& out, const char* name, const std::optional<std::string>& value) {
+// `, "name": "..."` around what `write` appends: digits, a sign, a point, a percent sign, nothing to escape.
+template <typename Write>
+void json_text_field(std::string& out, const char* name, Write write) {
   out += ", ";
   json_string(out, name);
-  out += ": ";
-  if (value) json_string(out, *value);
-  else out += "null";
+  out += ": \"";
+  write();
+  out += '"';
+}
+
+void json_null_field(std::string& out, const char* name) {
+  out += ", ";
+  json_string(out, name);
+  out += ": null";
 }
 
 }  // namespace
@@ -108,13 +234,18 @@ std::string payouts_json(const RunResult& r, const plan::Plan& plan) {
     json_field(out, "partner", p.partner, true);
     json_field(out, "period", p.period);
     json_field(out, "rebate", p.rebate);
-    json_field(out, "amount", amount(p.amount, plan));
+    json_text_field(out, "amount", [&] { append_amount(out, p.amount, plan); });
     json_field(out, "status", p.status);
     if (!p.reason.empty()) json_field(out, "reason", p.reason);
-    json_null_or(out, "basis", p.basis ? std::optional<std::string>(p.basis->to_string()) : std::nullopt);
-    json_null_or(out, "band", p.band.empty() ? std::nullopt : std::optional<std::string>(p.band));
-    json_null_or(out, "rate", p.rate ? std::optional<std::string>(percent(*p.rate)) : std::nullopt);
-    out += fmt::format(", \"lines\": {}, \"explanation\": {{\"measures\": {{", p.lines);
+    if (p.basis) json_text_field(out, "basis", [&] { append_shortest(out, *p.basis); });
+    else json_null_field(out, "basis");
+    if (!p.band.empty()) json_field(out, "band", p.band);
+    else json_null_field(out, "band");
+    if (p.rate) json_text_field(out, "rate", [&] { append_percent(out, *p.rate); });
+    else json_null_field(out, "rate");
+    out += ", \"lines\": ";
+    append_count(out, p.lines);
+    out += ", \"explanation\": {\"measures\": {";
     for (size_t m = 0; m < p.measures.size(); ++m) json_field(out, p.measures[m].name.c_str(), p.measures[m].value, m == 0);
     out += "}, \"steps\": [";
     for (size_t k = 0; k < p.steps.size(); ++k) {
@@ -166,20 +297,21 @@ std::string payouts_json(const RunResult& r, const plan::Plan& plan) {
 
 std::string explain_text(const RunResult& r, const plan::Plan& plan, const std::string& partner) {
   std::string out;
+  auto to = std::back_inserter(out);  // formatted straight into `out`: no string per line
   for (const Payout& p : r.payouts) {
     if (!partner.empty() && p.partner != partner) continue;
-    out += fmt::format("{} {} {}: {} {} ({})\n", p.partner, p.period, p.rebate, amount(p.amount, plan), plan.currency, p.status);
-    if (!p.reason.empty()) out += fmt::format("  because this does not hold: {}\n", p.reason);
-    for (const auto& m : p.measures) out += fmt::format("  {} = {}\n", m.name, m.value);
-    if (p.basis) out += fmt::format("  basis: {}\n", p.basis->to_string());
-    if (!p.band.empty()) out += fmt::format("  band: {}{}\n", p.band, p.rate ? ", rate " + percent(*p.rate) : "");
-    for (const auto& s : p.steps) out += fmt::format("  {}\n", s);
-    out += fmt::format("  from {} ledger line{}\n", p.lines, p.lines == 1 ? "" : "s");
-    if (!p.next_band.empty()) out += fmt::format("  next: {}\n", p.next_band);
+    fmt::format_to(to, "{} {} {}: {} {} ({})\n", p.partner, p.period, p.rebate, amount(p.amount, plan), plan.currency, p.status);
+    if (!p.reason.empty()) fmt::format_to(to, "  because this does not hold: {}\n", p.reason);
+    for (const auto& m : p.measures) fmt::format_to(to, "  {} = {}\n", m.name, m.value);
+    if (p.basis) fmt::format_to(to, "  basis: {}\n", p.basis->to_string());
+    if (!p.band.empty()) fmt::format_to(to, "  band: {}{}\n", p.band, p.rate ? ", rate " + percent(*p.rate) : "");
+    for (const auto& s : p.steps) fmt::format_to(to, "  {}\n", s);
+    fmt::format_to(to, "  from {} ledger line{}\n", p.lines, p.lines == 1 ? "" : "s");
+    if (!p.next_band.empty()) fmt::format_to(to, "  next: {}\n", p.next_band);
   }
   for (const AwardValue& a : r.awards) {
     if (!partner.empty() && a.partner != partner) continue;
-    out += fmt::format("{} {} {}: {} (from {}'s figures)\n", a.partner, a.period, a.award, a.value, a.measured);
+    fmt::format_to(to, "{} {} {}: {} (from {}'s figures)\n", a.partner, a.period, a.award, a.value, a.measured);
   }
   return out;
 }

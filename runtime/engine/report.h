@@ -8,6 +8,11 @@
 
 namespace rebate::engine {
 
+// A decimal's text, exactly as Decimal::to_fixed(places) and Decimal::to_string() write it, appended to
+// `out` without temporary strings: reports write a few per payout, and a large run has a million.
+void append_fixed(std::string& out, const Decimal& d, int places);
+void append_shortest(std::string& out, const Decimal& d);
+
 std::string payouts_csv(const RunResult& result, const plan::Plan& plan);
 std::string payouts_json(const RunResult& result, const plan::Plan& plan);
 // One block per payout: the measures and their values, the band and rate, caps, gates, lines, the

@@ -66,8 +66,10 @@ DayNumber add_months(DayNumber day, int64_t months) {
 
 Value Machine::run(plan::FunctionId id, Frame& frame, std::vector<TierTrace>* trace) {
   const plan::Function& f = plan_.functions[id];
+  // The function's locals sit at the bottom of its part of the stack, below its operands: no allocation
+  // per call, and nested runs (a measure read through the frame) stack above them.
   size_t base = stack_.size();
-  std::vector<Value> locals(f.locals);
+  stack_.resize(base + f.locals);
   auto fail = [&](const plan::Instr& in, const std::string& message) -> Value {
     stack_.resize(base);
     throw EvalError(message, in.where, frame.context());
@@ -87,8 +89,12 @@ Value Machine::run(plan::FunctionId id, Frame& frame, std::vector<TierTrace>* tr
     switch (in.op) {
       case Opcode::Const: stack_.push_back(plan_.constants[in.a]); break;
       case Opcode::Text: stack_.push_back(frame.text(in.a)); break;
-      case Opcode::Load: stack_.push_back(locals[in.a]); break;
-      case Opcode::Store: locals[in.a] = pop(); break;
+      case Opcode::Load: {
+        Value v = stack_[base + in.a];
+        stack_.push_back(v);
+        break;
+      }
+      case Opcode::Store: stack_[base + in.a] = pop(); break;
       case Opcode::Column: stack_.push_back(frame.column(in.a)); break;
       case Opcode::Lookup: stack_.push_back(frame.lookup(in.a, in.b)); break;
       case Opcode::GroupField: stack_.push_back(frame.group_field(in.a)); break;
@@ -159,10 +165,10 @@ Value Machine::run(plan::FunctionId id, Frame& frame, std::vector<TierTrace>* tr
       }
       case Opcode::Min:
       case Opcode::Max: {
-        std::vector<Value> xs(stack_.end() - in.a, stack_.end());
-        stack_.resize(stack_.size() - in.a);
-        Value best = xs[0];
-        for (const Value& x : xs) {
+        size_t first = stack_.size() - in.a;
+        Value best = stack_[first];
+        for (size_t k = first; k < stack_.size(); ++k) {
+          const Value& x = stack_[k];
           if (x.none) {
             best = x;
             break;
@@ -170,6 +176,7 @@ Value Machine::run(plan::FunctionId id, Frame& frame, std::vector<TierTrace>* tr
           int c = compare(x, best);
           if ((in.op == Opcode::Min && c < 0) || (in.op == Opcode::Max && c > 0)) best = x;
         }
+        stack_.resize(first);
         stack_.push_back(best);
         break;
       }
@@ -204,16 +211,12 @@ Value Machine::run(plan::FunctionId id, Frame& frame, std::vector<TierTrace>* tr
         break;
       }
       case Opcode::InList: {
-        std::vector<Value> items(stack_.end() - in.a, stack_.end());
-        stack_.resize(stack_.size() - in.a);
-        Value x = pop();
-        if (x.none) {
-          stack_.push_back(x);
-          break;
-        }
+        size_t first = stack_.size() - in.a;
+        Value x = stack_[first - 1];
         bool found = false;
-        for (const Value& item : items) found = found || (!item.none && compare(x, item) == 0);
-        stack_.push_back(Value::boolean(found));
+        for (size_t k = first; !x.none && k < stack_.size(); ++k) found = found || (!stack_[k].none && compare(x, stack_[k]) == 0);
+        stack_.resize(first - 1);
+        stack_.push_back(x.none ? x : Value::boolean(found));
         break;
       }
       case Opcode::InRange: {

@@ -48,9 +48,11 @@ struct TierTrace {
   Decimal value;         // the band's rate or amount
 };
 
+// Reentrant (a Frame's loads may run other functions on the same machine) but not thread-safe: the
+// stack is the machine's, so each thread needs its own.
 class Machine {
  public:
-  explicit Machine(const plan::Plan& plan) : plan_(plan) {}
+  explicit Machine(const plan::Plan& plan) : plan_(plan) { stack_.reserve(256); }
   // Runs function `f`; an error in the program throws EvalError.
   Value run(plan::FunctionId f, Frame& frame, std::vector<TierTrace>* trace = nullptr);
 
