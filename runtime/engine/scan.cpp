@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <stdexcept>
 
 #include "engine/kernels.h"
@@ -319,7 +320,7 @@ class LedgerSink : public ledger::RowSink {
         continue;
       }
       const auto day = static_cast<DayNumber>(dc.values[row]);
-      const PeriodIndex p = s_.periods.of_day(day);
+      const PeriodIndex p = period_of(day);
       rows_.partner[row] = partner;
       rows_.period[row] = p;
       rows_.cell[row] = 0;  // placed below
@@ -348,6 +349,14 @@ class LedgerSink : public ledger::RowSink {
                             ? SIZE_MAX  // outside every period the run pays or looks back to
                             : static_cast<size_t>(rows_.partner[row]) * count + static_cast<size_t>(p - part_.first_period);
     }
+  }
+
+  // The period of a day, through a small cache: a ledger's dates span a few hundred days, each met
+  // thousands of times, and working out a calendar date is dozens of instructions.
+  PeriodIndex period_of(DayNumber day) {
+    DayPeriod& slot = period_cache_[static_cast<uint64_t>(day) % period_cache_.size()];
+    if (!slot.known || slot.day != day) slot = DayPeriod{day, s_.periods.of_day(day), true};
+    return slot.period;
   }
 
   void unknown_partner(const ledger::Table& chunk, size_t row) {
@@ -464,6 +473,12 @@ class LedgerSink : public ledger::RowSink {
   std::vector<size_t> fast_slots_;  // the k (index into mine_) of the aggregates the kernels run
   std::vector<std::vector<Fast>> group_fast_;
   ChunkRows rows_;
+  struct DayPeriod {
+    DayNumber day = 0;
+    PeriodIndex period = 0;
+    bool known = false;
+  };
+  std::array<DayPeriod, 1024> period_cache_{};
   std::vector<int64_t> keys_;     // group keys of a chunk's lines
   std::vector<uint64_t> hashes_;  // and their hashes
   PeriodIndex last_counted_ = INT64_MIN;
