@@ -5,10 +5,10 @@
 #include <memory>
 #include <optional>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 #include "core/huge_pages.h"
+#include "engine/distinct_set.h"
 #include "engine/engine.h"
 #include "engine/paged_array.h"
 #include "engine/periods.h"
@@ -45,23 +45,6 @@ struct AggState {
 };
 static_assert(sizeof(AggState) == 48);
 
-// A value as a count_distinct set holds it: numbers by value (1.50 and 1.5 are one: trailing zeros are
-// dropped), everything else by its integer (text by its interned id).
-struct DistinctKey {
-  Int128 coef = 0;
-  int64_t aux = 0;
-  int16_t scale = 0;
-  bool operator==(const DistinctKey& o) const { return coef == o.coef && aux == o.aux && scale == o.scale; }
-};
-struct DistinctHash {
-  size_t operator()(const DistinctKey& k) const {
-    uint64_t lo = static_cast<uint64_t>(k.coef), hi = static_cast<uint64_t>(k.coef >> 64);
-    uint64_t h = lo * 0x9E3779B97F4A7C15ull ^ (hi + 0x632BE59BD9B4E019ull + (lo << 6) + (lo >> 2));
-    h ^= static_cast<uint64_t>(k.aux) * 0xC2B2AE3D27D4EB4Full + static_cast<uint64_t>(k.scale);
-    return static_cast<size_t>(h ^ (h >> 31));
-  }
-};
-using DistinctSet = std::unordered_set<DistinctKey, DistinctHash>;
 DistinctKey distinct_key(const Value& v);
 
 // Aggregate states, dense over partners x periods.
