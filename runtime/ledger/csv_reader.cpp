@@ -69,14 +69,25 @@ inline uint64_t has_byte(uint64_t w, uint64_t b) {
   return (x - kOnes) & ~x & kHighBits;
 }
 
-// 1-based character column of `at` in the line starting at `line_start` (UTF-8 continuation bytes do
-// not count).
-uint32_t char_column(const char* line_start, const char* at) {
-  uint32_t n = 1;
-  for (const char* p = line_start; p < at; ++p)
-    if ((byte(*p) & 0xC0) != 0x80) ++n;
-  return n;
-}
+// 1-based character columns (UTF-8 continuation bytes do not count). Remembers the last answer, so that
+// the columns of many cells of one long line, asked in order, cost one pass over the line, not one each.
+class ColumnCounter {
+ public:
+  uint32_t operator()(const char* line_start, const char* at) {
+    if (line_start != line_ || at < at_) {
+      line_ = at_ = line_start;
+      column_ = 1;
+    }
+    for (; at_ < at; ++at_)
+      if ((byte(*at_) & 0xC0) != 0x80) ++column_;
+    return column_;
+  }
+
+ private:
+  const char* line_ = nullptr;
+  const char* at_ = nullptr;
+  uint32_t column_ = 1;
+};
 
 char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 
@@ -227,7 +238,10 @@ class Reader {
   }
 
   void bad_utf8(Field& f, const char* at) {
-    uint32_t pos = char_column(f.start, at);
+    // Only a cell's first problem is reported: working out the column of every bad byte of a long cell
+    // of them would take time quadratic in its length.
+    if (!f.problem.empty()) return;
+    uint32_t pos = char_column_(f.start, at);
     set_problem(f, fmt::format("invalid UTF-8 (byte 0x{:02X}) at character {} of the cell; the file must be "
                                "UTF-8 encoded",
                                byte(*at), pos));
@@ -411,11 +425,11 @@ class Reader {
     do {
       e = scan_field(f, true);
       if (!f.problem.empty()) {
-        file_error(f.problem, f.line, char_column(f.line_start, f.start), std::string(f.value));
+        file_error(f.problem, f.line, char_column_(f.line_start, f.start), std::string(f.value));
         if (fatal_) return false;
       }
       headers_.emplace_back(f.value);
-      header_columns.push_back(char_column(f.line_start, f.start));
+      header_columns.push_back(char_column_(f.line_start, f.start));
     } while (e == End::Field);
     header_end_ = term_pos_;
     if (!result_.errors.empty()) return false;
@@ -600,11 +614,11 @@ class Reader {
         const std::vector<int>& targets = targets_[ci];
         e = scan_field(f, !targets.empty());
         if (fatal_) {
-          file_error(f.problem, f.line, char_column(f.line_start, f.start), name_for(ci));
+          file_error(f.problem, f.line, char_column_(f.line_start, f.start), name_for(ci));
           return;
         }
         if (!f.problem.empty()) {
-          row_error(f.line, char_column(f.line_start, f.start), name_for(ci), f.problem);
+          row_error(f.line, char_column_(f.line_start, f.start), name_for(ci), f.problem);
         } else {
           for (int j : targets) {
             const auto ju = static_cast<size_t>(j);
@@ -627,7 +641,7 @@ class Reader {
                 values[ju] = 0;
                 break;
               case CellStatus::Error:
-                row_error(f.line, char_column(f.line_start, f.start), spec_.columns[ju].name, std::move(message));
+                row_error(f.line, char_column_(f.line_start, f.start), spec_.columns[ju].name, std::move(message));
                 message.clear();
                 break;
             }
@@ -644,11 +658,11 @@ class Reader {
             e = scan_field(f, false);
             ++count;
             if (fatal_) {
-              file_error(f.problem, f.line, char_column(f.line_start, f.start));
+              file_error(f.problem, f.line, char_column_(f.line_start, f.start));
               return;
             }
           } while (e == End::Field);
-          row_error(extra_line, char_column(extra_line_start, extra_start), {},
+          row_error(extra_line, char_column_(extra_line_start, extra_start), {},
                     fmt::format("the row has {} cells; the header has {}", count, ncsv));
           ci = ncsv;
           break;
@@ -657,7 +671,7 @@ class Reader {
       if (ci < ncsv) {
         std::vector<std::string> absent;
         for (size_t k = ci; k < ncsv; ++k) absent.push_back(headers_[k]);
-        row_error(term_line_, char_column(term_line_start_, term_pos_), name_for(ci),
+        row_error(term_line_, char_column_(term_line_start_, term_pos_), name_for(ci),
                   fmt::format("the row has {} cell{}; the header has {} (missing {})", ci, ci == 1 ? "" : "s", ncsv,
                               backticked_list(absent, 5)));
       }
@@ -843,6 +857,7 @@ class Reader {
   bool mapped_ = false;
   const char* dropped_ = nullptr;
   RowSink* sink_ = nullptr;
+  ColumnCounter char_column_;
   std::vector<const char*> commas_;  // fast_row: the current line's commas
   std::string fast_message_;
 

@@ -39,7 +39,7 @@ def main() -> int:
 
         def run(argv, code, out_has=(), err_has=()):
             nonlocal passed
-            r = subprocess.run([args.rebate] + argv, capture_output=True, text=True, timeout=60)
+            r = subprocess.run([args.rebate] + argv, capture_output=True, text=True, errors="replace", timeout=30)
             problems = []
             if r.returncode != code:
                 problems.append(f"exit {r.returncode}, expected {code}")
@@ -107,6 +107,14 @@ def main() -> int:
         if not unknown.exists() or "P9" not in unknown.read_text():
             failures.append("--rejects did not write the unknown partner's row")
         run(["run", p] + inputs + ["--on-bad-row", "reject"], 2, err_has=["needs `--rejects PATH`"])
+        # Hostile ledgers finish quickly with one clear error each (a time limit catches work quadratic in
+        # a line's length): a 2 MB cell of invalid UTF-8, and a 200,000-cell row (far more than the header).
+        (d / "bad_utf8.csv").write_bytes(b"date,partner,amount\n2026-07-01,P1," + b"\xff" * (2 << 20) + b"\n")
+        run(["run", p, "--input", f"partners={d / 'partners.csv'}", "--input", f"sales={d / 'bad_utf8.csv'}", "--max-errors", "1000"], 1,
+            err_has=["invalid UTF-8 (byte 0xFF) at character 1 of the cell"])
+        (d / "wide.csv").write_text("date,partner,amount\n2026-07-01,P1," + "x," * 200000 + "1\n")
+        run(["run", p, "--input", f"partners={d / 'partners.csv'}", "--input", f"sales={d / 'wide.csv'}"], 1,
+            err_has=["the row has 200003 cells; the header has 3"])
         # A program with errors does not run: exit 1, the diagnostics on stderr.
         (d / "broken.rebate").write_text(PROGRAM + "rebate s { pay revenue + 100 }\n")
         run(["run", str(d / "broken.rebate")] + inputs, 1, err_has=["E0302"])
