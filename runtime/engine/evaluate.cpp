@@ -534,8 +534,9 @@ RunResult run(const plan::Plan& plan, const RunOptions& options) {
   State s(plan, options, result);
   PhaseClock clock(result.summary.timings);
   try {
+    s.clock = &clock;
     if (!load_inputs(s)) return result;
-    clock.lap("read + scan");
+    clock.lap("merge");
     finish_groups(s);
     clock.lap("groups");
     evaluate(s);

@@ -323,6 +323,7 @@ bool load_inputs(State& s) {
   report_unknown_partners(s, parts);
   if (!s.result.errors.empty()) return false;
   if (error) throw *error;
+  if (s.clock) s.clock->lap("read + scan");
   return merge_parts(s, parts);
 }
 

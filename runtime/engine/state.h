@@ -12,6 +12,7 @@
 #include "engine/engine.h"
 #include "engine/paged_array.h"
 #include "engine/periods.h"
+#include "engine/phase_clock.h"
 #include "ledger/ledger.h"
 #include "vm/vm.h"
 
@@ -124,6 +125,7 @@ struct State {
   std::vector<PeriodIndex> run_periods;
   std::vector<AggTable> aggregates;                   // by plan aggregate
   std::vector<GroupData> groups;                      // by plan group
+  PhaseClock* clock = nullptr;                        // --timings: where load_inputs marks the end of reading
 
   State(const plan::Plan& p, const RunOptions& o, RunResult& r) : plan(p), options(o), result(r), periods(p), machine(p) {}
 

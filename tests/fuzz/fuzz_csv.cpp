@@ -1,0 +1,552 @@
+// libFuzzer target for the ledger CSV reader (runtime/ledger), differential: one input is read four ways,
+// which must agree exactly, and compared with two reads of related inputs. See docs/fuzzing.md.
+//
+// Input layout:
+//   byte 0: which TableSpec (make_specs below) the CSV is read against;
+//   byte 1: options: bit 0 max_errors 1 or 5; bit 1 reject_bad_rows; bit 2 count_all_errors = false;
+//           bits 3 to 6 all set: the data lines are repeated until the file has more than 2 * kChunkRows
+//           lines (or 96 KiB), so that streaming chunks and interning batches fill up (such an input
+//           takes 100-300 ms under the sanitizers, hence 1 in 16);
+//   as text: '0'..'7' pick the spec, then '@' plain options, 'A' max_errors 5, 'B' reject_bad_rows, 'D'
+//   count_all_errors off, 'x' repeat ('y' and 'z' with max_errors 5, with reject_bad_rows);
+//   the rest: the CSV text.
+//
+// The four reads: read_csv_buffer on one thread and on two (threads = 2 forces the split whatever the
+// size), stream_csv_buffer with one part on one thread, and with two parts on two threads (each part an
+// overlay StringPool on a common base, as the engine's scan does). They must report the same ok(),
+// errors, notes, rejected rows, errors_not_shown, rows_read and rows_rejected; when the read is ok, the
+// same rows (every cell as text) on the same lines, the two parts' rows concatenated in part order. Each
+// table or chunk is also checked for shape (a value per row in every read column, `present` exactly for
+// optional columns, lines increasing). After the two-part read the parts' pools are merged into the base
+// as the engine merges them (absorb the first, intern the second's texts) and every text id is checked.
+// With reject_bad_rows (and count_all_errors) the read is compared with a plain read as well: it fails
+// exactly when the plain read fails or rows were rejected, and has the plain read's rows when it is ok.
+// When the text has no quote and no lone carriage return, it is read once more with every data cell
+// quoted: quoted rows never take the reader's fast path (Reader::fast_row), so this compares the fast path
+// with the general one (same rows, lines and errors but for their character columns). These two extra
+// reads are row by row, so a repeated input skips them.
+//
+// A disagreement prints both outcomes to stderr and traps, so libFuzzer saves the input as a crash.
+// FUZZ_CSV_VERBOSE=1 prints what the one-thread read gave for every input (to look at a corpus file).
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "ledger/ledger.h"
+
+using namespace rebate::ledger;
+
+namespace {
+
+[[noreturn]] void fail(const char* file, int line, const char* what, const std::string& detail) {
+  std::fprintf(stderr, "\nfuzz_csv: check failed at %s:%d: %s\n%s\n", file, line, what, detail.c_str());
+  std::fflush(stderr);
+  __builtin_trap();
+}
+
+#define FUZZ_CHECK(cond, detail)                                     \
+  do {                                                               \
+    if (!(cond)) fail(__FILE__, __LINE__, #cond, (detail));          \
+  } while (0)
+
+// ---- the specs -----------------------------------------------------------------------------------
+
+ColumnSpec col(std::string name, ColumnKind kind, int scale = 0, bool optional = false, std::string header = {}) {
+  ColumnSpec c;
+  c.header = header.empty() ? name : std::move(header);
+  c.name = std::move(name);
+  c.kind = kind;
+  c.scale = scale;
+  c.optional = optional;
+  if (kind == ColumnKind::Money) c.currency = "USD";
+  if (kind == ColumnKind::Enum) c.enum_members = {"bronze", "silver", "gold"};
+  return c;
+}
+
+ColumnSpec with(ColumnSpec c, ExcessDigits mode) {
+  c.excess_digits = mode;
+  return c;
+}
+
+ColumnSpec unread(ColumnSpec c) {
+  c.read = false;
+  return c;
+}
+
+ColumnSpec currency(ColumnSpec c, std::string code) {
+  c.currency = std::move(code);
+  return c;
+}
+
+std::vector<TableSpec> make_specs() {
+  using K = ColumnKind;
+  using E = ExcessDigits;
+  std::vector<TableSpec> s;
+  // 0: one text column: CSV structure (quotes, line ends, blank lines in a one-column file).
+  s.push_back({"one", {col("t", K::Text)}});
+  // 1: a small sales ledger.
+  s.push_back({"sales",
+               {col("day", K::Date), col("partner", K::Text), col("amount", K::Money, 4), col("qty", K::Int)}});
+  // 2: every kind, required.
+  s.push_back({"kinds",
+               {col("id", K::Int), col("d2", K::Decimal, 2), with(col("d4", K::Decimal, 4), E::Down),
+                col("pct", K::Percent, 6), col("ok", K::Bool), col("tier", K::Enum), col("day", K::Date),
+                col("note", K::Text)}});
+  // 3: every kind, optional.
+  s.push_back({"optional",
+               {col("id", K::Int, 0, true), currency(with(col("amt", K::Money, 2, true), E::HalfUp), "EUR"),
+                col("note", K::Text, 0, true), col("day", K::Date, 0, true), col("tier", K::Enum, 0, true),
+                col("ok", K::Bool, 0, true), col("pct", K::Percent, 2, true), col("d4", K::Decimal, 4, true)}});
+  // 4: unread columns, headers that differ from the names, one CSV column feeding two spec columns.
+  s.push_back({"renamed",
+               {unread(col("skip", K::Text)), unread(col("x", K::Int, 0, false, "X")),
+                with(col("amount", K::Money, 2, false, "Net Amount"), E::Up),
+                col("partner", K::Text, 0, false, "Partner ID"), col("when", K::Date, 0, false, "day"),
+                col("when_text", K::Text, 0, false, "day"), unread(col("pct", K::Percent, 4, true))}});
+  // 5: rounding modes.
+  s.push_back({"rounding",
+               {with(col("m0", K::Money, 0), E::Up), with(col("m2", K::Money, 2), E::Down),
+                with(col("m4", K::Money, 4), E::HalfEven), with(col("m2u", K::Money, 2), E::HalfUp),
+                with(col("d2", K::Decimal, 2), E::HalfEven), with(col("p4", K::Percent, 4, true), E::HalfUp),
+                col("m2e", K::Money, 2)}});
+  // 6: two text columns, one optional and renamed: structure again, with more than one column.
+  s.push_back({"texts", {col("a", K::Text), col("b", K::Text, 0, true, "B col"), unread(col("c", K::Int))}});
+  // 7: texts and an enum, for interning across rows (same text on consecutive rows) and the pools.
+  s.push_back({"pool", {col("k", K::Enum, 0, true), col("t", K::Text), col("u", K::Text, 0, true)}});
+  return s;
+}
+
+const std::vector<TableSpec>& specs() {
+  static const std::vector<TableSpec> s = make_specs();
+  return s;
+}
+
+// Texts already in the base pool (and in the one-thread read's pool) before reading, so that overlays
+// find some texts in their base.
+const char* const kSeedTexts[] = {"P1", "P2", "gold", "a", "x", "Acme, Inc.", "2026-07-01"};
+
+// ---- what a read gave ------------------------------------------------------------------------------
+
+struct Outcome {
+  const char* how = "";
+  bool ok = false;
+  std::vector<std::string> errors, notes, rejected;
+  std::vector<std::string> errors_nocol, rejected_nocol;  // file:line: column `name`: message (no character column)
+  uint64_t errors_not_shown = 0, rows_read = 0, rows_rejected = 0;
+  std::vector<std::vector<std::string>> rows;  // read columns only; "-" absent, "=" + text present
+  std::vector<uint64_t> lines;
+};
+
+std::string show(const Outcome& o, size_t max_rows = 20) {
+  std::string s = std::string(o.how) + ": ok=" + (o.ok ? "1" : "0") + " rows_read=" + std::to_string(o.rows_read) +
+                  " rows_rejected=" + std::to_string(o.rows_rejected) +
+                  " errors_not_shown=" + std::to_string(o.errors_not_shown) + " rows=" + std::to_string(o.rows.size()) +
+                  "\n";
+  for (const auto& e : o.errors) s += "  error: " + e + "\n";
+  for (const auto& e : o.notes) s += "  note: " + e + "\n";
+  for (const auto& e : o.rejected) s += "  rejected: " + e + "\n";
+  for (size_t i = 0; i < o.rows.size() && i < max_rows; ++i) {
+    s += "  line " + (i < o.lines.size() ? std::to_string(o.lines[i]) : std::string("?")) + ":";
+    for (const auto& c : o.rows[i]) s += " [" + c + "]";
+    s += "\n";
+  }
+  if (o.rows.size() > max_rows) s += "  ...\n";
+  return s;
+}
+
+std::vector<std::string> strings(const std::vector<InputError>& v) {
+  std::vector<std::string> out;
+  out.reserve(v.size());
+  for (const auto& e : v) out.push_back(e.to_string());
+  return out;
+}
+
+// Without the character column of the cell, and without the character position inside the cell of an
+// invalid UTF-8 byte (counted from the opening quote of a quoted cell): what quoting a cell changes.
+std::vector<std::string> strings_without_column(const std::vector<InputError>& v) {
+  static const std::string kAt = " at character ";
+  std::vector<std::string> out;
+  out.reserve(v.size());
+  for (InputError e : v) {
+    e.column = 0;
+    for (size_t i = e.message.find(kAt); i != std::string::npos; i = e.message.find(kAt, i + 1)) {
+      size_t d = i + kAt.size(), k = d;
+      while (k < e.message.size() && e.message[k] >= '0' && e.message[k] <= '9') ++k;
+      e.message.replace(d, k - d, "#");
+    }
+    out.push_back(e.to_string());
+  }
+  return out;
+}
+
+// Everything of a result but its rows.
+void take_status(Outcome& o, const ReadResult& r) {
+  o.ok = r.ok();
+  o.errors = strings(r.errors);
+  o.notes = strings(r.notes);
+  o.rejected = strings(r.rejected);
+  o.errors_nocol = strings_without_column(r.errors);
+  o.rejected_nocol = strings_without_column(r.rejected);
+  o.errors_not_shown = r.errors_not_shown;
+  o.rows_read = r.rows_read;
+  o.rows_rejected = r.rows_rejected;
+}
+
+// A table (a whole read's or a chunk's) has the spec's columns, one value per row in each read column,
+// `present` exactly for optional read columns, valid enum indexes and text ids, increasing lines.
+void check_shape(const Table& t, const TableSpec& spec, const StringPool& pool, const char* how) {
+  const std::string where = std::string(how) + ", table `" + spec.name + "`";
+  FUZZ_CHECK(t.columns.size() == spec.columns.size(), where);
+  const size_t n = t.row_count();
+  for (size_t j = 0; j < t.columns.size(); ++j) {
+    const Column& c = t.columns[j];
+    const std::string at = where + ", column `" + spec.columns[j].name + "`";
+    FUZZ_CHECK(c.spec.name == spec.columns[j].name, at);
+    if (!c.spec.read) {
+      FUZZ_CHECK(c.values.empty() && c.present.empty(), at);
+      continue;
+    }
+    FUZZ_CHECK(c.values.size() == n,
+               at + ": values " + std::to_string(c.values.size()) + ", rows " + std::to_string(n));
+    if (c.spec.optional) {
+      FUZZ_CHECK(c.present.size() == n,
+                 at + ": present " + std::to_string(c.present.size()) + ", rows " + std::to_string(n));
+    } else {
+      FUZZ_CHECK(c.present.empty(), at);
+    }
+    for (size_t row = 0; row < n; ++row) {
+      const int64_t v = c.values[row];
+      if (!c.present.empty()) {
+        FUZZ_CHECK(c.present[row] <= 1, at);
+        if (!c.present[row]) FUZZ_CHECK(v == 0, at + ": an absent value is not 0");
+      }
+      if (!c.has_value(row)) continue;
+      if (c.spec.kind == ColumnKind::Enum)
+        FUZZ_CHECK(v >= 0 && static_cast<size_t>(v) < c.spec.enum_members.size(), at);
+      if (c.spec.kind == ColumnKind::Bool) FUZZ_CHECK(v == 0 || v == 1, at);
+      if (c.spec.kind == ColumnKind::Text) {
+        FUZZ_CHECK(v > 0 && static_cast<size_t>(v) < pool.size(), at + ": text id " + std::to_string(v));
+      }
+    }
+  }
+  for (size_t row = 0; row < n; ++row) {
+    FUZZ_CHECK(t.lines[row] >= 2, where + ": a row on line " + std::to_string(t.lines[row]));
+    if (row > 0) FUZZ_CHECK(t.lines[row] > t.lines[row - 1], where + ": lines not increasing");
+  }
+}
+
+std::vector<std::string> row_text(const Table& t, size_t row, const StringPool& pool) {
+  std::vector<std::string> cells;
+  for (const Column& c : t.columns) {
+    if (!c.spec.read) continue;
+    cells.push_back(c.has_value(row) ? "=" + format_cell(c, row, pool) : std::string("-"));
+  }
+  return cells;
+}
+
+void take_rows(Outcome& o, const Table& t, const StringPool& pool) {
+  for (size_t row = 0; row < t.row_count(); ++row) {
+    o.rows.push_back(row_text(t, row, pool));
+    o.lines.push_back(t.lines[row]);
+  }
+}
+
+// A failed read keeps no rows; a streaming read keeps none ever (they went to the sinks).
+void check_empty(const ReadResult& r, const TableSpec& spec, const char* how) {
+  FUZZ_CHECK(r.table.columns.size() == spec.columns.size() || (!r.ok() && r.table.columns.empty()),
+             std::string(how) + ": the result has " + std::to_string(r.table.columns.size()) + " columns");
+  FUZZ_CHECK(r.table.lines.empty(), std::string(how) + ": rows left in the result's table");
+  for (const Column& c : r.table.columns) FUZZ_CHECK(c.values.empty() && c.present.empty(), how);
+}
+
+// Records every row a streaming part is given, and its text cells' ids in the part's pool.
+class RecordingSink : public RowSink {
+ public:
+  RecordingSink(const TableSpec& spec, const StringPool& pool, const char* how) : spec_(spec), pool_(pool), how_(how) {}
+
+  void rows(const Table& chunk) override {
+    FUZZ_CHECK(chunk.row_count() > 0 && chunk.row_count() <= kChunkRows,
+               std::string(how_) + ": a chunk of " + std::to_string(chunk.row_count()) + " rows");
+    check_shape(chunk, spec_, pool_, how_);
+    if (!lines.empty()) FUZZ_CHECK(chunk.lines.front() > lines.back(), std::string(how_) + ": chunk lines go back");
+    for (size_t row = 0; row < chunk.row_count(); ++row) {
+      rows_.push_back(row_text(chunk, row, pool_));
+      lines.push_back(chunk.lines[row]);
+      for (const Column& c : chunk.columns) {
+        if (c.spec.read && c.spec.kind == ColumnKind::Text && c.has_value(row)) {
+          const auto id = static_cast<uint32_t>(c.values[row]);
+          texts.emplace_back(id, std::string(pool_.text(id)));
+        }
+      }
+    }
+    ++chunks;
+  }
+
+  std::vector<std::vector<std::string>> rows_;
+  std::vector<uint64_t> lines;
+  std::vector<std::pair<uint32_t, std::string>> texts;  // (id in the part's pool, text)
+  size_t chunks = 0;
+
+ private:
+  const TableSpec& spec_;
+  const StringPool& pool_;
+  const char* how_;
+};
+
+void seed(StringPool& pool) {
+  for (const char* s : kSeedTexts) pool.intern(s);
+}
+
+const std::string kFile = "fuzz.csv";
+
+Outcome read_whole(std::string_view csv, const TableSpec& spec, ReadOptions options, unsigned threads, bool seeded,
+                   const char* how) {
+  options.threads = threads;
+  StringPool pool;
+  if (seeded) seed(pool);
+  ReadResult r = read_csv_buffer(csv, kFile, spec, options, pool);
+  Outcome o;
+  o.how = how;
+  take_status(o, r);
+  if (r.ok()) {
+    check_shape(r.table, spec, pool, how);
+    take_rows(o, r.table, pool);
+  } else {
+    check_empty(r, spec, how);
+  }
+  return o;
+}
+
+Outcome read_streamed_one(std::string_view csv, const TableSpec& spec, ReadOptions options, const StringPool& base) {
+  const char* how = "stream_csv_buffer, one part";
+  options.threads = 1;
+  StringPool pool(&base);
+  RecordingSink sink(spec, pool, how);
+  ReadResult r = stream_csv_buffer(csv, kFile, spec, options, {StreamPart{&sink, &pool}});
+  Outcome o;
+  o.how = how;
+  take_status(o, r);
+  check_empty(r, spec, how);
+  if (r.ok()) {
+    o.rows = std::move(sink.rows_);
+    o.lines = std::move(sink.lines);
+  }
+  return o;
+}
+
+// Two parts, each with an overlay on `base`; when the read is ok, the parts' texts are merged into `base`
+// the way the engine does (engine/merge.cpp: absorb the first part, intern the second's texts).
+Outcome read_streamed_two(std::string_view csv, const TableSpec& spec, ReadOptions options, StringPool& base) {
+  const char* how = "stream_csv_buffer, two parts";
+  options.threads = 2;
+  StringPool pool0(&base), pool1(&base);
+  RecordingSink sink0(spec, pool0, "stream_csv_buffer, part 1 of 2");
+  RecordingSink sink1(spec, pool1, "stream_csv_buffer, part 2 of 2");
+  ReadResult r = stream_csv_buffer(csv, kFile, spec, options, {StreamPart{&sink0, &pool0}, StreamPart{&sink1, &pool1}});
+  Outcome o;
+  o.how = how;
+  take_status(o, r);
+  check_empty(r, spec, how);
+  if (!r.ok()) return o;
+  if (!sink0.lines.empty() && !sink1.lines.empty())
+    FUZZ_CHECK(sink1.lines.front() > sink0.lines.back(), "the second part's rows start before the first part's end");
+  o.rows = std::move(sink0.rows_);
+  o.lines = std::move(sink0.lines);
+  o.rows.insert(o.rows.end(), sink1.rows_.begin(), sink1.rows_.end());
+  o.lines.insert(o.lines.end(), sink1.lines.begin(), sink1.lines.end());
+
+  // The merge. The first part's ids stay as they are.
+  const uint32_t base_size = static_cast<uint32_t>(base.size());
+  FUZZ_CHECK(pool0.first_own_id() == base_size && pool1.first_own_id() == base_size, "overlay first ids");
+  std::vector<std::string> own1;  // the second part's own texts, by id - base_size
+  for (size_t id = base_size; id < pool1.size(); ++id) own1.emplace_back(pool1.text(static_cast<uint32_t>(id)));
+  base.absorb(std::move(pool0));
+  std::unordered_map<std::string, uint32_t> id_of;
+  for (uint32_t id = 0; id < base.size(); ++id) {
+    std::string text(base.text(id));
+    FUZZ_CHECK(base.find(text) == id, "after absorb, find(text(" + std::to_string(id) + ")) is another id");
+    FUZZ_CHECK(id_of.emplace(text, id).second, "after absorb, a text has two ids");
+  }
+  for (const auto& [id, text] : sink0.texts) {
+    FUZZ_CHECK(id < base.size() && base.text(id) == text,
+               "part 1's text id " + std::to_string(id) + " changed on absorb");
+  }
+  std::vector<uint32_t> remap;
+  for (const std::string& text : own1) {
+    const uint32_t id = base.intern(text);
+    auto [it, fresh] = id_of.emplace(text, id);
+    FUZZ_CHECK(it->second == id, "interning part 2's text gave an id another text has");
+    (void)fresh;
+    remap.push_back(id);
+  }
+  for (const auto& [id, text] : sink1.texts) {
+    const uint32_t merged = id < base_size ? id : remap.at(id - base_size);
+    FUZZ_CHECK(base.text(merged) == text, "part 2's text id " + std::to_string(id) + " merged wrongly");
+  }
+  return o;
+}
+
+void expect_same(const Outcome& a, const Outcome& b, const std::string& context) {
+  auto both = [&] { return context + "\n" + show(a) + show(b); };  // only built for a failure
+  FUZZ_CHECK(a.ok == b.ok, both());
+  FUZZ_CHECK(a.errors == b.errors, both());
+  FUZZ_CHECK(a.notes == b.notes, both());
+  FUZZ_CHECK(a.rejected == b.rejected, both());
+  FUZZ_CHECK(a.errors_not_shown == b.errors_not_shown, both());
+  FUZZ_CHECK(a.rows_read == b.rows_read, both());
+  FUZZ_CHECK(a.rows_rejected == b.rows_rejected, both());
+  if (!a.ok) return;
+  FUZZ_CHECK(a.rows.size() == b.rows.size(), both());
+  for (size_t i = 0; i < a.rows.size(); ++i) {
+    FUZZ_CHECK(a.lines[i] == b.lines[i], both() + "first different line: row " + std::to_string(i));
+    FUZZ_CHECK(a.rows[i] == b.rows[i], both() + "first different cells: row " + std::to_string(i));
+  }
+}
+
+// The same CSV with every data cell quoted ("" around it), when that means the same cells: the text has no
+// quote and no carriage return other than before a line feed, so its lines and commas are its rows and
+// cells. The header line and blank lines stay as they are. Rows with quotes never take the reader's fast
+// path (Reader::fast_row), so the two reads compare the fast path with the general one; only the
+// character columns of errors differ. Empty when not applicable.
+std::string quote_every_cell(std::string_view csv) {
+  if (csv.find('"') != std::string_view::npos) return {};
+  for (size_t i = csv.find('\r'); i != std::string_view::npos; i = csv.find('\r', i + 1))
+    if (i + 1 == csv.size() || csv[i + 1] != '\n') return {};
+  const size_t header_end = csv.find('\n');
+  if (header_end == std::string_view::npos) return {};
+  std::string out(csv.substr(0, header_end + 1));
+  out.reserve(csv.size() * 2);
+  size_t at = header_end + 1;
+  while (at < csv.size()) {
+    size_t nl = csv.find('\n', at);
+    const bool last = nl == std::string_view::npos;
+    if (last) nl = csv.size();
+    size_t content_end = nl;
+    if (!last && content_end > at && csv[content_end - 1] == '\r') --content_end;
+    const std::string_view line = csv.substr(at, content_end - at);
+    if (!line.empty()) {
+      out += '"';
+      for (char c : line) {
+        if (c == ',') {
+          out += "\",\"";
+        } else {
+          out += c;
+        }
+      }
+      out += '"';
+    }
+    out.append(csv.substr(content_end, nl - content_end));  // the carriage return, if any
+    if (!last) out += '\n';
+    at = nl + 1;
+  }
+  return out;
+}
+
+// Repeats the lines after the first (the header, roughly: a quoted header cell may hold a line break)
+// until the text has more than 2 * kChunkRows line breaks or 192 KiB.
+std::string repeated(std::string_view csv) {
+  const size_t nl = csv.find('\n');
+  if (nl == std::string_view::npos || nl + 1 == csv.size()) return std::string(csv);
+  std::string body(csv.substr(nl + 1));
+  if (body.back() != '\n') body += '\n';
+  size_t body_lines = 0;
+  for (char c : body) body_lines += c == '\n';
+  std::string out(csv.substr(0, nl + 1));
+  size_t lines = 0;
+  while (lines <= 2 * kChunkRows + 16 && out.size() < (96u << 10)) {
+    out += body;
+    lines += body_lines;
+  }
+  return out;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  if (size < 2) return 0;
+  const TableSpec& spec = specs()[data[0] % specs().size()];
+  const uint8_t flags = data[1];
+  std::string_view csv(reinterpret_cast<const char*>(data + 2), size - 2);
+  std::string expanded;
+  if ((flags & 0x78) == 0x78) {
+    expanded = repeated(csv);
+    csv = expanded;
+  }
+  ReadOptions options;
+  options.max_errors = (flags & 1) ? 5 : 1;
+  options.reject_bad_rows = (flags & 2) != 0;
+  options.count_all_errors = (flags & 4) == 0;
+
+  const std::string context = "spec `" + spec.name + "`, max_errors " + std::to_string(options.max_errors) +
+                              (options.reject_bad_rows ? ", reject_bad_rows" : "") +
+                              (options.count_all_errors ? "" : ", count_all_errors = false") + ", " +
+                              std::to_string(csv.size()) + " bytes";
+
+  const Outcome one = read_whole(csv, spec, options, 1, true, "read_csv_buffer, threads 1");
+  static const bool verbose = std::getenv("FUZZ_CSV_VERBOSE") != nullptr;
+  if (verbose) std::fprintf(stderr, "%s\n%s", context.c_str(), show(one, 40).c_str());
+  const Outcome two = read_whole(csv, spec, options, 2, false, "read_csv_buffer, threads 2");
+  expect_same(one, two, context);
+
+  StringPool base;
+  seed(base);
+  const Outcome stream_one = read_streamed_one(csv, spec, options, base);
+  expect_same(one, stream_one, context);
+  const Outcome stream_two = read_streamed_two(csv, spec, options, base);
+  expect_same(one, stream_two, context);
+
+  // The general path against the fast path: the same cells, quoted. Row by row, so not for a repeated
+  // input (the repetition adds nothing but time); nor is the plain read below.
+  const bool repeated_input = !expanded.empty();
+  const std::string quoted = repeated_input ? std::string() : quote_every_cell(csv);
+  if (!quoted.empty()) {
+    const Outcome q = read_whole(quoted, spec, options, 1, true, "read_csv_buffer, threads 1, every cell quoted");
+    auto both = [&] { return context + ", every cell quoted\n" + show(one) + show(q); };
+    FUZZ_CHECK(one.ok == q.ok, both());
+    FUZZ_CHECK(one.errors_nocol == q.errors_nocol, both());
+    FUZZ_CHECK(one.rejected_nocol == q.rejected_nocol, both());
+    FUZZ_CHECK(one.notes == q.notes, both());
+    FUZZ_CHECK(one.errors_not_shown == q.errors_not_shown, both());
+    FUZZ_CHECK(one.rows_read == q.rows_read && one.rows_rejected == q.rows_rejected, both());
+    if (one.ok) {
+      FUZZ_CHECK(one.lines == q.lines, both());
+      FUZZ_CHECK(one.rows == q.rows, both());
+    }
+  }
+
+  if (options.reject_bad_rows) {
+    const uint64_t rejected = one.rows_rejected;
+    FUZZ_CHECK(one.rejected.size() == std::min<uint64_t>(rejected, options.max_rejects_reported),
+               context + "\n" + show(one));
+    if (one.ok) {
+      FUZZ_CHECK(one.rows.size() == one.rows_read - rejected, context + "\n" + show(one));
+    }
+    if (options.count_all_errors && !repeated_input) {
+      // Rejecting changes only what happens to malformed rows.
+      ReadOptions plain_options = options;
+      plain_options.reject_bad_rows = false;
+      plain_options.max_errors = 0;
+      const Outcome plain = read_whole(csv, spec, plain_options, 1, true, "read_csv_buffer, threads 1, no rejects");
+      auto both = [&] { return context + "\n" + show(one) + show(plain); };
+      FUZZ_CHECK(plain.ok == (one.ok && rejected == 0), both());
+      FUZZ_CHECK(plain.rows_read == one.rows_read, both());
+      FUZZ_CHECK(plain.notes == one.notes, both());
+      if (plain.ok) {
+        FUZZ_CHECK(plain.rows == one.rows && plain.lines == one.lines, both());
+      } else if (one.ok) {
+        // Every rejected row is one or more errors of the plain read (max_errors 0 keeps them all).
+        FUZZ_CHECK(plain.errors.size() >= rejected, both());
+      }
+    }
+  } else {
+    FUZZ_CHECK(one.rows_rejected == 0 && one.rejected.empty(), context + "\n" + show(one));
+    if (one.ok) FUZZ_CHECK(one.rows.size() == one.rows_read, context + "\n" + show(one));
+  }
+  return 0;
+}
