@@ -17,6 +17,7 @@
 #include <cstdio>
 #include <cstring>
 #include <thread>
+#include <unordered_map>
 
 #include "ledger/cells.h"
 #include "ledger/ledger.h"
@@ -241,7 +242,8 @@ class Reader {
     // Only a cell's first problem is reported: working out the column of every bad byte of a long cell
     // of them would take time quadratic in its length.
     if (!f.problem.empty()) return;
-    uint32_t pos = char_column_(f.start, at);
+    const char* content = f.start < at && *f.start == '"' ? f.start + 1 : f.start;  // a quoted cell's text starts after the quote
+    uint32_t pos = char_column_(content, at);
     set_problem(f, fmt::format("invalid UTF-8 (byte 0x{:02X}) at character {} of the cell; the file must be "
                                "UTF-8 encoded",
                                byte(*at), pos));
@@ -419,34 +421,39 @@ class Reader {
       file_error("no header: the first line is empty; expected a header line naming the columns", 1, 1);
       return false;
     }
+    if (lone_carriage_returns()) {
+      file_error("the lines end with a carriage return alone (the old Mac OS convention); save the file with "
+                 "LF or CRLF line ends",
+                 1, 1);
+      return false;
+    }
     Field f;
     std::vector<uint32_t> header_columns;
     End e;
     do {
       e = scan_field(f, true);
       if (!f.problem.empty()) {
-        file_error(f.problem, f.line, char_column_(f.line_start, f.start), std::string(f.value));
+        header_error(f.problem, f.line, char_column_(f.line_start, f.start), f.value);
         if (fatal_) return false;
       }
       headers_.emplace_back(f.value);
       header_columns.push_back(char_column_(f.line_start, f.start));
     } while (e == End::Field);
     header_end_ = term_pos_;
-    if (!result_.errors.empty()) return false;
+    if (!result_.ok()) return false;
 
     // Duplicate headers make "the column named X" ambiguous.
+    std::unordered_map<std::string_view, size_t> first_of;
     for (size_t i = 0; i < headers_.size(); ++i) {
       if (headers_[i].empty()) continue;
-      for (size_t j = 0; j < i; ++j) {
-        if (headers_[j] == headers_[i]) {
-          file_error(fmt::format("the header {} appears twice, in CSV columns {} and {}",
-                                 detail::quote_for_message(headers_[i]), j + 1, i + 1),
-                     1, header_columns[i]);
-          break;
-        }
+      auto [at, fresh] = first_of.emplace(headers_[i], i);
+      if (!fresh) {
+        header_error(fmt::format("the header {} appears twice, in CSV columns {} and {}", detail::quote_for_message(headers_[i]),
+                                 at->second + 1, i + 1),
+                     1, header_columns[i], {});
       }
     }
-    if (!result_.errors.empty()) return false;
+    if (!result_.ok()) return false;
 
     targets_.assign(headers_.size(), {});
     std::vector<std::string> missing;
@@ -487,6 +494,27 @@ class Reader {
                  1, 1);
     }
     return result_.errors.empty();
+  }
+
+  // A problem in the header line, counted against max_errors like a row's (a header can be long).
+  void header_error(std::string message, uint64_t line, uint32_t column, std::string_view cell) {
+    if (!error_budget_left()) {
+      ++result_.errors_not_shown;
+      return;
+    }
+    // The cell's text names the column, unless it is not printable text itself.
+    const bool printable = std::all_of(cell.begin(), cell.end(), [](char c) { return byte(c) >= 0x20 && c != 0x7F; });
+    file_error(std::move(message), line, column, printable ? std::string(cell) : std::string());
+  }
+
+  // The first line break of the file is a carriage return alone, outside quotes: a file from the old Mac
+  // OS, which would otherwise read as one enormous header line.
+  bool lone_carriage_returns() const {
+    for (const char* q = p_; q < end_; ++q) {
+      if (*q == '"' || *q == '\n') return false;
+      if (*q == '\r') return q + 1 < end_ && q[1] != '\n';
+    }
+    return false;
   }
 
   // ---- rows -----------------------------------------------------------------------------------

@@ -252,8 +252,12 @@ TEST_CASE("invalid UTF-8 in a cell is an error with its position", "[ledger][csv
   CHECK(errors_of(read("name,n\nok,1\nCaf\xE9,2\n", spec, pool)) ==
         std::vector<std::string>{"sales.csv:3:1: column `name`: invalid UTF-8 (byte 0xE9) at character 4 of the "
                                  "cell; the file must be UTF-8 encoded"});
+  // In a quoted cell the characters count from the cell's text, after the quote: a, line feed, C, a, f, then the byte.
   CHECK(errors_of(read("name,n\n\"a\nCaf\xE9\",2\n", spec, pool)) ==
-        std::vector<std::string>{"sales.csv:2:1: column `name`: invalid UTF-8 (byte 0xE9) at character 7 of the "
+        std::vector<std::string>{"sales.csv:2:1: column `name`: invalid UTF-8 (byte 0xE9) at character 6 of the "
+                                 "cell; the file must be UTF-8 encoded"});
+  CHECK(errors_of(read("name,n\n\"\xFF\",2\n", spec, pool)) ==
+        std::vector<std::string>{"sales.csv:2:1: column `name`: invalid UTF-8 (byte 0xFF) at character 1 of the "
                                  "cell; the file must be UTF-8 encoded"});
   // Columns that are not read are not checked.
   CHECK(read("name,n,other\nx,2,Caf\xE9\n", spec, pool).ok());
@@ -693,4 +697,23 @@ TEST_CASE("a pool absorbs an overlay's texts with their ids", "[ledger][pool]") 
   StringPool stale(&base);
   base.intern("one more");
   CHECK_THROWS_AS(base.absorb(std::move(stale)), std::logic_error);
+}
+
+TEST_CASE("a header's problems count against max_errors, and old Mac line ends are named", "[ledger][csv][errors]") {
+  StringPool pool;
+  TableSpec spec{"t", {col("a", ColumnKind::Int)}};
+  // 50,000 headers, every one twice: quick (no pairwise comparison), and only max_errors reported.
+  std::string header;
+  for (int i = 0; i < 100000; ++i) header += (i ? "," : "") + std::string("h") + std::to_string(i % 50000);
+  ReadOptions opts;
+  opts.max_errors = 3;
+  auto r = read(header + "\n", spec, pool, opts);
+  REQUIRE(r.errors.size() == 3);
+  CHECK(r.errors[0].to_string() == "sales.csv:1:" + std::to_string(header.find(",h0,") + 2) +
+                                       ": the header `h0` appears twice, in CSV columns 1 and 50001");
+  CHECK(r.errors_not_shown == 49997);
+  // Lines ended by a carriage return alone: one error that says so, not one per cell.
+  auto mac = read("a,b\r1,2\r3,4\r", spec, pool, opts);
+  CHECK(errors_of(mac) == std::vector<std::string>{"sales.csv:1:1: the lines end with a carriage return alone (the old Mac OS "
+                                                   "convention); save the file with LF or CRLF line ends"});
 }
