@@ -104,12 +104,12 @@ class PartnerFrame : public vm::Frame {
   }
   Value aggregate(uint32_t a) override {
     const plan::Aggregate& agg = s_.plan.aggregates[a];
-    const AggTable& table = s_.aggregates[a];
+    const CellStates& table = s_.aggregates;
     if (window_.first == window_.last) {
       // One period (the common case): its state is the merged state.
       size_t cell = s_.cell(partner_, window_.first);
       if (cell == SIZE_MAX) return finish(AggState{}, nullptr, agg.kind);  // before the first line of data
-      return finish(table.states[cell], table.distinct.empty() ? nullptr : &table.distinct[cell], agg.kind);
+      return finish(table.at(cell, a), table.distinct_at(cell, a), agg.kind);
     }
     AggState merged;
     bool extremum = agg.kind == plan::AggregateKind::Min || agg.kind == plan::AggregateKind::Max;
@@ -117,7 +117,7 @@ class PartnerFrame : public vm::Frame {
     for (PeriodIndex p = window_.first; p <= window_.last; ++p) {
       size_t cell = s_.cell(partner_, p);
       if (cell == SIZE_MAX) continue;  // before the first line of data: nothing there
-      const AggState& st = table.states[cell];
+      const AggState& st = table.at(cell, a);
       merged.count += st.count;
       if (extremum) {
         if (st.has_best) {
@@ -127,7 +127,7 @@ class PartnerFrame : public vm::Frame {
       } else {
         merged.set_sum(Decimal::add(merged.sum(), total(st)).value_or(merged.sum()));
       }
-      if (!table.distinct.empty()) distinct.insert(table.distinct[cell].begin(), table.distinct[cell].end());
+      if (const DistinctSet* d = table.distinct_at(cell, a)) distinct.insert(d->begin(), d->end());
     }
     return finish(merged, &distinct, agg.kind);
   }
@@ -307,7 +307,7 @@ class CellEvaluator {
       }
     }
     if (cell != SIZE_MAX) {
-      for (uint32_t a : facts.aggregates) out.lines += s_.aggregates[a].states[cell].count;
+      for (uint32_t a : facts.aggregates) out.lines += s_.aggregates.at(cell, a).count;
     }
     if (pr.pay_basis != plan::kNoFunction) {
       Value basis = frame.run(pr.pay_basis);

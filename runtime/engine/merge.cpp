@@ -118,29 +118,49 @@ bool is_identity(const std::vector<uint32_t>& map) {
 void merge_aggregates(State& s, const std::vector<std::unique_ptr<ScanPart>>& parts, const std::vector<TextMap>& texts,
                       const std::vector<std::vector<uint32_t>>& partners) {
   const plan::Plan& plan = s.plan;
+  CellStates& into = s.aggregates;
   const size_t cells = s.partner_ids.size() * s.period_count();
-  s.aggregates.resize(plan.aggregates.size());
-  for (size_t a = 0; a < plan.aggregates.size(); ++a) {
-    s.aggregates[a].states.assign(cells, AggState{});
-    if (plan.aggregates[a].kind == plan::AggregateKind::CountDistinct) s.aggregates[a].distinct.resize(cells);
-  }
-  // From each part's cell-major blocks into the State's table per aggregate.
+  into.slots = plan.aggregates.size();
+  into.distinct.resize(plan.aggregates.size());
+  bool empty = true;
   for (size_t k = 0; k < parts.size(); ++k) {
     ScanPart& part = *parts[k];
+    CellStates& from = part.aggregates;
     const size_t count = part.period_count();
-    const size_t part_cells = part.slots ? part.states.size() / part.slots : 0;
-    for (size_t cell = 0; cell < part_cells; ++cell) {
+    // The first part whose cells are the State's (the usual case: a partner table, fixed periods) is
+    // taken over as it is.
+    if (empty && from.cells() == cells && part.first_period == s.first_period && count == s.period_count() &&
+        is_identity(partners[k]) && texts[k].identity()) {
+      into = std::move(from);
+      empty = false;
+      continue;
+    }
+    if (empty) {
+      into.states = BigArray<AggState>(cells * into.slots);
+      for (uint32_t a = 0; a < plan.aggregates.size(); ++a) {
+        if (plan.aggregates[a].kind == plan::AggregateKind::CountDistinct) into.distinct[a].assign(cells, DistinctSet());
+      }
+      empty = false;
+    }
+    for (size_t cell = 0; cell < from.cells(); ++cell) {
       const size_t to = s.cell(partners[k][cell / count], part.first_period + static_cast<PeriodIndex>(cell % count));
       if (to == SIZE_MAX) continue;  // lines outside every period the run pays or looks back to
-      for (size_t a = 0; a < plan.aggregates.size(); ++a) {
-        const uint32_t slot = part.slot_of[a];
-        if (slot == UINT32_MAX) continue;
-        merge_state(s.aggregates[a].states[to], part.states[cell * part.slots + slot], plan.aggregates[a]);
-        if (!part.distinct[a].empty()) merge_distinct(s.aggregates[a].distinct[to], part.distinct[a][cell], plan.aggregates[a].arg_is_text, texts[k]);
+      for (uint32_t a = 0; a < plan.aggregates.size(); ++a) {
+        merge_state(into.at(to, a), from.at(cell, a), plan.aggregates[a]);
+        if (const DistinctSet* d = from.distinct_at(cell, a)) merge_distinct(*into.distinct_at(to, a), *d, plan.aggregates[a].arg_is_text, texts[k]);
       }
     }
-    part.states = BigArray<AggState>();
-    part.distinct.clear();
+    from = CellStates();
+  }
+  if (empty) {
+    into.states = BigArray<AggState>(cells * into.slots);
+    for (uint32_t a = 0; a < plan.aggregates.size(); ++a) {
+      if (plan.aggregates[a].kind == plan::AggregateKind::CountDistinct) into.distinct[a].assign(cells, DistinctSet());
+    }
+  }
+  // Every count_distinct has a set per cell, also where no part had lines (the aggregates over groups).
+  for (uint32_t a = 0; a < plan.aggregates.size(); ++a) {
+    if (plan.aggregates[a].kind == plan::AggregateKind::CountDistinct && into.distinct[a].size() < cells) into.distinct[a].resize(cells);
   }
 }
 

@@ -19,7 +19,7 @@ namespace {
 struct ChunkRows {
   std::vector<uint32_t> partner;     // the part's partner index
   std::vector<PeriodIndex> period;
-  std::vector<size_t> cell;          // in the part's AggTables; SIZE_MAX: the line is left out
+  std::vector<size_t> cell;          // in the part's aggregate states; SIZE_MAX: the line is left out
 };
 
 // Loads for functions over one ledger line of a chunk.
@@ -232,20 +232,21 @@ void fit(ScanPart& part, size_t partners, PeriodIndex lo, PeriodIndex hi) {
   const size_t count = part.period_count();
   const size_t cells = partners * count;
   const bool same_periods = count == old_count && part.first_period == old_first;
-  const size_t old_cells = part.slots ? part.states.size() / part.slots : 0;
+  CellStates& a = part.aggregates;
+  const size_t old_cells = a.cells();
   // Where an old cell goes when the periods widen (partner-major: more partners only append cells).
   auto moved_to = [&](size_t cell) { return cell / old_count * count + static_cast<size_t>(old_first - part.first_period) + cell % old_count; };
   if (same_periods) {
-    part.states.resize(std::max(part.states.size(), cells * part.slots));
+    a.states.resize(std::max(a.states.size(), cells * a.slots));
   } else {
-    BigArray<AggState> wider(cells * part.slots);
-    for (size_t cell = 0; cell < old_cells; ++cell) std::copy_n(&part.states[cell * part.slots], part.slots, &wider[moved_to(cell) * part.slots]);
-    part.states = std::move(wider);
+    BigArray<AggState> wider(cells * a.slots);
+    for (size_t cell = 0; cell < old_cells; ++cell) std::copy_n(&a.states[cell * a.slots], a.slots, &wider[moved_to(cell) * a.slots]);
+    a.states = std::move(wider);
   }
-  for (size_t a = 0; a < part.distinct.size(); ++a) {
-    const plan::Aggregate& agg = part.state.plan.aggregates[a];
+  for (uint32_t k = 0; k < a.distinct.size(); ++k) {
+    const plan::Aggregate& agg = part.state.plan.aggregates[k];
     if (agg.over_group || agg.kind != plan::AggregateKind::CountDistinct) continue;
-    std::vector<DistinctSet>& d = part.distinct[a];
+    std::vector<DistinctSet>& d = a.distinct[k];
     if (same_periods) {
       d.resize(std::max(d.size(), cells));
       continue;
@@ -384,23 +385,21 @@ class LedgerSink : public ledger::RowSink {
   // Every aggregate over the ledger, one at a time over the chunk's lines.
   void aggregate(const ledger::Table& chunk) {
     const auto n = static_cast<uint32_t>(chunk.row_count());
-    const size_t slots = part_.slots;
+    CellStates& states = part_.aggregates;
+    const size_t slots = states.slots;
     // The kernels, line by line: a line's states are one block, fetched a few lines ahead (the lines come
     // in no order of partner, so each block is a likely cache miss).
     if (!fast_slots_.empty()) {
       for (uint32_t row = 0; row < n; ++row) {
         if (row + kPrefetch < n && rows_.cell[row + kPrefetch] != SIZE_MAX) {
-          const AggState* ahead = &part_.states[rows_.cell[row + kPrefetch] * slots];
+          const AggState* ahead = &states.states[rows_.cell[row + kPrefetch] * slots];
           __builtin_prefetch(ahead, 1);
           __builtin_prefetch(ahead + slots - 1, 1);
         }
         const size_t cell = rows_.cell[row];
         if (cell == SIZE_MAX) continue;
-        AggState* block = &part_.states[cell * slots];
-        for (size_t k : fast_slots_) {
-          std::vector<DistinctSet>& d = part_.distinct[mine_[k]];
-          run_fast(fast_[k], chunk.columns, row, block[part_.slot_of[mine_[k]]], d.empty() ? nullptr : &d[cell]);
-        }
+        AggState* block = &states.states[cell * slots];
+        for (size_t k : fast_slots_) run_fast(fast_[k], chunk.columns, row, block[mine_[k]], states.distinct_at(cell, mine_[k]));
       }
     }
     // The others on the VM, one aggregate at a time.
@@ -408,13 +407,11 @@ class LedgerSink : public ledger::RowSink {
     for (size_t k = 0; k < mine_.size(); ++k) {
       if (fast_[k].usable) continue;
       const plan::Aggregate& agg = plan_.aggregates[mine_[k]];
-      std::vector<DistinctSet>& d = part_.distinct[mine_[k]];
-      const uint32_t slot = part_.slot_of[mine_[k]];
       for (uint32_t row = 0; row < n; ++row) {
         const size_t cell = rows_.cell[row];
         if (cell == SIZE_MAX) continue;
         frame.at(row);
-        update(part_.machine, agg, frame, part_.states[cell * slots + slot], d.empty() ? nullptr : &d[cell]);
+        update(part_.machine, agg, frame, states.at(cell, mine_[k]), states.distinct_at(cell, mine_[k]));
       }
     }
   }
@@ -521,11 +518,8 @@ Value group_key(const plan::Plan& plan, const plan::Group& g, const GroupData& d
 }
 
 ScanPart::ScanPart(const State& s) : state(s), pool(&s.pool), machine(s.plan) {
-  slot_of.assign(s.plan.aggregates.size(), UINT32_MAX);
-  distinct.resize(s.plan.aggregates.size());
-  for (uint32_t a = 0; a < s.plan.aggregates.size(); ++a) {
-    if (!s.plan.aggregates[a].over_group) slot_of[a] = static_cast<uint32_t>(slots++);
-  }
+  aggregates.slots = s.plan.aggregates.size();
+  aggregates.distinct.resize(s.plan.aggregates.size());
   for (const plan::Group& g : s.plan.groups) groups.push_back(make_group(s.plan, g));
   unknown.resize(s.plan.inputs.size());
 }
@@ -642,13 +636,12 @@ void finish_groups(State& s) {
       const size_t cell = s.cell(data.partner(row), data.period(row));
       for (uint32_t a : over) {
         const plan::Aggregate& agg = plan.aggregates[a];
-        AggTable& table = s.aggregates[a];
         if (agg.filter != plan::kNoFunction) {
           Value keep = s.machine.run(agg.filter, frame);
           if (keep.none || !keep.truthy()) continue;
         }
         Value v = agg.arg == plan::kNoFunction ? Value::integer(1) : s.machine.run(agg.arg, frame);
-        accumulate(table.states[cell], table.distinct.empty() ? nullptr : &table.distinct[cell], agg.kind, v, frame.context());
+        accumulate(s.aggregates.at(cell, a), s.aggregates.distinct_at(cell, a), agg.kind, v, frame.context());
       }
     }
   }

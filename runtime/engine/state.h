@@ -48,13 +48,22 @@ static_assert(sizeof(AggState) == 48);
 
 DistinctKey distinct_key(const Value& v);
 
-// Aggregate states, dense over partners x periods.
 template <class T>
 using BigArray = std::vector<T, HugePageAllocator<T>>;  // randomly accessed: on huge pages when big
 
-struct AggTable {
-  BigArray<AggState> states;
-  std::vector<DistinctSet> distinct;  // count_distinct only: the values per cell
+// Aggregate states of partners x periods, cell-major: a cell's states (one per plan aggregate) side by
+// side, so that a ledger line updates one block of neighbouring states instead of one state in each of
+// a dozen tables. Cells are partner-major: cell = partner * periods + (period - first period).
+struct CellStates {
+  size_t slots = 0;           // states per cell: one per plan aggregate
+  BigArray<AggState> states;  // states[cell * slots + aggregate]
+  std::vector<std::vector<DistinctSet>> distinct;  // count_distinct aggregates: per aggregate, per cell (else empty)
+
+  size_t cells() const { return slots ? states.size() / slots : 0; }
+  AggState& at(size_t cell, uint32_t a) { return states[cell * slots + a]; }
+  const AggState& at(size_t cell, uint32_t a) const { return states[cell * slots + a]; }
+  DistinctSet* distinct_at(size_t cell, uint32_t a) { return distinct[a].empty() ? nullptr : &distinct[a][cell]; }
+  const DistinctSet* distinct_at(size_t cell, uint32_t a) const { return distinct[a].empty() ? nullptr : &distinct[a][cell]; }
 };
 
 // Finds the row of a fixed-width key of int64s (partner, period, the group's key columns) without
@@ -123,14 +132,14 @@ struct State {
   // Known before the scan (effective dates or --period), or taken from the data after it.
   bool periods_fixed = false;
   std::vector<PeriodIndex> run_periods;
-  std::vector<AggTable> aggregates;                   // by plan aggregate
+  CellStates aggregates;                              // every plan aggregate, per partner and period
   std::vector<GroupData> groups;                      // by plan group
   PhaseClock* clock = nullptr;                        // --timings: where load_inputs marks the end of reading
 
   State(const plan::Plan& p, const RunOptions& o, RunResult& r) : plan(p), options(o), result(r), periods(p), machine(p) {}
 
   size_t period_count() const { return last_period >= first_period ? static_cast<size_t>(last_period - first_period + 1) : 0; }
-  // The cell of a partner and period in an AggTable, or SIZE_MAX outside the aggregates' periods.
+  // The cell of a partner and period in the aggregates' states, or SIZE_MAX outside their periods.
   size_t cell(uint32_t partner, PeriodIndex period) const {
     if (period < first_period || period > last_period) return SIZE_MAX;
     return static_cast<size_t>(partner) * period_count() + static_cast<size_t>(period - first_period);
@@ -158,12 +167,7 @@ struct ScanPart {
   std::unordered_map<int64_t, uint32_t> partner_of_key;
   // The cells' periods: the State's when they are fixed, else widened to each line's period.
   PeriodIndex first_period = 0, last_period = -1;
-  // The states of the aggregates over ledger lines, a cell's side by side (cell-major): a line updates
-  // one block of neighbouring states instead of one state in each of a dozen tables.
-  std::vector<uint32_t> slot_of;             // plan aggregate -> its slot in a cell's block (UINT32_MAX: over a group)
-  size_t slots = 0;                          // states per cell
-  BigArray<AggState> states;                 // states[cell * slots + slot]
-  std::vector<std::vector<DistinctSet>> distinct;  // count_distinct aggregates: per plan aggregate, per cell
+  CellStates aggregates;  // laid out as the State's (the aggregates over groups stay empty here)
   std::vector<GroupData> groups;
   // Lines per period (lines of known partners), so that the merge can count what the run leaves out.
   std::map<PeriodIndex, uint64_t> lines_per_period;
