@@ -15,24 +15,30 @@ namespace rebate::engine {
 namespace {
 
 // A part's text ids in the State's pool. The first part's texts are taken over as they are (its ids do
-// not change); a later part's are interned.
+// not change); a later part's are interned when the merge meets them (a part holds many texts no state
+// keeps, such as the customers of lines no count_distinct counted).
 class TextMap {
  public:
-  TextMap(State& s, ScanPart& part) : first_(part.pool.first_own_id()) {
+  TextMap(State& s, ScanPart& part) : pool_(s.pool), part_(part.pool), first_(part.pool.first_own_id()) {
     if (static_cast<size_t>(first_) == s.pool.size()) {
       s.pool.absorb(std::move(part.pool));
       return;
     }
-    ids_.resize(part.pool.size() - first_);
-    for (size_t k = 0; k < ids_.size(); ++k) {
-      ids_[k] = s.pool.intern(part.pool.text(static_cast<uint32_t>(first_ + k)));
-      identity_ = identity_ && ids_[k] == first_ + k;
-    }
+    identity_ = part.pool.size() == static_cast<size_t>(first_);  // no texts of its own
+    ids_.assign(part.pool.size() - static_cast<size_t>(first_), kUnknown);
   }
-  int64_t operator()(int64_t id) const { return identity_ || id < first_ ? id : ids_[static_cast<size_t>(id - first_)]; }
+  int64_t operator()(int64_t id) {
+    if (identity_ || id < first_) return id;
+    uint32_t& mapped = ids_[static_cast<size_t>(id - first_)];
+    if (mapped == kUnknown) mapped = pool_.intern(part_.text(static_cast<uint32_t>(id)));
+    return mapped;
+  }
   bool identity() const { return identity_; }
 
  private:
+  static constexpr uint32_t kUnknown = UINT32_MAX;
+  ledger::StringPool& pool_;
+  const ledger::StringPool& part_;  // read only after the first part's texts were absorbed
   int64_t first_;
   std::vector<uint32_t> ids_;
   bool identity_ = true;
@@ -63,7 +69,7 @@ void merge_state(AggState& into, const AggState& from, const plan::Aggregate& ag
   }
 }
 
-void merge_distinct(DistinctSet& into, const DistinctSet& from, bool text, const TextMap& texts) {
+void merge_distinct(DistinctSet& into, const DistinctSet& from, bool text, TextMap& texts) {
   for (DistinctKey k : from) {
     if (text) k.coef = texts(static_cast<int64_t>(k.coef));
     into.insert(k);
@@ -73,7 +79,7 @@ void merge_distinct(DistinctSet& into, const DistinctSet& from, bool text, const
 // Partners: the partner table's (already the State's), or every partner the ledgers name, sorted by id.
 // Returns, per part, its partner index -> the State's.
 std::vector<std::vector<uint32_t>> merge_partners(State& s, const std::vector<std::unique_ptr<ScanPart>>& parts,
-                                                  const std::vector<TextMap>& texts) {
+                                                  std::vector<TextMap>& texts) {
   std::vector<std::vector<uint32_t>> map(parts.size());
   if (s.plan.partner_table != UINT32_MAX) {
     for (auto& m : map) {
@@ -115,7 +121,7 @@ bool is_identity(const std::vector<uint32_t>& map) {
   return true;
 }
 
-void merge_aggregates(State& s, const std::vector<std::unique_ptr<ScanPart>>& parts, const std::vector<TextMap>& texts,
+void merge_aggregates(State& s, const std::vector<std::unique_ptr<ScanPart>>& parts, std::vector<TextMap>& texts,
                       const std::vector<std::vector<uint32_t>>& partners) {
   const plan::Plan& plan = s.plan;
   CellStates& into = s.aggregates;
@@ -164,7 +170,7 @@ void merge_aggregates(State& s, const std::vector<std::unique_ptr<ScanPart>>& pa
   }
 }
 
-void merge_groups(State& s, const std::vector<std::unique_ptr<ScanPart>>& parts, const std::vector<TextMap>& texts,
+void merge_groups(State& s, const std::vector<std::unique_ptr<ScanPart>>& parts, std::vector<TextMap>& texts,
                   const std::vector<std::vector<uint32_t>>& partners) {
   const plan::Plan& plan = s.plan;
   s.groups.clear();
@@ -184,6 +190,7 @@ void merge_groups(State& s, const std::vector<std::unique_ptr<ScanPart>>& parts,
         continue;
       }
       const size_t width = into.index.width();
+      into.index.reserve(into.rows() + from.rows());
       std::vector<int64_t> key(width);
       for (size_t row = 0; row < from.rows(); ++row) {
         if ((row & 0xFFFF) == 0) {  // the part's rows are read once, in order: free them as the merge goes

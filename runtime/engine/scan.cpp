@@ -575,8 +575,15 @@ uint32_t KeyIndex::find_or_add(const int64_t* key, uint64_t h, bool& fresh) {
   }
 }
 
-void KeyIndex::grow() {
-  size_t capacity = slots_.empty() ? 1024 : slots_.size() * 2;
+void KeyIndex::reserve(size_t rows) {
+  size_t capacity = slots_.empty() ? 1024 : slots_.size();
+  while ((rows + 1) * 2 > capacity) capacity *= 2;
+  if (capacity > slots_.size()) rehash(capacity);
+}
+
+void KeyIndex::grow() { rehash(slots_.empty() ? 1024 : slots_.size() * 2); }
+
+void KeyIndex::rehash(size_t capacity) {
   slots_.assign(capacity, 0);
   size_t mask = capacity - 1;
   std::vector<int64_t> key(width_);

@@ -77,6 +77,8 @@ class KeyIndex {
   uint32_t find_or_add(const int64_t* key, uint64_t hash, bool& fresh);
   uint64_t hash(const int64_t* key) const { return hash(key, width_); }
   void prefetch(uint64_t hash) const;
+  // Room for `rows` rows without growing on the way (a merge knows how many may come).
+  void reserve(size_t rows);
   size_t size() const { return rows_; }
   size_t width() const { return width_; }
   int64_t key(size_t row, size_t i) const { return keys_[row * width_ + i]; }
@@ -86,6 +88,7 @@ class KeyIndex {
  private:
   static uint64_t hash(const int64_t* key, size_t width);
   void grow();
+  void rehash(size_t capacity);
   size_t width_;
   size_t rows_ = 0;
   PagedArray<int64_t> keys_;  // row r's key at [r * width, (r + 1) * width)
