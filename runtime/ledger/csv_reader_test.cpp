@@ -693,6 +693,13 @@ TEST_CASE("a pool absorbs an overlay's texts with their ids", "[ledger][pool]") 
   CHECK(next == long_id + 1);
   CHECK(base.intern("SO-5") == ids[5]);
   CHECK(base.text(next) == "after");
+  // A big pool absorbing a small overlay keeps its own table and takes the overlay's entries in.
+  StringPool small(&base);
+  const uint32_t lone = small.intern("lone");
+  base.absorb(std::move(small));
+  CHECK(base.find("lone") == lone);
+  CHECK(base.text(lone) == "lone");
+  CHECK(base.find("SO-19999") == ids[19999]);
   // Only an overlay made on the pool as it is can be absorbed.
   StringPool stale(&base);
   base.intern("one more");

@@ -148,20 +148,38 @@ void StringPool::absorb(StringPool&& overlay) {
   for (auto& m : overlay.memory_) memory_.push_back(std::move(m));
   chunks_.insert(chunks_.end(), overlay.chunks_.begin(), overlay.chunks_.end());
   used_ = chunk_words_ = 0;  // the next text opens a chunk of its own: the adopted ones are full
-  while ((offsets_.size() + overlay.offsets_.size()) * 10 > (size_t{7} << bits_)) grow();
-  const size_t mask = (size_t{1} << bits_) - 1;
-  const size_t overlay_slots = size_t{1} << overlay.bits_;
-  for (size_t k = 0; k < overlay_slots; ++k) {
-    const uint64_t slot = overlay.slots_[k];
-    if (slot == 0) continue;
-    size_t i = static_cast<size_t>(slot >> (64 - bits_));  // the tag holds the hash's top bits
-    while (slots_[i] != 0) i = (i + 1) & mask;
-    slots_[i] = (slot & kTagMask) | ((slot & ~kTagMask) + shift);
+  // The larger table takes the smaller one's entries (usually the overlay's holds most texts: its slots
+  // only need their offsets shifted).
+  const size_t total = offsets_.size() + overlay.offsets_.size();
+  size_t shift_in = shift;  // what the entries moved into the kept table must add to their offsets
+  if (overlay.bits_ > bits_) {
+    const size_t overlay_slots = size_t{1} << overlay.bits_;
+    for (size_t k = 0; k < overlay_slots; ++k) {
+      if (overlay.slots_[k] != 0) overlay.slots_[k] += shift;  // the offset is the low half
+    }
+    std::swap(table_, overlay.table_);
+    std::swap(slots_, overlay.slots_);
+    std::swap(bits_, overlay.bits_);
+    shift_in = 0;  // the entries to move are ours, now in the overlay's place
   }
+  while (total * 10 > (size_t{7} << bits_)) grow();  // load factor 0.7, as intern keeps it
+  insert_slots(overlay.slots_, overlay.bits_, shift_in);
   for (uint32_t offset : overlay.offsets_) offsets_.push_back(static_cast<uint32_t>(offset + shift));
   overlay.memory_.clear();
   overlay.chunks_.clear();
   overlay.offsets_.clear();
+}
+
+// Puts another table's entries (their offsets moved by `shift`) into this one, which has room for them.
+void StringPool::insert_slots(const uint64_t* slots, unsigned bits, size_t shift) {
+  const size_t mask = (size_t{1} << bits_) - 1;
+  for (size_t k = 0; k < (size_t{1} << bits); ++k) {
+    const uint64_t slot = slots[k];
+    if (slot == 0) continue;
+    size_t i = static_cast<size_t>(slot >> (64 - bits_));  // the tag holds the hash's top bits
+    while (slots_[i] != 0) i = (i + 1) & mask;
+    slots_[i] = slot + shift;
+  }
 }
 
 uint32_t StringPool::find(std::string_view s) const { return find_hashed(s, hash_bytes(s.data(), s.size())); }

@@ -76,6 +76,7 @@ class StringPool {
   uint32_t find_hashed(std::string_view s, uint64_t h) const;
   size_t slot_index(uint64_t h) const { return static_cast<size_t>(h >> (64 - bits_)); }
   void grow();
+  void insert_slots(const uint64_t* slots, unsigned bits, size_t shift);
   const char* store(std::string_view s, uint32_t id);
   const uint64_t* entry_at(uint32_t offset) const;
 
