@@ -145,9 +145,10 @@ int run_program(const RunCliOptions& o) {
     std::filesystem::create_directories(o.statements, ec);
     std::set<std::pair<std::string, std::string>> done;
     for (const engine::Payout& p : result.payouts) {
-      if (!done.insert({p.partner, p.period}).second) continue;
-      std::string file = (std::filesystem::path(o.statements) / (p.partner + "-" + p.period + ".md")).string();
-      if (!write_output(file, engine::statement_markdown(result, plan, p.partner, p.period))) {
+      const std::string partner(p.partner), period(p.period);
+      if (!done.insert({partner, period}).second) continue;
+      std::string file = (std::filesystem::path(o.statements) / (partner + "-" + period + ".md")).string();
+      if (!write_output(file, engine::statement_markdown(result, plan, partner, period))) {
         fmt::print(stderr, "rebate run: cannot write `{}`\n", file);
         return kExitUsage;
       }

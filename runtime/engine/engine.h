@@ -7,8 +7,11 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "core/decimal.h"
@@ -35,23 +38,60 @@ struct MeasureValue {
   std::string value;  // formatted: "12300.00 USD", "12", "4.5%"
 };
 
-struct Payout {
-  std::string partner;
-  std::string period;
-  std::string rebate;
-  std::string title;
-  Decimal amount;       // rounded as the program says
-  std::string status;   // "paid", "not eligible", "gate not met", "condition not met", "zero"
-  std::string reason;   // the clause that decided a non-payment, as written
-  // Explanation.
-  std::optional<Decimal> basis;
-  std::string band;     // "from 100_000 USD to 500_000 USD"
-  std::optional<Decimal> rate;
-  std::string next_band;  // "12300.00 USD more reaches 6%"
-  uint64_t lines = 0;     // ledger lines that fed the measures the payout reads
+// What explains a payout beyond its figures, kept only when the run explains (RunOptions::explanations).
+struct Explanation {
   std::vector<MeasureValue> measures;
   std::vector<std::string> steps;  // "cap 50_000 USD applied (was 61200.00)", ...
+  std::string next_band;           // "12300.00 USD more reaches 6%"
+};
+
+struct Payout {
+  // Texts kept once for the whole run in RunResult::texts (or static): valid while the RunResult is.
+  std::string_view partner;
+  std::string_view period;
+  std::string_view rebate;
+  std::string_view title;
+  Decimal amount;          // rounded as the program says
+  std::string_view status;  // "paid", "not eligible", "gate not met", "condition not met", "zero"
+  std::string_view reason;  // the clause that decided a non-payment, as written
+  std::optional<Decimal> basis;
+  std::string_view band;   // "from 100_000 USD to 500_000 USD"
+  std::optional<Decimal> rate;
+  uint64_t lines = 0;      // ledger lines that fed the measures the payout reads
   std::optional<Decimal> before_budget;
+  std::shared_ptr<Explanation> explanation;  // null when the run does not explain
+
+  const std::vector<MeasureValue>& measures() const;
+  const std::vector<std::string>& steps() const;
+  const std::string& next_band() const;
+  Explanation& explain();  // the explanation, created on first use
+};
+
+inline const std::vector<MeasureValue>& Payout::measures() const {
+  static const std::vector<MeasureValue> none;
+  return explanation ? explanation->measures : none;
+}
+inline const std::vector<std::string>& Payout::steps() const {
+  static const std::vector<std::string> none;
+  return explanation ? explanation->steps : none;
+}
+inline const std::string& Payout::next_band() const {
+  static const std::string none;
+  return explanation ? explanation->next_band : none;
+}
+inline Explanation& Payout::explain() {
+  if (!explanation) explanation = std::make_shared<Explanation>();
+  return *explanation;
+}
+
+// Texts the payouts refer to (partner ids, period labels, rebate names and titles, bands, reasons), each
+// kept once: a quarter of a million payouts share a few thousand strings.
+class TextStore {
+ public:
+  std::string_view keep(std::string_view s) { return *texts_.insert(std::string(s)).first; }
+
+ private:
+  std::unordered_set<std::string> texts_;  // a set's nodes do not move: the views stay valid
 };
 
 struct AwardValue {
@@ -89,6 +129,7 @@ struct Summary {
 };
 
 struct RunResult {
+  std::shared_ptr<TextStore> texts = std::make_shared<TextStore>();  // what the payouts' texts point into
   std::vector<Payout> payouts;  // by period, partner, then the order of the rebates in the program
   std::vector<Total> totals;
   std::vector<AwardValue> awards;

@@ -49,8 +49,9 @@ Outcome run(const std::string& program, const std::string& sales, const std::str
   options.threads = threads;
   o.result = engine::run(plan, options);
   for (const auto& p : o.result.payouts) {
-    o.amounts[p.partner + " " + p.period + " " + p.rebate] = p.amount.to_fixed(2);
-    o.statuses[p.partner + " " + p.period + " " + p.rebate] = p.status;
+    const std::string key = std::string(p.partner) + " " + std::string(p.period) + " " + std::string(p.rebate);
+    o.amounts[key] = p.amount.to_fixed(2);
+    o.statuses[key] = p.status;
   }
   return o;
 }

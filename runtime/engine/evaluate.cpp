@@ -249,22 +249,50 @@ const char* status_text(Status status) {
 }
 
 // Evaluates cells: one partner in one period, every rebate and award. One per thread.
+// The texts payouts point to, kept in the run's TextStore before the cells are evaluated on several
+// threads (the store is not shared between threads while they run).
+struct PayoutTexts {
+  std::vector<std::string_view> partners;   // by partner
+  std::vector<std::string_view> periods;    // by run period
+  std::vector<std::string_view> names, titles;  // by rebate
+  std::vector<std::vector<std::string_view>> bands;  // by tier table and band
+  std::vector<std::string_view> locations;  // by plan location: the clauses quoted as reasons
+};
+
+PayoutTexts payout_texts(const State& s, const std::vector<std::string>& labels) {
+  TextStore& store = *s.result.texts;
+  PayoutTexts t;
+  for (uint32_t partner : s.partner_ids) t.partners.push_back(store.keep(s.pool.text(partner)));
+  for (const std::string& label : labels) t.periods.push_back(store.keep(label));
+  for (const plan::Rebate& r : s.plan.rebates) {
+    t.names.push_back(store.keep(r.name));
+    t.titles.push_back(store.keep(r.title));
+  }
+  for (const std::vector<std::string>& bands : band_texts(s.plan)) {
+    t.bands.emplace_back();
+    for (const std::string& b : bands) t.bands.back().push_back(store.keep(b));
+  }
+  for (const plan::Location& l : s.plan.locations) t.locations.push_back(store.keep(l.text));
+  return t;
+}
+
 class CellEvaluator {
  public:
-  CellEvaluator(const State& s, const std::vector<RebateFacts>& rebates, const std::vector<std::vector<std::string>>& bands)
-      : s_(s), plan_(s.plan), rebates_(rebates), bands_(bands), context_(s) {}
+  CellEvaluator(const State& s, const std::vector<RebateFacts>& rebates, const PayoutTexts& texts)
+      : s_(s), plan_(s.plan), rebates_(rebates), texts_(texts), context_(s) {}
 
   // Fills the cell's payouts, one per rebate in the program's order, and appends its awards. The steps
   // run in the order of the sequential engine, so that the first runtime error is the same.
-  void evaluate(PeriodIndex period, const std::string& label, uint32_t partner, Payout* payouts, std::vector<AwardValue>& awards) {
+  // `p`: the period's index among the run's periods.
+  void evaluate(size_t p, const std::string& label, uint32_t partner, Payout* payouts, std::vector<AwardValue>& awards) {
+    const PeriodIndex period = s_.run_periods[p];
     context_.memo.clear();
     PartnerFrame frame(context_, partner, Window{period, period});
-    std::string_view name = s_.pool.text(s_.partner_ids[partner]);
     size_t cell = s_.cell(partner, period);
     for (size_t r = 0; r < plan_.rebates.size(); ++r) {
       Payout& out = payouts[r];
-      out.partner.assign(name);
-      out.period = label;
+      out.partner = texts_.partners[partner];
+      out.period = texts_.periods[p];
       rebate(frame, r, cell, out);
     }
     award(frame, period, label, partner, awards);
@@ -274,8 +302,8 @@ class CellEvaluator {
   // `cell`: the partner and period's cell in the aggregates (SIZE_MAX: none).
   void rebate(PartnerFrame& frame, size_t r, size_t cell, Payout& out) {
     const plan::Rebate& pr = plan_.rebates[r];
-    out.rebate = pr.name;
-    out.title = pr.title;
+    out.rebate = texts_.names[r];
+    out.title = texts_.titles[r];
     Status status = Status::Paid;
     check(frame, pr.eligible, Status::NotEligible, status, out);
     check(frame, pr.require, Status::GateNotMet, status, out);
@@ -289,7 +317,7 @@ class CellEvaluator {
     for (const plan::Condition& c : conditions) {
       if (status == Status::Paid && !frame.holds(c.test, c.where)) {
         status = failed;
-        out.reason = plan_.locations[c.where].text;
+        out.reason = texts_.locations[c.where];
       }
     }
   }
@@ -300,10 +328,10 @@ class CellEvaluator {
     const plan::Rebate& pr = plan_.rebates[r];
     const RebateFacts& facts = rebates_[r];
     if (s_.options.explanations) {
-      out.measures.reserve(facts.shown.size());
+      out.explain().measures.reserve(facts.shown.size());
       for (uint32_t m : facts.shown) {
         Value v = frame.measure(m);
-        out.measures.push_back(MeasureValue{plan_.measures[m].name, format_value(v, plan_.measures[m].unit, plan_.minor_unit)});
+        out.explain().measures.push_back(MeasureValue{plan_.measures[m].name, format_value(v, plan_.measures[m].unit, plan_.minor_unit)});
       }
     }
     if (cell != SIZE_MAX) {
@@ -322,7 +350,7 @@ class CellEvaluator {
     if (metric.none) return;
     int band = vm::band_reached(t, metric.decimal());
     if (band >= 0) {
-      out.band = bands_[pr.pay_tiers][static_cast<size_t>(band)];
+      out.band = texts_.bands[pr.pay_tiers][static_cast<size_t>(band)];
       if (t.pays_percent) out.rate = t.bands[static_cast<size_t>(band)].value;
     } else {
       out.band = "none reached";
@@ -331,7 +359,7 @@ class CellEvaluator {
     if (s_.options.explanations && next < t.bands.size() && Decimal::compare(metric.decimal(), t.bands[next].lower) < 0) {
       auto gap = Decimal::sub(t.bands[next].lower, metric.decimal());
       if (gap) {
-        out.next_band = fmt::format("{} more {} reaches {}", format_value(Value::number(*gap), t.unit, plan_.minor_unit),
+        out.explain().next_band = fmt::format("{} more {} reaches {}", format_value(Value::number(*gap), t.unit, plan_.minor_unit),
                                     pr.pay_metric_text, t.bands[next].value_text);
       }
     }
@@ -349,38 +377,38 @@ class CellEvaluator {
       amount = v.decimal();
     } else {
       status = Status::ConditionNotMet;
-      out.reason = plan_.locations[pr.pay.where].text;
+      out.reason = texts_.locations[pr.pay.where];
     }
     for (const plan::GuardedAmount& acc : pr.accelerate) {
       if (acc.when != plan::kNoFunction && !frame.holds(acc.when, acc.where)) continue;
       Value f = frame.run(acc.value);
       auto scaled = Decimal::mul(amount, f.decimal());
       if (!scaled) throw vm::EvalError("arithmetic overflow", acc.where, frame.context());
-      out.steps.push_back(fmt::format("accelerated by {} ({})", f.decimal().to_string(), plan_.locations[acc.where].text));
+      if (s_.options.explanations) out.explain().steps.push_back(fmt::format("accelerated by {} ({})", f.decimal().to_string(), plan_.locations[acc.where].text));
       amount = *scaled;
     }
     for (const plan::GuardedAmount& up : pr.uplift) {
       if (up.when != plan::kNoFunction && !frame.holds(up.when, up.where)) continue;
       Value u = frame.run(up.value);
       amount = Decimal::add(amount, u.decimal()).value_or(amount);
-      out.steps.push_back(fmt::format("uplift {} ({})", money(u.decimal(), places, currency), plan_.locations[up.where].text));
+      if (s_.options.explanations) out.explain().steps.push_back(fmt::format("uplift {} ({})", money(u.decimal(), places, currency), plan_.locations[up.where].text));
       if (status == Status::ConditionNotMet) status = Status::Paid;
     }
     if (!pr.allow_negative && amount.is_negative()) {
-      out.steps.push_back(fmt::format("floored at zero (was {}); returns exceed sales", money(amount, places, currency)));
+      if (s_.options.explanations) out.explain().steps.push_back(fmt::format("floored at zero (was {}); returns exceed sales", money(amount, places, currency)));
       amount = Decimal();
     }
     if (pr.floor != plan::kNoFunction) {
       Value f = frame.run(pr.floor);
       if (Decimal::compare(amount, f.decimal()) < 0) {
-        out.steps.push_back(fmt::format("floor {} applied", money(f.decimal(), places, currency)));
+        if (s_.options.explanations) out.explain().steps.push_back(fmt::format("floor {} applied", money(f.decimal(), places, currency)));
         amount = f.decimal();
       }
     }
     if (pr.cap != plan::kNoFunction) {
       Value c = frame.run(pr.cap);
       if (Decimal::compare(amount, c.decimal()) > 0) {
-        out.steps.push_back(fmt::format("cap {} applied (was {})", money(c.decimal(), places, currency), money(amount, places, currency)));
+        if (s_.options.explanations) out.explain().steps.push_back(fmt::format("cap {} applied (was {})", money(c.decimal(), places, currency), money(amount, places, currency)));
         amount = c.decimal();
       }
     }
@@ -410,7 +438,7 @@ class CellEvaluator {
   const State& s_;
   const plan::Plan& plan_;
   const std::vector<RebateFacts>& rebates_;
-  const std::vector<std::vector<std::string>>& bands_;
+  const PayoutTexts& texts_;
   CellContext context_;
 };
 
@@ -456,8 +484,9 @@ void apply_budgets(State& s, size_t first, size_t last) {
       left = Decimal::sub(left, cent).value_or(Decimal());
     }
     for (size_t i : members) {
+      if (!s.options.explanations) break;
       Payout& p = s.result.payouts[i];
-      p.steps.push_back(fmt::format("budget `{}` of {} scaled the period's {} of payouts by {}: {} before", b.name,
+      p.explain().steps.push_back(fmt::format("budget `{}` of {} scaled the period's {} of payouts by {}: {} before", b.name,
                                     money(b.amount, plan.minor_unit, plan.currency), money(total, plan.minor_unit, plan.currency),
                                     Decimal::div(b.amount, total).value_or(Decimal()).rounded(6, RoundingMode::HalfEven)->to_string(),
                                     money(*p.before_budget, plan.minor_unit, plan.currency)));
@@ -472,7 +501,7 @@ void add_totals(State& s, size_t first, size_t last, const std::string& label) {
   for (size_t i = first; per_partner && i < last; i += per_partner) {
     Decimal sum;
     for (size_t k = i; k < i + per_partner; ++k) sum = Decimal::add(sum, s.result.payouts[k].amount).value_or(sum);
-    s.result.totals.push_back(Total{s.result.payouts[i].partner, label, sum});
+    s.result.totals.push_back(Total{std::string(s.result.payouts[i].partner), label, sum});
   }
 }
 
@@ -498,9 +527,9 @@ void evaluate(State& s) {
   const plan::Plan& plan = s.plan;
   std::vector<RebateFacts> rebates;
   for (const plan::Rebate& pr : plan.rebates) rebates.push_back(rebate_facts(plan, pr));
-  std::vector<std::vector<std::string>> bands = band_texts(plan);
   std::vector<std::string> labels;
   for (PeriodIndex period : s.run_periods) labels.push_back(s.periods.label(period));
+  const PayoutTexts texts = payout_texts(s, labels);
 
   // Every cell has one payout per rebate: the payouts are laid out (period, partner, rebate) up front
   // and each cell fills its own. Awards vary in number, so each thread keeps its own per period.
@@ -510,11 +539,11 @@ void evaluate(State& s) {
   const size_t threads = evaluation_threads(partners, s.options.threads);
   std::vector<CellEvaluator> evaluators;
   evaluators.reserve(threads);
-  for (size_t t = 0; t < threads; ++t) evaluators.emplace_back(s, rebates, bands);
+  for (size_t t = 0; t < threads; ++t) evaluators.emplace_back(s, rebates, texts);
   std::vector<std::vector<std::vector<AwardValue>>> awards(threads, std::vector<std::vector<AwardValue>>(periods));
   for_each_cell(periods, partners, threads, [&](size_t thread, size_t p, uint32_t partner) {
     Payout* payouts = &s.result.payouts[first + (p * partners + partner) * per_cell];
-    evaluators[thread].evaluate(s.run_periods[p], labels[p], partner, payouts, awards[thread][p]);
+    evaluators[thread].evaluate(p, labels[p], partner, payouts, awards[thread][p]);
   });
 
   // The program-wide steps, period by period. Threads hold contiguous ranges of partners in order, so

@@ -246,14 +246,14 @@ std::string payouts_json(const RunResult& r, const plan::Plan& plan) {
     out += ", \"lines\": ";
     append_count(out, p.lines);
     out += ", \"explanation\": {\"measures\": {";
-    for (size_t m = 0; m < p.measures.size(); ++m) json_field(out, p.measures[m].name.c_str(), p.measures[m].value, m == 0);
+    for (size_t m = 0; m < p.measures().size(); ++m) json_field(out, p.measures()[m].name.c_str(), p.measures()[m].value, m == 0);
     out += "}, \"steps\": [";
-    for (size_t k = 0; k < p.steps.size(); ++k) {
+    for (size_t k = 0; k < p.steps().size(); ++k) {
       if (k) out += ", ";
-      json_string(out, p.steps[k]);
+      json_string(out, p.steps()[k]);
     }
     out += "]";
-    if (!p.next_band.empty()) json_field(out, "next_band", p.next_band);
+    if (!p.next_band().empty()) json_field(out, "next_band", p.next_band());
     if (p.before_budget) json_field(out, "before_budget", amount(*p.before_budget, plan));
     out += "}}";
   }
@@ -302,12 +302,12 @@ std::string explain_text(const RunResult& r, const plan::Plan& plan, const std::
     if (!partner.empty() && p.partner != partner) continue;
     fmt::format_to(to, "{} {} {}: {} {} ({})\n", p.partner, p.period, p.rebate, amount(p.amount, plan), plan.currency, p.status);
     if (!p.reason.empty()) fmt::format_to(to, "  because this does not hold: {}\n", p.reason);
-    for (const auto& m : p.measures) fmt::format_to(to, "  {} = {}\n", m.name, m.value);
+    for (const auto& m : p.measures()) fmt::format_to(to, "  {} = {}\n", m.name, m.value);
     if (p.basis) fmt::format_to(to, "  basis: {}\n", p.basis->to_string());
     if (!p.band.empty()) fmt::format_to(to, "  band: {}{}\n", p.band, p.rate ? ", rate " + percent(*p.rate) : "");
-    for (const auto& s : p.steps) fmt::format_to(to, "  {}\n", s);
+    for (const auto& s : p.steps()) fmt::format_to(to, "  {}\n", s);
     fmt::format_to(to, "  from {} ledger line{}\n", p.lines, p.lines == 1 ? "" : "s");
-    if (!p.next_band.empty()) fmt::format_to(to, "  next: {}\n", p.next_band);
+    if (!p.next_band().empty()) fmt::format_to(to, "  next: {}\n", p.next_band());
   }
   for (const AwardValue& a : r.awards) {
     if (!partner.empty() && a.partner != partner) continue;
@@ -331,12 +331,12 @@ std::string statement_markdown(const RunResult& r, const plan::Plan& plan, const
     if (p.partner != partner || p.period != period) continue;
     out += fmt::format("## {}\n\n", p.title.empty() ? p.rebate : p.title);
     if (!p.reason.empty()) out += fmt::format("Not paid: the condition `{}` was not met.\n\n", p.reason);
-    for (const auto& m : p.measures) out += fmt::format("- {}: {}\n", m.name, m.value);
+    for (const auto& m : p.measures()) out += fmt::format("- {}: {}\n", m.name, m.value);
     if (!p.band.empty()) out += fmt::format("- Band reached: {}{}\n", p.band, p.rate ? ", rate " + percent(*p.rate) : "");
-    for (const auto& s : p.steps) out += fmt::format("- {}\n", s);
+    for (const auto& s : p.steps()) out += fmt::format("- {}\n", s);
     out += fmt::format("- Based on {} invoice line{}\n", p.lines, p.lines == 1 ? "" : "s");
     out += fmt::format("- **Amount: {} {}**\n", amount(p.amount, plan), plan.currency);
-    if (!p.next_band.empty()) out += fmt::format("\nProgress: {}.\n", p.next_band);
+    if (!p.next_band().empty()) out += fmt::format("\nProgress: {}.\n", p.next_band());
     out += "\n";
   }
   for (const AwardValue& a : r.awards) {
