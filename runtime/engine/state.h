@@ -4,6 +4,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <unordered_map>
 #include <vector>
 
@@ -20,14 +21,15 @@ namespace rebate::engine {
 
 using plan::Value;
 
-// One aggregate's running state for one partner and period (or one group row). 48 bytes: there is one
-// per partner, period and aggregate (and per group row and field).
+// One aggregate's running state for one partner and period (or one group row). 32 bytes: there is one
+// per partner, period and aggregate (and per group row and field), and the scan's cost is mostly
+// fetching them.
 struct AggState {
   // sum/avg: the exact sum (the kernels add int64 cells at the column's scale, the VM adds Decimals);
   // min/max: the best value so far (coefficient).
   Int128 value = 0;
   uint64_t count = 0;    // lines that passed the filter (and had a value)
-  int64_t aux = 0;       // min/max: the best value's aux (a period's last day)
+  int32_t aux = 0;       // min/max: the best value's aux (a day number: a period's last day)
   int16_t scale = 0;     // of `value`
   bool has_best = false;
 
@@ -39,12 +41,14 @@ struct AggState {
   Value best() const { return Value{value, aux, scale, false}; }
   void set_best(const Value& v) {
     value = v.coef;
-    aux = v.aux;
+    // A value's aux is a day number or a duration's unit: it fits (DayNumber is 32 bits).
+    if (v.aux != static_cast<int32_t>(v.aux)) throw std::logic_error("an aggregate's value has an aux beyond 32 bits");
+    aux = static_cast<int32_t>(v.aux);
     scale = v.scale;
     has_best = true;
   }
 };
-static_assert(sizeof(AggState) == 48);
+static_assert(sizeof(AggState) == 32);
 
 DistinctKey distinct_key(const Value& v);
 
