@@ -873,8 +873,10 @@ class Reader {
   };
   std::vector<Previous> previous_;  // per column
 
-  static constexpr std::ptrdiff_t kDropEvery = 8 << 20;
-  static constexpr std::ptrdiff_t kDropLag = 4 << 20;  // pending text views (a few rows back) stay far inside this
+  static constexpr std::ptrdiff_t kDropEvery = 2 << 20;
+  // Pending text views (a few rows back) stay inside this; a view behind it would still read right (a
+  // dropped page of a private file mapping is read from the file again), only slower.
+  static constexpr std::ptrdiff_t kDropLag = 1 << 20;
   void drop_behind() {
     const uintptr_t page = 4096;
     uintptr_t from = (reinterpret_cast<uintptr_t>(dropped_) + page - 1) & ~(page - 1);
