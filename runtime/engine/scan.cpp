@@ -550,7 +550,7 @@ void KeyIndex::prefetch(uint64_t h) const {
 uint32_t KeyIndex::find_or_add(const int64_t* key, bool& fresh) { return find_or_add(key, hash(key), fresh); }
 
 uint32_t KeyIndex::find_or_add(const int64_t* key, uint64_t h, bool& fresh) {
-  if (slots_.empty() || (size() + 1) * 2 > slots_.size()) grow();
+  if (slots_.empty() || (size() + 1) * 4 > slots_.size() * 3) grow();  // load factor 0.75: the tags keep probes short
   uint64_t tag = h >> 32 << 32;
   size_t mask = slots_.size() - 1;
   for (size_t slot = h & mask;; slot = (slot + 1) & mask) {
@@ -577,7 +577,7 @@ uint32_t KeyIndex::find_or_add(const int64_t* key, uint64_t h, bool& fresh) {
 
 void KeyIndex::reserve(size_t rows) {
   size_t capacity = slots_.empty() ? 1024 : slots_.size();
-  while ((rows + 1) * 2 > capacity) capacity *= 2;
+  while ((rows + 1) * 4 > capacity * 3) capacity *= 2;
   if (capacity > slots_.size()) rehash(capacity);
 }
 
