@@ -33,10 +33,31 @@ class TextMap {
     if (mapped == kUnknown) mapped = pool_.intern(part_.text(static_cast<uint32_t>(id)));
     return mapped;
   }
+  // Maps ids[0..n) in place, the texts not met before interned together (their lookups overlap).
+  void map_many(int64_t* ids, size_t n) {
+    if (identity_) return;
+    views_.clear();
+    slots_.clear();
+    for (size_t i = 0; i < n; ++i) {
+      if (ids[i] < first_ || ids_[static_cast<size_t>(ids[i] - first_)] != kUnknown) continue;
+      uint32_t& mapped = ids_[static_cast<size_t>(ids[i] - first_)];
+      mapped = kPending;  // a text twice in one batch is interned once
+      views_.push_back(part_.text(static_cast<uint32_t>(ids[i])));
+      slots_.push_back(&mapped);
+    }
+    interned_.resize(views_.size());
+    pool_.intern_many(views_.data(), views_.size(), interned_.data());
+    for (size_t k = 0; k < slots_.size(); ++k) *slots_[k] = interned_[k];
+    for (size_t i = 0; i < n; ++i) ids[i] = (*this)(ids[i]);
+  }
   bool identity() const { return identity_; }
 
  private:
   static constexpr uint32_t kUnknown = UINT32_MAX;
+  static constexpr uint32_t kPending = UINT32_MAX - 1;
+  std::vector<std::string_view> views_;
+  std::vector<uint32_t*> slots_;
+  std::vector<uint32_t> interned_;
   ledger::StringPool& pool_;
   const ledger::StringPool& part_;  // read only after the first part's texts were absorbed
   int64_t first_;
@@ -170,6 +191,20 @@ void merge_aggregates(State& s, const std::vector<std::unique_ptr<ScanPart>>& pa
   }
 }
 
+// One row of a part's group into the merged group (`key`: the row's key in the merged group's terms).
+void merge_row(const plan::Plan& plan, const plan::Group& pg, GroupData& into, const GroupData& from, size_t row,
+               const int64_t* key, uint64_t hash, TextMap& texts) {
+  bool fresh = false;
+  const uint32_t to = into.index.find_or_add(key, hash, fresh);
+  if (fresh) into.states.resize(into.states.size() + into.agg_count);
+  for (size_t f = 0; f < into.agg_count; ++f) {
+    const plan::Aggregate& agg = plan.group_field_aggregates[pg.aggregates[f]];
+    const size_t from_state = row * into.agg_count + f, to_state = static_cast<size_t>(to) * into.agg_count + f;
+    merge_state(into.states[to_state], from.states[from_state], agg);
+    if (auto d = from.distinct.find(from_state); d != from.distinct.end()) merge_distinct(into.distinct[to_state], d->second, agg.arg_is_text, texts);
+  }
+}
+
 void merge_groups(State& s, const std::vector<std::unique_ptr<ScanPart>>& parts, std::vector<TextMap>& texts,
                   const std::vector<std::vector<uint32_t>>& partners) {
   const plan::Plan& plan = s.plan;
@@ -191,28 +226,34 @@ void merge_groups(State& s, const std::vector<std::unique_ptr<ScanPart>>& parts,
       }
       const size_t width = into.index.width();
       into.index.reserve(into.rows() + from.rows());
-      std::vector<int64_t> key(width);
-      for (size_t row = 0; row < from.rows(); ++row) {
-        if ((row & 0xFFFF) == 0) {  // the part's rows are read once, in order: free them as the merge goes
-          from.index.release_keys_below(row);
-          from.states.release_below(row * into.agg_count);
+      // A batch of rows at a time: their texts mapped together, their keys hashed and their index slots
+      // fetched before the rows are looked up (the index is far bigger than the caches).
+      constexpr size_t kBatch = 256;
+      std::vector<int64_t> keys(kBatch * width), text_ids(kBatch);
+      std::vector<uint64_t> hashes(kBatch);
+      for (size_t batch = 0; batch < from.rows(); batch += kBatch) {
+        const size_t n = std::min(kBatch, from.rows() - batch);
+        if ((batch & 0xFFFF) == 0) {  // the part's rows are read once, in order: free them as the merge goes
+          from.index.release_keys_below(batch);
+          from.states.release_below(batch * into.agg_count);
         }
-        if (!in_range(row)) continue;  // lines outside every period the run pays or looks back to
-        for (size_t i = 0; i < width; ++i) key[i] = from.index.key(row, i);
-        key[0] = partners[k][from.partner(row)];
+        for (size_t i = 0; i < n; ++i) {
+          for (size_t w = 0; w < width; ++w) keys[i * width + w] = from.index.key(batch + i, w);
+          keys[i * width] = partners[k][from.partner(batch + i)];
+        }
         for (size_t c = 0; c < into.key_count; ++c) {
-          if (text_key[c]) key[2 + c] = texts[k](key[2 + c]);
+          if (!text_key[c]) continue;
+          for (size_t i = 0; i < n; ++i) text_ids[i] = keys[i * width + 2 + c];
+          texts[k].map_many(text_ids.data(), n);
+          for (size_t i = 0; i < n; ++i) keys[i * width + 2 + c] = text_ids[i];
         }
-        bool fresh = false;
-        const uint32_t to = into.index.find_or_add(key.data(), fresh);
-        if (fresh) into.states.resize(into.states.size() + into.agg_count);
-        for (size_t f = 0; f < into.agg_count; ++f) {
-          const plan::Aggregate& agg = plan.group_field_aggregates[pg.aggregates[f]];
-          const size_t from_state = row * into.agg_count + f, to_state = static_cast<size_t>(to) * into.agg_count + f;
-          merge_state(into.states[to_state], from.states[from_state], agg);
-          if (auto d = from.distinct.find(from_state); d != from.distinct.end()) {
-            merge_distinct(into.distinct[to_state], d->second, agg.arg_is_text, texts[k]);
-          }
+        for (size_t i = 0; i < n; ++i) {
+          hashes[i] = into.index.hash(&keys[i * width]);
+          into.index.prefetch(hashes[i]);
+        }
+        for (size_t i = 0; i < n; ++i) {
+          // Lines outside every period the run pays or looks back to are left out.
+          if (in_range(batch + i)) merge_row(plan, pg, into, from, batch + i, &keys[i * width], hashes[i], texts[k]);
         }
       }
       from = make_group(plan, pg);  // the part's memory back before the next part is merged
