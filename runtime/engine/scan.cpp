@@ -613,6 +613,56 @@ Value finish(const AggState& st, const DistinctSet* distinct, plan::AggregateKin
   return Value::missing();
 }
 
+namespace {
+
+// A test on a group row's field against a constant, one of the `and`-joined tests of a filter over group
+// rows (`orders.count(where hardware_value > 0 USD and support_value > 0 USD)`), run without the VM.
+struct FieldTest {
+  uint32_t field = 0;  // as GroupField numbers them: keys, then fields
+  plan::Opcode op = plan::Opcode::Eq;
+  Value constant;
+  bool holds(const Value& v) const {
+    if (v.none) return false;  // the VM's comparison gives no value, and the row is not kept
+    const int c = vm::compare(v, constant);
+    switch (op) {
+      case plan::Opcode::Eq: return c == 0;
+      case plan::Opcode::Ne: return c != 0;
+      case plan::Opcode::Lt: return c < 0;
+      case plan::Opcode::Le: return c <= 0;
+      case plan::Opcode::Gt: return c > 0;
+      case plan::Opcode::Ge: return c >= 0;
+      default: return false;
+    }
+  }
+};
+
+bool is_comparison(plan::Opcode op) {
+  return op == plan::Opcode::Eq || op == plan::Opcode::Ne || op == plan::Opcode::Lt || op == plan::Opcode::Le ||
+         op == plan::Opcode::Gt || op == plan::Opcode::Ge;
+}
+
+// The tests of a filter that is `field <cmp> constant` joined by `and` (lowered as: test JumpIfFalse L
+// test Jump E L: Const false E: Return), or nullopt for any other shape.
+std::optional<std::vector<FieldTest>> match_field_filter(const plan::Plan& plan, plan::FunctionId f) {
+  const std::vector<plan::Instr>& code = plan.functions[f].code;
+  std::vector<FieldTest> tests;
+  for (size_t i = 0;;) {
+    if (i + 2 >= code.size() || code[i].op != plan::Opcode::GroupField || code[i + 1].op != plan::Opcode::Const ||
+        !is_comparison(code[i + 2].op))
+      return std::nullopt;
+    tests.push_back(FieldTest{code[i].a, code[i + 2].op, plan.constants[code[i + 1].a]});
+    size_t k = i + 3;
+    while (k + 1 < code.size() && code[k].op == plan::Opcode::Jump && code[k + 1].op == plan::Opcode::Const &&
+           !plan.constants[code[k + 1].a].truthy())
+      k += 2;
+    if (k + 1 == code.size() && code[k].op == plan::Opcode::Return) return tests;
+    if (k >= code.size() || code[k].op != plan::Opcode::JumpIfFalse) return std::nullopt;
+    i = k + 1;
+  }
+}
+
+}  // namespace
+
 void finish_groups(State& s) {
   const plan::Plan& plan = s.plan;
   for (uint32_t g = 0; g < plan.groups.size(); ++g) {
@@ -630,8 +680,11 @@ void finish_groups(State& s) {
       }
     }
     std::vector<uint32_t> over;  // the aggregates over this group's rows
+    std::vector<std::optional<std::vector<FieldTest>>> fast_filters;  // their filters, when tests on fields
     for (uint32_t a = 0; a < plan.aggregates.size(); ++a) {
-      if (plan.aggregates[a].over_group && plan.aggregates[a].source == g) over.push_back(a);
+      if (!plan.aggregates[a].over_group || plan.aggregates[a].source != g) continue;
+      over.push_back(a);
+      fast_filters.push_back(plan.aggregates[a].filter == plan::kNoFunction ? std::nullopt : match_field_filter(plan, plan.aggregates[a].filter));
     }
     // Row by row: the row's fields, then its contribution to every aggregate over the group.
     for (size_t row = 0; row < data.rows(); ++row) {
@@ -641,9 +694,14 @@ void finish_groups(State& s) {
         frame.fields.push_back(bare[f] < 0 ? s.machine.run(pg.field_values[f], frame) : frame.field_aggregate(static_cast<size_t>(bare[f])));
       }
       const size_t cell = s.cell(data.partner(row), data.period(row));
-      for (uint32_t a : over) {
+      for (size_t k = 0; k < over.size(); ++k) {
+        const uint32_t a = over[k];
         const plan::Aggregate& agg = plan.aggregates[a];
-        if (agg.filter != plan::kNoFunction) {
+        if (fast_filters[k]) {
+          bool keep = true;
+          for (const FieldTest& t : *fast_filters[k]) keep = keep && t.holds(frame.group_field(t.field));
+          if (!keep) continue;
+        } else if (agg.filter != plan::kNoFunction) {
           Value keep = s.machine.run(agg.filter, frame);
           if (keep.none || !keep.truthy()) continue;
         }
