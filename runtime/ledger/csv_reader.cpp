@@ -662,16 +662,9 @@ class Reader {
               present[ju] = 1;
               continue;
             }
-            switch (parsers_[ju].parse(f.value, pool_, values[ju], message)) {
-              case CellStatus::Value: present[ju] = 1; break;
-              case CellStatus::Absent:
-                present[ju] = 0;
-                values[ju] = 0;
-                break;
-              case CellStatus::Error:
-                row_error(f.line, char_column_(f.line_start, f.start), spec_.columns[ju].name, std::move(message));
-                message.clear();
-                break;
+            if (!parse_cell(ju, f.value, values, present, message)) {
+              row_error(f.line, char_column_(f.line_start, f.start), spec_.columns[ju].name, std::move(message));
+              message.clear();
             }
           }
         }
@@ -712,6 +705,21 @@ class Reader {
     }
     flush_interning();
     if (sink_ && !result_.table.lines.empty() && result_.errors.empty()) deliver();
+  }
+
+  // Parses a non-text cell of spec column j into values[j] / present[j]; false (and the message) when
+  // the cell is not a value of the column.
+  bool parse_cell(size_t j, std::string_view value, std::vector<int64_t>& values, std::vector<uint8_t>& present,
+                  std::string& message) {
+    switch (parsers_[j].parse(value, pool_, values[j], message)) {
+      case CellStatus::Value: present[j] = 1; return true;
+      case CellStatus::Absent:
+        present[j] = 0;
+        values[j] = 0;
+        return true;
+      case CellStatus::Error: return false;
+    }
+    return false;
   }
 
   // A row without errors: counted, and stored (unless an earlier row failed the read).
@@ -769,15 +777,9 @@ class Reader {
           present[ju] = 1;
           continue;
         }
-        switch (parsers_[ju].parse(value, pool_, values[ju], fast_message_)) {
-          case CellStatus::Value: present[ju] = 1; break;
-          case CellStatus::Absent:
-            present[ju] = 0;
-            values[ju] = 0;
-            break;
-          case CellStatus::Error:
-            fast_message_.clear();
-            return false;
+        if (!parse_cell(ju, value, values, present, fast_message_)) {
+          fast_message_.clear();
+          return false;
         }
       }
       start = stop + 1;
