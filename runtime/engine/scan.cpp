@@ -1,12 +1,11 @@
 // The fused scan: each chunk of a ledger's lines, as the reader streams it, updates every aggregate over
 // that ledger for the line's partner and period, and every group the line belongs to. A part (one per
-// reading thread) keeps its own states; merge.cpp brings them together. Then the groups' rows are
-// scanned the same way for aggregates over groups (finish_groups).
+// reading thread) keeps its own states; merge.cpp brings them together; groups.cpp then computes the
+// group rows' fields and the aggregates over them.
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <array>
-#include <stdexcept>
 
 #include "engine/kernels.h"
 #include "engine/state.h"
@@ -74,91 +73,6 @@ class RowFrame : public vm::Frame {
   const ChunkRows& rows_;
   uint32_t row_ = 0;
 };
-
-// Loads for functions over one group row: its keys and fields (the fields as computed so far for the
-// row), or, in a field's own formula, the aggregates of the group row's lines.
-class GroupRowFrame : public vm::Frame {
- public:
-  GroupRowFrame(State& s, uint32_t group) : s_(s), group_(group), pg_(s.plan.groups[group]), data_(s.groups[group]) {}
-  void at(size_t row) { row_ = row; }
-  std::vector<Value> fields;  // the current row's field values
-
-  Value column(uint32_t) override { return Value::missing(); }
-  Value lookup(uint32_t, uint32_t) override { return Value::missing(); }
-  Value group_field(uint32_t f) override {
-    if (f < data_.key_count) return group_key(s_.plan, pg_, data_, row_, f);
-    return f - data_.key_count < fields.size() ? fields[f - data_.key_count] : Value{};  // a later field: not computed yet
-  }
-  Value partner_attr(uint32_t c) override {
-    uint32_t row = s_.partner_row[data_.partner(row_)];
-    return row == UINT32_MAX ? Value::missing() : s_.cell_value(s_.plan.partner_table, c, row);
-  }
-  Value partner_id() override { return Value::integer(s_.partner_ids[data_.partner(row_)]); }
-  Value period() override {
-    Value v = Value::integer(s_.periods.first_day(data_.period(row_)));
-    v.aux = s_.periods.last_day(data_.period(row_));
-    return v;
-  }
-  Value measure(uint32_t) override { return Value::missing(); }
-  Value shifted(uint32_t, uint32_t) override { return Value::missing(); }
-  Value aggregate(uint32_t a) override {
-    for (size_t k = 0; k < pg_.aggregates.size(); ++k) {
-      if (pg_.aggregates[k] == a) return field_aggregate(k);
-    }
-    return Value::missing();
-  }
-  // The k-th of the group's field aggregates for the current row.
-  Value field_aggregate(size_t k) const {
-    size_t state = row_ * data_.agg_count + k;
-    auto d = data_.distinct.find(state);
-    return finish(data_.states[state], d == data_.distinct.end() ? nullptr : &d->second,
-                  s_.plan.group_field_aggregates[pg_.aggregates[k]].kind);
-  }
-  Value decision(uint32_t) override { return Value::missing(); }
-  Value text(uint32_t t) override { return Value::integer(s_.text_ids[t]); }
-  std::string context() const override {
-    return fmt::format("group `{}` of partner {}, period {}", pg_.name, s_.partner_name(data_.partner(row_)),
-                       s_.periods.label(data_.period(row_)));
-  }
-
- private:
-  State& s_;
-  uint32_t group_;
-  const plan::Group& pg_;
-  GroupData& data_;
-  size_t row_ = 0;
-};
-
-void accumulate(AggState& st, DistinctSet* distinct, plan::AggregateKind kind, const Value& v,
-                const std::string& where) {
-  switch (kind) {
-    case plan::AggregateKind::Count:
-      ++st.count;
-      return;
-    case plan::AggregateKind::CountDistinct:
-      if (v.none) return;
-      ++st.count;
-      distinct->insert(distinct_key(v));
-      return;
-    case plan::AggregateKind::Sum:
-    case plan::AggregateKind::Avg: {
-      if (v.none) return;
-      auto sum = Decimal::add(st.sum(), v.decimal());
-      if (!sum) throw vm::EvalError("arithmetic overflow: the sum has more than 38 digits", 0, where);
-      st.set_sum(*sum);
-      ++st.count;
-      return;
-    }
-    case plan::AggregateKind::Min:
-    case plan::AggregateKind::Max: {
-      if (v.none) return;
-      ++st.count;
-      int c = st.has_best ? vm::compare(v, st.best()) : 0;
-      if (!st.has_best || (kind == plan::AggregateKind::Min ? c < 0 : c > 0)) st.set_best(v);
-      return;
-    }
-  }
-}
 
 // Kernels for one aggregate, when its filter and argument have shapes they handle.
 struct Fast {
@@ -484,6 +398,37 @@ class LedgerSink : public ledger::RowSink {
 
 }  // namespace
 
+void accumulate(AggState& st, DistinctSet* distinct, plan::AggregateKind kind, const Value& v,
+                const std::string& where) {
+  switch (kind) {
+    case plan::AggregateKind::Count:
+      ++st.count;
+      return;
+    case plan::AggregateKind::CountDistinct:
+      if (v.none) return;
+      ++st.count;
+      distinct->insert(distinct_key(v));
+      return;
+    case plan::AggregateKind::Sum:
+    case plan::AggregateKind::Avg: {
+      if (v.none) return;
+      auto sum = Decimal::add(st.sum(), v.decimal());
+      if (!sum) throw vm::EvalError("arithmetic overflow: the sum has more than 38 digits", 0, where);
+      st.set_sum(*sum);
+      ++st.count;
+      return;
+    }
+    case plan::AggregateKind::Min:
+    case plan::AggregateKind::Max: {
+      if (v.none) return;
+      ++st.count;
+      int c = st.has_best ? vm::compare(v, st.best()) : 0;
+      if (!st.has_best || (kind == plan::AggregateKind::Min ? c < 0 : c > 0)) st.set_best(v);
+      return;
+    }
+  }
+}
+
 Value cell_value(const ledger::ColumnSpec& spec, int64_t v, bool present) {
   if (!present) return Value::missing();
   switch (spec.kind) {
@@ -499,22 +444,6 @@ Value cell_value(const ledger::ColumnSpec& spec, int64_t v, bool present) {
       return Value::integer(v);
   }
   return Value::integer(v);
-}
-
-GroupData make_group(const plan::Plan& plan, const plan::Group& g) {
-  bool optional = false;
-  for (uint32_t c : g.key_columns) optional = optional || plan.inputs[g.ledger].spec.columns[c].optional;
-  GroupData data;
-  data.index = KeyIndex(2 + g.key_columns.size() + (optional ? 1 : 0));
-  data.key_count = g.key_columns.size();
-  data.agg_count = g.aggregates.size();
-  return data;
-}
-
-Value group_key(const plan::Plan& plan, const plan::Group& g, const GroupData& data, size_t row, size_t c) {
-  const ledger::ColumnSpec& spec = plan.inputs[g.ledger].spec.columns[g.key_columns[c]];
-  const bool present = !spec.optional || ((data.index.key(row, data.index.width() - 1) >> c) & 1) != 0;
-  return cell_value(spec, data.index.key(row, 2 + c), present);
 }
 
 ScanPart::ScanPart(const State& s) : state(s), pool(&s.pool), machine(s.plan) {
@@ -537,67 +466,6 @@ DistinctKey distinct_key(const Value& v) {
   return k;
 }
 
-uint64_t KeyIndex::hash(const int64_t* key, size_t width) {
-  uint64_t h = 0x9E3779B97F4A7C15ull;
-  for (size_t i = 0; i < width; ++i) h = (h ^ static_cast<uint64_t>(key[i])) * 0xBF58476D1CE4E5B9ull;
-  return h ^ (h >> 29);
-}
-
-void KeyIndex::prefetch(uint64_t h) const {
-  if (!slots_.empty()) __builtin_prefetch(&slots_[h & (slots_.size() - 1)]);
-}
-
-uint32_t KeyIndex::find_or_add(const int64_t* key, bool& fresh) { return find_or_add(key, hash(key), fresh); }
-
-uint32_t KeyIndex::find_or_add(const int64_t* key, uint64_t h, bool& fresh) {
-  if (slots_.empty() || (size() + 1) * 4 > slots_.size() * 3) grow();  // load factor 0.75: the tags keep probes short
-  uint64_t tag = h >> 32 << 32;
-  size_t mask = slots_.size() - 1;
-  for (size_t slot = h & mask;; slot = (slot + 1) & mask) {
-    uint64_t entry = slots_[slot];
-    if (entry == 0) {
-      fresh = true;
-      if (rows_ >= UINT32_MAX - 1) throw std::length_error("a group has more than 4 billion rows");
-      uint32_t row = static_cast<uint32_t>(rows_++);
-      keys_.resize(rows_ * width_);
-      for (size_t i = 0; i < width_; ++i) keys_[row * width_ + i] = key[i];
-      slots_[slot] = tag | (row + 1);
-      return row;
-    }
-    if ((entry & ~0xFFFFFFFFull) != tag) continue;
-    uint32_t row = static_cast<uint32_t>(entry) - 1;
-    bool same = true;
-    for (size_t i = 0; i < width_ && same; ++i) same = keys_[static_cast<size_t>(row) * width_ + i] == key[i];
-    if (same) {
-      fresh = false;
-      return row;
-    }
-  }
-}
-
-void KeyIndex::reserve(size_t rows) {
-  size_t capacity = slots_.empty() ? 1024 : slots_.size();
-  while ((rows + 1) * 4 > capacity * 3) capacity *= 2;
-  if (capacity > slots_.size()) rehash(capacity);
-}
-
-void KeyIndex::grow() { rehash(slots_.empty() ? 1024 : slots_.size() * 2); }
-
-void KeyIndex::rehash(size_t capacity) {
-  slots_.assign(capacity, 0);
-  size_t mask = capacity - 1;
-  std::vector<int64_t> key(width_);
-  for (size_t row = 0; row < size(); ++row) {
-    for (size_t i = 0; i < width_; ++i) key[i] = keys_[row * width_ + i];
-    uint64_t h = hash(key.data(), width_);
-    size_t slot = h & mask;
-    while (slots_[slot] != 0) slot = (slot + 1) & mask;
-    slots_[slot] = (h >> 32 << 32) | (row + 1);
-  }
-}
-
-Decimal total(const AggState& st) { return st.sum(); }
-
 Value finish(const AggState& st, const DistinctSet* distinct, plan::AggregateKind kind) {
   switch (kind) {
     case plan::AggregateKind::Count: return Value::integer(static_cast<int64_t>(st.count));
@@ -611,107 +479,6 @@ Value finish(const AggState& st, const DistinctSet* distinct, plan::AggregateKin
       return st.has_best ? st.best() : Value::missing();
   }
   return Value::missing();
-}
-
-namespace {
-
-// A test on a group row's field against a constant, one of the `and`-joined tests of a filter over group
-// rows (`orders.count(where hardware_value > 0 USD and support_value > 0 USD)`), run without the VM.
-struct FieldTest {
-  uint32_t field = 0;  // as GroupField numbers them: keys, then fields
-  plan::Opcode op = plan::Opcode::Eq;
-  Value constant;
-  bool holds(const Value& v) const {
-    if (v.none) return false;  // the VM's comparison gives no value, and the row is not kept
-    const int c = vm::compare(v, constant);
-    switch (op) {
-      case plan::Opcode::Eq: return c == 0;
-      case plan::Opcode::Ne: return c != 0;
-      case plan::Opcode::Lt: return c < 0;
-      case plan::Opcode::Le: return c <= 0;
-      case plan::Opcode::Gt: return c > 0;
-      case plan::Opcode::Ge: return c >= 0;
-      default: return false;
-    }
-  }
-};
-
-bool is_comparison(plan::Opcode op) {
-  return op == plan::Opcode::Eq || op == plan::Opcode::Ne || op == plan::Opcode::Lt || op == plan::Opcode::Le ||
-         op == plan::Opcode::Gt || op == plan::Opcode::Ge;
-}
-
-// The tests of a filter that is `field <cmp> constant` joined by `and` (lowered as: test JumpIfFalse L
-// test Jump E L: Const false E: Return), or nullopt for any other shape.
-std::optional<std::vector<FieldTest>> match_field_filter(const plan::Plan& plan, plan::FunctionId f) {
-  const std::vector<plan::Instr>& code = plan.functions[f].code;
-  std::vector<FieldTest> tests;
-  for (size_t i = 0;;) {
-    if (i + 2 >= code.size() || code[i].op != plan::Opcode::GroupField || code[i + 1].op != plan::Opcode::Const ||
-        !is_comparison(code[i + 2].op))
-      return std::nullopt;
-    tests.push_back(FieldTest{code[i].a, code[i + 2].op, plan.constants[code[i + 1].a]});
-    size_t k = i + 3;
-    while (k + 1 < code.size() && code[k].op == plan::Opcode::Jump && code[k + 1].op == plan::Opcode::Const &&
-           !plan.constants[code[k + 1].a].truthy())
-      k += 2;
-    if (k + 1 == code.size() && code[k].op == plan::Opcode::Return) return tests;
-    if (k >= code.size() || code[k].op != plan::Opcode::JumpIfFalse) return std::nullopt;
-    i = k + 1;
-  }
-}
-
-}  // namespace
-
-void finish_groups(State& s) {
-  const plan::Plan& plan = s.plan;
-  for (uint32_t g = 0; g < plan.groups.size(); ++g) {
-    const plan::Group& pg = plan.groups[g];
-    GroupData& data = s.groups[g];
-    GroupRowFrame frame(s, g);
-    // A field that is one aggregate (`sales.sum(amount where ...)`, the usual case) is read from its
-    // state directly; any other formula runs on the VM.
-    std::vector<int> bare(pg.field_values.size(), -1);  // the field's aggregate's index in the group row
-    for (size_t f = 0; f < pg.field_values.size(); ++f) {
-      const std::vector<plan::Instr>& code = plan.functions[pg.field_values[f]].code;
-      if (code.size() != 2 || code[0].op != plan::Opcode::Aggregate || code[1].op != plan::Opcode::Return) continue;
-      for (size_t k = 0; k < pg.aggregates.size(); ++k) {
-        if (pg.aggregates[k] == code[0].a) bare[f] = static_cast<int>(k);
-      }
-    }
-    std::vector<uint32_t> over;  // the aggregates over this group's rows
-    std::vector<std::optional<std::vector<FieldTest>>> fast_filters;  // their filters, when tests on fields
-    for (uint32_t a = 0; a < plan.aggregates.size(); ++a) {
-      if (!plan.aggregates[a].over_group || plan.aggregates[a].source != g) continue;
-      over.push_back(a);
-      fast_filters.push_back(plan.aggregates[a].filter == plan::kNoFunction ? std::nullopt : match_field_filter(plan, plan.aggregates[a].filter));
-    }
-    // Row by row: the row's fields, then its contribution to every aggregate over the group.
-    for (size_t row = 0; row < data.rows(); ++row) {
-      frame.at(row);
-      frame.fields.clear();
-      for (size_t f = 0; f < pg.field_values.size(); ++f) {
-        frame.fields.push_back(bare[f] < 0 ? s.machine.run(pg.field_values[f], frame) : frame.field_aggregate(static_cast<size_t>(bare[f])));
-      }
-      const size_t cell = s.cell(data.partner(row), data.period(row));
-      for (size_t k = 0; k < over.size(); ++k) {
-        const uint32_t a = over[k];
-        const plan::Aggregate& agg = plan.aggregates[a];
-        if (fast_filters[k]) {
-          bool keep = true;
-          for (const FieldTest& t : *fast_filters[k]) keep = keep && t.holds(frame.group_field(t.field));
-          if (!keep) continue;
-        } else if (agg.filter != plan::kNoFunction) {
-          Value keep = s.machine.run(agg.filter, frame);
-          if (keep.none || !keep.truthy()) continue;
-        }
-        Value v = agg.arg == plan::kNoFunction ? Value::integer(1) : s.machine.run(agg.arg, frame);
-        accumulate(s.aggregates.at(cell, a), s.aggregates.distinct_at(cell, a), agg.kind, v, frame.context());
-      }
-    }
-  }
-  s.groups.clear();  // the aggregates over them are all there is to keep: evaluation reads no group row
-  s.groups.shrink_to_fit();
 }
 
 }  // namespace rebate::engine

@@ -206,6 +206,8 @@ bool merge_parts(State& s, std::vector<std::unique_ptr<ScanPart>>& parts);
 // scan.cpp: group rows' fields, then the aggregates over groups; the group rows are freed after
 void finish_groups(State& s);
 Value finish(const AggState& st, const DistinctSet* distinct, plan::AggregateKind kind);
+// One line's (or group row's) value into an aggregate's state; `where` names the line for errors.
+void accumulate(AggState& st, DistinctSet* distinct, plan::AggregateKind kind, const Value& v, const std::string& where);
 // The exact sum of a state.
 Decimal total(const AggState& st);
 // evaluate.cpp

@@ -1,0 +1,70 @@
+// The index of a group's rows by their fixed-width keys: open addressing over a flat array of keys,
+// the slots tagged with the key's hash so that probes compare keys only on a likely match.
+#include <stdexcept>
+
+#include "engine/state.h"
+
+namespace rebate::engine {
+
+uint64_t KeyIndex::hash(const int64_t* key, size_t width) {
+  uint64_t h = 0x9E3779B97F4A7C15ull;
+  for (size_t i = 0; i < width; ++i) h = (h ^ static_cast<uint64_t>(key[i])) * 0xBF58476D1CE4E5B9ull;
+  return h ^ (h >> 29);
+}
+
+void KeyIndex::prefetch(uint64_t h) const {
+  if (!slots_.empty()) __builtin_prefetch(&slots_[h & (slots_.size() - 1)]);
+}
+
+uint32_t KeyIndex::find_or_add(const int64_t* key, bool& fresh) { return find_or_add(key, hash(key), fresh); }
+
+uint32_t KeyIndex::find_or_add(const int64_t* key, uint64_t h, bool& fresh) {
+  if (slots_.empty() || (size() + 1) * 4 > slots_.size() * 3) grow();  // load factor 0.75: the tags keep probes short
+  uint64_t tag = h >> 32 << 32;
+  size_t mask = slots_.size() - 1;
+  for (size_t slot = h & mask;; slot = (slot + 1) & mask) {
+    uint64_t entry = slots_[slot];
+    if (entry == 0) {
+      fresh = true;
+      if (rows_ >= UINT32_MAX - 1) throw std::length_error("a group has more than 4 billion rows");
+      uint32_t row = static_cast<uint32_t>(rows_++);
+      keys_.resize(rows_ * width_);
+      for (size_t i = 0; i < width_; ++i) keys_[row * width_ + i] = key[i];
+      slots_[slot] = tag | (row + 1);
+      return row;
+    }
+    if ((entry & ~0xFFFFFFFFull) != tag) continue;
+    uint32_t row = static_cast<uint32_t>(entry) - 1;
+    bool same = true;
+    for (size_t i = 0; i < width_ && same; ++i) same = keys_[static_cast<size_t>(row) * width_ + i] == key[i];
+    if (same) {
+      fresh = false;
+      return row;
+    }
+  }
+}
+
+void KeyIndex::reserve(size_t rows) {
+  size_t capacity = slots_.empty() ? 1024 : slots_.size();
+  while ((rows + 1) * 4 > capacity * 3) capacity *= 2;
+  if (capacity > slots_.size()) rehash(capacity);
+}
+
+void KeyIndex::grow() { rehash(slots_.empty() ? 1024 : slots_.size() * 2); }
+
+void KeyIndex::rehash(size_t capacity) {
+  slots_.assign(capacity, 0);
+  size_t mask = capacity - 1;
+  std::vector<int64_t> key(width_);
+  for (size_t row = 0; row < size(); ++row) {
+    for (size_t i = 0; i < width_; ++i) key[i] = keys_[row * width_ + i];
+    uint64_t h = hash(key.data(), width_);
+    size_t slot = h & mask;
+    while (slots_[slot] != 0) slot = (slot + 1) & mask;
+    slots_[slot] = (h >> 32 << 32) | (row + 1);
+  }
+}
+
+Decimal total(const AggState& st) { return st.sum(); }
+
+}  // namespace rebate::engine
