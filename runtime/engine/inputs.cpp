@@ -324,7 +324,8 @@ bool load_inputs(State& s) {
   if (!s.result.errors.empty()) return false;
   if (error) throw *error;
   if (s.clock) s.clock->lap("read + scan");
-  return merge_parts(s, parts);
+  merge_parts(s, parts);
+  return true;
 }
 
 }  // namespace rebate::engine

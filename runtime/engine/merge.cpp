@@ -264,7 +264,7 @@ void merge_groups(State& s, const std::vector<std::unique_ptr<ScanPart>>& parts,
 
 }  // namespace
 
-bool merge_parts(State& s, std::vector<std::unique_ptr<ScanPart>>& parts) {
+void merge_parts(State& s, std::vector<std::unique_ptr<ScanPart>>& parts) {
   std::vector<TextMap> texts;
   for (auto& part : parts) texts.emplace_back(s, *part);
   std::vector<std::vector<uint32_t>> partners = merge_partners(s, parts, texts);
@@ -290,7 +290,6 @@ bool merge_parts(State& s, std::vector<std::unique_ptr<ScanPart>>& parts) {
 
   merge_aggregates(s, parts, texts, partners);
   merge_groups(s, parts, texts, partners);
-  return true;
 }
 
 }  // namespace rebate::engine

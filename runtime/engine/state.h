@@ -1,4 +1,4 @@
-// The engine's working state, shared by its files (inputs.cpp, scan.cpp, evaluate.cpp). Not public.
+// The engine's working state, shared by its files (inputs, scan, merge, groups, evaluate). Not public.
 #pragma once
 
 #include <map>
@@ -202,9 +202,10 @@ void choose_periods(State& s, const std::map<PeriodIndex, uint64_t>& lines);
 // scan.cpp: the sink that updates one part's aggregates and groups from a ledger's chunks of rows
 std::unique_ptr<ledger::RowSink> ledger_sink(ScanPart& part, uint32_t input);
 // merge.cpp: the parts' partners, periods, aggregates and groups brought into the State
-bool merge_parts(State& s, std::vector<std::unique_ptr<ScanPart>>& parts);
-// scan.cpp: group rows' fields, then the aggregates over groups; the group rows are freed after
+void merge_parts(State& s, std::vector<std::unique_ptr<ScanPart>>& parts);
+// groups.cpp: group rows' fields, then the aggregates over groups; the group rows are freed after
 void finish_groups(State& s);
+// scan.cpp: an aggregate's value from its state (count_distinct: the set's size)
 Value finish(const AggState& st, const DistinctSet* distinct, plan::AggregateKind kind);
 // One line's (or group row's) value into an aggregate's state; `where` names the line for errors.
 void accumulate(AggState& st, DistinctSet* distinct, plan::AggregateKind kind, const Value& v, const std::string& where);
