@@ -249,6 +249,14 @@ class Reader {
                                byte(*at), pos));
   }
 
+  // Past the multi-byte character at q, or past one byte of invalid UTF-8 (recorded as the cell's problem).
+  const char* past_character(Field& f, const char* q) {
+    const int n = detail::utf8_sequence_length(q, end_);
+    if (n > 0) return q + n;
+    bad_utf8(f, q);
+    return q + 1;
+  }
+
   // Records where the current field ended (before its terminator), for "too few fields" and rejects.
   void mark_end(const char* at) {
     term_pos_ = at;
@@ -320,16 +328,9 @@ class Reader {
                          "\"12\"\" screen\"");
           ++q;
           break;
-        default: {  // kHigh
-          int n = detail::utf8_sequence_length(q, end_);
-          if (n == 0) {
-            bad_utf8(f, q);
-            ++q;
-          } else {
-            q += n;
-          }
+        default:  // kHigh
+          q = past_character(f, q);
           break;
-        }
       }
     }
   }
@@ -371,13 +372,7 @@ class Reader {
           break;
         }
       } else {  // kHigh
-        int n = detail::utf8_sequence_length(q, end_);
-        if (n == 0) {
-          bad_utf8(f, q);
-          ++q;
-        } else {
-          q += n;
-        }
+        q = past_character(f, q);
       }
     }
     const std::string_view raw(content, static_cast<size_t>(q - content));
