@@ -382,3 +382,65 @@ TEST_CASE("two threads report unknown partners as one thread does, in file order
   CHECK(one.result.errors.size() == 5);  // lines 15, 715, 1415, 2115, 2815
   CHECK(one.result.errors == two.result.errors);
 }
+
+TEST_CASE("two threads without a partner table or fixed periods give what one thread gives", "[engine][threads]") {
+  // No partner table (partners come from the ledger, numbered by each thread, sorted when merged) and no
+  // effective dates or --period (the periods come from the data: each thread widens its own). Lines over
+  // six quarters, so that the two halves of the file start with different periods.
+  const std::string program = R"(
+program "No partner table" { currency: USD  period: quarter }
+ledger sales { date: Date as date  partner: Text as partner  order_id: Text  family: Text  units: Int  amount: Money }
+measure revenue = sales.sum(amount)
+measure customers = sales.count_distinct(order_id where units > 0)
+group orders = sales by order_id {
+  hw: Money = sales.sum(amount where family == "hw")
+}
+measure hw_orders = orders.count(where hw > 0 USD)
+measure baseline = previous(revenue)
+rebate pct { pay 1% of revenue }
+rebate per_order { pay 10 USD * hw_orders }
+rebate growth { pay 1% of (revenue - baseline) allow negative }
+)";
+  std::string sales = "date,partner,order_id,family,units,amount\n";
+  std::map<std::string, long> dollars;  // partner + quarter -> revenue in whole dollars
+  for (int i = 0; i < 3000; ++i) {
+    // The first half of the file is 2025, the second 2026 (quarters by i).
+    int quarter = i < 1500 ? 1 + (i % 3) : 2 + (i % 3);
+    std::string year = i < 1500 ? "2025" : "2026";
+    const int month = 3 * quarter - 1;  // the middle month of the quarter
+    std::string date = year + (month < 10 ? "-0" : "-") + std::to_string(month) + "-15";
+    std::string partner = "Q" + std::to_string(i % 7);
+    long amount = 10 + i % 50;
+    sales += date + "," + partner + ",O" + std::to_string(i / 3) + "," + (i % 2 ? "hw" : "sw") + "," + std::to_string(i % 4) + "," +
+             std::to_string(amount) + "\n";
+    dollars[partner + " " + year + "-Q" + std::to_string(quarter)] += amount;
+  }
+  auto run_with = [&](unsigned threads) {
+    Compiler compiler(CompileOptions{});
+    CompiledProgram compiled = compiler.compile_text("t.rebate", program);
+    compiler.finish();
+    REQUIRE(compiled.typed);
+    REQUIRE(!compiler.diagnostics().has_errors());
+    plan::Plan plan = lower_program(*compiled.typed, compiler.sources());
+    engine::RunOptions options;
+    options.input_buffers["sales"] = sales;
+    options.threads = threads;
+    std::map<std::string, std::string> amounts;
+    engine::RunResult r = engine::run(plan, options);
+    INFO((r.errors.empty() ? std::string() : r.errors[0]));
+    REQUIRE(r.ok());
+    for (const auto& p : r.payouts) amounts[std::string(p.partner) + " " + std::string(p.period) + " " + std::string(p.rebate)] = p.amount.to_fixed(2);
+    return amounts;
+  };
+  auto one = run_with(1), two = run_with(2);
+  CHECK(one == two);
+  REQUIRE(!two.empty());
+  // Every partner in every quarter from 2025-Q1 to 2026-Q4 (the data's span), 3 rebates each.
+  CHECK(two.size() == 7 * 8 * 3);
+  // 1% of a quarter's revenue (whole dollars, so exactly dollars / 100, to the cent).
+  for (const auto& [key, d] : dollars) {
+    char expected[32];
+    std::snprintf(expected, sizeof expected, "%ld.%02ld", d / 100, d % 100);
+    CHECK(two[key + " pct"] == expected);
+  }
+}
