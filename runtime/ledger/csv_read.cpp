@@ -1,0 +1,239 @@
+// Reading CSV files and buffers: memory-mapped files, the two-thread split of a large file (and the
+// merge of the halves, or their streaming to two parts), and the public read_csv / stream_csv. The rows
+// themselves are the Reader's work (csv_reader.h).
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <memory>
+#include <thread>
+
+#include "ledger/csv_reader.h"
+
+namespace rebate::ledger {
+
+namespace {
+
+using csv::Reader;
+
+// Where a second thread can start reading rows: the start of a line past the middle of [from, end) that
+// is outside every quoted cell (an even number of quotes before it) and does not follow a blank line
+// (a blank line in the middle of a file is a malformed row, at its end it is not: the halves must not
+// disagree). nullptr when there is none.
+// `mapped`: [from, end) is a read-only file mapping, whose pages are given back as they are counted
+// (counting touches the whole first half; the first thread reads it again from the file). `newlines`:
+// the line feeds in [from, split), for the second thread's line numbers.
+const char* parallel_split(const char* from, const char* end, bool mapped, uint64_t& newlines) {
+  const char* mid = from + (end - from) / 2;
+  size_t quotes = 0;
+  newlines = 0;
+  auto count = [&](char c, const char* a, const char* b) {
+    size_t n = 0;
+    for (const char* q = a; (q = static_cast<const char*>(std::memchr(q, c, static_cast<size_t>(b - q)))); ++q) ++n;
+    return n;
+  };
+  constexpr std::ptrdiff_t kBlock = 2 << 20;
+  for (const char* block = from; block < mid; block += std::min(kBlock, mid - block)) {
+    const char* block_end = block + std::min(kBlock, mid - block);
+    quotes += count('"', block, block_end);
+    newlines += count('\n', block, block_end);
+    if (mapped) {
+      const uintptr_t page = 4096;
+      const uintptr_t first = (reinterpret_cast<uintptr_t>(block) + page - 1) & ~(page - 1);
+      const uintptr_t last = reinterpret_cast<uintptr_t>(block_end) & ~(page - 1);
+      if (last > first) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
+    }
+  }
+  const char* p = mid;
+  while (p < end) {
+    const char* nl = static_cast<const char*>(std::memchr(p, '\n', static_cast<size_t>(end - p)));
+    if (!nl) return nullptr;
+    quotes += count('"', p, nl);
+    ++newlines;
+    p = nl + 1;
+    bool blank_before = nl > from && (nl[-1] == '\n' || (nl[-1] == '\r' && nl - 1 > from && nl[-2] == '\n'));
+    if (quotes % 2 == 0 && !blank_before && p < end) return p;
+  }
+  return nullptr;
+}
+
+// Text ids of a second pool in the first: each distinct text is interned once.
+void merge_rows(ReadResult& into, ReadResult& from, StringPool& pool, const StringPool& from_pool) {
+  std::vector<uint32_t> remap(from_pool.size(), UINT32_MAX);
+  for (size_t j = 0; j < into.table.columns.size(); ++j) {
+    Column& dst = into.table.columns[j];
+    Column& src = from.table.columns[j];
+    if (!dst.spec.read) continue;
+    if (dst.spec.kind == ColumnKind::Text) {
+      for (size_t row = 0; row < src.values.size(); ++row) {
+        if (!src.has_value(row)) continue;
+        auto id = static_cast<uint32_t>(src.values[row]);
+        if (remap[id] == UINT32_MAX) remap[id] = pool.intern(from_pool.text(id));
+        src.values[row] = remap[id];
+      }
+    }
+    dst.values.insert(dst.values.end(), src.values.begin(), src.values.end());
+    dst.present.insert(dst.present.end(), src.present.begin(), src.present.end());
+  }
+  into.table.lines.insert(into.table.lines.end(), from.table.lines.begin(), from.table.lines.end());
+  into.rows_read += from.rows_read;
+}
+
+// Files at least this large are read by two threads, one half each, when the machine has two cores.
+constexpr size_t kParallelBytes = 16u << 20;
+
+class DiscardRows : public RowSink {
+ public:
+  void rows(const Table&) override {}
+};
+
+// How a buffer is read: into one table (`parts` empty, texts in `pool`), or streamed to the parts.
+struct Destination {
+  StringPool* pool = nullptr;
+  const std::vector<StreamPart>* parts = nullptr;
+  StringPool& pool_of(size_t part) const { return parts ? *(*parts)[part].pool : *pool; }
+  size_t count() const { return parts ? parts->size() : 2; }
+};
+
+// `mapped`: `data` is a private read-only mapping of the file, whose pages may be given back as rows are read.
+ReadResult read_buffer(std::string_view data, const std::string& display_name, const TableSpec& spec,
+                       const ReadOptions& options, const Destination& to, bool mapped) {
+  ReadResult result;
+  Reader reader(data, display_name, spec, options, to.pool_of(0), result);
+  if (mapped) reader.set_mapped();
+  if (to.parts) reader.stream_to((*to.parts)[0].sink);
+  bool parallel = to.count() >= 2 && !options.reject_bad_rows &&
+                  (options.threads >= 2 ||
+                   (options.threads == 0 && data.size() >= kParallelBytes && std::thread::hardware_concurrency() >= 2));
+  if (!parallel) {
+    reader.run();
+    return result;
+  }
+  if (!reader.start()) {
+    reader.finish();
+    return result;
+  }
+  uint64_t newlines = 0;
+  const char* split = parallel_split(reader.position(), data.data() + data.size(), mapped, newlines);
+  if (!split) {
+    reader.rows();
+    reader.finish();
+    return result;
+  }
+  const uint64_t line = reader.line() + newlines;
+  ReadResult second_result;
+  std::unique_ptr<StringPool> own_pool;  // a materializing read's second half: merged into `pool` after
+  if (!to.parts) own_pool = std::make_unique<StringPool>();
+  StringPool& second_pool = to.parts ? to.pool_of(1) : *own_pool;
+  Reader second(data, display_name, spec, options, second_pool, second_result);
+  second.start_after(reader, split, line);
+  if (mapped) second.set_mapped();
+  if (to.parts) second.stream_to((*to.parts)[1].sink);
+  reader.limit(split);
+  std::thread worker([&] { second.rows(); });
+  reader.rows();
+  worker.join();
+  reader.finish();
+  second.finish();
+  if (!result.ok() || !second_result.ok()) {
+    // Malformed rows: read again on one thread, without keeping or streaming rows, so that errors, their
+    // order and max_errors are exactly those of a sequential read. Bad files are the rare case.
+    ReadResult again;
+    Reader sequential(data, display_name, spec, options, to.pool_of(0), again);
+    if (mapped) sequential.set_mapped();
+    DiscardRows discard;  // a streaming read keeps no rows, not even to report errors
+    if (to.parts) sequential.stream_to(&discard);
+    sequential.run();
+    if (to.parts && again.ok()) {
+      // The halves disagreed with the whole (parallel_split is built so that they cannot): the sinks saw
+      // an unknown share of the rows, so the read must fail rather than give numbers.
+      again.errors.push_back(InputError{display_name, 0, 0, {}, "internal error: the two threads' reads disagree with a one-thread read; please report this file"});
+    }
+    return again;
+  }
+  if (to.parts) {
+    result.rows_read += second_result.rows_read;
+  } else {
+    merge_rows(result, second_result, *to.pool, second_pool);
+  }
+  return result;
+}
+
+// Reads a file: memory-mapped when possible, else read into memory (a pipe, an empty file).
+ReadResult read_file(const std::string& path, const TableSpec& spec, const ReadOptions& options, const Destination& to) {
+  auto io_error = [&](const std::string& what) {
+    ReadResult r;
+    r.table.name = spec.name;
+    r.errors.push_back(InputError{path, 0, 0, {}, fmt::format("{}: {}", what, std::strerror(errno))});
+    return r;
+  };
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return io_error("cannot open the file");
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    auto r = io_error("cannot read the file");
+    ::close(fd);
+    return r;
+  }
+  if (S_ISDIR(st.st_mode)) {
+    ::close(fd);
+    errno = EISDIR;
+    return io_error("cannot read the file");
+  }
+  if (S_ISREG(st.st_mode) && st.st_size > 0) {
+    const auto size = static_cast<size_t>(st.st_size);
+    void* map = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (map != MAP_FAILED) {
+      ::madvise(map, size, MADV_SEQUENTIAL);
+      ::close(fd);
+      ReadResult r = read_buffer(std::string_view(static_cast<const char*>(map), size), path, spec, options, to, true);
+      ::munmap(map, size);
+      return r;
+    }
+  }
+  std::string data;
+  char buffer[1 << 16];
+  for (;;) {
+    ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      auto r = io_error("cannot read the file");
+      ::close(fd);
+      return r;
+    }
+    if (n == 0) break;
+    data.append(buffer, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return read_buffer(data, path, spec, options, to, false);
+}
+
+}  // namespace
+
+ReadResult read_csv_buffer(std::string_view data, const std::string& display_name, const TableSpec& spec,
+                           const ReadOptions& options, StringPool& pool) {
+  return read_buffer(data, display_name, spec, options, Destination{&pool, nullptr}, false);
+}
+
+ReadResult read_csv(const std::string& path, const TableSpec& spec, const ReadOptions& options, StringPool& pool) {
+  return read_file(path, spec, options, Destination{&pool, nullptr});
+}
+
+ReadResult stream_csv_buffer(std::string_view data, const std::string& display_name, const TableSpec& spec,
+                             const ReadOptions& options, const std::vector<StreamPart>& parts) {
+  return read_buffer(data, display_name, spec, options, Destination{nullptr, &parts}, false);
+}
+
+ReadResult stream_csv(const std::string& path, const TableSpec& spec, const ReadOptions& options,
+                      const std::vector<StreamPart>& parts) {
+  return read_file(path, spec, options, Destination{nullptr, &parts});
+}
+
+}  // namespace rebate::ledger
+

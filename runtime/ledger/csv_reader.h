@@ -1,0 +1,327 @@
+// The CSV reader's machinery, private to runtime/ledger: the byte classes and SWAR helpers of the field
+// scanner, and the Reader, which turns a buffer of CSV text into typed rows against a TableSpec.
+// Its work is in three files: csv_reader.cpp (the header line and the fields: RFC 4180 scanning, UTF-8
+// checks), csv_rows.cpp (rows: the fast path, typed cells, interning, rejects, handing chunks to a sink),
+// csv_read.cpp (files and buffers, the two-thread split, the public read_csv / stream_csv).
+//
+// The scanner walks the bytes once. An unquoted field is found with a table-driven loop that stops only
+// at `,`, line ends, quotes and (in columns that are read) non-ASCII bytes, which are checked as UTF-8
+// in place. Field values are views into the file; only a quoted field with doubled quotes is copied,
+// into one reused buffer. A row is parsed into a row buffer and appended to the columns only when every
+// cell is valid, so a rejected row leaves no trace in the table.
+#pragma once
+
+#include <fmt/format.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ledger/cells.h"
+#include "ledger/ledger.h"
+
+namespace rebate::ledger::csv {
+
+using detail::CellParser;
+using detail::CellStatus;
+
+enum : uint8_t { kPlain = 0, kComma = 1, kLf = 2, kCr = 3, kQuote = 4, kHigh = 5 };
+
+struct ByteClasses {
+  uint8_t unquoted_check[256];  // fields that are read: stop at non-ASCII bytes to check UTF-8
+  uint8_t unquoted_skip[256];
+  uint8_t quoted_check[256];
+  uint8_t quoted_skip[256];
+};
+
+constexpr ByteClasses make_classes() {
+  ByteClasses t{};
+  for (int i = 0; i < 256; ++i) {
+    t.unquoted_check[i] = t.unquoted_skip[i] = t.quoted_check[i] = t.quoted_skip[i] = kPlain;
+    if (i >= 0x80) t.unquoted_check[i] = t.quoted_check[i] = kHigh;
+  }
+  t.unquoted_check[','] = t.unquoted_skip[','] = kComma;
+  t.unquoted_check['\n'] = t.unquoted_skip['\n'] = kLf;
+  t.unquoted_check['\r'] = t.unquoted_skip['\r'] = kCr;
+  t.unquoted_check['"'] = t.unquoted_skip['"'] = kQuote;
+  t.quoted_check['"'] = t.quoted_skip['"'] = kQuote;
+  t.quoted_check['\n'] = t.quoted_skip['\n'] = kLf;
+  return t;
+}
+
+constexpr ByteClasses kClasses = make_classes();
+
+inline uint8_t byte(char c) { return static_cast<uint8_t>(c); }
+
+// SWAR: a word's bytes equal to the broadcast byte `b` get their high bit set (bytes above the first
+// match may be set spuriously, which does not matter: only the first match is used; little-endian).
+constexpr uint64_t kOnes = 0x0101010101010101ull;
+constexpr uint64_t kHighBits = 0x8080808080808080ull;
+constexpr uint64_t kCommas = kOnes * ',';
+constexpr uint64_t kLineFeeds = kOnes * '\n';
+constexpr uint64_t kReturns = kOnes * '\r';
+constexpr uint64_t kQuotes = kOnes * '"';
+inline uint64_t has_byte(uint64_t w, uint64_t b) {
+  const uint64_t x = w ^ b;
+  return (x - kOnes) & ~x & kHighBits;
+}
+
+// 1-based character columns (UTF-8 continuation bytes do not count). Remembers the last answer, so that
+// the columns of many cells of one long line, asked in order, cost one pass over the line, not one each.
+class ColumnCounter {
+ public:
+  uint32_t operator()(const char* line_start, const char* at) {
+    if (line_start != line_ || at < at_) {
+      line_ = at_ = line_start;
+      column_ = 1;
+    }
+    for (; at_ < at; ++at_)
+      if ((byte(*at_) & 0xC0) != 0x80) ++column_;
+    return column_;
+  }
+
+ private:
+  const char* line_ = nullptr;
+  const char* at_ = nullptr;
+  uint32_t column_ = 1;
+};
+
+inline char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
+inline bool same_ignoring_case(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
+  return true;
+}
+
+inline std::string backticked_list(const std::vector<std::string>& items, size_t limit = 30) {
+  std::string r;
+  for (size_t i = 0; i < items.size() && i < limit; ++i) r += (i ? ", " : "") + detail::quote_for_message(items[i]);
+  if (items.size() > limit) r += fmt::format(" and {} more", items.size() - limit);
+  return r;
+}
+
+enum class End { Field, Row, File };
+
+struct Field {
+  std::string_view value;
+  const char* start = nullptr;       // the field's first byte (its opening quote when quoted)
+  const char* line_start = nullptr;  // the first byte of the physical line holding `start`
+  uint64_t line = 0;
+  std::string problem;  // what is malformed about the field itself (not about its value)
+};
+
+class Reader {
+ public:
+  Reader(std::string_view data, const std::string& file, const TableSpec& spec, const ReadOptions& options,
+         StringPool& pool, ReadResult& result)
+      : begin_(data.data()),
+        p_(data.data()),
+        end_(data.data() + data.size()),
+        line_start_(data.data()),
+        file_(file),
+        spec_(spec),
+        options_(options),
+        pool_(pool),
+        result_(result) {}
+
+  ~Reader() {
+    if (rejects_) std::fclose(rejects_);
+  }
+  Reader(const Reader&) = delete;
+  Reader& operator=(const Reader&) = delete;
+
+  void run();
+
+  // The spec and the header; false when there is nothing more to read.
+  bool start();
+
+  // For a second reader of the same file: the header `head` read, then rows from `at` (the start of line
+  // `line`) to the end.
+  void start_after(const Reader& head, const char* at, uint64_t line);
+
+  void limit(const char* end) { end_ = end; }
+  // The input is a read-only file mapping: pages behind the reader can be given back as it goes, so a
+  // large file does not stay resident once its rows are parsed (they are re-read from the file if needed).
+  void set_mapped() {
+    mapped_ = true;
+    dropped_ = p_ ? p_ : begin_;
+  }
+  const char* position() const { return p_; }
+  uint64_t line() const { return line_; }
+  // Hand the rows to `sink` a chunk at a time instead of keeping them.
+  void stream_to(RowSink* sink) { sink_ = sink; }
+
+  void rows() {
+    reserve();
+    read_rows();
+  }
+
+  void finish();
+
+ private:
+  void file_error(std::string message, uint64_t line = 0, uint32_t column = 0, std::string column_name = {}) {
+    result_.errors.push_back(InputError{file_, line, column, std::move(column_name), std::move(message)});
+  }
+
+  bool validate_spec();
+
+  // ---- scanning -------------------------------------------------------------------------------
+
+  void set_problem(Field& f, std::string message) {
+    if (f.problem.empty()) f.problem = std::move(message);
+  }
+
+  void bad_utf8(Field& f, const char* at);
+
+  // Past the multi-byte character at q, or past one byte of invalid UTF-8 (recorded as the cell's problem).
+  const char* past_character(Field& f, const char* q);
+
+  // Records where the current field ended (before its terminator), for "too few fields" and rejects.
+  void mark_end(const char* at);
+
+  End finish(const char* at, Field& f, const char* value_begin, bool set_value);
+
+  // The first byte at or after q that is not plain for `cls` (end_ if none): eight bytes at a time
+  // while they last, then one by one. `high` is kHighBits when non-ASCII bytes stop the scan.
+  const char* skip_plain(const char* q, const uint8_t* cls, uint64_t high) const;
+
+  // Scans one field starting at p_, leaving p_ after its terminator. `check`: validate UTF-8.
+  End scan_field(Field& f, bool check);
+
+  End scan_quoted(Field& f, bool check);
+
+  // ---- header ---------------------------------------------------------------------------------
+
+  bool read_header();
+
+  // A problem in the header line, counted against max_errors like a row's (a header can be long).
+  void header_error(std::string message, uint64_t line, uint32_t column, std::string_view cell);
+
+  // The first line break of the file is a carriage return alone, outside quotes: a file from the old Mac
+  // OS, which would otherwise read as one enormous header line.
+  bool lone_carriage_returns() const;
+
+  // ---- rows -----------------------------------------------------------------------------------
+
+  void reserve();
+
+  void row_error(uint64_t line, uint32_t column, std::string column_name, std::string message) {
+    row_errors_.push_back(InputError{file_, line, column, std::move(column_name), std::move(message)});
+  }
+
+  std::string name_for(size_t csv_column) const {
+    const auto& t = targets_[csv_column];
+    return t.empty() ? headers_[csv_column] : spec_.columns[static_cast<size_t>(t[0])].name;
+  }
+
+  bool error_budget_left() const {
+    return options_.max_errors == 0 || result_.errors.size() < options_.max_errors;
+  }
+
+  void bad_row(const char* row_start, const char* row_end, uint64_t row_line);
+
+  bool open_rejects();
+
+  void read_rows();
+
+  // Parses a non-text cell of spec column j into values[j] / present[j]; false (and the message) when
+  // the cell is not a value of the column.
+  bool parse_cell(size_t j, std::string_view value, std::vector<int64_t>& values, std::vector<uint8_t>& present,
+                  std::string& message);
+
+  // A row without errors: counted, and stored (unless an earlier row failed the read).
+  void commit_row(const std::vector<int64_t>& values, const std::vector<uint8_t>& present, const std::vector<std::string_view>& texts,
+                  const std::vector<uint8_t>& is_text, uint64_t row_line);
+
+  // The common row, fast: one physical line with no quote, no carriage return but its line end, no
+  // byte above ASCII, and the header's number of cells, all of which parse. Its commas are found eight
+  // bytes at a time and its cells parsed in place. Anything else (or any cell in error) leaves p_ where
+  // it was and returns false: the general path reads the row and reports exactly what is wrong.
+  bool fast_row(std::vector<int64_t>& values, std::vector<uint8_t>& present, std::vector<std::string_view>& texts,
+                const std::vector<uint8_t>& is_text);
+
+  // Bytes of w equal to the byte broadcast in b get their high bit set, exactly (no false positives
+  // next to a match, unlike has_byte).
+  static uint64_t exact_bytes(uint64_t w, uint64_t b) {
+    const uint64_t x = w ^ b;
+    return ~(((x & ~kHighBits) + ~kHighBits) | x | ~kHighBits);
+  }
+
+  // Streaming: the rows read so far go to the sink, and the table is emptied for the next chunk.
+  void deliver();
+
+  // Text cells are interned a batch at a time (StringPool::intern_many overlaps the lookups' cache
+  // misses); until then the value slot holds 0 and the text is a view into the input or pending_bytes_.
+  static constexpr size_t kPendingTexts = 256;
+  static constexpr size_t kPendingBytes = 1 << 16;
+
+  void defer_intern(std::string_view text, size_t column, size_t row);
+
+  void flush_interning();
+
+  // A chunk handed over starts a new table: no row before the first.
+  void forget_previous_texts() {
+    for (Previous& p : previous_) p.row = kNoRow;
+  }
+
+  struct PendingCell {
+    uint32_t column;
+    size_t row;
+    bool same_as_previous_row;  // the text equals the column's text on the row before: no lookup
+  };
+  static constexpr size_t kNoRow = SIZE_MAX;
+  struct Previous {
+    std::string_view text;  // a view into the input (which stays mapped while rows are read)
+    size_t row = kNoRow;
+  };
+  std::vector<Previous> previous_;  // per column
+
+  static constexpr std::ptrdiff_t kDropEvery = 2 << 20;
+  // Pending text views (a few rows back) stay inside this; a view behind it would still read right (a
+  // dropped page of a private file mapping is read from the file again), only slower.
+  static constexpr std::ptrdiff_t kDropLag = 1 << 20;
+  void drop_behind();
+  bool mapped_ = false;
+  const char* dropped_ = nullptr;
+  RowSink* sink_ = nullptr;
+  ColumnCounter char_column_;
+  std::vector<const char*> commas_;  // fast_row: the current line's commas
+  std::string fast_message_;
+
+  const char* begin_;
+  const char* p_;
+  const char* end_;
+  const char* line_start_;
+  uint64_t line_ = 1;
+  const char* term_pos_ = nullptr;
+  uint64_t term_line_ = 0;
+  const char* term_line_start_ = nullptr;
+  const char* header_start_ = nullptr;
+  const char* header_end_ = nullptr;
+  bool fatal_ = false;
+  bool stop_ = false;
+
+  const std::string& file_;
+  const TableSpec& spec_;
+  const ReadOptions& options_;
+  StringPool& pool_;
+  ReadResult& result_;
+
+  std::vector<CellParser> parsers_;
+  std::vector<std::string> headers_;
+  std::vector<std::vector<int>> targets_;  // per CSV column: the spec columns it feeds
+  std::vector<InputError> row_errors_;
+  std::string scratch_;
+  std::FILE* rejects_ = nullptr;
+  std::vector<std::string_view> pending_texts_;
+  std::vector<PendingCell> pending_cells_;
+  std::vector<uint32_t> pending_ids_;
+  std::string pending_bytes_;
+};
+
+}  // namespace rebate::ledger::csv

@@ -1,0 +1,329 @@
+// The Reader's rows: the fast path for the common row, typed cells into a row buffer, rows committed to
+// the columns (or rejected and written out), text interned in batches, chunks handed to a sink, and the
+// pages of a mapped file given back behind the reader. See csv_reader.h.
+#include <sys/mman.h>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cerrno>
+
+#include "ledger/csv_reader.h"
+
+namespace rebate::ledger::csv {
+
+void Reader::reserve() {
+  if (sink_) {
+    for (auto& c : result_.table.columns) {
+      if (!c.spec.read) continue;
+      c.values.reserve(kChunkRows);
+      if (c.spec.optional) c.present.reserve(kChunkRows);
+    }
+    result_.table.lines.reserve(kChunkRows);
+    return;
+  }
+  const size_t remaining = static_cast<size_t>(end_ - p_);
+  const size_t sample = std::min<size_t>(remaining, 1 << 20);
+  size_t newlines = 0;
+  for (const char* q = p_; (q = static_cast<const char*>(std::memchr(q, '\n', static_cast<size_t>(p_ + sample - q)))); ++q)
+    ++newlines;
+  size_t rows = sample == remaining ? newlines + 1 : remaining / (sample / std::max<size_t>(newlines, 1)) * 21 / 20 + 16;
+  for (auto& c : result_.table.columns) {
+    c.values.reserve(rows);
+    if (c.spec.optional) c.present.reserve(rows);
+  }
+  result_.table.lines.reserve(rows);
+}
+
+void Reader::bad_row(const char* row_start, const char* row_end, uint64_t row_line) {
+  if (!options_.reject_bad_rows) {
+    for (auto& e : row_errors_) {
+      if (error_budget_left())
+        result_.errors.push_back(std::move(e));
+      else
+        ++result_.errors_not_shown;
+    }
+    if (result_.errors_not_shown > 0 && !options_.count_all_errors) stop_ = true;
+    return;
+  }
+  ++result_.rows_rejected;
+  std::string reason;
+  for (const auto& e : row_errors_) {
+    if (!reason.empty()) reason += "; ";
+    if (!e.column_name.empty()) reason += fmt::format("column `{}`: ", e.column_name);
+    reason += e.message;
+  }
+  if (result_.rejected.size() < options_.max_rejects_reported) {
+    InputError first = row_errors_.front();
+    first.column_name.clear();
+    first.message = reason;
+    result_.rejected.push_back(std::move(first));
+  }
+  if (rejects_) {
+    std::fwrite(row_start, 1, static_cast<size_t>(row_end - row_start), rejects_);
+    std::string tail = fmt::format(",{},{}\n", row_line, csv_quote(reason));
+    std::fwrite(tail.data(), 1, tail.size(), rejects_);
+  }
+}
+
+bool Reader::open_rejects() {
+  rejects_ = std::fopen(options_.rejects_path.c_str(), "wb");
+  if (!rejects_) {
+    file_error(fmt::format("cannot create the rejects file `{}`: {}", options_.rejects_path, std::strerror(errno)));
+    return false;
+  }
+  std::fwrite(header_start_, 1, static_cast<size_t>(header_end_ - header_start_), rejects_);
+  std::fputs(",_line,_error\n", rejects_);
+  return true;
+}
+
+void Reader::read_rows() {
+  const size_t ncsv = headers_.size();
+  const size_t ncols = spec_.columns.size();
+  std::vector<int64_t> values(ncols, 0);
+  std::vector<uint8_t> present(ncols, 0);
+  Field f;
+  std::string message;
+  std::vector<uint8_t> is_text(ncols, 0);
+  std::vector<std::string_view> texts(ncols);
+  std::vector<std::string> owned(ncols);
+  for (size_t j = 0; j < ncols; ++j) is_text[j] = spec_.columns[j].kind == ColumnKind::Text;
+  pending_bytes_.reserve(kPendingBytes);
+
+  while (p_ < end_ && !stop_) {
+    if (mapped_ && p_ - dropped_ > kDropEvery) drop_behind();
+    const char* row_start = p_;
+    const uint64_t row_line = line_;
+    row_errors_.clear();
+    if (*p_ == '\n' || (*p_ == '\r' && p_ + 1 < end_ && p_[1] == '\n')) {
+      const char* q = p_;
+      while (q < end_ && (*q == '\n' || *q == '\r')) ++q;
+      if (q == end_) break;  // blank lines at the end of the file
+      if (ncsv != 1) {
+        p_ += *p_ == '\r' ? 2 : 1;
+        ++line_;
+        line_start_ = p_;
+        ++result_.rows_read;
+        row_error(row_line, 1, {},
+                  fmt::format("an empty line; expected {} cells (blank lines are allowed only at the end of the "
+                              "file)",
+                              ncsv));
+        bad_row(row_start, row_start, row_line);
+        continue;
+      }
+    }
+    if (fast_row(values, present, texts, is_text)) {
+      commit_row(values, present, texts, is_text, row_line);
+      continue;
+    }
+    size_t ci = 0;
+    End e;
+    for (;;) {
+      const std::vector<int>& targets = targets_[ci];
+      e = scan_field(f, !targets.empty());
+      if (fatal_) {
+        file_error(f.problem, f.line, char_column_(f.line_start, f.start), name_for(ci));
+        return;
+      }
+      if (!f.problem.empty()) {
+        row_error(f.line, char_column_(f.line_start, f.start), name_for(ci), f.problem);
+      } else {
+        for (int j : targets) {
+          const auto ju = static_cast<size_t>(j);
+          if (is_text[ju] && !f.value.empty()) {
+            // Interned in batches when the row is committed; a doubled-quote cell lives in scratch_,
+            // which the next cell reuses, so it is kept aside.
+            if (f.value.data() == scratch_.data()) {
+              owned[ju].assign(f.value);
+              texts[ju] = owned[ju];
+            } else {
+              texts[ju] = f.value;
+            }
+            present[ju] = 1;
+            continue;
+          }
+          if (!parse_cell(ju, f.value, values, present, message)) {
+            row_error(f.line, char_column_(f.line_start, f.start), spec_.columns[ju].name, std::move(message));
+            message.clear();
+          }
+        }
+      }
+      ++ci;
+      if (e != End::Field) break;
+      if (ci == ncsv) {  // more cells than headers
+        const char* extra_start = p_;
+        const uint64_t extra_line = line_;
+        const char* extra_line_start = line_start_;
+        size_t count = ci;
+        do {
+          e = scan_field(f, false);
+          ++count;
+          if (fatal_) {
+            file_error(f.problem, f.line, char_column_(f.line_start, f.start));
+            return;
+          }
+        } while (e == End::Field);
+        row_error(extra_line, char_column_(extra_line_start, extra_start), {},
+                  fmt::format("the row has {} cells; the header has {}", count, ncsv));
+        ci = ncsv;
+        break;
+      }
+    }
+    if (ci < ncsv) {
+      std::vector<std::string> absent;
+      for (size_t k = ci; k < ncsv; ++k) absent.push_back(headers_[k]);
+      row_error(term_line_, char_column_(term_line_start_, term_pos_), name_for(ci),
+                fmt::format("the row has {} cell{}; the header has {} (missing {})", ci, ci == 1 ? "" : "s", ncsv,
+                            backticked_list(absent, 5)));
+    }
+    if (row_errors_.empty()) {
+      commit_row(values, present, texts, is_text, row_line);
+    } else {
+      ++result_.rows_read;
+      bad_row(row_start, term_pos_, row_line);
+    }
+  }
+  flush_interning();
+  if (sink_ && !result_.table.lines.empty() && result_.errors.empty()) deliver();
+}
+
+bool Reader::parse_cell(size_t j, std::string_view value, std::vector<int64_t>& values, std::vector<uint8_t>& present,
+                std::string& message) {
+  switch (parsers_[j].parse(value, pool_, values[j], message)) {
+    case CellStatus::Value: present[j] = 1; return true;
+    case CellStatus::Absent:
+      present[j] = 0;
+      values[j] = 0;
+      return true;
+    case CellStatus::Error: return false;
+  }
+  return false;
+}
+
+void Reader::commit_row(const std::vector<int64_t>& values, const std::vector<uint8_t>& present, const std::vector<std::string_view>& texts,
+                const std::vector<uint8_t>& is_text, uint64_t row_line) {
+  ++result_.rows_read;
+  if (!result_.errors.empty()) return;
+  auto& columns = result_.table.columns;
+  const size_t row = result_.table.lines.size();
+  for (size_t j = 0; j < columns.size(); ++j) {
+    if (!spec_.columns[j].read) continue;  // never parsed, never stored
+    if (is_text[j] && present[j]) {
+      columns[j].values.push_back(0);
+      defer_intern(texts[j], j, row);
+    } else {
+      columns[j].values.push_back(values[j]);
+    }
+    if (spec_.columns[j].optional) columns[j].present.push_back(present[j]);
+  }
+  result_.table.lines.push_back(row_line);
+  if (sink_ && result_.table.lines.size() == kChunkRows) deliver();
+}
+
+bool Reader::fast_row(std::vector<int64_t>& values, std::vector<uint8_t>& present, std::vector<std::string_view>& texts,
+              const std::vector<uint8_t>& is_text) {
+  const auto* nl = static_cast<const char*>(std::memchr(p_, '\n', static_cast<size_t>(end_ - p_)));
+  if (nl == nullptr) return false;  // the last line, without a line end: the general path
+  const char* content_end = nl > p_ && nl[-1] == '\r' ? nl - 1 : nl;
+  const size_t ncsv = headers_.size();
+  commas_.clear();
+  for (const char* q = p_; q < content_end; q += 8) {
+    uint64_t w = 0;
+    const size_t n = std::min<size_t>(8, static_cast<size_t>(content_end - q));
+    std::memcpy(&w, q, n);
+    if (n < 8) w |= ~uint64_t{0} << (8 * n) & (kOnes * 'a');  // pad with a plain byte
+    if ((exact_bytes(w, kQuotes) | exact_bytes(w, kReturns) | (w & kHighBits)) != 0) return false;
+    for (uint64_t m = exact_bytes(w, kCommas); m != 0; m &= m - 1) {
+      if (commas_.size() + 1 == ncsv) return false;  // more cells than headers
+      commas_.push_back(q + (__builtin_ctzll(m) >> 3));
+    }
+  }
+  if (commas_.size() + 1 != ncsv) return false;
+  const char* start = p_;
+  for (size_t ci = 0; ci < ncsv; ++ci) {
+    const char* stop = ci + 1 < ncsv ? commas_[ci] : content_end;
+    const std::string_view value(start, static_cast<size_t>(stop - start));
+    for (int j : targets_[ci]) {
+      const auto ju = static_cast<size_t>(j);
+      if (is_text[ju] && !value.empty()) {
+        texts[ju] = value;
+        present[ju] = 1;
+        continue;
+      }
+      if (!parse_cell(ju, value, values, present, fast_message_)) {
+        fast_message_.clear();
+        return false;
+      }
+    }
+    start = stop + 1;
+  }
+  p_ = nl + 1;
+  ++line_;
+  line_start_ = p_;
+  return true;
+}
+
+void Reader::deliver() {
+  flush_interning();
+  forget_previous_texts();
+  sink_->rows(result_.table);
+  for (auto& c : result_.table.columns) {
+    c.values.clear();
+    c.present.clear();
+  }
+  result_.table.lines.clear();
+}
+
+void Reader::defer_intern(std::string_view text, size_t column, size_t row) {
+  const bool in_input = text.data() >= begin_ && text.data() < end_;
+  // Ledgers repeat a text on consecutive rows (an order's lines share its id, customer and partner):
+  // the same bytes as this column's text on the row before take its id without a lookup.
+  if (previous_.size() <= column) previous_.resize(column + 1);
+  Previous& before = previous_[column];
+  if (in_input && before.row + 1 == row && before.row != kNoRow && before.text == text) {
+    pending_cells_.push_back(PendingCell{static_cast<uint32_t>(column), row, true});
+    before.row = row;
+    return;
+  }
+  before = Previous{in_input ? text : std::string_view(), in_input ? row : kNoRow};
+  if (!in_input) {
+    if (text.size() > kPendingBytes) {  // too long to batch: intern now
+      result_.table.columns[column].values[row] = pool_.intern(text);
+      return;
+    }
+    if (pending_bytes_.size() + text.size() > kPendingBytes) flush_interning();
+    // Within the reserved capacity, so earlier views into pending_bytes_ stay valid.
+    const size_t at = pending_bytes_.size();
+    pending_bytes_.append(text);
+    text = std::string_view(pending_bytes_.data() + at, text.size());
+  }
+  pending_texts_.push_back(text);
+  pending_cells_.push_back(PendingCell{static_cast<uint32_t>(column), row, false});
+  if (pending_texts_.size() == kPendingTexts) flush_interning();
+}
+
+void Reader::flush_interning() {
+  if (pending_cells_.empty()) return;
+  pending_ids_.resize(pending_texts_.size());
+  pool_.intern_many(pending_texts_.data(), pending_texts_.size(), pending_ids_.data());
+  auto& columns = result_.table.columns;
+  size_t next_id = 0;
+  for (const PendingCell& cell : pending_cells_) {
+    std::vector<int64_t>& values = columns[cell.column].values;
+    // In row order, so the row before is already set (earlier in this batch, or in an earlier one).
+    values[cell.row] = cell.same_as_previous_row ? values[cell.row - 1] : pending_ids_[next_id++];
+  }
+  pending_texts_.clear();
+  pending_cells_.clear();
+  pending_bytes_.clear();
+}
+
+void Reader::drop_behind() {
+  const uintptr_t page = 4096;
+  uintptr_t from = (reinterpret_cast<uintptr_t>(dropped_) + page - 1) & ~(page - 1);
+  uintptr_t to = reinterpret_cast<uintptr_t>(p_ - kDropLag) & ~(page - 1);
+  if (to > from) ::madvise(reinterpret_cast<void*>(from), to - from, MADV_DONTNEED);
+  dropped_ = p_ - kDropLag;
+}
+
+}  // namespace rebate::ledger::csv
