@@ -12,8 +12,11 @@ uint64_t KeyIndex::hash(const int64_t* key, size_t width) {
   return h ^ (h >> 29);
 }
 
+// A slot is found by the hash's top bits, which the slot's tag keeps: growing the table needs no key.
+size_t KeyIndex::slot_of(uint64_t h) const { return static_cast<size_t>(h >> (64 - bits_)); }
+
 void KeyIndex::prefetch(uint64_t h) const {
-  if (!slots_.empty()) __builtin_prefetch(&slots_[h & (slots_.size() - 1)]);
+  if (!slots_.empty()) __builtin_prefetch(&slots_[slot_of(h)]);
 }
 
 uint32_t KeyIndex::find_or_add(const int64_t* key, bool& fresh) { return find_or_add(key, hash(key), fresh); }
@@ -22,7 +25,7 @@ uint32_t KeyIndex::find_or_add(const int64_t* key, uint64_t h, bool& fresh) {
   if (slots_.empty() || (size() + 1) * 4 > slots_.size() * 3) grow();  // load factor 0.75: the tags keep probes short
   uint64_t tag = h >> 32 << 32;
   size_t mask = slots_.size() - 1;
-  for (size_t slot = h & mask;; slot = (slot + 1) & mask) {
+  for (size_t slot = slot_of(h);; slot = (slot + 1) & mask) {
     uint64_t entry = slots_[slot];
     if (entry == 0) {
       fresh = true;
@@ -53,18 +56,19 @@ void KeyIndex::reserve(size_t rows) {
 void KeyIndex::grow() { rehash(slots_.empty() ? 1024 : slots_.size() * 2); }
 
 void KeyIndex::rehash(size_t capacity) {
-  slots_.assign(capacity, 0);
-  size_t mask = capacity - 1;
-  std::vector<int64_t> key(width_);
-  for (size_t row = 0; row < size(); ++row) {
-    for (size_t i = 0; i < width_; ++i) key[i] = keys_[row * width_ + i];
-    uint64_t h = hash(key.data(), width_);
-    size_t slot = h & mask;
+  unsigned bits = 0;
+  while ((size_t{1} << bits) < capacity) ++bits;
+  if (bits > 32) throw std::length_error("a group index of more than 4 billion slots");
+  BigArray<uint64_t> old(capacity, 0);
+  old.swap(slots_);
+  bits_ = bits;
+  const size_t mask = capacity - 1;
+  for (uint64_t entry : old) {
+    if (entry == 0) continue;
+    size_t slot = slot_of(entry);  // the tag is the hash's top 32 bits, in the same place
     while (slots_[slot] != 0) slot = (slot + 1) & mask;
-    slots_[slot] = (h >> 32 << 32) | (row + 1);
+    slots_[slot] = entry;
   }
 }
-
-Decimal total(const AggState& st) { return st.sum(); }
 
 }  // namespace rebate::engine

@@ -466,6 +466,8 @@ DistinctKey distinct_key(const Value& v) {
   return k;
 }
 
+Decimal total(const AggState& st) { return st.sum(); }
+
 Value finish(const AggState& st, const DistinctSet* distinct, plan::AggregateKind kind) {
   switch (kind) {
     case plan::AggregateKind::Count: return Value::integer(static_cast<int64_t>(st.count));

@@ -91,9 +91,11 @@ class KeyIndex {
 
  private:
   static uint64_t hash(const int64_t* key, size_t width);
+  size_t slot_of(uint64_t hash) const;
   void grow();
   void rehash(size_t capacity);
   size_t width_;
+  unsigned bits_ = 0;  // the table has 1 << bits_ slots
   size_t rows_ = 0;
   PagedArray<int64_t> keys_;  // row r's key at [r * width, (r + 1) * width)
   // (the key's hash's top 32 bits << 32) | (row + 1); 0 = free. The hash part skips most key compares.
