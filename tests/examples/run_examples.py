@@ -209,26 +209,23 @@ def check_example(folder, rebate, seed, engine):
             dst = tmp / rel
             dst.parent.mkdir(parents=True, exist_ok=True)
             shuffled_copy(folder / rel, dst, rng)
-        for fmt, original in (("json", out), ("csv", out_csv)):
-            _, rc2, out2, err2 = run_cli(rebate, program, args, tmp, fmt, engine)
+        def expect_same(extra, cwd, fmt, original, what):
+            """Runs again with `extra` arguments in `cwd`; the output must be `original`, byte for byte."""
+            _, rc2, out2, err2 = run_cli(rebate, program, [*args, *extra], cwd, fmt, engine)
             if rc2 != 0:
-                ok = False
-                report.append(f"  the run on shuffled inputs ({fmt}) exited with {rc2}: {err2.strip()}")
-            elif out2 != original:
-                ok = False
-                report.append(f"  the {fmt} output changes when the input rows are shuffled (seed {seed}); first difference at "
-                              + first_difference(original, out2))
+                report.append(f"  the run {what} ({fmt}) exited with {rc2}: {err2.strip()}")
+                return False
+            if out2 != original:
+                report.append(f"  the {fmt} output {what} differs; first difference at " + first_difference(original, out2))
+                return False
+            return True
+
+        for fmt, original in (("json", out), ("csv", out_csv)):
+            ok = expect_same([], tmp, fmt, original, f"on inputs with shuffled rows (seed {seed})") and ok
         # Threads: the halves' states merged must give what one pass gives.
         for where, cwd in (("original", folder), ("shuffled", tmp)):
             for threads in ("1", "2"):
-                _, rc3, out3, err3 = run_cli(rebate, program, [*args, "--threads", threads], cwd, "json", engine)
-                if rc3 != 0:
-                    ok = False
-                    report.append(f"  the run with --threads {threads} on the {where} inputs exited with {rc3}: {err3.strip()}")
-                elif out3 != out:
-                    ok = False
-                    report.append(f"  the JSON output with --threads {threads} on the {where} inputs differs; first difference at "
-                                  + first_difference(out, out3))
+                ok = expect_same(["--threads", threads], cwd, "json", out, f"with --threads {threads} on the {where} inputs") and ok
     return ok, report
 
 
