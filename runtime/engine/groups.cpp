@@ -22,7 +22,7 @@ class GroupRowFrame : public vm::Frame {
   Value column(uint32_t) override { return Value::missing(); }
   Value lookup(uint32_t, uint32_t) override { return Value::missing(); }
   Value group_field(uint32_t f) override {
-    if (f < data_.key_count) return group_key(s_.plan, pg_, data_, row_, f);
+    if (f < data_.key_count) return group_key(s_.plan, pg_, data_, row_, f, s_.pool);
     return f - data_.key_count < fields.size() ? fields[f - data_.key_count] : Value{};  // a later field: not computed yet
   }
   Value partner_attr(uint32_t c) override {
@@ -69,17 +69,23 @@ class GroupRowFrame : public vm::Frame {
 
 GroupData make_group(const plan::Plan& plan, const plan::Group& g) {
   bool optional = false;
-  for (uint32_t c : g.key_columns) optional = optional || plan.inputs[g.ledger].spec.columns[c].optional;
+  std::vector<uint32_t> text_words;
+  for (size_t k = 0; k < g.key_columns.size(); ++k) {
+    const ledger::ColumnSpec& spec = plan.inputs[g.ledger].spec.columns[g.key_columns[k]];
+    optional = optional || spec.optional;
+    if (spec.kind == ledger::ColumnKind::Text) text_words.push_back(static_cast<uint32_t>(2 + k));
+  }
   GroupData data;
-  data.index = KeyIndex(2 + g.key_columns.size() + (optional ? 1 : 0));
+  data.index = KeyIndex(2 + g.key_columns.size() + (optional ? 1 : 0), std::move(text_words));
   data.key_count = g.key_columns.size();
   data.agg_count = g.aggregates.size();
   return data;
 }
 
-Value group_key(const plan::Plan& plan, const plan::Group& g, const GroupData& data, size_t row, size_t c) {
+Value group_key(const plan::Plan& plan, const plan::Group& g, const GroupData& data, size_t row, size_t c, ledger::StringPool& pool) {
   const ledger::ColumnSpec& spec = plan.inputs[g.ledger].spec.columns[g.key_columns[c]];
   const bool present = !spec.optional || ((data.index.key(row, data.index.width() - 1) >> c) & 1) != 0;
+  if (present && spec.kind == ledger::ColumnKind::Text) return Value::integer(pool.intern(data.index.text(row, 2 + c)));
   return cell_value(spec, data.index.key(row, 2 + c), present);
 }
 

@@ -81,6 +81,31 @@ ledger::TableSpec ledger_spec(const plan::Plan& plan, uint32_t index) {
     for (uint32_t c : g.key_columns) used[c] = true;
   }
   for (size_t c = 0; c < spec.columns.size(); ++c) spec.columns[c].read = used[c];
+  // A text column that only groups lines (kept by its bytes) or is counted distinct (interned on the
+  // lines that pass the count's filter) is not interned on every line: an order id or a customer id has
+  // millions of values, and interning each line's is much of a scan's cost. Any other use needs the
+  // column's ids on every line (filters compare them, lookups find rows by them).
+  std::vector<bool> needs_ids(spec.columns.size(), false);
+  needs_ids[in.partner_column] = true;
+  auto bare_column = [&](plan::FunctionId f) {
+    const std::vector<plan::Instr>& code = plan.functions[f].code;
+    return code.size() == 2 && code[0].op == plan::Opcode::Column && code[1].op == plan::Opcode::Return;
+  };
+  std::vector<bool> distinct_arg(plan.functions.size(), false);
+  for (const auto* aggregates : {&plan.aggregates, &plan.group_field_aggregates}) {
+    for (const plan::Aggregate& a : *aggregates) {
+      if (a.kind == plan::AggregateKind::CountDistinct && a.arg != plan::kNoFunction && bare_column(a.arg)) distinct_arg[a.arg] = true;
+    }
+  }
+  for (plan::FunctionId f = 0; f < plan.functions.size(); ++f) {
+    if (plan.functions[f].kind != plan::FunctionKind::Row || plan.functions[f].input != index || distinct_arg[f]) continue;
+    for (const plan::Instr& instr : plan.functions[f].code) {
+      if ((instr.op == plan::Opcode::Column || instr.op == plan::Opcode::Lookup) && instr.a < needs_ids.size()) needs_ids[instr.a] = true;
+    }
+  }
+  for (size_t c = 0; c < spec.columns.size(); ++c) {
+    if (spec.columns[c].kind == ledger::ColumnKind::Text && !needs_ids[c]) spec.columns[c].intern = false;
+  }
   return spec;
 }
 

@@ -6,9 +6,14 @@
 
 namespace rebate::engine {
 
-uint64_t KeyIndex::hash(const int64_t* key, size_t width) {
+uint64_t KeyIndex::hash(const int64_t* key, const std::string_view* texts) const {
   uint64_t h = 0x9E3779B97F4A7C15ull;
-  for (size_t i = 0; i < width; ++i) h = (h ^ static_cast<uint64_t>(key[i])) * 0xBF58476D1CE4E5B9ull;
+  size_t t = 0;
+  for (size_t i = 0; i < width_; ++i) {
+    uint64_t word = static_cast<uint64_t>(key[i]);
+    if (t < text_words_.size() && text_words_[t] == i) word = ledger::StringPool::hash(texts[t++]);
+    h = (h ^ word) * 0xBF58476D1CE4E5B9ull;
+  }
   return h ^ (h >> 29);
 }
 
@@ -19,9 +24,19 @@ void KeyIndex::prefetch(uint64_t h) const {
   if (!slots_.empty()) __builtin_prefetch(&slots_[slot_of(h)]);
 }
 
-uint32_t KeyIndex::find_or_add(const int64_t* key, bool& fresh) { return find_or_add(key, hash(key), fresh); }
+bool KeyIndex::same(uint32_t row, const int64_t* key, const std::string_view* texts) const {
+  size_t t = 0;
+  for (size_t i = 0; i < width_; ++i) {
+    if (t < text_words_.size() && text_words_[t] == i) {
+      if (text(row, i) != texts[t++]) return false;
+    } else if (keys_[static_cast<size_t>(row) * width_ + i] != key[i]) {
+      return false;
+    }
+  }
+  return true;
+}
 
-uint32_t KeyIndex::find_or_add(const int64_t* key, uint64_t h, bool& fresh) {
+uint32_t KeyIndex::find_or_add(const int64_t* key, const std::string_view* texts, uint64_t h, bool& fresh) {
   if (slots_.empty() || (size() + 1) * 4 > slots_.size() * 3) grow();  // load factor 0.75: the tags keep probes short
   uint64_t tag = h >> 32 << 32;
   size_t mask = slots_.size() - 1;
@@ -32,19 +47,26 @@ uint32_t KeyIndex::find_or_add(const int64_t* key, uint64_t h, bool& fresh) {
       if (rows_ >= UINT32_MAX - 1) throw std::length_error("a group has more than 4 billion rows");
       uint32_t row = static_cast<uint32_t>(rows_++);
       keys_.resize(rows_ * width_);
-      for (size_t i = 0; i < width_; ++i) keys_[row * width_ + i] = key[i];
+      size_t t = 0;
+      for (size_t i = 0; i < width_; ++i) {
+        const bool is_text = t < text_words_.size() && text_words_[t] == i;
+        keys_[row * width_ + i] = is_text ? static_cast<int64_t>(texts_.add(texts[t++])) : key[i];
+      }
       slots_[slot] = tag | (row + 1);
       return row;
     }
     if ((entry & ~0xFFFFFFFFull) != tag) continue;
     uint32_t row = static_cast<uint32_t>(entry) - 1;
-    bool same = true;
-    for (size_t i = 0; i < width_ && same; ++i) same = keys_[static_cast<size_t>(row) * width_ + i] == key[i];
-    if (same) {
+    if (same(row, key, texts)) {
       fresh = false;
       return row;
     }
   }
+}
+
+void KeyIndex::release_keys_below(size_t row) {
+  if (!text_words_.empty() && row < rows_) texts_.release_before(static_cast<uint64_t>(key(row, text_words_[0])));
+  keys_.release_below(row * width_);
 }
 
 void KeyIndex::reserve(size_t rows) {

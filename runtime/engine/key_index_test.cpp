@@ -2,6 +2,9 @@
 // has grown many times (growing moves slots by their tags, without reading the keys).
 #include <catch2/catch.hpp>
 
+#include <string>
+#include <vector>
+
 #include "engine/state.h"
 
 using namespace rebate::engine;
@@ -25,9 +28,44 @@ TEST_CASE("a key index finds every key it was given, across growth and reserve",
   for (int i = n - 1; i >= 0; --i) {
     key_of(i, key);
     bool fresh = true;
-    REQUIRE(index.find_or_add(key, index.hash(key), fresh) == static_cast<uint32_t>(i));
+    REQUIRE(index.find_or_add(key, nullptr, index.hash(key, nullptr), fresh) == static_cast<uint32_t>(i));
     CHECK(!fresh);
     CHECK(index.key(static_cast<size_t>(i), 2) == i * 7919LL);
   }
   CHECK(index.size() == static_cast<size_t>(n));
+}
+
+TEST_CASE("a key index keys text words by their bytes", "[engine][key_index]") {
+  // (partner, period, order id as text): equal bytes are one row, whatever views they come from.
+  KeyIndex index(3, {2});
+  const int n = 50000;
+  std::vector<std::string> ids;
+  for (int i = 0; i < n; ++i) ids.push_back("SO-26-" + std::to_string(1000000 + i * 7));
+  for (int i = 0; i < n; ++i) {
+    const int64_t key[3] = {i % 13, 8100, -1};  // the text word's own value is ignored
+    const std::string_view text = ids[static_cast<size_t>(i)];
+    bool fresh = false;
+    REQUIRE(index.find_or_add(key, &text, index.hash(key, &text), fresh) == static_cast<uint32_t>(i));
+    CHECK(fresh);
+  }
+  for (int i = n - 1; i >= 0; --i) {
+    const int64_t key[3] = {i % 13, 8100, 12345};
+    const std::string copy = ids[static_cast<size_t>(i)];  // other bytes in memory, same text
+    const std::string_view text = copy;
+    bool fresh = true;
+    REQUIRE(index.find_or_add(key, &text, index.hash(key, &text), fresh) == static_cast<uint32_t>(i));
+    CHECK(!fresh);
+    CHECK(index.text(static_cast<size_t>(i), 2) == ids[static_cast<size_t>(i)]);
+  }
+  // The same text under another partner, and a text that is a prefix of another, are new rows.
+  const int64_t other[3] = {12, 8100, 0};
+  std::string_view text = ids[0];
+  bool fresh = false;
+  CHECK(index.find_or_add(other, &text, index.hash(other, &text), fresh) == static_cast<uint32_t>(n));
+  CHECK(fresh);
+  const int64_t first[3] = {0, 8100, 0};
+  text = std::string_view(ids[0]).substr(0, 8);
+  CHECK(index.find_or_add(first, &text, index.hash(first, &text), fresh) == static_cast<uint32_t>(n + 1));
+  CHECK(fresh);
+  CHECK(index.text(static_cast<size_t>(n + 1), 2) == "SO-26-10");
 }

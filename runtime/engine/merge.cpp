@@ -193,9 +193,9 @@ void merge_aggregates(State& s, const std::vector<std::unique_ptr<ScanPart>>& pa
 
 // One row of a part's group into the merged group (`key`: the row's key in the merged group's terms).
 void merge_row(const plan::Plan& plan, const plan::Group& pg, GroupData& into, const GroupData& from, size_t row,
-               const int64_t* key, uint64_t hash, TextMap& texts) {
+               const int64_t* key, const std::string_view* key_texts, uint64_t hash, TextMap& texts) {
   bool fresh = false;
-  const uint32_t to = into.index.find_or_add(key, hash, fresh);
+  const uint32_t to = into.index.find_or_add(key, key_texts, hash, fresh);
   if (fresh) into.states.resize(into.states.size() + into.agg_count);
   for (size_t f = 0; f < into.agg_count; ++f) {
     const plan::Aggregate& agg = plan.group_field_aggregates[pg.aggregates[f]];
@@ -212,24 +212,31 @@ void merge_groups(State& s, const std::vector<std::unique_ptr<ScanPart>>& parts,
   for (uint32_t g = 0; g < plan.groups.size(); ++g) {
     const plan::Group& pg = plan.groups[g];
     GroupData into = make_group(plan, pg);
-    std::vector<bool> text_key;
-    for (uint32_t c : pg.key_columns) text_key.push_back(plan.inputs[pg.ledger].spec.columns[c].kind == ledger::ColumnKind::Text);
+    // Text keys are kept by their bytes, so only count_distinct fields over texts hold the part's text ids.
+    bool text_ids = false;
+    for (uint32_t a : pg.aggregates) {
+      const plan::Aggregate& agg = plan.group_field_aggregates[a];
+      text_ids = text_ids || (agg.kind == plan::AggregateKind::CountDistinct && agg.arg_is_text);
+    }
+    const std::vector<uint32_t>& text_words = into.index.text_words();
     for (size_t k = 0; k < parts.size(); ++k) {
       GroupData& from = parts[k]->groups[g];
       auto in_range = [&](size_t row) { return s.cell(partners[k][from.partner(row)], from.period(row)) != SIZE_MAX; };
       bool all_in_range = true;
       for (size_t row = 0; row < from.rows() && all_in_range; ++row) all_in_range = in_range(row);
       // The first part's rows, when nothing about them changes, are taken over as they are.
-      if (into.rows() == 0 && all_in_range && is_identity(partners[k]) && texts[k].identity()) {
+      if (into.rows() == 0 && all_in_range && is_identity(partners[k]) && (!text_ids || texts[k].identity())) {
         into = std::move(from);
         continue;
       }
       const size_t width = into.index.width();
+      const size_t text_count = text_words.size();
       into.index.reserve(into.rows() + from.rows());
-      // A batch of rows at a time: their texts mapped together, their keys hashed and their index slots
-      // fetched before the rows are looked up (the index is far bigger than the caches).
+      // A batch of rows at a time: their keys hashed and their index slots fetched before the rows are
+      // looked up (the index is far bigger than the caches).
       constexpr size_t kBatch = 256;
-      std::vector<int64_t> keys(kBatch * width), text_ids(kBatch);
+      std::vector<int64_t> keys(kBatch * width);
+      std::vector<std::string_view> key_texts(kBatch * text_count);
       std::vector<uint64_t> hashes(kBatch);
       for (size_t batch = 0; batch < from.rows(); batch += kBatch) {
         const size_t n = std::min(kBatch, from.rows() - batch);
@@ -240,20 +247,14 @@ void merge_groups(State& s, const std::vector<std::unique_ptr<ScanPart>>& parts,
         for (size_t i = 0; i < n; ++i) {
           for (size_t w = 0; w < width; ++w) keys[i * width + w] = from.index.key(batch + i, w);
           keys[i * width] = partners[k][from.partner(batch + i)];
-        }
-        for (size_t c = 0; c < into.key_count; ++c) {
-          if (!text_key[c]) continue;
-          for (size_t i = 0; i < n; ++i) text_ids[i] = keys[i * width + 2 + c];
-          texts[k].map_many(text_ids.data(), n);
-          for (size_t i = 0; i < n; ++i) keys[i * width + 2 + c] = text_ids[i];
-        }
-        for (size_t i = 0; i < n; ++i) {
-          hashes[i] = into.index.hash(&keys[i * width]);
+          for (size_t t = 0; t < text_count; ++t) key_texts[i * text_count + t] = from.index.text(batch + i, text_words[t]);
+          hashes[i] = into.index.hash(&keys[i * width], &key_texts[i * text_count]);
           into.index.prefetch(hashes[i]);
         }
         for (size_t i = 0; i < n; ++i) {
           // Lines outside every period the run pays or looks back to are left out.
-          if (in_range(batch + i)) merge_row(plan, pg, into, from, batch + i, &keys[i * width], hashes[i], texts[k]);
+          if (in_range(batch + i))
+            merge_row(plan, pg, into, from, batch + i, &keys[i * width], &key_texts[i * text_count], hashes[i], texts[k]);
         }
       }
       from = make_group(plan, pg);  // the part's memory back before the next part is merged

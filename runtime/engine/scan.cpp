@@ -21,14 +21,21 @@ struct ChunkRows {
   std::vector<size_t> cell;          // in the part's aggregate states; SIZE_MAX: the line is left out
 };
 
+// A ledger line's cell as the VM sees it: a text the reader left uninterned (a lazy column) is interned
+// in the part's pool when a formula needs it.
+Value line_value(ledger::StringPool& pool, const ledger::Column& c, uint32_t row) {
+  if (c.lazy_text() && c.has_value(row)) return Value::integer(pool.intern(c.texts[row]));
+  return cell_value(c, row);
+}
+
 // Loads for functions over one ledger line of a chunk.
 class RowFrame : public vm::Frame {
  public:
-  RowFrame(const ScanPart& part, uint32_t input, const ledger::Table& chunk, const ChunkRows& rows)
+  RowFrame(ScanPart& part, uint32_t input, const ledger::Table& chunk, const ChunkRows& rows)
       : part_(part), s_(part.state), input_(input), chunk_(chunk), rows_(rows) {}
   void at(uint32_t row) { row_ = row; }
 
-  Value column(uint32_t c) override { return cell_value(chunk_.columns[c], row_); }
+  Value column(uint32_t c) override { return line_value(part_.pool, chunk_.columns[c], row_); }
   Value lookup(uint32_t c, uint32_t table_column) override {
     Value key = cell_value(chunk_.columns[c], row_);
     if (key.none) return key;
@@ -66,7 +73,7 @@ class RowFrame : public vm::Frame {
   }
 
  private:
-  const ScanPart& part_;
+  ScanPart& part_;
   const State& s_;
   uint32_t input_;
   const ledger::Table& chunk_;
@@ -105,7 +112,8 @@ Fast fast_for(const State& s, uint32_t input, const plan::Aggregate& agg) {
 }
 
 // Runs a kernel on one line (nothing when the line does not pass the filter).
-inline void run_fast(const Fast& f, const std::vector<ledger::Column>& columns, uint32_t row, AggState& st, DistinctSet* distinct) {
+inline void run_fast(const Fast& f, const std::vector<ledger::Column>& columns, uint32_t row, AggState& st, DistinctSet* distinct,
+                     ledger::StringPool& pool) {
   if (f.filter) {
     for (const ColumnTest& test : f.filter->all) {
       if (!test.test(columns[test.column].values[row])) return;
@@ -116,7 +124,7 @@ inline void run_fast(const Fast& f, const std::vector<ledger::Column>& columns, 
     st.value += columns[f.arg->column].values[row];  // exact: 2^64 lines of int64 stay far inside 128 bits
     st.scale = static_cast<int16_t>(f.arg->scale);
   } else if (f.distinct_column) {
-    distinct->insert(distinct_key(cell_value(columns[*f.distinct_column], row)));
+    distinct->insert(distinct_key(line_value(pool, columns[*f.distinct_column], row)));
   }
 }
 
@@ -313,7 +321,7 @@ class LedgerSink : public ledger::RowSink {
         const size_t cell = rows_.cell[row];
         if (cell == SIZE_MAX) continue;
         AggState* block = &states.states[cell * slots];
-        for (size_t k : fast_slots_) run_fast(fast_[k], chunk.columns, row, block[mine_[k]], states.distinct_at(cell, mine_[k]));
+        for (size_t k : fast_slots_) run_fast(fast_[k], chunk.columns, row, block[mine_[k]], states.distinct_at(cell, mine_[k]), part_.pool);
       }
     }
     // The others on the VM, one aggregate at a time.
@@ -339,33 +347,40 @@ class LedgerSink : public ledger::RowSink {
       GroupData& data = part_.groups[my_groups_[k]];
       // Every line's key and hash first, so that the index's slots can be fetched ahead of the probes.
       const size_t width = data.index.width();
+      const size_t text_count = data.index.text_words().size();
       keys_.resize(static_cast<size_t>(n) * width);
+      texts_.resize(static_cast<size_t>(n) * text_count);
       hashes_.resize(n);
       for (uint32_t row = 0; row < n; ++row) {
         int64_t* key = &keys_[row * width];
+        std::string_view* texts = &texts_[row * text_count];
         key[0] = rows_.partner[row];
         key[1] = rows_.period[row];
         int64_t present = 0;
-        for (size_t c = 0; c < g.key_columns.size(); ++c) {
+        for (size_t c = 0, t = 0; c < g.key_columns.size(); ++c) {
           const ledger::Column& column = chunk.columns[g.key_columns[c]];
           key[2 + c] = column.values[row];
           if (column.has_value(row)) present |= int64_t{1} << c;
+          // A text key by its bytes: the reader's view, or the interned text when a formula needs the column's ids.
+          if (column.spec.kind == ledger::ColumnKind::Text) {
+            texts[t++] = column.lazy_text() ? column.texts[row] : part_.pool.text(static_cast<uint32_t>(column.values[row]));
+          }
         }
         if (width > 2 + g.key_columns.size()) key[width - 1] = present;
-        hashes_[row] = data.index.hash(key);
+        hashes_[row] = data.index.hash(key, texts);
       }
       for (uint32_t row = 0; row < n; ++row) {
         if (row + kPrefetch < n) data.index.prefetch(hashes_[row + kPrefetch]);
         if (rows_.cell[row] == SIZE_MAX) continue;
         bool fresh = false;
-        const uint32_t grow = data.index.find_or_add(&keys_[row * width], hashes_[row], fresh);
+        const uint32_t grow = data.index.find_or_add(&keys_[row * width], &texts_[row * text_count], hashes_[row], fresh);
         if (fresh) data.states.resize(data.states.size() + data.agg_count);
         for (size_t f = 0; f < data.agg_count; ++f) {
           const size_t state = static_cast<size_t>(grow) * data.agg_count + f;
           const plan::Aggregate& agg = plan_.group_field_aggregates[g.aggregates[f]];
           DistinctSet* distinct = agg.kind == plan::AggregateKind::CountDistinct ? &data.distinct[state] : nullptr;
           if (group_fast_[k][f].usable) {
-            run_fast(group_fast_[k][f], chunk.columns, row, data.states[state], distinct);
+            run_fast(group_fast_[k][f], chunk.columns, row, data.states[state], distinct, part_.pool);
           } else {
             frame.at(row);
             update(part_.machine, agg, frame, data.states[state], distinct);
@@ -391,6 +406,7 @@ class LedgerSink : public ledger::RowSink {
   };
   std::array<DayPeriod, 1024> period_cache_{};
   std::vector<int64_t> keys_;     // group keys of a chunk's lines
+  std::vector<std::string_view> texts_;  // their text words
   std::vector<uint64_t> hashes_;  // and their hashes
   PeriodIndex last_counted_ = INT64_MIN;
   uint64_t* counter_ = nullptr;

@@ -14,6 +14,7 @@
 #include "engine/paged_array.h"
 #include "engine/periods.h"
 #include "engine/phase_clock.h"
+#include "engine/text_arena.h"
 #include "ledger/ledger.h"
 #include "vm/vm.h"
 
@@ -71,40 +72,48 @@ struct CellStates {
 };
 
 // Finds the row of a fixed-width key of int64s (partner, period, the group's key columns) without
-// allocating per lookup: open addressing over a flat array of keys.
+// allocating per lookup: open addressing over a flat array of keys. Some words of a key may be texts
+// (a group by an order id): those are compared and hashed by their bytes, which the index keeps in its
+// own arena (the word stores the text's handle there), so a text needs no string pool id.
 class KeyIndex {
  public:
-  explicit KeyIndex(size_t width = 1) : width_(width) {}
-  // The row of `key`, adding it as the next row when it is new (`fresh` says so).
-  uint32_t find_or_add(const int64_t* key, bool& fresh);
-  // The same with the key's hash worked out before (hash(key)), e.g. to prefetch its slot.
-  uint32_t find_or_add(const int64_t* key, uint64_t hash, bool& fresh);
-  uint64_t hash(const int64_t* key) const { return hash(key, width_); }
+  // `text_words`: the positions of the key's text words, ascending.
+  explicit KeyIndex(size_t width = 1, std::vector<uint32_t> text_words = {}) : width_(width), text_words_(std::move(text_words)) {}
+  // The row of `key`, adding it as the next row when it is new (`fresh` says so). `texts[t]` is the
+  // text of the t-th text word (the word itself is ignored); nullptr when the key has no text word.
+  uint32_t find_or_add(const int64_t* key, const std::string_view* texts, uint64_t hash, bool& fresh);
+  uint32_t find_or_add(const int64_t* key, bool& fresh) { return find_or_add(key, nullptr, hash(key, nullptr), fresh); }
+  uint64_t hash(const int64_t* key, const std::string_view* texts) const;
   void prefetch(uint64_t hash) const;
   // Room for `rows` rows without growing on the way (a merge knows how many may come).
   void reserve(size_t rows);
   size_t size() const { return rows_; }
   size_t width() const { return width_; }
+  const std::vector<uint32_t>& text_words() const { return text_words_; }
   int64_t key(size_t row, size_t i) const { return keys_[row * width_ + i]; }
+  // Word i of a row's key when it is a text word.
+  std::string_view text(size_t row, size_t i) const { return texts_.text(static_cast<uint64_t>(key(row, i))); }
   // Frees the keys of the rows below `row`; the index must not be used again but to read later rows' keys.
-  void release_keys_below(size_t row) { keys_.release_below(row * width_); }
+  void release_keys_below(size_t row);
 
  private:
-  static uint64_t hash(const int64_t* key, size_t width);
   size_t slot_of(uint64_t hash) const;
+  bool same(uint32_t row, const int64_t* key, const std::string_view* texts) const;
   void grow();
   void rehash(size_t capacity);
   size_t width_;
+  std::vector<uint32_t> text_words_;
   unsigned bits_ = 0;  // the table has 1 << bits_ slots
   size_t rows_ = 0;
   PagedArray<int64_t> keys_;  // row r's key at [r * width, (r + 1) * width)
+  TextArena texts_;           // the text words' bytes, in the order the rows were added
   // (the key's hash's top 32 bits << 32) | (row + 1); 0 = free. The hash part skips most key compares.
   BigArray<uint64_t> slots_;
 };
 
 // A group's rows, stored flat. A row's key in the index is its partner, its period, the group's key
-// columns' values and, when a key column is optional, a word of presence bits (bit c: column c has a
-// value); then one state per field aggregate. Rows are only appended.
+// columns' values (a text column by its bytes) and, when a key column is optional, a word of presence
+// bits (bit c: column c has a value); then one state per field aggregate. Rows are only appended.
 struct GroupData {
   KeyIndex index;
   size_t key_count = 0;    // key columns
@@ -118,8 +127,9 @@ struct GroupData {
 
 // An empty group's storage for plan group `g` over its ledger.
 GroupData make_group(const plan::Plan& plan, const plan::Group& g);
-// The value of key column `c` (0-based among the group's key columns) of a row, as the VM sees it.
-Value group_key(const plan::Plan& plan, const plan::Group& g, const GroupData& data, size_t row, size_t c);
+// The value of key column `c` (0-based among the group's key columns) of a row, as the VM sees it (a
+// text interned in `pool`).
+Value group_key(const plan::Plan& plan, const plan::Group& g, const GroupData& data, size_t row, size_t c, ledger::StringPool& pool);
 
 struct State {
   const plan::Plan& plan;

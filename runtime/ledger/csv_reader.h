@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <deque>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -254,6 +255,10 @@ class Reader {
 
   // Streaming: the rows read so far go to the sink, and the table is emptied for the next chunk.
   void deliver();
+  // A lazy text cell's view, valid until the chunk is delivered.
+  std::string_view text_for_chunk(std::string_view text);
+  std::vector<uint8_t> lazy_text_;      // per spec column: a streamed Text column not interned (spec.intern false)
+  std::deque<std::string> chunk_texts_;  // lazy cells that are not views into the input
 
   // Text cells are interned a batch at a time (StringPool::intern_many overlaps the lookups' cache
   // misses); until then the value slot holds 0 and the text is a view into the input or pending_bytes_.

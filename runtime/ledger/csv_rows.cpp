@@ -18,6 +18,7 @@ void Reader::reserve() {
       if (!c.spec.read) continue;
       c.values.reserve(kChunkRows);
       if (c.spec.optional) c.present.reserve(kChunkRows);
+      if (c.lazy_text()) c.texts.reserve(kChunkRows);
     }
     result_.table.lines.reserve(kChunkRows);
     return;
@@ -88,6 +89,8 @@ void Reader::read_rows() {
   std::vector<std::string_view> texts(ncols);
   std::vector<std::string> owned(ncols);
   for (size_t j = 0; j < ncols; ++j) is_text[j] = spec_.columns[j].kind == ColumnKind::Text;
+  lazy_text_.assign(ncols, 0);
+  for (size_t j = 0; j < ncols; ++j) lazy_text_[j] = sink_ && is_text[j] && !spec_.columns[j].intern;
   pending_bytes_.reserve(kPendingBytes);
 
   while (p_ < end_ && !stop_) {
@@ -208,7 +211,10 @@ void Reader::commit_row(const std::vector<int64_t>& values, const std::vector<ui
   const size_t row = result_.table.lines.size();
   for (size_t j = 0; j < columns.size(); ++j) {
     if (!spec_.columns[j].read) continue;  // never parsed, never stored
-    if (is_text[j] && present[j]) {
+    if (lazy_text_[j]) {
+      columns[j].values.push_back(0);
+      columns[j].texts.push_back(present[j] ? text_for_chunk(texts[j]) : std::string_view());
+    } else if (is_text[j] && present[j]) {
       columns[j].values.push_back(0);
       defer_intern(texts[j], j, row);
     } else {
@@ -270,8 +276,15 @@ void Reader::deliver() {
   for (auto& c : result_.table.columns) {
     c.values.clear();
     c.present.clear();
+    c.texts.clear();
   }
   result_.table.lines.clear();
+  chunk_texts_.clear();
+}
+
+std::string_view Reader::text_for_chunk(std::string_view text) {
+  if (text.data() >= begin_ && text.data() < end_) return text;  // the input outlives the chunk
+  return chunk_texts_.emplace_back(text);  // a copied cell (doubled quotes): kept until the chunk is delivered
 }
 
 void Reader::defer_intern(std::string_view text, size_t column, size_t row) {

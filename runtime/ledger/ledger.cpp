@@ -231,6 +231,8 @@ std::string_view StringPool::text(uint32_t id) const {
   return std::string_view(reinterpret_cast<const char*>(entry + 1), static_cast<size_t>(entry[0] >> 32));
 }
 
+uint64_t StringPool::hash(std::string_view s) { return hash_bytes(s.data(), s.size()); }
+
 uint32_t StringPool::intern(std::string_view s) { return intern_hashed(s, hash_bytes(s.data(), s.size())); }
 
 void StringPool::intern_many(const std::string_view* in, size_t n, uint32_t* out) {
@@ -299,7 +301,7 @@ std::string format_cell(const Column& column, size_t row, const StringPool& pool
     case ColumnKind::Money: return format_scaled(v, column.spec.scale);
     case ColumnKind::Percent: return format_scaled(v, column.spec.scale - 2) + "%";
     case ColumnKind::Bool: return v ? "true" : "false";
-    case ColumnKind::Text: return std::string(pool.text(static_cast<uint32_t>(v)));
+    case ColumnKind::Text: return std::string(column.texts.empty() ? pool.text(static_cast<uint32_t>(v)) : column.texts[row]);
     case ColumnKind::Date: return format_date(static_cast<DayNumber>(v));
     case ColumnKind::Enum: return column.spec.enum_members.at(static_cast<size_t>(v));
   }

@@ -35,6 +35,11 @@ struct ColumnSpec {
   // false: the header must be there, but the cells are neither parsed nor stored (the program never uses
   // the column); the column's `values` stay empty.
   bool read = true;
+  // Text columns of a streaming read (stream_csv) only: false hands the cells to the sink as views
+  // (Column::texts) instead of interning them, for a column whose identity matters on few lines or that
+  // the sink keys by its bytes (an order id grouped by, a customer counted only on some lines). Whole
+  // reads always intern.
+  bool intern = true;
 };
 
 struct TableSpec {
@@ -57,6 +62,8 @@ class StringPool {
   StringPool& operator=(const StringPool&) = delete;
 
   uint32_t intern(std::string_view s);
+  // The hash intern() uses for a text (also for engines that key texts by their bytes).
+  static uint64_t hash(std::string_view s);
   // Interns n strings (out[i] = the id of in[i]). Faster than n calls to intern(): the lookups' memory
   // accesses overlap, which matters once the pool outgrows the caches.
   void intern_many(const std::string_view* in, size_t n, uint32_t* out);
@@ -105,7 +112,11 @@ struct Column {
   ColumnSpec spec;
   std::vector<int64_t> values;
   std::vector<uint8_t> present;  // optional columns only: 1 = the row has a value; empty otherwise
+  // A streamed chunk's Text column with spec.intern false: the cells' text (values hold 0), valid only
+  // while the sink's rows() runs. Empty otherwise.
+  std::vector<std::string_view> texts;
   bool has_value(size_t row) const { return present.empty() || present[row] != 0; }
+  bool lazy_text() const { return spec.kind == ColumnKind::Text && !spec.intern; }
 };
 
 struct Table {
@@ -191,7 +202,7 @@ std::string csv_quote(std::string_view s);
 // A stored Decimal/Money/Percent value written back at its scale: (-5000, 4) -> "-0.5000".
 std::string format_scaled(int64_t value, int scale);
 // A cell's value as text, for explanations and tests ("1049.3500", "2026-07-01", "gold", "true"); for
-// Percent the percentage ("5.0000%" at scale 6); "" when absent.
+// Percent the percentage ("5.0000%" at scale 6); "" when absent. A lazy text column's cell is its view.
 std::string format_cell(const Column& column, size_t row, const StringPool& pool);
 
 }  // namespace rebate::ledger
