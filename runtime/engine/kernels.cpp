@@ -121,11 +121,6 @@ bool match_test(const State& s, uint32_t input, const std::vector<plan::Instr>& 
 
 }  // namespace
 
-bool ColumnTest::test(int64_t v) const {
-  bool hit = range ? (v >= lo && v <= hi) : std::binary_search(values.begin(), values.end(), v);
-  return hit != negate;
-}
-
 std::optional<FastFilter> match_filter(const State& s, uint32_t input, plan::FunctionId f) {
   const std::vector<plan::Instr>& code = s.plan.functions[f].code;
   FastFilter out;

@@ -4,6 +4,7 @@
 // paths give the same result: the kernels are an optimisation, never a second semantics.
 #pragma once
 
+#include <algorithm>
 #include <optional>
 #include <vector>
 
@@ -18,7 +19,21 @@ struct ColumnTest {
   std::vector<int64_t> values;  // sorted
   int64_t lo = 0, hi = 0;
   bool negate = false;
-  bool test(int64_t v) const;
+  bool test(int64_t v) const {
+    bool hit;
+    if (range) {
+      hit = v >= lo && v <= hi;
+    } else if (values.size() <= 4) {  // the usual `family in [...]`: a few compares, no search
+      hit = false;
+      for (int64_t x : values) hit |= v == x;
+    } else {
+      hit = std::binary_search(values.begin(), values.end(), v);
+    }
+    return hit != negate;
+  }
+  bool operator==(const ColumnTest& o) const {
+    return column == o.column && range == o.range && values == o.values && lo == o.lo && hi == o.hi && negate == o.negate;
+  }
 };
 
 struct FastFilter {
