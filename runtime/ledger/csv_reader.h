@@ -274,6 +274,18 @@ class Reader {
     for (Previous& p : previous_) p.row = kNoRow;
   }
 
+  // The short-text cache of defer_intern: per column, texts of up to 16 bytes by their bytes and size.
+  struct ShortText {
+    uint64_t w0 = 0, w1 = 0;
+    uint32_t size = 0;
+    uint32_t id = 0;
+  };
+  static constexpr uint32_t kNoId = UINT32_MAX;
+  static constexpr unsigned kShortBits = 13;  // 8,192 slots a column: a large program's partner ids
+  static bool short_key(std::string_view text, ShortText& key);
+  static size_t short_slot(const ShortText& key);
+  std::vector<std::vector<ShortText>> short_cache_;
+
   struct PendingCell {
     uint32_t column;
     size_t row;

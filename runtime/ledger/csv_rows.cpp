@@ -287,7 +287,55 @@ std::string_view Reader::text_for_chunk(std::string_view text) {
   return chunk_texts_.emplace_back(text);  // a copied cell (doubled quotes): kept until the chunk is delivered
 }
 
+namespace {
+
+inline uint64_t load_bytes(const char* p, size_t n) {
+  uint64_t w = 0;
+  std::memcpy(&w, p, n);
+  return w;
+}
+
+}  // namespace
+
+bool Reader::short_key(std::string_view text, ShortText& key) {
+  const size_t n = text.size();
+  const char* p = text.data();
+  if (n > 16) return false;
+  // Overlapping loads of fixed sizes: the first and last bytes, which with the size name the text.
+  if (n >= 8) {
+    key.w0 = load_bytes(p, 8);
+    key.w1 = load_bytes(p + n - 8, 8);
+  } else if (n >= 4) {
+    key.w0 = load_bytes(p, 4) | load_bytes(p + n - 4, 4) << 32;
+    key.w1 = 0;
+  } else {
+    key.w0 = n == 0 ? 0 : static_cast<uint64_t>(byte(p[0])) | static_cast<uint64_t>(byte(p[n / 2])) << 8 | static_cast<uint64_t>(byte(p[n - 1])) << 16;
+    key.w1 = 0;
+  }
+  key.size = static_cast<uint32_t>(n);
+  return true;
+}
+
+size_t Reader::short_slot(const ShortText& key) {
+  const uint64_t h = (key.w0 * 0x9E3779B97F4A7C15ull) ^ (key.w1 * 0xC2B2AE3D27D4EB4Full) ^ key.size;
+  return static_cast<size_t>((h ^ (h >> 29)) * 0xBF58476D1CE4E5B9ull >> (64 - kShortBits));
+}
+
 void Reader::defer_intern(std::string_view text, size_t column, size_t row) {
+  // A short text met before in this column takes its id from the column's cache, without hashing or
+  // probing the pool: partner ids and product families are a few thousand short texts on every line.
+  ShortText key;
+  if (short_key(text, key)) {
+    if (short_cache_.size() <= column) short_cache_.resize(column + 1);
+    std::vector<ShortText>& cache = short_cache_[column];
+    if (!cache.empty()) {
+      const ShortText& hit = cache[short_slot(key)];
+      if (hit.size == key.size && hit.w0 == key.w0 && hit.w1 == key.w1 && hit.id != kNoId) {
+        result_.table.columns[column].values[row] = hit.id;
+        return;
+      }
+    }
+  }
   const bool in_input = text.data() >= begin_ && text.data() < end_;
   // Ledgers repeat a text on consecutive rows (an order's lines share its id, customer and partner):
   // the same bytes as this column's text on the row before take its id without a lookup.
@@ -323,8 +371,22 @@ void Reader::flush_interning() {
   size_t next_id = 0;
   for (const PendingCell& cell : pending_cells_) {
     std::vector<int64_t>& values = columns[cell.column].values;
-    // In row order, so the row before is already set (earlier in this batch, or in an earlier one).
-    values[cell.row] = cell.same_as_previous_row ? values[cell.row - 1] : pending_ids_[next_id++];
+    // In row order, so the row before is already set (earlier in this batch, in an earlier one, or from
+    // the short-text cache).
+    if (cell.same_as_previous_row) {
+      values[cell.row] = values[cell.row - 1];
+      continue;
+    }
+    const std::string_view text = pending_texts_[next_id];
+    const uint32_t id = pending_ids_[next_id++];
+    values[cell.row] = id;
+    ShortText key;
+    if (short_key(text, key)) {
+      std::vector<ShortText>& cache = short_cache_[cell.column];
+      if (cache.empty()) cache.assign(size_t{1} << kShortBits, ShortText{0, 0, 0, kNoId});
+      key.id = id;
+      cache[short_slot(key)] = key;
+    }
   }
   pending_texts_.clear();
   pending_cells_.clear();
