@@ -178,6 +178,56 @@ inline void run_fast(const Fast& f, const std::vector<ledger::Column>& columns, 
   }
 }
 
+// The masked sums and counts of one block of states (a cell's aggregates, or a group row's fields),
+// flattened for the per-line loop: no optional to test, no kind to switch on, the summed columns' values
+// found once per chunk. Other kernels (count_distinct, filters beyond the mask) go through run_fast.
+class MaskedKernels {
+ public:
+  // Takes kernel `f` for the state at `slot` of a block, when it is a masked sum or count.
+  bool take(const Fast& f, uint32_t slot) {
+    if (!f.usable || !f.masked || f.distinct_column) return false;
+    if (f.arg) {
+      sums_.push_back(Sum{f.need, slot, f.arg->column, static_cast<int16_t>(f.arg->scale)});
+    } else {
+      counts_.push_back(Count{f.need, slot});
+    }
+    return true;
+  }
+  void bind(const ledger::Table& chunk) {
+    args_.resize(sums_.size());
+    for (size_t i = 0; i < sums_.size(); ++i) args_[i] = chunk.columns[sums_[i].column].values.data();
+  }
+  bool empty() const { return sums_.empty() && counts_.empty(); }
+  // One line into its block; `state(slot)` is the block's state at `slot`.
+  template <class States>
+  void line(const States& state, uint64_t mask, uint32_t row) const {
+    for (size_t i = 0; i < sums_.size(); ++i) {
+      const Sum& k = sums_[i];
+      // Without branches: which lines pass a family filter is as good as random.
+      const bool pass = (mask & k.need) == k.need;
+      AggState& st = state(k.slot);
+      st.value += pass ? args_[i][row] : 0;  // exact: 2^64 lines of int64 stay far inside 128 bits
+      st.count += pass;
+      st.scale = pass ? k.scale : st.scale;
+    }
+    for (const Count& k : counts_) state(k.slot).count += (mask & k.need) == k.need;
+  }
+
+ private:
+  struct Sum {
+    uint64_t need;
+    uint32_t slot, column;
+    int16_t scale;
+  };
+  struct Count {
+    uint64_t need;
+    uint32_t slot;
+  };
+  std::vector<Sum> sums_;
+  std::vector<Count> counts_;
+  std::vector<const int64_t*> args_;
+};
+
 // One aggregate on the VM for one line: its filter, then its argument.
 void update(vm::Machine& machine, const plan::Aggregate& agg, RowFrame& frame, AggState& st, DistinctSet* distinct) {
   if (agg.filter != plan::kNoFunction) {
@@ -244,16 +294,19 @@ class LedgerSink : public ledger::RowSink {
     }
     for (uint32_t a : mine_) fast_.push_back(fast_for(s_, input, plan_.aggregates[a]));
     for (size_t k = 0; k < mine_.size(); ++k) {
-      if (fast_[k].usable) {
-        fast_slots_.push_back(k);
-        tests_.assign(fast_[k]);
-      }
+      if (!fast_[k].usable) continue;
+      tests_.assign(fast_[k]);
+      if (!masked_.take(fast_[k], mine_[k])) fast_slots_.push_back(k);
     }
     group_fast_.resize(my_groups_.size());
+    group_masked_.resize(my_groups_.size());
+    group_other_.resize(my_groups_.size());
     for (size_t k = 0; k < my_groups_.size(); ++k) {
-      for (uint32_t a : plan_.groups[my_groups_[k]].aggregates) {
-        group_fast_[k].push_back(fast_for(s_, input, plan_.group_field_aggregates[a]));
+      const std::vector<uint32_t>& fields = plan_.groups[my_groups_[k]].aggregates;
+      for (uint32_t f = 0; f < fields.size(); ++f) {
+        group_fast_[k].push_back(fast_for(s_, input, plan_.group_field_aggregates[fields[f]]));
         if (group_fast_[k].back().usable) tests_.assign(group_fast_[k].back());
+        if (!group_masked_[k].take(group_fast_[k].back(), f)) group_other_[k].push_back(f);
       }
     }
   }
@@ -368,7 +421,8 @@ class LedgerSink : public ledger::RowSink {
     const size_t slots = states.slots;
     // The kernels, line by line: a line's states are one block, fetched a few lines ahead (the lines come
     // in no order of partner, so each block is a likely cache miss).
-    if (!fast_slots_.empty()) {
+    masked_.bind(chunk);
+    if (!masked_.empty() || !fast_slots_.empty()) {
       for (uint32_t row = 0; row < n; ++row) {
         if (row + kPrefetch < n && rows_.cell[row + kPrefetch] != SIZE_MAX) {
           // Every cache line of the block: a line's aggregates touch most of them.
@@ -380,6 +434,7 @@ class LedgerSink : public ledger::RowSink {
         if (cell == SIZE_MAX) continue;
         AggState* block = &states.states[cell * slots];
         const uint64_t mask = tests_.mask(row);
+        masked_.line([block](uint32_t slot) -> AggState& { return block[slot]; }, mask, row);
         for (size_t k : fast_slots_) run_fast(fast_[k], chunk.columns, row, mask, block[mine_[k]], states.distinct_at(cell, mine_[k]), part_.pool);
       }
     }
@@ -404,6 +459,7 @@ class LedgerSink : public ledger::RowSink {
     for (size_t k = 0; k < my_groups_.size(); ++k) {
       const plan::Group& g = plan_.groups[my_groups_[k]];
       GroupData& data = part_.groups[my_groups_[k]];
+      group_masked_[k].bind(chunk);
       // Every line's key and hash first, so that the index's slots can be fetched ahead of the probes.
       const size_t width = data.index.width();
       const size_t text_count = data.index.text_words().size();
@@ -434,8 +490,10 @@ class LedgerSink : public ledger::RowSink {
         bool fresh = false;
         const uint32_t grow = data.index.find_or_add(&keys_[row * width], &texts_[row * text_count], hashes_[row], fresh);
         if (fresh) data.states.resize(data.states.size() + data.agg_count);
-        for (size_t f = 0; f < data.agg_count; ++f) {
-          const size_t state = static_cast<size_t>(grow) * data.agg_count + f;
+        const size_t first_state = static_cast<size_t>(grow) * data.agg_count;
+        group_masked_[k].line([&data, first_state](uint32_t f) -> AggState& { return data.states[first_state + f]; }, tests_.mask(row), row);
+        for (uint32_t f : group_other_[k]) {
+          const size_t state = first_state + f;
           const plan::Aggregate& agg = plan_.group_field_aggregates[g.aggregates[f]];
           DistinctSet* distinct = agg.kind == plan::AggregateKind::CountDistinct ? &data.distinct[state] : nullptr;
           if (group_fast_[k][f].usable) {
@@ -455,8 +513,11 @@ class LedgerSink : public ledger::RowSink {
   uint32_t input_;
   std::vector<uint32_t> mine_, my_groups_;
   std::vector<Fast> fast_;
-  std::vector<size_t> fast_slots_;  // the k (index into mine_) of the aggregates the kernels run
-  std::vector<std::vector<Fast>> group_fast_;
+  MaskedKernels masked_;            // the masked sums and counts among them
+  std::vector<size_t> fast_slots_;  // the k (index into mine_) of the other aggregates the kernels run
+  std::vector<std::vector<Fast>> group_fast_;     // per group, per field aggregate
+  std::vector<MaskedKernels> group_masked_;       // per group: the fields that are masked sums and counts
+  std::vector<std::vector<uint32_t>> group_other_;  // per group: the other fields
   LineTests tests_;
   ChunkRows rows_;
   struct DayPeriod {
