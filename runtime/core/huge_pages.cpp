@@ -11,7 +11,7 @@ namespace {
 size_t rounded(size_t bytes) { return (bytes + kHugePage - 1) & ~(kHugePage - 1); }
 }  // namespace
 
-void* map_huge(size_t bytes) {
+void* map_huge(size_t bytes, bool huge) {
   const size_t size = rounded(bytes);
   // Map one huge page more than needed, then give back the unaligned head and the tail.
   void* p = ::mmap(nullptr, size + kHugePage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -22,7 +22,7 @@ void* map_huge(size_t bytes) {
   const uintptr_t end = start + size + kHugePage;
   if (end > aligned + size) ::munmap(reinterpret_cast<void*>(aligned + size), end - (aligned + size));
   // Small arrays stay on small pages: one huge page would be mostly unused memory.
-  if (bytes >= kHugePage) ::madvise(reinterpret_cast<void*>(aligned), size, MADV_HUGEPAGE);
+  if (huge && bytes >= kHugePage) ::madvise(reinterpret_cast<void*>(aligned), size, MADV_HUGEPAGE);
   return reinterpret_cast<void*>(aligned);
 }
 

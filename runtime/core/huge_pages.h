@@ -12,8 +12,10 @@ namespace rebate {
 constexpr size_t kHugePage = size_t{2} << 20;
 
 // `bytes` (rounded up to whole huge pages) of zeroed memory aligned to a huge page, on huge pages when
-// it is at least one; throws bad_alloc.
-void* map_huge(size_t bytes);
+// it is at least one and `huge` is set; throws bad_alloc. Huge pages spare random accesses TLB misses,
+// but a fresh one can cost far more to fault in than 512 small ones (the kernel may compact memory to
+// find it): memory written in order and read mostly near where it was written is better off without.
+void* map_huge(size_t bytes, bool huge = true);
 void unmap_huge(void* p, size_t bytes);
 
 // A std::allocator that gives allocations of a huge page or more their own huge-page mapping.

@@ -59,7 +59,9 @@ class PagedArray {
   static Page new_page() {
     // Fresh anonymous memory is zeroed: a value-initialized T, for the trivial structs stored here.
     static_assert(std::is_trivially_copyable_v<T>, "pages are zeroed memory, not constructed objects");
-    return Page(static_cast<T*>(map_huge(kPageElements * sizeof(T))));
+    // Small pages: the rows are appended in order and mostly read again soon after (an order's lines
+    // are neighbours), so TLB misses are rare, and fresh huge pages are slow to fault in.
+    return Page(static_cast<T*>(map_huge(kPageElements * sizeof(T), false)));
   }
 
   std::vector<Page> pages_;
