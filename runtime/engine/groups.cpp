@@ -46,9 +46,12 @@ class GroupRowFrame : public vm::Frame {
   // The k-th of the group's field aggregates for the current row.
   Value field_aggregate(size_t k) const {
     size_t state = row_ * data_.agg_count + k;
-    auto d = data_.distinct.find(state);
-    return finish(data_.states[state], d == data_.distinct.end() ? nullptr : &d->second,
-                  s_.plan.group_field_aggregates[pg_.aggregates[k]].kind);
+    const DistinctSet* distinct = nullptr;
+    if (!data_.distinct.empty()) {  // most groups count nothing distinct: no lookup per row
+      auto d = data_.distinct.find(state);
+      if (d != data_.distinct.end()) distinct = &d->second;
+    }
+    return finish(data_.states[state], distinct, s_.plan.group_field_aggregates[pg_.aggregates[k]].kind);
   }
   Value decision(uint32_t) override { return Value::missing(); }
   Value text(uint32_t t) override { return Value::integer(s_.text_ids[t]); }
@@ -182,7 +185,7 @@ void finish_groups(State& s) {
           if (keep.none || !keep.truthy()) continue;
         }
         Value v = agg.arg == plan::kNoFunction ? Value::integer(1) : s.machine.run(agg.arg, frame);
-        accumulate(s.aggregates.at(cell, a), s.aggregates.distinct_at(cell, a), agg.kind, v, frame.context());
+        accumulate(s.aggregates.at(cell, a), s.aggregates.distinct_at(cell, a), agg.kind, v, frame);
       }
     }
   }

@@ -236,7 +236,7 @@ void update(vm::Machine& machine, const plan::Aggregate& agg, RowFrame& frame, A
     if (!keep.truthy()) return;
   }
   Value v = agg.arg == plan::kNoFunction ? Value::integer(1) : machine.run(agg.arg, frame);
-  accumulate(st, distinct, agg.kind, v, frame.context());
+  accumulate(st, distinct, agg.kind, v, frame);
 }
 
 // Gives the part's aggregate tables room for `partners` partners and the periods lo..hi (partner-major
@@ -535,8 +535,7 @@ class LedgerSink : public ledger::RowSink {
 
 }  // namespace
 
-void accumulate(AggState& st, DistinctSet* distinct, plan::AggregateKind kind, const Value& v,
-                const std::string& where) {
+void accumulate(AggState& st, DistinctSet* distinct, plan::AggregateKind kind, const Value& v, const vm::Frame& frame) {
   switch (kind) {
     case plan::AggregateKind::Count:
       ++st.count;
@@ -550,7 +549,7 @@ void accumulate(AggState& st, DistinctSet* distinct, plan::AggregateKind kind, c
     case plan::AggregateKind::Avg: {
       if (v.none) return;
       auto sum = Decimal::add(st.sum(), v.decimal());
-      if (!sum) throw vm::EvalError("arithmetic overflow: the sum has more than 38 digits", 0, where);
+      if (!sum) throw vm::EvalError("arithmetic overflow: the sum has more than 38 digits", 0, frame.context());
       st.set_sum(*sum);
       ++st.count;
       return;

@@ -220,7 +220,8 @@ void finish_groups(State& s);
 // scan.cpp: an aggregate's value from its state (count_distinct: the set's size)
 Value finish(const AggState& st, const DistinctSet* distinct, plan::AggregateKind kind);
 // One line's (or group row's) value into an aggregate's state; `where` names the line for errors.
-void accumulate(AggState& st, DistinctSet* distinct, plan::AggregateKind kind, const Value& v, const std::string& where);
+// `frame.context()` names it only if the value does not fit (building the name costs more than adding).
+void accumulate(AggState& st, DistinctSet* distinct, plan::AggregateKind kind, const Value& v, const vm::Frame& frame);
 // The exact sum of a state.
 Decimal total(const AggState& st);
 // evaluate.cpp
