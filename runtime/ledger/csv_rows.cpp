@@ -290,6 +290,10 @@ bool Reader::fast_row(std::vector<int64_t>& values, std::vector<uint8_t>& presen
       present[t.column] = 1;
       continue;
     }
+    if (parsers_[t.column].parse_plain(value, values[t.column])) {  // the usual cell, inlined here
+      present[t.column] = 1;
+      continue;
+    }
     if (!parse_cell(t.column, value, values, present, fast_message_)) {
       fast_message_.clear();
       return false;
