@@ -251,6 +251,7 @@ class Reader {
     uint32_t csv;     // the CSV column
     uint32_t column;  // the spec column it feeds
     bool text;
+    const CellParser* parser;  // &parsers_[column]
   };
   void plan_fast_row();
 
@@ -301,7 +302,7 @@ class Reader {
   ColumnCounter char_column_;
   bool fast_planned_ = false;
   std::vector<FastTarget> fast_targets_;
-  std::vector<const char*> cell_starts_;  // fast_row: where the current line's cells start, and its end + 1
+  std::vector<const char*> cell_starts_;  // fast_row: where the line's cells start, then its end + 1
   std::string fast_message_;
 
   const char* begin_;

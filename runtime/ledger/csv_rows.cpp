@@ -227,9 +227,10 @@ void Reader::plan_fast_row() {
     for (int j : targets_[ci]) {
       const auto ju = static_cast<size_t>(j);
       fast_targets_.push_back(FastTarget{static_cast<uint32_t>(ci), static_cast<uint32_t>(ju),
-                                         spec_.columns[ju].kind == ColumnKind::Text});
+                                         spec_.columns[ju].kind == ColumnKind::Text, &parsers_[ju]});
     }
-  cell_starts_.assign(targets_.size() + 1, nullptr);
+  // Room for a block's 16 commas beyond the header's cells: they are stored before they are counted.
+  cell_starts_.assign(targets_.size() + 17, nullptr);
   fast_planned_ = true;
 }
 
@@ -238,26 +239,33 @@ bool Reader::fast_row(std::vector<int64_t>& values, std::vector<uint8_t>& presen
   (void)is_text;  // fast_targets_ carries the same flag, next to the column
   if (!fast_planned_) plan_fast_row();
   const size_t ncsv = headers_.size();
+  // Locals, not members or vectors: the stores below (pointers, bytes) could alias them otherwise, and
+  // they would be loaded again after each one.
+  const char* const begin = p_;
+  const char* const end = end_;
+  const char** const starts = cell_starts_.data();  // cell k is [starts[k], starts[k + 1] - 1)
+  int64_t* const value_of = values.data();
+  uint8_t* const present_of = present.data();
+  std::string_view* const text_of = texts.data();
   // One pass, 16 bytes at a time (SSE2, the x86-64 baseline): the commas, and the first byte that ends
   // the fast path's line: a line feed, a carriage return, a quote or a byte above ASCII. Only that first
   // one matters: anything but a line end (or CR LF) sends the row to the general path, and bytes after
   // the line end are the next row's.
-  const char** starts = cell_starts_.data();  // cell k is [starts[k], starts[k + 1] - 1)
-  starts[0] = p_;
+  starts[0] = begin;
   size_t n = 1;  // cells started
   const char* content_end = nullptr;
   const char* nl = nullptr;
   const __m128i lf = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r'), quote = _mm_set1_epi8('"'),
                 comma = _mm_set1_epi8(',');
-  for (const char* q = p_;; q += 16) {
+  for (const char* q = begin;; q += 16) {
     __m128i v;
-    if (end_ - q >= 16) {
+    if (end - q >= 16) {
       v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(q));
     } else {
-      if (q >= end_) return false;  // the last line, without a line end: the general path
+      if (q >= end) return false;  // the last line, without a line end: the general path
       char tail[16];
       std::memset(tail, 'a', sizeof tail);  // padded with a plain byte
-      std::memcpy(tail, q, static_cast<size_t>(end_ - q));
+      std::memcpy(tail, q, static_cast<size_t>(end - q));
       v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(tail));
     }
     const auto stop = static_cast<unsigned>(_mm_movemask_epi8(
@@ -265,15 +273,13 @@ bool Reader::fast_row(std::vector<int64_t>& values, std::vector<uint8_t>& presen
                      _mm_or_si128(_mm_cmpeq_epi8(v, quote), v))));  // v: its bytes' high bits
     auto commas = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, comma)));
     if (stop != 0) commas &= (1u << __builtin_ctz(stop)) - 1;  // only those before the stop
-    for (; commas != 0; commas &= commas - 1) {
-      if (n >= ncsv) return false;  // more cells than headers
-      starts[n++] = q + __builtin_ctz(commas) + 1;
-    }
+    for (; commas != 0; commas &= commas - 1) starts[n++] = q + 1 + static_cast<unsigned>(__builtin_ctz(commas));
+    if (n > ncsv) return false;  // more cells than headers
     if (stop == 0) continue;
     const char* at = q + __builtin_ctz(stop);
     if (*at == '\n') {
       content_end = nl = at;
-    } else if (*at == '\r' && end_ - at > 1 && at[1] == '\n') {
+    } else if (*at == '\r' && end - at > 1 && at[1] == '\n') {
       content_end = at;
       nl = at + 1;
     } else {
@@ -286,12 +292,12 @@ bool Reader::fast_row(std::vector<int64_t>& values, std::vector<uint8_t>& presen
   for (const FastTarget& t : fast_targets_) {
     const std::string_view value(starts[t.csv], static_cast<size_t>(starts[t.csv + 1] - 1 - starts[t.csv]));
     if (t.text && !value.empty()) {
-      texts[t.column] = value;
-      present[t.column] = 1;
+      text_of[t.column] = value;
+      present_of[t.column] = 1;
       continue;
     }
-    if (parsers_[t.column].parse_plain(value, values[t.column])) {  // the usual cell, inlined here
-      present[t.column] = 1;
+    if (t.parser->parse_plain(value, value_of[t.column])) {  // the usual cell, inlined here
+      present_of[t.column] = 1;
       continue;
     }
     if (!parse_cell(t.column, value, values, present, fast_message_)) {
