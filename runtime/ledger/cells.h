@@ -4,6 +4,7 @@
 // looking at the cell again to say what was found, what was expected and how to fix it.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -30,27 +31,15 @@ std::string quote_for_message(std::string_view s);         // `s`, shortened and
 // The common shape of a number, fast: [-]digits[.digits] with at most `keep` decimal places and at most
 // 18 digits once scaled to `keep` places, so that it fits in an int64 without any overflow check. True
 // (and `out`, exactly what parse_decimal stores) for such a cell; false for anything else (spaces, more
-// places, more digits, no digit before or after the point, ...), which parse_decimal decides.
+// places, more digits, no digit before or after the point, ...), which parse_decimal decides. `keep`
+// is 0 to 18.
 inline bool plain_decimal(std::string_view s, int keep, int64_t& out) {
-  static constexpr uint64_t kPow10[19] = {1,
-                                          10,
-                                          100,
-                                          1000,
-                                          10000,
-                                          100000,
-                                          1000000,
-                                          10000000,
-                                          100000000,
-                                          1000000000,
-                                          10000000000,
-                                          100000000000,
-                                          1000000000000,
-                                          10000000000000,
-                                          100000000000000,
-                                          1000000000000000,
-                                          10000000000000000,
-                                          100000000000000000,
-                                          1000000000000000000};
+  static constexpr auto kPow10 = [] {
+    std::array<uint64_t, 19> t{};
+    t[0] = 1;
+    for (size_t i = 1; i < t.size(); ++i) t[i] = t[i - 1] * 10;
+    return t;
+  }();
   const char* p = s.data();
   const char* const e = p + s.size();
   const bool neg = p != e && *p == '-';
@@ -68,7 +57,7 @@ inline bool plain_decimal(std::string_view s, int keep, int64_t& out) {
     places = static_cast<int>(p - frac);
     if (places == 0 || places > keep || p != e) return false;
   }
-  const uint64_t scaled = mag * kPow10[keep - places];  // below 10^18
+  const uint64_t scaled = mag * kPow10[static_cast<size_t>(keep - places)];  // below 10^18
   out = neg ? -static_cast<int64_t>(scaled) : static_cast<int64_t>(scaled);
   return true;
 }

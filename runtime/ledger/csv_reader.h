@@ -239,9 +239,10 @@ class Reader {
                   const std::vector<uint8_t>& is_text, uint64_t row_line);
 
   // The common row, fast: one physical line with no quote, no carriage return but its line end, no
-  // byte above ASCII, and the header's number of cells, all of which parse. Its commas and its line end are
-  // found in one pass, sixteen bytes at a time, and its cells parsed in place. Anything else (or any cell in error) leaves p_ where
-  // it was and returns false: the general path reads the row and reports exactly what is wrong.
+  // byte above ASCII, and the header's number of cells, all of which parse. Its commas and its line end
+  // are found in one pass, sixteen bytes at a time, and its cells parsed in place. Anything else (or any
+  // cell in error) leaves p_ where it was and returns false: the general path reads the row and reports
+  // exactly what is wrong.
   bool fast_row(std::vector<int64_t>& values, std::vector<uint8_t>& present, std::vector<std::string_view>& texts,
                 const std::vector<uint8_t>& is_text);
 
@@ -254,13 +255,6 @@ class Reader {
     const CellParser* parser;  // &parsers_[column]
   };
   void plan_fast_row();
-
-  // Bytes of w equal to the byte broadcast in b get their high bit set, exactly (no false positives
-  // next to a match, unlike has_byte).
-  static uint64_t exact_bytes(uint64_t w, uint64_t b) {
-    const uint64_t x = w ^ b;
-    return ~(((x & ~kHighBits) + ~kHighBits) | x | ~kHighBits);
-  }
 
   // Streaming: the rows read so far go to the sink, and the table is emptied for the next chunk.
   void deliver();
