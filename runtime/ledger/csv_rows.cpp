@@ -257,17 +257,19 @@ bool Reader::fast_row(std::vector<int64_t>& values, std::vector<uint8_t>& presen
   const char* nl = nullptr;
   const __m128i lf = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r'), quote = _mm_set1_epi8('"'),
                 comma = _mm_set1_epi8(',');
-  for (const char* q = begin;; q += 16) {
+  const auto room = static_cast<size_t>(end - begin);
+  for (size_t i = 0;; i += 16) {  // an offset, not a pointer: it may step past the end, and then stops
     __m128i v;
-    if (end - q >= 16) {
-      v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(q));
+    if (i + 16 <= room) {
+      v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(begin + i));
     } else {
-      if (q >= end) return false;  // the last line, without a line end: the general path
+      if (i >= room) return false;  // the last line, without a line end: the general path
       char tail[16];
       std::memset(tail, 'a', sizeof tail);  // padded with a plain byte
-      std::memcpy(tail, q, static_cast<size_t>(end - q));
+      std::memcpy(tail, begin + i, room - i);
       v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(tail));
     }
+    const char* const q = begin + i;
     const auto stop = static_cast<unsigned>(_mm_movemask_epi8(
         _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, lf), _mm_cmpeq_epi8(v, cr)),
                      _mm_or_si128(_mm_cmpeq_epi8(v, quote), v))));  // v: its bytes' high bits
