@@ -3,6 +3,9 @@
 
 #include <fmt/format.h>
 
+#include <cstdint>
+#include <cstring>
+
 namespace rebate {
 
 DayNumber days_from_civil(CivilDate d) {
@@ -47,10 +50,29 @@ bool digits(std::string_view s, size_t from, size_t count, int& out) {
 }
 }  // namespace
 
+static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "parse_date reads the text as little-endian words");
+
 std::optional<DayNumber> parse_date(std::string_view s) {
-  int y, m, d;
-  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return std::nullopt;
-  if (!digits(s, 0, 4, y) || !digits(s, 5, 2, m) || !digits(s, 8, 2, d)) return std::nullopt;
+  if (s.size() != 10) return std::nullopt;
+  // The fixed layout YYYY-MM-DD checked in two loads (a ledger has a date on every row): XOR with the
+  // layout's characters turns each digit into its value 0..9 and each `-` into 0, and any other byte
+  // into something else. Little-endian: byte i of the text is bits 8i..8i+7.
+  uint64_t head;  // "YYYY-MM-"
+  uint16_t tail;  // "DD"
+  std::memcpy(&head, s.data(), 8);
+  std::memcpy(&tail, s.data() + 8, 2);
+  const uint64_t h = head ^ 0x2D30302D30303030ull;
+  const uint64_t t = tail ^ 0x3030u;
+  constexpr uint64_t kHigh = 0x8080808080808080ull, kLow7 = 0x7F7F7F7F7F7F7F7Full;
+  // A byte above 9 sets its high bit, either itself or once 0x76 is added to its low seven bits (no
+  // carry leaves a byte: at most 0x7F + 0x76).
+  if (((((h & kLow7) + 0x7676767676767676ull) | h) & kHigh) | ((((t & kLow7) + 0x7676u) | t) & 0x8080u))
+    return std::nullopt;
+  if (h & 0xFF0000FF00000000ull) return std::nullopt;  // bytes 4 and 7 must have been `-`
+  const auto digit = [&](int i) { return static_cast<int>(h >> (8 * i) & 0xFF); };
+  const int y = digit(0) * 1000 + digit(1) * 100 + digit(2) * 10 + digit(3);
+  const int m = digit(5) * 10 + digit(6);
+  const int d = static_cast<int>(t & 0xFF) * 10 + static_cast<int>(t >> 8);
   CivilDate c{y, static_cast<unsigned>(m), static_cast<unsigned>(d)};
   if (!is_valid_civil(c)) return std::nullopt;
   return days_from_civil(c);

@@ -268,7 +268,19 @@ bool parse_bool(std::string_view s, int64_t& out) {
   }
 }
 
-CellParser::CellParser(const ColumnSpec& spec) : spec_(spec) {}
+CellParser::CellParser(const ColumnSpec& spec) : spec_(spec) {
+  switch (spec.kind) {
+    case ColumnKind::Int: plain_ = Plain::Number; keep_ = 0; break;
+    case ColumnKind::Decimal:
+    case ColumnKind::Money: plain_ = Plain::Number; keep_ = spec.scale; break;
+    case ColumnKind::Percent: plain_ = Plain::Percent; keep_ = spec.scale - 2; break;
+    case ColumnKind::Date: plain_ = Plain::Date; break;
+    case ColumnKind::Bool: plain_ = Plain::Bool; break;
+    case ColumnKind::Text:
+    case ColumnKind::Enum: break;
+  }
+  if (keep_ < 0 || keep_ > 18) plain_ = Plain::None;  // not a valid spec (the reader refuses it): no shortcut
+}
 
 std::string CellParser::expected() const {
   const ColumnSpec& c = spec_;
@@ -291,7 +303,7 @@ std::string CellParser::expected() const {
   return "a value";
 }
 
-CellStatus CellParser::parse(std::string_view raw, StringPool& pool, int64_t& out, std::string& message) const {
+CellStatus CellParser::parse_general(std::string_view raw, StringPool& pool, int64_t& out, std::string& message) const {
   const ColumnSpec& c = spec_;
   if (c.kind == ColumnKind::Text) {
     if (raw.empty()) {

@@ -1,7 +1,11 @@
 // Typed cell parsing: exact stored values and the messages for malformed cells.
 #include <catch2/catch.hpp>
 
+#include <fmt/format.h>
+
 #include <limits>
+#include <string>
+#include <vector>
 
 #include "core/calendar.h"
 #include "ledger/cells.h"
@@ -301,4 +305,105 @@ TEST_CASE("UTF-8 sequences are validated", "[ledger][cells]") {
   CHECK(len("\xF4\x90\x80\x80") == 0);   // beyond U+10FFFF
   CHECK(len("\xE2\x82") == 0);           // truncated
   CHECK(quote_for_message("a\xE9\nb") == "`a\\xE9\\nb`");
+}
+
+// parse_plain is a shortcut taken before parse_general: whatever it accepts, parse_general must store
+// the same value; and it must accept the usual cells, or it saves nothing.
+TEST_CASE("the plain fast path stores exactly what the general parser stores", "[ledger][cells]") {
+  std::vector<ColumnSpec> specs = {column(ColumnKind::Int),         column(ColumnKind::Decimal, 0),
+                                   column(ColumnKind::Decimal, 2),  column(ColumnKind::Decimal, 18),
+                                   column(ColumnKind::Money, 2),    column(ColumnKind::Money, 4),
+                                   column(ColumnKind::Percent, 2),  column(ColumnKind::Percent, 6),
+                                   column(ColumnKind::Percent, 18), column(ColumnKind::Bool),
+                                   column(ColumnKind::Date),        column(ColumnKind::Enum),
+                                   column(ColumnKind::Money, 2, true)};
+  specs.push_back(column(ColumnKind::Decimal, 4));
+  specs.back().excess_digits = ExcessDigits::HalfEven;
+
+  std::vector<std::string> cells;
+  // Every string of up to five characters over the characters that matter to a number.
+  const std::string alphabet = "0159-.% ";
+  std::vector<std::string> level = {""};
+  for (int length = 0; length <= 5; ++length) {
+    std::vector<std::string> next;
+    for (const auto& s : level) {
+      cells.push_back(s);
+      for (char c : alphabet) next.push_back(s + c);
+    }
+    level = std::move(next);
+  }
+  // Long numbers around the 18 digits the shortcut takes and the 19 of an int64.
+  for (int digits = 14; digits <= 21; ++digits) {
+    for (const std::string& whole : {std::string(digits, '9'), "1" + std::string(digits - 1, '0'),
+                                     std::string("922337203685477580").substr(0, digits)}) {
+      for (const char* tail : {"", ".5", ".05", ".0", ".00001", "%", ".5%"}) {
+        cells.push_back(whole + tail);
+        cells.push_back("-" + whole + tail);
+        cells.push_back("0." + whole + tail);
+      }
+    }
+  }
+  for (const char* s : {"true", "false", "TRUE", "False", "yes", "no", "1", "0", " true", "true ", "tru", "falsee"})
+    cells.push_back(s);
+  // Dates: real days across century and leap-year edges, and a valid date with each place changed.
+  for (int year : {0, 1, 1899, 1900, 1969, 1970, 2000, 2024, 2025, 9999})
+    for (unsigned month = 1; month <= 12; ++month)
+      for (unsigned day = 1; day <= 31; ++day)
+        cells.push_back(fmt::format("{:04}-{:02}-{:02}", year, month, day));
+  for (size_t at = 0; at < 10; ++at)
+    for (char c : std::string("0123456789-/ a\xFF")) {
+      std::string s = "2024-02-29";
+      s[at] = c;
+      cells.push_back(s);
+    }
+  for (const char* s : {"2024-02-29 ", " 2024-02-29", "2024-2-29", "2024-02-290", "+024-02-29", "2024-02-29T00:00"})
+    cells.push_back(s);
+
+  StringPool pool;
+  size_t mismatches = 0;
+  for (const ColumnSpec& spec : specs) {
+    CellParser parser(spec);
+    for (const std::string& s : cells) {
+      int64_t plain = -999;
+      if (!parser.parse_plain(s, plain)) continue;
+      int64_t general = -777;
+      std::string message;
+      const CellStatus status = parser.parse_general(s, pool, general, message);
+      if (status != CellStatus::Value || general != plain) {
+        if (++mismatches <= 20)
+          FAIL_CHECK(kind_name(spec.kind) << " scale " << spec.scale << " `" << s << "`: plain " << plain
+                                          << ", general " << general << " " << message);
+      }
+    }
+  }
+  CHECK(mismatches == 0);
+
+  // The usual cells take the shortcut.
+  struct Usual {
+    ColumnSpec spec;
+    const char* cell;
+    int64_t value;
+  };
+  const Usual usual[] = {
+      {column(ColumnKind::Int), "-12", -12},
+      {column(ColumnKind::Int), "007", 7},
+      {column(ColumnKind::Int), "999999999999999999", 999'999'999'999'999'999},
+      {column(ColumnKind::Money, 2), "7726.86", 772686},
+      {column(ColumnKind::Money, 2), "-0.5", -50},
+      {column(ColumnKind::Money, 2), "11250", 1125000},
+      {column(ColumnKind::Money, 4), "9999999999999.9999", 99'999'999'999'999'999},
+      {column(ColumnKind::Decimal, 17), "0.00000000000000001", 1},
+      {column(ColumnKind::Percent, 6), "2.5%", 25000},
+      {column(ColumnKind::Percent, 6), "-1.25%", -12500},
+      {column(ColumnKind::Bool), "true", 1},
+      {column(ColumnKind::Bool), "false", 0},
+      {column(ColumnKind::Date), "2026-07-01", days_from_civil({2026, 7, 1})},
+      {column(ColumnKind::Date), "1969-12-31", -1},
+  };
+  for (const auto& u : usual) {
+    INFO(kind_name(u.spec.kind) << " `" << u.cell << "`");
+    int64_t out = -999;
+    CHECK(CellParser(u.spec).parse_plain(u.cell, out));
+    CHECK(out == u.value);
+  }
 }

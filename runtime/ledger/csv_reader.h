@@ -240,18 +240,22 @@ class Reader {
                   const std::vector<uint8_t>& is_text, uint64_t row_line);
 
   // The common row, fast: one physical line with no quote, no carriage return but its line end, no
-  // byte above ASCII, and the header's number of cells, all of which parse. Its commas are found eight
-  // bytes at a time and its cells parsed in place. Anything else (or any cell in error) leaves p_ where
-  // it was and returns false: the general path reads the row and reports exactly what is wrong.
+  // byte above ASCII, and the header's number of cells, all of which parse. Its commas and its line end
+  // are found in one pass, sixteen bytes at a time, and its cells parsed in place. Anything else (or any
+  // cell in error) leaves p_ where it was and returns false: the general path reads the row and reports
+  // exactly what is wrong.
   bool fast_row(std::vector<int64_t>& values, std::vector<uint8_t>& present, std::vector<std::string_view>& texts,
                 const std::vector<uint8_t>& is_text);
 
-  // Bytes of w equal to the byte broadcast in b get their high bit set, exactly (no false positives
-  // next to a match, unlike has_byte).
-  static uint64_t exact_bytes(uint64_t w, uint64_t b) {
-    const uint64_t x = w ^ b;
-    return ~(((x & ~kHighBits) + ~kHighBits) | x | ~kHighBits);
-  }
+  // fast_row's plan, made on its first row (targets_ is known by then): the spec columns read, flattened
+  // in CSV order, so that unread CSV columns cost nothing and no per-column vector is walked.
+  struct FastTarget {
+    uint32_t csv;     // the CSV column
+    uint32_t column;  // the spec column it feeds
+    bool text;
+    const CellParser* parser;  // &parsers_[column]
+  };
+  void plan_fast_row();
 
   // Streaming: the rows read so far go to the sink, and the table is emptied for the next chunk.
   void deliver();
@@ -307,7 +311,9 @@ class Reader {
   const char* dropped_ = nullptr;
   RowSink* sink_ = nullptr;
   ColumnCounter char_column_;
-  std::vector<const char*> commas_;  // fast_row: the current line's commas
+  bool fast_planned_ = false;
+  std::vector<FastTarget> fast_targets_;
+  std::vector<const char*> cell_starts_;  // fast_row: where the line's cells start, then its end + 1
   std::string fast_message_;
 
   const char* begin_;

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <unistd.h>
@@ -295,6 +296,57 @@ TEST_CASE("malformed rows: cell counts, quotes, blank lines", "[ledger][csv][err
     auto r = read(c.text, spec, pool);
     CHECK(errors_of(r) == std::vector<std::string>{c.error});
   }
+}
+
+// A row with a quote is read by the general path; the same row without it by the fast path (when it is
+// well formed). The two must agree on every value, line and error, wherever the commas and line ends
+// fall in the fast path's 16-byte blocks and wherever the buffer ends.
+TEST_CASE("the fast path reads rows as the general path does", "[ledger][csv]") {
+  auto rows = [](size_t pad, const char* eol, bool final_eol, bool quoted) {
+    // Quoting the last cell sends a row to the general path and moves no earlier cell.
+    auto row = [&](std::string cells, std::string last) {
+      return cells + (quoted ? "\"" + last + "\"" : last) + eol;
+    };
+    const std::string x(pad, 'x');
+    std::string text = std::string("date,partner,amount,qty") + eol;
+    text += row("2026-07-01,P" + x + ",1049.35,", "3");
+    text += row("2026-07-02,P" + x + "y,-0.5,", "-1");
+    text += row("2026-02-30,P,1.23456,", "2");            // two bad cells
+    text += row(" 2026-07-03 ,P" + x + ", 7.5 ,", "4");  // spaces: trimmed by the general parser
+    text += row("2026-07-04,P,1,2,", "3");                // too many cells
+    text += row("2026-07-05,P,", "1");                    // too few
+    text += row("2026-07-06,,USD 2.25,", "0");            // an empty text cell; a currency code
+    text += row("2026-07-07,P" + x + ",12345678901234.5678,", "-9223372036854775807");
+    text += row("2026-07-08," + x + ",1,", "5");
+    if (!final_eol) text.resize(text.size() - std::strlen(eol));
+    return text;
+  };
+  for (size_t pad = 0; pad <= 40; ++pad)
+    for (const char* eol : {"\n", "\r\n"})
+      for (bool final_eol : {true, false}) {
+        INFO("pad " << pad << (eol[0] == '\r' ? " CRLF" : " LF") << (final_eol ? "" : ", no final line end"));
+        StringPool pool;
+        ReadOptions options;
+        options.reject_bad_rows = true;
+        auto fast = read(rows(pad, eol, final_eol, false), sales_spec(), pool, options);
+        auto general = read(rows(pad, eol, final_eol, true), sales_spec(), pool, options);
+        REQUIRE(errors_of(fast).empty());
+        REQUIRE(errors_of(general).empty());
+        CHECK(fast.rows_read == 9);
+        CHECK(fast.rows_read == general.rows_read);
+        CHECK(fast.rows_rejected == general.rows_rejected);
+        REQUIRE(fast.rejected.size() == general.rejected.size());
+        for (size_t i = 0; i < fast.rejected.size(); ++i) {
+          CHECK(fast.rejected[i].line == general.rejected[i].line);
+          CHECK(fast.rejected[i].message == general.rejected[i].message);
+        }
+        CHECK(fast.table.lines == general.table.lines);
+        REQUIRE(fast.table.columns.size() == general.table.columns.size());
+        for (size_t j = 0; j < fast.table.columns.size(); ++j) {
+          CHECK(fast.table.columns[j].values == general.table.columns[j].values);
+          CHECK(fast.table.columns[j].present == general.table.columns[j].present);
+        }
+      }
 }
 
 TEST_CASE("optional columns record presence", "[ledger][csv]") {
