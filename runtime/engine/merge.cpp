@@ -197,6 +197,10 @@ void merge_row(const plan::Plan& plan, const plan::Group& pg, GroupData& into, c
   bool fresh = false;
   const uint32_t to = into.index.find_or_add(key, key_texts, hash, fresh);
   if (fresh) into.states.resize(into.states.size() + into.agg_count);
+  if (fresh && from.distinct.empty()) {  // a row only this part has (the usual case): its states as they are
+    for (size_t f = 0; f < into.agg_count; ++f) into.states[static_cast<size_t>(to) * into.agg_count + f] = from.states[row * into.agg_count + f];
+    return;
+  }
   for (size_t f = 0; f < into.agg_count; ++f) {
     const plan::Aggregate& agg = plan.group_field_aggregates[pg.aggregates[f]];
     const size_t from_state = row * into.agg_count + f, to_state = static_cast<size_t>(to) * into.agg_count + f;
