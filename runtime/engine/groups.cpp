@@ -3,7 +3,10 @@
 // storage of a group's rows (make_group, group_key), shared with the scan and the merge.
 #include <fmt/format.h>
 
+#include <exception>
 #include <optional>
+#include <thread>
+#include <utility>
 
 #include "engine/state.h"
 
@@ -15,14 +18,16 @@ namespace {
 // row), or, in a field's own formula, the aggregates of the group row's lines.
 class GroupRowFrame : public vm::Frame {
  public:
-  GroupRowFrame(State& s, uint32_t group) : s_(s), group_(group), pg_(s.plan.groups[group]), data_(s.groups[group]) {}
+  // `pool`: where a text key is interned when a formula reads it.
+  GroupRowFrame(const State& s, uint32_t group, const GroupData& data, ledger::StringPool& pool)
+      : s_(s), pg_(s.plan.groups[group]), data_(data), pool_(pool) {}
   void at(size_t row) { row_ = row; }
   std::vector<Value> fields;  // the current row's field values
 
   Value column(uint32_t) override { return Value::missing(); }
   Value lookup(uint32_t, uint32_t) override { return Value::missing(); }
   Value group_field(uint32_t f) override {
-    if (f < data_.key_count) return group_key(s_.plan, pg_, data_, row_, f, s_.pool);
+    if (f < data_.key_count) return group_key(s_.plan, pg_, data_, row_, f, pool_);
     return f - data_.key_count < fields.size() ? fields[f - data_.key_count] : Value{};  // a later field: not computed yet
   }
   Value partner_attr(uint32_t c) override {
@@ -61,10 +66,10 @@ class GroupRowFrame : public vm::Frame {
   }
 
  private:
-  State& s_;
-  uint32_t group_;
+  const State& s_;
   const plan::Group& pg_;
-  GroupData& data_;
+  const GroupData& data_;
+  ledger::StringPool& pool_;
   size_t row_ = 0;
 };
 
@@ -83,6 +88,12 @@ GroupData make_group(const plan::Plan& plan, const plan::Group& g) {
   data.key_count = g.key_columns.size();
   data.agg_count = g.aggregates.size();
   return data;
+}
+
+GroupPartitions make_group_partitions(const plan::Plan& plan, const plan::Group& g) {
+  GroupPartitions partitions;
+  for (GroupData& data : partitions) data = make_group(plan, g);
+  return partitions;
 }
 
 Value group_key(const plan::Plan& plan, const plan::Group& g, const GroupData& data, size_t row, size_t c, ledger::StringPool& pool) {
@@ -142,51 +153,112 @@ std::optional<std::vector<FieldTest>> match_field_filter(const plan::Plan& plan,
 
 }  // namespace
 
+namespace {
+
+// What finishing one group needs to know of it, worked out once.
+struct GroupPlan {
+  std::vector<int> bare;   // per field: the index of the field's one aggregate in the row, or -1 (a formula)
+  std::vector<uint32_t> over;  // the aggregates over the group's rows
+  std::vector<std::optional<std::vector<FieldTest>>> fast_filters;  // their filters, when tests on fields
+};
+
+GroupPlan plan_group(const plan::Plan& plan, uint32_t g) {
+  const plan::Group& pg = plan.groups[g];
+  GroupPlan gp;
+  // A field that is one aggregate (`sales.sum(amount where ...)`, the usual case) is read from its
+  // state directly; any other formula runs on the VM.
+  gp.bare.assign(pg.field_values.size(), -1);
+  for (size_t f = 0; f < pg.field_values.size(); ++f) {
+    const std::vector<plan::Instr>& code = plan.functions[pg.field_values[f]].code;
+    if (code.size() != 2 || code[0].op != plan::Opcode::Aggregate || code[1].op != plan::Opcode::Return) continue;
+    for (size_t k = 0; k < pg.aggregates.size(); ++k) {
+      if (pg.aggregates[k] == code[0].a) gp.bare[f] = static_cast<int>(k);
+    }
+  }
+  for (uint32_t a = 0; a < plan.aggregates.size(); ++a) {
+    if (!plan.aggregates[a].over_group || plan.aggregates[a].source != g) continue;
+    gp.over.push_back(a);
+    gp.fast_filters.push_back(plan.aggregates[a].filter == plan::kNoFunction ? std::nullopt : match_field_filter(plan, plan.aggregates[a].filter));
+  }
+  return gp;
+}
+
+// The rows of one partition of group `g`, row by row: the row's fields, then its contribution to every
+// aggregate over the group, into `state(cell, aggregate)`.
+template <class States>
+void finish_partition(const State& s, uint32_t g, const GroupPlan& gp, const GroupData& data, vm::Machine& machine,
+                      ledger::StringPool& pool, const States& state) {
+  const plan::Plan& plan = s.plan;
+  const plan::Group& pg = plan.groups[g];
+  GroupRowFrame frame(s, g, data, pool);
+  for (size_t row = 0; row < data.rows(); ++row) {
+    frame.at(row);
+    frame.fields.clear();
+    for (size_t f = 0; f < pg.field_values.size(); ++f) {
+      frame.fields.push_back(gp.bare[f] < 0 ? machine.run(pg.field_values[f], frame) : frame.field_aggregate(static_cast<size_t>(gp.bare[f])));
+    }
+    const size_t cell = s.cell(data.partner(row), data.period(row));
+    for (size_t k = 0; k < gp.over.size(); ++k) {
+      const uint32_t a = gp.over[k];
+      const plan::Aggregate& agg = plan.aggregates[a];
+      if (gp.fast_filters[k]) {
+        bool keep = true;
+        for (const FieldTest& t : *gp.fast_filters[k]) keep = keep && t.holds(frame.group_field(t.field));
+        if (!keep) continue;
+      } else if (agg.filter != plan::kNoFunction) {
+        Value keep = machine.run(agg.filter, frame);
+        if (keep.none || !keep.truthy()) continue;
+      }
+      Value v = agg.arg == plan::kNoFunction ? Value::integer(1) : machine.run(agg.arg, frame);
+      auto [st, distinct] = state(cell, a);
+      accumulate(*st, distinct, agg.kind, v, frame);
+    }
+  }
+}
+
+}  // namespace
+
 void finish_groups(State& s) {
   const plan::Plan& plan = s.plan;
   for (uint32_t g = 0; g < plan.groups.size(); ++g) {
-    const plan::Group& pg = plan.groups[g];
-    GroupData& data = s.groups[g];
-    GroupRowFrame frame(s, g);
-    // A field that is one aggregate (`sales.sum(amount where ...)`, the usual case) is read from its
-    // state directly; any other formula runs on the VM.
-    std::vector<int> bare(pg.field_values.size(), -1);  // the field's aggregate's index in the group row
-    for (size_t f = 0; f < pg.field_values.size(); ++f) {
-      const std::vector<plan::Instr>& code = plan.functions[pg.field_values[f]].code;
-      if (code.size() != 2 || code[0].op != plan::Opcode::Aggregate || code[1].op != plan::Opcode::Return) continue;
-      for (size_t k = 0; k < pg.aggregates.size(); ++k) {
-        if (pg.aggregates[k] == code[0].a) bare[f] = static_cast<int>(k);
-      }
+    const GroupPlan gp = plan_group(plan, g);
+    auto into_state = [&s](size_t cell, uint32_t a) { return std::pair{&s.aggregates.at(cell, a), s.aggregates.distinct_at(cell, a)}; };
+    // Two threads, one partition each, when the aggregates over the group can be added up afterwards
+    // without sets of texts (a count_distinct keeps ids, which each thread would intern its own way).
+    bool parallel = s.options.threads != 1 && s.groups[g][1].rows() > 0 && s.groups[g][0].rows() > 0;
+    for (uint32_t a : gp.over) parallel = parallel && plan.aggregates[a].kind != plan::AggregateKind::CountDistinct;
+    if (!parallel) {
+      for (size_t q = 0; q < kGroupPartitions; ++q) finish_partition(s, g, gp, s.groups[g][q], s.machine, s.pool, into_state);
+      continue;
     }
-    std::vector<uint32_t> over;  // the aggregates over this group's rows
-    std::vector<std::optional<std::vector<FieldTest>>> fast_filters;  // their filters, when tests on fields
-    for (uint32_t a = 0; a < plan.aggregates.size(); ++a) {
-      if (!plan.aggregates[a].over_group || plan.aggregates[a].source != g) continue;
-      over.push_back(a);
-      fast_filters.push_back(plan.aggregates[a].filter == plan::kNoFunction ? std::nullopt : match_field_filter(plan, plan.aggregates[a].filter));
+    // Partition 1 on a second thread, into states of its own, added into the State's after; texts a
+    // formula reads from the keys are interned in pools of each thread's own over the State's.
+    static_assert(kGroupPartitions == 2);
+    const size_t slots = gp.over.size();
+    std::vector<AggState> second_states(s.aggregates.cells() * slots);
+    std::vector<size_t> slot_of(plan.aggregates.size(), 0);
+    for (size_t k = 0; k < slots; ++k) slot_of[gp.over[k]] = k;
+    auto second_state = [&](size_t cell, uint32_t a) { return std::pair{&second_states[cell * slots + slot_of[a]], static_cast<DistinctSet*>(nullptr)}; };
+    ledger::StringPool first_pool(&s.pool), second_pool(&s.pool);
+    vm::Machine second_machine(plan);
+    std::exception_ptr failed;
+    std::thread second([&] {
+      try {
+        finish_partition(s, g, gp, s.groups[g][1], second_machine, second_pool, second_state);
+      } catch (...) {
+        failed = std::current_exception();
+      }
+    });
+    try {
+      finish_partition(s, g, gp, s.groups[g][0], s.machine, first_pool, into_state);
+    } catch (...) {
+      second.join();
+      throw;  // partition 0's first error, as a one-thread finish would meet it
     }
-    // Row by row: the row's fields, then its contribution to every aggregate over the group.
-    for (size_t row = 0; row < data.rows(); ++row) {
-      frame.at(row);
-      frame.fields.clear();
-      for (size_t f = 0; f < pg.field_values.size(); ++f) {
-        frame.fields.push_back(bare[f] < 0 ? s.machine.run(pg.field_values[f], frame) : frame.field_aggregate(static_cast<size_t>(bare[f])));
-      }
-      const size_t cell = s.cell(data.partner(row), data.period(row));
-      for (size_t k = 0; k < over.size(); ++k) {
-        const uint32_t a = over[k];
-        const plan::Aggregate& agg = plan.aggregates[a];
-        if (fast_filters[k]) {
-          bool keep = true;
-          for (const FieldTest& t : *fast_filters[k]) keep = keep && t.holds(frame.group_field(t.field));
-          if (!keep) continue;
-        } else if (agg.filter != plan::kNoFunction) {
-          Value keep = s.machine.run(agg.filter, frame);
-          if (keep.none || !keep.truthy()) continue;
-        }
-        Value v = agg.arg == plan::kNoFunction ? Value::integer(1) : s.machine.run(agg.arg, frame);
-        accumulate(s.aggregates.at(cell, a), s.aggregates.distinct_at(cell, a), agg.kind, v, frame);
-      }
+    second.join();
+    if (failed) std::rethrow_exception(failed);
+    for (size_t cell = 0; cell < s.aggregates.cells(); ++cell) {
+      for (size_t k = 0; k < slots; ++k) merge_state(s.aggregates.at(cell, gp.over[k]), second_states[cell * slots + k], plan.aggregates[gp.over[k]]);
     }
   }
   s.groups.clear();  // the aggregates over them are all there is to keep: evaluation reads no group row

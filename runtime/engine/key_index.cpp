@@ -6,12 +6,20 @@
 
 namespace rebate::engine {
 
-uint64_t KeyIndex::hash(const int64_t* key, const std::string_view* texts) const {
+uint64_t KeyIndex::hash(const int64_t* key, const std::string_view* texts, uint64_t* without_first) const {
   uint64_t h = 0x9E3779B97F4A7C15ull;
   size_t t = 0;
-  for (size_t i = 0; i < width_; ++i) {
+  while (t < text_words_.size() && text_words_[t] == 0) ++t;  // (a first word is never a text in a group)
+  // The first word last, so that the hash of the others comes on the way.
+  for (size_t i = 1; i < width_; ++i) {
     uint64_t word = static_cast<uint64_t>(key[i]);
     if (t < text_words_.size() && text_words_[t] == i) word = ledger::StringPool::hash(texts[t++]);
+    h = (h ^ word) * 0xBF58476D1CE4E5B9ull;
+  }
+  if (without_first) *without_first = h ^ (h >> 31);
+  if (width_ > 0) {
+    uint64_t word = static_cast<uint64_t>(key[0]);
+    if (!text_words_.empty() && text_words_[0] == 0) word = ledger::StringPool::hash(texts[0]);
     h = (h ^ word) * 0xBF58476D1CE4E5B9ull;
   }
   return h ^ (h >> 29);

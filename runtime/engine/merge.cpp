@@ -6,11 +6,38 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <exception>
+#include <thread>
 #include <unordered_set>
 
 #include "engine/state.h"
 
 namespace rebate::engine {
+
+void merge_state(AggState& into, const AggState& from, const plan::Aggregate& agg) {
+  into.count += from.count;
+  switch (agg.kind) {
+    case plan::AggregateKind::Sum:
+    case plan::AggregateKind::Avg: {
+      if (from.value == 0) return;
+      auto sum = Decimal::add(into.sum(), from.sum());
+      if (!sum) throw vm::EvalError("arithmetic overflow: the sum has more than 38 digits", agg.where, "the sum of a ledger's lines");
+      into.set_sum(*sum);
+      return;
+    }
+    case plan::AggregateKind::Min:
+    case plan::AggregateKind::Max: {
+      if (!from.has_best) return;
+      int c = into.has_best ? vm::compare(from.best(), into.best()) : 0;
+      if (!into.has_best || (agg.kind == plan::AggregateKind::Min ? c < 0 : c > 0)) into.set_best(from.best());
+      return;
+    }
+    case plan::AggregateKind::Count:
+    case plan::AggregateKind::CountDistinct:
+      return;
+  }
+}
+
 
 namespace {
 
@@ -64,31 +91,6 @@ class TextMap {
   std::vector<uint32_t> ids_;
   bool identity_ = true;
 };
-
-// Adds `from` into `into` (both for aggregate `agg`).
-void merge_state(AggState& into, const AggState& from, const plan::Aggregate& agg) {
-  into.count += from.count;
-  switch (agg.kind) {
-    case plan::AggregateKind::Sum:
-    case plan::AggregateKind::Avg: {
-      if (from.value == 0) return;
-      auto sum = Decimal::add(into.sum(), from.sum());
-      if (!sum) throw vm::EvalError("arithmetic overflow: the sum has more than 38 digits", agg.where, "the sum of a ledger's lines");
-      into.set_sum(*sum);
-      return;
-    }
-    case plan::AggregateKind::Min:
-    case plan::AggregateKind::Max: {
-      if (!from.has_best) return;
-      int c = into.has_best ? vm::compare(from.best(), into.best()) : 0;
-      if (!into.has_best || (agg.kind == plan::AggregateKind::Min ? c < 0 : c > 0)) into.set_best(from.best());
-      return;
-    }
-    case plan::AggregateKind::Count:
-    case plan::AggregateKind::CountDistinct:
-      return;
-  }
-}
 
 void merge_distinct(DistinctSet& into, const DistinctSet& from, bool text, TextMap& texts) {
   for (DistinctKey k : from) {
@@ -209,59 +211,91 @@ void merge_row(const plan::Plan& plan, const plan::Group& pg, GroupData& into, c
   }
 }
 
+// Partition `q` of group `g`: the parts' rows of that partition, the first part's first. A row's
+// partition does not depend on its partner, which the merge may number anew, so it stays the same.
+GroupData merge_partition(const State& s, const std::vector<std::unique_ptr<ScanPart>>& parts, std::vector<TextMap>& texts,
+                          const std::vector<std::vector<uint32_t>>& partners, uint32_t g, size_t q, bool text_ids) {
+  const plan::Plan& plan = s.plan;
+  const plan::Group& pg = plan.groups[g];
+  GroupData into = make_group(plan, pg);
+  const std::vector<uint32_t>& text_words = into.index.text_words();
+  for (size_t k = 0; k < parts.size(); ++k) {
+    GroupData& from = parts[k]->groups[g][q];
+    auto in_range = [&](size_t row) { return s.cell(partners[k][from.partner(row)], from.period(row)) != SIZE_MAX; };
+    bool all_in_range = true;
+    for (size_t row = 0; row < from.rows() && all_in_range; ++row) all_in_range = in_range(row);
+    // The first part's rows, when nothing about them changes, are taken over as they are.
+    if (into.rows() == 0 && all_in_range && is_identity(partners[k]) && (!text_ids || texts[k].identity())) {
+      into = std::move(from);
+      continue;
+    }
+    const size_t width = into.index.width();
+    const size_t text_count = text_words.size();
+    into.index.reserve(into.rows() + from.rows());
+    // A batch of rows at a time: their keys hashed and their index slots fetched before the rows are
+    // looked up (the index is far bigger than the caches).
+    constexpr size_t kBatch = 256;
+    std::vector<int64_t> keys(kBatch * width);
+    std::vector<std::string_view> key_texts(kBatch * text_count);
+    std::vector<uint64_t> hashes(kBatch);
+    for (size_t batch = 0; batch < from.rows(); batch += kBatch) {
+      const size_t n = std::min(kBatch, from.rows() - batch);
+      if ((batch & 0xFFFF) == 0) {  // the part's rows are read once, in order: free them as the merge goes
+        from.index.release_keys_below(batch);
+        from.states.release_below(batch * into.agg_count);
+      }
+      for (size_t i = 0; i < n; ++i) {
+        for (size_t w = 0; w < width; ++w) keys[i * width + w] = from.index.key(batch + i, w);
+        keys[i * width] = partners[k][from.partner(batch + i)];
+        for (size_t t = 0; t < text_count; ++t) key_texts[i * text_count + t] = from.index.text(batch + i, text_words[t]);
+        hashes[i] = into.index.hash(&keys[i * width], &key_texts[i * text_count]);
+        into.index.prefetch(hashes[i]);
+      }
+      for (size_t i = 0; i < n; ++i) {
+        // Lines outside every period the run pays or looks back to are left out.
+        if (in_range(batch + i))
+          merge_row(plan, pg, into, from, batch + i, &keys[i * width], &key_texts[i * text_count], hashes[i], texts[k]);
+      }
+    }
+    from = make_group(plan, pg);  // the part's memory back before the next part is merged
+  }
+  return into;
+}
+
 void merge_groups(State& s, const std::vector<std::unique_ptr<ScanPart>>& parts, std::vector<TextMap>& texts,
                   const std::vector<std::vector<uint32_t>>& partners) {
   const plan::Plan& plan = s.plan;
   s.groups.clear();
   for (uint32_t g = 0; g < plan.groups.size(); ++g) {
-    const plan::Group& pg = plan.groups[g];
-    GroupData into = make_group(plan, pg);
-    // Text keys are kept by their bytes, so only count_distinct fields over texts hold the part's text ids.
+    // Text keys are kept by their bytes, so only count_distinct fields over texts hold the part's text ids
+    // (which the merge interns into the State's pool, one thread at a time).
     bool text_ids = false;
-    for (uint32_t a : pg.aggregates) {
+    for (uint32_t a : plan.groups[g].aggregates) {
       const plan::Aggregate& agg = plan.group_field_aggregates[a];
       text_ids = text_ids || (agg.kind == plan::AggregateKind::CountDistinct && agg.arg_is_text);
     }
-    const std::vector<uint32_t>& text_words = into.index.text_words();
-    for (size_t k = 0; k < parts.size(); ++k) {
-      GroupData& from = parts[k]->groups[g];
-      auto in_range = [&](size_t row) { return s.cell(partners[k][from.partner(row)], from.period(row)) != SIZE_MAX; };
-      bool all_in_range = true;
-      for (size_t row = 0; row < from.rows() && all_in_range; ++row) all_in_range = in_range(row);
-      // The first part's rows, when nothing about them changes, are taken over as they are.
-      if (into.rows() == 0 && all_in_range && is_identity(partners[k]) && (!text_ids || texts[k].identity())) {
-        into = std::move(from);
-        continue;
+    GroupPartitions into;
+    if (parts.size() > 1 && !text_ids) {
+      // One thread per partition: they share no row.
+      static_assert(kGroupPartitions == 2);
+      std::exception_ptr failed;
+      std::thread second([&] {
+        try {
+          into[1] = merge_partition(s, parts, texts, partners, g, 1, text_ids);
+        } catch (...) {
+          failed = std::current_exception();
+        }
+      });
+      try {
+        into[0] = merge_partition(s, parts, texts, partners, g, 0, text_ids);
+      } catch (...) {
+        second.join();
+        throw;  // partition 0's error first, as a one-thread merge would meet it
       }
-      const size_t width = into.index.width();
-      const size_t text_count = text_words.size();
-      into.index.reserve(into.rows() + from.rows());
-      // A batch of rows at a time: their keys hashed and their index slots fetched before the rows are
-      // looked up (the index is far bigger than the caches).
-      constexpr size_t kBatch = 256;
-      std::vector<int64_t> keys(kBatch * width);
-      std::vector<std::string_view> key_texts(kBatch * text_count);
-      std::vector<uint64_t> hashes(kBatch);
-      for (size_t batch = 0; batch < from.rows(); batch += kBatch) {
-        const size_t n = std::min(kBatch, from.rows() - batch);
-        if ((batch & 0xFFFF) == 0) {  // the part's rows are read once, in order: free them as the merge goes
-          from.index.release_keys_below(batch);
-          from.states.release_below(batch * into.agg_count);
-        }
-        for (size_t i = 0; i < n; ++i) {
-          for (size_t w = 0; w < width; ++w) keys[i * width + w] = from.index.key(batch + i, w);
-          keys[i * width] = partners[k][from.partner(batch + i)];
-          for (size_t t = 0; t < text_count; ++t) key_texts[i * text_count + t] = from.index.text(batch + i, text_words[t]);
-          hashes[i] = into.index.hash(&keys[i * width], &key_texts[i * text_count]);
-          into.index.prefetch(hashes[i]);
-        }
-        for (size_t i = 0; i < n; ++i) {
-          // Lines outside every period the run pays or looks back to are left out.
-          if (in_range(batch + i))
-            merge_row(plan, pg, into, from, batch + i, &keys[i * width], &key_texts[i * text_count], hashes[i], texts[k]);
-        }
-      }
-      from = make_group(plan, pg);  // the part's memory back before the next part is merged
+      second.join();
+      if (failed) std::rethrow_exception(failed);
+    } else {
+      for (size_t q = 0; q < kGroupPartitions; ++q) into[q] = merge_partition(s, parts, texts, partners, g, q, text_ids);
     }
     s.groups.push_back(std::move(into));
   }

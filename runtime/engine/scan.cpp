@@ -458,14 +458,16 @@ class LedgerSink : public ledger::RowSink {
     RowFrame frame(part_, input_, chunk, rows_);
     for (size_t k = 0; k < my_groups_.size(); ++k) {
       const plan::Group& g = plan_.groups[my_groups_[k]];
-      GroupData& data = part_.groups[my_groups_[k]];
+      GroupPartitions& partitions = part_.groups[my_groups_[k]];
       group_masked_[k].bind(chunk);
       // Every line's key and hash first, so that the index's slots can be fetched ahead of the probes.
-      const size_t width = data.index.width();
-      const size_t text_count = data.index.text_words().size();
+      const KeyIndex& shape = partitions[0].index;
+      const size_t width = shape.width();
+      const size_t text_count = shape.text_words().size();
       keys_.resize(static_cast<size_t>(n) * width);
       texts_.resize(static_cast<size_t>(n) * text_count);
       hashes_.resize(n);
+      partition_.resize(n);
       for (uint32_t row = 0; row < n; ++row) {
         int64_t* key = &keys_[row * width];
         std::string_view* texts = &texts_[row * text_count];
@@ -482,11 +484,14 @@ class LedgerSink : public ledger::RowSink {
           }
         }
         if (width > 2 + g.key_columns.size()) key[width - 1] = present;
-        hashes_[row] = data.index.hash(key, texts);
+        uint64_t without_partner = 0;
+        hashes_[row] = shape.hash(key, texts, &without_partner);
+        partition_[row] = static_cast<uint8_t>(partition_of(without_partner));
       }
       for (uint32_t row = 0; row < n; ++row) {
-        if (row + kPrefetch < n) data.index.prefetch(hashes_[row + kPrefetch]);
+        if (row + kPrefetch < n) partitions[partition_[row + kPrefetch]].index.prefetch(hashes_[row + kPrefetch]);
         if (rows_.cell[row] == SIZE_MAX) continue;
+        GroupData& data = partitions[partition_[row]];
         bool fresh = false;
         const uint32_t grow = data.index.find_or_add(&keys_[row * width], &texts_[row * text_count], hashes_[row], fresh);
         if (fresh) data.states.resize(data.states.size() + data.agg_count);
@@ -529,6 +534,7 @@ class LedgerSink : public ledger::RowSink {
   std::vector<int64_t> keys_;     // group keys of a chunk's lines
   std::vector<std::string_view> texts_;  // their text words
   std::vector<uint64_t> hashes_;  // and their hashes
+  std::vector<uint8_t> partition_;  // and partitions
   PeriodIndex last_counted_ = INT64_MIN;
   uint64_t* counter_ = nullptr;
 };
@@ -585,7 +591,7 @@ Value cell_value(const ledger::ColumnSpec& spec, int64_t v, bool present) {
 ScanPart::ScanPart(const State& s) : state(s), pool(&s.pool), machine(s.plan) {
   aggregates.slots = s.plan.aggregates.size();
   aggregates.distinct.resize(s.plan.aggregates.size());
-  for (const plan::Group& g : s.plan.groups) groups.push_back(make_group(s.plan, g));
+  for (const plan::Group& g : s.plan.groups) groups.push_back(make_group_partitions(s.plan, g));
   unknown.resize(s.plan.inputs.size());
 }
 

@@ -1,6 +1,7 @@
 // The engine's working state, shared by its files (inputs, scan, merge, groups, evaluate). Not public.
 #pragma once
 
+#include <array>
 #include <map>
 #include <memory>
 #include <optional>
@@ -83,7 +84,9 @@ class KeyIndex {
   // text of the t-th text word (the word itself is ignored); nullptr when the key has no text word.
   uint32_t find_or_add(const int64_t* key, const std::string_view* texts, uint64_t hash, bool& fresh);
   uint32_t find_or_add(const int64_t* key, bool& fresh) { return find_or_add(key, nullptr, hash(key, nullptr), fresh); }
-  uint64_t hash(const int64_t* key, const std::string_view* texts) const;
+  // The key's hash. `without_first`, when given, gets the hash of the key without its first word (a
+  // group row's key without its partner, which a merge may number anew): it picks the row's partition.
+  uint64_t hash(const int64_t* key, const std::string_view* texts, uint64_t* without_first = nullptr) const;
   void prefetch(uint64_t hash) const;
   // Room for `rows` rows without growing on the way (a merge knows how many may come).
   void reserve(size_t rows);
@@ -125,8 +128,18 @@ struct GroupData {
   PeriodIndex period(size_t row) const { return index.key(row, 1); }
 };
 
+// A group's rows in partitions by the hash of their key without the partner, so that two threads can merge
+// and finish them side by side. The rows of a partition are in the order their keys first appear in
+// the ledger, whether one thread read it or two: what a run computes, and the first error it meets,
+// do not depend on --threads.
+constexpr size_t kGroupPartitions = 2;
+using GroupPartitions = std::array<GroupData, kGroupPartitions>;
+// `without_partner`: KeyIndex::hash's `without_first`.
+inline size_t partition_of(uint64_t without_partner) { return static_cast<size_t>(without_partner & (kGroupPartitions - 1)); }
+
 // An empty group's storage for plan group `g` over its ledger.
 GroupData make_group(const plan::Plan& plan, const plan::Group& g);
+GroupPartitions make_group_partitions(const plan::Plan& plan, const plan::Group& g);
 // The value of key column `c` (0-based among the group's key columns) of a row, as the VM sees it (a
 // text interned in `pool`).
 Value group_key(const plan::Plan& plan, const plan::Group& g, const GroupData& data, size_t row, size_t c, ledger::StringPool& pool);
@@ -152,7 +165,7 @@ struct State {
   bool periods_fixed = false;
   std::vector<PeriodIndex> run_periods;
   CellStates aggregates;                              // every plan aggregate, per partner and period
-  std::vector<GroupData> groups;                      // by plan group
+  std::vector<GroupPartitions> groups;                // by plan group
   PhaseClock* clock = nullptr;                        // --timings: where load_inputs marks the end of reading
 
   State(const plan::Plan& p, const RunOptions& o, RunResult& r) : plan(p), options(o), result(r), periods(p), machine(p) {}
@@ -187,7 +200,7 @@ struct ScanPart {
   // The cells' periods: the State's when they are fixed, else widened to each line's period.
   PeriodIndex first_period = 0, last_period = -1;
   CellStates aggregates;  // laid out as the State's (the aggregates over groups stay empty here)
-  std::vector<GroupData> groups;
+  std::vector<GroupPartitions> groups;
   // Lines per period (lines of known partners), so that the merge can count what the run leaves out.
   std::map<PeriodIndex, uint64_t> lines_per_period;
   uint64_t outside_effective = 0;
@@ -222,6 +235,8 @@ Value finish(const AggState& st, const DistinctSet* distinct, plan::AggregateKin
 // One line's (or group row's) value into an aggregate's state; `where` names the line for errors.
 // `frame.context()` names it only if the value does not fit (building the name costs more than adding).
 void accumulate(AggState& st, DistinctSet* distinct, plan::AggregateKind kind, const Value& v, const vm::Frame& frame);
+// merge.cpp: adds state `from` into `into` (both of aggregate `agg`), exactly.
+void merge_state(AggState& into, const AggState& from, const plan::Aggregate& agg);
 // The exact sum of a state.
 Decimal total(const AggState& st);
 // evaluate.cpp
