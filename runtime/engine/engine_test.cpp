@@ -444,3 +444,57 @@ rebate growth { pay 1% of (revenue - baseline) allow negative }
     CHECK(two[key + " pct"] == expected);
   }
 }
+
+TEST_CASE("a group field's runtime error is the same on one thread and two", "[engine][threads]") {
+  // Orders in both partitions of the group's rows divide by a zero unit count; whichever thread meets
+  // one, the run reports the same first error (partition 0's first failing row), naming the group row.
+  std::string sales = "date,partner,order_id,family,units,amount\n";
+  for (int i = 0; i < 4000; ++i) {
+    const int units = i % 53 == 7 ? 0 : 1 + i % 5;
+    sales += "2026-08-1" + std::to_string(i % 9) + ",P" + std::to_string(1 + i % 3) + ",O" + std::to_string(i) + ",hw," +
+             std::to_string(units) + ",10\n";
+  }
+  const char* program = R"(
+group orders = sales by order_id {
+  unit_price: Money = sales.sum(amount) / sales.sum(units)
+}
+measure pricey = orders.count(where unit_price > 5 USD)
+rebate r { pay 1 USD * pricey }
+)";
+  auto one = run(program, sales, "2026-Q3", {}, 1);
+  auto two = run(program, sales, "2026-Q3", {}, 2);
+  REQUIRE(one.diagnostics.empty());
+  REQUIRE(!one.result.ok());
+  REQUIRE(!one.result.errors.empty());
+  CHECK(one.result.errors[0].find("division by zero") != std::string::npos);
+  CHECK(one.result.errors[0].find("group `orders`") != std::string::npos);
+  CHECK(one.result.errors == two.result.errors);
+}
+
+TEST_CASE("group rows counted over both partitions, on one thread and two", "[engine][threads]") {
+  // 4,000 one-line orders of three partners: unit price 10 / units, over 5 USD when units is 1 (i % 5 == 0).
+  // Per partner P(1 + i % 3): the count of i < 4000 with i % 3 == p - 1 and i % 5 == 0, i.e. i % 15 == c
+  // for the c in 0..14 with c % 3 == p - 1 and c % 5 == 0 (c = 0, 10, 5 for P1, P2, P3): 267, 267, 267
+  // (4000 = 266 * 15 + 10: one more for c < 10, so P1 (c = 0) and P3 (c = 5) 267, P2 (c = 10) 266).
+  std::string sales = "date,partner,order_id,family,units,amount\n";
+  for (int i = 0; i < 4000; ++i) {
+    sales += "2026-08-1" + std::to_string(i % 9) + ",P" + std::to_string(1 + i % 3) + ",O" + std::to_string(i) + ",hw," +
+             std::to_string(1 + i % 5) + ",10\n";
+  }
+  const char* program = R"(
+group orders = sales by order_id {
+  unit_price: Money = sales.sum(amount) / sales.sum(units)
+}
+measure pricey = orders.count(where unit_price > 5 USD)
+rebate r { pay 1 USD * pricey }
+)";
+  auto one = run(program, sales, "2026-Q3", {}, 1);
+  auto two = run(program, sales, "2026-Q3", {}, 2);
+  REQUIRE(one.diagnostics.empty());
+  REQUIRE(one.result.ok());
+  REQUIRE(two.result.ok());
+  CHECK(one.amounts == two.amounts);
+  CHECK(two.amounts["P1 2026-Q3 r"] == "267.00");
+  CHECK(two.amounts["P2 2026-Q3 r"] == "266.00");
+  CHECK(two.amounts["P3 2026-Q3 r"] == "267.00");
+}
