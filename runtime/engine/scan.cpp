@@ -468,6 +468,7 @@ class LedgerSink : public ledger::RowSink {
       texts_.resize(static_cast<size_t>(n) * text_count);
       hashes_.resize(n);
       partition_.resize(n);
+      same_.resize(n);
       for (uint32_t row = 0; row < n; ++row) {
         int64_t* key = &keys_[row * width];
         std::string_view* texts = &texts_[row * text_count];
@@ -484,16 +485,28 @@ class LedgerSink : public ledger::RowSink {
           }
         }
         if (width > 2 + g.key_columns.size()) key[width - 1] = present;
+        // An order's lines are usually neighbours: a key equal to the line before's is that line's row,
+        // found without hashing or probing.
+        same_[row] = row > 0 && std::equal(key, key + width, key - width) && std::equal(texts, texts + text_count, texts - text_count);
+        if (same_[row]) continue;
         uint64_t without_partner = 0;
         hashes_[row] = shape.hash(key, texts, &without_partner);
         partition_[row] = static_cast<uint8_t>(partition_of(without_partner));
       }
+      GroupData* data_before = nullptr;  // the row of the line before, when it has one
+      uint32_t grow_before = 0;
       for (uint32_t row = 0; row < n; ++row) {
-        if (row + kPrefetch < n) partitions[partition_[row + kPrefetch]].index.prefetch(hashes_[row + kPrefetch]);
-        if (rows_.cell[row] == SIZE_MAX) continue;
-        GroupData& data = partitions[partition_[row]];
+        if (row + kPrefetch < n && !same_[row + kPrefetch]) partitions[partition_[row + kPrefetch]].index.prefetch(hashes_[row + kPrefetch]);
+        if (rows_.cell[row] == SIZE_MAX) {
+          data_before = nullptr;
+          continue;
+        }
+        const bool same = same_[row] && data_before;
+        GroupData& data = same ? *data_before : partitions[partition_[row]];
         bool fresh = false;
-        const uint32_t grow = data.index.find_or_add(&keys_[row * width], &texts_[row * text_count], hashes_[row], fresh);
+        const uint32_t grow = same ? grow_before : data.index.find_or_add(&keys_[row * width], &texts_[row * text_count], hashes_[row], fresh);
+        data_before = &data;
+        grow_before = grow;
         if (fresh) data.states.resize(data.states.size() + data.agg_count);
         const size_t first_state = static_cast<size_t>(grow) * data.agg_count;
         group_masked_[k].line([&data, first_state](uint32_t f) -> AggState& { return data.states[first_state + f]; }, tests_.mask(row), row);
@@ -535,6 +548,7 @@ class LedgerSink : public ledger::RowSink {
   std::vector<std::string_view> texts_;  // their text words
   std::vector<uint64_t> hashes_;  // and their hashes
   std::vector<uint8_t> partition_;  // and partitions
+  std::vector<uint8_t> same_;       // 1: the same key as the line before
   PeriodIndex last_counted_ = INT64_MIN;
   uint64_t* counter_ = nullptr;
 };
