@@ -274,7 +274,10 @@ CellParser::CellParser(const ColumnSpec& spec) : spec_(spec) {
     case ColumnKind::Decimal:
     case ColumnKind::Money: plain_ = Plain::Number; keep_ = spec.scale; break;
     case ColumnKind::Percent: plain_ = Plain::Percent; keep_ = spec.scale - 2; break;
-    case ColumnKind::Date: plain_ = Plain::Date; break;
+    case ColumnKind::Date:
+      plain_ = Plain::Date;
+      dates_.resize(size_t{1} << kDateBits);
+      break;
     case ColumnKind::Bool: plain_ = Plain::Bool; break;
     case ColumnKind::Text:
     case ColumnKind::Enum: break;
