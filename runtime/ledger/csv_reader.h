@@ -261,7 +261,15 @@ class Reader {
   void deliver();
   // A lazy text cell's view, valid until the chunk is delivered.
   std::string_view text_for_chunk(std::string_view text);
-  std::vector<uint8_t> lazy_text_;      // per spec column: a streamed Text column not interned (spec.intern false)
+  // The columns commit_row stores, and how: a parsed value, a text to intern, or (a streamed Text column
+  // with spec.intern false) a text handed over as a view.
+  enum class Store : uint8_t { Value, Interned, Lazy };
+  struct StoredColumn {
+    uint32_t column;
+    Store how;
+    bool optional;
+  };
+  std::vector<StoredColumn> stored_;
   std::deque<std::string> chunk_texts_;  // lazy cells that are not views into the input
 
   // Text cells are interned a batch at a time (StringPool::intern_many overlaps the lookups' cache

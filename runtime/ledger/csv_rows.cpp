@@ -90,8 +90,14 @@ void Reader::read_rows() {
   std::vector<std::string_view> texts(ncols);
   std::vector<std::string> owned(ncols);
   for (size_t j = 0; j < ncols; ++j) is_text[j] = spec_.columns[j].kind == ColumnKind::Text;
-  lazy_text_.assign(ncols, 0);
-  for (size_t j = 0; j < ncols; ++j) lazy_text_[j] = sink_ && is_text[j] && !spec_.columns[j].intern;
+  // How commit_row stores each column that is read, worked out once.
+  stored_.clear();
+  for (size_t j = 0; j < ncols; ++j) {
+    const ColumnSpec& c = spec_.columns[j];
+    if (!c.read) continue;  // never parsed, never stored
+    const Store how = !is_text[j] ? Store::Value : sink_ && !c.intern ? Store::Lazy : Store::Interned;
+    stored_.push_back(StoredColumn{static_cast<uint32_t>(j), how, c.optional});
+  }
   pending_bytes_.reserve(kPendingBytes);
 
   while (p_ < end_ && !stop_) {
@@ -206,22 +212,25 @@ bool Reader::parse_cell(size_t j, std::string_view value, std::vector<int64_t>& 
 
 void Reader::commit_row(const std::vector<int64_t>& values, const std::vector<uint8_t>& present, const std::vector<std::string_view>& texts,
                 const std::vector<uint8_t>& is_text, uint64_t row_line) {
+  (void)is_text;  // stored_ says which columns are texts
   ++result_.rows_read;
   if (!result_.errors.empty()) return;
   auto& columns = result_.table.columns;
   const size_t row = result_.table.lines.size();
-  for (size_t j = 0; j < columns.size(); ++j) {
-    if (!spec_.columns[j].read) continue;  // never parsed, never stored
-    if (lazy_text_[j]) {
-      columns[j].values.push_back(0);
-      columns[j].texts.push_back(present[j] ? text_for_chunk(texts[j]) : std::string_view());
-    } else if (is_text[j] && present[j]) {
-      columns[j].values.push_back(0);
-      defer_intern(texts[j], j, row);
-    } else {
-      columns[j].values.push_back(values[j]);
+  for (const StoredColumn& c : stored_) {
+    Column& column = columns[c.column];
+    switch (c.how) {
+      case Store::Value: column.values.push_back(values[c.column]); break;
+      case Store::Interned:
+        column.values.push_back(0);  // set by defer_intern, now or when its batch is interned
+        if (present[c.column]) defer_intern(texts[c.column], c.column, row);
+        break;
+      case Store::Lazy:
+        column.values.push_back(0);
+        column.texts.push_back(present[c.column] ? text_for_chunk(texts[c.column]) : std::string_view());
+        break;
     }
-    if (spec_.columns[j].optional) columns[j].present.push_back(present[j]);
+    if (c.optional) column.present.push_back(present[c.column]);
   }
   result_.table.lines.push_back(row_line);
   if (sink_ && result_.table.lines.size() == kChunkRows) deliver();
