@@ -116,20 +116,72 @@ class LineTests {
     return f.masked = true;
   }
   void run(const ledger::Table& chunk) {
+    if (!planned_) plan(chunk);
     const size_t n = chunk.row_count();
     masks_.assign(n, 0);
-    for (size_t t = 0; t < tests_.size(); ++t) {
+    for (size_t t : loose_) {
       const ColumnTest& test = tests_[t];
       const int64_t* v = chunk.columns[test.column].values.data();
       for (size_t row = 0; row < n; ++row) masks_[row] |= static_cast<uint64_t>(test.test(v[row])) << t;
+    }
+    for (ValueTable& table : tables_) {
+      const int64_t* v = chunk.columns[table.column].values.data();
+      for (size_t row = 0; row < n; ++row) masks_[row] |= table.mask(v[row], tests_);
     }
   }
   uint64_t mask(size_t row) const { return masks_.empty() ? 0 : masks_[row]; }
   bool any() const { return !tests_.empty(); }
 
  private:
+  // The tests of one column of small ids (a text's pool id, an enum member, a flag) as a table from the
+  // value to its bits, filled as values are met: `family` in six filters is one load a line, not six
+  // tests.
+  struct ValueTable {
+    uint32_t column = 0;
+    uint64_t bits = 0;  // the tests on the column
+    std::vector<uint64_t> by_value;  // value -> its tests' bits | kKnown
+    static constexpr uint64_t kKnown = uint64_t{1} << 63;  // (tests use bits 0..62 when a table is made)
+    static constexpr int64_t kMaxValue = int64_t{1} << 20;
+    uint64_t mask(int64_t v, const std::vector<ColumnTest>& tests) {
+      if (v >= 0 && static_cast<uint64_t>(v) < by_value.size() && (by_value[static_cast<size_t>(v)] & kKnown)) return by_value[static_cast<size_t>(v)] & ~kKnown;
+      uint64_t m = 0;
+      for (uint64_t b = bits; b != 0; b &= b - 1) {
+        const unsigned t = static_cast<unsigned>(__builtin_ctzll(b));
+        m |= static_cast<uint64_t>(tests[t].test(v)) << t;
+      }
+      if (v >= 0 && v < kMaxValue) {
+        if (static_cast<uint64_t>(v) >= by_value.size()) by_value.resize(static_cast<size_t>(v) + 1, 0);
+        by_value[static_cast<size_t>(v)] = m | kKnown;
+      }
+      return m;
+    }
+  };
+  void plan(const ledger::Table& chunk) {
+    planned_ = true;
+    std::vector<uint64_t> on_column(chunk.columns.size(), 0);
+    for (size_t t = 0; t < tests_.size(); ++t) {
+      const ledger::ColumnSpec& spec = chunk.columns[tests_[t].column].spec;
+      const bool small_ids = spec.kind == ledger::ColumnKind::Text || spec.kind == ledger::ColumnKind::Enum || spec.kind == ledger::ColumnKind::Bool;
+      if (small_ids && !tests_[t].range && t < 63) {
+        on_column[tests_[t].column] |= uint64_t{1} << t;
+      } else {
+        loose_.push_back(t);
+      }
+    }
+    for (uint32_t c = 0; c < on_column.size(); ++c) {
+      if (on_column[c] == 0) continue;
+      if ((on_column[c] & (on_column[c] - 1)) == 0) {  // one test: as cheap run directly
+        loose_.push_back(static_cast<size_t>(__builtin_ctzll(on_column[c])));
+        continue;
+      }
+      tables_.push_back(ValueTable{c, on_column[c], {}});
+    }
+  }
   std::vector<ColumnTest> tests_;
   std::vector<uint64_t> masks_;
+  bool planned_ = false;
+  std::vector<size_t> loose_;       // tests run one at a time over a chunk
+  std::vector<ValueTable> tables_;  // the others, by column
 };
 
 Fast fast_for(const State& s, uint32_t input, const plan::Aggregate& agg) {
