@@ -297,6 +297,17 @@ class Reader {
   static bool short_key(std::string_view text, ShortText& key);
   static size_t short_slot(const ShortText& key);
   std::vector<std::vector<ShortText>> short_cache_;
+  // A short text waiting for its batch: its key, the text (kept valid until the flush), where it goes.
+  struct ShortPending {
+    ShortText key;
+    std::string_view text;
+    uint32_t column;
+    size_t slot;
+    size_t row;
+  };
+  std::vector<ShortPending> short_pending_;
+  // `text` where it stays valid until the batch is flushed: the input, or a copy in pending_bytes_.
+  std::string_view stable_text(std::string_view text);
 
   struct PendingCell {
     uint32_t column;

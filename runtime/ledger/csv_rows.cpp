@@ -380,20 +380,31 @@ size_t Reader::short_slot(const ShortText& key) {
   return static_cast<size_t>((h ^ (h >> 29)) * 0xBF58476D1CE4E5B9ull >> (64 - kShortBits));
 }
 
+std::string_view Reader::stable_text(std::string_view text) {
+  if (text.data() >= begin_ && text.data() < end_) return text;  // a view into the input stays valid
+  if (pending_bytes_.size() + text.size() > kPendingBytes) flush_interning();
+  // Within the reserved capacity, so earlier views into pending_bytes_ stay valid.
+  const size_t at = pending_bytes_.size();
+  pending_bytes_.append(text);
+  return std::string_view(pending_bytes_.data() + at, text.size());
+}
+
 void Reader::defer_intern(std::string_view text, size_t column, size_t row) {
   // A short text met before in this column takes its id from the column's cache, without hashing or
   // probing the pool: partner ids and product families are a few thousand short texts on every line.
+  // The cache is read when the batch is flushed, its slot fetched now: a partner's slot is a likely
+  // cache miss, which a batch overlaps.
   ShortText key;
   if (short_key(text, key)) {
     if (short_cache_.size() <= column) short_cache_.resize(column + 1);
     std::vector<ShortText>& cache = short_cache_[column];
-    if (!cache.empty()) {
-      const ShortText& hit = cache[short_slot(key)];
-      if (hit.size == key.size && hit.w0 == key.w0 && hit.w1 == key.w1 && hit.id != kNoId) {
-        result_.table.columns[column].values[row] = hit.id;
-        return;
-      }
-    }
+    if (cache.empty()) cache.assign(size_t{1} << kShortBits, ShortText{0, 0, 0, kNoId});
+    const size_t slot = short_slot(key);
+    __builtin_prefetch(&cache[slot]);
+    const std::string_view kept = stable_text(text);
+    short_pending_.push_back(ShortPending{key, kept, static_cast<uint32_t>(column), slot, row});
+    if (short_pending_.size() == kPendingTexts) flush_interning();
+    return;
   }
   const bool in_input = text.data() >= begin_ && text.data() < end_;
   // Ledgers repeat a text on consecutive rows (an order's lines share its id, customer and partner):
@@ -411,11 +422,7 @@ void Reader::defer_intern(std::string_view text, size_t column, size_t row) {
       result_.table.columns[column].values[row] = pool_.intern(text);
       return;
     }
-    if (pending_bytes_.size() + text.size() > kPendingBytes) flush_interning();
-    // Within the reserved capacity, so earlier views into pending_bytes_ stay valid.
-    const size_t at = pending_bytes_.size();
-    pending_bytes_.append(text);
-    text = std::string_view(pending_bytes_.data() + at, text.size());
+    text = stable_text(text);
   }
   pending_texts_.push_back(text);
   pending_cells_.push_back(PendingCell{static_cast<uint32_t>(column), row, false});
@@ -423,7 +430,21 @@ void Reader::defer_intern(std::string_view text, size_t column, size_t row) {
 }
 
 void Reader::flush_interning() {
-  if (pending_cells_.empty()) return;
+  // Short texts first: the cache's hits are done; the misses join the texts to intern.
+  for (const ShortPending& p : short_pending_) {
+    const ShortText& hit = short_cache_[p.column][p.slot];
+    if (hit.size == p.key.size && hit.w0 == p.key.w0 && hit.w1 == p.key.w1 && hit.id != kNoId) {
+      result_.table.columns[p.column].values[p.row] = hit.id;
+    } else {
+      pending_texts_.push_back(p.text);
+      pending_cells_.push_back(PendingCell{p.column, p.row, false});
+    }
+  }
+  short_pending_.clear();
+  if (pending_cells_.empty()) {
+    pending_bytes_.clear();
+    return;
+  }
   pending_ids_.resize(pending_texts_.size());
   pool_.intern_many(pending_texts_.data(), pending_texts_.size(), pending_ids_.data());
   auto& columns = result_.table.columns;
@@ -441,10 +462,8 @@ void Reader::flush_interning() {
     values[cell.row] = id;
     ShortText key;
     if (short_key(text, key)) {
-      std::vector<ShortText>& cache = short_cache_[cell.column];
-      if (cache.empty()) cache.assign(size_t{1} << kShortBits, ShortText{0, 0, 0, kNoId});
       key.id = id;
-      cache[short_slot(key)] = key;
+      short_cache_[cell.column][short_slot(key)] = key;
     }
   }
   pending_texts_.clear();
