@@ -155,12 +155,59 @@ std::optional<std::vector<FieldTest>> match_field_filter(const plan::Plan& plan,
 
 namespace {
 
+// A test of a field that is a bare sum or count against a constant, on the field's state itself: the
+// usual filter over group rows (`hardware_value > 0 USD`), without building a Value per row.
+struct StateTest {
+  size_t state = 0;  // the field's aggregate's index in the row
+  bool count = false;  // a count (its value is the state's count), else a sum
+  plan::Opcode op = plan::Opcode::Eq;
+  Decimal constant;
+  bool holds(const AggState& st) const {
+    const Decimal v = count ? Decimal::from_int(static_cast<int64_t>(st.count)) : st.sum();
+    const int c = Decimal::compare(v, constant);
+    switch (op) {
+      case plan::Opcode::Eq: return c == 0;
+      case plan::Opcode::Ne: return c != 0;
+      case plan::Opcode::Lt: return c < 0;
+      case plan::Opcode::Le: return c <= 0;
+      case plan::Opcode::Gt: return c > 0;
+      case plan::Opcode::Ge: return c >= 0;
+      default: return false;
+    }
+  }
+};
+
 // What finishing one group needs to know of it, worked out once.
 struct GroupPlan {
   std::vector<int> bare;   // per field: the index of the field's one aggregate in the row, or -1 (a formula)
   std::vector<uint32_t> over;  // the aggregates over the group's rows
   std::vector<std::optional<std::vector<FieldTest>>> fast_filters;  // their filters, when tests on fields
+  // When every aggregate over the group is a plain count whose filter tests bare sums and counts
+  // against constants (or has no filter): those tests, per aggregate. The rows need no frame then.
+  std::optional<std::vector<std::vector<StateTest>>> direct;
 };
+
+std::optional<std::vector<std::vector<StateTest>>> plan_direct(const plan::Plan& plan, const plan::Group& pg, const GroupPlan& gp) {
+  std::vector<std::vector<StateTest>> direct;
+  for (size_t k = 0; k < gp.over.size(); ++k) {
+    const plan::Aggregate& agg = plan.aggregates[gp.over[k]];
+    if (agg.kind != plan::AggregateKind::Count || agg.arg != plan::kNoFunction) return std::nullopt;
+    if (agg.filter != plan::kNoFunction && !gp.fast_filters[k]) return std::nullopt;
+    std::vector<StateTest> tests;
+    if (gp.fast_filters[k]) {
+      for (const FieldTest& t : *gp.fast_filters[k]) {
+        if (t.field < pg.key_columns.size() || t.constant.none) return std::nullopt;  // a key, or no value
+        const int bare = gp.bare[t.field - pg.key_columns.size()];
+        if (bare < 0) return std::nullopt;
+        const plan::AggregateKind kind = plan.group_field_aggregates[pg.aggregates[static_cast<size_t>(bare)]].kind;
+        if (kind != plan::AggregateKind::Sum && kind != plan::AggregateKind::Count) return std::nullopt;
+        tests.push_back(StateTest{static_cast<size_t>(bare), kind == plan::AggregateKind::Count, t.op, t.constant.decimal()});
+      }
+    }
+    direct.push_back(std::move(tests));
+  }
+  return direct;
+}
 
 GroupPlan plan_group(const plan::Plan& plan, uint32_t g) {
   const plan::Group& pg = plan.groups[g];
@@ -180,6 +227,7 @@ GroupPlan plan_group(const plan::Plan& plan, uint32_t g) {
     gp.over.push_back(a);
     gp.fast_filters.push_back(plan.aggregates[a].filter == plan::kNoFunction ? std::nullopt : match_field_filter(plan, plan.aggregates[a].filter));
   }
+  gp.direct = plan_direct(plan, pg, gp);
   return gp;
 }
 
@@ -190,6 +238,17 @@ void finish_partition(const State& s, uint32_t g, const GroupPlan& gp, const Gro
                       ledger::StringPool& pool, const States& state) {
   const plan::Plan& plan = s.plan;
   const plan::Group& pg = plan.groups[g];
+  if (gp.direct && data.distinct.empty()) {
+    for (size_t row = 0; row < data.rows(); ++row) {
+      const size_t cell = s.cell(data.partner(row), data.period(row));
+      for (size_t k = 0; k < gp.over.size(); ++k) {
+        bool keep = true;
+        for (const StateTest& t : (*gp.direct)[k]) keep = keep && t.holds(data.states[row * data.agg_count + t.state]);
+        if (keep) ++state(cell, gp.over[k]).first->count;  // accumulate() of a count
+      }
+    }
+    return;
+  }
   GroupRowFrame frame(s, g, data, pool);
   for (size_t row = 0; row < data.rows(); ++row) {
     frame.at(row);

@@ -13,7 +13,8 @@
 //
 // The four reads: read_csv_buffer on one thread and on two (threads = 2 forces the split whatever the
 // size), stream_csv_buffer with one part on one thread, and with two parts on two threads (each part an
-// overlay StringPool on a common base, as the engine's scan does). They must report the same ok(),
+// overlay StringPool on a common base, as the engine's scan does); and the two streamed reads again with
+// every text column left uninterned (ColumnSpec::intern false: the cells handed over as views). They must report the same ok(),
 // errors, notes, rejected rows, errors_not_shown, rows_read and rows_rejected; when the read is ok, the
 // same rows (every cell as text) on the same lines, the two parts' rows concatenated in part order. Each
 // table or chunk is also checked for shape (a value per row in every read column, `present` exactly for
@@ -220,6 +221,15 @@ void check_shape(const Table& t, const TableSpec& spec, const StringPool& pool, 
     } else {
       FUZZ_CHECK(c.present.empty(), at);
     }
+    if (c.lazy_text()) {  // a streamed text column left uninterned: its cells are views, its values 0
+      FUZZ_CHECK(c.texts.size() == n, at + ": texts " + std::to_string(c.texts.size()) + ", rows " + std::to_string(n));
+      for (size_t row = 0; row < n; ++row) {
+        FUZZ_CHECK(c.values[row] == 0, at + ": a lazy text's value is not 0");
+        if (!c.has_value(row)) FUZZ_CHECK(c.texts[row].empty(), at + ": an absent lazy text is not empty");
+      }
+      continue;
+    }
+    FUZZ_CHECK(c.texts.empty(), at + ": texts in an interned column");
     for (size_t row = 0; row < n; ++row) {
       const int64_t v = c.values[row];
       if (!c.present.empty()) {
@@ -279,7 +289,7 @@ class RecordingSink : public RowSink {
       rows_.push_back(row_text(chunk, row, pool_));
       lines.push_back(chunk.lines[row]);
       for (const Column& c : chunk.columns) {
-        if (c.spec.read && c.spec.kind == ColumnKind::Text && c.has_value(row)) {
+        if (c.spec.read && c.spec.kind == ColumnKind::Text && !c.lazy_text() && c.has_value(row)) {
           const auto id = static_cast<uint32_t>(c.values[row]);
           texts.emplace_back(id, std::string(pool_.text(id)));
         }
@@ -392,6 +402,38 @@ Outcome read_streamed_two(std::string_view csv, const TableSpec& spec, ReadOptio
   return o;
 }
 
+// The spec with every text column left uninterned (ColumnSpec::intern false), as the engine streams a
+// column it only groups by or counts distinct: a streaming read hands such cells over as views.
+TableSpec lazy_texts(const TableSpec& spec) {
+  TableSpec lazy = spec;
+  for (ColumnSpec& c : lazy.columns) {
+    if (c.kind == ColumnKind::Text) c.intern = false;
+  }
+  return lazy;
+}
+
+// A streaming read of `spec` with lazy text columns, on one part (one thread) or two (two threads).
+Outcome read_streamed_lazy(std::string_view csv, const TableSpec& spec, ReadOptions options, const StringPool& base, size_t parts) {
+  const char* how = parts == 1 ? "stream_csv_buffer, lazy texts, one part" : "stream_csv_buffer, lazy texts, two parts";
+  options.threads = static_cast<unsigned>(parts);
+  const TableSpec lazy = lazy_texts(spec);
+  StringPool pool0(&base), pool1(&base);
+  RecordingSink sink0(lazy, pool0, how), sink1(lazy, pool1, how);
+  std::vector<StreamPart> stream{StreamPart{&sink0, &pool0}};
+  if (parts == 2) stream.push_back(StreamPart{&sink1, &pool1});
+  ReadResult r = stream_csv_buffer(csv, kFile, lazy, options, stream);
+  Outcome o;
+  o.how = how;
+  take_status(o, r);
+  check_empty(r, lazy, how);
+  if (!r.ok()) return o;
+  o.rows = std::move(sink0.rows_);
+  o.lines = std::move(sink0.lines);
+  o.rows.insert(o.rows.end(), sink1.rows_.begin(), sink1.rows_.end());
+  o.lines.insert(o.lines.end(), sink1.lines.begin(), sink1.lines.end());
+  return o;
+}
+
 void expect_same(const Outcome& a, const Outcome& b, const std::string& context) {
   auto both = [&] { return context + "\n" + show(a) + show(b); };  // only built for a failure
   FUZZ_CHECK(a.ok == b.ok, both());
@@ -498,6 +540,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   seed(base);
   const Outcome stream_one = read_streamed_one(csv, spec, options, base);
   expect_same(one, stream_one, context);
+  expect_same(one, read_streamed_lazy(csv, spec, options, base, 1), context);
+  expect_same(one, read_streamed_lazy(csv, spec, options, base, 2), context);
   const Outcome stream_two = read_streamed_two(csv, spec, options, base);
   expect_same(one, stream_two, context);
 
