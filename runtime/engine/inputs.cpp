@@ -232,9 +232,10 @@ bool fix_periods(State& s) {
 }
 
 // A sink for a ledger read only to check it (the inputs already failed: nothing to compute).
-class CheckOnly : public ledger::RowSink {
+class CheckOnly : public ScanSink {
  public:
   void rows(const ledger::Table&) override {}
+  void end() override {}
 };
 
 // Streams every ledger through the parts' sinks (`compute` false: only checks them). Returns the first
@@ -249,7 +250,7 @@ std::optional<vm::EvalError> stream_ledgers(State& s, std::vector<std::unique_pt
     // The ledger's columns without rows: what the scan's kernels need to know of them.
     s.tables[index].name = in.name;
     for (const ledger::ColumnSpec& c : spec.columns) s.tables[index].columns.push_back(ledger::Column{c, {}, {}});
-    std::vector<std::unique_ptr<ledger::RowSink>> sinks;
+    std::vector<std::unique_ptr<ScanSink>> sinks;
     std::vector<ledger::StreamPart> stream;
     for (auto& part : parts) {
       sinks.push_back(compute ? ledger_sink(*part, index) : std::make_unique<CheckOnly>());
@@ -262,6 +263,7 @@ std::optional<vm::EvalError> stream_ledgers(State& s, std::vector<std::unique_pt
     } else {
       r = ledger::stream_csv(s.options.input_paths.at(in.name), spec, ro, stream);
     }
+    for (auto& sink : sinks) sink->end();
     take(s, index, r);
     for (auto& part : parts) {
       if (part->error && !first_error) first_error = part->error;

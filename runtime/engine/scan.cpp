@@ -278,6 +278,59 @@ class MaskedKernels {
   std::vector<Sum> sums_;
   std::vector<Count> counts_;
   std::vector<const int64_t*> args_;
+
+ public:
+  // ---- compact accumulators (a ledger's cells) ----
+  // While a ledger is scanned, a cell's masked sums and counts are kept compact, not in the cell's
+  // 32-byte AggStates: an int64 per sum, then a uint32 count per sum and per count. A line then touches
+  // two cache lines instead of the seven its states span (the cells are many megabytes, and every line
+  // goes to a cell of no predictable place). They are added into the AggStates by fold(): when the
+  // ledger's scan ends, before the cells are laid out anew, and for one kernel whose int64 or uint32
+  // would overflow.
+  size_t words() const { return sums_.size() + (sums_.size() + counts_.size() + 1) / 2; }
+  template <class States>
+  void line_compact(uint64_t* block, const States& state, uint64_t mask, uint32_t row) const {
+    auto* sum = reinterpret_cast<int64_t*>(block);
+    auto* count = reinterpret_cast<uint32_t*>(block + sums_.size());
+    for (size_t i = 0; i < sums_.size(); ++i) {
+      const Sum& k = sums_[i];
+      const bool pass = (mask & k.need) == k.need;  // without branches: which lines pass is as good as random
+      const int64_t v = pass ? args_[i][row] : 0;
+      int64_t r;
+      if (__builtin_add_overflow(sum[i], v, &r) || count[i] == UINT32_MAX) [[unlikely]] {
+        fold_sum(i, sum[i], count[i], state(k.slot));
+        r = v;
+        count[i] = 0;
+      }
+      sum[i] = r;
+      count[i] += pass;
+    }
+    for (size_t j = 0; j < counts_.size(); ++j) {
+      uint32_t& c = count[sums_.size() + j];
+      if (c == UINT32_MAX) [[unlikely]] {
+        state(counts_[j].slot).count += c;
+        c = 0;
+      }
+      c += (mask & counts_[j].need) == counts_[j].need;
+    }
+  }
+  // Adds a cell's compact block into its states and clears it.
+  template <class States>
+  void fold(uint64_t* block, const States& state) const {
+    auto* sum = reinterpret_cast<int64_t*>(block);
+    auto* count = reinterpret_cast<uint32_t*>(block + sums_.size());
+    for (size_t i = 0; i < sums_.size(); ++i) fold_sum(i, sum[i], count[i], state(sums_[i].slot));
+    for (size_t j = 0; j < counts_.size(); ++j) state(counts_[j].slot).count += count[sums_.size() + j];
+    std::fill(block, block + words(), 0);
+  }
+
+ private:
+  void fold_sum(size_t i, int64_t sum, uint32_t count, AggState& st) const {
+    if (count == 0) return;  // (a sum of no line leaves the state as it is, scale included)
+    st.value += sum;
+    st.count += count;
+    st.scale = sums_[i].scale;
+  }
 };
 
 // One aggregate on the VM for one line: its filter, then its argument.
@@ -335,7 +388,7 @@ void fit(ScanPart& part, size_t partners, PeriodIndex lo, PeriodIndex hi) {
 constexpr uint32_t kPrefetch = 16;
 
 // The rows of one ledger that one part reads.
-class LedgerSink : public ledger::RowSink {
+class LedgerSink : public ScanSink {
  public:
   LedgerSink(ScanPart& part, uint32_t input) : part_(part), s_(part.state), plan_(part.state.plan), input_(input) {
     for (uint32_t a = 0; a < plan_.aggregates.size(); ++a) {
@@ -425,7 +478,17 @@ class LedgerSink : public ledger::RowSink {
       lo = s_.first_period;
       hi = s_.last_period;
     }
-    if (lo <= hi) fit(part_, part_.partner_count(), lo, hi);
+    if (lo <= hi) {
+      // The compact blocks follow the cells' layout: folded into the states before the cells move
+      // (periods widened), extended when partners are added (they only append cells).
+      const PeriodIndex first_before = part_.first_period;
+      const size_t count_before = part_.period_count();
+      const bool moves = count_before != 0 && !s_.periods_fixed && (lo < part_.first_period || hi > part_.last_period);
+      if (moves) fold(first_before, count_before);
+      fit(part_, part_.partner_count(), lo, hi);
+      const size_t words = masked_.words();
+      if (words && compact_.size() < part_.aggregates.cells() * words) compact_.resize(part_.aggregates.cells() * words, 0);
+    }
     const size_t count = part_.period_count();
     for (size_t row = 0; row < n; ++row) {
       if (rows_.cell[row] == SIZE_MAX) continue;
@@ -436,6 +499,31 @@ class LedgerSink : public ledger::RowSink {
     }
   }
 
+  // Adds every cell's compact block into the states, the blocks laid out for the periods first..first +
+  // count (the states may be laid out for others by now: a cell is found again by partner and period).
+  void fold(PeriodIndex first, size_t count) {
+    const size_t words = masked_.words();
+    if (!words || count == 0) return;
+    CellStates& states = part_.aggregates;
+    for (size_t cell = 0; cell * words < compact_.size(); ++cell) {
+      uint64_t* block = &compact_[cell * words];
+      bool any = false;
+      for (size_t w = 0; w < words && !any; ++w) any = block[w] != 0;
+      if (!any) continue;
+      const size_t partner = cell / count;
+      const PeriodIndex period = first + static_cast<PeriodIndex>(cell % count);
+      const size_t to = partner * part_.period_count() + static_cast<size_t>(period - part_.first_period);
+      AggState* target = &states.states[to * states.slots];
+      masked_.fold(block, [target](uint32_t slot) -> AggState& { return target[slot]; });
+    }
+    compact_.assign(compact_.size(), 0);
+  }
+
+ public:
+  // The ledger has been read: what the compact blocks hold goes into the states.
+  void end() override { fold(part_.first_period, part_.period_count()); }
+
+ private:
   // The period of a day, through a small cache: a ledger's dates span a few hundred days, each met
   // thousands of times, and working out a calendar date is dozens of instructions.
   PeriodIndex period_of(DayNumber day) {
@@ -474,19 +562,24 @@ class LedgerSink : public ledger::RowSink {
     // The kernels, line by line: a line's states are one block, fetched a few lines ahead (the lines come
     // in no order of partner, so each block is a likely cache miss).
     masked_.bind(chunk);
+    const size_t words = masked_.words();
     if (!masked_.empty() || !fast_slots_.empty()) {
       for (uint32_t row = 0; row < n; ++row) {
         if (row + kPrefetch < n && rows_.cell[row + kPrefetch] != SIZE_MAX) {
-          // Every cache line of the block: a line's aggregates touch most of them.
-          const char* ahead = reinterpret_cast<const char*>(&states.states[rows_.cell[row + kPrefetch] * slots]);
-          for (size_t offset = 0; offset < slots * sizeof(AggState); offset += 64) __builtin_prefetch(ahead + offset, 1);
-          __builtin_prefetch(ahead + slots * sizeof(AggState) - 1, 1);
+          // The compact block's cache lines, and the states the other kernels update.
+          const size_t ahead = rows_.cell[row + kPrefetch];
+          if (words) {
+            const char* compact = reinterpret_cast<const char*>(&compact_[ahead * words]);
+            for (size_t offset = 0; offset < words * 8; offset += 64) __builtin_prefetch(compact + offset, 1);
+            __builtin_prefetch(compact + words * 8 - 1, 1);
+          }
+          for (size_t k : fast_slots_) __builtin_prefetch(&states.states[ahead * slots + mine_[k]], 1);
         }
         const size_t cell = rows_.cell[row];
         if (cell == SIZE_MAX) continue;
         AggState* block = &states.states[cell * slots];
         const uint64_t mask = tests_.mask(row);
-        masked_.line([block](uint32_t slot) -> AggState& { return block[slot]; }, mask, row);
+        if (words) masked_.line_compact(&compact_[cell * words], [block](uint32_t slot) -> AggState& { return block[slot]; }, mask, row);
         for (size_t k : fast_slots_) run_fast(fast_[k], chunk.columns, row, mask, block[mine_[k]], states.distinct_at(cell, mine_[k]), part_.pool);
       }
     }
@@ -589,6 +682,7 @@ class LedgerSink : public ledger::RowSink {
   std::vector<MaskedKernels> group_masked_;       // per group: the fields that are masked sums and counts
   std::vector<std::vector<uint32_t>> group_other_;  // per group: the other fields
   LineTests tests_;
+  BigArray<uint64_t> compact_;  // per cell: masked_'s compact block (words() words)
   ChunkRows rows_;
   struct DayPeriod {
     DayNumber day = 0;
@@ -661,7 +755,7 @@ ScanPart::ScanPart(const State& s) : state(s), pool(&s.pool), machine(s.plan) {
   unknown.resize(s.plan.inputs.size());
 }
 
-std::unique_ptr<ledger::RowSink> ledger_sink(ScanPart& part, uint32_t input) {
+std::unique_ptr<ScanSink> ledger_sink(ScanPart& part, uint32_t input) {
   return std::make_unique<LedgerSink>(part, input);
 }
 

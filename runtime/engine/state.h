@@ -225,7 +225,12 @@ bool load_inputs(State& s);
 // period), when the program's effective dates and --period leave them open.
 void choose_periods(State& s, const std::map<PeriodIndex, uint64_t>& lines);
 // scan.cpp: the sink that updates one part's aggregates and groups from a ledger's chunks of rows
-std::unique_ptr<ledger::RowSink> ledger_sink(ScanPart& part, uint32_t input);
+// A sink of a ledger's rows that is told when the ledger has been read (to put away what it keeps aside).
+class ScanSink : public ledger::RowSink {
+ public:
+  virtual void end() = 0;
+};
+std::unique_ptr<ScanSink> ledger_sink(ScanPart& part, uint32_t input);
 // merge.cpp: the parts' partners, periods, aggregates and groups brought into the State
 void merge_parts(State& s, std::vector<std::unique_ptr<ScanPart>>& parts);
 // groups.cpp: group rows' fields, then the aggregates over groups; the group rows are freed after
