@@ -498,3 +498,26 @@ rebate r { pay 1 USD * pricey }
   CHECK(two.amounts["P2 2026-Q3 r"] == "266.00");
   CHECK(two.amounts["P3 2026-Q3 r"] == "267.00");
 }
+
+TEST_CASE("a cell's sum past 64 bits stays exact (the scan's compact sums spill into 128 bits)", "[engine][threads]") {
+  // Money is kept at 6 decimal places: 4,000,000,000,000.00 USD is 4e18, and three such lines (9.2e18 is
+  // the int64 limit) overflow a 64-bit sum. By hand: 4e12 + 4e12 + 4e12 + 0.01 = 12,000,000,000,000.01 USD;
+  // 1% of it is 120,000,000,000.0001, rounded half-even to the cent: 120,000,000,000.00. P2: 1% of 5 = 0.05.
+  std::string sales = lines({"2026-07-01,P1,O1,hw,1,4000000000000.00", "2026-07-02,P2,O2,hw,1,5.00",
+                             "2026-07-02,P1,O3,hw,1,4000000000000.00", "2026-07-03,P1,O4,hw,1,4000000000000.01"});
+  const char* program = R"(
+measure revenue = sales.sum(amount)
+measure big = sales.count(where amount > 1_000_000 USD)
+rebate pct { pay 1% of revenue }
+rebate per_big { pay 1 USD * big }
+)";
+  for (unsigned threads : {1u, 2u}) {
+    auto o = run(program, sales, "2026-Q3", {}, threads);
+    REQUIRE(o.diagnostics.empty());
+    REQUIRE(o.result.ok());
+    CHECK(o.amounts["P1 2026-Q3 pct"] == "120000000000.00");
+    CHECK(o.amounts["P1 2026-Q3 per_big"] == "3.00");
+    CHECK(o.amounts["P2 2026-Q3 pct"] == "0.05");
+    CHECK(o.amounts["P2 2026-Q3 per_big"] == "0.00");
+  }
+}
