@@ -12,6 +12,9 @@
 #include <cerrno>
 #include <cstring>
 #include <memory>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
 #include <thread>
 
 #include "ledger/csv_reader.h"
@@ -119,27 +122,46 @@ ReadResult read_buffer(std::string_view data, const std::string& display_name, c
     reader.finish();
     return result;
   }
-  uint64_t newlines = 0;
-  const char* split = parallel_split(reader.position(), data.data() + data.size(), mapped, newlines);
-  if (!split) {
-    reader.rows();
-    reader.finish();
-    return result;
-  }
-  const uint64_t line = reader.line() + newlines;
+  // The split is looked for on the second thread while the first already reads its rows: the first
+  // pauses at its first row past the middle of the file until the split is known (the split is a row
+  // start at or after that row), then reads up to it. Counting half a file's quotes and line feeds
+  // takes a fraction of the time reading its rows does, so the first thread rarely waits.
+  const char* const rows_begin = reader.position();
+  const char* const data_end = data.data() + data.size();
+  const uint64_t first_line = reader.line();
+  std::mutex mutex;
+  std::condition_variable found;
+  bool known = false;
+  const char* split = nullptr;
+  reader.pause_at(rows_begin + (data_end - rows_begin) / 2, [&] {
+    std::unique_lock<std::mutex> lock(mutex);
+    found.wait(lock, [&] { return known; });
+    return split ? split : data_end;
+  });
   ReadResult second_result;
   std::unique_ptr<StringPool> own_pool;  // a materializing read's second half: merged into `pool` after
   if (!to.parts) own_pool = std::make_unique<StringPool>();
   StringPool& second_pool = to.parts ? to.pool_of(1) : *own_pool;
   Reader second(data, display_name, spec, options, second_pool, second_result);
-  second.start_after(reader, split, line);
-  if (mapped) second.set_mapped();
-  if (to.parts) second.stream_to((*to.parts)[1].sink);
-  reader.limit(split);
-  std::thread worker([&] { second.rows(); });
+  std::thread worker([&] {
+    uint64_t newlines = 0;
+    const char* at = parallel_split(rows_begin, data_end, mapped, newlines);
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      split = at;
+      known = true;
+    }
+    found.notify_all();
+    if (!at) return;
+    second.start_after(reader, at, first_line + newlines);
+    if (mapped) second.set_mapped();
+    if (to.parts) second.stream_to((*to.parts)[1].sink);
+    second.rows();
+  });
   reader.rows();
   worker.join();
   reader.finish();
+  if (!split) return result;  // no row start past the middle: the first thread read every row
   second.finish();
   if (!result.ok() || !second_result.ok()) {
     // Malformed rows: read again on one thread, without keeping or streaming rows, so that errors, their

@@ -17,6 +17,7 @@
 #include <cstdio>
 #include <cstring>
 #include <deque>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -146,6 +147,12 @@ class Reader {
   void start_after(const Reader& head, const char* at, uint64_t line);
 
   void limit(const char* end) { end_ = end; }
+  // Reading rows, stop at the first row that starts at or after `at` and ask `resume` where the rows
+  // end (a pointer at or after that row): for a two-thread read whose split is not known yet.
+  void pause_at(const char* at, std::function<const char*()> resume) {
+    pause_at_ = at;
+    resume_ = std::move(resume);
+  }
   // The input is a read-only file mapping: pages behind the reader can be given back as it goes, so a
   // large file does not stay resident once its rows are parsed (they are re-read from the file if needed).
   void set_mapped() {
@@ -328,6 +335,8 @@ class Reader {
   void drop_behind();
   bool mapped_ = false;
   const char* dropped_ = nullptr;
+  const char* pause_at_ = nullptr;
+  std::function<const char*()> resume_;
   RowSink* sink_ = nullptr;
   ColumnCounter char_column_;
   bool fast_planned_ = false;

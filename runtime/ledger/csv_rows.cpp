@@ -101,6 +101,11 @@ void Reader::read_rows() {
   pending_bytes_.reserve(kPendingBytes);
 
   while (p_ < end_ && !stop_) {
+    if (pause_at_ && p_ >= pause_at_) {
+      end_ = resume_();
+      pause_at_ = nullptr;
+      if (p_ >= end_) break;
+    }
     if (mapped_ && p_ - dropped_ > kDropEvery) drop_behind();
     const char* row_start = p_;
     const uint64_t row_line = line_;
