@@ -1,6 +1,7 @@
 // End-to-end tests of the engine's semantics: each case is a small program, CSV inputs held in memory,
 // and payouts computed by hand (the arithmetic is in the comment next to each expectation).
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 
 #include <cstdio>
 #include <set>
@@ -234,6 +235,20 @@ rebate r { pay revenue / orders }
   CHECK(e.find("division by zero") != std::string::npos);
   CHECK(e.find("partner P2") != std::string::npos);
   CHECK(e.find("2026-Q3") != std::string::npos);
+}
+
+TEST_CASE("a long chain of measures: each run's values stay put while the runs it starts grow the stack", "[engine]") {
+  // m1 = 1 USD + revenue, m2 = 1 USD + m1, ...: every level holds its 1 USD on the VM's stack while the
+  // level below runs, and 400 levels need several times the stack's first size.
+  std::string program = "measure m0 = sales.sum(amount)\n";
+  for (int k = 1; k <= 400; ++k) program += fmt::format("measure m{} = 1 USD + m{}\n", k, k - 1);
+  program += "rebate r { pay m400 }\n";
+  auto o = run(program, lines({"2026-07-01,P1,O1,x,1,100", "2026-07-02,P2,O2,x,1,20.50"}));
+  REQUIRE(o.diagnostics.empty());
+  REQUIRE(o.result.ok());
+  CHECK(o.amounts["P1 2026-Q3 r"] == "500.00");  // 100 + 400 x 1
+  CHECK(o.amounts["P2 2026-Q3 r"] == "420.50");  // 20.50 + 400
+  CHECK(o.amounts["P3 2026-Q3 r"] == "400.00");  // no lines: 0 + 400
 }
 
 TEST_CASE("a ledger line whose partner is unknown is an error, not dropped", "[engine]") {
