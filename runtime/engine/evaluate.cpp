@@ -38,9 +38,10 @@ class MeasureMemo {
     std::fill(known_.begin(), known_.begin() + static_cast<std::ptrdiff_t>(windows_.size() * measures_), 0);
     windows_.clear();
   }
-  // The slot of measure `m` in window `w`, adding the window when it is new. A slot is an index, not a
-  // pointer: evaluating a measure may add windows and move the values.
-  size_t slot(uint32_t m, Window w) {
+  // The first slot of window `w`'s block, adding the window when it is new: measure m's slot is the
+  // block's + m. A frame finds its window's block once, so that reading a measure is an index. A slot
+  // is an index, not a pointer: evaluating a measure may add windows and move the values.
+  size_t block(Window w) {
     size_t k = static_cast<size_t>(std::find(windows_.begin(), windows_.end(), w) - windows_.begin());
     if (k == windows_.size()) {
       windows_.push_back(w);
@@ -49,9 +50,10 @@ class MeasureMemo {
         values_.resize(windows_.size() * measures_);
       }
     }
-    return k * measures_ + m;
+    return k * measures_;
   }
-  const Value* find(size_t slot) const { return known_[slot] ? &values_[slot] : nullptr; }
+  bool known(size_t slot) const { return known_[slot] != 0; }
+  const Value& value(size_t slot) const { return values_[slot]; }
   void store(size_t slot, const Value& v) {
     values_[slot] = v;
     known_[slot] = 1;
@@ -75,7 +77,9 @@ struct CellContext {
 
 class PartnerFrame : public vm::Frame {
  public:
-  PartnerFrame(CellContext& c, uint32_t partner, Window w) : c_(c), s_(c.s), partner_(partner), window_(w) {}
+  // `block`: the window's block in the memo (MeasureMemo::block).
+  PartnerFrame(CellContext& c, uint32_t partner, Window w, size_t block)
+      : c_(c), s_(c.s), partner_(partner), window_(w), block_(block) {}
 
   Value column(uint32_t) override { return Value::missing(); }
   Value lookup(uint32_t, uint32_t) override { return Value::missing(); }
@@ -90,7 +94,11 @@ class PartnerFrame : public vm::Frame {
     v.aux = s_.periods.last_day(window_.last);
     return v;
   }
-  Value measure(uint32_t m) override { return measure_at(m, window_); }
+  Value measure(uint32_t m) override {
+    const size_t slot = block_ + m;
+    if (c_.memo.known(slot)) return c_.memo.value(slot);
+    return compute(m, window_, slot);
+  }
   Value shifted(uint32_t m, uint32_t shift) override {
     Window w = window_;
     if (shift == 0) {
@@ -100,7 +108,9 @@ class PartnerFrame : public vm::Frame {
     } else {
       w = Window{s_.periods.year_start(w.last), w.last};
     }
-    return measure_at(m, w);
+    const size_t slot = c_.memo.block(w) + m;
+    if (c_.memo.known(slot)) return c_.memo.value(slot);
+    return compute(m, w, slot);
   }
   Value aggregate(uint32_t a) override {
     const plan::Aggregate& agg = s_.plan.aggregates[a];
@@ -146,10 +156,9 @@ class PartnerFrame : public vm::Frame {
   }
 
  private:
-  Value measure_at(uint32_t m, Window w) {
-    size_t slot = c_.memo.slot(m, w);
-    if (const Value* known = c_.memo.find(slot)) return *known;
-    PartnerFrame inner(c_, partner_, w);
+  // Measure `m` over window `w`, not known yet: its value within its limits, kept in memo slot `slot`.
+  Value compute(uint32_t m, Window w, size_t slot) {
+    PartnerFrame inner(c_, partner_, w, slot - m);
     const plan::Measure& pm = s_.plan.measures[m];
     Value v = c_.machine.run(pm.value, inner);
     if (!v.none && pm.cap != plan::kNoFunction) {
@@ -168,6 +177,7 @@ class PartnerFrame : public vm::Frame {
   const State& s_;
   uint32_t partner_;
   Window window_;
+  size_t block_;
 };
 
 // "61200.00 USD", for the steps of an explanation.
@@ -287,7 +297,8 @@ class CellEvaluator {
   void evaluate(size_t p, const std::string& label, uint32_t partner, Payout* payouts, std::vector<AwardValue>& awards) {
     const PeriodIndex period = s_.run_periods[p];
     context_.memo.clear();
-    PartnerFrame frame(context_, partner, Window{period, period});
+    const Window window{period, period};
+    PartnerFrame frame(context_, partner, window, context_.memo.block(window));
     size_t cell = s_.cell(partner, period);
     for (size_t r = 0; r < plan_.rebates.size(); ++r) {
       Payout& out = payouts[r];
