@@ -4,7 +4,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <charconv>
+#include <array>
+#include <cstdint>
+#include <cstring>
 #include <iterator>
 
 #include "ledger/ledger.h"
@@ -15,8 +17,20 @@ namespace {
 
 using ledger::csv_quote;
 
-// Room for a 64-bit magnitude's digits padded to Decimal::kMaxScale + 1 digits.
-constexpr int kDigitRoom = 40;
+// Room for any number the fast paths below write: a sign, the 20 digits of a 64-bit magnitude, a
+// point, up to Decimal::kMaxScale places, a percent sign.
+constexpr size_t kNumberRoom = 48;
+
+constexpr uint64_t kPow10[20] = {1u, 10u, 100u, 1000u, 10000u, 100000u, 1000000u, 10000000u, 100000000u,
+                                 1000000000u, 10000000000u, 100000000000u, 1000000000000u, 10000000000000u,
+                                 100000000000000u, 1000000000000000u, 10000000000000000u, 100000000000000000u,
+                                 1000000000000000000u, 10000000000000000000u};
+
+// "00" "01" ... "99": two digits per division instead of one.
+constexpr char kDigitPairs[] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
 
 // |coefficient| as 64 bits, when it fits (the values of payouts and their bases always do).
 std::optional<uint64_t> magnitude(Int128 coefficient) {
@@ -25,29 +39,103 @@ std::optional<uint64_t> magnitude(Int128 coefficient) {
   return static_cast<uint64_t>(m);
 }
 
-// v x 10^times, or false when that overflows 64 bits.
-bool scale_up(uint64_t& v, int times) {
-  for (int i = 0; i < times; ++i) {
-    if (__builtin_mul_overflow(v, uint64_t{10}, &v)) return false;
+// Writes the digits of `v` at p, at least `min_digits` of them (zeros in front, min_digits <= 20);
+// returns their end. Writes scratch up to p + 20 (the room that kNumberRoom keeps covers it).
+char* put_digits(char* p, uint64_t v, int min_digits) {
+  // The number of digits: from the bit length (log10(2) ~ 1233 / 4096), corrected by one comparison
+  // (v | 1: 0 has one digit, and no power of ten from 10 up lies between an even v and v + 1).
+  const uint64_t u = v | 1;
+  const int t = ((64 - __builtin_clzll(u)) * 1233) >> 12;  // 0..19
+  int n = t + (u >= kPow10[t]);
+  if (n < min_digits) {
+    std::memcpy(p, "00000000000000000000", 20);  // a fixed size: a few stores, not a memset call
+    n = min_digits;
   }
-  return true;
+  char* end = p + n;
+  char* q = end;
+  while (v >= 100) {  // two digits per division
+    q -= 2;
+    std::memcpy(q, kDigitPairs + (v % 100) * 2, 2);
+    v /= 100;
+  }
+  if (v >= 10) {
+    q -= 2;
+    std::memcpy(q, kDigitPairs + v * 2, 2);
+  } else {
+    *--q = static_cast<char>('0' + v);
+  }
+  return end;
 }
 
-// Writes the digits of `v` with zeros in front up to `min_digits` so that they end at `end`; returns
-// the first.
-char* write_digits(uint64_t v, int min_digits, char* end) {
-  char* p = end;
-  do {
-    *--p = static_cast<char>('0' + v % 10);
+// v / 10^places with `places` places (places <= 18), a sign in front when `negative`: "-1234.50".
+// Written backwards from its end, two digits at a time: the places, the point, then the whole part.
+char* put_scaled(char* p, uint64_t v, bool negative, int places) {
+  if (negative) *p++ = '-';
+  const uint64_t u = v | 1;  // the digit count as in put_digits
+  const int t = ((64 - __builtin_clzll(u)) * 1233) >> 12;
+  const int digits = t + (u >= kPow10[t]);
+  const int whole = std::max(digits - places, 1);  // "0.05": a zero before the point
+  char* const end = p + whole + (places > 0 ? places + 1 : 0);
+  char* q = end;
+  int k = places;
+  for (; k >= 2; k -= 2) {
+    q -= 2;
+    std::memcpy(q, kDigitPairs + (v % 100) * 2, 2);
+    v /= 100;
+  }
+  if (k) {
+    *--q = static_cast<char>('0' + v % 10);
     v /= 10;
-  } while (v > 0);
-  while (end - p < min_digits) *--p = '0';
-  return p;
+  }
+  if (places > 0) *--q = '.';
+  while (v >= 100) {
+    q -= 2;
+    std::memcpy(q, kDigitPairs + (v % 100) * 2, 2);
+    v /= 100;
+  }
+  if (v >= 10) {
+    q -= 2;
+    std::memcpy(q, kDigitPairs + v * 2, 2);
+  } else {
+    *--q = static_cast<char>('0' + v);
+  }
+  return end;
 }
+
+// A decimal's text as Decimal::to_fixed(places) writes it, at p (room: kNumberRoom); nullptr when the
+// value is beyond 64 bits or `places` beyond Decimal::kMaxScale, which Decimal writes itself.
+char* put_fixed(char* p, const Decimal& d, int places) {
+  if (places < 0 || places > Decimal::kMaxScale || d.scale() < 0) return nullptr;
+  if (places < d.scale()) {  // more places than shown: rounded first (a report's amounts seldom are)
+    std::optional<Decimal> r = d.rounded(places, RoundingMode::HalfEven);
+    return r && r->scale() <= places ? put_fixed(p, *r, places) : nullptr;
+  }
+  std::optional<uint64_t> v = magnitude(d.coefficient());
+  if (!v) return nullptr;
+  const int up = places - d.scale();  // 0..18
+  if (up > 0 && __builtin_mul_overflow(*v, kPow10[up], &*v)) return nullptr;
+  return put_scaled(p, *v, d.is_negative(), places);
+}
+
+// A decimal's shortest text as Decimal::to_string() writes it ("1.5" for 1.50), at p (room:
+// kNumberRoom); nullptr beyond 64 bits or beyond Decimal::kMaxScale places.
+char* put_shortest(char* p, const Decimal& d) {
+  std::optional<uint64_t> v = magnitude(d.coefficient());
+  int scale = d.scale();
+  if (!v || scale < 0 || scale > Decimal::kMaxScale) return nullptr;
+  while (scale > 0 && *v % 10 == 0) {  // 1.50 -> 1.5
+    *v /= 10;
+    --scale;
+  }
+  return put_scaled(p, *v, d.is_negative(), scale);
+}
+
+// A ratio as a percentage: 0.045 -> "4.5%".
+Decimal percentage(const Decimal& ratio) { return Decimal::mul(ratio, Decimal::from_int(100)).value_or(ratio); }
 
 void append_count(std::string& out, uint64_t n) {
   char buf[24];
-  out.append(buf, std::to_chars(buf, buf + sizeof buf, n).ptr);
+  out.append(buf, put_digits(buf, n, 1));
 }
 
 void append_amount(std::string& out, const Decimal& d, const plan::Plan& plan) { append_fixed(out, d, plan.minor_unit); }
@@ -58,9 +146,8 @@ std::string amount(const Decimal& d, const plan::Plan& plan) {
   return out;
 }
 
-// A ratio as a percentage: 0.045 -> "4.5%".
 void append_percent(std::string& out, const Decimal& ratio) {
-  append_shortest(out, Decimal::mul(ratio, Decimal::from_int(100)).value_or(ratio));
+  append_shortest(out, percentage(ratio));
   out += '%';
 }
 
@@ -70,104 +157,208 @@ std::string percent(const Decimal& ratio) {
   return out;
 }
 
-// A CSV field as ledger::csv_quote writes it; most fields need no quotes and are copied as they are.
-void append_csv(std::string& out, std::string_view s) {
-  bool plain = std::none_of(s.begin(), s.end(), [](char c) { return c == ',' || c == '"' || c == '\r' || c == '\n'; });
-  if (plain) out.append(s);
-  else out += csv_quote(s);
+bool needs_csv_quotes(std::string_view s) {
+  return std::any_of(s.begin(), s.end(), [](char c) { return c == ',' || c == '"' || c == '\r' || c == '\n'; });
 }
+
+// Whether texts need quotes in CSV, remembered by their address and length: payouts share a few
+// thousand texts (partner ids, bands, reasons), and within one report the same bytes give the same
+// answer, so each is looked at once instead of once per payout.
+class QuoteCache {
+ public:
+  [[gnu::always_inline]] bool plain(std::string_view s) {
+    if (s.empty()) return true;
+    // Fibonacci hashing of the address: neighbouring texts spread over the entries.
+    Entry& e = entries_[((reinterpret_cast<uintptr_t>(s.data()) + s.size()) * 0x9E3779B97F4A7C15u) >> 56];
+    if (e.data != s.data() || e.size != s.size()) e = Entry{s.data(), s.size(), !needs_csv_quotes(s)};
+    return e.plain;
+  }
+
+ private:
+  struct Entry {
+    const char* data = nullptr;
+    size_t size = 0;
+    bool plain = false;
+  };
+  std::array<Entry, 256> entries_{};  // 256: the top 8 bits of the hash
+};
+
+// The writers below put their text at `w` and return its end; the caller has made room (Sink::room).
+
+// Short texts (most fields: ids, periods, statuses, names) are copied with two fixed-size moves that
+// may overlap, instead of a call to memcpy; nothing is read or written outside the text and its place.
+[[gnu::always_inline]] inline char* put_text(char* w, std::string_view s) {
+  const size_t n = s.size();
+  const char* from = s.data();
+  if (n >= 8 && n <= 16) {
+    uint64_t head, tail;
+    std::memcpy(&head, from, 8);
+    std::memcpy(&tail, from + n - 8, 8);
+    std::memcpy(w, &head, 8);
+    std::memcpy(w + n - 8, &tail, 8);
+  } else if (n >= 4 && n < 8) {
+    uint32_t head, tail;
+    std::memcpy(&head, from, 4);
+    std::memcpy(&tail, from + n - 4, 4);
+    std::memcpy(w, &head, 4);
+    std::memcpy(w + n - 4, &tail, 4);
+  } else if (n > 0 && n < 4) {
+    w[0] = from[0];
+    w[n / 2] = from[n / 2];
+    w[n - 1] = from[n - 1];
+  } else if (n > 16) {
+    std::memcpy(w, from, n);
+  }
+  return w + n;
+}
+
+// A CSV field in quotes with its quotes doubled (room: twice its size and two).
+char* put_quoted(char* w, std::string_view s) {
+  *w++ = '"';
+  for (char c : s) {
+    if (c == '"') *w++ = '"';
+    *w++ = c;
+  }
+  *w++ = '"';
+  return w;
+}
+
+// A CSV field as ledger::csv_quote writes it: as it is when it can be, else quoted.
+[[gnu::always_inline]] inline char* put_csv(char* w, std::string_view s, QuoteCache& quotes) {
+  return quotes.plain(s) ? put_text(w, s) : put_quoted(w, s);
+}
+
+// Room for a number written by put_amount or put_number: the fast paths' kNumberRoom, or Decimal's own
+// text, which has at most 39 digits or `places` + 1 of them, a sign and a point.
+size_t number_room(int places) { return kNumberRoom + static_cast<size_t>(std::max(places, 0)); }
+
+char* put_amount(char* w, const Decimal& d, int places) {
+  if (char* end = put_fixed(w, d, places)) return end;
+  return put_text(w, d.to_fixed(places));  // beyond 64 bits: Decimal's own (slower) formatting
+}
+
+char* put_number(char* w, const Decimal& d) {
+  if (char* end = put_shortest(w, d)) return end;
+  return put_text(w, d.to_string());
+}
+
+// A report's text, written through a pointer: each row asks for room once (an upper bound of its
+// size), and its fields are copied with no std::string call or temporary each (a large run writes
+// millions). Rows are staged in a small buffer appended to the text a couple of kilobytes at a time,
+// so that the text is neither zero-filled ahead nor copied as it grows.
+class Sink {
+ public:
+  explicit Sink(size_t expected) : stage_(kStage, '\0'), w_(stage_.data()) { text_.reserve(expected); }
+
+  // Where the next `n` bytes go.
+  char* room(size_t n) {
+    if (static_cast<size_t>(stage_.data() + stage_.size() - w_) < n) flush(n);
+    return w_;
+  }
+  // The row written up to `end`.
+  void wrote(char* end) { w_ = end; }
+
+  // The text written; the sink is done.
+  std::string take() {
+    flush(0);
+    return std::move(text_);
+  }
+
+ private:
+  static constexpr size_t kStage = 2048;
+
+  void flush(size_t n) {
+    text_.append(stage_.data(), static_cast<size_t>(w_ - stage_.data()));
+    if (stage_.size() < n) stage_.resize(n);  // a row larger than the stage (very long texts)
+    w_ = stage_.data();
+  }
+
+  std::string text_;
+  std::string stage_;
+  char* w_;
+};
 
 }  // namespace
 
 void append_fixed(std::string& out, const Decimal& d, int places) {
-  std::optional<Decimal> r = places < d.scale() ? d.rounded(places, RoundingMode::HalfEven) : std::optional<Decimal>(d);
-  std::optional<uint64_t> v = r ? magnitude(r->coefficient()) : std::nullopt;
-  if (!v || places < 0 || places > Decimal::kMaxScale || !scale_up(*v, places - r->scale())) {
-    out += d.to_fixed(places);  // beyond 64 bits: Decimal's own (slower) formatting
-    return;
-  }
-  char buf[kDigitRoom];
-  char* end = buf + kDigitRoom;
-  char* first = write_digits(*v, places + 1, end);
-  if (r->is_negative()) out += '-';
-  out.append(first, end - places);
-  if (places > 0) {
-    out += '.';
-    out.append(end - places, end);
-  }
+  char buf[kNumberRoom];
+  if (char* end = put_fixed(buf, d, places)) out.append(buf, end);
+  else out += d.to_fixed(places);  // beyond 64 bits: Decimal's own (slower) formatting
 }
 
 void append_shortest(std::string& out, const Decimal& d) {
-  std::optional<uint64_t> v = magnitude(d.coefficient());
-  if (!v) {
-    out += d.to_string();
-    return;
-  }
-  char buf[kDigitRoom];
-  char* end = buf + kDigitRoom;
-  const char* first = write_digits(*v, d.scale() + 1, end);
-  const char* point = end - d.scale();
-  const char* last = end;
-  while (last > point && last[-1] == '0') --last;  // 1.50 -> 1.5
-  if (d.is_negative()) out += '-';
-  out.append(first, point);
-  if (last > point) {
-    out += '.';
-    out.append(point, last);
-  }
+  char buf[kNumberRoom];
+  if (char* end = put_shortest(buf, d)) out.append(buf, end);
+  else out += d.to_string();
 }
 
 std::string payouts_csv(const RunResult& r, const plan::Plan& plan) {
-  std::string out = "partner,period,rebate,amount,currency,status,basis,band,rate,lines,reason\n";
-  out.reserve(out.size() + r.payouts.size() * 96);
-  // Appended piece by piece, without temporary strings: this runs once per payout, a million times in
-  // a large run.
+  Sink out(128 + (r.payouts.size() + r.totals.size() + r.awards.size()) * 80);  // about 75 bytes a payout
+  QuoteCache quotes;
+  const std::string_view currency = plan.currency;
+  const int places = plan.minor_unit;
+  const size_t amount_room = number_room(places);
+  const std::string_view header = "partner,period,rebate,amount,currency,status,basis,band,rate,lines,reason\n";
+  out.wrote(put_text(out.room(header.size()), header));
   for (const Payout& p : r.payouts) {
-    append_csv(out, p.partner);
-    out += ',';
-    out += p.period;
-    out += ',';
-    out += p.rebate;
-    out += ',';
-    append_amount(out, p.amount, plan);
-    out += ',';
-    out += plan.currency;
-    out += ',';
-    out += p.status;
-    out += ',';
-    if (p.basis) append_shortest(out, *p.basis);
-    out += ',';
-    append_csv(out, p.band);
-    out += ',';
-    if (p.rate) append_percent(out, *p.rate);
-    out += ',';
-    append_count(out, p.lines);
-    out += ',';
-    append_csv(out, p.reason);
-    out += '\n';
+    const std::optional<Decimal> rate = p.rate ? std::optional<Decimal>(percentage(*p.rate)) : std::nullopt;
+    const size_t room = 2 * (p.partner.size() + p.band.size() + p.reason.size()) + 6 + p.period.size() + p.rebate.size() +
+                        currency.size() + p.status.size() + amount_room + (p.basis ? number_room(p.basis->scale()) : 0) +
+                        (rate ? number_room(rate->scale()) + 1 : 0) + kNumberRoom + 11;
+    char* w = out.room(room);
+    w = put_csv(w, p.partner, quotes);
+    *w++ = ',';
+    w = put_text(w, p.period);
+    *w++ = ',';
+    w = put_text(w, p.rebate);
+    *w++ = ',';
+    w = put_amount(w, p.amount, places);
+    *w++ = ',';
+    w = put_text(w, currency);
+    *w++ = ',';
+    w = put_text(w, p.status);
+    *w++ = ',';
+    if (p.basis) w = put_number(w, *p.basis);
+    *w++ = ',';
+    w = put_csv(w, p.band, quotes);
+    *w++ = ',';
+    if (rate) {
+      w = put_number(w, *rate);
+      *w++ = '%';
+    }
+    *w++ = ',';
+    w = put_digits(w, p.lines, 1);
+    *w++ = ',';
+    w = put_csv(w, p.reason, quotes);
+    *w++ = '\n';
+    out.wrote(w);
   }
   for (const Total& t : r.totals) {
-    append_csv(out, t.partner);
-    out += ',';
-    out += t.period;
-    out += ",TOTAL,";
-    append_amount(out, t.amount, plan);
-    out += ',';
-    out += plan.currency;
-    out += ",,,,,,\n";
+    char* w = out.room(2 * t.partner.size() + 2 + t.period.size() + amount_room + currency.size() + 20);
+    w = put_csv(w, t.partner, quotes);
+    *w++ = ',';
+    w = put_text(w, t.period);
+    w = put_text(w, ",TOTAL,");
+    w = put_amount(w, t.amount, places);
+    *w++ = ',';
+    w = put_text(w, currency);
+    w = put_text(w, ",,,,,,\n");
+    out.wrote(w);
   }
   // Awards: not money; the value is in `status` (`award`) and `reason`.
   for (const AwardValue& a : r.awards) {
-    append_csv(out, a.partner);
-    out += ',';
-    out += a.period;
-    out += ',';
-    out += a.award;
-    out += ",,,award,,,,,";
-    append_csv(out, a.value);
-    out += '\n';
+    char* w = out.room(2 * (a.partner.size() + a.value.size()) + 4 + a.period.size() + a.award.size() + 20);
+    w = put_csv(w, a.partner, quotes);
+    *w++ = ',';
+    w = put_text(w, a.period);
+    *w++ = ',';
+    w = put_text(w, a.award);
+    w = put_text(w, ",,,award,,,,,");
+    w = put_csv(w, a.value, quotes);
+    *w++ = '\n';
+    out.wrote(w);
   }
-  return out;
+  return out.take();
 }
 
 namespace {

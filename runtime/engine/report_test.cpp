@@ -5,6 +5,7 @@
 #include <random>
 
 #include "engine/report.h"
+#include "ledger/ledger.h"
 
 using rebate::Decimal;
 using rebate::Int128;
@@ -49,4 +50,54 @@ TEST_CASE("decimal text in reports is Decimal's own", "[report]") {
     if (rng() % 2) coef = -coef;
     check_same(Decimal::from_scaled(coef, static_cast<int>(rng() % (Decimal::kMaxScale + 1))));
   }
+}
+
+// payouts_csv writes through a staged buffer with its own quoting and number text: the rows must be
+// those the straightforward writer gives (ledger::csv_quote, Decimal's own text), for texts that need
+// quotes, views of the same bytes with other lengths, rows longer than the stage, and amounts beyond
+// 64 bits.
+TEST_CASE("payouts CSV: quoting, long rows and wide amounts as the plain writer gives them", "[report]") {
+  using namespace rebate::engine;
+  rebate::plan::Plan plan;
+  plan.currency = "USD";
+  plan.minor_unit = 2;
+  const std::string partner = "P1,\"east\"";        // quoted; its first two bytes are another partner
+  const std::string band = "from 1 to 2";
+  const std::string reason = "tier >= \"gold\"\nor silver";
+  const std::string long_text(5000, 'x');            // a row longer than the sink's stage
+  RunResult r;
+  auto payout = [&](std::string_view who, std::string_view why, Decimal amount) {
+    Payout p;
+    p.partner = who;
+    p.period = "2026-Q3";
+    p.rebate = "r";
+    p.amount = amount;
+    p.status = "paid";
+    p.reason = why;
+    p.band = band;
+    p.lines = 12345678901234567890u;
+    return p;
+  };
+  r.payouts.push_back(payout(partner, reason, Decimal::from_scaled(-5, 1)));
+  r.payouts.push_back(payout(std::string_view(partner).substr(0, 2), "", Decimal::from_scaled(123456, 3)));  // rounded
+  r.payouts.push_back(payout(partner, long_text, Decimal::from_scaled(static_cast<Int128>(UINT64_MAX) * 1000, 2)));
+  r.payouts.back().basis = Decimal::from_scaled(15000, 4);
+  r.payouts.back().rate = Decimal::from_scaled(45, 3);
+  r.totals.push_back(Total{partner, "2026-Q3", Decimal::from_scaled(7, 0)});
+  r.awards.push_back(AwardValue{partner, "2026-Q4", "2026-Q3", "level", "a,b"});
+
+  std::string expected = "partner,period,rebate,amount,currency,status,basis,band,rate,lines,reason\n";
+  for (const Payout& p : r.payouts) {
+    expected += rebate::ledger::csv_quote(p.partner) + ",2026-Q3,r," + p.amount.to_fixed(2) + ",USD,paid," +
+                (p.basis ? p.basis->to_string() : "") + "," + band + "," +
+                (p.rate ? Decimal::mul(*p.rate, Decimal::from_int(100))->to_string() + "%" : "") + ",12345678901234567890," +
+                rebate::ledger::csv_quote(p.reason) + "\n";
+  }
+  expected += rebate::ledger::csv_quote(partner) + ",2026-Q3,TOTAL,7.00,USD,,,,,,\n";
+  expected += rebate::ledger::csv_quote(partner) + ",2026-Q4,level,,,award,,,,,\"a,b\"\n";
+  CHECK(payouts_csv(r, plan) == expected);
+  // Hand-checked pieces of it.
+  CHECK(expected.find("\n\"P1,\"\"east\"\"\",2026-Q3,r,-0.50,USD,paid,,from 1 to 2,,12345678901234567890,\"tier >= \"\"gold\"\"\nor silver\"\n") != std::string::npos);
+  CHECK(expected.find("\nP1,2026-Q3,r,123.46,USD,paid,,from 1 to 2,,") != std::string::npos);
+  CHECK(expected.find(",184467440737095516150.00,USD,paid,1.5,from 1 to 2,4.5%,") != std::string::npos);
 }
