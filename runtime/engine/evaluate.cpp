@@ -157,7 +157,8 @@ class PartnerFrame : public vm::Frame {
 
  private:
   // Measure `m` over window `w`, not known yet: its value within its limits, kept in memo slot `slot`.
-  Value compute(uint32_t m, Window w, size_t slot) {
+  // Not inlined: reading a known measure (most reads) stays a few instructions.
+  [[gnu::noinline]] Value compute(uint32_t m, Window w, size_t slot) {
     PartnerFrame inner(c_, partner_, w, slot - m);
     const plan::Measure& pm = s_.plan.measures[m];
     Value v = c_.machine.run(pm.value, inner);

@@ -66,9 +66,7 @@ DayNumber add_months(DayNumber day, int64_t months) {
 
 }  // namespace
 
-void Machine::reserve(size_t slots) {
-  if (slots > stack_.size()) stack_.resize(std::max(slots, 2 * stack_.size()));
-}
+void Machine::grow(size_t slots) { stack_.resize(std::max(slots, 2 * stack_.size())); }
 
 Value Machine::run(plan::FunctionId id, Frame& frame, std::vector<TierTrace>* trace) {
   const plan::Function& f = plan_.functions[id];

@@ -59,7 +59,10 @@ class Machine {
  private:
   Value execute(const plan::Function& f, Frame& frame, std::vector<TierTrace>* trace);
   // Makes the stack hold at least `slots` values (it may move: pointers into it are taken anew).
-  void reserve(size_t slots);
+  void reserve(size_t slots) {
+    if (slots > stack_.size()) grow(slots);
+  }
+  void grow(size_t slots);
 
   const plan::Plan& plan_;
   // Sized ahead instead of pushed to: a run makes room once for the most its function can push, then
