@@ -155,8 +155,19 @@ std::optional<Decimal> Decimal::div(const Decimal& a, const Decimal& b) {
   // a/b = (a.coef * 10^(kMaxScale + b.scale - a.scale) / b.coef) / 10^kMaxScale; one extra digit to round.
   int shift = kMaxScale + b.scale_ - a.scale_ + 1;
   Int128 n = a.coef_;
-  for (int i = 0; i < shift; ++i) {
-    if (__builtin_mul_overflow(n, 10, &n)) return std::nullopt;
+  if (narrow(a) && shift >= 0 && shift <= 19) {
+    // |a| < 2^63 and 10^19 < 2^64: the product is below 2^127, no overflow to check (equal scales,
+    // the usual case, shift by 19).
+    static constexpr uint64_t kPow10to19[20] = {1u, 10u, 100u, 1000u, 10000u, 100000u, 1000000u, 10000000u, 100000000u,
+                                                1000000000u, 10000000000u, 100000000000u, 1000000000000u,
+                                                10000000000000u, 100000000000000u, 1000000000000000u,
+                                                10000000000000000u, 100000000000000000u, 1000000000000000000u,
+                                                10000000000000000000u};
+    n *= static_cast<Int128>(kPow10to19[shift]);
+  } else {
+    for (int i = 0; i < shift; ++i) {
+      if (__builtin_mul_overflow(n, 10, &n)) return std::nullopt;
+    }
   }
   Int128 q = n / b.coef_;
   Int128 rest = n % b.coef_;

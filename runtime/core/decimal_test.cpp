@@ -141,6 +141,13 @@ TEST_CASE("the 64-bit fast paths agree with the general ones at their edges", "[
     std::string wide_out = std::string(c.out[0] == '-' ? "-1000000000000000000" : "1000000000000000000") + (c.out + (c.out[0] == '-'));
     CHECK(D(wide_in.c_str()).rounded(2, c.mode)->to_fixed(2) == wide_out);
   }
+  // Division scales the dividend by up to 10^19 at once when it fits 64 bits, else digit by digit.
+  CHECK(Decimal::div(max64, D("1"))->to_string() == "9223372036854775807");
+  CHECK(Decimal::div(max64, D("-2"))->to_string() == "-4611686018427387903.5");
+  CHECK_FALSE(Decimal::div(max64, D("-0.5")));  // the dividend x 10^20 needs more than 38 digits
+  CHECK(Decimal::div(past64, D("2"))->to_string() == "4611686018427387904");
+  CHECK(Decimal::div(D("2"), D("0.000000000000000003"))->to_string() == "666666666666666666.666666666666666667");
+  CHECK_FALSE(Decimal::div(past64, D("0.000000000000000001")));  // 9.2 x 10^36 x 10^18: beyond 38 digits
   // The largest 18-place rounding of a 64-bit coefficient, and of INT64_MIN (general path).
   CHECK(D("9.223372036854775807").rounded(0, RoundingMode::HalfEven)->to_string() == "9");
   CHECK(D("-9.223372036854775808").rounded(17, RoundingMode::HalfEven)->to_string() == "-9.22337203685477581");
