@@ -251,6 +251,38 @@ TEST_CASE("a long chain of measures: each run's values stay put while the runs i
   CHECK(o.amounts["P3 2026-Q3 r"] == "400.00");  // no lines: 0 + 400
 }
 
+TEST_CASE("a decision that reads only the partner gives each partner its value in every period", "[engine]") {
+  // tier_rate reads only partner.tier: worked out once per partner and reused for its other periods;
+  // size_bonus also reads a measure: worked out in every cell. Partners P1 gold, P2 silver, P3 bronze.
+  const char* program = R"(
+measure revenue = sales.sum(amount)
+decision tier_rate: Percent by partner.tier { gold => 5%  silver => 3%  otherwise => 1% }
+decision size_bonus: Money by revenue, partner.tier { at least 1_000 USD, at least silver => 100 USD  otherwise => 0 USD }
+rebate by_tier { pay tier_rate of revenue }
+rebate by_size { pay size_bonus }
+)";
+  const std::string sales = lines({"2026-05-01,P1,O1,x,1,2000", "2026-08-01,P1,O2,x,1,500", "2026-05-02,P2,O3,x,1,1500",
+                                   "2026-08-02,P2,O4,x,1,1000", "2026-05-03,P3,O5,x,1,5000", "2026-08-03,P3,O6,x,1,10"});
+  for (unsigned threads : {1u, 2u}) {
+    INFO("threads " << threads);
+    auto o = run(program, sales, "", {}, threads);
+    REQUIRE(o.diagnostics.empty());
+    REQUIRE(o.result.ok());
+    CHECK(o.amounts["P1 2026-Q2 by_tier"] == "100.00");  // 2,000 x 5%
+    CHECK(o.amounts["P1 2026-Q3 by_tier"] == "25.00");   // 500 x 5%
+    CHECK(o.amounts["P2 2026-Q2 by_tier"] == "45.00");   // 1,500 x 3%
+    CHECK(o.amounts["P2 2026-Q3 by_tier"] == "30.00");   // 1,000 x 3%
+    CHECK(o.amounts["P3 2026-Q2 by_tier"] == "50.00");   // 5,000 x 1%
+    CHECK(o.amounts["P3 2026-Q3 by_tier"] == "0.10");    // 10 x 1%
+    CHECK(o.amounts["P1 2026-Q2 by_size"] == "100.00");  // 2,000 >= 1,000, gold
+    CHECK(o.amounts["P1 2026-Q3 by_size"] == "0.00");    // 500 < 1,000
+    CHECK(o.amounts["P2 2026-Q2 by_size"] == "100.00");  // 1,500, silver
+    CHECK(o.amounts["P2 2026-Q3 by_size"] == "100.00");  // 1,000, silver
+    CHECK(o.amounts["P3 2026-Q2 by_size"] == "0.00");    // bronze
+    CHECK(o.amounts["P3 2026-Q3 by_size"] == "0.00");
+  }
+}
+
 TEST_CASE("a ledger line whose partner is unknown is an error, not dropped", "[engine]") {
   auto o = run("rebate r { pay 1% of sales.sum(amount) }", lines({"2026-07-01,P9,O1,x,1,100"}));
   REQUIRE_FALSE(o.result.ok());

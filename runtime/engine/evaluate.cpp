@@ -66,13 +66,53 @@ class MeasureMemo {
   std::vector<uint8_t> known_;
 };
 
+// Whether function `f` reads nothing of the period: no measure, aggregate or period, only constants,
+// the partner's attributes and id, and decisions that read no more. Such a function has one value per
+// partner.
+bool reads_only_partner(const plan::Plan& plan, plan::FunctionId f, std::vector<uint8_t>& seen) {
+  if (seen[f]) return true;  // being looked at further up, or already found to read only the partner
+  seen[f] = 1;
+  for (const plan::Instr& in : plan.functions[f].code) {
+    switch (in.op) {
+      case plan::Opcode::Measure:
+      case plan::Opcode::Shifted:
+      case plan::Opcode::Aggregate:
+      case plan::Opcode::Period:
+      case plan::Opcode::Column:
+      case plan::Opcode::Lookup:
+      case plan::Opcode::GroupField:
+        return false;
+      case plan::Opcode::Decision:
+        if (!reads_only_partner(plan, plan.decisions[in.a].value, seen)) return false;
+        break;
+      default:
+        break;
+    }
+  }
+  return true;
+}
+
 // What one thread evaluates cells with: its own VM (a Machine's stack is not shared between threads)
 // and its own memo, over the run's read-only state.
 struct CellContext {
-  explicit CellContext(const State& state) : s(state), machine(state.plan), memo(state.plan.measures.size()) {}
+  explicit CellContext(const State& state) : s(state), machine(state.plan), memo(state.plan.measures.size()) {
+    const plan::Plan& plan = state.plan;
+    for (const plan::Decision& d : plan.decisions) {
+      std::vector<uint8_t> seen(plan.functions.size(), 0);
+      per_partner.push_back(reads_only_partner(plan, d.value, seen));
+    }
+    decided_for.assign(plan.decisions.size(), UINT32_MAX);
+    decided.resize(plan.decisions.size());
+  }
   const State& s;
   vm::Machine machine;
   MeasureMemo memo;
+  // Decisions that read only the partner (a region and level table) are worked out once per partner:
+  // a thread evaluates a partner's periods one after the other. An error is not kept: the next period
+  // runs the decision again and meets it again.
+  std::vector<bool> per_partner;        // by decision
+  std::vector<uint32_t> decided_for;    // by decision: the partner `decided` holds the value of (UINT32_MAX: none)
+  std::vector<Value> decided;
 };
 
 class PartnerFrame : public vm::Frame {
@@ -141,7 +181,14 @@ class PartnerFrame : public vm::Frame {
     }
     return finish(merged, &distinct, agg.kind);
   }
-  Value decision(uint32_t d) override { return c_.machine.run(s_.plan.decisions[d].value, *this); }
+  Value decision(uint32_t d) override {
+    if (!c_.per_partner[d]) return c_.machine.run(s_.plan.decisions[d].value, *this);
+    if (c_.decided_for[d] != partner_) {
+      c_.decided[d] = c_.machine.run(s_.plan.decisions[d].value, *this);
+      c_.decided_for[d] = partner_;
+    }
+    return c_.decided[d];
+  }
   Value text(uint32_t t) override { return Value::integer(s_.text_ids[t]); }
   std::string context() const override {
     return fmt::format("partner {}, period {}", s_.partner_name(partner_), s_.periods.label(window_.last));
