@@ -133,11 +133,6 @@ char* put_shortest(char* p, const Decimal& d) {
 // A ratio as a percentage: 0.045 -> "4.5%".
 Decimal percentage(const Decimal& ratio) { return Decimal::mul(ratio, Decimal::from_int(100)).value_or(ratio); }
 
-void append_count(std::string& out, uint64_t n) {
-  char buf[24];
-  out.append(buf, put_digits(buf, n, 1));
-}
-
 void append_amount(std::string& out, const Decimal& d, const plan::Plan& plan) { append_fixed(out, d, plan.minor_unit); }
 
 std::string amount(const Decimal& d, const plan::Plan& plan) {
@@ -157,20 +152,40 @@ std::string percent(const Decimal& ratio) {
   return out;
 }
 
-bool needs_csv_quotes(std::string_view s) {
-  return std::any_of(s.begin(), s.end(), [](char c) { return c == ',' || c == '"' || c == '\r' || c == '\n'; });
-}
+// Characters that make a CSV field need quotes (,"\r\n) and a JSON string need escapes (" \\ and the
+// control characters), by byte: one lookup a character.
+struct SpecialBytes {
+  bool csv[256] = {};
+  bool json[256] = {};
+  constexpr SpecialBytes() {
+    csv[static_cast<unsigned char>(',')] = csv[static_cast<unsigned char>('"')] = true;
+    csv[static_cast<unsigned char>('\r')] = csv[static_cast<unsigned char>('\n')] = true;
+    for (int c = 0; c < 0x20; ++c) json[c] = true;
+    json[static_cast<unsigned char>('"')] = json[static_cast<unsigned char>('\\')] = true;
+  }
+};
+constexpr SpecialBytes kSpecial;
 
-// Whether texts need quotes in CSV, remembered by their address and length: payouts share a few
-// thousand texts (partner ids, bands, reasons), and within one report the same bytes give the same
-// answer, so each is looked at once instead of once per payout.
-class QuoteCache {
+bool any_special(std::string_view s, const bool (&special)[256]) {
+  for (char c : s) {
+    if (special[static_cast<unsigned char>(c)]) return true;
+  }
+  return false;
+}
+bool needs_csv_quotes(std::string_view s) { return any_special(s, kSpecial.csv); }
+bool needs_json_escapes(std::string_view s) { return any_special(s, kSpecial.json); }
+
+// Whether texts can be written as they are (`needs` says they cannot), remembered by their address and
+// length: payouts share a few thousand texts (partner ids, bands, reasons), and within one report the
+// same bytes give the same answer, so each is looked at once instead of once per payout.
+template <bool (*needs_)(std::string_view)>
+class TextCache {
  public:
   [[gnu::always_inline]] bool plain(std::string_view s) {
     if (s.empty()) return true;
     // Fibonacci hashing of the address: neighbouring texts spread over the entries.
     Entry& e = entries_[((reinterpret_cast<uintptr_t>(s.data()) + s.size()) * 0x9E3779B97F4A7C15u) >> 56];
-    if (e.data != s.data() || e.size != s.size()) e = Entry{s.data(), s.size(), !needs_csv_quotes(s)};
+    if (e.data != s.data() || e.size != s.size()) e = Entry{s.data(), s.size(), !needs_(s)};
     return e.plain;
   }
 
@@ -224,8 +239,54 @@ char* put_quoted(char* w, std::string_view s) {
 }
 
 // A CSV field as ledger::csv_quote writes it: as it is when it can be, else quoted.
-[[gnu::always_inline]] inline char* put_csv(char* w, std::string_view s, QuoteCache& quotes) {
-  return quotes.plain(s) ? put_text(w, s) : put_quoted(w, s);
+[[gnu::always_inline]] inline char* put_csv(char* w, std::string_view s, TextCache<needs_csv_quotes>& texts) {
+  return texts.plain(s) ? put_text(w, s) : put_quoted(w, s);
+}
+
+// Room for a JSON string literal of `s`: its quotes and at most six bytes a character (\u001f).
+size_t json_room(std::string_view s) { return 6 * s.size() + 2; }
+
+// A JSON string literal (RFC 8259) with its characters escaped: quotes, backslashes, control characters.
+char* put_json_escaped(char* w, std::string_view s) {
+  *w++ = '"';
+  for (char c : s) {
+    switch (c) {
+      case '"': w = put_text(w, "\\\""); break;
+      case '\\': w = put_text(w, "\\\\"); break;
+      case '\n': w = put_text(w, "\\n"); break;
+      case '\r': w = put_text(w, "\\r"); break;
+      case '\t': w = put_text(w, "\\t"); break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          static constexpr char kHex[] = "0123456789abcdef";
+          w = put_text(w, "\\u00");
+          *w++ = kHex[static_cast<unsigned char>(c) >> 4];
+          *w++ = kHex[static_cast<unsigned char>(c) & 15];
+        } else {
+          *w++ = c;
+        }
+    }
+  }
+  *w++ = '"';
+  return w;
+}
+
+// A JSON string literal (room: json_room), of a text looked at now.
+[[gnu::always_inline]] inline char* put_json(char* w, std::string_view s) {
+  if (needs_json_escapes(s)) return put_json_escaped(w, s);
+  *w++ = '"';
+  w = put_text(w, s);
+  *w++ = '"';
+  return w;
+}
+
+// The same, of a text many payouts share (see TextCache).
+[[gnu::always_inline]] inline char* put_json(char* w, std::string_view s, TextCache<needs_json_escapes>& texts) {
+  if (!texts.plain(s)) return put_json_escaped(w, s);
+  *w++ = '"';
+  w = put_text(w, s);
+  *w++ = '"';
+  return w;
 }
 
 // Room for a number written by put_amount or put_number: the fast paths' kNumberRoom, or Decimal's own
@@ -237,7 +298,7 @@ char* put_amount(char* w, const Decimal& d, int places) {
   return put_text(w, d.to_fixed(places));  // beyond 64 bits: Decimal's own (slower) formatting
 }
 
-char* put_number(char* w, const Decimal& d) {
+[[gnu::always_inline]] inline char* put_number(char* w, const Decimal& d) {
   if (char* end = put_shortest(w, d)) return end;
   return put_text(w, d.to_string());
 }
@@ -257,6 +318,8 @@ class Sink {
   }
   // The row written up to `end`.
   void wrote(char* end) { w_ = end; }
+  // A text as it is.
+  void text(std::string_view s) { w_ = put_text(room(s.size()), s); }
 
   // The text written; the sink is done.
   std::string take() {
@@ -294,7 +357,7 @@ void append_shortest(std::string& out, const Decimal& d) {
 
 std::string payouts_csv(const RunResult& r, const plan::Plan& plan) {
   Sink out(128 + (r.payouts.size() + r.totals.size() + r.awards.size()) * 80);  // about 75 bytes a payout
-  QuoteCache quotes;
+  TextCache<needs_csv_quotes> quotes;
   const std::string_view currency = plan.currency;
   const int places = plan.minor_unit;
   const size_t amount_room = number_room(places);
@@ -394,96 +457,144 @@ void json_field(std::string& out, const char* name, std::string_view value, bool
   json_string(out, value);
 }
 
-// `, "name": "..."` around what `write` appends: digits, a sign, a point, a percent sign, nothing to escape.
-template <typename Write>
-void json_text_field(std::string& out, const char* name, Write write) {
-  out += ", ";
-  json_string(out, name);
-  out += ": \"";
-  write();
-  out += '"';
-}
-
-void json_null_field(std::string& out, const char* name) {
-  out += ", ";
-  json_string(out, name);
-  out += ": null";
-}
-
 }  // namespace
 
 // Written directly, one payout per line: a million payouts must not build a document tree in memory.
+// Through a Sink, as the CSV: each part asks for room once (an upper bound of its size), then its keys,
+// texts and numbers are copied through a pointer.
 std::string payouts_json(const RunResult& r, const plan::Plan& plan) {
-  std::string out = "{\n  \"program\": ";
-  json_string(out, plan.title);
-  out += ",\n  \"currency\": ";
-  json_string(out, plan.currency);
-  out += ",\n  \"payouts\": [";
+  Sink out(256 + r.payouts.size() * 300 + (r.totals.size() + r.awards.size()) * 100);
+  TextCache<needs_json_escapes> texts;
+  const int places = plan.minor_unit;
+  const size_t amount_room = number_room(places);
+  {
+    std::string head = "{\n  \"program\": ";
+    json_string(head, plan.title);
+    head += ",\n  \"currency\": ";
+    json_string(head, plan.currency);
+    head += ",\n  \"payouts\": [";
+    out.text(head);
+  }
   for (size_t i = 0; i < r.payouts.size(); ++i) {
     const Payout& p = r.payouts[i];
-    out += i ? ",\n    {" : "\n    {";
-    json_field(out, "partner", p.partner, true);
-    json_field(out, "period", p.period);
-    json_field(out, "rebate", p.rebate);
-    json_text_field(out, "amount", [&] { append_amount(out, p.amount, plan); });
-    json_field(out, "status", p.status);
-    if (!p.reason.empty()) json_field(out, "reason", p.reason);
-    if (p.basis) json_text_field(out, "basis", [&] { append_shortest(out, *p.basis); });
-    else json_null_field(out, "basis");
-    if (!p.band.empty()) json_field(out, "band", p.band);
-    else json_null_field(out, "band");
-    if (p.rate) json_text_field(out, "rate", [&] { append_percent(out, *p.rate); });
-    else json_null_field(out, "rate");
-    out += ", \"lines\": ";
-    append_count(out, p.lines);
-    out += ", \"explanation\": {\"measures\": {";
-    for (size_t m = 0; m < p.measures().size(); ++m) json_field(out, p.measures()[m].name.c_str(), p.measures()[m].value, m == 0);
-    out += "}, \"steps\": [";
-    for (size_t k = 0; k < p.steps().size(); ++k) {
-      if (k) out += ", ";
-      json_string(out, p.steps()[k]);
+    const std::optional<Decimal> rate = p.rate ? std::optional<Decimal>(percentage(*p.rate)) : std::nullopt;
+    const size_t room = json_room(p.partner) + json_room(p.period) + json_room(p.rebate) + json_room(p.status) +
+                        json_room(p.reason) + json_room(p.band) + amount_room + (p.basis ? number_room(p.basis->scale()) : 0) +
+                        (rate ? number_room(rate->scale()) + 1 : 0) + kNumberRoom + 256;
+    char* w = out.room(room);
+    w = put_text(w, i ? ",\n    {\"partner\": " : "\n    {\"partner\": ");
+    w = put_json(w, p.partner, texts);
+    w = put_text(w, ", \"period\": ");
+    w = put_json(w, p.period, texts);
+    w = put_text(w, ", \"rebate\": ");
+    w = put_json(w, p.rebate, texts);
+    w = put_text(w, ", \"amount\": \"");
+    w = put_amount(w, p.amount, places);
+    w = put_text(w, "\", \"status\": ");
+    w = put_json(w, p.status, texts);
+    if (!p.reason.empty()) {
+      w = put_text(w, ", \"reason\": ");
+      w = put_json(w, p.reason, texts);
     }
-    out += "]";
-    if (!p.next_band().empty()) json_field(out, "next_band", p.next_band());
-    if (p.before_budget) json_field(out, "before_budget", amount(*p.before_budget, plan));
-    out += "}}";
+    if (p.basis) {
+      w = put_text(w, ", \"basis\": \"");
+      w = put_number(w, *p.basis);
+      *w++ = '"';
+    } else {
+      w = put_text(w, ", \"basis\": null");
+    }
+    if (!p.band.empty()) {
+      w = put_text(w, ", \"band\": ");
+      w = put_json(w, p.band, texts);
+    } else {
+      w = put_text(w, ", \"band\": null");
+    }
+    if (rate) {
+      w = put_text(w, ", \"rate\": \"");
+      w = put_number(w, *rate);
+      w = put_text(w, "%\"");
+    } else {
+      w = put_text(w, ", \"rate\": null");
+    }
+    w = put_text(w, ", \"lines\": ");
+    w = put_digits(w, p.lines, 1);
+    w = put_text(w, ", \"explanation\": {\"measures\": {");
+    out.wrote(w);
+    // Measure names are identifiers: no escapes, and no NUL (the old writer read them as C strings).
+    for (size_t m = 0; m < p.measures().size(); ++m) {
+      const MeasureValue& mv = p.measures()[m];
+      w = out.room(json_room(mv.name) + json_room(mv.value) + 4);
+      if (m) w = put_text(w, ", ");
+      w = put_json(w, mv.name, texts);
+      w = put_text(w, ": ");
+      w = put_json(w, mv.value);  // a text of this payout's own
+      out.wrote(w);
+    }
+    out.text("}, \"steps\": [");
+    for (size_t k = 0; k < p.steps().size(); ++k) {
+      w = out.room(json_room(p.steps()[k]) + 2);
+      if (k) w = put_text(w, ", ");
+      out.wrote(put_json(w, p.steps()[k]));
+    }
+    w = out.room(json_room(p.next_band()) + amount_room + 64);
+    *w++ = ']';
+    if (!p.next_band().empty()) {
+      w = put_text(w, ", \"next_band\": ");
+      w = put_json(w, p.next_band());
+    }
+    if (p.before_budget) {
+      w = put_text(w, ", \"before_budget\": \"");
+      w = put_amount(w, *p.before_budget, places);
+      *w++ = '"';
+    }
+    out.wrote(put_text(w, "}}"));
   }
-  out += "\n  ],\n  \"totals\": [";
+  out.text("\n  ],\n  \"totals\": [");
   for (size_t i = 0; i < r.totals.size(); ++i) {
     const Total& t = r.totals[i];
-    out += i ? ",\n    {" : "\n    {";
-    json_field(out, "partner", t.partner, true);
-    json_field(out, "period", t.period);
-    json_field(out, "amount", amount(t.amount, plan));
-    out += "}";
+    char* w = out.room(json_room(t.partner) + json_room(t.period) + amount_room + 64);
+    w = put_text(w, i ? ",\n    {\"partner\": " : "\n    {\"partner\": ");
+    w = put_json(w, t.partner, texts);
+    w = put_text(w, ", \"period\": ");
+    w = put_json(w, t.period, texts);
+    w = put_text(w, ", \"amount\": \"");
+    w = put_amount(w, t.amount, places);
+    out.wrote(put_text(w, "\"}"));
   }
-  out += "\n  ],\n  \"awards\": [";
+  out.text("\n  ],\n  \"awards\": [");
   for (size_t i = 0; i < r.awards.size(); ++i) {
     const AwardValue& a = r.awards[i];
-    out += i ? ",\n    {" : "\n    {";
-    json_field(out, "partner", a.partner, true);
-    json_field(out, "period", a.period);
-    json_field(out, "measured", a.measured);
-    json_field(out, "award", a.award);
-    json_field(out, "value", a.value);
-    out += "}";
+    char* w = out.room(json_room(a.partner) + json_room(a.period) + json_room(a.measured) + json_room(a.award) +
+                       json_room(a.value) + 80);
+    w = put_text(w, i ? ",\n    {\"partner\": " : "\n    {\"partner\": ");
+    w = put_json(w, a.partner, texts);
+    w = put_text(w, ", \"period\": ");
+    w = put_json(w, a.period, texts);
+    w = put_text(w, ", \"measured\": ");
+    w = put_json(w, a.measured, texts);
+    w = put_text(w, ", \"award\": ");
+    w = put_json(w, a.award, texts);
+    w = put_text(w, ", \"value\": ");
+    w = put_json(w, a.value, texts);
+    out.wrote(put_text(w, "}"));
   }
-  out += "\n  ],\n  \"summary\": {\"inputs\": [";
+  std::string tail = "\n  ],\n  \"summary\": {\"inputs\": [";
   for (size_t i = 0; i < r.summary.inputs.size(); ++i) {
     const auto& in = r.summary.inputs[i];
-    if (i) out += ", ";
-    out += "{";
-    json_field(out, "name", in.name, true);
-    out += fmt::format(", \"rows\": {}, \"rejected\": {}}}", in.rows, in.rejected);
+    if (i) tail += ", ";
+    tail += "{";
+    json_field(tail, "name", in.name, true);
+    tail += fmt::format(", \"rows\": {}, \"rejected\": {}}}", in.rows, in.rejected);
   }
-  out += fmt::format("], \"lines_outside_effective_dates\": {}, \"lines_outside_run_periods\": {}, \"notes\": [",
-                     r.summary.outside_effective, r.summary.outside_run);
+  tail += fmt::format("], \"lines_outside_effective_dates\": {}, \"lines_outside_run_periods\": {}, \"notes\": [",
+                      r.summary.outside_effective, r.summary.outside_run);
   for (size_t i = 0; i < r.summary.notes.size(); ++i) {
-    if (i) out += ", ";
-    json_string(out, r.summary.notes[i]);
+    if (i) tail += ", ";
+    json_string(tail, r.summary.notes[i]);
   }
-  out += "]}\n}\n";
-  return out;
+  tail += "]}\n}\n";
+  out.text(tail);
+  return out.take();
 }
 
 std::string explain_text(const RunResult& r, const plan::Plan& plan, const std::string& partner) {
