@@ -72,7 +72,7 @@ std::optional<Decimal> Decimal::rescaled(int scale) const {
   return Decimal(r, scale);
 }
 
-std::optional<Decimal> Decimal::add(const Decimal& a, const Decimal& b) {
+std::optional<Decimal> Decimal::add_wide(const Decimal& a, const Decimal& b) {
   int scale = std::max(a.scale_, b.scale_);
   auto x = a.rescaled(scale), y = b.rescaled(scale);
   if (!x || !y) return std::nullopt;
@@ -81,13 +81,36 @@ std::optional<Decimal> Decimal::add(const Decimal& a, const Decimal& b) {
   return Decimal(r, scale);
 }
 
-std::optional<Decimal> Decimal::sub(const Decimal& a, const Decimal& b) { return add(a, b.negated()); }
-
 namespace {
+
+// q = n / 10^k rounded with `mode`, in 64 bits: the same steps as divide_pow10 below.
+int64_t divide_pow10_narrow(int64_t n, int k, RoundingMode mode) {
+  static constexpr int64_t kPow10[] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000,
+                                       10000000000, 100000000000, 1000000000000, 10000000000000, 100000000000000,
+                                       1000000000000000, 10000000000000000, 100000000000000000, 1000000000000000000};
+  int64_t d = kPow10[k];
+  int64_t q = n / d;
+  int64_t r = n % d;  // same sign as n
+  if (r == 0) return q;
+  // |r| < d <= 10^18, so 2|r| fits 64 bits.
+  uint64_t abs_r = r < 0 ? static_cast<uint64_t>(-r) : static_cast<uint64_t>(r);
+  uint64_t twice = abs_r * 2, ud = static_cast<uint64_t>(d);
+  bool away = false;
+  switch (mode) {
+    case RoundingMode::Down: away = false; break;
+    case RoundingMode::Up: away = true; break;
+    case RoundingMode::HalfUp: away = twice >= ud; break;
+    case RoundingMode::HalfEven: away = twice > ud || (twice == ud && (q % 2 != 0)); break;
+  }
+  return away ? q + (n < 0 ? -1 : 1) : q;
+}
 
 // q = n / 10^k rounded with `mode`; n may be negative.
 Int128 divide_pow10(Int128 n, int k, RoundingMode mode) {
   if (k <= 0) return n;
+  // Most values fit 64 bits: 64-bit division is several times cheaper than 128-bit division.
+  // INT64_MIN is left to the general path (its magnitude does not fit).
+  if (k <= Decimal::kMaxScale && n > INT64_MIN && n <= INT64_MAX) return divide_pow10_narrow(static_cast<int64_t>(n), k, mode);
   Int128 d = pow10(k);
   Int128 q = n / d;
   Int128 r = n % d;  // same sign as n
@@ -106,7 +129,7 @@ Int128 divide_pow10(Int128 n, int k, RoundingMode mode) {
 
 }  // namespace
 
-std::optional<Decimal> Decimal::mul(const Decimal& a, const Decimal& b) {
+std::optional<Decimal> Decimal::mul_wide(const Decimal& a, const Decimal& b) {
   int scale = a.scale_ + b.scale_;
   Int128 r;
   if (__builtin_mul_overflow(a.coef_, b.coef_, &r)) {
@@ -132,8 +155,19 @@ std::optional<Decimal> Decimal::div(const Decimal& a, const Decimal& b) {
   // a/b = (a.coef * 10^(kMaxScale + b.scale - a.scale) / b.coef) / 10^kMaxScale; one extra digit to round.
   int shift = kMaxScale + b.scale_ - a.scale_ + 1;
   Int128 n = a.coef_;
-  for (int i = 0; i < shift; ++i) {
-    if (__builtin_mul_overflow(n, 10, &n)) return std::nullopt;
+  if (narrow(a) && shift >= 0 && shift <= 19) {
+    // |a| < 2^63 and 10^19 < 2^64: the product is below 2^127, no overflow to check (equal scales,
+    // the usual case, shift by 19).
+    static constexpr uint64_t kPow10to19[20] = {1u, 10u, 100u, 1000u, 10000u, 100000u, 1000000u, 10000000u, 100000000u,
+                                                1000000000u, 10000000000u, 100000000000u, 1000000000000u,
+                                                10000000000000u, 100000000000000u, 1000000000000000u,
+                                                10000000000000000u, 100000000000000000u, 1000000000000000000u,
+                                                10000000000000000000u};
+    n *= static_cast<Int128>(kPow10to19[shift]);
+  } else {
+    for (int i = 0; i < shift; ++i) {
+      if (__builtin_mul_overflow(n, 10, &n)) return std::nullopt;
+    }
   }
   Int128 q = n / b.coef_;
   Int128 rest = n % b.coef_;
@@ -172,7 +206,7 @@ std::string Decimal::to_fixed(int places) const {
   return out + digits.substr(0, digits.size() - places) + "." + digits.substr(digits.size() - places);
 }
 
-int Decimal::compare(const Decimal& a, const Decimal& b) {
+int Decimal::compare_wide(const Decimal& a, const Decimal& b) {
   int scale = std::max(a.scale_, b.scale_);
   auto x = a.rescaled(scale), y = b.rescaled(scale);
   if (x && y) return x->coef_ < y->coef_ ? -1 : x->coef_ > y->coef_ ? 1 : 0;

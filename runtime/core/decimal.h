@@ -38,9 +38,24 @@ class Decimal {
 
   // nullopt on overflow. A product with more than kMaxScale decimal places is rounded half-even to
   // kMaxScale places: intermediate values carry 18 places, far below a cent.
-  static std::optional<Decimal> add(const Decimal& a, const Decimal& b);
-  static std::optional<Decimal> sub(const Decimal& a, const Decimal& b);
-  static std::optional<Decimal> mul(const Decimal& a, const Decimal& b);
+  //
+  // Inline fast paths: when both coefficients fit 64 bits (every amount, count and rate of a real
+  // ledger does) the exact result fits 128 bits within the 38-digit limit, so it needs no overflow
+  // check: |a| < 2^63 and 10^18 < 2^60 make |a x 10^18| + |b x 10^18| < 2^124 and |a x b| <= 2^126,
+  // both below 10^38 - 1. Anything else takes the general, checked path.
+  static std::optional<Decimal> add(const Decimal& a, const Decimal& b) {
+    if (narrow(a) && narrow(b)) {
+      if (a.scale_ == b.scale_) return Decimal(a.coef_ + b.coef_, a.scale_);
+      if (a.scale_ < b.scale_) return Decimal(a.coef_ * kPow10[b.scale_ - a.scale_] + b.coef_, b.scale_);
+      return Decimal(a.coef_ + b.coef_ * kPow10[a.scale_ - b.scale_], a.scale_);
+    }
+    return add_wide(a, b);
+  }
+  static std::optional<Decimal> sub(const Decimal& a, const Decimal& b) { return add(a, b.negated()); }
+  static std::optional<Decimal> mul(const Decimal& a, const Decimal& b) {
+    if (narrow(a) && narrow(b) && a.scale_ + b.scale_ <= kMaxScale) return Decimal(a.coef_ * b.coef_, a.scale_ + b.scale_);
+    return mul_wide(a, b);
+  }
   // a / b to kMaxScale places, rounded half-even; nullopt on overflow or when b is zero.
   static std::optional<Decimal> div(const Decimal& a, const Decimal& b);
 
@@ -50,8 +65,16 @@ class Decimal {
   std::string to_fixed(int places) const;
   Decimal negated() const { return Decimal(-coef_, scale_); }
 
-  // Three-way comparison of values (1.50 == 1.5).
-  static int compare(const Decimal& a, const Decimal& b);
+  // Three-way comparison of values (1.50 == 1.5). Inline for 64-bit coefficients (see add).
+  static int compare(const Decimal& a, const Decimal& b) {
+    if (narrow(a) && narrow(b)) {
+      Int128 x = a.coef_, y = b.coef_;
+      if (a.scale_ < b.scale_) x *= kPow10[b.scale_ - a.scale_];
+      else if (b.scale_ < a.scale_) y *= kPow10[a.scale_ - b.scale_];
+      return x < y ? -1 : x > y ? 1 : 0;
+    }
+    return compare_wide(a, b);
+  }
   friend bool operator==(const Decimal& a, const Decimal& b) { return compare(a, b) == 0; }
   friend bool operator<(const Decimal& a, const Decimal& b) { return compare(a, b) < 0; }
 
@@ -60,6 +83,19 @@ class Decimal {
 
  private:
   constexpr Decimal(Int128 coef, int scale) : coef_(coef), scale_(scale) {}
+  // 10^0 .. 10^kMaxScale.
+  static constexpr int64_t kPow10[kMaxScale + 1] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000,
+                                                    1000000000, 10000000000, 100000000000, 1000000000000,
+                                                    10000000000000, 100000000000000, 1000000000000000,
+                                                    10000000000000000, 100000000000000000, 1000000000000000000};
+  // The coefficient fits 64 bits and the scale is a valid one: the fast paths' condition.
+  static bool narrow(const Decimal& d) {
+    return static_cast<Int128>(static_cast<int64_t>(d.coef_)) == d.coef_ && static_cast<unsigned>(d.scale_) <= kMaxScale;
+  }
+  // The general paths, with overflow checks.
+  static std::optional<Decimal> add_wide(const Decimal& a, const Decimal& b);
+  static std::optional<Decimal> mul_wide(const Decimal& a, const Decimal& b);
+  static int compare_wide(const Decimal& a, const Decimal& b);
   // The same value at a larger scale, or nullopt on overflow.
   std::optional<Decimal> rescaled(int scale) const;
 

@@ -1,6 +1,7 @@
 // End-to-end tests of the engine's semantics: each case is a small program, CSV inputs held in memory,
 // and payouts computed by hand (the arithmetic is in the comment next to each expectation).
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 
 #include <cstdio>
 #include <set>
@@ -234,6 +235,52 @@ rebate r { pay revenue / orders }
   CHECK(e.find("division by zero") != std::string::npos);
   CHECK(e.find("partner P2") != std::string::npos);
   CHECK(e.find("2026-Q3") != std::string::npos);
+}
+
+TEST_CASE("a long chain of measures: each run's values stay put while the runs it starts grow the stack", "[engine]") {
+  // m1 = 1 USD + revenue, m2 = 1 USD + m1, ...: every level holds its 1 USD on the VM's stack while the
+  // level below runs, and 400 levels need several times the stack's first size.
+  std::string program = "measure m0 = sales.sum(amount)\n";
+  for (int k = 1; k <= 400; ++k) program += fmt::format("measure m{} = 1 USD + m{}\n", k, k - 1);
+  program += "rebate r { pay m400 }\n";
+  auto o = run(program, lines({"2026-07-01,P1,O1,x,1,100", "2026-07-02,P2,O2,x,1,20.50"}));
+  REQUIRE(o.diagnostics.empty());
+  REQUIRE(o.result.ok());
+  CHECK(o.amounts["P1 2026-Q3 r"] == "500.00");  // 100 + 400 x 1
+  CHECK(o.amounts["P2 2026-Q3 r"] == "420.50");  // 20.50 + 400
+  CHECK(o.amounts["P3 2026-Q3 r"] == "400.00");  // no lines: 0 + 400
+}
+
+TEST_CASE("a decision that reads only the partner gives each partner its value in every period", "[engine]") {
+  // tier_rate reads only partner.tier: worked out once per partner and reused for its other periods;
+  // size_bonus also reads a measure: worked out in every cell. Partners P1 gold, P2 silver, P3 bronze.
+  const char* program = R"(
+measure revenue = sales.sum(amount)
+decision tier_rate: Percent by partner.tier { gold => 5%  silver => 3%  otherwise => 1% }
+decision size_bonus: Money by revenue, partner.tier { at least 1_000 USD, at least silver => 100 USD  otherwise => 0 USD }
+rebate by_tier { pay tier_rate of revenue }
+rebate by_size { pay size_bonus }
+)";
+  const std::string sales = lines({"2026-05-01,P1,O1,x,1,2000", "2026-08-01,P1,O2,x,1,500", "2026-05-02,P2,O3,x,1,1500",
+                                   "2026-08-02,P2,O4,x,1,1000", "2026-05-03,P3,O5,x,1,5000", "2026-08-03,P3,O6,x,1,10"});
+  for (unsigned threads : {1u, 2u}) {
+    INFO("threads " << threads);
+    auto o = run(program, sales, "", {}, threads);
+    REQUIRE(o.diagnostics.empty());
+    REQUIRE(o.result.ok());
+    CHECK(o.amounts["P1 2026-Q2 by_tier"] == "100.00");  // 2,000 x 5%
+    CHECK(o.amounts["P1 2026-Q3 by_tier"] == "25.00");   // 500 x 5%
+    CHECK(o.amounts["P2 2026-Q2 by_tier"] == "45.00");   // 1,500 x 3%
+    CHECK(o.amounts["P2 2026-Q3 by_tier"] == "30.00");   // 1,000 x 3%
+    CHECK(o.amounts["P3 2026-Q2 by_tier"] == "50.00");   // 5,000 x 1%
+    CHECK(o.amounts["P3 2026-Q3 by_tier"] == "0.10");    // 10 x 1%
+    CHECK(o.amounts["P1 2026-Q2 by_size"] == "100.00");  // 2,000 >= 1,000, gold
+    CHECK(o.amounts["P1 2026-Q3 by_size"] == "0.00");    // 500 < 1,000
+    CHECK(o.amounts["P2 2026-Q2 by_size"] == "100.00");  // 1,500, silver
+    CHECK(o.amounts["P2 2026-Q3 by_size"] == "100.00");  // 1,000, silver
+    CHECK(o.amounts["P3 2026-Q2 by_size"] == "0.00");    // bronze
+    CHECK(o.amounts["P3 2026-Q3 by_size"] == "0.00");
+  }
 }
 
 TEST_CASE("a ledger line whose partner is unknown is an error, not dropped", "[engine]") {

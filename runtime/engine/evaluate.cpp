@@ -38,9 +38,10 @@ class MeasureMemo {
     std::fill(known_.begin(), known_.begin() + static_cast<std::ptrdiff_t>(windows_.size() * measures_), 0);
     windows_.clear();
   }
-  // The slot of measure `m` in window `w`, adding the window when it is new. A slot is an index, not a
-  // pointer: evaluating a measure may add windows and move the values.
-  size_t slot(uint32_t m, Window w) {
+  // The first slot of window `w`'s block, adding the window when it is new: measure m's slot is the
+  // block's + m. A frame finds its window's block once, so that reading a measure is an index. A slot
+  // is an index, not a pointer: evaluating a measure may add windows and move the values.
+  size_t block(Window w) {
     size_t k = static_cast<size_t>(std::find(windows_.begin(), windows_.end(), w) - windows_.begin());
     if (k == windows_.size()) {
       windows_.push_back(w);
@@ -49,9 +50,10 @@ class MeasureMemo {
         values_.resize(windows_.size() * measures_);
       }
     }
-    return k * measures_ + m;
+    return k * measures_;
   }
-  const Value* find(size_t slot) const { return known_[slot] ? &values_[slot] : nullptr; }
+  bool known(size_t slot) const { return known_[slot] != 0; }
+  const Value& value(size_t slot) const { return values_[slot]; }
   void store(size_t slot, const Value& v) {
     values_[slot] = v;
     known_[slot] = 1;
@@ -64,18 +66,60 @@ class MeasureMemo {
   std::vector<uint8_t> known_;
 };
 
+// Whether function `f` reads nothing of the period: no measure, aggregate or period, only constants,
+// the partner's attributes and id, and decisions that read no more. Such a function has one value per
+// partner.
+bool reads_only_partner(const plan::Plan& plan, plan::FunctionId f, std::vector<uint8_t>& seen) {
+  if (seen[f]) return true;  // being looked at further up, or already found to read only the partner
+  seen[f] = 1;
+  for (const plan::Instr& in : plan.functions[f].code) {
+    switch (in.op) {
+      case plan::Opcode::Measure:
+      case plan::Opcode::Shifted:
+      case plan::Opcode::Aggregate:
+      case plan::Opcode::Period:
+      case plan::Opcode::Column:
+      case plan::Opcode::Lookup:
+      case plan::Opcode::GroupField:
+        return false;
+      case plan::Opcode::Decision:
+        if (!reads_only_partner(plan, plan.decisions[in.a].value, seen)) return false;
+        break;
+      default:
+        break;
+    }
+  }
+  return true;
+}
+
 // What one thread evaluates cells with: its own VM (a Machine's stack is not shared between threads)
 // and its own memo, over the run's read-only state.
 struct CellContext {
-  explicit CellContext(const State& state) : s(state), machine(state.plan), memo(state.plan.measures.size()) {}
+  explicit CellContext(const State& state) : s(state), machine(state.plan), memo(state.plan.measures.size()) {
+    const plan::Plan& plan = state.plan;
+    for (const plan::Decision& d : plan.decisions) {
+      std::vector<uint8_t> seen(plan.functions.size(), 0);
+      per_partner.push_back(reads_only_partner(plan, d.value, seen));
+    }
+    decided_for.assign(plan.decisions.size(), UINT32_MAX);
+    decided.resize(plan.decisions.size());
+  }
   const State& s;
   vm::Machine machine;
   MeasureMemo memo;
+  // Decisions that read only the partner (a region and level table) are worked out once per partner:
+  // a thread evaluates a partner's periods one after the other. An error is not kept: the next period
+  // runs the decision again and meets it again.
+  std::vector<bool> per_partner;        // by decision
+  std::vector<uint32_t> decided_for;    // by decision: the partner `decided` holds the value of (UINT32_MAX: none)
+  std::vector<Value> decided;
 };
 
 class PartnerFrame : public vm::Frame {
  public:
-  PartnerFrame(CellContext& c, uint32_t partner, Window w) : c_(c), s_(c.s), partner_(partner), window_(w) {}
+  // `block`: the window's block in the memo (MeasureMemo::block).
+  PartnerFrame(CellContext& c, uint32_t partner, Window w, size_t block)
+      : c_(c), s_(c.s), partner_(partner), window_(w), block_(block) {}
 
   Value column(uint32_t) override { return Value::missing(); }
   Value lookup(uint32_t, uint32_t) override { return Value::missing(); }
@@ -90,7 +134,11 @@ class PartnerFrame : public vm::Frame {
     v.aux = s_.periods.last_day(window_.last);
     return v;
   }
-  Value measure(uint32_t m) override { return measure_at(m, window_); }
+  Value measure(uint32_t m) override {
+    const size_t slot = block_ + m;
+    if (c_.memo.known(slot)) return c_.memo.value(slot);
+    return compute(m, window_, slot);
+  }
   Value shifted(uint32_t m, uint32_t shift) override {
     Window w = window_;
     if (shift == 0) {
@@ -100,7 +148,9 @@ class PartnerFrame : public vm::Frame {
     } else {
       w = Window{s_.periods.year_start(w.last), w.last};
     }
-    return measure_at(m, w);
+    const size_t slot = c_.memo.block(w) + m;
+    if (c_.memo.known(slot)) return c_.memo.value(slot);
+    return compute(m, w, slot);
   }
   Value aggregate(uint32_t a) override {
     const plan::Aggregate& agg = s_.plan.aggregates[a];
@@ -131,7 +181,14 @@ class PartnerFrame : public vm::Frame {
     }
     return finish(merged, &distinct, agg.kind);
   }
-  Value decision(uint32_t d) override { return c_.machine.run(s_.plan.decisions[d].value, *this); }
+  Value decision(uint32_t d) override {
+    if (!c_.per_partner[d]) return c_.machine.run(s_.plan.decisions[d].value, *this);
+    if (c_.decided_for[d] != partner_) {
+      c_.decided[d] = c_.machine.run(s_.plan.decisions[d].value, *this);
+      c_.decided_for[d] = partner_;
+    }
+    return c_.decided[d];
+  }
   Value text(uint32_t t) override { return Value::integer(s_.text_ids[t]); }
   std::string context() const override {
     return fmt::format("partner {}, period {}", s_.partner_name(partner_), s_.periods.label(window_.last));
@@ -146,10 +203,10 @@ class PartnerFrame : public vm::Frame {
   }
 
  private:
-  Value measure_at(uint32_t m, Window w) {
-    size_t slot = c_.memo.slot(m, w);
-    if (const Value* known = c_.memo.find(slot)) return *known;
-    PartnerFrame inner(c_, partner_, w);
+  // Measure `m` over window `w`, not known yet: its value within its limits, kept in memo slot `slot`.
+  // Not inlined: reading a known measure (most reads) stays a few instructions.
+  [[gnu::noinline]] Value compute(uint32_t m, Window w, size_t slot) {
+    PartnerFrame inner(c_, partner_, w, slot - m);
     const plan::Measure& pm = s_.plan.measures[m];
     Value v = c_.machine.run(pm.value, inner);
     if (!v.none && pm.cap != plan::kNoFunction) {
@@ -168,6 +225,7 @@ class PartnerFrame : public vm::Frame {
   const State& s_;
   uint32_t partner_;
   Window window_;
+  size_t block_;
 };
 
 // "61200.00 USD", for the steps of an explanation.
@@ -287,7 +345,8 @@ class CellEvaluator {
   void evaluate(size_t p, const std::string& label, uint32_t partner, Payout* payouts, std::vector<AwardValue>& awards) {
     const PeriodIndex period = s_.run_periods[p];
     context_.memo.clear();
-    PartnerFrame frame(context_, partner, Window{period, period});
+    const Window window{period, period};
+    PartnerFrame frame(context_, partner, window, context_.memo.block(window));
     size_t cell = s_.cell(partner, period);
     for (size_t r = 0; r < plan_.rebates.size(); ++r) {
       Payout& out = payouts[r];

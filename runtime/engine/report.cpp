@@ -4,7 +4,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <charconv>
+#include <array>
+#include <cstdint>
+#include <cstring>
 #include <iterator>
 
 #include "ledger/ledger.h"
@@ -15,8 +17,20 @@ namespace {
 
 using ledger::csv_quote;
 
-// Room for a 64-bit magnitude's digits padded to Decimal::kMaxScale + 1 digits.
-constexpr int kDigitRoom = 40;
+// Room for any number the fast paths below write: a sign, the 20 digits of a 64-bit magnitude, a
+// point, up to Decimal::kMaxScale places, a percent sign.
+constexpr size_t kNumberRoom = 48;
+
+constexpr uint64_t kPow10[20] = {1u, 10u, 100u, 1000u, 10000u, 100000u, 1000000u, 10000000u, 100000000u,
+                                 1000000000u, 10000000000u, 100000000000u, 1000000000000u, 10000000000000u,
+                                 100000000000000u, 1000000000000000u, 10000000000000000u, 100000000000000000u,
+                                 1000000000000000000u, 10000000000000000000u};
+
+// "00" "01" ... "99": two digits per division instead of one.
+constexpr char kDigitPairs[] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
 
 // |coefficient| as 64 bits, when it fits (the values of payouts and their bases always do).
 std::optional<uint64_t> magnitude(Int128 coefficient) {
@@ -25,30 +39,99 @@ std::optional<uint64_t> magnitude(Int128 coefficient) {
   return static_cast<uint64_t>(m);
 }
 
-// v x 10^times, or false when that overflows 64 bits.
-bool scale_up(uint64_t& v, int times) {
-  for (int i = 0; i < times; ++i) {
-    if (__builtin_mul_overflow(v, uint64_t{10}, &v)) return false;
+// Writes the digits of `v` at p, at least `min_digits` of them (zeros in front, min_digits <= 20);
+// returns their end. Writes scratch up to p + 20 (the room that kNumberRoom keeps covers it).
+char* put_digits(char* p, uint64_t v, int min_digits) {
+  // The number of digits: from the bit length (log10(2) ~ 1233 / 4096), corrected by one comparison
+  // (v | 1: 0 has one digit, and no power of ten from 10 up lies between an even v and v + 1).
+  const uint64_t u = v | 1;
+  const int t = ((64 - __builtin_clzll(u)) * 1233) >> 12;  // 0..19
+  int n = t + (u >= kPow10[t]);
+  if (n < min_digits) {
+    std::memcpy(p, "00000000000000000000", 20);  // a fixed size: a few stores, not a memset call
+    n = min_digits;
   }
-  return true;
+  char* end = p + n;
+  char* q = end;
+  while (v >= 100) {  // two digits per division
+    q -= 2;
+    std::memcpy(q, kDigitPairs + (v % 100) * 2, 2);
+    v /= 100;
+  }
+  if (v >= 10) {
+    q -= 2;
+    std::memcpy(q, kDigitPairs + v * 2, 2);
+  } else {
+    *--q = static_cast<char>('0' + v);
+  }
+  return end;
 }
 
-// Writes the digits of `v` with zeros in front up to `min_digits` so that they end at `end`; returns
-// the first.
-char* write_digits(uint64_t v, int min_digits, char* end) {
-  char* p = end;
-  do {
-    *--p = static_cast<char>('0' + v % 10);
+// v / 10^places with `places` places (places <= 18), a sign in front when `negative`: "-1234.50".
+// Written backwards from its end, two digits at a time: the places, the point, then the whole part.
+char* put_scaled(char* p, uint64_t v, bool negative, int places) {
+  if (negative) *p++ = '-';
+  const uint64_t u = v | 1;  // the digit count as in put_digits
+  const int t = ((64 - __builtin_clzll(u)) * 1233) >> 12;
+  const int digits = t + (u >= kPow10[t]);
+  const int whole = std::max(digits - places, 1);  // "0.05": a zero before the point
+  char* const end = p + whole + (places > 0 ? places + 1 : 0);
+  char* q = end;
+  int k = places;
+  for (; k >= 2; k -= 2) {
+    q -= 2;
+    std::memcpy(q, kDigitPairs + (v % 100) * 2, 2);
+    v /= 100;
+  }
+  if (k) {
+    *--q = static_cast<char>('0' + v % 10);
     v /= 10;
-  } while (v > 0);
-  while (end - p < min_digits) *--p = '0';
-  return p;
+  }
+  if (places > 0) *--q = '.';
+  while (v >= 100) {
+    q -= 2;
+    std::memcpy(q, kDigitPairs + (v % 100) * 2, 2);
+    v /= 100;
+  }
+  if (v >= 10) {
+    q -= 2;
+    std::memcpy(q, kDigitPairs + v * 2, 2);
+  } else {
+    *--q = static_cast<char>('0' + v);
+  }
+  return end;
 }
 
-void append_count(std::string& out, uint64_t n) {
-  char buf[24];
-  out.append(buf, std::to_chars(buf, buf + sizeof buf, n).ptr);
+// A decimal's text as Decimal::to_fixed(places) writes it, at p (room: kNumberRoom); nullptr when the
+// value is beyond 64 bits or `places` beyond Decimal::kMaxScale, which Decimal writes itself.
+char* put_fixed(char* p, const Decimal& d, int places) {
+  if (places < 0 || places > Decimal::kMaxScale || d.scale() < 0) return nullptr;
+  if (places < d.scale()) {  // more places than shown: rounded first (a report's amounts seldom are)
+    std::optional<Decimal> r = d.rounded(places, RoundingMode::HalfEven);
+    return r && r->scale() <= places ? put_fixed(p, *r, places) : nullptr;
+  }
+  std::optional<uint64_t> v = magnitude(d.coefficient());
+  if (!v) return nullptr;
+  const int up = places - d.scale();  // 0..18
+  if (up > 0 && __builtin_mul_overflow(*v, kPow10[up], &*v)) return nullptr;
+  return put_scaled(p, *v, d.is_negative(), places);
 }
+
+// A decimal's shortest text as Decimal::to_string() writes it ("1.5" for 1.50), at p (room:
+// kNumberRoom); nullptr beyond 64 bits or beyond Decimal::kMaxScale places.
+char* put_shortest(char* p, const Decimal& d) {
+  std::optional<uint64_t> v = magnitude(d.coefficient());
+  int scale = d.scale();
+  if (!v || scale < 0 || scale > Decimal::kMaxScale) return nullptr;
+  while (scale > 0 && *v % 10 == 0) {  // 1.50 -> 1.5
+    *v /= 10;
+    --scale;
+  }
+  return put_scaled(p, *v, d.is_negative(), scale);
+}
+
+// A ratio as a percentage: 0.045 -> "4.5%".
+Decimal percentage(const Decimal& ratio) { return Decimal::mul(ratio, Decimal::from_int(100)).value_or(ratio); }
 
 void append_amount(std::string& out, const Decimal& d, const plan::Plan& plan) { append_fixed(out, d, plan.minor_unit); }
 
@@ -58,9 +141,8 @@ std::string amount(const Decimal& d, const plan::Plan& plan) {
   return out;
 }
 
-// A ratio as a percentage: 0.045 -> "4.5%".
 void append_percent(std::string& out, const Decimal& ratio) {
-  append_shortest(out, Decimal::mul(ratio, Decimal::from_int(100)).value_or(ratio));
+  append_shortest(out, percentage(ratio));
   out += '%';
 }
 
@@ -70,104 +152,276 @@ std::string percent(const Decimal& ratio) {
   return out;
 }
 
-// A CSV field as ledger::csv_quote writes it; most fields need no quotes and are copied as they are.
-void append_csv(std::string& out, std::string_view s) {
-  bool plain = std::none_of(s.begin(), s.end(), [](char c) { return c == ',' || c == '"' || c == '\r' || c == '\n'; });
-  if (plain) out.append(s);
-  else out += csv_quote(s);
+// Characters that make a CSV field need quotes (,"\r\n) and a JSON string need escapes (" \\ and the
+// control characters), by byte: one lookup a character.
+struct SpecialBytes {
+  bool csv[256] = {};
+  bool json[256] = {};
+  constexpr SpecialBytes() {
+    csv[static_cast<unsigned char>(',')] = csv[static_cast<unsigned char>('"')] = true;
+    csv[static_cast<unsigned char>('\r')] = csv[static_cast<unsigned char>('\n')] = true;
+    for (int c = 0; c < 0x20; ++c) json[c] = true;
+    json[static_cast<unsigned char>('"')] = json[static_cast<unsigned char>('\\')] = true;
+  }
+};
+constexpr SpecialBytes kSpecial;
+
+bool any_special(std::string_view s, const bool (&special)[256]) {
+  for (char c : s) {
+    if (special[static_cast<unsigned char>(c)]) return true;
+  }
+  return false;
 }
+bool needs_csv_quotes(std::string_view s) { return any_special(s, kSpecial.csv); }
+bool needs_json_escapes(std::string_view s) { return any_special(s, kSpecial.json); }
+
+// Whether texts can be written as they are (`needs` says they cannot), remembered by their address and
+// length: payouts share a few thousand texts (partner ids, bands, reasons), and within one report the
+// same bytes give the same answer, so each is looked at once instead of once per payout.
+template <bool (*needs_)(std::string_view)>
+class TextCache {
+ public:
+  [[gnu::always_inline]] bool plain(std::string_view s) {
+    if (s.empty()) return true;
+    // Fibonacci hashing of the address: neighbouring texts spread over the entries.
+    Entry& e = entries_[((reinterpret_cast<uintptr_t>(s.data()) + s.size()) * 0x9E3779B97F4A7C15u) >> 56];
+    if (e.data != s.data() || e.size != s.size()) e = Entry{s.data(), s.size(), !needs_(s)};
+    return e.plain;
+  }
+
+ private:
+  struct Entry {
+    const char* data = nullptr;
+    size_t size = 0;
+    bool plain = false;
+  };
+  std::array<Entry, 256> entries_{};  // 256: the top 8 bits of the hash
+};
+
+// The writers below put their text at `w` and return its end; the caller has made room (Sink::room).
+
+// Short texts (most fields: ids, periods, statuses, names) are copied with two fixed-size moves that
+// may overlap, instead of a call to memcpy; nothing is read or written outside the text and its place.
+[[gnu::always_inline]] inline char* put_text(char* w, std::string_view s) {
+  const size_t n = s.size();
+  const char* from = s.data();
+  if (n >= 8 && n <= 16) {
+    uint64_t head, tail;
+    std::memcpy(&head, from, 8);
+    std::memcpy(&tail, from + n - 8, 8);
+    std::memcpy(w, &head, 8);
+    std::memcpy(w + n - 8, &tail, 8);
+  } else if (n >= 4 && n < 8) {
+    uint32_t head, tail;
+    std::memcpy(&head, from, 4);
+    std::memcpy(&tail, from + n - 4, 4);
+    std::memcpy(w, &head, 4);
+    std::memcpy(w + n - 4, &tail, 4);
+  } else if (n > 0 && n < 4) {
+    w[0] = from[0];
+    w[n / 2] = from[n / 2];
+    w[n - 1] = from[n - 1];
+  } else if (n > 16) {
+    std::memcpy(w, from, n);
+  }
+  return w + n;
+}
+
+// A CSV field in quotes with its quotes doubled (room: twice its size and two).
+char* put_quoted(char* w, std::string_view s) {
+  *w++ = '"';
+  for (char c : s) {
+    if (c == '"') *w++ = '"';
+    *w++ = c;
+  }
+  *w++ = '"';
+  return w;
+}
+
+// A CSV field as ledger::csv_quote writes it: as it is when it can be, else quoted.
+[[gnu::always_inline]] inline char* put_csv(char* w, std::string_view s, TextCache<needs_csv_quotes>& texts) {
+  return texts.plain(s) ? put_text(w, s) : put_quoted(w, s);
+}
+
+// Room for a JSON string literal of `s`: its quotes and at most six bytes a character (\u001f).
+size_t json_room(std::string_view s) { return 6 * s.size() + 2; }
+
+// A JSON string literal (RFC 8259) with its characters escaped: quotes, backslashes, control characters.
+char* put_json_escaped(char* w, std::string_view s) {
+  *w++ = '"';
+  for (char c : s) {
+    switch (c) {
+      case '"': w = put_text(w, "\\\""); break;
+      case '\\': w = put_text(w, "\\\\"); break;
+      case '\n': w = put_text(w, "\\n"); break;
+      case '\r': w = put_text(w, "\\r"); break;
+      case '\t': w = put_text(w, "\\t"); break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          static constexpr char kHex[] = "0123456789abcdef";
+          w = put_text(w, "\\u00");
+          *w++ = kHex[static_cast<unsigned char>(c) >> 4];
+          *w++ = kHex[static_cast<unsigned char>(c) & 15];
+        } else {
+          *w++ = c;
+        }
+    }
+  }
+  *w++ = '"';
+  return w;
+}
+
+// A JSON string literal (room: json_room), of a text looked at now.
+[[gnu::always_inline]] inline char* put_json(char* w, std::string_view s) {
+  if (needs_json_escapes(s)) return put_json_escaped(w, s);
+  *w++ = '"';
+  w = put_text(w, s);
+  *w++ = '"';
+  return w;
+}
+
+// The same, of a text many payouts share (see TextCache).
+[[gnu::always_inline]] inline char* put_json(char* w, std::string_view s, TextCache<needs_json_escapes>& texts) {
+  if (!texts.plain(s)) return put_json_escaped(w, s);
+  *w++ = '"';
+  w = put_text(w, s);
+  *w++ = '"';
+  return w;
+}
+
+// Room for a number written by put_amount or put_number: the fast paths' kNumberRoom, or Decimal's own
+// text, which has at most 39 digits or `places` + 1 of them, a sign and a point.
+size_t number_room(int places) { return kNumberRoom + static_cast<size_t>(std::max(places, 0)); }
+
+char* put_amount(char* w, const Decimal& d, int places) {
+  if (char* end = put_fixed(w, d, places)) return end;
+  return put_text(w, d.to_fixed(places));  // beyond 64 bits: Decimal's own (slower) formatting
+}
+
+[[gnu::always_inline]] inline char* put_number(char* w, const Decimal& d) {
+  if (char* end = put_shortest(w, d)) return end;
+  return put_text(w, d.to_string());
+}
+
+// A report's text, written through a pointer: each row asks for room once (an upper bound of its
+// size), and its fields are copied with no std::string call or temporary each (a large run writes
+// millions). Rows are staged in a small buffer appended to the text a couple of kilobytes at a time,
+// so that the text is neither zero-filled ahead nor copied as it grows.
+class Sink {
+ public:
+  explicit Sink(size_t expected) : stage_(kStage, '\0'), w_(stage_.data()) { text_.reserve(expected); }
+
+  // Where the next `n` bytes go.
+  char* room(size_t n) {
+    if (static_cast<size_t>(stage_.data() + stage_.size() - w_) < n) flush(n);
+    return w_;
+  }
+  // The row written up to `end`.
+  void wrote(char* end) { w_ = end; }
+  // A text as it is.
+  void text(std::string_view s) { w_ = put_text(room(s.size()), s); }
+
+  // The text written; the sink is done.
+  std::string take() {
+    flush(0);
+    return std::move(text_);
+  }
+
+ private:
+  static constexpr size_t kStage = 2048;
+
+  void flush(size_t n) {
+    text_.append(stage_.data(), static_cast<size_t>(w_ - stage_.data()));
+    if (stage_.size() < n) stage_.resize(n);  // a row larger than the stage (very long texts)
+    w_ = stage_.data();
+  }
+
+  std::string text_;
+  std::string stage_;
+  char* w_;
+};
 
 }  // namespace
 
 void append_fixed(std::string& out, const Decimal& d, int places) {
-  std::optional<Decimal> r = places < d.scale() ? d.rounded(places, RoundingMode::HalfEven) : std::optional<Decimal>(d);
-  std::optional<uint64_t> v = r ? magnitude(r->coefficient()) : std::nullopt;
-  if (!v || places < 0 || places > Decimal::kMaxScale || !scale_up(*v, places - r->scale())) {
-    out += d.to_fixed(places);  // beyond 64 bits: Decimal's own (slower) formatting
-    return;
-  }
-  char buf[kDigitRoom];
-  char* end = buf + kDigitRoom;
-  char* first = write_digits(*v, places + 1, end);
-  if (r->is_negative()) out += '-';
-  out.append(first, end - places);
-  if (places > 0) {
-    out += '.';
-    out.append(end - places, end);
-  }
+  char buf[kNumberRoom];
+  if (char* end = put_fixed(buf, d, places)) out.append(buf, end);
+  else out += d.to_fixed(places);  // beyond 64 bits: Decimal's own (slower) formatting
 }
 
 void append_shortest(std::string& out, const Decimal& d) {
-  std::optional<uint64_t> v = magnitude(d.coefficient());
-  if (!v) {
-    out += d.to_string();
-    return;
-  }
-  char buf[kDigitRoom];
-  char* end = buf + kDigitRoom;
-  const char* first = write_digits(*v, d.scale() + 1, end);
-  const char* point = end - d.scale();
-  const char* last = end;
-  while (last > point && last[-1] == '0') --last;  // 1.50 -> 1.5
-  if (d.is_negative()) out += '-';
-  out.append(first, point);
-  if (last > point) {
-    out += '.';
-    out.append(point, last);
-  }
+  char buf[kNumberRoom];
+  if (char* end = put_shortest(buf, d)) out.append(buf, end);
+  else out += d.to_string();
 }
 
 std::string payouts_csv(const RunResult& r, const plan::Plan& plan) {
-  std::string out = "partner,period,rebate,amount,currency,status,basis,band,rate,lines,reason\n";
-  out.reserve(out.size() + r.payouts.size() * 96);
-  // Appended piece by piece, without temporary strings: this runs once per payout, a million times in
-  // a large run.
+  Sink out(128 + (r.payouts.size() + r.totals.size() + r.awards.size()) * 80);  // about 75 bytes a payout
+  TextCache<needs_csv_quotes> quotes;
+  const std::string_view currency = plan.currency;
+  const int places = plan.minor_unit;
+  const size_t amount_room = number_room(places);
+  const std::string_view header = "partner,period,rebate,amount,currency,status,basis,band,rate,lines,reason\n";
+  out.wrote(put_text(out.room(header.size()), header));
   for (const Payout& p : r.payouts) {
-    append_csv(out, p.partner);
-    out += ',';
-    out += p.period;
-    out += ',';
-    out += p.rebate;
-    out += ',';
-    append_amount(out, p.amount, plan);
-    out += ',';
-    out += plan.currency;
-    out += ',';
-    out += p.status;
-    out += ',';
-    if (p.basis) append_shortest(out, *p.basis);
-    out += ',';
-    append_csv(out, p.band);
-    out += ',';
-    if (p.rate) append_percent(out, *p.rate);
-    out += ',';
-    append_count(out, p.lines);
-    out += ',';
-    append_csv(out, p.reason);
-    out += '\n';
+    const std::optional<Decimal> rate = p.rate ? std::optional<Decimal>(percentage(*p.rate)) : std::nullopt;
+    const size_t room = 2 * (p.partner.size() + p.band.size() + p.reason.size()) + 6 + p.period.size() + p.rebate.size() +
+                        currency.size() + p.status.size() + amount_room + (p.basis ? number_room(p.basis->scale()) : 0) +
+                        (rate ? number_room(rate->scale()) + 1 : 0) + kNumberRoom + 11;
+    char* w = out.room(room);
+    w = put_csv(w, p.partner, quotes);
+    *w++ = ',';
+    w = put_text(w, p.period);
+    *w++ = ',';
+    w = put_text(w, p.rebate);
+    *w++ = ',';
+    w = put_amount(w, p.amount, places);
+    *w++ = ',';
+    w = put_text(w, currency);
+    *w++ = ',';
+    w = put_text(w, p.status);
+    *w++ = ',';
+    if (p.basis) w = put_number(w, *p.basis);
+    *w++ = ',';
+    w = put_csv(w, p.band, quotes);
+    *w++ = ',';
+    if (rate) {
+      w = put_number(w, *rate);
+      *w++ = '%';
+    }
+    *w++ = ',';
+    w = put_digits(w, p.lines, 1);
+    *w++ = ',';
+    w = put_csv(w, p.reason, quotes);
+    *w++ = '\n';
+    out.wrote(w);
   }
   for (const Total& t : r.totals) {
-    append_csv(out, t.partner);
-    out += ',';
-    out += t.period;
-    out += ",TOTAL,";
-    append_amount(out, t.amount, plan);
-    out += ',';
-    out += plan.currency;
-    out += ",,,,,,\n";
+    char* w = out.room(2 * t.partner.size() + 2 + t.period.size() + amount_room + currency.size() + 20);
+    w = put_csv(w, t.partner, quotes);
+    *w++ = ',';
+    w = put_text(w, t.period);
+    w = put_text(w, ",TOTAL,");
+    w = put_amount(w, t.amount, places);
+    *w++ = ',';
+    w = put_text(w, currency);
+    w = put_text(w, ",,,,,,\n");
+    out.wrote(w);
   }
   // Awards: not money; the value is in `status` (`award`) and `reason`.
   for (const AwardValue& a : r.awards) {
-    append_csv(out, a.partner);
-    out += ',';
-    out += a.period;
-    out += ',';
-    out += a.award;
-    out += ",,,award,,,,,";
-    append_csv(out, a.value);
-    out += '\n';
+    char* w = out.room(2 * (a.partner.size() + a.value.size()) + 4 + a.period.size() + a.award.size() + 20);
+    w = put_csv(w, a.partner, quotes);
+    *w++ = ',';
+    w = put_text(w, a.period);
+    *w++ = ',';
+    w = put_text(w, a.award);
+    w = put_text(w, ",,,award,,,,,");
+    w = put_csv(w, a.value, quotes);
+    *w++ = '\n';
+    out.wrote(w);
   }
-  return out;
+  return out.take();
 }
 
 namespace {
@@ -203,96 +457,144 @@ void json_field(std::string& out, const char* name, std::string_view value, bool
   json_string(out, value);
 }
 
-// `, "name": "..."` around what `write` appends: digits, a sign, a point, a percent sign, nothing to escape.
-template <typename Write>
-void json_text_field(std::string& out, const char* name, Write write) {
-  out += ", ";
-  json_string(out, name);
-  out += ": \"";
-  write();
-  out += '"';
-}
-
-void json_null_field(std::string& out, const char* name) {
-  out += ", ";
-  json_string(out, name);
-  out += ": null";
-}
-
 }  // namespace
 
 // Written directly, one payout per line: a million payouts must not build a document tree in memory.
+// Through a Sink, as the CSV: each part asks for room once (an upper bound of its size), then its keys,
+// texts and numbers are copied through a pointer.
 std::string payouts_json(const RunResult& r, const plan::Plan& plan) {
-  std::string out = "{\n  \"program\": ";
-  json_string(out, plan.title);
-  out += ",\n  \"currency\": ";
-  json_string(out, plan.currency);
-  out += ",\n  \"payouts\": [";
+  Sink out(256 + r.payouts.size() * 300 + (r.totals.size() + r.awards.size()) * 100);
+  TextCache<needs_json_escapes> texts;
+  const int places = plan.minor_unit;
+  const size_t amount_room = number_room(places);
+  {
+    std::string head = "{\n  \"program\": ";
+    json_string(head, plan.title);
+    head += ",\n  \"currency\": ";
+    json_string(head, plan.currency);
+    head += ",\n  \"payouts\": [";
+    out.text(head);
+  }
   for (size_t i = 0; i < r.payouts.size(); ++i) {
     const Payout& p = r.payouts[i];
-    out += i ? ",\n    {" : "\n    {";
-    json_field(out, "partner", p.partner, true);
-    json_field(out, "period", p.period);
-    json_field(out, "rebate", p.rebate);
-    json_text_field(out, "amount", [&] { append_amount(out, p.amount, plan); });
-    json_field(out, "status", p.status);
-    if (!p.reason.empty()) json_field(out, "reason", p.reason);
-    if (p.basis) json_text_field(out, "basis", [&] { append_shortest(out, *p.basis); });
-    else json_null_field(out, "basis");
-    if (!p.band.empty()) json_field(out, "band", p.band);
-    else json_null_field(out, "band");
-    if (p.rate) json_text_field(out, "rate", [&] { append_percent(out, *p.rate); });
-    else json_null_field(out, "rate");
-    out += ", \"lines\": ";
-    append_count(out, p.lines);
-    out += ", \"explanation\": {\"measures\": {";
-    for (size_t m = 0; m < p.measures().size(); ++m) json_field(out, p.measures()[m].name.c_str(), p.measures()[m].value, m == 0);
-    out += "}, \"steps\": [";
-    for (size_t k = 0; k < p.steps().size(); ++k) {
-      if (k) out += ", ";
-      json_string(out, p.steps()[k]);
+    const std::optional<Decimal> rate = p.rate ? std::optional<Decimal>(percentage(*p.rate)) : std::nullopt;
+    const size_t room = json_room(p.partner) + json_room(p.period) + json_room(p.rebate) + json_room(p.status) +
+                        json_room(p.reason) + json_room(p.band) + amount_room + (p.basis ? number_room(p.basis->scale()) : 0) +
+                        (rate ? number_room(rate->scale()) + 1 : 0) + kNumberRoom + 256;
+    char* w = out.room(room);
+    w = put_text(w, i ? ",\n    {\"partner\": " : "\n    {\"partner\": ");
+    w = put_json(w, p.partner, texts);
+    w = put_text(w, ", \"period\": ");
+    w = put_json(w, p.period, texts);
+    w = put_text(w, ", \"rebate\": ");
+    w = put_json(w, p.rebate, texts);
+    w = put_text(w, ", \"amount\": \"");
+    w = put_amount(w, p.amount, places);
+    w = put_text(w, "\", \"status\": ");
+    w = put_json(w, p.status, texts);
+    if (!p.reason.empty()) {
+      w = put_text(w, ", \"reason\": ");
+      w = put_json(w, p.reason, texts);
     }
-    out += "]";
-    if (!p.next_band().empty()) json_field(out, "next_band", p.next_band());
-    if (p.before_budget) json_field(out, "before_budget", amount(*p.before_budget, plan));
-    out += "}}";
+    if (p.basis) {
+      w = put_text(w, ", \"basis\": \"");
+      w = put_number(w, *p.basis);
+      *w++ = '"';
+    } else {
+      w = put_text(w, ", \"basis\": null");
+    }
+    if (!p.band.empty()) {
+      w = put_text(w, ", \"band\": ");
+      w = put_json(w, p.band, texts);
+    } else {
+      w = put_text(w, ", \"band\": null");
+    }
+    if (rate) {
+      w = put_text(w, ", \"rate\": \"");
+      w = put_number(w, *rate);
+      w = put_text(w, "%\"");
+    } else {
+      w = put_text(w, ", \"rate\": null");
+    }
+    w = put_text(w, ", \"lines\": ");
+    w = put_digits(w, p.lines, 1);
+    w = put_text(w, ", \"explanation\": {\"measures\": {");
+    out.wrote(w);
+    // Measure names are identifiers: no escapes, and no NUL (the old writer read them as C strings).
+    for (size_t m = 0; m < p.measures().size(); ++m) {
+      const MeasureValue& mv = p.measures()[m];
+      w = out.room(json_room(mv.name) + json_room(mv.value) + 4);
+      if (m) w = put_text(w, ", ");
+      w = put_json(w, mv.name, texts);
+      w = put_text(w, ": ");
+      w = put_json(w, mv.value);  // a text of this payout's own
+      out.wrote(w);
+    }
+    out.text("}, \"steps\": [");
+    for (size_t k = 0; k < p.steps().size(); ++k) {
+      w = out.room(json_room(p.steps()[k]) + 2);
+      if (k) w = put_text(w, ", ");
+      out.wrote(put_json(w, p.steps()[k]));
+    }
+    w = out.room(json_room(p.next_band()) + amount_room + 64);
+    *w++ = ']';
+    if (!p.next_band().empty()) {
+      w = put_text(w, ", \"next_band\": ");
+      w = put_json(w, p.next_band());
+    }
+    if (p.before_budget) {
+      w = put_text(w, ", \"before_budget\": \"");
+      w = put_amount(w, *p.before_budget, places);
+      *w++ = '"';
+    }
+    out.wrote(put_text(w, "}}"));
   }
-  out += "\n  ],\n  \"totals\": [";
+  out.text("\n  ],\n  \"totals\": [");
   for (size_t i = 0; i < r.totals.size(); ++i) {
     const Total& t = r.totals[i];
-    out += i ? ",\n    {" : "\n    {";
-    json_field(out, "partner", t.partner, true);
-    json_field(out, "period", t.period);
-    json_field(out, "amount", amount(t.amount, plan));
-    out += "}";
+    char* w = out.room(json_room(t.partner) + json_room(t.period) + amount_room + 64);
+    w = put_text(w, i ? ",\n    {\"partner\": " : "\n    {\"partner\": ");
+    w = put_json(w, t.partner, texts);
+    w = put_text(w, ", \"period\": ");
+    w = put_json(w, t.period, texts);
+    w = put_text(w, ", \"amount\": \"");
+    w = put_amount(w, t.amount, places);
+    out.wrote(put_text(w, "\"}"));
   }
-  out += "\n  ],\n  \"awards\": [";
+  out.text("\n  ],\n  \"awards\": [");
   for (size_t i = 0; i < r.awards.size(); ++i) {
     const AwardValue& a = r.awards[i];
-    out += i ? ",\n    {" : "\n    {";
-    json_field(out, "partner", a.partner, true);
-    json_field(out, "period", a.period);
-    json_field(out, "measured", a.measured);
-    json_field(out, "award", a.award);
-    json_field(out, "value", a.value);
-    out += "}";
+    char* w = out.room(json_room(a.partner) + json_room(a.period) + json_room(a.measured) + json_room(a.award) +
+                       json_room(a.value) + 80);
+    w = put_text(w, i ? ",\n    {\"partner\": " : "\n    {\"partner\": ");
+    w = put_json(w, a.partner, texts);
+    w = put_text(w, ", \"period\": ");
+    w = put_json(w, a.period, texts);
+    w = put_text(w, ", \"measured\": ");
+    w = put_json(w, a.measured, texts);
+    w = put_text(w, ", \"award\": ");
+    w = put_json(w, a.award, texts);
+    w = put_text(w, ", \"value\": ");
+    w = put_json(w, a.value, texts);
+    out.wrote(put_text(w, "}"));
   }
-  out += "\n  ],\n  \"summary\": {\"inputs\": [";
+  std::string tail = "\n  ],\n  \"summary\": {\"inputs\": [";
   for (size_t i = 0; i < r.summary.inputs.size(); ++i) {
     const auto& in = r.summary.inputs[i];
-    if (i) out += ", ";
-    out += "{";
-    json_field(out, "name", in.name, true);
-    out += fmt::format(", \"rows\": {}, \"rejected\": {}}}", in.rows, in.rejected);
+    if (i) tail += ", ";
+    tail += "{";
+    json_field(tail, "name", in.name, true);
+    tail += fmt::format(", \"rows\": {}, \"rejected\": {}}}", in.rows, in.rejected);
   }
-  out += fmt::format("], \"lines_outside_effective_dates\": {}, \"lines_outside_run_periods\": {}, \"notes\": [",
-                     r.summary.outside_effective, r.summary.outside_run);
+  tail += fmt::format("], \"lines_outside_effective_dates\": {}, \"lines_outside_run_periods\": {}, \"notes\": [",
+                      r.summary.outside_effective, r.summary.outside_run);
   for (size_t i = 0; i < r.summary.notes.size(); ++i) {
-    if (i) out += ", ";
-    json_string(out, r.summary.notes[i]);
+    if (i) tail += ", ";
+    json_string(tail, r.summary.notes[i]);
   }
-  out += "]}\n}\n";
-  return out;
+  tail += "]}\n}\n";
+  out.text(tail);
+  return out.take();
 }
 
 std::string explain_text(const RunResult& r, const plan::Plan& plan, const std::string& partner) {

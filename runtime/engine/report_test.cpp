@@ -5,6 +5,7 @@
 #include <random>
 
 #include "engine/report.h"
+#include "ledger/ledger.h"
 
 using rebate::Decimal;
 using rebate::Int128;
@@ -49,4 +50,105 @@ TEST_CASE("decimal text in reports is Decimal's own", "[report]") {
     if (rng() % 2) coef = -coef;
     check_same(Decimal::from_scaled(coef, static_cast<int>(rng() % (Decimal::kMaxScale + 1))));
   }
+}
+
+// payouts_csv writes through a staged buffer with its own quoting and number text: the rows must be
+// those the straightforward writer gives (ledger::csv_quote, Decimal's own text), for texts that need
+// quotes, views of the same bytes with other lengths, rows longer than the stage, and amounts beyond
+// 64 bits.
+TEST_CASE("payouts CSV: quoting, long rows and wide amounts as the plain writer gives them", "[report]") {
+  using namespace rebate::engine;
+  rebate::plan::Plan plan;
+  plan.currency = "USD";
+  plan.minor_unit = 2;
+  const std::string partner = "P1,\"east\"";        // quoted; its first two bytes are another partner
+  const std::string band = "from 1 to 2";
+  const std::string reason = "tier >= \"gold\"\nor silver";
+  const std::string long_text(5000, 'x');            // a row longer than the sink's stage
+  RunResult r;
+  auto payout = [&](std::string_view who, std::string_view why, Decimal amount) {
+    Payout p;
+    p.partner = who;
+    p.period = "2026-Q3";
+    p.rebate = "r";
+    p.amount = amount;
+    p.status = "paid";
+    p.reason = why;
+    p.band = band;
+    p.lines = 12345678901234567890u;
+    return p;
+  };
+  r.payouts.push_back(payout(partner, reason, Decimal::from_scaled(-5, 1)));
+  r.payouts.push_back(payout(std::string_view(partner).substr(0, 2), "", Decimal::from_scaled(123456, 3)));  // rounded
+  r.payouts.push_back(payout(partner, long_text, Decimal::from_scaled(static_cast<Int128>(UINT64_MAX) * 1000, 2)));
+  r.payouts.back().basis = Decimal::from_scaled(15000, 4);
+  r.payouts.back().rate = Decimal::from_scaled(45, 3);
+  r.totals.push_back(Total{partner, "2026-Q3", Decimal::from_scaled(7, 0)});
+  r.awards.push_back(AwardValue{partner, "2026-Q4", "2026-Q3", "level", "a,b"});
+
+  std::string expected = "partner,period,rebate,amount,currency,status,basis,band,rate,lines,reason\n";
+  for (const Payout& p : r.payouts) {
+    expected += rebate::ledger::csv_quote(p.partner) + ",2026-Q3,r," + p.amount.to_fixed(2) + ",USD,paid," +
+                (p.basis ? p.basis->to_string() : "") + "," + band + "," +
+                (p.rate ? Decimal::mul(*p.rate, Decimal::from_int(100))->to_string() + "%" : "") + ",12345678901234567890," +
+                rebate::ledger::csv_quote(p.reason) + "\n";
+  }
+  expected += rebate::ledger::csv_quote(partner) + ",2026-Q3,TOTAL,7.00,USD,,,,,,\n";
+  expected += rebate::ledger::csv_quote(partner) + ",2026-Q4,level,,,award,,,,,\"a,b\"\n";
+  CHECK(payouts_csv(r, plan) == expected);
+  // Hand-checked pieces of it.
+  CHECK(expected.find("\n\"P1,\"\"east\"\"\",2026-Q3,r,-0.50,USD,paid,,from 1 to 2,,12345678901234567890,\"tier >= \"\"gold\"\"\nor silver\"\n") != std::string::npos);
+  CHECK(expected.find("\nP1,2026-Q3,r,123.46,USD,paid,,from 1 to 2,,") != std::string::npos);
+  CHECK(expected.find(",184467440737095516150.00,USD,paid,1.5,from 1 to 2,4.5%,") != std::string::npos);
+}
+
+// payouts_json writes through the same staged buffer: every key, escape and null as before, byte for
+// byte (the expected document is written out by hand).
+TEST_CASE("payouts JSON: escapes, nulls and explanations", "[report]") {
+  using namespace rebate::engine;
+  rebate::plan::Plan plan;
+  plan.title = "T \"x\"";
+  plan.currency = "USD";
+  plan.minor_unit = 2;
+  const std::string partner = "P\\1\t\"q\"\x01";
+  RunResult r;
+  Payout p;
+  p.partner = partner;
+  p.period = "2026-Q3";
+  p.rebate = "r";
+  p.amount = Decimal::from_scaled(-5, 1);
+  p.status = "paid";
+  p.reason = "a\nb";
+  p.basis = Decimal::from_scaled(15000, 4);
+  p.band = "from 1 to 2";
+  p.rate = Decimal::from_scaled(45, 3);
+  p.lines = 3;
+  p.before_budget = Decimal::from_scaled(7, 0);
+  p.explain().measures = {MeasureValue{"m1", "12.00 USD"}, MeasureValue{"m2", "say \"hi\""}};
+  p.explain().steps = {"cap 5 applied", "x\\y"};
+  p.explain().next_band = "1.00 USD more reaches 4%";
+  r.payouts.push_back(p);
+  Payout q;
+  q.partner = "P2";
+  q.period = "2026-Q3";
+  q.rebate = "r";
+  q.status = "zero";
+  r.payouts.push_back(q);
+  r.totals.push_back(Total{"P2", "2026-Q3", Decimal::from_scaled(12345, 2)});
+  r.awards.push_back(AwardValue{"P2", "2026-Q4", "2026-Q3", "level", "gold"});
+  r.summary.inputs.push_back({"sales", 10, 1});
+  r.summary.notes.push_back("a \"note\"");
+  const std::string expected =
+      "{\n  \"program\": \"T \\\"x\\\"\",\n  \"currency\": \"USD\",\n  \"payouts\": ["
+      "\n    {\"partner\": \"P\\\\1\\t\\\"q\\\"\\u0001\", \"period\": \"2026-Q3\", \"rebate\": \"r\", \"amount\": \"-0.50\", "
+      "\"status\": \"paid\", \"reason\": \"a\\nb\", \"basis\": \"1.5\", \"band\": \"from 1 to 2\", \"rate\": \"4.5%\", "
+      "\"lines\": 3, \"explanation\": {\"measures\": {\"m1\": \"12.00 USD\", \"m2\": \"say \\\"hi\\\"\"}, "
+      "\"steps\": [\"cap 5 applied\", \"x\\\\y\"], \"next_band\": \"1.00 USD more reaches 4%\", \"before_budget\": \"7.00\"}},"
+      "\n    {\"partner\": \"P2\", \"period\": \"2026-Q3\", \"rebate\": \"r\", \"amount\": \"0.00\", \"status\": \"zero\", "
+      "\"basis\": null, \"band\": null, \"rate\": null, \"lines\": 0, \"explanation\": {\"measures\": {}, \"steps\": []}}"
+      "\n  ],\n  \"totals\": [\n    {\"partner\": \"P2\", \"period\": \"2026-Q3\", \"amount\": \"123.45\"}"
+      "\n  ],\n  \"awards\": [\n    {\"partner\": \"P2\", \"period\": \"2026-Q4\", \"measured\": \"2026-Q3\", \"award\": \"level\", \"value\": \"gold\"}"
+      "\n  ],\n  \"summary\": {\"inputs\": [{\"name\": \"sales\", \"rows\": 10, \"rejected\": 1}], "
+      "\"lines_outside_effective_dates\": 0, \"lines_outside_run_periods\": 0, \"notes\": [\"a \\\"note\\\"\"]}\n}\n";
+  CHECK(payouts_json(r, plan) == expected);
 }

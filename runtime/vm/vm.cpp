@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace rebate::vm {
 
 using plan::Opcode;
@@ -64,111 +66,156 @@ DayNumber add_months(DayNumber day, int64_t months) {
 
 }  // namespace
 
+void Machine::grow(size_t slots) { stack_.resize(std::max(slots, 2 * stack_.size())); }
+
 Value Machine::run(plan::FunctionId id, Frame& frame, std::vector<TierTrace>* trace) {
   const plan::Function& f = plan_.functions[id];
-  // The function's locals sit at the bottom of its part of the stack, below its operands: no allocation
-  // per call, and nested runs (a measure read through the frame) stack above them.
-  size_t base = stack_.size();
-  stack_.resize(base + f.locals);
-  auto fail = [&](const plan::Instr& in, const std::string& message) -> Value {
-    stack_.resize(base);
+  // Most functions the engine runs are one load and a return (a measure that is an aggregate, a basis
+  // that is a measure, a cap that is a constant): their value is the load's, with no stack to set up.
+  if (f.code.size() == 2 && f.code[1].op == Opcode::Return) {
+    const plan::Instr& in = f.code[0];
+    switch (in.op) {
+      case Opcode::Const: return plan_.constants[in.a];
+      case Opcode::Measure: return frame.measure(in.a);
+      case Opcode::Aggregate: return frame.aggregate(in.a);
+      case Opcode::Shifted: return frame.shifted(in.a, in.b);
+      case Opcode::Decision: return frame.decision(in.a);
+      case Opcode::PartnerAttr: return frame.partner_attr(in.a);
+      case Opcode::Column: return frame.column(in.a);
+      case Opcode::GroupField: return frame.group_field(in.a);
+      default: break;
+    }
+  }
+  return execute(f, frame, trace);
+}
+
+Value Machine::execute(const plan::Function& f, Frame& frame, std::vector<TierTrace>* trace) {
+  // The function's locals sit at the bottom of its part of the stack, below its operands. Every
+  // instruction pushes at most one value, so its locals and one slot per instruction are room enough
+  // until a jump goes back (the lowering emits none; a backward jump makes room again).
+  const size_t base = top_;
+  const size_t room = f.locals + f.code.size();
+  reserve(base + room);
+  // However the run ends, a return or an error, the runs after it stack from where this one started.
+  struct Restore {
+    size_t& top;
+    size_t base;
+    ~Restore() { top = base; }
+  } restore{top_, base};
+  Value* locals = stack_.data() + base;
+  Value* sp = locals + f.locals;  // the next free slot
+  for (Value* l = locals; l < sp; ++l) *l = Value{};
+  const plan::Instr* const code = f.code.data();
+  const plan::Instr* const end = code + f.code.size();
+  const plan::Instr* ip = code;
+  const Value* const constants = plan_.constants.data();
+
+  auto fail = [&](const plan::Instr& in, const std::string& message) {
     throw EvalError(message, in.where, frame.context());
-  };
-  auto pop = [&]() {
-    Value v = stack_.back();
-    stack_.pop_back();
-    return v;
   };
   auto number = [&](const plan::Instr& in, std::optional<Decimal> d) {
     if (!d) fail(in, "arithmetic overflow: the result has more than 38 digits");
     return Value::number(*d);
   };
-  size_t pc = 0;
-  while (pc < f.code.size()) {
-    const plan::Instr& in = f.code[pc++];
+  // A load through the frame may run other functions on this machine (a measure's, a decision's): they
+  // stack from top_ and may move the stack, so the pointers into it are taken anew afterwards.
+  auto load = [&](auto get) {
+    const size_t depth = static_cast<size_t>(sp - stack_.data());
+    top_ = depth;
+    Value v = get();
+    locals = stack_.data() + base;
+    sp = stack_.data() + depth;
+    *sp++ = v;
+  };
+  auto jump = [&](uint32_t target) {
+    const plan::Instr* to = code + target;
+    if (to < ip) {  // backward: room for the instructions that may run again
+      const size_t depth = static_cast<size_t>(sp - stack_.data());
+      reserve(depth + f.code.size());
+      locals = stack_.data() + base;
+      sp = stack_.data() + depth;
+    }
+    ip = to;
+  };
+
+  while (ip < end) {
+    const plan::Instr& in = *ip++;
     switch (in.op) {
-      case Opcode::Const: stack_.push_back(plan_.constants[in.a]); break;
-      case Opcode::Text: stack_.push_back(frame.text(in.a)); break;
-      case Opcode::Load: {
-        Value v = stack_[base + in.a];
-        stack_.push_back(v);
-        break;
-      }
-      case Opcode::Store: stack_[base + in.a] = pop(); break;
-      case Opcode::Column: stack_.push_back(frame.column(in.a)); break;
-      case Opcode::Lookup: stack_.push_back(frame.lookup(in.a, in.b)); break;
-      case Opcode::GroupField: stack_.push_back(frame.group_field(in.a)); break;
-      case Opcode::PartnerAttr: stack_.push_back(frame.partner_attr(in.a)); break;
-      case Opcode::PartnerId: stack_.push_back(frame.partner_id()); break;
-      case Opcode::Period: stack_.push_back(frame.period()); break;
+      case Opcode::Const: *sp++ = constants[in.a]; break;
+      case Opcode::Text: load([&] { return frame.text(in.a); }); break;
+      case Opcode::Load: *sp++ = locals[in.a]; break;
+      case Opcode::Store: locals[in.a] = *--sp; break;
+      case Opcode::Column: load([&] { return frame.column(in.a); }); break;
+      case Opcode::Lookup: load([&] { return frame.lookup(in.a, in.b); }); break;
+      case Opcode::GroupField: load([&] { return frame.group_field(in.a); }); break;
+      case Opcode::PartnerAttr: load([&] { return frame.partner_attr(in.a); }); break;
+      case Opcode::PartnerId: load([&] { return frame.partner_id(); }); break;
+      case Opcode::Period: load([&] { return frame.period(); }); break;
       case Opcode::PeriodStart:
       case Opcode::PeriodEnd: {
-        Value p = pop();
-        stack_.push_back(p.none ? p : Value::integer(in.op == Opcode::PeriodStart ? static_cast<int64_t>(p.coef) : p.aux));
+        Value& p = sp[-1];
+        if (!p.none) p = Value::integer(in.op == Opcode::PeriodStart ? static_cast<int64_t>(p.coef) : p.aux);
         break;
       }
-      case Opcode::Measure: stack_.push_back(frame.measure(in.a)); break;
-      case Opcode::Shifted: stack_.push_back(frame.shifted(in.a, in.b)); break;
-      case Opcode::Aggregate: stack_.push_back(frame.aggregate(in.a)); break;
-      case Opcode::Decision: stack_.push_back(frame.decision(in.a)); break;
+      case Opcode::Measure: load([&] { return frame.measure(in.a); }); break;
+      case Opcode::Shifted: load([&] { return frame.shifted(in.a, in.b); }); break;
+      case Opcode::Aggregate: load([&] { return frame.aggregate(in.a); }); break;
+      case Opcode::Decision: load([&] { return frame.decision(in.a); }); break;
 
+      // Binary operations leave their result where their first operand was.
       case Opcode::Add:
       case Opcode::Sub:
       case Opcode::Mul:
       case Opcode::Div: {
-        Value y = pop(), x = pop();
+        const Value y = *--sp;
+        Value& x = sp[-1];
         if (x.none || y.none) {
-          stack_.push_back(Value::missing());
+          x = Value::missing();
           break;
         }
         if (in.op == Opcode::Div) {
           if (y.coef == 0) {
             if (in.b) {
-              stack_.push_back(Value::missing());
+              x = Value::missing();
               break;
             }
             fail(in, "division by zero");
           }
-          stack_.push_back(number(in, Decimal::div(x.decimal(), y.decimal())));
+          x = number(in, Decimal::div(x.decimal(), y.decimal()));
         } else if (in.op == Opcode::Mul) {
-          stack_.push_back(number(in, Decimal::mul(x.decimal(), y.decimal())));
+          x = number(in, Decimal::mul(x.decimal(), y.decimal()));
         } else {
           auto r = in.op == Opcode::Add ? Decimal::add(x.decimal(), y.decimal()) : Decimal::sub(x.decimal(), y.decimal());
-          Value v = number(in, r);
-          v.aux = x.aux;  // durations keep their unit
-          stack_.push_back(v);
+          const int64_t unit = x.aux;  // durations keep their unit
+          x = number(in, r);
+          x.aux = unit;
         }
         break;
       }
       case Opcode::Neg: {
-        Value x = pop();
+        Value& x = sp[-1];
         if (!x.none) x.coef = -x.coef;
-        stack_.push_back(x);
         break;
       }
       case Opcode::Abs: {
-        Value x = pop();
+        Value& x = sp[-1];
         if (!x.none && x.coef < 0) x.coef = -x.coef;
-        stack_.push_back(x);
         break;
       }
       case Opcode::Round: {
-        Value x = pop();
-        if (x.none) {
-          stack_.push_back(x);
-          break;
-        }
+        Value& x = sp[-1];
+        if (x.none) break;
         int places = in.a == 255 ? plan_.minor_unit : static_cast<int>(in.a);
         RoundingMode mode = in.b == 255 ? plan_.rounding : static_cast<RoundingMode>(in.b);
-        stack_.push_back(number(in, x.decimal().rounded(places, mode)));
+        x = number(in, x.decimal().rounded(places, mode));
         break;
       }
       case Opcode::Min:
       case Opcode::Max: {
-        size_t first = stack_.size() - in.a;
-        Value best = stack_[first];
-        for (size_t k = first; k < stack_.size(); ++k) {
-          const Value& x = stack_[k];
+        Value* first = sp - in.a;
+        Value best = *first;
+        for (Value* k = first; k < sp; ++k) {
+          const Value& x = *k;
           if (x.none) {
             best = x;
             break;
@@ -176,99 +223,97 @@ Value Machine::run(plan::FunctionId id, Frame& frame, std::vector<TierTrace>* tr
           int c = compare(x, best);
           if ((in.op == Opcode::Min && c < 0) || (in.op == Opcode::Max && c > 0)) best = x;
         }
-        stack_.resize(first);
-        stack_.push_back(best);
+        sp = first;
+        *sp++ = best;
         break;
       }
       case Opcode::AddDuration:
       case Opcode::SubDuration: {
-        Value n = pop(), d = pop();
+        const Value n = *--sp;
+        Value& d = sp[-1];
         if (n.none || d.none) {
-          stack_.push_back(Value::missing());
+          d = Value::missing();
           break;
         }
         int64_t count = static_cast<int64_t>(n.coef) * (in.op == Opcode::SubDuration ? -1 : 1);
         DayNumber day = static_cast<DayNumber>(d.coef);
-        stack_.push_back(Value::integer(in.b == 1 ? add_months(day, count) : day + count));
+        d = Value::integer(in.b == 1 ? add_months(day, count) : day + count);
         break;
       }
 
       case Opcode::Eq: case Opcode::Ne: case Opcode::Lt: case Opcode::Le: case Opcode::Gt: case Opcode::Ge: {
-        Value y = pop(), x = pop();
+        const Value y = *--sp;
+        Value& x = sp[-1];
         if (x.none || y.none) {
-          stack_.push_back(Value::missing());
+          x = Value::missing();
           break;
         }
         int c = compare(x, y);
         bool r = in.op == Opcode::Eq ? c == 0 : in.op == Opcode::Ne ? c != 0 : in.op == Opcode::Lt ? c < 0
                  : in.op == Opcode::Le ? c <= 0 : in.op == Opcode::Gt ? c > 0 : c >= 0;
-        stack_.push_back(Value::boolean(r));
+        x = Value::boolean(r);
         break;
       }
       case Opcode::Not: {
-        Value x = pop();
-        stack_.push_back(x.none ? x : Value::boolean(!x.truthy()));
+        Value& x = sp[-1];
+        if (!x.none) x = Value::boolean(!x.truthy());
         break;
       }
       case Opcode::InList: {
-        size_t first = stack_.size() - in.a;
-        Value x = stack_[first - 1];
+        Value* first = sp - in.a;
+        Value& x = first[-1];
         bool found = false;
-        for (size_t k = first; !x.none && k < stack_.size(); ++k) found = found || (!stack_[k].none && compare(x, stack_[k]) == 0);
-        stack_.resize(first - 1);
-        stack_.push_back(x.none ? x : Value::boolean(found));
+        for (const Value* k = first; !x.none && k < sp; ++k) found = found || (!k->none && compare(x, *k) == 0);
+        sp = first;
+        if (!x.none) x = Value::boolean(found);
         break;
       }
       case Opcode::InRange: {
-        Value hi = pop(), lo = pop(), x = pop();
+        sp -= 2;
+        Value& x = sp[-1];
+        const Value &lo = sp[0], &hi = sp[1];
         if (x.none || lo.none || hi.none) {
-          stack_.push_back(Value::missing());
+          x = Value::missing();
           break;
         }
-        stack_.push_back(Value::boolean(compare(lo, x) <= 0 && compare(x, hi) <= 0));
+        x = Value::boolean(compare(lo, x) <= 0 && compare(x, hi) <= 0);
         break;
       }
       case Opcode::InPeriod: {
-        Value p = pop(), x = pop();
+        const Value p = *--sp;
+        Value& x = sp[-1];
         if (x.none || p.none) {
-          stack_.push_back(Value::missing());
+          x = Value::missing();
           break;
         }
         int64_t first = static_cast<int64_t>(x.coef);
         int64_t last = in.b == 1 ? x.aux : first;  // b = 1: x is a period
-        stack_.push_back(Value::boolean(first >= static_cast<int64_t>(p.coef) && last <= p.aux));
+        x = Value::boolean(first >= static_cast<int64_t>(p.coef) && last <= p.aux);
         break;
       }
 
-      case Opcode::Jump: pc = in.a; break;
+      case Opcode::Jump: jump(in.a); break;
       case Opcode::JumpIfFalse:
       case Opcode::JumpIfTrue: {
-        Value c = pop();
+        const Value& c = *--sp;
         if (c.none) fail(in, "this condition has no value (it reads a value that is missing)");
-        if (c.truthy() == (in.op == Opcode::JumpIfTrue)) pc = in.a;
+        if (c.truthy() == (in.op == Opcode::JumpIfTrue)) jump(in.a);
         break;
       }
       case Opcode::JumpIfSome:
-        if (!stack_.back().none) pc = in.a;
-        else stack_.pop_back();
+        if (!sp[-1].none) jump(in.a);
+        else --sp;
         break;
-      case Opcode::Pop: stack_.pop_back(); break;
-      case Opcode::Return: {
-        Value v = pop();
-        stack_.resize(base);
-        return v;
-      }
+      case Opcode::Pop: --sp; break;
+      case Opcode::Return: return sp[-1];
       case Opcode::Fail:
         fail(in, fmt::format("no row of decision table `{}` matches these inputs", plan_.decisions[in.a].name));
         break;
 
       case Opcode::TierOf:
       case Opcode::TierBy: {
-        Value x = pop();
-        if (x.none) {
-          stack_.push_back(x);
-          break;
-        }
+        Value& x = sp[-1];
+        if (x.none) break;
         const plan::Tiers& t = plan_.tiers[in.a];
         int band = -1;
         Decimal metric = x.decimal();
@@ -283,12 +328,11 @@ Value Machine::run(plan::FunctionId id, Frame& frame, std::vector<TierTrace>* tr
           trace->push_back(TierTrace{in.a, band, metric,
                                      band < 0 ? Decimal() : t.bands[static_cast<size_t>(band)].value});
         }
-        stack_.push_back(result);
+        x = result;
         break;
       }
     }
   }
-  stack_.resize(base);
   throw EvalError("function ended without a result", 0, frame.context());
 }
 

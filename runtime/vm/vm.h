@@ -52,13 +52,23 @@ struct TierTrace {
 // stack is the machine's, so each thread needs its own.
 class Machine {
  public:
-  explicit Machine(const plan::Plan& plan) : plan_(plan) { stack_.reserve(256); }
+  explicit Machine(const plan::Plan& plan) : plan_(plan), stack_(256) {}
   // Runs function `f`; an error in the program throws EvalError.
   Value run(plan::FunctionId f, Frame& frame, std::vector<TierTrace>* trace = nullptr);
 
  private:
+  Value execute(const plan::Function& f, Frame& frame, std::vector<TierTrace>* trace);
+  // Makes the stack hold at least `slots` values (it may move: pointers into it are taken anew).
+  void reserve(size_t slots) {
+    if (slots > stack_.size()) grow(slots);
+  }
+  void grow(size_t slots);
+
   const plan::Plan& plan_;
+  // Sized ahead instead of pushed to: a run makes room once for the most its function can push, then
+  // writes through a pointer. Slots [0, top_) belong to the runs under way; a nested run starts at top_.
   std::vector<Value> stack_;
+  size_t top_ = 0;
 };
 
 // Comparison of two values of one type (numbers by value, others by their integer); none is an error
