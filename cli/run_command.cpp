@@ -6,7 +6,6 @@
 
 #include <filesystem>
 #include <fstream>
-#include <set>
 #include <iostream>
 
 #include "commands.h"
@@ -143,12 +142,9 @@ int run_program(const RunCliOptions& o) {
   if (!o.statements.empty()) {
     std::error_code ec;
     std::filesystem::create_directories(o.statements, ec);
-    std::set<std::pair<std::string, std::string>> done;
-    for (const engine::Payout& p : result.payouts) {
-      const std::string partner(p.partner), period(p.period);
-      if (!done.insert({partner, period}).second) continue;
-      std::string file = (std::filesystem::path(o.statements) / (partner + "-" + period + ".md")).string();
-      if (!write_output(file, engine::statement_markdown(result, plan, partner, period))) {
+    for (const engine::Statement& st : engine::statements_markdown(result, plan)) {
+      std::string file = (std::filesystem::path(o.statements) / (st.partner + "-" + st.period + ".md")).string();
+      if (!write_output(file, st.markdown)) {
         fmt::print(stderr, "rebate run: cannot write `{}`\n", file);
         return kExitUsage;
       }

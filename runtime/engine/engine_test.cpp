@@ -8,6 +8,7 @@
 
 #include "driver/compilation.h"
 #include "engine/engine.h"
+#include "engine/report.h"
 #include "lower/lower.h"
 
 using namespace rebate;
@@ -567,4 +568,49 @@ rebate per_big { pay 1 USD * big }
     CHECK(o.amounts["P2 2026-Q3 pct"] == "0.05");
     CHECK(o.amounts["P2 2026-Q3 per_big"] == "0.00");
   }
+}
+
+TEST_CASE("every statement at once is each partner and period's statement", "[engine][report]") {
+  // statements_markdown gathers the payouts and awards in one pass; each statement must be what
+  // statement_markdown gives for its partner and period, and there is one per partner and period paid.
+  const std::string program = std::string(kHeader) + R"(
+tiers t retroactive { from 0 USD to 1_000 USD: 1%  from 1_000 USD: 2% }
+measure revenue = sales.sum(amount)
+rebate a { pay t of revenue }
+rebate b { pay 5% of revenue }
+award level: Tier for next period "Level" {
+  when revenue >= 2_000 USD => gold
+  otherwise => bronze
+}
+)";
+  Compiler compiler(CompileOptions{});
+  CompiledProgram compiled = compiler.compile_text("t.rebate", program);
+  compiler.finish();
+  REQUIRE(compiled.typed);
+  REQUIRE(!compiler.diagnostics().has_errors());
+  plan::Plan plan = lower_program(*compiled.typed, compiler.sources());
+  engine::RunOptions options;
+  options.input_buffers["partners"] = kPartners;
+  options.input_buffers["sales"] = lines({"2026-04-02,P1,O1,hw,1,500", "2026-07-02,P1,O2,hw,1,2500", "2026-08-02,P2,O3,sw,1,700",
+                                          "2026-11-02,P3,O4,sw,1,3000", "2026-05-05,P3,O5,hw,1,100"});
+  options.explanations = true;
+  engine::RunResult r = engine::run(plan, options);
+  REQUIRE(r.ok());
+  const std::vector<engine::Statement> all = engine::statements_markdown(r, plan);
+  std::set<std::pair<std::string, std::string>> expected;
+  for (const engine::Payout& p : r.payouts) expected.emplace(std::string(p.partner), std::string(p.period));
+  CHECK(all.size() == expected.size());
+  for (const engine::Statement& st : all) {
+    CHECK(expected.count({st.partner, st.period}) == 1);
+    CHECK(st.markdown == engine::statement_markdown(r, plan, st.partner, st.period));
+  }
+  // P1 in 2026-Q3 (2,500 USD): 2% retroactive = 50.00, 5% = 125.00, and its level for the next quarter.
+  bool seen = false;
+  for (const engine::Statement& st : all) {
+    if (st.partner != "P1" || st.period != "2026-Q3") continue;
+    seen = true;
+    CHECK(st.markdown.find("| **Total** | **175.00 USD** | |") != std::string::npos);
+    CHECK(st.markdown.find("**level:** gold (for 2026-Q4)") != std::string::npos);  // 2,500 USD >= 2,000 USD
+  }
+  CHECK(seen);
 }

@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <map>
+
 #include <algorithm>
 #include <array>
 #include <cstdint>
@@ -618,31 +620,72 @@ std::string explain_text(const RunResult& r, const plan::Plan& plan, const std::
   return out;
 }
 
-std::string statement_markdown(const RunResult& r, const plan::Plan& plan, const std::string& partner,
-                               const std::string& period) {
+namespace {
+
+// One statement from its payouts and awards (those of its partner and period, in run order).
+std::string statement_of(const plan::Plan& plan, std::string_view partner, std::string_view period,
+                         const std::vector<const Payout*>& payouts, const std::vector<const AwardValue*>& awards) {
   std::string out = fmt::format("# {}\n\n**Partner:** {}  \n**Period:** {}\n\n", plan.title, partner, period);
   out += "| Program | Amount | Status |\n|---|---:|---|\n";
   Decimal total;
-  for (const Payout& p : r.payouts) {
-    if (p.partner != partner || p.period != period) continue;
-    out += fmt::format("| {} | {} {} | {} |\n", p.title.empty() ? p.rebate : p.title, amount(p.amount, plan), plan.currency, p.status);
-    total = Decimal::add(total, p.amount).value_or(total);
+  for (const Payout* p : payouts) {
+    out += fmt::format("| {} | {} {} | {} |\n", p->title.empty() ? p->rebate : p->title, amount(p->amount, plan), plan.currency, p->status);
+    total = Decimal::add(total, p->amount).value_or(total);
   }
   out += fmt::format("| **Total** | **{} {}** | |\n\n", amount(total, plan), plan.currency);
-  for (const Payout& p : r.payouts) {
-    if (p.partner != partner || p.period != period) continue;
-    out += fmt::format("## {}\n\n", p.title.empty() ? p.rebate : p.title);
-    if (!p.reason.empty()) out += fmt::format("Not paid: the condition `{}` was not met.\n\n", p.reason);
-    for (const auto& m : p.measures()) out += fmt::format("- {}: {}\n", m.name, m.value);
-    if (!p.band.empty()) out += fmt::format("- Band reached: {}{}\n", p.band, p.rate ? ", rate " + percent(*p.rate) : "");
-    for (const auto& s : p.steps()) out += fmt::format("- {}\n", s);
-    out += fmt::format("- Based on {} invoice line{}\n", p.lines, p.lines == 1 ? "" : "s");
-    out += fmt::format("- **Amount: {} {}**\n", amount(p.amount, plan), plan.currency);
-    if (!p.next_band().empty()) out += fmt::format("\nProgress: {}.\n", p.next_band());
+  for (const Payout* p : payouts) {
+    out += fmt::format("## {}\n\n", p->title.empty() ? p->rebate : p->title);
+    if (!p->reason.empty()) out += fmt::format("Not paid: the condition `{}` was not met.\n\n", p->reason);
+    for (const auto& m : p->measures()) out += fmt::format("- {}: {}\n", m.name, m.value);
+    if (!p->band.empty()) out += fmt::format("- Band reached: {}{}\n", p->band, p->rate ? ", rate " + percent(*p->rate) : "");
+    for (const auto& step : p->steps()) out += fmt::format("- {}\n", step);
+    out += fmt::format("- Based on {} invoice line{}\n", p->lines, p->lines == 1 ? "" : "s");
+    out += fmt::format("- **Amount: {} {}**\n", amount(p->amount, plan), plan.currency);
+    if (!p->next_band().empty()) out += fmt::format("\nProgress: {}.\n", p->next_band());
     out += "\n";
   }
+  for (const AwardValue* a : awards) out += fmt::format("**{}:** {} (for {})\n\n", a->award, a->value, a->period);
+  return out;
+}
+
+}  // namespace
+
+std::string statement_markdown(const RunResult& r, const plan::Plan& plan, const std::string& partner,
+                               const std::string& period) {
+  std::vector<const Payout*> payouts;
+  for (const Payout& p : r.payouts) {
+    if (p.partner == partner && p.period == period) payouts.push_back(&p);
+  }
+  std::vector<const AwardValue*> awards;
   for (const AwardValue& a : r.awards) {
-    if (a.partner == partner && a.measured == period) out += fmt::format("**{}:** {} (for {})\n\n", a.award, a.value, a.period);
+    if (a.partner == partner && a.measured == period) awards.push_back(&a);
+  }
+  return statement_of(plan, partner, period, payouts, awards);
+}
+
+std::vector<Statement> statements_markdown(const RunResult& r, const plan::Plan& plan) {
+  // (partner, period) -> its statement's index; the payouts and awards gathered in one pass each.
+  std::map<std::pair<std::string_view, std::string_view>, size_t> index;
+  std::vector<std::pair<std::string_view, std::string_view>> keys;
+  std::vector<std::vector<const Payout*>> payouts;
+  for (const Payout& p : r.payouts) {
+    auto [it, fresh] = index.try_emplace({p.partner, p.period}, keys.size());
+    if (fresh) {
+      keys.emplace_back(p.partner, p.period);
+      payouts.emplace_back();
+    }
+    payouts[it->second].push_back(&p);
+  }
+  std::vector<std::vector<const AwardValue*>> awards(keys.size());
+  for (const AwardValue& a : r.awards) {
+    auto it = index.find({std::string_view(a.partner), std::string_view(a.measured)});
+    if (it != index.end()) awards[it->second].push_back(&a);
+  }
+  std::vector<Statement> out;
+  out.reserve(keys.size());
+  for (size_t k = 0; k < keys.size(); ++k) {
+    out.push_back(Statement{std::string(keys[k].first), std::string(keys[k].second),
+                            statement_of(plan, keys[k].first, keys[k].second, payouts[k], awards[k])});
   }
   return out;
 }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "engine/engine.h"
 #include "plan/plan.h"
@@ -23,5 +24,11 @@ std::string explain_text(const RunResult& result, const plan::Plan& plan, const 
 // and how far the partner is from the next band.
 std::string statement_markdown(const RunResult& result, const plan::Plan& plan, const std::string& partner,
                                const std::string& period);
+// Every partner and period's statement, in the order of their first payout: one pass over the payouts
+// and awards (a statement at a time would read them all for each of thousands of partners).
+struct Statement {
+  std::string partner, period, markdown;
+};
+std::vector<Statement> statements_markdown(const RunResult& result, const plan::Plan& plan);
 
 }  // namespace rebate::engine
