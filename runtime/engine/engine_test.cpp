@@ -493,6 +493,16 @@ rebate growth { pay 1% of (revenue - baseline) allow negative }
   }
 }
 
+// An order's unit price (a group field that divides, so that an order of no units is a runtime error),
+// and the orders priced over 5 USD.
+const char* kUnitPriceProgram = R"(
+group orders = sales by order_id {
+  unit_price: Money = sales.sum(amount) / sales.sum(units)
+}
+measure pricey = orders.count(where unit_price > 5 USD)
+rebate r { pay 1 USD * pricey }
+)";
+
 TEST_CASE("a group field's runtime error is the same on one thread and two", "[engine][threads]") {
   // Orders in both partitions of the group's rows divide by a zero unit count; whichever thread meets
   // one, the run reports the same first error (partition 0's first failing row), naming the group row.
@@ -502,13 +512,7 @@ TEST_CASE("a group field's runtime error is the same on one thread and two", "[e
     sales += "2026-08-1" + std::to_string(i % 9) + ",P" + std::to_string(1 + i % 3) + ",O" + std::to_string(i) + ",hw," +
              std::to_string(units) + ",10\n";
   }
-  const char* program = R"(
-group orders = sales by order_id {
-  unit_price: Money = sales.sum(amount) / sales.sum(units)
-}
-measure pricey = orders.count(where unit_price > 5 USD)
-rebate r { pay 1 USD * pricey }
-)";
+  const char* program = kUnitPriceProgram;
   auto one = run(program, sales, "2026-Q3", {}, 1);
   auto two = run(program, sales, "2026-Q3", {}, 2);
   REQUIRE(one.diagnostics.empty());
@@ -529,13 +533,7 @@ TEST_CASE("group rows counted over both partitions, on one thread and two", "[en
     sales += "2026-08-1" + std::to_string(i % 9) + ",P" + std::to_string(1 + i % 3) + ",O" + std::to_string(i) + ",hw," +
              std::to_string(1 + i % 5) + ",10\n";
   }
-  const char* program = R"(
-group orders = sales by order_id {
-  unit_price: Money = sales.sum(amount) / sales.sum(units)
-}
-measure pricey = orders.count(where unit_price > 5 USD)
-rebate r { pay 1 USD * pricey }
-)";
+  const char* program = kUnitPriceProgram;
   auto one = run(program, sales, "2026-Q3", {}, 1);
   auto two = run(program, sales, "2026-Q3", {}, 2);
   REQUIRE(one.diagnostics.empty());

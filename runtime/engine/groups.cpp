@@ -105,6 +105,19 @@ Value group_key(const plan::Plan& plan, const plan::Group& g, const GroupData& d
 
 namespace {
 
+// Whether a comparison `op` holds of two values that compare as `c` (<0, 0, >0).
+bool comparison_holds(plan::Opcode op, int c) {
+  switch (op) {
+    case plan::Opcode::Eq: return c == 0;
+    case plan::Opcode::Ne: return c != 0;
+    case plan::Opcode::Lt: return c < 0;
+    case plan::Opcode::Le: return c <= 0;
+    case plan::Opcode::Gt: return c > 0;
+    case plan::Opcode::Ge: return c >= 0;
+    default: return false;
+  }
+}
+
 // A test on a group row's field against a constant, one of the `and`-joined tests of a filter over group
 // rows (`orders.count(where hardware_value > 0 USD and support_value > 0 USD)`), run without the VM.
 struct FieldTest {
@@ -114,15 +127,7 @@ struct FieldTest {
   bool holds(const Value& v) const {
     if (v.none) return false;  // the VM's comparison gives no value, and the row is not kept
     const int c = vm::compare(v, constant);
-    switch (op) {
-      case plan::Opcode::Eq: return c == 0;
-      case plan::Opcode::Ne: return c != 0;
-      case plan::Opcode::Lt: return c < 0;
-      case plan::Opcode::Le: return c <= 0;
-      case plan::Opcode::Gt: return c > 0;
-      case plan::Opcode::Ge: return c >= 0;
-      default: return false;
-    }
+    return comparison_holds(op, c);
   }
 };
 
@@ -165,15 +170,7 @@ struct StateTest {
   bool holds(const AggState& st) const {
     const Decimal v = count ? Decimal::from_int(static_cast<int64_t>(st.count)) : st.sum();
     const int c = Decimal::compare(v, constant);
-    switch (op) {
-      case plan::Opcode::Eq: return c == 0;
-      case plan::Opcode::Ne: return c != 0;
-      case plan::Opcode::Lt: return c < 0;
-      case plan::Opcode::Le: return c <= 0;
-      case plan::Opcode::Gt: return c > 0;
-      case plan::Opcode::Ge: return c >= 0;
-      default: return false;
-    }
+    return comparison_holds(op, c);
   }
 };
 

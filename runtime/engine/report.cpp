@@ -41,6 +41,21 @@ std::optional<uint64_t> magnitude(Int128 coefficient) {
   return static_cast<uint64_t>(m);
 }
 
+// Writes the digits of `v` (at least one) backwards, ending just before `q`, two digits per division.
+void put_backwards(char* q, uint64_t v) {
+  while (v >= 100) {
+    q -= 2;
+    std::memcpy(q, kDigitPairs + (v % 100) * 2, 2);
+    v /= 100;
+  }
+  if (v >= 10) {
+    q -= 2;
+    std::memcpy(q, kDigitPairs + v * 2, 2);
+  } else {
+    *--q = static_cast<char>('0' + v);
+  }
+}
+
 // Writes the digits of `v` at p, at least `min_digits` of them (zeros in front, min_digits <= 20);
 // returns their end. Writes scratch up to p + 20 (the room that kNumberRoom keeps covers it).
 char* put_digits(char* p, uint64_t v, int min_digits) {
@@ -54,18 +69,7 @@ char* put_digits(char* p, uint64_t v, int min_digits) {
     n = min_digits;
   }
   char* end = p + n;
-  char* q = end;
-  while (v >= 100) {  // two digits per division
-    q -= 2;
-    std::memcpy(q, kDigitPairs + (v % 100) * 2, 2);
-    v /= 100;
-  }
-  if (v >= 10) {
-    q -= 2;
-    std::memcpy(q, kDigitPairs + v * 2, 2);
-  } else {
-    *--q = static_cast<char>('0' + v);
-  }
+  put_backwards(end, v);
   return end;
 }
 
@@ -90,17 +94,7 @@ char* put_scaled(char* p, uint64_t v, bool negative, int places) {
     v /= 10;
   }
   if (places > 0) *--q = '.';
-  while (v >= 100) {
-    q -= 2;
-    std::memcpy(q, kDigitPairs + (v % 100) * 2, 2);
-    v /= 100;
-  }
-  if (v >= 10) {
-    q -= 2;
-    std::memcpy(q, kDigitPairs + v * 2, 2);
-  } else {
-    *--q = static_cast<char>('0' + v);
-  }
+  put_backwards(q, v);
   return end;
 }
 
