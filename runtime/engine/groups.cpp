@@ -231,12 +231,13 @@ GroupPlan plan_group(const plan::Plan& plan, uint32_t g) {
 // The rows of one partition of group `g`, row by row: the row's fields, then its contribution to every
 // aggregate over the group, into `state(cell, aggregate)`.
 template <class States>
-void finish_partition(const State& s, uint32_t g, const GroupPlan& gp, const GroupData& data, vm::Machine& machine,
-                      ledger::StringPool& pool, const States& state) {
+void finish_rows(const State& s, uint32_t g, const GroupPlan& gp, const GroupData& data, const std::vector<uint8_t>* skip,
+                 vm::Machine& machine, ledger::StringPool& pool, const States& state) {
   const plan::Plan& plan = s.plan;
   const plan::Group& pg = plan.groups[g];
   if (gp.direct && data.distinct.empty()) {
     for (size_t row = 0; row < data.rows(); ++row) {
+      if (skip && (*skip)[row]) continue;
       const size_t cell = s.cell(data.partner(row), data.period(row));
       for (size_t k = 0; k < gp.over.size(); ++k) {
         bool keep = true;
@@ -248,6 +249,7 @@ void finish_partition(const State& s, uint32_t g, const GroupPlan& gp, const Gro
   }
   GroupRowFrame frame(s, g, data, pool);
   for (size_t row = 0; row < data.rows(); ++row) {
+    if (skip && (*skip)[row]) continue;
     frame.at(row);
     frame.fields.clear();
     for (size_t f = 0; f < pg.field_values.size(); ++f) {
@@ -269,6 +271,15 @@ void finish_partition(const State& s, uint32_t g, const GroupPlan& gp, const Gro
       auto [st, distinct] = state(cell, a);
       accumulate(*st, distinct, agg.kind, v, frame);
     }
+  }
+}
+
+// A merged partition's rows, segment by segment (the rows another segment took in are skipped).
+template <class States>
+void finish_partition(const State& s, uint32_t g, const GroupPlan& gp, const MergedPartition& partition, vm::Machine& machine,
+                      ledger::StringPool& pool, const States& state) {
+  for (size_t k = 0; k < partition.segments.size(); ++k) {
+    finish_rows(s, g, gp, partition.segments[k], k > 0 ? &partition.merged : nullptr, machine, pool, state);
   }
 }
 

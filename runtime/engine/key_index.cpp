@@ -72,6 +72,19 @@ uint32_t KeyIndex::find_or_add(const int64_t* key, const std::string_view* texts
   }
 }
 
+uint32_t KeyIndex::find(const int64_t* key, const std::string_view* texts, uint64_t h) const {
+  if (slots_.empty()) return UINT32_MAX;
+  const uint64_t tag = h >> 32 << 32;
+  const size_t mask = slots_.size() - 1;
+  for (size_t slot = slot_of(h);; slot = (slot + 1) & mask) {
+    const uint64_t entry = slots_[slot];
+    if (entry == 0) return UINT32_MAX;
+    if ((entry & ~0xFFFFFFFFull) != tag) continue;
+    const uint32_t row = static_cast<uint32_t>(entry) - 1;
+    if (same(row, key, texts)) return row;
+  }
+}
+
 void KeyIndex::release_keys_below(size_t row) {
   if (!text_words_.empty() && row < rows_) texts_.release_before(static_cast<uint64_t>(key(row, text_words_[0])));
   keys_.release_below(row * width_);

@@ -193,12 +193,9 @@ void merge_aggregates(State& s, const std::vector<std::unique_ptr<ScanPart>>& pa
   }
 }
 
-// One row of a part's group into the merged group (`key`: the row's key in the merged group's terms).
-void merge_row(const plan::Plan& plan, const plan::Group& pg, GroupData& into, const GroupData& from, size_t row,
-               const int64_t* key, const std::string_view* key_texts, uint64_t hash, TextMap& texts) {
-  bool fresh = false;
-  const uint32_t to = into.index.find_or_add(key, key_texts, hash, fresh);
-  if (fresh) into.states.resize(into.states.size() + into.agg_count);
+// Row `row` of a part's group added into row `to` of the merged group (`fresh`: `to` is new and empty).
+void add_row(const plan::Plan& plan, const plan::Group& pg, GroupData& into, uint32_t to, bool fresh, const GroupData& from,
+             size_t row, TextMap& texts) {
   if (fresh && from.distinct.empty()) {  // a row only this part has (the usual case): its states as they are
     for (size_t f = 0; f < into.agg_count; ++f) into.states[static_cast<size_t>(to) * into.agg_count + f] = from.states[row * into.agg_count + f];
     return;
@@ -211,55 +208,102 @@ void merge_row(const plan::Plan& plan, const plan::Group& pg, GroupData& into, c
   }
 }
 
+// One row of a part's group into the merged group (`key`: the row's key in the merged group's terms).
+void merge_row(const plan::Plan& plan, const plan::Group& pg, GroupData& into, const GroupData& from, size_t row,
+               const int64_t* key, const std::string_view* key_texts, uint64_t hash, TextMap& texts) {
+  bool fresh = false;
+  const uint32_t to = into.index.find_or_add(key, key_texts, hash, fresh);
+  if (fresh) into.states.resize(into.states.size() + into.agg_count);
+  add_row(plan, pg, into, to, fresh, from, row, texts);
+}
+
+// A row's key as the merged group sees it (its partner renumbered), its texts and hash, for a batch of
+// rows of a part's group read in order.
+struct KeyBatch {
+  static constexpr size_t kRows = 256;
+  std::vector<int64_t> keys;
+  std::vector<std::string_view> texts;
+  std::vector<uint64_t> hashes;
+  size_t width = 0, text_count = 0;
+  explicit KeyBatch(const KeyIndex& index) : width(index.width()), text_count(index.text_words().size()) {
+    keys.resize(kRows * width);
+    texts.resize(kRows * text_count);
+    hashes.resize(kRows);
+  }
+  // Rows first..first + n of `from`, hashed for `into`, whose slots are fetched.
+  void load(const GroupData& from, size_t first, size_t n, const std::vector<uint32_t>& partners, const KeyIndex& into) {
+    const std::vector<uint32_t>& text_words = into.text_words();
+    for (size_t i = 0; i < n; ++i) {
+      for (size_t w = 0; w < width; ++w) keys[i * width + w] = from.index.key(first + i, w);
+      keys[i * width] = partners[from.partner(first + i)];
+      for (size_t t = 0; t < text_count; ++t) texts[i * text_count + t] = from.index.text(first + i, text_words[t]);
+      hashes[i] = into.hash(&keys[i * width], &texts[i * text_count]);
+      into.prefetch(hashes[i]);
+    }
+  }
+  const int64_t* key(size_t i) const { return &keys[i * width]; }
+  const std::string_view* key_texts(size_t i) const { return &texts[i * text_count]; }
+};
+
 // Partition `q` of group `g`: the parts' rows of that partition, the first part's first. A row's
 // partition does not depend on its partner, which the merge may number anew, so it stays the same.
-GroupData merge_partition(const State& s, const std::vector<std::unique_ptr<ScanPart>>& parts, std::vector<TextMap>& texts,
-                          const std::vector<std::vector<uint32_t>>& partners, uint32_t g, size_t q, bool text_ids) {
+MergedPartition merge_partition(const State& s, const std::vector<std::unique_ptr<ScanPart>>& parts, std::vector<TextMap>& texts,
+                                const std::vector<std::vector<uint32_t>>& partners, uint32_t g, size_t q, bool text_ids) {
   const plan::Plan& plan = s.plan;
   const plan::Group& pg = plan.groups[g];
   GroupData into = make_group(plan, pg);
-  const std::vector<uint32_t>& text_words = into.index.text_words();
+  bool taken_over = false;
+  MergedPartition out;
   for (size_t k = 0; k < parts.size(); ++k) {
     GroupData& from = parts[k]->groups[g][q];
     auto in_range = [&](size_t row) { return s.cell(partners[k][from.partner(row)], from.period(row)) != SIZE_MAX; };
     bool all_in_range = true;
     for (size_t row = 0; row < from.rows() && all_in_range; ++row) all_in_range = in_range(row);
     // The first part's rows, when nothing about them changes, are taken over as they are.
-    if (into.rows() == 0 && all_in_range && is_identity(partners[k]) && (!text_ids || texts[k].identity())) {
+    if (k == 0 && all_in_range && is_identity(partners[k]) && (!text_ids || texts[k].identity())) {
       into = std::move(from);
+      taken_over = true;
       continue;
     }
-    const size_t width = into.index.width();
-    const size_t text_count = text_words.size();
+    KeyBatch batch(into.index);
+    // The second part over a first taken over, with the same partner numbers: a row the first part has
+    // gets this row's states added; the others stay where they are, read after the first part's.
+    if (k == 1 && parts.size() == 2 && taken_over && is_identity(partners[k])) {
+      out.merged.assign(from.rows(), 1);
+      for (size_t first = 0; first < from.rows(); first += KeyBatch::kRows) {
+        const size_t n = std::min(KeyBatch::kRows, from.rows() - first);
+        batch.load(from, first, n, partners[k], into.index);
+        for (size_t i = 0; i < n; ++i) {
+          if (!in_range(first + i)) continue;  // lines outside every period the run pays or looks back to
+          const uint32_t to = into.index.find(batch.key(i), batch.key_texts(i), batch.hashes[i]);
+          if (to == UINT32_MAX) {
+            out.merged[first + i] = 0;
+          } else {
+            add_row(plan, pg, into, to, false, from, first + i, texts[k]);
+          }
+        }
+      }
+      out.segments.push_back(std::move(into));
+      out.segments.push_back(std::move(from));
+      return out;
+    }
     into.index.reserve(into.rows() + from.rows());
-    // A batch of rows at a time: their keys hashed and their index slots fetched before the rows are
-    // looked up (the index is far bigger than the caches).
-    constexpr size_t kBatch = 256;
-    std::vector<int64_t> keys(kBatch * width);
-    std::vector<std::string_view> key_texts(kBatch * text_count);
-    std::vector<uint64_t> hashes(kBatch);
-    for (size_t batch = 0; batch < from.rows(); batch += kBatch) {
-      const size_t n = std::min(kBatch, from.rows() - batch);
-      if ((batch & 0xFFFF) == 0) {  // the part's rows are read once, in order: free them as the merge goes
-        from.index.release_keys_below(batch);
-        from.states.release_below(batch * into.agg_count);
+    for (size_t first = 0; first < from.rows(); first += KeyBatch::kRows) {
+      const size_t n = std::min(KeyBatch::kRows, from.rows() - first);
+      if ((first & 0xFFFF) == 0) {  // the part's rows are read once, in order: free them as the merge goes
+        from.index.release_keys_below(first);
+        from.states.release_below(first * into.agg_count);
       }
-      for (size_t i = 0; i < n; ++i) {
-        for (size_t w = 0; w < width; ++w) keys[i * width + w] = from.index.key(batch + i, w);
-        keys[i * width] = partners[k][from.partner(batch + i)];
-        for (size_t t = 0; t < text_count; ++t) key_texts[i * text_count + t] = from.index.text(batch + i, text_words[t]);
-        hashes[i] = into.index.hash(&keys[i * width], &key_texts[i * text_count]);
-        into.index.prefetch(hashes[i]);
-      }
+      batch.load(from, first, n, partners[k], into.index);
       for (size_t i = 0; i < n; ++i) {
         // Lines outside every period the run pays or looks back to are left out.
-        if (in_range(batch + i))
-          merge_row(plan, pg, into, from, batch + i, &keys[i * width], &key_texts[i * text_count], hashes[i], texts[k]);
+        if (in_range(first + i)) merge_row(plan, pg, into, from, first + i, batch.key(i), batch.key_texts(i), batch.hashes[i], texts[k]);
       }
     }
     from = make_group(plan, pg);  // the part's memory back before the next part is merged
   }
-  return into;
+  out.segments.push_back(std::move(into));
+  return out;
 }
 
 void merge_groups(State& s, const std::vector<std::unique_ptr<ScanPart>>& parts, std::vector<TextMap>& texts,
@@ -274,7 +318,7 @@ void merge_groups(State& s, const std::vector<std::unique_ptr<ScanPart>>& parts,
       const plan::Aggregate& agg = plan.group_field_aggregates[a];
       text_ids = text_ids || (agg.kind == plan::AggregateKind::CountDistinct && agg.arg_is_text);
     }
-    GroupPartitions into;
+    MergedGroup into;
     if (parts.size() > 1 && !text_ids) {
       // One thread per partition: they share no row.
       static_assert(kGroupPartitions == 2);

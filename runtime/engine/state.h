@@ -87,6 +87,8 @@ class KeyIndex {
   // The key's hash. `without_first`, when given, gets the hash of the key without its first word (a
   // group row's key without its partner, which a merge may number anew): it picks the row's partition.
   uint64_t hash(const int64_t* key, const std::string_view* texts, uint64_t* without_first = nullptr) const;
+  // The row of `key`, or UINT32_MAX when it has none.
+  uint32_t find(const int64_t* key, const std::string_view* texts, uint64_t hash) const;
   void prefetch(uint64_t hash) const;
   // Room for `rows` rows without growing on the way (a merge knows how many may come).
   void reserve(size_t rows);
@@ -137,6 +139,21 @@ using GroupPartitions = std::array<GroupData, kGroupPartitions>;
 // `without_partner`: KeyIndex::hash's `without_first`.
 inline size_t partition_of(uint64_t without_partner) { return static_cast<size_t>(without_partner & (kGroupPartitions - 1)); }
 
+// One partition of a group's rows once the parts are merged: the first part's rows and, read by two
+// threads, the rows only the second part has, left where that part put them (`merged` marks its rows
+// that were added into one of the first part's). In this order the rows are in the order their keys
+// first appear in the ledger.
+struct MergedPartition {
+  std::vector<GroupData> segments;
+  std::vector<uint8_t> merged;  // per row of segments[1], when there is one: 1 = added into segments[0]
+  size_t rows() const {
+    size_t n = 0;
+    for (const GroupData& d : segments) n += d.rows();
+    return n;
+  }
+};
+using MergedGroup = std::array<MergedPartition, kGroupPartitions>;
+
 // An empty group's storage for plan group `g` over its ledger.
 GroupData make_group(const plan::Plan& plan, const plan::Group& g);
 GroupPartitions make_group_partitions(const plan::Plan& plan, const plan::Group& g);
@@ -165,7 +182,7 @@ struct State {
   bool periods_fixed = false;
   std::vector<PeriodIndex> run_periods;
   CellStates aggregates;                              // every plan aggregate, per partner and period
-  std::vector<GroupPartitions> groups;                // by plan group
+  std::vector<MergedGroup> groups;                    // by plan group
   PhaseClock* clock = nullptr;                        // --timings: where load_inputs marks the end of reading
 
   State(const plan::Plan& p, const RunOptions& o, RunResult& r) : plan(p), options(o), result(r), periods(p), machine(p) {}
