@@ -612,3 +612,41 @@ award level: Tier for next period "Level" {
   }
   CHECK(seen);
 }
+
+TEST_CASE("an order met in both halves of a file is one group row on two threads", "[engine][threads]") {
+  // Orders O0..O999 first (hardware), then, in the second half of the file, support lines for the even
+  // orders and new orders N1, N3, ... of hardware only. An order with both: the even i, with partner
+  // P(1 + i % 3). By hand: P1 has i % 6 == 0 (0, 6, ..., 996: 167), P2 i % 6 == 4 (4 .. 994: 166), P3
+  // i % 6 == 2 (2 .. 998: 167); 10 USD each.
+  std::string sales = "date,partner,order_id,family,units,amount\n";
+  for (int i = 0; i < 1000; ++i) sales += "2026-07-01,P" + std::to_string(1 + i % 3) + ",O" + std::to_string(i) + ",hw,1,100\n";
+  for (int i = 0; i < 1000; ++i) {
+    const std::string partner = "P" + std::to_string(1 + i % 3);
+    sales += i % 2 == 0 ? "2026-09-30," + partner + ",O" + std::to_string(i) + ",sup,1,50\n"
+                        : "2026-09-30," + partner + ",N" + std::to_string(i) + ",hw,1,70\n";
+  }
+  const char* program = R"(
+group orders = sales by order_id {
+  hw: Money = sales.sum(amount where family == "hw")
+  sup: Money = sales.sum(amount where family == "sup")
+}
+measure both = orders.count(where hw > 0 USD and sup > 0 USD)
+measure all_orders = orders.count()
+rebate per_order { pay 10 USD * both }
+rebate per_any { pay 1 USD * all_orders }
+)";
+  auto one = run(program, sales, "2026-Q3", {}, 1);
+  auto two = run(program, sales, "2026-Q3", {}, 2);
+  REQUIRE(one.diagnostics.empty());
+  REQUIRE(one.result.ok());
+  REQUIRE(two.result.ok());
+  CHECK(one.amounts == two.amounts);
+  CHECK(two.amounts["P1 2026-Q3 per_order"] == "1670.00");
+  CHECK(two.amounts["P2 2026-Q3 per_order"] == "1660.00");
+  CHECK(two.amounts["P3 2026-Q3 per_order"] == "1670.00");
+  // Every O order once, and N orders for odd i: P1 has 334 O (i % 3 == 0) + 167 N (odd, i % 6 == 3),
+  // P2 333 + 167 (i % 6 == 1), P3 333 + 166 (i % 6 == 5: 5 .. 995).
+  CHECK(two.amounts["P1 2026-Q3 per_any"] == "501.00");
+  CHECK(two.amounts["P2 2026-Q3 per_any"] == "500.00");
+  CHECK(two.amounts["P3 2026-Q3 per_any"] == "499.00");
+}
