@@ -465,11 +465,7 @@ class LedgerSink : public ScanSink {
       if ((plan_.effective_from && day < *plan_.effective_from) || (plan_.effective_to && day > *plan_.effective_to)) {
         ++part_.outside_effective;
       }
-      if (p != last_counted_) {
-        counter_ = &part_.lines_per_period[p];
-        last_counted_ = p;
-      }
-      ++*counter_;
+      count_line(p);
       if (lo > hi) lo = hi = p;
       lo = std::min(lo, p);
       hi = std::max(hi, p);
@@ -521,7 +517,10 @@ class LedgerSink : public ScanSink {
 
  public:
   // The ledger has been read: what the compact blocks hold goes into the states.
-  void end() override { fold(part_.first_period, part_.period_count()); }
+  void end() override {
+    fold(part_.first_period, part_.period_count());
+    add_period_lines();
+  }
 
  private:
   // The period of a day, through a small cache: a ledger's dates span a few hundred days, each met
@@ -695,8 +694,27 @@ class LedgerSink : public ScanSink {
   std::vector<uint64_t> hashes_;  // and their hashes
   std::vector<uint8_t> partition_;  // and partitions
   std::vector<uint8_t> same_;       // 1: the same key as the line before
-  PeriodIndex last_counted_ = INT64_MIN;
-  uint64_t* counter_ = nullptr;
+  // Lines per period, counted in a flat window of periods (a map lookup a line was a cache miss a line:
+  // the lines come in no order of date), added into the part's map when the ledger ends.
+  void count_line(PeriodIndex p) {
+    if (period_lines_.empty()) period_lines_base_ = p;
+    if (p < period_lines_base_ || p - period_lines_base_ >= static_cast<PeriodIndex>(period_lines_.size())) {
+      if (p < period_lines_base_ || p - period_lines_base_ >= 4096) {  // far from the others: the map
+        ++part_.lines_per_period[p];
+        return;
+      }
+      period_lines_.resize(static_cast<size_t>(p - period_lines_base_) + 1, 0);
+    }
+    ++period_lines_[static_cast<size_t>(p - period_lines_base_)];
+  }
+  void add_period_lines() {
+    for (size_t k = 0; k < period_lines_.size(); ++k) {
+      if (period_lines_[k]) part_.lines_per_period[period_lines_base_ + static_cast<PeriodIndex>(k)] += period_lines_[k];
+    }
+    period_lines_.clear();
+  }
+  std::vector<uint64_t> period_lines_;
+  PeriodIndex period_lines_base_ = 0;
 };
 
 }  // namespace
