@@ -650,3 +650,18 @@ rebate per_any { pay 1 USD * all_orders }
   CHECK(two.amounts["P2 2026-Q3 per_any"] == "500.00");
   CHECK(two.amounts["P3 2026-Q3 per_any"] == "499.00");
 }
+
+TEST_CASE("lines of far-apart periods are all counted as outside the run", "[engine][threads]") {
+  // --period 2026-Q3: the lines of 2026-Q1, of the year 1 and of the year 9999 (thousands of quarters
+  // apart, past the scan's window of counted periods) are outside the run: 1 + 2 + 3 = 6 of 9 lines.
+  std::string sales = lines({"2026-07-01,P1,O1,hw,1,10", "0001-01-01,P1,O2,hw,1,10", "2026-07-02,P2,O3,hw,1,10",
+                             "9999-12-31,P1,O4,hw,1,10", "9999-12-30,P2,O5,hw,1,10", "2026-02-01,P3,O6,hw,1,10",
+                             "0001-03-01,P3,O7,hw,1,10", "9999-11-30,P3,O8,hw,1,10", "2026-09-30,P3,O9,hw,1,10"});
+  const char* program = "measure revenue = sales.sum(amount)\nrebate r { pay 1% of revenue }\n";
+  for (unsigned threads : {1u, 2u}) {
+    auto o = run(program, sales, "2026-Q3", {}, threads);
+    REQUIRE(o.result.ok());
+    CHECK(o.result.summary.outside_run == 6);
+    CHECK(o.amounts["P1 2026-Q3 r"] == "0.10");  // 1% of 10 USD
+  }
+}
