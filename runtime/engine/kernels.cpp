@@ -165,4 +165,26 @@ std::optional<FastArg> match_arg(const State& s, uint32_t input, plan::FunctionI
   }
 }
 
+Fast fast_for(const State& s, uint32_t input, const plan::Aggregate& agg) {
+  Fast f;
+  if (agg.filter != plan::kNoFunction) f.filter = match_filter(s, input, agg.filter);
+  bool filter_ok = agg.filter == plan::kNoFunction || f.filter;
+  switch (agg.kind) {
+    case plan::AggregateKind::Count: f.usable = filter_ok; break;
+    case plan::AggregateKind::Sum:
+    case plan::AggregateKind::Avg:
+      f.arg = match_arg(s, input, agg.arg);
+      f.usable = filter_ok && f.arg;
+      break;
+    case plan::AggregateKind::CountDistinct:
+      f.distinct_column = match_column(s, input, agg.arg);
+      f.usable = filter_ok && f.distinct_column;
+      break;
+    case plan::AggregateKind::Min:
+    case plan::AggregateKind::Max:
+      break;
+  }
+  return f;
+}
+
 }  // namespace rebate::engine
