@@ -665,3 +665,32 @@ TEST_CASE("lines of far-apart periods are all counted as outside the run", "[eng
     CHECK(o.amounts["P1 2026-Q3 r"] == "0.10");  // 1% of 10 USD
   }
 }
+
+TEST_CASE("a group row's sum past 64 bits stays exact (compact group rows spill into 128 bits)", "[engine][threads]") {
+  // Order O1 of P1: three hardware lines of 4,000,000,000,000.00 USD and one of 0.01 (4e18 at 6 places:
+  // the three overflow a 64-bit sum), 12,000,000,000,000.01 USD in all; O2 of P2: 5.00 USD. By hand:
+  // one order over 10,000,000,000,000 USD (P1's); 1% of P1's order value is 120,000,000,000.0001, rounded
+  // half-even to the cent 120,000,000,000.00; P2: 1% of 5 = 0.05.
+  std::string sales = lines({"2026-07-01,P1,O1,hw,1,4000000000000.00", "2026-07-02,P2,O2,hw,1,5.00",
+                             "2026-07-02,P1,O1,hw,1,4000000000000.00", "2026-07-03,P1,O1,hw,1,4000000000000.00",
+                             "2026-07-04,P1,O1,hw,1,0.01"});
+  const char* program = R"(
+group orders = sales by order_id {
+  hw: Money = sales.sum(amount where family == "hw")
+}
+measure huge_orders = orders.count(where hw > 10_000_000_000_000 USD)
+measure order_value = orders.sum(hw)
+rebate per_huge { pay 1 USD * huge_orders }
+rebate pct { pay 1% of order_value }
+)";
+  for (unsigned threads : {1u, 2u}) {
+    auto o = run(program, sales, "2026-Q3", {}, threads);
+    REQUIRE(o.diagnostics.empty());
+    INFO((o.result.errors.empty() ? std::string() : o.result.errors[0]));
+    REQUIRE(o.result.ok());
+    CHECK(o.amounts["P1 2026-Q3 per_huge"] == "1.00");
+    CHECK(o.amounts["P1 2026-Q3 pct"] == "120000000000.00");
+    CHECK(o.amounts["P2 2026-Q3 per_huge"] == "0.00");
+    CHECK(o.amounts["P2 2026-Q3 pct"] == "0.05");
+  }
+}

@@ -3,6 +3,7 @@
 // storage of a group's rows (make_group, group_key), shared with the scan and the merge.
 #include <fmt/format.h>
 
+#include <cstring>
 #include <exception>
 #include <optional>
 #include <thread>
@@ -56,7 +57,7 @@ class GroupRowFrame : public vm::Frame {
       auto d = data_.distinct.find(state);
       if (d != data_.distinct.end()) distinct = &d->second;
     }
-    return finish(data_.states[state], distinct, s_.plan.group_field_aggregates[pg_.aggregates[k]].kind);
+    return finish(data_.field_state(row_, k), distinct, s_.plan.group_field_aggregates[pg_.aggregates[k]].kind);
   }
   Value decision(uint32_t) override { return Value::missing(); }
   Value text(uint32_t t) override { return Value::integer(s_.text_ids[t]); }
@@ -88,6 +89,32 @@ GroupData make_group(const plan::Plan& plan, const plan::Group& g) {
   data.key_count = g.key_columns.size();
   data.agg_count = g.aggregates.size();
   return data;
+}
+
+AggState GroupData::field_state(size_t row, size_t f) const {
+  if (!is_compact()) return states[row * agg_count + f];
+  AggState st;
+  if (!spilled.empty()) {
+    if (auto it = spilled.find(row * agg_count + f); it != spilled.end()) st = it->second;
+  }
+  const CompactLayout& layout = *compact_layout;
+  const CompactLayout::Field& field = layout.fields[f];
+  const uint64_t* block = &compact[row * layout.words];
+  uint32_t count = 0;
+  std::memcpy(&count, reinterpret_cast<const char*>(block + layout.sums) + sizeof(uint32_t) * field.index, sizeof count);
+  if (field.sum && count > 0) {
+    const auto sum = static_cast<int64_t>(block[field.index]);
+    if (st.value == 0 || st.scale == field.scale) {  // (what was kept aside has the field's scale)
+      st.value += sum;
+      st.scale = field.scale;
+    } else if (auto exact = Decimal::add(st.sum(), Decimal::from_scaled(sum, field.scale))) {
+      st.set_sum(*exact);
+    } else {
+      throw vm::EvalError("arithmetic overflow: the sum has more than 38 digits", 0, "a group row's field");
+    }
+  }
+  st.count += count;
+  return st;
 }
 
 GroupPartitions make_group_partitions(const plan::Plan& plan, const plan::Group& g) {
@@ -241,7 +268,7 @@ void finish_rows(const State& s, uint32_t g, const GroupPlan& gp, const GroupDat
       const size_t cell = s.cell(data.partner(row), data.period(row));
       for (size_t k = 0; k < gp.over.size(); ++k) {
         bool keep = true;
-        for (const StateTest& t : (*gp.direct)[k]) keep = keep && t.holds(data.states[row * data.agg_count + t.state]);
+        for (const StateTest& t : (*gp.direct)[k]) keep = keep && t.holds(data.field_state(row, t.state));
         if (keep) ++state(cell, gp.over[k]).first->count;  // accumulate() of a count
       }
     }

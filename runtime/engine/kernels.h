@@ -219,6 +219,17 @@ class MaskedKernels {
   // ledger's scan ends, before the cells are laid out anew, and for one kernel whose int64 or uint32
   // would overflow.
   size_t words() const { return sums_.size() + (sums_.size() + counts_.size() + 1) / 2; }
+  // The compact blocks' layout for a group row whose `fields` fields are all these kernels (slot = field).
+  CompactLayout layout(size_t fields) const {
+    CompactLayout l;
+    l.fields.resize(fields);
+    for (size_t i = 0; i < sums_.size(); ++i) l.fields[sums_[i].slot] = CompactLayout::Field{true, static_cast<uint32_t>(i), sums_[i].scale};
+    for (size_t j = 0; j < counts_.size(); ++j) l.fields[counts_[j].slot] = CompactLayout::Field{false, static_cast<uint32_t>(sums_.size() + j), 0};
+    l.sums = sums_.size();
+    l.words = 1;
+    while (l.words < words()) l.words *= 2;
+    return l;
+  }
   template <class States>
   void line_compact(uint64_t* block, const States& state, uint64_t mask, uint32_t row) const {
     auto* sum = reinterpret_cast<int64_t*>(block);

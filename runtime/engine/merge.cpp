@@ -196,6 +196,23 @@ void merge_aggregates(State& s, const std::vector<std::unique_ptr<ScanPart>>& pa
 // Row `row` of a part's group added into row `to` of the merged group (`fresh`: `to` is new and empty).
 void add_row(const plan::Plan& plan, const plan::Group& pg, GroupData& into, uint32_t to, bool fresh, const GroupData& from,
              size_t row, TextMap& texts) {
+  if (into.is_compact()) {
+    const size_t words = into.compact_layout->words;
+    const size_t to_first = static_cast<size_t>(to) * into.agg_count, from_first = row * into.agg_count;
+    if (fresh) {  // the block as it is, and what it kept aside
+      for (size_t w = 0; w < words; ++w) into.compact[static_cast<size_t>(to) * words + w] = from.compact[row * words + w];
+      for (size_t f = 0; f < into.agg_count && !from.spilled.empty(); ++f) {
+        if (auto it = from.spilled.find(from_first + f); it != from.spilled.end()) into.spilled[to_first + f] = it->second;
+      }
+      return;
+    }
+    // A row both parts have (an order met on both sides of the split): the second part's fields are kept
+    // aside, added to the block when read.
+    for (size_t f = 0; f < into.agg_count; ++f) {
+      merge_state(into.spilled[to_first + f], from.field_state(row, f), plan.group_field_aggregates[pg.aggregates[f]]);
+    }
+    return;
+  }
   if (fresh && from.distinct.empty()) {  // a row only this part has (the usual case): its states as they are
     for (size_t f = 0; f < into.agg_count; ++f) into.states[static_cast<size_t>(to) * into.agg_count + f] = from.states[row * into.agg_count + f];
     return;
@@ -213,7 +230,7 @@ void merge_row(const plan::Plan& plan, const plan::Group& pg, GroupData& into, c
                const int64_t* key, const std::string_view* key_texts, uint64_t hash, TextMap& texts) {
   bool fresh = false;
   const uint32_t to = into.index.find_or_add(key, key_texts, hash, fresh);
-  if (fresh) into.states.resize(into.states.size() + into.agg_count);
+  if (fresh) into.add_row_storage();
   add_row(plan, pg, into, to, fresh, from, row, texts);
 }
 
@@ -252,6 +269,7 @@ MergedPartition merge_partition(const State& s, const std::vector<std::unique_pt
   const plan::Plan& plan = s.plan;
   const plan::Group& pg = plan.groups[g];
   GroupData into = make_group(plan, pg);
+  into.compact_layout = parts.front()->groups[g][q].compact_layout;  // the same in every part
   bool taken_over = false;
   MergedPartition out;
   for (size_t k = 0; k < parts.size(); ++k) {
@@ -293,6 +311,7 @@ MergedPartition merge_partition(const State& s, const std::vector<std::unique_pt
       if ((first & 0xFFFF) == 0) {  // the part's rows are read once, in order: free them as the merge goes
         from.index.release_keys_below(first);
         from.states.release_below(first * into.agg_count);
+        if (from.is_compact()) from.compact.release_below(first * from.compact_layout->words);
       }
       batch.load(from, first, n, partners[k], into.index);
       for (size_t i = 0; i < n; ++i) {

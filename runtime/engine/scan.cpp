@@ -185,6 +185,13 @@ class LedgerSink : public ScanSink {
         if (group_fast_[k].back().usable) tests_.assign(group_fast_[k].back());
         if (!group_masked_[k].take(group_fast_[k].back(), f)) group_other_[k].push_back(f);
       }
+      // Every field a masked sum or count: the group's rows keep them compact.
+      if (group_other_[k].empty() && !group_masked_[k].empty()) {
+        auto layout = std::make_shared<const CompactLayout>(group_masked_[k].layout(fields.size()));
+        for (GroupData& data : part_.groups[my_groups_[k]]) {
+          if (data.rows() == 0) data.compact_layout = layout;
+        }
+      }
     }
   }
 
@@ -423,8 +430,14 @@ class LedgerSink : public ScanSink {
         const uint32_t grow = same ? grow_before : data.index.find_or_add(&keys_[row * width], &texts_[row * text_count], hashes_[row], fresh);
         data_before = &data;
         grow_before = grow;
-        if (fresh) data.states.resize(data.states.size() + data.agg_count);
+        if (fresh) data.add_row_storage();
         const size_t first_state = static_cast<size_t>(grow) * data.agg_count;
+        if (data.is_compact()) {
+          group_masked_[k].line_compact(&data.compact[static_cast<size_t>(grow) * data.compact_layout->words],
+                                        [&data, first_state](uint32_t f) -> AggState& { return data.spilled[first_state + f]; },
+                                        tests_.mask(row), row);
+          continue;
+        }
         group_masked_[k].line([&data, first_state](uint32_t f) -> AggState& { return data.states[first_state + f]; }, tests_.mask(row), row);
         for (uint32_t f : group_other_[k]) {
           const size_t state = first_state + f;

@@ -119,12 +119,40 @@ class KeyIndex {
 // A group's rows, stored flat. A row's key in the index is its partner, its period, the group's key
 // columns' values (a text column by its bytes) and, when a key column is optional, a word of presence
 // bits (bit c: column c has a value); then one state per field aggregate. Rows are only appended.
+// Where a group's fields are kept when every one is a masked sum or count (the usual case: an order's
+// hardware and support values): per row a compact block of `words` words (int64 sums, then uint32 counts),
+// instead of a 32-byte AggState per field; what would overflow a word is kept aside as an AggState.
+struct CompactLayout {
+  struct Field {
+    bool sum = false;     // else a count
+    uint32_t index = 0;   // the field's sum (or count) among the block's sums (or counts)
+    int16_t scale = 0;    // a sum's scale (the summed column's)
+  };
+  std::vector<Field> fields;  // by field aggregate
+  size_t sums = 0;            // int64 words before the counts
+  size_t words = 0;           // a row's block: a power of two, so that no block straddles a page
+};
+
 struct GroupData {
   KeyIndex index;
   size_t key_count = 0;    // key columns
   size_t agg_count = 0;    // field aggregates
-  PagedArray<AggState> states;     // rows x agg_count
+  PagedArray<AggState> states;     // rows x agg_count (empty when compact)
   std::unordered_map<size_t, DistinctSet> distinct;  // state index -> set, for count_distinct fields
+  std::shared_ptr<const CompactLayout> compact_layout;  // set: the fields are kept compact
+  PagedArray<uint64_t> compact;                         // rows x compact_layout->words
+  std::unordered_map<size_t, AggState> spilled;         // state index -> what did not fit its compact word
+  bool is_compact() const { return compact_layout != nullptr; }
+  // Field f of a row as a state (compact or not).
+  AggState field_state(size_t row, size_t f) const;
+  // Room for one more row's fields.
+  void add_row_storage() {
+    if (is_compact()) {
+      compact.resize(compact.size() + compact_layout->words);
+    } else {
+      states.resize(states.size() + agg_count);
+    }
+  }
   size_t rows() const { return index.size(); }
   uint32_t partner(size_t row) const { return static_cast<uint32_t>(index.key(row, 0)); }
   PeriodIndex period(size_t row) const { return index.key(row, 1); }
