@@ -409,22 +409,21 @@ class LedgerSink : public ScanSink {
         }
         if (width > 2 + g.key_columns.size()) key[width - 1] = present;
         // An order's lines are usually neighbours: a key equal to the line before's is that line's row,
-        // found without hashing or probing.
-        same_[row] = row > 0 && std::equal(key, key + width, key - width) && std::equal(texts, texts + text_count, texts - text_count);
+        // found without hashing or probing (both lines placed: a line left out has no row, and its
+        // partner and period are not set).
+        same_[row] = row > 0 && rows_.cell[row] != SIZE_MAX && rows_.cell[row - 1] != SIZE_MAX &&
+                     std::equal(key, key + width, key - width) && std::equal(texts, texts + text_count, texts - text_count);
         if (same_[row]) continue;
         uint64_t without_partner = 0;
         hashes_[row] = shape.hash(key, texts, &without_partner);
         partition_[row] = static_cast<uint8_t>(partition_of(without_partner));
       }
-      GroupData* data_before = nullptr;  // the row of the line before, when it has one
+      GroupData* data_before = nullptr;  // the row of the line before (set: same_ says the line before was placed)
       uint32_t grow_before = 0;
       for (uint32_t row = 0; row < n; ++row) {
         if (row + kPrefetch < n && !same_[row + kPrefetch]) partitions[partition_[row + kPrefetch]].index.prefetch(hashes_[row + kPrefetch]);
-        if (rows_.cell[row] == SIZE_MAX) {
-          data_before = nullptr;
-          continue;
-        }
-        const bool same = same_[row] && data_before;
+        if (rows_.cell[row] == SIZE_MAX) continue;
+        const bool same = same_[row];
         GroupData& data = same ? *data_before : partitions[partition_[row]];
         bool fresh = false;
         const uint32_t grow = same ? grow_before : data.index.find_or_add(&keys_[row * width], &texts_[row * text_count], hashes_[row], fresh);
