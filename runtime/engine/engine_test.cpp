@@ -825,3 +825,64 @@ rebate units { pay 0.5 USD * units_sold }
     CHECK(outcomes[0] == outcomes[3]);
   }
 }
+
+TEST_CASE("random ledgers without a partner table or fixed periods agree on one thread and two", "[engine][threads]") {
+  // Each thread numbers the partners it meets and widens its periods to its lines' (the compact sums are
+  // folded before the cells move); the merge renumbers the partners, so group rows are merged row by row.
+  const std::string program = R"(
+program "Random" { currency: USD  period: quarter }
+ledger sales { date: Date as date  partner: Text as partner  order_id: Text  family: Text  units: Int  amount: Money }
+group orders = sales by order_id {
+  hw: Money = sales.sum(amount where family == "hw")
+  sup: Money = sales.sum(amount where family == "sup")
+}
+measure revenue = sales.sum(amount)
+measure both = orders.count(where hw > 0 USD and sup > 0 USD)
+measure baseline = previous(revenue)
+rebate pct { pay 1% of revenue }
+rebate per_order { pay 10 USD * both }
+rebate growth { pay 1% of (revenue - baseline) allow negative }
+)";
+  Compiler compiler(CompileOptions{});
+  CompiledProgram compiled = compiler.compile_text("t.rebate", program);
+  compiler.finish();
+  REQUIRE(compiled.typed);
+  REQUIRE(!compiler.diagnostics().has_errors());
+  plan::Plan plan = lower_program(*compiled.typed, compiler.sources());
+  for (uint64_t seed : {7u, 8u}) {
+    uint64_t x = seed * 0x9E3779B97F4A7C15ull;
+    auto next = [&x](uint64_t n) {  // splitmix64, modulo n
+      x += 0x9E3779B97F4A7C15ull;
+      uint64_t z = x;
+      z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+      z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+      return (z ^ (z >> 31)) % n;
+    };
+    // The first half of the file in 2024 and 2025, the second in 2025 and 2026: each thread starts with
+    // other periods, and meets partners in another order.
+    std::string sales = "date,partner,order_id,family,units,amount\n";
+    for (int i = 0; i < 10000; ++i) {
+      const std::string year = i < 5000 ? (next(2) ? "2024" : "2025") : (next(2) ? "2025" : "2026");
+      const std::string partner = "Q" + std::to_string(i < 5000 ? next(40) : 60 - next(40));
+      sales += year + "-0" + std::to_string(1 + next(9)) + "-15," + partner + ",O" + std::to_string(next(3000)) + "," +
+               (next(2) ? "hw" : "sup") + ",1," + std::to_string(1 + next(999)) + ".25\n";
+    }
+    std::vector<std::map<std::string, std::string>> outcomes;
+    for (unsigned threads : {1u, 2u}) {
+      engine::RunOptions options;
+      options.input_buffers["sales"] = sales;
+      options.threads = threads;
+      engine::RunResult r = engine::run(plan, options);
+      INFO("seed " << seed << ", threads " << threads << (r.errors.empty() ? std::string() : ": " + r.errors[0]));
+      REQUIRE(r.ok());
+      std::map<std::string, std::string> amounts;
+      for (const auto& p : r.payouts) amounts[std::string(p.partner) + " " + std::string(p.period) + " " + std::string(p.rebate)] = p.amount.to_fixed(2);
+      outcomes.push_back(std::move(amounts));
+    }
+    INFO("seed " << seed);
+    // Partners Q0..Q60 (Q0..Q39 in the first half, Q21..Q60 in the second), every quarter from the first
+    // line's to the last's (months 1 to 9: 2024-Q1 .. 2026-Q3, 11 quarters), 3 rebates.
+    CHECK(outcomes[0].size() == 61 * 11 * 3);
+    CHECK(outcomes[0] == outcomes[1]);
+  }
+}
