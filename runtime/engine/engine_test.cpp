@@ -58,6 +58,28 @@ Outcome run(const std::string& program, const std::string& sales, const std::str
   return o;
 }
 
+// A program compiled (no error allowed) and lowered to its plan.
+plan::Plan compile_plan(const std::string& program) {
+  Compiler compiler(CompileOptions{});
+  CompiledProgram compiled = compiler.compile_text("t.rebate", program);
+  compiler.finish();
+  REQUIRE(compiled.typed);
+  REQUIRE(!compiler.diagnostics().has_errors());
+  return lower_program(*compiled.typed, compiler.sources());
+}
+
+// A seeded generator for random ledgers (splitmix64).
+struct SplitMix {
+  uint64_t x;
+  uint64_t next(uint64_t n) {  // 0 .. n - 1
+    x += 0x9E3779B97F4A7C15ull;
+    uint64_t z = x;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return (z ^ (z >> 31)) % n;
+  }
+};
+
 std::string lines(std::initializer_list<const char*> rows) {
   std::string out = "date,partner,order_id,family,units,amount\n";
   for (const char* r : rows) out += std::string(r) + "\n";
@@ -464,12 +486,7 @@ rebate growth { pay 1% of (revenue - baseline) allow negative }
     dollars[partner + " " + year + "-Q" + std::to_string(quarter)] += amount;
   }
   auto run_with = [&](unsigned threads) {
-    Compiler compiler(CompileOptions{});
-    CompiledProgram compiled = compiler.compile_text("t.rebate", program);
-    compiler.finish();
-    REQUIRE(compiled.typed);
-    REQUIRE(!compiler.diagnostics().has_errors());
-    plan::Plan plan = lower_program(*compiled.typed, compiler.sources());
+    plan::Plan plan = compile_plan(program);
     engine::RunOptions options;
     options.input_buffers["sales"] = sales;
     options.threads = threads;
@@ -581,12 +598,7 @@ award level: Tier for next period "Level" {
   otherwise => bronze
 }
 )";
-  Compiler compiler(CompileOptions{});
-  CompiledProgram compiled = compiler.compile_text("t.rebate", program);
-  compiler.finish();
-  REQUIRE(compiled.typed);
-  REQUIRE(!compiler.diagnostics().has_errors());
-  plan::Plan plan = lower_program(*compiled.typed, compiler.sources());
+  plan::Plan plan = compile_plan(program);
   engine::RunOptions options;
   options.input_buffers["partners"] = kPartners;
   options.input_buffers["sales"] = lines({"2026-04-02,P1,O1,hw,1,500", "2026-07-02,P1,O2,hw,1,2500", "2026-08-02,P2,O3,sw,1,700",
@@ -716,12 +728,7 @@ group orders = sales by order_id {
 measure both = orders.count(where hw > 0 USD and sup > 0 USD)
 rebate per_order { pay 10 USD * both }
 )";
-  Compiler compiler(CompileOptions{});
-  CompiledProgram compiled = compiler.compile_text("t.rebate", program);
-  compiler.finish();
-  REQUIRE(compiled.typed);
-  REQUIRE(!compiler.diagnostics().has_errors());
-  plan::Plan plan = lower_program(*compiled.typed, compiler.sources());
+  plan::Plan plan = compile_plan(program);
   for (unsigned threads : {1u, 2u}) {
     engine::RunOptions options;
     options.input_buffers["partners"] = kPartners;
@@ -765,21 +772,10 @@ rebate per_big { pay 3 USD * big + 1 USD * buyers }
 rebate growth { pay 2% of (revenue - baseline) allow negative }
 rebate units { pay 0.5 USD * units_sold }
 )";
-  Compiler compiler(CompileOptions{});
-  CompiledProgram compiled = compiler.compile_text("t.rebate", program);
-  compiler.finish();
-  REQUIRE(compiled.typed);
-  REQUIRE(!compiler.diagnostics().has_errors());
-  plan::Plan plan = lower_program(*compiled.typed, compiler.sources());
+  plan::Plan plan = compile_plan(program);
   for (uint64_t seed : {1u, 2u, 3u}) {
-    uint64_t x = seed * 0x9E3779B97F4A7C15ull;
-    auto next = [&x](uint64_t n) {  // splitmix64, modulo n
-      x += 0x9E3779B97F4A7C15ull;
-      uint64_t z = x;
-      z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-      z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-      return (z ^ (z >> 31)) % n;
-    };
+    SplitMix random{seed * 0x9E3779B97F4A7C15ull};
+    auto next = [&random](uint64_t n) { return random.next(n); };
     std::vector<std::string> rows;
     int order = 0;
     while (rows.size() < 12000) {
@@ -843,21 +839,10 @@ rebate pct { pay 1% of revenue }
 rebate per_order { pay 10 USD * both }
 rebate growth { pay 1% of (revenue - baseline) allow negative }
 )";
-  Compiler compiler(CompileOptions{});
-  CompiledProgram compiled = compiler.compile_text("t.rebate", program);
-  compiler.finish();
-  REQUIRE(compiled.typed);
-  REQUIRE(!compiler.diagnostics().has_errors());
-  plan::Plan plan = lower_program(*compiled.typed, compiler.sources());
+  plan::Plan plan = compile_plan(program);
   for (uint64_t seed : {7u, 8u}) {
-    uint64_t x = seed * 0x9E3779B97F4A7C15ull;
-    auto next = [&x](uint64_t n) {  // splitmix64, modulo n
-      x += 0x9E3779B97F4A7C15ull;
-      uint64_t z = x;
-      z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-      z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-      return (z ^ (z >> 31)) % n;
-    };
+    SplitMix random{seed * 0x9E3779B97F4A7C15ull};
+    auto next = [&random](uint64_t n) { return random.next(n); };
     // The first half of the file in 2024 and 2025, the second in 2025 and 2026: each thread starts with
     // other periods, and meets partners in another order.
     std::string sales = "date,partner,order_id,family,units,amount\n";
