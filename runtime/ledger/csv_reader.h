@@ -24,6 +24,7 @@
 
 #include "ledger/cells.h"
 #include "ledger/ledger.h"
+#include "ledger/short_text_ids.h"
 
 namespace rebate::ledger::csv {
 
@@ -293,26 +294,8 @@ class Reader {
     for (Previous& p : previous_) p.row = kNoRow;
   }
 
-  // The short-text cache of defer_intern: per column, texts of up to 16 bytes by their bytes and size.
-  struct ShortText {
-    uint64_t w0 = 0, w1 = 0;
-    uint32_t size = 0;
-    uint32_t id = 0;
-  };
-  static constexpr uint32_t kNoId = UINT32_MAX;
-  static constexpr unsigned kShortBits = 13;  // 8,192 slots a column: a large program's partner ids
-  static bool short_key(std::string_view text, ShortText& key);
-  static size_t short_slot(const ShortText& key);
-  std::vector<std::vector<ShortText>> short_cache_;
-  // A short text waiting for its batch: its key, the text (kept valid until the flush), where it goes.
-  struct ShortPending {
-    ShortText key;
-    std::string_view text;
-    uint32_t column;
-    size_t slot;
-    size_t row;
-  };
-  std::vector<ShortPending> short_pending_;
+  // Per column, the ids of the short texts met before (commit_row finds most texts there, at once).
+  std::vector<ShortTextIds> short_ids_;
   // `text` where it stays valid until the batch is flushed: the input, or a copy in pending_bytes_.
   std::string_view stable_text(std::string_view text);
 

@@ -98,6 +98,7 @@ void Reader::read_rows() {
     const Store how = !is_text[j] ? Store::Value : sink_ && !c.intern ? Store::Lazy : Store::Interned;
     stored_.push_back(StoredColumn{static_cast<uint32_t>(j), how, c.optional});
   }
+  short_ids_.resize(ncols);
   pending_bytes_.reserve(kPendingBytes);
 
   while (p_ < end_ && !stop_) {
@@ -226,10 +227,16 @@ void Reader::commit_row(const std::vector<int64_t>& values, const std::vector<ui
     Column& column = columns[c.column];
     switch (c.how) {
       case Store::Value: column.values.push_back(values[c.column]); break;
-      case Store::Interned:
-        column.values.push_back(0);  // set by defer_intern, now or when its batch is interned
-        if (present[c.column]) defer_intern(texts[c.column], c.column, row);
+      case Store::Interned: {
+        // A short text met before in this column takes its id at once; any other is interned with its
+        // batch, its slot holding 0 until then.
+        ShortTextIds::Key key;
+        uint32_t id = ShortTextIds::kNone;
+        if (present[c.column] && ShortTextIds::key_of(texts[c.column], key)) id = short_ids_[c.column].find(key);
+        column.values.push_back(id == ShortTextIds::kNone ? 0 : id);
+        if (present[c.column] && id == ShortTextIds::kNone) defer_intern(texts[c.column], c.column, row);
         break;
+      }
       case Store::Lazy:
         column.values.push_back(0);
         column.texts.push_back(present[c.column] ? text_for_chunk(texts[c.column]) : std::string_view());
@@ -351,40 +358,6 @@ std::string_view Reader::text_for_chunk(std::string_view text) {
   return chunk_texts_.emplace_back(text);  // a copied cell (doubled quotes): kept until the chunk is delivered
 }
 
-namespace {
-
-inline uint64_t load_bytes(const char* p, size_t n) {
-  uint64_t w = 0;
-  std::memcpy(&w, p, n);
-  return w;
-}
-
-}  // namespace
-
-bool Reader::short_key(std::string_view text, ShortText& key) {
-  const size_t n = text.size();
-  const char* p = text.data();
-  if (n > 16) return false;
-  // Overlapping loads of fixed sizes: the first and last bytes, which with the size name the text.
-  if (n >= 8) {
-    key.w0 = load_bytes(p, 8);
-    key.w1 = load_bytes(p + n - 8, 8);
-  } else if (n >= 4) {
-    key.w0 = load_bytes(p, 4) | load_bytes(p + n - 4, 4) << 32;
-    key.w1 = 0;
-  } else {
-    key.w0 = n == 0 ? 0 : static_cast<uint64_t>(byte(p[0])) | static_cast<uint64_t>(byte(p[n / 2])) << 8 | static_cast<uint64_t>(byte(p[n - 1])) << 16;
-    key.w1 = 0;
-  }
-  key.size = static_cast<uint32_t>(n);
-  return true;
-}
-
-size_t Reader::short_slot(const ShortText& key) {
-  const uint64_t h = (key.w0 * 0x9E3779B97F4A7C15ull) ^ (key.w1 * 0xC2B2AE3D27D4EB4Full) ^ key.size;
-  return static_cast<size_t>((h ^ (h >> 29)) * 0xBF58476D1CE4E5B9ull >> (64 - kShortBits));
-}
-
 std::string_view Reader::stable_text(std::string_view text) {
   if (text.data() >= begin_ && text.data() < end_) return text;  // a view into the input stays valid
   if (pending_bytes_.size() + text.size() > kPendingBytes) flush_interning();
@@ -395,22 +368,6 @@ std::string_view Reader::stable_text(std::string_view text) {
 }
 
 void Reader::defer_intern(std::string_view text, size_t column, size_t row) {
-  // A short text met before in this column takes its id from the column's cache, without hashing or
-  // probing the pool: partner ids and product families are a few thousand short texts on every line.
-  // The cache is read when the batch is flushed, its slot fetched now: a partner's slot is a likely
-  // cache miss, which a batch overlaps.
-  ShortText key;
-  if (short_key(text, key)) {
-    if (short_cache_.size() <= column) short_cache_.resize(column + 1);
-    std::vector<ShortText>& cache = short_cache_[column];
-    if (cache.empty()) cache.assign(size_t{1} << kShortBits, ShortText{0, 0, 0, kNoId});
-    const size_t slot = short_slot(key);
-    __builtin_prefetch(&cache[slot]);
-    const std::string_view kept = stable_text(text);
-    short_pending_.push_back(ShortPending{key, kept, static_cast<uint32_t>(column), slot, row});
-    if (short_pending_.size() == kPendingTexts) flush_interning();
-    return;
-  }
   const bool in_input = text.data() >= begin_ && text.data() < end_;
   // Ledgers repeat a text on consecutive rows (an order's lines share its id, customer and partner):
   // the same bytes as this column's text on the row before take its id without a lookup.
@@ -435,17 +392,6 @@ void Reader::defer_intern(std::string_view text, size_t column, size_t row) {
 }
 
 void Reader::flush_interning() {
-  // Short texts first: the cache's hits are done; the misses join the texts to intern.
-  for (const ShortPending& p : short_pending_) {
-    const ShortText& hit = short_cache_[p.column][p.slot];
-    if (hit.size == p.key.size && hit.w0 == p.key.w0 && hit.w1 == p.key.w1 && hit.id != kNoId) {
-      result_.table.columns[p.column].values[p.row] = hit.id;
-    } else {
-      pending_texts_.push_back(p.text);
-      pending_cells_.push_back(PendingCell{p.column, p.row, false});
-    }
-  }
-  short_pending_.clear();
   if (pending_cells_.empty()) {
     pending_bytes_.clear();
     return;
@@ -465,11 +411,8 @@ void Reader::flush_interning() {
     const std::string_view text = pending_texts_[next_id];
     const uint32_t id = pending_ids_[next_id++];
     values[cell.row] = id;
-    ShortText key;
-    if (short_key(text, key)) {
-      key.id = id;
-      short_cache_[cell.column][short_slot(key)] = key;
-    }
+    ShortTextIds::Key key;
+    if (ShortTextIds::key_of(text, key)) short_ids_[cell.column].add(key, id);
   }
   pending_texts_.clear();
   pending_cells_.clear();
