@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "engine/state.h"
+#include "ledger/short_text_ids.h"
 
 namespace rebate::engine {
 
@@ -36,7 +37,7 @@ bool KeyIndex::same(uint32_t row, const int64_t* key, const std::string_view* te
   size_t t = 0;
   for (size_t i = 0; i < width_; ++i) {
     if (t < text_words_.size() && text_words_[t] == i) {
-      if (text(row, i) != texts[t++]) return false;
+      if (!ledger::same_text(text(row, i), texts[t++])) return false;
     } else if (keys_[static_cast<size_t>(row) * width_ + i] != key[i]) {
       return false;
     }

@@ -9,6 +9,7 @@
 
 #include "engine/kernels.h"
 #include "engine/state.h"
+#include "ledger/short_text_ids.h"
 
 namespace rebate::engine {
 
@@ -412,7 +413,7 @@ class LedgerSink : public ScanSink {
         // found without hashing or probing (both lines placed: a line left out has no row, and its
         // partner and period are not set).
         same_[row] = row > 0 && rows_.cell[row] != SIZE_MAX && rows_.cell[row - 1] != SIZE_MAX &&
-                     std::equal(key, key + width, key - width) && std::equal(texts, texts + text_count, texts - text_count);
+                     std::equal(key, key + width, key - width) && std::equal(texts, texts + text_count, texts - text_count, ledger::same_text);
         if (same_[row]) continue;
         uint64_t without_partner = 0;
         hashes_[row] = shape.hash(key, texts, &without_partner);

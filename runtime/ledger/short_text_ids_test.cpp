@@ -44,7 +44,7 @@ TEST_CASE("short text ids: found as added, through growth, and not after the tab
   CHECK(ids.find(key("P00001")) == ShortTextIds::kNone);
   // More texts than the table takes: the first ones keep their ids through every growth; the ones
   // beyond its room are not remembered (the reader interns them through the pool instead).
-  const size_t room = ShortTextIds::kMaxSlots / 2;
+  const size_t room = ShortTextIds::kRoom;
   for (uint32_t i = 0; i < room + 100; ++i) ids.add(key(fmt::format("P{:07}", i)), i * 3 + 1);
   CHECK(ids.size() == room);
   for (uint32_t i = 0; i < room; ++i) {
@@ -70,7 +70,7 @@ TEST_CASE("the reader gives every text cell its own text, past the short-text ta
   TableSpec spec{"sales", {partner}};
   std::vector<std::string> written;
   std::string data = "partner\n";
-  const size_t distinct = ShortTextIds::kMaxSlots;  // twice the table's room
+  const size_t distinct = ShortTextIds::kRoom + ShortTextIds::kRoom / 2;  // more than the table keeps
   for (size_t i = 0; i < 3 * distinct; ++i) {
     const size_t n = (i * 7919) % distinct;  // every text three times, in a scrambled order
     std::string text = n % 5 == 0 ? fmt::format("P{:015}", n) : n % 5 == 1 ? fmt::format("P{:016}", n) : fmt::format("P{}", n);
