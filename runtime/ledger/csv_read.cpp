@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <memory>
@@ -21,19 +22,23 @@
 
 namespace rebate::ledger {
 
-namespace {
+namespace csv {
 
-using csv::Reader;
-
-// Where a second thread can start reading rows: the start of a line past the middle of [from, end) that
-// is outside every quoted cell (an even number of quotes before it) and does not follow a blank line
+// Where a second thread can start reading rows: the start of a line at or past the middle of [from, end)
+// that is outside every quoted cell (an even number of quotes before it) and does not follow a blank line
 // (a blank line in the middle of a file is a malformed row, at its end it is not: the halves must not
 // disagree). nullptr when there is none.
+// The second thread counts the quotes and line feeds before the split while the first reads rows from
+// `from` (and publishes how far it got in `first_at`), so the split is not the middle but the point past
+// it that leaves both threads equally much to do: halfway between where the first thread is when the
+// count gets there and the end. Counting is several times faster than reading, so the first thread is
+// still short of the middle then, and does not wait.
 // `mapped`: [from, end) is a read-only file mapping, whose pages are given back as they are counted
-// (counting touches the whole first half; the first thread reads it again from the file). `newlines`:
+// (counting touches the whole first part; the first thread reads it again from the file). `newlines`:
 // the line feeds in [from, split), for the second thread's line numbers.
-const char* parallel_split(const char* from, const char* end, bool mapped, uint64_t& newlines) {
-  const char* mid = from + (end - from) / 2;
+const char* parallel_split(const char* from, const char* end, bool mapped, const std::atomic<const char*>& first_at,
+                           uint64_t& newlines) {
+  const char* counted_to = from + (end - from) / 2;  // moved on to the balance point as the count gets there
   size_t quotes = 0;
   newlines = 0;
   auto count = [&](char c, const char* a, const char* b) {
@@ -42,8 +47,9 @@ const char* parallel_split(const char* from, const char* end, bool mapped, uint6
     return n;
   };
   constexpr std::ptrdiff_t kBlock = 2 << 20;
-  for (const char* block = from; block < mid; block += std::min(kBlock, mid - block)) {
-    const char* block_end = block + std::min(kBlock, mid - block);
+  constexpr std::ptrdiff_t kCloseEnough = 64 << 10;
+  for (const char* block = from; block < counted_to;) {
+    const char* block_end = block + std::min(kBlock, counted_to - block);
     quotes += count('"', block, block_end);
     newlines += count('\n', block, block_end);
     if (mapped) {
@@ -52,8 +58,14 @@ const char* parallel_split(const char* from, const char* end, bool mapped, uint6
       const uintptr_t last = reinterpret_cast<uintptr_t>(block_end) & ~(page - 1);
       if (last > first) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
     }
+    block = block_end;
+    if (block == counted_to) {  // counted this far: is the balance point further on?
+      const char* first = std::max(from, first_at.load(std::memory_order_relaxed));
+      const char* balance = first + (end - first) / 2;
+      if (balance - counted_to > kCloseEnough) counted_to = balance;
+    }
   }
-  const char* p = mid;
+  const char* p = counted_to;
   while (p < end) {
     const char* nl = static_cast<const char*>(std::memchr(p, '\n', static_cast<size_t>(end - p)));
     if (!nl) return nullptr;
@@ -65,6 +77,13 @@ const char* parallel_split(const char* from, const char* end, bool mapped, uint6
   }
   return nullptr;
 }
+
+}  // namespace csv
+
+namespace {
+
+using csv::Reader;
+using csv::parallel_split;
 
 // Text ids of a second pool in the first: each distinct text is interned once.
 void merge_rows(ReadResult& into, ReadResult& from, StringPool& pool, const StringPool& from_pool) {
@@ -143,9 +162,11 @@ ReadResult read_buffer(std::string_view data, const std::string& display_name, c
   if (!to.parts) own_pool = std::make_unique<StringPool>();
   StringPool& second_pool = to.parts ? to.pool_of(1) : *own_pool;
   Reader second(data, display_name, spec, options, second_pool, second_result);
+  std::atomic<const char*> first_at{rows_begin};
+  reader.publish_progress(&first_at);
   std::thread worker([&] {
     uint64_t newlines = 0;
-    const char* at = parallel_split(rows_begin, data_end, mapped, newlines);
+    const char* at = parallel_split(rows_begin, data_end, mapped, first_at, newlines);
     {
       std::lock_guard<std::mutex> lock(mutex);
       split = at;

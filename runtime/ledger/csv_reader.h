@@ -13,6 +13,7 @@
 
 #include <fmt/format.h>
 
+#include <atomic>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -154,6 +155,9 @@ class Reader {
     pause_at_ = at;
     resume_ = std::move(resume);
   }
+  // Reading rows, store the position reached in `to` now and then (every kProgressEvery bytes), for
+  // the other thread of a two-thread read.
+  void publish_progress(std::atomic<const char*>* to) { progress_ = to; }
   // The input is a read-only file mapping: pages behind the reader can be given back as it goes, so a
   // large file does not stay resident once its rows are parsed (they are re-read from the file if needed).
   void set_mapped() {
@@ -320,6 +324,9 @@ class Reader {
   const char* dropped_ = nullptr;
   const char* pause_at_ = nullptr;
   std::function<const char*()> resume_;
+  static constexpr std::ptrdiff_t kProgressEvery = 256 << 10;
+  std::atomic<const char*>* progress_ = nullptr;
+  const char* next_progress_ = nullptr;
   RowSink* sink_ = nullptr;
   ColumnCounter char_column_;
   bool fast_planned_ = false;
@@ -357,5 +364,11 @@ class Reader {
   std::vector<uint32_t> pending_ids_;
   std::string pending_bytes_;
 };
+
+// Where the second thread of a two-thread read starts (csv_read.cpp): a line start past the middle of
+// [from, end), outside quoted cells, at the point that balances the two threads' work given how far the
+// first has read (`first_at`); nullptr when there is none. `newlines`: the line feeds before it.
+const char* parallel_split(const char* from, const char* end, bool mapped, const std::atomic<const char*>& first_at,
+                           uint64_t& newlines);
 
 }  // namespace rebate::ledger::csv

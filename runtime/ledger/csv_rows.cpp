@@ -108,6 +108,10 @@ void Reader::read_rows() {
       if (p_ >= end_) break;
     }
     if (mapped_ && p_ - dropped_ > kDropEvery) drop_behind();
+    if (progress_ && p_ >= next_progress_) {
+      progress_->store(p_, std::memory_order_relaxed);
+      next_progress_ = p_ + std::min(kProgressEvery, end_ - p_);
+    }
     const char* row_start = p_;
     const uint64_t row_line = line_;
     row_errors_.clear();
