@@ -156,6 +156,50 @@ rebate solution_bonus { pay 100 USD * solutions }
   CHECK(o.amounts["P2 2026-Q3 solution_bonus"] == "0.00");
 }
 
+TEST_CASE("a group read through look-backs has its rows in the periods they reach back to", "[engine]") {
+  // The scan groups a ledger's lines only in the periods the aggregates over the group are read in (the
+  // paid period and the look-backs of the measures over it): here previous(), last_year() and
+  // year_to_date() of the solution orders, and last_year() of revenue, which reads no group row.
+  const char* program = R"(
+group orders = sales by order_id {
+  hardware = sales.count(where family == "hardware")
+  support = sales.count(where family == "support")
+}
+measure solutions = orders.count(where hardware > 0 and support > 0)
+measure solutions_before = previous(solutions)
+measure solutions_last_year = last_year(solutions)
+measure solutions_ytd = year_to_date(solutions)
+measure revenue = sales.sum(amount)
+measure revenue_last_year = last_year(revenue)
+rebate now_r { pay 100 USD * solutions }
+rebate before_r { pay 10 USD * solutions_before }
+rebate last_year_r { pay 1 USD * solutions_last_year }
+rebate ytd_r { pay 1000 USD * solutions_ytd }
+rebate revenue_r { pay 1% of revenue_last_year }
+)";
+  const std::string sales = lines({
+      "2025-05-01,P1,O9,hardware,1,10", "2025-05-01,P1,O9,support,1,10",  // 2025-Q2: read by nothing
+      "2025-08-01,P1,O1,hardware,1,10", "2025-08-01,P1,O1,support,1,10",  // 2025-Q3: two solutions
+      "2025-08-02,P1,O2,hardware,1,10", "2025-08-02,P1,O2,support,1,10",
+      "2026-02-01,P1,O3,hardware,1,10", "2026-02-01,P1,O3,support,1,10",  // 2026-Q1: one
+      "2026-05-01,P1,O4,hardware,1,10", "2026-05-01,P1,O4,support,1,10",  // 2026-Q2: one, and O5 without support
+      "2026-05-02,P1,O5,hardware,1,10",
+      "2026-07-01,P1,O6,hardware,1,10", "2026-07-01,P1,O6,support,1,10",  // 2026-Q3: two, and O1 again (support only)
+      "2026-07-02,P1,O7,support,1,10", "2026-07-02,P1,O7,hardware,1,10",
+      "2026-07-03,P1,O1,support,1,10",
+  });
+  for (unsigned threads : {1u, 2u}) {
+    INFO(threads << " thread(s)");
+    auto o = run(program, sales, "2026-Q3", {}, threads);
+    REQUIRE(o.result.ok());
+    CHECK(o.amounts["P1 2026-Q3 now_r"] == "200.00");       // O6, O7: 2 x 100
+    CHECK(o.amounts["P1 2026-Q3 before_r"] == "10.00");     // 2026-Q2: O4: 1 x 10
+    CHECK(o.amounts["P1 2026-Q3 last_year_r"] == "2.00");   // 2025-Q3: O1, O2: 2 x 1
+    CHECK(o.amounts["P1 2026-Q3 ytd_r"] == "4000.00");      // 2026-Q1..Q3: O3, O4, O6, O7: 4 x 1,000
+    CHECK(o.amounts["P1 2026-Q3 revenue_r"] == "0.40");     // 2025-Q3: 4 lines x 10 = 40 x 1%
+  }
+}
+
 TEST_CASE("the same payouts whatever the order of the input rows", "[engine]") {
   const char* program = R"(
 measure revenue = sales.sum(amount)

@@ -19,33 +19,40 @@ using ledger::csv_quote;
 
 int64_t key_of(const ledger::Column& c, size_t row) { return c.values[row]; }
 
-// How many periods before the first paid period the program's look-backs can read: previous() one,
+// How far before the first paid period the program's look-backs read: previous() one period,
 // last_year() a year, year_to_date() up to a year less a period, added up through measures that use
-// other measures' look-backs.
-int64_t lookback_depth(const plan::Plan& plan, int per_year) {
-  std::vector<int64_t> memo(plan.functions.size(), -1);
-  std::function<int64_t(plan::FunctionId)> depth = [&](plan::FunctionId f) -> int64_t {
-    if (f == plan::kNoFunction) return 0;
-    if (memo[f] >= 0) return memo[f];
-    memo[f] = 0;
-    int64_t d = 0;
+// other measures' look-backs. Per aggregate (-1: no measure reads it), and the deepest of all.
+struct Lookbacks {
+  int64_t deepest = 0;
+  std::vector<int64_t> aggregate;
+};
+
+Lookbacks lookbacks(const plan::Plan& plan, int per_year) {
+  Lookbacks out;
+  out.aggregate.assign(plan.aggregates.size(), -1);
+  // The deepest look-back each function was visited at: visiting it again at a shallower one finds
+  // nothing new (what it reads is read at least that far back already).
+  std::vector<int64_t> visited(plan.functions.size(), -1);
+  std::function<void(plan::FunctionId, int64_t)> visit = [&](plan::FunctionId f, int64_t back) {
+    if (f == plan::kNoFunction || visited[f] >= back) return;
+    visited[f] = back;
+    out.deepest = std::max(out.deepest, back);
     for (const plan::Instr& in : plan.functions[f].code) {
-      if (in.op == plan::Opcode::Measure || in.op == plan::Opcode::Shifted) {
+      if (in.op == plan::Opcode::Aggregate) {
+        out.aggregate[in.a] = std::max(out.aggregate[in.a], back);
+      } else if (in.op == plan::Opcode::Measure || in.op == plan::Opcode::Shifted) {
         const plan::Measure& m = plan.measures[in.a];
-        int64_t shift = in.op == plan::Opcode::Measure ? 0 : in.b == 0 ? 1 : in.b == 1 ? per_year : per_year - 1;
-        d = std::max({d, shift + depth(m.value), shift + depth(m.cap), shift + depth(m.floor)});
+        const int64_t shift = in.op == plan::Opcode::Measure ? 0 : in.b == 0 ? 1 : in.b == 1 ? per_year : per_year - 1;
+        for (plan::FunctionId part : {m.value, m.cap, m.floor}) visit(part, back + shift);
       } else if (in.op == plan::Opcode::Decision) {
-        d = std::max(d, depth(plan.decisions[in.a].value));
+        visit(plan.decisions[in.a].value, back);
       }
     }
-    memo[f] = d;
-    return d;
   };
-  int64_t deepest = 0;
   for (plan::FunctionId f = 0; f < plan.functions.size(); ++f) {
-    if (plan.functions[f].kind == plan::FunctionKind::PartnerPeriod) deepest = std::max(deepest, depth(f));
+    if (plan.functions[f].kind == plan::FunctionKind::PartnerPeriod) visit(f, 0);
   }
-  return deepest;
+  return out;
 }
 
 }  // namespace
@@ -193,8 +200,17 @@ void partners_from_table(State& s) {
 void set_run_periods(State& s, std::vector<PeriodIndex> periods) {
   s.run_periods = std::move(periods);
   if (s.run_periods.empty()) return;
-  s.first_period = s.run_periods.front() - lookback_depth(s.plan, s.periods.per_year());
+  const Lookbacks back = lookbacks(s.plan, s.periods.per_year());
+  s.first_period = s.run_periods.front() - back.deepest;
   s.last_period = s.run_periods.back();
+  // A group's rows are read only through the aggregates over them: its lines in earlier periods than
+  // those reach back to can change no payout (a look-back at revenue does not need last year's orders).
+  s.group_from.assign(s.plan.groups.size(), s.last_period + 1);
+  for (size_t a = 0; a < s.plan.aggregates.size(); ++a) {
+    const plan::Aggregate& agg = s.plan.aggregates[a];
+    if (!agg.over_group || back.aggregate[a] < 0) continue;
+    s.group_from[agg.source] = std::min(s.group_from[agg.source], s.run_periods.front() - back.aggregate[a]);
+  }
 }
 
 // The periods, when --period or the program's effective dates fix them before any line is read.

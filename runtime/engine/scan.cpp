@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <array>
+#include <limits>
 
 #include "engine/kernels.h"
 #include "engine/state.h"
@@ -178,6 +179,8 @@ class LedgerSink : public ScanSink {
     }
     group_fast_.resize(my_groups_.size());
     group_masked_.resize(my_groups_.size());
+    // Known periods: a group takes only the lines of the periods its rows are read in.
+    for (uint32_t g : my_groups_) group_from_.push_back(s_.periods_fixed ? s_.group_from[g] : std::numeric_limits<PeriodIndex>::min());
     group_other_.resize(my_groups_.size());
     for (size_t k = 0; k < my_groups_.size(); ++k) {
       const std::vector<uint32_t>& fields = plan_.groups[my_groups_[k]].aggregates;
@@ -392,8 +395,12 @@ class LedgerSink : public ScanSink {
       texts_.resize(static_cast<size_t>(n) * text_count);
       hashes_.resize(n);
       partition_.resize(n);
-      same_.resize(n);
+      how_.resize(n);
       for (uint32_t row = 0; row < n; ++row) {
+        if (rows_.cell[row] == SIZE_MAX || rows_.period[row] < group_from_[k]) {
+          how_[row] = kLeftOut;
+          continue;
+        }
         int64_t* key = &keys_[row * width];
         std::string_view* texts = &texts_[row * text_count];
         key[0] = rows_.partner[row];
@@ -410,21 +417,23 @@ class LedgerSink : public ScanSink {
         }
         if (width > 2 + g.key_columns.size()) key[width - 1] = present;
         // An order's lines are usually neighbours: a key equal to the line before's is that line's row,
-        // found without hashing or probing (both lines placed: a line left out has no row, and its
-        // partner and period are not set).
-        same_[row] = row > 0 && rows_.cell[row] != SIZE_MAX && rows_.cell[row - 1] != SIZE_MAX &&
-                     std::equal(key, key + width, key - width) && std::equal(texts, texts + text_count, texts - text_count, ledger::same_text);
-        if (same_[row]) continue;
+        // found without hashing or probing (when the line before has a row: a line left out has no key).
+        if (row > 0 && how_[row - 1] != kLeftOut && std::equal(key, key + width, key - width) &&
+            std::equal(texts, texts + text_count, texts - text_count, ledger::same_text)) {
+          how_[row] = kSameAsBefore;
+          continue;
+        }
+        how_[row] = kProbe;
         uint64_t without_partner = 0;
         hashes_[row] = shape.hash(key, texts, &without_partner);
         partition_[row] = static_cast<uint8_t>(partition_of(without_partner));
       }
-      GroupData* data_before = nullptr;  // the row of the line before (set: same_ says the line before was placed)
+      GroupData* data_before = nullptr;  // the row of the line before (set when a line is kSameAsBefore)
       uint32_t grow_before = 0;
       for (uint32_t row = 0; row < n; ++row) {
-        if (row + kPrefetch < n && !same_[row + kPrefetch]) partitions[partition_[row + kPrefetch]].index.prefetch(hashes_[row + kPrefetch]);
-        if (rows_.cell[row] == SIZE_MAX) continue;
-        const bool same = same_[row];
+        if (row + kPrefetch < n && how_[row + kPrefetch] == kProbe) partitions[partition_[row + kPrefetch]].index.prefetch(hashes_[row + kPrefetch]);
+        if (how_[row] == kLeftOut) continue;
+        const bool same = how_[row] == kSameAsBefore;
         GroupData& data = same ? *data_before : partitions[partition_[row]];
         bool fresh = false;
         const uint32_t grow = same ? grow_before : data.index.find_or_add(&keys_[row * width], &texts_[row * text_count], hashes_[row], fresh);
@@ -478,7 +487,11 @@ class LedgerSink : public ScanSink {
   std::vector<std::string_view> texts_;  // their text words
   std::vector<uint64_t> hashes_;  // and their hashes
   std::vector<uint8_t> partition_;  // and partitions
-  std::vector<uint8_t> same_;       // 1: the same key as the line before
+  // How group() finds a line's row: by its key, as the line before's (the same key), or not at all (a
+  // line left out of the cells, or of a period the group is not read in).
+  enum : uint8_t { kProbe, kSameAsBefore, kLeftOut };
+  std::vector<uint8_t> how_;
+  std::vector<PeriodIndex> group_from_;  // per my_groups_: the first period whose lines it takes
   // Lines per period, counted in a flat window of periods (a map lookup a line was a cache miss a line:
   // the lines come in no order of date), added into the part's map when the ledger ends.
   void count_line(PeriodIndex p) {

@@ -209,6 +209,9 @@ struct State {
   // Known before the scan (effective dates or --period), or taken from the data after it.
   bool periods_fixed = false;
   std::vector<PeriodIndex> run_periods;
+  // Per plan group: the first period its rows are needed in (the paid periods and the look-backs of the
+  // aggregates over it; past the last period: none). Used by the scan when periods_fixed.
+  std::vector<PeriodIndex> group_from;
   CellStates aggregates;                              // every plan aggregate, per partner and period
   std::vector<MergedGroup> groups;                    // by plan group
   PhaseClock* clock = nullptr;                        // --timings: where load_inputs marks the end of reading
