@@ -200,6 +200,41 @@ rebate revenue_r { pay 1% of revenue_last_year }
   }
 }
 
+TEST_CASE("each aggregate takes the lines of the periods it is read in, its look-backs included", "[engine]") {
+  // Each aggregate reaches back its own way: a kernel sum through previous(), a count_distinct through
+  // last_year(), a count the VM runs (its filter multiplies, which no kernel matches) through
+  // year_to_date(); revenue is read in the paid period only.
+  const char* program = R"(
+measure revenue = sales.sum(amount)
+measure units = sales.sum(units where family == "x")
+measure orders_seen = sales.count_distinct(order_id)
+measure big = sales.count(where amount * 2 > 100 USD)
+measure units_before = previous(units)
+measure orders_last_year = last_year(orders_seen)
+measure big_ytd = year_to_date(big)
+rebate r1 { pay 1 USD * units_before }
+rebate r2 { pay 10 USD * orders_last_year }
+rebate r3 { pay 100 USD * big_ytd }
+rebate r4 { pay 1% of revenue }
+)";
+  const std::string sales = lines({
+      "2025-08-01,P1,O1,x,2,100", "2025-08-02,P1,O2,y,5,30", "2025-08-03,P1,O2,y,1,20",  // 2025-Q3
+      "2025-11-01,P1,O7,x,9,500",                                                        // 2025-Q4: read by none
+      "2026-02-01,P1,O3,x,1,60",                                                         // 2026-Q1
+      "2026-05-01,P1,O4,x,3,10", "2026-05-02,P1,O5,y,7,80",                              // 2026-Q2
+      "2026-07-01,P1,O6,x,4,1000",                                                       // 2026-Q3
+  });
+  for (unsigned threads : {1u, 2u}) {
+    INFO(threads << " thread(s)");
+    auto o = run(program, sales, "2026-Q3", {}, threads);
+    REQUIRE(o.result.ok());
+    CHECK(o.amounts["P1 2026-Q3 r1"] == "3.00");    // 2026-Q2 units of family x: O4's 3 (O5 is y) x 1 USD
+    CHECK(o.amounts["P1 2026-Q3 r2"] == "20.00");   // 2025-Q3 orders: O1, O2 = 2 x 10 USD
+    CHECK(o.amounts["P1 2026-Q3 r3"] == "300.00");  // 2026-Q1..Q3 lines over 50 USD: O3 (60), O5 (80), O6 (1,000) = 3 x 100 USD
+    CHECK(o.amounts["P1 2026-Q3 r4"] == "10.00");   // 2026-Q3 revenue 1,000 x 1%
+  }
+}
+
 TEST_CASE("the same payouts whatever the order of the input rows", "[engine]") {
   const char* program = R"(
 measure revenue = sales.sum(amount)

@@ -203,13 +203,16 @@ void set_run_periods(State& s, std::vector<PeriodIndex> periods) {
   const Lookbacks back = lookbacks(s.plan, s.periods.per_year());
   s.first_period = s.run_periods.front() - back.deepest;
   s.last_period = s.run_periods.back();
-  // A group's rows are read only through the aggregates over them: its lines in earlier periods than
-  // those reach back to can change no payout (a look-back at revenue does not need last year's orders).
+  // An aggregate is read in the paid periods and as far back as the look-backs over it reach: a line of
+  // an earlier period can change no payout through it (a look-back at revenue needs last year's revenue,
+  // not last year's new logos or orders). A group's rows are read only through the aggregates over them.
+  s.aggregate_from.assign(s.plan.aggregates.size(), s.last_period + 1);
   s.group_from.assign(s.plan.groups.size(), s.last_period + 1);
   for (size_t a = 0; a < s.plan.aggregates.size(); ++a) {
+    if (back.aggregate[a] < 0) continue;  // read by no measure
+    s.aggregate_from[a] = s.run_periods.front() - back.aggregate[a];
     const plan::Aggregate& agg = s.plan.aggregates[a];
-    if (!agg.over_group || back.aggregate[a] < 0) continue;
-    s.group_from[agg.source] = std::min(s.group_from[agg.source], s.run_periods.front() - back.aggregate[a]);
+    if (agg.over_group) s.group_from[agg.source] = std::min(s.group_from[agg.source], s.aggregate_from[a]);
   }
 }
 

@@ -171,7 +171,18 @@ class LedgerSink : public ScanSink {
     for (uint32_t g = 0; g < plan_.groups.size(); ++g) {
       if (plan_.groups[g].ledger == input) my_groups_.push_back(g);
     }
-    for (uint32_t a : mine_) fast_.push_back(fast_for(s_, input, plan_.aggregates[a]));
+    for (uint32_t a : mine_) {
+      fast_.push_back(fast_for(s_, input, plan_.aggregates[a]));
+      // Known periods: an aggregate takes only the lines of the periods it is read in (a test on the
+      // line's date, which the kernels share), so a look-back at one measure costs no other one anything.
+      aggregate_from_.push_back(s_.periods_fixed ? s_.aggregate_from[a] : std::numeric_limits<PeriodIndex>::min());
+      Fast& f = fast_.back();
+      if (f.usable && aggregate_from_.back() > s_.first_period) {
+        if (!f.filter) f.filter.emplace();
+        f.filter->all.push_back(ColumnTest{plan_.inputs[input].date_column, true, {}, s_.periods.first_day(aggregate_from_.back()),
+                                           std::numeric_limits<int64_t>::max(), false});
+      }
+    }
     for (size_t k = 0; k < mine_.size(); ++k) {
       if (!fast_[k].usable) continue;
       tests_.assign(fast_[k]);
@@ -372,7 +383,7 @@ class LedgerSink : public ScanSink {
       const plan::Aggregate& agg = plan_.aggregates[mine_[k]];
       for (uint32_t row = 0; row < n; ++row) {
         const size_t cell = rows_.cell[row];
-        if (cell == SIZE_MAX) continue;
+        if (cell == SIZE_MAX || rows_.period[row] < aggregate_from_[k]) continue;
         frame.at(row);
         update(part_.machine, agg, frame, states.at(cell, mine_[k]), states.distinct_at(cell, mine_[k]));
       }
@@ -491,7 +502,8 @@ class LedgerSink : public ScanSink {
   // line left out of the cells, or of a period the group is not read in).
   enum : uint8_t { kProbe, kSameAsBefore, kLeftOut };
   std::vector<uint8_t> how_;
-  std::vector<PeriodIndex> group_from_;  // per my_groups_: the first period whose lines it takes
+  std::vector<PeriodIndex> aggregate_from_;  // per mine_: the first period whose lines it takes
+  std::vector<PeriodIndex> group_from_;      // per my_groups_
   // Lines per period, counted in a flat window of periods (a map lookup a line was a cache miss a line:
   // the lines come in no order of date), added into the part's map when the ledger ends.
   void count_line(PeriodIndex p) {

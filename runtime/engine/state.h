@@ -209,8 +209,10 @@ struct State {
   // Known before the scan (effective dates or --period), or taken from the data after it.
   bool periods_fixed = false;
   std::vector<PeriodIndex> run_periods;
-  // Per plan group: the first period its rows are needed in (the paid periods and the look-backs of the
-  // aggregates over it; past the last period: none). Used by the scan when periods_fixed.
+  // The first period each plan aggregate is read in (the first paid period, less its look-backs), and
+  // each group (the earliest of the aggregates over it); past last_period: never. Used by the scan when
+  // periods_fixed.
+  std::vector<PeriodIndex> aggregate_from;
   std::vector<PeriodIndex> group_from;
   CellStates aggregates;                              // every plan aggregate, per partner and period
   std::vector<MergedGroup> groups;                    // by plan group
