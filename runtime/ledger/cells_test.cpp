@@ -363,16 +363,19 @@ TEST_CASE("the plain fast path stores exactly what the general parser stores", "
   size_t mismatches = 0;
   for (const ColumnSpec& spec : specs) {
     CellParser parser(spec);
-    for (const std::string& s : cells) {
-      int64_t plain = -999;
-      if (!parser.parse_plain(s, plain)) continue;
-      int64_t general = -777;
-      std::string message;
-      const CellStatus status = parser.parse_general(s, pool, general, message);
-      if (status != CellStatus::Value || general != plain) {
-        if (++mismatches <= 20)
-          FAIL_CHECK(kind_name(spec.kind) << " scale " << spec.scale << " `" << s << "`: plain " << plain
-                                          << ", general " << general << " " << message);
+    // Twice over: the second time, many dates come from the cache of the dates met before.
+    for (int pass = 0; pass < 2; ++pass) {
+      for (const std::string& s : cells) {
+        int64_t plain = -999;
+        if (!parser.parse_plain(s, plain)) continue;
+        int64_t general = -777;
+        std::string message;
+        const CellStatus status = parser.parse_general(s, pool, general, message);
+        if (status != CellStatus::Value || general != plain) {
+          if (++mismatches <= 20)
+            FAIL_CHECK(kind_name(spec.kind) << " scale " << spec.scale << " `" << s << "`: plain " << plain
+                                            << ", general " << general << " " << message);
+        }
       }
     }
   }
