@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include "engine/state.h"
@@ -176,6 +177,14 @@ class MaskedKernels {
     }
     return true;
   }
+  // Puts the sums and the counts whose slot `first` picks before the others (a block's words follow
+  // the order), before any block is laid out; the number of sums and of counts picked.
+  template <class Pick>
+  std::pair<size_t, size_t> put_first(const Pick& first) {
+    const auto s = std::stable_partition(sums_.begin(), sums_.end(), [&](const Sum& k) { return first(k.slot); });
+    const auto c = std::stable_partition(counts_.begin(), counts_.end(), [&](const Count& k) { return first(k.slot); });
+    return {static_cast<size_t>(s - sums_.begin()), static_cast<size_t>(c - counts_.begin())};
+  }
   void bind(const ledger::Table& chunk) {
     args_.resize(sums_.size());
     for (size_t i = 0; i < sums_.size(); ++i) args_[i] = chunk.columns[sums_[i].column].values.data();
@@ -232,9 +241,16 @@ class MaskedKernels {
   }
   template <class States>
   void line_compact(uint64_t* block, const States& state, uint64_t mask, uint32_t row) const {
+    line_compact(block, state, mask, row, sums_.size(), counts_.size());
+  }
+  // Only the first `sum_count` sums and `count_count` counts (see put_first).
+  template <class States>
+  void line_compact(uint64_t* block, const States& state, uint64_t mask, uint32_t row, size_t sum_count, size_t count_count) const {
+    sum_count = std::min(sum_count, sums_.size());
+    count_count = std::min(count_count, counts_.size());
     auto* sum = reinterpret_cast<int64_t*>(block);
     auto* count = reinterpret_cast<uint32_t*>(block + sums_.size());
-    for (size_t i = 0; i < sums_.size(); ++i) {
+    for (size_t i = 0; i < sum_count; ++i) {
       const Sum& k = sums_[i];
       const bool pass = (mask & k.need) == k.need;  // without branches: which lines pass is as good as random
       const int64_t v = pass ? args_[i][row] : 0;
@@ -247,7 +263,7 @@ class MaskedKernels {
       sum[i] = r;
       count[i] += pass;
     }
-    for (size_t j = 0; j < counts_.size(); ++j) {
+    for (size_t j = 0; j < count_count; ++j) {
       uint32_t& c = count[sums_.size() + j];
       if (c == UINT32_MAX) [[unlikely]] {
         state(counts_[j].slot).count += c;

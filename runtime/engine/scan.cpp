@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <array>
 #include <limits>
+#include <tuple>
 
 #include "engine/kernels.h"
 #include "engine/state.h"
@@ -187,6 +188,16 @@ class LedgerSink : public ScanSink {
       if (!fast_[k].usable) continue;
       tests_.assign(fast_[k]);
       if (!masked_.take(fast_[k], mine_[k])) fast_slots_.push_back(k);
+    }
+    // A line of a period before the first paid one is read only by look-backs: the kernels of the
+    // aggregates they reach go first, and such a line runs those alone (the others would add nothing:
+    // their date test fails).
+    if (s_.periods_fixed && !s_.run_periods.empty()) {
+      paid_from_ = s_.run_periods.front();
+      const auto looked_back = [&](uint32_t aggregate) { return s_.aggregate_from[aggregate] < paid_from_; };
+      std::tie(back_sums_, back_counts_) = masked_.put_first(looked_back);
+      back_fast_ = static_cast<size_t>(std::stable_partition(fast_slots_.begin(), fast_slots_.end(), [&](size_t k) { return looked_back(mine_[k]); }) -
+                                       fast_slots_.begin());
     }
     group_fast_.resize(my_groups_.size());
     group_masked_.resize(my_groups_.size());
@@ -372,8 +383,16 @@ class LedgerSink : public ScanSink {
         if (cell == SIZE_MAX) continue;
         AggState* block = &states.states[cell * slots];
         const uint64_t mask = tests_.mask(row);
-        if (words) masked_.line_compact(&compact_[cell * words], [block](uint32_t slot) -> AggState& { return block[slot]; }, mask, row);
-        for (size_t k : fast_slots_) run_fast(fast_[k], chunk.columns, row, mask, block[mine_[k]], states.distinct_at(cell, mine_[k]), part_.pool);
+        const bool paid = rows_.period[row] >= paid_from_;
+        if (words) {
+          masked_.line_compact(&compact_[cell * words], [block](uint32_t slot) -> AggState& { return block[slot]; }, mask, row,
+                               paid ? SIZE_MAX : back_sums_, paid ? SIZE_MAX : back_counts_);
+        }
+        const size_t fast_count = paid ? fast_slots_.size() : back_fast_;
+        for (size_t i = 0; i < fast_count; ++i) {
+          const size_t k = fast_slots_[i];
+          run_fast(fast_[k], chunk.columns, row, mask, block[mine_[k]], states.distinct_at(cell, mine_[k]), part_.pool);
+        }
       }
     }
     // The others on the VM, one aggregate at a time.
@@ -482,6 +501,10 @@ class LedgerSink : public ScanSink {
   std::vector<Fast> fast_;
   MaskedKernels masked_;            // the masked sums and counts among them
   std::vector<size_t> fast_slots_;  // the k (index into mine_) of the other aggregates the kernels run
+  // Lines before paid_from_ run only the first back_sums_ / back_counts_ of masked_ and back_fast_ of
+  // fast_slots_: the aggregates look-backs read (periods not fixed: every line is paid).
+  PeriodIndex paid_from_ = std::numeric_limits<PeriodIndex>::min();
+  size_t back_sums_ = 0, back_counts_ = 0, back_fast_ = 0;
   std::vector<std::vector<Fast>> group_fast_;     // per group, per field aggregate
   std::vector<MaskedKernels> group_masked_;       // per group: the fields that are masked sums and counts
   std::vector<std::vector<uint32_t>> group_other_;  // per group: the other fields
