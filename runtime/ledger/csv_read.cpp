@@ -1,6 +1,7 @@
 // Reading CSV files and buffers: memory-mapped files, the two-thread split of a large file (and the
 // merge of the halves, or their streaming to two parts), and the public read_csv / stream_csv. The rows
 // themselves are the Reader's work (csv_reader.h).
+#include <emmintrin.h>
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -46,12 +47,33 @@ const char* parallel_split(const char* from, const char* end, bool mapped, const
     for (const char* q = a; (q = static_cast<const char*>(std::memchr(q, c, static_cast<size_t>(b - q)))); ++q) ++n;
     return n;
   };
+  // Both counts in one pass, sixteen bytes at a time: per byte lane, how many times it held the
+  // character (at most 255 blocks at a time), then the lanes summed (SSE2: no popcount needed).
+  auto count_both = [&](const char* a, const char* b) {
+    const __m128i quote = _mm_set1_epi8('"'), lf = _mm_set1_epi8('\n'), zero = _mm_setzero_si128();
+    auto lanes = [&](__m128i v) {
+      const __m128i s = _mm_sad_epu8(v, zero);
+      return static_cast<uint64_t>(_mm_cvtsi128_si64(s)) + static_cast<uint64_t>(_mm_cvtsi128_si64(_mm_unpackhi_epi64(s, s)));
+    };
+    while (b - a >= 16) {
+      __m128i in_quotes = zero, in_newlines = zero;
+      const char* const stop = a + std::min<std::ptrdiff_t>((b - a) / 16, 255) * 16;
+      for (; a < stop; a += 16) {
+        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(a));
+        in_quotes = _mm_sub_epi8(in_quotes, _mm_cmpeq_epi8(v, quote));
+        in_newlines = _mm_sub_epi8(in_newlines, _mm_cmpeq_epi8(v, lf));
+      }
+      quotes += lanes(in_quotes);
+      newlines += lanes(in_newlines);
+    }
+    quotes += count('"', a, b);
+    newlines += count('\n', a, b);
+  };
   constexpr std::ptrdiff_t kBlock = 2 << 20;
   constexpr std::ptrdiff_t kCloseEnough = 64 << 10;
   for (const char* block = from; block < counted_to;) {
     const char* block_end = block + std::min(kBlock, counted_to - block);
-    quotes += count('"', block, block_end);
-    newlines += count('\n', block, block_end);
+    count_both(block, block_end);
     if (mapped) {
       const uintptr_t page = 4096;
       const uintptr_t first = (reinterpret_cast<uintptr_t>(block) + page - 1) & ~(page - 1);
