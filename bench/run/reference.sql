@@ -41,20 +41,25 @@ sales AS (
                              'unit_price': 'DECIMAL(18,2)', 'amount': 'DECIMAL(18,2)'})
 ),
 -- The solution-selling group: the partner's orders of the quarter, with their hardware and support values.
--- (DuckDB's plan reads sales.csv once for this and once for `measures`. A single scan grouped by partner,
--- quarter, order and customer, rolled up twice, was measured slower: 2.0 against 1.4 CPU s at 1M lines.)
+-- (DuckDB's plan reads sales.csv for this and again for `measures` and `baseline`. A single scan grouped by
+-- partner, quarter, order and customer, rolled up twice, was measured slower: 2.0 against 1.4 CPU s at 1M
+-- lines; reading 2025's lines only for their revenue made DuckDB's query about 7% faster.)
 orders AS (
     SELECT partner_id, year(invoice_date) AS y, quarter(invoice_date) AS q, order_id,
         coalesce(sum(amount) FILTER (family IN ('storage', 'all-flash', 'servers', 'networking')), 0)
             AS hardware_value,
         coalesce(sum(amount) FILTER (family = 'support'), 0) AS support_value
-    FROM sales GROUP BY ALL
+    FROM sales
+    WHERE invoice_date BETWEEN DATE '2026-01-01' AND DATE '2026-12-31'
+    GROUP BY ALL
 ),
 order_measures AS (
     SELECT partner_id, y, q, count(*) FILTER (hardware_value > 0 AND support_value > 0) AS solution_orders
     FROM orders GROUP BY ALL
 ),
--- The line measures, per partner and quarter (both years: 2025 is the growth baseline).
+-- The line measures, per partner and quarter of 2026. Like the engine (which works out from the program
+-- which periods each aggregate is read in), the query computes only what the payouts read: 2026's
+-- measures and orders, and 2025's revenue for the growth baseline.
 measures AS (
     SELECT partner_id, year(invoice_date) AS y, quarter(invoice_date) AS q,
         sum(amount) AS revenue,
@@ -70,7 +75,16 @@ measures AS (
         coalesce(sum(amount) FILTER (family = 'services'), 0) AS service_revenue,
         coalesce(sum(amount) FILTER (family = 'support'), 0) AS support_revenue,
         coalesce(sum(amount) FILTER (family = 'cloud'), 0) AS cloud_revenue
-    FROM sales GROUP BY ALL
+    FROM sales
+    WHERE invoice_date BETWEEN DATE '2026-01-01' AND DATE '2026-12-31'
+    GROUP BY ALL
+),
+-- Last year's revenue, the growth baseline: the only measure read for 2025.
+baseline AS (
+    SELECT partner_id, quarter(invoice_date) AS q, sum(amount) AS revenue
+    FROM sales
+    WHERE invoice_date BETWEEN DATE '2025-01-01' AND DATE '2025-12-31'
+    GROUP BY ALL
 ),
 -- Every partner x every quarter of 2026 (the program's effective range), with this quarter's measures
 -- and the same quarter of 2025 as the baseline. A partner with no lines has zero sums and counts.
@@ -92,7 +106,7 @@ pq AS (
     FROM partners p
     CROSS JOIN (SELECT range::INTEGER AS q FROM range(1, 5)) qs
     LEFT JOIN measures m ON m.partner_id = p.partner_id AND m.y = 2026 AND m.q = qs.q
-    LEFT JOIN measures b ON b.partner_id = p.partner_id AND b.y = 2025 AND b.q = qs.q
+    LEFT JOIN baseline b ON b.partner_id = p.partner_id AND b.q = qs.q
     LEFT JOIN order_measures o ON o.partner_id = p.partner_id AND o.y = 2026 AND o.q = qs.q
 ),
 -- Unrounded payouts (exact decimals), after eligibility, gates, accelerators, uplifts, floor and cap.
