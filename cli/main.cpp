@@ -3,8 +3,11 @@
 
 #include "big_stack.h"
 #include "commands.h"
+#include "ledger/mapped_files.h"
 
 int main(int argc, char** argv) {
+  // An input file cut short while a run reads it: an error naming it (exit 2), not a bus error.
+  rebate::ledger::guard_mapped_files();
   CLI::App app{"rebate: check and run partner rebate programs written in the Rebate language", "rebate"};
   app.set_version_flag("--version", std::string("rebate ") + REBATE_VERSION);
   app.require_subcommand(1);

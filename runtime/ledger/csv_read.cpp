@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "ledger/csv_reader.h"
+#include "ledger/mapped_files.h"
 
 namespace rebate::ledger {
 
@@ -257,8 +258,27 @@ ReadResult read_file(const std::string& path, const TableSpec& spec, const ReadO
     if (map != MAP_FAILED) {
       ::madvise(map, size, MADV_SEQUENTIAL);
       ::close(fd);
-      ReadResult r = read_buffer(std::string_view(static_cast<const char*>(map), size), path, spec, options, to, true);
+      ReadResult r;
+      {
+        const MappedFileNote note(map, size, path);  // a file cut short meanwhile: an error naming it
+        r = read_buffer(std::string_view(static_cast<const char*>(map), size), path, spec, options, to, true);
+      }
       ::munmap(map, size);
+      // A file written to while it was read (an export rewritten in place) gave rows of two versions of
+      // it, or the garbage between them: not a read to compute with, whatever its rows said.
+      struct stat after {};
+      if (::stat(path.c_str(), &after) != 0 || after.st_size != st.st_size || after.st_mtim.tv_sec != st.st_mtim.tv_sec ||
+          after.st_mtim.tv_nsec != st.st_mtim.tv_nsec) {
+        r.errors.assign(1, InputError{path, 0, 0, {}, "the file changed while it was being read; run again once it is complete"});
+        r.errors_not_shown = 0;
+        r.rejected.clear();
+        for (Column& c : r.table.columns) {
+          c.values.clear();
+          c.present.clear();
+          c.texts.clear();
+        }
+        r.table.lines.clear();
+      }
       return r;
     }
   }
