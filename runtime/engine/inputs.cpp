@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <fstream>
 #include <functional>
+#include <limits>
 
 #include "engine/state.h"
 
@@ -199,7 +200,11 @@ void partners_from_table(State& s) {
 // run can depend on them.
 void set_run_periods(State& s, std::vector<PeriodIndex> periods) {
   s.run_periods = std::move(periods);
-  if (s.run_periods.empty()) return;
+  if (s.run_periods.empty()) {  // nothing to pay: no aggregate or group is read in any period
+    s.aggregate_from.assign(s.plan.aggregates.size(), std::numeric_limits<PeriodIndex>::max());
+    s.group_from.assign(s.plan.groups.size(), std::numeric_limits<PeriodIndex>::max());
+    return;
+  }
   const Lookbacks back = lookbacks(s.plan, s.periods.per_year());
   s.first_period = s.run_periods.front() - back.deepest;
   s.last_period = s.run_periods.back();
