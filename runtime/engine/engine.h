@@ -44,6 +44,7 @@ struct Explanation {
   std::vector<MeasureValue> measures;
   std::vector<std::string> steps;  // "cap 50_000 USD applied (was 61200.00)", ...
   std::string next_band;           // "12300.00 USD more reaches 6%"
+  std::optional<Decimal> before_budget;  // the amount before a budget scaled it down
 };
 
 struct Payout {
@@ -59,12 +60,12 @@ struct Payout {
   std::string_view band;   // "from 100_000 USD to 500_000 USD"
   std::optional<Decimal> rate;
   uint64_t lines = 0;      // ledger lines that fed the measures the payout reads
-  std::optional<Decimal> before_budget;
   std::shared_ptr<Explanation> explanation;  // null when the run does not explain
 
   const std::vector<MeasureValue>& measures() const;
   const std::vector<std::string>& steps() const;
   const std::string& next_band() const;
+  const std::optional<Decimal>& before_budget() const;
   Explanation& explain();  // the explanation, created on first use
 };
 
@@ -79,6 +80,10 @@ inline const std::vector<std::string>& Payout::steps() const {
 inline const std::string& Payout::next_band() const {
   static const std::string none;
   return explanation ? explanation->next_band : none;
+}
+inline const std::optional<Decimal>& Payout::before_budget() const {
+  static const std::optional<Decimal> none;
+  return explanation ? explanation->before_budget : none;
 }
 inline Explanation& Payout::explain() {
   if (!explanation) explanation = std::make_shared<Explanation>();

@@ -520,35 +520,36 @@ void apply_budgets(State& s, size_t first, size_t last) {
     // Each payout becomes amount x budget / total, cut to the cent; the cents left over go one at a
     // time to the largest payouts (ties: partner id, then rebate order), so the sum is the budget exactly.
     Decimal assigned;
-    for (size_t i : members) {
-      Payout& p = s.result.payouts[i];
-      p.before_budget = p.amount;
+    std::vector<Decimal> before(members.size());  // each member's amount before scaling
+    for (size_t k = 0; k < members.size(); ++k) {
+      Payout& p = s.result.payouts[members[k]];
+      before[k] = p.amount;
       Decimal share = Decimal::div(Decimal::mul(p.amount, b.amount).value_or(Decimal()), total).value_or(Decimal());
       p.amount = share.rounded(plan.minor_unit, RoundingMode::Down).value_or(share);
       assigned = Decimal::add(assigned, p.amount).value_or(assigned);
     }
-    std::vector<size_t> order = members;
+    std::vector<size_t> order(members.size());  // positions in members
+    for (size_t k = 0; k < order.size(); ++k) order[k] = k;
     std::stable_sort(order.begin(), order.end(), [&](size_t x, size_t y) {
-      const Payout& a = s.result.payouts[x];
-      const Payout& c = s.result.payouts[y];
-      int cmp = Decimal::compare(*a.before_budget, *c.before_budget);
+      int cmp = Decimal::compare(before[x], before[y]);
       if (cmp != 0) return cmp > 0;
       return x < y;  // payouts are already in partner, then rebate order
     });
     Decimal cent = Decimal::from_scaled(1, plan.minor_unit);
     Decimal left = Decimal::sub(b.amount, assigned).value_or(Decimal());
     for (size_t k = 0; !left.is_zero() && !order.empty(); k = (k + 1) % order.size()) {
-      Payout& p = s.result.payouts[order[k]];
+      Payout& p = s.result.payouts[members[order[k]]];
       p.amount = Decimal::add(p.amount, cent).value_or(p.amount);
       left = Decimal::sub(left, cent).value_or(Decimal());
     }
-    for (size_t i : members) {
+    for (size_t k = 0; k < members.size(); ++k) {
       if (!s.options.explanations) break;
-      Payout& p = s.result.payouts[i];
-      p.explain().steps.push_back(fmt::format("budget `{}` of {} scaled the period's {} of payouts by {}: {} before", b.name,
+      Explanation& e = s.result.payouts[members[k]].explain();
+      e.before_budget = before[k];
+      e.steps.push_back(fmt::format("budget `{}` of {} scaled the period's {} of payouts by {}: {} before", b.name,
                                     money(b.amount, plan.minor_unit, plan.currency), money(total, plan.minor_unit, plan.currency),
                                     Decimal::div(b.amount, total).value_or(Decimal()).rounded(6, RoundingMode::HalfEven)->to_string(),
-                                    money(*p.before_budget, plan.minor_unit, plan.currency)));
+                                    money(before[k], plan.minor_unit, plan.currency)));
     }
   }
 }

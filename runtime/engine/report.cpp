@@ -538,9 +538,9 @@ std::string payouts_json(const RunResult& r, const plan::Plan& plan) {
       w = put_text(w, ", \"next_band\": ");
       w = put_json(w, p.next_band());
     }
-    if (p.before_budget) {
+    if (p.before_budget()) {
       w = put_text(w, ", \"before_budget\": \"");
-      w = put_amount(w, *p.before_budget, places);
+      w = put_amount(w, *p.before_budget(), places);
       *w++ = '"';
     }
     out.wrote(put_text(w, "}}"));

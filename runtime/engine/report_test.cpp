@@ -123,7 +123,7 @@ TEST_CASE("payouts JSON: escapes, nulls and explanations", "[report]") {
   p.band = "from 1 to 2";
   p.rate = Decimal::from_scaled(45, 3);
   p.lines = 3;
-  p.before_budget = Decimal::from_scaled(7, 0);
+  p.explain().before_budget = Decimal::from_scaled(7, 0);
   p.explain().measures = {MeasureValue{"m1", "12.00 USD"}, MeasureValue{"m2", "say \"hi\""}};
   p.explain().steps = {"cap 5 applied", "x\\y"};
   p.explain().next_band = "1.00 USD more reaches 4%";
