@@ -1,0 +1,184 @@
+// Streaming reads (a chunk at a time to a sink, on one thread or two) and the overlay string pools the
+// two-thread parts intern in.
+#include <catch2/catch.hpp>
+
+#include <string>
+#include <vector>
+
+#include "ledger/csv_test_support.h"
+#include "ledger/ledger.h"
+
+using namespace rebate;
+using namespace rebate::ledger;
+using namespace rebate::ledger::csv_test;
+
+namespace {
+
+// Collects what a streaming read hands over: every row's cells as text (through the part's pool) and
+// line, and the size of each chunk.
+class Collect : public RowSink {
+ public:
+  explicit Collect(const StringPool& pool) : pool_(pool) {}
+  void rows(const Table& chunk) override {
+    chunks.push_back(chunk.row_count());
+    for (size_t row = 0; row < chunk.row_count(); ++row) {
+      std::string text;
+      for (const Column& c : chunk.columns) {
+        if (c.spec.read) text += format_cell(c, row, pool_) + "|";
+      }
+      cells.push_back(text);
+      lines.push_back(chunk.lines[row]);
+    }
+  }
+  std::vector<size_t> chunks;
+  std::vector<std::string> cells;
+  std::vector<uint64_t> lines;
+
+ private:
+  const StringPool& pool_;
+};
+
+// The rows of a whole-table read, in Collect's form.
+std::vector<std::string> rows_of(const ReadResult& r, const StringPool& pool) {
+  std::vector<std::string> out;
+  for (size_t row = 0; row < r.table.row_count(); ++row) {
+    std::string text;
+    for (const Column& c : r.table.columns) {
+      if (c.spec.read) text += format_cell(c, row, pool) + "|";
+    }
+    out.push_back(text);
+  }
+  return out;
+}
+
+std::string numbered_ledger(size_t rows) {
+  std::string data = "date,partner,amount,qty\r\n";
+  for (size_t i = 0; i < rows; ++i) {
+    data += "2026-07-" + std::to_string(10 + i % 20) + ",\"P" + std::to_string(i % 37) + (i % 5 == 0 ? ",\nx\"" : "\"") + "," +
+            std::to_string(i) + ".25," + std::to_string(i % 7) + "\r\n";
+  }
+  return data;
+}
+
+}  // namespace
+
+TEST_CASE("an overlay string pool keeps its base's ids and numbers new texts after them", "[ledger][pool]") {
+  StringPool base;
+  const uint32_t p1 = base.intern("P1"), p2 = base.intern("P2");
+  StringPool overlay(&base);
+  CHECK(overlay.first_own_id() == base.size());
+  CHECK(overlay.intern("P2") == p2);  // the base's id, not a new one
+  CHECK(overlay.find("P1") == p1);
+  CHECK(overlay.intern("") == 0);
+  const uint32_t order = overlay.intern("SO-1");
+  CHECK(order == base.size());
+  CHECK(overlay.intern("SO-2") == base.size() + 1);
+  CHECK(overlay.intern("SO-1") == order);
+  CHECK(overlay.text(order) == "SO-1");
+  CHECK(overlay.text(p1) == "P1");
+  CHECK(overlay.size() == base.size() + 2);
+  CHECK(base.find("SO-1") == UINT32_MAX);  // the base is untouched
+  // Two overlays on one base number their own texts independently.
+  StringPool other(&base);
+  CHECK(other.intern("SO-2") == base.size());
+}
+
+TEST_CASE("a streaming read hands over every row once, in order, a chunk at a time", "[ledger][csv][stream]") {
+  const std::string data = numbered_ledger(3 * kChunkRows + 17);  // four chunks, the last one short
+  StringPool whole_pool;
+  auto whole = read(data, sales_spec(), whole_pool);
+  REQUIRE(whole.ok());
+
+  StringPool base;
+  StringPool pool(&base);
+  Collect sink(pool);
+  ReadOptions one;
+  one.threads = 1;
+  auto r = stream_csv_buffer(data, "sales.csv", sales_spec(), one, {StreamPart{&sink, &pool}});
+  REQUIRE(r.ok());
+  CHECK(r.table.row_count() == 0);  // nothing kept
+  CHECK(r.rows_read == whole.rows_read);
+  CHECK(sink.chunks == std::vector<size_t>{kChunkRows, kChunkRows, kChunkRows, 17});
+  CHECK(sink.cells == rows_of(whole, whole_pool));
+  CHECK(sink.lines == whole.table.lines);
+}
+
+TEST_CASE("a streaming read on two threads gives the first half to one part and the rest to the other", "[ledger][csv][stream]") {
+  const std::string data = numbered_ledger(2 * kChunkRows + 1000);
+  StringPool whole_pool;
+  auto whole = read(data, sales_spec(), whole_pool);
+  REQUIRE(whole.ok());
+
+  StringPool base;
+  StringPool first_pool(&base), second_pool(&base);
+  Collect first(first_pool), second(second_pool);
+  ReadOptions two;
+  two.threads = 2;  // two threads whatever the size
+  auto r = stream_csv_buffer(data, "sales.csv", sales_spec(), two, {StreamPart{&first, &first_pool}, StreamPart{&second, &second_pool}});
+  REQUIRE(r.ok());
+  CHECK(r.rows_read == whole.rows_read);
+  REQUIRE(!first.cells.empty());
+  REQUIRE(!second.cells.empty());
+  // Together, in part order, exactly the rows of a one-thread read with their physical lines (the
+  // quoted cells with line breaks make lines and rows differ).
+  std::vector<std::string> cells = first.cells;
+  cells.insert(cells.end(), second.cells.begin(), second.cells.end());
+  std::vector<uint64_t> lines = first.lines;
+  lines.insert(lines.end(), second.lines.begin(), second.lines.end());
+  CHECK(cells == rows_of(whole, whole_pool));
+  CHECK(lines == whole.table.lines);
+}
+
+TEST_CASE("a streaming read with malformed rows reports them as a one-thread read does", "[ledger][csv][stream]") {
+  std::string data = numbered_ledger(3000);
+  data += "2026-07-01,P1,12.3.4,1\r\n";  // in the second half
+  data += numbered_ledger(10).substr(data.find('\n') + 1);
+  StringPool whole_pool;
+  ReadOptions opts;
+  opts.max_errors = 5;
+  auto whole = read(data, sales_spec(), whole_pool, opts);
+  REQUIRE(!whole.ok());
+
+  StringPool base;
+  StringPool first_pool(&base), second_pool(&base);
+  Collect first(first_pool), second(second_pool);
+  opts.threads = 2;
+  auto r = stream_csv_buffer(data, "sales.csv", sales_spec(), opts, {StreamPart{&first, &first_pool}, StreamPart{&second, &second_pool}});
+  CHECK(errors_of(r) == errors_of(whole));
+  CHECK(r.errors_not_shown == whole.errors_not_shown);
+}
+
+TEST_CASE("a pool absorbs an overlay's texts with their ids", "[ledger][pool]") {
+  StringPool base;
+  const uint32_t p1 = base.intern("P1");
+  StringPool overlay(&base);
+  std::vector<uint32_t> ids;
+  for (int i = 0; i < 20000; ++i) ids.push_back(overlay.intern("SO-" + std::to_string(i)));  // enough to grow tables
+  const std::string long_text(3 << 20, 'x');  // longer than an arena chunk
+  const uint32_t long_id = overlay.intern(long_text);
+  base.absorb(std::move(overlay));
+  CHECK(base.size() == 2 + 20000 + 1);
+  for (int i = 0; i < 20000; i += 997) {
+    CHECK(base.text(ids[static_cast<size_t>(i)]) == "SO-" + std::to_string(i));
+    CHECK(base.find("SO-" + std::to_string(i)) == ids[static_cast<size_t>(i)]);
+  }
+  CHECK(base.text(long_id) == long_text);
+  CHECK(base.find("P1") == p1);
+  // Texts added afterwards get the next ids and do not disturb the absorbed ones.
+  const uint32_t next = base.intern("after");
+  CHECK(next == long_id + 1);
+  CHECK(base.intern("SO-5") == ids[5]);
+  CHECK(base.text(next) == "after");
+  // A big pool absorbing a small overlay keeps its own table and takes the overlay's entries in.
+  StringPool small(&base);
+  const uint32_t lone = small.intern("lone");
+  base.absorb(std::move(small));
+  CHECK(base.find("lone") == lone);
+  CHECK(base.text(lone) == "lone");
+  CHECK(base.find("SO-19999") == ids[19999]);
+  // Only an overlay made on the pool as it is can be absorbed.
+  StringPool stale(&base);
+  base.intern("one more");
+  CHECK_THROWS_AS(base.absorb(std::move(stale)), std::logic_error);
+}
+
