@@ -235,6 +235,31 @@ rebate r4 { pay 1% of revenue }
   }
 }
 
+TEST_CASE("an explanation says how far the partner is from the next band, as a person would", "[engine]") {
+  // 87,700 of storage revenue in the first band (2% below 100,000): 12,300 more reaches 4%.
+  const char* program = R"(
+tiers storage_tiers retroactive {
+  from 0 USD to 100_000 USD: 2%
+  from 100_000 USD to 1_000_000 USD: 4%
+  from 1_000_000 USD: 6%
+}
+measure storage_revenue = sales.sum(amount where family == "storage")
+rebate storage_volume { pay storage_tiers of storage_revenue }
+)";
+  auto o = run(program, lines({"2026-07-01,P1,O1,storage,1,80000", "2026-07-02,P1,O2,storage,1,7700"}));
+  REQUIRE(o.result.ok());
+  const engine::Payout* p = nullptr;
+  for (const auto& x : o.result.payouts) {
+    if (x.partner == "P1" && x.period == "2026-Q3") p = &x;
+  }
+  REQUIRE(p != nullptr);
+  CHECK(p->amount.to_fixed(2) == "1754.00");  // 87,700 x 2%
+  CHECK(p->band == "from 0 USD to 100,000 USD");
+  CHECK(p->next_band() == "12,300.00 USD more storage revenue reaches 4%");
+  REQUIRE(p->measures().size() == 1);
+  CHECK(p->measures()[0].value == "87,700.00 USD");
+}
+
 TEST_CASE("the same payouts whatever the order of the input rows", "[engine]") {
   const char* program = R"(
 measure revenue = sales.sum(amount)

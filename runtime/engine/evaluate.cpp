@@ -228,10 +228,11 @@ class PartnerFrame : public vm::Frame {
   size_t block_;
 };
 
-// "61200.00 USD", for the steps of an explanation.
+// "61,200.00 USD", for the steps of an explanation.
 std::string money(const Decimal& d, int places, const std::string& currency) {
   std::string out;
   append_fixed(out, d, places);
+  out = grouped(out);
   out += ' ';
   out += currency;
   return out;
@@ -287,7 +288,7 @@ std::vector<std::vector<std::string>> band_texts(const plan::Plan& plan) {
   for (const plan::Tiers& t : plan.tiers) {
     std::vector<std::string>& bands = texts.emplace_back();
     for (const plan::TierBand& b : t.bands) {
-      bands.push_back(b.upper ? fmt::format("from {} to {}", b.lower_text, b.upper_text) : fmt::format("from {}", b.lower_text));
+      bands.push_back(digits_grouped(b.upper ? fmt::format("from {} to {}", b.lower_text, b.upper_text) : fmt::format("from {}", b.lower_text)));
     }
   }
   return texts;
@@ -419,7 +420,7 @@ class CellEvaluator {
       auto gap = Decimal::sub(t.bands[next].lower, metric.decimal());
       if (gap) {
         out.explain().next_band = fmt::format("{} more {} reaches {}", format_value(Value::number(*gap), t.unit, plan_.minor_unit),
-                                    pr.pay_metric_text, t.bands[next].value_text);
+                                              as_words(pr.pay_metric_text), digits_grouped(t.bands[next].value_text));
       }
     }
   }
@@ -575,10 +576,12 @@ std::string format_value(const Value& v, const std::string& unit, int minor_unit
     out += '%';
   } else if (!unit.empty()) {
     append_fixed(out, v.decimal(), minor_unit);
+    out = grouped(out);
     out += ' ';
     out += unit;
   } else {
     append_shortest(out, v.decimal());
+    out = grouped(out);
   }
   return out;
 }

@@ -3,13 +3,13 @@
 
 #include <fmt/format.h>
 
-#include <map>
-
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cstdint>
 #include <cstring>
 #include <iterator>
+#include <map>
 
 #include "ledger/ledger.h"
 
@@ -345,6 +345,42 @@ void append_fixed(std::string& out, const Decimal& d, int places) {
   else out += d.to_fixed(places);  // beyond 64 bits: Decimal's own (slower) formatting
 }
 
+std::string grouped(std::string_view number) {
+  const size_t sign = !number.empty() && number[0] == '-' ? 1 : 0;
+  size_t whole = sign;
+  while (whole < number.size() && number[whole] >= '0' && number[whole] <= '9') ++whole;
+  const size_t digits = whole - sign;
+  const bool plain = digits > 0 && (whole == number.size() || number[whole] == '.');
+  if (!plain || digits <= 3) return std::string(number);
+  std::string out(number.substr(0, sign));
+  for (size_t i = sign; i < whole; ++i) {
+    if (i > sign && (whole - i) % 3 == 0) out += ',';
+    out += number[i];
+  }
+  out += number.substr(whole);
+  return out;
+}
+
+std::string digits_grouped(std::string_view text) {
+  std::string out(text);
+  for (size_t i = 1; i + 1 < out.size(); ++i) {
+    const bool digit_before = out[i - 1] >= '0' && out[i - 1] <= '9', digit_after = out[i + 1] >= '0' && out[i + 1] <= '9';
+    // A digit separator: between digits, in a number (not inside a name such as `tier_2_rate`).
+    if (out[i] != '_' || !digit_before || !digit_after) continue;
+    size_t start = i - 1;
+    while (start > 0 && out[start - 1] >= '0' && out[start - 1] <= '9') --start;
+    const bool in_name = start > 0 && (std::isalpha(static_cast<unsigned char>(out[start - 1])) || out[start - 1] == '_');
+    if (!in_name) out[i] = ',';
+  }
+  return out;
+}
+
+std::string as_words(std::string_view name) {
+  std::string out(name);
+  std::replace(out.begin(), out.end(), '_', ' ');
+  return out;
+}
+
 void append_shortest(std::string& out, const Decimal& d) {
   char buf[kNumberRoom];
   if (char* end = put_shortest(buf, d)) out.append(buf, end);
@@ -598,10 +634,10 @@ std::string explain_text(const RunResult& r, const plan::Plan& plan, const std::
   auto to = std::back_inserter(out);  // formatted straight into `out`: no string per line
   for (const Payout& p : r.payouts) {
     if (!partner.empty() && p.partner != partner) continue;
-    fmt::format_to(to, "{} {} {}: {} {} ({})\n", p.partner, p.period, p.rebate, amount(p.amount, plan), plan.currency, p.status);
+    fmt::format_to(to, "{} {} {}: {} {} ({})\n", p.partner, p.period, p.rebate, grouped(amount(p.amount, plan)), plan.currency, p.status);
     if (!p.reason.empty()) fmt::format_to(to, "  because this does not hold: {}\n", p.reason);
     for (const auto& m : p.measures()) fmt::format_to(to, "  {} = {}\n", m.name, m.value);
-    if (p.basis) fmt::format_to(to, "  basis: {}\n", p.basis->to_string());
+    if (p.basis) fmt::format_to(to, "  basis: {}\n", grouped(p.basis->to_string()));
     if (!p.band.empty()) fmt::format_to(to, "  band: {}{}\n", p.band, p.rate ? ", rate " + percent(*p.rate) : "");
     for (const auto& s : p.steps()) fmt::format_to(to, "  {}\n", s);
     fmt::format_to(to, "  from {} ledger line{}\n", p.lines, p.lines == 1 ? "" : "s");
@@ -623,18 +659,18 @@ std::string statement_of(const plan::Plan& plan, std::string_view partner, std::
   out += "| Program | Amount | Status |\n|---|---:|---|\n";
   Decimal total;
   for (const Payout* p : payouts) {
-    out += fmt::format("| {} | {} {} | {} |\n", p->title.empty() ? p->rebate : p->title, amount(p->amount, plan), plan.currency, p->status);
+    out += fmt::format("| {} | {} {} | {} |\n", p->title.empty() ? p->rebate : p->title, grouped(amount(p->amount, plan)), plan.currency, p->status);
     total = Decimal::add(total, p->amount).value_or(total);
   }
-  out += fmt::format("| **Total** | **{} {}** | |\n\n", amount(total, plan), plan.currency);
+  out += fmt::format("| **Total** | **{} {}** | |\n\n", grouped(amount(total, plan)), plan.currency);
   for (const Payout* p : payouts) {
     out += fmt::format("## {}\n\n", p->title.empty() ? p->rebate : p->title);
     if (!p->reason.empty()) out += fmt::format("Not paid: the condition `{}` was not met.\n\n", p->reason);
-    for (const auto& m : p->measures()) out += fmt::format("- {}: {}\n", m.name, m.value);
+    for (const auto& m : p->measures()) out += fmt::format("- {}: {}\n", as_words(m.name), m.value);  // for the partner: words
     if (!p->band.empty()) out += fmt::format("- Band reached: {}{}\n", p->band, p->rate ? ", rate " + percent(*p->rate) : "");
     for (const auto& step : p->steps()) out += fmt::format("- {}\n", step);
     out += fmt::format("- Based on {} invoice line{}\n", p->lines, p->lines == 1 ? "" : "s");
-    out += fmt::format("- **Amount: {} {}**\n", amount(p->amount, plan), plan.currency);
+    out += fmt::format("- **Amount: {} {}**\n", grouped(amount(p->amount, plan)), plan.currency);
     if (!p->next_band().empty()) out += fmt::format("\nProgress: {}.\n", p->next_band());
     out += "\n";
   }

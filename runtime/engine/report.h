@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/engine.h"
@@ -13,6 +14,14 @@ namespace rebate::engine {
 // `out` without temporary strings: reports write a few per payout, and a large run has a million.
 void append_fixed(std::string& out, const Decimal& d, int places);
 void append_shortest(std::string& out, const Decimal& d);
+
+// Texts for people (explanations, statements): a number's whole part in groups of three
+// ("12300.00" -> "12,300.00", "-1234567" -> "-1,234,567"; anything else as it is), and a text as the
+// program wrote it with the digit separators of its numbers shown as commas ("100_000 USD" ->
+// "100,000 USD") or, for a name, its words ("storage_revenue" -> "storage revenue").
+std::string grouped(std::string_view number);
+std::string digits_grouped(std::string_view source_text);
+std::string as_words(std::string_view name);
 
 std::string payouts_csv(const RunResult& result, const plan::Plan& plan);
 std::string payouts_json(const RunResult& result, const plan::Plan& plan);

@@ -152,3 +152,25 @@ TEST_CASE("payouts JSON: escapes, nulls and explanations", "[report]") {
       "\"lines_outside_effective_dates\": 0, \"lines_outside_run_periods\": 0, \"notes\": [\"a \\\"note\\\"\"]}\n}\n";
   CHECK(payouts_json(r, plan) == expected);
 }
+
+TEST_CASE("texts for people: numbers in groups of three, digit separators as commas, names as words", "[report]") {
+  using rebate::engine::as_words;
+  using rebate::engine::digits_grouped;
+  using rebate::engine::grouped;
+  CHECK(grouped("12300.00") == "12,300.00");
+  CHECK(grouped("-1234567.891") == "-1,234,567.891");
+  CHECK(grouped("100000") == "100,000");
+  CHECK(grouped("999.99") == "999.99");
+  CHECK(grouped("-12") == "-12");
+  CHECK(grouped("0.000001") == "0.000001");
+  CHECK(grouped("1000") == "1,000");
+  CHECK(grouped("no value") == "no value");  // not a number: as it is
+  CHECK(grouped("12%") == "12%");
+  CHECK(grouped("") == "");
+  CHECK(digits_grouped("from 100_000 USD to 1_000_000 USD") == "from 100,000 USD to 1,000,000 USD");
+  CHECK(digits_grouped("from 0 USD to 500 USD") == "from 0 USD to 500 USD");
+  CHECK(digits_grouped("from tier_2_floor to 10_000 USD") == "from tier_2_floor to 10,000 USD");  // names keep theirs
+  CHECK(digits_grouped("2.5%") == "2.5%");
+  CHECK(as_words("storage_revenue") == "storage revenue");
+  CHECK(as_words("storage_revenue + service_revenue") == "storage revenue + service revenue");
+}
