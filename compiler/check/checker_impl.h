@@ -1,5 +1,5 @@
 // The checker's internal state, shared by the files of compiler/check/ (one file per concern:
-// declarations, expressions, operators, tier and decision tables, rebates, lints). Not a public header.
+// declarations, expressions, calls, operators, tier and decision tables, rebates, lints). Not a public header.
 #pragma once
 
 #include <algorithm>
@@ -141,6 +141,11 @@ int compare_constants(const Decimal& a, const Decimal& b);
 
 // Levenshtein distance, for suggestions.
 size_t edit_distance(std::string_view a, std::string_view b);
+// `s` is one of `list` (the checker's short lists of known names).
+inline bool contains(const std::vector<std::string>& list, const std::string& s) {
+  return std::find(list.begin(), list.end(), s) != list.end();
+}
+
 // The closest candidate, when it is close enough to be a likely typo.
 std::optional<std::string> closest(const std::string& name, const std::vector<std::string>& candidates);
 

@@ -1,0 +1,260 @@
+// Typing calls: a ledger's or a group's aggregates (`sales.sum(amount where ...)`) and the functions
+// (`min`, `max`, `abs`, `round`, the look-backs `previous`, `last_year`, `year_to_date`). Each
+// expression's type is recorded in TypedProgram::types under its id, as in expressions.cpp.
+#include <fmt/format.h>
+
+#include "check/checker_impl.h"
+
+namespace rebate::check {
+
+namespace {
+
+const std::vector<std::string> kAggregates = {"sum", "count", "count_distinct", "min", "max", "avg"};
+const std::vector<std::string> kFunctions = {"min", "max", "abs", "round", "previous", "last_year", "year_to_date"};
+
+}  // namespace
+
+Value Checker::check_method(const ast::Expr& e, const Scope& scope) {
+  const ast::Expr& receiver = e.arg(0);
+  const std::string& method = e.text;
+  const ast::Source* ledger = nullptr;
+  const ast::Group* group = nullptr;
+  auto it = receiver.kind == ast::ExprKind::Name ? out->globals.find(receiver.text) : out->globals.end();
+  if (it != out->globals.end() && it->second.kind == SymbolKind::Ledger) {
+    ledger = static_cast<const ast::Source*>(it->second.decl);
+  } else if (it != out->globals.end() && it->second.kind == SymbolKind::Group) {
+    group = static_cast<const ast::Group*>(it->second.decl);
+  }
+  if (!ledger && !group) {
+    Value rv = check(receiver, scope);
+    if (!rv.type.is_error()) {
+      auto& d = diags.report(DiagKind::AggregateOutsideLedger, receiver.span,
+                             fmt::format("`.{}(...)` aggregates the lines of a ledger or group, and this is {}", method,
+                                         to_string(rv.type)));
+      if (rv.type.kind == TypeKind::Source) d.with_help("a table's rows do not belong to a partner and period; look them up from a ledger instead");
+    }
+    return Value{};  // the arguments are not checked: without a ledger their names mean nothing
+  }
+  out->refs[receiver.id] = it->second;
+  record(receiver, Value{group ? Type::with_decl(TypeKind::Group, group) : Type::with_decl(TypeKind::Source, ledger)});
+  used.insert(it->second.decl);
+  if (current_user) uses.insert({current_user, it->second.decl});
+  if (scope.kind != ScopeKind::PartnerPeriod) {
+    diags.report(DiagKind::AggregateOutsideLedger, e.span,
+                 scope.kind == ScopeKind::Row ? "an aggregate cannot be nested inside another aggregate"
+                                              : "an aggregate has no value here")
+        .with_help(scope.kind == ScopeKind::Row ? "define the inner aggregate as a measure, or use a `group`"
+                                                : "aggregates are per partner and period: define a measure");
+    return Value{};
+  }
+  if (group && scope.in_group == group) {
+    diags.report(DiagKind::AggregateOutsideLedger, receiver.span, fmt::format("group `{}` cannot aggregate itself", group->name.name))
+        .with_help(fmt::format("inside the group, aggregate its ledger `{}`", group->ledger.name));
+    return Value{};
+  }
+  if (!contains(kAggregates, method)) {
+    auto& d = diags.report(DiagKind::UnknownFunction, e.name_span, fmt::format("unknown aggregate `{}`", method));
+    if (auto guess = closest(method, kAggregates)) d.with_help(fmt::format("did you mean `{}`?", *guess));
+    else d.with_help("the aggregates are `sum`, `count`, `count_distinct`, `min`, `max` and `avg`");
+    return Value{};
+  }
+  Scope row{ScopeKind::Row};
+  row.row_source = ledger;
+  row.row_group = group;
+  row.measure = scope.measure;
+  size_t argc = e.args.size() - 1;
+  size_t expected = method == "count" ? 0 : 1;
+  if (argc != expected) {
+    diags.report(DiagKind::ArgumentCount, e.span,
+                 method == "count" ? "`count` takes no value, only an optional `where`"
+                                   : fmt::format("`{}` takes one value", method))
+        .with_help(method == "count" ? fmt::format("`{}.count(where {})`", receiver.text, argc ? "..." : "condition")
+                                     : fmt::format("`{}.{}(amount where condition)`", receiver.text, method));
+  }
+  if (e.where) check_condition(*e.where, row);
+  if (argc == 0) return Value{method == "count" ? Type::of(TypeKind::Int) : Type::error()};
+  Value arg = check_value(*e.args[1], row);
+  for (size_t i = 2; i < e.args.size(); ++i) check(*e.args[i], row);
+  if (method == "count") return Value{Type::of(TypeKind::Int)};
+  if (arg.type.is_error()) return Value{};
+  const Type& t = arg.type;
+  if (method == "count_distinct") {
+    if (!t.is_value()) {
+      diags.report(DiagKind::InvalidOperands, e.args[1]->span, fmt::format("cannot count distinct {} values", to_string(t)));
+    }
+    return Value{Type::of(TypeKind::Int)};
+  }
+  bool summable = t.is_number() || t.kind == TypeKind::Money || t.kind == TypeKind::Duration;
+  bool ordered = summable || t.kind == TypeKind::Percent || t.kind == TypeKind::Date || t.kind == TypeKind::Period ||
+                 t.kind == TypeKind::Enum;
+  if (method == "sum") {
+    if (!summable) {
+      auto& d = diags.report(DiagKind::InvalidOperands, e.args[1]->span, fmt::format("cannot sum {} values", to_string(t)));
+      if (t.kind == TypeKind::Bool) d.with_help(fmt::format("to count the lines where it holds: `{}.count(where ...)`", receiver.text));
+      if (t.kind == TypeKind::Percent) d.with_help("percentages do not add up; sum the amounts and divide");
+      return Value{};
+    }
+    return Value{t};
+  }
+  if (method == "avg" && !(summable || t.kind == TypeKind::Percent)) {
+    diags.report(DiagKind::InvalidOperands, e.args[1]->span, fmt::format("cannot average {} values", to_string(t)));
+    return Value{};
+  }
+  if ((method == "min" || method == "max") && !ordered) {
+    diags.report(DiagKind::InvalidOperands, e.args[1]->span, fmt::format("{} values have no order", to_string(t)));
+    return Value{};
+  }
+  Value v{method == "avg" && t.kind == TypeKind::Int ? Type::of(TypeKind::Decimal) : t};
+  v.maybe_none = true;
+  v.none_origin = e.span;
+  return v;
+}
+
+Value Checker::check_call(const ast::Expr& e, const Scope& scope) {
+  const std::string& f = e.text;
+  auto argc_is = [&](size_t lo, size_t hi, const char* shape) {
+    if (e.args.size() >= lo && e.args.size() <= hi) return true;
+    diags.report(DiagKind::ArgumentCount, e.span, fmt::format("`{}` takes {}", f, shape));
+    for (const auto& a : e.args) check(*a, scope);
+    return false;
+  };
+  if (e.where) {
+    diags.report(DiagKind::SyntaxError, e.where->span, fmt::format("`where` belongs to aggregates, not to `{}`", f));
+  }
+  if (f == "previous" || f == "last_year" || f == "year_to_date") {
+    if (!argc_is(1, 1, "one measure")) return Value{};
+    const ast::Expr& a = e.arg(0);
+    auto it = a.kind == ast::ExprKind::Name ? out->globals.find(a.text) : out->globals.end();
+    if (it == out->globals.end() || it->second.kind != SymbolKind::Measure) {
+      check(a, scope);
+      diags.report(DiagKind::InvalidTimeShift, a.span, fmt::format("`{}` looks back at a measure, and this is not one", f))
+          .with_help(fmt::format("define a measure and name it: `{}(revenue)`", f));
+      return Value{};
+    }
+    if (scope.kind != ScopeKind::PartnerPeriod) {
+      diags.report(DiagKind::NotAValue, e.span, fmt::format("`{}(...)` has no value here", f))
+          .with_help("time shifts are per partner and period; use them in measures and rebates");
+      return Value{};
+    }
+    out->refs[a.id] = it->second;
+    used.insert(it->second.decl);
+    if (current_user) uses.insert({current_user, it->second.decl});
+    const auto* m = static_cast<const ast::Measure*>(it->second.decl);
+    // A look-back reads another period's value, so it is no cycle when a measure looks at its own past.
+    Value v = decl_state[m] == State::InProgress ? Value{decl_value.count(m) ? decl_value[m].type : Type::error()}
+                                                 : measure_value(*m, a);
+    if (decl_state[m] == State::InProgress && v.type.is_error()) {
+      diags.report(DiagKind::MeasureCycle, a.span, fmt::format("`{}` looks back at `{}` while defining it", f, a.text))
+          .with_help("give the measure a declared type, as in `measure revenue: Money = ...`, or look back at another measure");
+    }
+    record(a, v);
+    if (f == "year_to_date" && !(v.type.is_number() || v.type.kind == TypeKind::Money || v.type.is_error())) {
+      diags.report(DiagKind::InvalidTimeShift, a.span, fmt::format("`year_to_date` adds up periods, and {} values do not add up", to_string(v.type)));
+    }
+    v.constant.reset();
+    return v;
+  }
+  if (f == "round") {
+    if (!argc_is(1, 3, "a value, then optionally the decimal places and a rounding mode")) return Value{};
+    Value v = check(e.arg(0), scope);
+    if (!v.type.is_error() && !(v.type.is_number() || v.type.kind == TypeKind::Money || v.type.kind == TypeKind::Percent)) {
+      diags.report(DiagKind::InvalidOperands, e.arg(0).span, fmt::format("cannot round {}", to_string(v.type)));
+    }
+    if (e.args.size() >= 2) {
+      const ast::Expr& places = e.arg(1);
+      record(places, Value{Type::of(TypeKind::Int)});
+      if (places.kind != ast::ExprKind::Int || places.text.size() > 1) {
+        diags.report(DiagKind::InvalidRounding, places.span, "the decimal places are a whole number from 0 to 9")
+            .with_help("`round(amount, 2)` rounds to cents");
+      }
+    }
+    int places = v.type.kind == TypeKind::Money ? currency_minor_unit(v.type.currency) : 0;
+    RoundingMode mode_value = out->settings.rounding;
+    if (e.args.size() >= 2 && e.arg(1).kind == ast::ExprKind::Int && e.arg(1).text.size() == 1) places = e.arg(1).text[0] - '0';
+    if (e.args.size() == 3) {
+      const ast::Expr& mode = e.arg(2);
+      auto named = mode.kind == ast::ExprKind::Name ? rounding_mode_named(mode.text) : std::nullopt;
+      if (!named) {
+        diags.report(DiagKind::InvalidRounding, mode.span, "unknown rounding mode")
+            .with_help("use `half_even`, `half_up`, `down` or `up`");
+      } else {
+        mode_value = *named;
+      }
+    }
+    // A percentage's constant is its ratio (5% = 0.05): its places count in percent points.
+    if (v.constant && v.type.kind != TypeKind::Percent) v.constant = v.constant->rounded(places, mode_value);
+    else v.constant.reset();
+    return v;
+  }
+  if (f == "min" || f == "max") {
+    if (!argc_is(2, 64, "two or more values (the aggregate is `ledger.min(column)`)")) return Value{};
+    Value acc = check(e.arg(0), scope);
+    for (size_t i = 1; i < e.args.size(); ++i) {
+      Value next = check(e.arg(i), scope, &acc.type);
+      if (acc.type.is_error() || next.type.is_error()) {
+        acc.type = Type::error();
+        continue;
+      }
+      auto u = unify(acc.type, next.type);
+      if (!u || !comparable(*u, *u) || u->kind == TypeKind::Bool || u->kind == TypeKind::Text) {
+        bool money_number = (acc.type.kind == TypeKind::Money && next.type.is_number()) ||
+                            (next.type.kind == TypeKind::Money && acc.type.is_number());
+        auto& d = diags.report(money_number ? DiagKind::MoneyPlusNumber : DiagKind::TypeMismatch, e.arg(i).span,
+                               fmt::format("`{}` compares values of one type; this is {} and the first is {}", f,
+                                           to_string(next.type), to_string(acc.type)));
+        if (money_number) {
+          const Type& money = acc.type.kind == TypeKind::Money ? acc.type : next.type;
+          d.with_help(fmt::format("write the amount with its currency, as in `100 {}`", money.currency));
+        }
+        acc.type = Type::error();
+        continue;
+      }
+      acc.type = *u;
+      acc.maybe_none = acc.maybe_none || next.maybe_none;
+      if (!acc.none_origin.valid()) acc.none_origin = next.none_origin;
+      // Constants fold, so `min(a, b)` of constants can bound a tier band.
+      if (acc.constant && next.constant) {
+        bool take_next = f == "min" ? Decimal::compare(*next.constant, *acc.constant) < 0
+                                    : Decimal::compare(*next.constant, *acc.constant) > 0;
+        if (take_next) acc.constant = next.constant;
+      } else {
+        acc.constant.reset();
+      }
+    }
+    return acc;
+  }
+  if (f == "abs") {
+    if (!argc_is(1, 1, "one value")) return Value{};
+    Value v = check(e.arg(0), scope);
+    if (!v.type.is_error() && !(v.type.is_number() || v.type.kind == TypeKind::Money || v.type.kind == TypeKind::Percent ||
+                                v.type.kind == TypeKind::Duration)) {
+      diags.report(DiagKind::InvalidOperands, e.arg(0).span, fmt::format("`abs` takes a number or an amount, not {}", to_string(v.type)));
+      return Value{};
+    }
+    if (v.constant && v.constant->is_negative()) v.constant = v.constant->negated();
+    return v;
+  }
+  if (!contains(kAggregates, f)) {
+    for (const auto& a : e.args) check(*a, scope);
+  }
+  auto& d = diags.report(DiagKind::UnknownFunction, e.name_span, fmt::format("unknown function `{}`", f));
+  if (contains(kAggregates, f)) {
+    std::string ledger = "sales";
+    for (const auto& [n, sym] : out->globals) {
+      if (sym.kind == SymbolKind::Ledger) ledger = n;
+    }
+    if (!e.args.empty() && e.args[0]->kind == ast::ExprKind::Name) {
+      auto g = out->globals.find(e.args[0]->text);
+      if (g != out->globals.end() && g->second.kind == SymbolKind::Ledger) ledger = g->first;
+    }
+    d.with_help(f == "count" ? fmt::format("aggregates are called on a ledger, as in `{}.count()`", ledger)
+                             : fmt::format("aggregates are called on a ledger, as in `{}.{}(amount)`", ledger, f));
+  } else if (auto guess = closest(f, kFunctions)) {
+    d.with_help(fmt::format("did you mean `{}`?", *guess));
+  } else {
+    d.with_help("the functions are `min`, `max`, `abs`, `round`, `previous`, `last_year` and `year_to_date`");
+  }
+  return Value{};
+}
+
+}  // namespace rebate::check
