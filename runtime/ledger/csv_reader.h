@@ -253,18 +253,27 @@ class Reader {
 
   // The common row, fast: one physical line with no quote, no carriage return but its line end, no
   // byte above ASCII, and the header's number of cells, all of which parse. Its commas and its line end
-  // are found in one pass, sixteen bytes at a time, and its cells parsed in place. Anything else (or any
-  // cell in error) leaves p_ where it was and returns false: the general path reads the row and reports
-  // exactly what is wrong.
-  bool fast_row(std::vector<int64_t>& values, std::vector<uint8_t>& present, std::vector<std::string_view>& texts,
-                const std::vector<uint8_t>& is_text);
+  // are found in one pass, sixteen bytes at a time, and its cells parsed in place, straight into the
+  // table's columns; the row is counted and stored. Anything else (or any cell in error) leaves p_
+  // where it was and returns false: the general path reads the row and reports exactly what is wrong.
+  bool fast_row(uint64_t row_line);
+  // A text of fast_row's row not found by its bytes: interned once the whole row has parsed.
+  struct FastMiss {
+    std::string_view text;
+    uint32_t column;
+  };
+  std::vector<FastMiss> fast_misses_;
 
+  // How a read column is stored: a parsed value, a text to intern, or (a streamed Text column with
+  // spec.intern false) a text handed over as a view.
+  enum class Store : uint8_t { Value, Interned, Lazy };
   // fast_row's plan, made on its first row (targets_ is known by then): the spec columns read, flattened
   // in CSV order, so that unread CSV columns cost nothing and no per-column vector is walked.
   struct FastTarget {
     uint32_t csv;     // the CSV column
     uint32_t column;  // the spec column it feeds
-    bool text;
+    Store how;        // as commit_row stores it
+    bool optional;
     const CellParser* parser;  // &parsers_[column]
   };
   void plan_fast_row();
@@ -273,15 +282,22 @@ class Reader {
   void deliver();
   // A lazy text cell's view, valid until the chunk is delivered.
   std::string_view text_for_chunk(std::string_view text);
-  // The columns commit_row stores, and how: a parsed value, a text to intern, or (a streamed Text column
-  // with spec.intern false) a text handed over as a view.
-  enum class Store : uint8_t { Value, Interned, Lazy };
+  // The columns that are read and stored, and how.
   struct StoredColumn {
     uint32_t column;
     Store how;
     bool optional;
   };
   std::vector<StoredColumn> stored_;
+  // The rows stored in the table so far (a streamed chunk's). Each stored column has a slot per row:
+  // a streamed chunk's kChunkRows from the start, a whole table's grown by make_room; rows are stored by
+  // index, then counted (row_stored).
+  size_t rows_ = 0;
+  void size_chunk(size_t rows);
+  void make_room();
+  void row_stored(uint64_t row_line);
+  // The id of a short text met before in `column`, or ShortTextIds::kNone.
+  uint32_t short_text_id(std::string_view text, size_t column);
   std::deque<std::string> chunk_texts_;  // lazy cells that are not views into the input
 
   // Text cells are interned a batch at a time (StringPool::intern_many overlaps the lookups' cache

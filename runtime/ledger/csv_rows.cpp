@@ -14,16 +14,7 @@
 namespace rebate::ledger::csv {
 
 void Reader::reserve() {
-  if (sink_) {
-    for (auto& c : result_.table.columns) {
-      if (!c.spec.read) continue;
-      c.values.reserve(kChunkRows);
-      if (c.spec.optional) c.present.reserve(kChunkRows);
-      if (c.lazy_text()) c.texts.reserve(kChunkRows);
-    }
-    result_.table.lines.reserve(kChunkRows);
-    return;
-  }
+  if (sink_) return;  // a chunk's columns are sized in read_rows
   const size_t remaining = static_cast<size_t>(end_ - p_);
   const size_t sample = std::min<size_t>(remaining, 1 << 20);
   size_t newlines = 0;
@@ -99,6 +90,7 @@ void Reader::read_rows() {
     stored_.push_back(StoredColumn{static_cast<uint32_t>(j), how, c.optional});
   }
   short_ids_.resize(ncols);
+  if (sink_) size_chunk(kChunkRows);
   pending_bytes_.reserve(kPendingBytes);
 
   while (p_ < end_ && !stop_) {
@@ -132,10 +124,7 @@ void Reader::read_rows() {
         continue;
       }
     }
-    if (fast_row(values, present, texts, is_text)) {
-      commit_row(values, present, texts, is_text, row_line);
-      continue;
-    }
+    if (fast_row(row_line)) continue;
     size_t ci = 0;
     End e;
     for (;;) {
@@ -204,7 +193,9 @@ void Reader::read_rows() {
     }
   }
   flush_interning();
-  if (sink_ && !result_.table.lines.empty() && result_.errors.empty()) deliver();
+  if (sink_ && rows_ != 0 && result_.errors.empty()) deliver();
+  size_chunk(sink_ ? 0 : rows_);  // streamed: every row went to the sink, and the table is left empty
+  if (sink_) rows_ = 0;
 }
 
 bool Reader::parse_cell(size_t j, std::string_view value, std::vector<int64_t>& values, std::vector<uint8_t>& present,
@@ -220,36 +211,62 @@ bool Reader::parse_cell(size_t j, std::string_view value, std::vector<int64_t>& 
   return false;
 }
 
+void Reader::size_chunk(size_t rows) {
+  for (const StoredColumn& c : stored_) {
+    Column& column = result_.table.columns[c.column];
+    column.values.resize(rows);
+    if (c.optional) column.present.resize(rows);
+    if (c.how == Store::Lazy) column.texts.resize(rows);
+  }
+  result_.table.lines.resize(rows);
+}
+
+void Reader::make_room() {
+  // A whole table grows to the lines' capacity (reserved from an estimate of the row count, then
+  // doubled by the vector), and is cut to the rows read at the end of read_rows. A streamed chunk's
+  // columns always have kChunkRows slots.
+  if (!sink_ && rows_ == result_.table.lines.size()) size_chunk(std::max(rows_ + 1, result_.table.lines.capacity()));
+}
+
+uint32_t Reader::short_text_id(std::string_view text, size_t column) {
+  ShortTextIds::Key key;
+  return ShortTextIds::key_of(text, key) ? short_ids_[column].find(key) : ShortTextIds::kNone;
+}
+
+void Reader::row_stored(uint64_t row_line) {
+  result_.table.lines[rows_] = row_line;
+  ++rows_;
+  if (sink_ && rows_ == kChunkRows) deliver();
+}
+
 void Reader::commit_row(const std::vector<int64_t>& values, const std::vector<uint8_t>& present, const std::vector<std::string_view>& texts,
                 const std::vector<uint8_t>& is_text, uint64_t row_line) {
   (void)is_text;  // stored_ says which columns are texts
   ++result_.rows_read;
   if (!result_.errors.empty()) return;
+  make_room();
   auto& columns = result_.table.columns;
-  const size_t row = result_.table.lines.size();
+  const size_t row = rows_;
   for (const StoredColumn& c : stored_) {
     Column& column = columns[c.column];
     switch (c.how) {
-      case Store::Value: column.values.push_back(values[c.column]); break;
+      case Store::Value: column.values[row] = values[c.column]; break;
       case Store::Interned: {
         // A short text met before in this column takes its id at once; any other is interned with its
         // batch, its slot holding 0 until then.
-        ShortTextIds::Key key;
-        uint32_t id = ShortTextIds::kNone;
-        if (present[c.column] && ShortTextIds::key_of(texts[c.column], key)) id = short_ids_[c.column].find(key);
-        column.values.push_back(id == ShortTextIds::kNone ? 0 : id);
+        const uint32_t id = present[c.column] ? short_text_id(texts[c.column], c.column) : ShortTextIds::kNone;
+        column.values[row] = id == ShortTextIds::kNone ? 0 : id;
         if (present[c.column] && id == ShortTextIds::kNone) defer_intern(texts[c.column], c.column, row);
         break;
       }
       case Store::Lazy:
-        column.values.push_back(0);
-        column.texts.push_back(present[c.column] ? text_for_chunk(texts[c.column]) : std::string_view());
+        column.values[row] = 0;
+        column.texts[row] = present[c.column] ? text_for_chunk(texts[c.column]) : std::string_view();
         break;
     }
-    if (c.optional) column.present.push_back(present[c.column]);
+    if (c.optional) column.present[row] = present[c.column];
   }
-  result_.table.lines.push_back(row_line);
-  if (sink_ && result_.table.lines.size() == kChunkRows) deliver();
+  row_stored(row_line);
 }
 
 void Reader::plan_fast_row() {
@@ -257,17 +274,16 @@ void Reader::plan_fast_row() {
   for (size_t ci = 0; ci < targets_.size(); ++ci)
     for (int j : targets_[ci]) {
       const auto ju = static_cast<size_t>(j);
-      fast_targets_.push_back(FastTarget{static_cast<uint32_t>(ci), static_cast<uint32_t>(ju),
-                                         spec_.columns[ju].kind == ColumnKind::Text, &parsers_[ju]});
+      const auto stored = std::find_if(stored_.begin(), stored_.end(), [&](const StoredColumn& c) { return c.column == ju; });
+      fast_targets_.push_back(FastTarget{static_cast<uint32_t>(ci), static_cast<uint32_t>(ju), stored->how, stored->optional,
+                                         &parsers_[ju]});
     }
   // Room for a block's 16 commas beyond the header's cells: they are stored before they are counted.
   cell_starts_.assign(targets_.size() + 17, nullptr);
   fast_planned_ = true;
 }
 
-bool Reader::fast_row(std::vector<int64_t>& values, std::vector<uint8_t>& present, std::vector<std::string_view>& texts,
-              const std::vector<uint8_t>& is_text) {
-  (void)is_text;  // fast_targets_ carries the same flag, next to the column
+bool Reader::fast_row(uint64_t row_line) {
   if (!fast_planned_) plan_fast_row();
   const size_t ncsv = headers_.size();
   // Locals, not members or vectors: the stores below (pointers, bytes) could alias them otherwise, and
@@ -275,9 +291,6 @@ bool Reader::fast_row(std::vector<int64_t>& values, std::vector<uint8_t>& presen
   const char* const begin = p_;
   const char* const end = end_;
   const char** const starts = cell_starts_.data();  // cell k is [starts[k], starts[k + 1] - 1)
-  int64_t* const value_of = values.data();
-  uint8_t* const present_of = present.data();
-  std::string_view* const text_of = texts.data();
   // One pass, 16 bytes at a time (SSE2, the x86-64 baseline): the commas, and the first byte that ends
   // the fast path's line: a line feed, a carriage return, a quote or a byte above ASCII. Only that first
   // one matters: anything but a line end (or CR LF) sends the row to the general path, and bytes after
@@ -322,38 +335,62 @@ bool Reader::fast_row(std::vector<int64_t>& values, std::vector<uint8_t>& presen
   }
   if (n != ncsv) return false;
   starts[n] = content_end + 1;
+  // The cells go straight to their slots in the row's place (a row that turns out bad is not counted,
+  // and the next one overwrites them); texts to intern wait in fast_misses_ until every cell parsed.
+  make_room();
+  const size_t row = rows_;
+  auto& columns = result_.table.columns;
+  fast_misses_.clear();
   for (const FastTarget& t : fast_targets_) {
     const std::string_view value(starts[t.csv], static_cast<size_t>(starts[t.csv + 1] - 1 - starts[t.csv]));
-    if (t.text && !value.empty()) {
-      text_of[t.column] = value;
-      present_of[t.column] = 1;
+    Column& column = columns[t.column];
+    if (t.how != Store::Value && !value.empty()) {
+      // A text: a view into the input (the fast path has no quoted cell), or its id.
+      if (t.how == Store::Lazy) {
+        column.values[row] = 0;
+        column.texts[row] = value;
+      } else {
+        const uint32_t id = short_text_id(value, t.column);
+        column.values[row] = id == ShortTextIds::kNone ? 0 : id;
+        if (id == ShortTextIds::kNone) fast_misses_.push_back(FastMiss{value, t.column});
+      }
+      if (t.optional) column.present[row] = 1;
       continue;
     }
-    if (t.parser->parse_plain(value, value_of[t.column])) {  // the usual cell, inlined here
-      present_of[t.column] = 1;
-      continue;
+    int64_t& out = column.values[row];
+    if (!t.parser->parse_plain(value, out)) {  // the usual cell, inlined; anything else in full
+      const CellStatus status = t.parser->parse(value, pool_, out, fast_message_);
+      if (status == CellStatus::Error) {
+        fast_message_.clear();
+        return false;
+      }
+      if (status == CellStatus::Absent) {
+        out = 0;
+        if (t.how == Store::Lazy) column.texts[row] = std::string_view();
+        if (t.optional) column.present[row] = 0;
+        continue;
+      }
     }
-    if (!parse_cell(t.column, value, values, present, fast_message_)) {
-      fast_message_.clear();
-      return false;
-    }
+    if (t.optional) column.present[row] = 1;
   }
   p_ = nl + 1;
   ++line_;
   line_start_ = p_;
+  ++result_.rows_read;
+  if (!result_.errors.empty()) return true;  // counted, not kept: the read has failed
+  for (const FastMiss& m : fast_misses_) defer_intern(m.text, m.column, row);
+  row_stored(row_line);
   return true;
 }
 
 void Reader::deliver() {
   flush_interning();
   forget_previous_texts();
+  const bool short_chunk = rows_ < kChunkRows;  // the last one: the sink sees exactly its rows
+  if (short_chunk) size_chunk(rows_);
   sink_->rows(result_.table);
-  for (auto& c : result_.table.columns) {
-    c.values.clear();
-    c.present.clear();
-    c.texts.clear();
-  }
-  result_.table.lines.clear();
+  if (short_chunk) size_chunk(kChunkRows);
+  rows_ = 0;
   chunk_texts_.clear();
 }
 
