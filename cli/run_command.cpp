@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -56,6 +57,24 @@ bool write_output(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary);
   out << text;
   return static_cast<bool>(out);
+}
+
+// The payouts written to `path` (standard output for "" or "-") as they are formatted; false when the
+// file cannot be written.
+bool write_payouts(const std::string& path, const std::string& format, const engine::RunResult& result, const plan::Plan& plan) {
+  const bool to_stdout = path.empty() || path == "-";
+  std::FILE* file = to_stdout ? stdout : std::fopen(path.c_str(), "wb");
+  if (!file) return false;
+  bool failed = false;
+  const engine::TextOut out = [&](std::string_view part) { failed = failed || std::fwrite(part.data(), 1, part.size(), file) != part.size(); };
+  if (format == "json") {
+    engine::write_payouts_json(result, plan, out);
+  } else {
+    engine::write_payouts_csv(result, plan, out);
+  }
+  failed = std::fflush(file) != 0 || failed;
+  if (!to_stdout) failed = std::fclose(file) != 0 || failed;
+  return !failed;
 }
 
 int run_program(const RunCliOptions& o) {
@@ -134,8 +153,7 @@ int run_program(const RunCliOptions& o) {
     fmt::print(stderr, "note: {} ledger lines are dated outside the program's effective dates; they count only in look-backs\n",
                result.summary.outside_effective);
   }
-  std::string text = o.format == "json" ? engine::payouts_json(result, plan) : engine::payouts_csv(result, plan);
-  if (!write_output(o.out, text)) {
+  if (!write_payouts(o.out, o.format, result, plan)) {
     fmt::print(stderr, "rebate run: cannot write `{}`\n", o.out);
     return kExitUsage;
   }

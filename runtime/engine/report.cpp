@@ -301,11 +301,11 @@ char* put_amount(char* w, const Decimal& d, int places) {
 
 // A report's text, written through a pointer: each row asks for room once (an upper bound of its
 // size), and its fields are copied with no std::string call or temporary each (a large run writes
-// millions). Rows are staged in a small buffer appended to the text a couple of kilobytes at a time,
-// so that the text is neither zero-filled ahead nor copied as it grows.
+// millions). Rows are staged in a buffer handed to `out` 64 KiB at a time: a file is written as the
+// report is made, without the whole text in memory.
 class Sink {
  public:
-  explicit Sink(size_t expected) : stage_(kStage, '\0'), w_(stage_.data()) { text_.reserve(expected); }
+  explicit Sink(const TextOut& out) : out_(out), stage_(kStage, '\0'), w_(stage_.data()) {}
 
   // Where the next `n` bytes go.
   char* room(size_t n) {
@@ -317,25 +317,31 @@ class Sink {
   // A text as it is.
   void text(std::string_view s) { w_ = put_text(room(s.size()), s); }
 
-  // The text written; the sink is done.
-  std::string take() {
-    flush(0);
-    return std::move(text_);
-  }
+  // The sink is done: the rest of the text goes out.
+  void finish() { flush(0); }
 
  private:
-  static constexpr size_t kStage = 2048;
+  static constexpr size_t kStage = 64 << 10;
 
   void flush(size_t n) {
-    text_.append(stage_.data(), static_cast<size_t>(w_ - stage_.data()));
+    if (w_ != stage_.data()) out_(std::string_view(stage_.data(), static_cast<size_t>(w_ - stage_.data())));
     if (stage_.size() < n) stage_.resize(n);  // a row larger than the stage (very long texts)
     w_ = stage_.data();
   }
 
-  std::string text_;
+  const TextOut& out_;
   std::string stage_;
   char* w_;
 };
+
+// The whole text of a report written through `write`.
+template <class Write>
+std::string collected(const RunResult& r, const plan::Plan& plan, size_t expected, Write write) {
+  std::string text;
+  text.reserve(expected);
+  write(r, plan, [&text](std::string_view part) { text.append(part); });
+  return text;
+}
 
 }  // namespace
 
@@ -388,7 +394,16 @@ void append_shortest(std::string& out, const Decimal& d) {
 }
 
 std::string payouts_csv(const RunResult& r, const plan::Plan& plan) {
-  Sink out(128 + (r.payouts.size() + r.totals.size() + r.awards.size()) * 80);  // about 75 bytes a payout
+  // About 75 bytes a payout.
+  return collected(r, plan, 128 + (r.payouts.size() + r.totals.size() + r.awards.size()) * 80, write_payouts_csv);
+}
+
+std::string payouts_json(const RunResult& r, const plan::Plan& plan) {
+  return collected(r, plan, 256 + r.payouts.size() * 300 + (r.totals.size() + r.awards.size()) * 100, write_payouts_json);
+}
+
+void write_payouts_csv(const RunResult& r, const plan::Plan& plan, const TextOut& to) {
+  Sink out(to);
   TextCache<needs_csv_quotes> quotes;
   const std::string_view currency = plan.currency;
   const int places = plan.minor_unit;
@@ -453,7 +468,7 @@ std::string payouts_csv(const RunResult& r, const plan::Plan& plan) {
     *w++ = '\n';
     out.wrote(w);
   }
-  return out.take();
+  out.finish();
 }
 
 namespace {
@@ -494,8 +509,8 @@ void json_field(std::string& out, const char* name, std::string_view value, bool
 // Written directly, one payout per line: a million payouts must not build a document tree in memory.
 // Through a Sink, as the CSV: each part asks for room once (an upper bound of its size), then its keys,
 // texts and numbers are copied through a pointer.
-std::string payouts_json(const RunResult& r, const plan::Plan& plan) {
-  Sink out(256 + r.payouts.size() * 300 + (r.totals.size() + r.awards.size()) * 100);
+void write_payouts_json(const RunResult& r, const plan::Plan& plan, const TextOut& to) {
+  Sink out(to);
   TextCache<needs_json_escapes> texts;
   const int places = plan.minor_unit;
   const size_t amount_room = number_room(places);
@@ -626,7 +641,7 @@ std::string payouts_json(const RunResult& r, const plan::Plan& plan) {
   }
   tail += "]}\n}\n";
   out.text(tail);
-  return out.take();
+  out.finish();
 }
 
 std::string explain_text(const RunResult& r, const plan::Plan& plan, const std::string& partner) {

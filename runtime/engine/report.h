@@ -1,6 +1,7 @@
 // Writing a run's results: payouts as CSV or JSON, explanations as text, partner statements as Markdown.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,8 +24,13 @@ std::string grouped(std::string_view number);
 std::string digits_grouped(std::string_view source_text);
 std::string as_words(std::string_view name);
 
+// The payouts as CSV or JSON text, whole, or handed to `out` a part at a time as it is made (a large
+// run's report need not be held in memory before it is written).
+using TextOut = std::function<void(std::string_view)>;
 std::string payouts_csv(const RunResult& result, const plan::Plan& plan);
 std::string payouts_json(const RunResult& result, const plan::Plan& plan);
+void write_payouts_csv(const RunResult& result, const plan::Plan& plan, const TextOut& out);
+void write_payouts_json(const RunResult& result, const plan::Plan& plan, const TextOut& out);
 // One block per payout: the measures and their values, the band and rate, caps, gates, lines, the
 // distance to the next band.
 // `partner` empty: every payout.

@@ -88,6 +88,10 @@ def main() -> int:
         run(["run", p] + inputs + ["--period", "2026-13"], 2, err_has=["is not a period of this program"])
         run(["run", p] + inputs + ["--period", "2027-Q1"], 2, err_has=["outside the program's effective dates"])
         run(["run", p] + inputs + ["--input", "sales"], 2, err_has=["must be NAME=PATH"])
+        # An output that cannot be written (no such directory; a full disk): exit 2, the file named.
+        run(["run", p] + inputs + ["--out", str(d / "no-such-dir" / "x.csv")], 2, err_has=["cannot write", "no-such-dir"])
+        if pathlib.Path("/dev/full").exists():
+            run(["run", p] + inputs + ["--out", "/dev/full"], 2, err_has=["cannot write `/dev/full`"])
         run(["run", p, "--input", f"partners={d / 'partners.csv'}", "--input", f"sales={d / 'missing.csv'}"], 1,
             err_has=["cannot open the file"])
         run(["run", p] + inputs + ["--engine", "jit"], 2, err_has=["no JIT engine"])
