@@ -50,12 +50,10 @@ void print_timings(const std::vector<engine::PhaseTime>& laps) {
 }
 
 bool write_output(const std::string& path, const std::string& text) {
-  if (path.empty() || path == "-") {
-    std::fwrite(text.data(), 1, text.size(), stdout);
-    return true;
-  }
+  if (path.empty() || path == "-") return std::fwrite(text.data(), 1, text.size(), stdout) == text.size() && std::fflush(stdout) == 0;
   std::ofstream out(path, std::ios::binary);
   out << text;
+  out.close();  // a full disk shows when the last bytes are flushed
   return static_cast<bool>(out);
 }
 
