@@ -138,8 +138,10 @@ int run_program(const RunCliOptions& o) {
       fmt::print(stderr, "rebate explain: no payouts for partner `{}` in {}\n", o.partner, o.period.empty() ? "the run" : o.period);
       return kExitUsage;
     }
-    std::string text = engine::explain_text(result, plan, o.partner);
-    std::fwrite(text.data(), 1, text.size(), stdout);
+    if (!write_output("-", engine::explain_text(result, plan, o.partner))) {
+      fmt::print(stderr, "rebate explain: cannot write to standard output\n");
+      return kExitUsage;
+    }
     return kExitOk;
   }
   for (const std::string& note : result.summary.notes) fmt::print(stderr, "note: {}\n", note);
@@ -168,8 +170,12 @@ int run_program(const RunCliOptions& o) {
   }
   if (o.explain) {
     std::fflush(stdout);  // the payouts first, then how they were computed
-    std::string explained = engine::explain_text(result, plan);
-    std::fwrite(explained.data(), 1, explained.size(), o.out.empty() || o.out == "-" ? stderr : stdout);
+    const std::string explained = engine::explain_text(result, plan);
+    std::FILE* to = o.out.empty() || o.out == "-" ? stderr : stdout;
+    if (std::fwrite(explained.data(), 1, explained.size(), to) != explained.size() || std::fflush(to) != 0) {
+      fmt::print(stderr, "rebate run: cannot write the explanations\n");
+      return kExitUsage;
+    }
   }
   clock.lap("write");
   if (o.timings) print_timings(laps);
