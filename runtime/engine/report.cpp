@@ -1,4 +1,5 @@
-// Payout reports. Amounts are decimal strings with the currency's places ("1234.50"), never floats.
+// Payout reports as CSV and JSON. Amounts are decimal strings with the currency's places ("1234.50"),
+// never floats. Texts for people (explanations, statements) are in people_report.cpp.
 #include "engine/report.h"
 
 #include <fmt/format.h>
@@ -128,25 +129,6 @@ char* put_shortest(char* p, const Decimal& d) {
 
 // A ratio as a percentage: 0.045 -> "4.5%".
 Decimal percentage(const Decimal& ratio) { return Decimal::mul(ratio, Decimal::from_int(100)).value_or(ratio); }
-
-void append_amount(std::string& out, const Decimal& d, const plan::Plan& plan) { append_fixed(out, d, plan.minor_unit); }
-
-std::string amount(const Decimal& d, const plan::Plan& plan) {
-  std::string out;
-  append_amount(out, d, plan);
-  return out;
-}
-
-void append_percent(std::string& out, const Decimal& ratio) {
-  append_shortest(out, percentage(ratio));
-  out += '%';
-}
-
-std::string percent(const Decimal& ratio) {
-  std::string out;
-  append_percent(out, ratio);
-  return out;
-}
 
 // Characters that make a CSV field need quotes (,"\r\n) and a JSON string need escapes (" \\ and the
 // control characters), by byte: one lookup a character.
@@ -349,42 +331,6 @@ void append_fixed(std::string& out, const Decimal& d, int places) {
   char buf[kNumberRoom];
   if (char* end = put_fixed(buf, d, places)) out.append(buf, end);
   else out += d.to_fixed(places);  // beyond 64 bits: Decimal's own (slower) formatting
-}
-
-std::string grouped(std::string_view number) {
-  const size_t sign = !number.empty() && number[0] == '-' ? 1 : 0;
-  size_t whole = sign;
-  while (whole < number.size() && number[whole] >= '0' && number[whole] <= '9') ++whole;
-  const size_t digits = whole - sign;
-  const bool plain = digits > 0 && (whole == number.size() || number[whole] == '.');
-  if (!plain || digits <= 3) return std::string(number);
-  std::string out(number.substr(0, sign));
-  for (size_t i = sign; i < whole; ++i) {
-    if (i > sign && (whole - i) % 3 == 0) out += ',';
-    out += number[i];
-  }
-  out += number.substr(whole);
-  return out;
-}
-
-std::string digits_grouped(std::string_view text) {
-  std::string out(text);
-  for (size_t i = 1; i + 1 < out.size(); ++i) {
-    const bool digit_before = out[i - 1] >= '0' && out[i - 1] <= '9', digit_after = out[i + 1] >= '0' && out[i + 1] <= '9';
-    // A digit separator: between digits, in a number (not inside a name such as `tier_2_rate`).
-    if (out[i] != '_' || !digit_before || !digit_after) continue;
-    size_t start = i - 1;
-    while (start > 0 && out[start - 1] >= '0' && out[start - 1] <= '9') --start;
-    const bool in_name = start > 0 && (std::isalpha(static_cast<unsigned char>(out[start - 1])) || out[start - 1] == '_');
-    if (!in_name) out[i] = ',';
-  }
-  return out;
-}
-
-std::string as_words(std::string_view name) {
-  std::string out(name);
-  std::replace(out.begin(), out.end(), '_', ' ');
-  return out;
 }
 
 void append_shortest(std::string& out, const Decimal& d) {
@@ -642,97 +588,6 @@ void write_payouts_json(const RunResult& r, const plan::Plan& plan, const TextOu
   tail += "]}\n}\n";
   out.text(tail);
   out.finish();
-}
-
-std::string explain_text(const RunResult& r, const plan::Plan& plan, const std::string& partner) {
-  std::string out;
-  auto to = std::back_inserter(out);  // formatted straight into `out`: no string per line
-  for (const Payout& p : r.payouts) {
-    if (!partner.empty() && p.partner != partner) continue;
-    fmt::format_to(to, "{} {} {}: {} {} ({})\n", p.partner, p.period, p.rebate, grouped(amount(p.amount, plan)), plan.currency, p.status);
-    if (!p.reason.empty()) fmt::format_to(to, "  because this does not hold: {}\n", p.reason);
-    for (const auto& m : p.measures()) fmt::format_to(to, "  {} = {}\n", m.name, m.value);
-    if (p.basis) fmt::format_to(to, "  basis: {}\n", grouped(p.basis->to_string()));
-    if (!p.band.empty()) fmt::format_to(to, "  band: {}{}\n", p.band, p.rate ? ", rate " + percent(*p.rate) : "");
-    for (const auto& s : p.steps()) fmt::format_to(to, "  {}\n", s);
-    fmt::format_to(to, "  from {} ledger line{}\n", p.lines, p.lines == 1 ? "" : "s");
-    if (!p.next_band().empty()) fmt::format_to(to, "  next: {}\n", p.next_band());
-  }
-  for (const AwardValue& a : r.awards) {
-    if (!partner.empty() && a.partner != partner) continue;
-    fmt::format_to(to, "{} {} {}: {} (from {}'s figures)\n", a.partner, a.period, a.award, a.value, a.measured);
-  }
-  return out;
-}
-
-namespace {
-
-// One statement from its payouts and awards (those of its partner and period, in run order).
-std::string statement_of(const plan::Plan& plan, std::string_view partner, std::string_view period,
-                         const std::vector<const Payout*>& payouts, const std::vector<const AwardValue*>& awards) {
-  std::string out = fmt::format("# {}\n\n**Partner:** {}  \n**Period:** {}\n\n", plan.title, partner, period);
-  out += "| Program | Amount | Status |\n|---|---:|---|\n";
-  Decimal total;
-  for (const Payout* p : payouts) {
-    out += fmt::format("| {} | {} {} | {} |\n", p->title.empty() ? p->rebate : p->title, grouped(amount(p->amount, plan)), plan.currency, p->status);
-    total = Decimal::add(total, p->amount).value_or(total);
-  }
-  out += fmt::format("| **Total** | **{} {}** | |\n\n", grouped(amount(total, plan)), plan.currency);
-  for (const Payout* p : payouts) {
-    out += fmt::format("## {}\n\n", p->title.empty() ? p->rebate : p->title);
-    if (!p->reason.empty()) out += fmt::format("Not paid: the condition `{}` was not met.\n\n", p->reason);
-    for (const auto& m : p->measures()) out += fmt::format("- {}: {}\n", as_words(m.name), m.value);  // for the partner: words
-    if (!p->band.empty()) out += fmt::format("- Band reached: {}{}\n", p->band, p->rate ? ", rate " + percent(*p->rate) : "");
-    for (const auto& step : p->steps()) out += fmt::format("- {}\n", step);
-    out += fmt::format("- Based on {} invoice line{}\n", p->lines, p->lines == 1 ? "" : "s");
-    out += fmt::format("- **Amount: {} {}**\n", grouped(amount(p->amount, plan)), plan.currency);
-    if (!p->next_band().empty()) out += fmt::format("\nProgress: {}.\n", p->next_band());
-    out += "\n";
-  }
-  for (const AwardValue* a : awards) out += fmt::format("**{}:** {} (for {})\n\n", a->award, a->value, a->period);
-  return out;
-}
-
-}  // namespace
-
-std::string statement_markdown(const RunResult& r, const plan::Plan& plan, const std::string& partner,
-                               const std::string& period) {
-  std::vector<const Payout*> payouts;
-  for (const Payout& p : r.payouts) {
-    if (p.partner == partner && p.period == period) payouts.push_back(&p);
-  }
-  std::vector<const AwardValue*> awards;
-  for (const AwardValue& a : r.awards) {
-    if (a.partner == partner && a.measured == period) awards.push_back(&a);
-  }
-  return statement_of(plan, partner, period, payouts, awards);
-}
-
-std::vector<Statement> statements_markdown(const RunResult& r, const plan::Plan& plan) {
-  // (partner, period) -> its statement's index; the payouts and awards gathered in one pass each.
-  std::map<std::pair<std::string_view, std::string_view>, size_t> index;
-  std::vector<std::pair<std::string_view, std::string_view>> keys;
-  std::vector<std::vector<const Payout*>> payouts;
-  for (const Payout& p : r.payouts) {
-    auto [it, fresh] = index.try_emplace({p.partner, p.period}, keys.size());
-    if (fresh) {
-      keys.emplace_back(p.partner, p.period);
-      payouts.emplace_back();
-    }
-    payouts[it->second].push_back(&p);
-  }
-  std::vector<std::vector<const AwardValue*>> awards(keys.size());
-  for (const AwardValue& a : r.awards) {
-    auto it = index.find({std::string_view(a.partner), std::string_view(a.measured)});
-    if (it != index.end()) awards[it->second].push_back(&a);
-  }
-  std::vector<Statement> out;
-  out.reserve(keys.size());
-  for (size_t k = 0; k < keys.size(); ++k) {
-    out.push_back(Statement{std::string(keys[k].first), std::string(keys[k].second),
-                            statement_of(plan, keys[k].first, keys[k].second, payouts[k], awards[k])});
-  }
-  return out;
 }
 
 }  // namespace rebate::engine

@@ -1,4 +1,5 @@
-// Writing a run's results: payouts as CSV or JSON, explanations as text, partner statements as Markdown.
+// Writing a run's results: payouts as CSV or JSON (report.cpp), explanations as text and partner statements
+// as Markdown (people_report.cpp).
 #pragma once
 
 #include <functional>
