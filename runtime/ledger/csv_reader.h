@@ -249,7 +249,7 @@ class Reader {
 
   // A row without errors: counted, and stored (unless an earlier row failed the read).
   void commit_row(const std::vector<int64_t>& values, const std::vector<uint8_t>& present, const std::vector<std::string_view>& texts,
-                  const std::vector<uint8_t>& is_text, uint64_t row_line);
+                  uint64_t row_line);
 
   // The common row, fast: one physical line with no quote, no carriage return but its line end, no
   // byte above ASCII, and the header's number of cells, all of which parse. Its commas and its line end
@@ -314,7 +314,7 @@ class Reader {
     for (Previous& p : previous_) p.row = kNoRow;
   }
 
-  // Per column, the ids of the short texts met before (commit_row finds most texts there, at once).
+  // Per column, the ids of the short texts met before (most texts are found there, at once).
   std::vector<ShortTextIds> short_ids_;
   // `text` where it stays valid until the batch is flushed: the input, or a copy in pending_bytes_.
   std::string_view stable_text(std::string_view text);

@@ -186,7 +186,7 @@ void Reader::read_rows() {
                             backticked_list(absent, 5)));
     }
     if (row_errors_.empty()) {
-      commit_row(values, present, texts, is_text, row_line);
+      commit_row(values, present, texts, row_line);
     } else {
       ++result_.rows_read;
       bad_row(row_start, term_pos_, row_line);
@@ -240,8 +240,7 @@ void Reader::row_stored(uint64_t row_line) {
 }
 
 void Reader::commit_row(const std::vector<int64_t>& values, const std::vector<uint8_t>& present, const std::vector<std::string_view>& texts,
-                const std::vector<uint8_t>& is_text, uint64_t row_line) {
-  (void)is_text;  // stored_ says which columns are texts
+                uint64_t row_line) {
   ++result_.rows_read;
   if (!result_.errors.empty()) return;
   make_room();
