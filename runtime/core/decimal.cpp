@@ -153,8 +153,7 @@ std::optional<Decimal> Decimal::mul_wide(const Decimal& a, const Decimal& b) {
 std::optional<Decimal> Decimal::div(const Decimal& a, const Decimal& b) {
   if (b.coef_ == 0) return std::nullopt;
   // a/b = (a.coef * 10^(kMaxScale + b.scale - a.scale) / b.coef) / 10^kMaxScale; one extra digit to round.
-  int shift = kMaxScale + b.scale_ - a.scale_ + 1;
-  Int128 n = a.coef_;
+  const int shift = kMaxScale + b.scale_ - a.scale_ + 1;
   if (narrow(a) && shift >= 0 && shift <= 19) {
     // |a| < 2^63 and 10^19 < 2^64: the product is below 2^127, no overflow to check (equal scales,
     // the usual case, shift by 19).
@@ -163,24 +162,103 @@ std::optional<Decimal> Decimal::div(const Decimal& a, const Decimal& b) {
                                                 10000000000000u, 100000000000000u, 1000000000000000u,
                                                 10000000000000000u, 100000000000000000u, 1000000000000000000u,
                                                 10000000000000000000u};
-    n *= static_cast<Int128>(kPow10to19[shift]);
-  } else {
-    for (int i = 0; i < shift; ++i) {
-      if (__builtin_mul_overflow(n, 10, &n)) return std::nullopt;
-    }
+    const Int128 n = a.coef_ * static_cast<Int128>(kPow10to19[shift]);
+    Int128 q = n / b.coef_;
+    const Int128 rest = n % b.coef_;
+    // Round the extra digit half-even, looking at the remainder for exact halves.
+    const Int128 last = q % 10;
+    q /= 10;
+    const Int128 abs_last = last < 0 ? -last : last;
+    const bool negative = (a.coef_ < 0) != (b.coef_ < 0);
+    const bool away = abs_last > 5 || (abs_last == 5 && (rest != 0 || (q % 2 != 0)));
+    if (away) q += negative ? -1 : 1;
+    if (in_range(q)) return Decimal(q, kMaxScale);
+    // 18 places make it more than 38 digits: the general path keeps fewer.
   }
-  Int128 q = n / b.coef_;
-  Int128 rest = n % b.coef_;
-  // Round the extra digit half-even, looking at the remainder for exact halves.
-  Int128 last = q % 10;
-  q /= 10;
-  Int128 abs_last = last < 0 ? -last : last;
-  bool negative = (a.coef_ < 0) != (b.coef_ < 0);
-  bool away = abs_last > 5 || (abs_last == 5 && (rest != 0 || (q % 2 != 0)));
-  if (away) q += negative ? -1 : 1;
-  if (!in_range(q)) return std::nullopt;
-  Decimal r(q, kMaxScale);
+  return div_wide(a, b);
+}
+
+namespace {
+
+__extension__ using UInt128 = unsigned __int128;
+
+constexpr UInt128 upow10(int n) {
+  UInt128 r = 1;
+  for (int i = 0; i < n; ++i) r *= 10;
   return r;
+}
+
+int bit_length(UInt128 v) {
+  const auto high = static_cast<uint64_t>(v >> 64), low = static_cast<uint64_t>(v);
+  if (high) return 128 - __builtin_clzll(high);
+  return low ? 64 - __builtin_clzll(low) : 0;
+}
+
+// round(n x 10^k / d) half-even, for n, d > 0 and k >= 0, or nullopt when it is above `limit`. Long
+// division, as many digits at a time as the remainder x 10^j fits 128 bits: no intermediate value
+// overflows however large n, d and k are, so a quotient that fits is always found.
+std::optional<UInt128> scaled_quotient(UInt128 n, UInt128 d, int k, UInt128 limit) {
+  UInt128 q = n / d, r = n % d;
+  if (q > limit) return std::nullopt;
+  while (k > 0) {
+    // r < d <= 10^38 < 2^127. 10^j < 2^(3.3220 j) <= 2^(128 - bits(r)), so r x 10^j < 2^128.
+    int j = std::min(k, (128 - bit_length(r)) * 1000 / 3322);
+    UInt128 digits;
+    if (j > 0) {
+      const UInt128 scaled = r * upow10(j);
+      digits = scaled / d;
+      r = scaled % d;
+    } else {
+      // r >= 2^125: one digit, 10r / d, as the number of times r added ten times wraps past d.
+      j = 1;
+      digits = 0;
+      UInt128 m = 0;
+      for (int i = 0; i < 10; ++i) {
+        // m, r < d < 2^127: the sum does not wrap.
+        m += r;
+        if (m >= d) {
+          m -= d;
+          ++digits;
+        }
+      }
+      r = m;
+    }
+    const UInt128 p = upow10(j);
+    if (q > (limit - digits) / p) return std::nullopt;
+    q = q * p + digits;
+    k -= j;
+  }
+  // Half-even on what is left: r / d against one half (r < d, so d - r does not wrap).
+  const UInt128 other = d - r;
+  if (r > other || (r == other && (q & 1) != 0)) ++q;
+  if (q > limit) return std::nullopt;
+  return q;
+}
+
+}  // namespace
+
+std::optional<Decimal> Decimal::div_wide(const Decimal& a, const Decimal& b) {
+  const bool negative = (a.coef_ < 0) != (b.coef_ < 0);
+  const auto magnitude = [](Int128 v) { return v < 0 ? static_cast<UInt128>(-v) : static_cast<UInt128>(v); };
+  const UInt128 n = magnitude(a.coef_), d = magnitude(b.coef_), limit = static_cast<UInt128>(kLimit);
+  // kMaxScale places when the quotient has at most 20 whole digits; one place less for each digit more,
+  // so that the coefficient keeps to 38 digits (a quotient of 39 whole digits or more overflows).
+  for (int scale = kMaxScale; scale >= 0; --scale) {
+    const int k = scale + b.scale_ - a.scale_;  // the power of ten n is scaled by
+    std::optional<UInt128> q;
+    if (k >= 0) {
+      q = scaled_quotient(n, d, k, limit);
+    } else {
+      // Fewer places than the dividend has: divide by d x 10^-k instead. When that does not fit 128
+      // bits, the quotient is below 1/2 (n < 2^127) and rounds to zero.
+      UInt128 divisor = d;
+      bool beyond = false;
+      for (int i = 0; i < -k && !beyond; ++i) beyond = __builtin_mul_overflow(divisor, UInt128{10}, &divisor);
+      q = beyond ? std::optional<UInt128>(0) : scaled_quotient(n, divisor, 0, limit);
+    }
+    if (q) return Decimal(negative ? -static_cast<Int128>(*q) : static_cast<Int128>(*q), scale);
+  }
+  return std::nullopt;
 }
 
 std::optional<Decimal> Decimal::rounded(int places, RoundingMode mode) const {

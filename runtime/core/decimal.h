@@ -56,7 +56,9 @@ class Decimal {
     if (narrow(a) && narrow(b) && a.scale_ + b.scale_ <= kMaxScale) return Decimal(a.coef_ * b.coef_, a.scale_ + b.scale_);
     return mul_wide(a, b);
   }
-  // a / b to kMaxScale places, rounded half-even; nullopt on overflow or when b is zero.
+  // a / b rounded half-even to kMaxScale places, or to as many as keep the result within 38 digits
+  // (a quotient above 10^20 has fewer); nullopt when b is zero or the quotient has more than 38 whole
+  // digits. No intermediate step overflows: a small quotient of large values is always found.
   static std::optional<Decimal> div(const Decimal& a, const Decimal& b);
 
   // Rounded to `places` decimal places (0..kMaxScale) with `mode`; nullopt on overflow.
@@ -95,6 +97,7 @@ class Decimal {
   // The general paths, with overflow checks.
   static std::optional<Decimal> add_wide(const Decimal& a, const Decimal& b);
   static std::optional<Decimal> mul_wide(const Decimal& a, const Decimal& b);
+  static std::optional<Decimal> div_wide(const Decimal& a, const Decimal& b);
   static int compare_wide(const Decimal& a, const Decimal& b);
   // The same value at a larger scale, or nullopt on overflow.
   std::optional<Decimal> rescaled(int scale) const;

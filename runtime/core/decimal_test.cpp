@@ -144,11 +144,68 @@ TEST_CASE("the 64-bit fast paths agree with the general ones at their edges", "[
   // Division scales the dividend by up to 10^19 at once when it fits 64 bits, else digit by digit.
   CHECK(Decimal::div(max64, D("1"))->to_string() == "9223372036854775807");
   CHECK(Decimal::div(max64, D("-2"))->to_string() == "-4611686018427387903.5");
-  CHECK_FALSE(Decimal::div(max64, D("-0.5")));  // the dividend x 10^20 needs more than 38 digits
+  CHECK(Decimal::div(max64, D("-0.5"))->to_string() == "-18446744073709551614");  // general path: max64 x 10^20
   CHECK(Decimal::div(past64, D("2"))->to_string() == "4611686018427387904");
   CHECK(Decimal::div(D("2"), D("0.000000000000000003"))->to_string() == "666666666666666666.666666666666666667");
-  CHECK_FALSE(Decimal::div(past64, D("0.000000000000000001")));  // 9.2 x 10^36 x 10^18: beyond 38 digits
+  // 9.2 x 10^36: 37 whole digits leave room for one place.
+  const auto huge = Decimal::div(past64, D("0.000000000000000001"));
+  REQUIRE(huge);
+  CHECK(huge->to_string() == "9223372036854775808000000000000000000");
+  CHECK(huge->scale() == 1);
   // The largest 18-place rounding of a 64-bit coefficient, and of INT64_MIN (general path).
   CHECK(D("9.223372036854775807").rounded(0, RoundingMode::HalfEven)->to_string() == "9");
   CHECK(D("-9.223372036854775808").rounded(17, RoundingMode::HalfEven)->to_string() == "-9.22337203685477581");
+}
+
+// Division never fails on an intermediate value: only a quotient of more than 38 whole digits
+// overflows, and one of more than 20 keeps fewer places. Expected values computed independently with
+// Python's fractions.Fraction, rounded half-even with decimal.quantize.
+TEST_CASE("division of large or finely scaled values finds every quotient that fits", "[decimal]") {
+  // Money divided by a ratio that came from a division (18 places): the dividend scaled by 10^35 is
+  // beyond 38 digits, the quotient is not.
+  CHECK(Decimal::div(D("1800.00"), D("0.333333333333333333"))->to_string() == "5400.0000000000000054");
+  CHECK(Decimal::div(D("-1"), D("3.000000000000000001"))->to_string() == "-0.333333333333333333");
+  // A quotient of 34 whole digits keeps 4 places; one of 29 keeps 9.
+  const auto big = Decimal::div(D("1000000000000000000000000000000"), D("0.001"));
+  REQUIRE(big);
+  CHECK(big->to_string() == "1000000000000000000000000000000000");
+  CHECK(big->scale() == 4);
+  const auto third = Decimal::div(D("123456789012345678901234567890.12"), D("7"));
+  REQUIRE(third);
+  CHECK(third->to_fixed(9) == "17636684144620811271604938270.017142857");
+  CHECK(third->scale() == 9);
+  // 39 whole digits: overflow.
+  CHECK_FALSE(Decimal::div(D("10000000000000000000000000000000000000"), D("0.01")));
+  CHECK_FALSE(Decimal::div(D("10000000000000000000000000000000000000"), D("0")));
+  // Remainders of more than 2^125 (a divisor of 38 digits): a digit at a time without wrapping.
+  CHECK(Decimal::div(D("80000000000000000000000000000000000000"), D("90000000000000000000000000000000000001"))->to_string() ==
+        "0.888888888888888889");
+}
+
+// The same values written with 18 places take the general path (their coefficients pass 64 bits) and
+// must give what the 64-bit path gives, for quotients of every size and sign.
+TEST_CASE("division's 64-bit and general paths agree", "[decimal]") {
+  uint64_t x = 88172645463325252ull;
+  auto next = [&x] {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return x;
+  };
+  for (int i = 0; i < 20000; ++i) {
+    const auto a_coef = static_cast<int64_t>(next() % 2000000000000ull) - 1000000000000;
+    auto b_coef = static_cast<int64_t>(next() % 20000000ull) - 10000000;
+    if (b_coef == 0) b_coef = 7;
+    const int a_scale = static_cast<int>(next() % 5), b_scale = static_cast<int>(next() % 5);
+    const Decimal a = Decimal::from_scaled(a_coef, a_scale), b = Decimal::from_scaled(b_coef, b_scale);
+    // a x 10^(18 - scale) at scale 18: the same value, a coefficient past 2^63 for most a.
+    rebate::Int128 wide = a_coef;
+    for (int k = a_scale; k < 18; ++k) wide *= 10;
+    const Decimal a18 = Decimal::from_scaled(wide, 18);
+    const auto fast = Decimal::div(a, b), general = Decimal::div(a18, b);
+    INFO(a.to_string() << " / " << b.to_string());
+    REQUIRE(fast);
+    REQUIRE(general);
+    CHECK(fast->to_string() == general->to_string());
+  }
 }

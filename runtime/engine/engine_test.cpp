@@ -273,6 +273,21 @@ rebate r { pay 3% of revenue + 1 USD * customers }
   CHECK(a.amounts["P1 2026-Q3 r"] == "5.01");  // 3% x 100.40 = 3.012 + 2 customers = 5.012 -> 5.01
 }
 
+TEST_CASE("dividing by a ratio that came from a division is exact, not an overflow", "[engine]") {
+  // Three lines, one of family y: share = 1 / 3 carried to 18 places (0.333333333333333333); 1800 USD /
+  // that = 5400.0000000000000054 USD, which pays 1% = 54.00. (The dividend's coefficient scaled to
+  // 18 + 18 places is beyond 38 digits: this once failed as an overflow.)
+  const char* program = R"(
+measure revenue = sales.sum(amount)
+measure share = sales.count(where family == "y") / sales.count() otherwise 0%
+measure per_share = revenue / share otherwise 0 USD
+rebate r { pay 1% of per_share }
+)";
+  auto o = run(program, lines({"2026-07-01,P1,O1,x,1,600", "2026-07-02,P1,O2,x,1,600", "2026-07-03,P1,O3,y,1,600"}));
+  REQUIRE(o.result.ok());
+  CHECK(o.amounts["P1 2026-Q3 r"] == "54.00");
+}
+
 TEST_CASE("a division by zero names the place, the partner and the period", "[engine]") {
   const char* program = R"(
 measure revenue = sales.sum(amount)
