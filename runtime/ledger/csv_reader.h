@@ -275,8 +275,29 @@ class Reader {
     Store how;        // as commit_row stores it
     bool optional;
     const CellParser* parser;  // &parsers_[column]
+    ShortTextIds* ids;         // &short_ids_[column]
+    // The column's slots, found again whenever the table is sized (bind_fast_targets): a row's cells
+    // are stored without going through the table's vectors.
+    int64_t* values = nullptr;
+    uint8_t* present = nullptr;          // optional columns
+    std::string_view* texts = nullptr;  // Lazy columns
   };
   void plan_fast_row();
+  void bind_fast_targets();
+  // Where the commas and fast_row's stop bytes are in one 64-byte block of the input (aligned to 64
+  // bytes): bit i for the block's byte i. The last block made is kept for the next row.
+  struct BlockMasks {
+    const char* block = nullptr;
+    uint64_t stops = 0;
+    uint64_t commas = 0;
+  };
+  BlockMasks masks_;
+  const BlockMasks& block_masks(const char* at) {
+    const char* const block = at - (reinterpret_cast<uintptr_t>(at) & 63);
+    if (block != masks_.block) make_block_masks(block);
+    return masks_;
+  }
+  void make_block_masks(const char* block);
 
   // Streaming: the rows read so far go to the sink, and the table is emptied for the next chunk.
   void deliver();

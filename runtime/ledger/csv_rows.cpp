@@ -96,6 +96,7 @@ void Reader::read_rows() {
   while (p_ < end_ && !stop_) {
     if (pause_at_ && p_ >= pause_at_) {
       end_ = resume_();
+      masks_ = BlockMasks{};  // made for the old end
       pause_at_ = nullptr;
       if (p_ >= end_) break;
     }
@@ -219,6 +220,16 @@ void Reader::size_chunk(size_t rows) {
     if (c.how == Store::Lazy) column.texts.resize(rows);
   }
   result_.table.lines.resize(rows);
+  if (fast_planned_) bind_fast_targets();
+}
+
+void Reader::bind_fast_targets() {
+  for (FastTarget& t : fast_targets_) {
+    Column& column = result_.table.columns[t.column];
+    t.values = column.values.data();
+    t.present = t.optional ? column.present.data() : nullptr;
+    t.texts = t.how == Store::Lazy ? column.texts.data() : nullptr;
+  }
 }
 
 void Reader::make_room() {
@@ -275,11 +286,37 @@ void Reader::plan_fast_row() {
       const auto ju = static_cast<size_t>(j);
       const auto stored = std::find_if(stored_.begin(), stored_.end(), [&](const StoredColumn& c) { return c.column == ju; });
       fast_targets_.push_back(FastTarget{static_cast<uint32_t>(ci), static_cast<uint32_t>(ju), stored->how, stored->optional,
-                                         &parsers_[ju]});
+                                         &parsers_[ju], &short_ids_[ju]});
     }
-  // Room for a block's 16 commas beyond the header's cells: they are stored before they are counted.
-  cell_starts_.assign(targets_.size() + 17, nullptr);
   fast_planned_ = true;
+  bind_fast_targets();
+  // Room for a block's 64 commas beyond the header's cells: they are stored before they are counted.
+  cell_starts_.assign(targets_.size() + 65, nullptr);
+}
+
+void Reader::make_block_masks(const char* block) {
+  // Sixteen bytes at a time (SSE2, the x86-64 baseline). A block reaching outside [begin_, end_) is
+  // read from a copy, padded with a plain byte.
+  const char* bytes = block;
+  alignas(16) char padded[64];
+  if (block < begin_ || block + 64 > end_) {
+    std::memset(padded, 'a', sizeof padded);
+    const char* from = std::max(block, begin_);
+    const char* to = std::min(block + 64, end_);
+    if (to > from) std::memcpy(padded + (from - block), from, static_cast<size_t>(to - from));
+    bytes = padded;
+  }
+  // A stop is a byte below 0x20 (line ends, and the rare control character, which the general path
+  // reads) or above 0x7f (below 0x20 as a signed byte: one compare for both), or a quote.
+  const __m128i space = _mm_set1_epi8(0x20), quote = _mm_set1_epi8('"'), comma = _mm_set1_epi8(',');
+  uint64_t stops = 0, commas = 0;
+  for (unsigned i = 0; i < 64; i += 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(bytes + i));
+    const auto stop = static_cast<uint32_t>(_mm_movemask_epi8(_mm_or_si128(_mm_cmplt_epi8(v, space), _mm_cmpeq_epi8(v, quote))));
+    stops |= uint64_t{stop} << i;
+    commas |= uint64_t{static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, comma)))} << i;
+  }
+  masks_ = BlockMasks{block, stops, commas};
 }
 
 bool Reader::fast_row(uint64_t row_line) {
@@ -290,38 +327,30 @@ bool Reader::fast_row(uint64_t row_line) {
   const char* const begin = p_;
   const char* const end = end_;
   const char** const starts = cell_starts_.data();  // cell k is [starts[k], starts[k + 1] - 1)
-  // One pass, 16 bytes at a time (SSE2, the x86-64 baseline): the commas, and the first byte that ends
-  // the fast path's line: a line feed, a carriage return, a quote or a byte above ASCII. Only that first
-  // one matters: anything but a line end (or CR LF) sends the row to the general path, and bytes after
-  // the line end are the next row's.
+  // The commas, and the first byte that ends the fast path's line: a control character (a line feed, a
+  // carriage return, ...), a quote or a byte above ASCII. Only that first one matters: anything but a line end (or CR LF) sends
+  // the row to the general path. The bytes are looked at a 64-byte block at a time (block_masks): a
+  // block holds the end of one row and the start of the next, and the next row's call finds it made.
   starts[0] = begin;
   size_t n = 1;  // cells started
   const char* content_end = nullptr;
   const char* nl = nullptr;
-  const __m128i lf = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r'), quote = _mm_set1_epi8('"'),
-                comma = _mm_set1_epi8(',');
-  const auto room = static_cast<size_t>(end - begin);
-  for (size_t i = 0;; i += 16) {  // an offset, not a pointer: it may step past the end, and then stops
-    __m128i v;
-    if (i + 16 <= room) {
-      v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(begin + i));
-    } else {
-      if (i >= room) return false;  // the last line, without a line end: the general path
-      char tail[16];
-      std::memset(tail, 'a', sizeof tail);  // padded with a plain byte
-      std::memcpy(tail, begin + i, room - i);
-      v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(tail));
-    }
-    const char* const q = begin + i;
-    const auto stop = static_cast<unsigned>(_mm_movemask_epi8(
-        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, lf), _mm_cmpeq_epi8(v, cr)),
-                     _mm_or_si128(_mm_cmpeq_epi8(v, quote), v))));  // v: its bytes' high bits
-    auto commas = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, comma)));
-    if (stop != 0) commas &= (1u << __builtin_ctz(stop)) - 1;  // only those before the stop
-    for (; commas != 0; commas &= commas - 1) starts[n++] = q + 1 + static_cast<unsigned>(__builtin_ctz(commas));
+  for (const char* at_block = begin;;) {
+    const BlockMasks& m = block_masks(at_block);
+    const auto offset = static_cast<unsigned>(at_block - m.block);
+    const uint64_t from_here = ~uint64_t{0} << offset;
+    const uint64_t stops = m.stops & from_here;
+    uint64_t commas = m.commas & from_here;
+    if (stops != 0) commas &= (stops & (0 - stops)) - 1;  // only those before the stop
+    const char* const after = m.block + 1;  // a comma's cell starts after it
+    for (; commas != 0; commas &= commas - 1) starts[n++] = after + static_cast<unsigned>(__builtin_ctzll(commas));
     if (n > ncsv) return false;  // more cells than headers
-    if (stop == 0) continue;
-    const char* at = q + __builtin_ctz(stop);
+    if (stops == 0) {
+      at_block = m.block + 64;
+      if (at_block >= end) return false;  // the last line, without a line end: the general path
+      continue;
+    }
+    const char* at = m.block + static_cast<unsigned>(__builtin_ctzll(stops));
     if (*at == '\n') {
       content_end = nl = at;
     } else if (*at == '\r' && end - at > 1 && at[1] == '\n') {
@@ -338,25 +367,25 @@ bool Reader::fast_row(uint64_t row_line) {
   // and the next one overwrites them); texts to intern wait in fast_misses_ until every cell parsed.
   make_room();
   const size_t row = rows_;
-  auto& columns = result_.table.columns;
   fast_misses_.clear();
   for (const FastTarget& t : fast_targets_) {
-    const std::string_view value(starts[t.csv], static_cast<size_t>(starts[t.csv + 1] - 1 - starts[t.csv]));
-    Column& column = columns[t.column];
+    const char* const cell = starts[t.csv];
+    const std::string_view value(cell, static_cast<size_t>(starts[t.csv + 1] - 1 - cell));
     if (t.how != Store::Value && !value.empty()) {
       // A text: a view into the input (the fast path has no quoted cell), or its id.
       if (t.how == Store::Lazy) {
-        column.values[row] = 0;
-        column.texts[row] = value;
+        t.values[row] = 0;
+        t.texts[row] = value;
       } else {
-        const uint32_t id = short_text_id(value, t.column);
-        column.values[row] = id == ShortTextIds::kNone ? 0 : id;
+        ShortTextIds::Key key;
+        const uint32_t id = ShortTextIds::key_of(value, key) ? t.ids->find(key) : ShortTextIds::kNone;
+        t.values[row] = id == ShortTextIds::kNone ? 0 : id;
         if (id == ShortTextIds::kNone) fast_misses_.push_back(FastMiss{value, t.column});
       }
-      if (t.optional) column.present[row] = 1;
+      if (t.optional) t.present[row] = 1;
       continue;
     }
-    int64_t& out = column.values[row];
+    int64_t& out = t.values[row];
     if (!t.parser->parse_plain(value, out)) {  // the usual cell, inlined; anything else in full
       const CellStatus status = t.parser->parse(value, pool_, out, fast_message_);
       if (status == CellStatus::Error) {
@@ -365,12 +394,12 @@ bool Reader::fast_row(uint64_t row_line) {
       }
       if (status == CellStatus::Absent) {
         out = 0;
-        if (t.how == Store::Lazy) column.texts[row] = std::string_view();
-        if (t.optional) column.present[row] = 0;
+        if (t.how == Store::Lazy) t.texts[row] = std::string_view();
+        if (t.optional) t.present[row] = 0;
         continue;
       }
     }
-    if (t.optional) column.present[row] = 1;
+    if (t.optional) t.present[row] = 1;
   }
   p_ = nl + 1;
   ++line_;
