@@ -268,6 +268,17 @@ bool parse_bool(std::string_view s, int64_t& out) {
   }
 }
 
+bool CellParser::remember_date(std::string_view raw, DateSlot& slot, int64_t& out) const {
+  const std::optional<DayNumber> d = parse_date(raw);
+  if (!d) return false;
+  std::memcpy(&slot.head, raw.data(), 8);
+  std::memcpy(&slot.tail, raw.data() + 8, 2);
+  slot.known = true;
+  slot.day = *d;
+  out = *d;
+  return true;
+}
+
 CellParser::CellParser(const ColumnSpec& spec) : spec_(spec) {
   switch (spec.kind) {
     case ColumnKind::Int: plain_ = Plain::Number; keep_ = 0; break;

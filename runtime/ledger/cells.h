@@ -78,7 +78,7 @@ class CellParser {
   // a plain number at the column's scale (-1049.35, 5%, 12), a date written 2026-07-01, true or false.
   // True (and `out`) only where parse_general would store the same value; false sends every other cell,
   // the malformed ones included, to parse_general.
-  bool parse_plain(std::string_view raw, int64_t& out) const {
+  [[gnu::always_inline]] bool parse_plain(std::string_view raw, int64_t& out) const {
     switch (plain_) {
       case Plain::None: return false;
       case Plain::Number: return plain_decimal(raw, keep_, out);
@@ -112,31 +112,35 @@ class CellParser {
   std::string explain_date(std::string_view s) const;
   std::string explain_enum(std::string_view s) const;
 
-  // A date through a small cache of the dates met before (a ledger has a few hundred distinct dates, on
-  // millions of lines): the ten bytes compared in two loads instead of checked and converted each time.
-  bool plain_date(std::string_view raw, int64_t& out) const {
-    uint64_t head;
-    uint16_t tail;
-    std::memcpy(&head, raw.data(), 8);
-    std::memcpy(&tail, raw.data() + 8, 2);
-    DateSlot& slot = dates_[((head ^ (uint64_t{tail} << 48)) * 0x9E3779B97F4A7C15ull) >> (64 - kDateBits)];
-    if (slot.known && slot.head == head && slot.tail == tail) {
-      out = slot.day;
-      return true;
-    }
-    auto d = parse_date(raw);
-    if (!d) return false;
-    slot = DateSlot{head, tail, true, *d};
-    out = *d;
-    return true;
-  }
   struct DateSlot {
     uint64_t head = 0;
     uint16_t tail = 0;
     bool known = false;
     DayNumber day = 0;
   };
-  static constexpr unsigned kDateBits = 10;
+  // A date through a small cache of the dates met before (a ledger has a few hundred distinct dates, on
+  // millions of lines): the ten bytes compared in two loads instead of checked and converted each time.
+  // A date's slot is its year's last digit, its month and its day ("2026-07-15": 6, 7, 15): no two
+  // dates of ten consecutive years share one, so no two of a ledger's dates take turns missing. (Any
+  // other bytes give some slot; the compare tells them apart.)
+  bool plain_date(std::string_view raw, int64_t& out) const {
+    uint64_t head;
+    uint16_t tail;
+    const char* const p = raw.data();
+    std::memcpy(&head, p, 8);
+    std::memcpy(&tail, p + 8, 2);
+    auto digit = [p](size_t i) { return static_cast<size_t>(p[i] & 15); };
+    const size_t month = digit(5) * 10 + digit(6), day = digit(8) * 10 + digit(9);
+    DateSlot& slot = dates_[((digit(3) * 16 + month) * 32 + day) & ((size_t{1} << kDateBits) - 1)];
+    if (slot.known && slot.head == head && slot.tail == tail) {
+      out = slot.day;
+      return true;
+    }
+    return remember_date(raw, slot, out);
+  }
+  // A date not in the cache: parsed, and kept in `slot`.
+  [[gnu::noinline]] bool remember_date(std::string_view raw, DateSlot& slot, int64_t& out) const;
+  static constexpr unsigned kDateBits = 13;  // 16 years x 16 months x 32 days (128 KiB)
   mutable std::vector<DateSlot> dates_;  // Date columns: 1 << kDateBits slots
 
   // What parse_plain tries, chosen once from the spec: Number is Int (keep 0), Decimal and Money (keep =
