@@ -35,6 +35,11 @@ const Case kCases[] = {
     {"unused measure", "measure rev = sales.sum(amount)\nmeasure units = sales.sum(quantity)\nrebate r { pay 1% of rev }", {"W0001"}},
     {"unguarded division", "measure rev = sales.sum(amount)\nmeasure n = sales.count()\nrebate r { pay rev / n }", {"W0005"}},
     {"guarded division", "measure rev = sales.sum(amount)\nmeasure n = sales.count()\nrebate r { pay if n > 0 then rev / n else 0 USD }", {}},
+    {"a constant divided by a constant is a band bound", "const top = 1_000 USD / 4\nmeasure rev = sales.sum(amount)\n"
+     "tiers t retroactive { from 0 USD to top: 1%  from top: 2% }\nrebate r { pay t of rev }", {}},
+    {"a constant divided by zero", "const cap_amount = 1_000 USD / 0\nmeasure rev = sales.sum(amount)\nrebate r { pay 1% of rev  cap cap_amount }", {"W0005"}},
+    {"a band bound divided by zero", "const top = 1_000 USD / 0\nmeasure rev = sales.sum(amount)\n"
+     "tiers t retroactive { from 0 USD to top: 1%  from top: 2% }\nrebate r { pay t of rev }", {"W0005", "E0408", "E0408"}},
     {"enum member by context", "measure rev = sales.sum(amount)\nrebate r { eligible when partner.tier >= silver  pay 1% of rev }", {}},
     {"never pays", "measure rev = sales.sum(amount)\nrebate r { eligible when partner.tier > platinum  pay 1% of rev }", {"W0002"}},
     {"condition not bool", "measure rev = sales.sum(amount)\nrebate r { require rev  pay 1% of rev }", {"E0309"}},

@@ -131,15 +131,26 @@ void Checker::run_lints() {
             std::string printed = ast::dump(divisor);
             safe = std::find(facts.begin(), facts.end(), printed) != facts.end();
           }
+          bool zero = is_zero_literal(divisor);
+          if (!safe && !zero) {
+            const Symbol* s = out->ref_of(divisor);
+            if (s && s->kind == SymbolKind::Const) {
+              auto v = decl_value.find(s->decl);
+              zero = v != decl_value.end() && v->second.constant && v->second.constant->is_zero();
+            }
+          }
           if (!safe) {
             std::string shown = source_text(divisor.span);
             auto zero_of = [](const Type& t) {
               return t.kind == TypeKind::Money ? "0 " + t.currency : t.kind == TypeKind::Percent ? std::string("0%") : std::string("0");
             };
-            diags.report(DiagKind::DivisionByZero, divisor.span, fmt::format("`{}` can be zero, and nothing says what to use then", shown))
-                .with_label("may be zero")
-                .with_help(fmt::format("give a fallback: `... / {} otherwise {}`, or test it first: `if {} > {} then ... else ...`", shown,
-                                       zero_of(out->type_of(e)), shown, zero_of(out->type_of(divisor))));
+            diags.report(DiagKind::DivisionByZero, divisor.span,
+                         zero ? fmt::format("`{}` is zero: this division never has a value", shown)
+                              : fmt::format("`{}` can be zero, and nothing says what to use then", shown))
+                .with_label(zero ? "zero" : "may be zero")
+                .with_help(zero ? std::string("divide by a value that is not zero, or write the value meant instead of the division")
+                                : fmt::format("give a fallback: `... / {} otherwise {}`, or test it first: `if {} > {} then ... else ...`", shown,
+                                              zero_of(out->type_of(e)), shown, zero_of(out->type_of(divisor))));
           }
         }
         for (const auto& a : e.args) walk(*a, facts, guarded);
@@ -150,6 +161,7 @@ void Checker::run_lints() {
     std::vector<std::string> facts;
     walk(*e, facts, false);
   };
+  for (const auto& c : root->consts) lint(c.value);
   for (const auto& ms : root->measures) {
     lint(ms.value);
     for (const auto& l : ms.limits) lint(l.value);

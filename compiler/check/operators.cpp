@@ -27,6 +27,7 @@ std::optional<Decimal> fold(ast::Op op, const std::optional<Decimal>& a, const s
     case ast::Op::Sub: return Decimal::sub(*a, *b);
     case ast::Op::Mul:
     case ast::Op::Of: return Decimal::mul(*a, *b);
+    case ast::Op::Div: return b->is_zero() ? std::nullopt : Decimal::div(*a, *b);  // by zero: no value (W0005 says so)
     default: return std::nullopt;
   }
 }
@@ -401,6 +402,7 @@ Value Checker::check_binary(const ast::Expr& e, const Scope& scope, const Type* 
         invalid(x.is_ratio() && is_money(y) ? "a number divided by an amount has no unit the language knows" : "");
         return v;
       }
+      v.constant = fold(e.op, a.constant, b.constant);  // `const half = 100_000 USD / 2` is a constant too
       return v;
     }
     case Op::Of: {

@@ -44,8 +44,19 @@ void Checker::check_tiers() {
           return Bound{std::nullopt, b.span};
         }
         if (!v.constant) {
-          diags.report(DiagKind::TierBoundNotConstant, b.span, "a band bound must be a constant")
-              .with_help("write a literal such as `100_000 USD`, or a `const`");
+          const Symbol* named = out->ref_of(b);
+          if (named && named->kind == SymbolKind::Const) {
+            // A constant whose value the checker cannot work out: a division by zero (W0005 points at it),
+            // a result past 38 digits, a call.
+            diags.report(DiagKind::TierBoundNotConstant, b.span,
+                         fmt::format("a band bound must be a value known before the run, and `{}`'s is not", source_text(b.span)))
+                .with_help(fmt::format("define `{}` from literals, other constants and + - * / (no division by zero): "
+                                       "`const {} = 100_000 USD`",
+                                       source_text(b.span), source_text(b.span)));
+          } else {
+            diags.report(DiagKind::TierBoundNotConstant, b.span, "a band bound must be a constant")
+                .with_help("write a literal such as `100_000 USD`, or a `const`");
+          }
           return Bound{std::nullopt, b.span};
         }
         if (!unit_origin) {
