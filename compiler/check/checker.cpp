@@ -44,6 +44,7 @@ Checker::Checker(const std::vector<const ast::Module*>& modules, const SourceMap
   for (const ast::Module* m : modules) max_id = std::max(max_id, m->first_expr_id + m->expr_count);
   out->types.assign(max_id, Type::error());
   out->refs.assign(max_id, std::nullopt);
+  out->constants.assign(max_id, std::nullopt);
 }
 
 std::unique_ptr<TypedProgram> Checker::run() {

@@ -58,11 +58,15 @@ struct TypedProgram {
   // Side tables indexed by ExprId.
   std::vector<Type> types;
   std::vector<std::optional<Symbol>> refs;  // Name and Member expressions that name something
+  // The value of an expression known before the run (a literal, a constant, a formula of them), a
+  // percentage as its ratio: what tier bounds and budgets are lowered from.
+  std::vector<std::optional<Decimal>> constants;
 
   const Type& type_of(const ast::Expr& e) const { return types.at(e.id); }
   const Symbol* ref_of(const ast::Expr& e) const {
     return e.id < refs.size() && refs[e.id] ? &*refs[e.id] : nullptr;
   }
+  std::optional<Decimal> constant_of(const ast::Expr& e) const { return e.id < constants.size() ? constants[e.id] : std::nullopt; }
 };
 
 std::unique_ptr<TypedProgram> check_program(const std::vector<const ast::Module*>& modules, const SourceMap& sources,

@@ -19,7 +19,10 @@ Decimal percent_to_ratio(const Decimal& d) {
 }  // namespace
 
 Value Checker::record(const ast::Expr& e, Value v) {
-  if (e.id < out->types.size()) out->types[e.id] = v.type;
+  if (e.id < out->types.size()) {
+    out->types[e.id] = v.type;
+    out->constants[e.id] = v.constant;
+  }
   return v;
 }
 

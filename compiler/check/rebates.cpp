@@ -171,6 +171,10 @@ void Checker::check_budgets() {
         auto& d = diags.report(v.type.is_number() ? DiagKind::MoneyPlusNumber : DiagKind::TypeMismatch, b.amount->span,
                                fmt::format("a budget is an amount in {}, and this is {}", currency(), to_string(v.type)));
         d.with_help(fmt::format("write `{}`", with_currency(*b.amount, currency())));
+      } else if (!v.type.is_error() && !v.constant) {
+        // A division by zero: no amount (lowering would otherwise take it as 0 and scale every payout to 0).
+        diags.report(DiagKind::InvalidSetting, b.amount->span, "a budget must be an amount known before the run, and this one has no value")
+            .with_help("a division by zero has no value: write the amount, `2_000_000 USD`");
       } else if (v.constant && v.constant->sign() <= 0) {
         diags.report(DiagKind::InvalidSetting, b.amount->span, "a budget must be more than zero");
       }

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <stdexcept>
 
 #include "lower/lowerer.h"
 
@@ -149,21 +150,10 @@ Decimal Lowerer::constant_of(const ast::Expr& e) {
 }
 
 Decimal Lowerer::fold(const ast::Expr& e) {
-  const Symbol* s = tp_.ref_of(e);
-  if (e.kind == ast::ExprKind::Name && s && s->kind == SymbolKind::Const) {
-    return fold(*static_cast<const ast::Const*>(s->decl)->value);
-  }
-  if (e.kind == ast::ExprKind::Binary) {
-    Decimal a = fold(e.arg(0)), b = fold(e.arg(1));
-    switch (e.op) {
-      case ast::Op::Add: return Decimal::add(a, b).value_or(Decimal());
-      case ast::Op::Sub: return Decimal::sub(a, b).value_or(Decimal());
-      case ast::Op::Mul: case ast::Op::Of: return Decimal::mul(a, b).value_or(Decimal());
-      case ast::Op::Div: return Decimal::div(a, b).value_or(Decimal());
-      default: break;
-    }
-  }
-  return constant_of(e);
+  // The checker worked the value out (and reported the expression when it could not: a band bound or a
+  // budget without one is an error), so lowering takes that value rather than folding again.
+  if (std::optional<Decimal> v = tp_.constant_of(e)) return *v;
+  throw std::logic_error("internal error: a value the checker did not work out before the run");
 }
 
 std::string Lowerer::unit_of(const Type& t) {

@@ -109,6 +109,26 @@ budget pool = 200 USD per quarter
   CHECK(o.amounts["P3 2026-Q3 r"] == "66.66");
 }
 
+TEST_CASE("a budget written as a formula of constants is that amount", "[engine]") {
+  // max(100, 200) = 200, and 200 / 2 x 3 - 100 = 200: the same budget as above, so the same cents.
+  // (Lowering once folded only + - * / itself, and took a call as 0: every payout scaled to 0.00.)
+  for (const char* budget : {"max(100 USD, 200 USD)", "pool_base / 2 * 3 - 100 USD"}) {
+    const std::string program = fmt::format(R"(
+const pool_base = 200 USD
+measure revenue = sales.sum(amount)
+rebate r {{ pay 10% of revenue }}
+budget pool = {} per quarter
+)",
+                                            budget);
+    INFO(budget);
+    auto o = run(program.c_str(), lines({"2026-07-01,P1,O1,x,1,1000", "2026-07-01,P2,O2,x,1,1000", "2026-07-01,P3,O3,x,1,1000"}));
+    REQUIRE(o.result.ok());
+    CHECK(o.amounts["P1 2026-Q3 r"] == "66.67");
+    CHECK(o.amounts["P2 2026-Q3 r"] == "66.67");
+    CHECK(o.amounts["P3 2026-Q3 r"] == "66.66");
+  }
+}
+
 TEST_CASE("look-backs: previous period, same period last year, year to date", "[engine]") {
   const char* program = R"(
 measure revenue = sales.sum(amount)
