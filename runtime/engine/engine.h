@@ -137,8 +137,9 @@ struct Summary {
 struct RunResult {
   std::shared_ptr<TextStore> texts = std::make_shared<TextStore>();  // what the payouts' texts point into
   // By period, partner, then the order of the rebates in the program. A quarter of a million payouts
-  // are tens of megabytes, laid out at once: on huge pages, where faulting fresh memory in costs far less.
-  std::vector<Payout, HugePageAllocator<Payout>> payouts;
+  // are tens of megabytes, laid out at once and faulted in together; written and read in order, so on
+  // small pages (see HugePageAllocator).
+  std::vector<Payout, HugePageAllocator<Payout, false>> payouts;
   std::vector<Total> totals;
   std::vector<AwardValue> awards;
   Summary summary;
