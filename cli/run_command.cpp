@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <thread>
 
 #include "commands.h"
 #include "diagnostics/render.h"
@@ -59,7 +60,8 @@ bool write_output(const std::string& path, const std::string& text) {
 
 // The payouts written to `path` (standard output for "" or "-") as they are formatted; false when the
 // file cannot be written.
-bool write_payouts(const std::string& path, const std::string& format, const engine::RunResult& result, const plan::Plan& plan) {
+bool write_payouts(const std::string& path, const std::string& format, const engine::RunResult& result, const plan::Plan& plan,
+                   size_t threads) {
   const bool to_stdout = path.empty() || path == "-";
   std::FILE* file = to_stdout ? stdout : std::fopen(path.c_str(), "wb");
   if (!file) return false;
@@ -68,7 +70,7 @@ bool write_payouts(const std::string& path, const std::string& format, const eng
   if (format == "json") {
     engine::write_payouts_json(result, plan, out);
   } else {
-    engine::write_payouts_csv(result, plan, out);
+    engine::write_payouts_csv(result, plan, out, threads);
   }
   failed = std::fflush(file) != 0 || failed;
   if (!to_stdout) failed = std::fclose(file) != 0 || failed;
@@ -153,7 +155,7 @@ int run_program(const RunCliOptions& o) {
     fmt::print(stderr, "note: {} ledger lines are dated outside the program's effective dates; they count only in look-backs\n",
                result.summary.outside_effective);
   }
-  if (!write_payouts(o.out, o.format, result, plan)) {
+  if (!write_payouts(o.out, o.format, result, plan, o.threads ? o.threads : std::thread::hardware_concurrency())) {
     fmt::print(stderr, "rebate run: cannot write `{}`\n", o.out);
     return kExitUsage;
   }

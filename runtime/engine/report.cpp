@@ -7,10 +7,14 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <condition_variable>
 #include <cstdint>
 #include <cstring>
 #include <iterator>
 #include <map>
+#include <mutex>
+#include <thread>
+#include <vector>
 
 #include "ledger/ledger.h"
 
@@ -298,6 +302,11 @@ class Sink {
   void wrote(char* end) { w_ = end; }
   // A text as it is.
   void text(std::string_view s) { w_ = put_text(room(s.size()), s); }
+  // A large text made elsewhere, handed on as it is after what is staged (no copy into the stage).
+  void pass(std::string_view s) {
+    flush(0);
+    if (!s.empty()) out_(s);
+  }
 
   // The sink is done: the rest of the text goes out.
   void finish() { flush(0); }
@@ -341,22 +350,24 @@ void append_shortest(std::string& out, const Decimal& d) {
 
 std::string payouts_csv(const RunResult& r, const plan::Plan& plan) {
   // About 75 bytes a payout.
-  return collected(r, plan, 128 + (r.payouts.size() + r.totals.size() + r.awards.size()) * 80, write_payouts_csv);
+  return collected(r, plan, 128 + (r.payouts.size() + r.totals.size() + r.awards.size()) * 80,
+                   [](const RunResult& result, const plan::Plan& p, const TextOut& out) { write_payouts_csv(result, p, out); });
 }
 
 std::string payouts_json(const RunResult& r, const plan::Plan& plan) {
   return collected(r, plan, 256 + r.payouts.size() * 300 + (r.totals.size() + r.awards.size()) * 100, write_payouts_json);
 }
 
-void write_payouts_csv(const RunResult& r, const plan::Plan& plan, const TextOut& to) {
-  Sink out(to);
-  TextCache<needs_csv_quotes> quotes;
+namespace {
+
+// The CSV rows of payouts [first, last).
+void put_payout_rows(const RunResult& r, const plan::Plan& plan, size_t first, size_t last, Sink& out,
+                     TextCache<needs_csv_quotes>& quotes) {
   const std::string_view currency = plan.currency;
   const int places = plan.minor_unit;
   const size_t amount_room = number_room(places);
-  const std::string_view header = "partner,period,rebate,amount,currency,status,basis,band,rate,lines,reason\n";
-  out.wrote(put_text(out.room(header.size()), header));
-  for (const Payout& p : r.payouts) {
+  for (size_t i = first; i < last; ++i) {
+    const Payout& p = r.payouts[i];
     const std::optional<Decimal> rate = p.rate ? std::optional<Decimal>(percentage(*p.rate)) : std::nullopt;
     const size_t room = 2 * (p.partner.size() + p.band.size() + p.reason.size()) + 6 + p.period.size() + p.rebate.size() +
                         currency.size() + p.status.size() + amount_room + (p.basis ? number_room(p.basis->scale()) : 0) +
@@ -388,6 +399,93 @@ void write_payouts_csv(const RunResult& r, const plan::Plan& plan, const TextOut
     w = put_csv(w, p.reason, quotes);
     *w++ = '\n';
     out.wrote(w);
+  }
+}
+
+// Payouts are formatted a chunk at a time on two threads when there are many: this thread formats the
+// even chunks straight into the output, a helper the odd ones into buffers that are written in turn,
+// at most kAhead chunks ahead of the output (so that memory stays a few chunks, whatever the run's size).
+constexpr size_t kRowsPerChunk = 8192;
+constexpr size_t kAhead = 4;
+
+void put_payout_rows_on_two_threads(const RunResult& r, const plan::Plan& plan, Sink& out, TextCache<needs_csv_quotes>& quotes) {
+  const size_t n = r.payouts.size(), chunks = (n + kRowsPerChunk - 1) / kRowsPerChunk;
+  std::vector<std::string> made(chunks);
+  std::vector<uint8_t> ready(chunks, 0);
+  std::mutex mutex;
+  std::condition_variable changed;
+  size_t written = 0;  // chunks handed to the output
+  bool stop = false;
+  std::thread helper([&] {
+    TextCache<needs_csv_quotes> own_quotes;
+    for (size_t c = 1; c < chunks; c += 2) {
+      {
+        std::unique_lock<std::mutex> lock(mutex);
+        changed.wait(lock, [&] { return stop || c < written + kAhead; });
+        if (stop) return;
+      }
+      std::string text;
+      const TextOut into = [&text](std::string_view part) { text.append(part); };
+      Sink sink(into);
+      put_payout_rows(r, plan, c * kRowsPerChunk, std::min(n, (c + 1) * kRowsPerChunk), sink, own_quotes);
+      sink.finish();
+      {
+        std::lock_guard<std::mutex> lock(mutex);
+        made[c] = std::move(text);
+        ready[c] = 1;
+      }
+      changed.notify_all();
+    }
+  });
+  // The helper is stopped and joined however this thread leaves (the output may throw).
+  struct Join {
+    std::thread& helper;
+    std::mutex& mutex;
+    std::condition_variable& changed;
+    bool& stop;
+    ~Join() {
+      {
+        std::lock_guard<std::mutex> lock(mutex);
+        stop = true;
+      }
+      changed.notify_all();
+      helper.join();
+    }
+  } join{helper, mutex, changed, stop};
+  for (size_t c = 0; c < chunks; ++c) {
+    if (c % 2 == 0) {
+      put_payout_rows(r, plan, c * kRowsPerChunk, std::min(n, (c + 1) * kRowsPerChunk), out, quotes);
+    } else {
+      std::string text;
+      {
+        std::unique_lock<std::mutex> lock(mutex);
+        changed.wait(lock, [&] { return ready[c] != 0; });
+        text = std::move(made[c]);
+      }
+      out.pass(text);
+    }
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      written = c + 1;
+    }
+    changed.notify_all();
+  }
+}
+
+}  // namespace
+
+void write_payouts_csv(const RunResult& r, const plan::Plan& plan, const TextOut& to, size_t threads) {
+  Sink out(to);
+  TextCache<needs_csv_quotes> quotes;
+  const std::string_view currency = plan.currency;
+  const int places = plan.minor_unit;
+  const size_t amount_room = number_room(places);
+  const std::string_view header = "partner,period,rebate,amount,currency,status,basis,band,rate,lines,reason\n";
+  out.wrote(put_text(out.room(header.size()), header));
+  if (threads >= 2 && r.payouts.size() >= 4 * kRowsPerChunk) {
+    put_payout_rows_on_two_threads(r, plan, out, quotes);
+  } else {
+    put_payout_rows(r, plan, 0, r.payouts.size(), out, quotes);
   }
   for (const Total& t : r.totals) {
     char* w = out.room(2 * t.partner.size() + 2 + t.period.size() + amount_room + currency.size() + 20);

@@ -30,7 +30,8 @@ std::string as_words(std::string_view name);
 using TextOut = std::function<void(std::string_view)>;
 std::string payouts_csv(const RunResult& result, const plan::Plan& plan);
 std::string payouts_json(const RunResult& result, const plan::Plan& plan);
-void write_payouts_csv(const RunResult& result, const plan::Plan& plan, const TextOut& out);
+// `threads` 2 or more: a large report's rows are formatted on two threads (the text is the same).
+void write_payouts_csv(const RunResult& result, const plan::Plan& plan, const TextOut& out, size_t threads = 1);
 void write_payouts_json(const RunResult& result, const plan::Plan& plan, const TextOut& out);
 // One block per payout: the measures and their values, the band and rate, caps, gates, lines, the
 // distance to the next band.

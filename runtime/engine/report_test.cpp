@@ -2,6 +2,8 @@
 // Decimal::to_fixed and Decimal::to_string on edge cases and on many random values.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include <random>
 
 #include "engine/report.h"
@@ -100,6 +102,47 @@ TEST_CASE("payouts CSV: quoting, long rows and wide amounts as the plain writer 
   CHECK(expected.find("\n\"P1,\"\"east\"\"\",2026-Q3,r,-0.50,USD,paid,,from 1 to 2,,12345678901234567890,\"tier >= \"\"gold\"\"\nor silver\"\n") != std::string::npos);
   CHECK(expected.find("\nP1,2026-Q3,r,123.46,USD,paid,,from 1 to 2,,") != std::string::npos);
   CHECK(expected.find(",184467440737095516150.00,USD,paid,1.5,from 1 to 2,4.5%,") != std::string::npos);
+}
+
+// On two threads a large report is formatted a chunk of rows at a time by each thread, the chunks put
+// back in order: the text must be the one-thread text, byte for byte, whatever the number of chunks
+// (one row short of, exactly at, and past a chunk boundary) and with rows that need quoting or are
+// longer than the output's stage.
+TEST_CASE("payouts CSV on two threads is the one-thread text", "[report]") {
+  using namespace rebate::engine;
+  rebate::plan::Plan plan;
+  plan.currency = "USD";
+  plan.minor_unit = 2;
+  const std::string quoted = "P,\"q\"", long_text(70000, 'y');
+  for (size_t n : {size_t{32767}, size_t{32768}, size_t{8192 * 7 + 1}, size_t{100000}}) {
+    RunResult r;
+    std::vector<std::string> partners;
+    partners.reserve(n);
+    for (size_t i = 0; i < n; ++i) partners.push_back(i % 97 == 0 ? quoted + std::to_string(i) : "P" + std::to_string(i));
+    for (size_t i = 0; i < n; ++i) {
+      Payout p;
+      p.partner = partners[i];
+      p.period = "2026-Q3";
+      p.rebate = "r";
+      p.amount = Decimal::from_scaled(static_cast<int64_t>(i) * 37 - 500, 2);
+      p.status = "paid";
+      p.reason = i == n / 2 ? std::string_view(long_text) : std::string_view();
+      if (i % 3 == 0) p.basis = Decimal::from_scaled(static_cast<int64_t>(i), 1);
+      if (i % 5 == 0) p.rate = Decimal::from_scaled(25, 3);
+      p.lines = i;
+      r.payouts.push_back(p);
+    }
+    auto text = [&](size_t threads) {
+      std::string out;
+      write_payouts_csv(r, plan, [&out](std::string_view part) { out.append(part); }, threads);
+      return out;
+    };
+    const std::string one = text(1);
+    INFO(n << " payouts");
+    CHECK(std::count(one.begin(), one.end(), '\n') == static_cast<std::ptrdiff_t>(n + 1));
+    CHECK(text(2) == one);
+    CHECK(text(8) == one);
+  }
 }
 
 // payouts_json writes through the same staged buffer: every key, escape and null as before, byte for
