@@ -30,6 +30,7 @@ struct Scope {
   const ast::Group* in_group = nullptr;     // checking a group's fields: its ledger means its lines
   const ast::Measure* measure = nullptr;    // the measure being defined, for dependencies
   bool tier_bound = false;                  // Constant scope of a tier band bound (E0408, not E0211)
+  bool tier_value = false;                  // ... of what a tier band pays (E0408 too)
 };
 
 // What checking an expression found out about it, beyond its type.

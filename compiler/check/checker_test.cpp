@@ -38,6 +38,10 @@ const Case kCases[] = {
     {"a constant divided by a constant is a band bound", "const top = 1_000 USD / 4\nmeasure rev = sales.sum(amount)\n"
      "tiers t retroactive { from 0 USD to top: 1%  from top: 2% }\nrebate r { pay t of rev }", {}},
     {"a constant divided by zero", "const cap_amount = 1_000 USD / 0\nmeasure rev = sales.sum(amount)\nrebate r { pay 1% of rev  cap cap_amount }", {"W0005"}},
+    {"a band value divided by zero", "const rate = 2% / 0\nmeasure rev = sales.sum(amount)\n"
+     "tiers t retroactive { from 0 USD to 100 USD: rate  from 100 USD: 2% }\nrebate r { pay t of rev }", {"W0005", "E0408"}},
+    {"a band value divided by a constant", "const rate = 6% / 2\nmeasure rev = sales.sum(amount)\n"
+     "tiers t retroactive { from 0 USD to 100 USD: rate  from 100 USD: 4% }\nrebate r { pay t of rev }", {}},
     {"a budget divided by zero", "measure rev = sales.sum(amount)\nrebate r { pay 1% of rev }\nbudget pool = 1_000 USD / 0 per quarter", {"E0504"}},
     {"a budget divided by a constant", "measure rev = sales.sum(amount)\nrebate r { pay 1% of rev }\nbudget pool = 1_000 USD / 4 per quarter", {}},
     {"a band bound divided by zero", "const top = 1_000 USD / 0\nmeasure rev = sales.sum(amount)\n"

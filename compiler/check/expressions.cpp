@@ -314,10 +314,12 @@ Value Checker::check_name(const ast::Expr& e, const Scope& scope, const Type* hi
       }
       case SymbolKind::Measure:
       case SymbolKind::Decision: {
-        if (scope.tier_bound) {
+        if (scope.tier_bound || scope.tier_value) {
           diags.report(DiagKind::TierBoundNotConstant, e.span,
-                       fmt::format("a band bound must be a constant, and `{}` is a {} that changes by partner and period", name, describe(sym.kind)))
-              .with_help("write a literal such as `100_000 USD`, or a `const`; to pick the band by a measure, apply the table to it");
+                       fmt::format("{} must be a constant, and `{}` is a {} that changes by partner and period",
+                                   scope.tier_bound ? "a band bound" : "what a band pays", name, describe(sym.kind)))
+              .with_help(scope.tier_bound ? "write a literal such as `100_000 USD`, or a `const`; to pick the band by a measure, apply the table to it"
+                                          : "write a rate or an amount such as `2%` or `500 USD`, or a `const`");
           return Value{};
         }
         if (scope.kind != ScopeKind::PartnerPeriod) {

@@ -86,13 +86,23 @@ void Checker::check_tiers() {
                 .with_help(fmt::format("end this band where the next starts: `to {}`", source_text(t.bands[i + 1].lower->span)));
           }
         }
-        Value pv = check_value(*band.value, constant);
+        Scope paid = constant;
+        paid.tier_bound = false;
+        paid.tier_value = true;
+        Value pv = check_value(*band.value, paid);
         values.push_back(pv.constant);
         if (pv.type.is_error()) continue;
         if (pv.type.kind != TypeKind::Percent && pv.type.kind != TypeKind::Money) {
           auto& d = diags.report(DiagKind::TypeMismatch, band.value->span,
                                  fmt::format("a band pays a percentage or a fixed amount, not {}", to_string(pv.type)));
           if (pv.type.is_number()) d.with_help(fmt::format("write `{}%` for a rate or `{}` for an amount", source_text(band.value->span), with_currency(*band.value, currency())));
+          continue;
+        }
+        if (!pv.constant) {
+          // A constant the checker cannot work out (a division by zero: W0005 points at it).
+          diags.report(DiagKind::TierBoundNotConstant, band.value->span,
+                       fmt::format("what a band pays must be known before the run, and `{}` is not", source_text(band.value->span)))
+              .with_help("write a rate or an amount such as `2%` or `500 USD`, or a `const` that does not divide by zero");
           continue;
         }
         if (!pays_origin) {
