@@ -317,8 +317,6 @@ class Reader {
   void size_chunk(size_t rows);
   void make_room();
   void row_stored(uint64_t row_line);
-  // The id of a short text met before in `column`, or ShortTextIds::kNone.
-  uint32_t short_text_id(std::string_view text, size_t column);
   std::deque<std::string> chunk_texts_;  // lazy cells that are not views into the input
 
   // Text cells are interned a batch at a time (StringPool::intern_many overlaps the lookups' cache

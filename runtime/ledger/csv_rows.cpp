@@ -239,10 +239,6 @@ void Reader::make_room() {
   if (!sink_ && rows_ == result_.table.lines.size()) size_chunk(std::max(rows_ + 1, result_.table.lines.capacity()));
 }
 
-uint32_t Reader::short_text_id(std::string_view text, size_t column) {
-  ShortTextIds::Key key;
-  return ShortTextIds::key_of(text, key) ? short_ids_[column].find(key) : ShortTextIds::kNone;
-}
 
 void Reader::row_stored(uint64_t row_line) {
   result_.table.lines[rows_] = row_line;
@@ -264,7 +260,7 @@ void Reader::commit_row(const std::vector<int64_t>& values, const std::vector<ui
       case Store::Interned: {
         // A short text met before in this column takes its id at once; any other is interned with its
         // batch, its slot holding 0 until then.
-        const uint32_t id = present[c.column] ? short_text_id(texts[c.column], c.column) : ShortTextIds::kNone;
+        const uint32_t id = present[c.column] ? short_ids_[c.column].find(texts[c.column]) : ShortTextIds::kNone;
         column.values[row] = id == ShortTextIds::kNone ? 0 : id;
         if (present[c.column] && id == ShortTextIds::kNone) defer_intern(texts[c.column], c.column, row);
         break;
@@ -328,9 +324,10 @@ bool Reader::fast_row(uint64_t row_line) {
   const char* const end = end_;
   const char** const starts = cell_starts_.data();  // cell k is [starts[k], starts[k + 1] - 1)
   // The commas, and the first byte that ends the fast path's line: a control character (a line feed, a
-  // carriage return, ...), a quote or a byte above ASCII. Only that first one matters: anything but a line end (or CR LF) sends
-  // the row to the general path. The bytes are looked at a 64-byte block at a time (block_masks): a
-  // block holds the end of one row and the start of the next, and the next row's call finds it made.
+  // carriage return, ...), a quote or a byte above ASCII. Only that first one matters: anything but a
+  // line end (or CR LF) sends the row to the general path. The bytes are looked at a 64-byte block at a
+  // time (block_masks): a block holds the end of one row and the start of the next, and the next row's
+  // call finds it made.
   starts[0] = begin;
   size_t n = 1;  // cells started
   const char* content_end = nullptr;
@@ -377,8 +374,7 @@ bool Reader::fast_row(uint64_t row_line) {
         t.values[row] = 0;
         t.texts[row] = value;
       } else {
-        ShortTextIds::Key key;
-        const uint32_t id = ShortTextIds::key_of(value, key) ? t.ids->find(key) : ShortTextIds::kNone;
+        const uint32_t id = t.ids->find(value);
         t.values[row] = id == ShortTextIds::kNone ? 0 : id;
         if (id == ShortTextIds::kNone) fast_misses_.push_back(FastMiss{value, t.column});
       }

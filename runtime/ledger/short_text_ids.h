@@ -45,6 +45,12 @@ class ShortTextIds {
     return true;
   }
 
+  // The id of a short text met before, or kNone (always for a text longer than 16 bytes).
+  uint32_t find(std::string_view text) {
+    Key key;
+    return key_of(text, key) ? find(key) : kNone;
+  }
+
   // The id of `key`, or kNone. The key found last is checked first: an order's lines repeat its partner.
   uint32_t find(const Key& key) {
     if (last_.id != kNone && same(last_, key)) return last_.id;
