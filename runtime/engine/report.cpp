@@ -10,6 +10,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <cstring>
+#include <exception>
 #include <iterator>
 #include <map>
 #include <mutex>
@@ -416,6 +417,7 @@ void put_payout_rows_on_two_threads(const RunResult& r, const plan::Plan& plan, 
   std::condition_variable changed;
   size_t written = 0;  // chunks handed to the output
   bool stop = false;
+  std::exception_ptr error;  // what the helper's last chunk threw
   std::thread helper([&] {
     TextCache<needs_csv_quotes> own_quotes;
     for (size_t c = 1; c < chunks; c += 2) {
@@ -425,16 +427,23 @@ void put_payout_rows_on_two_threads(const RunResult& r, const plan::Plan& plan, 
         if (stop) return;
       }
       std::string text;
-      const TextOut into = [&text](std::string_view part) { text.append(part); };
-      Sink sink(into);
-      put_payout_rows(r, plan, c * kRowsPerChunk, std::min(n, (c + 1) * kRowsPerChunk), sink, own_quotes);
-      sink.finish();
+      std::exception_ptr failed;
+      try {
+        const TextOut into = [&text](std::string_view part) { text.append(part); };
+        Sink sink(into);
+        put_payout_rows(r, plan, c * kRowsPerChunk, std::min(n, (c + 1) * kRowsPerChunk), sink, own_quotes);
+        sink.finish();
+      } catch (...) {  // out of memory: this thread's output rethrows it in order
+        failed = std::current_exception();
+      }
       {
         std::lock_guard<std::mutex> lock(mutex);
         made[c] = std::move(text);
+        error = failed;
         ready[c] = 1;
       }
       changed.notify_all();
+      if (failed) return;
     }
   });
   // The helper is stopped and joined however this thread leaves (the output may throw).
@@ -460,6 +469,7 @@ void put_payout_rows_on_two_threads(const RunResult& r, const plan::Plan& plan, 
       {
         std::unique_lock<std::mutex> lock(mutex);
         changed.wait(lock, [&] { return ready[c] != 0; });
+        if (error) std::rethrow_exception(error);
         text = std::move(made[c]);
       }
       out.pass(text);
