@@ -273,7 +273,7 @@ rebate storage_volume { pay storage_tiers of storage_revenue }
     if (x.partner == "P1" && x.period == "2026-Q3") p = &x;
   }
   REQUIRE(p != nullptr);
-  CHECK(p->amount.to_fixed(2) == "1754.00");  // 87,700 x 2%
+  CHECK(p->amount().to_fixed(2) == "1754.00");  // 87,700 x 2%
   CHECK(p->band == "from 0 USD to 100,000 USD");
   CHECK(p->next_band() == "12,300.00 USD more storage revenue reaches 4%");
   REQUIRE(p->measures().size() == 1);
@@ -411,7 +411,7 @@ rebate r { pay sales.sum(amount) }
   auto result = engine::run(plan, options);
   REQUIRE(result.ok());
   REQUIRE(result.payouts.size() == 1);
-  CHECK(result.payouts[0].amount.to_fixed(2) == "41.97");  // 20.99 (half up) + 20.98
+  CHECK(result.payouts[0].amount().to_fixed(2) == "41.97");  // 20.99 (half up) + 20.98
 }
 
 TEST_CASE("a line dated far away is counted, and the tables stay the size of the run", "[engine]") {

@@ -54,7 +54,7 @@ inline Outcome run(const std::string& program, const std::string& sales, const s
   o.result = engine::run(plan, options);
   for (const auto& p : o.result.payouts) {
     const std::string key = std::string(p.partner) + " " + std::string(p.period) + " " + std::string(p.rebate);
-    o.amounts[key] = p.amount.to_fixed(2);
+    o.amounts[key] = p.amount().to_fixed(2);
     o.statuses[key] = p.status;
   }
   return o;

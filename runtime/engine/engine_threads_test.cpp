@@ -117,7 +117,7 @@ rebate growth { pay 1% of (revenue - baseline) allow negative }
     engine::RunResult r = engine::run(plan, options);
     INFO((r.errors.empty() ? std::string() : r.errors[0]));
     REQUIRE(r.ok());
-    for (const auto& p : r.payouts) amounts[std::string(p.partner) + " " + std::string(p.period) + " " + std::string(p.rebate)] = p.amount.to_fixed(2);
+    for (const auto& p : r.payouts) amounts[std::string(p.partner) + " " + std::string(p.period) + " " + std::string(p.rebate)] = p.amount().to_fixed(2);
     return amounts;
   };
   auto one = run_with(1), two = run_with(2);
@@ -323,7 +323,7 @@ rebate per_order { pay 10 USD * both }
     REQUIRE(r.ok());
     std::string amount;
     for (const auto& p : r.payouts) {
-      if (p.partner == "P1" && p.rebate == "per_order") amount = p.amount.to_fixed(2);
+      if (p.partner == "P1" && p.rebate == "per_order") amount = p.amount().to_fixed(2);
     }
     CHECK(amount == "30000.00");
     uint64_t rejected = 0;
@@ -391,7 +391,7 @@ rebate units { pay 0.5 USD * units_sold }
         INFO("seed " << seed << ", threads " << threads << (r.errors.empty() ? std::string() : ": " + r.errors[0]));
         REQUIRE(r.ok());
         std::map<std::string, std::string> amounts;
-        for (const auto& p : r.payouts) amounts[std::string(p.partner) + " " + std::string(p.rebate)] = p.amount.to_fixed(2);
+        for (const auto& p : r.payouts) amounts[std::string(p.partner) + " " + std::string(p.rebate)] = p.amount().to_fixed(2);
         outcomes.push_back(std::move(amounts));
       }
     }
@@ -444,7 +444,7 @@ rebate growth { pay 1% of (revenue - baseline) allow negative }
       INFO("seed " << seed << ", threads " << threads << (r.errors.empty() ? std::string() : ": " + r.errors[0]));
       REQUIRE(r.ok());
       std::map<std::string, std::string> amounts;
-      for (const auto& p : r.payouts) amounts[std::string(p.partner) + " " + std::string(p.period) + " " + std::string(p.rebate)] = p.amount.to_fixed(2);
+      for (const auto& p : r.payouts) amounts[std::string(p.partner) + " " + std::string(p.period) + " " + std::string(p.rebate)] = p.amount().to_fixed(2);
       outcomes.push_back(std::move(amounts));
     }
     INFO("seed " << seed);

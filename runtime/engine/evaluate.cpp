@@ -296,26 +296,29 @@ std::vector<std::vector<std::string>> band_texts(const plan::Plan& plan) {
 
 enum class Status { Paid, NotEligible, GateNotMet, ConditionNotMet, Zero };
 
-const char* status_text(Status status) {
+// Static, as a payout's texts must outlive it (TextRef).
+const std::string& status_text(Status status) {
+  static const std::string paid = "paid", not_eligible = "not eligible", gate_not_met = "gate not met",
+                           condition_not_met = "condition not met", zero = "zero";
   switch (status) {
-    case Status::Paid: return "paid";
-    case Status::NotEligible: return "not eligible";
-    case Status::GateNotMet: return "gate not met";
-    case Status::ConditionNotMet: return "condition not met";
-    case Status::Zero: return "zero";
+    case Status::Paid: return paid;
+    case Status::NotEligible: return not_eligible;
+    case Status::GateNotMet: return gate_not_met;
+    case Status::ConditionNotMet: return condition_not_met;
+    case Status::Zero: return zero;
   }
-  return "";
+  return zero;
 }
 
 // Evaluates cells: one partner in one period, every rebate and award. One per thread.
 // The texts payouts point to, kept in the run's TextStore before the cells are evaluated on several
 // threads (the store is not shared between threads while they run).
 struct PayoutTexts {
-  std::vector<std::string_view> partners;   // by partner
-  std::vector<std::string_view> periods;    // by run period
-  std::vector<std::string_view> names, titles;  // by rebate
-  std::vector<std::vector<std::string_view>> bands;  // by tier table and band
-  std::vector<std::string_view> locations;  // by plan location: the clauses quoted as reasons
+  std::vector<TextRef> partners;   // by partner
+  std::vector<TextRef> periods;    // by run period
+  std::vector<TextRef> names, titles;  // by rebate
+  std::vector<std::vector<TextRef>> bands;  // by tier table and band
+  std::vector<TextRef> locations;  // by plan location: the clauses quoted as reasons
 };
 
 PayoutTexts payout_texts(const State& s, const std::vector<std::string>& labels) {
@@ -368,7 +371,7 @@ class CellEvaluator {
     check(frame, pr.eligible, Status::NotEligible, status, out);
     check(frame, pr.require, Status::GateNotMet, status, out);
     explain(frame, r, cell, out);
-    out.amount = status == Status::Paid ? amount(frame, pr, status, out) : Decimal();
+    out.set_amount(status == Status::Paid ? amount(frame, pr, status, out) : Decimal());
     out.status = status_text(status);
   }
 
@@ -399,7 +402,7 @@ class CellEvaluator {
     }
     if (pr.pay_basis != plan::kNoFunction) {
       Value basis = frame.run(pr.pay_basis);
-      if (!basis.none) out.basis = basis.decimal();
+      if (!basis.none) out.set_basis(basis.decimal());
     }
     if (pr.pay_tiers != UINT32_MAX) band(frame, pr, out);
   }
@@ -411,9 +414,10 @@ class CellEvaluator {
     int band = vm::band_reached(t, metric.decimal());
     if (band >= 0) {
       out.band = texts_.bands[pr.pay_tiers][static_cast<size_t>(band)];
-      if (t.pays_percent) out.rate = t.bands[static_cast<size_t>(band)].value;
+      if (t.pays_percent) out.set_rate(t.bands[static_cast<size_t>(band)].value);
     } else {
-      out.band = "none reached";
+      static const std::string none_reached = "none reached";
+      out.band = none_reached;
     }
     size_t next = band < 0 ? 0 : static_cast<size_t>(band) + 1;
     if (s_.options.explanations && next < t.bands.size() && Decimal::compare(metric.decimal(), t.bands[next].lower) < 0) {
@@ -513,9 +517,9 @@ void apply_budgets(State& s, size_t first, size_t last) {
       const Payout& p = s.result.payouts[i];
       size_t r = (i - first) % plan.rebates.size();
       bool covered = b.rebates.empty() || std::find(b.rebates.begin(), b.rebates.end(), r) != b.rebates.end();
-      if (!covered || p.amount.sign() <= 0) continue;  // nothing to scale; clawbacks are not scaled
+      if (!covered || p.amount().sign() <= 0) continue;  // nothing to scale; clawbacks are not scaled
       members.push_back(i);
-      total = Decimal::add(total, p.amount).value_or(total);
+      total = Decimal::add(total, p.amount()).value_or(total);
     }
     if (Decimal::compare(total, b.amount) <= 0) continue;
     // Each payout becomes amount x budget / total, cut to the cent; the cents left over go one at a
@@ -524,10 +528,10 @@ void apply_budgets(State& s, size_t first, size_t last) {
     std::vector<Decimal> before(members.size());  // each member's amount before scaling
     for (size_t k = 0; k < members.size(); ++k) {
       Payout& p = s.result.payouts[members[k]];
-      before[k] = p.amount;
-      Decimal share = Decimal::div(Decimal::mul(p.amount, b.amount).value_or(Decimal()), total).value_or(Decimal());
-      p.amount = share.rounded(plan.minor_unit, RoundingMode::Down).value_or(share);
-      assigned = Decimal::add(assigned, p.amount).value_or(assigned);
+      before[k] = p.amount();
+      Decimal share = Decimal::div(Decimal::mul(before[k], b.amount).value_or(Decimal()), total).value_or(Decimal());
+      p.set_amount(share.rounded(plan.minor_unit, RoundingMode::Down).value_or(share));
+      assigned = Decimal::add(assigned, p.amount()).value_or(assigned);
     }
     std::vector<size_t> order(members.size());  // positions in members
     for (size_t k = 0; k < order.size(); ++k) order[k] = k;
@@ -540,7 +544,7 @@ void apply_budgets(State& s, size_t first, size_t last) {
     Decimal left = Decimal::sub(b.amount, assigned).value_or(Decimal());
     for (size_t k = 0; !left.is_zero() && !order.empty(); k = (k + 1) % order.size()) {
       Payout& p = s.result.payouts[members[order[k]]];
-      p.amount = Decimal::add(p.amount, cent).value_or(p.amount);
+      p.set_amount(Decimal::add(p.amount(), cent).value_or(p.amount()));
       left = Decimal::sub(left, cent).value_or(Decimal());
     }
     for (size_t k = 0; k < members.size(); ++k) {
@@ -561,7 +565,7 @@ void add_totals(State& s, size_t first, size_t last, const std::string& label) {
   size_t per_partner = s.plan.rebates.size();
   for (size_t i = first; per_partner && i < last; i += per_partner) {
     Decimal sum;
-    for (size_t k = i; k < i + per_partner; ++k) sum = Decimal::add(sum, s.result.payouts[k].amount).value_or(sum);
+    for (size_t k = i; k < i + per_partner; ++k) sum = Decimal::add(sum, s.result.payouts[k].amount()).value_or(sum);
     s.result.totals.push_back(Total{std::string(s.result.payouts[i].partner), label, sum});
   }
 }

@@ -72,11 +72,12 @@ std::string explain_text(const RunResult& r, const plan::Plan& plan, const std::
   auto to = std::back_inserter(out);  // formatted straight into `out`: no string per line
   for (const Payout& p : r.payouts) {
     if (!partner.empty() && p.partner != partner) continue;
-    fmt::format_to(to, "{} {} {}: {} {} ({})\n", p.partner, p.period, p.rebate, amount(p.amount, plan), plan.currency, p.status);
-    if (!p.reason.empty()) fmt::format_to(to, "  because this does not hold: {}\n", p.reason);
+    fmt::format_to(to, "{} {} {}: {} {} ({})\n", p.partner.view(), p.period.view(), p.rebate.view(), amount(p.amount(), plan),
+                   plan.currency, p.status.view());
+    if (!p.reason.empty()) fmt::format_to(to, "  because this does not hold: {}\n", p.reason.view());
     for (const auto& m : p.measures()) fmt::format_to(to, "  {} = {}\n", m.name, m.value);
-    if (p.basis) fmt::format_to(to, "  basis: {}\n", grouped(p.basis->to_string()));
-    if (!p.band.empty()) fmt::format_to(to, "  band: {}{}\n", p.band, p.rate ? ", rate " + percent(*p.rate) : "");
+    if (const std::optional<Decimal> basis = p.basis()) fmt::format_to(to, "  basis: {}\n", grouped(basis->to_string()));
+    if (!p.band.empty()) fmt::format_to(to, "  band: {}{}\n", p.band.view(), p.rate() ? ", rate " + percent(*p.rate()) : "");
     for (const auto& s : p.steps()) fmt::format_to(to, "  {}\n", s);
     fmt::format_to(to, "  from {} ledger line{}\n", p.lines, p.lines == 1 ? "" : "s");
     if (!p.next_band().empty()) fmt::format_to(to, "  next: {}\n", p.next_band());
@@ -97,18 +98,19 @@ std::string statement_of(const plan::Plan& plan, std::string_view partner, std::
   out += "| Program | Amount | Status |\n|---|---:|---|\n";
   Decimal total;
   for (const Payout* p : payouts) {
-    out += fmt::format("| {} | {} {} | {} |\n", p->title.empty() ? p->rebate : p->title, amount(p->amount, plan), plan.currency, p->status);
-    total = Decimal::add(total, p->amount).value_or(total);
+    out += fmt::format("| {} | {} {} | {} |\n", (p->title.empty() ? p->rebate : p->title).view(), amount(p->amount(), plan), plan.currency,
+                       p->status.view());
+    total = Decimal::add(total, p->amount()).value_or(total);
   }
   out += fmt::format("| **Total** | **{} {}** | |\n\n", amount(total, plan), plan.currency);
   for (const Payout* p : payouts) {
-    out += fmt::format("## {}\n\n", p->title.empty() ? p->rebate : p->title);
-    if (!p->reason.empty()) out += fmt::format("Not paid: the condition `{}` was not met.\n\n", p->reason);
+    out += fmt::format("## {}\n\n", (p->title.empty() ? p->rebate : p->title).view());
+    if (!p->reason.empty()) out += fmt::format("Not paid: the condition `{}` was not met.\n\n", p->reason.view());
     for (const auto& m : p->measures()) out += fmt::format("- {}: {}\n", as_words(m.name), m.value);  // for the partner: words
-    if (!p->band.empty()) out += fmt::format("- Band reached: {}{}\n", p->band, p->rate ? ", rate " + percent(*p->rate) : "");
+    if (!p->band.empty()) out += fmt::format("- Band reached: {}{}\n", p->band.view(), p->rate() ? ", rate " + percent(*p->rate()) : "");
     for (const auto& step : p->steps()) out += fmt::format("- {}\n", step);
     out += fmt::format("- Based on {} invoice line{}\n", p->lines, p->lines == 1 ? "" : "s");
-    out += fmt::format("- **Amount: {} {}**\n", amount(p->amount, plan), plan.currency);
+    out += fmt::format("- **Amount: {} {}**\n", amount(p->amount(), plan), plan.currency);
     if (!p->next_band().empty()) out += fmt::format("\nProgress: {}.\n", p->next_band());
     out += "\n";
   }

@@ -70,9 +70,10 @@ void put_payout_rows(const RunResult& r, const plan::Plan& plan, size_t first, s
   const size_t amount_room = number_room(places);
   for (size_t i = first; i < last; ++i) {
     const Payout& p = r.payouts[i];
-    const std::optional<Decimal> rate = p.rate ? std::optional<Decimal>(percentage(*p.rate)) : std::nullopt;
+    const std::optional<Decimal> basis = p.basis(), payout_rate = p.rate();
+    const std::optional<Decimal> rate = payout_rate ? std::optional<Decimal>(percentage(*payout_rate)) : std::nullopt;
     const size_t room = 2 * (p.partner.size() + p.band.size() + p.reason.size()) + 6 + p.period.size() + p.rebate.size() +
-                        currency.size() + p.status.size() + amount_room + (p.basis ? number_room(p.basis->scale()) : 0) +
+                        currency.size() + p.status.size() + amount_room + (basis ? number_room(basis->scale()) : 0) +
                         (rate ? number_room(rate->scale()) + 1 : 0) + kNumberRoom + 11;
     char* w = out.room(room);
     w = put_csv(w, p.partner, quotes);
@@ -81,13 +82,13 @@ void put_payout_rows(const RunResult& r, const plan::Plan& plan, size_t first, s
     *w++ = ',';
     w = put_text(w, p.rebate);
     *w++ = ',';
-    w = put_amount(w, p.amount, places);
+    w = put_amount(w, p.amount(), places);
     *w++ = ',';
     w = put_text(w, currency);
     *w++ = ',';
     w = put_text(w, p.status);
     *w++ = ',';
-    if (p.basis) w = put_number(w, *p.basis);
+    if (basis) w = put_number(w, *basis);
     *w++ = ',';
     w = put_csv(w, p.band, quotes);
     *w++ = ',';
@@ -279,9 +280,10 @@ void write_payouts_json(const RunResult& r, const plan::Plan& plan, const TextOu
   }
   for (size_t i = 0; i < r.payouts.size(); ++i) {
     const Payout& p = r.payouts[i];
-    const std::optional<Decimal> rate = p.rate ? std::optional<Decimal>(percentage(*p.rate)) : std::nullopt;
+    const std::optional<Decimal> basis = p.basis(), payout_rate = p.rate();
+    const std::optional<Decimal> rate = payout_rate ? std::optional<Decimal>(percentage(*payout_rate)) : std::nullopt;
     const size_t room = json_room(p.partner) + json_room(p.period) + json_room(p.rebate) + json_room(p.status) +
-                        json_room(p.reason) + json_room(p.band) + amount_room + (p.basis ? number_room(p.basis->scale()) : 0) +
+                        json_room(p.reason) + json_room(p.band) + amount_room + (basis ? number_room(basis->scale()) : 0) +
                         (rate ? number_room(rate->scale()) + 1 : 0) + kNumberRoom + 256;
     char* w = out.room(room);
     w = put_text(w, i ? ",\n    {\"partner\": " : "\n    {\"partner\": ");
@@ -291,16 +293,16 @@ void write_payouts_json(const RunResult& r, const plan::Plan& plan, const TextOu
     w = put_text(w, ", \"rebate\": ");
     w = put_json(w, p.rebate, texts);
     w = put_text(w, ", \"amount\": \"");
-    w = put_amount(w, p.amount, places);
+    w = put_amount(w, p.amount(), places);
     w = put_text(w, "\", \"status\": ");
     w = put_json(w, p.status, texts);
     if (!p.reason.empty()) {
       w = put_text(w, ", \"reason\": ");
       w = put_json(w, p.reason, texts);
     }
-    if (p.basis) {
+    if (basis) {
       w = put_text(w, ", \"basis\": \"");
-      w = put_number(w, *p.basis);
+      w = put_number(w, *basis);
       *w++ = '"';
     } else {
       w = put_text(w, ", \"basis\": null");

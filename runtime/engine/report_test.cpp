@@ -7,6 +7,7 @@
 #include <random>
 
 #include "engine/report.h"
+#include "engine/report_text.h"
 #include "ledger/ledger.h"
 
 using rebate::Decimal;
@@ -54,45 +55,56 @@ TEST_CASE("decimal text in reports is Decimal's own", "[report]") {
   }
 }
 
+// The writers' quoting cache knows texts by address and length: a view of the same bytes with another
+// length is another text.
+TEST_CASE("the quoting cache tells apart views of the same bytes", "[report]") {
+  using namespace rebate::engine::report_text;
+  const std::string partner = "P1,\"east\"";
+  TextCache<needs_csv_quotes> quotes;
+  CHECK_FALSE(quotes.plain(partner));
+  CHECK(quotes.plain(std::string_view(partner).substr(0, 2)));
+  CHECK_FALSE(quotes.plain(std::string_view(partner).substr(0, 3)));
+  CHECK_FALSE(quotes.plain(partner));
+}
+
 // payouts_csv writes through a staged buffer with its own quoting and number text: the rows must be
 // those the straightforward writer gives (ledger::csv_quote, Decimal's own text), for texts that need
-// quotes, views of the same bytes with other lengths, rows longer than the stage, and amounts beyond
-// 64 bits.
+// quotes, rows longer than the stage, and amounts beyond 64 bits.
 TEST_CASE("payouts CSV: quoting, long rows and wide amounts as the plain writer gives them", "[report]") {
   using namespace rebate::engine;
   rebate::plan::Plan plan;
   plan.currency = "USD";
   plan.minor_unit = 2;
-  const std::string partner = "P1,\"east\"";        // quoted; its first two bytes are another partner
+  const std::string partner = "P1,\"east\"";        // quoted; its first two bytes are another partner's id
   const std::string band = "from 1 to 2";
   const std::string reason = "tier >= \"gold\"\nor silver";
   const std::string long_text(5000, 'x');            // a row longer than the sink's stage
   RunResult r;
   auto payout = [&](std::string_view who, std::string_view why, Decimal amount) {
     Payout p;
-    p.partner = who;
-    p.period = "2026-Q3";
-    p.rebate = "r";
-    p.amount = amount;
-    p.status = "paid";
-    p.reason = why;
-    p.band = band;
+    p.partner = r.texts->keep(who);
+    p.period = r.texts->keep("2026-Q3");
+    p.rebate = r.texts->keep("r");
+    p.set_amount(amount);
+    p.status = r.texts->keep("paid");
+    p.reason = r.texts->keep(why);
+    p.band = r.texts->keep(band);
     p.lines = 12345678901234567890u;
     return p;
   };
   r.payouts.push_back(payout(partner, reason, Decimal::from_scaled(-5, 1)));
   r.payouts.push_back(payout(std::string_view(partner).substr(0, 2), "", Decimal::from_scaled(123456, 3)));  // rounded
   r.payouts.push_back(payout(partner, long_text, Decimal::from_scaled(static_cast<Int128>(UINT64_MAX) * 1000, 2)));
-  r.payouts.back().basis = Decimal::from_scaled(15000, 4);
-  r.payouts.back().rate = Decimal::from_scaled(45, 3);
+  r.payouts.back().set_basis(Decimal::from_scaled(15000, 4));
+  r.payouts.back().set_rate(Decimal::from_scaled(45, 3));
   r.totals.push_back(Total{partner, "2026-Q3", Decimal::from_scaled(7, 0)});
   r.awards.push_back(AwardValue{partner, "2026-Q4", "2026-Q3", "level", "a,b"});
 
   std::string expected = "partner,period,rebate,amount,currency,status,basis,band,rate,lines,reason\n";
   for (const Payout& p : r.payouts) {
-    expected += rebate::ledger::csv_quote(p.partner) + ",2026-Q3,r," + p.amount.to_fixed(2) + ",USD,paid," +
-                (p.basis ? p.basis->to_string() : "") + "," + band + "," +
-                (p.rate ? Decimal::mul(*p.rate, Decimal::from_int(100))->to_string() + "%" : "") + ",12345678901234567890," +
+    expected += rebate::ledger::csv_quote(p.partner) + ",2026-Q3,r," + p.amount().to_fixed(2) + ",USD,paid," +
+                (p.basis() ? p.basis()->to_string() : "") + "," + band + "," +
+                (p.rate() ? Decimal::mul(*p.rate(), Decimal::from_int(100))->to_string() + "%" : "") + ",12345678901234567890," +
                 rebate::ledger::csv_quote(p.reason) + "\n";
   }
   expected += rebate::ledger::csv_quote(partner) + ",2026-Q3,TOTAL,7.00,USD,,,,,,\n";
@@ -121,14 +133,14 @@ TEST_CASE("payouts CSV on two threads is the one-thread text", "[report]") {
     for (size_t i = 0; i < n; ++i) partners.push_back(i % 97 == 0 ? quoted + std::to_string(i) : "P" + std::to_string(i));
     for (size_t i = 0; i < n; ++i) {
       Payout p;
-      p.partner = partners[i];
-      p.period = "2026-Q3";
-      p.rebate = "r";
-      p.amount = Decimal::from_scaled(static_cast<int64_t>(i) * 37 - 500, 2);
-      p.status = "paid";
-      p.reason = i == n / 2 ? std::string_view(long_text) : std::string_view();
-      if (i % 3 == 0) p.basis = Decimal::from_scaled(static_cast<int64_t>(i), 1);
-      if (i % 5 == 0) p.rate = Decimal::from_scaled(25, 3);
+      p.partner = r.texts->keep(partners[i]);
+      p.period = r.texts->keep("2026-Q3");
+      p.rebate = r.texts->keep("r");
+      p.set_amount(Decimal::from_scaled(static_cast<int64_t>(i) * 37 - 500, 2));
+      p.status = r.texts->keep("paid");
+      p.reason = r.texts->keep(i == n / 2 ? std::string_view(long_text) : std::string_view());
+      if (i % 3 == 0) p.set_basis(Decimal::from_scaled(static_cast<int64_t>(i), 1));
+      if (i % 5 == 0) p.set_rate(Decimal::from_scaled(25, 3));
       p.lines = i;
       r.payouts.push_back(p);
     }
@@ -156,15 +168,15 @@ TEST_CASE("payouts JSON: escapes, nulls and explanations", "[report]") {
   const std::string partner = "P\\1\t\"q\"\x01";
   RunResult r;
   Payout p;
-  p.partner = partner;
-  p.period = "2026-Q3";
-  p.rebate = "r";
-  p.amount = Decimal::from_scaled(-5, 1);
-  p.status = "paid";
-  p.reason = "a\nb";
-  p.basis = Decimal::from_scaled(15000, 4);
-  p.band = "from 1 to 2";
-  p.rate = Decimal::from_scaled(45, 3);
+  p.partner = r.texts->keep(partner);
+  p.period = r.texts->keep("2026-Q3");
+  p.rebate = r.texts->keep("r");
+  p.set_amount(Decimal::from_scaled(-5, 1));
+  p.status = r.texts->keep("paid");
+  p.reason = r.texts->keep("a\nb");
+  p.set_basis(Decimal::from_scaled(15000, 4));
+  p.band = r.texts->keep("from 1 to 2");
+  p.set_rate(Decimal::from_scaled(45, 3));
   p.lines = 3;
   p.explain().before_budget = Decimal::from_scaled(7, 0);
   p.explain().measures = {MeasureValue{"m1", "12.00 USD"}, MeasureValue{"m2", "say \"hi\""}};
@@ -172,10 +184,10 @@ TEST_CASE("payouts JSON: escapes, nulls and explanations", "[report]") {
   p.explain().next_band = "1.00 USD more reaches 4%";
   r.payouts.push_back(p);
   Payout q;
-  q.partner = "P2";
-  q.period = "2026-Q3";
-  q.rebate = "r";
-  q.status = "zero";
+  q.partner = r.texts->keep("P2");
+  q.period = r.texts->keep("2026-Q3");
+  q.rebate = r.texts->keep("r");
+  q.status = r.texts->keep("zero");
   r.payouts.push_back(q);
   r.totals.push_back(Total{"P2", "2026-Q3", Decimal::from_scaled(12345, 2)});
   r.awards.push_back(AwardValue{"P2", "2026-Q4", "2026-Q3", "level", "gold"});
