@@ -32,6 +32,10 @@ struct RunOptions {
   // machine with two cores, and partners are evaluated on one thread per core; 1: one thread for
   // everything; 2: two for each ledger whatever its size, and two evaluating. The payouts do not depend on it.
   unsigned threads = 0;
+  // Two-thread reads find their split by counting the first half's quotes and line ends before the
+  // second thread starts (ledger::ReadOptions::exact_split) instead of guessing it. A run whose guess
+  // missed runs again this way by itself; tests set it to cover both.
+  bool exact_splits = false;
 };
 
 struct MeasureValue {

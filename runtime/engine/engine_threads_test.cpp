@@ -76,6 +76,50 @@ TEST_CASE("two threads report unknown partners as one thread does, in file order
   CHECK(one.result.errors == two.result.errors);
 }
 
+TEST_CASE("a ledger whose middle is inside a quoted cell gives on two threads what it gives on one", "[engine][threads]") {
+  // 3,000 lines of 1.00 USD, then a line whose family cell holds 400 line breaks (from before the
+  // middle of the file to well past it: the two-thread read's guessed split is inside it, and the run
+  // reads again with an exact split), then 3,000 more; a partner not in the table on the last line.
+  std::string sales = "date,partner,order_id,family,units,amount\n";
+  for (int i = 0; i < 3000; ++i) sales += "2026-07-01,P1,O" + std::to_string(i) + ",sw,1,1.00\n";
+  sales += "2026-07-02,P1,ON,\"note";
+  for (int i = 0; i < 400; ++i) sales += "\nline " + std::to_string(i);
+  sales += "\",1,1.00\n";
+  for (int i = 0; i < 3000; ++i) sales += "2026-07-03,P2,Q" + std::to_string(i) + ",sw,1,1.00\n";
+  const size_t open = sales.find("\"note"), close = sales.find('"', open + 1);
+  REQUIRE(open < sales.size() / 2);
+  REQUIRE(close > sales.size() / 2);
+  const char* program = "measure revenue = sales.sum(amount)\nrebate r { pay 1% of revenue }\n";
+  auto one = run(program, sales, "2026-Q3", {}, 1);
+  auto two = run(program, sales, "2026-Q3", {}, 2);
+  REQUIRE(one.result.ok());
+  REQUIRE(two.result.ok());
+  CHECK(one.amounts == two.amounts);
+  CHECK(two.amounts["P1 2026-Q3 r"] == "30.01");  // 1% of 3,001 lines of 1.00
+  CHECK(two.amounts["P2 2026-Q3 r"] == "30.00");  // 1% of 3,000
+  // The error of a line past the quoted cell names its physical line: 1 (header) + 3,000 + 401 + 3,000 + 1.
+  const std::string bad = sales + "2026-07-04,PX,Z,sw,1,1.00\n";
+  auto one_bad = run(program, bad, "2026-Q3", {}, 1);
+  auto two_bad = run(program, bad, "2026-Q3", {}, 2);
+  REQUIRE(one_bad.result.errors.size() == 1);
+  CHECK(one_bad.result.errors[0].find(":6403:") != std::string::npos);
+  CHECK(two_bad.result.errors == one_bad.result.errors);
+}
+
+TEST_CASE("a second half's unknown partner names its line with the split guessed or counted", "[engine][threads]") {
+  // No quotes: the guess is the split. Unknown partners on both sides of the middle, one near the end;
+  // the second thread numbers its lines from the split's, counted for the message if the first thread
+  // has not got there yet.
+  std::string sales = "date,partner,order_id,family,units,amount\n";
+  for (int i = 0; i < 6000; ++i) sales += std::string("2026-07-01,") + (i == 1000 || i == 3100 || i == 5998 ? "PX" : "P1") + ",O,sw,1,1.00\n";
+  const char* program = "measure revenue = sales.sum(amount)\nrebate r { pay 1% of revenue }\n";
+  auto one = run(program, sales, "2026-Q3", {}, 1);
+  auto two = run(program, sales, "2026-Q3", {}, 2);
+  REQUIRE(one.result.errors.size() == 3);
+  CHECK(one.result.errors[2].find(":6000:") != std::string::npos);  // line 1 is the header: 5,998 + 2
+  CHECK(two.result.errors == one.result.errors);
+}
+
 TEST_CASE("two threads without a partner table or fixed periods give what one thread gives", "[engine][threads]") {
   // No partner table (partners come from the ledger, numbered by each thread, sorted when merged) and no
   // effective dates or --period (the periods come from the data: each thread widens its own). Lines over

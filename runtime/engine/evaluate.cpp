@@ -625,7 +625,9 @@ void evaluate(State& s) {
   }
 }
 
-RunResult run(const plan::Plan& plan, const RunOptions& options) {
+namespace {
+
+RunResult run_once(const plan::Plan& plan, const RunOptions& options) {
   RunResult result;
   State s(plan, options, result);
   PhaseClock clock(result.summary.timings);
@@ -644,6 +646,19 @@ RunResult run(const plan::Plan& plan, const RunOptions& options) {
     result.errors.push_back(fmt::format("{}: error: {}, for {}", s.location_text(e.where), e.what(), e.context));
   }
   return result;
+}
+
+}  // namespace
+
+RunResult run(const plan::Plan& plan, const RunOptions& options) {
+  try {
+    return run_once(plan, options);
+  } catch (const SplitMissed&) {
+    // A ledger with line ends in quoted cells, one of them where the two-thread read guessed its split.
+    RunOptions exact = options;
+    exact.exact_splits = true;
+    return run_once(plan, exact);
+  }
 }
 
 }  // namespace rebate::engine

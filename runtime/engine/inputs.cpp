@@ -122,6 +122,7 @@ ledger::ReadOptions read_options(const State& s, const plan::Input& in) {
   ro.max_errors = s.options.max_errors;
   ro.reject_bad_rows = s.options.reject_bad_rows;
   ro.threads = s.options.threads;
+  ro.exact_split = s.options.exact_splits;
   if (s.options.reject_bad_rows && !s.options.rejects_path.empty()) ro.rejects_path = s.options.rejects_path + "." + in.name + ".csv";
   return ro;
 }
@@ -287,6 +288,7 @@ std::optional<vm::EvalError> stream_ledgers(State& s, std::vector<std::unique_pt
     } else {
       r = ledger::stream_csv(s.options.input_paths.at(in.name), spec, ro, stream);
     }
+    if (r.split_missed) throw SplitMissed{};
     for (auto& sink : sinks) sink->end();
     take(s, index, r);
     for (auto& part : parts) {

@@ -72,7 +72,7 @@ class RowFrame : public vm::Frame {
   Value decision(uint32_t) override { return Value::missing(); }
   Value text(uint32_t t) override { return Value::integer(s_.text_ids[t]); }
   std::string context() const override {
-    return fmt::format("ledger `{}` line {}", s_.plan.inputs[input_].name, chunk_.lines[row_]);
+    return fmt::format("ledger `{}` line {}", s_.plan.inputs[input_].name, chunk_.line(row_));
   }
 
  private:
@@ -344,7 +344,7 @@ class LedgerSink : public ScanSink {
     if (u.messages.size() < s_.options.max_errors) {
       auto path = s_.options.input_paths.find(in.name);
       const std::string& file = path == s_.options.input_paths.end() ? in.name : path->second;
-      u.messages.push_back(fmt::format("{}:{}: column `{}`: partner `{}` is not in the partner table `{}`", file, chunk.lines[row],
+      u.messages.push_back(fmt::format("{}:{}: column `{}`: partner `{}` is not in the partner table `{}`", file, chunk.line(row),
                                        pc.spec.name, ledger::format_cell(pc, row, part_.pool),
                                        plan_.inputs[plan_.partner_table].name));
     }
@@ -353,7 +353,7 @@ class LedgerSink : public ScanSink {
       for (const auto& c : chunk.columns) {
         if (c.spec.read) u.rows += ledger::csv_quote(ledger::format_cell(c, row, part_.pool)) + ',';
       }
-      u.rows += fmt::format("{},{}\n", chunk.lines[row],
+      u.rows += fmt::format("{},{}\n", chunk.line(row),
                             ledger::csv_quote(fmt::format("partner `{}` is not in the partner table", ledger::format_cell(pc, row, part_.pool))));
     }
   }

@@ -189,6 +189,11 @@ GroupPartitions make_group_partitions(const plan::Plan& plan, const plan::Group&
 // text interned in `pool`).
 Value group_key(const plan::Plan& plan, const plan::Group& g, const GroupData& data, size_t row, size_t c, ledger::StringPool& pool);
 
+// Thrown by the read when a two-thread read's guessed split fell inside a quoted cell
+// (ledger::ReadResult::split_missed): what the scan computed is not the file's, and run() runs again
+// with exact splits.
+struct SplitMissed {};
+
 struct State {
   const plan::Plan& plan;
   const RunOptions& options;

@@ -101,11 +101,38 @@ const char* parallel_split(const char* from, const char* end, bool mapped, const
   return nullptr;
 }
 
+const char* guess_split(const char* from, const char* end) {
+  for (const char* p = from + (end - from) / 2; p < end;) {
+    const char* nl = static_cast<const char*>(std::memchr(p, '\n', static_cast<size_t>(end - p)));
+    if (!nl) return nullptr;
+    p = nl + 1;
+    const bool blank_before = nl > from && (nl[-1] == '\n' || (nl[-1] == '\r' && nl - 1 > from && nl[-2] == '\n'));
+    if (!blank_before && p < end) return p;
+  }
+  return nullptr;
+}
+
 }  // namespace csv
+
+uint64_t LineOrigin::line() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!line_) {
+    uint64_t newlines = 0;
+    for (const char* p = from_; (p = static_cast<const char*>(std::memchr(p, '\n', static_cast<size_t>(to_ - p)))); ++p) ++newlines;
+    line_ = from_line_ + newlines;
+  }
+  return *line_;
+}
+
+void LineOrigin::set(uint64_t line) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  line_ = line;
+}
 
 namespace {
 
 using csv::Reader;
+using csv::guess_split;
 using csv::parallel_split;
 
 // Text ids of a second pool in the first: each distinct text is interned once.
@@ -146,28 +173,15 @@ struct Destination {
   size_t count() const { return parts ? parts->size() : 2; }
 };
 
-// `mapped`: `data` is a private read-only mapping of the file, whose pages may be given back as rows are read.
-ReadResult read_buffer(std::string_view data, const std::string& display_name, const TableSpec& spec,
-                       const ReadOptions& options, const Destination& to, bool mapped) {
-  ReadResult result;
-  Reader reader(data, display_name, spec, options, to.pool_of(0), result);
-  if (mapped) reader.set_mapped();
-  if (to.parts) reader.stream_to((*to.parts)[0].sink);
-  bool parallel = to.count() >= 2 && !options.reject_bad_rows &&
-                  (options.threads >= 2 ||
-                   (options.threads == 0 && data.size() >= kParallelBytes && std::thread::hardware_concurrency() >= 2));
-  if (!parallel) {
-    reader.run();
-    return result;
-  }
-  if (!reader.start()) {
-    reader.finish();
-    return result;
-  }
-  // The split is looked for on the second thread while the first already reads its rows: the first
-  // pauses at its first row past the middle of the file until the split is known (the split is a row
-  // start at or after that row), then reads up to it. Counting half a file's quotes and line feeds
-  // takes a fraction of the time reading its rows does, so the first thread rarely waits.
+// How a two-thread read went: both threads read rows (their results to check and merge), or the first
+// read them all (a file with no row start past the middle), or the guessed split missed.
+enum class Halves { Two, One };
+
+// The split counted first (ReadOptions::exact_split): the second thread counts the first half's quotes and
+// line ends while the first already reads its rows; the first pauses at its first row past the middle of
+// the file until the split is known (a row start at or after that row), then reads up to it. Counting
+// takes a fraction of the time reading does, so the first thread rarely waits; the second starts late.
+Halves read_halves_counted(Reader& reader, Reader& second, std::string_view data, const Destination& to, bool mapped) {
   const char* const rows_begin = reader.position();
   const char* const data_end = data.data() + data.size();
   const uint64_t first_line = reader.line();
@@ -180,11 +194,6 @@ ReadResult read_buffer(std::string_view data, const std::string& display_name, c
     found.wait(lock, [&] { return known; });
     return split ? split : data_end;
   });
-  ReadResult second_result;
-  std::unique_ptr<StringPool> own_pool;  // a materializing read's second half: merged into `pool` after
-  if (!to.parts) own_pool = std::make_unique<StringPool>();
-  StringPool& second_pool = to.parts ? to.pool_of(1) : *own_pool;
-  Reader second(data, display_name, spec, options, second_pool, second_result);
   std::atomic<const char*> first_at{rows_begin};
   reader.publish_progress(&first_at);
   std::thread worker([&] {
@@ -205,8 +214,82 @@ ReadResult read_buffer(std::string_view data, const std::string& display_name, c
   reader.rows();
   worker.join();
   reader.finish();
-  if (!split) return result;  // no row start past the middle: the first thread read every row
+  if (!split) return Halves::One;
   second.finish();
+  return Halves::Two;
+}
+
+// The split guessed (the default): the second thread starts at once at the first row start past the
+// middle (csv::guess_split), its lines numbered from there (LineOrigin), and the first thread checks the
+// guess when it gets there: a row of its own that ends exactly at the guess makes it a row start. One
+// that runs past it (the guess was inside a quoted cell that holds line ends) stops the second thread;
+// a materializing read then has the first thread read on to the end, a streaming one stops there and
+// says so (split_missed), since the second part's sink saw rows that are not the file's.
+Halves read_halves_guessed(Reader& reader, Reader& second, std::string_view data, const Destination& to, bool mapped,
+                           ReadResult& result) {
+  const char* const rows_begin = reader.position();
+  const char* const data_end = data.data() + data.size();
+  const char* const at = guess_split(rows_begin, data_end);
+  if (!at) {
+    reader.rows();
+    reader.finish();
+    return Halves::One;
+  }
+  LineOrigin origin(rows_begin, at, reader.line());
+  std::atomic<bool> missed{false};
+  reader.pause_at(at, [&] {
+    if (reader.position() == at) {
+      origin.set(reader.line());
+      return at;
+    }
+    missed.store(true);
+    return to.parts ? reader.position() : data_end;
+  });
+  std::thread worker([&] {
+    second.start_after(reader, at, 0);
+    second.number_lines_from(&origin);
+    second.stop_when(&missed);
+    if (mapped) second.set_mapped();
+    if (to.parts) second.stream_to((*to.parts)[1].sink);
+    second.rows();
+  });
+  reader.rows();
+  worker.join();
+  reader.finish();
+  if (missed.load()) {
+    if (to.parts) result.split_missed = true;
+    return Halves::One;
+  }
+  second.finish();
+  return Halves::Two;
+}
+
+// `mapped`: `data` is a private read-only mapping of the file, whose pages may be given back as rows are read.
+ReadResult read_buffer(std::string_view data, const std::string& display_name, const TableSpec& spec,
+                       const ReadOptions& options, const Destination& to, bool mapped) {
+  ReadResult result;
+  Reader reader(data, display_name, spec, options, to.pool_of(0), result);
+  if (mapped) reader.set_mapped();
+  if (to.parts) reader.stream_to((*to.parts)[0].sink);
+  bool parallel = to.count() >= 2 && !options.reject_bad_rows &&
+                  (options.threads >= 2 ||
+                   (options.threads == 0 && data.size() >= kParallelBytes && std::thread::hardware_concurrency() >= 2));
+  if (!parallel) {
+    reader.run();
+    return result;
+  }
+  if (!reader.start()) {
+    reader.finish();
+    return result;
+  }
+  ReadResult second_result;
+  std::unique_ptr<StringPool> own_pool;  // a materializing read's second half: merged into `pool` after
+  if (!to.parts) own_pool = std::make_unique<StringPool>();
+  StringPool& second_pool = to.parts ? to.pool_of(1) : *own_pool;
+  Reader second(data, display_name, spec, options, second_pool, second_result);
+  const Halves halves = options.exact_split ? read_halves_counted(reader, second, data, to, mapped)
+                                            : read_halves_guessed(reader, second, data, to, mapped, result);
+  if (halves == Halves::One) return result;  // the first thread read every row, or the guess missed
   if (!result.ok() || !second_result.ok()) {
     // Malformed rows: read again on one thread, without keeping or streaming rows, so that errors, their
     // order and max_errors are exactly those of a sequential read. Bad files are the rare case.
@@ -217,7 +300,7 @@ ReadResult read_buffer(std::string_view data, const std::string& display_name, c
     if (to.parts) sequential.stream_to(&discard);
     sequential.run();
     if (to.parts && again.ok()) {
-      // The halves disagreed with the whole (parallel_split is built so that they cannot): the sinks saw
+      // The halves disagreed with the whole (the split is checked so that they cannot): the sinks saw
       // an unknown share of the rows, so the read must fail rather than give numbers.
       again.errors.push_back(InputError{display_name, 0, 0, {}, "internal error: the two threads' reads disagree with a one-thread read; please report this file"});
     }
@@ -226,6 +309,12 @@ ReadResult read_buffer(std::string_view data, const std::string& display_name, c
   if (to.parts) {
     result.rows_read += second_result.rows_read;
   } else {
+    Table& rows = second_result.table;
+    if (rows.origin) {  // its lines counted from the split's
+      const uint64_t origin = rows.origin->line();
+      for (uint64_t& line : rows.lines) line += origin;
+      rows.origin = nullptr;
+    }
     merge_rows(result, second_result, *to.pool, second_pool);
   }
   return result;

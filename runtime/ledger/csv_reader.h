@@ -158,6 +158,11 @@ class Reader {
   // Reading rows, store the position reached in `to` now and then (every kProgressEvery bytes), for
   // the other thread of a two-thread read.
   void publish_progress(std::atomic<const char*>* to) { progress_ = to; }
+  // Reading rows, stop when `flag` is set (looked at every kProgressEvery bytes): the second thread of a
+  // two-thread read whose guessed start turned out to be inside a quoted cell.
+  void stop_when(const std::atomic<bool>* flag) { abandon_ = flag; }
+  // The rows' lines count from `origin`'s (the second half of a two-thread read; see LineOrigin).
+  void number_lines_from(const LineOrigin* origin) { result_.table.origin = origin; }
   // The input is a read-only file mapping: pages behind the reader can be given back as it goes, so a
   // large file does not stay resident once its rows are parsed (they are re-read from the file if needed).
   void set_mapped() {
@@ -361,7 +366,10 @@ class Reader {
   std::function<const char*()> resume_;
   static constexpr std::ptrdiff_t kProgressEvery = 256 << 10;
   std::atomic<const char*>* progress_ = nullptr;
+  const std::atomic<bool>* abandon_ = nullptr;
   const char* next_progress_ = nullptr;
+  // Every kProgressEvery bytes: publishes the position, and false when the read is abandoned.
+  bool keep_going();
   RowSink* sink_ = nullptr;
   ColumnCounter char_column_;
   bool fast_planned_ = false;
@@ -405,5 +413,10 @@ class Reader {
 // first has read (`first_at`); nullptr when there is none. `newlines`: the line feeds before it.
 const char* parallel_split(const char* from, const char* end, bool mapped, const std::atomic<const char*>& first_at,
                            uint64_t& newlines);
+// The guess at it that the default two-thread read starts with: the first line start past the middle of
+// [from, end) that does not follow a blank line (a blank line in the middle of a file is a malformed
+// row, at its end it is not: the halves must not disagree), whatever the quotes before it; nullptr when
+// there is none.
+const char* guess_split(const char* from, const char* end);
 
 }  // namespace rebate::ledger::csv

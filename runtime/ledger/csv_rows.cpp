@@ -101,10 +101,7 @@ void Reader::read_rows() {
       if (p_ >= end_) break;
     }
     if (mapped_ && p_ - dropped_ > kDropEvery) drop_behind();
-    if (progress_ && p_ >= next_progress_) {
-      progress_->store(p_, std::memory_order_relaxed);
-      next_progress_ = p_ + std::min(kProgressEvery, end_ - p_);
-    }
+    if (p_ >= next_progress_ && !keep_going()) break;
     const char* row_start = p_;
     const uint64_t row_line = line_;
     row_errors_.clear();
@@ -197,6 +194,14 @@ void Reader::read_rows() {
   if (sink_ && rows_ != 0 && result_.errors.empty()) deliver();
   size_chunk(sink_ ? 0 : rows_);  // streamed: every row went to the sink, and the table is left empty
   if (sink_) rows_ = 0;
+}
+
+bool Reader::keep_going() {
+  if (progress_) progress_->store(p_, std::memory_order_relaxed);
+  if (abandon_ && abandon_->load(std::memory_order_relaxed)) return false;
+  // Neither: never again (end_ is only ever reached by leaving the loop).
+  next_progress_ = progress_ || abandon_ ? p_ + std::min(kProgressEvery, end_ - p_) : end_;
+  return true;
 }
 
 bool Reader::parse_cell(size_t j, std::string_view value, std::vector<int64_t>& values, std::vector<uint8_t>& present,

@@ -27,7 +27,7 @@ class Collect : public RowSink {
         if (c.spec.read) text += format_cell(c, row, pool_) + "|";
       }
       cells.push_back(text);
-      lines.push_back(chunk.lines[row]);
+      lines.push_back(chunk.line(row));
     }
   }
   std::vector<size_t> chunks;
@@ -127,6 +127,65 @@ TEST_CASE("a streaming read on two threads gives the first half to one part and 
   lines.insert(lines.end(), second.lines.begin(), second.lines.end());
   CHECK(cells == rows_of(whole, whole_pool));
   CHECK(lines == whole.table.lines);
+}
+
+// A ledger whose middle falls inside a quoted cell with line breaks: the two-thread read's guessed split
+// (the first line start past the middle) is not a row start.
+std::string ledger_quoted_over_middle() {
+  std::string data = numbered_ledger(3000);
+  const std::string rows = data.substr(data.find('\n') + 1);
+  std::string note = "2026-07-01,\"P1";
+  for (int i = 0; i < 200; ++i) note += "\nline " + std::to_string(i);
+  note += "\",1.25,1\r\n";
+  return data + note + rows;  // the note starts just short of the middle and ends well past it
+}
+
+TEST_CASE("a streaming read whose guessed split is inside a quoted cell says so; an exact split reads it right", "[ledger][csv][stream]") {
+  const std::string data = ledger_quoted_over_middle();
+  const size_t open = data.find("\"P1\n"), close = data.find('"', open + 1);
+  REQUIRE(open < data.size() / 2);
+  REQUIRE(close > data.size() / 2);
+  StringPool whole_pool;
+  auto whole = read(data, sales_spec(), whole_pool);
+  REQUIRE(whole.ok());
+
+  StringPool base;
+  StringPool first_pool(&base), second_pool(&base);
+  Collect first(first_pool), second(second_pool);
+  ReadOptions two;
+  two.threads = 2;
+  auto guessed = stream_csv_buffer(data, "sales.csv", sales_spec(), two, {StreamPart{&first, &first_pool}, StreamPart{&second, &second_pool}});
+  CHECK(guessed.split_missed);
+
+  StringPool base2;
+  StringPool first_pool2(&base2), second_pool2(&base2);
+  Collect first2(first_pool2), second2(second_pool2);
+  two.exact_split = true;
+  auto exact = stream_csv_buffer(data, "sales.csv", sales_spec(), two, {StreamPart{&first2, &first_pool2}, StreamPart{&second2, &second_pool2}});
+  REQUIRE(exact.ok());
+  CHECK_FALSE(exact.split_missed);
+  REQUIRE(!second2.cells.empty());
+  std::vector<std::string> cells = first2.cells;
+  cells.insert(cells.end(), second2.cells.begin(), second2.cells.end());
+  std::vector<uint64_t> lines = first2.lines;
+  lines.insert(lines.end(), second2.lines.begin(), second2.lines.end());
+  CHECK(cells == rows_of(whole, whole_pool));
+  CHECK(lines == whole.table.lines);
+}
+
+TEST_CASE("a whole-table read whose guessed split is inside a quoted cell reads on to the end on one thread", "[ledger][csv][stream]") {
+  const std::string data = ledger_quoted_over_middle();
+  StringPool one_pool, two_pool;
+  auto one = read(data, sales_spec(), one_pool);
+  ReadOptions two;
+  two.threads = 2;
+  auto both = read(data, sales_spec(), two_pool, two);
+  REQUIRE(one.ok());
+  REQUIRE(both.ok());
+  CHECK_FALSE(both.split_missed);
+  CHECK(rows_of(both, two_pool) == rows_of(one, one_pool));
+  CHECK(both.table.lines == one.table.lines);
+  CHECK(both.table.origin == nullptr);
 }
 
 TEST_CASE("a streaming read with malformed rows reports them as a one-thread read does", "[ledger][csv][stream]") {

@@ -7,6 +7,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -119,10 +121,34 @@ struct Column {
   bool lazy_text() const { return spec.kind == ColumnKind::Text && !spec.intern; }
 };
 
+// The line on which the second half of a two-thread read starts. Its thread starts reading at once,
+// at a guessed row start, without the number: counting the first half's line ends first would hold it
+// back by a tenth of the read. The first thread sets it when it gets there; anything that needs it
+// earlier (an error message about a row of the second half) has the first half's line ends counted.
+// Thread-safe.
+class LineOrigin {
+ public:
+  // [from, to): the first half's rows, from the start of line `from_line`.
+  LineOrigin(const char* from, const char* to, uint64_t from_line) : from_(from), to_(to), from_line_(from_line) {}
+  uint64_t line() const;
+  void set(uint64_t line);
+
+ private:
+  const char* from_;
+  const char* to_;
+  uint64_t from_line_;
+  mutable std::mutex mutex_;
+  mutable std::optional<uint64_t> line_;
+};
+
 struct Table {
   std::string name;
   std::vector<Column> columns;  // in the spec's order
-  std::vector<uint64_t> lines;  // per row: the 1-based physical line where the row starts
+  // Per row: the 1-based physical line where the row starts; counted from `origin`'s line (the first
+  // row 0) when there is one: the streamed chunks of a two-thread read's second half.
+  std::vector<uint64_t> lines;
+  const LineOrigin* origin = nullptr;
+  uint64_t line(size_t row) const { return origin ? origin->line() + lines[row] : lines[row]; }
   size_t row_count() const { return lines.size(); }
   const Column* column(std::string_view column_name) const;  // by spec name, or nullptr
 };
@@ -146,6 +172,11 @@ struct ReadOptions {
   // 0: two threads for a large file (16 MiB or more) on a machine with two cores, else one; 1: one;
   // 2: two whatever the size (tests). Never more than one with reject_bad_rows.
   unsigned threads = 0;
+  // A two-thread read starts its second thread at the first row start past the middle of the file,
+  // trusting that it is not inside a quoted cell, and the first thread checks it when it gets there.
+  // true: the split is found exactly first (the first half's quotes and line ends counted), which a
+  // streaming read whose guess was wrong must be run again with (ReadResult::split_missed).
+  bool exact_split = false;
 };
 
 struct ReadResult {
@@ -160,6 +191,10 @@ struct ReadResult {
   std::vector<InputError> rejected;
   uint64_t rows_read = 0;      // data rows seen (accepted + rejected)
   uint64_t rows_rejected = 0;  // rows skipped with reject_bad_rows
+  // A two-thread streaming read whose second thread started inside a quoted cell (see exact_split):
+  // the second part's sink saw rows that are not the file's, and the first stopped at the guess. What
+  // the sinks computed must be thrown away, and the file read again with exact_split.
+  bool split_missed = false;
   bool ok() const { return errors.empty() && errors_not_shown == 0; }
 };
 

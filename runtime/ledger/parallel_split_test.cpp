@@ -92,3 +92,38 @@ TEST_CASE("a moved split is never inside a quoted cell", "[ledger][csv][split]")
   CHECK(s.at == data.find('\n', close) + 1);
   CHECK(s.newlines == line_feeds_before(data, s.at));
 }
+
+// The default two-thread read does not count: it guesses the first line start past the middle, quotes
+// or not, and numbers the second half's lines from a LineOrigin.
+TEST_CASE("the guessed split is the first line start past the middle, even inside a quoted cell", "[ledger][csv][split]") {
+  using rebate::ledger::csv::guess_split;
+  const std::string plain = ledger_text();
+  const char* from = plain.data();
+  CHECK(guess_split(from, from + plain.size()) - from == static_cast<std::ptrdiff_t>(line_start_from(plain, plain.size() / 2)));
+  // A quoted cell over the middle: the guess is inside it (the first thread finds that out).
+  const std::string quoted = ledger_text(0.4999);
+  const size_t open = quoted.find('"'), close = quoted.find('"', open + 1);
+  const char* q = quoted.data();
+  const size_t guess = static_cast<size_t>(guess_split(q, q + quoted.size()) - q);
+  CHECK(guess > open);
+  CHECK(guess < close);
+  // No line start past the middle (the last line has no line feed).
+  const std::string two_lines = "a,b\n1,2";
+  CHECK(guess_split(two_lines.data() + 4, two_lines.data() + two_lines.size()) == nullptr);
+  // Not right after a blank line (the first half would end with it, as a file may, and not report it):
+  // the middle is the blank line's line feed (offset 8), the guess the start of the line after the next.
+  const std::string blank = "a,b\n1,2\n\n3,4\n5,6\n";
+  const char* b = blank.data();
+  CHECK(guess_split(b, b + blank.size()) - b == 13);
+}
+
+TEST_CASE("a line origin is the first thread's line when it got there, else counted", "[ledger][csv][split]") {
+  const std::string data = ledger_text();
+  const char* from = data.data();
+  const size_t at = line_start_from(data, data.size() / 2);
+  rebate::ledger::LineOrigin counted(from, from + at, 2);
+  CHECK(counted.line() == 2 + line_feeds_before(data, at));
+  rebate::ledger::LineOrigin told(from, from + at, 2);
+  told.set(12345);
+  CHECK(told.line() == 12345);
+}
