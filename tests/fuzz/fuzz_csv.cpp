@@ -14,7 +14,9 @@
 // The four reads: read_csv_buffer on one thread and on two (threads = 2 forces the split whatever the
 // size), stream_csv_buffer with one part on one thread, and with two parts on two threads (each part an
 // overlay StringPool on a common base, as the engine's scan does); and the two streamed reads again with
-// every text column left uninterned (ColumnSpec::intern false: the cells handed over as views). They must report the same ok(),
+// every text column left uninterned (ColumnSpec::intern false: the cells handed over as views); the first
+// two-part read guesses its split (read again with an exact one when the guess missed, as the engine
+// does), the second counts it (ReadOptions::exact_split). They must report the same ok(),
 // errors, notes, rejected rows, errors_not_shown, rows_read and rows_rejected; when the read is ok, the
 // same rows (every cell as text) on the same lines, the two parts' rows concatenated in part order. Each
 // table or chunk is also checked for shape (a value per row in every read column, `present` exactly for
@@ -30,6 +32,7 @@
 // A disagreement prints both outcomes to stderr and traps, so libFuzzer saves the input as a crash.
 // FUZZ_CSV_VERBOSE=1 prints what the one-thread read gave for every input (to look at a corpus file).
 #include <cstddef>
+#include <memory>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -246,7 +249,7 @@ void check_shape(const Table& t, const TableSpec& spec, const StringPool& pool, 
     }
   }
   for (size_t row = 0; row < n; ++row) {
-    FUZZ_CHECK(t.lines[row] >= 2, where + ": a row on line " + std::to_string(t.lines[row]));
+    FUZZ_CHECK(t.line(row) >= 2, where + ": a row on line " + std::to_string(t.line(row)));
     if (row > 0) FUZZ_CHECK(t.lines[row] > t.lines[row - 1], where + ": lines not increasing");
   }
 }
@@ -263,7 +266,7 @@ std::vector<std::string> row_text(const Table& t, size_t row, const StringPool& 
 void take_rows(Outcome& o, const Table& t, const StringPool& pool) {
   for (size_t row = 0; row < t.row_count(); ++row) {
     o.rows.push_back(row_text(t, row, pool));
-    o.lines.push_back(t.lines[row]);
+    o.lines.push_back(t.line(row));
   }
 }
 
@@ -284,10 +287,10 @@ class RecordingSink : public RowSink {
     FUZZ_CHECK(chunk.row_count() > 0 && chunk.row_count() <= kChunkRows,
                std::string(how_) + ": a chunk of " + std::to_string(chunk.row_count()) + " rows");
     check_shape(chunk, spec_, pool_, how_);
-    if (!lines.empty()) FUZZ_CHECK(chunk.lines.front() > lines.back(), std::string(how_) + ": chunk lines go back");
+    if (!lines.empty()) FUZZ_CHECK(chunk.line(0) > lines.back(), std::string(how_) + ": chunk lines go back");
     for (size_t row = 0; row < chunk.row_count(); ++row) {
       rows_.push_back(row_text(chunk, row, pool_));
-      lines.push_back(chunk.lines[row]);
+      lines.push_back(chunk.line(row));
       for (const Column& c : chunk.columns) {
         if (c.spec.read && c.spec.kind == ColumnKind::Text && !c.lazy_text() && c.has_value(row)) {
           const auto id = static_cast<uint32_t>(c.values[row]);
@@ -351,39 +354,52 @@ Outcome read_streamed_one(std::string_view csv, const TableSpec& spec, ReadOptio
 }
 
 // Two parts, each with an overlay on `base`; when the read is ok, the parts' texts are merged into `base`
-// the way the engine does (engine/merge.cpp: absorb the first part, intern the second's texts).
+// the way the engine does (engine/merge.cpp: absorb the first part, intern the second's texts). A
+// guessed split that missed (only possible with a quote in the file) is read again with an exact split,
+// as the engine does.
 Outcome read_streamed_two(std::string_view csv, const TableSpec& spec, ReadOptions options, StringPool& base) {
   const char* how = "stream_csv_buffer, two parts";
   options.threads = 2;
-  StringPool pool0(&base), pool1(&base);
-  RecordingSink sink0(spec, pool0, "stream_csv_buffer, part 1 of 2");
-  RecordingSink sink1(spec, pool1, "stream_csv_buffer, part 2 of 2");
-  ReadResult r = stream_csv_buffer(csv, kFile, spec, options, {StreamPart{&sink0, &pool0}, StreamPart{&sink1, &pool1}});
+  // The overlays leave `base` as it is until the merge: a missed read's pools and sinks are dropped.
+  auto pool0 = std::make_unique<StringPool>(&base), pool1 = std::make_unique<StringPool>(&base);
+  auto sink0 = std::make_unique<RecordingSink>(spec, *pool0, "stream_csv_buffer, part 1 of 2");
+  auto sink1 = std::make_unique<RecordingSink>(spec, *pool1, "stream_csv_buffer, part 2 of 2");
+  ReadResult r = stream_csv_buffer(csv, kFile, spec, options, {StreamPart{sink0.get(), pool0.get()}, StreamPart{sink1.get(), pool1.get()}});
+  if (r.split_missed) {
+    FUZZ_CHECK(csv.find('"') != std::string_view::npos, "a guessed split missed in a file without quotes");
+    options.exact_split = true;
+    pool0 = std::make_unique<StringPool>(&base);
+    pool1 = std::make_unique<StringPool>(&base);
+    sink0 = std::make_unique<RecordingSink>(spec, *pool0, "stream_csv_buffer, part 1 of 2, exact split");
+    sink1 = std::make_unique<RecordingSink>(spec, *pool1, "stream_csv_buffer, part 2 of 2, exact split");
+    r = stream_csv_buffer(csv, kFile, spec, options, {StreamPart{sink0.get(), pool0.get()}, StreamPart{sink1.get(), pool1.get()}});
+    FUZZ_CHECK(!r.split_missed, "an exact split missed");
+  }
   Outcome o;
   o.how = how;
   take_status(o, r);
   check_empty(r, spec, how);
   if (!r.ok()) return o;
-  if (!sink0.lines.empty() && !sink1.lines.empty())
-    FUZZ_CHECK(sink1.lines.front() > sink0.lines.back(), "the second part's rows start before the first part's end");
-  o.rows = std::move(sink0.rows_);
-  o.lines = std::move(sink0.lines);
-  o.rows.insert(o.rows.end(), sink1.rows_.begin(), sink1.rows_.end());
-  o.lines.insert(o.lines.end(), sink1.lines.begin(), sink1.lines.end());
+  if (!sink0->lines.empty() && !sink1->lines.empty())
+    FUZZ_CHECK(sink1->lines.front() > sink0->lines.back(), "the second part's rows start before the first part's end");
+  o.rows = std::move(sink0->rows_);
+  o.lines = std::move(sink0->lines);
+  o.rows.insert(o.rows.end(), sink1->rows_.begin(), sink1->rows_.end());
+  o.lines.insert(o.lines.end(), sink1->lines.begin(), sink1->lines.end());
 
   // The merge. The first part's ids stay as they are.
   const uint32_t base_size = static_cast<uint32_t>(base.size());
-  FUZZ_CHECK(pool0.first_own_id() == base_size && pool1.first_own_id() == base_size, "overlay first ids");
+  FUZZ_CHECK(pool0->first_own_id() == base_size && pool1->first_own_id() == base_size, "overlay first ids");
   std::vector<std::string> own1;  // the second part's own texts, by id - base_size
-  for (size_t id = base_size; id < pool1.size(); ++id) own1.emplace_back(pool1.text(static_cast<uint32_t>(id)));
-  base.absorb(std::move(pool0));
+  for (size_t id = base_size; id < pool1->size(); ++id) own1.emplace_back(pool1->text(static_cast<uint32_t>(id)));
+  base.absorb(std::move(*pool0));
   std::unordered_map<std::string, uint32_t> id_of;
   for (uint32_t id = 0; id < base.size(); ++id) {
     std::string text(base.text(id));
     FUZZ_CHECK(base.find(text) == id, "after absorb, find(text(" + std::to_string(id) + ")) is another id");
     FUZZ_CHECK(id_of.emplace(text, id).second, "after absorb, a text has two ids");
   }
-  for (const auto& [id, text] : sink0.texts) {
+  for (const auto& [id, text] : sink0->texts) {
     FUZZ_CHECK(id < base.size() && base.text(id) == text,
                "part 1's text id " + std::to_string(id) + " changed on absorb");
   }
@@ -395,7 +411,7 @@ Outcome read_streamed_two(std::string_view csv, const TableSpec& spec, ReadOptio
     (void)fresh;
     remap.push_back(id);
   }
-  for (const auto& [id, text] : sink1.texts) {
+  for (const auto& [id, text] : sink1->texts) {
     const uint32_t merged = id < base_size ? id : remap.at(id - base_size);
     FUZZ_CHECK(base.text(merged) == text, "part 2's text id " + std::to_string(id) + " merged wrongly");
   }
@@ -412,10 +428,12 @@ TableSpec lazy_texts(const TableSpec& spec) {
   return lazy;
 }
 
-// A streaming read of `spec` with lazy text columns, on one part (one thread) or two (two threads).
+// A streaming read of `spec` with lazy text columns, on one part (one thread) or two (two threads, the
+// split counted exactly: the other two-part read guesses it).
 Outcome read_streamed_lazy(std::string_view csv, const TableSpec& spec, ReadOptions options, const StringPool& base, size_t parts) {
   const char* how = parts == 1 ? "stream_csv_buffer, lazy texts, one part" : "stream_csv_buffer, lazy texts, two parts";
   options.threads = static_cast<unsigned>(parts);
+  options.exact_split = true;
   const TableSpec lazy = lazy_texts(spec);
   StringPool pool0(&base), pool1(&base);
   RecordingSink sink0(lazy, pool0, how), sink1(lazy, pool1, how);
