@@ -177,6 +177,13 @@ struct Destination {
 // read them all (a file with no row start past the middle), or the guessed split missed.
 enum class Halves { Two, One };
 
+// The second thread's reader, set to read the rows from `at` (the start of line `line`) on.
+void start_second(Reader& second, const Reader& head, const char* at, uint64_t line, const Destination& to, bool mapped) {
+  second.start_after(head, at, line);
+  if (mapped) second.set_mapped();
+  if (to.parts) second.stream_to((*to.parts)[1].sink);
+}
+
 // The split counted first (ReadOptions::exact_split): the second thread counts the first half's quotes and
 // line ends while the first already reads its rows; the first pauses at its first row past the middle of
 // the file until the split is known (a row start at or after that row), then reads up to it. Counting
@@ -206,9 +213,7 @@ Halves read_halves_counted(Reader& reader, Reader& second, std::string_view data
     }
     found.notify_all();
     if (!at) return;
-    second.start_after(reader, at, first_line + newlines);
-    if (mapped) second.set_mapped();
-    if (to.parts) second.stream_to((*to.parts)[1].sink);
+    start_second(second, reader, at, first_line + newlines, to, mapped);
     second.rows();
   });
   reader.rows();
@@ -246,11 +251,9 @@ Halves read_halves_guessed(Reader& reader, Reader& second, std::string_view data
     return to.parts ? reader.position() : data_end;
   });
   std::thread worker([&] {
-    second.start_after(reader, at, 0);
+    start_second(second, reader, at, 0, to, mapped);
     second.number_lines_from(&origin);
     second.stop_when(&missed);
-    if (mapped) second.set_mapped();
-    if (to.parts) second.stream_to((*to.parts)[1].sink);
     second.rows();
   });
   reader.rows();

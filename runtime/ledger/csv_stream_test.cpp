@@ -103,30 +103,43 @@ TEST_CASE("a streaming read hands over every row once, in order, a chunk at a ti
   CHECK(sink.lines == whole.table.lines);
 }
 
+// A streaming read on two parts (two threads whatever the size): its result, and the parts' rows and
+// lines in part order.
+struct TwoPartRead {
+  ReadResult result;
+  std::vector<std::string> cells;
+  std::vector<uint64_t> lines;
+  bool both_parts = false;  // each part got rows
+};
+
+TwoPartRead read_two_parts(const std::string& data, ReadOptions options = {}) {
+  StringPool base;
+  StringPool first_pool(&base), second_pool(&base);
+  Collect first(first_pool), second(second_pool);
+  options.threads = 2;
+  TwoPartRead out;
+  out.result = stream_csv_buffer(data, "sales.csv", sales_spec(), options, {StreamPart{&first, &first_pool}, StreamPart{&second, &second_pool}});
+  out.both_parts = !first.cells.empty() && !second.cells.empty();
+  out.cells = first.cells;
+  out.cells.insert(out.cells.end(), second.cells.begin(), second.cells.end());
+  out.lines = first.lines;
+  out.lines.insert(out.lines.end(), second.lines.begin(), second.lines.end());
+  return out;
+}
+
 TEST_CASE("a streaming read on two threads gives the first half to one part and the rest to the other", "[ledger][csv][stream]") {
   const std::string data = numbered_ledger(2 * kChunkRows + 1000);
   StringPool whole_pool;
   auto whole = read(data, sales_spec(), whole_pool);
   REQUIRE(whole.ok());
-
-  StringPool base;
-  StringPool first_pool(&base), second_pool(&base);
-  Collect first(first_pool), second(second_pool);
-  ReadOptions two;
-  two.threads = 2;  // two threads whatever the size
-  auto r = stream_csv_buffer(data, "sales.csv", sales_spec(), two, {StreamPart{&first, &first_pool}, StreamPart{&second, &second_pool}});
-  REQUIRE(r.ok());
-  CHECK(r.rows_read == whole.rows_read);
-  REQUIRE(!first.cells.empty());
-  REQUIRE(!second.cells.empty());
+  const TwoPartRead two = read_two_parts(data);
+  REQUIRE(two.result.ok());
+  CHECK(two.result.rows_read == whole.rows_read);
+  REQUIRE(two.both_parts);
   // Together, in part order, exactly the rows of a one-thread read with their physical lines (the
   // quoted cells with line breaks make lines and rows differ).
-  std::vector<std::string> cells = first.cells;
-  cells.insert(cells.end(), second.cells.begin(), second.cells.end());
-  std::vector<uint64_t> lines = first.lines;
-  lines.insert(lines.end(), second.lines.begin(), second.lines.end());
-  CHECK(cells == rows_of(whole, whole_pool));
-  CHECK(lines == whole.table.lines);
+  CHECK(two.cells == rows_of(whole, whole_pool));
+  CHECK(two.lines == whole.table.lines);
 }
 
 // A ledger whose middle falls inside a quoted cell with line breaks: the two-thread read's guessed split
@@ -148,29 +161,16 @@ TEST_CASE("a streaming read whose guessed split is inside a quoted cell says so;
   StringPool whole_pool;
   auto whole = read(data, sales_spec(), whole_pool);
   REQUIRE(whole.ok());
+  CHECK(read_two_parts(data).result.split_missed);
 
-  StringPool base;
-  StringPool first_pool(&base), second_pool(&base);
-  Collect first(first_pool), second(second_pool);
-  ReadOptions two;
-  two.threads = 2;
-  auto guessed = stream_csv_buffer(data, "sales.csv", sales_spec(), two, {StreamPart{&first, &first_pool}, StreamPart{&second, &second_pool}});
-  CHECK(guessed.split_missed);
-
-  StringPool base2;
-  StringPool first_pool2(&base2), second_pool2(&base2);
-  Collect first2(first_pool2), second2(second_pool2);
-  two.exact_split = true;
-  auto exact = stream_csv_buffer(data, "sales.csv", sales_spec(), two, {StreamPart{&first2, &first_pool2}, StreamPart{&second2, &second_pool2}});
-  REQUIRE(exact.ok());
-  CHECK_FALSE(exact.split_missed);
-  REQUIRE(!second2.cells.empty());
-  std::vector<std::string> cells = first2.cells;
-  cells.insert(cells.end(), second2.cells.begin(), second2.cells.end());
-  std::vector<uint64_t> lines = first2.lines;
-  lines.insert(lines.end(), second2.lines.begin(), second2.lines.end());
-  CHECK(cells == rows_of(whole, whole_pool));
-  CHECK(lines == whole.table.lines);
+  ReadOptions exact_split;
+  exact_split.exact_split = true;
+  const TwoPartRead exact = read_two_parts(data, exact_split);
+  REQUIRE(exact.result.ok());
+  CHECK_FALSE(exact.result.split_missed);
+  REQUIRE(exact.both_parts);
+  CHECK(exact.cells == rows_of(whole, whole_pool));
+  CHECK(exact.lines == whole.table.lines);
 }
 
 TEST_CASE("a whole-table read whose guessed split is inside a quoted cell reads on to the end on one thread", "[ledger][csv][stream]") {
