@@ -17,6 +17,7 @@
 #include <condition_variable>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "ledger/csv_reader.h"
@@ -229,9 +230,10 @@ Halves read_halves_counted(Reader& reader, Reader& second, std::string_view data
 // guess when it gets there: a row of its own that ends exactly at the guess makes it a row start. One
 // that runs past it (the guess was inside a quoted cell that holds line ends) stops the second thread;
 // a materializing read then has the first thread read on to the end, a streaming one stops there and
-// says so (split_missed), since the second part's sink saw rows that are not the file's.
+// says so (split_missed), since the second part's sink saw rows that are not the file's. `origin` is
+// the caller's: the second half's lines count from it until they are merged.
 Halves read_halves_guessed(Reader& reader, Reader& second, std::string_view data, const Destination& to, bool mapped,
-                           ReadResult& result) {
+                           ReadResult& result, std::optional<LineOrigin>& origin) {
   const char* const rows_begin = reader.position();
   const char* const data_end = data.data() + data.size();
   const char* const at = guess_split(rows_begin, data_end);
@@ -240,11 +242,11 @@ Halves read_halves_guessed(Reader& reader, Reader& second, std::string_view data
     reader.finish();
     return Halves::One;
   }
-  LineOrigin origin(rows_begin, at, reader.line());
+  origin.emplace(rows_begin, at, reader.line());
   std::atomic<bool> missed{false};
   reader.pause_at(at, [&] {
     if (reader.position() == at) {
-      origin.set(reader.line());
+      origin->set(reader.line());
       return at;
     }
     missed.store(true);
@@ -252,7 +254,7 @@ Halves read_halves_guessed(Reader& reader, Reader& second, std::string_view data
   });
   std::thread worker([&] {
     start_second(second, reader, at, 0, to, mapped);
-    second.number_lines_from(&origin);
+    second.number_lines_from(&*origin);
     second.stop_when(&missed);
     second.rows();
   });
@@ -290,8 +292,9 @@ ReadResult read_buffer(std::string_view data, const std::string& display_name, c
   if (!to.parts) own_pool = std::make_unique<StringPool>();
   StringPool& second_pool = to.parts ? to.pool_of(1) : *own_pool;
   Reader second(data, display_name, spec, options, second_pool, second_result);
+  std::optional<LineOrigin> origin;  // a guessed split's: second_result's lines count from it
   const Halves halves = options.exact_split ? read_halves_counted(reader, second, data, to, mapped)
-                                            : read_halves_guessed(reader, second, data, to, mapped, result);
+                                            : read_halves_guessed(reader, second, data, to, mapped, result, origin);
   if (halves == Halves::One) return result;  // the first thread read every row, or the guess missed
   if (!result.ok() || !second_result.ok()) {
     // Malformed rows: read again on one thread, without keeping or streaming rows, so that errors, their
@@ -314,8 +317,8 @@ ReadResult read_buffer(std::string_view data, const std::string& display_name, c
   } else {
     Table& rows = second_result.table;
     if (rows.origin) {  // its lines counted from the split's
-      const uint64_t origin = rows.origin->line();
-      for (uint64_t& line : rows.lines) line += origin;
+      const uint64_t first = rows.origin->line();
+      for (uint64_t& line : rows.lines) line += first;
       rows.origin = nullptr;
     }
     merge_rows(result, second_result, *to.pool, second_pool);
