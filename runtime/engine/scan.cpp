@@ -159,6 +159,14 @@ void fit(ScanPart& part, size_t partners, PeriodIndex lo, PeriodIndex hi) {
   }
 }
 
+// a[0, n) == b[0, n), for a group key of a few words: std::equal would call memcmp, a call a line.
+inline bool same_words(const int64_t* a, const int64_t* b, size_t n) {
+  for (size_t i = 0; i < n; ++i) {
+    if (a[i] != b[i]) return false;
+  }
+  return true;
+}
+
 // How many lines ahead the scan fetches the aggregate state a line will update.
 constexpr uint32_t kPrefetch = 16;
 
@@ -448,7 +456,7 @@ class LedgerSink : public ScanSink {
         if (width > 2 + g.key_columns.size()) key[width - 1] = present;
         // An order's lines are usually neighbours: a key equal to the line before's is that line's row,
         // found without hashing or probing (when the line before has a row: a line left out has no key).
-        if (row > 0 && how_[row - 1] != kLeftOut && std::equal(key, key + width, key - width) &&
+        if (row > 0 && how_[row - 1] != kLeftOut && same_words(key, key - width, width) &&
             std::equal(texts, texts + text_count, texts - text_count, ledger::same_text)) {
           how_[row] = kSameAsBefore;
           continue;

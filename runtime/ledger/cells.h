@@ -99,6 +99,9 @@ class CellParser {
     }
     return false;
   }
+  // The places a plain number of this column keeps (parse_plain is plain_decimal(raw, that, out)), or -1
+  // when its plain cell is not a number: the reader's fast path calls plain_decimal itself.
+  int plain_number_keep() const { return plain_ == Plain::Number ? keep_ : -1; }
   // parse() without the plain fast path (public for the tests that compare the two).
   CellStatus parse_general(std::string_view raw, StringPool& pool, int64_t& out, std::string& message) const;
   const ColumnSpec& spec() const { return spec_; }
