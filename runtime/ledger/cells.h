@@ -86,22 +86,30 @@ class CellParser {
         return !raw.empty() && raw.back() == '%' && plain_decimal(raw.substr(0, raw.size() - 1), keep_, out);
       case Plain::Date:
         return raw.size() == 10 && plain_date(raw, out);
-      case Plain::Bool:
-        if (raw.size() == 4 && std::memcmp(raw.data(), "true", 4) == 0) {
+      case Plain::Bool: {
+        // Compared as words (a memcmp here can become a call a cell).
+        uint32_t head = 0;
+        if (raw.size() == 4 || raw.size() == 5) std::memcpy(&head, raw.data(), 4);
+        if (raw.size() == 4 && head == word4("true")) {
           out = 1;
           return true;
         }
-        if (raw.size() == 5 && std::memcmp(raw.data(), "false", 5) == 0) {
+        if (raw.size() == 5 && head == word4("fals") && raw[4] == 'e') {
           out = 0;
           return true;
         }
         return false;
+      }
     }
     return false;
   }
   // The places a plain number of this column keeps (parse_plain is plain_decimal(raw, that, out)), or -1
   // when its plain cell is not a number: the reader's fast path calls plain_decimal itself.
   int plain_number_keep() const { return plain_ == Plain::Number ? keep_ : -1; }
+  static constexpr uint32_t word4(const char (&s)[5]) {  // four bytes as a little-endian word, as memcpy loads them
+    return uint32_t{static_cast<uint8_t>(s[0])} | uint32_t{static_cast<uint8_t>(s[1])} << 8 |
+           uint32_t{static_cast<uint8_t>(s[2])} << 16 | uint32_t{static_cast<uint8_t>(s[3])} << 24;
+  }
   // parse() without the plain fast path (public for the tests that compare the two).
   CellStatus parse_general(std::string_view raw, StringPool& pool, int64_t& out, std::string& message) const;
   const ColumnSpec& spec() const { return spec_; }
