@@ -539,12 +539,18 @@ class LedgerSink : public ScanSink {
   // the lines come in no order of date), added into the part's map when the ledger ends.
   void count_line(PeriodIndex p) {
     if (period_lines_.empty()) period_lines_base_ = p;
-    if (p < period_lines_base_ || p - period_lines_base_ >= static_cast<PeriodIndex>(period_lines_.size())) {
-      if (p < period_lines_base_ || p - period_lines_base_ >= 4096) {  // far from the others: the map
+    if (p < period_lines_base_ || p - period_lines_base_ >= static_cast<PeriodIndex>(period_lines_.size())) [[unlikely]] {
+      const PeriodIndex from = std::min(p, period_lines_base_);
+      const PeriodIndex to = std::max(p, period_lines_base_ + static_cast<PeriodIndex>(period_lines_.size()) - 1);
+      if (to - from >= 4096) {  // far from the others: the map
         ++part_.lines_per_period[p];
         return;
       }
-      period_lines_.resize(static_cast<size_t>(p - period_lines_base_) + 1, 0);
+      // The window widened to take p: towards earlier periods too (the first line of a ledger in no
+      // order of date may well not be of its earliest period).
+      period_lines_.insert(period_lines_.begin(), static_cast<size_t>(period_lines_base_ - from), 0);
+      period_lines_base_ = from;
+      period_lines_.resize(static_cast<size_t>(to - from) + 1, 0);
     }
     ++period_lines_[static_cast<size_t>(p - period_lines_base_)];
   }

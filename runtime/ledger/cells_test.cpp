@@ -381,6 +381,30 @@ TEST_CASE("the plain fast path stores exactly what the general parser stores", "
   }
   CHECK(mismatches == 0);
 
+  // plain_decimal_padded reads eight bytes at a time past the cell: the same answer as plain_decimal
+  // whatever follows the cell (a delimiter, digits, a point, a byte above ASCII), and for the bytes
+  // either side of the digits inside it.
+  for (const char* boundary : {"/", ":", "\x7F", "\x80", "\xB9", "\xBA", "\xFF"}) {
+    for (const char* shape : {"1{}", "{}1", "12{}5", "1234567{}", "1.{}5", "1.5{}", "-{}1"})
+      cells.push_back(fmt::format(fmt::runtime(shape), boundary));
+  }
+  size_t padded_mismatches = 0;
+  for (int keep : {0, 1, 2, 4, 6, 11, 12, 17, 18}) {
+    for (const std::string& s : cells) {
+      for (const char* after : {",27,", "\r\n", "99999999", ".5.5.5.5", ":0", "/0", "\x7F" "0", "\x80" "0", "\xB9" "0", "\xBA" "0"}) {
+        const std::string buffer = s + after + std::string(8, 'x');
+        const std::string_view cell(buffer.data(), s.size());
+        int64_t one = -999, wide = -999;
+        const bool by_one = plain_decimal(cell, keep, one);
+        const bool by_eight = plain_decimal_padded(cell, keep, wide);
+        if (by_one != by_eight || (by_one && one != wide)) {
+          if (++padded_mismatches <= 20) FAIL_CHECK("keep " << keep << " `" << s << "`: " << by_one << " " << one << ", padded " << by_eight << " " << wide);
+        }
+      }
+    }
+  }
+  CHECK(padded_mismatches == 0);
+
   // The usual cells take the shortcut.
   struct Usual {
     ColumnSpec spec;

@@ -446,7 +446,9 @@ bool Reader::fast_row(uint64_t row_line) {
   // Numbers, then the other cells (dates, booleans, ...), in their usual shape inline; anything else in full.
   for (; t != numbers_end; ++t) {
     const std::string_view value = cell(*t);
-    if (detail::plain_decimal(value, t->keep, t->values[row])) {
+    // (A line end follows the cell: eight readable bytes after it but at the very end of the file.)
+    const bool padded = end - (value.data() + value.size()) >= 8;
+    if (padded ? detail::plain_decimal_padded(value, t->keep, t->values[row]) : detail::plain_decimal(value, t->keep, t->values[row])) {
       if (t->optional) t->present[row] = 1;
     } else if (!fast_cell(*t, value, row)) {
       return false;
