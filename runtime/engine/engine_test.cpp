@@ -431,6 +431,23 @@ rebate r { pay 1% of revenue + 1% of base }
   CHECK(noted);
 }
 
+TEST_CASE("lines of periods before the first line's are counted like the others", "[engine]") {
+  // The scan counts lines per period in a window that starts at the first line's period and widens:
+  // towards later periods and, here, towards earlier ones (2025-Q3, then 2024-Q2, then 1990-Q1).
+  const char* program = R"(
+measure revenue = sales.sum(amount)
+measure base = last_year(revenue)
+rebate r { pay 1% of revenue + 1% of base }
+)";
+  auto o = run(program, lines({"2026-07-01,P1,O4,x,1,100", "2025-07-01,P1,O3,x,1,200", "2024-05-05,P1,O2,x,1,5000",
+                               "1990-01-01,P1,O1,x,1,7000", "2026-07-02,P1,O5,x,1,100"}));
+  REQUIRE(o.result.ok());
+  CHECK(o.amounts["P1 2026-Q3 r"] == "4.00");  // 1% of 100 + 100 + 1% of 200 (Q3 2025); 2024 and 1990 in no period
+  bool noted = false;
+  for (const auto& n : o.result.summary.notes) noted = noted || n.find("2 ledger lines are dated outside every period") == 0;
+  CHECK(noted);
+}
+
 TEST_CASE("the plan and its bytecode can be printed", "[engine]") {
   Compiler compiler(CompileOptions{});
   CompiledProgram compiled = compiler.compile_text("t.rebate", std::string(kHeader) + R"(
