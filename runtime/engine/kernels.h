@@ -94,10 +94,20 @@ class LineTests {
     if (!planned_) plan(chunk);
     const size_t n = chunk.row_count();
     masks_.assign(n, 0);
+    uint64_t* __restrict const masks = masks_.data();
     for (size_t t : loose_) {
       const ColumnTest& test = tests_[t];
-      const int64_t* v = chunk.columns[test.column].values.data();
-      for (size_t row = 0; row < n; ++row) masks_[row] |= static_cast<uint64_t>(test.test(v[row])) << t;
+      const int64_t* __restrict const v = chunk.columns[test.column].values.data();
+      if (test.range) {
+        // A date window, `amount > 0 USD`: the same compares on every row, without a branch, which the
+        // compiler turns into vector compares (four rows an instruction with AVX2).
+        const int64_t lo = test.lo, hi = test.hi;
+        const uint64_t flip = test.negate;
+        for (size_t row = 0; row < n; ++row)
+          masks[row] |= ((static_cast<uint64_t>(v[row] >= lo) & static_cast<uint64_t>(v[row] <= hi)) ^ flip) << t;
+        continue;
+      }
+      for (size_t row = 0; row < n; ++row) masks[row] |= static_cast<uint64_t>(test.test(v[row])) << t;
     }
     for (ValueTable& table : tables_) {
       const int64_t* v = chunk.columns[table.column].values.data();

@@ -385,7 +385,13 @@ class LedgerSink : public ScanSink {
             for (size_t offset = 0; offset < words * 8; offset += 64) __builtin_prefetch(compact + offset, 1);
             __builtin_prefetch(compact + words * 8 - 1, 1);
           }
-          for (size_t k : fast_slots_) __builtin_prefetch(&states.states[ahead * slots + mine_[k]], 1);
+          // (A count_distinct's state only for a line that passes its filter: most do not, and the others'
+          // states are touched whether the line passes or not.)
+          for (size_t k : fast_slots_) {
+            const Fast& f = fast_[k];
+            if (f.distinct_column && f.masked && (tests_.mask(row + kPrefetch) & f.need) != f.need) continue;
+            __builtin_prefetch(&states.states[ahead * slots + mine_[k]], 1);
+          }
         }
         const size_t cell = rows_.cell[row];
         if (cell == SIZE_MAX) continue;
