@@ -174,6 +174,7 @@ constexpr uint32_t kPrefetch = 16;
 class LedgerSink : public ScanSink {
  public:
   LedgerSink(ScanPart& part, uint32_t input) : part_(part), s_(part.state), plan_(part.state.plan), input_(input) {
+    make_day_periods();
     for (uint32_t a = 0; a < plan_.aggregates.size(); ++a) {
       if (!plan_.aggregates[a].over_group && plan_.aggregates[a].source == input) mine_.push_back(a);
     }
@@ -252,6 +253,7 @@ class LedgerSink : public ScanSink {
     rows_.period.resize(n);
     rows_.cell.assign(n, SIZE_MAX);
     PeriodIndex lo = 0, hi = -1;
+    const bool fixed = s_.periods_fixed;
     for (size_t row = 0; row < n; ++row) {
       const int64_t key = pc.values[row];
       uint32_t partner = UINT32_MAX;
@@ -279,6 +281,7 @@ class LedgerSink : public ScanSink {
         ++part_.outside_effective;
       }
       count_line(p);
+      if (fixed) continue;  // (lo and hi are the known periods')
       if (lo > hi) lo = hi = p;
       lo = std::min(lo, p);
       hi = std::max(hi, p);
@@ -339,6 +342,9 @@ class LedgerSink : public ScanSink {
   // The period of a day, through a small cache: a ledger's dates span a few hundred days, each met
   // thousands of times, and working out a calendar date is dozens of instructions.
   PeriodIndex period_of(DayNumber day) {
+    // The days of the run's periods straight from a table (known periods); any other through the cache.
+    const uint64_t at = static_cast<uint64_t>(static_cast<int64_t>(day) - day_periods_first_);
+    if (at < day_periods_.size()) return s_.first_period + day_periods_[at];
     DayPeriod& slot = period_cache_[static_cast<uint64_t>(day) % period_cache_.size()];
     if (!slot.known || slot.day != day) slot = DayPeriod{day, s_.periods.of_day(day), true};
     return slot.period;
@@ -531,6 +537,20 @@ class LedgerSink : public ScanSink {
     bool known = false;
   };
   std::array<DayPeriod, 1024> period_cache_{};
+  // Known periods spanning at most kDayPeriods days (a few years): day_periods_first_ + i is in period
+  // first_period + day_periods_[i]. A line's period is then one load, with no compare of a cached day.
+  static constexpr size_t kDayPeriods = 4096;
+  std::vector<uint16_t> day_periods_;
+  int64_t day_periods_first_ = 0;
+  void make_day_periods() {
+    if (!s_.periods_fixed || s_.first_period > s_.last_period || s_.last_period - s_.first_period >= 65536) return;
+    const DayNumber first = s_.periods.first_day(s_.first_period), last = s_.periods.last_day(s_.last_period);
+    if (last < first || static_cast<size_t>(last - first) >= kDayPeriods) return;
+    day_periods_first_ = first;
+    day_periods_.resize(static_cast<size_t>(last - first) + 1);
+    for (size_t i = 0; i < day_periods_.size(); ++i)
+      day_periods_[i] = static_cast<uint16_t>(s_.periods.of_day(static_cast<DayNumber>(first + static_cast<int64_t>(i))) - s_.first_period);
+  }
   std::vector<int64_t> keys_;     // group keys of a chunk's lines
   std::vector<std::string_view> texts_;  // their text words
   std::vector<uint64_t> hashes_;  // and their hashes
