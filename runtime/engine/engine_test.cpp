@@ -176,6 +176,47 @@ rebate solution_bonus { pay 100 USD * solutions }
   CHECK(o.amounts["P2 2026-Q3 solution_bonus"] == "0.00");
 }
 
+TEST_CASE("tests on group fields compare exactly, at the field's scale and past it", "[engine]") {
+  // The finish compares a compact row's words with the constants: 10.00 against `>= 10 USD` and
+  // `> 9.995 USD` (a constant with more places than the field, compared as a decimal), counts against
+  // whole and fractional constants. (A negative constant is not a plain constant to the plan's
+  // filter matcher: that program's rows are finished through their fields' values.)
+  const char* fields = R"(
+group orders = sales by order_id {
+  value: Money = sales.sum(amount where family == "x")
+  lines = sales.count()
+}
+)";
+  const std::string direct = std::string(fields) + R"(
+measure at_least_ten = orders.count(where value >= 10 USD)
+measure above_fine = orders.count(where value > 9.995 USD)
+measure above_ten = orders.count(where value > 10 USD)
+measure two_lines = orders.count(where lines >= 2)
+measure over_one_and_half = orders.count(where lines > 1.5)
+rebate a { pay 1000 USD * at_least_ten + 100 USD * above_fine + 10 USD * above_ten }
+rebate b { pay 1000 USD * two_lines + 100 USD * over_one_and_half }
+)";
+  const std::string general = std::string(fields) + R"(
+measure negative = orders.count(where value < -0.01 USD)
+measure at_least_ten = orders.count(where value >= 10 USD)
+rebate c { pay 10 USD * negative + 1000 USD * at_least_ten }
+)";
+  // O1: 4.00 + 6.00 = 10.00 (2 lines); O2: 9.99 (2 lines, one of family y: not in the value); O3: 10.01
+  // (1 line); O4: -5.00 + 3.00 = -2.00 (2 lines).
+  const std::string sales = lines({"2026-07-01,P1,O1,x,1,4.00", "2026-07-01,P1,O1,x,1,6.00", "2026-07-02,P1,O2,x,1,9.99",
+                                   "2026-07-02,P1,O2,y,1,500.00", "2026-07-03,P1,O3,x,1,10.01", "2026-07-04,P1,O4,x,1,-5.00",
+                                   "2026-07-04,P1,O4,x,1,3.00"});
+  auto o = run(direct, sales);
+  REQUIRE(o.result.ok());
+  // a: >= 10: O1, O3 (2); > 9.995: O1, O3 (2); > 10: O3 (1) -> 2000 + 200 + 10.
+  CHECK(o.amounts["P1 2026-Q3 a"] == "2210.00");
+  // b: >= 2 lines: O1, O2, O4 (3); > 1.5 lines: the same 3 -> 3000 + 300.
+  CHECK(o.amounts["P1 2026-Q3 b"] == "3300.00");
+  auto g = run(general, sales);
+  REQUIRE(g.result.ok());
+  CHECK(g.amounts["P1 2026-Q3 c"] == "2010.00");  // value < -0.01: O4 (10); >= 10: O1, O3 (2000)
+}
+
 TEST_CASE("a group read through look-backs has its rows in the periods they reach back to", "[engine]") {
   // The scan groups a ledger's lines only in the periods the aggregates over the group are read in (the
   // paid period and the look-backs of the measures over it): here previous(), last_year() and

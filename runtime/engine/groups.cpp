@@ -267,6 +267,19 @@ void finish_compact_rows(const State& s, const GroupPlan& gp, const GroupData& d
     int16_t scale;
     plan::Opcode op;
     Decimal constant;
+    // The constant at the word's scale, when it has no more places and fits: the test is then one
+    // compare of two int64s (`hardware_value > 0 USD`).
+    std::optional<int64_t> at_scale;
+  };
+  const auto at_scale = [](const Decimal& constant, int scale) -> std::optional<int64_t> {
+    if (constant.scale() > scale) return std::nullopt;
+    Int128 v = constant.coefficient();
+    for (int k = constant.scale(); k < scale; ++k) {
+      v *= 10;
+      if (v > INT64_MAX || v < INT64_MIN) return std::nullopt;
+    }
+    if (v > INT64_MAX || v < INT64_MIN) return std::nullopt;
+    return static_cast<int64_t>(v);
   };
   const CompactLayout& layout = *data.compact_layout;
   std::vector<std::vector<WordTest>> tests;
@@ -274,7 +287,7 @@ void finish_compact_rows(const State& s, const GroupPlan& gp, const GroupData& d
     std::vector<WordTest>& mine = tests.emplace_back();
     for (const StateTest& t : over) {
       const CompactLayout::Field& field = layout.fields[t.state];
-      mine.push_back(WordTest{t.count, field.index, field.scale, t.op, t.constant});
+      mine.push_back(WordTest{t.count, field.index, field.scale, t.op, t.constant, at_scale(t.constant, t.count ? 0 : field.scale)});
     }
   }
   for (size_t row = 0; row < data.rows(); ++row) {
@@ -285,15 +298,17 @@ void finish_compact_rows(const State& s, const GroupPlan& gp, const GroupData& d
     for (size_t k = 0; k < gp.over.size(); ++k) {
       bool keep = true;
       for (const WordTest& t : tests[k]) {
-        Decimal v;
+        int64_t word;
         if (t.count) {
           uint32_t count = 0;
           std::memcpy(&count, counts + sizeof(uint32_t) * t.index, sizeof count);
-          v = Decimal::from_int(count);
+          word = count;
         } else {
-          v = Decimal::from_scaled(static_cast<int64_t>(block[t.index]), t.scale);
+          word = static_cast<int64_t>(block[t.index]);
         }
-        keep = keep && comparison_holds(t.op, Decimal::compare(v, t.constant));
+        const int c = t.at_scale ? (word < *t.at_scale ? -1 : word > *t.at_scale ? 1 : 0)
+                                 : Decimal::compare(Decimal::from_scaled(word, t.count ? 0 : t.scale), t.constant);
+        keep = keep && comparison_holds(t.op, c);
       }
       if (keep) ++state(cell, gp.over[k]).first->count;  // accumulate() of a count
     }
