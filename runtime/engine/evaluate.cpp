@@ -8,7 +8,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <future>
 
 #include "engine/evaluate_parallel.h"
 #include "engine/phase_clock.h"
@@ -591,15 +590,6 @@ std::string format_value(const Value& v, const std::string& unit, int minor_unit
   return out;
 }
 
-void size_payouts(State& s) {
-  s.result.payouts.resize(s.run_periods.size() * s.partner_ids.size() * s.plan.rebates.size());
-}
-
-void start_sizing_payouts(State& s) {
-  if (evaluation_threads(s.partner_ids.size(), s.options.threads) < 2) return;
-  s.payouts_sized = std::async(std::launch::async, [&s] { size_payouts(s); });
-}
-
 void evaluate(State& s) {
   const plan::Plan& plan = s.plan;
   std::vector<RebateFacts> rebates;
@@ -611,18 +601,15 @@ void evaluate(State& s) {
   // Every cell has one payout per rebate: the payouts are laid out (period, partner, rebate) up front
   // and each cell fills its own. Awards vary in number, so each thread keeps its own per period.
   const size_t partners = s.partner_ids.size(), periods = s.run_periods.size(), per_cell = plan.rebates.size();
-  if (s.payouts_sized.valid()) {
-    s.payouts_sized.get();  // (rethrows its bad_alloc)
-  } else {
-    size_payouts(s);
-  }
+  const size_t first = s.result.payouts.size();
+  s.result.payouts.resize(first + periods * partners * per_cell);
   const size_t threads = evaluation_threads(partners, s.options.threads);
   std::vector<CellEvaluator> evaluators;
   evaluators.reserve(threads);
   for (size_t t = 0; t < threads; ++t) evaluators.emplace_back(s, rebates, texts);
   std::vector<std::vector<std::vector<AwardValue>>> awards(threads, std::vector<std::vector<AwardValue>>(periods));
   for_each_cell(periods, partners, threads, [&](size_t thread, size_t p, uint32_t partner) {
-    Payout* payouts = &s.result.payouts[(p * partners + partner) * per_cell];
+    Payout* payouts = &s.result.payouts[first + (p * partners + partner) * per_cell];
     evaluators[thread].evaluate(p, labels[p], partner, payouts, awards[thread][p]);
   });
 
@@ -632,7 +619,7 @@ void evaluate(State& s) {
     for (auto& of_thread : awards) {
       for (AwardValue& a : of_thread[p]) s.result.awards.push_back(std::move(a));
     }
-    size_t first_of_period = p * partners * per_cell;
+    size_t first_of_period = first + p * partners * per_cell;
     apply_budgets(s, first_of_period, first_of_period + partners * per_cell);
     add_totals(s, first_of_period, first_of_period + partners * per_cell, labels[p]);
   }
@@ -653,7 +640,6 @@ RunResult run_once(const plan::Plan& plan, const RunOptions& options) {
     evaluate(s);
     clock.lap("evaluate");
   } catch (const vm::EvalError& e) {
-    if (s.payouts_sized.valid()) s.payouts_sized.wait();  // the payouts are not touched while it runs
     result.payouts.clear();
     result.totals.clear();
     result.awards.clear();

@@ -378,7 +378,6 @@ void merge_parts(State& s, std::vector<std::unique_ptr<ScanPart>>& parts) {
     s.result.summary.outside_effective += part->outside_effective;
   }
   if (!s.periods_fixed) choose_periods(s, lines);
-  start_sizing_payouts(s);  // the run's periods and partners are known from here
   uint64_t ignored = 0;
   for (const auto& [p, n] : lines) {
     if (s.run_periods.empty()) break;

@@ -2,7 +2,6 @@
 #pragma once
 
 #include <array>
-#include <future>
 #include <map>
 #include <memory>
 #include <optional>
@@ -223,10 +222,6 @@ struct State {
   CellStates aggregates;                              // every plan aggregate, per partner and period
   std::vector<MergedGroup> groups;                    // by plan group
   PhaseClock* clock = nullptr;                        // --timings: where load_inputs marks the end of reading
-  // The payouts laid out (evaluate.cpp, size_payouts) on a second thread while the merge runs, when the
-  // evaluation has two threads: faulting in their memory (30 MB for a quarter of a million) is then off
-  // the first thread's way. evaluate() waits for it.
-  std::future<void> payouts_sized;
 
   State(const plan::Plan& p, const RunOptions& o, RunResult& r) : plan(p), options(o), result(r), periods(p), machine(p) {}
 
@@ -304,10 +299,6 @@ void accumulate(AggState& st, DistinctSet* distinct, plan::AggregateKind kind, c
 void merge_state(AggState& into, const AggState& from, const plan::Aggregate& agg);
 // The exact sum of a state.
 Decimal total(const AggState& st);
-// evaluate.cpp: one payout per run period, partner and rebate, laid out empty for evaluate() to fill;
-// started on a second thread (State::payouts_sized) when the evaluation has two
-void size_payouts(State& s);
-void start_sizing_payouts(State& s);
 // evaluate.cpp
 void evaluate(State& s);
 
