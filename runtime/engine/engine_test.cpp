@@ -455,38 +455,42 @@ rebate r { pay sales.sum(amount) }
   CHECK(result.payouts[0].amount().to_fixed(2) == "41.97");  // 20.99 (half up) + 20.98
 }
 
-TEST_CASE("a line dated far away is counted, and the tables stay the size of the run", "[engine]") {
-  // 1900-01-01 and 2099-12-31 are typos in a 2026 ledger: they cannot change a Q3 2026 payout with a
-  // one-year look-back, so they are left out of the tables and reported in a note.
-  const char* program = R"(
+namespace {
+
+// Revenue and the same quarter's a year before: lines of the paid quarter and of a year before count.
+const char* const kRevenueAndLastYear = R"(
 measure revenue = sales.sum(amount)
 measure base = last_year(revenue)
 rebate r { pay 1% of revenue + 1% of base }
 )";
-  auto o = run(program, lines({"1900-01-01,P1,O1,x,1,1000000", "2099-12-31,P1,O2,x,1,1000000", "2025-07-01,P1,O3,x,1,200",
+
+bool has_note_starting(const Outcome& o, std::string_view start) {
+  for (const auto& n : o.result.summary.notes) {
+    if (n.rfind(start, 0) == 0) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("a line dated far away is counted, and the tables stay the size of the run", "[engine]") {
+  // 1900-01-01 and 2099-12-31 are typos in a 2026 ledger: they cannot change a Q3 2026 payout with a
+  // one-year look-back, so they are left out of the tables and reported in a note.
+  auto o = run(kRevenueAndLastYear, lines({"1900-01-01,P1,O1,x,1,1000000", "2099-12-31,P1,O2,x,1,1000000", "2025-07-01,P1,O3,x,1,200",
                                "2026-07-01,P1,O4,x,1,100"}));
   REQUIRE(o.result.ok());
   CHECK(o.amounts["P1 2026-Q3 r"] == "3.00");  // 1% of 100 + 1% of 200 (Q3 2025)
-  bool noted = false;
-  for (const auto& n : o.result.summary.notes) noted = noted || n.find("2 ledger lines are dated outside every period") == 0;
-  CHECK(noted);
+  CHECK(has_note_starting(o, "2 ledger lines are dated outside every period"));
 }
 
 TEST_CASE("lines of periods before the first line's are counted like the others", "[engine]") {
   // The scan counts lines per period in a window that starts at the first line's period and widens:
   // towards later periods and, here, towards earlier ones (2025-Q3, then 2024-Q2, then 1990-Q1).
-  const char* program = R"(
-measure revenue = sales.sum(amount)
-measure base = last_year(revenue)
-rebate r { pay 1% of revenue + 1% of base }
-)";
-  auto o = run(program, lines({"2026-07-01,P1,O4,x,1,100", "2025-07-01,P1,O3,x,1,200", "2024-05-05,P1,O2,x,1,5000",
+  auto o = run(kRevenueAndLastYear, lines({"2026-07-01,P1,O4,x,1,100", "2025-07-01,P1,O3,x,1,200", "2024-05-05,P1,O2,x,1,5000",
                                "1990-01-01,P1,O1,x,1,7000", "2026-07-02,P1,O5,x,1,100"}));
   REQUIRE(o.result.ok());
   CHECK(o.amounts["P1 2026-Q3 r"] == "4.00");  // 1% of 100 + 100 + 1% of 200 (Q3 2025); 2024 and 1990 in no period
-  bool noted = false;
-  for (const auto& n : o.result.summary.notes) noted = noted || n.find("2 ledger lines are dated outside every period") == 0;
-  CHECK(noted);
+  CHECK(has_note_starting(o, "2 ledger lines are dated outside every period"));
 }
 
 TEST_CASE("the plan and its bytecode can be printed", "[engine]") {
