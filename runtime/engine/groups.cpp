@@ -82,10 +82,10 @@ GroupData make_group(const plan::Plan& plan, const plan::Group& g) {
   for (size_t k = 0; k < g.key_columns.size(); ++k) {
     const ledger::ColumnSpec& spec = plan.inputs[g.ledger].spec.columns[g.key_columns[k]];
     optional = optional || spec.optional;
-    if (spec.kind == ledger::ColumnKind::Text) text_words.push_back(static_cast<uint32_t>(2 + k));
+    if (spec.kind == ledger::ColumnKind::Text) text_words.push_back(static_cast<uint32_t>(kGroupKeyColumns + k));
   }
   GroupData data;
-  data.index = KeyIndex(2 + g.key_columns.size() + (optional ? 1 : 0), std::move(text_words));
+  data.index = KeyIndex(kGroupKeyColumns + g.key_columns.size() + (optional ? 1 : 0), std::move(text_words));
   data.key_count = g.key_columns.size();
   data.agg_count = g.aggregates.size();
   return data;
@@ -126,8 +126,8 @@ GroupPartitions make_group_partitions(const plan::Plan& plan, const plan::Group&
 Value group_key(const plan::Plan& plan, const plan::Group& g, const GroupData& data, size_t row, size_t c, ledger::StringPool& pool) {
   const ledger::ColumnSpec& spec = plan.inputs[g.ledger].spec.columns[g.key_columns[c]];
   const bool present = !spec.optional || ((data.index.key(row, data.index.width() - 1) >> c) & 1) != 0;
-  if (present && spec.kind == ledger::ColumnKind::Text) return Value::integer(pool.intern(data.index.text(row, 2 + c)));
-  return cell_value(spec, data.index.key(row, 2 + c), present);
+  if (present && spec.kind == ledger::ColumnKind::Text) return Value::integer(pool.intern(data.index.text(row, kGroupKeyColumns + c)));
+  return cell_value(spec, data.index.key(row, kGroupKeyColumns + c), present);
 }
 
 namespace {

@@ -252,7 +252,7 @@ struct KeyBatch {
     const std::vector<uint32_t>& text_words = into.text_words();
     for (size_t i = 0; i < n; ++i) {
       for (size_t w = 0; w < width; ++w) keys[i * width + w] = from.index.key(first + i, w);
-      keys[i * width] = partners[from.partner(first + i)];
+      keys[i * width] = group_cell_word(partners[from.partner(first + i)], from.period(first + i));
       for (size_t t = 0; t < text_count; ++t) texts[i * text_count + t] = from.index.text(first + i, text_words[t]);
       hashes[i] = into.hash(&keys[i * width], &texts[i * text_count]);
       into.prefetch(hashes[i]);

@@ -453,19 +453,18 @@ class LedgerSink : public ScanSink {
         }
         int64_t* key = &keys_[row * width];
         std::string_view* texts = &texts_[row * text_count];
-        key[0] = rows_.partner[row];
-        key[1] = rows_.period[row];
+        key[0] = group_cell_word(rows_.partner[row], rows_.period[row]);
         int64_t present = 0;
         for (size_t c = 0, t = 0; c < g.key_columns.size(); ++c) {
           const ledger::Column& column = chunk.columns[g.key_columns[c]];
-          key[2 + c] = column.values[row];
+          key[kGroupKeyColumns + c] = column.values[row];
           if (column.has_value(row)) present |= int64_t{1} << c;
           // A text key by its bytes: the reader's view, or the interned text when a formula needs the column's ids.
           if (column.spec.kind == ledger::ColumnKind::Text) {
             texts[t++] = column.lazy_text() ? column.texts[row] : part_.pool.text(static_cast<uint32_t>(column.values[row]));
           }
         }
-        if (width > 2 + g.key_columns.size()) key[width - 1] = present;
+        if (width > kGroupKeyColumns + g.key_columns.size()) key[width - 1] = present;
         // An order's lines are usually neighbours: a key equal to the line before's is that line's row,
         // found without hashing or probing (when the line before has a row: a line left out has no key).
         if (row > 0 && how_[row - 1] != kLeftOut && same_words(key, key - width, width) &&

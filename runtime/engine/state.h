@@ -84,8 +84,8 @@ class KeyIndex {
   // text of the t-th text word (the word itself is ignored); nullptr when the key has no text word.
   uint32_t find_or_add(const int64_t* key, const std::string_view* texts, uint64_t hash, bool& fresh);
   uint32_t find_or_add(const int64_t* key, bool& fresh) { return find_or_add(key, nullptr, hash(key, nullptr), fresh); }
-  // The key's hash. `without_first`, when given, gets the hash of the key without its first word (a
-  // group row's key without its partner, which a merge may number anew): it picks the row's partition.
+  // The key's hash. `without_first`, when given, gets the hash of the key without its first word (a group
+  // row's key without its cell word, whose partner a merge may number anew): it picks the row's partition.
   uint64_t hash(const int64_t* key, const std::string_view* texts, uint64_t* without_first = nullptr) const;
   // The row of `key`, or UINT32_MAX when it has none.
   uint32_t find(const int64_t* key, const std::string_view* texts, uint64_t hash) const;
@@ -116,9 +116,18 @@ class KeyIndex {
   BigArray<uint64_t> slots_;
 };
 
-// A group's rows, stored flat. A row's key in the index is its partner, its period, the group's key
-// columns' values (a text column by its bytes) and, when a key column is optional, a word of presence
-// bits (bit c: column c has a value); then one state per field aggregate. Rows are only appended.
+// A group's rows, stored flat. A row's key in the index is its cell (group_cell_word: the partner and the
+// period in one word), the group's key columns' values (a text column by its bytes) and, when a key
+// column is optional, a word of presence bits (bit c: column c has a value); then one state per field
+// aggregate. Rows are only appended.
+//
+// The cell word holds the partner in its low 32 bits and the period in its high 32 (a period index fits:
+// periods are counted from day 0 in whole days at least, and a day number is 32 bits). The key columns
+// start at word kGroupKeyColumns.
+constexpr size_t kGroupKeyColumns = 1;
+inline int64_t group_cell_word(uint32_t partner, PeriodIndex period) {
+  return static_cast<int64_t>(static_cast<uint64_t>(static_cast<uint32_t>(static_cast<int32_t>(period))) << 32 | partner);
+}
 // Where a group's fields are kept when every one is a masked sum or count (the usual case: an order's
 // hardware and support values): per row a compact block of `words` words (int64 sums, then uint32 counts),
 // instead of a 32-byte AggState per field; what would overflow a word is kept aside as an AggState.
@@ -155,13 +164,13 @@ struct GroupData {
   }
   size_t rows() const { return index.size(); }
   uint32_t partner(size_t row) const { return static_cast<uint32_t>(index.key(row, 0)); }
-  PeriodIndex period(size_t row) const { return index.key(row, 1); }
+  PeriodIndex period(size_t row) const { return static_cast<int32_t>(static_cast<uint64_t>(index.key(row, 0)) >> 32); }
 };
 
-// A group's rows in partitions by the hash of their key without the partner, so that two threads can merge
-// and finish them side by side. The rows of a partition are in the order their keys first appear in
-// the ledger, whether one thread read it or two: what a run computes, and the first error it meets,
-// do not depend on --threads.
+// A group's rows in partitions by the hash of their key without the cell word (partner and period), so
+// that two threads can merge and finish them side by side. The rows of a partition are in the order
+// their keys first appear in the ledger, whether one thread read it or two: what a run computes, and the
+// first error it meets, do not depend on --threads.
 constexpr size_t kGroupPartitions = 2;
 using GroupPartitions = std::array<GroupData, kGroupPartitions>;
 // `without_partner`: KeyIndex::hash's `without_first`.
