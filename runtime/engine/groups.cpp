@@ -99,7 +99,7 @@ AggState GroupData::field_state(size_t row, size_t f) const {
   }
   const CompactLayout& layout = *compact_layout;
   const CompactLayout::Field& field = layout.fields[f];
-  const uint64_t* block = &compact[row * layout.words];
+  const uint64_t* block = compact[row];
   uint32_t count = 0;
   std::memcpy(&count, reinterpret_cast<const char*>(block + layout.sums) + sizeof(uint32_t) * field.index, sizeof count);
   if (field.sum && count > 0) {
@@ -292,7 +292,7 @@ void finish_compact_rows(const State& s, const GroupPlan& gp, const GroupData& d
   }
   for (size_t row = 0; row < data.rows(); ++row) {
     if (skip && (*skip)[row]) continue;
-    const uint64_t* block = &data.compact[row * layout.words];
+    const uint64_t* block = data.compact[row];
     const char* counts = reinterpret_cast<const char*>(block + layout.sums);
     const size_t cell = s.cell(data.partner(row), data.period(row));
     for (size_t k = 0; k < gp.over.size(); ++k) {

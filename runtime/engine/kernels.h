@@ -245,8 +245,7 @@ class MaskedKernels {
     for (size_t i = 0; i < sums_.size(); ++i) l.fields[sums_[i].slot] = CompactLayout::Field{true, static_cast<uint32_t>(i), sums_[i].scale};
     for (size_t j = 0; j < counts_.size(); ++j) l.fields[counts_[j].slot] = CompactLayout::Field{false, static_cast<uint32_t>(sums_.size() + j), 0};
     l.sums = sums_.size();
-    l.words = 1;
-    while (l.words < words()) l.words *= 2;
+    l.words = words();
     return l;
   }
   template <class States>

@@ -200,7 +200,7 @@ void add_row(const plan::Plan& plan, const plan::Group& pg, GroupData& into, uin
     const size_t words = into.compact_layout->words;
     const size_t to_first = static_cast<size_t>(to) * into.agg_count, from_first = row * into.agg_count;
     if (fresh) {  // the block as it is, and what it kept aside
-      for (size_t w = 0; w < words; ++w) into.compact[static_cast<size_t>(to) * words + w] = from.compact[row * words + w];
+      std::copy_n(from.compact[row], words, into.compact[to]);
       for (size_t f = 0; f < into.agg_count && !from.spilled.empty(); ++f) {
         if (auto it = from.spilled.find(from_first + f); it != from.spilled.end()) into.spilled[to_first + f] = it->second;
       }
@@ -269,7 +269,7 @@ MergedPartition merge_partition(const State& s, const std::vector<std::unique_pt
   const plan::Plan& plan = s.plan;
   const plan::Group& pg = plan.groups[g];
   GroupData into = make_group(plan, pg);
-  into.compact_layout = parts.front()->groups[g][q].compact_layout;  // the same in every part
+  if (auto layout = parts.front()->groups[g][q].compact_layout) into.keep_compact(std::move(layout));  // the same in every part
   bool taken_over = false;
   MergedPartition out;
   for (size_t k = 0; k < parts.size(); ++k) {
@@ -311,7 +311,7 @@ MergedPartition merge_partition(const State& s, const std::vector<std::unique_pt
       if ((first & 0xFFFF) == 0) {  // the part's rows are read once, in order: free them as the merge goes
         from.index.release_keys_below(first);
         from.states.release_below(first * into.agg_count);
-        if (from.is_compact()) from.compact.release_below(first * from.compact_layout->words);
+        if (from.is_compact()) from.compact.release_below(first);
       }
       batch.load(from, first, n, partners[k], into.index);
       for (size_t i = 0; i < n; ++i) {

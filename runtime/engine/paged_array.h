@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <new>
 #include <type_traits>
@@ -65,6 +66,44 @@ class PagedArray {
   }
 
   std::vector<Page> pages_;
+  size_t size_ = 0;
+};
+
+// Blocks of a fixed number of words (a group row's compact fields), kept like a PagedArray in pages that
+// hold a whole number of blocks: a block never straddles two pages, whatever its size (three words for
+// an order's two sums and their counts), and a block's place is a shift, a mask and a multiply.
+class PagedBlocks {
+ public:
+  PagedBlocks() = default;
+  explicit PagedBlocks(size_t words) : words_(words) {}
+  PagedBlocks(PagedBlocks&&) noexcept = default;
+  PagedBlocks& operator=(PagedBlocks&&) noexcept = default;
+  ~PagedBlocks() = default;
+
+  size_t words() const { return words_; }
+  size_t size() const { return size_; }  // blocks
+  uint64_t* operator[](size_t block) { return pages_[block >> kPageBits].get() + (block & kMask) * words_; }
+  const uint64_t* operator[](size_t block) const { return pages_[block >> kPageBits].get() + (block & kMask) * words_; }
+  // One more block, zeroed.
+  void add() {
+    if (size_ == pages_.size() << kPageBits) pages_.emplace_back(static_cast<uint64_t*>(map_huge(page_bytes(), false)), Unmap{page_bytes()});
+    ++size_;
+  }
+  // Gives back the pages that hold only blocks below `block`, which must not be read again.
+  void release_below(size_t block) {
+    for (size_t p = 0; p < (block >> kPageBits) && p < pages_.size(); ++p) pages_[p].reset();
+  }
+
+ private:
+  static constexpr unsigned kPageBits = 16;  // 65,536 blocks a page: 2 MiB of 4-word blocks
+  static constexpr size_t kMask = (size_t{1} << kPageBits) - 1;
+  size_t page_bytes() const { return (size_t{1} << kPageBits) * words_ * sizeof(uint64_t); }
+  struct Unmap {
+    size_t bytes;
+    void operator()(uint64_t* p) const { unmap_huge(p, bytes); }
+  };
+  std::vector<std::unique_ptr<uint64_t, Unmap>> pages_;
+  size_t words_ = 0;
   size_t size_ = 0;
 };
 

@@ -224,7 +224,7 @@ class LedgerSink : public ScanSink {
       if (group_other_[k].empty() && !group_masked_[k].empty()) {
         auto layout = std::make_shared<const CompactLayout>(group_masked_[k].layout(fields.size()));
         for (GroupData& data : part_.groups[my_groups_[k]]) {
-          if (data.rows() == 0) data.compact_layout = layout;
+          if (data.rows() == 0) data.keep_compact(layout);
         }
       }
     }
@@ -491,7 +491,7 @@ class LedgerSink : public ScanSink {
         if (fresh) data.add_row_storage();
         const size_t first_state = static_cast<size_t>(grow) * data.agg_count;
         if (data.is_compact()) {
-          group_masked_[k].line_compact(&data.compact[static_cast<size_t>(grow) * data.compact_layout->words],
+          group_masked_[k].line_compact(data.compact[grow],
                                         [&data, first_state](uint32_t f) -> AggState& { return data.spilled[first_state + f]; },
                                         tests_.mask(row), row);
           continue;

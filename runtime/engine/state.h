@@ -139,7 +139,7 @@ struct CompactLayout {
   };
   std::vector<Field> fields;  // by field aggregate
   size_t sums = 0;            // int64 words before the counts
-  size_t words = 0;           // a row's block: a power of two, so that no block straddles a page
+  size_t words = 0;           // a row's block
 };
 
 struct GroupData {
@@ -149,15 +149,20 @@ struct GroupData {
   PagedArray<AggState> states;     // rows x agg_count (empty when compact)
   std::unordered_map<size_t, DistinctSet> distinct;  // state index -> set, for count_distinct fields
   std::shared_ptr<const CompactLayout> compact_layout;  // set: the fields are kept compact
-  PagedArray<uint64_t> compact;                         // rows x compact_layout->words
+  PagedBlocks compact;                                  // a block of compact_layout->words a row
   std::unordered_map<size_t, AggState> spilled;         // state index -> what did not fit its compact word
   bool is_compact() const { return compact_layout != nullptr; }
+  // The fields kept compact from here on (before any row).
+  void keep_compact(std::shared_ptr<const CompactLayout> layout) {
+    compact = PagedBlocks(layout->words);
+    compact_layout = std::move(layout);
+  }
   // Field f of a row as a state (compact or not).
   AggState field_state(size_t row, size_t f) const;
   // Room for one more row's fields.
   void add_row_storage() {
     if (is_compact()) {
-      compact.resize(compact.size() + compact_layout->words);
+      compact.add();
     } else {
       states.resize(states.size() + agg_count);
     }
