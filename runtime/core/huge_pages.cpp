@@ -3,7 +3,10 @@
 #include <sys/mman.h>
 
 #include <cstdint>
+#include <cstring>
+#include <mutex>
 #include <new>
+#include <vector>
 
 namespace rebate {
 
@@ -23,6 +26,42 @@ void populate(char* p, size_t bytes) {
   // Kernels before 5.14: a write to every page (the memory is zero; writing zero keeps it so).
   for (size_t i = 0; i < length; i += page) static_cast<volatile char*>(p)[i] = 0;
 }
+
+// Small-page memory given back: whole huge-page-sized chunks, aligned, faulted in, to be zeroed and
+// moved (mremap: the pages themselves, not copies) to where the next small-page mapping wants them.
+struct Spare {
+  std::mutex mutex;
+  std::vector<char*> chunks;
+};
+Spare& spare() {
+  static Spare* s = new Spare;  // never destroyed: mappings may be given back during static destruction
+  return *s;
+}
+char* take_spare() {
+  Spare& s = spare();
+  std::lock_guard<std::mutex> lock(s.mutex);
+  if (s.chunks.empty()) return nullptr;
+  char* chunk = s.chunks.back();
+  s.chunks.pop_back();
+  return chunk;
+}
+
+// Fills [at, at + size) (whole chunks of a fresh mapping) with spare chunks, zeroed, as far as there are
+// any; the bytes it could not fill, from `filled` on, are left to be faulted in.
+size_t fill_from_spare(char* at, size_t size) {
+  size_t filled = 0;
+  for (; filled < size; filled += kHugePage) {
+    char* chunk = take_spare();
+    if (!chunk) break;
+    void* moved = ::mremap(chunk, kHugePage, kHugePage, MREMAP_MAYMOVE | MREMAP_FIXED, at + filled);
+    if (moved == MAP_FAILED) {
+      ::munmap(chunk, kHugePage);
+      break;
+    }
+    std::memset(at + filled, 0, kHugePage);
+  }
+  return filled;
+}
 }  // namespace
 
 void* map_huge(size_t bytes, bool huge) {
@@ -37,10 +76,22 @@ void* map_huge(size_t bytes, bool huge) {
   if (end > aligned + size) ::munmap(reinterpret_cast<void*>(aligned + size), end - (aligned + size));
   // Small arrays stay on small pages: one huge page would be mostly unused memory.
   if (huge && bytes >= kHugePage) ::madvise(reinterpret_cast<void*>(aligned), size, MADV_HUGEPAGE);
-  populate(reinterpret_cast<char*>(aligned), bytes);
+  const size_t filled = huge ? 0 : fill_from_spare(reinterpret_cast<char*>(aligned), size);
+  if (filled < bytes) populate(reinterpret_cast<char*>(aligned) + filled, bytes - filled);
   return reinterpret_cast<void*>(aligned);
 }
 
-void unmap_huge(void* p, size_t bytes) { ::munmap(p, rounded(bytes)); }
+void unmap_huge(void* p, size_t bytes, bool huge) {
+  char* const at = static_cast<char*>(p);
+  const size_t size = rounded(bytes);
+  size_t kept = 0;
+  if (!huge) {
+    // Only chunks faulted in all through (map_huge populates `bytes`, not the rounding after them).
+    Spare& s = spare();
+    std::lock_guard<std::mutex> lock(s.mutex);
+    for (; kept + kHugePage <= bytes && (s.chunks.size() + 1) * kHugePage <= kSpareBytes; kept += kHugePage) s.chunks.push_back(at + kept);
+  }
+  if (kept < size) ::munmap(at + kept, size - kept);
+}
 
 }  // namespace rebate

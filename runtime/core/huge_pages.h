@@ -15,8 +15,14 @@ constexpr size_t kHugePage = size_t{2} << 20;
 // it is at least one and `huge` is set; throws bad_alloc. Huge pages spare random accesses TLB misses,
 // but a fresh one can cost far more to fault in than 512 small ones (the kernel may compact memory to
 // find it): memory written in order and read mostly near where it was written is better off without.
+//
+// Memory on small pages that is given back is kept (up to kSpareBytes) and given out again, zeroed, by
+// the next small-page mapping: faulting in a fresh page costs several times what zeroing a page already
+// faulted in does on a virtual machine (the group rows a run frees before it lays out its payouts).
 void* map_huge(size_t bytes, bool huge = true);
-void unmap_huge(void* p, size_t bytes);
+// `huge`: as the memory was mapped.
+void unmap_huge(void* p, size_t bytes, bool huge = true);
+constexpr size_t kSpareBytes = size_t{256} << 20;
 
 // A std::allocator that gives allocations of a huge page or more their own mapping, faulted in at once:
 // on huge pages for arrays read and written at random (`kHuge`), on small pages for arrays written and
@@ -43,7 +49,7 @@ struct HugePageAllocator {
       std::allocator<T>().deallocate(p, n);
       return;
     }
-    unmap_huge(p, n * sizeof(T));
+    unmap_huge(p, n * sizeof(T), kHuge);
   }
   template <class U>
   bool operator==(const HugePageAllocator<U, kHuge>&) const { return true; }

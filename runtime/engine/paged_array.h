@@ -54,7 +54,7 @@ class PagedArray {
   static constexpr size_t kMask = kPageElements - 1;
 
   struct Unmap {
-    void operator()(T* p) const { unmap_huge(p, kPageElements * sizeof(T)); }
+    void operator()(T* p) const { unmap_huge(p, kPageElements * sizeof(T), false); }
   };
   using Page = std::unique_ptr<T, Unmap>;
   static Page new_page() {
@@ -100,7 +100,7 @@ class PagedBlocks {
   size_t page_bytes() const { return (size_t{1} << kPageBits) * words_ * sizeof(uint64_t); }
   struct Unmap {
     size_t bytes;
-    void operator()(uint64_t* p) const { unmap_huge(p, bytes); }
+    void operator()(uint64_t* p) const { unmap_huge(p, bytes, false); }
   };
   std::vector<std::unique_ptr<uint64_t, Unmap>> pages_;
   size_t words_ = 0;
