@@ -477,6 +477,7 @@ class LedgerSink : public ScanSink {
         hashes_[row] = shape.hash(key, texts, &without_partner);
         partition_[row] = static_cast<uint8_t>(partition_of(without_partner));
       }
+      presize(partitions, chunk.progress, n);
       GroupData* data_before = nullptr;  // the row of the line before (set when a line is kSameAsBefore)
       uint32_t grow_before = 0;
       for (uint32_t row = 0; row < n; ++row) {
@@ -509,6 +510,24 @@ class LedgerSink : public ScanSink {
           }
         }
       }
+    }
+  }
+
+  // A partition's index that the chunk's new keys would make grow is grown at once to the size its rows
+  // so far point to, the part having read `progress` of its share of the ledger: a growing index
+  // allocates its slots again at every doubling, twice the final table in all, and fresh memory costs
+  // as much as the work done in it here. From 2% of the share on (before, the rows say too little), and
+  // at most eight times the rows (a ledger whose keys come early).
+  void presize(GroupPartitions& partitions, double progress, uint32_t n) {
+    if (progress < 0.02) return;
+    std::array<size_t, kGroupPartitions> probes{};
+    for (uint32_t row = 0; row < n; ++row) probes[partition_[row]] += how_[row] == kProbe;
+    for (size_t q = 0; q < kGroupPartitions; ++q) {
+      KeyIndex& index = partitions[q].index;
+      const size_t rows = index.size() + probes[q];
+      if (!index.would_grow(rows)) continue;
+      const auto expected = static_cast<size_t>(static_cast<double>(rows) / std::min(progress, 1.0) * 1.1);
+      index.reserve(std::min(expected, rows * 8));
     }
   }
 

@@ -92,6 +92,8 @@ class KeyIndex {
   void prefetch(uint64_t hash) const;
   // Room for `rows` rows without growing on the way (a merge knows how many may come).
   void reserve(size_t rows);
+  // Whether `rows` rows need a larger table than the index has.
+  bool would_grow(size_t rows) const { return (rows + 1) * 4 > slots_.size() * 3; }
   size_t size() const { return rows_; }
   size_t width() const { return width_; }
   const std::vector<uint32_t>& text_words() const { return text_words_; }

@@ -371,6 +371,7 @@ class Reader {
   bool mapped_ = false;
   const char* dropped_ = nullptr;
   const char* pause_at_ = nullptr;
+  const char* rows_begin_ = nullptr;  // where read_rows started (a chunk's progress counts from there)
   std::function<const char*()> resume_;
   static constexpr std::ptrdiff_t kProgressEvery = 256 << 10;
   std::atomic<const char*>* progress_ = nullptr;

@@ -89,6 +89,7 @@ bool Reader::open_rejects() {
 }
 
 void Reader::read_rows() {
+  rows_begin_ = p_;
   const size_t ncsv = headers_.size();
   const size_t ncols = spec_.columns.size();
   std::vector<int64_t> values(ncols, 0);
@@ -490,6 +491,9 @@ bool Reader::fast_cell(const FastTarget& t, std::string_view value, size_t row) 
 void Reader::deliver() {
   flush_interning();
   forget_previous_texts();
+  // (The share ends where the reader will stop: the split it pauses at, or the end.)
+  const char* const share_end = pause_at_ ? pause_at_ : end_;
+  result_.table.progress = share_end > rows_begin_ ? static_cast<double>(p_ - rows_begin_) / static_cast<double>(share_end - rows_begin_) : 1;
   const bool short_chunk = rows_ < kChunkRows;  // the last one: the sink sees exactly its rows
   if (short_chunk) size_chunk(rows_);
   sink_->rows(result_.table);

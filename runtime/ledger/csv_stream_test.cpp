@@ -2,6 +2,8 @@
 // two-thread parts intern in.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -21,6 +23,7 @@ class Collect : public RowSink {
   explicit Collect(const StringPool& pool) : pool_(pool) {}
   void rows(const Table& chunk) override {
     chunks.push_back(chunk.row_count());
+    progress.push_back(chunk.progress);
     for (size_t row = 0; row < chunk.row_count(); ++row) {
       std::string text;
       for (const Column& c : chunk.columns) {
@@ -31,6 +34,7 @@ class Collect : public RowSink {
     }
   }
   std::vector<size_t> chunks;
+  std::vector<double> progress;  // each chunk's Table::progress
   std::vector<std::string> cells;
   std::vector<uint64_t> lines;
 
@@ -101,6 +105,12 @@ TEST_CASE("a streaming read hands over every row once, in order, a chunk at a ti
   CHECK(sink.chunks == std::vector<size_t>{kChunkRows, kChunkRows, kChunkRows, 17});
   CHECK(sink.cells == rows_of(whole, whole_pool));
   CHECK(sink.lines == whole.table.lines);
+  // How much of the file each chunk's end is: the rows are about the same length, so about the share of
+  // the rows read (within a percent), and all of it at the last chunk.
+  REQUIRE(sink.progress.size() == 4);
+  const double rows = 3.0 * kChunkRows + 17;
+  for (size_t k = 0; k < 3; ++k) CHECK(std::abs(sink.progress[k] - (k + 1) * kChunkRows / rows) < 0.01);
+  CHECK(sink.progress.back() == 1.0);
 }
 
 // A streaming read on two parts (two threads whatever the size): its result, and the parts' rows and
@@ -110,6 +120,7 @@ struct TwoPartRead {
   std::vector<std::string> cells;
   std::vector<uint64_t> lines;
   bool both_parts = false;  // each part got rows
+  std::vector<double> first_progress, second_progress;  // each part's chunks' Table::progress
 };
 
 TwoPartRead read_two_parts(const std::string& data, ReadOptions options = {}) {
@@ -120,6 +131,8 @@ TwoPartRead read_two_parts(const std::string& data, ReadOptions options = {}) {
   TwoPartRead out;
   out.result = stream_csv_buffer(data, "sales.csv", sales_spec(), options, {StreamPart{&first, &first_pool}, StreamPart{&second, &second_pool}});
   out.both_parts = !first.cells.empty() && !second.cells.empty();
+  out.first_progress = first.progress;
+  out.second_progress = second.progress;
   out.cells = first.cells;
   out.cells.insert(out.cells.end(), second.cells.begin(), second.cells.end());
   out.lines = first.lines;
@@ -140,6 +153,13 @@ TEST_CASE("a streaming read on two threads gives the first half to one part and 
   // quoted cells with line breaks make lines and rows differ).
   CHECK(two.cells == rows_of(whole, whole_pool));
   CHECK(two.lines == whole.table.lines);
+  // Each part's progress counts its own share: rising, all of it at its last chunk.
+  for (const auto* progress : {&two.first_progress, &two.second_progress}) {
+    REQUIRE_FALSE(progress->empty());
+    CHECK(std::is_sorted(progress->begin(), progress->end()));
+    CHECK(progress->front() > 0.0);
+    CHECK(progress->back() == 1.0);
+  }
 }
 
 // A ledger whose middle falls inside a quoted cell with line breaks: the two-thread read's guessed split

@@ -148,6 +148,9 @@ struct Table {
   // row 0) when there is one: the streamed chunks of a two-thread read's second half.
   std::vector<uint64_t> lines;
   const LineOrigin* origin = nullptr;
+  // A streamed chunk: how much of its reader's share of the file has been read once the chunk's rows are
+  // (0 to 1, by bytes), so that a sink can size what grows with the rows ahead of time.
+  double progress = 0;
   uint64_t line(size_t row) const { return origin ? origin->line() + lines[row] : lines[row]; }
   size_t row_count() const { return lines.size(); }
   const Column* column(std::string_view column_name) const;  // by spec name, or nullptr
