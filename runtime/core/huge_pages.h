@@ -19,10 +19,19 @@ constexpr size_t kHugePage = size_t{2} << 20;
 // Memory on small pages that is given back is kept (up to kSpareBytes) and given out again, zeroed, by
 // the next small-page mapping: faulting in a fresh page costs several times what zeroing a page already
 // faulted in does on a virtual machine (the group rows a run frees before it lays out its payouts).
+//
+// Huge pages are faulted in one at a time on a clock (HugePages::Auto): once one was slower than small
+// pages would have been (on a virtual machine whose host took back the free memory, see huge_pages.cpp),
+// the process asks for no more. Nothing but the time depends on it.
 void* map_huge(size_t bytes, bool huge = true);
 // `huge`: as the memory was mapped.
 void unmap_huge(void* p, size_t bytes, bool huge = true);
 constexpr size_t kSpareBytes = size_t{256} << 20;
+
+enum class HugePages { Auto, Always, Never };
+// Auto until a slow huge page makes it Never; tests set Always or Never to take either path.
+void set_huge_pages(HugePages setting);
+HugePages huge_pages();
 
 // A std::allocator that gives allocations of a huge page or more their own mapping, faulted in at once:
 // on huge pages for arrays read and written at random (`kHuge`), on small pages for arrays written and

@@ -6,6 +6,9 @@
 
 #include <cstdint>
 #include <cstring>
+#include <fstream>
+#include <sstream>
+#include <string>
 #include <vector>
 
 using namespace rebate;
@@ -17,6 +20,25 @@ bool all_zero(const char* p, size_t bytes) {
     if (p[i] != 0) return false;
   }
   return true;
+}
+
+// Whether the kernel has the mapping that holds `p` advised for huge pages: the `hg` flag of its
+// VmFlags in /proc/self/smaps.
+bool advised_huge(const void* p) {
+  std::ifstream smaps("/proc/self/smaps");
+  const auto at = reinterpret_cast<uintptr_t>(p);
+  bool inside = false;
+  for (std::string line; std::getline(smaps, line);) {
+    uintptr_t lo = 0, hi = 0;
+    char dash = 0;
+    std::istringstream range(line);
+    if (range >> std::hex >> lo >> dash >> hi && dash == '-') {
+      inside = lo <= at && at < hi;
+    } else if (inside && line.rfind("VmFlags:", 0) == 0) {
+      return line.find(" hg") != std::string::npos;
+    }
+  }
+  return false;
 }
 
 }  // namespace
@@ -55,4 +77,31 @@ TEST_CASE("small-page mappings given back come back zeroed, alone and stitched i
   auto* again = static_cast<char*>(map_huge(2 * kHugePage, false));
   CHECK(all_zero(again, 2 * kHugePage));
   unmap_huge(again, 2 * kHugePage, false);
+}
+
+TEST_CASE("huge pages are asked for until they are found slow, and the memory is the same either way", "[core][huge_pages]") {
+  // Whether a run keeps asking for huge pages depends on how fast its machine faults them in (Auto);
+  // either way a mapping is zeroed, aligned and whole. Always and Never take each path for certain.
+  const HugePages before = huge_pages();
+  for (const HugePages setting : {HugePages::Always, HugePages::Never}) {
+    set_huge_pages(setting);
+    const size_t bytes = 3 * kHugePage + 12345;
+    auto* p = static_cast<char*>(map_huge(bytes, true));
+    CHECK(reinterpret_cast<uintptr_t>(p) % kHugePage == 0);
+    CHECK(all_zero(p, bytes));
+    CHECK(advised_huge(p) == (setting == HugePages::Always));
+    CHECK(advised_huge(p + 3 * kHugePage) == (setting == HugePages::Always));
+    std::memset(p, 0x7E, bytes);
+    CHECK(p[bytes - 1] == 0x7E);
+    unmap_huge(p, bytes, true);
+    // Small arrays, and arrays asked for on small pages, are never advised.
+    auto* small = static_cast<char*>(map_huge(kHugePage - 1, true));
+    CHECK_FALSE(advised_huge(small));
+    unmap_huge(small, kHugePage - 1, true);
+    auto* ordered = static_cast<char*>(map_huge(2 * kHugePage, false));
+    CHECK_FALSE(advised_huge(ordered));
+    unmap_huge(ordered, 2 * kHugePage, false);
+  }
+  set_huge_pages(before);
+  CHECK(huge_pages() == before);
 }
