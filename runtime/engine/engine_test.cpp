@@ -179,7 +179,7 @@ rebate solution_bonus { pay 100 USD * solutions }
 TEST_CASE("tests on group fields compare exactly, at the field's scale and past it", "[engine]") {
   // The finish compares a compact row's words with the constants: 10.00 against `>= 10 USD` and
   // `> 9.995 USD` (a constant with more places than the field, compared as a decimal), counts against
-  // whole and fractional constants. (A negative constant is not a plain constant to the plan's
+  // whole and fractional constants, and every comparison operator on each. (A negative constant is not a plain constant to the plan's
   // filter matcher: that program's rows are finished through their fields' values.)
   const char* fields = R"(
 group orders = sales by order_id {
@@ -193,8 +193,17 @@ measure above_fine = orders.count(where value > 9.995 USD)
 measure above_ten = orders.count(where value > 10 USD)
 measure two_lines = orders.count(where lines >= 2)
 measure over_one_and_half = orders.count(where lines > 1.5)
+measure exactly_ten = orders.count(where value == 10 USD)
+measure not_ten = orders.count(where value != 10 USD)
+measure below_ten = orders.count(where value < 10 USD)
+measure at_most = orders.count(where value <= 9.99 USD)
+measure one_line = orders.count(where lines == 1)
+measure not_two_lines = orders.count(where lines != 2)
+measure at_most_one_line = orders.count(where lines <= 1)
 rebate a { pay 1000 USD * at_least_ten + 100 USD * above_fine + 10 USD * above_ten }
 rebate b { pay 1000 USD * two_lines + 100 USD * over_one_and_half }
+rebate d { pay 1000 USD * exactly_ten + 100 USD * not_ten + 10 USD * below_ten + 1 USD * at_most }
+rebate e { pay 1000 USD * one_line + 100 USD * not_two_lines + 10 USD * at_most_one_line }
 )";
   const std::string general = std::string(fields) + R"(
 measure negative = orders.count(where value < -0.01 USD)
@@ -212,6 +221,10 @@ rebate c { pay 10 USD * negative + 1000 USD * at_least_ten }
   CHECK(o.amounts["P1 2026-Q3 a"] == "2210.00");
   // b: >= 2 lines: O1, O2, O4 (3); > 1.5 lines: the same 3 -> 3000 + 300.
   CHECK(o.amounts["P1 2026-Q3 b"] == "3300.00");
+  // d: == 10: O1 (1); != 10: O2, O3, O4 (3); < 10: O2, O4 (2); <= 9.99: O2, O4 (2) -> 1000 + 300 + 20 + 2.
+  CHECK(o.amounts["P1 2026-Q3 d"] == "1322.00");
+  // e: one line: O3 (1); not two lines: O3 (1); at most one line: O3 (1) -> 1000 + 100 + 10.
+  CHECK(o.amounts["P1 2026-Q3 e"] == "1110.00");
   auto g = run(general, sales);
   REQUIRE(g.result.ok());
   CHECK(g.amounts["P1 2026-Q3 c"] == "2010.00");  // value < -0.01: O4 (10); >= 10: O1, O3 (2000)

@@ -3,6 +3,7 @@
 // storage of a group's rows (make_group, group_key), shared with the scan and the merge.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstring>
 #include <exception>
 #include <optional>
@@ -255,9 +256,19 @@ GroupPlan plan_group(const plan::Plan& plan, uint32_t g) {
   return gp;
 }
 
-// finish_rows' direct tests on rows kept compact, none with a word kept aside (the usual case): each
-// test reads its field's word in the row's block, as field_state would (a sum with no line is 0 either
-// way), without building the field's state.
+// The direct tests of the aggregates over a group on one row's fields, as states.
+template <class States>
+void count_direct_row(const GroupPlan& gp, const GroupData& data, size_t row, size_t cell, const States& state) {
+  for (size_t k = 0; k < gp.over.size(); ++k) {
+    bool keep = true;
+    for (const StateTest& t : (*gp.direct)[k]) keep = keep && t.holds(data.field_state(row, t.state));
+    if (keep) ++state(cell, gp.over[k]).first->count;  // accumulate() of a count
+  }
+}
+
+// finish_rows' direct tests on rows kept compact: each test reads its field's word in the row's block,
+// as field_state would (a sum with no line is 0 either way), without building the field's state. The
+// few rows with words kept aside (orders met on both sides of a two-thread split) go through their states.
 template <class States>
 void finish_compact_rows(const State& s, const GroupPlan& gp, const GroupData& data, const std::vector<uint8_t>* skip,
                          const States& state) {
@@ -267,9 +278,30 @@ void finish_compact_rows(const State& s, const GroupPlan& gp, const GroupData& d
     int16_t scale;
     plan::Opcode op;
     Decimal constant;
-    // The constant at the word's scale, when it has no more places and fits: the test is then one
-    // compare of two int64s (`hardware_value > 0 USD`).
+    // The constant at the word's scale, when it has no more places and fits: the test is then whether
+    // the word is within [lo, hi] (or not, for `!=`), two compares of int64s without a branch
+    // (`hardware_value > 0 USD`: [1, INT64_MAX]).
     std::optional<int64_t> at_scale;
+    int64_t lo = 0, hi = -1;
+    bool negate = false;
+    void set_range() {
+      if (!at_scale) return;
+      const int64_t c = *at_scale;
+      constexpr int64_t kMin = INT64_MIN, kMax = INT64_MAX;
+      switch (op) {
+        case plan::Opcode::Eq: lo = hi = c; break;
+        case plan::Opcode::Ne: lo = hi = c, negate = true; break;
+        case plan::Opcode::Lt: c == kMin ? (lo = 0, hi = -1) : (lo = kMin, hi = c - 1); break;  // (nothing is below INT64_MIN)
+        case plan::Opcode::Le: lo = kMin, hi = c; break;
+        case plan::Opcode::Gt: c == kMax ? (lo = 0, hi = -1) : (lo = c + 1, hi = kMax); break;
+        case plan::Opcode::Ge: lo = c, hi = kMax; break;
+        default: at_scale.reset();  // (not a comparison: the general compare, which keeps no row)
+      }
+    }
+    bool holds(int64_t word) const {
+      if (!at_scale) return comparison_holds(op, Decimal::compare(Decimal::from_scaled(word, count ? 0 : scale), constant));
+      return (static_cast<unsigned>(word >= lo) & static_cast<unsigned>(word <= hi)) != static_cast<unsigned>(negate);
+    }
   };
   const auto at_scale = [](const Decimal& constant, int scale) -> std::optional<int64_t> {
     if (constant.scale() > scale) return std::nullopt;
@@ -288,13 +320,24 @@ void finish_compact_rows(const State& s, const GroupPlan& gp, const GroupData& d
     for (const StateTest& t : over) {
       const CompactLayout::Field& field = layout.fields[t.state];
       mine.push_back(WordTest{t.count, field.index, field.scale, t.op, t.constant, at_scale(t.constant, t.count ? 0 : field.scale)});
+      mine.back().set_range();
     }
   }
+  std::vector<size_t> aside;  // the rows with words kept aside, in order
+  for (const auto& [state_index, st] : data.spilled) aside.push_back(state_index / data.agg_count);
+  std::sort(aside.begin(), aside.end());
+  aside.erase(std::unique(aside.begin(), aside.end()), aside.end());
+  size_t next_aside = 0;
   for (size_t row = 0; row < data.rows(); ++row) {
     if (skip && (*skip)[row]) continue;
+    const size_t cell = s.cell(data.partner(row), data.period(row));
+    while (next_aside < aside.size() && aside[next_aside] < row) ++next_aside;
+    if (next_aside < aside.size() && aside[next_aside] == row) {
+      count_direct_row(gp, data, row, cell, state);
+      continue;
+    }
     const uint64_t* block = data.compact[row];
     const char* counts = reinterpret_cast<const char*>(block + layout.sums);
-    const size_t cell = s.cell(data.partner(row), data.period(row));
     for (size_t k = 0; k < gp.over.size(); ++k) {
       bool keep = true;
       for (const WordTest& t : tests[k]) {
@@ -306,9 +349,7 @@ void finish_compact_rows(const State& s, const GroupPlan& gp, const GroupData& d
         } else {
           word = static_cast<int64_t>(block[t.index]);
         }
-        const int c = t.at_scale ? (word < *t.at_scale ? -1 : word > *t.at_scale ? 1 : 0)
-                                 : Decimal::compare(Decimal::from_scaled(word, t.count ? 0 : t.scale), t.constant);
-        keep = keep && comparison_holds(t.op, c);
+        keep &= t.holds(word);
       }
       if (keep) ++state(cell, gp.over[k]).first->count;  // accumulate() of a count
     }
@@ -322,19 +363,13 @@ void finish_rows(const State& s, uint32_t g, const GroupPlan& gp, const GroupDat
                  vm::Machine& machine, ledger::StringPool& pool, const States& state) {
   const plan::Plan& plan = s.plan;
   const plan::Group& pg = plan.groups[g];
-  if (gp.direct && data.distinct.empty() && data.is_compact() && data.spilled.empty()) {
+  if (gp.direct && data.distinct.empty() && data.is_compact()) {
     finish_compact_rows(s, gp, data, skip, state);
     return;
   }
   if (gp.direct && data.distinct.empty()) {
     for (size_t row = 0; row < data.rows(); ++row) {
-      if (skip && (*skip)[row]) continue;
-      const size_t cell = s.cell(data.partner(row), data.period(row));
-      for (size_t k = 0; k < gp.over.size(); ++k) {
-        bool keep = true;
-        for (const StateTest& t : (*gp.direct)[k]) keep = keep && t.holds(data.field_state(row, t.state));
-        if (keep) ++state(cell, gp.over[k]).first->count;  // accumulate() of a count
-      }
+      if (!skip || !(*skip)[row]) count_direct_row(gp, data, row, s.cell(data.partner(row), data.period(row)), state);
     }
     return;
   }
@@ -380,43 +415,56 @@ void finish_groups(State& s) {
   const plan::Plan& plan = s.plan;
   for (uint32_t g = 0; g < plan.groups.size(); ++g) {
     const GroupPlan gp = plan_group(plan, g);
-    auto into_state = [&s](size_t cell, uint32_t a) { return std::pair{&s.aggregates.at(cell, a), s.aggregates.distinct_at(cell, a)}; };
-    // Two threads, one partition each, when the aggregates over the group can be added up afterwards
-    // without sets of texts (a count_distinct keeps ids, which each thread would intern its own way).
-    bool parallel = s.options.threads != 1 && s.groups[g][1].rows() > 0 && s.groups[g][0].rows() > 0;
-    for (uint32_t a : gp.over) parallel = parallel && plan.aggregates[a].kind != plan::AggregateKind::CountDistinct;
-    if (!parallel) {
+    // The aggregates over the group are added up in states of the finish's own, a cell's side by side,
+    // then into the State's: a row's cell is anywhere, and the State's cells (a block of every aggregate
+    // of the program) are many megabytes, these a few. Not for a count_distinct, whose sets keep text ids
+    // that each thread would intern its own way.
+    bool into_own = true;
+    for (uint32_t a : gp.over) into_own = into_own && plan.aggregates[a].kind != plan::AggregateKind::CountDistinct;
+    if (!into_own) {
+      auto into_state = [&s](size_t cell, uint32_t a) { return std::pair{&s.aggregates.at(cell, a), s.aggregates.distinct_at(cell, a)}; };
       for (size_t q = 0; q < kGroupPartitions; ++q) finish_partition(s, g, gp, s.groups[g][q], s.machine, s.pool, into_state);
       continue;
     }
-    // Partition 1 on a second thread, into states of its own, added into the State's after; texts a
-    // formula reads from the keys are interned in pools of each thread's own over the State's.
-    static_assert(kGroupPartitions == 2);
     const size_t slots = gp.over.size();
-    std::vector<AggState> second_states(s.aggregates.cells() * slots);
     std::vector<size_t> slot_of(plan.aggregates.size(), 0);
     for (size_t k = 0; k < slots; ++k) slot_of[gp.over[k]] = k;
-    auto second_state = [&](size_t cell, uint32_t a) { return std::pair{&second_states[cell * slots + slot_of[a]], static_cast<DistinctSet*>(nullptr)}; };
-    ledger::StringPool first_pool(&s.pool), second_pool(&s.pool);
-    vm::Machine second_machine(plan);
-    std::exception_ptr failed;
-    std::thread second([&] {
+    // Two threads, one partition each, when there are two and both have rows; texts a formula reads from
+    // the keys are interned in pools of each thread's own over the State's.
+    const bool parallel = s.options.threads != 1 && s.groups[g][1].rows() > 0 && s.groups[g][0].rows() > 0;
+    std::vector<std::vector<AggState>> local(parallel ? 2 : 1, std::vector<AggState>(s.aggregates.cells() * slots));
+    const auto into_local = [&](size_t i) {
+      return [base = local[i].data(), &slot_of, slots](size_t cell, uint32_t a) {
+        return std::pair{base + cell * slots + slot_of[a], static_cast<DistinctSet*>(nullptr)};
+      };
+    };
+    if (!parallel) {
+      for (size_t q = 0; q < kGroupPartitions; ++q) finish_partition(s, g, gp, s.groups[g][q], s.machine, s.pool, into_local(0));
+    } else {
+      static_assert(kGroupPartitions == 2);
+      ledger::StringPool first_pool(&s.pool), second_pool(&s.pool);
+      vm::Machine second_machine(plan);
+      std::exception_ptr failed;
+      std::thread second([&] {
+        try {
+          finish_partition(s, g, gp, s.groups[g][1], second_machine, second_pool, into_local(1));
+        } catch (...) {
+          failed = std::current_exception();
+        }
+      });
       try {
-        finish_partition(s, g, gp, s.groups[g][1], second_machine, second_pool, second_state);
+        finish_partition(s, g, gp, s.groups[g][0], s.machine, first_pool, into_local(0));
       } catch (...) {
-        failed = std::current_exception();
+        second.join();
+        throw;  // partition 0's first error, as a one-thread finish would meet it
       }
-    });
-    try {
-      finish_partition(s, g, gp, s.groups[g][0], s.machine, first_pool, into_state);
-    } catch (...) {
       second.join();
-      throw;  // partition 0's first error, as a one-thread finish would meet it
+      if (failed) std::rethrow_exception(failed);
     }
-    second.join();
-    if (failed) std::rethrow_exception(failed);
-    for (size_t cell = 0; cell < s.aggregates.cells(); ++cell) {
-      for (size_t k = 0; k < slots; ++k) merge_state(s.aggregates.at(cell, gp.over[k]), second_states[cell * slots + k], plan.aggregates[gp.over[k]]);
+    for (const std::vector<AggState>& from : local) {
+      for (size_t cell = 0; cell < s.aggregates.cells(); ++cell) {
+        for (size_t k = 0; k < slots; ++k) merge_state(s.aggregates.at(cell, gp.over[k]), from[cell * slots + k], plan.aggregates[gp.over[k]]);
+      }
     }
   }
   s.groups.clear();  // the aggregates over them are all there is to keep: evaluation reads no group row
