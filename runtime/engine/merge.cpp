@@ -275,8 +275,12 @@ MergedPartition merge_partition(const State& s, const std::vector<std::unique_pt
   for (size_t k = 0; k < parts.size(); ++k) {
     GroupData& from = parts[k]->groups[g][q];
     auto in_range = [&](size_t row) { return s.cell(partners[k][from.partner(row)], from.period(row)) != SIZE_MAX; };
-    bool all_in_range = true;
-    for (size_t row = 0; row < from.rows() && all_in_range; ++row) all_in_range = in_range(row);
+    // (A part's rows are of its periods: within the run's when the periods are fixed, the usual case.)
+    bool all_in_range = parts[k]->first_period >= s.first_period && parts[k]->last_period <= s.last_period;
+    if (!all_in_range) {
+      all_in_range = true;
+      for (size_t row = 0; row < from.rows() && all_in_range; ++row) all_in_range = in_range(row);
+    }
     // The first part's rows, when nothing about them changes, are taken over as they are.
     if (k == 0 && all_in_range && is_identity(partners[k]) && (!text_ids || texts[k].identity())) {
       into = std::move(from);
