@@ -120,11 +120,21 @@ void Lowerer::expr_inner(const ast::Expr& e, const Context& ctx, FunctionId self
       emit(Opcode::Aggregate, index, 0, where);
       return;
     }
-    case ast::ExprKind::Unary:
+    case ast::ExprKind::Unary: {
+      const size_t before = fn_->code.size();
       expr(e.arg(0), ctx);
+      // `-` on a constant (`-0.01 USD`) is a negative constant, as the VM's Neg would make it: filters
+      // that compare with it keep the shapes the kernels and the group finish run directly.
+      if (e.op == ast::Op::Neg && fn_->code.size() == before + 1 && fn_->code.back().op == Opcode::Const) {
+        plan::Value v = plan_.constants[fn_->code.back().a];
+        if (!v.none) v.coef = -v.coef;
+        fn_->code.back().a = constant(v);  // (a new one: a declared constant's may be shared)
+        return;
+      }
       if (e.op == ast::Op::Neg) emit(Opcode::Neg, 0, 0, where);
       if (e.op == ast::Op::Not) emit(Opcode::Not, 0, 0, where);
       return;
+    }
     case ast::ExprKind::Binary:
       binary(e, ctx, where);
       return;

@@ -179,8 +179,9 @@ rebate solution_bonus { pay 100 USD * solutions }
 TEST_CASE("tests on group fields compare exactly, at the field's scale and past it", "[engine]") {
   // The finish compares a compact row's words with the constants: 10.00 against `>= 10 USD` and
   // `> 9.995 USD` (a constant with more places than the field, compared as a decimal), counts against
-  // whole and fractional constants, and every comparison operator on each. (A negative constant is not a plain constant to the plan's
-  // filter matcher: that program's rows are finished through their fields' values.)
+  // whole and fractional constants, every comparison operator on each, and a negative constant (folded
+  // into one by the lowering). A test the plan's filter matcher does not take (`value + 0 USD < ...`) has
+  // its rows finished through their fields' values, and must agree.
   const char* fields = R"(
 group orders = sales by order_id {
   value: Money = sales.sum(amount where family == "x")
@@ -200,13 +201,18 @@ measure at_most = orders.count(where value <= 9.99 USD)
 measure one_line = orders.count(where lines == 1)
 measure not_two_lines = orders.count(where lines != 2)
 measure at_most_one_line = orders.count(where lines <= 1)
+measure negative = orders.count(where value < -0.01 USD)
+measure above_minus_three = orders.count(where value > -3 USD)
+measure lines_below_minus_four = sales.count(where amount < -4 USD)
 rebate a { pay 1000 USD * at_least_ten + 100 USD * above_fine + 10 USD * above_ten }
 rebate b { pay 1000 USD * two_lines + 100 USD * over_one_and_half }
 rebate d { pay 1000 USD * exactly_ten + 100 USD * not_ten + 10 USD * below_ten + 1 USD * at_most }
 rebate e { pay 1000 USD * one_line + 100 USD * not_two_lines + 10 USD * at_most_one_line }
+rebate c { pay 10 USD * negative + 1000 USD * at_least_ten }
+rebate f { pay 100 USD * above_minus_three + 1 USD * lines_below_minus_four }
 )";
   const std::string general = std::string(fields) + R"(
-measure negative = orders.count(where value < -0.01 USD)
+measure negative = orders.count(where value + 0 USD < -0.01 USD)
 measure at_least_ten = orders.count(where value >= 10 USD)
 rebate c { pay 10 USD * negative + 1000 USD * at_least_ten }
 )";
@@ -225,6 +231,9 @@ rebate c { pay 10 USD * negative + 1000 USD * at_least_ten }
   CHECK(o.amounts["P1 2026-Q3 d"] == "1322.00");
   // e: one line: O3 (1); not two lines: O3 (1); at most one line: O3 (1) -> 1000 + 100 + 10.
   CHECK(o.amounts["P1 2026-Q3 e"] == "1110.00");
+  CHECK(o.amounts["P1 2026-Q3 c"] == "2010.00");  // value < -0.01: O4 (10); >= 10: O1, O3 (2000)
+  // f: value > -3: all four orders (400); lines below -4 USD: the -5.00 line (1) -> 401.
+  CHECK(o.amounts["P1 2026-Q3 f"] == "401.00");
   auto g = run(general, sales);
   REQUIRE(g.result.ok());
   CHECK(g.amounts["P1 2026-Q3 c"] == "2010.00");  // value < -0.01: O4 (10); >= 10: O1, O3 (2000)
@@ -511,7 +520,10 @@ TEST_CASE("the plan and its bytecode can be printed", "[engine]") {
   CompiledProgram compiled = compiler.compile_text("t.rebate", std::string(kHeader) + R"(
 tiers volume retroactive { from 0 USD to 1_000 USD: 1%  from 1_000 USD: 2% }
 measure revenue = sales.sum(amount where family == "storage")
+const floor = 5 USD
+measure returns = sales.count(where amount < -0.01 USD and amount < -floor)
 rebate r { eligible when partner.tier >= silver  pay volume of revenue }
+rebate per_return { pay 1 USD * returns + floor }
 )");
   compiler.finish();
   REQUIRE_FALSE(compiler.diagnostics().has_errors());
@@ -526,6 +538,12 @@ rebate r { eligible when partner.tier >= silver  pay volume of revenue }
   CHECK(b.find("Text         \"storage\"") != std::string::npos);
   CHECK(b.find("TierOf       volume") != std::string::npos);
   CHECK(b.find("PartnerAttr") != std::string::npos);
+  // `-` on a constant is a negative constant, a declared one's too (which stays positive where it is
+  // read as it is); no Neg is left to run.
+  CHECK(b.find("Const        -0.01") != std::string::npos);
+  CHECK(b.find("Const        -5") != std::string::npos);
+  CHECK(b.find("Const        5") != std::string::npos);
+  CHECK(b.find("Neg") == std::string::npos);
 }
 
 TEST_CASE("every statement at once is each partner and period's statement", "[engine][report]") {
