@@ -7,33 +7,21 @@
 
 namespace rebate::engine {
 
-namespace {
-
-// A text word's part of a key's hash. The usual key text (an order id) is at most 16 bytes: hashed from
-// the two loads that name it (ShortTextIds::key_of), inline, where the pool's hash loops over its bytes.
-uint64_t text_hash(std::string_view text) {
-  ledger::ShortTextIds::Key k;
-  if (!ledger::ShortTextIds::key_of(text, k)) return ledger::StringPool::hash(text);
-  return (k.w0 * 0x9E3779B97F4A7C15ull) ^ ((k.w1 ^ k.size) * 0xC2B2AE3D27D4EB4Full);
-}
-
-}  // namespace
-
-uint64_t KeyIndex::hash(const int64_t* key, const std::string_view* texts, uint64_t* without_first) const {
-  uint64_t h = 0x9E3779B97F4A7C15ull;
+uint64_t KeyIndex::hash_any(const int64_t* key, const std::string_view* texts, uint64_t* without_first) const {
+  uint64_t h = kHashSeed;
   size_t t = 0;
   while (t < text_words_.size() && text_words_[t] == 0) ++t;  // (a first word is never a text in a group)
   // The first word last, so that the hash of the others comes on the way.
   for (size_t i = 1; i < width_; ++i) {
     uint64_t word = static_cast<uint64_t>(key[i]);
     if (t < text_words_.size() && text_words_[t] == i) word = text_hash(texts[t++]);
-    h = (h ^ word) * 0xBF58476D1CE4E5B9ull;
+    h = (h ^ word) * kHashMultiplier;
   }
   if (without_first) *without_first = h ^ (h >> 31);
   if (width_ > 0) {
     uint64_t word = static_cast<uint64_t>(key[0]);
     if (!text_words_.empty() && text_words_[0] == 0) word = text_hash(texts[0]);
-    h = (h ^ word) * 0xBF58476D1CE4E5B9ull;
+    h = (h ^ word) * kHashMultiplier;
   }
   return h ^ (h >> 29);
 }

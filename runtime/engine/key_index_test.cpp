@@ -69,3 +69,25 @@ TEST_CASE("a key index keys text words by their bytes", "[engine][key_index]") {
   CHECK(fresh);
   CHECK(index.text(static_cast<size_t>(n + 1), 2) == "SO-26-10");
 }
+
+TEST_CASE("the usual group key's inline hash is the word-by-word hash", "[engine][key_index]") {
+  // A cell word and an order id (empty, short, 8 and 16 bytes, longer than 16: the pool's hash), and
+  // the hash without the cell word that picks a row's partition: the scan and the merge must agree
+  // whichever path they take.
+  KeyIndex index(2, {1});
+  const std::vector<std::string> texts = {"", "A", "SO-1", "SO-26-01", "SO-26-0000000003", "ORDER-2026-000000000000042", "é-ü"};
+  for (const std::string& text : texts) {
+    for (int64_t cell : {int64_t{0}, int64_t{5}, group_cell_word(4999, 8102), group_cell_word(1, -3)}) {
+      const int64_t key[2] = {cell, 0};
+      const std::string_view view = text;
+      uint64_t inline_without = 1, any_without = 2;
+      CHECK(index.hash(key, &view, &inline_without) == index.hash_any(key, &view, &any_without));
+      CHECK(inline_without == any_without);
+    }
+  }
+  // And it is a hash of both words: another cell or another text changes it.
+  const int64_t a[2] = {group_cell_word(1, 8102), 0}, b[2] = {group_cell_word(2, 8102), 0};
+  const std::string_view x = "SO-26-0000000003", y = "SO-26-0000000004";
+  CHECK(index.hash(a, &x) != index.hash(b, &x));
+  CHECK(index.hash(a, &x) != index.hash(a, &y));
+}

@@ -17,6 +17,7 @@
 #include "engine/phase_clock.h"
 #include "engine/text_arena.h"
 #include "ledger/ledger.h"
+#include "ledger/short_text_ids.h"
 #include "vm/vm.h"
 
 namespace rebate::engine {
@@ -79,14 +80,35 @@ struct CellStates {
 class KeyIndex {
  public:
   // `text_words`: the positions of the key's text words, ascending.
-  explicit KeyIndex(size_t width = 1, std::vector<uint32_t> text_words = {}) : width_(width), text_words_(std::move(text_words)) {}
+  explicit KeyIndex(size_t width = 1, std::vector<uint32_t> text_words = {})
+      : width_(width), text_words_(std::move(text_words)), cell_and_text_(width_ == 2 && text_words_ == std::vector<uint32_t>{1}) {}
   // The row of `key`, adding it as the next row when it is new (`fresh` says so). `texts[t]` is the
   // text of the t-th text word (the word itself is ignored); nullptr when the key has no text word.
   uint32_t find_or_add(const int64_t* key, const std::string_view* texts, uint64_t hash, bool& fresh);
   uint32_t find_or_add(const int64_t* key, bool& fresh) { return find_or_add(key, nullptr, hash(key, nullptr), fresh); }
   // The key's hash. `without_first`, when given, gets the hash of the key without its first word (a group
   // row's key without its cell word, whose partner a merge may number anew): it picks the row's partition.
-  uint64_t hash(const int64_t* key, const std::string_view* texts, uint64_t* without_first = nullptr) const;
+  uint64_t hash(const int64_t* key, const std::string_view* texts, uint64_t* without_first = nullptr) const {
+    // The usual group key, a cell word and one text (an order id), inline: the same hash as the general
+    // loop gives it, without the loop.
+    if (cell_and_text_) {
+      uint64_t h = (kHashSeed ^ text_hash(texts[0])) * kHashMultiplier;
+      if (without_first) *without_first = h ^ (h >> 31);
+      h = (h ^ static_cast<uint64_t>(key[0])) * kHashMultiplier;
+      return h ^ (h >> 29);
+    }
+    return hash_any(key, texts, without_first);
+  }
+  // The hash of any key, word by word (what hash() gives every key).
+  uint64_t hash_any(const int64_t* key, const std::string_view* texts, uint64_t* without_first = nullptr) const;
+  static constexpr uint64_t kHashSeed = 0x9E3779B97F4A7C15ull, kHashMultiplier = 0xBF58476D1CE4E5B9ull;
+  // A text word's part of a key's hash. The usual key text (an order id) is at most 16 bytes: hashed from
+  // the two loads that name it (ShortTextIds::key_of), where the pool's hash loops over its bytes.
+  static uint64_t text_hash(std::string_view text) {
+    ledger::ShortTextIds::Key k;
+    if (!ledger::ShortTextIds::key_of(text, k)) return ledger::StringPool::hash(text);
+    return (k.w0 * 0x9E3779B97F4A7C15ull) ^ ((k.w1 ^ k.size) * 0xC2B2AE3D27D4EB4Full);
+  }
   // The row of `key`, or UINT32_MAX when it has none.
   uint32_t find(const int64_t* key, const std::string_view* texts, uint64_t hash) const;
   void prefetch(uint64_t hash) const;
@@ -110,6 +132,7 @@ class KeyIndex {
   void rehash(size_t capacity);
   size_t width_;
   std::vector<uint32_t> text_words_;
+  bool cell_and_text_;  // the key is a cell word and one text word
   unsigned bits_ = 0;  // the table has 1 << bits_ slots
   size_t rows_ = 0;
   PagedArray<int64_t> keys_;  // row r's key at [r * width, (r + 1) * width)
