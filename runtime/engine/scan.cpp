@@ -253,7 +253,17 @@ class LedgerSink : public ScanSink {
     rows_.period.resize(n);
     rows_.cell.assign(n, SIZE_MAX);
     PeriodIndex lo = 0, hi = -1;
+    // Known periods: the cells are the State's, and a line's cell is worked out at once.
     const bool fixed = s_.periods_fixed;
+    const PeriodIndex first = s_.first_period, last = s_.last_period;
+    const size_t count = fixed && last >= first ? static_cast<size_t>(last - first + 1) : 0;
+    // (Locals: the stores below could alias the plan's and the part's members otherwise.)
+    const DayNumber effective_from = plan_.effective_from.value_or(std::numeric_limits<DayNumber>::min());
+    const DayNumber effective_to = plan_.effective_to.value_or(std::numeric_limits<DayNumber>::max());
+    uint64_t outside_effective = 0;
+    uint32_t* const partners = rows_.partner.data();
+    PeriodIndex* const periods = rows_.period.data();
+    size_t* const cells = rows_.cell.data();
     for (size_t row = 0; row < n; ++row) {
       const int64_t key = pc.values[row];
       uint32_t partner = UINT32_MAX;
@@ -274,40 +284,44 @@ class LedgerSink : public ScanSink {
       }
       const auto day = static_cast<DayNumber>(dc.values[row]);
       const PeriodIndex p = period_of(day);
-      rows_.partner[row] = partner;
-      rows_.period[row] = p;
-      rows_.cell[row] = 0;  // placed below
-      if ((plan_.effective_from && day < *plan_.effective_from) || (plan_.effective_to && day > *plan_.effective_to)) {
-        ++part_.outside_effective;
-      }
+      partners[row] = partner;
+      periods[row] = p;
+      outside_effective += static_cast<uint64_t>(day < effective_from) | static_cast<uint64_t>(day > effective_to);
       count_line(p);
-      if (fixed) continue;  // (lo and hi are the known periods')
+      if (fixed) {
+        cells[row] = p < first || p > last ? SIZE_MAX  // outside every period the run pays or looks back to
+                                           : static_cast<size_t>(partner) * count + static_cast<size_t>(p - first);
+        continue;
+      }
+      cells[row] = 0;  // placed below
       if (lo > hi) lo = hi = p;
       lo = std::min(lo, p);
       hi = std::max(hi, p);
     }
-    if (s_.periods_fixed) {
-      lo = s_.first_period;
-      hi = s_.last_period;
+    part_.outside_effective += outside_effective;
+    if (fixed) {
+      lo = first;
+      hi = last;
     }
     if (lo <= hi) {
       // The compact blocks follow the cells' layout: folded into the states before the cells move
       // (periods widened), extended when partners are added (they only append cells).
       const PeriodIndex first_before = part_.first_period;
       const size_t count_before = part_.period_count();
-      const bool moves = count_before != 0 && !s_.periods_fixed && (lo < part_.first_period || hi > part_.last_period);
+      const bool moves = count_before != 0 && !fixed && (lo < part_.first_period || hi > part_.last_period);
       if (moves) fold(first_before, count_before);
       fit(part_, part_.partner_count(), lo, hi);
       const size_t words = masked_.words();
       if (words && compact_.size() < part_.aggregates.cells() * words) compact_.resize(part_.aggregates.cells() * words, 0);
     }
-    const size_t count = part_.period_count();
+    if (fixed) return;
+    const size_t part_count = part_.period_count();
     for (size_t row = 0; row < n; ++row) {
-      if (rows_.cell[row] == SIZE_MAX) continue;
-      const PeriodIndex p = rows_.period[row];
-      rows_.cell[row] = p < part_.first_period || p > part_.last_period
-                            ? SIZE_MAX  // outside every period the run pays or looks back to
-                            : static_cast<size_t>(rows_.partner[row]) * count + static_cast<size_t>(p - part_.first_period);
+      if (cells[row] == SIZE_MAX) continue;
+      const PeriodIndex p = periods[row];
+      cells[row] = p < part_.first_period || p > part_.last_period
+                       ? SIZE_MAX  // outside every period the run pays or looks back to
+                       : static_cast<size_t>(partners[row]) * part_count + static_cast<size_t>(p - part_.first_period);
     }
   }
 
