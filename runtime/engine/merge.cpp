@@ -329,18 +329,22 @@ MergedPartition merge_partition(const State& s, const std::vector<std::unique_pt
   return out;
 }
 
+// Whether group `g`'s rows hold text ids of the parts' pools. Text keys are kept by their bytes, so only
+// count_distinct fields over texts do (the merge interns them into the State's pool, one thread at a time).
+bool holds_text_ids(const plan::Plan& plan, uint32_t g) {
+  for (uint32_t a : plan.groups[g].aggregates) {
+    const plan::Aggregate& agg = plan.group_field_aggregates[a];
+    if (agg.kind == plan::AggregateKind::CountDistinct && agg.arg_is_text) return true;
+  }
+  return false;
+}
+
 void merge_groups(State& s, const std::vector<std::unique_ptr<ScanPart>>& parts, std::vector<TextMap>& texts,
                   const std::vector<std::vector<uint32_t>>& partners) {
   const plan::Plan& plan = s.plan;
   s.groups.clear();
   for (uint32_t g = 0; g < plan.groups.size(); ++g) {
-    // Text keys are kept by their bytes, so only count_distinct fields over texts hold the part's text ids
-    // (which the merge interns into the State's pool, one thread at a time).
-    bool text_ids = false;
-    for (uint32_t a : plan.groups[g].aggregates) {
-      const plan::Aggregate& agg = plan.group_field_aggregates[a];
-      text_ids = text_ids || (agg.kind == plan::AggregateKind::CountDistinct && agg.arg_is_text);
-    }
+    const bool text_ids = holds_text_ids(plan, g);
     MergedGroup into;
     if (parts.size() > 1 && !text_ids) {
       // One thread per partition: they share no row.
@@ -394,8 +398,32 @@ void merge_parts(State& s, std::vector<std::unique_ptr<ScanPart>>& parts) {
         ignored, s.periods.label(s.first_period), s.periods.label(s.last_period)));
   }
 
-  merge_aggregates(s, parts, texts, partners);
-  merge_groups(s, parts, texts, partners);
+  // The aggregates merge on a thread of their own while the groups' partitions merge on two more, when
+  // the groups hold no text ids: then only the aggregates' merge interns texts, and the two share no state.
+  bool concurrent = parts.size() > 1 && !s.plan.groups.empty();
+  for (uint32_t g = 0; g < s.plan.groups.size(); ++g) concurrent = concurrent && !holds_text_ids(s.plan, g);
+  if (!concurrent) {
+    merge_aggregates(s, parts, texts, partners);
+    merge_groups(s, parts, texts, partners);
+    return;
+  }
+  std::exception_ptr aggregates_failed;
+  std::thread aggregates([&] {
+    try {
+      merge_aggregates(s, parts, texts, partners);
+    } catch (...) {
+      aggregates_failed = std::current_exception();
+    }
+  });
+  try {
+    merge_groups(s, parts, texts, partners);
+  } catch (...) {
+    aggregates.join();
+    if (aggregates_failed) std::rethrow_exception(aggregates_failed);  // the error a one-thread merge meets first
+    throw;
+  }
+  aggregates.join();
+  if (aggregates_failed) std::rethrow_exception(aggregates_failed);
 }
 
 }  // namespace rebate::engine
