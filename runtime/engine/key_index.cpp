@@ -86,6 +86,27 @@ uint32_t KeyIndex::find(const int64_t* key, const std::string_view* texts, uint6
   }
 }
 
+uint32_t KeyIndex::find_row_of(uint64_t tag, const KeyIndex& other, uint32_t other_row) const {
+  if (slots_.empty()) return UINT32_MAX;
+  const size_t mask = slots_.size() - 1;
+  for (size_t slot = slot_of(tag);; slot = (slot + 1) & mask) {  // (slot_of reads the top bits only)
+    const uint64_t entry = slots_[slot];
+    if (entry == 0) return UINT32_MAX;
+    if ((entry & ~0xFFFFFFFFull) != tag) continue;
+    const uint32_t row = static_cast<uint32_t>(entry) - 1;
+    bool same = true;
+    for (size_t i = 0, t = 0; i < width_ && same; ++i) {
+      if (t < text_words_.size() && text_words_[t] == i) {
+        same = ledger::same_text(text(row, i), other.text(other_row, i));
+        ++t;
+      } else {
+        same = key(row, i) == other.key(other_row, i);
+      }
+    }
+    if (same) return row;
+  }
+}
+
 void KeyIndex::release_keys_below(size_t row) {
   if (!text_words_.empty() && row < rows_) texts_.release_before(static_cast<uint64_t>(key(row, text_words_[0])));
   keys_.release_below(row * width_);

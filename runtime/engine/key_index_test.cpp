@@ -2,6 +2,7 @@
 // has grown many times (growing moves slots by their tags, without reading the keys).
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -90,4 +91,27 @@ TEST_CASE("the usual group key's inline hash is the word-by-word hash", "[engine
   const std::string_view x = "SO-26-0000000003", y = "SO-26-0000000004";
   CHECK(index.hash(a, &x) != index.hash(b, &x));
   CHECK(index.hash(a, &x) != index.hash(a, &y));
+}
+
+TEST_CASE("a second index's rows are matched to the first's by their hash tags", "[engine][key_index]") {
+  // Orders 0..999 in the first index, 500..1499 in the second (cell word, order id): the second's rows
+  // 0..499 are the first's 500..999, the others are nowhere in the first. Every row comes once.
+  KeyIndex first(2, {1}), second(2, {1});
+  std::vector<std::string> ids;
+  for (int i = 0; i < 1500; ++i) ids.push_back("SO-26-" + std::to_string(1000000 + i));
+  auto add = [&](KeyIndex& index, int i) {
+    const int64_t key[2] = {group_cell_word(static_cast<uint32_t>(i % 7), 8102), 0};
+    const std::string_view text = ids[static_cast<size_t>(i)];
+    bool fresh = false;
+    index.find_or_add(key, &text, index.hash(key, &text), fresh);
+    CHECK(fresh);
+  };
+  for (int i = 0; i < 1000; ++i) add(first, i);
+  for (int i = 500; i < 1500; ++i) add(second, i);
+  std::vector<int> seen(1000, 0);
+  first.match_rows_of(second, [&](uint32_t row, uint32_t to) {
+    ++seen[row];
+    CHECK(to == (row < 500 ? row + 500 : UINT32_MAX));
+  });
+  CHECK(std::count(seen.begin(), seen.end(), 1) == 1000);
 }

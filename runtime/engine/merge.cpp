@@ -292,6 +292,19 @@ MergedPartition merge_partition(const State& s, const std::vector<std::unique_pt
     // gets this row's states added; the others stay where they are, read after the first part's.
     if (k == 1 && parts.size() == 2 && taken_over && is_identity(partners[k])) {
       out.merged.assign(from.rows(), 1);
+      if (all_in_range) {
+        // Every row is kept: matched through the hash tags the two indexes keep, without hashing keys.
+        into.index.match_rows_of(from.index, [&](uint32_t row, uint32_t to) {
+          if (to == UINT32_MAX) {
+            out.merged[row] = 0;
+          } else {
+            add_row(plan, pg, into, to, false, from, row, texts[k]);
+          }
+        });
+        out.segments.push_back(std::move(into));
+        out.segments.push_back(std::move(from));
+        return out;
+      }
       for (size_t first = 0; first < from.rows(); first += KeyBatch::kRows) {
         const size_t n = std::min(KeyBatch::kRows, from.rows() - first);
         batch.load(from, first, n, partners[k], into.index);

@@ -112,6 +112,22 @@ class KeyIndex {
   // The row of `key`, or UINT32_MAX when it has none.
   uint32_t find(const int64_t* key, const std::string_view* texts, uint64_t hash) const;
   void prefetch(uint64_t hash) const;
+  // found(other_row, row) for every row of `other`, an index of the same shape whose key words mean the
+  // same (a merge's second part, its partners numbered as the first's), in the order of other's slots:
+  // `row` is the row here with the same key, or UINT32_MAX. A row's slot keeps its hash's top half, which
+  // finds its slot here too: no key is read or hashed again but where the tags match.
+  template <class Found>
+  void match_rows_of(const KeyIndex& other, Found&& found) const {
+    constexpr size_t kAhead = 16;
+    const size_t n = other.slots_.size();
+    for (size_t i = 0; i < n; ++i) {
+      if (i + kAhead < n && other.slots_[i + kAhead] != 0) prefetch(other.slots_[i + kAhead]);
+      const uint64_t entry = other.slots_[i];
+      if (entry == 0) continue;
+      const auto other_row = static_cast<uint32_t>(entry) - 1;
+      found(other_row, find_row_of(entry >> 32 << 32, other, other_row));
+    }
+  }
   // Room for `rows` rows without growing on the way (a merge knows how many may come).
   void reserve(size_t rows);
   // Whether `rows` rows need a larger table than the index has.
@@ -128,6 +144,8 @@ class KeyIndex {
  private:
   size_t slot_of(uint64_t hash) const;
   bool same(uint32_t row, const int64_t* key, const std::string_view* texts) const;
+  // The row whose key is `other`'s row `other_row`, found by the tag (the hash's top half) both gave it.
+  uint32_t find_row_of(uint64_t tag, const KeyIndex& other, uint32_t other_row) const;
   void grow();
   void rehash(size_t capacity);
   size_t width_;
