@@ -1,6 +1,7 @@
 // The index of a group's rows by their fixed-width keys: open addressing over a flat array of keys,
 // the slots tagged with the key's hash so that probes compare keys only on a likely match.
 #include <stdexcept>
+#include <vector>
 
 #include "engine/state.h"
 #include "ledger/short_text_ids.h"
@@ -93,17 +94,13 @@ uint32_t KeyIndex::find_row_of(uint64_t tag, const KeyIndex& other, uint32_t oth
     const uint64_t entry = slots_[slot];
     if (entry == 0) return UINT32_MAX;
     if ((entry & ~0xFFFFFFFFull) != tag) continue;
+    // The same tag, a likely match (a key met on both sides of a split): the keys compared.
+    std::vector<int64_t> key(width_);
+    std::vector<std::string_view> texts(text_words_.size());
+    for (size_t i = 0; i < width_; ++i) key[i] = other.key(other_row, i);
+    for (size_t t = 0; t < text_words_.size(); ++t) texts[t] = other.text(other_row, text_words_[t]);
     const uint32_t row = static_cast<uint32_t>(entry) - 1;
-    bool same = true;
-    for (size_t i = 0, t = 0; i < width_ && same; ++i) {
-      if (t < text_words_.size() && text_words_[t] == i) {
-        same = ledger::same_text(text(row, i), other.text(other_row, i));
-        ++t;
-      } else {
-        same = key(row, i) == other.key(other_row, i);
-      }
-    }
-    if (same) return row;
+    if (same(row, key.data(), texts.data())) return row;
   }
 }
 
