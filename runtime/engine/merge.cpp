@@ -175,8 +175,12 @@ void merge_aggregates(State& s, const std::vector<std::unique_ptr<ScanPart>>& pa
       const size_t to = s.cell(partners[k][cell / count], part.first_period + static_cast<PeriodIndex>(cell % count));
       if (to == SIZE_MAX) continue;  // lines outside every period the run pays or looks back to
       for (uint32_t a = 0; a < plan.aggregates.size(); ++a) {
-        merge_state(into.at(to, a), from.at(cell, a), plan.aggregates[a]);
-        if (const DistinctSet* d = from.distinct_at(cell, a)) merge_distinct(*into.distinct_at(to, a), *d, plan.aggregates[a].arg_is_text, texts[k]);
+        // (Most of a cell's states met no line in one of the parts: a look-back period's, a rare family's.)
+        const AggState& state = from.at(cell, a);
+        if (state.count != 0 || state.value != 0 || state.has_best) merge_state(into.at(to, a), state, plan.aggregates[a]);
+        if (const DistinctSet* d = from.distinct_at(cell, a); d && !d->empty()) {
+          merge_distinct(*into.distinct_at(to, a), *d, plan.aggregates[a].arg_is_text, texts[k]);
+        }
       }
     }
     from = CellStates();
