@@ -14,31 +14,6 @@
 
 namespace rebate::engine {
 
-void merge_state(AggState& into, const AggState& from, const plan::Aggregate& agg) {
-  into.count += from.count;
-  switch (agg.kind) {
-    case plan::AggregateKind::Sum:
-    case plan::AggregateKind::Avg: {
-      if (from.value == 0) return;
-      auto sum = Decimal::add(into.sum(), from.sum());
-      if (!sum) throw vm::EvalError("arithmetic overflow: the sum has more than 38 digits", agg.where, "the sum of a ledger's lines");
-      into.set_sum(*sum);
-      return;
-    }
-    case plan::AggregateKind::Min:
-    case plan::AggregateKind::Max: {
-      if (!from.has_best) return;
-      int c = into.has_best ? vm::compare(from.best(), into.best()) : 0;
-      if (!into.has_best || (agg.kind == plan::AggregateKind::Min ? c < 0 : c > 0)) into.set_best(from.best());
-      return;
-    }
-    case plan::AggregateKind::Count:
-    case plan::AggregateKind::CountDistinct:
-      return;
-  }
-}
-
-
 namespace {
 
 // A part's text ids in the State's pool. The first part's texts are taken over as they are (its ids do

@@ -624,53 +624,6 @@ class LedgerSink : public ScanSink {
 
 }  // namespace
 
-void accumulate(AggState& st, DistinctSet* distinct, plan::AggregateKind kind, const Value& v, const vm::Frame& frame) {
-  switch (kind) {
-    case plan::AggregateKind::Count:
-      ++st.count;
-      return;
-    case plan::AggregateKind::CountDistinct:
-      if (v.none) return;
-      ++st.count;
-      distinct->insert(distinct_key(v));
-      return;
-    case plan::AggregateKind::Sum:
-    case plan::AggregateKind::Avg: {
-      if (v.none) return;
-      auto sum = Decimal::add(st.sum(), v.decimal());
-      if (!sum) throw vm::EvalError("arithmetic overflow: the sum has more than 38 digits", 0, frame.context());
-      st.set_sum(*sum);
-      ++st.count;
-      return;
-    }
-    case plan::AggregateKind::Min:
-    case plan::AggregateKind::Max: {
-      if (v.none) return;
-      ++st.count;
-      int c = st.has_best ? vm::compare(v, st.best()) : 0;
-      if (!st.has_best || (kind == plan::AggregateKind::Min ? c < 0 : c > 0)) st.set_best(v);
-      return;
-    }
-  }
-}
-
-Value cell_value(const ledger::ColumnSpec& spec, int64_t v, bool present) {
-  if (!present) return Value::missing();
-  switch (spec.kind) {
-    case ledger::ColumnKind::Decimal:
-    case ledger::ColumnKind::Money:
-    case ledger::ColumnKind::Percent:
-      return Value{v, 0, static_cast<int16_t>(spec.scale), false};
-    case ledger::ColumnKind::Int:
-    case ledger::ColumnKind::Bool:
-    case ledger::ColumnKind::Text:
-    case ledger::ColumnKind::Date:
-    case ledger::ColumnKind::Enum:
-      return Value::integer(v);
-  }
-  return Value::integer(v);
-}
-
 ScanPart::ScanPart(const State& s) : state(s), pool(&s.pool), machine(s.plan) {
   aggregates.slots = s.plan.aggregates.size();
   aggregates.distinct.resize(s.plan.aggregates.size());
@@ -680,32 +633,6 @@ ScanPart::ScanPart(const State& s) : state(s), pool(&s.pool), machine(s.plan) {
 
 std::unique_ptr<ScanSink> ledger_sink(ScanPart& part, uint32_t input) {
   return std::make_unique<LedgerSink>(part, input);
-}
-
-DistinctKey distinct_key(const Value& v) {
-  DistinctKey k{v.coef, v.aux, v.scale};
-  while (k.scale > 0 && k.coef % 10 == 0) {
-    k.coef /= 10;
-    --k.scale;
-  }
-  return k;
-}
-
-Decimal total(const AggState& st) { return st.sum(); }
-
-Value finish(const AggState& st, const DistinctSet* distinct, plan::AggregateKind kind) {
-  switch (kind) {
-    case plan::AggregateKind::Count: return Value::integer(static_cast<int64_t>(st.count));
-    case plan::AggregateKind::CountDistinct: return Value::integer(static_cast<int64_t>(distinct ? distinct->size() : 0));
-    case plan::AggregateKind::Sum: return Value::number(total(st));
-    case plan::AggregateKind::Avg:
-      if (st.count == 0) return Value::missing();
-      return Value::number(Decimal::div(total(st), Decimal::from_int(static_cast<int64_t>(st.count))).value_or(Decimal()));
-    case plan::AggregateKind::Min:
-    case plan::AggregateKind::Max:
-      return st.has_best ? st.best() : Value::missing();
-  }
-  return Value::missing();
 }
 
 }  // namespace rebate::engine
