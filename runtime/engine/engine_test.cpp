@@ -109,6 +109,42 @@ budget pool = 200 USD per quarter
   CHECK(o.amounts["P3 2026-Q3 r"] == "66.66");
 }
 
+TEST_CASE("totals are each partner's payouts per period, in period then partner order", "[engine]") {
+  // Two quarters from the data, three partners, two rebates (1% and 2% of revenue). Q1: P1 100, P2 200;
+  // Q2: P1 50, P3 300. A total is 3% of the partner's revenue: Q1 P1 3.00, P2 6.00, P3 0.00; Q2 P1 1.50,
+  // P2 0.00, P3 9.00. With a budget of 5 USD a quarter on b: Q1's b payouts 2 + 4 = 6 > 5 are scaled to
+  // 5 x 2/6 = 1.666.. -> 1.66 and 5 x 4/6 = 3.333.. -> 3.33, the cent left to the larger (P2: 3.34), so
+  // P1 1 + 1.66 = 2.66, P2 2 + 3.34 = 5.34; Q2's b payouts 1 + 6 = 7 > 5: 5/7 -> 0.71, 30/7 -> 4.28, the
+  // cent to P3 (4.29): P1 0.50 + 0.71 = 1.21, P3 3.00 + 4.29 = 7.29.
+  const std::string program = R"(
+measure revenue = sales.sum(amount)
+rebate a { pay 1% of revenue }
+rebate b { pay 2% of revenue }
+)";
+  const std::string sales = lines({"2026-01-10,P1,O1,x,1,100", "2026-02-10,P2,O2,x,1,200", "2026-04-10,P1,O3,x,1,50",
+                                   "2026-05-10,P3,O4,x,1,300"});
+  const std::vector<std::string> order = {"P1 2026-Q1", "P2 2026-Q1", "P3 2026-Q1", "P1 2026-Q2", "P2 2026-Q2", "P3 2026-Q2"};
+  auto totals = [](const Outcome& o) {
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const engine::Total& t : o.result.totals) out.emplace_back(t.partner + " " + t.period, t.amount.to_fixed(2));
+    return out;
+  };
+  for (unsigned threads : {1u, 2u}) {
+    auto o = run(program, sales, "", {}, threads);
+    REQUIRE(o.result.ok());
+    const auto t = totals(o);
+    REQUIRE(t.size() == order.size());
+    const std::vector<std::string> amounts = {"3.00", "6.00", "0.00", "1.50", "0.00", "9.00"};
+    for (size_t i = 0; i < order.size(); ++i) CHECK(t[i] == std::make_pair(order[i], amounts[i]));
+    auto b = run(program + "budget pool = 5 USD per quarter for b\n", sales, "", {}, threads);
+    REQUIRE(b.result.ok());
+    const auto tb = totals(b);
+    REQUIRE(tb.size() == order.size());
+    const std::vector<std::string> budgeted = {"2.66", "5.34", "0.00", "1.21", "0.00", "7.29"};
+    for (size_t i = 0; i < order.size(); ++i) CHECK(tb[i] == std::make_pair(order[i], budgeted[i]));
+  }
+}
+
 TEST_CASE("a budget written as a formula of constants is that amount", "[engine]") {
   // max(100, 200) = 200, and 200 / 2 x 3 - 100 = 200: the same budget as above, so the same cents.
   // (Lowering once folded only + - * / itself, and took a call as 0: every payout scaled to 0.00.)

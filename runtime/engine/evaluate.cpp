@@ -559,14 +559,19 @@ void apply_budgets(State& s, size_t first, size_t last) {
   }
 }
 
+// A partner's total in a period: its payouts, one per rebate, side by side from `payouts`.
+Total partner_total(const Payout* payouts, size_t per_partner, const std::string& label) {
+  Decimal sum;
+  for (size_t k = 0; k < per_partner; ++k) sum = Decimal::add(sum, payouts[k].amount()).value_or(sum);
+  return Total{std::string(payouts[0].partner), label, sum};
+}
+
 // Totals per partner of a period's payouts, [first, last): each partner's payouts stand together, one
 // per rebate, in partner order.
 void add_totals(State& s, size_t first, size_t last, const std::string& label) {
   size_t per_partner = s.plan.rebates.size();
   for (size_t i = first; per_partner && i < last; i += per_partner) {
-    Decimal sum;
-    for (size_t k = i; k < i + per_partner; ++k) sum = Decimal::add(sum, s.result.payouts[k].amount()).value_or(sum);
-    s.result.totals.push_back(Total{std::string(s.result.payouts[i].partner), label, sum});
+    s.result.totals.push_back(partner_total(&s.result.payouts[i], per_partner, label));
   }
 }
 
@@ -608,9 +613,14 @@ void evaluate(State& s) {
   evaluators.reserve(threads);
   for (size_t t = 0; t < threads; ++t) evaluators.emplace_back(s, rebates, texts);
   std::vector<std::vector<std::vector<AwardValue>>> awards(threads, std::vector<std::vector<AwardValue>>(periods));
+  // Without budgets a payout is final once its cell is done, and so is the cell's total: worked out there.
+  const bool totals_in_cells = plan.budgets.empty() && per_cell > 0;
+  const size_t first_total = s.result.totals.size();
+  if (totals_in_cells) s.result.totals.resize(first_total + periods * partners);
   for_each_cell(periods, partners, threads, [&](size_t thread, size_t p, uint32_t partner) {
     Payout* payouts = &s.result.payouts[first + (p * partners + partner) * per_cell];
     evaluators[thread].evaluate(p, labels[p], partner, payouts, awards[thread][p]);
+    if (totals_in_cells) s.result.totals[first_total + p * partners + partner] = partner_total(payouts, per_cell, labels[p]);
   });
 
   // The program-wide steps, period by period. Threads hold contiguous ranges of partners in order, so
@@ -619,6 +629,7 @@ void evaluate(State& s) {
     for (auto& of_thread : awards) {
       for (AwardValue& a : of_thread[p]) s.result.awards.push_back(std::move(a));
     }
+    if (totals_in_cells) continue;
     size_t first_of_period = first + p * partners * per_cell;
     apply_budgets(s, first_of_period, first_of_period + partners * per_cell);
     add_totals(s, first_of_period, first_of_period + partners * per_cell, labels[p]);
