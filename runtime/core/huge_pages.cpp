@@ -49,9 +49,9 @@ char* take_spare() {
   return chunk;
 }
 
-// Fills [at, at + size) (whole chunks of a fresh mapping) with spare chunks, zeroed, as far as there are
-// any; the bytes it could not fill, from `filled` on, are left to be faulted in.
-size_t fill_from_spare(char* at, size_t size) {
+// Fills [at, at + size) (whole chunks of a fresh mapping) with spare chunks, zeroed when `zero`, as far
+// as there are any; the bytes it could not fill, from `filled` on, are left to be faulted in.
+size_t fill_from_spare(char* at, size_t size, bool zero) {
   size_t filled = 0;
   for (; filled < size; filled += kHugePage) {
     char* chunk = take_spare();
@@ -61,7 +61,7 @@ size_t fill_from_spare(char* at, size_t size) {
       ::munmap(chunk, kHugePage);
       break;
     }
-    std::memset(at + filled, 0, kHugePage);
+    if (zero) std::memset(at + filled, 0, kHugePage);
   }
   return filled;
 }
@@ -100,7 +100,7 @@ void populate_huge(char* at, size_t size, size_t bytes) {
 void set_huge_pages(HugePages setting) { huge_pages_setting.store(static_cast<int>(setting)); }
 HugePages huge_pages() { return static_cast<HugePages>(huge_pages_setting.load(std::memory_order_relaxed)); }
 
-void* map_huge(size_t bytes, bool huge) {
+void* map_huge(size_t bytes, bool huge, bool zeroed) {
   const size_t size = rounded(bytes);
   // Map one huge page more than needed, then give back the unaligned head and the tail.
   void* p = ::mmap(nullptr, size + kHugePage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -116,7 +116,7 @@ void* map_huge(size_t bytes, bool huge) {
   if (huge && bytes >= kHugePage && huge_pages() != HugePages::Never) {
     populate_huge(at, size, bytes);
   } else {
-    const size_t filled = huge ? 0 : fill_from_spare(at, size);
+    const size_t filled = huge ? 0 : fill_from_spare(at, size, zeroed);
     if (filled < bytes) populate(at + filled, bytes - filled);
   }
   return at;

@@ -23,7 +23,10 @@ constexpr size_t kHugePage = size_t{2} << 20;
 // Huge pages are faulted in one at a time on a clock (HugePages::Auto): once one was slower than small
 // pages would have been (on a virtual machine whose host took back the free memory, see huge_pages.cpp),
 // the process asks for no more. Nothing but the time depends on it.
-void* map_huge(size_t bytes, bool huge = true);
+//
+// `zeroed` false: the caller writes every byte before it reads it (a std::vector constructs its
+// elements), so memory given back and given out again is not zeroed first.
+void* map_huge(size_t bytes, bool huge = true, bool zeroed = true);
 // `huge`: as the memory was mapped.
 void unmap_huge(void* p, size_t bytes, bool huge = true);
 constexpr size_t kSpareBytes = size_t{256} << 20;
@@ -51,7 +54,7 @@ struct HugePageAllocator {
 
   T* allocate(size_t n) {
     if (n * sizeof(T) < kHugePage) return std::allocator<T>().allocate(n);
-    return static_cast<T*>(map_huge(n * sizeof(T), kHuge));
+    return static_cast<T*>(map_huge(n * sizeof(T), kHuge, false));  // (the container constructs every element)
   }
   void deallocate(T* p, size_t n) {
     if (n * sizeof(T) < kHugePage) {
