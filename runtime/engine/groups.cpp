@@ -448,12 +448,14 @@ void finish_groups(State& s) {
       std::thread second([&] {
         try {
           finish_partition(s, g, gp, s.groups[g][1], second_machine, second_pool, into_local(1));
+          s.groups[g][1] = MergedPartition();  // its memory given back on this thread, beside the other's
         } catch (...) {
           failed = std::current_exception();
         }
       });
       try {
         finish_partition(s, g, gp, s.groups[g][0], s.machine, first_pool, into_local(0));
+        s.groups[g][0] = MergedPartition();
       } catch (...) {
         second.join();
         throw;  // partition 0's first error, as a one-thread finish would meet it
