@@ -256,7 +256,17 @@ bool fix_periods(State& s) {
     }
     periods.push_back(*p);
   } else if (plan.effective_from && plan.effective_to) {
-    for (PeriodIndex p = s.periods.of_day(*plan.effective_from); p <= s.periods.of_day(*plan.effective_to); ++p) periods.push_back(p);
+    const PeriodIndex from = s.periods.of_day(*plan.effective_from), to = s.periods.of_day(*plan.effective_to);
+    const unsigned years = s.options.max_span_years;
+    if (years != 0 && to - from >= static_cast<PeriodIndex>(years) * s.periods.per_year()) {
+      // The same limit as for dates from the ledgers: `effective: 0026-01-01 .. 2026-12-31` is a typo too.
+      s.result.errors.push_back(fmt::format(
+          "the program's effective dates ({} .. {}) span {} periods, more than {} years of them, each paid to every "
+          "partner. If a date is a typo, correct the program's header; otherwise allow a longer span (`--max-span-years`)",
+          format_date(*plan.effective_from), format_date(*plan.effective_to), to - from + 1, years));
+      return false;
+    }
+    for (PeriodIndex p = from; p <= to; ++p) periods.push_back(p);
   } else {
     return true;  // from the data, after the scan
   }

@@ -229,6 +229,13 @@ def main() -> int:
         run(["run", str(prog), "--input", f"partners={partners}", "--input", f"sales={typo}", "--period", "2026-Q3"], 0,
             out_has=["P1,2026-Q3,r,150.00,USD,paid", "P2,2026-Q3,r,1.00,USD,paid"])
 
+        # The same limit for effective dates (a typo in the header): an error, unless allowed.
+        (d / "long.rebate").write_text(PROGRAM.replace("period: quarter }", "period: quarter  effective: 0026-01-01 .. 2026-12-31 }"))
+        r = run(["run", str(d / "long.rebate")] + inputs, 1,
+                err_has=["the program's effective dates (0026-01-01 .. 2026-12-31) span 8004 periods, more than 10 years"])
+        check(r.stdout == "", "a refused span of effective dates printed payouts")
+        run(["run", str(d / "long.rebate")] + inputs + ["--max-span-years", "2001"], 0, out_has=["P1,2026-Q3,r,150.00,USD,paid"])
+
         # --- 10. Out of memory: a message naming what the run was doing, exit 2, nothing written. A
         # ledger of 400,000 partners (no partner table) in a 160 MB address space.
         big = d / "big.csv"
