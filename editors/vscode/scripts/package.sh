@@ -9,7 +9,7 @@ fi
 version="$(node -p "require('./package.json').version")"
 out="${1:-rebate-${version}.vsix}"
 # --skip-license: the project has no licence file yet; the extension is not published to a marketplace.
-npx --no-install vsce package --skip-license --allow-missing-repository --out "$out"
+node_modules/.bin/vsce package --skip-license --allow-missing-repository --out "$out"
 # A .vsix is a zip: check that what the extension needs at run time is inside.
 node -e '
 const fs = require("fs"), out = process.argv[1];
