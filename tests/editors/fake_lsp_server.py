@@ -56,7 +56,7 @@ def main():
             send({"jsonrpc": "2.0", "method": "textDocument/publishDiagnostics", "params": {
                 "uri": doc["uri"],
                 "diagnostics": [{
-                    "range": {"start": {"line": 2, "character": 12}, "end": {"line": 2, "character": 18}},
+                    "range": {"start": {"line": 3, "character": 12}, "end": {"line": 3, "character": 18}},
                     "severity": 1, "code": "E0201", "source": "rebate",
                     "message": "unknown name `revnue`"}]}})
         elif method == "textDocument/hover":

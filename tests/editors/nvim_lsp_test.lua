@@ -1,5 +1,6 @@
--- Run by nvim_lsp_test.py in a headless Neovim: editors/vim/lua/rebate/lsp.lua with a stand-in server
--- ($REBATE_TEST_SERVER, python) on $REBATE_TEST_FILE; writes what happened as JSON to $REBATE_TEST_OUT.
+-- Run by nvim_lsp_test.py in a headless Neovim: editors/vim/lua/rebate/lsp.lua with the server command
+-- $REBATE_TEST_SERVER_CMD (a JSON list: `rebate lsp`, or the stand-in) on $REBATE_TEST_FILE; writes what
+-- happened as JSON to $REBATE_TEST_OUT.
 local out = {}
 local function finish()
   vim.fn.writefile({ vim.fn.json_encode(out) }, os.getenv('REBATE_TEST_OUT'))
@@ -21,8 +22,8 @@ out.missing_clients = #vim.lsp.get_active_clients()
 vim.cmd('bwipeout!')
 vim.notify = notify
 
--- The stand-in server: it publishes one diagnostic on didOpen and answers hovers.
-lsp.setup({ cmd = { 'python3', os.getenv('REBATE_TEST_SERVER') } })
+-- The server: it publishes the diagnostics of the file on didOpen and answers hovers.
+lsp.setup({ cmd = vim.fn.json_decode(os.getenv('REBATE_TEST_SERVER_CMD')) })
 vim.cmd('edit ' .. vim.fn.fnameescape(os.getenv('REBATE_TEST_FILE')))
 local buf = vim.api.nvim_get_current_buf()
 out.attached = vim.wait(10000, function()
@@ -35,7 +36,7 @@ out.diagnostics = {}
 for _, d in ipairs(vim.diagnostic.get(buf)) do
   table.insert(out.diagnostics, { lnum = d.lnum, col = d.col, message = d.message, severity = d.severity })
 end
-local params = { textDocument = { uri = vim.uri_from_bufnr(buf) }, position = { line = 2, character = 13 } }
+local params = { textDocument = { uri = vim.uri_from_bufnr(buf) }, position = { line = 4, character = 13 } }
 local replies = vim.lsp.buf_request_sync(buf, 'textDocument/hover', params, 5000) or {}
 out.hover = {}
 for _, reply in pairs(replies) do
