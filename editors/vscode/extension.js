@@ -4,7 +4,7 @@
 
 const vscode = require('vscode');
 const { LanguageClient, TransportKind, State } = require('vscode-languageclient/node');
-const { resolveServerCommand } = require('./lib/server');
+const { resolveServerCommand, listsLspCommand } = require('./lib/server');
 
 let client;
 let output;
@@ -32,6 +32,20 @@ async function startServer(context) {
     return;
   }
   const args = config.get('server.args', ['lsp']);
+  if (args[0] === 'lsp' && listsLspCommand(resolved.command) === false) {
+    const message =
+      `\`${resolved.command}\` has no \`lsp\` command yet, so there is no language server: highlighting and ` +
+      'snippets work, diagnostics come from `rebate check`. Point `rebate.server.path` at a newer build, or ' +
+      'turn the server off with `rebate.server.enable`.';
+    output.appendLine(message);
+    const choice = await vscode.window.showWarningMessage(message, 'Turn Off', 'Open Settings');
+    if (choice === 'Turn Off') {
+      await config.update('server.enable', false, vscode.ConfigurationTarget.Global);
+    } else if (choice === 'Open Settings') {
+      vscode.commands.executeCommand('workbench.action.openSettings', 'rebate.server');
+    }
+    return;
+  }
   output.appendLine(`Starting ${resolved.command} ${args.join(' ')}`);
   const executable = { command: resolved.command, args, transport: TransportKind.stdio };
   const serverOptions = { run: executable, debug: executable };

@@ -74,4 +74,14 @@ function resolveServerCommand(setting, workspaceFolder, env) {
   return { command: absolute };
 }
 
-module.exports = { resolveServerCommand, findOnPath };
+// Whether `command --help` lists an `lsp` command. A `rebate` built before the language server existed
+// answers `rebate lsp` with "unknown command"; this tells the user so instead of a failed start.
+// Returns true, false, or undefined when the help could not be read (then the start is tried anyway).
+function listsLspCommand(command) {
+  const { spawnSync } = require('child_process');
+  const run = spawnSync(command, ['--help'], { encoding: 'utf8', timeout: 5000, stdio: ['ignore', 'pipe', 'pipe'] });
+  if (run.error || (run.status !== 0 && !run.stdout)) return undefined;
+  return /^\s+lsp\b/m.test(`${run.stdout || ''}\n${run.stderr || ''}`);
+}
+
+module.exports = { resolveServerCommand, findOnPath, listsLspCommand };

@@ -80,6 +80,20 @@ check('an absolute path must be an executable file', () => {
   assert.match(resolveServerCommand(path.join(fakeBin, 'not-executable'), undefined, {}).error, /not executable/);
   assert.match(resolveServerCommand(fakeBin, undefined, {}).error, /not executable/);
 });
+check('a rebate without the lsp command is told apart from one with it', () => {
+  const { listsLspCommand } = require(path.join(ext, 'lib', 'server.js'));
+  const old = path.join(tmp, 'rebate-old');
+  fs.writeFileSync(old, '#!/bin/sh\nprintf "Subcommands:\\n  check   Check\\n  run     Run\\n"\n', { mode: 0o755 });
+  const withLsp = path.join(tmp, 'rebate-new');
+  fs.writeFileSync(withLsp, '#!/bin/sh\nprintf "Subcommands:\\n  check   Check\\n  lsp     The language server\\n"\n', { mode: 0o755 });
+  assert.strictEqual(listsLspCommand(old), false);
+  assert.strictEqual(listsLspCommand(withLsp), true);
+  assert.strictEqual(listsLspCommand(path.join(tmp, 'nope')), undefined);
+  if (process.env.REBATE_BINARY) {
+    // The real binary: today it has no `lsp`; when it does, this says true.
+    assert.notStrictEqual(listsLspCommand(process.env.REBATE_BINARY), undefined, 'could not read `rebate --help`');
+  }
+});
 check('an empty setting means `rebate`', () => {
   assert.deepStrictEqual(resolveServerCommand('  ', undefined, { PATH: fakeBin }), { command: fakeRebate });
 });
@@ -88,6 +102,7 @@ check('an empty setting means `rebate`', () => {
 // and starts no client.
 async function activationWithoutBinary() {
   const shown = [];
+  const warned = [];
   const anything = () => new Proxy(function () {}, {
     get: (t, k) => (k === 'then' ? undefined : anything()),
     apply: () => anything(),
@@ -109,6 +124,10 @@ async function activationWithoutBinary() {
           shown.push(msg);
           return Promise.resolve(undefined);
         },
+        showWarningMessage: (msg) => {
+          warned.push(msg);
+          return Promise.resolve(undefined);
+        },
       },
       commands: { registerCommand: () => ({ dispose() {} }), executeCommand() {} },
     },
@@ -128,11 +147,22 @@ async function activationWithoutBinary() {
   assert.ok(lines.some((l) => l.includes('could not start')), 'the error is not in the output channel');
   await extension.deactivate();
   checks++;
+
+  // A `rebate` whose help lists no `lsp` command (a build from before the server): a warning that says
+  // so, and no client.
+  settings['server.path'] = path.join(tmp, 'rebate-old');
+  shown.length = 0;
+  await extension.activate({ subscriptions: [] });
+  assert.strictEqual(shown.length, 0, `unexpected error messages ${JSON.stringify(shown)}`);
+  assert.strictEqual(warned.length, 1, `expected one warning, got ${JSON.stringify(warned)}`);
+  assert.match(warned[0], /has no `lsp` command yet/);
+  await extension.deactivate();
+  checks++;
 }
 
 activationWithoutBinary()
   .catch((e) => {
-    console.error(`FAIL activation without a binary\n  ${e.stack}`);
+    console.error(`FAIL activation without a binary or without an lsp command\n  ${e.stack}`);
     process.exitCode = 1;
   })
   .finally(() => {
