@@ -27,6 +27,7 @@ SCOPE_TO_GROUP = {
     "invalid.illegal.unterminated-string": {"rebateUnterminatedString"},
     "invalid.illegal.single-quoted-string": {"rebateSingleQuoted"},
     "invalid.illegal.operator": {"rebateForeignOperator"},
+    "invalid.illegal.character": {"rebateUnexpectedChar"},
     "keyword.control.import": {"rebateInclude"},
     "storage.type": {"rebateDeclaration"},
     "storage.modifier.partner": {"rebatePartnerModifier"},

@@ -21,6 +21,10 @@ syn iskeyword a-z,A-Z,48-57,_
 
 " ---- Expressions --------------------------------------------------------------------------------------
 
+" Any character that starts no token is a lexical error (the lexer's UNEXPECTED_CHAR); first, so that
+" everything below wins over it.
+syn match rebateUnexpectedChar  #[^ \t\r\na-zA-Z0-9_{}()[\],:.=<>!+*/|?&;"-]#
+
 " Names used as a function or a member.
 syn match rebateCall            "\<\h\w*\ze("
 syn match rebateBuiltinFunction "\<\%(min\|max\|abs\|round\|previous\|last_year\|year_to_date\)\ze\s*("
@@ -69,7 +73,7 @@ syn match rebateDate            "\<\d\{4}-\d\d-\d\d"
 " Operators; the ones from other languages are errors (each has its own diagnostic).
 syn match rebateOperator        "[-+*/=<>|?]\|\.\.\|==\|!=\|<=\|>=\|=>"
 syn match rebateForeignOperator "===\|&&\|||\|&\|!=\@!\|;"
-syn match rebateDelimiter       "[{}()\[\],:.]"
+syn match rebateDelimiter       "[][{}(),:.]"
 syn match rebateOperator        "\.\."
 
 " Text. A string with no closing quote on its line is an error, as is text in single quotes.
@@ -126,7 +130,7 @@ syn cluster rebateExpression contains=@rebateComments,rebateCall,rebateBuiltinFu
       \rebateKeyword,rebateOperatorWord,rebateCompareWord,rebateLogical,rebateConditional,rebateClause,
       \rebateTestKeyword,rebateRole,rebateGrain,rebateRoundingMode,rebateBoolean,rebateWildcard,
       \rebateInteger,rebateDecimal,rebateUnitLiteral,rebatePercent,rebatePeriod,rebateDate,rebateOperator,
-      \rebateForeignOperator,rebateDelimiter,rebateString,rebateUnterminatedString,rebateSingleQuoted
+      \rebateForeignOperator,rebateUnexpectedChar,rebateDelimiter,rebateString,rebateUnterminatedString,rebateSingleQuoted
 
 syn sync minlines=50
 
@@ -138,6 +142,7 @@ hi def link rebateEscape             SpecialChar
 hi def link rebateUnterminatedString Error
 hi def link rebateSingleQuoted       Error
 hi def link rebateForeignOperator    Error
+hi def link rebateUnexpectedChar     Error
 hi def link rebateInclude            Include
 hi def link rebateDeclaration        Structure
 hi def link rebatePartnerModifier    StorageClass
