@@ -56,6 +56,33 @@ check('the grammar, snippets and language configuration exist and parse', () => 
   new RegExp(conf.wordPattern);
 });
 
+check("the language configuration's indentation rules give the examples' layout", () => {
+  // VS Code indents the line after one that matches increaseIndentPattern by one level, and outdents a
+  // line that matches decreaseIndentPattern: every example, laid out by hand in four-space levels, must
+  // agree with both.
+  const conf = JSON.parse(fs.readFileSync(path.join(ext, pkg.contributes.languages[0].configuration), 'utf8'));
+  const increase = new RegExp(conf.indentationRules.increaseIndentPattern);
+  const decrease = new RegExp(conf.indentationRules.decreaseIndentPattern);
+  const examples = path.resolve(ext, '..', '..', 'examples');
+  const files = fs.readdirSync(examples).map((d) => path.join(examples, d, 'program.rebate')).filter((f) => fs.existsSync(f));
+  assert.ok(files.length >= 10, 'no examples found');
+  const indent = (l) => l.match(/^ */)[0].length;
+  const wrong = [];
+  for (const file of files) {
+    const lines = fs.readFileSync(file, 'utf8').split('\n');
+    let prev;
+    lines.forEach((line, i) => {
+      if (!line.trim()) return;
+      if (prev !== undefined && !lines[prev].trimStart().startsWith('//') && !line.trimStart().startsWith('//')) {
+        let want = indent(lines[prev]) + (increase.test(lines[prev]) ? 4 : 0) - (decrease.test(line) ? 4 : 0);
+        if (indent(line) !== Math.max(want, 0)) wrong.push(`${path.relative(examples, file)}:${i + 1}: indent ${indent(line)}, rules give ${want}`);
+      }
+      prev = i;
+    });
+  }
+  assert.deepStrictEqual(wrong.slice(0, 10), []);
+});
+
 const { resolveServerCommand } = require(path.join(ext, 'lib', 'server.js'));
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rebate-ext-'));
 const fakeBin = path.join(tmp, 'bin');
