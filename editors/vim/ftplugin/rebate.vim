@@ -14,10 +14,9 @@ setlocal formatoptions-=t formatoptions+=croql
 setlocal expandtab shiftwidth=4 softtabstop=4
 " `gf` on an import: import "../shared/partners" names ../shared/partners.rebate.
 setlocal suffixesadd=.rebate
-setlocal matchpairs+=<:>
 
 let b:undo_ftplugin = 'setlocal commentstring< comments< formatoptions< expandtab< shiftwidth< softtabstop<'
-      \ . ' suffixesadd< matchpairs<'
+      \ . ' suffixesadd<'
 
 " :make runs `rebate check --format gnu` on the file (compiler/rebate.vim); let g:rebate_no_compiler = 1
 " keeps your own 'makeprg'.
