@@ -8,7 +8,14 @@ packages=(
   antlr4 libantlr4-runtime-dev default-jre-headless
   libfmt-dev catch2 nlohmann-json3-dev libcli11-dev
   python3
+  vim neovim
 )
+# The VS Code extension's tests need node and npm. Debian's `nodejs` and `npm` when either command is missing
+# from PATH; a node installed otherwise (NodeSource's, which bundles npm and conflicts with Debian's `npm`)
+# is left alone.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  packages+=(nodejs npm)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -1,0 +1,2 @@
+" Rebate program files.
+autocmd BufRead,BufNewFile *.rebate setfiletype rebate
