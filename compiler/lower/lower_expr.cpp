@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "core/currency.h"
 #include "lower/lowerer.h"
 
 namespace rebate::lowering {
@@ -280,8 +281,15 @@ void Lowerer::call(const ast::Expr& e, const Context& ctx, uint32_t where) {
   }
   if (f == "round") {
     expr(e.arg(0), ctx);
-    bool money = tp_.type_of(e.arg(0)).kind == TypeKind::Money;
-    uint32_t places = e.args.size() >= 2 ? static_cast<uint32_t>(std::stoi(e.arg(1).text)) : money ? 255u : 0u;
+    // `places` count in the unit the value is written in (docs/language.md §4): a money value's default
+    // is its own currency's minor unit (a `Money(JPY)` column in a USD program rounds to whole yen), and
+    // a percentage's places are places of the percentage, so the ratio the VM holds (12.35% = 0.1235)
+    // is rounded to two places more: round(12.35%, 1) is 12.4% = 0.124.
+    const Type& type = tp_.type_of(e.arg(0));
+    uint32_t places = e.args.size() >= 2 ? static_cast<uint32_t>(std::stoi(e.arg(1).text))
+                      : type.kind == TypeKind::Money ? static_cast<uint32_t>(currency_minor_unit(type.currency))
+                                                     : 0u;
+    if (type.kind == TypeKind::Percent) places += 2;
     uint32_t mode = e.args.size() == 3 ? static_cast<uint32_t>(*rounding_mode_named(e.arg(2).text)) : 255u;
     emit(Opcode::Round, places, mode, where);
     return;
