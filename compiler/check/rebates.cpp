@@ -113,6 +113,13 @@ void Checker::check_rebates() {
               if (to.kind != ast::ExprKind::Int || to.text.size() > 1) {
                 diags.report(DiagKind::InvalidRounding, to.span, "round to a whole number of decimal places from 0 to 9")
                     .with_help("`rounding half_up to 2` rounds to cents; `to 0` to whole units");
+              } else if (const int minor = currency_minor_unit(currency()); to.text[0] - '0' > minor) {
+                // A payout is an amount of the currency: it cannot hold more places than its minor unit,
+                // and keeping them would only have the report round it a second time (docs/language.md §16).
+                diags.report(DiagKind::InvalidRounding, to.span,
+                             fmt::format("a payout in {} has at most {} decimal place{}; it cannot be rounded to {}", currency(), minor,
+                                         minor == 1 ? "" : "s", to.text))
+                    .with_help(fmt::format("write `to {}` or fewer; to keep more places in a step, use `round(x, {})` in a measure", minor, to.text));
               }
             }
             break;
