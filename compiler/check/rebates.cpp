@@ -53,6 +53,10 @@ void Checker::check_rebates() {
           never_why = std::move(why);
         }
       };
+      // floor-above-cap: the constant floor and cap, when both are.
+      std::optional<Decimal> floor_value, cap_value;
+      const ast::Clause* floor_clause = nullptr;
+      const ast::Clause* cap_clause = nullptr;
       for (const auto& c : r.clauses) {
         if (once_only(c.kind)) {
           auto [it, fresh] = seen.emplace(c.kind, &c);
@@ -87,11 +91,17 @@ void Checker::check_rebates() {
             Value v = check_value(*c.value, scope);
             expect_money(*c.value, v, "a cap");
             never_if(v.constant && v.constant->sign() <= 0, c, "its cap is zero");
+            cap_value = v.constant;
+            cap_clause = &c;
             break;
           }
-          case ast::ClauseKind::Floor:
-            expect_money(*c.value, check_value(*c.value, scope), "a floor");
+          case ast::ClauseKind::Floor: {
+            Value v = check_value(*c.value, scope);
+            expect_money(*c.value, v, "a floor");
+            floor_value = v.constant;
+            floor_clause = &c;
             break;
+          }
           case ast::ClauseKind::Accelerate: {
             Value v = check_value(*c.value, scope);
             if (!v.type.is_error() && !v.type.is_ratio()) {
@@ -125,6 +135,16 @@ void Checker::check_rebates() {
             break;
           }
         }
+      }
+      if (floor_value && cap_value && Decimal::compare(*floor_value, *cap_value) > 0) {
+        // The floor is applied before the cap (docs/language.md §12), so every eligible partner whose
+        // gates pass is paid the cap, whatever it sold: almost certainly not what was meant.
+        diags.report(DiagKind::FloorAboveCap, floor_clause->span,
+                     fmt::format("the floor is above the cap: every eligible partner is paid the cap, {} {}, every period",
+                                 cap_value->to_string(), currency()))
+            .with_label("applied first")
+            .note(cap_clause->span, "then the cap lowers it")
+            .with_help("lower the floor below the cap, or drop one of them");
       }
       if (never) {
         diags.report(DiagKind::NeverPays, never->span, fmt::format("rebate `{}` can never pay: {}", r.name.name, never_why))
