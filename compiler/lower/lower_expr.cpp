@@ -258,6 +258,10 @@ void Lowerer::member(const ast::Expr& e, const Context& ctx, uint32_t where) {
     emit(Opcode::PartnerAttr, s->index, 0, where);
     return;
   }
+  if (os && os->kind == SymbolKind::Partner && s && s->kind == SymbolKind::Partner) {
+    emit(Opcode::PartnerId, 0, 0, where);  // `partner.id` without a partner table: the id itself
+    return;
+  }
   if (os && os->kind == SymbolKind::Period) {
     emit(Opcode::Period, 0, 0, where);
     emit(e.text == "start" ? Opcode::PeriodStart : Opcode::PeriodEnd, 0, 0, where);
