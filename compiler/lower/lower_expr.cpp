@@ -182,6 +182,27 @@ plan::Value Lowerer::period_value(const std::string& text) {
   auto p = parse_period(text);
   if (!p) return v;
   DayNumber first = 0, last = 0;
+  if (plan_.fiscal_start) {
+    // Under a fiscal calendar a literal names a fiscal period (docs/language.md §3): FY`year` starts 364
+    // days a year after `year_start`, quarters are 13 weeks, months the calendar's weeks (as the engine's
+    // periods.cpp counts them, so `period >= 2026-Q3` compares like with like).
+    const int64_t year_first = *plan_.fiscal_start + (static_cast<int64_t>(p->year) - civil_from_days(*plan_.fiscal_start).year) * 364;
+    const auto month_offset = [&](int m) {  // days from the year's start to fiscal month m (0..12)
+      int64_t d = (m / 3) * 91;
+      for (int i = 0; i < m % 3; ++i) d += plan_.fiscal_weeks[i] * 7;
+      return d;
+    };
+    int64_t from = 0, to = 0;  // [from, to) in days from the fiscal year's start
+    switch (p->grain) {
+      case PeriodGrain::Month: from = month_offset(p->index - 1), to = month_offset(p->index); break;
+      case PeriodGrain::Quarter: from = (p->index - 1) * 91, to = p->index * 91; break;
+      case PeriodGrain::Half: from = (p->index - 1) * 182, to = p->index * 182; break;
+      case PeriodGrain::Year: from = 0, to = 364; break;
+    }
+    v.coef = year_first + from;
+    v.aux = year_first + to - 1;
+    return v;
+  }
   switch (p->grain) {
     case PeriodGrain::Month:
       first = days_from_civil({p->year, static_cast<unsigned>(p->index), 1});
