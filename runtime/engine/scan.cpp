@@ -265,6 +265,7 @@ class LedgerSink : public ScanSink {
     PeriodIndex* const periods = rows_.period.data();
     size_t* const cells = rows_.cell.data();
     for (size_t row = 0; row < n; ++row) {
+      if (!in.lookups.empty() && !keys_known(chunk, row)) continue;  // a malformed row: recorded, left out
       const int64_t key = pc.values[row];
       uint32_t partner = UINT32_MAX;
       if (!s_.partner_of_text.empty()) {
@@ -362,6 +363,36 @@ class LedgerSink : public ScanSink {
     DayPeriod& slot = period_cache_[static_cast<uint64_t>(day) % period_cache_.size()];
     if (!slot.known || slot.day != day) slot = DayPeriod{day, s_.periods.of_day(day), true};
     return slot.period;
+  }
+
+  // Whether every lookup column of the line (`sku: skus`) holds a key of its table. A key the table does
+  // not have is a malformed row whatever the program reads of the table (docs/language.md §5): recorded
+  // as an error, or with --on-bad-row reject, left out, counted and written out.
+  bool keys_known(const ledger::Table& chunk, size_t row) {
+    const plan::Input& in = plan_.inputs[input_];
+    for (const auto& [column, table] : in.lookups) {
+      const ledger::Column& c = chunk.columns[column];
+      if (!c.has_value(row)) continue;  // an empty cell of an optional column names no row
+      // A text the table does not have is the overlay's, beyond the State's ids: found in no table.
+      if (s_.table_rows[table].count(c.values[row])) continue;
+      ScanPart::Unknown& u = part_.unknown_keys[input_];
+      ++u.count;
+      const std::string key = ledger::format_cell(c, row, part_.pool);
+      const std::string what = fmt::format("`{}` is not a key of table `{}`", key, plan_.inputs[table].name);
+      if (u.messages.size() < s_.options.max_errors) {
+        auto path = s_.options.input_paths.find(in.name);
+        const std::string& file = path == s_.options.input_paths.end() ? in.name : path->second;
+        u.messages.push_back(fmt::format("{}:{}: column `{}`: {}", file, chunk.line(row), c.spec.name, what));
+      }
+      if (s_.options.reject_bad_rows && !s_.options.rejects_path.empty()) {
+        for (const auto& rc : chunk.columns) {
+          if (rc.spec.read) u.rows += ledger::csv_quote(ledger::format_cell(rc, row, part_.pool)) + ',';
+        }
+        u.rows += fmt::format("{},{}\n", chunk.line(row), ledger::csv_quote(fmt::format("column `{}`: {}", c.spec.name, what)));
+      }
+      return false;
+    }
+    return true;
   }
 
   void unknown_partner(const ledger::Table& chunk, size_t row) {
@@ -629,6 +660,7 @@ ScanPart::ScanPart(const State& s) : state(s), pool(&s.pool), machine(s.plan) {
   aggregates.distinct.resize(s.plan.aggregates.size());
   for (const plan::Group& g : s.plan.groups) groups.push_back(make_group_partitions(s.plan, g));
   unknown.resize(s.plan.inputs.size());
+  unknown_keys.resize(s.plan.inputs.size());
 }
 
 std::unique_ptr<ScanSink> ledger_sink(ScanPart& part, uint32_t input) {

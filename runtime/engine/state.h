@@ -324,6 +324,8 @@ struct ScanPart {
     std::string rows;
   };
   std::vector<Unknown> unknown;
+  // Lines whose lookup column (`sku: skus`) holds a key its table does not have, likewise.
+  std::vector<Unknown> unknown_keys;
   // The first runtime error of the part (file order); the part reads on but computes nothing more.
   std::optional<vm::EvalError> error;
 
