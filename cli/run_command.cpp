@@ -151,10 +151,6 @@ int run_program(const RunCliOptions& o) {
     for (const std::string& e : result.errors) fmt::print(stderr, "{}\n", e.find("error") == std::string::npos ? "error: " + e : e);
     return result.usage_error ? kExitUsage : kExitErrors;
   }
-  if (result.summary.outside_effective) {
-    fmt::print(stderr, "note: {} ledger lines are dated outside the program's effective dates; they count only in look-backs\n",
-               result.summary.outside_effective);
-  }
   if (!write_payouts(o.out, o.format, result, plan, o.threads ? o.threads : std::thread::hardware_concurrency())) {
     fmt::print(stderr, "rebate run: cannot write `{}`\n", o.out);
     return kExitUsage;

@@ -260,7 +260,7 @@ class LedgerSink : public ScanSink {
     // (Locals: the stores below could alias the plan's and the part's members otherwise.)
     const DayNumber effective_from = plan_.effective_from.value_or(std::numeric_limits<DayNumber>::min());
     const DayNumber effective_to = plan_.effective_to.value_or(std::numeric_limits<DayNumber>::max());
-    uint64_t outside_effective = 0;
+    uint64_t outside_effective = 0, outside_paid = 0, outside_looked_back = 0;
     uint32_t* const partners = rows_.partner.data();
     PeriodIndex* const periods = rows_.period.data();
     size_t* const cells = rows_.cell.data();
@@ -287,7 +287,15 @@ class LedgerSink : public ScanSink {
       const PeriodIndex p = period_of(day);
       partners[row] = partner;
       periods[row] = p;
-      outside_effective += static_cast<uint64_t>(day < effective_from) | static_cast<uint64_t>(day > effective_to);
+      if (day < effective_from || day > effective_to) {
+        // Outside the effective dates (which fix the periods: `fixed` holds): in a paid period the line
+        // counts there (a period overlapping the dates is paid and measured whole); before the paid
+        // periods, within the look-backs' reach, only in look-backs; anywhere else in no payout.
+        ++outside_effective;
+        const bool paid = !s_.run_periods.empty() && p >= s_.run_periods.front() && p <= s_.run_periods.back();
+        outside_paid += paid;
+        outside_looked_back += !paid && !s_.run_periods.empty() && p >= first && p < s_.run_periods.front();
+      }
       count_line(p);
       if (fixed) {
         cells[row] = p < first || p > last ? SIZE_MAX  // outside every period the run pays or looks back to
@@ -300,6 +308,8 @@ class LedgerSink : public ScanSink {
       hi = std::max(hi, p);
     }
     part_.outside_effective += outside_effective;
+    part_.outside_effective_paid += outside_paid;
+    part_.outside_effective_looked_back += outside_looked_back;
     if (fixed) {
       lo = first;
       hi = last;

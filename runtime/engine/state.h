@@ -316,6 +316,8 @@ struct ScanPart {
   // Lines per period (lines of known partners), so that the merge can count what the run leaves out.
   std::map<PeriodIndex, uint64_t> lines_per_period;
   uint64_t outside_effective = 0;
+  uint64_t outside_effective_paid = 0;         // of those, lines in a paid period (they count there)
+  uint64_t outside_effective_looked_back = 0;  // lines before the paid periods that look-backs read
   // Lines whose partner is not in the partner table: by input, their count, the first messages, and
   // (with --on-bad-row reject) the rows as CSV for the rejects file.
   struct Unknown {
