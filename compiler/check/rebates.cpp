@@ -57,6 +57,9 @@ void Checker::check_rebates() {
       std::optional<Decimal> floor_value, cap_value;
       const ast::Clause* floor_clause = nullptr;
       const ast::Clause* cap_clause = nullptr;
+      const ast::Clause* pays_zero = nullptr;  // a `pay` of a constant zero, or whose `when` never holds
+      std::string pays_zero_why;
+      bool has_uplift = false;
       for (const auto& c : r.clauses) {
         if (once_only(c.kind)) {
           auto [it, fresh] = seen.emplace(c.kind, &c);
@@ -69,7 +72,7 @@ void Checker::check_rebates() {
         }
         if (c.when) {
           Value w = check_condition(*c.when, scope);
-          never_if(c.kind == ast::ClauseKind::Pay && w.constant_bool == false, c, "its `when` condition is never true");
+          if (c.kind == ast::ClauseKind::Pay && w.constant_bool == false) pays_zero = &c, pays_zero_why = "its `when` condition is never true";
         }
         switch (c.kind) {
           case ast::ClauseKind::Eligible:
@@ -81,11 +84,12 @@ void Checker::check_rebates() {
           case ast::ClauseKind::Pay: {
             Value v = check_value(*c.value, scope);
             expect_money(*c.value, v, "the payout");
-            never_if(v.constant && v.constant->is_zero(), c, "it pays a constant zero");
+            if (v.constant && v.constant->is_zero() && !pays_zero) pays_zero = &c, pays_zero_why = "it pays a constant zero";
             break;
           }
           case ast::ClauseKind::Uplift:
             expect_money(*c.value, check_value(*c.value, scope), "an uplift");
+            has_uplift = true;
             break;
           case ast::ClauseKind::Cap: {
             Value v = check_value(*c.value, scope);
@@ -136,6 +140,9 @@ void Checker::check_rebates() {
           }
         }
       }
+      // A `pay` of zero still pays through an uplift or a floor (`pay 0 USD  floor 250 USD` is a flat fee
+      // to every eligible partner, docs/language.md §12): only without them can the rebate never pay.
+      if (pays_zero && !has_uplift && !floor_clause) never_if(true, *pays_zero, pays_zero_why);
       if (floor_value && cap_value && Decimal::compare(*floor_value, *cap_value) > 0) {
         // The floor is applied before the cap (docs/language.md §12), so every eligible partner whose
         // gates pass is paid the cap, whatever it sold: almost certainly not what was meant.
