@@ -30,6 +30,7 @@ struct Run {
   std::map<std::string, std::string> inputs;  // input name -> CSV text
   std::optional<std::string> period;
   bool reject = false;
+  unsigned threads = 1;
 };
 
 // Checks a whole program; runs it on the inputs when it has no error.
@@ -49,7 +50,7 @@ Outcome run(const std::string& program, const Run& how = {}) {
   options.input_buffers = how.inputs;
   options.period = how.period;
   options.reject_bad_rows = how.reject;
-  options.threads = 1;
+  options.threads = how.threads;
   o.result = engine::run(plan, options);
   o.ran = true;
   for (const auto& p : o.result.payouts) {
@@ -408,4 +409,58 @@ rebate in_q3 { pay 10% of q3_lines }
   CHECK(o.amounts["P1 FY2026-Q3 late"] == "200.00");  // FY2026-Q3: 10% of 2,000
   CHECK(o.amounts["P1 FY2026-Q2 in_q3"] == "0.00");   // 2026-07-15 is not in fiscal 2026-Q3
   CHECK(o.amounts["P1 FY2026-Q3 in_q3"] == "200.00"); // 2026-08-02 is: 10% of 2,000
+}
+
+// ---- 7. Groups under time shifts: a window's groups are formed over the whole window ------------------
+
+TEST_CASE("year_to_date of a measure over a group forms the groups over the whole window", "[engine][docs]") {
+  // §8 and §9: a shifted measure is recomputed over its window, groups included: an order with lines in
+  // Q1 and in Q2 is one order of the year to date in Q2, with the lines of both quarters.
+  const std::string program = std::string(kQuarterly) + R"(
+ledger lines { date: Date as date  partner: Text as partner  order_id: Text  family: Text  amount: Money }
+group orders = lines by order_id {
+    hardware = lines.count(where family == "hardware")
+    support = lines.count(where family == "support")
+    value = lines.sum(amount)
+}
+measure solutions = orders.count(where hardware > 0 and support > 0)
+measure solutions_ytd = year_to_date(solutions)
+measure solutions_before = previous(solutions)
+measure big_orders_ytd = year_to_date(big_orders)
+measure big_orders = orders.count(where value >= 1_000 USD)
+measure largest_ytd = year_to_date(largest)
+measure largest = orders.max(value) otherwise 0 USD
+rebate now_r { pay 100 USD * solutions }
+rebate ytd_r { pay 1_000 USD * solutions_ytd }
+rebate before_r { pay 10 USD * solutions_before }
+rebate big_r { pay 1 USD * big_orders_ytd }
+rebate largest_r { pay 1% of largest_ytd }
+)";
+  const char* lines =
+      "date,partner,order_id,family,amount\n"
+      "2026-02-01,P1,O1,hardware,600\n"  // O1: hardware in Q1 ...
+      "2026-05-01,P1,O1,support,600\n"   // ... support in Q2
+      "2026-02-02,P1,O2,hardware,100\n"  // O2: both in Q1, one more line in Q2
+      "2026-02-03,P1,O2,support,100\n"
+      "2026-05-02,P1,O2,support,100\n"
+      "2026-05-03,P1,O3,hardware,50\n";   // O3: hardware only, Q2
+  for (unsigned threads : {1u, 2u}) {
+    INFO(threads << " thread(s)");
+    auto o = run(program, {{{"sales", "date,partner,amount\n"}, {"lines", lines}}, "2026-Q2", false, threads});
+    REQUIRE(o.errors.empty());
+    INFO(joined(o.result.errors));
+    REQUIRE(o.result.ok());
+    // 2026-Q2 alone: O1 has only support, O2 only support, O3 only hardware: no solution.
+    CHECK(o.amounts["P1 2026-Q2 now_r"] == "0.00");
+    // Year to date (Q1 + Q2, grouped once): O1 has hardware and support, O2 too, O3 not: 2 x 1,000.
+    // (Groups formed per quarter and added up would give O2 in Q1 only: 1 x 1,000.)
+    CHECK(o.amounts["P1 2026-Q2 ytd_r"] == "2000.00");
+    // previous(): 2026-Q1's groups: O2 (O1 has no support there): 1 x 10.
+    CHECK(o.amounts["P1 2026-Q2 before_r"] == "10.00");
+    // Orders of 1,000 USD or more, year to date: O1 600 + 600 = 1,200 (two quarters of 600 each would
+    // be none); O2 300; O3 50: 1 x 1 USD.
+    CHECK(o.amounts["P1 2026-Q2 big_r"] == "1.00");
+    // The largest order year to date: O1, 1,200: 1% = 12.00.
+    CHECK(o.amounts["P1 2026-Q2 largest_r"] == "12.00");
+  }
 }
