@@ -1,9 +1,29 @@
 // `rebate`: the command-line entry point. Subcommands live in their own files (commands.h).
 #include <fmt/format.h>
 
+#include <new>
+
 #include "big_stack.h"
 #include "commands.h"
+#include "core/activity.h"
 #include "ledger/mapped_files.h"
+
+namespace {
+
+// A command whose memory runs out is told so, naming what it was doing, and exits 2 (a resource problem,
+// as I/O problems are): the exception unwinds the command, whose output files are then removed unwritten
+// (core/output_files.h), instead of aborting the process with nothing said.
+int guarded(const std::string& name, const std::function<int()>& command) {
+  try {
+    return command();
+  } catch (const std::bad_alloc&) {
+    const std::string doing = rebate::activity();
+    fmt::print(stderr, "rebate {}: out of memory{}{}; no output file was written\n", name, doing.empty() ? "" : " while ", doing);
+    return rebate::cli::kExitUsage;
+  }
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   // An input file cut short while a run reads it: an error naming it (exit 2), not a bus error.
@@ -37,9 +57,8 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : rebate::cli::kExitUsage;
   }
   for (CLI::App* sub : app.get_subcommands()) {
-    if (sub->get_name() == "check") return rebate::run_with_big_stack(check);
-    if (sub->get_name() == "run") return rebate::run_with_big_stack(run);
-    if (sub->get_name() == "explain") return rebate::run_with_big_stack(explain);
+    std::function<int()>* command = sub->get_name() == "check" ? &check : sub->get_name() == "run" ? &run : &explain;
+    return rebate::run_with_big_stack([&] { return guarded(sub->get_name(), *command); });
   }
   return rebate::cli::kExitUsage;
 }

@@ -11,6 +11,8 @@
 #include <thread>
 
 #include "commands.h"
+#include "core/activity.h"
+#include "core/output_files.h"
 #include "diagnostics/render.h"
 #include "driver/compilation.h"
 #include "engine/engine.h"
@@ -39,6 +41,7 @@ struct RunCliOptions {
   bool explain_only = false; // `rebate explain`: print explanations instead of payouts
   bool timings = false;      // print the seconds each phase took to stderr
   unsigned threads = 0;      // 0: automatic
+  unsigned max_span_years = 10;  // without effective dates: the most years the ledgers' dates may span
 };
 
 void print_timings(const std::vector<engine::PhaseTime>& laps) {
@@ -50,6 +53,7 @@ void print_timings(const std::vector<engine::PhaseTime>& laps) {
   fmt::print(stderr, "timing: {:<12} {:8.3f} s\n", "total", total);
 }
 
+// `text` to standard output (path "" or "-") or to `path` as it is (a temporary file of OutputFiles).
 bool write_output(const std::string& path, const std::string& text) {
   if (path.empty() || path == "-") return std::fwrite(text.data(), 1, text.size(), stdout) == text.size() && std::fflush(stdout) == 0;
   std::ofstream out(path, std::ios::binary);
@@ -77,34 +81,81 @@ bool write_payouts(const std::string& path, const std::string& format, const eng
   return !failed;
 }
 
+// Every file the run reads (the program and its imports, the ledgers and tables) and may write (the
+// payouts, the rejects), so that no output overwrites an input or another output whatever its spelling;
+// the message naming both when one would.
+std::optional<std::string> claim_files(const RunCliOptions& o, const engine::RunOptions& ro, Compiler& compiler, OutputFiles& files) {
+  for (FileId f = 0; f < compiler.sources().size(); ++f) {
+    const std::string& path = compiler.sources().file(f).path();
+    files.add_input(path, fmt::format("the program file `{}`", path));
+  }
+  for (const auto& [name, path] : ro.input_paths) files.add_input(path, fmt::format("the input `{}` (`{}`)", name, path));
+  if (!o.out.empty() && o.out != "-") {
+    if (auto refused = files.add_output(o.out, "the payouts (--out)")) return refused;
+  }
+  if (ro.reject_bad_rows) {
+    for (const auto& [name, path] : ro.input_paths) {
+      for (const char* suffix : {".csv", ".unknown-partners.csv", ".unknown-keys.csv"}) {
+        const std::string file = ro.rejects_path + "." + name + suffix;
+        if (auto refused = files.add_output(file, fmt::format("the rejected rows of `{}` (--rejects)", name))) return refused;
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+// One Markdown statement per partner and period in `dir`, named PARTNER-PERIOD.md with the partner's id
+// made a safe file name (safe_file_name: a partner id is read from a ledger and never chooses where a
+// file goes).
+std::optional<std::string> write_statements(const std::string& dir, const engine::RunResult& result, const plan::Plan& plan,
+                                            OutputFiles& files) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return fmt::format("cannot create the statements directory `{}`: {}", dir, ec.message());
+  for (const engine::Statement& st : engine::statements_markdown(result, plan)) {
+    const std::string file = (std::filesystem::path(dir) / (safe_file_name(st.partner) + "-" + st.period + ".md")).string();
+    if (auto refused = files.add_output(file, fmt::format("the statement of `{}` for {}", st.partner, st.period))) return refused;
+    if (!write_output(files.write_path(file), st.markdown)) return fmt::format("cannot write `{}`", file);
+  }
+  return std::nullopt;
+}
+
 int run_program(const RunCliOptions& o) {
+  const char* const command = o.explain_only ? "rebate explain" : "rebate run";
   if (o.engine == "jit") {
-    fmt::print(stderr, "rebate run: this build has no JIT engine; use --engine vm\n");
+    fmt::print(stderr, "{}: this build has no JIT engine; use --engine vm\n", command);
     return kExitUsage;
   }
   engine::RunOptions ro;
   for (const std::string& binding : o.inputs) {
     size_t eq = binding.find('=');
     if (eq == std::string::npos || eq == 0 || eq + 1 == binding.size()) {
-      fmt::print(stderr, "rebate run: `--input {}` must be NAME=PATH, as in `--input sales=sales.csv`\n", binding);
+      fmt::print(stderr, "{}: `--input {}` must be NAME=PATH, as in `--input sales=sales.csv`\n", command, binding);
       return kExitUsage;
     }
-    ro.input_paths[binding.substr(0, eq)] = binding.substr(eq + 1);
+    const std::string name = binding.substr(0, eq), path = binding.substr(eq + 1);
+    if (auto [it, fresh] = ro.input_paths.emplace(name, path); !fresh) {
+      fmt::print(stderr, "{}: `--input {}` is given twice (`{}` and `{}`); a ledger or table is read from one file\n", command, name,
+                 it->second, path);
+      return kExitUsage;
+    }
   }
   if (!o.period.empty()) ro.period = o.period;
   ro.max_errors = o.max_errors;
   ro.threads = o.threads;
+  ro.max_span_years = o.max_span_years;
   ro.reject_bad_rows = o.on_bad_row == "reject";
   ro.rejects_path = o.rejects;
   // The CSV form has no column for the measures' values: compute them only when something shows them.
   ro.explanations = o.format == "json" || o.explain || o.explain_only || !o.statements.empty();
   if (ro.reject_bad_rows && ro.rejects_path.empty()) {
-    fmt::print(stderr, "rebate run: `--on-bad-row reject` needs `--rejects PATH` to write the rejected rows to\n");
+    fmt::print(stderr, "{}: `--on-bad-row reject` needs `--rejects PATH` to write the rejected rows to\n", command);
     return kExitUsage;
   }
 
   std::vector<engine::PhaseTime> laps;
   engine::PhaseClock clock(laps);
+  set_activity("compiling the program");
   Compiler compiler(CompileOptions{});
   CompiledProgram program = compiler.compile_file(o.program);
   compiler.finish();
@@ -120,7 +171,7 @@ int run_program(const RunCliOptions& o) {
   for (const auto& [name, path] : ro.input_paths) {
     auto it = program.typed->globals.find(name);
     if (it == program.typed->globals.end() || (it->second.kind != SymbolKind::Ledger && it->second.kind != SymbolKind::Table)) {
-      fmt::print(stderr, "rebate run: the program has no ledger or table `{}` (from --input {}={})\n", name, name, path);
+      fmt::print(stderr, "{}: the program has no ledger or table `{}` (from --input {}={})\n", command, name, name, path);
       return kExitUsage;
     }
   }
@@ -128,12 +179,25 @@ int run_program(const RunCliOptions& o) {
   if (o.dump == "plan") return write_output("-", plan::dump_plan(plan)) ? kExitOk : kExitUsage;
   if (o.dump == "bytecode") return write_output("-", plan::dump_bytecode(plan)) ? kExitOk : kExitUsage;
 
+  // Outputs are claimed before anything is read: a path that is an input or another output is refused
+  // before the run, and every output is written beside its place and moved there only at the end.
+  OutputFiles files;
+  if (auto refused = claim_files(o, ro, compiler, files)) {
+    fmt::print(stderr, "{}: {}\n", command, *refused);
+    return kExitUsage;
+  }
+  ro.outputs = &files;
+
   clock.lap("compile");
   // Kept until the process ends, on purpose: freeing a quarter of a million payouts one by one takes
-  // longer than the system takes to reclaim the pages (as compilers do with their ASTs).
-  engine::RunResult& result = *new engine::RunResult(engine::run(plan, ro));
+  // longer than the system takes to reclaim the pages (as compilers do with their ASTs). A global holds
+  // it, so that leak checkers see it is still reachable.
+  static engine::RunResult* kept = nullptr;
+  kept = new engine::RunResult(engine::run(plan, ro));
+  engine::RunResult& result = *kept;
   laps.insert(laps.end(), result.summary.timings.begin(), result.summary.timings.end());
   clock.restart();
+  set_activity("writing the payouts");
   if (o.explain_only && result.ok()) {
     bool known = std::any_of(result.payouts.begin(), result.payouts.end(), [&](const engine::Payout& p) { return p.partner == o.partner; });
     if (!known) {
@@ -151,33 +215,40 @@ int run_program(const RunCliOptions& o) {
     for (const std::string& e : result.errors) fmt::print(stderr, "{}\n", e.find("error") == std::string::npos ? "error: " + e : e);
     return result.usage_error ? kExitUsage : kExitErrors;
   }
-  if (!write_payouts(o.out, o.format, result, plan, o.threads ? o.threads : std::thread::hardware_concurrency())) {
+  const bool to_stdout = o.out.empty() || o.out == "-";
+  if (!write_payouts(to_stdout ? o.out : files.write_path(o.out), o.format, result, plan,
+                     o.threads ? o.threads : std::thread::hardware_concurrency())) {
     fmt::print(stderr, "rebate run: cannot write `{}`\n", o.out);
     return kExitUsage;
   }
   if (!o.statements.empty()) {
-    std::error_code ec;
-    std::filesystem::create_directories(o.statements, ec);
-    for (const engine::Statement& st : engine::statements_markdown(result, plan)) {
-      std::string file = (std::filesystem::path(o.statements) / (st.partner + "-" + st.period + ".md")).string();
-      if (!write_output(file, st.markdown)) {
-        fmt::print(stderr, "rebate run: cannot write `{}`\n", file);
-        return kExitUsage;
-      }
+    if (auto failed = write_statements(o.statements, result, plan, files)) {
+      fmt::print(stderr, "rebate run: {}\n", *failed);
+      return kExitUsage;
     }
   }
   if (o.explain) {
     std::fflush(stdout);  // the payouts first, then how they were computed
     const std::string explained = engine::explain_text(result, plan);
-    std::FILE* to = o.out.empty() || o.out == "-" ? stderr : stdout;
+    std::FILE* to = to_stdout ? stderr : stdout;
     if (std::fwrite(explained.data(), 1, explained.size(), to) != explained.size() || std::fflush(to) != 0) {
       fmt::print(stderr, "rebate run: cannot write the explanations\n");
       return kExitUsage;
     }
   }
+  // Every file in place at once, now that nothing can fail before them.
+  if (auto failed = files.commit()) {
+    fmt::print(stderr, "rebate run: {}\n", *failed);
+    return kExitUsage;
+  }
   clock.lap("write");
   if (o.timings) print_timings(laps);
   return kExitOk;
+}
+
+void add_span_option(CLI::App* cmd, RunCliOptions& o) {
+  cmd->add_option("--max-span-years", o.max_span_years,
+                  "Without effective dates, the most years the ledgers' dates may span before the run refuses them (default 10; 0: no limit)");
 }
 
 void add_threads_option(CLI::App* cmd, RunCliOptions& o) {
@@ -201,6 +272,7 @@ std::function<int()> add_run_command(CLI::App& app) {
   cmd->add_option("--engine", o->engine, "vm (the bytecode interpreter) or jit")->check(CLI::IsMember({"vm", "jit"}));
   cmd->add_option("--max-errors", o->max_errors, "Report up to this many malformed input rows (default 20)");
   add_threads_option(cmd, *o);
+  add_span_option(cmd, *o);
   cmd->add_option("--on-bad-row", o->on_bad_row, "fail (default) or reject: skip malformed rows, count them and write them to --rejects")
       ->check(CLI::IsMember({"fail", "reject"}));
   cmd->add_option("--rejects", o->rejects, "With --on-bad-row reject: write rejected rows to PATH.<input>.csv");
@@ -220,6 +292,7 @@ std::function<int()> add_explain_command(CLI::App& app) {
   cmd->add_option("--period", o->period, "The period, as in 2026-Q3")->required();
   cmd->add_option("--max-errors", o->max_errors, "Report up to this many malformed input rows (default 20)");
   add_threads_option(cmd, *o);
+  add_span_option(cmd, *o);
   return [o] { return run_program(*o); };
 }
 

@@ -82,6 +82,7 @@ class Checker {
   Value check_method(const ast::Expr& e, const Scope& scope);
   Value check_call(const ast::Expr& e, const Scope& scope);
   Value check_quantity(const ast::Expr& e);
+  void report_unrepresentable(const ast::Expr& e, std::string_view what, int max_places);
   std::string aggregate_help(const ast::Source& ledger, const ast::Column& column);
   Value measure_value(const ast::Measure& m, const ast::Expr& use);
   void require_value(const Value& v, const ast::Expr& e);

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "check/checker_impl.h"
+#include "check/literals.h"
 
 namespace rebate::check {
 
@@ -10,11 +11,6 @@ namespace {
 
 const std::vector<std::string> kDurationUnits = {"day", "days", "week", "weeks", "month", "months",
                                                  "quarter", "quarters", "year", "years"};
-
-Decimal percent_to_ratio(const Decimal& d) {
-  static const Decimal hundredth = *Decimal::parse("0.01");
-  return Decimal::mul(d, hundredth).value_or(d);
-}
 
 }  // namespace
 
@@ -70,7 +66,7 @@ Value Checker::check(const ast::Expr& e, const Scope& scope, const Type* hint) {
   switch (e.kind) {
     case ast::ExprKind::Int:
       v.type = Type::of(TypeKind::Int);
-      v.constant = Decimal::parse(e.text);
+      v.constant = literal_value(e);
       if (!v.constant) {
         diags.report(DiagKind::InvalidLiteral, e.span, "this number is too large")
             .with_help("numbers may have at most 38 digits");
@@ -78,16 +74,14 @@ Value Checker::check(const ast::Expr& e, const Scope& scope, const Type* hint) {
       break;
     case ast::ExprKind::Decimal:
       v.type = Type::of(TypeKind::Decimal);
-      v.constant = Decimal::parse(e.text);
-      if (!v.constant) {
-        diags.report(DiagKind::InvalidLiteral, e.span, "this number has too many digits")
-            .with_help(fmt::format("decimals may have at most {} digits after the point", Decimal::kMaxScale));
-      }
+      v.constant = literal_value(e);
+      if (!v.constant) report_unrepresentable(e, "number", Decimal::kMaxScale);
       break;
     case ast::ExprKind::Quantity: v = check_quantity(e); break;
     case ast::ExprKind::Percent:
       v.type = Type::of(TypeKind::Percent);
-      if (auto d = Decimal::parse(e.text)) v.constant = percent_to_ratio(*d);
+      v.constant = literal_value(e);
+      if (!v.constant) report_unrepresentable(e, "percentage", kMaxPercentPlaces);
       break;
     case ast::ExprKind::Date: v.type = Type::of(TypeKind::Date); break;
     case ast::ExprKind::Period: v.type = Type::of(TypeKind::Period); break;
@@ -138,9 +132,17 @@ std::string Checker::aggregate_help(const ast::Source& ledger, const ast::Column
   return fmt::format("count its distinct values, as in `{}.count_distinct({})`, or filter on it inside an aggregate", l, c);
 }
 
+// A number, amount or percentage literal that cannot be held exactly: an error, never a value of 0.
+void Checker::report_unrepresentable(const ast::Expr& e, std::string_view what, int max_places) {
+  diags.report(DiagKind::InvalidLiteral, e.span, fmt::format("this {} cannot be held exactly: it has too many digits", what))
+      .with_label(fmt::format("more than 38 digits, or more than {} after the point", max_places))
+      .with_help(fmt::format("write at most 38 digits, at most {} of them after the point", max_places));
+}
+
 Value Checker::check_quantity(const ast::Expr& e) {
   Value v;
-  v.constant = Decimal::parse(e.text);
+  v.constant = literal_value(e);
+  if (!v.constant) report_unrepresentable(e, "amount", Decimal::kMaxScale);
   if (contains(kDurationUnits, e.unit)) {
     v.type = Type::of(TypeKind::Duration);
     if (e.text.find('.') != std::string::npos) {

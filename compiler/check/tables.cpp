@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "check/checker_impl.h"
+#include "check/literals.h"
 
 namespace rebate::check {
 
@@ -304,10 +305,8 @@ std::optional<Decimal> pattern_constant(const ast::Expr& e) {
     case ast::ExprKind::Int:
     case ast::ExprKind::Decimal:
     case ast::ExprKind::Quantity:
-      return Decimal::parse(e.text);
     case ast::ExprKind::Percent:
-      if (auto d = Decimal::parse(e.text)) return Decimal::mul(*d, *Decimal::parse("0.01"));
-      return std::nullopt;
+      return literal_value(e);
     case ast::ExprKind::Date:
       if (auto day = parse_date(e.text)) return Decimal::from_int(*day);
       return std::nullopt;

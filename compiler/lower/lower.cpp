@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "check/literals.h"
 #include "lower/lowerer.h"
 
 namespace rebate {
@@ -138,10 +139,10 @@ ledger::ColumnSpec Lowerer::column_spec(const ast::Column& c) {
 
 Decimal Lowerer::constant_of(const ast::Expr& e) {
   switch (e.kind) {
-    case ast::ExprKind::Int: case ast::ExprKind::Decimal: case ast::ExprKind::Quantity:
-      return Decimal::parse(e.text).value_or(Decimal());
-    case ast::ExprKind::Percent:
-      return Decimal::mul(Decimal::parse(e.text).value_or(Decimal()), *Decimal::parse("0.01")).value_or(Decimal());
+    case ast::ExprKind::Int: case ast::ExprKind::Decimal: case ast::ExprKind::Quantity: case ast::ExprKind::Percent:
+      // The checker reported every literal it cannot hold exactly (E0109): none reaches here as 0.
+      if (std::optional<Decimal> v = check::literal_value(e)) return *v;
+      throw std::logic_error("internal error: a literal the checker could not hold reached the lowering");
     case ast::ExprKind::Unary:
       return e.op == ast::Op::Neg ? constant_of(e.arg(0)).negated() : constant_of(e.arg(0));
     default:

@@ -16,6 +16,7 @@
 
 #include "core/decimal.h"
 #include "core/huge_pages.h"
+#include "core/output_files.h"
 #include "plan/plan.h"
 
 namespace rebate::engine {
@@ -27,6 +28,9 @@ struct RunOptions {
   size_t max_errors = 20;                            // input errors reported before giving up
   bool reject_bad_rows = false;                      // skip malformed rows, count them, write them out
   std::string rejects_path;                          // with reject_bad_rows: where (one file per input: PATH.NAME.csv)
+  // The command's output files (core/output_files.h): the rejects files are written where it says, to be
+  // moved into place when the command succeeds. Null: written at their paths directly.
+  OutputFiles* outputs = nullptr;
   bool explanations = true;                          // false: skip the measures' values and the next band (CSV only)
   // Threads of the run. 0: each ledger of 16 MiB or more is read and scanned by two threads on a
   // machine with two cores, and partners are evaluated on one thread per core; 1: one thread for
@@ -36,6 +40,9 @@ struct RunOptions {
   // second thread starts (ledger::ReadOptions::exact_split) instead of guessing it. A run whose guess
   // missed runs again this way by itself; tests set it to cover both.
   bool exact_splits = false;
+  // Without effective dates or a period, the most years the ledgers' dates may span (0: no limit): past
+  // it the run fails naming the earliest and latest lines (inputs.cpp, dated_span_error).
+  unsigned max_span_years = 10;
 };
 
 struct MeasureValue {
@@ -195,7 +202,7 @@ struct RunResult {
   std::vector<AwardValue> awards;
   Summary summary;
   std::vector<std::string> errors;  // input or runtime errors: file:line:col or the program location
-  bool usage_error = false;         // a missing --input, an unknown period: exit 2
+  bool usage_error = false;         // a missing --input, an unknown period, an input that cannot be read: exit 2
   bool ok() const { return errors.empty(); }
 };
 

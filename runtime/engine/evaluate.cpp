@@ -12,6 +12,7 @@
 #include "engine/evaluate_parallel.h"
 #include "engine/phase_clock.h"
 #include "engine/report.h"
+#include "core/activity.h"
 #include "engine/state.h"
 
 namespace rebate::engine {
@@ -648,8 +649,10 @@ RunResult run_once(const plan::Plan& plan, const RunOptions& options) {
     s.clock = &clock;
     if (!load_inputs(s)) return result;
     clock.lap("merge");
+    set_activity("finishing the groups");
     finish_groups(s);
     clock.lap("groups");
+    set_activity("evaluating the rebates");
     evaluate(s);
     clock.lap("evaluate");
   } catch (const vm::EvalError& e) {

@@ -8,6 +8,7 @@
 #include <functional>
 #include <limits>
 
+#include "core/activity.h"
 #include "engine/state.h"
 
 namespace rebate::engine {
@@ -121,13 +122,19 @@ ledger::TableSpec ledger_spec(const plan::Plan& plan, uint32_t index) {
   return spec;
 }
 
+// Where to write the output file `path`: the run's outputs say (a temporary file moved into place when the
+// command succeeds), or the path itself.
+std::string output_path(const State& s, const std::string& path) {
+  return s.options.outputs ? s.options.outputs->write_path(path) : path;
+}
+
 ledger::ReadOptions read_options(const State& s, const plan::Input& in) {
   ledger::ReadOptions ro;
   ro.max_errors = s.options.max_errors;
   ro.reject_bad_rows = s.options.reject_bad_rows;
   ro.threads = s.options.threads;
   ro.exact_split = s.options.exact_splits;
-  if (s.options.reject_bad_rows && !s.options.rejects_path.empty()) ro.rejects_path = s.options.rejects_path + "." + in.name + ".csv";
+  if (s.options.reject_bad_rows && !s.options.rejects_path.empty()) ro.rejects_path = output_path(s, s.options.rejects_path + "." + in.name + ".csv");
   return ro;
 }
 
@@ -137,6 +144,7 @@ void take(State& s, uint32_t index, ledger::ReadResult& r) {
   for (const auto& e : r.errors) s.result.errors.push_back(error_text(e));
   if (r.errors_not_shown) s.result.errors.push_back(fmt::format("{} more errors in `{}` not shown", r.errors_not_shown, in.name));
   for (const auto& n : r.notes) s.result.summary.notes.push_back(error_text(n));
+  if (r.io_failed) s.result.usage_error = true;  // a file that cannot be read or written: exit 2
   s.result.summary.inputs.push_back(Summary::InputCount{in.name, r.rows_read, r.rows_rejected});
   s.tables[index] = std::move(r.table);
 }
@@ -147,6 +155,7 @@ void read_tables(State& s) {
   for (uint32_t index = 0; index < plan.inputs.size(); ++index) {
     const plan::Input& in = plan.inputs[index];
     if (in.kind == plan::InputKind::Ledger) continue;
+    set_activity(fmt::format("reading the table `{}`", in.name));
     ledger::ReadOptions ro = read_options(s, in);
     ledger::ReadResult r;
     if (auto b = s.options.input_buffers.find(in.name); b != s.options.input_buffers.end()) {
@@ -251,7 +260,17 @@ bool fix_periods(State& s) {
     }
     periods.push_back(*p);
   } else if (plan.effective_from && plan.effective_to) {
-    for (PeriodIndex p = s.periods.of_day(*plan.effective_from); p <= s.periods.of_day(*plan.effective_to); ++p) periods.push_back(p);
+    const PeriodIndex from = s.periods.of_day(*plan.effective_from), to = s.periods.of_day(*plan.effective_to);
+    const unsigned years = s.options.max_span_years;
+    if (years != 0 && to - from >= static_cast<PeriodIndex>(years) * s.periods.per_year()) {
+      // The same limit as for dates from the ledgers: `effective: 0026-01-01 .. 2026-12-31` is a typo too.
+      s.result.errors.push_back(fmt::format(
+          "the program's effective dates ({} .. {}) span {} periods, more than {} years of them, each paid to every "
+          "partner. If a date is a typo, correct the program's header; otherwise allow a longer span (`--max-span-years`)",
+          format_date(*plan.effective_from), format_date(*plan.effective_to), to - from + 1, years));
+      return false;
+    }
+    for (PeriodIndex p = from; p <= to; ++p) periods.push_back(p);
   } else {
     return true;  // from the data, after the scan
   }
@@ -275,6 +294,7 @@ std::optional<vm::EvalError> stream_ledgers(State& s, std::vector<std::unique_pt
   for (uint32_t index = 0; index < plan.inputs.size(); ++index) {
     const plan::Input& in = plan.inputs[index];
     if (in.kind != plan::InputKind::Ledger) continue;
+    set_activity(fmt::format("reading the ledger `{}`", in.name));
     ledger::TableSpec spec = ledger_spec(plan, index);
     // The ledger's columns without rows: what the scan's kernels need to know of them.
     s.tables[index].name = in.name;
@@ -286,6 +306,7 @@ std::optional<vm::EvalError> stream_ledgers(State& s, std::vector<std::unique_pt
       stream.push_back(ledger::StreamPart{sinks.back().get(), &part->pool});
     }
     ledger::ReadOptions ro = read_options(s, in);
+    ro.keep_raw_rows = s.options.reject_bad_rows;  // a line of an unknown partner is rejected as it was read
     ledger::ReadResult r;
     if (auto b = s.options.input_buffers.find(in.name); b != s.options.input_buffers.end()) {
       r = ledger::stream_csv_buffer(b->second, in.name, spec, ro, stream);
@@ -297,6 +318,24 @@ std::optional<vm::EvalError> stream_ledgers(State& s, std::vector<std::unique_pt
     take(s, index, r);
     for (auto& part : parts) {
       if (part->error && !first_error) first_error = part->error;
+    }
+    if (compute) {
+      // The ledgers' span so far, over every part's lines (each part checks only its own as it reads).
+      std::optional<DatedLine> earliest, latest;
+      for (auto& part : parts) {
+        if (part->span_error) {
+          s.result.errors.push_back(*part->span_error);
+          return first_error;
+        }
+        if (part->earliest && (!earliest || part->earliest->period < earliest->period)) earliest = part->earliest;
+        if (part->latest && (!latest || part->latest->period > latest->period)) latest = part->latest;
+      }
+      if (earliest && latest) {
+        if (auto too_long = dated_span_error(s, *earliest, *latest)) {
+          s.result.errors.push_back(*too_long);
+          return first_error;
+        }
+      }
     }
   }
   return first_error;
@@ -319,14 +358,15 @@ void report_unknown_partners(State& s, const std::vector<std::unique_ptr<ScanPar
     }
     if (!unknown) continue;
     if (s.options.reject_bad_rows && !s.options.rejects_path.empty()) {
-      std::string path = s.options.rejects_path + "." + in.name + ".unknown-partners.csv";
-      std::ofstream out(path, std::ios::binary);
-      for (const auto& c : s.tables[index].columns) {
-        if (c.spec.read) out << csv_quote(c.spec.header) << ',';
-      }
-      out << "_line,_error\n";
+      const std::string path = s.options.rejects_path + "." + in.name + ".unknown-partners.csv";
+      std::ofstream out(output_path(s, path), std::ios::binary);
+      out << ledger::rejects_header(s.tables[index].header_line);
       for (const auto& part : parts) out << part->unknown[index].rows;
-      if (!out) s.result.errors.push_back(fmt::format("cannot write the rejected rows to `{}`", path));
+      out.close();
+      if (!out) {
+        s.result.errors.push_back(fmt::format("cannot write the rejected rows to `{}`", path));
+        s.result.usage_error = true;
+      }
     }
     for (auto& c : s.result.summary.inputs) {
       if (c.name == in.name) c.rejected += s.options.reject_bad_rows ? unknown : 0;
@@ -355,14 +395,15 @@ void report_unknown_keys(State& s, const std::vector<std::unique_ptr<ScanPart>>&
     }
     if (!unknown) continue;
     if (s.options.reject_bad_rows && !s.options.rejects_path.empty()) {
-      std::string path = s.options.rejects_path + "." + in.name + ".unknown-keys.csv";
-      std::ofstream out(path, std::ios::binary);
-      for (const auto& c : s.tables[index].columns) {
-        if (c.spec.read) out << csv_quote(c.spec.header) << ',';
-      }
-      out << "_line,_error\n";
+      const std::string path = s.options.rejects_path + "." + in.name + ".unknown-keys.csv";
+      std::ofstream out(output_path(s, path), std::ios::binary);
+      out << ledger::rejects_header(s.tables[index].header_line);
       for (const auto& part : parts) out << part->unknown_keys[index].rows;
-      if (!out) s.result.errors.push_back(fmt::format("cannot write the rejected rows to `{}`", path));
+      out.close();
+      if (!out) {
+        s.result.errors.push_back(fmt::format("cannot write the rejected rows to `{}`", path));
+        s.result.usage_error = true;
+      }
     }
     if (!s.options.reject_bad_rows) continue;  // errors: the run stops
     for (auto& c : s.result.summary.inputs) {
@@ -374,6 +415,18 @@ void report_unknown_keys(State& s, const std::vector<std::unique_ptr<ScanPart>>&
 }
 
 }  // namespace
+
+std::optional<std::string> dated_span_error(const State& s, const DatedLine& earliest, const DatedLine& latest) {
+  const unsigned years = s.options.max_span_years;
+  if (years == 0 || latest.period - earliest.period < static_cast<PeriodIndex>(years) * s.periods.per_year()) return std::nullopt;
+  return fmt::format(
+      "the ledgers' lines span {} periods, from {} (a line dated {} at {}:{}) to {} (a line dated {} at {}:{}); without "
+      "`effective` dates a run pays every period from the first line's to the last's, and this is more than {} years of "
+      "them. If a date is a typo, correct the line; otherwise declare the program's dates (`effective: 2026-01-01 .. "
+      "2026-12-31` in its header), pay one period (`--period`), or allow a longer span (`--max-span-years`)",
+      latest.period - earliest.period + 1, s.periods.label(earliest.period), format_date(earliest.day), earliest.file,
+      earliest.line, s.periods.label(latest.period), format_date(latest.day), latest.file, latest.line, years);
+}
 
 void choose_periods(State& s, const std::map<PeriodIndex, uint64_t>& lines) {
   const plan::Plan& plan = s.plan;
@@ -417,6 +470,7 @@ bool load_inputs(State& s) {
   if (!s.result.errors.empty()) return false;
   if (error) throw *error;
   if (s.clock) s.clock->lap("read + scan");
+  set_activity("merging what the threads read");
   merge_parts(s, parts);
   return true;
 }

@@ -231,9 +231,10 @@ class LedgerSink : public ScanSink {
   }
 
   void rows(const ledger::Table& chunk) override {
-    if (part_.error) return;  // a runtime error ends the part's computing; the reader still checks the rows
+    if (part_.error || part_.span_error) return;  // it ends the part's computing; the reader still checks the rows
     try {
       place(chunk);
+      if (part_.span_error) return;  // the chunk's lines were not placed in cells
       tests_.run(chunk);
       aggregate(chunk);
       group(chunk);
@@ -313,6 +314,8 @@ class LedgerSink : public ScanSink {
     if (fixed) {
       lo = first;
       hi = last;
+    } else if (lo <= hi && !within_span(chunk, lo, hi)) {
+      return;  // no cell is widened to the typo's period: the run fails (span_error)
     }
     if (lo <= hi) {
       // The compact blocks follow the cells' layout: folded into the states before the cells move
@@ -334,6 +337,27 @@ class LedgerSink : public ScanSink {
                        ? SIZE_MAX  // outside every period the run pays or looks back to
                        : static_cast<size_t>(partners[row]) * part_count + static_cast<size_t>(p - part_.first_period);
     }
+  }
+
+  // Keeps the part's earliest and latest lines up to date with the chunk's (its periods lo..hi); false,
+  // with the part's span_error set, when they are further apart than the run allows.
+  bool within_span(const ledger::Table& chunk, PeriodIndex lo, PeriodIndex hi) {
+    auto line_of = [&](PeriodIndex p) {
+      const plan::Input& in = plan_.inputs[input_];
+      auto path = s_.options.input_paths.find(in.name);
+      DatedLine at{p, 0, path == s_.options.input_paths.end() ? in.name : path->second, 0};
+      for (size_t row = 0; row < chunk.row_count(); ++row) {
+        if (rows_.cell[row] == SIZE_MAX || rows_.period[row] != p) continue;  // an unknown partner's, or another period's
+        at.day = static_cast<DayNumber>(chunk.columns[in.date_column].values[row]);
+        at.line = chunk.line(row);
+        break;
+      }
+      return at;
+    };
+    if (!part_.earliest || lo < part_.earliest->period) part_.earliest = line_of(lo);
+    if (!part_.latest || hi > part_.latest->period) part_.latest = line_of(hi);
+    part_.span_error = dated_span_error(s_, *part_.earliest, *part_.latest);
+    return !part_.span_error;
   }
 
   // Adds every cell's compact block into the states, the blocks laid out for the periods first..first +
@@ -394,11 +418,11 @@ class LedgerSink : public ScanSink {
         const std::string& file = path == s_.options.input_paths.end() ? in.name : path->second;
         u.messages.push_back(fmt::format("{}:{}: column `{}`: {}", file, chunk.line(row), c.spec.name, what));
       }
-      if (s_.options.reject_bad_rows && !s_.options.rejects_path.empty()) {
-        for (const auto& rc : chunk.columns) {
-          if (rc.spec.read) u.rows += ledger::csv_quote(ledger::format_cell(rc, row, part_.pool)) + ',';
-        }
-        u.rows += fmt::format("{},{}\n", chunk.line(row), ledger::csv_quote(fmt::format("column `{}`: {}", c.spec.name, what)));
+      if (s_.options.reject_bad_rows && !s_.options.rejects_path.empty() && row < chunk.raw.size()) {
+        // The row as it is in the file, with its line and why (as for an unknown partner).
+        const std::string_view header = chunk.header_line;
+        const bool crlf = header.size() >= 2 && header[header.size() - 2] == '\r';
+        u.rows += ledger::rejected_row(chunk.raw[row], chunk.line(row), fmt::format("column `{}`: {}", c.spec.name, what), crlf ? "\r\n" : "\n");
       }
       return false;
     }
@@ -417,13 +441,13 @@ class LedgerSink : public ScanSink {
                                        pc.spec.name, ledger::format_cell(pc, row, part_.pool),
                                        plan_.inputs[plan_.partner_table].name));
     }
-    if (s_.options.reject_bad_rows && !s_.options.rejects_path.empty()) {
-      // The row with its values and line, for the rejects file beside the reader's.
-      for (const auto& c : chunk.columns) {
-        if (c.spec.read) u.rows += ledger::csv_quote(ledger::format_cell(c, row, part_.pool)) + ',';
-      }
-      u.rows += fmt::format("{},{}\n", chunk.line(row),
-                            ledger::csv_quote(fmt::format("partner `{}` is not in the partner table", ledger::format_cell(pc, row, part_.pool))));
+    if (s_.options.reject_bad_rows && !s_.options.rejects_path.empty() && row < chunk.raw.size()) {
+      // The row as it is in the file, with its line and why, for the rejects file beside the reader's.
+      const std::string_view header = chunk.header_line;
+      const bool crlf = header.size() >= 2 && header[header.size() - 2] == '\r';
+      u.rows += ledger::rejected_row(chunk.raw[row], chunk.line(row),
+                                     fmt::format("partner `{}` is not in the partner table", ledger::format_cell(pc, row, part_.pool)),
+                                     crlf ? "\r\n" : "\n");
     }
   }
 

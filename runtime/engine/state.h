@@ -307,6 +307,19 @@ struct State {
 Value cell_value(const ledger::ColumnSpec& spec, int64_t stored, bool present);
 inline Value cell_value(const ledger::Column& c, size_t row) { return cell_value(c.spec, c.values[row], c.has_value(row)); }
 
+// A ledger line by its date, for messages about the span of the ledgers' dates.
+struct DatedLine {
+  PeriodIndex period = 0;
+  DayNumber day = 0;
+  std::string file;
+  uint64_t line = 0;
+};
+
+// Without `effective` dates or --period a run pays every period from its first line's to its last's: one
+// line dated decades away (a typo) would make that thousands of periods for every partner. The error
+// naming both lines when they are further apart than RunOptions::max_span_years, else nullopt.
+std::optional<std::string> dated_span_error(const State& s, const DatedLine& earliest, const DatedLine& latest);
+
 // One thread's share of the ledgers' scan: its own aggregates, groups, VM and texts, over the part of
 // each ledger its thread reads. Parts are merged into the State when every ledger has been read.
 struct ScanPart {
@@ -339,6 +352,10 @@ struct ScanPart {
   std::vector<Unknown> unknown_keys;
   // The first runtime error of the part (file order); the part reads on but computes nothing more.
   std::optional<vm::EvalError> error;
+  // Without fixed periods: the part's earliest and latest lines (of known partners), and the error when
+  // they are further apart than the run allows (dated_span_error); the part then computes nothing more.
+  std::optional<DatedLine> earliest, latest;
+  std::optional<std::string> span_error;
 
   size_t period_count() const { return last_period >= first_period ? static_cast<size_t>(last_period - first_period + 1) : 0; }
   size_t partner_count() const { return state.plan.partner_table != UINT32_MAX ? state.partner_ids.size() : partner_keys.size(); }

@@ -332,6 +332,7 @@ ReadResult read_file(const std::string& path, const TableSpec& spec, const ReadO
     ReadResult r;
     r.table.name = spec.name;
     r.errors.push_back(InputError{path, 0, 0, {}, fmt::format("{}: {}", what, std::strerror(errno))});
+    r.io_failed = true;
     return r;
   };
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);

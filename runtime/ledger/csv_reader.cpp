@@ -44,7 +44,10 @@ void Reader::finish() {
     bool failed = std::ferror(rejects_) != 0;
     failed = std::fclose(rejects_) != 0 || failed;
     rejects_ = nullptr;
-    if (failed) file_error(fmt::format("cannot write the rejects file `{}`", options_.rejects_path));
+    if (failed) {
+      file_error(fmt::format("cannot write the rejects file `{}`", options_.rejects_path));
+      result_.io_failed = true;
+    }
   }
   if (!result_.ok()) {
     // A failed read leaves no half-filled table behind.
@@ -271,6 +274,7 @@ bool Reader::read_header() {
   } while (e == End::Field);
   header_end_ = term_pos_;
   if (!result_.ok()) return false;
+  result_.table.header_line.assign(header_start_, p_);  // with its line end, for rejects files
 
   // Duplicate headers make "the column named X" ambiguous.
   std::unordered_map<std::string_view, size_t> first_of;

@@ -244,6 +244,12 @@ class Reader {
   void bad_row(const char* row_start, const char* row_end, uint64_t row_line);
 
   bool open_rejects();
+  // The header's line end ("\r\n" or "\n"): what a rejected last row without one gets in the rejects file.
+  std::string_view header_line_end() const {
+    const std::string& h = result_.table.header_line;
+    return h.size() >= 2 && h[h.size() - 2] == '\r' ? std::string_view("\r\n") : std::string_view("\n");
+  }
+  const char* row_start_ = nullptr;  // where the row being read starts (Table::raw)
 
   void read_rows();
 

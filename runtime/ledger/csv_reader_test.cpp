@@ -404,14 +404,46 @@ TEST_CASE("reject_bad_rows skips bad rows, counts them and writes a rejects file
         "not a whole number; expected a whole number like -12");
   CHECK(r.rejected[1].line == 5);
   CHECK(r.rejected[2].line == 7);
+  // Each rejected row as it was in the file, its CRLF line end kept, with `_line` and `_error` added.
+  CHECK(slurp(path) ==
+        "date,partner,amount,qty,_line,_error\r\n"
+        "2026-07-01,\"P, 2\",1.123456,x,3,column `amount`: `1.123456` has 6 decimal places; the column keeps 4; "
+        "column `qty`: `x` is not a whole number; expected a whole number like -12\r\n"
+        "bad,\"multi\nline\",1,1,5,\"column `date`: `bad` is not a date; expected a date written YYYY-MM-DD, like "
+        "2026-07-01\"\r\n"
+        "2026-07-03,P4,6,7,column `qty`: the row has 3 cells; the header has 4 (missing `qty`)\r\n");
+  std::remove(path.c_str());
+}
+
+TEST_CASE("rejected rows keep their bytes and line ends: LF, CRLF, a last line without one, a blank line", "[ledger][csv][rejects]") {
+  // Hand-written: each input's rejected rows, byte for byte, then `,LINE,REASON` and the row's own line
+  // end (the header's for a last line that has none).
+  StringPool pool;
+  const std::string path = temp_path("rejects-bytes.csv");
+  ReadOptions options;
+  options.reject_bad_rows = true;
+  options.rejects_path = path;
+  auto r = read("date,partner,amount,qty\n"
+                "2026-07-01,P1,1.5,x\n"
+                "\n"
+                "2026-07-01,P1,1.5,1\n"
+                "2026-07-02,\"P 3\",7000.00,y",
+                sales_spec(), pool, options);
+  CHECK(r.rows_rejected == 3);
   CHECK(slurp(path) ==
         "date,partner,amount,qty,_line,_error\n"
-        "2026-07-01,\"P, 2\",1.123456,x,3,column `amount`: `1.123456` has 6 decimal places; the column keeps 4; "
-        "column `qty`: `x` is not a whole number; expected a whole number like -12\n"
-        "bad,\"multi\nline\",1,1,5,\"column `date`: `bad` is not a date; expected a date written YYYY-MM-DD, like "
-        "2026-07-01\"\n"
-        "2026-07-03,P4,6,7,column `qty`: the row has 3 cells; the header has 4 (missing `qty`)\n");
+        "2026-07-01,P1,1.5,x,2,column `qty`: `x` is not a whole number; expected a whole number like -12\n"
+        ",3,an empty line; expected 4 cells (blank lines are allowed only at the end of the file)\n"
+        "2026-07-02,\"P 3\",7000.00,y,5,column `qty`: `y` is not a whole number; expected a whole number like -12\n");
   std::remove(path.c_str());
+}
+
+TEST_CASE("rejected_row and rejects_header add the columns before the line end", "[ledger][csv][rejects]") {
+  CHECK(rejected_row("a,b\r\n", 7, "why, so", "\n") == "a,b,7,\"why, so\"\r\n");
+  CHECK(rejected_row("a,b\n", 7, "why", "\r\n") == "a,b,7,why\n");
+  CHECK(rejected_row("a,\"b\nc\"", 9, "why", "\r\n") == "a,\"b\nc\",9,why\r\n");
+  CHECK(rejects_header("x,y\r\n") == "x,y,_line,_error\r\n");
+  CHECK(rejects_header("x,y") == "x,y,_line,_error\n");
 }
 
 TEST_CASE("read_csv reads files, memory-mapped or not", "[ledger][csv]") {

@@ -71,9 +71,11 @@ void Reader::bad_row(const char* row_start, const char* row_end, uint64_t row_li
     result_.rejected.push_back(std::move(first));
   }
   if (rejects_) {
-    std::fwrite(row_start, 1, static_cast<size_t>(row_end - row_start), rejects_);
-    std::string tail = fmt::format(",{},{}\n", row_line, csv_quote(reason));
-    std::fwrite(tail.data(), 1, tail.size(), rejects_);
+    // The row's bytes as read and its own line end (p_ is past it): [row_start, row_end) holds the row up
+    // to its last cell, and the line end follows unless the row ended early (a blank line).
+    std::string_view raw(row_start, static_cast<size_t>(std::max(row_end, p_) - row_start));
+    const std::string line = rejected_row(raw, row_line, reason, header_line_end());
+    std::fwrite(line.data(), 1, line.size(), rejects_);
   }
 }
 
@@ -81,10 +83,11 @@ bool Reader::open_rejects() {
   rejects_ = std::fopen(options_.rejects_path.c_str(), "wb");
   if (!rejects_) {
     file_error(fmt::format("cannot create the rejects file `{}`: {}", options_.rejects_path, std::strerror(errno)));
+    result_.io_failed = true;
     return false;
   }
-  std::fwrite(header_start_, 1, static_cast<size_t>(header_end_ - header_start_), rejects_);
-  std::fputs(",_line,_error\n", rejects_);
+  const std::string header = rejects_header(result_.table.header_line);
+  std::fwrite(header.data(), 1, header.size(), rejects_);
   return true;
 }
 
@@ -121,7 +124,7 @@ void Reader::read_rows() {
     }
     if (mapped_ && p_ - dropped_ > kDropEvery) drop_behind();
     if (p_ >= next_progress_ && !keep_going()) break;
-    const char* row_start = p_;
+    const char* row_start = row_start_ = p_;
     const uint64_t row_line = line_;
     row_errors_.clear();
     if (*p_ == '\n' || (*p_ == '\r' && p_ + 1 < end_ && p_[1] == '\n')) {
@@ -244,6 +247,7 @@ void Reader::size_chunk(size_t rows) {
     if (c.how == Store::Lazy) column.texts.resize(rows);
   }
   result_.table.lines.resize(rows);
+  if (sink_ && options_.keep_raw_rows) result_.table.raw.resize(rows);
   if (fast_planned_) bind_fast_targets();
 }
 
@@ -266,6 +270,7 @@ void Reader::make_room() {
 
 void Reader::row_stored(uint64_t row_line) {
   result_.table.lines[rows_] = row_line;
+  if (!result_.table.raw.empty()) result_.table.raw[rows_] = std::string_view(row_start_, static_cast<size_t>(p_ - row_start_));
   ++rows_;
   if (sink_ && rows_ == kChunkRows) deliver();
 }

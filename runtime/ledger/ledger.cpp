@@ -319,4 +319,26 @@ std::string csv_quote(std::string_view s) {
   return r;
 }
 
+namespace {
+// The line end `raw` finishes with ("\r\n", "\n" or none), and `raw` without it.
+std::pair<std::string_view, std::string_view> split_line_end(std::string_view raw) {
+  size_t n = 0;
+  if (!raw.empty() && raw.back() == '\n') n = raw.size() >= 2 && raw[raw.size() - 2] == '\r' ? 2 : 1;
+  return {raw.substr(0, raw.size() - n), raw.substr(raw.size() - n)};
+}
+}  // namespace
+
+std::string rejected_row(std::string_view raw, uint64_t line, std::string_view reason, std::string_view line_end) {
+  auto [row, end] = split_line_end(raw);
+  std::string out(row);
+  out += fmt::format(",{},{}", line, csv_quote(reason));
+  out += end.empty() ? line_end : end;
+  return out;
+}
+
+std::string rejects_header(std::string_view header_line) {
+  auto [header, end] = split_line_end(header_line);
+  return fmt::format("{},_line,_error{}", header, end.empty() ? std::string_view("\n") : end);
+}
+
 }  // namespace rebate::ledger

@@ -151,6 +151,11 @@ struct Table {
   // A streamed chunk: how much of its reader's share of the file has been read once the chunk's rows are
   // (0 to 1, by bytes), so that a sink can size what grows with the rows ahead of time.
   double progress = 0;
+  // With ReadOptions::keep_raw_rows, a streamed chunk's rows as they are in the file, each with its line
+  // end (valid while the sink's rows() runs), and the header line likewise (kept for good): for the
+  // files of rejected rows, which hold the original bytes.
+  std::vector<std::string_view> raw;
+  std::string header_line;
   uint64_t line(size_t row) const { return origin ? origin->line() + lines[row] : lines[row]; }
   size_t row_count() const { return lines.size(); }
   const Column* column(std::string_view column_name) const;  // by spec name, or nullptr
@@ -180,7 +185,15 @@ struct ReadOptions {
   // true: the split is found exactly first (the first half's quotes and line ends counted), which a
   // streaming read whose guess was wrong must be run again with (ReadResult::split_missed).
   bool exact_split = false;
+  // Streamed reads only: keep each row's bytes in the chunk (Table::raw) for a sink that may reject it.
+  bool keep_raw_rows = false;
 };
+
+// A rejected row as written to a rejects file: its bytes as read (`raw`, with its line end if it has
+// one), then the added columns `_line` and `_error`, then its own line end (`line_end` when it has none:
+// the file's last line). The header gets `,_line,_error` the same way.
+std::string rejected_row(std::string_view raw, uint64_t line, std::string_view reason, std::string_view line_end);
+std::string rejects_header(std::string_view header_line);
 
 struct ReadResult {
   Table table;
@@ -198,6 +211,9 @@ struct ReadResult {
   // the second part's sink saw rows that are not the file's, and the first stopped at the guess. What
   // the sinks computed must be thrown away, and the file read again with exact_split.
   bool split_missed = false;
+  // The file could not be opened or read, or the rejects file could not be written: an I/O problem
+  // (the CLI's exit 2), not a malformed input.
+  bool io_failed = false;
   bool ok() const { return errors.empty() && errors_not_shown == 0; }
 };
 

@@ -92,7 +92,7 @@ def main() -> int:
         run(["run", p] + inputs + ["--out", str(d / "no-such-dir" / "x.csv")], 2, err_has=["cannot write", "no-such-dir"])
         if pathlib.Path("/dev/full").exists():
             run(["run", p] + inputs + ["--out", "/dev/full"], 2, err_has=["cannot write `/dev/full`"])
-        run(["run", p, "--input", f"partners={d / 'partners.csv'}", "--input", f"sales={d / 'missing.csv'}"], 1,
+        run(["run", p, "--input", f"partners={d / 'partners.csv'}", "--input", f"sales={d / 'missing.csv'}"], 2,
             err_has=["cannot open the file"])
         run(["run", p] + inputs + ["--engine", "jit"], 2, err_has=["no JIT engine"])
         # A bad cell: exit 1, file:line:column and what was expected; nothing is written on stdout.
