@@ -265,8 +265,9 @@ class LedgerSink : public ScanSink {
     uint32_t* const partners = rows_.partner.data();
     PeriodIndex* const periods = rows_.period.data();
     size_t* const cells = rows_.cell.data();
+    const bool has_lookups = !in.lookups.empty();  // (a local: the stores below could alias the plan)
     for (size_t row = 0; row < n; ++row) {
-      if (!in.lookups.empty() && !keys_known(chunk, row)) continue;  // a malformed row: recorded, left out
+      if (has_lookups && !keys_known(chunk, row)) continue;  // a malformed row: recorded, left out
       const int64_t key = pc.values[row];
       uint32_t partner = UINT32_MAX;
       if (!s_.partner_of_text.empty()) {
