@@ -95,7 +95,7 @@ std::optional<std::string> claim_files(const RunCliOptions& o, const engine::Run
   }
   if (ro.reject_bad_rows) {
     for (const auto& [name, path] : ro.input_paths) {
-      for (const char* suffix : {".csv", ".unknown-partners.csv"}) {
+      for (const char* suffix : {".csv", ".unknown-partners.csv", ".unknown-keys.csv"}) {
         const std::string file = ro.rejects_path + "." + name + suffix;
         if (auto refused = files.add_output(file, fmt::format("the rejected rows of `{}` (--rejects)", name))) return refused;
       }
@@ -214,10 +214,6 @@ int run_program(const RunCliOptions& o) {
   if (!result.ok()) {
     for (const std::string& e : result.errors) fmt::print(stderr, "{}\n", e.find("error") == std::string::npos ? "error: " + e : e);
     return result.usage_error ? kExitUsage : kExitErrors;
-  }
-  if (result.summary.outside_effective) {
-    fmt::print(stderr, "note: {} ledger lines are dated outside the program's effective dates; they count only in look-backs\n",
-               result.summary.outside_effective);
   }
   const bool to_stdout = o.out.empty() || o.out == "-";
   if (!write_payouts(to_stdout ? o.out : files.write_path(o.out), o.format, result, plan,

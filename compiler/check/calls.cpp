@@ -181,9 +181,10 @@ Value Checker::check_call(const ast::Expr& e, const Scope& scope) {
         mode_value = *named;
       }
     }
-    // A percentage's constant is its ratio (5% = 0.05): its places count in percent points.
-    if (v.constant && v.type.kind != TypeKind::Percent) v.constant = v.constant->rounded(places, mode_value);
-    else v.constant.reset();
+    // A percentage's constant is its ratio (5% = 0.05) and its places count in percent points, so the
+    // ratio is rounded to two places more (as the lowering does: compiler/lower/lower_expr.cpp).
+    if (v.type.kind == TypeKind::Percent) places += 2;
+    if (v.constant) v.constant = v.constant->rounded(places, mode_value);
     return v;
   }
   if (f == "min" || f == "max") {

@@ -458,6 +458,11 @@ Value Checker::check_member(const ast::Expr& e, const Scope& scope) {
     return Value{};
   }
   if (obj.kind == ast::ExprKind::Name && obj.text == "partner" && ov.type.kind == TypeKind::Text) {
+    // Without a partner table the partner is only its id (docs/language.md §5): `partner.id` is that id.
+    if (member == "id") {
+      out->refs[e.id] = Symbol{SymbolKind::Partner, member, nullptr, 0, {}};
+      return Value{Type::of(TypeKind::Text)};
+    }
     diags.report(DiagKind::UnknownMember, e.name_span, fmt::format("the partner has no attribute `{}`", member))
         .with_help("declare a `partner table` with the partners' attributes");
     return Value{};

@@ -397,6 +397,13 @@ Value Checker::check_binary(const ast::Expr& e, const Scope& scope, const Type* 
       } else if (is_percent(x) && is_percent(y)) {
         v.type = Type::of(TypeKind::Decimal);
       } else if (x.kind == TypeKind::Duration && y.kind == TypeKind::Duration) {
+        // Days by days (weeks are 7 days) or months by months (a quarter is 3, a year 12): a month is not
+        // a fixed number of days, so `30 days / 1 month` has no answer (it would have divided 30 by 1).
+        if (x != y) {
+          diags.report(DiagKind::InvalidOperands, e.span, fmt::format("cannot divide {} by {}", to_string(x), to_string(y)))
+              .with_help("a month is not a fixed number of days: divide days by days (`90 days / 1 week`) or months by months (`1 year / 1 quarter`)");
+          return v;
+        }
         v.type = Type::of(TypeKind::Decimal);
       } else {
         invalid(x.is_ratio() && is_money(y) ? "a number divided by an amount has no unit the language knows" : "");

@@ -53,6 +53,13 @@ void Checker::check_rebates() {
           never_why = std::move(why);
         }
       };
+      // floor-above-cap: the constant floor and cap, when both are.
+      std::optional<Decimal> floor_value, cap_value;
+      const ast::Clause* floor_clause = nullptr;
+      const ast::Clause* cap_clause = nullptr;
+      const ast::Clause* pays_zero = nullptr;  // a `pay` of a constant zero, or whose `when` never holds
+      std::string pays_zero_why;
+      bool has_uplift = false;
       for (const auto& c : r.clauses) {
         if (once_only(c.kind)) {
           auto [it, fresh] = seen.emplace(c.kind, &c);
@@ -65,7 +72,7 @@ void Checker::check_rebates() {
         }
         if (c.when) {
           Value w = check_condition(*c.when, scope);
-          never_if(c.kind == ast::ClauseKind::Pay && w.constant_bool == false, c, "its `when` condition is never true");
+          if (c.kind == ast::ClauseKind::Pay && w.constant_bool == false) pays_zero = &c, pays_zero_why = "its `when` condition is never true";
         }
         switch (c.kind) {
           case ast::ClauseKind::Eligible:
@@ -77,21 +84,28 @@ void Checker::check_rebates() {
           case ast::ClauseKind::Pay: {
             Value v = check_value(*c.value, scope);
             expect_money(*c.value, v, "the payout");
-            never_if(v.constant && v.constant->is_zero(), c, "it pays a constant zero");
+            if (v.constant && v.constant->is_zero() && !pays_zero) pays_zero = &c, pays_zero_why = "it pays a constant zero";
             break;
           }
           case ast::ClauseKind::Uplift:
             expect_money(*c.value, check_value(*c.value, scope), "an uplift");
+            has_uplift = true;
             break;
           case ast::ClauseKind::Cap: {
             Value v = check_value(*c.value, scope);
             expect_money(*c.value, v, "a cap");
             never_if(v.constant && v.constant->sign() <= 0, c, "its cap is zero");
+            cap_value = v.constant;
+            cap_clause = &c;
             break;
           }
-          case ast::ClauseKind::Floor:
-            expect_money(*c.value, check_value(*c.value, scope), "a floor");
+          case ast::ClauseKind::Floor: {
+            Value v = check_value(*c.value, scope);
+            expect_money(*c.value, v, "a floor");
+            floor_value = v.constant;
+            floor_clause = &c;
             break;
+          }
           case ast::ClauseKind::Accelerate: {
             Value v = check_value(*c.value, scope);
             if (!v.type.is_error() && !v.type.is_ratio()) {
@@ -113,11 +127,31 @@ void Checker::check_rebates() {
               if (to.kind != ast::ExprKind::Int || to.text.size() > 1) {
                 diags.report(DiagKind::InvalidRounding, to.span, "round to a whole number of decimal places from 0 to 9")
                     .with_help("`rounding half_up to 2` rounds to cents; `to 0` to whole units");
+              } else if (const int minor = currency_minor_unit(currency()); to.text[0] - '0' > minor) {
+                // A payout is an amount of the currency: it cannot hold more places than its minor unit,
+                // and keeping them would only have the report round it a second time (docs/language.md §16).
+                diags.report(DiagKind::InvalidRounding, to.span,
+                             fmt::format("a payout in {} has at most {} decimal place{}; it cannot be rounded to {}", currency(), minor,
+                                         minor == 1 ? "" : "s", to.text))
+                    .with_help(fmt::format("write `to {}` or fewer; to keep more places in a step, use `round(x, {})` in a measure", minor, to.text));
               }
             }
             break;
           }
         }
+      }
+      // A `pay` of zero still pays through an uplift or a floor (`pay 0 USD  floor 250 USD` is a flat fee
+      // to every eligible partner, docs/language.md §12): only without them can the rebate never pay.
+      if (pays_zero && !has_uplift && !floor_clause) never_if(true, *pays_zero, pays_zero_why);
+      if (floor_value && cap_value && Decimal::compare(*floor_value, *cap_value) > 0) {
+        // The floor is applied before the cap (docs/language.md §12), so every eligible partner whose
+        // gates pass is paid the cap, whatever it sold: almost certainly not what was meant.
+        diags.report(DiagKind::FloorAboveCap, floor_clause->span,
+                     fmt::format("the floor is above the cap: every eligible partner is paid the cap, {} {}, every period",
+                                 cap_value->to_string(), currency()))
+            .with_label("applied first")
+            .note(cap_clause->span, "then the cap lowers it")
+            .with_help("lower the floor below the cap, or drop one of them");
       }
       if (never) {
         diags.report(DiagKind::NeverPays, never->span, fmt::format("rebate `{}` can never pay: {}", r.name.name, never_why))

@@ -264,6 +264,42 @@ struct Region {
   std::string text;               // Point on text; Member name
 };
 
+// The number of a period's first month counted from year 0 (2026-Q2: 2026 x 12 + 3), on the calendar
+// or fiscal grid alike (a fiscal year has twelve fiscal months too).
+int64_t period_first_month(const PeriodValue& p) {
+  const int64_t year = static_cast<int64_t>(p.year) * 12;
+  switch (p.grain) {
+    case PeriodGrain::Month: return year + p.index - 1;
+    case PeriodGrain::Quarter: return year + (p.index - 1) * 3;
+    case PeriodGrain::Half: return year + (p.index - 1) * 6;
+    case PeriodGrain::Year: return year;
+  }
+  return year;
+}
+
+// The months of one period of the program's grain: the `period` input only ever starts at a multiple.
+int64_t months_per_period(PeriodGrain g) {
+  switch (g) {
+    case PeriodGrain::Month: return 1;
+    case PeriodGrain::Quarter: return 3;
+    case PeriodGrain::Half: return 6;
+    case PeriodGrain::Year: return 12;
+  }
+  return 3;
+}
+
+// A period of `step` months back as a label: 2026 x 12 + 3 with step 3 is `2026-Q2`.
+std::string period_label(int64_t month, int64_t step) {
+  const int64_t year = month >= 0 ? month / 12 : -((-month + 11) / 12);
+  const int64_t in_year = month - year * 12;
+  switch (step) {
+    case 1: return fmt::format("{:04}-{:02}", year, in_year + 1);
+    case 3: return fmt::format("{:04}-Q{}", year, in_year / 3 + 1);
+    case 6: return fmt::format("{:04}-H{}", year, in_year / 6 + 1);
+    default: return fmt::format("{:04}", year);
+  }
+}
+
 std::optional<Decimal> pattern_constant(const ast::Expr& e) {
   switch (e.kind) {
     case ast::ExprKind::Int:
@@ -273,6 +309,11 @@ std::optional<Decimal> pattern_constant(const ast::Expr& e) {
       return literal_value(e);
     case ast::ExprKind::Date:
       if (auto day = parse_date(e.text)) return Decimal::from_int(*day);
+      return std::nullopt;
+    case ast::ExprKind::Period:
+      // Periods compare by their first day, which is a month's start whatever the grain, and under a
+      // fiscal calendar a fiscal month's: a period literal is the number of its first (fiscal) month.
+      if (auto p = parse_period(e.text)) return Decimal::from_int(period_first_month(*p));
       return std::nullopt;
     case ast::ExprKind::Unary:
       if (e.op == ast::Op::Neg) {
@@ -305,7 +346,7 @@ void Checker::check_decision_coverage(const ast::Decision& d, const std::vector<
       regions.push_back(Region{Region::Member, {}, {}, 0, "false"});
       regions.push_back(Region{Region::Member, {}, {}, 1, "true"});
       kinds.push_back(DomainKind::Bool);
-    } else if (t.kind == TypeKind::Text || t.kind == TypeKind::Period) {
+    } else if (t.kind == TypeKind::Text) {
       std::set<std::string> points;
       for (const auto& row : d.rows) {
         if (j >= row.patterns.size()) continue;
@@ -314,7 +355,7 @@ void Checker::check_decision_coverage(const ast::Decision& d, const std::vector<
         }
       }
       for (const auto& p : points) regions.push_back(Region{Region::Point, {}, {}, 0, p});
-      regions.push_back(Region{Region::Other, {}, {}, 0, t.kind == TypeKind::Text ? "any other text" : "any other period"});
+      regions.push_back(Region{Region::Other, {}, {}, 0, "any other text"});
       kinds.push_back(DomainKind::Text);
     } else {
       std::vector<Decimal> points;
@@ -331,18 +372,28 @@ void Checker::check_decision_coverage(const ast::Decision& d, const std::vector<
       }
       std::sort(points.begin(), points.end());
       points.erase(std::unique(points.begin(), points.end()), points.end());
-      bool discrete = t.kind == TypeKind::Int || t.kind == TypeKind::Date;
+      // Whole numbers and days are discrete; so are periods, as first months that are multiples of the
+      // program's months per period (a quarterly program's `period` is never 2026-05, so a row for it
+      // names no value, and no quarter lies between 2026-Q1 and 2026-04).
+      const bool discrete = t.kind == TypeKind::Int || t.kind == TypeKind::Date || t.kind == TypeKind::Period;
+      const int64_t step = t.kind == TypeKind::Period ? months_per_period(out->settings.grain) : 1;
+      auto is_value = [&](const Decimal& v) { return step == 1 || v.coefficient() % step == 0; };
       auto gap_nonempty = [&](const Decimal& a, const Decimal& b) {
         if (!discrete) return true;
-        auto next = Decimal::add(a, Decimal::from_int(1));
-        return next && Decimal::compare(*next, b) < 0;
+        if (t.kind != TypeKind::Period) {
+          auto next = Decimal::add(a, Decimal::from_int(1));
+          return next && Decimal::compare(*next, b) < 0;
+        }
+        // The first period after a: the next multiple of step (points are whole months).
+        const auto c = static_cast<int64_t>(a.coefficient());
+        return Decimal::compare(Decimal::from_int(c - (c % step + step) % step + step), b) < 0;
       };
       if (points.empty()) {
         regions.push_back(Region{Region::Other, {}, {}, 0, "any value"});
       } else {
         regions.push_back(Region{Region::Below, {}, points.front(), 0, {}});
         for (size_t i = 0; i < points.size(); ++i) {
-          regions.push_back(Region{Region::Point, points[i], {}, 0, {}});
+          if (is_value(points[i])) regions.push_back(Region{Region::Point, points[i], {}, 0, {}});
           if (i + 1 < points.size() && gap_nonempty(points[i], points[i + 1])) {
             regions.push_back(Region{Region::Between, points[i], points[i + 1], 0, {}});
           }
@@ -361,6 +412,7 @@ void Checker::check_decision_coverage(const ast::Decision& d, const std::vector<
         auto n = v.coefficient();
         return format_date(static_cast<DayNumber>(n));
       }
+      if (t.kind == TypeKind::Period) return period_label(static_cast<int64_t>(v.coefficient()), months_per_period(out->settings.grain));
       if (t.kind == TypeKind::Money) return v.to_string() + " " + t.currency;
       if (t.kind == TypeKind::Percent) return (Decimal::mul(v, Decimal::from_int(100)).value_or(v)).to_string() + "%";
       return v.to_string();
@@ -369,9 +421,15 @@ void Checker::check_decision_coverage(const ast::Decision& d, const std::vector<
       case Region::Point: return r.lo ? show(*r.lo) : r.text;
       case Region::Below: return "below " + show(*r.hi);
       case Region::Between:
-        if (kinds[j] == DomainKind::Discrete) {  // whole numbers and days: name the values in the gap
+        if (kinds[j] == DomainKind::Discrete) {  // whole numbers, days and periods: name the values in the gap
           Decimal first = *Decimal::add(*r.lo, Decimal::from_int(1));
           Decimal last = *Decimal::sub(*r.hi, Decimal::from_int(1));
+          if (t.kind == TypeKind::Period) {  // the first and last period of the gap
+            const int64_t step = months_per_period(out->settings.grain);
+            const auto lo = static_cast<int64_t>(r.lo->coefficient()), hi = static_cast<int64_t>(r.hi->coefficient());
+            first = Decimal::from_int(lo - (lo % step + step) % step + step);
+            last = Decimal::from_int(hi - 1 - ((hi - 1) % step + step) % step);
+          }
           return first == last ? show(first) : "from " + show(first) + " to " + show(last);
         }
         return "between " + show(*r.lo) + " and " + show(*r.hi);

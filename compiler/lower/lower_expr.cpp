@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "core/currency.h"
 #include "lower/lowerer.h"
 
 namespace rebate::lowering {
@@ -181,6 +182,27 @@ plan::Value Lowerer::period_value(const std::string& text) {
   auto p = parse_period(text);
   if (!p) return v;
   DayNumber first = 0, last = 0;
+  if (plan_.fiscal_start) {
+    // Under a fiscal calendar a literal names a fiscal period (docs/language.md §3): FY`year` starts 364
+    // days a year after `year_start`, quarters are 13 weeks, months the calendar's weeks (as the engine's
+    // periods.cpp counts them, so `period >= 2026-Q3` compares like with like).
+    const int64_t year_first = *plan_.fiscal_start + (static_cast<int64_t>(p->year) - civil_from_days(*plan_.fiscal_start).year) * 364;
+    const auto month_offset = [&](int m) {  // days from the year's start to fiscal month m (0..12)
+      int64_t d = (m / 3) * 91;
+      for (int i = 0; i < m % 3; ++i) d += plan_.fiscal_weeks[i] * 7;
+      return d;
+    };
+    int64_t from = 0, to = 0;  // [from, to) in days from the fiscal year's start
+    switch (p->grain) {
+      case PeriodGrain::Month: from = month_offset(p->index - 1), to = month_offset(p->index); break;
+      case PeriodGrain::Quarter: from = (p->index - 1) * 91, to = p->index * 91; break;
+      case PeriodGrain::Half: from = (p->index - 1) * 182, to = p->index * 182; break;
+      case PeriodGrain::Year: from = 0, to = 364; break;
+    }
+    v.coef = year_first + from;
+    v.aux = year_first + to - 1;
+    return v;
+  }
   switch (p->grain) {
     case PeriodGrain::Month:
       first = days_from_civil({p->year, static_cast<unsigned>(p->index), 1});
@@ -257,6 +279,10 @@ void Lowerer::member(const ast::Expr& e, const Context& ctx, uint32_t where) {
     emit(Opcode::PartnerAttr, s->index, 0, where);
     return;
   }
+  if (os && os->kind == SymbolKind::Partner && s && s->kind == SymbolKind::Partner) {
+    emit(Opcode::PartnerId, 0, 0, where);  // `partner.id` without a partner table: the id itself
+    return;
+  }
   if (os && os->kind == SymbolKind::Period) {
     emit(Opcode::Period, 0, 0, where);
     emit(e.text == "start" ? Opcode::PeriodStart : Opcode::PeriodEnd, 0, 0, where);
@@ -280,8 +306,15 @@ void Lowerer::call(const ast::Expr& e, const Context& ctx, uint32_t where) {
   }
   if (f == "round") {
     expr(e.arg(0), ctx);
-    bool money = tp_.type_of(e.arg(0)).kind == TypeKind::Money;
-    uint32_t places = e.args.size() >= 2 ? static_cast<uint32_t>(std::stoi(e.arg(1).text)) : money ? 255u : 0u;
+    // `places` count in the unit the value is written in (docs/language.md §4): a money value's default
+    // is its own currency's minor unit (a `Money(JPY)` column in a USD program rounds to whole yen), and
+    // a percentage's places are places of the percentage, so the ratio the VM holds (12.35% = 0.1235)
+    // is rounded to two places more: round(12.35%, 1) is 12.4% = 0.124.
+    const Type& type = tp_.type_of(e.arg(0));
+    uint32_t places = e.args.size() >= 2 ? static_cast<uint32_t>(std::stoi(e.arg(1).text))
+                      : type.kind == TypeKind::Money ? static_cast<uint32_t>(currency_minor_unit(type.currency))
+                                                     : 0u;
+    if (type.kind == TypeKind::Percent) places += 2;
     uint32_t mode = e.args.size() == 3 ? static_cast<uint32_t>(*rounding_mode_named(e.arg(2).text)) : 255u;
     emit(Opcode::Round, places, mode, where);
     return;

@@ -185,6 +185,8 @@ struct Summary {
   };
   std::vector<InputCount> inputs;
   uint64_t outside_effective = 0;  // ledger lines dated outside the program's effective dates
+  uint64_t outside_effective_paid = 0;         // of those: in a paid period, where they count
+  uint64_t outside_effective_looked_back = 0;  // before the paid periods, read only by look-backs
   uint64_t outside_run = 0;        // ledger lines in periods the run does not pay (used by look-backs)
   std::vector<std::string> notes;
   std::vector<PhaseTime> timings;  // per phase of the engine, for `rebate run --timings`

@@ -162,6 +162,8 @@ class PartnerFrame : public vm::Frame {
       if (cell == SIZE_MAX) return finish(AggState{}, nullptr, agg.kind);  // before the first line of data
       return finish(table.at(cell, a), table.distinct_at(cell, a), agg.kind);
     }
+    // Over a group, the window's groups are formed again from all its lines (docs/language.md §8).
+    if (agg.over_group && !s_.group_windowed.empty() && s_.group_windowed[agg.source]) return window_group_aggregate(s_, a, partner_, window_.first, window_.last, c_.machine);
     AggState merged;
     bool extremum = agg.kind == plan::AggregateKind::Min || agg.kind == plan::AggregateKind::Max;
     DistinctSet distinct;

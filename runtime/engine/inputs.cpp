@@ -89,6 +89,9 @@ ledger::TableSpec ledger_spec(const plan::Plan& plan, uint32_t index) {
     if (g.ledger != index) continue;
     for (uint32_t c : g.key_columns) used[c] = true;
   }
+  // Lookup columns are always read: a key missing from its table is a malformed row whatever the
+  // program reads of the table (scan.cpp, keys_known).
+  for (const auto& [c, table] : in.lookups) used[c] = true;
   for (size_t c = 0; c < spec.columns.size(); ++c) spec.columns[c].read = used[c];
   // A text column that only groups lines (kept by its bytes) or is counted distinct (interned on the
   // lines that pass the count's filter) is not interned on every line: an order id or a customer id has
@@ -96,6 +99,7 @@ ledger::TableSpec ledger_spec(const plan::Plan& plan, uint32_t index) {
   // column's ids on every line (filters compare them, lookups find rows by them).
   std::vector<bool> needs_ids(spec.columns.size(), false);
   needs_ids[in.partner_column] = true;
+  for (const auto& [c, table] : in.lookups) needs_ids[c] = true;  // found in the table by id
   auto bare_column = [&](plan::FunctionId f) {
     const std::vector<plan::Instr>& code = plan.functions[f].code;
     return code.size() == 2 && code[0].op == plan::Opcode::Column && code[1].op == plan::Opcode::Return;
@@ -374,6 +378,42 @@ void report_unknown_partners(State& s, const std::vector<std::unique_ptr<ScanPar
   }
 }
 
+// Ledger lines whose lookup key is not in its table: malformed rows, reported as errors, or with
+// --on-bad-row reject left out, counted and written to PATH.NAME.unknown-keys.csv (as unknown partners).
+void report_unknown_keys(State& s, const std::vector<std::unique_ptr<ScanPart>>& parts) {
+  const plan::Plan& plan = s.plan;
+  size_t reported = 0;
+  for (uint32_t index = 0; index < plan.inputs.size(); ++index) {
+    const plan::Input& in = plan.inputs[index];
+    uint64_t unknown = 0;
+    for (const auto& part : parts) {
+      const ScanPart::Unknown& u = part->unknown_keys[index];
+      unknown += u.count;
+      for (const std::string& m : u.messages) {
+        if (reported++ < s.options.max_errors) (s.options.reject_bad_rows ? s.result.summary.notes : s.result.errors).push_back(m);
+      }
+    }
+    if (!unknown) continue;
+    if (s.options.reject_bad_rows && !s.options.rejects_path.empty()) {
+      const std::string path = s.options.rejects_path + "." + in.name + ".unknown-keys.csv";
+      std::ofstream out(output_path(s, path), std::ios::binary);
+      out << ledger::rejects_header(s.tables[index].header_line);
+      for (const auto& part : parts) out << part->unknown_keys[index].rows;
+      out.close();
+      if (!out) {
+        s.result.errors.push_back(fmt::format("cannot write the rejected rows to `{}`", path));
+        s.result.usage_error = true;
+      }
+    }
+    if (!s.options.reject_bad_rows) continue;  // errors: the run stops
+    for (auto& c : s.result.summary.inputs) {
+      if (c.name == in.name) c.rejected += unknown;
+    }
+    s.result.summary.notes.push_back(
+        fmt::format("{} lines of `{}` hold a key that is not in its lookup table; they were left out", unknown, in.name));
+  }
+}
+
 }  // namespace
 
 std::optional<std::string> dated_span_error(const State& s, const DatedLine& earliest, const DatedLine& latest) {
@@ -425,6 +465,7 @@ bool load_inputs(State& s) {
   for (unsigned k = 0; k < (s.options.threads == 1 ? 1u : 2u); ++k) parts.push_back(std::make_unique<ScanPart>(s));
   std::optional<vm::EvalError> error = stream_ledgers(s, parts, usable);
   if (!s.result.errors.empty()) return false;
+  report_unknown_keys(s, parts);
   report_unknown_partners(s, parts);
   if (!s.result.errors.empty()) return false;
   if (error) throw *error;

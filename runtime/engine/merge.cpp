@@ -376,6 +376,21 @@ void merge_parts(State& s, std::vector<std::unique_ptr<ScanPart>>& parts) {
   for (const auto& part : parts) {
     for (const auto& [p, n] : part->lines_per_period) lines[p] += n;
     s.result.summary.outside_effective += part->outside_effective;
+    s.result.summary.outside_effective_paid += part->outside_effective_paid;
+    s.result.summary.outside_effective_looked_back += part->outside_effective_looked_back;
+  }
+  if (const Summary& sum = s.result.summary; sum.outside_effective) {
+    // Where the lines dated outside the effective dates went, for this run (docs/language.md §3).
+    std::vector<std::string> parts_of;
+    const uint64_t nowhere = sum.outside_effective - sum.outside_effective_paid - sum.outside_effective_looked_back;
+    if (sum.outside_effective_paid) parts_of.push_back(fmt::format("{} count in the paid period they fall in", sum.outside_effective_paid));
+    if (sum.outside_effective_looked_back) parts_of.push_back(fmt::format("{} only in look-backs", sum.outside_effective_looked_back));
+    if (nowhere) parts_of.push_back(fmt::format("{} in no payout", nowhere));
+    std::string where;
+    for (size_t k = 0; k < parts_of.size(); ++k) where += (k == 0 ? "" : k + 1 == parts_of.size() ? " and " : ", ") + parts_of[k];
+    s.result.summary.notes.push_back(fmt::format("{} ledger lines are dated outside the program's effective dates ({} .. {}): {}",
+                                                 sum.outside_effective, s.plan.effective_from ? format_date(*s.plan.effective_from) : "",
+                                                 s.plan.effective_to ? format_date(*s.plan.effective_to) : "", where));
   }
   if (!s.periods_fixed) choose_periods(s, lines);
   uint64_t ignored = 0;

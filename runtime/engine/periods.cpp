@@ -104,12 +104,25 @@ std::string Periods::label(PeriodIndex p) const {
 }
 
 std::optional<PeriodIndex> Periods::parse(const std::string& text) const {
-  // Labels are compared with the program's own: cheap, exact, and fiscal labels need no second parser.
-  // A run covers years 1900..2200 at most.
-  if (fiscal_start_ ? text.rfind("FY", 0) != 0 : false) return std::nullopt;
-  auto p = parse_period(fiscal_start_ ? text.substr(2) : text);
-  if (!p) return std::nullopt;
-  for (PeriodIndex guess = (static_cast<int64_t>(p->year) - 1) * per_year(); guess <= (static_cast<int64_t>(p->year) + 1) * per_year(); ++guess) {
+  // Labels are compared with the program's own (label() above: `2026-Q3`, `2026-07`, `2026`, and under a
+  // fiscal calendar `FY2026-Q2`, `FY2026-P01`, `FY2026`): cheap, exact, and every label the tool prints
+  // is accepted. Only the year is read here, to know where to look.
+  std::string_view rest = text;
+  if (fiscal_start_) {
+    if (rest.substr(0, 2) != "FY") return std::nullopt;
+    rest.remove_prefix(2);
+  }
+  if (rest.size() < 4 || (rest.size() > 4 && rest[4] != '-')) return std::nullopt;
+  int64_t year = 0;
+  for (size_t i = 0; i < 4; ++i) {
+    if (rest[i] < '0' || rest[i] > '9') return std::nullopt;
+    year = year * 10 + (rest[i] - '0');
+  }
+  // Fiscal period indexes count fiscal years from the calendar's `year_start` (index 0), not from year
+  // 0, and a 52-week fiscal year is named after the calendar year it starts in, which drifts: look one
+  // year either side.
+  const int64_t base = fiscal_start_ ? year - civil_from_days(static_cast<DayNumber>(*fiscal_start_)).year : year;
+  for (PeriodIndex guess = (base - 1) * per_year(); guess < (base + 2) * per_year(); ++guess) {
     if (label(guess) == text) return guess;
   }
   return std::nullopt;

@@ -261,11 +261,13 @@ class LedgerSink : public ScanSink {
     // (Locals: the stores below could alias the plan's and the part's members otherwise.)
     const DayNumber effective_from = plan_.effective_from.value_or(std::numeric_limits<DayNumber>::min());
     const DayNumber effective_to = plan_.effective_to.value_or(std::numeric_limits<DayNumber>::max());
-    uint64_t outside_effective = 0;
+    uint64_t outside_effective = 0, outside_paid = 0, outside_looked_back = 0;
     uint32_t* const partners = rows_.partner.data();
     PeriodIndex* const periods = rows_.period.data();
     size_t* const cells = rows_.cell.data();
+    const bool has_lookups = !in.lookups.empty();  // (a local: the stores below could alias the plan)
     for (size_t row = 0; row < n; ++row) {
+      if (has_lookups && !keys_known(chunk, row)) continue;  // a malformed row: recorded, left out
       const int64_t key = pc.values[row];
       uint32_t partner = UINT32_MAX;
       if (!s_.partner_of_text.empty()) {
@@ -287,7 +289,15 @@ class LedgerSink : public ScanSink {
       const PeriodIndex p = period_of(day);
       partners[row] = partner;
       periods[row] = p;
-      outside_effective += static_cast<uint64_t>(day < effective_from) | static_cast<uint64_t>(day > effective_to);
+      if (day < effective_from || day > effective_to) {
+        // Outside the effective dates (which fix the periods: `fixed` holds): in a paid period the line
+        // counts there (a period overlapping the dates is paid and measured whole); before the paid
+        // periods, within the look-backs' reach, only in look-backs; anywhere else in no payout.
+        ++outside_effective;
+        const bool paid = !s_.run_periods.empty() && p >= s_.run_periods.front() && p <= s_.run_periods.back();
+        outside_paid += paid;
+        outside_looked_back += !paid && !s_.run_periods.empty() && p >= first && p < s_.run_periods.front();
+      }
       count_line(p);
       if (fixed) {
         cells[row] = p < first || p > last ? SIZE_MAX  // outside every period the run pays or looks back to
@@ -300,6 +310,8 @@ class LedgerSink : public ScanSink {
       hi = std::max(hi, p);
     }
     part_.outside_effective += outside_effective;
+    part_.outside_effective_paid += outside_paid;
+    part_.outside_effective_looked_back += outside_looked_back;
     if (fixed) {
       lo = first;
       hi = last;
@@ -386,6 +398,36 @@ class LedgerSink : public ScanSink {
     DayPeriod& slot = period_cache_[static_cast<uint64_t>(day) % period_cache_.size()];
     if (!slot.known || slot.day != day) slot = DayPeriod{day, s_.periods.of_day(day), true};
     return slot.period;
+  }
+
+  // Whether every lookup column of the line (`sku: skus`) holds a key of its table. A key the table does
+  // not have is a malformed row whatever the program reads of the table (docs/language.md §5): recorded
+  // as an error, or with --on-bad-row reject, left out, counted and written out.
+  bool keys_known(const ledger::Table& chunk, size_t row) {
+    const plan::Input& in = plan_.inputs[input_];
+    for (const auto& [column, table] : in.lookups) {
+      const ledger::Column& c = chunk.columns[column];
+      if (!c.has_value(row)) continue;  // an empty cell of an optional column names no row
+      // A text the table does not have is the overlay's, beyond the State's ids: found in no table.
+      if (s_.table_rows[table].count(c.values[row])) continue;
+      ScanPart::Unknown& u = part_.unknown_keys[input_];
+      ++u.count;
+      const std::string key = ledger::format_cell(c, row, part_.pool);
+      const std::string what = fmt::format("`{}` is not a key of table `{}`", key, plan_.inputs[table].name);
+      if (u.messages.size() < s_.options.max_errors) {
+        auto path = s_.options.input_paths.find(in.name);
+        const std::string& file = path == s_.options.input_paths.end() ? in.name : path->second;
+        u.messages.push_back(fmt::format("{}:{}: column `{}`: {}", file, chunk.line(row), c.spec.name, what));
+      }
+      if (s_.options.reject_bad_rows && !s_.options.rejects_path.empty() && row < chunk.raw.size()) {
+        // The row as it is in the file, with its line and why (as for an unknown partner).
+        const std::string_view header = chunk.header_line;
+        const bool crlf = header.size() >= 2 && header[header.size() - 2] == '\r';
+        u.rows += ledger::rejected_row(chunk.raw[row], chunk.line(row), fmt::format("column `{}`: {}", c.spec.name, what), crlf ? "\r\n" : "\n");
+      }
+      return false;
+    }
+    return true;
   }
 
   void unknown_partner(const ledger::Table& chunk, size_t row) {
@@ -653,6 +695,7 @@ ScanPart::ScanPart(const State& s) : state(s), pool(&s.pool), machine(s.plan) {
   aggregates.distinct.resize(s.plan.aggregates.size());
   for (const plan::Group& g : s.plan.groups) groups.push_back(make_group_partitions(s.plan, g));
   unknown.resize(s.plan.inputs.size());
+  unknown_keys.resize(s.plan.inputs.size());
 }
 
 std::unique_ptr<ScanSink> ledger_sink(ScanPart& part, uint32_t input) {

@@ -278,6 +278,15 @@ struct State {
   std::vector<PeriodIndex> group_from;
   CellStates aggregates;                              // every plan aggregate, per partner and period
   std::vector<MergedGroup> groups;                    // by plan group
+  // Groups read over a window of several periods (year_to_date of a measure over the group): their rows
+  // stay after the finish, each partner's listed, so that the window forms its groups again from all its
+  // lines (an order with lines in Q1 and Q2 is one order of the year to date; docs/language.md §8).
+  struct GroupRowRef {
+    uint32_t partition, segment;
+    size_t row;
+  };
+  std::vector<uint8_t> group_windowed;                            // by plan group: 1 = rows kept
+  std::vector<std::vector<std::vector<GroupRowRef>>> group_rows;  // by plan group, then partner
   PhaseClock* clock = nullptr;                        // --timings: where load_inputs marks the end of reading
 
   State(const plan::Plan& p, const RunOptions& o, RunResult& r) : plan(p), options(o), result(r), periods(p), machine(p) {}
@@ -329,6 +338,8 @@ struct ScanPart {
   // Lines per period (lines of known partners), so that the merge can count what the run leaves out.
   std::map<PeriodIndex, uint64_t> lines_per_period;
   uint64_t outside_effective = 0;
+  uint64_t outside_effective_paid = 0;         // of those, lines in a paid period (they count there)
+  uint64_t outside_effective_looked_back = 0;  // lines before the paid periods that look-backs read
   // Lines whose partner is not in the partner table: by input, their count, the first messages, and
   // (with --on-bad-row reject) the rows as CSV for the rejects file.
   struct Unknown {
@@ -337,6 +348,8 @@ struct ScanPart {
     std::string rows;
   };
   std::vector<Unknown> unknown;
+  // Lines whose lookup column (`sku: skus`) holds a key its table does not have, likewise.
+  std::vector<Unknown> unknown_keys;
   // The first runtime error of the part (file order); the part reads on but computes nothing more.
   std::optional<vm::EvalError> error;
   // Without fixed periods: the part's earliest and latest lines (of known partners), and the error when
@@ -362,8 +375,13 @@ class ScanSink : public ledger::RowSink {
 std::unique_ptr<ScanSink> ledger_sink(ScanPart& part, uint32_t input);
 // merge.cpp: the parts' partners, periods, aggregates and groups brought into the State
 void merge_parts(State& s, std::vector<std::unique_ptr<ScanPart>>& parts);
-// groups.cpp: group rows' fields, then the aggregates over groups; the group rows are freed after
+// groups.cpp: group rows' fields, then the aggregates over groups; the group rows are freed after, but
+// for the groups read over several periods at once
 void finish_groups(State& s);
+// groups.cpp: aggregate `a` over group rows of `partner` formed over the periods first..last together
+// (rows of one key in several periods are one row), for a group kept by finish_groups
+Value window_group_aggregate(const State& s, uint32_t a, uint32_t partner, PeriodIndex first, PeriodIndex last,
+                             vm::Machine& machine);
 // scan.cpp: an aggregate's value from its state (count_distinct: the set's size)
 Value finish(const AggState& st, const DistinctSet* distinct, plan::AggregateKind kind);
 // One line's (or group row's) value into an aggregate's state; `where` names the line for errors.
