@@ -1,0 +1,191 @@
+// Unit tests of the test runner's given rows -> CSV conversion (every column type, quoting, left-out and
+// optional columns, lookups) and of run_test on the real engine (pass, fail, error).
+#include "testing/given_csv.h"
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+
+#include "driver/compilation.h"
+#include "lower/lower.h"
+#include "testing/test_runner.h"
+
+namespace {
+
+using namespace rebate;
+
+struct Compiled {
+  Compiler compiler{CompileOptions{}};
+  CompiledProgram program;
+  plan::Plan plan;
+};
+
+std::unique_ptr<Compiled> compile(const std::string& text) {
+  auto c = std::make_unique<Compiled>();
+  c->program = c->compiler.compile_text("t.rebate", text);
+  c->compiler.finish();
+  for (const Diagnostic& d : c->compiler.diagnostics().all()) INFO(d.message);
+  REQUIRE(!c->compiler.diagnostics().has_errors());
+  REQUIRE(c->program.typed);
+  c->plan = lower_program(*c->program.typed, c->compiler.sources());
+  return c;
+}
+
+const char* kProgram = R"(
+program "Types" { currency: USD  period: quarter  effective: 2026-01-01 .. 2026-12-31 }
+enum Tier { bronze, silver, gold }
+partner table partners {
+    id: Text as key from "Partner ID"
+    name: Text from "Partner Name"
+    tier: Tier from "Level"
+    certified: Bool
+    joined: Date
+    note: Text?
+}
+table skus { sku: Text as key  family: Text  weight: Decimal(3) }
+ledger sales {
+    day: Date as date from "Invoice Date"
+    partner_id: Text as partner
+    sku: skus
+    quantity: Int
+    amount: Money from "Net Amount"
+    discount: Percent
+    memo: Text?
+}
+const big = 1_000 USD
+measure revenue = sales.sum(amount where sku.family == "Storage")
+measure units = sales.sum(quantity)
+rebate r "R" { eligible when partner.tier >= silver  pay 10% of revenue }
+rebate u "U" { pay 1 USD * units }
+
+test "every type" {
+    given partners (id, name, tier, certified, joined) {
+        ("P1", "Smith, \"J\" & Co", gold, true, 2020-02-29)
+    }
+    given skus (sku, family, weight) {
+        ("S1", "Storage", 1.250)
+        ("S2", "Other", 0)
+    }
+    given sales (day, partner_id, sku, quantity, amount, discount) {
+        (2026-07-01, "P1", "S1", -3, -2_000.5 USD, 2.5%)
+        (2026-07-02, "P1", "S2", 4, big, 0%)
+    }
+    expect r for "P1" in 2026-Q3 = -200.05 USD
+}
+)";
+
+}  // namespace
+
+TEST_CASE("given rows become CSV cells the reader reads, every column in the header", "[testing]") {
+  auto c = compile(kProgram);
+  const ast::Test& test = c->program.modules.front()->tests.at(0);
+  testing::GivenInputs given = testing::given_inputs(test, *c->program.typed, c->plan);
+  CHECK(given.errors.empty());
+  CHECK(given.buffers.at("partners") ==
+        "Partner ID,Partner Name,Level,certified,joined,note\n"
+        "P1,\"Smith, \"\"J\"\" & Co\",gold,true,2020-02-29,\n");
+  CHECK(given.buffers.at("skus") == "sku,family,weight\nS1,Storage,1.25\nS2,Other,0\n");
+  CHECK(given.buffers.at("sales") ==
+        "Invoice Date,partner_id,sku,quantity,Net Amount,discount,memo\n"
+        "2026-07-01,P1,S1,-3,-2000.5,2.5%,\n"
+        "2026-07-02,P1,S2,4,1000,0%,\n");
+  // Left out: the partners' note and the sales memo (optional anyway).
+  REQUIRE(given.left_out.size() == c->plan.inputs.size());
+  // Every line of a buffer maps back to its given row (line 0: the header).
+  CHECK(given.line_spans.at("sales").size() == 3);
+  CHECK(!given.line_spans.at("sales")[0].valid());
+  CHECK(given.line_spans.at("sales")[1].valid());
+}
+
+TEST_CASE("which columns the rules read", "[testing]") {
+  auto c = compile(kProgram);
+  auto uses = testing::column_uses(c->plan);
+  auto read = [&](const std::string& input, const std::string& column) {
+    for (size_t i = 0; i < c->plan.inputs.size(); ++i) {
+      if (c->plan.inputs[i].name != input) continue;
+      const auto& cols = c->plan.inputs[i].spec.columns;
+      for (size_t k = 0; k < cols.size(); ++k) {
+        if (cols[k].name == column) return uses[i][k].read;
+      }
+    }
+    FAIL("no column " << input << "." << column);
+    return false;
+  };
+  CHECK(read("partners", "id"));
+  CHECK(read("partners", "tier"));
+  CHECK(!read("partners", "name"));
+  CHECK(!read("partners", "joined"));
+  CHECK(read("sales", "day"));
+  CHECK(read("sales", "partner_id"));
+  CHECK(read("sales", "sku"));
+  CHECK(read("sales", "amount"));
+  CHECK(read("sales", "quantity"));
+  CHECK(!read("sales", "discount"));
+  CHECK(read("skus", "sku"));
+  CHECK(read("skus", "family"));
+  CHECK(!read("skus", "weight"));
+}
+
+TEST_CASE("a test runs on the engine and its expectation is compared exactly", "[testing]") {
+  auto c = compile(kProgram);
+  const ast::Test& test = c->program.modules.front()->tests.at(0);
+  testing::TestResult r = testing::run_test(test, *c->program.typed, c->plan, c->compiler.sources(), testing::built_engines());
+  INFO((r.errors.empty() ? std::string() : r.errors.front()));
+  // Storage revenue is the S1 line only: -2,000.50 x 10% = -200.05; a rebate is floored at zero, so the
+  // payout is 0 and the expectation (-200.05) fails, showing both values.
+  REQUIRE(r.expects.size() == 1);
+  CHECK(r.outcome == testing::Outcome::Fail);
+  CHECK(r.expects[0].expected == "-200.05 USD");
+  CHECK(r.expects[0].actual == "0.00 USD");
+  const std::string text(kProgram);
+  CHECK(r.expects[0].where.line == 1 + std::count(text.begin(), text.begin() + static_cast<long>(text.find("expect r for")), '\n'));
+  CHECK(r.expects[0].where.file == "t.rebate");
+  CHECK(!r.expects[0].explanation.empty());
+}
+
+TEST_CASE("a column the rules read and the test leaves out is an error naming it", "[testing]") {
+  auto c = compile(std::string(kProgram) + R"(
+test "no tier" {
+    given partners (id) { ("P1") }
+    given sales (day, partner_id, quantity) { (2026-07-01, "P1", 2) }
+    expect u for "P1" in 2026-Q3 = 2 USD
+}
+test "no payout for P9" {
+    given partners (id, tier) { ("P1", gold) }
+    given sales (day, partner_id, sku, quantity, amount) { (2026-07-01, "P1", "S1", 2, 5 USD) }
+    given skus (sku, family) { ("S1", "Storage") }
+    expect u for "P9" in 2026-Q3 = 2 USD
+    expect u for "P1" in 2026-Q3 = 2 USD
+    expect r for "P1" in 2026-Q3 = 0.50 USD
+}
+)");
+  const auto& tests = c->program.modules.front()->tests;
+  testing::TestResult no_tier = testing::run_test(tests.at(1), *c->program.typed, c->plan, c->compiler.sources(), testing::built_engines());
+  CHECK(no_tier.outcome == testing::Outcome::Error);
+  REQUIRE(!no_tier.errors.empty());
+  CHECK_THAT(no_tier.errors[0], Catch::Contains("`tier`") && Catch::Contains("partners"));
+
+  testing::TestResult p9 = testing::run_test(tests.at(2), *c->program.typed, c->plan, c->compiler.sources(), testing::built_engines());
+  INFO((p9.errors.empty() ? std::string() : p9.errors.front()));
+  CHECK(p9.outcome == testing::Outcome::Error);
+  REQUIRE(p9.expects.size() == 3);
+  CHECK(p9.expects[0].outcome == testing::Outcome::Error);
+  CHECK_THAT(p9.expects[0].message, Catch::Contains("no payout") && Catch::Contains("P9"));
+  CHECK(p9.expects[1].outcome == testing::Outcome::Pass);
+  CHECK(p9.expects[2].outcome == testing::Outcome::Pass);
+}
+
+TEST_CASE("a value the column cannot hold is the reader's error, at the given row", "[testing]") {
+  auto c = compile(std::string(kProgram) + R"(
+test "too many places" {
+    given partners (id, tier) { ("P1", gold) }
+    given skus (sku, family, weight) { ("S1", "Storage", 1.2345) }
+    expect u for "P1" in 2026-Q3 = 0 USD
+}
+)");
+  const auto& tests = c->program.modules.front()->tests;
+  testing::TestResult r = testing::run_test(tests.at(1), *c->program.typed, c->plan, c->compiler.sources(), testing::built_engines());
+  CHECK(r.outcome == testing::Outcome::Error);
+  REQUIRE(!r.errors.empty());
+  CHECK_THAT(r.errors[0], Catch::StartsWith("t.rebate:") && Catch::Contains("`weight`") && Catch::Contains("given skus"));
+}
