@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <stdexcept>
 
 #include "driver/compilation.h"
 #include "lower/lower.h"
@@ -188,4 +189,42 @@ test "too many places" {
   CHECK(r.outcome == testing::Outcome::Error);
   REQUIRE(!r.errors.empty());
   CHECK_THAT(r.errors[0], Catch::StartsWith("t.rebate:") && Catch::Contains("`weight`") && Catch::Contains("given skus"));
+}
+
+TEST_CASE("every engine runs every test, and engines that disagree fail it", "[testing]") {
+  auto c = compile(std::string(kProgram) + R"(
+test "units" {
+    given partners (id, tier) { ("P1", gold) }
+    given sales (day, partner_id, sku, quantity, amount) { (2026-07-01, "P1", "S1", 2, 5 USD) }
+    given skus (sku, family) { ("S1", "Storage") }
+    expect u for "P1" in 2026-Q3 = 2 USD
+}
+)");
+  const ast::Test& test = c->program.modules.front()->tests.at(1);
+  std::vector<testing::Engine> engines = testing::built_engines();
+  REQUIRE(!engines.empty());
+  CHECK(engines.front().name == "vm");
+  // A second engine that agrees: the test passes on both.
+  engines.push_back(testing::Engine{"same", engines.front().run});
+  testing::TestResult agree = testing::run_test(test, *c->program.typed, c->plan, c->compiler.sources(), engines);
+  CHECK(agree.outcome == testing::Outcome::Pass);
+  CHECK(agree.engines == std::vector<std::string>{"vm", "same"});
+  // One that is a cent off: a failure saying which engine gave what.
+  engines.back() = testing::Engine{"off", [](const plan::Plan& p, const engine::RunOptions& o) {
+                                     engine::RunResult r = engine::run(p, o);
+                                     for (engine::Payout& x : r.payouts) x.set_amount(*Decimal::add(x.amount(), Decimal::from_scaled(1, 2)));
+                                     return r;
+                                   }};
+  testing::TestResult differ = testing::run_test(test, *c->program.typed, c->plan, c->compiler.sources(), engines);
+  CHECK(differ.outcome == testing::Outcome::Fail);
+  REQUIRE(differ.expects.size() == 1);
+  CHECK_THAT(differ.expects[0].message, Catch::Contains("the engines disagree: vm gives 2.00 USD, off gives 2.01 USD"));
+  // One that throws: an error, not a crash.
+  engines.back() = testing::Engine{"broken", [](const plan::Plan&, const engine::RunOptions&) -> engine::RunResult {
+                                     throw std::runtime_error("no code for this opcode");
+                                   }};
+  testing::TestResult broken = testing::run_test(test, *c->program.typed, c->plan, c->compiler.sources(), engines);
+  CHECK(broken.outcome == testing::Outcome::Error);
+  REQUIRE(!broken.errors.empty());
+  CHECK_THAT(broken.errors[0], Catch::Contains("broken") && Catch::Contains("no code for this opcode"));
 }
