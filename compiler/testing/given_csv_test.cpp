@@ -90,12 +90,60 @@ TEST_CASE("given rows become CSV cells the reader reads, every column in the hea
         "Invoice Date,partner_id,sku,quantity,Net Amount,discount,memo\n"
         "2026-07-01,P1,S1,-3,-2000.5,2.5%,\n"
         "2026-07-02,P1,S2,4,1000,0%,\n");
-  // Left out: the partners' note and the sales memo (optional anyway).
+  // Left out: the partners' note and the sales memo. A left-out column no rule reads is made optional in
+  // the test's plan; the given ones and those the rules read keep their declaration.
   REQUIRE(given.left_out.size() == c->plan.inputs.size());
+  auto uses = testing::column_uses(c->plan);
+  plan::Plan test_plan = testing::plan_for_test(c->plan, given, uses);
+  auto column = [&](const plan::Plan& p, const std::string& input, const std::string& name) -> const ledger::ColumnSpec& {
+    for (const auto& in : p.inputs) {
+      for (const auto& col : in.spec.columns) {
+        if (in.name == input && col.name == name) return col;
+      }
+    }
+    throw std::runtime_error("no column " + name);
+  };
+  CHECK(column(test_plan, "sales", "memo").optional);
+  CHECK(!column(test_plan, "sales", "amount").optional);
+  CHECK(!column(test_plan, "partners", "tier").optional);
+  CHECK(!testing::missing_column(given, c->plan, uses));
   // Every line of a buffer maps back to its given row (line 0: the header).
   CHECK(given.line_spans.at("sales").size() == 3);
   CHECK(!given.line_spans.at("sales")[0].valid());
   CHECK(given.line_spans.at("sales")[1].valid());
+}
+
+TEST_CASE("a text cell with a line break, a comma and quotes is quoted; every line maps back to its row", "[testing]") {
+  auto c = compile(std::string(kProgram) + R"(
+test "text" {
+    given partners (id, name, tier) {
+        ("P1", "line one\nline two", gold)
+        ("P2", "a, \"b\"", silver)
+    }
+    expect u for "P1" in 2026-Q3 = 0 USD
+}
+)");
+  const ast::Test& test = c->program.modules.front()->tests.at(1);
+  testing::GivenInputs given = testing::given_inputs(test, *c->program.typed, c->plan);
+  CHECK(given.errors.empty());
+  CHECK(given.buffers.at("partners") ==
+        "Partner ID,Partner Name,Level,certified,joined,note\n"
+        "P1,\"line one\nline two\",gold,,,\n"
+        "P2,\"a, \"\"b\"\"\",silver,,,\n");
+  // Header, the first row's two lines, the second row: each line knows its row.
+  const auto& spans = given.line_spans.at("partners");
+  REQUIRE(spans.size() == 4);
+  CHECK(spans[1].begin == spans[2].begin);
+  CHECK(spans[3].begin > spans[1].begin);
+  // Left out and read by no rule (certified, joined, note): optional in the test's plan, so empty cells
+  // are no value; tier is read, and given.
+  auto uses = testing::column_uses(c->plan);
+  CHECK(!testing::missing_column(given, c->plan, uses));
+  plan::Plan test_plan = testing::plan_for_test(c->plan, given, uses);
+  for (const auto& in : test_plan.inputs) {
+    if (in.name != "partners") continue;
+    for (const auto& col : in.spec.columns) CHECK(col.optional == (col.name == "certified" || col.name == "joined" || col.name == "note"));
+  }
 }
 
 TEST_CASE("which columns the rules read", "[testing]") {

@@ -25,6 +25,7 @@ std::string indented(const std::string& text, const std::string& by) {
 std::string details(const TestResult& t) {
   std::string out;
   for (const std::string& e : t.errors) out += "error: " + e + "\n";
+  for (const std::string& d : t.disagreements) out += d + "\n";
   for (const ExpectResult& x : t.expects) {
     if (x.outcome == Outcome::Pass) continue;
     out += fmt::format("{}: {}\n", x.where.text(), x.source);
@@ -45,6 +46,7 @@ std::string details(const TestResult& t) {
 // The first line of what went wrong: a JUnit failure's message.
 std::string headline(const TestResult& t) {
   if (!t.errors.empty()) return t.errors.front();
+  if (!t.disagreements.empty()) return t.disagreements.front();
   for (const ExpectResult& x : t.expects) {
     if (x.outcome != Outcome::Pass) return fmt::format("{}: {}", x.where.text(), x.message);
   }
@@ -59,7 +61,12 @@ Totals totals(const std::vector<ProgramResult>& programs) {
   Totals t;
   for (const ProgramResult& p : programs) {
     ++t.programs;
-    if (!p.compiled) ++t.not_compiled;
+    if (!p.compiled) {
+      // A program that does not compile counts as one failed test (an error): no CI reads it as a success.
+      ++t.not_compiled;
+      ++t.failed;
+      ++t.errors;
+    }
     for (const TestResult& r : p.tests) {
       if (r.outcome == Outcome::Pass) {
         ++t.passed;
@@ -112,7 +119,8 @@ std::string json_report(const std::vector<ProgramResult>& programs, const std::v
                    {"result", name(r.outcome)},
                    {"seconds", r.seconds},
                    {"engines", r.engines},
-                   {"errors", r.errors}};
+                   {"errors", r.errors},
+                   {"disagreements", r.disagreements}};
       json expects = json::array();
       for (const ExpectResult& x : r.expects) {
         json e = {{"location", x.where.text()},

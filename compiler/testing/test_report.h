@@ -21,7 +21,7 @@ struct ProgramResult {
 struct Totals {
   size_t passed = 0;
   size_t failed = 0;  // failures and errors
-  size_t errors = 0;  // of which errors
+  size_t errors = 0;  // of which errors (a program that does not compile is one)
   size_t programs = 0;
   size_t not_compiled = 0;
 };

@@ -159,6 +159,30 @@ Answer answer(const ast::TestExpect& e, bool is_award, const std::string& partne
   return a;
 }
 
+// Where two engines' runs differ, if they do: every payout (partner, period, rebate, amount, status) and
+// every award, in the engines' common deterministic order.
+std::optional<std::string> disagreement(const engine::RunResult& a, const std::string& a_name, const engine::RunResult& b,
+                                        const std::string& b_name, const plan::Plan& plan) {
+  auto payout_text = [&](const engine::Payout& p) {
+    return fmt::format("{} {} {}: {} ({})", p.partner.view(), p.period.view(), p.rebate.view(),
+                       money_text(p.amount(), plan.minor_unit, plan.currency), p.status.view());
+  };
+  const size_t n = std::max(a.payouts.size(), b.payouts.size());
+  for (size_t i = 0; i < n; ++i) {
+    const std::string x = i < a.payouts.size() ? payout_text(a.payouts[i]) : "nothing";
+    const std::string y = i < b.payouts.size() ? payout_text(b.payouts[i]) : "nothing";
+    if (x != y) return fmt::format("the engines disagree on payout {}: {} gives {}, {} gives {}", i + 1, a_name, x, b_name, y);
+  }
+  auto award_text = [](const engine::AwardValue& v) { return fmt::format("{} {} {}: {}", v.partner, v.period, v.award, v.value); };
+  const size_t m = std::max(a.awards.size(), b.awards.size());
+  for (size_t i = 0; i < m; ++i) {
+    const std::string x = i < a.awards.size() ? award_text(a.awards[i]) : "nothing";
+    const std::string y = i < b.awards.size() ? award_text(b.awards[i]) : "nothing";
+    if (x != y) return fmt::format("the engines disagree on award {}: {} gives {}, {} gives {}", i + 1, a_name, x, b_name, y);
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::vector<Engine> built_engines() { return {Engine{"vm", [](const plan::Plan& p, const engine::RunOptions& o) { return engine::run(p, o); }}}; }
@@ -186,6 +210,7 @@ TestResult run_test(const ast::Test& test, const TypedProgram& program, const pl
       if (x.outcome == Outcome::Error) out.outcome = Outcome::Error;
       if (x.outcome == Outcome::Fail && out.outcome == Outcome::Pass) out.outcome = Outcome::Fail;
     }
+    if (!out.disagreements.empty() && out.outcome == Outcome::Pass) out.outcome = Outcome::Fail;
     if (!out.errors.empty()) out.outcome = Outcome::Error;
     out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     return out;
@@ -216,6 +241,9 @@ TestResult run_test(const ast::Test& test, const TypedProgram& program, const pl
       out.errors.push_back(located(error, given, sources) + by);
     }
     if (!r.ok()) return finish();
+  }
+  for (size_t k = 1; k < results.size(); ++k) {
+    if (auto differ = disagreement(results[0], engines[0].name, results[k], engines[k].name, plan)) out.disagreements.push_back(*differ);
   }
 
   for (const ast::TestExpect& e : test.expects) {

@@ -59,6 +59,8 @@ struct TestResult {
   Outcome outcome = Outcome::Pass;
   std::vector<ExpectResult> expects;
   std::vector<std::string> errors;  // errors of the test as a whole: a value, a missing column, the engine
+  // Payouts or awards on which the engines disagree (beyond those an `expect` names): failures.
+  std::vector<std::string> disagreements;
   std::vector<std::string> engines;  // the engines it ran on
   double seconds = 0;
 };

@@ -196,7 +196,7 @@ def main() -> int:
         # 9. A program that does not compile: its diagnostics, exit 1.
         (d / "broken" ).mkdir()
         (d / "broken" / "p.rebate").write_text(src.replace("pay storage_tiers of storage_revenue", "pay storage_tiers of storage_revenu"))
-        run(["test", str(d / "broken")], 1, err_has=["storage_revenu"], out_has=["does not compile", "0 passed, 0 failed"])
+        run(["test", str(d / "broken")], 1, err_has=["storage_revenu"], out_has=["does not compile", "0 passed, 1 failed (1 of them an error)"])
         # A library module (no program header) found in a directory is not a program: skipped.
         (d / "lib").mkdir()
         shutil.copy(examples / "shared" / "partners.rebate", d / "lib" / "partners.rebate")
