@@ -98,7 +98,7 @@ std::string human_summary(const Totals& t, const std::vector<std::string>& engin
 }
 
 std::string json_report(const std::vector<ProgramResult>& programs, const std::vector<std::string>& engines) {
-  using nlohmann::json;
+  using json = nlohmann::ordered_json;  // keys in the documented order
   const Totals t = totals(programs);
   json out;
   out["engines"] = engines;
@@ -146,7 +146,7 @@ std::string json_report(const std::vector<ProgramResult>& programs, const std::v
   return out.dump(2) + "\n";
 }
 
-std::string xml_escape(const std::string& text) {
+std::string xml_escape(const std::string& text, bool attribute) {
   std::string out;
   out.reserve(text.size());
   for (char c : text) {
@@ -156,8 +156,8 @@ std::string xml_escape(const std::string& text) {
       case '>': out += "&gt;"; break;
       case '"': out += "&quot;"; break;
       case '\'': out += "&apos;"; break;
-      case '\n': out += "&#10;"; break;
-      case '\t': out += "&#9;"; break;
+      case '\n': out += attribute ? "&#10;" : "\n"; break;
+      case '\t': out += attribute ? "&#9;" : "\t"; break;
       case '\r': out += "&#13;"; break;
       default:
         // XML 1.0 has no way to write the other control characters.
@@ -183,7 +183,7 @@ std::string junit_report(const std::vector<ProgramResult>& programs, const std::
       ++errors;
       cases += fmt::format("    <testcase name=\"{}\" classname=\"{}\" time=\"0.000\">\n", xml_escape("the program compiles"), xml_escape(p.file));
       cases += fmt::format("      <error message=\"{}\" type=\"compile\">{}</error>\n", xml_escape("the program has errors; none of its tests ran"),
-                           xml_escape(p.diagnostics));
+                           xml_escape(p.diagnostics, false));
       cases += "    </testcase>\n";
     }
     for (const TestResult& t : p.tests) {
@@ -197,7 +197,7 @@ std::string junit_report(const std::vector<ProgramResult>& programs, const std::
       (error ? errors : failures) += 1;
       const std::string body = fmt::format("{}:{}: {}\n{}", t.where.file, t.where.line, t.title, details(t));
       cases += fmt::format(">\n      <{} message=\"{}\" type=\"{}\">{}</{}>\n    </testcase>\n", error ? "error" : "failure",
-                           xml_escape(headline(t)), error ? "error" : "expectation", xml_escape(body), error ? "error" : "failure");
+                           xml_escape(headline(t)), error ? "error" : "expectation", xml_escape(body, false), error ? "error" : "failure");
     }
     const size_t tests = p.tests.size() + (p.compiled ? 0 : 1);
     suites += fmt::format("  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"0\" time=\"{}\">\n",

@@ -38,7 +38,8 @@ std::string json_report(const std::vector<ProgramResult>& programs, const std::v
 // <testsuites><testsuite name=FILE><testcase name=TITLE classname=FILE time=S><failure|error message type>...
 std::string junit_report(const std::vector<ProgramResult>& programs, const std::vector<std::string>& engines);
 
-// Text made safe for XML 1.0 attribute values and content.
-std::string xml_escape(const std::string& text);
+// Text made safe for XML 1.0: for an attribute value (line breaks and tabs as character references, so
+// that they survive attribute normalisation) or for element content (line breaks kept).
+std::string xml_escape(const std::string& text, bool attribute = true);
 
 }  // namespace rebate::testing
