@@ -68,6 +68,7 @@ def main() -> int:
     examples = root / "examples"
     counts = count_tests(examples)
     total = sum(counts.values())
+    expect(all(n > 0 for n in counts.values()), f"an example has no test: {[str(f) for f, n in counts.items() if n == 0]}")
     expect(total >= 40 and len(counts) >= 15, f"the examples hold {total} tests in {len(counts)} programs; expected more")
 
     # 1. Every example's tests pass, and all of them ran: the count is the one found here.
@@ -211,23 +212,28 @@ def main() -> int:
         repo = d / "repo"
         shutil.copytree(examples, repo)
         ci = (root / "docs" / "ci.md").read_text()
-        block = re.search(r"```yaml\n(.*?)```", ci, re.S)
-        expect(block is not None, "docs/ci.md has no yaml block")
-        commands = []
-        if block:
-            for m in re.finditer(r"^\s*(?:- )?run: (.*)$", block.group(1), re.M):
-                if "rebate check" in m.group(1) or "rebate test" in m.group(1):
-                    commands.append(m.group(1).strip())
-        expect(any("rebate check" in c and "--strict" in c for c in commands) and any("rebate test" in c for c in commands),
-               f"docs/ci.md runs {commands}; expected `rebate check --strict` and `rebate test`")
         env = dict(os.environ, PATH=f"{pathlib.Path(rebate).parent}{os.pathsep}{os.environ.get('PATH', '')}")
-        for c in commands:
-            p = subprocess.run(["bash", "-euo", "pipefail", "-c", c], cwd=repo, env=env, capture_output=True, text=True, timeout=300)
-            expect(p.returncode == 0, f"docs/ci.md: `{c}` exits {p.returncode}\n  stdout: {p.stdout[-800:]}\n  stderr: {p.stderr[-800:]}")
-        for report in repo.glob("*.xml"):
-            if shutil.which("xmllint"):
-                v = subprocess.run(["xmllint", "--noout", "--schema", str(xsd), str(report)], capture_output=True, text=True)
-                expect(v.returncode == 0, f"docs/ci.md's report {report.name} does not validate: {v.stderr[:800]}")
+        blocks = re.findall(r"```yaml\n(.*?)```", ci, re.S)
+        expect(len(blocks) >= 2, f"docs/ci.md has {len(blocks)} yaml blocks; expected GitHub Actions and GitLab CI")
+        for block in blocks:
+            # GitHub Actions steps (`run: ...`) and GitLab script lines (`- ...`) that run rebate check or test.
+            commands = []
+            for m in re.finditer(r"^\s*(?:- )?(?:run: )?(.*)$", block, re.M):
+                c = m.group(1).strip()
+                if re.search(r"\brebate (check|test)\b", c) and "scripts/build.sh" not in c:
+                    commands.append(c)
+            expect(any("rebate check" in c and "--strict" in c for c in commands) and any("rebate test" in c for c in commands),
+                   f"a docs/ci.md recipe runs {commands}; expected `rebate check --strict` and `rebate test`")
+            for c in commands:
+                for old_report in repo.glob("*.xml"):
+                    old_report.unlink()
+                p = subprocess.run(["bash", "-euo", "pipefail", "-c", c], cwd=repo, env=env, capture_output=True, text=True, timeout=300)
+                expect(p.returncode == 0, f"docs/ci.md: `{c}` exits {p.returncode}\n  stdout: {p.stdout[-800:]}\n  stderr: {p.stderr[-800:]}")
+                for report in repo.glob("*.xml"):
+                    expect(report.stat().st_size > 0, f"docs/ci.md: `{c}` wrote an empty {report.name}")
+                    if shutil.which("xmllint"):
+                        v = subprocess.run(["xmllint", "--noout", "--schema", str(xsd), str(report)], capture_output=True, text=True)
+                        expect(v.returncode == 0, f"docs/ci.md's report {report.name} does not validate: {v.stderr[:800]}")
 
     for f in failures:
         print("FAIL:", f)
