@@ -18,20 +18,21 @@ void mark(ColumnUse& use, uint32_t where, const char* role) {
   if (where == UINT32_MAX) use.role = role;
 }
 
-// The literal a test value stands for: itself, or the value of the constant it names (`quarterly_cap`).
-const ast::Expr& literal_of(const ast::Expr& e, const TypedProgram& program, int depth = 0) {
-  if (depth < 32 && (e.kind == ast::ExprKind::Name || e.kind == ast::ExprKind::Member)) {
-    if (const Symbol* s = program.ref_of(e); s && s->kind == SymbolKind::Const && s->decl) {
-      const auto* c = static_cast<const ast::Const*>(s->decl);
-      if (c->value) return literal_of(*c->value, program, depth + 1);
-    }
-  }
-  return e;
-}
-
 std::string number_text(const Decimal& d) { return d.to_string(); }
 
 }  // namespace
+
+const ast::Expr& literal_of(const ast::Expr& value, const TypedProgram& program) {
+  const ast::Expr* e = &value;
+  for (int depth = 0; depth < 32 && e->kind == ast::ExprKind::Name; ++depth) {  // a chain of constants, not a cycle
+    const Symbol* s = program.ref_of(*e);
+    if (!s || s->kind != SymbolKind::Const || !s->decl) break;
+    const auto* c = static_cast<const ast::Const*>(s->decl);
+    if (!c->value) break;
+    e = c->value.get();
+  }
+  return *e;
+}
 
 std::vector<std::vector<ColumnUse>> column_uses(const plan::Plan& plan) {
   std::vector<std::vector<ColumnUse>> uses(plan.inputs.size());

@@ -30,6 +30,9 @@ struct ColumnUse {
 // columns looked up.
 std::vector<std::vector<ColumnUse>> column_uses(const plan::Plan& plan);
 
+// The literal a test value stands for: itself, or the value of the constant it names (`quarterly_cap`).
+const ast::Expr& literal_of(const ast::Expr& value, const TypedProgram& program);
+
 // One CSV cell for a test value of a column: `60_000 USD` -> "60000", `2.5%` -> "2.5%", `gold` ->
 // "gold", `"Smith, \"J\""` -> "\"Smith, \"\"J\"\"\"" (quoted as RFC 4180 says). nullopt, with `error`
 // set, for a value that is not a literal the runner can write.

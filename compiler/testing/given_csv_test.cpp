@@ -54,6 +54,8 @@ ledger sales {
     memo: Text?
 }
 const big = 1_000 USD
+const storage = "Storage"
+const launch = 2026-07-02
 measure revenue = sales.sum(amount where sku.family == "Storage")
 measure units = sales.sum(quantity)
 rebate r "R" { eligible when partner.tier >= silver  pay 10% of revenue }
@@ -64,12 +66,12 @@ test "every type" {
         ("P1", "Smith, \"J\" & Co", gold, true, 2020-02-29)
     }
     given skus (sku, family, weight) {
-        ("S1", "Storage", 1.250)
+        ("S1", storage, 1.250)
         ("S2", "Other", 0)
     }
     given sales (day, partner_id, sku, quantity, amount, discount) {
         (2026-07-01, "P1", "S1", -3, -2_000.5 USD, 2.5%)
-        (2026-07-02, "P1", "S2", 4, big, 0%)
+        (launch, "P1", "S2", 4, big, 0%)
     }
     expect r for "P1" in 2026-Q3 = -200.05 USD
 }

@@ -33,17 +33,6 @@ std::string source_text(Span span, const SourceMap& sources) {
   return text.substr(span.begin, span.end - span.begin);
 }
 
-// The literal a test value stands for: itself, or the value of the constant it names.
-const ast::Expr& literal_of(const ast::Expr& e, const TypedProgram& program, int depth = 0) {
-  if (depth < 32 && e.kind == ast::ExprKind::Name) {
-    if (const Symbol* s = program.ref_of(e); s && s->kind == SymbolKind::Const && s->decl) {
-      const auto* c = static_cast<const ast::Const*>(s->decl);
-      if (c->value) return literal_of(*c->value, program, depth + 1);
-    }
-  }
-  return e;
-}
-
 // A partner id or a period as the test writes it: "P1", 42, 2026-Q3, 2026.
 std::string key_text(const ast::Expr& value, const TypedProgram& program) {
   const ast::Expr& e = literal_of(value, program);
