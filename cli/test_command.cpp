@@ -1,0 +1,184 @@
+// `rebate test [PATH...] [--engine vm|jit|all] [--format human|json|junit] [--filter TEXT] [--fail-fast]`
+// Runs the `test` blocks of programs on the real engine (compiler/testing). Exit 0 when every test
+// passes, 1 when a test fails or is an error or a program does not compile, 2 for usage or I/O problems.
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <system_error>
+
+#include "commands.h"
+#include "diagnostics/render.h"
+#include "driver/compilation.h"
+#include "lower/lower.h"
+#include "testing/test_report.h"
+#include "testing/test_runner.h"
+
+namespace rebate::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct TestOptions {
+  std::vector<std::string> paths;
+  std::string engine = "all";
+  std::string format = "human";
+  std::string filter;
+  bool fail_fast = false;
+};
+
+// A file to test, and whether it was named on the command line (a library named there is said to be
+// skipped; one found in a directory is skipped quietly).
+struct Candidate {
+  std::string path;
+  bool named = false;
+};
+
+// Every `.rebate` file under `dir`, recursively, in a fixed order; hidden directories (.git) left out.
+bool collect(const fs::path& dir, std::vector<Candidate>& out, std::string& error) {
+  std::error_code ec;
+  std::vector<std::string> found;
+  fs::recursive_directory_iterator it(dir, fs::directory_options::skip_permission_denied, ec), end;
+  for (; !ec && it != end; it.increment(ec)) {
+    const fs::path& p = it->path();
+    const std::string leaf = p.filename().string();
+    if (it->is_directory(ec) && leaf.size() > 1 && leaf[0] == '.') {
+      it.disable_recursion_pending();
+      continue;
+    }
+    if (p.extension() == ".rebate" && it->is_regular_file(ec)) found.push_back(p.lexically_normal().string());
+  }
+  if (ec) {
+    error = fmt::format("cannot read the directory `{}`: {}", dir.string(), ec.message());
+    return false;
+  }
+  std::sort(found.begin(), found.end());
+  for (std::string& f : found) out.push_back(Candidate{std::move(f), false});
+  return true;
+}
+
+int run_tests(const TestOptions& o) {
+  std::vector<testing::Engine> engines = testing::built_engines();
+  if (o.engine != "all") {
+    auto kept = std::find_if(engines.begin(), engines.end(), [&](const testing::Engine& e) { return e.name == o.engine; });
+    if (kept == engines.end()) {
+      fmt::print(stderr, "rebate test: this build has no {} engine; use --engine vm (or all)\n", o.engine);
+      return kExitUsage;
+    }
+    engines = {*kept};
+  }
+  std::vector<std::string> engine_names;
+  for (const testing::Engine& e : engines) engine_names.push_back(e.name);
+
+  std::vector<Candidate> files;
+  const std::vector<std::string> paths = o.paths.empty() ? std::vector<std::string>{"."} : o.paths;
+  for (const std::string& path : paths) {
+    std::error_code ec;
+    const fs::file_status st = fs::status(path, ec);
+    if (ec || !fs::exists(st)) {
+      fmt::print(stderr, "rebate test: `{}` does not exist\n", path);
+      return kExitUsage;
+    }
+    if (fs::is_directory(st)) {
+      std::string error;
+      if (!collect(path, files, error)) {
+        fmt::print(stderr, "rebate test: {}\n", error);
+        return kExitUsage;
+      }
+    } else {
+      files.push_back(Candidate{path, true});
+    }
+  }
+
+  const bool human = o.format == "human";
+  const bool color = isatty(STDERR_FILENO) && getenv("NO_COLOR") == nullptr;
+  bool io_error = false;
+  bool stopped = false;
+  std::vector<testing::ProgramResult> programs;
+  for (const Candidate& file : files) {
+    if (stopped) break;
+    Compiler compiler(CompileOptions{});
+    CompiledProgram program = compiler.compile_file(file.path);
+    compiler.finish();
+    const Diagnostics& diags = compiler.diagnostics();
+    const bool unreadable = std::any_of(diags.all().begin(), diags.all().end(), [](const Diagnostic& d) { return d.kind == DiagKind::CannotReadFile; });
+    const bool is_program = !program.modules.empty() && !program.modules.front()->programs.empty();
+    if (!unreadable && !is_program) {
+      // A library module (no `program` header): its declarations are tested through the programs importing it.
+      if (file.named) fmt::print(stderr, "rebate test: `{}` has no `program` header: not a program, no tests run\n", file.path);
+      continue;
+    }
+    testing::ProgramResult result;
+    result.file = file.path;
+    result.title = is_program ? program.modules.front()->programs.front().title : "";
+    if (unreadable || diags.has_errors() || !program.typed) {
+      RenderOptions shown;
+      shown.color = color;
+      const std::string rendered = render(diags, compiler.sources(), shown);
+      std::fwrite(rendered.data(), 1, rendered.size(), stderr);
+      RenderOptions plain;
+      plain.format = DiagFormat::Gnu;
+      result.compiled = false;
+      result.diagnostics = render(diags, compiler.sources(), plain);
+      io_error = io_error || unreadable;
+      if (human) fmt::print("ERROR {}: the program does not compile; none of its tests ran\n", file.path);
+      programs.push_back(std::move(result));
+      if (o.fail_fast) stopped = true;
+      continue;
+    }
+    const plan::Plan plan = lower_program(*program.typed, compiler.sources());
+    for (const ast::Test& test : program.modules.front()->tests) {
+      if (!o.filter.empty() && test.title.find(o.filter) == std::string::npos) continue;
+      testing::TestResult r = testing::run_test(test, *program.typed, plan, compiler.sources(), engines);
+      if (human) {
+        const std::string line = testing::human_test(r);
+        std::fwrite(line.data(), 1, line.size(), stdout);
+        std::fflush(stdout);
+      }
+      const bool failed = r.outcome != testing::Outcome::Pass;
+      result.tests.push_back(std::move(r));
+      if (failed && o.fail_fast) {
+        stopped = true;
+        break;
+      }
+    }
+    programs.push_back(std::move(result));
+  }
+
+  const testing::Totals t = testing::totals(programs);
+  std::string report;
+  if (o.format == "json") {
+    report = testing::json_report(programs, engine_names);
+  } else if (o.format == "junit") {
+    report = testing::junit_report(programs, engine_names);
+  } else {
+    report = testing::human_summary(t, engine_names) + (stopped ? "; stopped at the first failure (--fail-fast)" : "") + "\n";
+  }
+  if (std::fwrite(report.data(), 1, report.size(), stdout) != report.size() || std::fflush(stdout) != 0) {
+    fmt::print(stderr, "rebate test: cannot write to standard output\n");
+    return kExitUsage;
+  }
+  if (io_error) return kExitUsage;
+  return t.failed || t.not_compiled ? kExitErrors : kExitOk;
+}
+
+}  // namespace
+
+std::function<int()> add_test_command(CLI::App& app) {
+  auto options = std::make_shared<TestOptions>();
+  CLI::App* cmd = app.add_subcommand("test", "Run the `test` blocks of programs and report which pass");
+  cmd->add_option("paths", options->paths,
+                  "Program files or directories (every program under them, recursively); default: the current directory");
+  cmd->add_option("--engine", options->engine, "Which engines run the tests: vm, jit or all (default: every engine of the build)")
+      ->check(CLI::IsMember({"vm", "jit", "all"}));
+  cmd->add_option("--format", options->format, "human (default), json or junit (JUnit XML for CI)")
+      ->check(CLI::IsMember({"human", "json", "junit"}));
+  cmd->add_option("--filter", options->filter, "Run only the tests whose name contains this text");
+  cmd->add_flag("--fail-fast", options->fail_fast, "Stop at the first test that fails or is an error");
+  return [options] { return run_tests(*options); };
+}
+
+}  // namespace rebate::cli

@@ -1,0 +1,245 @@
+#!/usr/bin/env python3
+"""`rebate test` through the real CLI: every example's tests pass (counted here independently), a wrong
+expectation fails showing the expected and actual values and the explanation, an expectation with no
+payout is an error, a column left out is an error naming it, --filter, --fail-fast, the JSON shape, the
+JUnit report against the schema beside this file, the exit codes, and the commands docs/ci.md lists
+(run against a copy of examples/, so that the recipe cannot rot)."""
+import argparse
+import json
+import os
+import pathlib
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import xml.etree.ElementTree as ET
+
+SUMMARY = re.compile(r"^(\d+) passed, (\d+) failed", re.M)
+
+
+def count_tests(root: pathlib.Path):
+    """Test blocks of the program files under root (a file with a `program` header), by file."""
+    counts = {}
+    for f in sorted(root.rglob("*.rebate")):
+        text = f.read_text()
+        if not re.search(r'^\s*program\s+"', text, re.M):
+            continue
+        counts[f] = len(re.findall(r'^\s*test\s+"', text, re.M))
+    return counts
+
+
+def test_titles(path: pathlib.Path):
+    return re.findall(r'^\s*test\s+"([^"]*)"', path.read_text(), re.M)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rebate", required=True)
+    ap.add_argument("--root", required=True)
+    args = ap.parse_args()
+    rebate = str(pathlib.Path(args.rebate).resolve())
+    root = pathlib.Path(args.root).resolve()
+    failures = []
+    passed = 0
+
+    def run(argv, code, cwd=None, out_has=(), err_has=(), out_lacks=()):
+        nonlocal passed
+        r = subprocess.run([rebate] + argv, capture_output=True, text=True, errors="replace", timeout=120, cwd=cwd)
+        problems = []
+        if r.returncode != code:
+            problems.append(f"exit {r.returncode}, expected {code}")
+        problems += [f"stdout lacks {s!r}" for s in out_has if s not in r.stdout]
+        problems += [f"stderr lacks {s!r}" for s in err_has if s not in r.stderr]
+        problems += [f"stdout has {s!r}" for s in out_lacks if s in r.stdout]
+        if problems:
+            failures.append(f"rebate {' '.join(argv)}: " + "; ".join(problems) + f"\n  stdout: {r.stdout[-1500:]}\n  stderr: {r.stderr[-800:]}")
+        else:
+            passed += 1
+        return r
+
+    def expect(cond, what):
+        nonlocal passed
+        if cond:
+            passed += 1
+        else:
+            failures.append(what)
+
+    examples = root / "examples"
+    counts = count_tests(examples)
+    total = sum(counts.values())
+    expect(all(n > 0 for n in counts.values()), f"an example has no test: {[str(f) for f, n in counts.items() if n == 0]}")
+    expect(total >= 40 and len(counts) >= 15, f"the examples hold {total} tests in {len(counts)} programs; expected more")
+
+    # 1. Every example's tests pass, and all of them ran: the count is the one found here.
+    r = run(["test", "examples/"], 0, cwd=root)
+    m = SUMMARY.search(r.stdout)
+    expect(m is not None and int(m.group(1)) == total and int(m.group(2)) == 0,
+           f"summary of `rebate test examples/`: {m.group(0) if m else r.stdout[-300:]!r}, expected {total} passed, 0 failed")
+    expect(r.stdout.count("\nPASS ") + r.stdout.startswith("PASS ") == total, f"`rebate test examples/` printed {r.stdout.count('PASS ')} PASS lines, expected {total}")
+    for f, n in counts.items():
+        rel = f.relative_to(root).as_posix()
+        expect(r.stdout.count(f"PASS {rel}:") == n, f"{rel}: {n} tests, {r.stdout.count(f'PASS {rel}:')} PASS lines")
+    # Each program alone, and every engine by name.
+    run(["test", "examples/04-storage-volume-tiers/program.rebate", "--engine", "vm"], 0, cwd=root, out_has=["9 passed, 0 failed"])
+    run(["test", "examples/04-storage-volume-tiers/program.rebate", "--engine", "all"], 0, cwd=root, out_has=["9 passed, 0 failed"])
+    # No path: the current directory.
+    run(["test"], 0, cwd=examples / "14-status-awards", out_has=[f"{counts[examples / '14-status-awards' / 'program.rebate']} passed, 0 failed"])
+
+    with tempfile.TemporaryDirectory() as tmp:
+        d = pathlib.Path(tmp)
+        src = (examples / "04-storage-volume-tiers" / "program.rebate").read_text()
+
+        # 2. A wrong expected amount fails, with the expect's place, both values and the explanation.
+        wrong = src.replace('expect storage_volume for "P1" in 2026-Q3 = 35_880 USD', 'expect storage_volume for "P1" in 2026-Q3 = 999_999 USD')
+        expect(wrong != src, "example 04 no longer has the expectation this test changes")
+        (d / "wrong.rebate").write_text(wrong)
+        line = next(i + 1 for i, l in enumerate(wrong.splitlines()) if "999_999 USD" in l)
+        col = wrong.splitlines()[line - 1].index("expect") + 1
+        r = run(["test", str(d / "wrong.rebate")], 1,
+                out_has=["FAIL ", "a gold partner reaches 6%, after a credit note", f"wrong.rebate:{line}:{col}: expect storage_volume",
+                         "expected: 999999.00 USD", "actual:   35880.00 USD", "storage_revenue = ", "band: ", "8 passed, 1 failed"])
+        # The summary is the last line, in the form CI tools read.
+        last = r.stdout.strip().splitlines()[-1] if r.stdout.strip() else ""
+        expect(re.match(r"^\d+ passed, \d+ failed", last) is not None, f"last line {last!r} is not the summary")
+
+        # 3. An expectation for a partner with no payout is an error, not a pass and not a crash.
+        nopay = src.replace('expect storage_volume for "P1" in 2026-Q3 = 35_880 USD',
+                            'expect storage_volume for "P1" in 2026-Q3 = 35_880 USD\n    expect storage_volume for "P77" in 2026-Q3 = 0 USD')
+        (d / "nopay.rebate").write_text(nopay)
+        run(["test", str(d / "nopay.rebate")], 1, out_has=["ERROR ", "no payout of `storage_volume` for partner \"P77\" in 2026-Q3",
+                                                          "8 passed, 1 failed (1 of them an error)"])
+        # A period the run does not pay is an error too.
+        noperiod = src.replace('expect storage_volume for "P1" in 2026-Q3 = 35_880 USD',
+                               'expect storage_volume for "P1" in 2027-Q1 = 0 USD')
+        (d / "noperiod.rebate").write_text(noperiod)
+        run(["test", str(d / "noperiod.rebate")], 1, out_has=["ERROR ", "in 2027-Q1", "2026-Q4"])
+
+        # 4. A column the rules read that the test leaves out: an error naming the column.
+        notier = src.replace('    given partners (id, tier) {\n        ("P1", gold)\n    }', '    given partners (id) {\n        ("P1")\n    }', 1)
+        expect(notier != src, "example 04's first test no longer gives partners (id, tier)")
+        (d / "notier.rebate").write_text(notier)
+        run(["test", str(d / "notier.rebate")], 1, out_has=["ERROR ", "the test gives no `tier` for `partners`", "partner.tier"])
+
+        # 5. --filter keeps the tests whose name contains the text.
+        titles = test_titles(examples / "04-storage-volume-tiers" / "program.rebate")
+        kept = [t for t in titles if "band" in t]
+        expect(0 < len(kept) < len(titles), f"--filter band should keep some of {titles}")
+        r = run(["test", "examples/04-storage-volume-tiers", "--filter", "band"], 0, cwd=root, out_has=[f"{len(kept)} passed, 0 failed"])
+        expect(all(("PASS" not in l) or any(t in l for t in kept) for l in r.stdout.splitlines()), "--filter ran a test it should not have")
+        run(["test", "examples/", "--filter", "no test is called this"], 0, cwd=root, out_has=["0 passed, 0 failed"])
+
+        # 6. --fail-fast stops at the first failure.
+        twice = wrong.replace("= 4_000 USD", "= 4_001 USD")
+        (d / "twice.rebate").write_text(twice)
+        run(["test", str(d / "twice.rebate")], 1, out_has=["7 passed, 2 failed"])
+        r = run(["test", str(d / "twice.rebate"), "--fail-fast"], 1, out_has=["0 passed, 1 failed", "--fail-fast"])
+        expect(r.stdout.count("FAIL ") == 1, "--fail-fast printed more than one failure")
+
+        # 7. JSON: the documented shape.
+        r = run(["test", "--format", "json", str(d / "wrong.rebate"), str(d / "nopay.rebate")], 1)
+        try:
+            doc = json.loads(r.stdout)
+            expect(doc["engines"] == ["vm"], f"engines {doc['engines']}")
+            expect(doc["summary"] == {"passed": 16, "failed": 1, "errors": 1, "programs": 2, "programs_not_compiling": 0},
+                   f"json summary {doc['summary']}")
+            p = doc["programs"][0]
+            expect(set(p) == {"file", "title", "compiled", "tests"}, f"program keys {sorted(p)}")
+            t = p["tests"][0]
+            expect(set(t) >= {"name", "file", "line", "result", "seconds", "engines", "errors", "expects"}, f"test keys {sorted(t)}")
+            expect(t["result"] == "fail" and t["name"] == "a gold partner reaches 6%, after a credit note", f"first test {t['name']} {t['result']}")
+            e = t["expects"][0]
+            expect(set(e) >= {"location", "source", "kind", "name", "partner", "period", "expected", "actual", "result", "message", "explanation"},
+                   f"expect keys {sorted(e)}")
+            expect((e["expected"], e["actual"], e["partner"], e["period"], e["kind"]) == ("999999.00 USD", "35880.00 USD", "P1", "2026-Q3", "rebate"),
+                   f"expect values {e}")
+            expect(e["location"] == f"{d / 'wrong.rebate'}:{line}:{col}", f"location {e['location']}")
+            err = [x for x in doc["programs"][1]["tests"] if x["result"] == "error"]
+            expect(len(err) == 1 and err[0]["expects"][1]["actual"] is None, "the no-payout error in JSON")
+        except (ValueError, KeyError, IndexError) as ex:
+            failures.append(f"json report: {ex!r}\n{r.stdout[:1500]}")
+
+        # 8. JUnit XML, valid against the schema, with the failure and the error in it.
+        r = run(["test", "--format", "junit", str(d / "wrong.rebate"), str(d / "nopay.rebate"), str(examples / "14-status-awards")], 1)
+        (d / "report.xml").write_text(r.stdout)
+        xsd = pathlib.Path(__file__).with_name("junit.xsd")
+        if shutil.which("xmllint"):
+            v = subprocess.run(["xmllint", "--noout", "--schema", str(xsd), str(d / "report.xml")], capture_output=True, text=True)
+            expect(v.returncode == 0, f"the JUnit report does not validate: {v.stderr[:1500]}")
+        else:
+            print("note: no xmllint; the JUnit report is checked for its structure only")
+        try:
+            tree = ET.fromstring(r.stdout)
+            expect(tree.tag == "testsuites", f"root {tree.tag}")
+            suites = tree.findall("testsuite")
+            expect(len(suites) == 3, f"{len(suites)} testsuites")
+            for s in suites:
+                for a in ("name", "tests", "failures", "errors"):
+                    expect(a in s.attrib, f"testsuite without {a}")
+                expect(int(s.get("tests")) == len(s.findall("testcase")), "testsuite tests count")
+                expect(int(s.get("failures")) == len(s.findall("testcase/failure")), "testsuite failures count")
+                expect(int(s.get("errors")) == len(s.findall("testcase/error")), "testsuite errors count")
+            fail = tree.find(".//failure")
+            expect(fail is not None and "999999.00 USD" in fail.get("message", "") and "35880.00 USD" in (fail.text or ""),
+                   "the JUnit failure names the values")
+            error = tree.find(".//error")
+            expect(error is not None and "P77" in error.get("message", ""), "the JUnit error names the partner")
+            expect(tree.get("tests") == str(sum(int(s.get("tests")) for s in suites)), "testsuites tests count")
+        except ET.ParseError as ex:
+            failures.append(f"junit report is not XML: {ex}\n{r.stdout[:800]}")
+        # Every example's report validates too.
+        r = run(["test", "--format", "junit", "examples"], 0, cwd=root)
+        (d / "examples.xml").write_text(r.stdout)
+        if shutil.which("xmllint"):
+            v = subprocess.run(["xmllint", "--noout", "--schema", str(xsd), str(d / "examples.xml")], capture_output=True, text=True)
+            expect(v.returncode == 0, f"the examples' JUnit report does not validate: {v.stderr[:800]}")
+
+        # 9. A program that does not compile: its diagnostics, exit 1.
+        (d / "broken" ).mkdir()
+        (d / "broken" / "p.rebate").write_text(src.replace("pay storage_tiers of storage_revenue", "pay storage_tiers of storage_revenu"))
+        run(["test", str(d / "broken")], 1, err_has=["storage_revenu"], out_has=["does not compile", "0 passed, 1 failed (1 of them an error)"])
+        # A library module (no program header) found in a directory is not a program: skipped.
+        (d / "lib").mkdir()
+        shutil.copy(examples / "shared" / "partners.rebate", d / "lib" / "partners.rebate")
+        run(["test", str(d / "lib")], 0, out_has=["0 passed, 0 failed"])
+
+        # 10. Usage and I/O: exit 2.
+        run(["test", str(d / "no-such-dir")], 2, err_has=["does not exist"])
+        run(["test", "examples/", "--format", "yaml"], 2, cwd=root)
+        run(["test", "examples/", "--engine", "jit"], 2, cwd=root, err_has=["no jit engine"])
+
+        # 11. docs/ci.md: the commands its workflow runs, run in a copy of examples/ as the repository.
+        repo = d / "repo"
+        shutil.copytree(examples, repo)
+        ci = (root / "docs" / "ci.md").read_text()
+        env = dict(os.environ, PATH=f"{pathlib.Path(rebate).parent}{os.pathsep}{os.environ.get('PATH', '')}")
+        blocks = re.findall(r"```yaml\n(.*?)```", ci, re.S)
+        expect(len(blocks) >= 2, f"docs/ci.md has {len(blocks)} yaml blocks; expected GitHub Actions and GitLab CI")
+        for block in blocks:
+            # GitHub Actions steps (`run: ...`) and GitLab script lines (`- ...`) that run rebate check or test.
+            commands = []
+            for m in re.finditer(r"^\s*(?:- )?(?:run: )?(.*)$", block, re.M):
+                c = m.group(1).strip()
+                if re.search(r"\brebate (check|test)\b", c) and "scripts/build.sh" not in c:
+                    commands.append(c)
+            expect(any("rebate check" in c and "--strict" in c for c in commands) and any("rebate test" in c for c in commands),
+                   f"a docs/ci.md recipe runs {commands}; expected `rebate check --strict` and `rebate test`")
+            for c in commands:
+                for old_report in repo.glob("*.xml"):
+                    old_report.unlink()
+                p = subprocess.run(["bash", "-euo", "pipefail", "-c", c], cwd=repo, env=env, capture_output=True, text=True, timeout=300)
+                expect(p.returncode == 0, f"docs/ci.md: `{c}` exits {p.returncode}\n  stdout: {p.stdout[-800:]}\n  stderr: {p.stderr[-800:]}")
+                for report in repo.glob("*.xml"):
+                    expect(report.stat().st_size > 0, f"docs/ci.md: `{c}` wrote an empty {report.name}")
+                    if shutil.which("xmllint"):
+                        v = subprocess.run(["xmllint", "--noout", "--schema", str(xsd), str(report)], capture_output=True, text=True)
+                        expect(v.returncode == 0, f"docs/ci.md's report {report.name} does not validate: {v.stderr[:800]}")
+
+    for f in failures:
+        print("FAIL:", f)
+    print(f"test_runner: {passed} checks passed, {len(failures)} failed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
