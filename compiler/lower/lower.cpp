@@ -132,6 +132,14 @@ ledger::ColumnSpec Lowerer::column_spec(const ast::Column& c) {
       for (const auto& member : static_cast<const ast::Enum*>(g->second.decl)->members) spec.enum_members.push_back(member.name);
     } else {
       spec.kind = ledger::ColumnKind::Text;  // Text, and lookup keys
+      if (g != tp_.globals.end() && g->second.kind == SymbolKind::Table) {
+        // A lookup column holds keys of its table, read as the table's key column is (an Int key is
+        // compared as a number, not as a text id).
+        for (const ast::Column& key : static_cast<const ast::Source*>(g->second.decl)->columns) {
+          const bool is_key = std::any_of(key.roles.begin(), key.roles.end(), [](const ast::Ident& r) { return r.name == "key"; });
+          if (is_key && key.type.name.name == "Int") spec.kind = ledger::ColumnKind::Int;
+        }
+      }
     }
   }
   return spec;

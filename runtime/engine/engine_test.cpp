@@ -621,3 +621,21 @@ award level: Tier for next period "Level" {
   }
   CHECK(seen);
 }
+
+TEST_CASE("a lookup table keyed by Int is looked up by number", "[engine][lookup]") {
+  // The ledger's `product` cells are the table's Int keys. Before, they were read as texts and never
+  // matched the numbers: any filter on `product.family` failed with "it reads an empty cell".
+  const char* program = R"(
+table products { code: Int as key  family: Text }
+ledger orders { date: Date as date  partner: Text as partner  product: products  amount: Money }
+measure storage = orders.sum(amount where product.family == "storage")
+rebate r { pay 10% of storage }
+)";
+  auto o = run(program, "date,partner,order_id,family,units,amount\n", "2026-Q3",
+               {{"products", "code,family\n7,storage\n8,compute\n"},
+                {"orders", "date,partner,product,amount\n2026-07-01,P1,7,100\n2026-07-02,P1,8,50\n2026-07-03,P2,7,30\n"}});
+  REQUIRE(o.diagnostics.empty());
+  REQUIRE(o.result.ok());
+  CHECK(o.amounts["P1 2026-Q3 r"] == "10.00");  // product 7 is storage: 10% of 100; product 8 is not
+  CHECK(o.amounts["P2 2026-Q3 r"] == "3.00");   // 10% of 30
+}
