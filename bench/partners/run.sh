@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# The partners benchmark: `rebate run bench/run/reference.rebate` (eleven rebates, four quarters) over
-# ledgers with many partners, recording wall time and peak RSS, so that memory that grows with
-# partners × rebates shows (issue 20).
+# The partners benchmark: `rebate run PROGRAM` over ledgers with many partners, recording wall time and
+# peak RSS, so that memory that grows with partners × rebates shows (issue 20). PROGRAM: bench/partners/
+# small.rebate (three rebates, four quarters, two aggregates a cell; the default) or bench/run/
+# reference.rebate (eleven rebates, four quarters paid and four looked back to: 13 aggregates × 8
+# quarters × 32 bytes = 3.3 KB of aggregate states a partner, per scanning thread, so 5M partners need
+# THREADS=1 and about 17 GB for the states alone).
 #
 #   bench/partners/run.sh [PARTNERS...]          (default: 1000000 5000000)
 #
@@ -14,7 +17,8 @@
 #
 # Environment: REBATE=path/to/rebate (default build-runbench/bin/rebate, built Release if missing),
 # BEFORE=path/to/older/rebate (optional: run too, for a before/after table), RUNS=N (default 1),
-# THREADS=N (default 2), FORMAT=csv|json (default csv), FLAGS="..." (more flags, e.g. --explain).
+# THREADS=N (default 2), FORMAT=csv|json (default csv), FLAGS="..." (more flags, e.g. --explain),
+# PROGRAM=path (default bench/partners/small.rebate).
 # A run whose peak memory would exceed the machine is not protected against: BEFORE at 5M partners
 # needed about 47 GB (kept every payout) and is best left out (BEFORE_MAX=N: skip BEFORE above N partners).
 set -euo pipefail
@@ -29,7 +33,8 @@ BEFORE_MAX=${BEFORE_MAX:-1000000}
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 REBATE=${REBATE:-$ROOT/build-runbench/bin/rebate}
-PROGRAM=$ROOT/bench/run/reference.rebate
+PROGRAM=${PROGRAM:-$ROOT/bench/partners/small.rebate}
+TAG=$(basename "$PROGRAM" .rebate)
 
 if [ ! -x "$REBATE" ]; then
     echo "== building $REBATE (Release)" >&2
@@ -54,11 +59,11 @@ for n in $PARTNERS; do
             out=$DATA/payouts.$name.$FORMAT
             echo "-- $n partners, $name, run $i" >&2
             # shellcheck disable=SC2086
-            /usr/bin/time -v -o "$DATA/time.$name.$i" "$bin" run "$PROGRAM" --input "partners=$DATA/partners.csv" \
+            /usr/bin/time -v -o "$DATA/time.$TAG.$name.$i" "$bin" run "$PROGRAM" --input "partners=$DATA/partners.csv" \
                 --input "sales=$DATA/sales.csv" --format "$FORMAT" --out "$out" --threads "$THREADS" --timings $FLAGS \
-                > "$DATA/stdout.$name.$i" 2> "$DATA/stderr.$name.$i" || { echo "failed: see $DATA/stderr.$name.$i" >&2; tail -3 "$DATA/stderr.$name.$i" >&2; }
+                > "$DATA/stdout.$TAG.$name.$i" 2> "$DATA/stderr.$TAG.$name.$i" || { echo "failed: see $DATA/stderr.$TAG.$name.$i" >&2; tail -3 "$DATA/stderr.$TAG.$name.$i" >&2; }
             rows=$( [ -f "$out" ] && wc -l < "$out" || echo 0 )
-            echo "$rows" > "$DATA/rows.$name.$i"
+            echo "$rows" > "$DATA/rows.$TAG.$name.$i"
         done
     done
     if [ -n "$BEFORE" ] && [ "$n" -le "$BEFORE_MAX" ] && [ -f "$DATA/payouts.before.$FORMAT" ] && [ -f "$DATA/payouts.after.$FORMAT" ]; then
@@ -69,9 +74,9 @@ for n in $PARTNERS; do
     results+=("$n")
 done
 
-python3 - "$ROOT/bench/out" "$RUNS" "${results[@]}" <<'EOF'
+python3 - "$ROOT/bench/out" "$RUNS" "$TAG" "${results[@]}" <<'EOF'
 import os, sys
-base, runs, sizes = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+base, runs, tag, sizes = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4:]
 
 def parse(path):
     v = {}
@@ -81,18 +86,19 @@ def parse(path):
     wall = v["Elapsed (wall clock) time (h:mm:ss or m:ss)"].split(":")
     return sum(float(x) * 60 ** i for i, x in enumerate(reversed(wall))), int(v["Maximum resident set size (kbytes)"]) * 1024
 
+print(f"{tag}.rebate")
 print(f"| partners | binary | wall s (best of {runs}) | peak RSS MB | payout rows | phases (last run) |")
 print("|---:|---|---:|---:|---:|---|")
 for n in sizes:
     d = f"{base}/partners_{n}"
     for name in ("before", "after"):
-        paths = [f"{d}/time.{name}.{i}" for i in range(1, runs + 1)]
+        paths = [f"{d}/time.{tag}.{name}.{i}" for i in range(1, runs + 1)]
         if not all(os.path.exists(p) for p in paths):
             continue
         rs = [parse(p) for p in paths]
-        rows = open(f"{d}/rows.{name}.{runs}").read().strip()
+        rows = open(f"{d}/rows.{tag}.{name}.{runs}").read().strip()
         phases = []
-        for line in open(f"{d}/stderr.{name}.{runs}"):
+        for line in open(f"{d}/stderr.{tag}.{name}.{runs}"):
             if line.startswith("timing:") and "total" not in line:
                 parts = line.split()
                 phases.append(f"{parts[1]} {parts[2]}" if parts[2] != "+" else f"{parts[1]}+{parts[3]} {parts[4]}")
