@@ -108,9 +108,10 @@ struct CellContext {
   const State& s;
   vm::Machine machine;
   MeasureMemo memo;
-  // Decisions that read only the partner (a region and level table) are worked out once per partner:
-  // a thread evaluates a partner's periods one after the other. An error is not kept: the next period
-  // runs the decision again and meets it again.
+  // Decisions that read only the partner (a region and level table) are worked out once per cell, for
+  // every rebate of the cell that reads them (cells come period by period since payouts are streamed,
+  // so a partner's next cell is a batch away; keeping its value that long would be memory per partner).
+  // An error is not kept: the next cell runs the decision again and meets it again.
   std::vector<bool> per_partner;        // by decision
   std::vector<uint32_t> decided_for;    // by decision: the partner `decided` holds the value of (UINT32_MAX: none)
   std::vector<Value> decided;
