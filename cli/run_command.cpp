@@ -42,6 +42,7 @@ struct RunCliOptions {
   bool timings = false;      // print the seconds each phase took to stderr
   unsigned threads = 0;      // 0: automatic
   unsigned max_span_years = 10;  // without effective dates: the most years the ledgers' dates may span
+  size_t batch_partners = 0;     // partners per batch of payouts (0: automatic); for tests
 };
 
 void print_timings(const std::vector<engine::PhaseTime>& laps) {
@@ -60,25 +61,6 @@ bool write_output(const std::string& path, const std::string& text) {
   out << text;
   out.close();  // a full disk shows when the last bytes are flushed
   return static_cast<bool>(out);
-}
-
-// The payouts written to `path` (standard output for "" or "-") as they are formatted; false when the
-// file cannot be written.
-bool write_payouts(const std::string& path, const std::string& format, const engine::RunResult& result, const plan::Plan& plan,
-                   size_t threads) {
-  const bool to_stdout = path.empty() || path == "-";
-  std::FILE* file = to_stdout ? stdout : std::fopen(path.c_str(), "wb");
-  if (!file) return false;
-  bool failed = false;
-  const engine::TextOut out = [&](std::string_view part) { failed = failed || std::fwrite(part.data(), 1, part.size(), file) != part.size(); };
-  if (format == "json") {
-    engine::write_payouts_json(result, plan, out);
-  } else {
-    engine::write_payouts_csv(result, plan, out, threads);
-  }
-  failed = std::fflush(file) != 0 || failed;
-  if (!to_stdout) failed = std::fclose(file) != 0 || failed;
-  return !failed;
 }
 
 // Every file the run reads (the program and its imports, the ledgers and tables) and may write (the
@@ -104,20 +86,56 @@ std::optional<std::string> claim_files(const RunCliOptions& o, const engine::Run
   return std::nullopt;
 }
 
+// An output that cannot be written: the run stops and the command exits 2 with `message`.
+struct OutputFailed {
+  std::string message;
+};
+
+// The payouts to a file (a temporary of OutputFiles), opened at the first text: a run that fails
+// before it makes anything creates nothing.
+class PayoutFile {
+ public:
+  explicit PayoutFile(std::string path) : path_(std::move(path)) {}
+  ~PayoutFile() {
+    if (file_) std::fclose(file_);
+  }
+  PayoutFile(const PayoutFile&) = delete;
+  PayoutFile& operator=(const PayoutFile&) = delete;
+  void write(std::string_view part) {
+    if (failed_) return;
+    if (!file_ && !(file_ = std::fopen(path_.c_str(), "wb"))) failed_ = true;
+    if (file_ && std::fwrite(part.data(), 1, part.size(), file_) != part.size()) failed_ = true;
+  }
+  // The file closed; false when something could not be written (a full disk shows when the last bytes
+  // are flushed).
+  bool close() {
+    if (!file_) write({});
+    if (file_ && std::fclose(file_) != 0) failed_ = true;
+    file_ = nullptr;
+    return !failed_;
+  }
+
+ private:
+  std::string path_;
+  std::FILE* file_ = nullptr;
+  bool failed_ = false;
+};
+
 // One Markdown statement per partner and period in `dir`, named PARTNER-PERIOD.md with the partner's id
 // made a safe file name (safe_file_name: a partner id is read from a ledger and never chooses where a
-// file goes).
-std::optional<std::string> write_statements(const std::string& dir, const engine::RunResult& result, const plan::Plan& plan,
-                                            OutputFiles& files) {
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) return fmt::format("cannot create the statements directory `{}`: {}", dir, ec.message());
-  for (const engine::Statement& st : engine::statements_markdown(result, plan)) {
-    const std::string file = (std::filesystem::path(dir) / (safe_file_name(st.partner) + "-" + st.period + ".md")).string();
-    if (auto refused = files.add_output(file, fmt::format("the statement of `{}` for {}", st.partner, st.period))) return refused;
-    if (!write_output(files.write_path(file), st.markdown)) return fmt::format("cannot write `{}`", file);
-  }
-  return std::nullopt;
+// file goes), written as the run makes them. The directory is made at the first statement.
+engine::StatementWriter::Out statement_files(const std::string& dir, OutputFiles& files) {
+  return [&dir, &files, made = false](std::string_view partner, std::string_view period, const std::string& markdown) mutable {
+    if (!made) {
+      std::error_code ec;
+      std::filesystem::create_directories(dir, ec);
+      if (ec) throw OutputFailed{fmt::format("cannot create the statements directory `{}`: {}", dir, ec.message())};
+      made = true;
+    }
+    const std::string file = (std::filesystem::path(dir) / (safe_file_name(partner) + "-" + std::string(period) + ".md")).string();
+    if (auto refused = files.add_output(file, fmt::format("the statement of `{}` for {}", partner, period))) throw OutputFailed{*refused};
+    if (!write_output(files.write_path(file), markdown)) throw OutputFailed{fmt::format("cannot write `{}`", file)};
+  };
 }
 
 int run_program(const RunCliOptions& o) {
@@ -144,6 +162,7 @@ int run_program(const RunCliOptions& o) {
   ro.max_errors = o.max_errors;
   ro.threads = o.threads;
   ro.max_span_years = o.max_span_years;
+  ro.batch_partners = o.batch_partners;
   ro.reject_bad_rows = o.on_bad_row == "reject";
   ro.rejects_path = o.rejects;
   // The CSV form has no column for the measures' values: compute them only when something shows them.
@@ -189,22 +208,51 @@ int run_program(const RunCliOptions& o) {
   ro.outputs = &files;
 
   clock.lap("compile");
-  // Kept until the process ends, on purpose: freeing a quarter of a million payouts one by one takes
-  // longer than the system takes to reclaim the pages (as compilers do with their ASTs). A global holds
-  // it, so that leak checkers see it is still reachable.
-  static engine::RunResult* kept = nullptr;
-  kept = new engine::RunResult(engine::run(plan, ro));
-  engine::RunResult& result = *kept;
+  // The payouts are written as the run makes them, a batch at a time: to --out's temporary file as they
+  // come; to standard output only once the run has succeeded (spooled until then: a run that fails
+  // writes nothing there, as before). The explanations follow the payouts, so they are spooled too.
+  const bool to_stdout = o.out.empty() || o.out == "-";
+  const size_t threads = o.threads ? o.threads : std::thread::hardware_concurrency();
+  engine::Spool stdout_spool, explained;
+  PayoutFile payout_file(to_stdout ? std::string() : files.write_path(o.out));
+  const engine::TextOut payouts_out = to_stdout ? stdout_spool.appender() : engine::TextOut([&](std::string_view part) { payout_file.write(part); });
+  engine::SinkFanout sinks;
+  std::unique_ptr<engine::PayoutSink> report;
+  std::unique_ptr<engine::ExplainWriter> explainer;
+  std::unique_ptr<engine::StatementWriter> statements;
+  std::string partner_text;  // `rebate explain`: the partner's explanations
+  if (o.explain_only) {
+    explainer = std::make_unique<engine::ExplainWriter>(plan, [&](std::string_view part) { partner_text.append(part); }, o.partner);
+    sinks.add(*explainer);
+  } else {
+    if (o.format == "json") report = std::make_unique<engine::JsonWriter>(plan, payouts_out);
+    else report = std::make_unique<engine::CsvWriter>(plan, payouts_out, threads);
+    sinks.add(*report);
+    if (!o.statements.empty()) {
+      statements = std::make_unique<engine::StatementWriter>(plan, statement_files(o.statements, files));
+      sinks.add(*statements);
+    }
+    if (o.explain) {
+      explainer = std::make_unique<engine::ExplainWriter>(plan, explained.appender());
+      sinks.add(*explainer);
+    }
+  }
+  engine::RunResult result;
+  try {
+    result = engine::run(plan, ro, sinks);
+  } catch (const OutputFailed& failed) {
+    fmt::print(stderr, "rebate run: {}\n", failed.message);
+    return kExitUsage;
+  }
   laps.insert(laps.end(), result.summary.timings.begin(), result.summary.timings.end());
   clock.restart();
   set_activity("writing the payouts");
   if (o.explain_only && result.ok()) {
-    bool known = std::any_of(result.payouts.begin(), result.payouts.end(), [&](const engine::Payout& p) { return p.partner == o.partner; });
-    if (!known) {
+    if (!explainer->matched()) {
       fmt::print(stderr, "rebate explain: no payouts for partner `{}` in {}\n", o.partner, o.period.empty() ? "the run" : o.period);
       return kExitUsage;
     }
-    if (!write_output("-", engine::explain_text(result, plan, o.partner))) {
+    if (!write_output("-", partner_text)) {
       fmt::print(stderr, "rebate explain: cannot write to standard output\n");
       return kExitUsage;
     }
@@ -215,23 +263,26 @@ int run_program(const RunCliOptions& o) {
     for (const std::string& e : result.errors) fmt::print(stderr, "{}\n", e.find("error") == std::string::npos ? "error: " + e : e);
     return result.usage_error ? kExitUsage : kExitErrors;
   }
-  const bool to_stdout = o.out.empty() || o.out == "-";
-  if (!write_payouts(to_stdout ? o.out : files.write_path(o.out), o.format, result, plan,
-                     o.threads ? o.threads : std::thread::hardware_concurrency())) {
+  bool written = false;
+  if (to_stdout) {
+    bool failed = false;
+    written = stdout_spool.drain([&](std::string_view part) {
+      failed = failed || std::fwrite(part.data(), 1, part.size(), stdout) != part.size();
+    });
+    written = written && !failed && std::fflush(stdout) == 0;
+  } else {
+    written = payout_file.close();
+  }
+  if (!written) {
     fmt::print(stderr, "rebate run: cannot write `{}`\n", o.out);
     return kExitUsage;
   }
-  if (!o.statements.empty()) {
-    if (auto failed = write_statements(o.statements, result, plan, files)) {
-      fmt::print(stderr, "rebate run: {}\n", *failed);
-      return kExitUsage;
-    }
-  }
   if (o.explain) {
     std::fflush(stdout);  // the payouts first, then how they were computed
-    const std::string explained = engine::explain_text(result, plan);
     std::FILE* to = to_stdout ? stderr : stdout;
-    if (std::fwrite(explained.data(), 1, explained.size(), to) != explained.size() || std::fflush(to) != 0) {
+    bool failed = false;
+    const bool read_back = explained.drain([&](std::string_view part) { failed = failed || std::fwrite(part.data(), 1, part.size(), to) != part.size(); });
+    if (!read_back || failed || std::fflush(to) != 0) {
       fmt::print(stderr, "rebate run: cannot write the explanations\n");
       return kExitUsage;
     }
@@ -249,6 +300,12 @@ int run_program(const RunCliOptions& o) {
 void add_span_option(CLI::App* cmd, RunCliOptions& o) {
   cmd->add_option("--max-span-years", o.max_span_years,
                   "Without effective dates, the most years the ledgers' dates may span before the run refuses them (default 10; 0: no limit)");
+}
+
+// Hidden: the output does not depend on it; tests make batches small to put their boundaries everywhere.
+void add_batch_option(CLI::App* cmd, RunCliOptions& o) {
+  cmd->add_option("--batch-partners", o.batch_partners, "Partners per batch of payouts evaluated and written at a time (default: automatic)")
+      ->group("");
 }
 
 void add_threads_option(CLI::App* cmd, RunCliOptions& o) {
@@ -273,6 +330,7 @@ std::function<int()> add_run_command(CLI::App& app) {
   cmd->add_option("--max-errors", o->max_errors, "Report up to this many malformed input rows (default 20)");
   add_threads_option(cmd, *o);
   add_span_option(cmd, *o);
+  add_batch_option(cmd, *o);
   cmd->add_option("--on-bad-row", o->on_bad_row, "fail (default) or reject: skip malformed rows, count them and write them to --rejects")
       ->check(CLI::IsMember({"fail", "reject"}));
   cmd->add_option("--rejects", o->rejects, "With --on-bad-row reject: write rejected rows to PATH.<input>.csv");
@@ -293,6 +351,7 @@ std::function<int()> add_explain_command(CLI::App& app) {
   cmd->add_option("--max-errors", o->max_errors, "Report up to this many malformed input rows (default 20)");
   add_threads_option(cmd, *o);
   add_span_option(cmd, *o);
+  add_batch_option(cmd, *o);
   return [o] { return run_program(*o); };
 }
 

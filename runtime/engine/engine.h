@@ -43,7 +43,13 @@ struct RunOptions {
   // Without effective dates or a period, the most years the ledgers' dates may span (0: no limit): past
   // it the run fails naming the earliest and latest lines (inputs.cpp, dated_span_error).
   unsigned max_span_years = 10;
+  // Partners per batch of payouts handed to a PayoutSink (0: as many as make about kBatchPayouts
+  // payouts). Tests set it small so that batch boundaries fall between partners of a period.
+  size_t batch_partners = 0;
 };
+
+// About this many payouts are evaluated, handed to the sink and forgotten at a time.
+inline constexpr size_t kBatchPayouts = size_t{1} << 16;
 
 struct MeasureValue {
   std::string name;
@@ -194,10 +200,9 @@ struct Summary {
 
 struct RunResult {
   std::shared_ptr<TextStore> texts = std::make_shared<TextStore>();  // what the payouts' texts point into
-  // By period, partner, then the order of the rebates in the program. A quarter of a million payouts
-  // are tens of megabytes, laid out at once and faulted in together; written and read in order, so on
-  // small pages (see HugePageAllocator).
-  std::vector<Payout, HugePageAllocator<Payout, false>> payouts;
+  // By period, partner, then the order of the rebates in the program: kept only by run(plan, options)
+  // (a PayoutCollector); run(plan, options, sink) hands them to the sink a batch at a time instead.
+  std::vector<Payout> payouts;
   std::vector<Total> totals;
   std::vector<AwardValue> awards;
   Summary summary;
@@ -206,6 +211,56 @@ struct RunResult {
   bool ok() const { return errors.empty(); }
 };
 
+// A batch of final payouts: the cells (one partner in one period) of partners [first_partner,
+// first_partner + cells) in period `period`, in partner order, each with one payout per rebate in the
+// program's order. Batches come in output order (period, then partner), each period's partners
+// split into consecutive batches. What a batch points to is valid only during PayoutSink::batch: the
+// engine reuses its memory for the next one (copy what must outlive it, as PayoutCollector does).
+struct PayoutBatch {
+  size_t period = 0;               // index among the run's periods
+  std::string_view period_label;   // "2026-Q3"
+  uint32_t first_partner = 0;      // the first cell's partner index (partners are sorted by id)
+  size_t cells = 0;
+  size_t per_cell = 0;             // payouts per cell: the program's rebates
+  const TextRef* partners = nullptr;   // by cell: the partner's id
+  const Payout* payouts = nullptr;     // cells x per_cell
+  const Decimal* totals = nullptr;     // by cell: the sum of its payouts (none when per_cell is 0)
+  const AwardValue* awards = nullptr;  // the cells' awards, in cell order
+  const uint32_t* award_begin = nullptr;  // by cell, and one past: cell c's awards are [award_begin[c], award_begin[c + 1])
+
+  const Payout* cell_payouts(size_t c) const { return payouts + c * per_cell; }
+  size_t payout_count() const { return cells * per_cell; }
+  size_t award_count() const { return award_begin ? award_begin[cells] : 0; }
+};
+
+// Where a run's payouts go as they are made (writers, collectors). The engine calls start() once the
+// inputs are read, batch() for each batch in output order, and finish() after the last one when the
+// run succeeded. When the run fails at run time (RunResult::errors), batches before the failure may
+// have been handed over and finish() is not called: the sink's output is to be thrown away. An
+// exception thrown by a sink leaves engine::run as it is (the batches end there).
+class PayoutSink {
+ public:
+  virtual ~PayoutSink() = default;
+  virtual void start(const Summary& /*summary*/) {}
+  virtual void batch(const PayoutBatch& b) = 0;
+  virtual void finish(const Summary& /*summary*/) {}
+};
+
+// Keeps every payout, total and award of the batches handed to it in `into` (payouts, totals, awards,
+// their texts in into.texts): the in-memory results of run(plan, options), for tests and small callers.
+class PayoutCollector : public PayoutSink {
+ public:
+  explicit PayoutCollector(RunResult& into) : into_(into) {}
+  void batch(const PayoutBatch& b) override;
+
+ private:
+  RunResult& into_;
+};
+
+// Runs the program, handing the payouts to `sink` a batch at a time (memory: one batch, not the run).
+// The result has the summary and the errors, but no payouts, totals or awards.
+RunResult run(const plan::Plan& plan, const RunOptions& options, PayoutSink& sink);
+// Runs the program and keeps every payout, total and award in the result (a PayoutCollector).
 RunResult run(const plan::Plan& plan, const RunOptions& options);
 
 }  // namespace rebate::engine

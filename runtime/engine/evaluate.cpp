@@ -108,9 +108,10 @@ struct CellContext {
   const State& s;
   vm::Machine machine;
   MeasureMemo memo;
-  // Decisions that read only the partner (a region and level table) are worked out once per partner:
-  // a thread evaluates a partner's periods one after the other. An error is not kept: the next period
-  // runs the decision again and meets it again.
+  // Decisions that read only the partner (a region and level table) are worked out once per cell, for
+  // every rebate of the cell that reads them (cells come period by period since payouts are streamed,
+  // so a partner's next cell is a batch away; keeping its value that long would be memory per partner).
+  // An error is not kept: the next cell runs the decision again and meets it again.
   std::vector<bool> per_partner;        // by decision
   std::vector<uint32_t> decided_for;    // by decision: the partner `decided` holds the value of (UINT32_MAX: none)
   std::vector<Value> decided;
@@ -313,11 +314,10 @@ const std::string& status_text(Status status) {
   return zero;
 }
 
-// Evaluates cells: one partner in one period, every rebate and award. One per thread.
 // The texts payouts point to, kept in the run's TextStore before the cells are evaluated on several
-// threads (the store is not shared between threads while they run).
+// threads (the store is not shared between threads while they run). Partner ids are not: there are
+// millions; a batch keeps its own partners' (Batch::partner_texts).
 struct PayoutTexts {
-  std::vector<TextRef> partners;   // by partner
   std::vector<TextRef> periods;    // by run period
   std::vector<TextRef> names, titles;  // by rebate
   std::vector<std::vector<TextRef>> bands;  // by tier table and band
@@ -327,7 +327,6 @@ struct PayoutTexts {
 PayoutTexts payout_texts(const State& s, const std::vector<std::string>& labels) {
   TextStore& store = *s.result.texts;
   PayoutTexts t;
-  for (uint32_t partner : s.partner_ids) t.partners.push_back(store.keep(s.pool.text(partner)));
   for (const std::string& label : labels) t.periods.push_back(store.keep(label));
   for (const plan::Rebate& r : s.plan.rebates) {
     t.names.push_back(store.keep(r.name));
@@ -341,15 +340,20 @@ PayoutTexts payout_texts(const State& s, const std::vector<std::string>& labels)
   return t;
 }
 
+// Evaluates cells: one partner in one period, every rebate and award. One per thread.
 class CellEvaluator {
  public:
-  CellEvaluator(const State& s, const std::vector<RebateFacts>& rebates, const PayoutTexts& texts)
-      : s_(s), plan_(s.plan), rebates_(rebates), texts_(texts), context_(s) {}
+  // `full`: with explanations (when the run shows them) and awards; without, only what the amounts
+  // need (a budget's first look at a period).
+  CellEvaluator(const State& s, const std::vector<RebateFacts>& rebates, const PayoutTexts& texts, bool full = true)
+      : s_(s), plan_(s.plan), rebates_(rebates), texts_(texts), context_(s), explain_(full && s.options.explanations), awards_(full) {}
 
   // Fills the cell's payouts, one per rebate in the program's order, and appends its awards. The steps
   // run in the order of the sequential engine, so that the first runtime error is the same.
-  // `p`: the period's index among the run's periods.
-  void evaluate(size_t p, const std::string& label, uint32_t partner, Payout* payouts, std::vector<AwardValue>& awards) {
+  // `p`: the period's index among the run's periods. The payouts may be a previous batch's: each is
+  // made afresh, keeping only its explanation's memory.
+  void evaluate(size_t p, const std::string& label, uint32_t partner, TextRef partner_text, Payout* payouts,
+                std::vector<AwardValue>& awards) {
     const PeriodIndex period = s_.run_periods[p];
     context_.memo.clear();
     const Window window{period, period};
@@ -357,14 +361,28 @@ class CellEvaluator {
     size_t cell = s_.cell(partner, period);
     for (size_t r = 0; r < plan_.rebates.size(); ++r) {
       Payout& out = payouts[r];
-      out.partner = texts_.partners[partner];
+      reset(out);
+      out.partner = partner_text;
       out.period = texts_.periods[p];
       rebate(frame, r, cell, out);
     }
-    award(frame, period, label, partner, awards);
+    if (awards_) award(frame, period, label, partner, awards);
   }
 
  private:
+  // A payout as a fresh one, its explanation's vectors and strings emptied but kept for their memory.
+  static void reset(Payout& out) {
+    std::shared_ptr<Explanation> e = std::move(out.explanation);
+    out = Payout();
+    if (e && e.use_count() == 1) {
+      e->measures.clear();
+      e->steps.clear();
+      e->next_band.clear();
+      e->before_budget.reset();
+      out.explanation = std::move(e);
+    }
+  }
+
   // `cell`: the partner and period's cell in the aggregates (SIZE_MAX: none).
   void rebate(PartnerFrame& frame, size_t r, size_t cell, Payout& out) {
     const plan::Rebate& pr = plan_.rebates[r];
@@ -393,7 +411,7 @@ class CellEvaluator {
   void explain(PartnerFrame& frame, size_t r, size_t cell, Payout& out) {
     const plan::Rebate& pr = plan_.rebates[r];
     const RebateFacts& facts = rebates_[r];
-    if (s_.options.explanations) {
+    if (explain_) {
       out.explain().measures.reserve(facts.shown.size());
       for (uint32_t m : facts.shown) {
         Value v = frame.measure(m);
@@ -451,31 +469,31 @@ class CellEvaluator {
       Value f = frame.run(acc.value);
       auto scaled = Decimal::mul(amount, f.decimal());
       if (!scaled) throw vm::EvalError("arithmetic overflow", acc.where, frame.context());
-      if (s_.options.explanations) out.explain().steps.push_back(fmt::format("accelerated by {} ({})", f.decimal().to_string(), plan_.locations[acc.where].text));
+      if (explain_) out.explain().steps.push_back(fmt::format("accelerated by {} ({})", f.decimal().to_string(), plan_.locations[acc.where].text));
       amount = *scaled;
     }
     for (const plan::GuardedAmount& up : pr.uplift) {
       if (up.when != plan::kNoFunction && !frame.holds(up.when, up.where)) continue;
       Value u = frame.run(up.value);
       amount = Decimal::add(amount, u.decimal()).value_or(amount);
-      if (s_.options.explanations) out.explain().steps.push_back(fmt::format("uplift {} ({})", money(u.decimal(), places, currency), plan_.locations[up.where].text));
+      if (explain_) out.explain().steps.push_back(fmt::format("uplift {} ({})", money(u.decimal(), places, currency), plan_.locations[up.where].text));
       if (status == Status::ConditionNotMet) status = Status::Paid;
     }
     if (!pr.allow_negative && amount.is_negative()) {
-      if (s_.options.explanations) out.explain().steps.push_back(fmt::format("floored at zero (was {}); returns exceed sales", money(amount, places, currency)));
+      if (explain_) out.explain().steps.push_back(fmt::format("floored at zero (was {}); returns exceed sales", money(amount, places, currency)));
       amount = Decimal();
     }
     if (pr.floor != plan::kNoFunction) {
       Value f = frame.run(pr.floor);
       if (Decimal::compare(amount, f.decimal()) < 0) {
-        if (s_.options.explanations) out.explain().steps.push_back(fmt::format("floor {} applied", money(f.decimal(), places, currency)));
+        if (explain_) out.explain().steps.push_back(fmt::format("floor {} applied", money(f.decimal(), places, currency)));
         amount = f.decimal();
       }
     }
     if (pr.cap != plan::kNoFunction) {
       Value c = frame.run(pr.cap);
       if (Decimal::compare(amount, c.decimal()) > 0) {
-        if (s_.options.explanations) out.explain().steps.push_back(fmt::format("cap {} applied (was {})", money(c.decimal(), places, currency), money(amount, places, currency)));
+        if (explain_) out.explain().steps.push_back(fmt::format("cap {} applied (was {})", money(c.decimal(), places, currency), money(amount, places, currency)));
         amount = c.decimal();
       }
     }
@@ -507,76 +525,161 @@ class CellEvaluator {
   const std::vector<RebateFacts>& rebates_;
   const PayoutTexts& texts_;
   CellContext context_;
+  bool explain_;  // explanations made
+  bool awards_;   // awards made
 };
 
-// Budgets: scale a period's payouts, [first, last), pro rata when they exceed the budget. They stand
-// one per rebate for each partner in turn.
-void apply_budgets(State& s, size_t first, size_t last) {
-  const plan::Plan& plan = s.plan;
-  for (const plan::Budget& b : plan.budgets) {
-    std::vector<size_t> members;
-    Decimal total;
-    for (size_t i = first; i < last; ++i) {
-      const Payout& p = s.result.payouts[i];
-      size_t r = (i - first) % plan.rebates.size();
-      bool covered = b.rebates.empty() || std::find(b.rebates.begin(), b.rebates.end(), r) != b.rebates.end();
-      if (!covered || p.amount().sign() <= 0) continue;  // nothing to scale; clawbacks are not scaled
-      members.push_back(i);
-      total = Decimal::add(total, p.amount()).value_or(total);
-    }
-    if (Decimal::compare(total, b.amount) <= 0) continue;
-    // Each payout becomes amount x budget / total, cut to the cent; the cents left over go one at a
-    // time to the largest payouts (ties: partner id, then rebate order), so the sum is the budget exactly.
-    Decimal assigned;
-    std::vector<Decimal> before(members.size());  // each member's amount before scaling
-    for (size_t k = 0; k < members.size(); ++k) {
-      Payout& p = s.result.payouts[members[k]];
-      before[k] = p.amount();
-      Decimal share = Decimal::div(Decimal::mul(before[k], b.amount).value_or(Decimal()), total).value_or(Decimal());
-      p.set_amount(share.rounded(plan.minor_unit, RoundingMode::Down).value_or(share));
-      assigned = Decimal::add(assigned, p.amount()).value_or(assigned);
-    }
-    std::vector<size_t> order(members.size());  // positions in members
-    for (size_t k = 0; k < order.size(); ++k) order[k] = k;
-    std::stable_sort(order.begin(), order.end(), [&](size_t x, size_t y) {
-      int cmp = Decimal::compare(before[x], before[y]);
-      if (cmp != 0) return cmp > 0;
-      return x < y;  // payouts are already in partner, then rebate order
-    });
-    Decimal cent = Decimal::from_scaled(1, plan.minor_unit);
-    Decimal left = Decimal::sub(b.amount, assigned).value_or(Decimal());
-    for (size_t k = 0; !left.is_zero() && !order.empty(); k = (k + 1) % order.size()) {
-      Payout& p = s.result.payouts[members[order[k]]];
-      p.set_amount(Decimal::add(p.amount(), cent).value_or(p.amount()));
-      left = Decimal::sub(left, cent).value_or(Decimal());
-    }
-    for (size_t k = 0; k < members.size(); ++k) {
-      if (!s.options.explanations) break;
-      Explanation& e = s.result.payouts[members[k]].explain();
-      e.before_budget = before[k];
-      e.steps.push_back(fmt::format("budget `{}` of {} scaled the period's {} of payouts by {}: {} before", b.name,
-                                    money(b.amount, plan.minor_unit, plan.currency), money(total, plan.minor_unit, plan.currency),
-                                    Decimal::div(b.amount, total).value_or(Decimal()).rounded(6, RoundingMode::HalfEven)->to_string(),
-                                    money(before[k], plan.minor_unit, plan.currency)));
+// Amounts kept compactly: a coefficient and a scale, 17 bytes where a Decimal takes 32.
+class Amounts {
+ public:
+  void push(const Decimal& d) {
+    coef_.push_back(d.coefficient());
+    scale_.push_back(static_cast<int8_t>(d.scale()));
+  }
+  Decimal operator[](size_t k) const { return Decimal::from_scaled(coef_[k], scale_[k]); }
+  void set(size_t k, const Decimal& d) {
+    coef_[k] = d.coefficient();
+    scale_[k] = static_cast<int8_t>(d.scale());
+  }
+  size_t size() const { return coef_.size(); }
+  void clear() {
+    coef_.clear();
+    scale_.clear();
+  }
+
+ private:
+  std::vector<Int128> coef_;
+  std::vector<int8_t> scale_;
+};
+
+// Budgets: a period's payouts that a budget covers are scaled pro rata when they add up to more than
+// the budget. A budget needs the period's total before any payout of the period is final, so a period
+// with budgets is evaluated twice. The first time (keep), only the amounts of the payouts some budget
+// may scale (covered, above zero) are kept, compactly, in the payouts' order; decide() then works out
+// each budget's shares from them exactly as on the whole payouts; the second time (apply), the same
+// payouts, evaluated again in the same order, are given their shares and explained.
+class PeriodBudgets {
+ public:
+  explicit PeriodBudgets(const State& s) : s_(s), plan_(s.plan) {
+    const size_t rebates = plan_.rebates.size();
+    any_covers_.assign(rebates, 0);
+    for (const plan::Budget& b : plan_.budgets) {
+      std::vector<uint8_t>& covers = covers_.emplace_back(rebates, 0);
+      for (size_t r = 0; r < rebates; ++r) {
+        covers[r] = b.rebates.empty() || std::find(b.rebates.begin(), b.rebates.end(), r) != b.rebates.end();
+        any_covers_[r] |= covers[r];
+      }
     }
   }
-}
 
-// A partner's total in a period: its payouts, one per rebate, side by side from `payouts`.
-Total partner_total(const Payout* payouts, size_t per_partner, const std::string& label) {
-  Decimal sum;
-  for (size_t k = 0; k < per_partner; ++k) sum = Decimal::add(sum, payouts[k].amount()).value_or(sum);
-  return Total{std::string(payouts[0].partner), label, sum};
-}
-
-// Totals per partner of a period's payouts, [first, last): each partner's payouts stand together, one
-// per rebate, in partner order.
-void add_totals(State& s, size_t first, size_t last, const std::string& label) {
-  size_t per_partner = s.plan.rebates.size();
-  for (size_t i = first; per_partner && i < last; i += per_partner) {
-    s.result.totals.push_back(partner_total(&s.result.payouts[i], per_partner, label));
+  // A new period.
+  void clear() {
+    amounts_.clear();
+    rebate_.clear();
+    applied_.clear();
   }
-}
+
+  // The first evaluation: payouts [0, n) of a batch, one per rebate for each partner in turn.
+  void keep(const Payout* payouts, size_t n) {
+    const size_t per_cell = plan_.rebates.size();
+    for (size_t i = 0; i < n; ++i) {
+      const size_t r = i % per_cell;
+      const Decimal amount = payouts[i].amount();
+      if (!any_covers_[r] || amount.sign() <= 0) continue;  // no budget scales it; clawbacks are not scaled
+      amounts_.push(amount);
+      rebate_.push_back(static_cast<uint32_t>(r));
+    }
+  }
+
+  // Each budget in turn, on the amounts the budgets before it left: when its payouts exceed it, each
+  // becomes amount x budget / total, cut to the cent; the cents left over go one at a time to the largest
+  // payouts (ties: partner id, then rebate order), so the sum is the budget exactly.
+  void decide() {
+    const Decimal cent = Decimal::from_scaled(1, plan_.minor_unit);
+    for (size_t bi = 0; bi < plan_.budgets.size(); ++bi) {
+      const plan::Budget& b = plan_.budgets[bi];
+      std::vector<uint32_t> members;  // positions in amounts_, in the payouts' order
+      Decimal total;
+      for (size_t k = 0; k < amounts_.size(); ++k) {
+        const Decimal amount = amounts_[k];
+        if (!covers_[bi][rebate_[k]] || amount.sign() <= 0) continue;
+        members.push_back(static_cast<uint32_t>(k));
+        total = Decimal::add(total, amount).value_or(total);
+      }
+      if (Decimal::compare(total, b.amount) <= 0) continue;
+      Applied& a = applied_.emplace_back();
+      a.budget = bi;
+      Decimal assigned;
+      for (uint32_t k : members) {
+        const Decimal before = amounts_[k];
+        Decimal share = Decimal::div(Decimal::mul(before, b.amount).value_or(Decimal()), total).value_or(Decimal());
+        const Decimal scaled = share.rounded(plan_.minor_unit, RoundingMode::Down).value_or(share);
+        a.after.push(scaled);
+        assigned = Decimal::add(assigned, scaled).value_or(assigned);
+      }
+      std::vector<uint32_t> order(members.size());  // positions in members
+      for (size_t k = 0; k < order.size(); ++k) order[k] = static_cast<uint32_t>(k);
+      std::stable_sort(order.begin(), order.end(), [&](uint32_t x, uint32_t y) {
+        int cmp = Decimal::compare(amounts_[members[x]], amounts_[members[y]]);
+        if (cmp != 0) return cmp > 0;
+        return x < y;  // payouts are already in partner, then rebate order
+      });
+      Decimal left = Decimal::sub(b.amount, assigned).value_or(Decimal());
+      for (size_t k = 0; !left.is_zero() && !order.empty(); k = (k + 1) % order.size()) {
+        const Decimal amount = a.after[order[k]];
+        a.after.set(order[k], Decimal::add(amount, cent).value_or(amount));
+        left = Decimal::sub(left, cent).value_or(Decimal());
+      }
+      // "budget `b` of 1,000.00 USD scaled the period's 1,500.00 USD of payouts by 0.666667: "
+      a.step = fmt::format("budget `{}` of {} scaled the period's {} of payouts by {}: ", b.name,
+                           money(b.amount, plan_.minor_unit, plan_.currency), money(total, plan_.minor_unit, plan_.currency),
+                           Decimal::div(b.amount, total).value_or(Decimal()).rounded(6, RoundingMode::HalfEven)->to_string());
+      for (size_t m = 0; m < members.size(); ++m) amounts_.set(members[m], a.after[m]);
+    }
+    amounts_.clear();  // the shares are all the second evaluation needs
+    next_member_.assign(applied_.size(), 0);
+  }
+
+  // The second evaluation: payouts [0, n) of a batch, in the same order as keep() saw them, given
+  // their shares; each scaled payout explains each budget that scaled it.
+  void apply(Payout* payouts, size_t n) {
+    if (applied_.empty()) return;
+    const size_t per_cell = plan_.rebates.size();
+    for (size_t i = 0; i < n; ++i) {
+      const size_t r = i % per_cell;
+      Payout& p = payouts[i];
+      Decimal amount = p.amount();
+      if (!any_covers_[r] || amount.sign() <= 0) continue;
+      for (size_t k = 0; k < applied_.size(); ++k) {
+        Applied& a = applied_[k];
+        if (!covers_[a.budget][r] || amount.sign() <= 0) continue;
+        const Decimal before = amount;
+        amount = a.after[next_member_[k]++];
+        if (s_.options.explanations) {
+          Explanation& e = p.explain();
+          e.before_budget = before;
+          e.steps.push_back(a.step + money(before, plan_.minor_unit, plan_.currency) + " before");
+        }
+      }
+      p.set_amount(amount);
+    }
+  }
+
+ private:
+  struct Applied {
+    size_t budget = 0;  // index in plan.budgets
+    Amounts after;      // by member (covered, above zero when the budget came), in payout order: its share
+    std::string step;   // the explanation's step, but for the amount before
+  };
+  const State& s_;
+  const plan::Plan& plan_;
+  std::vector<uint8_t> any_covers_;           // by rebate: some budget covers it
+  std::vector<std::vector<uint8_t>> covers_;  // by budget, by rebate
+  Amounts amounts_;                           // the first evaluation's payouts that a budget may scale
+  std::vector<uint32_t> rebate_;              // their rebates
+  std::vector<Applied> applied_;              // the budgets that scale this period's payouts, in order
+  std::vector<size_t> next_member_;           // by applied budget: its next member in apply()
+};
 
 }  // namespace
 
@@ -598,7 +701,50 @@ std::string format_value(const Value& v, const std::string& unit, int minor_unit
   return out;
 }
 
-void evaluate(State& s) {
+namespace {
+
+// What a batch is made in, reused from one batch to the next: after the first batches no payout,
+// explanation or text is allocated again but for what grows (a longer explanation, a longer id).
+struct BatchMemory {
+  std::vector<Payout> payouts;             // cells x per_cell
+  std::vector<std::string> partner_names;  // by cell (a TextRef holds its address: sized once, never moved)
+  std::vector<TextRef> partners;           // by cell
+  std::vector<Decimal> totals;             // by cell
+  std::vector<uint32_t> award_count;       // by cell
+  std::vector<uint32_t> award_begin;       // by cell, and one past
+  std::vector<AwardValue> awards;          // the batch's, in cell order
+  std::vector<std::vector<AwardValue>> of_thread;  // by thread: its cells' awards, in cell order
+};
+
+// A cell's total: its payouts, one per rebate, side by side.
+Decimal cell_total(const Payout* payouts, size_t per_cell) {
+  Decimal sum;
+  for (size_t k = 0; k < per_cell; ++k) sum = Decimal::add(sum, payouts[k].amount()).value_or(sum);
+  return sum;
+}
+
+}  // namespace
+
+void PayoutCollector::batch(const PayoutBatch& b) {
+  TextStore& store = *into_.texts;
+  auto keep = [&store](TextRef t) { return t.empty() ? TextRef() : TextRef(store.keep(t.view())); };
+  into_.payouts.reserve(into_.payouts.size() + b.payout_count());
+  for (size_t i = 0; i < b.payout_count(); ++i) {
+    Payout p = b.payouts[i];
+    for (TextRef* t : {&p.partner, &p.period, &p.rebate, &p.title, &p.status, &p.reason, &p.band}) *t = keep(*t);
+    if (p.explanation) p.explanation = std::make_shared<Explanation>(*p.explanation);  // the batch's is reused
+    into_.payouts.push_back(std::move(p));
+  }
+  if (b.per_cell) {
+    for (size_t c = 0; c < b.cells; ++c) into_.totals.push_back(Total{std::string(b.partners[c]), std::string(b.period_label), b.totals[c]});
+  }
+  into_.awards.insert(into_.awards.end(), b.awards, b.awards + b.award_count());
+}
+
+// Period by period, the period's partners a batch at a time: each batch's cells evaluated on the
+// evaluation threads (each thread a contiguous range of them), its budgets applied, its totals added
+// up, and the batch handed to the sink. Memory: one batch, whatever the number of partners.
+void evaluate(State& s, PayoutSink& sink) {
   const plan::Plan& plan = s.plan;
   std::vector<RebateFacts> rebates;
   for (const plan::Rebate& pr : plan.rebates) rebates.push_back(rebate_facts(plan, pr));
@@ -606,75 +752,143 @@ void evaluate(State& s) {
   for (PeriodIndex period : s.run_periods) labels.push_back(s.periods.label(period));
   const PayoutTexts texts = payout_texts(s, labels);
 
-  // Every cell has one payout per rebate: the payouts are laid out (period, partner, rebate) up front
-  // and each cell fills its own. Awards vary in number, so each thread keeps its own per period.
   const size_t partners = s.partner_ids.size(), periods = s.run_periods.size(), per_cell = plan.rebates.size();
-  const size_t first = s.result.payouts.size();
-  s.result.payouts.resize(first + periods * partners * per_cell);
   const size_t threads = evaluation_threads(partners, s.options.threads);
-  std::vector<CellEvaluator> evaluators;
-  evaluators.reserve(threads);
-  for (size_t t = 0; t < threads; ++t) evaluators.emplace_back(s, rebates, texts);
-  std::vector<std::vector<std::vector<AwardValue>>> awards(threads, std::vector<std::vector<AwardValue>>(periods));
-  // Without budgets a payout is final once its cell is done, and so is the cell's total: worked out there.
-  const bool totals_in_cells = plan.budgets.empty() && per_cell > 0;
-  const size_t first_total = s.result.totals.size();
-  if (totals_in_cells) s.result.totals.resize(first_total + periods * partners);
-  for_each_cell(periods, partners, threads, [&](size_t thread, size_t p, uint32_t partner) {
-    Payout* payouts = &s.result.payouts[first + (p * partners + partner) * per_cell];
-    evaluators[thread].evaluate(p, labels[p], partner, payouts, awards[thread][p]);
-    if (totals_in_cells) s.result.totals[first_total + p * partners + partner] = partner_total(payouts, per_cell, labels[p]);
-  });
+  const size_t batch_partners = std::max<size_t>(
+      1, std::min(partners, s.options.batch_partners ? s.options.batch_partners : kBatchPayouts / std::max<size_t>(1, per_cell)));
+  const bool budgeted = !plan.budgets.empty() && per_cell > 0;
+  std::vector<CellEvaluator> full, lite;  // by thread; lite: a budget's first look, amounts only
+  full.reserve(threads);
+  for (size_t t = 0; t < threads; ++t) full.emplace_back(s, rebates, texts);
+  if (budgeted) {
+    lite.reserve(threads);
+    for (size_t t = 0; t < threads; ++t) lite.emplace_back(s, rebates, texts, false);
+  }
+  PeriodBudgets budgets(s);
 
-  // The program-wide steps, period by period. Threads hold contiguous ranges of partners in order, so
-  // their awards, one after the other, are in partner order.
-  for (size_t p = 0; p < periods; ++p) {
-    for (auto& of_thread : awards) {
-      for (AwardValue& a : of_thread[p]) s.result.awards.push_back(std::move(a));
+  BatchMemory m;
+  m.payouts.resize(std::min(partners, batch_partners) * per_cell);
+  m.partner_names.resize(std::min(partners, batch_partners));
+  m.partners.resize(m.partner_names.size());
+  m.totals.resize(m.partner_names.size());
+  m.award_count.resize(m.partner_names.size());
+  m.award_begin.resize(m.partner_names.size() + 1);
+  m.of_thread.resize(threads);
+
+  // Cells [first, first + cells) of period p evaluated into the batch's memory; with `totals`, each
+  // cell's total worked out by the thread that made it (its payouts are final).
+  auto evaluate_cells = [&](std::vector<CellEvaluator>& evaluators, size_t p, uint32_t first, size_t cells, bool totals) {
+    for (size_t c = 0; c < cells; ++c) {
+      m.partner_names[c].assign(s.pool.text(s.partner_ids[first + c]));
+      m.partners[c] = TextRef(m.partner_names[c]);
     }
-    if (totals_in_cells) continue;
-    size_t first_of_period = first + p * partners * per_cell;
-    apply_budgets(s, first_of_period, first_of_period + partners * per_cell);
-    add_totals(s, first_of_period, first_of_period + partners * per_cell, labels[p]);
+    for (std::vector<AwardValue>& a : m.of_thread) a.clear();
+    for_each_cell(1, cells, threads, [&](size_t thread, size_t, uint32_t c) {
+      Payout* payouts = &m.payouts[c * per_cell];
+      std::vector<AwardValue>& awards = m.of_thread[thread];
+      const size_t before = awards.size();
+      evaluators[thread].evaluate(p, labels[p], first + c, m.partners[c], payouts, awards);
+      m.award_count[c] = static_cast<uint32_t>(awards.size() - before);
+      if (totals && per_cell) m.totals[c] = cell_total(payouts, per_cell);
+    });
+  };
+
+  for (size_t p = 0; p < periods; ++p) {
+    // A budget's first look at the period. Should it fail, the second evaluation, which does all the
+    // first did and more in the same order, meets the sequentially first runtime error of the period.
+    std::exception_ptr first_look_failed;
+    if (budgeted) {
+      budgets.clear();
+      try {
+        for (size_t first = 0; first < partners; first += batch_partners) {
+          const size_t cells = std::min(batch_partners, partners - first);
+          evaluate_cells(lite, p, static_cast<uint32_t>(first), cells, false);
+          budgets.keep(m.payouts.data(), cells * per_cell);
+        }
+        budgets.decide();
+      } catch (const vm::EvalError&) {
+        first_look_failed = std::current_exception();
+      }
+    }
+    for (size_t first = 0; first < partners; first += batch_partners) {
+      const size_t cells = std::min(batch_partners, partners - first);
+      evaluate_cells(full, p, static_cast<uint32_t>(first), cells, !budgeted);
+      if (budgeted) {
+        if (!first_look_failed) budgets.apply(m.payouts.data(), cells * per_cell);
+        for (size_t c = 0; c < cells; ++c) m.totals[c] = cell_total(&m.payouts[c * per_cell], per_cell);
+      }
+      // Threads hold contiguous ranges of cells in order, so their awards, one after the other, are in
+      // cell order.
+      m.awards.clear();
+      for (std::vector<AwardValue>& of_thread : m.of_thread) {
+        for (AwardValue& a : of_thread) m.awards.push_back(std::move(a));
+      }
+      m.award_begin[0] = 0;
+      for (size_t c = 0; c < cells; ++c) m.award_begin[c + 1] = m.award_begin[c] + m.award_count[c];
+      PayoutBatch b;
+      b.period = p;
+      b.period_label = labels[p];
+      b.first_partner = static_cast<uint32_t>(first);
+      b.cells = cells;
+      b.per_cell = per_cell;
+      b.partners = m.partners.data();
+      b.payouts = m.payouts.data();
+      b.totals = m.totals.data();
+      b.awards = m.awards.data();
+      b.award_begin = m.award_begin.data();
+      sink.batch(b);
+    }
+    if (first_look_failed) std::rethrow_exception(first_look_failed);  // not reached: the second failed too
   }
 }
 
 namespace {
 
-RunResult run_once(const plan::Plan& plan, const RunOptions& options) {
-  RunResult result;
+// One run into `result`: the payouts to `sink`, or kept in the result when it is null.
+void run_once(const plan::Plan& plan, const RunOptions& options, PayoutSink* sink, RunResult& result) {
   State s(plan, options, result);
+  PayoutCollector collector(result);
+  PayoutSink& to = sink ? *sink : collector;
   PhaseClock clock(result.summary.timings);
   try {
     s.clock = &clock;
-    if (!load_inputs(s)) return result;
+    if (!load_inputs(s)) return;
     clock.lap("merge");
     set_activity("finishing the groups");
     finish_groups(s);
     clock.lap("groups");
     set_activity("evaluating the rebates");
-    evaluate(s);
+    to.start(result.summary);
+    evaluate(s, to);
     clock.lap("evaluate");
+    to.finish(result.summary);
   } catch (const vm::EvalError& e) {
     result.payouts.clear();
     result.totals.clear();
     result.awards.clear();
     result.errors.push_back(fmt::format("{}: error: {}, for {}", s.location_text(e.where), e.what(), e.context));
   }
+}
+
+RunResult run_with(const plan::Plan& plan, const RunOptions& options, PayoutSink* sink) {
+  RunResult result;
+  try {
+    run_once(plan, options, sink, result);
+  } catch (const SplitMissed&) {
+    // A ledger with line ends in quoted cells, one of them where the two-thread read guessed its split
+    // (thrown while reading, before any payout was handed over).
+    RunOptions exact = options;
+    exact.exact_splits = true;
+    result = RunResult();
+    run_once(plan, exact, sink, result);
+  }
   return result;
 }
 
 }  // namespace
 
-RunResult run(const plan::Plan& plan, const RunOptions& options) {
-  try {
-    return run_once(plan, options);
-  } catch (const SplitMissed&) {
-    // A ledger with line ends in quoted cells, one of them where the two-thread read guessed its split.
-    RunOptions exact = options;
-    exact.exact_splits = true;
-    return run_once(plan, exact);
-  }
-}
+RunResult run(const plan::Plan& plan, const RunOptions& options, PayoutSink& sink) { return run_with(plan, options, &sink); }
+
+RunResult run(const plan::Plan& plan, const RunOptions& options) { return run_with(plan, options, nullptr); }
 
 }  // namespace rebate::engine

@@ -7,6 +7,7 @@
 #include <cctype>
 #include <iterator>
 #include <map>
+#include <stdexcept>
 
 #include "engine/report.h"
 
@@ -67,26 +68,65 @@ std::string as_words(std::string_view name) {
   return out;
 }
 
+namespace {
+
+// One payout's block of explain_text.
+void explain_payout(std::string& out, const Payout& p, const plan::Plan& plan) {
+  auto to = std::back_inserter(out);  // formatted straight into `out`: no string per line
+  fmt::format_to(to, "{} {} {}: {} {} ({})\n", p.partner.view(), p.period.view(), p.rebate.view(), amount(p.amount(), plan),
+                 plan.currency, p.status.view());
+  if (!p.reason.empty()) fmt::format_to(to, "  because this does not hold: {}\n", p.reason.view());
+  for (const auto& m : p.measures()) fmt::format_to(to, "  {} = {}\n", m.name, m.value);
+  if (const std::optional<Decimal> basis = p.basis()) fmt::format_to(to, "  basis: {}\n", grouped(basis->to_string()));
+  if (!p.band.empty()) fmt::format_to(to, "  band: {}{}\n", p.band.view(), p.rate() ? ", rate " + percent(*p.rate()) : "");
+  for (const auto& s : p.steps()) fmt::format_to(to, "  {}\n", s);
+  fmt::format_to(to, "  from {} ledger line{}\n", p.lines, p.lines == 1 ? "" : "s");
+  if (!p.next_band().empty()) fmt::format_to(to, "  next: {}\n", p.next_band());
+}
+
+void explain_award(std::string& out, const AwardValue& a) {
+  fmt::format_to(std::back_inserter(out), "{} {} {}: {} (from {}'s figures)\n", a.partner, a.period, a.award, a.value, a.measured);
+}
+
+}  // namespace
+
 std::string explain_text(const RunResult& r, const plan::Plan& plan, const std::string& partner) {
   std::string out;
-  auto to = std::back_inserter(out);  // formatted straight into `out`: no string per line
   for (const Payout& p : r.payouts) {
     if (!partner.empty() && p.partner != partner) continue;
-    fmt::format_to(to, "{} {} {}: {} {} ({})\n", p.partner.view(), p.period.view(), p.rebate.view(), amount(p.amount(), plan),
-                   plan.currency, p.status.view());
-    if (!p.reason.empty()) fmt::format_to(to, "  because this does not hold: {}\n", p.reason.view());
-    for (const auto& m : p.measures()) fmt::format_to(to, "  {} = {}\n", m.name, m.value);
-    if (const std::optional<Decimal> basis = p.basis()) fmt::format_to(to, "  basis: {}\n", grouped(basis->to_string()));
-    if (!p.band.empty()) fmt::format_to(to, "  band: {}{}\n", p.band.view(), p.rate() ? ", rate " + percent(*p.rate()) : "");
-    for (const auto& s : p.steps()) fmt::format_to(to, "  {}\n", s);
-    fmt::format_to(to, "  from {} ledger line{}\n", p.lines, p.lines == 1 ? "" : "s");
-    if (!p.next_band().empty()) fmt::format_to(to, "  next: {}\n", p.next_band());
+    explain_payout(out, p, plan);
   }
   for (const AwardValue& a : r.awards) {
     if (!partner.empty() && a.partner != partner) continue;
-    fmt::format_to(to, "{} {} {}: {} (from {}'s figures)\n", a.partner, a.period, a.award, a.value, a.measured);
+    explain_award(out, a);
   }
   return out;
+}
+
+ExplainWriter::ExplainWriter(const plan::Plan& plan, TextOut out, std::string partner)
+    : plan_(plan), out_(std::move(out)), partner_(std::move(partner)) {}
+
+void ExplainWriter::batch(const PayoutBatch& b) {
+  text_.clear();
+  for (size_t i = 0; i < b.payout_count(); ++i) {
+    const Payout& p = b.payouts[i];
+    if (!partner_.empty() && p.partner != partner_) continue;
+    matched_ = true;
+    explain_payout(text_, p, plan_);
+  }
+  if (!text_.empty()) out_(text_);
+  text_.clear();
+  for (size_t k = 0; k < b.award_count(); ++k) {
+    const AwardValue& a = b.awards[k];
+    if (!partner_.empty() && a.partner != partner_) continue;
+    explain_award(text_, a);
+  }
+  if (!text_.empty()) awards_.append(text_);
+  if (text_.capacity() > (size_t{1} << 24)) std::string().swap(text_);
+}
+
+void ExplainWriter::finish(const Summary&) {
+  if (!awards_.drain(out_)) throw std::runtime_error("cannot read back the spooled explanations");
 }
 
 namespace {
@@ -131,6 +171,19 @@ std::string statement_markdown(const RunResult& r, const plan::Plan& plan, const
     if (a.partner == partner && a.measured == period) awards.push_back(&a);
   }
   return statement_of(plan, partner, period, payouts, awards);
+}
+
+void StatementWriter::batch(const PayoutBatch& b) {
+  if (!b.per_cell) return;  // a statement is a partner's payouts in a period: none without rebates
+  std::vector<const Payout*> payouts;
+  std::vector<const AwardValue*> awards;
+  for (size_t c = 0; c < b.cells; ++c) {
+    payouts.clear();
+    awards.clear();
+    for (size_t k = 0; k < b.per_cell; ++k) payouts.push_back(b.cell_payouts(c) + k);
+    for (uint32_t k = b.award_begin[c]; k < b.award_begin[c + 1]; ++k) awards.push_back(b.awards + k);
+    out_(b.partners[c].view(), b.period_label, statement_of(plan_, b.partners[c].view(), b.period_label, payouts, awards));
+  }
 }
 
 std::vector<Statement> statements_markdown(const RunResult& r, const plan::Plan& plan) {

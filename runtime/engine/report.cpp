@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <cstring>
 #include <exception>
+#include <stdexcept>
 #include <iterator>
 #include <map>
 #include <mutex>
@@ -62,14 +63,14 @@ std::string payouts_json(const RunResult& r, const plan::Plan& plan) {
 
 namespace {
 
-// The CSV rows of payouts [first, last).
-void put_payout_rows(const RunResult& r, const plan::Plan& plan, size_t first, size_t last, Sink& out,
+// The CSV rows of payouts [first, last) of `payouts`.
+void put_payout_rows(const Payout* payouts, const plan::Plan& plan, size_t first, size_t last, Sink& out,
                      TextCache<needs_csv_quotes>& quotes) {
   const std::string_view currency = plan.currency;
   const int places = plan.minor_unit;
   const size_t amount_room = number_room(places);
   for (size_t i = first; i < last; ++i) {
-    const Payout& p = r.payouts[i];
+    const Payout& p = payouts[i];
     const std::optional<Decimal> basis = p.basis(), payout_rate = p.rate();
     const std::optional<Decimal> rate = payout_rate ? std::optional<Decimal>(percentage(*payout_rate)) : std::nullopt;
     const size_t room = 2 * (p.partner.size() + p.band.size() + p.reason.size()) + 6 + p.period.size() + p.rebate.size() +
@@ -112,8 +113,9 @@ void put_payout_rows(const RunResult& r, const plan::Plan& plan, size_t first, s
 constexpr size_t kRowsPerChunk = 8192;
 constexpr size_t kAhead = 4;
 
-void put_payout_rows_on_two_threads(const RunResult& r, const plan::Plan& plan, Sink& out, TextCache<needs_csv_quotes>& quotes) {
-  const size_t n = r.payouts.size(), chunks = (n + kRowsPerChunk - 1) / kRowsPerChunk;
+void put_payout_rows_on_two_threads(const Payout* payouts, size_t n, const plan::Plan& plan, Sink& out,
+                                    TextCache<needs_csv_quotes>& quotes) {
+  const size_t chunks = (n + kRowsPerChunk - 1) / kRowsPerChunk;
   std::vector<std::string> made(chunks);
   std::vector<uint8_t> ready(chunks, 0);
   std::mutex mutex;
@@ -134,7 +136,7 @@ void put_payout_rows_on_two_threads(const RunResult& r, const plan::Plan& plan, 
       try {
         const TextOut into = [&text](std::string_view part) { text.append(part); };
         Sink sink(into);
-        put_payout_rows(r, plan, c * kRowsPerChunk, std::min(n, (c + 1) * kRowsPerChunk), sink, own_quotes);
+        put_payout_rows(payouts, plan, c * kRowsPerChunk, std::min(n, (c + 1) * kRowsPerChunk), sink, own_quotes);
         sink.finish();
       } catch (...) {  // out of memory: this thread's output rethrows it in order
         failed = std::current_exception();
@@ -166,7 +168,7 @@ void put_payout_rows_on_two_threads(const RunResult& r, const plan::Plan& plan, 
   } join{helper, mutex, changed, stop};
   for (size_t c = 0; c < chunks; ++c) {
     if (c % 3 == 0) {
-      put_payout_rows(r, plan, c * kRowsPerChunk, std::min(n, (c + 1) * kRowsPerChunk), out, quotes);
+      put_payout_rows(payouts, plan, c * kRowsPerChunk, std::min(n, (c + 1) * kRowsPerChunk), out, quotes);
     } else {
       std::string text;
       {
@@ -185,47 +187,96 @@ void put_payout_rows_on_two_threads(const RunResult& r, const plan::Plan& plan, 
   }
 }
 
+
+// Payouts [0, n) as CSV rows, on two threads when there are many.
+void put_payouts(const Payout* payouts, size_t n, const plan::Plan& plan, Sink& out, TextCache<needs_csv_quotes>& quotes,
+                 size_t threads) {
+  if (threads >= 2 && n >= 4 * kRowsPerChunk) {
+    put_payout_rows_on_two_threads(payouts, n, plan, out, quotes);
+  } else {
+    put_payout_rows(payouts, plan, 0, n, out, quotes);
+  }
+}
+
+constexpr std::string_view kCsvHeader = "partner,period,rebate,amount,currency,status,basis,band,rate,lines,reason\n";
+
+// A partner's total in a period: a TOTAL row.
+void put_total_row(Sink& out, TextCache<needs_csv_quotes>& quotes, const plan::Plan& plan, std::string_view partner,
+                   std::string_view period, const Decimal& amount) {
+  const std::string_view currency = plan.currency;
+  char* w = out.room(2 * partner.size() + 2 + period.size() + number_room(plan.minor_unit) + currency.size() + 20);
+  w = put_csv(w, partner, quotes);
+  *w++ = ',';
+  w = put_text(w, period);
+  w = put_text(w, ",TOTAL,");
+  w = put_amount(w, amount, plan.minor_unit);
+  *w++ = ',';
+  w = put_text(w, currency);
+  w = put_text(w, ",,,,,,\n");
+  out.wrote(w);
+}
+
+// Awards: not money; the value is in `status` (`award`) and `reason`.
+void put_award_row(Sink& out, TextCache<needs_csv_quotes>& quotes, const AwardValue& a) {
+  char* w = out.room(2 * (a.partner.size() + a.value.size()) + 4 + a.period.size() + a.award.size() + 20);
+  w = put_csv(w, a.partner, quotes);
+  *w++ = ',';
+  w = put_text(w, a.period);
+  *w++ = ',';
+  w = put_text(w, a.award);
+  w = put_text(w, ",,,award,,,,,");
+  w = put_csv(w, a.value, quotes);
+  *w++ = '\n';
+  out.wrote(w);
+}
+
 }  // namespace
 
 void write_payouts_csv(const RunResult& r, const plan::Plan& plan, const TextOut& to, size_t threads) {
   Sink out(to);
   TextCache<needs_csv_quotes> quotes;
-  const std::string_view currency = plan.currency;
-  const int places = plan.minor_unit;
-  const size_t amount_room = number_room(places);
-  const std::string_view header = "partner,period,rebate,amount,currency,status,basis,band,rate,lines,reason\n";
-  out.wrote(put_text(out.room(header.size()), header));
-  if (threads >= 2 && r.payouts.size() >= 4 * kRowsPerChunk) {
-    put_payout_rows_on_two_threads(r, plan, out, quotes);
-  } else {
-    put_payout_rows(r, plan, 0, r.payouts.size(), out, quotes);
-  }
-  for (const Total& t : r.totals) {
-    char* w = out.room(2 * t.partner.size() + 2 + t.period.size() + amount_room + currency.size() + 20);
-    w = put_csv(w, t.partner, quotes);
-    *w++ = ',';
-    w = put_text(w, t.period);
-    w = put_text(w, ",TOTAL,");
-    w = put_amount(w, t.amount, places);
-    *w++ = ',';
-    w = put_text(w, currency);
-    w = put_text(w, ",,,,,,\n");
-    out.wrote(w);
-  }
-  // Awards: not money; the value is in `status` (`award`) and `reason`.
-  for (const AwardValue& a : r.awards) {
-    char* w = out.room(2 * (a.partner.size() + a.value.size()) + 4 + a.period.size() + a.award.size() + 20);
-    w = put_csv(w, a.partner, quotes);
-    *w++ = ',';
-    w = put_text(w, a.period);
-    *w++ = ',';
-    w = put_text(w, a.award);
-    w = put_text(w, ",,,award,,,,,");
-    w = put_csv(w, a.value, quotes);
-    *w++ = '\n';
-    out.wrote(w);
-  }
+  out.text(kCsvHeader);
+  put_payouts(r.payouts.data(), r.payouts.size(), plan, out, quotes, threads);
+  for (const Total& t : r.totals) put_total_row(out, quotes, plan, t.partner, t.period, t.amount);
+  for (const AwardValue& a : r.awards) put_award_row(out, quotes, a);
   out.finish();
+}
+
+// The payouts go out as they come; the totals and awards are spooled. Texts are cached by address
+// (TextCache) for one batch only: the next batch's texts may lie where this one's did.
+struct CsvWriter::Parts {
+  Parts(const plan::Plan& p, TextOut o, size_t t)
+      : plan(p), to(std::move(o)), threads(t), totals_to(totals.appender()), awards_to(awards.appender()), out(to),
+        totals_out(totals_to), awards_out(awards_to) {}
+  const plan::Plan& plan;
+  TextOut to;
+  size_t threads;
+  Spool totals, awards;
+  TextOut totals_to, awards_to;
+  Sink out, totals_out, awards_out;
+};
+
+CsvWriter::CsvWriter(const plan::Plan& plan, TextOut out, size_t threads) : parts_(std::make_unique<Parts>(plan, std::move(out), threads)) {}
+CsvWriter::~CsvWriter() = default;
+
+void CsvWriter::start(const Summary&) { parts_->out.text(kCsvHeader); }
+
+void CsvWriter::batch(const PayoutBatch& b) {
+  Parts& p = *parts_;
+  TextCache<needs_csv_quotes> quotes;
+  put_payouts(b.payouts, b.payout_count(), p.plan, p.out, quotes, p.threads);
+  if (b.per_cell) {
+    for (size_t c = 0; c < b.cells; ++c) put_total_row(p.totals_out, quotes, p.plan, b.partners[c], b.period_label, b.totals[c]);
+  }
+  for (size_t k = 0; k < b.award_count(); ++k) put_award_row(p.awards_out, quotes, b.awards[k]);
+}
+
+void CsvWriter::finish(const Summary&) {
+  Parts& p = *parts_;
+  p.totals_out.finish();
+  p.awards_out.finish();
+  p.out.finish();
+  if (!p.totals.drain(p.to) || !p.awards.drain(p.to)) throw std::runtime_error("cannot read back the spooled totals");
 }
 
 namespace {
@@ -261,6 +312,143 @@ void json_field(std::string& out, const char* name, std::string_view value, bool
   json_string(out, value);
 }
 
+std::string json_head(const plan::Plan& plan) {
+  std::string head = "{\n  \"program\": ";
+  json_string(head, plan.title);
+  head += ",\n  \"currency\": ";
+  json_string(head, plan.currency);
+  head += ",\n  \"payouts\": [";
+  return head;
+}
+
+std::string json_tail(const Summary& summary) {
+  std::string tail = "\n  ],\n  \"summary\": {\"inputs\": [";
+  for (size_t i = 0; i < summary.inputs.size(); ++i) {
+    const auto& in = summary.inputs[i];
+    if (i) tail += ", ";
+    tail += "{";
+    json_field(tail, "name", in.name, true);
+    tail += fmt::format(", \"rows\": {}, \"rejected\": {}}}", in.rows, in.rejected);
+  }
+  tail += fmt::format("], \"lines_outside_effective_dates\": {}, \"lines_outside_run_periods\": {}, \"notes\": [",
+                      summary.outside_effective, summary.outside_run);
+  for (size_t i = 0; i < summary.notes.size(); ++i) {
+    if (i) tail += ", ";
+    json_string(tail, summary.notes[i]);
+  }
+  tail += "]}\n}\n";
+  return tail;
+}
+
+// One payout's object, after a comma unless it is the first.
+void put_json_payout(Sink& out, TextCache<needs_json_escapes>& texts, const plan::Plan& plan, const Payout& p, bool first) {
+  const int places = plan.minor_unit;
+  const size_t amount_room = number_room(places);
+  const std::optional<Decimal> basis = p.basis(), payout_rate = p.rate();
+  const std::optional<Decimal> rate = payout_rate ? std::optional<Decimal>(percentage(*payout_rate)) : std::nullopt;
+  const size_t room = json_room(p.partner) + json_room(p.period) + json_room(p.rebate) + json_room(p.status) +
+                      json_room(p.reason) + json_room(p.band) + amount_room + (basis ? number_room(basis->scale()) : 0) +
+                      (rate ? number_room(rate->scale()) + 1 : 0) + kNumberRoom + 256;
+  char* w = out.room(room);
+  w = put_text(w, first ? "\n    {\"partner\": " : ",\n    {\"partner\": ");
+  w = put_json(w, p.partner, texts);
+  w = put_text(w, ", \"period\": ");
+  w = put_json(w, p.period, texts);
+  w = put_text(w, ", \"rebate\": ");
+  w = put_json(w, p.rebate, texts);
+  w = put_text(w, ", \"amount\": \"");
+  w = put_amount(w, p.amount(), places);
+  w = put_text(w, "\", \"status\": ");
+  w = put_json(w, p.status, texts);
+  if (!p.reason.empty()) {
+    w = put_text(w, ", \"reason\": ");
+    w = put_json(w, p.reason, texts);
+  }
+  if (basis) {
+    w = put_text(w, ", \"basis\": \"");
+    w = put_number(w, *basis);
+    *w++ = '"';
+  } else {
+    w = put_text(w, ", \"basis\": null");
+  }
+  if (!p.band.empty()) {
+    w = put_text(w, ", \"band\": ");
+    w = put_json(w, p.band, texts);
+  } else {
+    w = put_text(w, ", \"band\": null");
+  }
+  if (rate) {
+    w = put_text(w, ", \"rate\": \"");
+    w = put_number(w, *rate);
+    w = put_text(w, "%\"");
+  } else {
+    w = put_text(w, ", \"rate\": null");
+  }
+  w = put_text(w, ", \"lines\": ");
+  w = put_digits(w, p.lines, 1);
+  w = put_text(w, ", \"explanation\": {\"measures\": {");
+  out.wrote(w);
+  // Measure names are identifiers: no escapes, and no NUL (the old writer read them as C strings).
+  for (size_t m = 0; m < p.measures().size(); ++m) {
+    const MeasureValue& mv = p.measures()[m];
+    w = out.room(json_room(mv.name) + json_room(mv.value) + 4);
+    if (m) w = put_text(w, ", ");
+    w = put_json(w, mv.name, texts);
+    w = put_text(w, ": ");
+    w = put_json(w, mv.value);  // a text of this payout's own
+    out.wrote(w);
+  }
+  out.text("}, \"steps\": [");
+  for (size_t k = 0; k < p.steps().size(); ++k) {
+    w = out.room(json_room(p.steps()[k]) + 2);
+    if (k) w = put_text(w, ", ");
+    out.wrote(put_json(w, p.steps()[k]));
+  }
+  w = out.room(json_room(p.next_band()) + amount_room + 64);
+  *w++ = ']';
+  if (!p.next_band().empty()) {
+    w = put_text(w, ", \"next_band\": ");
+    w = put_json(w, p.next_band());
+  }
+  if (p.before_budget()) {
+    w = put_text(w, ", \"before_budget\": \"");
+    w = put_amount(w, *p.before_budget(), places);
+    *w++ = '"';
+  }
+  out.wrote(put_text(w, "}}"));
+}
+
+void put_json_total(Sink& out, TextCache<needs_json_escapes>& texts, const plan::Plan& plan, std::string_view partner,
+                    std::string_view period, const Decimal& amount, bool first) {
+  char* w = out.room(json_room(partner) + json_room(period) + number_room(plan.minor_unit) + 64);
+  w = put_text(w, first ? "\n    {\"partner\": " : ",\n    {\"partner\": ");
+  w = put_json(w, partner, texts);
+  w = put_text(w, ", \"period\": ");
+  w = put_json(w, period, texts);
+  w = put_text(w, ", \"amount\": \"");
+  w = put_amount(w, amount, plan.minor_unit);
+  out.wrote(put_text(w, "\"}"));
+}
+
+void put_json_award(Sink& out, TextCache<needs_json_escapes>& texts, const AwardValue& a, bool first) {
+  char* w = out.room(json_room(a.partner) + json_room(a.period) + json_room(a.measured) + json_room(a.award) +
+                     json_room(a.value) + 80);
+  w = put_text(w, first ? "\n    {\"partner\": " : ",\n    {\"partner\": ");
+  w = put_json(w, a.partner, texts);
+  w = put_text(w, ", \"period\": ");
+  w = put_json(w, a.period, texts);
+  w = put_text(w, ", \"measured\": ");
+  w = put_json(w, a.measured, texts);
+  w = put_text(w, ", \"award\": ");
+  w = put_json(w, a.award, texts);
+  w = put_text(w, ", \"value\": ");
+  w = put_json(w, a.value, texts);
+  out.wrote(put_text(w, "}"));
+}
+
+constexpr std::string_view kJsonTotals = "\n  ],\n  \"totals\": [";
+constexpr std::string_view kJsonAwards = "\n  ],\n  \"awards\": [";
+
 }  // namespace
 
 // Written directly, one payout per line: a million payouts must not build a document tree in memory.
@@ -269,137 +457,105 @@ void json_field(std::string& out, const char* name, std::string_view value, bool
 void write_payouts_json(const RunResult& r, const plan::Plan& plan, const TextOut& to) {
   Sink out(to);
   TextCache<needs_json_escapes> texts;
-  const int places = plan.minor_unit;
-  const size_t amount_room = number_room(places);
-  {
-    std::string head = "{\n  \"program\": ";
-    json_string(head, plan.title);
-    head += ",\n  \"currency\": ";
-    json_string(head, plan.currency);
-    head += ",\n  \"payouts\": [";
-    out.text(head);
-  }
-  for (size_t i = 0; i < r.payouts.size(); ++i) {
-    const Payout& p = r.payouts[i];
-    const std::optional<Decimal> basis = p.basis(), payout_rate = p.rate();
-    const std::optional<Decimal> rate = payout_rate ? std::optional<Decimal>(percentage(*payout_rate)) : std::nullopt;
-    const size_t room = json_room(p.partner) + json_room(p.period) + json_room(p.rebate) + json_room(p.status) +
-                        json_room(p.reason) + json_room(p.band) + amount_room + (basis ? number_room(basis->scale()) : 0) +
-                        (rate ? number_room(rate->scale()) + 1 : 0) + kNumberRoom + 256;
-    char* w = out.room(room);
-    w = put_text(w, i ? ",\n    {\"partner\": " : "\n    {\"partner\": ");
-    w = put_json(w, p.partner, texts);
-    w = put_text(w, ", \"period\": ");
-    w = put_json(w, p.period, texts);
-    w = put_text(w, ", \"rebate\": ");
-    w = put_json(w, p.rebate, texts);
-    w = put_text(w, ", \"amount\": \"");
-    w = put_amount(w, p.amount(), places);
-    w = put_text(w, "\", \"status\": ");
-    w = put_json(w, p.status, texts);
-    if (!p.reason.empty()) {
-      w = put_text(w, ", \"reason\": ");
-      w = put_json(w, p.reason, texts);
-    }
-    if (basis) {
-      w = put_text(w, ", \"basis\": \"");
-      w = put_number(w, *basis);
-      *w++ = '"';
-    } else {
-      w = put_text(w, ", \"basis\": null");
-    }
-    if (!p.band.empty()) {
-      w = put_text(w, ", \"band\": ");
-      w = put_json(w, p.band, texts);
-    } else {
-      w = put_text(w, ", \"band\": null");
-    }
-    if (rate) {
-      w = put_text(w, ", \"rate\": \"");
-      w = put_number(w, *rate);
-      w = put_text(w, "%\"");
-    } else {
-      w = put_text(w, ", \"rate\": null");
-    }
-    w = put_text(w, ", \"lines\": ");
-    w = put_digits(w, p.lines, 1);
-    w = put_text(w, ", \"explanation\": {\"measures\": {");
-    out.wrote(w);
-    // Measure names are identifiers: no escapes, and no NUL (the old writer read them as C strings).
-    for (size_t m = 0; m < p.measures().size(); ++m) {
-      const MeasureValue& mv = p.measures()[m];
-      w = out.room(json_room(mv.name) + json_room(mv.value) + 4);
-      if (m) w = put_text(w, ", ");
-      w = put_json(w, mv.name, texts);
-      w = put_text(w, ": ");
-      w = put_json(w, mv.value);  // a text of this payout's own
-      out.wrote(w);
-    }
-    out.text("}, \"steps\": [");
-    for (size_t k = 0; k < p.steps().size(); ++k) {
-      w = out.room(json_room(p.steps()[k]) + 2);
-      if (k) w = put_text(w, ", ");
-      out.wrote(put_json(w, p.steps()[k]));
-    }
-    w = out.room(json_room(p.next_band()) + amount_room + 64);
-    *w++ = ']';
-    if (!p.next_band().empty()) {
-      w = put_text(w, ", \"next_band\": ");
-      w = put_json(w, p.next_band());
-    }
-    if (p.before_budget()) {
-      w = put_text(w, ", \"before_budget\": \"");
-      w = put_amount(w, *p.before_budget(), places);
-      *w++ = '"';
-    }
-    out.wrote(put_text(w, "}}"));
-  }
-  out.text("\n  ],\n  \"totals\": [");
-  for (size_t i = 0; i < r.totals.size(); ++i) {
-    const Total& t = r.totals[i];
-    char* w = out.room(json_room(t.partner) + json_room(t.period) + amount_room + 64);
-    w = put_text(w, i ? ",\n    {\"partner\": " : "\n    {\"partner\": ");
-    w = put_json(w, t.partner, texts);
-    w = put_text(w, ", \"period\": ");
-    w = put_json(w, t.period, texts);
-    w = put_text(w, ", \"amount\": \"");
-    w = put_amount(w, t.amount, places);
-    out.wrote(put_text(w, "\"}"));
-  }
-  out.text("\n  ],\n  \"awards\": [");
-  for (size_t i = 0; i < r.awards.size(); ++i) {
-    const AwardValue& a = r.awards[i];
-    char* w = out.room(json_room(a.partner) + json_room(a.period) + json_room(a.measured) + json_room(a.award) +
-                       json_room(a.value) + 80);
-    w = put_text(w, i ? ",\n    {\"partner\": " : "\n    {\"partner\": ");
-    w = put_json(w, a.partner, texts);
-    w = put_text(w, ", \"period\": ");
-    w = put_json(w, a.period, texts);
-    w = put_text(w, ", \"measured\": ");
-    w = put_json(w, a.measured, texts);
-    w = put_text(w, ", \"award\": ");
-    w = put_json(w, a.award, texts);
-    w = put_text(w, ", \"value\": ");
-    w = put_json(w, a.value, texts);
-    out.wrote(put_text(w, "}"));
-  }
-  std::string tail = "\n  ],\n  \"summary\": {\"inputs\": [";
-  for (size_t i = 0; i < r.summary.inputs.size(); ++i) {
-    const auto& in = r.summary.inputs[i];
-    if (i) tail += ", ";
-    tail += "{";
-    json_field(tail, "name", in.name, true);
-    tail += fmt::format(", \"rows\": {}, \"rejected\": {}}}", in.rows, in.rejected);
-  }
-  tail += fmt::format("], \"lines_outside_effective_dates\": {}, \"lines_outside_run_periods\": {}, \"notes\": [",
-                      r.summary.outside_effective, r.summary.outside_run);
-  for (size_t i = 0; i < r.summary.notes.size(); ++i) {
-    if (i) tail += ", ";
-    json_string(tail, r.summary.notes[i]);
-  }
-  tail += "]}\n}\n";
-  out.text(tail);
+  out.text(json_head(plan));
+  for (size_t i = 0; i < r.payouts.size(); ++i) put_json_payout(out, texts, plan, r.payouts[i], i == 0);
+  out.text(kJsonTotals);
+  for (size_t i = 0; i < r.totals.size(); ++i) put_json_total(out, texts, plan, r.totals[i].partner, r.totals[i].period, r.totals[i].amount, i == 0);
+  out.text(kJsonAwards);
+  for (size_t i = 0; i < r.awards.size(); ++i) put_json_award(out, texts, r.awards[i], i == 0);
+  out.text(json_tail(r.summary));
   out.finish();
+}
+
+struct JsonWriter::Parts {
+  Parts(const plan::Plan& p, TextOut o)
+      : plan(p), to(std::move(o)), totals_to(totals.appender()), awards_to(awards.appender()), out(to), totals_out(totals_to),
+        awards_out(awards_to) {}
+  const plan::Plan& plan;
+  TextOut to;
+  Spool totals, awards;
+  TextOut totals_to, awards_to;
+  Sink out, totals_out, awards_out;
+  bool any_payout = false, any_total = false, any_award = false;
+};
+
+JsonWriter::JsonWriter(const plan::Plan& plan, TextOut out) : parts_(std::make_unique<Parts>(plan, std::move(out))) {}
+JsonWriter::~JsonWriter() = default;
+
+void JsonWriter::start(const Summary&) { parts_->out.text(json_head(parts_->plan)); }
+
+void JsonWriter::batch(const PayoutBatch& b) {
+  Parts& p = *parts_;
+  TextCache<needs_json_escapes> texts;  // for this batch only (see CsvWriter)
+  for (size_t i = 0; i < b.payout_count(); ++i) {
+    put_json_payout(p.out, texts, p.plan, b.payouts[i], !p.any_payout);
+    p.any_payout = true;
+  }
+  if (b.per_cell) {
+    for (size_t c = 0; c < b.cells; ++c) {
+      put_json_total(p.totals_out, texts, p.plan, b.partners[c], b.period_label, b.totals[c], !p.any_total);
+      p.any_total = true;
+    }
+  }
+  for (size_t k = 0; k < b.award_count(); ++k) {
+    put_json_award(p.awards_out, texts, b.awards[k], !p.any_award);
+    p.any_award = true;
+  }
+}
+
+void JsonWriter::finish(const Summary& summary) {
+  Parts& p = *parts_;
+  p.totals_out.finish();
+  p.awards_out.finish();
+  p.out.text(kJsonTotals);
+  p.out.finish();
+  bool read_back = p.totals.drain(p.to);
+  p.out.text(kJsonAwards);
+  p.out.finish();
+  read_back = read_back && p.awards.drain(p.to);
+  if (!read_back) throw std::runtime_error("cannot read back the spooled totals");
+  p.out.text(json_tail(summary));
+  p.out.finish();
+}
+
+Spool::~Spool() {
+  if (file_) std::fclose(file_);
+}
+
+void Spool::append(std::string_view s) {
+  size_ += s.size();
+  if (!file_ && (memory_.size() + s.size() <= limit_ || no_file_)) {
+    memory_.append(s);
+    return;
+  }
+  if (!file_) {
+    file_ = std::tmpfile();
+    if (!file_) {  // no temporary file: kept in memory after all
+      no_file_ = true;
+      memory_.append(s);
+      return;
+    }
+    if (std::fwrite(memory_.data(), 1, memory_.size(), file_) != memory_.size()) failed_ = true;
+    std::string().swap(memory_);
+  }
+  if (std::fwrite(s.data(), 1, s.size(), file_) != s.size()) failed_ = true;
+}
+
+bool Spool::drain(const TextOut& out) {
+  if (file_) {
+    if (std::fflush(file_) != 0 || std::fseek(file_, 0, SEEK_SET) != 0) failed_ = true;
+    std::string buffer(size_t{1} << 20, '\0');
+    size_t got;
+    while (!failed_ && (got = std::fread(buffer.data(), 1, buffer.size(), file_)) > 0) out(std::string_view(buffer.data(), got));
+    if (std::ferror(file_)) failed_ = true;
+    std::fclose(file_);
+    file_ = nullptr;
+  } else if (!memory_.empty()) {
+    out(memory_);
+  }
+  std::string().swap(memory_);
+  size_ = 0;
+  return !failed_;
 }
 
 }  // namespace rebate::engine

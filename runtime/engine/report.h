@@ -2,7 +2,9 @@
 // as Markdown (people_report.cpp).
 #pragma once
 
+#include <cstdio>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -47,5 +49,113 @@ struct Statement {
   std::string partner, period, markdown;
 };
 std::vector<Statement> statements_markdown(const RunResult& result, const plan::Plan& plan);
+
+// Text to be written after what is being streamed (the totals and awards after the payouts, the
+// explanations after the report): kept in memory up to `memory_limit` bytes, past that in an unnamed
+// temporary file (std::tmpfile), so that its size does not become the process's.
+class Spool {
+ public:
+  explicit Spool(size_t memory_limit = size_t{16} << 20) : limit_(memory_limit) {}
+  ~Spool();
+  Spool(const Spool&) = delete;
+  Spool& operator=(const Spool&) = delete;
+  void append(std::string_view s);
+  // A TextOut that appends here (valid while the spool is).
+  TextOut appender() {
+    return [this](std::string_view s) { append(s); };
+  }
+  // Everything appended, in order, handed to `out` a part at a time; the spool is empty after. False when
+  // the temporary file could not be written or read back.
+  bool drain(const TextOut& out);
+  size_t size() const { return size_; }
+
+ private:
+  size_t limit_;
+  std::string memory_;
+  std::FILE* file_ = nullptr;
+  size_t size_ = 0;
+  bool no_file_ = false;  // none could be made: kept in memory
+  bool failed_ = false;   // the temporary file could not be written or read back
+};
+
+// The same reports written as a run makes its payouts (engine::run with a PayoutSink), a batch at a
+// time: byte for byte what the functions above give for the whole RunResult. The payouts are written
+// as they come; the totals and awards, which follow every payout, are spooled (Spool) until finish().
+class CsvWriter : public PayoutSink {
+ public:
+  // `threads` 2 or more: a large batch's rows are formatted on two threads (the text is the same).
+  CsvWriter(const plan::Plan& plan, TextOut out, size_t threads = 1);
+  ~CsvWriter() override;
+  void start(const Summary& summary) override;
+  void batch(const PayoutBatch& b) override;
+  void finish(const Summary& summary) override;
+
+ private:
+  struct Parts;
+  std::unique_ptr<Parts> parts_;
+};
+
+class JsonWriter : public PayoutSink {
+ public:
+  JsonWriter(const plan::Plan& plan, TextOut out);
+  ~JsonWriter() override;
+  void start(const Summary& summary) override;
+  void batch(const PayoutBatch& b) override;
+  void finish(const Summary& summary) override;
+
+ private:
+  struct Parts;
+  std::unique_ptr<Parts> parts_;
+};
+
+// explain_text as the run goes: each payout's block as its batch comes, the awards' lines spooled until
+// finish(). `partner` not empty: that partner's only.
+class ExplainWriter : public PayoutSink {
+ public:
+  ExplainWriter(const plan::Plan& plan, TextOut out, std::string partner = "");
+  void batch(const PayoutBatch& b) override;
+  void finish(const Summary& summary) override;
+  // Whether a payout of `partner` was met (any payout when it is empty).
+  bool matched() const { return matched_; }
+
+ private:
+  const plan::Plan& plan_;
+  TextOut out_;
+  std::string partner_;
+  std::string text_;  // a batch's text, reused
+  Spool awards_;
+  bool matched_ = false;
+};
+
+// Each partner and period's statement (statements_markdown's, in the same order) handed to `out` as its
+// batch comes.
+class StatementWriter : public PayoutSink {
+ public:
+  using Out = std::function<void(std::string_view partner, std::string_view period, const std::string& markdown)>;
+  StatementWriter(const plan::Plan& plan, Out out) : plan_(plan), out_(std::move(out)) {}
+  void batch(const PayoutBatch& b) override;
+
+ private:
+  const plan::Plan& plan_;
+  Out out_;
+};
+
+// Several sinks handed the same batches, in the order they were added.
+class SinkFanout : public PayoutSink {
+ public:
+  void add(PayoutSink& sink) { sinks_.push_back(&sink); }
+  void start(const Summary& summary) override {
+    for (PayoutSink* s : sinks_) s->start(summary);
+  }
+  void batch(const PayoutBatch& b) override {
+    for (PayoutSink* s : sinks_) s->batch(b);
+  }
+  void finish(const Summary& summary) override {
+    for (PayoutSink* s : sinks_) s->finish(summary);
+  }
+
+ private:
+  std::vector<PayoutSink*> sinks_;
+};
 
 }  // namespace rebate::engine

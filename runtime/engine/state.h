@@ -392,7 +392,7 @@ void merge_state(AggState& into, const AggState& from, const plan::Aggregate& ag
 // The exact sum of a state.
 Decimal total(const AggState& st);
 // evaluate.cpp
-void evaluate(State& s);
+void evaluate(State& s, PayoutSink& sink);
 
 // Formatting for explanations and outputs.
 // "598000.00 USD", "4.5%", "12": a value as an explanation shows it, in its unit.
