@@ -639,3 +639,20 @@ rebate r { pay 10% of storage }
   CHECK(o.amounts["P1 2026-Q3 r"] == "10.00");  // product 7 is storage: 10% of 100; product 8 is not
   CHECK(o.amounts["P2 2026-Q3 r"] == "3.00");   // 10% of 30
 }
+
+TEST_CASE("a budget written finer than the cent is paid to the cent below it, and never hangs", "[engine][budget]") {
+  // Three partners earn 100 each (300); the budget is 200.005: each share is 200.005/300 x 100 = 66.668333,
+  // cut to 66.66 (199.98); whole cents left: 200.005 - 199.98 = 0.025, so 2 cents, to the largest payouts
+  // in partner order (P1, P2): 66.67, 66.67, 66.66 = 200.00. The half cent is no payout's. Before, the
+  // leftover loop ran forever, waiting for 0.005 to reach zero a cent at a time.
+  const char* program = R"(
+measure revenue = sales.sum(amount)
+rebate r { pay 10% of revenue }
+budget pool = 200.005 USD per quarter
+)";
+  auto o = run(program, lines({"2026-07-01,P1,O1,x,1,1000", "2026-07-01,P2,O2,x,1,1000", "2026-07-01,P3,O3,x,1,1000"}));
+  REQUIRE(o.result.ok());
+  CHECK(o.amounts["P1 2026-Q3 r"] == "66.67");
+  CHECK(o.amounts["P2 2026-Q3 r"] == "66.67");
+  CHECK(o.amounts["P3 2026-Q3 r"] == "66.66");
+}

@@ -179,7 +179,10 @@ class PartnerFrame : public vm::Frame {
           if (!merged.has_best || (agg.kind == plan::AggregateKind::Min ? c < 0 : c > 0)) merged.set_best(st.best());
         }
       } else {
-        merged.set_sum(Decimal::add(merged.sum(), total(st)).value_or(merged.sum()));
+        std::optional<Decimal> sum = Decimal::add(merged.sum(), total(st));
+        // Past 38 digits over the window: an error, never the periods before it alone.
+        if (!sum) throw vm::EvalError("arithmetic overflow adding up the window's periods", agg.where, context());
+        merged.set_sum(*sum);
       }
       if (const DistinctSet* d = table.distinct_at(cell, a)) distinct.insert(d->begin(), d->end());
     }
@@ -475,7 +478,9 @@ class CellEvaluator {
     for (const plan::GuardedAmount& up : pr.uplift) {
       if (up.when != plan::kNoFunction && !frame.holds(up.when, up.where)) continue;
       Value u = frame.run(up.value);
-      amount = Decimal::add(amount, u.decimal()).value_or(amount);
+      std::optional<Decimal> uplifted = Decimal::add(amount, u.decimal());
+      if (!uplifted) throw vm::EvalError("arithmetic overflow", up.where, frame.context());  // never the uplift dropped
+      amount = *uplifted;
       if (explain_) out.explain().steps.push_back(fmt::format("uplift {} ({})", money(u.decimal(), places, currency), plan_.locations[up.where].text));
       if (status == Status::ConditionNotMet) status = Status::Paid;
     }
@@ -497,7 +502,9 @@ class CellEvaluator {
         amount = c.decimal();
       }
     }
-    amount = amount.rounded(pr.places, pr.rounding).value_or(amount);
+    std::optional<Decimal> rounded = amount.rounded(pr.places, pr.rounding);
+    if (!rounded) throw vm::EvalError("arithmetic overflow rounding the payout", pr.pay.where, frame.context());  // never unrounded
+    amount = *rounded;
     if (amount.is_zero() && status == Status::Paid) status = Status::Zero;
     return amount;
   }
@@ -593,18 +600,24 @@ class PeriodBudgets {
 
   // Each budget in turn, on the amounts the budgets before it left: when its payouts exceed it, each
   // becomes amount x budget / total, cut to the cent; the cents left over go one at a time to the largest
-  // payouts (ties: partner id, then rebate order), so the sum is the budget exactly.
+  // payouts (ties: partner id, then rebate order), so the sum is the budget exactly. A budget written
+  // finer than the cent (`100.005 USD`) is paid to the cent below it: no payout holds a fraction of one.
   void decide() {
     const Decimal cent = Decimal::from_scaled(1, plan_.minor_unit);
     for (size_t bi = 0; bi < plan_.budgets.size(); ++bi) {
       const plan::Budget& b = plan_.budgets[bi];
+      // An overflow is an error naming the budget, never a share of 0.
+      auto exact = [&](std::optional<Decimal> v) {
+        if (!v) throw vm::EvalError(fmt::format("arithmetic overflow scaling the payouts to budget `{}`", b.name), UINT32_MAX, "every partner");
+        return *v;
+      };
       std::vector<uint32_t> members;  // positions in amounts_, in the payouts' order
       Decimal total;
       for (size_t k = 0; k < amounts_.size(); ++k) {
         const Decimal amount = amounts_[k];
         if (!covers_[bi][rebate_[k]] || amount.sign() <= 0) continue;
         members.push_back(static_cast<uint32_t>(k));
-        total = Decimal::add(total, amount).value_or(total);
+        total = exact(Decimal::add(total, amount));
       }
       if (Decimal::compare(total, b.amount) <= 0) continue;
       Applied& a = applied_.emplace_back();
@@ -612,10 +625,10 @@ class PeriodBudgets {
       Decimal assigned;
       for (uint32_t k : members) {
         const Decimal before = amounts_[k];
-        Decimal share = Decimal::div(Decimal::mul(before, b.amount).value_or(Decimal()), total).value_or(Decimal());
+        const Decimal share = exact(Decimal::div(exact(Decimal::mul(before, b.amount)), total));
         const Decimal scaled = share.rounded(plan_.minor_unit, RoundingMode::Down).value_or(share);
         a.after.push(scaled);
-        assigned = Decimal::add(assigned, scaled).value_or(assigned);
+        assigned = exact(Decimal::add(assigned, scaled));
       }
       std::vector<uint32_t> order(members.size());  // positions in members
       for (size_t k = 0; k < order.size(); ++k) order[k] = static_cast<uint32_t>(k);
@@ -624,8 +637,8 @@ class PeriodBudgets {
         if (cmp != 0) return cmp > 0;
         return x < y;  // payouts are already in partner, then rebate order
       });
-      Decimal left = Decimal::sub(b.amount, assigned).value_or(Decimal());
-      for (size_t k = 0; !left.is_zero() && !order.empty(); k = (k + 1) % order.size()) {
+      Decimal left = exact(Decimal::sub(b.amount, assigned));
+      for (size_t k = 0; Decimal::compare(left, cent) >= 0 && !order.empty(); k = (k + 1) % order.size()) {
         const Decimal amount = a.after[order[k]];
         a.after.set(order[k], Decimal::add(amount, cent).value_or(amount));
         left = Decimal::sub(left, cent).value_or(Decimal());
@@ -719,7 +732,12 @@ struct BatchMemory {
 // A cell's total: its payouts, one per rebate, side by side.
 Decimal cell_total(const Payout* payouts, size_t per_cell) {
   Decimal sum;
-  for (size_t k = 0; k < per_cell; ++k) sum = Decimal::add(sum, payouts[k].amount()).value_or(sum);
+  for (size_t k = 0; k < per_cell; ++k) {
+    std::optional<Decimal> next = Decimal::add(sum, payouts[k].amount());
+    // A total past 38 digits: an error, never a total without one of its payouts.
+    if (!next) throw vm::EvalError("arithmetic overflow adding up the partner's total", UINT32_MAX, std::string(payouts[0].partner));
+    sum = *next;
+  }
   return sum;
 }
 
