@@ -175,8 +175,10 @@ struct Destination {
 };
 
 // How a two-thread read went: both threads read rows (their results to check and merge), or the first
-// read them all (a file with no row start past the middle), or the guessed split missed.
-enum class Halves { Two, One };
+// read them all (a file with no row start past the middle, or a guessed split that missed), or the two
+// reads do not meet at the split (which a counted split cannot do but in a malformed file): to be read
+// again on one thread.
+enum class Halves { Two, One, Disagree };
 
 // The second thread's reader, set to read the rows from `at` (the start of line `line`) on.
 void start_second(Reader& second, const Reader& head, const char* at, uint64_t line, const Destination& to, bool mapped) {
@@ -197,7 +199,9 @@ Halves read_halves_counted(Reader& reader, Reader& second, std::string_view data
   std::condition_variable found;
   bool known = false;
   const char* split = nullptr;
+  bool paused = false;
   reader.pause_at(rows_begin + (data_end - rows_begin) / 2, [&] {
+    paused = true;
     std::unique_lock<std::mutex> lock(mutex);
     found.wait(lock, [&] { return known; });
     return split ? split : data_end;
@@ -222,6 +226,9 @@ Halves read_halves_counted(Reader& reader, Reader& second, std::string_view data
   reader.finish();
   if (!split) return Halves::One;
   second.finish();
+  // The first thread's rows end exactly where the second's start, unless a row of the first ran past the
+  // split or the first stopped short of it (an error): the halves cannot be put together as they are.
+  if (!paused || reader.position() != split) return Halves::Disagree;
   return Halves::Two;
 }
 
@@ -244,7 +251,9 @@ Halves read_halves_guessed(Reader& reader, Reader& second, std::string_view data
   }
   origin.emplace(rows_begin, at, reader.line());
   std::atomic<bool> missed{false};
+  bool checked = false;  // the first thread got to a row start at or past the guess
   reader.pause_at(at, [&] {
+    checked = true;
     if (reader.position() == at) {
       origin->set(reader.line());
       return at;
@@ -259,10 +268,15 @@ Halves read_halves_guessed(Reader& reader, Reader& second, std::string_view data
     second.rows();
   });
   reader.rows();
+  // A first thread that read to the end of the file (or stopped at a fatal error) without a row start at
+  // or past the guess: its last row, a quoted cell holding line breaks, ran over the guess, which was
+  // not a row start. It read every row itself, exactly as one thread does; the second thread is stopped.
+  if (!checked) missed.store(true);
   worker.join();
   reader.finish();
   if (missed.load()) {
-    if (to.parts) result.split_missed = true;
+    // A streaming read's second part saw rows that are not the file's (unless the read failed anyway).
+    if (to.parts && (checked || result.ok())) result.split_missed = true;
     return Halves::One;
   }
   second.finish();
@@ -296,7 +310,7 @@ ReadResult read_buffer(std::string_view data, const std::string& display_name, c
   const Halves halves = options.exact_split ? read_halves_counted(reader, second, data, to, mapped)
                                             : read_halves_guessed(reader, second, data, to, mapped, result, origin);
   if (halves == Halves::One) return result;  // the first thread read every row, or the guess missed
-  if (!result.ok() || !second_result.ok()) {
+  if (halves == Halves::Disagree || !result.ok() || !second_result.ok()) {
     // Malformed rows: read again on one thread, without keeping or streaming rows, so that errors, their
     // order and max_errors are exactly those of a sequential read. Bad files are the rare case.
     ReadResult again;
