@@ -6,6 +6,7 @@
 // payouts written straight to their place in the results; the program-wide steps (budgets, totals) then
 // run period by period on one thread, as before.
 #include <fmt/format.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 
@@ -659,9 +660,25 @@ RunResult run_once(const plan::Plan& plan, const RunOptions& options) {
   return result;
 }
 
+// An input that is not a regular file (a pipe, /dev/stdin, `<(zcat ...)`) can be read only once: a run
+// that has one counts its two-thread splits from the start instead of guessing them, since a missed guess
+// runs everything again and would find that input empty.
+bool inputs_rereadable(const RunOptions& options) {
+  for (const auto& [name, path] : options.input_paths) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 RunResult run(const plan::Plan& plan, const RunOptions& options) {
+  if (!options.exact_splits && !inputs_rereadable(options)) {
+    RunOptions exact = options;
+    exact.exact_splits = true;
+    return run_once(plan, exact);
+  }
   try {
     return run_once(plan, options);
   } catch (const SplitMissed&) {

@@ -19,6 +19,7 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <vector>
 
 #include "ledger/csv_reader.h"
 #include "ledger/mapped_files.h"
@@ -340,7 +341,107 @@ ReadResult read_buffer(std::string_view data, const std::string& display_name, c
   return result;
 }
 
-// Reads a file: memory-mapped when possible, else read into memory (a pipe, an empty file).
+// A non-regular file (a pipe, a FIFO, /dev/stdin, a character device) has no size and cannot be mapped:
+// it is read into a buffer, and one Reader reads the rows of what is there, stopping at the start of
+// the first row that reaches the buffer's end (it may go on in the bytes not read yet); that row is
+// moved to the buffer's start, the rest filled from the file, and the reader reads on (continue_in).
+// One reader, so the errors, max_errors, rejects, line numbers and row counts are those of a regular
+// file of the same bytes. A row (or the header) that fills the whole buffer doubles it, up to eight
+// times its first size: a longer one is an error naming its line (/dev/zero never ends its first line).
+// Memory: the buffer, and what the rows themselves keep (a whole table's columns); a streamed ledger's
+// chunks are handed over before the buffer is refilled. One thread: the second thread of a two-thread
+// read needs the file's second half while the first reads the first.
+constexpr size_t kStreamBuffer = 8u << 20;
+
+std::string byte_size(size_t bytes) {
+  if (bytes % (1u << 20) == 0) return fmt::format("{} MiB", bytes >> 20);
+  if (bytes % (1u << 10) == 0) return fmt::format("{} KiB", bytes >> 10);
+  return fmt::format("{} bytes", bytes);
+}
+
+ReadResult read_stream(int fd, const std::string& path, const TableSpec& spec, const ReadOptions& options, const Destination& to) {
+  const size_t first_size = options.pipe_buffer ? options.pipe_buffer : kStreamBuffer;
+  const size_t longest = first_size * 8;
+  std::vector<char> buffer(first_size);
+  size_t size = 0;
+  bool eof = false;
+  int read_errno = 0;
+  auto fill = [&] {
+    while (size < buffer.size() && !eof) {
+      const ssize_t n = ::read(fd, buffer.data() + size, buffer.size() - size);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        read_errno = errno;
+        return false;
+      }
+      if (n == 0) eof = true;
+      size += static_cast<size_t>(n);
+    }
+    return true;
+  };
+  ReadResult result;
+  auto read_error = [&] {
+    result.errors.push_back(InputError{path, 0, 0, {}, fmt::format("cannot read the file: {}", std::strerror(read_errno))});
+  };
+  if (!fill()) {
+    result.table.name = spec.name;
+    read_error();
+    return result;
+  }
+  Reader reader(std::string_view(buffer.data(), size), path, spec, options, to.pool_of(0), result);
+  reader.set_more_input(!eof);
+  reader.set_progress_unknown();
+  if (to.parts) reader.stream_to((*to.parts)[0].sink);
+  // The bytes from the reader's position on moved to the buffer's start, the rest filled; false (an error
+  // in `result`) when they fill the buffer at its largest, or the file cannot be read.
+  auto refill = [&] {
+    const size_t kept = static_cast<size_t>(buffer.data() + size - reader.position());
+    if (kept == buffer.size()) {
+      if (buffer.size() >= longest) {
+        const bool header = reader.header_incomplete();
+        result.errors.push_back(InputError{
+            path, header ? 1 : reader.line(), 1, {},
+            fmt::format("{} longer than {} and has not ended; a file that is not a regular file (a pipe, a device) is "
+                        "read as a stream, whose header and rows must each fit in {}{}",
+                        header ? "the header line is" : "a row (from this line on) is", byte_size(longest),
+                        byte_size(longest), header ? " (is this a CSV file?)" : "; save it to a file to read it")});
+        return false;
+      }
+      buffer.resize(std::min(buffer.size() * 2, longest));
+    } else {
+      std::memmove(buffer.data(), buffer.data() + (size - kept), kept);
+    }
+    size = kept;
+    if (!fill()) {
+      read_error();
+      return false;
+    }
+    reader.continue_in(std::string_view(buffer.data(), size), !eof);
+    return true;
+  };
+  bool started = reader.start();
+  while (!started && reader.header_incomplete()) {
+    if (!refill()) {
+      reader.finish();
+      return result;
+    }
+    started = reader.resume_header();
+  }
+  if (!started) {
+    reader.finish();
+    return result;
+  }
+  if (options.reject_bad_rows && !options.rejects_path.empty() && !reader.start_rejects()) return result;
+  for (;;) {
+    reader.rows();
+    if (!reader.more_input() || reader.stopped()) break;
+    if (!refill()) break;
+  }
+  reader.finish();
+  return result;
+}
+
+// Reads a file: memory-mapped when possible, else as a stream (a pipe, a device, an empty file).
 ReadResult read_file(const std::string& path, const TableSpec& spec, const ReadOptions& options, const Destination& to) {
   auto io_error = [&](const std::string& what) {
     ReadResult r;
@@ -391,21 +492,9 @@ ReadResult read_file(const std::string& path, const TableSpec& spec, const ReadO
       return r;
     }
   }
-  std::string data;
-  char buffer[1 << 16];
-  for (;;) {
-    ssize_t n = ::read(fd, buffer, sizeof buffer);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      auto r = io_error("cannot read the file");
-      ::close(fd);
-      return r;
-    }
-    if (n == 0) break;
-    data.append(buffer, static_cast<size_t>(n));
-  }
+  ReadResult r = read_stream(fd, path, spec, options, to);
   ::close(fd);
-  return read_buffer(data, path, spec, options, to, false);
+  return r;
 }
 
 }  // namespace
