@@ -359,7 +359,11 @@ std::string byte_size(size_t bytes) {
   return fmt::format("{} bytes", bytes);
 }
 
-ReadResult read_stream(int fd, const std::string& path, const TableSpec& spec, const ReadOptions& options, const Destination& to) {
+// `read_some(into, n)`: up to n bytes read into `into` (0 at the end of the file; -1 and errno on an error).
+using ReadSome = std::function<ssize_t(char*, size_t)>;
+
+ReadResult read_stream(const ReadSome& read_some, const std::string& path, const TableSpec& spec, const ReadOptions& options,
+                       const Destination& to) {
   const size_t first_size = options.pipe_buffer ? options.pipe_buffer : kStreamBuffer;
   const size_t longest = first_size * 8;
   std::vector<char> buffer(first_size);
@@ -368,7 +372,7 @@ ReadResult read_stream(int fd, const std::string& path, const TableSpec& spec, c
   int read_errno = 0;
   auto fill = [&] {
     while (size < buffer.size() && !eof) {
-      const ssize_t n = ::read(fd, buffer.data() + size, buffer.size() - size);
+      const ssize_t n = read_some(buffer.data() + size, buffer.size() - size);
       if (n < 0) {
         if (errno == EINTR) continue;
         read_errno = errno;
@@ -492,7 +496,7 @@ ReadResult read_file(const std::string& path, const TableSpec& spec, const ReadO
       return r;
     }
   }
-  ReadResult r = read_stream(fd, path, spec, options, to);
+  ReadResult r = read_stream([fd](char* into, size_t n) { return ::read(fd, into, n); }, path, spec, options, to);
   ::close(fd);
   return r;
 }
@@ -503,6 +507,22 @@ ReadResult read_csv_buffer(std::string_view data, const std::string& display_nam
                            const ReadOptions& options, StringPool& pool) {
   return read_buffer(data, display_name, spec, options, Destination{&pool, nullptr}, false);
 }
+
+namespace csv {
+
+ReadResult read_as_stream(std::string_view data, const std::string& display_name, const TableSpec& spec,
+                          const ReadOptions& options, StringPool* pool, const std::vector<StreamPart>* parts) {
+  size_t at = 0;
+  const ReadSome from_memory = [&](char* into, size_t n) {
+    n = std::min(n, data.size() - at);
+    std::memcpy(into, data.data() + at, n);
+    at += n;
+    return static_cast<ssize_t>(n);
+  };
+  return read_stream(from_memory, display_name, spec, options, Destination{pool, parts});
+}
+
+}  // namespace csv
 
 ReadResult read_csv(const std::string& path, const TableSpec& spec, const ReadOptions& options, StringPool& pool) {
   return read_file(path, spec, options, Destination{&pool, nullptr});

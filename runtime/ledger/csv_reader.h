@@ -452,4 +452,9 @@ const char* parallel_split(const char* from, const char* end, bool mapped, const
 // there is none.
 const char* guess_split(const char* from, const char* end);
 
+// Tests and fuzzing: `data` read as a non-regular file is (a buffer of options.pipe_buffer bytes at a
+// time, csv_read.cpp), into one table (`pool`) or streamed to `parts`.
+ReadResult read_as_stream(std::string_view data, const std::string& display_name, const TableSpec& spec,
+                          const ReadOptions& options, StringPool* pool, const std::vector<StreamPart>* parts);
+
 }  // namespace rebate::ledger::csv
