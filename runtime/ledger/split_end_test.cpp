@@ -215,3 +215,24 @@ TEST_CASE("malformed rows near the end with a quoted line break over the split",
     CHECK(one.errors.size() == 2);
   }
 }
+
+TEST_CASE("a ledger of 16 MiB or more (two threads by default) whose last row's quoted cell spans the middle", "[ledger][csv][split]") {
+  // The default two-thread read of a large file, and the counted split's balance point (which moves past
+  // the middle only in files over 128 KiB): the last row's note starts before the middle and holds 9 MiB
+  // of short lines.
+  std::string data = std::string(kHeader) + "\n";
+  while (data.size() < (8u << 20)) data += "2026-01-01,p1,fam,1,2.50\n";
+  data += "2026-01-02,q,\"";
+  while (data.size() < (17u << 20)) data += "a line of the note\n";
+  data += "end\",3,4";
+  ReadOptions one_thread;
+  one_thread.threads = 1;
+  const Outcome one = whole(data, fam_spec(), one_thread);
+  REQUIRE(one.ok);
+  for (bool exact : {false, true}) {
+    ReadOptions options;
+    options.exact_split = exact;
+    CHECK(whole(data, fam_spec(), options) == one);
+    CHECK(streamed(data, fam_spec(), options, 2) == one);
+  }
+}
