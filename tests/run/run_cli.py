@@ -149,6 +149,13 @@ def ledger_input_cases(rebate, d, p, run, failures):
                 run(["run", p] + partners + ["--input", f"sales={d / name}", "--period", "2026-Q3", "--threads", threads], 0,
                     out_has=["P1,2026-Q3,r,30.00,USD,paid"])
 
+    # A run with a stream among its inputs cannot read it twice: the missed guess above must not make it
+    # run again (it would find the partner table empty): its splits are counted from the start.
+    proc = subprocess.run(f"cat {d / 'partners.csv'} | {rebate} run {p} --input partners=/dev/stdin --input sales={d / 'last_quoted.csv'} "
+                          "--period 2026-Q3 --threads 2", shell=True, capture_output=True, text=True, timeout=30)
+    if proc.returncode != 0 or "P1,2026-Q3,r,30.00,USD,paid" not in proc.stdout:
+        failures.append(f"a piped partner table with a missed split: exit {proc.returncode}: {proc.stderr[:300]}")
+
     # Item 9: /dev/zero never ends a line: refused promptly (a limit on a line's length), exit 1.
     for name in ("sales", "partners"):
         inputs = [f"partners={d / 'partners.csv'}", f"sales={d / 'sales.csv'}"]
