@@ -6,6 +6,7 @@
 // payouts written straight to their place in the results; the program-wide steps (budgets, totals) then
 // run period by period on one thread, as before.
 #include <fmt/format.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 
@@ -888,8 +889,16 @@ void run_once(const plan::Plan& plan, const RunOptions& options, PayoutSink* sin
   }
 }
 
+bool inputs_rereadable(const RunOptions& options);
+
 RunResult run_with(const plan::Plan& plan, const RunOptions& options, PayoutSink* sink) {
   RunResult result;
+  if (!options.exact_splits && !inputs_rereadable(options)) {
+    RunOptions exact = options;
+    exact.exact_splits = true;
+    run_once(plan, exact, sink, result);
+    return result;
+  }
   try {
     run_once(plan, options, sink, result);
   } catch (const SplitMissed&) {
@@ -901,6 +910,17 @@ RunResult run_with(const plan::Plan& plan, const RunOptions& options, PayoutSink
     run_once(plan, exact, sink, result);
   }
   return result;
+}
+
+// An input that is not a regular file (a pipe, /dev/stdin, `<(zcat ...)`) can be read only once: a run
+// that has one counts its two-thread splits from the start instead of guessing them, since a missed guess
+// runs everything again and would find that input empty.
+bool inputs_rereadable(const RunOptions& options) {
+  for (const auto& [name, path] : options.input_paths) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) return false;
+  }
+  return true;
 }
 
 }  // namespace

@@ -19,7 +19,9 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <vector>
 
+#include "core/worker_thread.h"
 #include "ledger/csv_reader.h"
 #include "ledger/mapped_files.h"
 
@@ -175,8 +177,10 @@ struct Destination {
 };
 
 // How a two-thread read went: both threads read rows (their results to check and merge), or the first
-// read them all (a file with no row start past the middle), or the guessed split missed.
-enum class Halves { Two, One };
+// read them all (a file with no row start past the middle, or a guessed split that missed), or the two
+// reads do not meet at the split (which a counted split cannot do but in a malformed file): to be read
+// again on one thread.
+enum class Halves { Two, One, Disagree };
 
 // The second thread's reader, set to read the rows from `at` (the start of line `line`) on.
 void start_second(Reader& second, const Reader& head, const char* at, uint64_t line, const Destination& to, bool mapped) {
@@ -197,14 +201,16 @@ Halves read_halves_counted(Reader& reader, Reader& second, std::string_view data
   std::condition_variable found;
   bool known = false;
   const char* split = nullptr;
+  bool paused = false;
   reader.pause_at(rows_begin + (data_end - rows_begin) / 2, [&] {
+    paused = true;
     std::unique_lock<std::mutex> lock(mutex);
     found.wait(lock, [&] { return known; });
     return split ? split : data_end;
   });
   std::atomic<const char*> first_at{rows_begin};
   reader.publish_progress(&first_at);
-  std::thread worker([&] {
+  WorkerThread worker([&] {
     uint64_t newlines = 0;
     const char* at = parallel_split(rows_begin, data_end, mapped, first_at, newlines);
     {
@@ -222,6 +228,9 @@ Halves read_halves_counted(Reader& reader, Reader& second, std::string_view data
   reader.finish();
   if (!split) return Halves::One;
   second.finish();
+  // The first thread's rows end exactly where the second's start, unless a row of the first ran past the
+  // split or the first stopped short of it (an error): the halves cannot be put together as they are.
+  if (!paused || reader.position() != split) return Halves::Disagree;
   return Halves::Two;
 }
 
@@ -244,7 +253,9 @@ Halves read_halves_guessed(Reader& reader, Reader& second, std::string_view data
   }
   origin.emplace(rows_begin, at, reader.line());
   std::atomic<bool> missed{false};
+  bool checked = false;  // the first thread got to a row start at or past the guess
   reader.pause_at(at, [&] {
+    checked = true;
     if (reader.position() == at) {
       origin->set(reader.line());
       return at;
@@ -252,17 +263,22 @@ Halves read_halves_guessed(Reader& reader, Reader& second, std::string_view data
     missed.store(true);
     return to.parts ? reader.position() : data_end;
   });
-  std::thread worker([&] {
+  WorkerThread worker([&] {
     start_second(second, reader, at, 0, to, mapped);
     second.number_lines_from(&*origin);
     second.stop_when(&missed);
     second.rows();
   });
   reader.rows();
+  // A first thread that read to the end of the file (or stopped at a fatal error) without a row start at
+  // or past the guess: its last row, a quoted cell holding line breaks, ran over the guess, which was
+  // not a row start. It read every row itself, exactly as one thread does; the second thread is stopped.
+  if (!checked) missed.store(true);
   worker.join();
   reader.finish();
   if (missed.load()) {
-    if (to.parts) result.split_missed = true;
+    // A streaming read's second part saw rows that are not the file's (unless the read failed anyway).
+    if (to.parts && (checked || result.ok())) result.split_missed = true;
     return Halves::One;
   }
   second.finish();
@@ -296,7 +312,7 @@ ReadResult read_buffer(std::string_view data, const std::string& display_name, c
   const Halves halves = options.exact_split ? read_halves_counted(reader, second, data, to, mapped)
                                             : read_halves_guessed(reader, second, data, to, mapped, result, origin);
   if (halves == Halves::One) return result;  // the first thread read every row, or the guess missed
-  if (!result.ok() || !second_result.ok()) {
+  if (halves == Halves::Disagree || !result.ok() || !second_result.ok()) {
     // Malformed rows: read again on one thread, without keeping or streaming rows, so that errors, their
     // order and max_errors are exactly those of a sequential read. Bad files are the rare case.
     ReadResult again;
@@ -326,7 +342,112 @@ ReadResult read_buffer(std::string_view data, const std::string& display_name, c
   return result;
 }
 
-// Reads a file: memory-mapped when possible, else read into memory (a pipe, an empty file).
+// A non-regular file (a pipe, a FIFO, /dev/stdin, a character device) has no size and cannot be mapped:
+// it is read into a buffer, and one Reader reads the rows of what is there, stopping at the start of
+// the first row that reaches the buffer's end (it may go on in the bytes not read yet); that row is
+// moved to the buffer's start, the rest filled from the file, and the reader reads on (continue_in).
+// One reader, so the errors, max_errors, rejects, line numbers and row counts are those of a regular
+// file of the same bytes. A row (or the header) that fills the whole buffer doubles it, up to eight
+// times its first size: a longer one is an error naming its line (/dev/zero never ends its first line).
+// Memory: the buffer, and what the rows themselves keep (a whole table's columns); a streamed ledger's
+// chunks are handed over before the buffer is refilled. One thread: the second thread of a two-thread
+// read needs the file's second half while the first reads the first.
+constexpr size_t kStreamBuffer = 8u << 20;
+
+std::string byte_size(size_t bytes) {
+  if (bytes % (1u << 20) == 0) return fmt::format("{} MiB", bytes >> 20);
+  if (bytes % (1u << 10) == 0) return fmt::format("{} KiB", bytes >> 10);
+  return fmt::format("{} bytes", bytes);
+}
+
+// `read_some(into, n)`: up to n bytes read into `into` (0 at the end of the file; -1 and errno on an error).
+using ReadSome = std::function<ssize_t(char*, size_t)>;
+
+ReadResult read_stream(const ReadSome& read_some, const std::string& path, const TableSpec& spec, const ReadOptions& options,
+                       const Destination& to) {
+  const size_t first_size = options.pipe_buffer ? options.pipe_buffer : kStreamBuffer;
+  const size_t longest = first_size * 8;
+  std::vector<char> buffer(first_size);
+  size_t size = 0;
+  bool eof = false;
+  int read_errno = 0;
+  auto fill = [&] {
+    while (size < buffer.size() && !eof) {
+      const ssize_t n = read_some(buffer.data() + size, buffer.size() - size);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        read_errno = errno;
+        return false;
+      }
+      if (n == 0) eof = true;
+      size += static_cast<size_t>(n);
+    }
+    return true;
+  };
+  ReadResult result;
+  auto read_error = [&] {
+    result.errors.push_back(InputError{path, 0, 0, {}, fmt::format("cannot read the file: {}", std::strerror(read_errno))});
+    result.io_failed = true;
+  };
+  if (!fill()) {
+    result.table.name = spec.name;
+    read_error();
+    return result;
+  }
+  Reader reader(std::string_view(buffer.data(), size), path, spec, options, to.pool_of(0), result);
+  reader.set_more_input(!eof);
+  reader.set_progress_unknown();
+  if (to.parts) reader.stream_to((*to.parts)[0].sink);
+  // The bytes from the reader's position on moved to the buffer's start, the rest filled; false (an error
+  // in `result`) when they fill the buffer at its largest, or the file cannot be read.
+  auto refill = [&] {
+    const size_t kept = static_cast<size_t>(buffer.data() + size - reader.position());
+    if (kept == buffer.size()) {
+      if (buffer.size() >= longest) {
+        const bool header = reader.header_incomplete();
+        result.errors.push_back(InputError{
+            path, header ? 1 : reader.line(), 1, {},
+            fmt::format("{} longer than {} and has not ended; a file that is not a regular file (a pipe, a device) is "
+                        "read as a stream, whose header and rows must each fit in {}{}",
+                        header ? "the header line is" : "a row (from this line on) is", byte_size(longest),
+                        byte_size(longest), header ? " (is this a CSV file?)" : "; save it to a file to read it")});
+        return false;
+      }
+      buffer.resize(std::min(buffer.size() * 2, longest));
+    } else {
+      std::memmove(buffer.data(), buffer.data() + (size - kept), kept);
+    }
+    size = kept;
+    if (!fill()) {
+      read_error();
+      return false;
+    }
+    reader.continue_in(std::string_view(buffer.data(), size), !eof);
+    return true;
+  };
+  bool started = reader.start();
+  while (!started && reader.header_incomplete()) {
+    if (!refill()) {
+      reader.finish();
+      return result;
+    }
+    started = reader.resume_header();
+  }
+  if (!started) {
+    reader.finish();
+    return result;
+  }
+  if (options.reject_bad_rows && !options.rejects_path.empty() && !reader.start_rejects()) return result;
+  for (;;) {
+    reader.rows();
+    if (!reader.more_input() || reader.stopped()) break;
+    if (!refill()) break;
+  }
+  reader.finish();
+  return result;
+}
+
+// Reads a file: memory-mapped when possible, else as a stream (a pipe, a device, an empty file).
 ReadResult read_file(const std::string& path, const TableSpec& spec, const ReadOptions& options, const Destination& to) {
   auto io_error = [&](const std::string& what) {
     ReadResult r;
@@ -378,21 +499,9 @@ ReadResult read_file(const std::string& path, const TableSpec& spec, const ReadO
       return r;
     }
   }
-  std::string data;
-  char buffer[1 << 16];
-  for (;;) {
-    ssize_t n = ::read(fd, buffer, sizeof buffer);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      auto r = io_error("cannot read the file");
-      ::close(fd);
-      return r;
-    }
-    if (n == 0) break;
-    data.append(buffer, static_cast<size_t>(n));
-  }
+  ReadResult r = read_stream([fd](char* into, size_t n) { return ::read(fd, into, n); }, path, spec, options, to);
   ::close(fd);
-  return read_buffer(data, path, spec, options, to, false);
+  return r;
 }
 
 }  // namespace
@@ -401,6 +510,22 @@ ReadResult read_csv_buffer(std::string_view data, const std::string& display_nam
                            const ReadOptions& options, StringPool& pool) {
   return read_buffer(data, display_name, spec, options, Destination{&pool, nullptr}, false);
 }
+
+namespace csv {
+
+ReadResult read_as_stream(std::string_view data, const std::string& display_name, const TableSpec& spec,
+                          const ReadOptions& options, StringPool* pool, const std::vector<StreamPart>* parts) {
+  size_t at = 0;
+  const ReadSome from_memory = [&](char* into, size_t n) {
+    n = std::min(n, data.size() - at);
+    std::memcpy(into, data.data() + at, n);
+    at += n;
+    return static_cast<ssize_t>(n);
+  };
+  return read_stream(from_memory, display_name, spec, options, Destination{pool, parts});
+}
+
+}  // namespace csv
 
 ReadResult read_csv(const std::string& path, const TableSpec& spec, const ReadOptions& options, StringPool& pool) {
   return read_file(path, spec, options, Destination{&pool, nullptr});

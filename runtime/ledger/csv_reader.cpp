@@ -240,6 +240,10 @@ End Reader::scan_quoted(Field& f, bool check) {
 }
 
 bool Reader::read_header() {
+  const char* const from = p_;
+  const size_t errors_before = result_.errors.size();
+  const uint64_t not_shown_before = result_.errors_not_shown;
+  if (more_input_ && end_ - p_ < 3) return header_wait(from, errors_before, not_shown_before);  // a BOM?
   if (end_ - p_ >= 3 && std::memcmp(p_, "\xEF\xBB\xBF", 3) == 0) {
     p_ += 3;
     line_start_ = p_;
@@ -265,6 +269,7 @@ bool Reader::read_header() {
   End e;
   do {
     e = scan_field(f, true);
+    if (more_input_ && e == End::File) return header_wait(from, errors_before, not_shown_before);
     if (!f.problem.empty()) {
       header_error(f.problem, f.line, char_column_(f.line_start, f.start), f.value);
       if (fatal_) return false;
@@ -328,6 +333,35 @@ bool Reader::read_header() {
                1, 1);
   }
   return result_.errors.empty();
+}
+
+bool Reader::header_wait(const char* from, size_t errors_before, uint64_t not_shown_before) {
+  result_.errors.resize(errors_before);
+  result_.errors_not_shown = not_shown_before;
+  headers_.clear();
+  fatal_ = false;
+  p_ = line_start_ = from;
+  line_ = 1;
+  header_incomplete_ = true;
+  return false;
+}
+
+bool Reader::resume_header() {
+  header_incomplete_ = false;
+  return read_header();
+}
+
+void Reader::continue_in(std::string_view data, bool more) {
+  begin_ = p_ = line_start_ = data.data();
+  end_ = data.data() + data.size();
+  more_input_ = more;
+  // Nothing may point into the buffer before: the block masks, the column counter's line, the texts of
+  // the rows before (all interned or delivered by now).
+  masks_ = BlockMasks{};
+  char_column_ = ColumnCounter{};
+  next_progress_ = nullptr;
+  term_pos_ = term_line_start_ = nullptr;
+  forget_previous_texts();
 }
 
 void Reader::header_error(std::string message, uint64_t line, uint32_t column, std::string_view cell) {

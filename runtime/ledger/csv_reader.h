@@ -181,6 +181,24 @@ class Reader {
 
   void finish();
 
+  // ---- a stream (a pipe, a FIFO, a device: csv_read.cpp reads it a buffer at a time) ----------------
+  // More of the file follows end_: a row (or the header) that reaches end_ may go on past it, so the
+  // reader stops at its start instead of reading it, and waits for continue_in (the header:
+  // header_incomplete(), then resume_header()).
+  void set_more_input(bool more) { more_input_ = more; }
+  bool more_input() const { return more_input_; }
+  // Reads on in `data`, whose first byte is the one at position() in the buffer before (the reader is
+  // done with that buffer: rows() has returned, so its chunk is delivered and its texts interned).
+  void continue_in(std::string_view data, bool more);
+  bool header_incomplete() const { return header_incomplete_; }
+  bool resume_header();
+  // Opens options.rejects_path and writes the header to it, as run() does once the header is read.
+  bool start_rejects() { return open_rejects(); }
+  // A fatal error (a quoted cell never closed), or too many errors to go on counting.
+  bool stopped() const { return fatal_ || stop_; }
+  // Chunks say progress 0: how much of the file is left is not known.
+  void set_progress_unknown() { progress_unknown_ = true; }
+
  private:
   void file_error(std::string message, uint64_t line = 0, uint32_t column = 0, std::string column_name = {}) {
     result_.errors.push_back(InputError{file_, line, column, std::move(column_name), std::move(message)});
@@ -216,6 +234,9 @@ class Reader {
   // ---- header ---------------------------------------------------------------------------------
 
   bool read_header();
+  // The header reaches the end of what has been read of a stream: everything read_header did since
+  // `from` is undone, to read it again with more input.
+  bool header_wait(const char* from, size_t errors_before, uint64_t not_shown_before);
 
   // A problem in the header line, counted against max_errors like a row's (a header can be long).
   void header_error(std::string message, uint64_t line, uint32_t column, std::string_view cell);
@@ -404,6 +425,9 @@ class Reader {
   const char* header_end_ = nullptr;
   bool fatal_ = false;
   bool stop_ = false;
+  bool more_input_ = false;
+  bool header_incomplete_ = false;
+  bool progress_unknown_ = false;
 
   const std::string& file_;
   const TableSpec& spec_;
@@ -433,5 +457,10 @@ const char* parallel_split(const char* from, const char* end, bool mapped, const
 // row, at its end it is not: the halves must not disagree), whatever the quotes before it; nullptr when
 // there is none.
 const char* guess_split(const char* from, const char* end);
+
+// Tests and fuzzing: `data` read as a non-regular file is (a buffer of options.pipe_buffer bytes at a
+// time, csv_read.cpp), into one table (`pool`) or streamed to `parts`.
+ReadResult read_as_stream(std::string_view data, const std::string& display_name, const TableSpec& spec,
+                          const ReadOptions& options, StringPool* pool, const std::vector<StreamPart>* parts);
 
 }  // namespace rebate::ledger::csv

@@ -130,7 +130,7 @@ void Reader::read_rows() {
     if (*p_ == '\n' || (*p_ == '\r' && p_ + 1 < end_ && p_[1] == '\n')) {
       const char* q = p_;
       while (q < end_ && (*q == '\n' || *q == '\r')) ++q;
-      if (q == end_) break;  // blank lines at the end of the file
+      if (q == end_) break;  // blank lines at the end of the file (of what has been read, in a stream)
       if (ncsv != 1) {
         p_ += *p_ == '\r' ? 2 : 1;
         ++line_;
@@ -150,7 +150,7 @@ void Reader::read_rows() {
     for (;;) {
       const std::vector<int>& targets = targets_[ci];
       e = scan_field(f, !targets.empty());
-      if (fatal_) {
+      if (fatal_ && !more_input_) {
         file_error(f.problem, f.line, char_column_(f.line_start, f.start), name_for(ci));
         return;
       }
@@ -187,7 +187,7 @@ void Reader::read_rows() {
         do {
           e = scan_field(f, false);
           ++count;
-          if (fatal_) {
+          if (fatal_ && !more_input_) {
             file_error(f.problem, f.line, char_column_(f.line_start, f.start));
             return;
           }
@@ -197,6 +197,14 @@ void Reader::read_rows() {
         ci = ncsv;
         break;
       }
+    }
+    if (more_input_ && e == End::File) {
+      // The row reaches the end of what has been read of a stream (a cell, a quoted cell or a line end
+      // cut short): it is read again from its start once there is more.
+      fatal_ = false;
+      p_ = line_start_ = row_start;
+      line_ = row_line;
+      break;
     }
     if (ci < ncsv) {
       std::vector<std::string> absent;
@@ -498,7 +506,9 @@ void Reader::deliver() {
   forget_previous_texts();
   // (The share ends where the reader will stop: the split it pauses at, or the end.)
   const char* const share_end = pause_at_ ? pause_at_ : end_;
-  result_.table.progress = share_end > rows_begin_ ? static_cast<double>(p_ - rows_begin_) / static_cast<double>(share_end - rows_begin_) : 1;
+  result_.table.progress = progress_unknown_ ? 0
+                           : share_end > rows_begin_ ? static_cast<double>(p_ - rows_begin_) / static_cast<double>(share_end - rows_begin_)
+                                                     : 1;
   const bool short_chunk = rows_ < kChunkRows;  // the last one: the sink sees exactly its rows
   if (short_chunk) size_chunk(rows_);
   sink_->rows(result_.table);

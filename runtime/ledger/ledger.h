@@ -149,7 +149,8 @@ struct Table {
   std::vector<uint64_t> lines;
   const LineOrigin* origin = nullptr;
   // A streamed chunk: how much of its reader's share of the file has been read once the chunk's rows are
-  // (0 to 1, by bytes), so that a sink can size what grows with the rows ahead of time.
+  // (0 to 1, by bytes), so that a sink can size what grows with the rows ahead of time. 0 when the size
+  // is not known (a pipe or other non-regular file).
   double progress = 0;
   // With ReadOptions::keep_raw_rows, a streamed chunk's rows as they are in the file, each with its line
   // end (valid while the sink's rows() runs), and the header line likewise (kept for good): for the
@@ -187,6 +188,9 @@ struct ReadOptions {
   bool exact_split = false;
   // Streamed reads only: keep each row's bytes in the chunk (Table::raw) for a sink that may reject it.
   bool keep_raw_rows = false;
+  // Tests: the buffer a non-regular file (a pipe, a FIFO, a device) is read into at first, in bytes (0: 8
+  // MiB); a row or header of the stream may be up to eight times that long (64 MiB by default).
+  size_t pipe_buffer = 0;
 };
 
 // A rejected row as written to a rejects file: its bytes as read (`raw`, with its line end if it has
@@ -237,14 +241,18 @@ struct StreamPart {
 // Reads a CSV file as read_csv does, but hands its rows to the parts' sinks a chunk at a time instead of
 // keeping them: the result's table has the columns and no rows. With two parts (and options.threads
 // allowing it) two threads read one half of the file each, the first half to parts[0]; otherwise
-// parts[0] gets every row. When the read fails the sinks may have seen some rows: what they computed
-// must be thrown away. The errors are exactly those of a one-thread read.
+// parts[0] gets every row (always for a non-regular file: see read_csv). When the read fails the sinks
+// may have seen some rows: what they computed must be thrown away. The errors are exactly those of a
+// one-thread read.
 ReadResult stream_csv(const std::string& path, const TableSpec& spec, const ReadOptions& options,
                       const std::vector<StreamPart>& parts);
 ReadResult stream_csv_buffer(std::string_view data, const std::string& display_name, const TableSpec& spec,
                              const ReadOptions& options, const std::vector<StreamPart>& parts);
 
 // Reads a CSV file (memory-mapped when possible). An unreadable file is an error with line 0.
+// A file that is not a regular file (a pipe, a FIFO, /dev/stdin, a character device) is read as a stream, a
+// buffer at a time, in bounded memory, with the same rows, lines and errors as the same bytes in a
+// regular file; but each row (and the header) must fit in 64 MiB, and it is read on one thread.
 ReadResult read_csv(const std::string& path, const TableSpec& spec, const ReadOptions& options, StringPool& pool);
 // Reads CSV text held in memory; `display_name` stands for the file in errors.
 ReadResult read_csv_buffer(std::string_view data, const std::string& display_name, const TableSpec& spec,

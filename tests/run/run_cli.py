@@ -122,10 +122,109 @@ def main() -> int:
         # A program with errors does not run: exit 1, the diagnostics on stderr.
         (d / "broken.rebate").write_text(PROGRAM + "rebate s { pay revenue + 100 }\n")
         run(["run", str(d / "broken.rebate")] + inputs, 1, err_has=["E0302"])
+        ledger_input_cases(args.rebate, d, p, run, failures)
     for f in failures:
         print("FAIL", f)
     print(f"run cli: {passed} passed, {len(failures)} failed")
     return 1 if failures else 0
+
+
+# ---- Issue 20, items 8 and 9: how a ledger is read (the split between threads; pipes and devices) ----
+
+def ledger_input_cases(rebate, d, p, run, failures):
+    """A last row whose quoted cell spans the two-thread split; inputs that are not regular files."""
+    import os
+    import threading
+    import time
+
+    partners = ["--input", f"partners={d / 'partners.csv'}"]
+    # Item 8: the middle of the rows falls in the last row, before the line break of its quoted note: the
+    # second thread's guessed start is inside the quotes. Two threads pay what one pays.
+    (d / "last_quoted.csv").write_text('date,partner,amount,note\n2026-07-01,P1,1500,x\n2026-07-02,P2,50,"a\nb"\n')
+    for tail in ("", "\r\n"):
+        (d / "last_quoted_crlf.csv").write_text('date,partner,amount,note\r\n2026-07-01,P1,1500,x\r\n2026-07-02,P2,50,"a\r\nb"' + tail,
+                                                 newline="")
+        for name in ("last_quoted.csv", "last_quoted_crlf.csv"):
+            for threads in ("1", "2"):
+                run(["run", p] + partners + ["--input", f"sales={d / name}", "--period", "2026-Q3", "--threads", threads], 0,
+                    out_has=["P1,2026-Q3,r,30.00,USD,paid"])
+
+    # A run with a stream among its inputs cannot read it twice: the missed guess above must not make it
+    # run again (it would find the partner table empty): its splits are counted from the start.
+    proc = subprocess.run(f"cat {d / 'partners.csv'} | {rebate} run {p} --input partners=/dev/stdin --input sales={d / 'last_quoted.csv'} "
+                          "--period 2026-Q3 --threads 2", shell=True, capture_output=True, text=True, timeout=30)
+    if proc.returncode != 0 or "P1,2026-Q3,r,30.00,USD,paid" not in proc.stdout:
+        failures.append(f"a piped partner table with a missed split: exit {proc.returncode}: {proc.stderr[:300]}")
+
+    # Item 9: /dev/zero never ends a line: refused promptly (a limit on a line's length), exit 1.
+    for name in ("sales", "partners"):
+        inputs = [f"partners={d / 'partners.csv'}", f"sales={d / 'sales.csv'}"]
+        inputs = [f"{name}=/dev/zero" if i.startswith(name + "=") else i for i in inputs]
+        started = time.monotonic()
+        run(["run", p, "--input", inputs[0], "--input", inputs[1]], 1, err_has=["/dev/zero", "longer than 64 MiB"])
+        if time.monotonic() - started > 10:
+            failures.append(f"--input {name}=/dev/zero took {time.monotonic() - started:.1f} s")
+
+    # A ledger through a FIFO (a writer thread) and through /dev/stdin pays what the file pays; a large one
+    # (more than the reader's 8 MiB buffer) is read in bounded memory.
+    big = d / "big_sales.csv"
+    block = "".join(f"2026-07-{1 + i % 28:02d},P{1 + i % 2},{i % 100}.25\n" for i in range(20000))
+    with open(big, "w") as f:
+        f.write("date,partner,amount\n")
+        for _ in range(150):  # about 70 MB
+            f.write(block)
+    size = big.stat().st_size
+
+    def payouts(sales_path, stdin=None, pipe_from=None):
+        """Runs with `sales_path` as the ledger: (exit code, stdout, stderr, peak RSS in KB)."""
+        argv = [rebate, "run", p] + partners + ["--input", f"sales={sales_path}", "--period", "2026-Q3"]
+        writer = None
+        if pipe_from is not None:
+            def write():
+                try:
+                    with open(pipe_from, "rb") as src, open(sales_path, "wb") as dst:
+                        while chunk := src.read(1 << 20):
+                            dst.write(chunk)
+                except BrokenPipeError:
+                    pass
+            writer = threading.Thread(target=write)
+            writer.start()
+        with open(d / "run.out", "wb") as out, open(d / "run.err", "wb") as err:
+            proc = subprocess.Popen(argv, stdin=stdin, stdout=out, stderr=err)
+            timer = threading.Timer(120, proc.kill)
+            timer.start()
+            _, status, usage = os.wait4(proc.pid, 0)  # not proc.wait(): wait4 gives the child's peak memory
+            timer.cancel()
+        if writer is not None:
+            writer.join()
+        return (os.waitstatus_to_exitcode(status), (d / "run.out").read_text(errors="replace"),
+                (d / "run.err").read_text(errors="replace"), usage.ru_maxrss)
+
+    code, expected, err, file_peak = payouts(big)
+    if code != 0 or "P1,2026-Q3,r," not in expected:
+        failures.append(f"the big ledger as a file: exit {code}: {err[:300]}")
+    fifo = d / "sales.fifo"
+    os.mkfifo(fifo)
+    code, out, err, peak = payouts(fifo, pipe_from=big)
+    if code != 0 or out != expected:
+        failures.append(f"the big ledger through a FIFO: exit {code}, payouts {'equal' if out == expected else 'differ'}: {err[:300]}")
+    # Memory: a pipe is read a buffer at a time, so the peak does not follow the ledger's size (reading the
+    # whole ledger into memory first peaks above its size).
+    if peak * 1024 > size * 0.8:
+        failures.append(f"the big ledger through a FIFO peaked at {peak // 1024} MB for a {size >> 20} MB ledger (as a file: {file_peak // 1024} MB)")
+    with open(d / "sales.csv", "rb") as stdin:
+        code, out, err, _ = payouts("/dev/stdin", stdin=stdin)  # a regular file as stdin
+    proc = subprocess.run(f"cat {d / 'sales.csv'} | {rebate} run {p} --input partners={d / 'partners.csv'} --input sales=/dev/stdin --period 2026-Q3",
+                          shell=True, capture_output=True, text=True, timeout=30)
+    if code != 0 or proc.returncode != 0 or proc.stdout != out or "P1,2026-Q3,r,30.00,USD,paid" not in out:
+        failures.append(f"--input sales=/dev/stdin: exit {code} and {proc.returncode} (a pipe): {err[:300]} {proc.stderr[:300]}")
+    # A malformed row through a pipe: the same error as from the file, exit 1.
+    bad = d / "bad.csv"
+    proc = subprocess.run(f"cat {bad} | {rebate} run {p} --input partners={d / 'partners.csv'} --input sales=/dev/stdin",
+                          shell=True, capture_output=True, text=True, timeout=30)
+    if proc.returncode != 1 or "/dev/stdin:2:" not in proc.stderr or "12.3.4" not in proc.stderr:
+        failures.append(f"a bad row through a pipe: exit {proc.returncode}: {proc.stderr[:300]}")
+    big.unlink()
 
 
 if __name__ == "__main__":
