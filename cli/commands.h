@@ -15,5 +15,6 @@ inline constexpr int kExitUsage = 2;
 std::function<int()> add_check_command(CLI::App& app);
 std::function<int()> add_run_command(CLI::App& app);
 std::function<int()> add_explain_command(CLI::App& app);
+std::function<int()> add_lsp_command(CLI::App& app);
 
 }  // namespace rebate::cli

@@ -34,6 +34,7 @@ int main(int argc, char** argv) {
   std::function<int()> check = rebate::cli::add_check_command(app);
   std::function<int()> run = rebate::cli::add_run_command(app);
   std::function<int()> explain = rebate::cli::add_explain_command(app);
+  std::function<int()> lsp = rebate::cli::add_lsp_command(app);
 
   // `rebate chek`: CLI11 would only say that a subcommand is required.
   if (argc > 1 && argv[1][0] != '-') {
@@ -57,7 +58,10 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : rebate::cli::kExitUsage;
   }
   for (CLI::App* sub : app.get_subcommands()) {
-    std::function<int()>* command = sub->get_name() == "check" ? &check : sub->get_name() == "run" ? &run : &explain;
+    std::function<int()>* command = sub->get_name() == "check"   ? &check
+                                    : sub->get_name() == "run"   ? &run
+                                    : sub->get_name() == "lsp"   ? &lsp
+                                                                 : &explain;
     return rebate::run_with_big_stack([&] { return guarded(sub->get_name(), *command); });
   }
   return rebate::cli::kExitUsage;
