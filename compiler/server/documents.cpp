@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "diagnostics/diagnostic.h"
+#include "server/features.h"
 #include "server/params.h"
 #include "server/protocol.h"
 #include "server/server.h"
@@ -120,6 +121,7 @@ json Server::initialize(const json& params) {
       {"completionProvider", {{"triggerCharacters", {".", "("}}}},
       {"foldingRangeProvider", true},
       {"signatureHelpProvider", {{"triggerCharacters", {"(", ","}}}},
+      {"semanticTokensProvider", {{"legend", semantic_tokens_legend()}, {"full", true}}},
       {"codeActionProvider", {{"codeActionKinds", {"quickfix"}}}},
   };
   return json{{"capabilities", capabilities}, {"serverInfo", {{"name", "rebate"}, {"version", REBATE_VERSION}}}};

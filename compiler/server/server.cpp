@@ -53,6 +53,7 @@ Server::Server(Send send, Log log, ServerOptions options)
       {"textDocument/completion", [this](const json& p) { return completion(p); }},
       {"textDocument/foldingRange", [this](const json& p) { return folding_range(p); }},
       {"textDocument/signatureHelp", [this](const json& p) { return signature_help(p); }},
+      {"textDocument/semanticTokens/full", [this](const json& p) { return semantic_tokens(p); }},
       {"textDocument/codeAction", [this](const json& p) { return code_action(p); }},
       {"workspace/symbol", [this](const json& p) { return workspace_symbol(p); }},
   };

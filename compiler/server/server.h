@@ -99,6 +99,7 @@ class Server {
   json completion(const json& params);
   json folding_range(const json& params);
   json signature_help(const json& params);
+  json semantic_tokens(const json& params);
   json code_action(const json& params);
   void publish(Document& doc);
 

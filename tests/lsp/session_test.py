@@ -101,7 +101,9 @@ def main():
     check(caps["codeActionProvider"]["codeActionKinds"] == ["quickfix"], "code actions")
     # Nothing announced that is not implemented.
     check(caps["signatureHelpProvider"]["triggerCharacters"] == ["(", ","], "signature help")
-    for cap in ("semanticTokensProvider", "documentFormattingProvider"):
+    legend = caps["semanticTokensProvider"]["legend"]
+    check(caps["semanticTokensProvider"]["full"] is True, "semantic tokens")
+    for cap in ("documentFormattingProvider",):
         check(cap not in caps, f"{cap} is not implemented and must not be announced")
 
     # --- open: the import of `shared` is read from the open buffer (there is no file on disk) ----------
@@ -177,6 +179,33 @@ def main():
     check([(s["name"], s["location"]["uri"]) for s in ws] == [("threshold", shared_uri)], f"workspace symbols {ws}")
     folds = c.call("textDocument/foldingRange", {"textDocument": {"uri": main_uri}})["result"]
     check({(f["startLine"], f["endLine"]) for f in folds} >= {(3, 6), (9, 14), (16, 19), (24, 27), (29, 32)}, f"folds {folds}")
+
+    # --- semantic tokens: decoded from the relative encoding, then compared at known places ---------------
+    data = c.call("textDocument/semanticTokens/full", {"textDocument": {"uri": main_uri}})["result"]["data"]
+    tokens, line, start = {}, 0, 0
+    for i in range(0, len(data), 5):
+        dl, ds, length, ty, mods = data[i:i + 5]
+        line, start = line + dl, (start + ds if dl == 0 else ds)
+        names = [m for b, m in enumerate(legend["tokenModifiers"]) if mods & (1 << b)]
+        tokens[(line, start)] = (length, legend["tokenTypes"][ty], names)
+    expected = {
+        (0, 0): (6, "keyword", []),                    # import
+        (0, 7): (14, "string", []),                    # "std/partners"
+        (21, 0): (34, "comment", ["documentation"]),  # /// Net EV revenue of the quarter.
+        (22, 0): (7, "keyword", []),                   # measure
+        (22, 8): (7, "function", ["declaration"]),    # revenue
+        (22, 18): (5, "struct", []),                   # sales
+        (22, 24): (3, "method", []),                   # sum
+        (22, 28): (6, "property", []),                 # amount
+        (22, 35): (5, "keyword", []),                  # where
+        (22, 51): (4, "string", []),                   # "EV"
+        (25, 9): (1, "number", []),                    # 0
+        (25, 11): (3, "type", []),                     # USD
+        (25, 18): (9, "variable", []),                 # threshold (a constant)
+        (30, 34): (6, "enumMember", ["defaultLibrary"]),  # silver, from std/partners
+    }
+    for at, want in expected.items():
+        check(tokens.get(at) == want, f"semantic token at {at}: {tokens.get(at)}, expected {want}")
 
     # --- an incremental edit: a typo; the fix is a quick fix ---------------------------------------------
     c.notify("textDocument/didChange", {"textDocument": {"uri": main_uri, "version": 2},
