@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
   std::function<int()> run = rebate::cli::add_run_command(app);
   std::function<int()> explain = rebate::cli::add_explain_command(app);
   std::function<int()> test = rebate::cli::add_test_command(app);
+  std::function<int()> lsp = rebate::cli::add_lsp_command(app);
 
   // `rebate chek`: CLI11 would only say that a subcommand is required.
   if (argc > 1 && argv[1][0] != '-') {
@@ -61,6 +62,7 @@ int main(int argc, char** argv) {
     std::function<int()>* command = sub->get_name() == "check"  ? &check
                                     : sub->get_name() == "run"  ? &run
                                     : sub->get_name() == "test" ? &test
+                                    : sub->get_name() == "lsp"  ? &lsp
                                                                 : &explain;
     return rebate::run_with_big_stack([&] { return guarded(sub->get_name(), *command); });
   }

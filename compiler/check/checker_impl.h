@@ -105,6 +105,8 @@ class Checker {
   std::unordered_map<const ast::Tiers*, TierInfo> tier_info;
   std::string source_text(Span span) const;
   std::string with_currency(const ast::Expr& number, const std::string& currency) const;
+  // The fix that writes a literal number as an amount (`100` -> `100 USD`); none for another expression.
+  std::optional<Fix> currency_fix(const ast::Expr& number, const std::string& currency) const;
 
   // rebates.cpp
   void check_rebates();

@@ -202,7 +202,8 @@ Value Checker::measure_value(const ast::Measure& m, const ast::Expr& use) {
       auto& d = diags.report(kind, lim.value->span,
                              fmt::format("the {} of `{}` must be {} like the measure, not {}", lim.is_cap ? "cap" : "floor",
                                          m.name.name, to_string(v.type), to_string(lv.type)));
-      if (kind == DiagKind::MoneyPlusNumber) d.with_help(fmt::format("write `{}`", with_currency(*lim.value, v.type.currency)));
+      if (kind == DiagKind::MoneyPlusNumber) d.with_help(fmt::format("write `{}`", with_currency(*lim.value, v.type.currency)))
+          .with_fix(currency_fix(*lim.value, v.type.currency));
     }
   }
   if (m.type) {
@@ -396,6 +397,7 @@ void Checker::report_unknown(const std::string& name, Span span, const Scope& sc
   d.with_label("not defined");
   if (auto guess = closest(name, candidates ? *candidates : visible_names(scope))) {
     d.with_help(fmt::format("did you mean `{}`?", *guess));
+    if (source_text(span) == name) d.with_fix(Fix{span, *guess, fmt::format("change to `{}`", *guess)});
   } else if (is_currency_code(name)) {
     d.with_help(fmt::format("an amount is written with its number first, as in `100 {}`", name));
   }

@@ -14,6 +14,12 @@ std::string Checker::with_currency(const ast::Expr& number, const std::string& c
   return fmt::format("100 {}", currency);
 }
 
+std::optional<Fix> Checker::currency_fix(const ast::Expr& number, const std::string& currency) const {
+  if (number.kind != ast::ExprKind::Int && number.kind != ast::ExprKind::Decimal) return std::nullopt;
+  std::string amount = with_currency(number, currency);
+  return Fix{number.span, amount, fmt::format("write `{}`", amount)};
+}
+
 namespace {
 
 bool is_money(const Type& t) { return t.kind == TypeKind::Money; }
@@ -94,7 +100,8 @@ Value Checker::check_if(const ast::Expr& e, const Scope& scope, const Type* hint
                                        to_string(a.type), to_string(b.type)));
     if (money_number) {
       const ast::Expr& number = is_money(a.type) ? e.arg(2) : e.arg(1);
-      d.with_help(fmt::format("write `{}`", with_currency(number, is_money(a.type) ? a.type.currency : b.type.currency)));
+      d.with_help(fmt::format("write `{}`", with_currency(number, is_money(a.type) ? a.type.currency : b.type.currency)))
+          .with_fix(currency_fix(number, is_money(a.type) ? a.type.currency : b.type.currency));
     }
     v.type = Type::error();
   }
@@ -170,7 +177,8 @@ Value Checker::check_binary(const ast::Expr& e, const Scope& scope, const Type* 
       auto& d = diags.report(money_number ? DiagKind::MoneyPlusNumber : DiagKind::TypeMismatch, re.span,
                              fmt::format("the fallback must have the type of the value it replaces: {}, not {}",
                                          to_string(a.type), to_string(b.type)));
-      if (money_number) d.with_help(fmt::format("write `{}`", with_currency(re, a.type.currency)));
+      if (money_number) d.with_help(fmt::format("write `{}`", with_currency(re, a.type.currency)))
+          .with_fix(currency_fix(re, a.type.currency));
     }
     return v;
   }
@@ -195,7 +203,8 @@ Value Checker::check_binary(const ast::Expr& e, const Scope& scope, const Type* 
       if (money_number) {
         const ast::Expr& number = is_money(a.type) ? re : le;
         d.with_help(fmt::format("write the amount with its currency: `{}`",
-                                with_currency(number, is_money(a.type) ? a.type.currency : b.type.currency)));
+                                with_currency(number, is_money(a.type) ? a.type.currency : b.type.currency)))
+                                    .with_fix(currency_fix(number, is_money(a.type) ? a.type.currency : b.type.currency));
       } else if (currencies) {
         d.with_help("a program pays in one currency; convert amounts before they reach the ledger");
       } else if (a.type.kind == TypeKind::Percent || b.type.kind == TypeKind::Percent) {
@@ -281,7 +290,8 @@ Value Checker::check_binary(const ast::Expr& e, const Scope& scope, const Type* 
   auto money_plus_number = [&](const ast::Expr& number, const std::string& currency, const char* verb) {
     diags.report(DiagKind::MoneyPlusNumber, e.span, fmt::format("cannot {} money and a plain number", verb))
         .with_label(fmt::format("{} and {}", to_string(x), to_string(y)))
-        .with_help(fmt::format("write the amount with its currency: `{}`", with_currency(number, currency)));
+        .with_help(fmt::format("write the amount with its currency: `{}`", with_currency(number, currency)))
+            .with_fix(currency_fix(number, currency));
   };
   auto invalid = [&](const std::string& help) {
     auto& d = diags.report(DiagKind::InvalidOperands, e.span,

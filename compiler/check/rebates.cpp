@@ -36,7 +36,7 @@ void Checker::check_rebates() {
               .with_help(fmt::format("write amounts in {}", currency()));
         } else if (v.type.is_number()) {
           diags.report(DiagKind::MoneyPlusNumber, e.span, fmt::format("{} must be an amount of money, and this is a plain number", what))
-              .with_help(fmt::format("write `{}`", with_currency(e, currency())));
+              .with_help(fmt::format("write `{}`", with_currency(e, currency()))).with_fix(currency_fix(e, currency()));
         } else if (v.type.kind == TypeKind::Percent) {
           diags.report(DiagKind::TypeMismatch, e.span, fmt::format("{} must be an amount of money, and this is a percentage", what))
               .with_help(fmt::format("a percentage of what? write `{} of revenue`", e.kind == ast::ExprKind::Percent ? e.text + "%" : "5%"));
@@ -204,7 +204,8 @@ void Checker::check_budgets() {
       if (!v.type.is_error() && v.type != Type::money(currency())) {
         auto& d = diags.report(v.type.is_number() ? DiagKind::MoneyPlusNumber : DiagKind::TypeMismatch, b.amount->span,
                                fmt::format("a budget is an amount in {}, and this is {}", currency(), to_string(v.type)));
-        d.with_help(fmt::format("write `{}`", with_currency(*b.amount, currency())));
+        d.with_help(fmt::format("write `{}`", with_currency(*b.amount, currency())))
+            .with_fix(currency_fix(*b.amount, currency()));
       } else if (!v.type.is_error() && !v.constant) {
         // A division by zero: no amount (lowering would otherwise take it as 0 and scale every payout to 0).
         diags.report(DiagKind::InvalidSetting, b.amount->span, "a budget must be an amount known before the run, and this one has no value")
@@ -284,7 +285,8 @@ void Checker::check_tests() {
               bool money_number = expected->kind == TypeKind::Money && v.type.is_number();
               auto& d = diags.report(money_number ? DiagKind::MoneyPlusNumber : DiagKind::TypeMismatch, row[i]->span,
                                      fmt::format("column `{}` is {}, and this value is {}", g.columns[i].name, to_string(*expected), to_string(v.type)));
-              if (money_number) d.with_help(fmt::format("write `{}`", with_currency(*row[i], expected->currency)));
+              if (money_number) d.with_help(fmt::format("write `{}`", with_currency(*row[i], expected->currency)))
+                  .with_fix(currency_fix(*row[i], expected->currency));
             }
           }
         }
@@ -318,7 +320,8 @@ void Checker::check_tests() {
           bool money_number = expected.kind == TypeKind::Money && a.type.is_number();
           auto& d = diags.report(money_number ? DiagKind::MoneyPlusNumber : DiagKind::TypeMismatch, e.amount->span,
                                  fmt::format("`{}` gives {}, and the expectation is {}", e.rebate.name, to_string(expected), to_string(a.type)));
-          if (money_number) d.with_help(fmt::format("write `{}`", with_currency(*e.amount, expected.currency)));
+          if (money_number) d.with_help(fmt::format("write `{}`", with_currency(*e.amount, expected.currency)))
+              .with_fix(currency_fix(*e.amount, expected.currency));
         }
       }
     }

@@ -229,7 +229,8 @@ Value Checker::decision_value(const ast::Decision& d, const ast::Expr& use) {
             auto& diag = diags.report(DiagKind::InvalidPattern, bound->span,
                                       fmt::format("this input is {}, and the pattern is {}", to_string(in), to_string(pv.type)))
                              .note(d.inputs[j]->span, "the input");
-            if (money_number) diag.with_help(fmt::format("write `{}`", with_currency(*bound, in.currency)));
+            if (money_number) diag.with_help(fmt::format("write `{}`", with_currency(*bound, in.currency)))
+                .with_fix(currency_fix(*bound, in.currency));
           }
         }
       }
@@ -240,7 +241,8 @@ Value Checker::decision_value(const ast::Decision& d, const ast::Expr& use) {
       bool money_number = result.kind == TypeKind::Money && rv.type.is_number();
       auto& diag = diags.report(money_number ? DiagKind::MoneyPlusNumber : DiagKind::TypeMismatch, row.value->span,
                                 fmt::format("the table gives {}, and this row gives {}", to_string(result), to_string(rv.type)));
-      if (money_number) diag.with_help(fmt::format("write `{}`", with_currency(*row.value, result.currency)));
+      if (money_number) diag.with_help(fmt::format("write `{}`", with_currency(*row.value, result.currency)))
+          .with_fix(currency_fix(*row.value, result.currency));
       if (result.kind == TypeKind::Percent && rv.type.is_number()) diag.with_help(fmt::format("write `{}%`", source_text(row.value->span)));
     }
   }

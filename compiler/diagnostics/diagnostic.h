@@ -36,6 +36,14 @@ struct Note {
   std::string message;
 };
 
+// A fix a tool can apply without asking: write `replacement` over `span` (the language server's quick
+// fixes). Given only where the help line's fix is exact: the did-you-mean name, `100` -> `100 USD`.
+struct Fix {
+  Span span;
+  std::string replacement;
+  std::string title;  // "change to `revenue`"
+};
+
 struct Diagnostic {
   DiagKind kind;
   Severity severity = Severity::Error;
@@ -44,6 +52,7 @@ struct Diagnostic {
   std::string label;          // shown under the caret of the primary span
   std::vector<Note> notes;    // labelled secondary spans
   std::string help;           // how to fix it, when a fix is known
+  std::vector<Fix> fixes;     // the help line as edits, when it is one exact edit
 
   Diagnostic& note(Span s, std::string m) {
     notes.push_back(Note{s, std::move(m)});
@@ -51,6 +60,10 @@ struct Diagnostic {
   }
   Diagnostic& with_help(std::string h) {
     help = std::move(h);
+    return *this;
+  }
+  Diagnostic& with_fix(std::optional<Fix> f) {
+    if (f) fixes.push_back(std::move(*f));
     return *this;
   }
   Diagnostic& with_label(std::string l) {

@@ -99,7 +99,8 @@ const Compiler::Loaded* Compiler::load(const std::string& path, Span imported_at
       error = fmt::format("the standard library has no module `{}` (it has {})", name, known);
     }
   } else {
-    text = read_source_file(path, error, &error_kind);
+    if (options_.overlay) text = options_.overlay(key);
+    if (!text) text = read_source_file(path, error, &error_kind);
   }
   if (!text) {
     if (error_kind == DiagKind::FileTooLarge) {
@@ -149,6 +150,12 @@ CompiledProgram Compiler::compile_loaded(const Loaded* root) {
   collect(root, stack, program.modules);
   if (options_.check) program.typed = check_program(program.modules, sources_, diags_);
   return program;
+}
+
+std::vector<std::string> Compiler::loaded_paths() const {
+  std::vector<std::string> paths;
+  for (const auto& [path, module] : loaded_) paths.push_back(path);
+  return paths;
 }
 
 CompiledProgram Compiler::compile_file(const std::string& path) { return compile_loaded(load(path, Span{})); }

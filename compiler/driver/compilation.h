@@ -2,8 +2,10 @@
 // The CLI, the test runner and the language server all compile through here.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,6 +19,9 @@ namespace rebate {
 struct CompileOptions {
   LintOptions lints;
   bool check = true;  // false: stop after parsing (for --dump=tokens/ast)
+  // Text that takes the place of a file on disk (an editor's unsaved buffer), by normalised path; consulted
+  // before the disk for every file but the embedded standard library. Empty: the disk only.
+  std::function<std::optional<std::string>(const std::string& path)> overlay;
 };
 
 // One program: the root file and its imports, in load order (root first).
@@ -38,6 +43,9 @@ class Compiler {
   SourceMap& sources() { return sources_; }
   Diagnostics& diagnostics() { return diags_; }
   void finish() { diags_.finish(options_.lints); }
+  // The normalised paths of every file loaded so far (the roots and their imports): what a language
+  // server re-checks a program for when one of them changes.
+  std::vector<std::string> loaded_paths() const;
 
  private:
   struct Loaded {

@@ -3,6 +3,7 @@
 #include "parse/parse.h"
 
 #include <antlr4-runtime.h>
+#include <cctype>
 #include <fmt/format.h>
 
 #include "RebateLexer.h"
@@ -382,6 +383,37 @@ ast::Module parse_module(const SourceFile& file, ast::ExprId first_expr_id, Diag
         .with_help("fix the first errors: later ones often follow from them");
   }
   return builder.finish();
+}
+
+std::vector<ClassifiedToken> classify_tokens(const SourceFile& file) {
+  std::vector<ClassifiedToken> out;
+  if (file.text().size() > kMaxSourceBytes) return out;
+  size_t skip = bom_length(file.text());
+  TokenPositions positions(file.id(), file.text(), skip);
+  RebateTokenSource lexer(std::string_view(file.text()).substr(skip));
+  antlr4::CommonTokenStream tokens(&lexer);
+  tokens.fill();
+  const auto& vocab = RebateTokenSource::vocabulary();
+  for (antlr4::Token* t : tokens.getTokens()) {
+    if (t->getType() == antlr4::Token::EOF) break;
+    std::string kind = vocab.getSymbolicName(t->getType());
+    TokenClass c = TokenClass::Operator;
+    if (kind.empty()) {
+      // A literal token of the grammar: a keyword when it is a word.
+      std::string text = t->getText();
+      c = !text.empty() && std::isalpha(static_cast<unsigned char>(text[0])) ? TokenClass::Keyword : TokenClass::Operator;
+    } else if (kind == "IDENT" || kind == "CODE") {
+      c = TokenClass::Name;
+    } else if (kind == "INT" || kind == "DECIMAL" || kind == "PERCENT" || kind == "DATE" || kind == "PERIOD") {
+      c = TokenClass::Number;
+    } else if (kind == "STRING" || kind == "UNTERMINATED_STRING") {
+      c = TokenClass::String;
+    } else if (kind == "DOC_COMMENT") {
+      c = TokenClass::DocComment;
+    }
+    out.push_back(ClassifiedToken{positions.span(t), c});
+  }
+  return out;
 }
 
 std::string dump_tokens(const SourceFile& file) {
