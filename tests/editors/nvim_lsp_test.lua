@@ -1,5 +1,5 @@
 -- Run by nvim_lsp_test.py in a headless Neovim: editors/vim/lua/rebate/lsp.lua with the server command
--- $REBATE_TEST_SERVER_CMD (a JSON list: `rebate lsp`, or the stand-in) on $REBATE_TEST_FILE; writes what
+-- $REBATE_TEST_SERVER_CMD (a JSON list: `rebate lsp`) on $REBATE_TEST_FILE; writes what
 -- happened as JSON to $REBATE_TEST_OUT.
 local out = {}
 local function finish()
