@@ -341,64 +341,29 @@ std::optional<vm::EvalError> stream_ledgers(State& s, std::vector<std::unique_pt
   return first_error;
 }
 
-// Ledger lines whose partner is not in the partner table: errors, or with --on-bad-row reject, left out,
-// counted and written beside the reader's rejects.
-void report_unknown_partners(State& s, const std::vector<std::unique_ptr<ScanPart>>& parts) {
+// Ledger lines the scan left out, `of` each part (ScanPart::unknown: their partner is not in the partner
+// table; ScanPart::unknown_keys: their lookup key is not in its table): errors, or with --on-bad-row
+// reject, left out, counted, noted (`why`) and written as they were read to PATH.NAME`suffix`.
+void report_left_out(State& s, const std::vector<std::unique_ptr<ScanPart>>& parts, std::vector<ScanPart::Unknown> ScanPart::*of,
+                     const char* suffix, const char* why) {
   const plan::Plan& plan = s.plan;
   size_t reported = 0;
   for (uint32_t index = 0; index < plan.inputs.size(); ++index) {
     const plan::Input& in = plan.inputs[index];
-    uint64_t unknown = 0;
+    uint64_t left_out = 0;
     for (const auto& part : parts) {
-      const ScanPart::Unknown& u = part->unknown[index];
-      unknown += u.count;
+      const ScanPart::Unknown& u = ((*part).*of)[index];
+      left_out += u.count;
       for (const std::string& m : u.messages) {
         if (reported++ < s.options.max_errors) (s.options.reject_bad_rows ? s.result.summary.notes : s.result.errors).push_back(m);
       }
     }
-    if (!unknown) continue;
+    if (!left_out) continue;
     if (s.options.reject_bad_rows && !s.options.rejects_path.empty()) {
-      const std::string path = s.options.rejects_path + "." + in.name + ".unknown-partners.csv";
+      const std::string path = s.options.rejects_path + "." + in.name + suffix;
       std::ofstream out(output_path(s, path), std::ios::binary);
       out << ledger::rejects_header(s.tables[index].header_line);
-      for (const auto& part : parts) out << part->unknown[index].rows;
-      out.close();
-      if (!out) {
-        s.result.errors.push_back(fmt::format("cannot write the rejected rows to `{}`", path));
-        s.result.usage_error = true;
-      }
-    }
-    for (auto& c : s.result.summary.inputs) {
-      if (c.name == in.name) c.rejected += s.options.reject_bad_rows ? unknown : 0;
-    }
-    if (s.options.reject_bad_rows) {
-      s.result.summary.notes.push_back(
-          fmt::format("{} lines of `{}` name a partner that is not in the partner table; they were left out", unknown, in.name));
-    }
-  }
-}
-
-// Ledger lines whose lookup key is not in its table: malformed rows, reported as errors, or with
-// --on-bad-row reject left out, counted and written to PATH.NAME.unknown-keys.csv (as unknown partners).
-void report_unknown_keys(State& s, const std::vector<std::unique_ptr<ScanPart>>& parts) {
-  const plan::Plan& plan = s.plan;
-  size_t reported = 0;
-  for (uint32_t index = 0; index < plan.inputs.size(); ++index) {
-    const plan::Input& in = plan.inputs[index];
-    uint64_t unknown = 0;
-    for (const auto& part : parts) {
-      const ScanPart::Unknown& u = part->unknown_keys[index];
-      unknown += u.count;
-      for (const std::string& m : u.messages) {
-        if (reported++ < s.options.max_errors) (s.options.reject_bad_rows ? s.result.summary.notes : s.result.errors).push_back(m);
-      }
-    }
-    if (!unknown) continue;
-    if (s.options.reject_bad_rows && !s.options.rejects_path.empty()) {
-      const std::string path = s.options.rejects_path + "." + in.name + ".unknown-keys.csv";
-      std::ofstream out(output_path(s, path), std::ios::binary);
-      out << ledger::rejects_header(s.tables[index].header_line);
-      for (const auto& part : parts) out << part->unknown_keys[index].rows;
+      for (const auto& part : parts) out << ((*part).*of)[index].rows;
       out.close();
       if (!out) {
         s.result.errors.push_back(fmt::format("cannot write the rejected rows to `{}`", path));
@@ -407,10 +372,9 @@ void report_unknown_keys(State& s, const std::vector<std::unique_ptr<ScanPart>>&
     }
     if (!s.options.reject_bad_rows) continue;  // errors: the run stops
     for (auto& c : s.result.summary.inputs) {
-      if (c.name == in.name) c.rejected += unknown;
+      if (c.name == in.name) c.rejected += left_out;
     }
-    s.result.summary.notes.push_back(
-        fmt::format("{} lines of `{}` hold a key that is not in its lookup table; they were left out", unknown, in.name));
+    s.result.summary.notes.push_back(fmt::format("{} lines of `{}` {}; they were left out", left_out, in.name, why));
   }
 }
 
@@ -465,8 +429,8 @@ bool load_inputs(State& s) {
   for (unsigned k = 0; k < (s.options.threads == 1 ? 1u : 2u); ++k) parts.push_back(std::make_unique<ScanPart>(s));
   std::optional<vm::EvalError> error = stream_ledgers(s, parts, usable);
   if (!s.result.errors.empty()) return false;
-  report_unknown_keys(s, parts);
-  report_unknown_partners(s, parts);
+  report_left_out(s, parts, &ScanPart::unknown_keys, ".unknown-keys.csv", "hold a key that is not in its lookup table");
+  report_left_out(s, parts, &ScanPart::unknown, ".unknown-partners.csv", "name a partner that is not in the partner table");
   if (!s.result.errors.empty()) return false;
   if (error) throw *error;
   if (s.clock) s.clock->lap("read + scan");
