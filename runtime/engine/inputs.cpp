@@ -41,7 +41,7 @@ Lookbacks lookbacks(const plan::Plan& plan, int per_year) {
     out.deepest = std::max(out.deepest, back);
     for (const plan::Instr& in : plan.functions[f].code) {
       if (in.op == plan::Opcode::Aggregate) {
-        out.aggregate[in.a] = std::max(out.aggregate[in.a], back);
+        out.aggregate.at(in.a) = std::max(out.aggregate[in.a], back);  // at(): a wrong index is a bug, never a stray write
       } else if (in.op == plan::Opcode::Measure || in.op == plan::Opcode::Shifted) {
         const plan::Measure& m = plan.measures[in.a];
         const int64_t shift = in.op == plan::Opcode::Measure ? 0 : in.b == 0 ? 1 : in.b == 1 ? per_year : per_year - 1;
@@ -51,8 +51,17 @@ Lookbacks lookbacks(const plan::Plan& plan, int per_year) {
       }
     }
   };
+  // A group's field functions are PartnerPeriod functions too, but their `Aggregate` instructions name
+  // the group's own aggregates (plan.group_field_aggregates), not the program's: not visited here (they
+  // are read through the aggregates over the group, which are).
+  std::vector<bool> group_field(plan.functions.size(), false);
+  for (const plan::Group& g : plan.groups) {
+    for (plan::FunctionId f : g.field_values) {
+      if (f != plan::kNoFunction) group_field[f] = true;
+    }
+  }
   for (plan::FunctionId f = 0; f < plan.functions.size(); ++f) {
-    if (plan.functions[f].kind == plan::FunctionKind::PartnerPeriod) visit(f, 0);
+    if (plan.functions[f].kind == plan::FunctionKind::PartnerPeriod && !group_field[f]) visit(f, 0);
   }
   return out;
 }
