@@ -803,7 +803,7 @@ void evaluate(State& s, PayoutSink& sink) {
     }
     for (std::vector<AwardValue>& a : m.of_thread) a.clear();
     for_each_cell(1, cells, threads, [&](size_t thread, size_t, uint32_t c) {
-      Payout* payouts = &m.payouts[c * per_cell];
+      Payout* payouts = m.payouts.data() + c * per_cell;  // (no payouts at all in an award-only program)
       std::vector<AwardValue>& awards = m.of_thread[thread];
       const size_t before = awards.size();
       evaluators[thread].evaluate(p, labels[p], first + c, m.partners[c], payouts, awards);
@@ -834,7 +834,7 @@ void evaluate(State& s, PayoutSink& sink) {
       evaluate_cells(full, p, static_cast<uint32_t>(first), cells, !budgeted);
       if (budgeted) {
         if (!first_look_failed) budgets.apply(m.payouts.data(), cells * per_cell);
-        for (size_t c = 0; c < cells; ++c) m.totals[c] = cell_total(&m.payouts[c * per_cell], per_cell);
+        for (size_t c = 0; c < cells; ++c) m.totals[c] = cell_total(m.payouts.data() + c * per_cell, per_cell);
       }
       // Threads hold contiguous ranges of cells in order, so their awards, one after the other, are in
       // cell order.
