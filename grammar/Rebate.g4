@@ -186,9 +186,11 @@ WILDCARD : '_' ;
 CODE     : [A-Z] [A-Z] [A-Z] ;   // USD, EUR: before IDENT, so a three-capital word is a CODE
 IDENT    : [a-zA-Z_] [a-zA-Z0-9_]* ;
 
+// Comments are kept on hidden channels, out of the parser's way: `///` doc comments on channel 2 (the AST
+// builder attaches them to the declaration below), the others on HIDDEN for the formatter (compiler/format).
 DOC_COMMENT   : '///' ~[\r\n]* -> channel(2) ;
-LINE_COMMENT  : '//' ~[\r\n]* -> skip ;
-BLOCK_COMMENT : '/*' .*? '*/' -> skip ;
+LINE_COMMENT  : '//' ~[\r\n]* -> channel(HIDDEN) ;
+BLOCK_COMMENT : '/*' .*? '*/' -> channel(HIDDEN) ;
 // Longest match would let this swallow a closed comment and what follows; it may contain no `*/`.
 UNTERMINATED_COMMENT : '/*' ( ~'*' | '*'+ ~[*/] )* '*'* EOF ;
 WS            : [ \t\r\n\f]+ -> skip ;

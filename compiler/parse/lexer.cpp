@@ -16,6 +16,7 @@ namespace {
 using rebate_antlr::RebateLexer;
 
 constexpr size_t kDocChannel = 2;
+constexpr size_t kCommentChannel = antlr4::Token::HIDDEN_CHANNEL;
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_word_start(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
@@ -150,19 +151,17 @@ std::unique_ptr<antlr4::Token> RebateTokenSource::nextToken() {
     if (c == '/' && p + 1 < n && s[p + 1] == '/') {
       size_t e = p + 2;
       while (e < n && s[e] != '\r' && s[e] != '\n') ++e;
-      // DOC_COMMENT : '///' ~[\r\n]* -> channel(2) ;   LINE_COMMENT : '//' ~[\r\n]* -> skip ;
+      // DOC_COMMENT : '///' ~[\r\n]* -> channel(2) ;   LINE_COMMENT : '//' ~[\r\n]* -> channel(HIDDEN) ;
       if (p + 2 < n && s[p + 2] == '/') return make(RebateLexer::DOC_COMMENT, kDocChannel, p, e);
-      advance_to(e);
-      continue;
+      return make(RebateLexer::LINE_COMMENT, kCommentChannel, p, e);
     }
     if (c == '/' && p + 1 < n && s[p + 1] == '*') {
-      // BLOCK_COMMENT : '/*' .*? '*/' -> skip ;   UNTERMINATED_COMMENT : ... EOF ; (no `*/` up to the end)
+      // BLOCK_COMMENT : '/*' .*? '*/' -> channel(HIDDEN) ;   UNTERMINATED_COMMENT : ... EOF ; (no `*/` up to the end)
       size_t close = s.find("*/", p + 2);
       if (close == std::string_view::npos) {
         return make(RebateLexer::UNTERMINATED_COMMENT, antlr4::Token::DEFAULT_CHANNEL, p, n);
       }
-      advance_to(close + 2);
-      continue;
+      return make(RebateLexer::BLOCK_COMMENT, kCommentChannel, p, close + 2);
     }
     if (is_word_start(c)) {
       // Keywords, then CODE : [A-Z] [A-Z] [A-Z] ; WILDCARD : '_' ; IDENT : [a-zA-Z_] [a-zA-Z0-9_]* ;

@@ -8,8 +8,8 @@
 // copy decoded to UTF-32.
 //
 // Token positions are what ANTLR's would be: start and stop indices in code points (TokenPositions maps
-// them to bytes), lines from 1, columns in code points from 0. Whitespace and `//` / `/* */` comments are
-// skipped, `///` doc comments go to channel 2, like the grammar's lexer rules.
+// them to bytes), lines from 1, columns in code points from 0. Whitespace is skipped, `//` and `/* */`
+// comments go to the hidden channel and `///` doc comments to channel 2, like the grammar's lexer rules.
 #pragma once
 
 #include <antlr4-runtime.h>

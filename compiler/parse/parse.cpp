@@ -300,6 +300,10 @@ std::vector<std::pair<size_t, size_t>> declaration_chunks(antlr4::CommonTokenStr
         start = previous_default;
       }
       while (start > 0 && tokens.get(start - 1)->getChannel() != antlr4::Token::DEFAULT_CHANNEL) --start;
+      // Plain comments (the hidden channel) at the front stay with the declaration before: the cut falls
+      // where it fell when they were not tokens, and the next declaration's first word (for "found ...")
+      // is what it was.
+      while (start < i && tokens.get(start)->getChannel() == antlr4::Token::HIDDEN_CHANNEL) ++start;
       if (starts.empty() || start > starts.back()) starts.push_back(start);
     }
     previous_default = i;
@@ -410,6 +414,8 @@ std::vector<ClassifiedToken> classify_tokens(const SourceFile& file) {
       c = TokenClass::String;
     } else if (kind == "DOC_COMMENT") {
       c = TokenClass::DocComment;
+    } else if (kind == "LINE_COMMENT" || kind == "BLOCK_COMMENT") {
+      c = TokenClass::Comment;
     }
     out.push_back(ClassifiedToken{positions.span(t), c});
   }
@@ -425,6 +431,8 @@ std::string dump_tokens(const SourceFile& file) {
   std::string out;
   const auto& vocab = RebateTokenSource::vocabulary();
   for (antlr4::Token* t : tokens.getTokens()) {
+    // The tokens the parser and the AST builder read: plain comments (the hidden channel) are left out.
+    if (t->getChannel() == antlr4::Token::HIDDEN_CHANNEL) continue;
     LineCol lc = file.line_col(positions.span(t).begin);
     std::string kind = t->getType() == antlr4::Token::EOF ? "EOF" : vocab.getSymbolicName(t->getType());
     if (kind.empty()) kind = "KEYWORD";

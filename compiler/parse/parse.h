@@ -19,14 +19,14 @@ ast::Module parse_module(const SourceFile& file, ast::ExprId first_expr_id, Diag
 // The token stream of a file, for --dump=tokens.
 std::string dump_tokens(const SourceFile& file);
 
-// What a token is, for highlighting (the language server's semantic tokens).
-enum class TokenClass { Keyword, Name, Number, String, DocComment, Operator };
+// What a token is, for highlighting (the language server's semantic tokens) and for the formatter.
+enum class TokenClass { Keyword, Name, Number, String, DocComment, Comment, Operator };
 struct ClassifiedToken {
   Span span;
   TokenClass token_class;
 };
-// The tokens of a file in order (comments other than doc comments are not tokens); none for a file over
-// kMaxSourceBytes.
+// The tokens of a file in order, comments included (`//` and `/* */` ones as Comment, `///` ones as
+// DocComment); none for a file over kMaxSourceBytes.
 std::vector<ClassifiedToken> classify_tokens(const SourceFile& file);
 
 // For tests: the first token on which the hand-written lexer (parse/lexer.h) and the lexer ANTLR generates

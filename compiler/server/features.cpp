@@ -671,6 +671,9 @@ json Server::semantic_tokens(const json& params) {
   Position last{0, 0};
   bool after_dot = false;
   for (const ClassifiedToken& t : classify_tokens(file)) {
+    // Plain comments are the editor's grammar's to colour (they were never tokens here); doc comments are
+    // sent, with the documentation modifier.
+    if (t.token_class == TokenClass::Comment) continue;
     std::string_view written = text.substr(t.span.begin, t.span.end - t.span.begin);
     bool dot = written == ".";
     int type = kOperator;
@@ -688,6 +691,7 @@ json Server::semantic_tokens(const json& params) {
         case TokenClass::Number: type = kNumber; break;
         case TokenClass::String: type = kString; break;
         case TokenClass::DocComment: type = kComment; modifiers |= kDocumentation; break;
+        case TokenClass::Comment: type = kComment; break;
         case TokenClass::Operator: type = kOperator; break;
       }
       // A currency code after a number is its unit.
