@@ -1,0 +1,393 @@
+// The printer's declarations: one layout each, blocks with one item a line.
+#include <algorithm>
+
+#include "format/printer.h"
+
+namespace rebate::format {
+
+namespace {
+
+bool starts_string(const SourceTokens& tokens, size_t pos) {
+  return pos < tokens.code.size() && !tokens.code[pos].text.empty() && tokens.code[pos].text[0] == '"';
+}
+
+}  // namespace
+
+DocId Printer::block(const std::function<std::vector<DocId>()>& items) {
+  DocId open = tok("{");
+  const uint32_t open_end = pos_ > 0 ? tokens_.code[pos_ - 1].end : 0;
+  std::vector<DocId> list = items();
+  const uint32_t close_begin = pos_ < tokens_.code.size() ? tokens_.code[pos_].begin : UINT32_MAX;
+  if (list.empty() && !comments_between(open_end, close_begin)) return doc_.concat({open, tok("}")});
+  std::vector<DocId> parts;
+  for (DocId item : list) {
+    parts.push_back(doc_.stmt(StmtKind::Item));
+    parts.push_back(item);
+  }
+  parts.push_back(doc_.stmt(StmtKind::Comments));
+  DocId body = doc_.nest(doc_.concat(parts));
+  DocId line = doc_.hard_line();
+  DocId close = tok("}");
+  return doc_.concat({open, body, line, close});
+}
+
+DocId Printer::type(const ast::TypeRef& t) {
+  std::vector<DocId> parts{ident(t.name)};
+  if (!t.args.empty()) {
+    parts.push_back(tok("("));
+    for (size_t i = 0; i < t.args.size(); ++i) {
+      if (i > 0) {
+        parts.push_back(tok(","));
+        parts.push_back(space());
+      }
+      parts.push_back(ident(t.args[i]));
+    }
+    parts.push_back(tok(")"));
+  }
+  if (t.optional) parts.push_back(tok("?"));
+  return doc_.concat(parts);
+}
+
+DocId Printer::settings(const std::vector<ast::Setting>& settings) {
+  return block([&] {
+    std::vector<DocId> items;
+    for (const ast::Setting& s : settings) {
+      DocId name = ident(s.name);
+      DocId colon = tok(":");
+      DocId value = expr(*s.value);
+      items.push_back(doc_.concat({name, colon, space(), value}));
+    }
+    return items;
+  });
+}
+
+DocId Printer::import_decl(const ast::Import&) {
+  DocId keyword = tok("import");
+  return doc_.concat({keyword, space(), next_tok()});
+}
+
+DocId Printer::program(const ast::Program& d) {
+  DocId keyword = tok("program");
+  DocId title = next_tok();
+  DocId body = settings(d.settings);
+  return doc_.concat({keyword, space(), title, space(), body});
+}
+
+DocId Printer::enumeration(const ast::Enum& d) {
+  // On one line when it fits (`enum Tier { bronze, silver, gold }`), else one member a line.
+  DocId keyword = tok("enum");
+  DocId name = ident(d.name);
+  DocId open = tok("{");
+  std::vector<DocId> members{doc_.line()};
+  for (size_t i = 0; i < d.members.size(); ++i) {
+    if (i > 0) {
+      members.push_back(tok(","));
+      members.push_back(doc_.line());
+    }
+    members.push_back(ident(d.members[i]));
+  }
+  skip(",");
+  members.push_back(doc_.stmt(StmtKind::Comments));
+  DocId body = doc_.nest(doc_.concat(members));
+  DocId line = doc_.line();
+  DocId close = tok("}");
+  return doc_.group(doc_.concat({keyword, space(), name, space(), open, body, line, close}));
+}
+
+DocId Printer::column(const ast::Column& c) {
+  std::vector<DocId> parts{ident(c.name), tok(":"), space(), type(c.type)};
+  for (const ast::Ident& role : c.roles) {
+    parts.push_back(space());
+    parts.push_back(tok("as"));
+    parts.push_back(space());
+    parts.push_back(ident(role));
+  }
+  if (c.header) {
+    parts.push_back(space());
+    parts.push_back(tok("from"));
+    parts.push_back(space());
+    parts.push_back(next_tok());
+  }
+  if (c.rounding) {
+    parts.push_back(space());
+    parts.push_back(tok("rounding"));
+    parts.push_back(space());
+    parts.push_back(ident(*c.rounding));
+  }
+  return doc_.concat(parts);
+}
+
+DocId Printer::source(const ast::Source& d) {
+  std::vector<DocId> parts;
+  if (d.kind == ast::SourceKind::PartnerTable) {
+    parts.push_back(tok("partner"));
+    parts.push_back(space());
+  }
+  parts.push_back(tok(d.kind == ast::SourceKind::Ledger ? "ledger" : "table"));
+  parts.push_back(space());
+  parts.push_back(ident(d.name));
+  parts.push_back(space());
+  parts.push_back(block([&] {
+    std::vector<DocId> items;
+    for (const ast::Column& c : d.columns) items.push_back(column(c));
+    return items;
+  }));
+  return doc_.concat(parts);
+}
+
+DocId Printer::calendar(const ast::Calendar& d) {
+  DocId keyword = tok("calendar");
+  DocId name = ident(d.name);
+  DocId body = settings(d.settings);
+  return doc_.concat({keyword, space(), name, space(), body});
+}
+
+DocId Printer::constant(const ast::Const& d) {
+  std::vector<DocId> parts{tok("const"), space(), ident(d.name)};
+  if (d.type) {
+    parts.push_back(tok(":"));
+    parts.push_back(space());
+    parts.push_back(type(*d.type));
+  }
+  parts.push_back(space());
+  parts.push_back(tok("="));
+  parts.push_back(space());
+  parts.push_back(expr(*d.value));
+  return doc_.concat(parts);
+}
+
+DocId Printer::measure(const ast::Measure& d) {
+  std::vector<DocId> parts{tok("measure"), space(), ident(d.name)};
+  if (d.type) {
+    parts.push_back(tok(":"));
+    parts.push_back(space());
+    parts.push_back(type(*d.type));
+  }
+  parts.push_back(space());
+  parts.push_back(tok("="));
+  parts.push_back(space());
+  DocId value = expr(*d.value);
+  if (d.limits.empty()) {
+    parts.push_back(value);
+    return doc_.concat(parts);
+  }
+  // `cap` and `floor` follow on the same line, or each on a line of its own when that is too long.
+  std::vector<DocId> limits;
+  for (const ast::MeasureLimit& l : d.limits) {
+    limits.push_back(doc_.line());
+    limits.push_back(tok(l.is_cap ? "cap" : "floor"));
+    limits.push_back(space());
+    limits.push_back(expr(*l.value));
+  }
+  parts.push_back(doc_.group(doc_.concat({value, doc_.nest(doc_.concat(limits))})));
+  return doc_.concat(parts);
+}
+
+DocId Printer::group(const ast::Group& d) {
+  std::vector<DocId> parts{tok("group"), space(), ident(d.name), space(), tok("="), space(), ident(d.ledger), space(),
+                           tok("by"), space()};
+  for (size_t i = 0; i < d.keys.size(); ++i) {
+    if (i > 0) {
+      parts.push_back(tok(","));
+      parts.push_back(space());
+    }
+    parts.push_back(ident(d.keys[i]));
+  }
+  parts.push_back(space());
+  parts.push_back(block([&] {
+    std::vector<DocId> items;
+    for (const ast::GroupField& f : d.fields) {
+      std::vector<DocId> field{ident(f.name)};
+      if (f.type) {
+        field.push_back(tok(":"));
+        field.push_back(space());
+        field.push_back(type(*f.type));
+      }
+      field.push_back(space());
+      field.push_back(tok("="));
+      field.push_back(space());
+      field.push_back(expr(*f.value));
+      items.push_back(doc_.concat(field));
+    }
+    return items;
+  }));
+  return doc_.concat(parts);
+}
+
+DocId Printer::tiers(const ast::Tiers& d) {
+  std::vector<DocId> parts{tok("tiers"), space(), ident(d.name), space(),
+                           tok(d.mode == ast::TierMode::Retroactive ? "retroactive" : "incremental"), space()};
+  parts.push_back(block([&] { return tier_rows(d); }));
+  return doc_.concat(parts);
+}
+
+DocId Printer::decision(const ast::Decision& d) {
+  std::vector<DocId> parts{tok("decision"), space(), ident(d.name), tok(":"), space(), type(d.result), space(),
+                           tok("by"), space()};
+  for (size_t i = 0; i < d.inputs.size(); ++i) {
+    if (i > 0) {
+      parts.push_back(tok(","));
+      parts.push_back(space());
+    }
+    parts.push_back(expr(*d.inputs[i]));
+  }
+  parts.push_back(space());
+  parts.push_back(block([&] { return decision_rows(d); }));
+  return doc_.concat(parts);
+}
+
+DocId Printer::clause(const ast::Clause& c) {
+  std::vector<DocId> parts;
+  switch (c.kind) {
+    case ast::ClauseKind::Eligible:
+      parts = {tok("eligible"), space(), tok("when"), space(), expr(*c.value)};
+      break;
+    case ast::ClauseKind::Require:
+      parts = {tok("require"), space(), expr(*c.value)};
+      break;
+    case ast::ClauseKind::Pay:
+    case ast::ClauseKind::Uplift:
+    case ast::ClauseKind::Accelerate: {
+      parts = {tok(ast::spelling(c.kind)), space(), expr(*c.value)};
+      if (!c.when) break;
+      // `when ...` on the clause's line, or on the next one, indented, when the line is too long.
+      DocId when = tok("when");
+      DocId condition = expr(*c.when);
+      parts.push_back(doc_.nest(doc_.concat({doc_.line(), when, space(), condition})));
+      return doc_.group(doc_.concat(parts));
+    }
+    case ast::ClauseKind::Cap:
+    case ast::ClauseKind::Floor:
+      parts = {tok(ast::spelling(c.kind)), space(), expr(*c.value)};
+      break;
+    case ast::ClauseKind::AllowNegative:
+      parts = {tok("allow"), space(), tok("negative")};
+      break;
+    case ast::ClauseKind::Rounding:
+      parts = {tok("rounding"), space(), ident(c.rounding_mode)};
+      if (c.rounding_to) {
+        parts.push_back(space());
+        parts.push_back(tok("to"));
+        parts.push_back(space());
+        parts.push_back(expr(*c.rounding_to));
+      }
+      break;
+  }
+  return doc_.concat(parts);
+}
+
+DocId Printer::rebate(const ast::Rebate& d) {
+  std::vector<DocId> parts{tok("rebate"), space(), ident(d.name), space()};
+  if (starts_string(tokens_, pos_)) {
+    parts.push_back(next_tok());
+    parts.push_back(space());
+  }
+  parts.push_back(block([&] {
+    std::vector<DocId> items;
+    for (const ast::Clause& c : d.clauses) items.push_back(clause(c));
+    return items;
+  }));
+  return doc_.concat(parts);
+}
+
+DocId Printer::award(const ast::Award& d) {
+  std::vector<DocId> parts{tok("award"), space(), ident(d.name), tok(":"), space(), type(d.type), space()};
+  if (d.next_period) {
+    for (const char* word : {"for", "next", "period"}) {
+      parts.push_back(tok(word));
+      parts.push_back(space());
+    }
+  }
+  if (starts_string(tokens_, pos_)) {
+    parts.push_back(next_tok());
+    parts.push_back(space());
+  }
+  parts.push_back(block([&] { return award_rows(d); }));
+  return doc_.concat(parts);
+}
+
+DocId Printer::budget(const ast::Budget& d) {
+  std::vector<DocId> parts{tok("budget"), space(), ident(d.name), space(), tok("="), space()};
+  DocId amount = expr(*d.amount);
+  std::vector<DocId> rest;
+  if (d.per) {
+    rest.push_back(doc_.line());
+    rest.push_back(tok("per"));
+    rest.push_back(space());
+    rest.push_back(ident(*d.per));
+  }
+  if (!d.rebates.empty()) {
+    rest.push_back(doc_.line());
+    rest.push_back(tok("for"));
+    rest.push_back(space());
+    for (size_t i = 0; i < d.rebates.size(); ++i) {
+      if (i > 0) {
+        rest.push_back(tok(","));
+        rest.push_back(space());
+      }
+      rest.push_back(ident(d.rebates[i]));
+    }
+  }
+  parts.push_back(doc_.group(doc_.concat({amount, doc_.nest(doc_.concat(rest))})));
+  return doc_.concat(parts);
+}
+
+DocId Printer::given(const ast::TestGiven& g) {
+  std::vector<DocId> parts{tok("given"), space(), ident(g.source), space(), tok("(")};
+  for (size_t i = 0; i < g.columns.size(); ++i) {
+    if (i > 0) {
+      parts.push_back(tok(","));
+      parts.push_back(space());
+    }
+    parts.push_back(ident(g.columns[i]));
+  }
+  parts.push_back(tok(")"));
+  parts.push_back(space());
+  parts.push_back(block([&] {
+    std::vector<DocId> rows;
+    for (const auto& row : g.rows) {
+      // A row on one line when it fits, else one value a line.
+      DocId open = tok("(");
+      std::vector<DocId> values{doc_.soft_line()};
+      for (size_t i = 0; i < row.size(); ++i) {
+        if (i > 0) {
+          values.push_back(tok(","));
+          values.push_back(doc_.line());
+        }
+        values.push_back(expr(*row[i]));
+      }
+      skip(",");
+      values.push_back(doc_.stmt(StmtKind::Comments));
+      DocId body = doc_.nest(doc_.concat(values));
+      DocId line = doc_.soft_line();
+      DocId close = tok(")");
+      rows.push_back(doc_.group(doc_.concat({open, body, line, close})));
+    }
+    return rows;
+  }));
+  return doc_.concat(parts);
+}
+
+DocId Printer::expect(const ast::TestExpect& e) {
+  std::vector<DocId> parts{tok("expect"), space(), ident(e.rebate), space(), tok("for"), space(), expr(*e.partner), space(),
+                           tok("in"), space(), expr(*e.period), space(), tok("="), space(), expr(*e.amount)};
+  return doc_.concat(parts);
+}
+
+DocId Printer::test(const ast::Test& d) {
+  DocId keyword = tok("test");
+  DocId title = next_tok();
+  // `given` and `expect` items in the order they were written.
+  std::vector<std::pair<uint32_t, std::function<DocId()>>> items;
+  for (const auto& g : d.given) items.emplace_back(g.span.begin, [&] { return given(g); });
+  for (const auto& e : d.expects) items.emplace_back(e.span.begin, [&] { return expect(e); });
+  std::stable_sort(items.begin(), items.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  DocId body = block([&] {
+    std::vector<DocId> docs;
+    for (auto& item : items) docs.push_back(item.second());
+    return docs;
+  });
+  return doc_.concat({keyword, space(), title, space(), body});
+}
+
+}  // namespace rebate::format
