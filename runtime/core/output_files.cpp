@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <system_error>
 #include <tuple>
 
 namespace rebate {
@@ -72,6 +73,22 @@ std::optional<std::string> OutputFiles::add_output(const std::string& path, cons
   return std::nullopt;
 }
 
+std::optional<std::string> OutputFiles::add_rewrite(const std::string& path, const std::string& what) {
+  std::error_code ec;
+  const std::filesystem::path real = std::filesystem::canonical(path, ec);
+  if (ec) return fmt::format("cannot write {} to `{}`: {}", what, path, ec.message());
+  struct stat st {};
+  if (::stat(real.c_str(), &st) != 0) return fmt::format("cannot write {} to `{}`: {}", what, path, std::strerror(errno));
+  if (!S_ISREG(st.st_mode)) return fmt::format("cannot write {} to `{}`: it is not a regular file", what, path);
+  if (std::optional<std::string> error = add_output(real.string(), what)) return error;
+  // Asked for by the name it was given (write_path), renamed over the file that name leads to (commit).
+  Output& added = outputs_.back();
+  added.target = added.path;
+  added.path = path;
+  added.mode = st.st_mode & 07777;
+  return std::nullopt;
+}
+
 std::string OutputFiles::write_path(const std::string& path) {
   for (Output& o : outputs_) {
     if (o.path == path) {
@@ -88,8 +105,11 @@ std::optional<std::string> OutputFiles::commit() {
   for (Output& o : outputs_) {
     if (o.temporary.empty()) continue;
     if (o.used) {
-      // mkstemp made it readable by its owner only; a new file gets what the umask allows.
-      if (::chmod(o.temporary.c_str(), 0666 & ~mask) != 0 || ::rename(o.temporary.c_str(), o.path.c_str()) != 0) {
+      // mkstemp made it readable by its owner only; a new file gets what the umask allows, a rewritten
+      // one what it had.
+      const mode_t mode = o.mode ? *o.mode : (0666 & ~mask);
+      const std::string& target = o.target.empty() ? o.path : o.target;
+      if (::chmod(o.temporary.c_str(), mode) != 0 || ::rename(o.temporary.c_str(), target.c_str()) != 0) {
         return fmt::format("cannot write `{}`: {}", o.path, std::strerror(errno));
       }
     } else {

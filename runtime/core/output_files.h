@@ -36,6 +36,11 @@ class OutputFiles {
   // temporary file; the error message (naming both files) when it is refused or cannot be created.
   std::optional<std::string> add_output(const std::string& path, const std::string& what);
 
+  // A file rewritten in place (`rebate fmt`): as add_output, for a file that exists, but a symbolic link
+  // is followed (the file it names is replaced, the link kept) and the new contents keep the file's
+  // permissions.
+  std::optional<std::string> add_rewrite(const std::string& path, const std::string& what);
+
   // Where to write the output added as `path`: its temporary file, which commit() renames to `path`.
   // An output that was added but never asked for here is not created. A path that was not added is
   // returned as it is (library callers without an OutputFiles write directly).
@@ -56,6 +61,8 @@ class OutputFiles {
     std::string path;
     std::string temporary;
     bool used = false;
+    std::optional<mode_t> mode;  // the permissions to give it (a rewritten file's own); else the umask's
+    std::string target;          // where commit() renames it, when not `path` (a rewritten link's file)
   };
   static std::optional<Identity> identify(const std::string& path);
 
