@@ -6,21 +6,18 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <filesystem>
-#include <system_error>
 
 #include "commands.h"
 #include "diagnostics/render.h"
 #include "driver/compilation.h"
 #include "lower/lower.h"
+#include "rebate_files.h"
 #include "testing/test_report.h"
 #include "testing/test_runner.h"
 
 namespace rebate::cli {
 
 namespace {
-
-namespace fs = std::filesystem;
 
 struct TestOptions {
   std::vector<std::string> paths;
@@ -29,36 +26,6 @@ struct TestOptions {
   std::string filter;
   bool fail_fast = false;
 };
-
-// A file to test, and whether it was named on the command line (a library named there is said to be
-// skipped; one found in a directory is skipped quietly).
-struct Candidate {
-  std::string path;
-  bool named = false;
-};
-
-// Every `.rebate` file under `dir`, recursively, in a fixed order; hidden directories (.git) left out.
-bool collect(const fs::path& dir, std::vector<Candidate>& out, std::string& error) {
-  std::error_code ec;
-  std::vector<std::string> found;
-  fs::recursive_directory_iterator it(dir, fs::directory_options::skip_permission_denied, ec), end;
-  for (; !ec && it != end; it.increment(ec)) {
-    const fs::path& p = it->path();
-    const std::string leaf = p.filename().string();
-    if (it->is_directory(ec) && leaf.size() > 1 && leaf[0] == '.') {
-      it.disable_recursion_pending();
-      continue;
-    }
-    if (p.extension() == ".rebate" && it->is_regular_file(ec)) found.push_back(p.lexically_normal().string());
-  }
-  if (ec) {
-    error = fmt::format("cannot read the directory `{}`: {}", dir.string(), ec.message());
-    return false;
-  }
-  std::sort(found.begin(), found.end());
-  for (std::string& f : found) out.push_back(Candidate{std::move(f), false});
-  return true;
-}
 
 int run_tests(const TestOptions& o) {
   std::vector<testing::Engine> engines = testing::built_engines();
@@ -73,24 +40,12 @@ int run_tests(const TestOptions& o) {
   std::vector<std::string> engine_names;
   for (const testing::Engine& e : engines) engine_names.push_back(e.name);
 
-  std::vector<Candidate> files;
-  const std::vector<std::string> paths = o.paths.empty() ? std::vector<std::string>{"."} : o.paths;
-  for (const std::string& path : paths) {
-    std::error_code ec;
-    const fs::file_status st = fs::status(path, ec);
-    if (ec || !fs::exists(st)) {
-      fmt::print(stderr, "rebate test: `{}` does not exist\n", path);
-      return kExitUsage;
-    }
-    if (fs::is_directory(st)) {
-      std::string error;
-      if (!collect(path, files, error)) {
-        fmt::print(stderr, "rebate test: {}\n", error);
-        return kExitUsage;
-      }
-    } else {
-      files.push_back(Candidate{path, true});
-    }
+  // A library named on the command line is said to be skipped; one found in a directory is skipped quietly.
+  std::vector<RebateFile> files;
+  std::string error;
+  if (!find_rebate_files(o.paths, files, error)) {
+    fmt::print(stderr, "rebate test: {}\n", error);
+    return kExitUsage;
   }
 
   const bool human = o.format == "human";
@@ -98,7 +53,7 @@ int run_tests(const TestOptions& o) {
   bool io_error = false;
   bool stopped = false;
   std::vector<testing::ProgramResult> programs;
-  for (const Candidate& file : files) {
+  for (const RebateFile& file : files) {
     if (stopped) break;
     Compiler compiler(CompileOptions{});
     CompiledProgram program = compiler.compile_file(file.path);
