@@ -123,6 +123,7 @@ json Server::initialize(const json& params) {
       {"signatureHelpProvider", {{"triggerCharacters", {"(", ","}}}},
       {"semanticTokensProvider", {{"legend", semantic_tokens_legend()}, {"full", true}}},
       {"codeActionProvider", {{"codeActionKinds", {"quickfix"}}}},
+      {"documentFormattingProvider", true},
   };
   return json{{"capabilities", capabilities}, {"serverInfo", {{"name", "rebate"}, {"version", REBATE_VERSION}}}};
 }

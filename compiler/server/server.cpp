@@ -55,6 +55,7 @@ Server::Server(Send send, Log log, ServerOptions options)
       {"textDocument/signatureHelp", [this](const json& p) { return signature_help(p); }},
       {"textDocument/semanticTokens/full", [this](const json& p) { return semantic_tokens(p); }},
       {"textDocument/codeAction", [this](const json& p) { return code_action(p); }},
+      {"textDocument/formatting", [this](const json& p) { return formatting(p); }},
       {"workspace/symbol", [this](const json& p) { return workspace_symbol(p); }},
   };
   notifications_ = {

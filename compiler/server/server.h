@@ -101,6 +101,7 @@ class Server {
   json signature_help(const json& params);
   json semantic_tokens(const json& params);
   json code_action(const json& params);
+  json formatting(const json& params);  // formatting.cpp
   void publish(Document& doc);
 
   // Every occurrence, across the open documents' programs, of the symbol defined at (path, offset).
