@@ -116,6 +116,32 @@ TEST_CASE("a directory, a missing directory and a stream as outputs", "[core][ou
   CHECK(S_ISFIFO(st.st_mode));
 }
 
+TEST_CASE("a rewritten file keeps its permissions, and a link to it stays a link", "[core][outputs]") {
+  TempDir d;
+  const std::string real = d.file("program.rebate");
+  const std::string link = d.file("link.rebate");
+  put(real, "old");
+  REQUIRE(::chmod(real.c_str(), 0640) == 0);
+  REQUIRE(::symlink("program.rebate", link.c_str()) == 0);
+  {
+    OutputFiles out;
+    REQUIRE_FALSE(out.add_rewrite(link, "the formatted program"));
+    put(out.write_path(link), "new");
+    CHECK(get(real) == "old");  // nothing before commit()
+    REQUIRE_FALSE(out.commit());
+  }
+  CHECK(get(real) == "new");
+  CHECK(fs::is_symlink(link));
+  struct stat st {};
+  REQUIRE(::stat(real.c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0640);
+  CHECK(entries(d.path) == 2);  // no temporary left
+  // Not there, or not a file: refused, naming it.
+  OutputFiles out;
+  CHECK(out.add_rewrite(d.file("missing.rebate"), "the formatted program")->find("missing.rebate") != std::string::npos);
+  CHECK(out.add_rewrite(d.path.string(), "the formatted program").has_value());
+}
+
 TEST_CASE("safe_file_name keeps plain ids and encodes everything else, injectively", "[core][outputs]") {
   CHECK(safe_file_name("P1") == "P1");
   CHECK(safe_file_name("acme-gmbh_2.v1") == "acme-gmbh_2.v1");
