@@ -112,6 +112,8 @@ budgetDecl : 'budget' name=ident '=' amount=expr ('per' per=ident)? ('for' rebat
 //                                  expect storage_volume for "P1" in 2026-Q3 = 36_000 USD }
 testDecl : 'test' STRING '{' testItem* '}' ;
 testItem : 'given' source=ident '(' columns+=ident (',' columns+=ident)* ')' '{' testRow* '}'  # givenItem
+         // A CSV fixture, read as `rebate run` reads the input; the path is relative to the program file.
+         | 'given' source=ident 'from' path=STRING                                          # givenFileItem
          // The partner is a literal id: an expression would read `"P1" in 2026-Q3` as a membership test.
          | 'expect' rebate=ident 'for' partner=primary 'in' period=expr '=' amount=expr      # expectItem
          ;

@@ -284,6 +284,10 @@ struct Budget {
 
 struct TestGiven {
   Ident source;
+  // `given sales from "fixtures/q3.csv"`: the fixture's path as written (relative to the program file),
+  // and no columns or rows.
+  std::optional<std::string> from;
+  Span from_span;
   std::vector<Ident> columns;
   std::vector<std::vector<ExprPtr>> rows;
   std::vector<Span> row_spans;

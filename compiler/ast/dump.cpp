@@ -171,6 +171,10 @@ std::string dump(const Module& m) {
   for (const auto& t : m.tests) {
     out += fmt::format("(test {}", quoted(t.title));
     for (const auto& g : t.given) {
+      if (g.from) {
+        out += fmt::format("\n  (given {} from {})", g.source.name, quoted(*g.from));
+        continue;
+      }
       out += fmt::format("\n  (given {} (", g.source.name);
       for (size_t i = 0; i < g.columns.size(); ++i) out += (i ? " " : "") + g.columns[i].name;
       out += ")";

@@ -243,6 +243,19 @@ void Checker::check_tests() {
   Scope literal{ScopeKind::TestValue};
   for (const ast::Module* m : out->modules) {
     for (const auto& t : m->tests) {
+      // An input read from a fixture is the whole input: no second `given` of it, inline or from a file.
+      std::map<std::string, const ast::TestGiven*> first_given;
+      for (const auto& g : t.given) {
+        auto [at, fresh] = first_given.emplace(g.source.name, &g);
+        if (!fresh && (g.from || at->second->from)) {
+          const ast::TestGiven& fixture = g.from ? g : *at->second;
+          diags.report(DiagKind::TestGivenTwice, g.source.span,
+                       fmt::format("this test already gives `{}`{}", g.source.name, at->second->from ? " from a file" : " inline"))
+              .note(at->second->source.span, "given here first")
+              .with_help(fmt::format("a fixture holds all of `{}` in a test: put these rows in \"{}\", or give them all inline",
+                                     g.source.name, *fixture.from));
+        }
+      }
       for (const auto& g : t.given) {
         auto it = out->globals.find(g.source.name);
         if (it == out->globals.end() || (it->second.kind != SymbolKind::Ledger && it->second.kind != SymbolKind::Table)) {

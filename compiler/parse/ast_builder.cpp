@@ -445,6 +445,13 @@ class AstBuilder::Impl {
         }
         given.span = span(g);
         t.given.push_back(std::move(given));
+      } else if (auto* f = exactly<P::GivenFileItemContext>(item)) {
+        ast::TestGiven given;
+        given.source = ident(f->source);
+        given.from = string_value(f->path);
+        given.from_span = span(f->path);
+        given.span = span(f);
+        t.given.push_back(std::move(given));
       } else if (auto* e = exactly<P::ExpectItemContext>(item)) {
         t.expects.push_back(ast::TestExpect{ident(e->rebate), primary(e->partner), expr(e->period), expr(e->amount), span(e)});
       }

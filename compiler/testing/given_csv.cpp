@@ -3,7 +3,12 @@
 
 #include <fmt/format.h>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 
 #include "ledger/ledger.h"
 
@@ -125,6 +130,9 @@ GivenInputs given_inputs(const ast::Test& test, const TypedProgram& program, con
       csv += ledger::csv_quote(columns[c].header.empty() ? columns[c].name : columns[c].header);
     }
     csv += "\n";
+    const bool from_file = std::any_of(test.given.begin(), test.given.end(),
+                                       [&](const ast::TestGiven& g) { return g.source.name == in.name && g.from; });
+    if (from_file) continue;  // read from its fixture file (fixture_paths), as `rebate run` reads an input
     std::vector<Span>& spans = out.line_spans[in.name];
     spans.push_back(Span{});  // the header
     for (const ast::TestGiven& g : test.given) {
@@ -162,6 +170,37 @@ GivenInputs given_inputs(const ast::Test& test, const TypedProgram& program, con
       }
     }
     out.buffers[in.name] = std::move(csv);
+  }
+  return out;
+}
+
+Fixtures fixture_paths(const ast::Test& test, const SourceMap& sources) {
+  Fixtures out;
+  for (const ast::TestGiven& g : test.given) {
+    if (!g.from) continue;
+    std::string where = "`given " + g.source.name + " from ...`";
+    std::filesystem::path base;
+    if (g.span.valid() && g.span.file < sources.size()) {
+      const SourceFile& f = sources.file(g.span.file);
+      const LineCol lc = f.line_col(g.from_span.valid() ? g.from_span.begin : g.span.begin);
+      where = fmt::format("{}:{}:{}", f.path(), lc.line, lc.column);
+      base = std::filesystem::path(f.path()).parent_path();
+    }
+    if (g.from->empty()) {
+      out.errors.push_back(fmt::format("{}: the fixture of `{}` has an empty path", where, g.source.name));
+      continue;
+    }
+    const std::filesystem::path written(*g.from);
+    const std::string path = (written.is_absolute() ? written : base / written).lexically_normal().string();
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec) || ::access(path.c_str(), R_OK) != 0) {
+      const bool exists = std::filesystem::exists(path, ec);
+      out.errors.push_back(fmt::format("{}: cannot read the fixture of `{}`, {}: {}", where, g.source.name, path,
+                                       exists ? (std::filesystem::is_directory(path, ec) ? "it is a directory" : std::strerror(EACCES))
+                                              : "no such file (the path is relative to the program file)"));
+      continue;
+    }
+    out.paths[g.source.name] = path;
   }
   return out;
 }

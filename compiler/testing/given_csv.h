@@ -49,7 +49,17 @@ struct GivenInputs {
   std::vector<std::string> errors;  // values that cannot be written; the test is an error
 };
 
+// Inputs given inline; an input a `given ... from "PATH"` reads has no buffer (see fixture_paths).
 GivenInputs given_inputs(const ast::Test& test, const TypedProgram& program, const plan::Plan& plan);
+
+// The fixtures of a test (`given sales from "fixtures/q3.csv"`): input name -> the file's path, resolved
+// against the directory of the program file that holds the test. A fixture that cannot be opened is an
+// error naming the `given` line, as is a path that is empty.
+struct Fixtures {
+  std::map<std::string, std::string> paths;
+  std::vector<std::string> errors;
+};
+Fixtures fixture_paths(const ast::Test& test, const SourceMap& sources);
 
 // A copy of `plan` for running a test: every column some row leaves out and that no rule reads is made
 // optional, so that its empty cells are no value instead of an error (a test gives only the columns its

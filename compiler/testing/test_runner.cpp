@@ -206,7 +206,9 @@ TestResult run_test(const ast::Test& test, const TypedProgram& program, const pl
   };
 
   const GivenInputs given = given_inputs(test, program, plan);
+  const Fixtures fixtures = fixture_paths(test, sources);
   out.errors = given.errors;
+  out.errors.insert(out.errors.end(), fixtures.errors.begin(), fixtures.errors.end());
   const std::vector<std::vector<ColumnUse>> uses = column_uses(plan);
   if (std::optional<std::string> missing = missing_column(given, plan, uses)) out.errors.push_back(*missing);
   if (!out.errors.empty()) return finish();
@@ -214,6 +216,7 @@ TestResult run_test(const ast::Test& test, const TypedProgram& program, const pl
   const plan::Plan test_plan = plan_for_test(plan, given, uses);
   engine::RunOptions options;
   options.input_buffers = given.buffers;
+  options.input_paths = fixtures.paths;
   options.explanations = true;
   options.threads = 1;
   std::vector<engine::RunResult> results;

@@ -81,14 +81,16 @@ def main() -> int:
         rel = f.relative_to(root).as_posix()
         expect(r.stdout.count(f"PASS {rel}:") == n, f"{rel}: {n} tests, {r.stdout.count(f'PASS {rel}:')} PASS lines")
     # Each program alone, and every engine by name.
-    run(["test", "examples/04-storage-volume-tiers/program.rebate", "--engine", "vm"], 0, cwd=root, out_has=["9 passed, 0 failed"])
-    run(["test", "examples/04-storage-volume-tiers/program.rebate", "--engine", "all"], 0, cwd=root, out_has=["9 passed, 0 failed"])
+    run(["test", "examples/04-storage-volume-tiers/program.rebate", "--engine", "vm"], 0, cwd=root, out_has=["10 passed, 0 failed"])
+    run(["test", "examples/04-storage-volume-tiers/program.rebate", "--engine", "all"], 0, cwd=root, out_has=["10 passed, 0 failed"])
     # No path: the current directory.
     run(["test"], 0, cwd=examples / "14-status-awards", out_has=[f"{counts[examples / '14-status-awards' / 'program.rebate']} passed, 0 failed"])
 
     with tempfile.TemporaryDirectory() as tmp:
         d = pathlib.Path(tmp)
         src = (examples / "04-storage-volume-tiers" / "program.rebate").read_text()
+        # Copies of example 04 in this directory read its fixture from here (paths are relative to the program).
+        shutil.copytree(examples / "04-storage-volume-tiers" / "fixtures", d / "fixtures")
 
         # 2. A wrong expected amount fails, with the expect's place, both values and the explanation.
         wrong = src.replace('expect storage_volume for "P1" in 2026-Q3 = 35_880 USD', 'expect storage_volume for "P1" in 2026-Q3 = 999_999 USD')
@@ -98,7 +100,7 @@ def main() -> int:
         col = wrong.splitlines()[line - 1].index("expect") + 1
         r = run(["test", str(d / "wrong.rebate")], 1,
                 out_has=["FAIL ", "a gold partner reaches 6%, after a credit note", f"wrong.rebate:{line}:{col}: expect storage_volume",
-                         "expected: 999999.00 USD", "actual:   35880.00 USD", "storage_revenue = ", "band: ", "8 passed, 1 failed"])
+                         "expected: 999999.00 USD", "actual:   35880.00 USD", "storage_revenue = ", "band: ", "9 passed, 1 failed"])
         # The summary is the last line, in the form CI tools read.
         last = r.stdout.strip().splitlines()[-1] if r.stdout.strip() else ""
         expect(re.match(r"^\d+ passed, \d+ failed", last) is not None, f"last line {last!r} is not the summary")
@@ -108,7 +110,7 @@ def main() -> int:
                             'expect storage_volume for "P1" in 2026-Q3 = 35_880 USD\n    expect storage_volume for "P77" in 2026-Q3 = 0 USD')
         (d / "nopay.rebate").write_text(nopay)
         run(["test", str(d / "nopay.rebate")], 1, out_has=["ERROR ", "no payout of `storage_volume` for partner \"P77\" in 2026-Q3",
-                                                          "8 passed, 1 failed (1 of them an error)"])
+                                                          "9 passed, 1 failed (1 of them an error)"])
         # A period the run does not pay is an error too.
         noperiod = src.replace('expect storage_volume for "P1" in 2026-Q3 = 35_880 USD',
                                'expect storage_volume for "P1" in 2027-Q1 = 0 USD')
@@ -132,7 +134,7 @@ def main() -> int:
         # 6. --fail-fast stops at the first failure.
         twice = wrong.replace("= 4_000 USD", "= 4_001 USD")
         (d / "twice.rebate").write_text(twice)
-        run(["test", str(d / "twice.rebate")], 1, out_has=["7 passed, 2 failed"])
+        run(["test", str(d / "twice.rebate")], 1, out_has=["8 passed, 2 failed"])
         r = run(["test", str(d / "twice.rebate"), "--fail-fast"], 1, out_has=["0 passed, 1 failed", "--fail-fast"])
         expect(r.stdout.count("FAIL ") == 1, "--fail-fast printed more than one failure")
 
@@ -141,7 +143,7 @@ def main() -> int:
         try:
             doc = json.loads(r.stdout)
             expect(doc["engines"] == ["vm"], f"engines {doc['engines']}")
-            expect(doc["summary"] == {"passed": 16, "failed": 1, "errors": 1, "programs": 2, "programs_not_compiling": 0},
+            expect(doc["summary"] == {"passed": 18, "failed": 1, "errors": 1, "programs": 2, "programs_not_compiling": 0},
                    f"json summary {doc['summary']}")
             p = doc["programs"][0]
             expect(set(p) == {"file", "title", "compiled", "tests"}, f"program keys {sorted(p)}")
@@ -202,6 +204,40 @@ def main() -> int:
         (d / "lib").mkdir()
         shutil.copy(examples / "shared" / "partners.rebate", d / "lib" / "partners.rebate")
         run(["test", str(d / "lib")], 0, out_has=["0 passed, 0 failed"])
+
+        # 9b. Fixtures: `given sales from "PATH"`, relative to the program file wherever rebate runs.
+        fixture_test = 'test "a quarter of the ERP export, from a fixture file"'
+        expect(fixture_test in src and 'given sales from "fixtures/q3-export.csv"' in src, "example 04 no longer has its fixture test")
+        run(["test", str(examples / "04-storage-volume-tiers"), "--filter", "fixture"], 0, cwd=d, out_has=["1 passed, 0 failed"])
+        # A wrong expectation on a fixture's figures fails: the fixture's rows are really read.
+        fx = d / "fx"
+        fx.mkdir()
+        shutil.copytree(examples / "04-storage-volume-tiers" / "fixtures", fx / "fixtures")
+        (fx / "p.rebate").write_text(src.replace('= 5_340.02 USD', '= 5_340.03 USD'))
+        run(["test", str(fx / "p.rebate"), "--filter", "fixture"], 1, out_has=["expected: 5340.03 USD", "actual:   5340.02 USD"])
+        # A fixture line with one row more for P10 changes the figure: 133,500.50 + 1,000.00 = 134,500.50 x 4% = 5,380.02.
+        with open(fx / "fixtures" / "q3-export.csv", "a") as f:
+            f.write("2026-09-30,P10,INV-26-1099,AF-250,All-Flash,1,1000.00\n")
+        run(["test", str(fx / "p.rebate"), "--filter", "fixture"], 1, out_has=["expected: 5340.03 USD", "actual:   5380.02 USD"])
+        # A malformed cell: the fixture's file, line and column, and what was expected.
+        (fx / "fixtures" / "q3-export.csv").write_text(
+            (examples / "04-storage-volume-tiers" / "fixtures" / "q3-export.csv").read_text().replace("15000.00", "15,000.00", 1))
+        r = run(["test", str(fx / "p.rebate"), "--filter", "fixture"], 1, out_has=["ERROR ", "q3-export.csv:3:"])
+        # A missing fixture: an error naming the `given` line and the path it looked for, not a crash.
+        (fx / "fixtures" / "q3-export.csv").unlink()
+        line = next(i + 1 for i, l in enumerate(src.splitlines()) if 'given sales from' in l)
+        run(["test", str(fx / "p.rebate"), "--filter", "fixture"], 1,
+            out_has=["ERROR ", f"p.rebate:{line}:", "cannot read the fixture of `sales`", str(fx / "fixtures" / "q3-export.csv"), "no such file"])
+        (fx / "fixtures" / "q3-export.csv").mkdir()
+        run(["test", str(fx / "p.rebate"), "--filter", "fixture"], 1, out_has=["ERROR ", "it is a directory"])
+        # An input given from a fixture and inline too is a check error (E0603), for `check` and `test` alike.
+        both = src.replace('    given sales from "fixtures/q3-export.csv"\n',
+                           '    given sales from "fixtures/q3-export.csv"\n    given sales (invoice_date, partner_id, family, amount) {\n'
+                           '        (2026-07-03, "P10", "Primary Storage", 1 USD)\n    }\n')
+        expect(both != src, "the E0603 case did not change the program")
+        (d / "both.rebate").write_text(both)
+        run(["check", str(d / "both.rebate")], 1, err_has=["error[E0603]", "this test already gives `sales` from a file", "given here first"])
+        run(["test", str(d / "both.rebate")], 1, out_has=["does not compile"])
 
         # 10. Usage and I/O: exit 2.
         run(["test", str(d / "no-such-dir")], 2, err_has=["does not exist"])
