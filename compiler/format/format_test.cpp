@@ -51,6 +51,8 @@ TEST_CASE("declarations: one blank line between, blocks one item a line", "[form
   check_format("budget b = 2_000 USD per quarter for r, q", "budget b = 2_000 USD per quarter for r, q\n");
   check_format("test \"t\" { expect r for \"P1\" in 2026-Q3 = 1 USD given s (a, b) { (1, 2,) } }",
                "test \"t\" {\n    expect r for \"P1\" in 2026-Q3 = 1 USD\n    given s (a, b) {\n        (1, 2)\n    }\n}\n");
+  check_format("test \"t\" { given sales   from \"fixtures/q3.csv\" expect r for \"P1\" in 2026-Q3 = 1 USD }",
+               "test \"t\" {\n    given sales from \"fixtures/q3.csv\"\n    expect r for \"P1\" in 2026-Q3 = 1 USD\n}\n");
   check_format("", "");
   check_format("\n\n  \n", "");
 }

@@ -333,6 +333,11 @@ DocId Printer::budget(const ast::Budget& d) {
 }
 
 DocId Printer::given(const ast::TestGiven& g) {
+  if (g.from) {
+    // `given sales from "fixtures/q3.csv"`: a CSV fixture instead of rows.
+    std::vector<DocId> parts{tok("given"), space(), ident(g.source), space(), tok("from"), space(), next_tok()};
+    return doc_.concat(parts);
+  }
   std::vector<DocId> parts{tok("given"), space(), ident(g.source), space(), tok("(")};
   for (size_t i = 0; i < g.columns.size(); ++i) {
     if (i > 0) {

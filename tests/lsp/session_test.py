@@ -60,6 +60,34 @@ const threshold = 1_000 USD
 # line 1: `const threshold = 1_000 USD`   threshold 6-15
 
 
+MESSY = 'const a = 1\n\nmeasure m = sales.sum( amount )\n\n\n\nconst t = "É🚗"   +  "x"'  # no line break at the end
+MESSY_FORMATTED = """const a = 1
+
+measure m = sales.sum(amount)
+
+const t = "É🚗" + "x"
+"""
+
+
+def apply_edits(text, edits):
+    """The text after LSP edits (positions in UTF-16 code units), applied from the last to the first."""
+    lines = text.split("\n")
+
+    def offset(p):
+        before = sum(len(l) + 1 for l in lines[:p["line"]])
+        line = lines[p["line"]] if p["line"] < len(lines) else ""
+        units, chars = 0, 0
+        while chars < len(line) and units < p["character"]:
+            units += 2 if ord(line[chars]) > 0xFFFF else 1
+            chars += 1
+        return before + chars
+
+    for e in sorted(edits, key=lambda e: (e["range"]["start"]["line"], e["range"]["start"]["character"]), reverse=True):
+        text = text[:offset(e["range"]["start"])] + e["newText"] + text[offset(e["range"]["end"]):]
+        lines = text.split("\n")
+    return text
+
+
 def rng(l1, c1, l2, c2):
     return {"start": {"line": l1, "character": c1}, "end": {"line": l2, "character": c2}}
 
@@ -103,8 +131,7 @@ def main():
     check(caps["signatureHelpProvider"]["triggerCharacters"] == ["(", ","], "signature help")
     legend = caps["semanticTokensProvider"]["legend"]
     check(caps["semanticTokensProvider"]["full"] is True, "semantic tokens")
-    for cap in ("documentFormattingProvider",):
-        check(cap not in caps, f"{cap} is not implemented and must not be announced")
+    check(caps["documentFormattingProvider"] is True, "formatting")
 
     # --- open: the import of `shared` is read from the open buffer (there is no file on disk) ----------
     c.notify("textDocument/didOpen", {"textDocument": {"uri": shared_uri, "languageId": "rebate", "version": 1, "text": SHARED}})
@@ -289,6 +316,27 @@ def main():
     c.notify("textDocument/didSave", {"textDocument": {"uri": main_uri}})
     h = c.call("textDocument/hover", {"textDocument": {"uri": main_uri}, "position": pos(31, 20)})["result"]
     check("(measure) revenue" in h["contents"]["value"], "hover still works on a deleted file's buffer")
+
+    # --- formatting: the changed lines only, as edits; none for a formatted text; an error for a broken one --
+    messy_uri = "file://" + os.path.join(tmp, "messy.rebate")
+    c.notify("textDocument/didOpen", {"textDocument": {"uri": messy_uri, "languageId": "rebate", "version": 1, "text": MESSY}})
+    c.diagnostics(messy_uri)
+    edits = c.call("textDocument/formatting", {"textDocument": {"uri": messy_uri},
+                                               "options": {"tabSize": 2, "insertSpaces": True}})["result"]
+    check(apply_edits(MESSY, edits) == MESSY_FORMATTED, f"formatting edits {edits}")
+    check(all(e["range"]["start"]["line"] >= 2 for e in edits), f"the first two lines are left alone {edits}")
+    # The last line has no line break: its edit ends at its end, counted in UTF-16 (É one unit, 🚗 two).
+    check(edits[-1]["range"]["end"] == pos(6, 24), f"end of the document {edits[-1]}")
+    c.notify("textDocument/didChange", {"textDocument": {"uri": messy_uri, "version": 2},
+                                        "contentChanges": [{"text": MESSY_FORMATTED}]})
+    edits = c.call("textDocument/formatting", {"textDocument": {"uri": messy_uri}, "options": {"tabSize": 4, "insertSpaces": True}})
+    check(edits["result"] == [], f"nothing to change in a formatted text {edits}")
+    c.notify("textDocument/didChange", {"textDocument": {"uri": messy_uri, "version": 3},
+                                        "contentChanges": [{"range": rng(0, 11, 0, 11), "text": " +"}]})
+    r = c.call("textDocument/formatting", {"textDocument": {"uri": messy_uri}, "options": {"tabSize": 4, "insertSpaces": True}})
+    check(r.get("error", {}).get("code") == -32803 and "syntax errors" in r["error"]["message"]
+          and "found `measure`" in r["error"]["message"], f"a document with syntax errors is not formatted {r}")
+    c.notify("textDocument/didClose", {"textDocument": {"uri": messy_uri}})
 
     # --- shutdown and exit -----------------------------------------------------------------------------------
     check(c.call("shutdown", None)["result"] is None, "shutdown")
