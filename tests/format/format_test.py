@@ -203,6 +203,35 @@ def main() -> int:
             expect((count(ours, "-"), count(ours, "+")) == (count(system, "-"), count(system, "+")) and ours,
                    f"--diff of squeezed {path.parent.name}: {count(ours, '-')}/{count(ours, '+')} lines, diff: {count(system, '-')}/{count(system, '+')}")
 
+        # ---- the docs: docs/style.md's examples are in the layout they describe; docs/ci.md's commands run -
+        style = (root / "docs" / "style.md").read_text()
+        blocks = re.findall(r"```rebate\n(.*?)```", style, re.S)
+        expect(len(blocks) >= 5, f"docs/style.md has {len(blocks)} rebate blocks")
+        for block in blocks:
+            r = fmt(["-"], stdin=block.encode())
+            expect(r.returncode == 0 and r.stdout.decode() == block, f"docs/style.md: a block is not canonical:\n{block}\n---\n{r.stdout.decode()}")
+        before_after = re.search(r"```text\n(.*?)```\s*```rebate\n(.*?)```", style, re.S)
+        if expect(before_after is not None, "docs/style.md has no before-and-after example"):
+            r = fmt(["-"], stdin=before_after.group(1).encode())
+            expect(r.stdout.decode() == before_after.group(2), "docs/style.md: the before-and-after example is not what rebate fmt does")
+        ci = (root / "docs" / "ci.md").read_text()
+        repo = tmp / "ci-repo"
+        shutil.copytree(root / "examples", repo)
+        env = dict(os.environ, PATH=f"{pathlib.Path(rebate).parent}{os.pathsep}{os.environ.get('PATH', '')}")
+        recipes = re.findall(r"```yaml\n(.*?)```", ci, re.S)
+        expect(len(recipes) >= 2, "docs/ci.md has fewer than two recipes")
+        for recipe in recipes:
+            commands = [m.group(1).strip() for m in re.finditer(r"^\s*(?:- )?(?:run: )?(.*)$", recipe, re.M)
+                        if re.search(r"\brebate fmt\b", m.group(1)) and not m.group(1).startswith("name:")]
+            expect(any("--check" in c for c in commands), f"a docs/ci.md recipe has no `rebate fmt --check`: {commands}")
+            for c in commands:
+                p = subprocess.run(["bash", "-euo", "pipefail", "-c", c], cwd=repo, env=env, capture_output=True, timeout=120)
+                expect(p.returncode == 0, f"docs/ci.md: `{c}` exits {p.returncode} on the examples: {p.stdout[-500:]!r}")
+                (repo / "messy.rebate").write_bytes(messy)
+                p = subprocess.run(["bash", "-euo", "pipefail", "-c", c], cwd=repo, env=env, capture_output=True, timeout=120)
+                expect(p.returncode == 1 and b"messy.rebate" in p.stdout, f"docs/ci.md: `{c}` passes an unformatted file")
+                (repo / "messy.rebate").unlink()
+
         # ---- standard input ----------------------------------------------------------------------------
         r = fmt(["-"], stdin=messy)
         expect(r.returncode == 0 and r.stdout == tidy, f"- : {r.stdout!r}")
