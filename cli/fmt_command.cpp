@@ -5,7 +5,8 @@
 // directory (rebate_files.h, as `rebate test`); `-` reads standard input and writes the result to standard
 // output. A file is rewritten only when its text changes, through a temporary file beside it that is
 // renamed over it (core/output_files.h), so a crash or a full disk leaves the old text whole. A file with
-// syntax errors is left as it is, its diagnostics printed. `--check` writes nothing and names each file
+// syntax errors (or whose formatted text would be over the size a program may have) is left as it is,
+// its diagnostics printed. `--check` writes nothing and names each file
 // that would change; `--diff` writes nothing and prints what would change as a unified diff.
 // Exit 0; 1 when a file has syntax errors, or `--check` found one that would change; 2 for usage or I/O
 // problems.
@@ -113,8 +114,11 @@ class Formatter {
       fail(kExitUsage);
     }
     if (not_formatted_ > 0) {
-      fmt::print(stderr, "rebate fmt: {} file{} with syntax errors left as {} {}\n", not_formatted_, not_formatted_ == 1 ? "" : "s",
-                 not_formatted_ == 1 ? "it" : "they", not_formatted_ == 1 ? "was" : "were");
+      if (not_formatted_ == 1) {
+        fmt::print(stderr, "rebate fmt: 1 file has errors and was left as it was\n");
+      } else {
+        fmt::print(stderr, "rebate fmt: {} files have errors and were left as they were\n", not_formatted_);
+      }
     }
     return status_;
   }
@@ -127,7 +131,7 @@ class Formatter {
     const SourceFile& file = sources.file(sources.add(path, text));
     Diagnostics diags;
     format::Formatted result = format::format_file(file, diags);
-    if (result.syntax_errors) {
+    if (result.errors) {
       RenderOptions shown;
       shown.color = color_;
       const std::string rendered = render(diags, sources, shown);

@@ -38,9 +38,9 @@ std::string docs(const ast::Module& m) {
   return out;
 }
 
-std::vector<std::string> comment_texts(const SourceFile& file) {
+std::vector<std::string> comment_texts(const std::vector<Comment>& comments) {
   std::vector<std::string> out;
-  for (const Comment& c : source_tokens(file).comments) out.push_back(c.text);
+  for (const Comment& c : comments) out.push_back(c.text);
   std::sort(out.begin(), out.end());
   return out;
 }
@@ -60,16 +60,12 @@ std::string first_line_difference(const std::string& a, const std::string& b) {
   return fmt::format("line {}: `{}` became `{}`", line, line_at(a), line_at(b));
 }
 
-}  // namespace
-
-std::string meaning_difference(const std::string& before, const std::string& after) {
+// The difference between a parsed text (its module and sorted comments) and another text.
+std::string difference(const ast::Module& ma, const std::vector<std::string>& comments_a, const std::string& after) {
   SourceMap sources;
-  const SourceFile& a = sources.file(sources.add("before.rebate", before));
   const SourceFile& b = sources.file(sources.add("after.rebate", after));
-  Diagnostics da, db;
-  ast::Module ma = parse_module(a, 0, da);
+  Diagnostics db;
   ast::Module mb = parse_module(b, 0, db);
-  if (da.has_errors()) return "the first text does not parse";
   if (db.has_errors()) {
     const Diagnostic& d = db.all().front();
     LineCol where = b.line_col(d.span.begin);
@@ -79,16 +75,29 @@ std::string meaning_difference(const std::string& before, const std::string& aft
   if (dump_a != dump_b) return "the AST changed, " + first_line_difference(dump_a, dump_b);
   std::string docs_a = docs(ma), docs_b = docs(mb);
   if (docs_a != docs_b) return "the doc comments changed, " + first_line_difference(docs_a, docs_b);
-  std::vector<std::string> ca = comment_texts(a), cb = comment_texts(b);
-  if (ca != cb) {
-    for (const std::string& c : ca) {
-      if (std::count(ca.begin(), ca.end(), c) != std::count(cb.begin(), cb.end(), c)) return "a comment was lost or added: `" + c + "`";
-    }
-    for (const std::string& c : cb) {
-      if (std::count(ca.begin(), ca.end(), c) != std::count(cb.begin(), cb.end(), c)) return "a comment was lost or added: `" + c + "`";
+  const std::vector<std::string> comments_b = comment_texts(source_tokens(b).comments);
+  if (comments_a != comments_b) {
+    for (const auto* list : {&comments_a, &comments_b}) {
+      for (const std::string& c : *list) {
+        auto count = [&](const std::vector<std::string>& v) { return std::equal_range(v.begin(), v.end(), c); };
+        auto [a0, a1] = count(comments_a);
+        auto [b0, b1] = count(comments_b);
+        if (a1 - a0 != b1 - b0) return "a comment was lost or added: `" + c + "`";
+      }
     }
   }
   return {};
+}
+
+}  // namespace
+
+std::string meaning_difference(const std::string& before, const std::string& after) {
+  SourceMap sources;
+  const SourceFile& a = sources.file(sources.add("before.rebate", before));
+  Diagnostics da;
+  ast::Module ma = parse_module(a, 0, da);
+  if (da.has_errors()) return "the first text does not parse";
+  return difference(ma, comment_texts(source_tokens(a).comments), after);
 }
 
 Formatted format_file(const SourceFile& file, Diagnostics& diags) {
@@ -97,7 +106,7 @@ Formatted format_file(const SourceFile& file, Diagnostics& diags) {
   ast::Module module = parse_module(file, 0, parsed);
   if (parsed.has_errors()) {
     diags.append(parsed);
-    out.syntax_errors = true;
+    out.errors = true;
     return out;
   }
   SourceTokens tokens = source_tokens(file);
@@ -109,9 +118,18 @@ Formatted format_file(const SourceFile& file, Diagnostics& diags) {
     return out;
   }
   std::string text = render(doc, root, tokens.comments, file.text());
-  std::string difference = meaning_difference(file.text(), text);
-  if (!difference.empty()) {
-    out.internal_error = difference;
+  if (text.size() > kMaxSourceBytes) {
+    // Longer lines broken, tables padded: a file near the limit can grow past it.
+    diags.report(DiagKind::FileTooLarge, Span{file.id(), 0, 0},
+                 fmt::format("formatted, `{}` would be {} bytes; a rebate file may have at most {} bytes", file.path(),
+                             text.size(), kMaxSourceBytes))
+        .with_help("split the program into modules and join them with `import`");
+    out.errors = true;
+    return out;
+  }
+  std::string problem = difference(module, comment_texts(tokens.comments), text);
+  if (!problem.empty()) {
+    out.internal_error = problem;
     return out;
   }
   out.text = std::move(text);

@@ -3,7 +3,8 @@
 // taking literal spellings from the tokens, and the renderer (layout.h) breaks it into lines and puts
 // every comment back where it stood.
 //
-// A file the parser reports errors in is not formatted. Every result is checked before it is handed out:
+// A file the parser reports errors in is not formatted, nor one whose result would be over the size a
+// program file may have (kMaxSourceBytes). Every result is checked before it is handed out:
 // it must parse, with the same AST (as `--dump=ast` prints it), the same doc comments and the same
 // comments; a result that fails is withheld with an internal error, never written over a program.
 #pragma once
@@ -18,7 +19,8 @@ namespace rebate::format {
 
 struct Formatted {
   std::optional<std::string> text;  // the file in its canonical layout; none when it was not formatted
-  bool syntax_errors = false;       // the parser reported errors (added to the diagnostics): not formatted
+  bool errors = false;              // errors in the file (added to the diagnostics): syntax errors, or a
+                                    // result over the size a file may have. Not formatted
   std::string internal_error;       // the formatter failed its own check (a bug in it): not formatted
 };
 

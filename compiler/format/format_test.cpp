@@ -149,7 +149,7 @@ TEST_CASE("a file with syntax errors is not formatted", "[format]") {
     Diagnostics diags;
     format::Formatted f = format::format_file(sources.file(sources.add("t.rebate", bad)), diags);
     CHECK_FALSE(f.text);
-    CHECK(f.syntax_errors);
+    CHECK(f.errors);
     CHECK(diags.has_errors());
   }
 }

@@ -19,15 +19,15 @@ json Server::formatting(const json& params) {
   const SourceFile& file = sources.file(sources.add(doc.path, doc.text));
   Diagnostics diags;
   const format::Formatted result = format::format_file(file, diags);
-  if (result.syntax_errors) {
-    std::string first;
+  if (result.errors) {
     for (const Diagnostic& d : diags.all()) {
       if (d.severity != Severity::Error) continue;
+      if (d.kind == DiagKind::FileTooLarge) throw RpcError(kRequestFailed, "the document was not formatted: " + d.message);
       const LineCol where = file.line_col(d.span.begin);
-      first = fmt::format(" (line {}, column {}: {})", where.line, where.column, d.message);
-      break;
+      throw RpcError(kRequestFailed, fmt::format("the document has syntax errors, so it was not formatted (line {}, column {}: {})",
+                                                 where.line, where.column, d.message));
     }
-    throw RpcError(kRequestFailed, "the document has syntax errors, so it was not formatted" + first);
+    throw RpcError(kRequestFailed, "the document was not formatted");
   }
   if (!result.text) throw RpcError(kRequestFailed, "the formatter failed its own check (" + result.internal_error + ")");
 

@@ -255,11 +255,20 @@ def main() -> int:
         (broken / "good.rebate").write_bytes(messy)
         before = os.stat(broken / "bad.rebate")
         r = fmt([str(broken)])
-        expect(r.returncode == 1 and b"E0104" in r.stderr and b"syntax errors left as it was" in r.stderr, f"syntax errors: {r.returncode} {r.stderr!r}")
+        expect(r.returncode == 1 and b"E0104" in r.stderr and b"1 file has errors and was left as it was" in r.stderr, f"syntax errors: {r.returncode} {r.stderr!r}")
         after = os.stat(broken / "bad.rebate")
         expect((broken / "bad.rebate").read_bytes() == bad and (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns),
                "a file with syntax errors was touched")
         expect((broken / "good.rebate").read_bytes() == tidy, "the other file was not formatted")
+
+        # A file whose formatted text would be over the size a program may have (4 MiB) is not formatted.
+        grows = broken / "grows.rebate"
+        grows.write_bytes(b"const a = [" + b", ".join(b"%d" % i for i in range(380_000)) + b"]\n")
+        before = grows.read_bytes()
+        r = fmt([str(grows)])
+        expect(r.returncode == 1 and b"E0103" in r.stderr and b"would be" in r.stderr and grows.read_bytes() == before,
+               f"a result over 4 MiB: {r.returncode} {r.stderr[-300:]!r}")
+        grows.unlink()
 
         # ---- atomic rewrites, permissions, links -------------------------------------------------------
         atomic = tmp / "atomic"

@@ -1,14 +1,21 @@
-// libFuzzer target for the whole front end: bytes -> parse -> check -> diagnostics in every format.
+// libFuzzer target for the whole front end: bytes -> parse -> check -> diagnostics in every format, and
+// the formatter.
 //
 // Every input is compiled as the text of one program file, exactly as `rebate check` would compile it,
-// and the diagnostics are rendered as human (with and without colour), gnu and JSON text. Any crash,
-// sanitizer report, leak, hang or out-of-memory is a bug. See docs/fuzzing.md.
+// and the diagnostics are rendered as human (with and without colour), gnu and JSON text. An input that
+// parses is formatted (compiler/format), and the formatter's two properties must hold: the result means
+// what the input meant (the same AST, doc comments and comments: format_file checks this and reports an
+// internal error otherwise) and formatting the result again changes nothing. A violated property aborts.
+// Any crash, sanitizer report, leak, hang or out-of-memory is a bug. See docs/fuzzing.md.
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <string>
 
 #include "diagnostics/render.h"
 #include "driver/compilation.h"
+#include "format/format.h"
 
 namespace {
 
@@ -37,12 +44,30 @@ void compile_and_render(const std::string& text) {
   (void)sink;
 }
 
+[[noreturn]] void violated(const char* property, const std::string& detail, const std::string& text) {
+  std::fprintf(stderr, "fuzz_check: the formatter is not %s: %s\n----- formatted text -----\n%s\n", property, detail.c_str(), text.c_str());
+  std::abort();
+}
+
+void format_twice(const std::string& text) {
+  rebate::SourceMap sources;
+  rebate::Diagnostics diags;
+  rebate::format::Formatted once = rebate::format::format_file(sources.file(sources.add(kFuzzPath, text)), diags);
+  if (!once.internal_error.empty()) violated("meaning-preserving", once.internal_error, text);
+  if (!once.text) return;  // syntax errors: not formatted
+  rebate::format::Formatted twice = rebate::format::format_file(sources.file(sources.add(kFuzzPath, *once.text)), diags);
+  if (!twice.text) violated("meaning-preserving", "its result is not formatted again: " + twice.internal_error, *once.text);
+  if (*twice.text != *once.text) violated("idempotent", "formatting its result again changes it to\n" + *twice.text, *once.text);
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // The fuzzer runs the compiler on its own thread's stack (8 MiB by default), not on the CLI's 256 MiB
   // thread (cli/big_stack.cpp): the parser's nesting guard (kMaxNesting) must keep recursion bounded by
   // itself, so a stack overflow here is a bug even if the CLI would have survived it.
-  compile_and_render(std::string(reinterpret_cast<const char*>(data), size));
+  const std::string text(reinterpret_cast<const char*>(data), size);
+  compile_and_render(text);
+  format_twice(text);
   return 0;
 }
