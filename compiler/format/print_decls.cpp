@@ -31,19 +31,29 @@ DocId Printer::block(const std::function<std::vector<DocId>()>& items) {
   return doc_.concat({open, body, line, close});
 }
 
+DocId Printer::names(const std::vector<ast::Ident>& list) {
+  std::vector<DocId> parts;
+  for (size_t i = 0; i < list.size(); ++i) {
+    if (i > 0) parts.insert(parts.end(), {tok(","), space()});
+    parts.push_back(ident(list[i]));
+  }
+  return doc_.concat(parts);
+}
+
+void Printer::keyword(std::vector<DocId>& parts, std::string_view word) {
+  parts.insert(parts.end(), {space(), tok(word), space()});
+}
+
+DocId Printer::binding(const ast::Ident& name, const std::optional<ast::TypeRef>& t) {
+  std::vector<DocId> parts{ident(name)};
+  if (t) parts.insert(parts.end(), {tok(":"), space(), type(*t)});
+  keyword(parts, "=");
+  return doc_.concat(parts);
+}
+
 DocId Printer::type(const ast::TypeRef& t) {
   std::vector<DocId> parts{ident(t.name)};
-  if (!t.args.empty()) {
-    parts.push_back(tok("("));
-    for (size_t i = 0; i < t.args.size(); ++i) {
-      if (i > 0) {
-        parts.push_back(tok(","));
-        parts.push_back(space());
-      }
-      parts.push_back(ident(t.args[i]));
-    }
-    parts.push_back(tok(")"));
-  }
+  if (!t.args.empty()) parts.insert(parts.end(), {tok("("), names(t.args), tok(")")});
   if (t.optional) parts.push_back(tok("?"));
   return doc_.concat(parts);
 }
@@ -97,21 +107,15 @@ DocId Printer::enumeration(const ast::Enum& d) {
 DocId Printer::column(const ast::Column& c) {
   std::vector<DocId> parts{ident(c.name), tok(":"), space(), type(c.type)};
   for (const ast::Ident& role : c.roles) {
-    parts.push_back(space());
-    parts.push_back(tok("as"));
-    parts.push_back(space());
+    keyword(parts, "as");
     parts.push_back(ident(role));
   }
   if (c.header) {
-    parts.push_back(space());
-    parts.push_back(tok("from"));
-    parts.push_back(space());
+    keyword(parts, "from");
     parts.push_back(next_tok());
   }
   if (c.rounding) {
-    parts.push_back(space());
-    parts.push_back(tok("rounding"));
-    parts.push_back(space());
+    keyword(parts, "rounding");
     parts.push_back(ident(*c.rounding));
   }
   return doc_.concat(parts);
@@ -143,71 +147,36 @@ DocId Printer::calendar(const ast::Calendar& d) {
 }
 
 DocId Printer::constant(const ast::Const& d) {
-  std::vector<DocId> parts{tok("const"), space(), ident(d.name)};
-  if (d.type) {
-    parts.push_back(tok(":"));
-    parts.push_back(space());
-    parts.push_back(type(*d.type));
-  }
-  parts.push_back(space());
-  parts.push_back(tok("="));
-  parts.push_back(space());
-  parts.push_back(expr(*d.value));
-  return doc_.concat(parts);
+  DocId word = tok("const");
+  DocId head = binding(d.name, d.type);
+  return doc_.concat({word, space(), head, expr(*d.value)});
 }
 
 DocId Printer::measure(const ast::Measure& d) {
-  std::vector<DocId> parts{tok("measure"), space(), ident(d.name)};
-  if (d.type) {
-    parts.push_back(tok(":"));
-    parts.push_back(space());
-    parts.push_back(type(*d.type));
-  }
-  parts.push_back(space());
-  parts.push_back(tok("="));
-  parts.push_back(space());
+  DocId word = tok("measure");
+  DocId head = binding(d.name, d.type);
   DocId value = expr(*d.value);
-  if (d.limits.empty()) {
-    parts.push_back(value);
-    return doc_.concat(parts);
-  }
+  if (d.limits.empty()) return doc_.concat({word, space(), head, value});
   // `cap` and `floor` follow on the same line, or each on a line of its own when that is too long.
   std::vector<DocId> limits;
   for (const ast::MeasureLimit& l : d.limits) {
-    limits.push_back(doc_.line());
-    limits.push_back(tok(l.is_cap ? "cap" : "floor"));
-    limits.push_back(space());
-    limits.push_back(expr(*l.value));
+    DocId limit = tok(l.is_cap ? "cap" : "floor");
+    limits.insert(limits.end(), {doc_.line(), limit, space(), expr(*l.value)});
   }
-  parts.push_back(doc_.group(doc_.concat({value, doc_.nest(doc_.concat(limits))})));
-  return doc_.concat(parts);
+  DocId rest = doc_.group(doc_.concat({value, doc_.nest(doc_.concat(limits))}));
+  return doc_.concat({word, space(), head, rest});
 }
 
 DocId Printer::group(const ast::Group& d) {
-  std::vector<DocId> parts{tok("group"), space(), ident(d.name), space(), tok("="), space(), ident(d.ledger), space(),
-                           tok("by"), space()};
-  for (size_t i = 0; i < d.keys.size(); ++i) {
-    if (i > 0) {
-      parts.push_back(tok(","));
-      parts.push_back(space());
-    }
-    parts.push_back(ident(d.keys[i]));
-  }
+  std::vector<DocId> parts{tok("group"), space(), binding(d.name, std::nullopt), ident(d.ledger)};
+  keyword(parts, "by");
+  parts.push_back(names(d.keys));
   parts.push_back(space());
   parts.push_back(block([&] {
     std::vector<DocId> items;
     for (const ast::GroupField& f : d.fields) {
-      std::vector<DocId> field{ident(f.name)};
-      if (f.type) {
-        field.push_back(tok(":"));
-        field.push_back(space());
-        field.push_back(type(*f.type));
-      }
-      field.push_back(space());
-      field.push_back(tok("="));
-      field.push_back(space());
-      field.push_back(expr(*f.value));
-      items.push_back(doc_.concat(field));
+      DocId head = binding(f.name, f.type);
+      items.push_back(doc_.concat({head, expr(*f.value)}));
     }
     return items;
   }));
@@ -266,9 +235,7 @@ DocId Printer::clause(const ast::Clause& c) {
     case ast::ClauseKind::Rounding:
       parts = {tok("rounding"), space(), ident(c.rounding_mode)};
       if (c.rounding_to) {
-        parts.push_back(space());
-        parts.push_back(tok("to"));
-        parts.push_back(space());
+        keyword(parts, "to");
         parts.push_back(expr(*c.rounding_to));
       }
       break;
@@ -307,26 +274,17 @@ DocId Printer::award(const ast::Award& d) {
 }
 
 DocId Printer::budget(const ast::Budget& d) {
-  std::vector<DocId> parts{tok("budget"), space(), ident(d.name), space(), tok("="), space()};
+  std::vector<DocId> parts{tok("budget"), space(), binding(d.name, std::nullopt)};
   DocId amount = expr(*d.amount);
+  // `per` and `for` on the budget's line, or each on a line of its own when that is too long.
   std::vector<DocId> rest;
   if (d.per) {
-    rest.push_back(doc_.line());
-    rest.push_back(tok("per"));
-    rest.push_back(space());
-    rest.push_back(ident(*d.per));
+    DocId word = tok("per");
+    rest.insert(rest.end(), {doc_.line(), word, space(), ident(*d.per)});
   }
   if (!d.rebates.empty()) {
-    rest.push_back(doc_.line());
-    rest.push_back(tok("for"));
-    rest.push_back(space());
-    for (size_t i = 0; i < d.rebates.size(); ++i) {
-      if (i > 0) {
-        rest.push_back(tok(","));
-        rest.push_back(space());
-      }
-      rest.push_back(ident(d.rebates[i]));
-    }
+    DocId word = tok("for");
+    rest.insert(rest.end(), {doc_.line(), word, space(), names(d.rebates)});
   }
   parts.push_back(doc_.group(doc_.concat({amount, doc_.nest(doc_.concat(rest))})));
   return doc_.concat(parts);
@@ -335,19 +293,12 @@ DocId Printer::budget(const ast::Budget& d) {
 DocId Printer::given(const ast::TestGiven& g) {
   if (g.from) {
     // `given sales from "fixtures/q3.csv"`: a CSV fixture instead of rows.
-    std::vector<DocId> parts{tok("given"), space(), ident(g.source), space(), tok("from"), space(), next_tok()};
+    std::vector<DocId> parts{tok("given"), space(), ident(g.source)};
+    keyword(parts, "from");
+    parts.push_back(next_tok());
     return doc_.concat(parts);
   }
-  std::vector<DocId> parts{tok("given"), space(), ident(g.source), space(), tok("(")};
-  for (size_t i = 0; i < g.columns.size(); ++i) {
-    if (i > 0) {
-      parts.push_back(tok(","));
-      parts.push_back(space());
-    }
-    parts.push_back(ident(g.columns[i]));
-  }
-  parts.push_back(tok(")"));
-  parts.push_back(space());
+  std::vector<DocId> parts{tok("given"), space(), ident(g.source), space(), tok("("), names(g.columns), tok(")"), space()};
   parts.push_back(block([&] {
     std::vector<DocId> rows;
     for (const auto& row : g.rows) {

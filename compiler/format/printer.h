@@ -62,6 +62,9 @@ class Printer {
   DocId given(const ast::TestGiven& g);
   DocId expect(const ast::TestExpect& e);
   DocId settings(const std::vector<ast::Setting>& settings);
+  DocId names(const std::vector<ast::Ident>& list);                                 // `a, b, c`
+  void keyword(std::vector<DocId>& parts, std::string_view word);                   // ` as `, ` from `, ...
+  DocId binding(const ast::Ident& name, const std::optional<ast::TypeRef>& type);  // `name: Type = `
   // `{`, the items `items` builds (after the `{`, so that tokens are taken in order), `}`: one item a line.
   DocId block(const std::function<std::vector<DocId>()>& items);
   DocId type(const ast::TypeRef& t);
