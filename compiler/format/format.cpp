@@ -14,11 +14,12 @@ namespace rebate::format {
 
 namespace {
 
-// Every doc comment of a module, in a fixed order (the AST dump leaves them out).
+// Every doc comment of a module, in a fixed order (the AST dump leaves them out), as the formatter writes
+// them: without the spaces that ended their lines.
 std::string docs(const ast::Module& m) {
   std::string out;
   auto add = [&](const char* what, const std::string& name, const std::string& doc) {
-    if (!doc.empty()) out += fmt::format("{} {}: {}\n", what, name, doc);
+    if (!doc.empty()) out += fmt::format("{} {}: {}\n", what, name, normalized_comment(doc));
   };
   for (const auto& d : m.programs) add("program", d.title, d.doc);
   for (const auto& d : m.enums) add("enum", d.name.name, d.doc);
