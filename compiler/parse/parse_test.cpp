@@ -90,6 +90,33 @@ TEST_CASE("doc comments attach to the declaration below", "[parse]") {
   CHECK(m.measures[0].doc == "Revenue in the quarter.\nNet of returns.");
 }
 
+TEST_CASE("comments are tokens the parser does not see", "[parse]") {
+  // A plain comment between a doc comment and its declaration, and comments inside a declaration.
+  const std::string text = "/// Revenue.\n// plain\nmeasure rev = /* here */ 1 // after\nconst c = 2\n";
+  SourceMap sources;
+  const SourceFile& file = sources.file(sources.add("t.rebate", text));
+  Diagnostics diags;
+  ast::Module m = parse_module(file, 0, diags);
+  CHECK(diags.all().empty());
+  REQUIRE(m.measures.size() == 1);
+  CHECK(m.measures[0].doc == "Revenue.");
+  std::vector<std::pair<std::string, TokenClass>> comments;
+  for (const ClassifiedToken& t : classify_tokens(file)) {
+    if (t.token_class == TokenClass::Comment || t.token_class == TokenClass::DocComment) {
+      comments.emplace_back(text.substr(t.span.begin, t.span.end - t.span.begin), t.token_class);
+    }
+  }
+  CHECK(comments == std::vector<std::pair<std::string, TokenClass>>{{"/// Revenue.", TokenClass::DocComment},
+                                                                   {"// plain", TokenClass::Comment},
+                                                                   {"/* here */", TokenClass::Comment},
+                                                                   {"// after", TokenClass::Comment}});
+  // --dump=tokens shows what the parser reads: the doc comment, no plain comment.
+  const std::string dumped = dump_tokens(file);
+  CHECK(dumped.find("DOC_COMMENT") != std::string::npos);
+  CHECK(dumped.find("plain") == std::string::npos);
+  CHECK(dumped.find("here") == std::string::npos);
+}
+
 TEST_CASE("the hand-written lexer agrees with the grammar's lexer", "[parse][lexer]") {
   const char* const cases[] = {
       "", " ", "\n\n", "a", "_", "__0", "_a", "USD", "USDX", "US", "Usd", "usd", "and", "andy", "at least", "x1_2",

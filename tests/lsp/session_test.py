@@ -88,6 +88,18 @@ def apply_edits(text, edits):
     return text
 
 
+def semantic_tokens(c, uri, legend):
+    """textDocument/semanticTokens/full, decoded from the relative encoding: {(line, start): (length, type, modifiers)}."""
+    data = c.call("textDocument/semanticTokens/full", {"textDocument": {"uri": uri}})["result"]["data"]
+    tokens, line, start = {}, 0, 0
+    for i in range(0, len(data), 5):
+        dl, ds, length, ty, mods = data[i:i + 5]
+        line, start = line + dl, (start + ds if dl == 0 else ds)
+        names = [m for b, m in enumerate(legend["tokenModifiers"]) if mods & (1 << b)]
+        tokens[(line, start)] = (length, legend["tokenTypes"][ty], names)
+    return tokens
+
+
 def rng(l1, c1, l2, c2):
     return {"start": {"line": l1, "character": c1}, "end": {"line": l2, "character": c2}}
 
@@ -208,13 +220,7 @@ def main():
     check({(f["startLine"], f["endLine"]) for f in folds} >= {(3, 6), (9, 14), (16, 19), (24, 27), (29, 32)}, f"folds {folds}")
 
     # --- semantic tokens: decoded from the relative encoding, then compared at known places ---------------
-    data = c.call("textDocument/semanticTokens/full", {"textDocument": {"uri": main_uri}})["result"]["data"]
-    tokens, line, start = {}, 0, 0
-    for i in range(0, len(data), 5):
-        dl, ds, length, ty, mods = data[i:i + 5]
-        line, start = line + dl, (start + ds if dl == 0 else ds)
-        names = [m for b, m in enumerate(legend["tokenModifiers"]) if mods & (1 << b)]
-        tokens[(line, start)] = (length, legend["tokenTypes"][ty], names)
+    tokens = semantic_tokens(c, main_uri, legend)
     expected = {
         (0, 0): (6, "keyword", []),                    # import
         (0, 7): (14, "string", []),                    # "std/partners"
@@ -336,6 +342,13 @@ def main():
     r = c.call("textDocument/formatting", {"textDocument": {"uri": messy_uri}, "options": {"tabSize": 4, "insertSpaces": True}})
     check(r.get("error", {}).get("code") == -32803 and "syntax errors" in r["error"]["message"]
           and "found `measure`" in r["error"]["message"], f"a document with syntax errors is not formatted {r}")
+    # Plain comments are tokens of the lexer now (for the formatter), but not semantic tokens: the editor's
+    # grammar colours them; a doc comment is one, with the documentation modifier.
+    c.notify("textDocument/didChange", {"textDocument": {"uri": messy_uri, "version": 4},
+                                        "contentChanges": [{"text": "// plain\nconst a = 1 /* block */\n/// doc\nconst b = 2\n"}]})
+    tokens = semantic_tokens(c, messy_uri, legend)
+    check((0, 0) not in tokens and (1, 12) not in tokens and tokens.get((2, 0)) == (7, "comment", ["documentation"])
+          and tokens.get((1, 0)) == (5, "keyword", []), f"semantic tokens around comments {tokens}")
     c.notify("textDocument/didClose", {"textDocument": {"uri": messy_uri}})
 
     # --- shutdown and exit -----------------------------------------------------------------------------------
