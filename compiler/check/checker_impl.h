@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "check/checker.h"
+#include "check/suggest.h"
 #include "core/decimal.h"
 
 namespace rebate::check {
@@ -149,8 +150,5 @@ size_t edit_distance(std::string_view a, std::string_view b);
 inline bool contains(const std::vector<std::string>& list, const std::string& s) {
   return std::find(list.begin(), list.end(), s) != list.end();
 }
-
-// The closest candidate, when it is close enough to be a likely typo.
-std::optional<std::string> closest(const std::string& name, const std::vector<std::string>& candidates);
 
 }  // namespace rebate::check
