@@ -65,6 +65,7 @@ class Checker {
   void define(SymbolKind kind, const ast::Ident& name, const void* decl, uint32_t index = 0);
   void check_program_header();
   void check_sources();
+  void check_partner_id_types();
   void check_calendars();
   void check_consts();
   Value const_value(const ast::Const& c, const ast::Expr& use);
