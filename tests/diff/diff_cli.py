@@ -122,6 +122,7 @@ def main() -> int:
         large_report(c, d / "large")
         two_runs_when_inputs_differ(c, d / "inputs")
         git_revisions(c, d / "repo")
+        ci_recipes(c, root, d / "ci")
         exit_codes(c, d / "codes")
     for f in c.failures:
         print("FAIL:", f)
@@ -379,6 +380,45 @@ def git_revisions(c, d):
     r = subprocess.run([c.rebate, "diff", "git:HEAD:program.rebate", "program.rebate"] + inputs, capture_output=True, text=True, cwd=outside,
                        env={**os.environ, **env_dir}, timeout=60)
     c.check(r.returncode == 2 and "not a git repository" in r.stderr, f"git: no repository: exit {r.returncode}\n{r.stderr}")
+
+
+def ci_recipes(c, root, d):
+    """The `rebate diff` command of each docs/ci.md recipe, as written there, in a git repository holding a
+    copy of examples/ whose target branch (origin/main) has the example's rates and whose working tree
+    changes one: 2% -> 2.5% moves the total by 0.84% (example_rate_change), within `--fail-above 1%`;
+    6% -> 8% moves it by 2% of 598,000 + 500,000 (P1 2026-Q3, P4 2026-Q4; P5's 50,000 stays capped):
+    +21,960.00, 15.6%, above it."""
+    ci = (root / "docs" / "ci.md").read_text()
+    blocks = re.findall(r"```yaml\n(.*?)```", ci, re.S)
+    recipes = []
+    for block in blocks:
+        lines = [line.strip() for line in block.splitlines()]
+        script = [line for line in lines if re.match(r"(PROGRAM|INPUTS)=", line)]
+        script += [line for line in lines if re.search(r"\brebate diff\b", line)]
+        if any("rebate diff" in line for line in script):
+            recipes.append("\n".join(script))
+    c.equal(len(recipes), 2, "docs/ci.md: a `rebate diff` step in the GitHub Actions and the GitLab recipe")
+    shutil.copytree(root / "examples", d)
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false"]
+    subprocess.run(git + ["init", "-q"], cwd=d, check=True)
+    subprocess.run(git + ["add", "-A"], cwd=d, check=True)
+    subprocess.run(git + ["commit", "-q", "-m", "base"], cwd=d, check=True)
+    subprocess.run(["git", "update-ref", "refs/remotes/origin/main", "HEAD"], cwd=d, check=True)
+    program = d / "04-storage-volume-tiers" / "program.rebate"
+    original = program.read_text()
+    env = dict(os.environ, BASE="main", CI_MERGE_REQUEST_TARGET_BRANCH_NAME="main",
+               PATH=f"{pathlib.Path(c.rebate).parent}{os.pathsep}{os.environ.get('PATH', '')}")
+    for change, code in ((("to 100_000 USD:  2%", "to 100_000 USD:  2.5%"), 0), (("from 500_000 USD:                 6%", "from 500_000 USD:                 8%"), 1)):
+        program.write_text(original.replace(*change))
+        c.check(program.read_text() != original, f"ci recipes: {change[0]!r} not found in example 04")
+        for recipe in recipes:
+            report = d / "payout-diff.md"
+            if report.exists():
+                report.unlink()
+            # The recipes keep the diff's exit status for the step's end, after posting the report.
+            p = subprocess.run(["bash", "-c", "set -u\nstatus=0\n" + recipe + "\nexit $status"], cwd=d, env=env, capture_output=True, text=True, timeout=120)
+            c.check(p.returncode == code, f"docs/ci.md `rebate diff` exits {p.returncode}, expected {code}\n{recipe}\n{p.stderr[-600:]}")
+            c.check(report.exists() and report.read_text().startswith("## Payout changes"), "docs/ci.md: the recipe writes payout-diff.md")
 
 
 def exit_codes(c, d):
