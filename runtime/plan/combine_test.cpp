@@ -402,3 +402,21 @@ TEST_CASE("combine: every example, with itself and with changed copies") {
   CHECK(changed_pairs >= 20);
   CHECK(payouts > 1000);
 }
+
+// The `rebate diff` benchmark's pair (bench/run/diff_bench.sh): the reference program and a copy with the
+// sell-through rate changed share every aggregate and group, so the combined scan is one program's.
+TEST_CASE("combine: the benchmark's rate change shares the whole scan") {
+  const std::filesystem::path path = std::filesystem::path(REBATE_SOURCE_DIR) / "bench" / "run" / "reference.rebate";
+  const std::string text = read(path);
+  std::string changed = text;
+  const size_t at = changed.find("    pay 2% of revenue\n");
+  REQUIRE(at != std::string::npos);
+  changed.replace(at, 22, "    pay 2.5% of revenue\n");
+  const plan::Plan before = lower_text(path.string(), text), after = lower_text(path.string(), changed);
+  plan::CombineResult c = plan::combine(before, after);
+  REQUIRE(c.combined);
+  CHECK(c.combined->plan.aggregates.size() <= before.aggregates.size());
+  CHECK(c.combined->plan.groups.size() == before.groups.size());
+  CHECK(c.combined->plan.group_field_aggregates.size() == before.group_field_aggregates.size());
+  CHECK(c.combined->plan.measures.size() <= before.measures.size());
+}
