@@ -66,20 +66,11 @@ if grep -q "cannot share one scan" "$OUT/stderr.diff.1"; then
 fi
 head -12 "$OUT/diff.md" >&2
 
-python3 - "$OUT" "$RUNS" <<'EOF'
+PYTHONPATH="$ROOT/bench" python3 - "$OUT" "$RUNS" <<'EOF'
 import statistics
 import sys
+from time_v import parse
 out, runs = sys.argv[1], int(sys.argv[2])
-
-def parse(path):
-    v = {}
-    for line in open(path):
-        k, _, val = line.strip().rpartition(": ")
-        v[k] = val
-    wall = v["Elapsed (wall clock) time (h:mm:ss or m:ss)"].split(":")
-    secs = sum(float(x) * 60 ** i for i, x in enumerate(reversed(wall)))
-    cpu = float(v["User time (seconds)"]) + float(v["System time (seconds)"])
-    return secs, cpu, int(v["Maximum resident set size (kbytes)"]) * 1024
 
 figures = {}
 print(f"\n| {'':12} | {'best wall s':>11} | {'median wall s':>13} | {'best CPU s':>10} | {'peak RSS MB':>11} |")
