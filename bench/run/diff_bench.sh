@@ -10,7 +10,8 @@
 # 4. runs, alternately, RUNS times each, under /usr/bin/time -v:
 #      rebate run  reference.rebate --input ... --out run.csv        (CSV payouts, as bench/run/compare.sh)
 #      rebate diff reference.rebate NEW --input ... --out diff.md     (the Markdown report)
-# 5. prints best and median wall seconds, CPU seconds and peak RSS of each, and the ratios diff / run.
+#      rebate diff ... --two-runs       (the programs one after the other: what the one scan saves)
+# 5. prints best and median wall seconds, CPU seconds and peak RSS of each, and the ratios to the run.
 #
 # Environment: REBATE=path/to/rebate (default build-release/bin/rebate), RUNS=N (default 3),
 # THREADS=N (passed as --threads to both; default: the automatic choice), GEN_JOBS=N (default 2).
@@ -58,7 +59,14 @@ for i in $(seq 1 "$RUNS"); do
     echo "-- run $i: rebate diff" >&2
     /usr/bin/time -v -o "$OUT/time.diff.$i" "$REBATE" diff "$OLD" "$NEW" "${INPUTS[@]}" "${THREAD_ARGS[@]}" --out "$OUT/diff.md" \
         2> "$OUT/stderr.diff.$i"
+    echo "-- run $i: rebate diff --two-runs" >&2
+    /usr/bin/time -v -o "$OUT/time.two_runs.$i" "$REBATE" diff "$OLD" "$NEW" "${INPUTS[@]}" "${THREAD_ARGS[@]}" --two-runs \
+        --out "$OUT/diff_two_runs.md" 2> "$OUT/stderr.two_runs.$i"
 done
+if ! cmp -s "$OUT/diff.md" "$OUT/diff_two_runs.md"; then
+    echo "the one-scan and the two-run reports differ" >&2
+    exit 1
+fi
 if grep -q "cannot share one scan" "$OUT/stderr.diff.1"; then
     echo "the two programs did not share a scan:" >&2
     cat "$OUT/stderr.diff.1" >&2
@@ -73,15 +81,18 @@ from time_v import parse
 out, runs = sys.argv[1], int(sys.argv[2])
 
 figures = {}
-print(f"\n| {'':12} | {'best wall s':>11} | {'median wall s':>13} | {'best CPU s':>10} | {'peak RSS MB':>11} |")
-print(f"|{'-' * 14}|{'-' * 13}|{'-' * 15}|{'-' * 12}|{'-' * 13}|")
-for name in ("run", "diff"):
+print(f"\n| {'':22} | {'best wall s':>11} | {'median wall s':>13} | {'best CPU s':>10} | {'peak RSS MB':>11} |")
+print(f"|{'-' * 24}|{'-' * 13}|{'-' * 15}|{'-' * 12}|{'-' * 13}|")
+for name, label in (("run", "rebate run"), ("diff", "rebate diff"), ("two_runs", "rebate diff --two-runs")):
     rs = [parse(f"{out}/time.{name}.{i}") for i in range(1, runs + 1)]
-    best, median = min(r[0] for r in rs), statistics.median(r[0] for r in rs)
-    cpu, rss = min(r[1] for r in rs), max(r[2] for r in rs)
+    best, median = min(r.wall for r in rs), statistics.median(r.wall for r in rs)
+    cpu, rss = min(r.cpu for r in rs), max(r.rss for r in rs)
     figures[name] = (best, median, cpu, rss)
-    print(f"| rebate {name:5} | {best:11.2f} | {median:13.2f} | {cpu:10.2f} | {rss / 1e6:11.1f} |")
-r, d = figures["run"], figures["diff"]
-print(f"\ndiff / run: best wall {d[0] / r[0]:.2f}x, median wall {d[1] / r[1]:.2f}x, CPU {d[2] / r[2]:.2f}x, peak RSS {d[3] / r[3]:.2f}x"
-      " (goal: wall <= 1.3x)")
+    print(f"| {label:22} | {best:11.2f} | {median:13.2f} | {cpu:10.2f} | {rss / 1e6:11.1f} |")
+r = figures["run"]
+for name in ("diff", "two_runs"):
+    d = figures[name]
+    print(f"{name.replace('_', ' ')} / run: best wall {d[0] / r[0]:.2f}x, median wall {d[1] / r[1]:.2f}x, CPU {d[2] / r[2]:.2f}x, "
+          f"peak RSS {d[3] / r[3]:.2f}x")
+print("(goal: diff / run wall <= 1.3x)")
 EOF
