@@ -229,6 +229,14 @@ class Builder {
     return {it->second, added};
   }
 
+  // The entity of `into` with `key`; `value` appended when there is none yet.
+  template <class T>
+  static uint32_t keep(std::unordered_map<std::string, uint32_t>& index, const Key& key, std::vector<T>& into, const T& value) {
+    auto [at, added] = intern(index, key, into.size());
+    if (added) into.push_back(value);
+    return at;
+  }
+
   static void enter(uint32_t& slot) {
     if (slot == kBusy) throw std::logic_error("combine: a plan refers to itself in a cycle");
     slot = kBusy;
@@ -237,15 +245,11 @@ class Builder {
   uint32_t constant(const Value& v) {
     Key key;
     key.n(static_cast<uint64_t>(v.coef)).n(static_cast<uint64_t>(v.coef >> 64)).n(static_cast<uint64_t>(v.aux)).n(static_cast<uint64_t>(v.scale)).n(v.none);
-    auto [index, added] = intern(constants_, key, out_.constants.size());
-    if (added) out_.constants.push_back(v);
-    return index;
+    return keep(constants_, key, out_.constants, v);
   }
 
   uint32_t text(const std::string& t) {
-    auto [index, added] = intern(texts_, Key().s(t), out_.texts.size());
-    if (added) out_.texts.push_back(t);
-    return index;
+    return keep(texts_, Key().s(t), out_.texts, t);
   }
 
   // Locations are not part of any key (an entity kept once keeps the first program's): each one used by
@@ -327,7 +331,7 @@ class Builder {
     aggregate_key(key, x);
     auto [index, added] = intern(aggregates_, key, out_.aggregates.size());
     if (added) {
-      x.where = location(q, x.where);
+      x.where = location(q, x.where);  // a location is copied only for what is added
       out_.aggregates.push_back(x);
     }
     q.aggregates[a] = index;
@@ -404,10 +408,8 @@ class Builder {
     x.floor = fn(q, x.floor);
     Key key;
     key.s(x.name).s(x.unit).s(x.doc).n(x.value).n(x.cap).n(x.floor);
-    auto [index, added] = intern(measures_, key, out_.measures.size());
-    if (added) out_.measures.push_back(std::move(x));
-    q.measures[m] = index;
-    return index;
+    q.measures[m] = keep(measures_, key, out_.measures, x);
+    return q.measures[m];
   }
 
   // A decision table and its function, whose `Fail` names the decision: both kept or added together.
@@ -446,10 +448,8 @@ class Builder {
     for (const TierBand& b : src.bands) {
       key.d(b.lower).n(b.upper.has_value()).d(b.upper.value_or(Decimal())).d(b.value).s(b.lower_text).s(b.upper_text).s(b.value_text);
     }
-    auto [index, added] = intern(tiers_, key, out_.tiers.size());
-    if (added) out_.tiers.push_back(src);
-    slot = index;
-    return index;
+    slot = keep(tiers_, key, out_.tiers, src);
+    return slot;
   }
 
   Condition condition(Program& q, const Condition& c) {
