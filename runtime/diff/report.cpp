@@ -131,10 +131,10 @@ class MarkdownReport : public Report {
             c.movers().size(), kMoversBytes, "");
     section(text, fmt::format("### Band and status changes ({})", grouped_count(c.band_or_status_changed())),
             "| partner | period | rebate | old | new |\n|---|---|---|---|---|\n", status_rows_, c.band_or_status_changed(), kListBytes,
-            "in the full list below");
+            "`--format csv` lists every change");
     section(text, fmt::format("### Award changes ({})", grouped_count(c.awards_changed())),
             "| partner | period | award | old | new |\n|---|---|---|---|---|\n", award_rows_, c.awards_changed(), kListBytes,
-            "`--format csv` lists them all");
+            "`--format csv` lists every change");
     details(text);
     out(text);
     return true;

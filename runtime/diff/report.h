@@ -49,7 +49,7 @@ class Report : public ChangeSink {
   virtual bool write(const Comparison& c, const ReportInfo& info, const engine::TextOut& out) = 0;
 };
 
-// "md", "csv" or "json"; `top`: the movers the Markdown report lists.
+// "md", "csv" or "json", with amounts at the currency's `minor_unit` places (or more where they have more).
 std::unique_ptr<Report> make_report(std::string_view format, int minor_unit);
 
 }  // namespace rebate::diff
