@@ -17,5 +17,6 @@ std::function<int()> add_run_command(CLI::App& app);
 std::function<int()> add_explain_command(CLI::App& app);
 std::function<int()> add_test_command(CLI::App& app);
 std::function<int()> add_lsp_command(CLI::App& app);
+std::function<int()> add_diff_command(CLI::App& app);
 
 }  // namespace rebate::cli

@@ -58,6 +58,7 @@ int main(int argc, char** argv) {
   std::function<int()> explain = rebate::cli::add_explain_command(app);
   std::function<int()> test = rebate::cli::add_test_command(app);
   std::function<int()> lsp = rebate::cli::add_lsp_command(app);
+  std::function<int()> diff = rebate::cli::add_diff_command(app);
 
   // `rebate chek`: CLI11 would only say that a subcommand is required.
   if (argc > 1 && argv[1][0] != '-') {
@@ -100,6 +101,7 @@ int main(int argc, char** argv) {
                                     : sub->get_name() == "run"  ? &run
                                     : sub->get_name() == "test" ? &test
                                     : sub->get_name() == "lsp"  ? &lsp
+                                    : sub->get_name() == "diff" ? &diff
                                                                 : &explain;
     return rebate::run_with_big_stack([&] { return guarded(sub->get_name(), *command); });
   }

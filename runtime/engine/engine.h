@@ -260,6 +260,10 @@ class PayoutCollector : public PayoutSink {
   RunResult& into_;
 };
 
+// Every band's text, by tier table and band, as a payout's `band` names the band it reached ("from 100,000
+// USD to 500,000 USD"; "none reached" when the metric is below the first band).
+std::vector<std::vector<std::string>> band_texts(const plan::Plan& plan);
+
 // Runs the program, handing the payouts to `sink` a batch at a time (memory: one batch, not the run).
 // The result has the summary and the errors, but no payouts, totals or awards.
 RunResult run(const plan::Plan& plan, const RunOptions& options, PayoutSink& sink);

@@ -303,18 +303,6 @@ RebateFacts rebate_facts(const plan::Plan& plan, const plan::Rebate& pr) {
   return f;
 }
 
-// Every band's text, by tier table: "from 100_000 USD to 500_000 USD".
-std::vector<std::vector<std::string>> band_texts(const plan::Plan& plan) {
-  std::vector<std::vector<std::string>> texts;
-  for (const plan::Tiers& t : plan.tiers) {
-    std::vector<std::string>& bands = texts.emplace_back();
-    for (const plan::TierBand& b : t.bands) {
-      bands.push_back(digits_grouped(b.upper ? fmt::format("from {} to {}", b.lower_text, b.upper_text) : fmt::format("from {}", b.lower_text)));
-    }
-  }
-  return texts;
-}
-
 enum class Status { Paid, NotEligible, GateNotMet, ConditionNotMet, Zero };
 
 // Static, as a payout's texts must outlive it (TextRef).
@@ -831,6 +819,17 @@ Decimal cell_total(const Payout* payouts, size_t per_cell) {
 }
 
 }  // namespace
+
+std::vector<std::vector<std::string>> band_texts(const plan::Plan& plan) {
+  std::vector<std::vector<std::string>> texts;
+  for (const plan::Tiers& t : plan.tiers) {
+    std::vector<std::string>& bands = texts.emplace_back();
+    for (const plan::TierBand& b : t.bands) {
+      bands.push_back(digits_grouped(b.upper ? fmt::format("from {} to {}", b.lower_text, b.upper_text) : fmt::format("from {}", b.lower_text)));
+    }
+  }
+  return texts;
+}
 
 void PayoutCollector::batch(const PayoutBatch& b) {
   TextStore& store = *into_.texts;
