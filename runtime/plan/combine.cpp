@@ -412,7 +412,8 @@ class Builder {
     return q.measures[m];
   }
 
-  // A decision table and its function, whose `Fail` names the decision: both kept or added together.
+  // A decision table and its functions (its value, and the index of the row that matches), whose `Fail`
+  // names the decision: all kept or added together.
   uint32_t decision(Program& q, uint32_t d) {
     uint32_t& slot = q.decisions.at(d);
     if (slot != kUnmapped && slot != kBusy) return slot;
@@ -420,21 +421,25 @@ class Builder {
     const Decision& src = q.p.decisions[d];
     Key key;
     key.s(src.name);
-    Function t;
-    if (src.value != kNoFunction) {
-      t = translate(q, src.value, key, [](uint32_t) -> uint32_t { throw std::logic_error("combine: a field aggregate in a decision"); }, d);
-    }
+    auto no_field = [](uint32_t) -> uint32_t { throw std::logic_error("combine: a field aggregate in a decision"); };
+    Function value, row;
+    if (src.value != kNoFunction) value = translate(q, src.value, key, no_field, d);
+    if (src.row != kNoFunction) row = translate(q, src.row, key, no_field, d);
     auto [index, added] = intern(decisions_, key, out_.decisions.size());
     if (added) {
       out_.decisions.push_back(Decision{src.name, kNoFunction});
-      if (src.value != kNoFunction) {
-        for (Instr& in : t.code) {
+      auto add = [&](Function&& f) {
+        for (Instr& in : f.code) {
           if (in.a == kSelf && operand_of(in.op) == Operand::Decision) in.a = index;
         }
-        out_.decisions[index].value = append(q, std::move(t));
-      }
+        return append(q, std::move(f));
+      };
+      if (src.value != kNoFunction) out_.decisions[index].value = add(std::move(value));
+      if (src.row != kNoFunction) out_.decisions[index].row = add(std::move(row));
+      for (uint32_t where : src.rows) out_.decisions[index].rows.push_back(location(q, where));
     }
     if (src.value != kNoFunction) q.functions[src.value] = out_.decisions[index].value;
+    if (src.row != kNoFunction) q.functions[src.row] = out_.decisions[index].row;
     q.decisions[d] = index;
     return index;
   }
