@@ -281,10 +281,26 @@ void collect_aggregates(const plan::Plan& plan, plan::FunctionId f, std::vector<
   }
 }
 
+// The decision tables a function reads, directly or through measures and other decisions, in the order met.
+void collect_decisions(const plan::Plan& plan, plan::FunctionId f, std::vector<uint32_t>& out, std::vector<bool>& seen_fn) {
+  if (f == plan::kNoFunction || seen_fn[f]) return;
+  seen_fn[f] = true;
+  for (const plan::Instr& in : plan.functions[f].code) {
+    if (in.op == plan::Opcode::Measure || in.op == plan::Opcode::Shifted) {
+      const plan::Measure& m = plan.measures[in.a];
+      for (plan::FunctionId part : {m.value, m.cap, m.floor}) collect_decisions(plan, part, out, seen_fn);
+    } else if (in.op == plan::Opcode::Decision) {
+      collect_decisions(plan, plan.decisions[in.a].value, out, seen_fn);
+      if (std::find(out.begin(), out.end(), in.a) == out.end()) out.push_back(in.a);
+    }
+  }
+}
+
 // What a rebate's payouts need that is the same in every cell, worked out once per run.
 struct RebateFacts {
   std::vector<uint32_t> aggregates;  // the aggregates its payout reads: their lines are counted
   std::vector<uint32_t> shown;       // the measures its explanation shows: the conditions', then the payout's
+  std::vector<uint32_t> decisions;   // the decision tables its payout reads: the row that matched is shown
 };
 
 RebateFacts rebate_facts(const plan::Plan& plan, const plan::Rebate& pr) {
@@ -300,6 +316,8 @@ RebateFacts rebate_facts(const plan::Plan& plan, const plan::Rebate& pr) {
     }
   }
   for (uint32_t m : pr.pay_measures) show(m);
+  std::vector<bool> seen_decision(plan.functions.size(), false);
+  collect_decisions(plan, pr.pay.value, f.decisions, seen_decision);
   return f;
 }
 
@@ -442,6 +460,23 @@ class CellEvaluator {
       for (uint32_t m : facts.shown) {
         Value v = frame.measure(m);
         out.explain().measures.push_back(MeasureValue{plan_.measures[m].name, format_value(v, plan_.measures[m].unit, plan_.minor_unit)});
+      }
+    }
+    if (explain_) {
+      // "decision `segment_rate`: row 2 (program.rebate:29) matched: emea, gold => 3%"
+      for (uint32_t d : facts.decisions) {
+        const plan::Decision& pd = plan_.decisions[d];
+        if (pd.row == plan::kNoFunction) continue;
+        const Value row = frame.run(pd.row);
+        if (row.none || row.coef < 0 || static_cast<size_t>(row.coef) >= pd.rows.size()) continue;
+        const plan::Location& l = plan_.locations[pd.rows[static_cast<size_t>(row.coef)]];
+        std::string text;  // the row as written, its column alignment closed up
+        for (char c : l.text) {
+          const bool space = c == ' ' || c == '\t' || c == '\n' || c == '\r';
+          if (!space || (!text.empty() && text.back() != ' ')) text += space ? ' ' : c;
+        }
+        out.explain().steps.push_back(fmt::format("decision `{}`: row {} ({}:{}) matched: {}", pd.name, static_cast<int64_t>(row.coef) + 1,
+                                                  l.file, l.line, text));
       }
     }
     if (cell != SIZE_MAX) {
