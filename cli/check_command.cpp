@@ -1,9 +1,15 @@
-// `rebate check [--format human|gnu|json] [--strict] [--allow LINT] [--dump=tokens|ast|types] FILE...`
+// `rebate check [--format human|gnu|json|sarif] [--strict] [--allow LINT] [--dump=tokens|ast|types] FILE...`
+// `rebate check - [--stdin-filename PATH]` checks the program on standard input (an editor's unsaved
+// buffer) as if it were the file PATH: imports resolve next to it, diagnostics name it.
 // Exit 0 when there is no error (warnings allowed), 1 when there are errors, 2 for usage or I/O problems.
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <optional>
 #include <iostream>
 
 #include "ast/dump.h"
@@ -23,7 +29,26 @@ struct CheckOptions {
   std::string dump;
   std::vector<std::string> allow;
   bool strict = false;
+  std::string stdin_filename;
 };
+
+// Standard input, whole (or one byte past the size limit a file has, which the parser reports as E0103
+// naming the program); nullopt with `error` set when it cannot be read.
+std::optional<std::string> read_standard_input(std::string& error) {
+  std::string text;
+  char buffer[65536];
+  while (text.size() <= kMaxSourceBytes) {
+    const size_t n = std::fread(buffer, 1, sizeof buffer, stdin);
+    text.append(buffer, n);
+    if (n < sizeof buffer) break;
+  }
+  if (std::ferror(stdin)) {
+    error = fmt::format("cannot read standard input: {}", std::strerror(errno));
+    return std::nullopt;
+  }
+  if (text.size() > kMaxSourceBytes + 1) text.resize(kMaxSourceBytes + 1);
+  return text;
+}
 
 int run_check(const CheckOptions& o) {
   LintOptions lints;
@@ -44,11 +69,31 @@ int run_check(const CheckOptions& o) {
   options.lints = lints;
   options.check = o.dump != "tokens" && o.dump != "ast";
   Compiler compiler(options);
+  const bool from_stdin = std::find(o.files.begin(), o.files.end(), "-") != o.files.end();
+  if (from_stdin && o.files.size() > 1) {
+    fmt::print(stderr, "rebate check: `-` (standard input) is checked alone; name the files in another `rebate check`\n");
+    return kExitUsage;
+  }
+  if (!o.stdin_filename.empty() && !from_stdin) {
+    fmt::print(stderr, "rebate check: --stdin-filename names the program read from standard input: give `-` as the file\n");
+    return kExitUsage;
+  }
   std::string dumped;
-  for (const auto& path : o.files) {
+  for (const auto& file : o.files) {
+    // Standard input is compiled as the text of the file it stands for.
+    const std::string path = file == "-" ? (o.stdin_filename.empty() ? "<stdin>" : o.stdin_filename) : file;
+    std::optional<std::string> stdin_text;
+    if (file == "-") {
+      std::string error;
+      stdin_text = read_standard_input(error);
+      if (!stdin_text) {
+        compiler.diagnostics().report(DiagKind::CannotReadFile, Span{}, error);
+        continue;
+      }
+    }
     if (o.dump == "tokens") {
       std::string error;
-      auto text = read_source_file(path, error);
+      auto text = stdin_text ? stdin_text : read_source_file(path, error);
       if (!text) {
         compiler.diagnostics().report(DiagKind::CannotReadFile, Span{}, error);
         continue;
@@ -57,7 +102,7 @@ int run_check(const CheckOptions& o) {
       dumped += dump_tokens(compiler.sources().file(id));
       continue;
     }
-    CompiledProgram program = compiler.compile_file(path);
+    CompiledProgram program = stdin_text ? compiler.compile_text(path, std::move(*stdin_text)) : compiler.compile_file(path);
     if (o.dump == "ast") {
       for (const ast::Module* m : program.modules) dumped += ast::dump(*m);
     } else if (o.dump == "types" && program.typed) {
@@ -70,13 +115,16 @@ int run_check(const CheckOptions& o) {
   bool io_error = std::any_of(diags.all().begin(), diags.all().end(),
                               [](const Diagnostic& d) { return d.kind == DiagKind::CannotReadFile; });
   RenderOptions render_options;
-  render_options.format = o.format == "gnu" ? DiagFormat::Gnu : o.format == "json" ? DiagFormat::Json : DiagFormat::Human;
+  render_options.format = o.format == "gnu"     ? DiagFormat::Gnu
+                          : o.format == "json"  ? DiagFormat::Json
+                          : o.format == "sarif" ? DiagFormat::Sarif
+                                                : DiagFormat::Human;
   render_options.color = o.color == "always" || (o.color == "auto" && isatty(STDERR_FILENO) && getenv("NO_COLOR") == nullptr);
 
   std::fwrite(dumped.data(), 1, dumped.size(), stdout);
   std::string rendered = render(diags, compiler.sources(), render_options);
-  if (render_options.format == DiagFormat::Json) {
-    // JSON is the output when asked for: stdout, always an array (empty when all is well).
+  if (render_options.format == DiagFormat::Json || render_options.format == DiagFormat::Sarif) {
+    // JSON and SARIF are the output when asked for: stdout, always a whole document (no result when all is well).
     std::fwrite(rendered.data(), 1, rendered.size(), stdout);
   } else {
     std::fwrite(rendered.data(), 1, rendered.size(), stderr);
@@ -94,9 +142,13 @@ int run_check(const CheckOptions& o) {
 std::function<int()> add_check_command(CLI::App& app) {
   auto options = std::make_shared<CheckOptions>();
   CLI::App* cmd = app.add_subcommand("check", "Parse, resolve and type-check programs; report errors and lints");
-  cmd->add_option("files", options->files, "The .rebate files to check (each is a program with its imports)")->required();
-  cmd->add_option("--format", options->format, "How to print diagnostics: human, gnu (file:line:col) or json")
-      ->check(CLI::IsMember({"human", "gnu", "json"}));
+  cmd->add_option("files", options->files, "The .rebate files to check (each is a program with its imports); - for standard input")
+      ->required();
+  cmd->add_option("--format", options->format,
+                  "How to print diagnostics: human, gnu (file:line:col), json, or sarif (SARIF 2.1.0, for code scanning)")
+      ->check(CLI::IsMember({"human", "gnu", "json", "sarif"}));
+  cmd->add_option("--stdin-filename", options->stdin_filename,
+                  "With `-`: the path the program on standard input stands for (imports resolve next to it)");
   cmd->add_option("--color", options->color, "Colour in human output: auto (on a terminal), always or never")
       ->check(CLI::IsMember({"auto", "always", "never"}));
   cmd->add_option("--dump", options->dump, "Print an intermediate form: tokens, ast or types")

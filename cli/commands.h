@@ -17,6 +17,7 @@ std::function<int()> add_run_command(CLI::App& app);
 std::function<int()> add_explain_command(CLI::App& app);
 std::function<int()> add_test_command(CLI::App& app);
 std::function<int()> add_lsp_command(CLI::App& app);
+std::function<int()> add_diff_command(CLI::App& app);
 std::function<int()> add_fmt_command(CLI::App& app);
 
 }  // namespace rebate::cli

@@ -11,9 +11,9 @@
 #include <thread>
 
 #include "commands.h"
+#include "run_options.h"
 #include "core/activity.h"
 #include "core/output_files.h"
-#include "diagnostics/render.h"
 #include "driver/compilation.h"
 #include "engine/engine.h"
 #include "engine/phase_clock.h"
@@ -26,23 +26,18 @@ namespace {
 
 struct RunCliOptions {
   std::string program;
-  std::vector<std::string> inputs;
-  std::string period;
+  RunInputs run;  // --input, --period, --threads, ... (run_options.h)
   std::string format = "csv";
   std::string out;
   std::string engine = "vm";
   std::string dump;
   std::string on_bad_row = "fail";
   std::string rejects;
-  size_t max_errors = 20;
   bool explain = false;
   std::string statements;    // directory for one Markdown statement per partner and period
   std::string partner;       // `rebate explain`: the partner to explain
   bool explain_only = false; // `rebate explain`: print explanations instead of payouts
   bool timings = false;      // print the seconds each phase took to stderr
-  unsigned threads = 0;      // 0: automatic
-  unsigned max_span_years = 10;  // without effective dates: the most years the ledgers' dates may span
-  size_t batch_partners = 0;     // partners per batch of payouts (0: automatic); for tests
 };
 
 void print_timings(const std::vector<engine::PhaseTime>& laps) {
@@ -145,24 +140,7 @@ int run_program(const RunCliOptions& o) {
     return kExitUsage;
   }
   engine::RunOptions ro;
-  for (const std::string& binding : o.inputs) {
-    size_t eq = binding.find('=');
-    if (eq == std::string::npos || eq == 0 || eq + 1 == binding.size()) {
-      fmt::print(stderr, "{}: `--input {}` must be NAME=PATH, as in `--input sales=sales.csv`\n", command, binding);
-      return kExitUsage;
-    }
-    const std::string name = binding.substr(0, eq), path = binding.substr(eq + 1);
-    if (auto [it, fresh] = ro.input_paths.emplace(name, path); !fresh) {
-      fmt::print(stderr, "{}: `--input {}` is given twice (`{}` and `{}`); a ledger or table is read from one file\n", command, name,
-                 it->second, path);
-      return kExitUsage;
-    }
-  }
-  if (!o.period.empty()) ro.period = o.period;
-  ro.max_errors = o.max_errors;
-  ro.threads = o.threads;
-  ro.max_span_years = o.max_span_years;
-  ro.batch_partners = o.batch_partners;
+  if (auto usage = engine_options(command, o.run, ro)) return *usage;
   ro.reject_bad_rows = o.on_bad_row == "reject";
   ro.rejects_path = o.rejects;
   // The CSV form has no column for the measures' values: compute them only when something shows them.
@@ -178,15 +156,7 @@ int run_program(const RunCliOptions& o) {
   Compiler compiler(CompileOptions{});
   CompiledProgram program = compiler.compile_file(o.program);
   compiler.finish();
-  const Diagnostics& diags = compiler.diagnostics();
-  if (diags.has_errors() || !program.typed) {
-    RenderOptions render_options;
-    render_options.color = isatty(STDERR_FILENO) && getenv("NO_COLOR") == nullptr;
-    std::string rendered = render(diags, compiler.sources(), render_options);
-    std::fwrite(rendered.data(), 1, rendered.size(), stderr);
-    bool io = std::any_of(diags.all().begin(), diags.all().end(), [](const Diagnostic& d) { return d.kind == DiagKind::CannotReadFile; });
-    return io ? kExitUsage : kExitErrors;
-  }
+  if (auto failed = report_diagnostics(compiler, program.typed != nullptr)) return *failed;
   for (const auto& [name, path] : ro.input_paths) {
     auto it = program.typed->globals.find(name);
     if (it == program.typed->globals.end() || (it->second.kind != SymbolKind::Ledger && it->second.kind != SymbolKind::Table)) {
@@ -212,7 +182,7 @@ int run_program(const RunCliOptions& o) {
   // come; to standard output only once the run has succeeded (spooled until then: a run that fails
   // writes nothing there, as before). The explanations follow the payouts, so they are spooled too.
   const bool to_stdout = o.out.empty() || o.out == "-";
-  const size_t threads = o.threads ? o.threads : std::thread::hardware_concurrency();
+  const size_t threads = o.run.threads ? o.run.threads : std::thread::hardware_concurrency();
   engine::Spool stdout_spool, explained;
   PayoutFile payout_file(to_stdout ? std::string() : files.write_path(o.out));
   const engine::TextOut payouts_out = to_stdout ? stdout_spool.appender() : engine::TextOut([&](std::string_view part) { payout_file.write(part); });
@@ -249,7 +219,7 @@ int run_program(const RunCliOptions& o) {
   set_activity("writing the payouts");
   if (o.explain_only && result.ok()) {
     if (!explainer->matched()) {
-      fmt::print(stderr, "rebate explain: no payouts for partner `{}` in {}\n", o.partner, o.period.empty() ? "the run" : o.period);
+      fmt::print(stderr, "rebate explain: no payouts for partner `{}` in {}\n", o.partner, o.run.period.empty() ? "the run" : o.run.period);
       return kExitUsage;
     }
     if (!write_output("-", partner_text)) {
@@ -297,40 +267,18 @@ int run_program(const RunCliOptions& o) {
   return kExitOk;
 }
 
-void add_span_option(CLI::App* cmd, RunCliOptions& o) {
-  cmd->add_option("--max-span-years", o.max_span_years,
-                  "Without effective dates, the most years the ledgers' dates may span before the run refuses them (default 10; 0: no limit)");
-}
-
-// Hidden: the output does not depend on it; tests make batches small to put their boundaries everywhere.
-void add_batch_option(CLI::App* cmd, RunCliOptions& o) {
-  cmd->add_option("--batch-partners", o.batch_partners, "Partners per batch of payouts evaluated and written at a time (default: automatic)")
-      ->group("");
-}
-
-void add_threads_option(CLI::App* cmd, RunCliOptions& o) {
-  cmd->add_option("--threads", o.threads,
-                  "Threads of the run: 1 or 2 (default: two for reading a ledger of 16 MiB or more, one per core evaluating); the payouts are the same")
-      ->check(CLI::Range(1, 2));
-}
-
 }  // namespace
 
 std::function<int()> add_run_command(CLI::App& app) {
   auto o = std::make_shared<RunCliOptions>();
   CLI::App* cmd = app.add_subcommand("run", "Run a program against its ledgers and write the payouts");
   cmd->add_option("program", o->program, "The .rebate program")->required();
-  cmd->add_option("--input", o->inputs, "Bind a ledger or table to a CSV file: NAME=PATH (repeat for each)");
-  cmd->add_option("--period", o->period, "Pay one period only, as in 2026-Q3");
+  add_run_inputs(cmd, o->run);
   cmd->add_option("--format", o->format, "csv (default) or json")->check(CLI::IsMember({"csv", "json"}));
   cmd->add_option("--out", o->out, "Write the payouts to this file instead of standard output");
   cmd->add_flag("--explain", o->explain, "Also print how each payout was computed");
   cmd->add_flag("--timings", o->timings, "Print the seconds each phase took (compile, read + scan, groups, evaluate, write) and the peak memory to stderr");
   cmd->add_option("--engine", o->engine, "vm (the bytecode interpreter) or jit")->check(CLI::IsMember({"vm", "jit"}));
-  cmd->add_option("--max-errors", o->max_errors, "Report up to this many malformed input rows (default 20)");
-  add_threads_option(cmd, *o);
-  add_span_option(cmd, *o);
-  add_batch_option(cmd, *o);
   cmd->add_option("--on-bad-row", o->on_bad_row, "fail (default) or reject: skip malformed rows, count them and write them to --rejects")
       ->check(CLI::IsMember({"fail", "reject"}));
   cmd->add_option("--rejects", o->rejects, "With --on-bad-row reject: write rejected rows to PATH.<input>.csv");
@@ -345,13 +293,8 @@ std::function<int()> add_explain_command(CLI::App& app) {
   o->explain_only = true;
   CLI::App* cmd = app.add_subcommand("explain", "Explain one partner's payouts: measures, band, rate, caps, gates, lines");
   cmd->add_option("program", o->program, "The .rebate program")->required();
-  cmd->add_option("--input", o->inputs, "Bind a ledger or table to a CSV file: NAME=PATH (repeat for each)");
+  add_run_inputs(cmd, o->run, /*period_required=*/true);
   cmd->add_option("--partner", o->partner, "The partner's id")->required();
-  cmd->add_option("--period", o->period, "The period, as in 2026-Q3")->required();
-  cmd->add_option("--max-errors", o->max_errors, "Report up to this many malformed input rows (default 20)");
-  add_threads_option(cmd, *o);
-  add_span_option(cmd, *o);
-  add_batch_option(cmd, *o);
   return [o] { return run_program(*o); };
 }
 

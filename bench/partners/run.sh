@@ -74,17 +74,10 @@ for n in $PARTNERS; do
     results+=("$n")
 done
 
-python3 - "$ROOT/bench/out" "$RUNS" "$TAG" "${results[@]}" <<'EOF'
+PYTHONPATH="$ROOT/bench" python3 - "$ROOT/bench/out" "$RUNS" "$TAG" "${results[@]}" <<'EOF'
 import os, sys
+from time_v import parse
 base, runs, tag, sizes = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4:]
-
-def parse(path):
-    v = {}
-    for line in open(path):
-        k, _, val = line.strip().rpartition(": ")
-        v[k] = val
-    wall = v["Elapsed (wall clock) time (h:mm:ss or m:ss)"].split(":")
-    return sum(float(x) * 60 ** i for i, x in enumerate(reversed(wall))), int(v["Maximum resident set size (kbytes)"]) * 1024
 
 print(f"{tag}.rebate")
 print(f"| partners | binary | wall s (best of {runs}) | peak RSS MB | payout rows | phases (last run) |")
@@ -102,5 +95,5 @@ for n in sizes:
             if line.startswith("timing:") and "total" not in line:
                 parts = line.split()
                 phases.append(f"{parts[1]} {parts[2]}" if parts[2] != "+" else f"{parts[1]}+{parts[3]} {parts[4]}")
-        print(f"| {int(n):,} | {name} | {min(r[0] for r in rs):.2f} | {max(r[1] for r in rs) / 1e6:,.0f} | {int(rows):,} | {', '.join(phases)} |")
+        print(f"| {int(n):,} | {name} | {min(r.wall for r in rs):.2f} | {max(r.rss for r in rs) / 1e6:,.0f} | {int(rows):,} | {', '.join(phases)} |")
 EOF

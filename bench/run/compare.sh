@@ -91,19 +91,10 @@ for t in $THREADS; do
     python3 "$HERE/compare_payouts.py" "$OUT/rebate_payouts_t$t.$FORMAT" "$OUT/duckdb_payouts_t$t.csv" || STATUS=1
 done
 
-python3 - "$OUT" "$CSV_BYTES" "$RUNS" "$THREADS" <<'EOF'
+PYTHONPATH="$ROOT/bench" python3 - "$OUT" "$CSV_BYTES" "$RUNS" "$THREADS" <<'EOF'
 import sys
+from time_v import parse
 out, csv_bytes, runs, threads = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4].split()
-
-def parse(path):
-    v = {}
-    for line in open(path):
-        k, _, val = line.strip().rpartition(": ")
-        v[k] = val
-    wall = v["Elapsed (wall clock) time (h:mm:ss or m:ss)"].split(":")
-    secs = sum(float(x) * 60 ** i for i, x in enumerate(reversed(wall)))
-    cpu = float(v["User time (seconds)"]) + float(v["System time (seconds)"])
-    return secs, cpu, int(v["Maximum resident set size (kbytes)"]) * 1024
 
 def best(name):
     rs = [parse(f"{out}/time.{name}.{i}") for i in range(1, runs + 1)]

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "check/checker.h"
+#include "check/suggest.h"
 #include "core/decimal.h"
 
 namespace rebate::check {
@@ -64,6 +65,7 @@ class Checker {
   void define(SymbolKind kind, const ast::Ident& name, const void* decl, uint32_t index = 0);
   void check_program_header();
   void check_sources();
+  void check_partner_id_types();
   void check_calendars();
   void check_consts();
   Value const_value(const ast::Const& c, const ast::Expr& use);
@@ -149,8 +151,5 @@ size_t edit_distance(std::string_view a, std::string_view b);
 inline bool contains(const std::vector<std::string>& list, const std::string& s) {
   return std::find(list.begin(), list.end(), s) != list.end();
 }
-
-// The closest candidate, when it is close enough to be a likely typo.
-std::optional<std::string> closest(const std::string& name, const std::vector<std::string>& candidates);
 
 }  // namespace rebate::check

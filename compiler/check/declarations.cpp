@@ -351,6 +351,39 @@ void Checker::check_sources() {
       }
     }
   }
+  check_partner_id_types();
+}
+
+// A ledger's partner ids are looked up among the partner table's keys: a Text column against Int keys
+// (or the reverse) would find no partner at all ("7" is not the number 7), so the two must agree.
+void Checker::check_partner_id_types() {
+  if (!out->partner_table) return;
+  auto role_column = [](const ast::Source& s, const char* role) -> const ast::Column* {
+    for (const auto& c : s.columns) {
+      for (const auto& r : c.roles) {
+        if (r.name == role) return &c;
+      }
+    }
+    return nullptr;
+  };
+  const ast::Column* key = role_column(*out->partner_table, "key");
+  if (!key) return;
+  const Type key_type = decl_value.at(key).type;
+  for (const ast::Module* m : out->modules) {
+    for (const auto& s : m->sources) {
+      if (s.kind != ast::SourceKind::Ledger) continue;
+      const ast::Column* partner = role_column(s, "partner");
+      if (!partner) continue;
+      const Type t = decl_value.at(partner).type;
+      auto id_type = [](const Type& x) { return x.kind == TypeKind::Text || x.kind == TypeKind::Int; };  // others: E0503 already
+      if (!id_type(t) || !id_type(key_type) || t.kind == key_type.kind) continue;
+      diags.report(DiagKind::TypeMismatch, partner->type.span,
+                   fmt::format("the partner column of `{}` is {}, and the partner table's key is {}", s.name.name, to_string(t),
+                               to_string(key_type)))
+          .note(key->type.span, "the partner table's key")
+          .with_help("declare both as Text (ids such as \"007\" keep their zeros) or both as Int: a ledger's partner ids are looked up among the keys");
+    }
+  }
 }
 
 void Checker::check_calendars() {

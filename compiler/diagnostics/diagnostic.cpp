@@ -2,6 +2,7 @@
 #include "diagnostics/diagnostic.h"
 
 #include <algorithm>
+#include <cctype>
 
 namespace rebate {
 
@@ -15,6 +16,25 @@ const std::vector<DiagKindInfo>& all_diag_kinds() {
 }
 
 const DiagKindInfo& info(DiagKind kind) { return all_diag_kinds()[static_cast<size_t>(kind)]; }
+
+#ifndef REBATE_DIAGNOSTICS_DOCS_URL
+#define REBATE_DIAGNOSTICS_DOCS_URL "docs/diagnostics.md"
+#endif
+
+std::string docs_url(const DiagKindInfo& kind) {
+  // GitHub's anchor of the heading `### E0201: a name that is not defined`, or for a lint
+  // `### W0001 `unused-measure`: a measure no rebate, award or budget uses` (backquotes drop out).
+  const std::string heading = std::string(kind.code) + (kind.lint.empty() ? "" : " " + std::string(kind.lint)) + ": " +
+                              std::string(kind.summary);
+  std::string anchor;
+  for (char c : heading) {
+    const auto u = static_cast<unsigned char>(c);
+    if (std::isalnum(u)) anchor += static_cast<char>(std::tolower(u));
+    else if (c == ' ') anchor += '-';
+    else if (c == '-' || c == '_') anchor += c;
+  }
+  return std::string(REBATE_DIAGNOSTICS_DOCS_URL) + "#" + anchor;
+}
 
 std::optional<DiagKind> lint_by_name(std::string_view name) {
   for (const auto& k : all_diag_kinds()) {

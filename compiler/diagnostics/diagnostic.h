@@ -31,6 +31,12 @@ const DiagKindInfo& info(DiagKind kind);
 const std::vector<DiagKindInfo>& all_diag_kinds();
 std::optional<DiagKind> lint_by_name(std::string_view name);
 
+// Where a kind is documented: the docs/diagnostics.md section of its code (the build's
+// REBATE_DIAGNOSTICS_DOCS_URL, then `#e0201-a-name-that-is-not-defined`, the anchor GitHub gives it).
+std::string docs_url(const DiagKindInfo& kind);
+// The **Fix.** paragraph of the code's section of docs/diagnostics.md (embedded at build time; empty if none).
+std::string_view fix_text(std::string_view code);
+
 struct Note {
   Span span;
   std::string message;

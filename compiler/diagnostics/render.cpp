@@ -184,6 +184,7 @@ std::string render(const Diagnostics& diags, const SourceMap& sources, const Ren
     case DiagFormat::Human: return render_human(diags, sources, options.color);
     case DiagFormat::Gnu: return render_gnu(diags, sources);
     case DiagFormat::Json: return render_json(diags, sources);
+    case DiagFormat::Sarif: return render_sarif(diags, sources);
   }
   return {};
 }

@@ -7,7 +7,8 @@
 
 namespace rebate {
 
-enum class DiagFormat { Human, Gnu, Json };
+// Sarif: a SARIF 2.1.0 log (sarif.cpp), as GitHub code scanning uploads it.
+enum class DiagFormat { Human, Gnu, Json, Sarif };
 
 struct RenderOptions {
   DiagFormat format = DiagFormat::Human;
@@ -15,6 +16,10 @@ struct RenderOptions {
 };
 
 std::string render(const Diagnostics& diags, const SourceMap& sources, const RenderOptions& options);
+
+// The diagnostics as one SARIF 2.1.0 log: every diagnostic kind a rule (its code, summary, the docs' fix
+// and a link to its section of docs/diagnostics.md), every diagnostic a result.
+std::string render_sarif(const Diagnostics& diags, const SourceMap& sources);
 
 // "2 errors, 1 warning" (empty when there is nothing to report).
 std::string summary_line(const Diagnostics& diags);

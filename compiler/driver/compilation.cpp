@@ -100,7 +100,8 @@ const Compiler::Loaded* Compiler::load(const std::string& path, Span imported_at
     }
   } else {
     if (options_.overlay) text = options_.overlay(key);
-    if (!text) text = read_source_file(path, error, &error_kind);
+    if (!text && options_.disk) text = read_source_file(path, error, &error_kind);
+    if (!text && !options_.disk) error = fmt::format("`{}` does not exist", path);
   }
   if (!text) {
     if (error_kind == DiagKind::FileTooLarge) {

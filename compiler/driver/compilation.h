@@ -22,6 +22,9 @@ struct CompileOptions {
   // Text that takes the place of a file on disk (an editor's unsaved buffer), by normalised path; consulted
   // before the disk for every file but the embedded standard library. Empty: the disk only.
   std::function<std::optional<std::string>(const std::string& path)> overlay;
+  // false: a file the overlay does not give is not read from the disk either, but not found (a program
+  // read from a git revision, `rebate diff git:REV:PATH`: its imports come from that revision only).
+  bool disk = true;
 };
 
 // One program: the root file and its imports, in load order (root first).

@@ -250,54 +250,69 @@ void Lowerer::measures() {
 void Lowerer::decisions() {
   each_module([&](const ast::Module& m) {
     for (const auto& d : m.decisions) {
-      FunctionId id = begin("decision " + d.name.name, plan::FunctionKind::PartnerPeriod);
-      Context ctx;
-      for (uint32_t j = 0; j < d.inputs.size(); ++j) {
-        expr(*d.inputs[j], ctx);
-        fn_ = &plan_.functions[id];
-        emit(Opcode::Store, j);
-      }
-      plan_.functions[id].locals = static_cast<uint32_t>(d.inputs.size());
-      for (const auto& row : d.rows) {
-        std::vector<size_t> to_next;
-        if (!row.is_otherwise) {
-          for (uint32_t j = 0; j < row.patterns.size(); ++j) {
-            // Alternatives: any one matching is enough.
-            std::vector<size_t> to_match;
-            const auto& alts = row.patterns[j].alternatives;
-            for (size_t k = 0; k < alts.size(); ++k) {
-              const ast::PatternAlt& alt = alts[k];
-              if (alt.kind == ast::PatternKind::Wildcard) {
-                emit(Opcode::Const, constant(plan::Value::boolean(true)));
-              } else {
-                emit(Opcode::Load, j);
-                expr(*alt.value, ctx);
-                fn_ = &plan_.functions[id];
-                if (alt.kind == ast::PatternKind::Range) {
-                  expr(*alt.upper, ctx);
-                  fn_ = &plan_.functions[id];
-                  emit(Opcode::InRange);
-                } else if (alt.kind == ast::PatternKind::Equals) {
-                  emit(Opcode::Eq);
-                } else {
-                  emit(compare_opcode(alt.compare));
-                }
-              }
-              to_match.push_back(emit(Opcode::JumpIfTrue, 0, 0, location(alt.span)));
-            }
-            to_next.push_back(emit(Opcode::Jump));
-            for (size_t at : to_match) patch(at);
-          }
-        }
-        expr(*row.value, ctx);
-        fn_ = &plan_.functions[id];
-        emit(Opcode::Return, 0, 0, location(row.span));
-        for (size_t at : to_next) patch(at);
-      }
-      emit(Opcode::Fail, decision_index_[&d], 0, location(d.name.span));
-      plan_.decisions[decision_index_[&d]].value = id;
+      plan::Decision& pd = plan_.decisions[decision_index_[&d]];
+      pd.value = decision_function(d, "decision " + d.name.name, false);
+      // The same rows answering which of them matched: explanations and coverage ask it, never the payouts.
+      pd.row = decision_function(d, "decision " + d.name.name + " row", true);
+      for (const auto& row : d.rows) pd.rows.push_back(location(row.span));
     }
   });
+}
+
+// A decision table as one function: its inputs kept in locals, then each row's patterns tested in turn;
+// the first row that matches returns its value (`row_index`: its index instead).
+FunctionId Lowerer::decision_function(const ast::Decision& d, const std::string& name, bool row_index) {
+  FunctionId id = begin(name, plan::FunctionKind::PartnerPeriod);
+  Context ctx;
+  for (uint32_t j = 0; j < d.inputs.size(); ++j) {
+    expr(*d.inputs[j], ctx);
+    fn_ = &plan_.functions[id];
+    emit(Opcode::Store, j);
+  }
+  plan_.functions[id].locals = static_cast<uint32_t>(d.inputs.size());
+  for (size_t r = 0; r < d.rows.size(); ++r) {
+    const ast::DecisionRow& row = d.rows[r];
+    std::vector<size_t> to_next;
+    if (!row.is_otherwise) {
+      for (uint32_t j = 0; j < row.patterns.size(); ++j) {
+        // Alternatives: any one matching is enough.
+        std::vector<size_t> to_match;
+        const auto& alts = row.patterns[j].alternatives;
+        for (size_t k = 0; k < alts.size(); ++k) {
+          const ast::PatternAlt& alt = alts[k];
+          if (alt.kind == ast::PatternKind::Wildcard) {
+            emit(Opcode::Const, constant(plan::Value::boolean(true)));
+          } else {
+            emit(Opcode::Load, j);
+            expr(*alt.value, ctx);
+            fn_ = &plan_.functions[id];
+            if (alt.kind == ast::PatternKind::Range) {
+              expr(*alt.upper, ctx);
+              fn_ = &plan_.functions[id];
+              emit(Opcode::InRange);
+            } else if (alt.kind == ast::PatternKind::Equals) {
+              emit(Opcode::Eq);
+            } else {
+              emit(compare_opcode(alt.compare));
+            }
+          }
+          to_match.push_back(emit(Opcode::JumpIfTrue, 0, 0, location(alt.span)));
+        }
+        to_next.push_back(emit(Opcode::Jump));
+        for (size_t at : to_match) patch(at);
+      }
+    }
+    if (row_index) {
+      emit(Opcode::Const, constant(plan::Value::integer(static_cast<int64_t>(r))));
+    } else {
+      expr(*row.value, ctx);
+      fn_ = &plan_.functions[id];
+    }
+    emit(Opcode::Return, 0, 0, location(row.span));
+    for (size_t at : to_next) patch(at);
+  }
+  emit(Opcode::Fail, decision_index_.at(&d), 0, location(d.name.span));
+  return id;
 }
 
 void Lowerer::rebates() {

@@ -87,6 +87,7 @@ class Lowerer {
   void measures();
 
   void decisions();
+  FunctionId decision_function(const ast::Decision& d, const std::string& name, bool row_index);
 
   // ---- rebates, awards, budgets ------------------------------------------------------------
 

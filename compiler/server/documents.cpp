@@ -9,9 +9,6 @@
 #include "server/protocol.h"
 #include "server/server.h"
 
-#ifndef REBATE_DIAGNOSTICS_DOCS_URL
-#define REBATE_DIAGNOSTICS_DOCS_URL "docs/diagnostics.md"
-#endif
 #ifndef REBATE_VERSION
 #define REBATE_VERSION "dev"
 #endif
@@ -46,18 +43,6 @@ std::string path_of_uri(const std::string& uri) {
   return std::filesystem::path(out).lexically_normal().string();
 }
 
-// The anchor GitHub gives a docs/diagnostics.md heading `### E0201: a name that is not defined`.
-std::string anchor(const DiagKindInfo& k) {
-  std::string heading = std::string(k.code) + ": " + std::string(k.summary);
-  std::string out;
-  for (char c : heading) {
-    unsigned char u = static_cast<unsigned char>(c);
-    if (std::isalnum(u)) out += static_cast<char>(std::tolower(u));
-    else if (c == ' ') out += '-';
-    else if (c == '-' || c == '_') out += c;
-  }
-  return out;
-}
 
 
 }  // namespace
@@ -246,7 +231,7 @@ void Server::publish(Document& doc) {
     j["severity"] = d.severity == Severity::Error ? lsp::kSeverityError
                     : d.severity == Severity::Warning ? lsp::kSeverityWarning : lsp::kSeverityInformation;
     j["code"] = std::string(k.code);
-    j["codeDescription"] = {{"href", std::string(REBATE_DIAGNOSTICS_DOCS_URL) + "#" + anchor(k)}};
+    j["codeDescription"] = {{"href", docs_url(k)}};
     j["source"] = "rebate";
     std::string message = d.message;
     if (!d.label.empty()) message += "\n" + d.label;

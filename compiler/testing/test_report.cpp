@@ -97,7 +97,8 @@ std::string human_summary(const Totals& t, const std::vector<std::string>& engin
   return out;
 }
 
-std::string json_report(const std::vector<ProgramResult>& programs, const std::vector<std::string>& engines) {
+std::string json_report(const std::vector<ProgramResult>& programs, const std::vector<std::string>& engines,
+                        const std::vector<ProgramCoverage>* coverage) {
   using json = nlohmann::ordered_json;  // keys in the documented order
   const Totals t = totals(programs);
   json out;
@@ -143,6 +144,7 @@ std::string json_report(const std::vector<ProgramResult>& programs, const std::v
     list.push_back(std::move(prog));
   }
   out["programs"] = std::move(list);
+  if (coverage) out["coverage"] = json::parse(coverage_json(*coverage));
   return out.dump(2) + "\n";
 }
 

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "testing/coverage_report.h"
 #include "testing/test_runner.h"
 
 namespace rebate::testing {
@@ -33,7 +34,9 @@ std::string human_test(const TestResult& test);
 std::string human_summary(const Totals& totals, const std::vector<std::string>& engines);
 
 // {"engines": [...], "summary": {...}, "programs": [{"file", "title", "compiled", "diagnostics", "tests": [...]}]}
-std::string json_report(const std::vector<ProgramResult>& programs, const std::vector<std::string>& engines);
+// With `coverage`, a "coverage" member holds coverage_json's report (coverage_report.h).
+std::string json_report(const std::vector<ProgramResult>& programs, const std::vector<std::string>& engines,
+                        const std::vector<ProgramCoverage>* coverage = nullptr);
 
 // <testsuites><testsuite name=FILE><testcase name=TITLE classname=FILE time=S><failure|error message type>...
 std::string junit_report(const std::vector<ProgramResult>& programs, const std::vector<std::string>& engines);

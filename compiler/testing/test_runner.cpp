@@ -188,7 +188,7 @@ const char* name(Outcome outcome) {
 std::string Where::text() const { return fmt::format("{}:{}:{}", file, line, column); }
 
 TestResult run_test(const ast::Test& test, const TypedProgram& program, const plan::Plan& plan, const SourceMap& sources,
-                    const std::vector<Engine>& engines) {
+                    const std::vector<Engine>& engines, engine::Coverage* coverage) {
   const auto started = std::chrono::steady_clock::now();
   TestResult out;
   out.title = test.title;
@@ -219,9 +219,18 @@ TestResult run_test(const ast::Test& test, const TypedProgram& program, const pl
   options.input_paths = fixtures.paths;
   options.explanations = true;
   options.threads = 1;
+  // Coverage counts what the expectations check: their rebates and awards, partners and periods.
+  if (coverage) {
+    coverage->checked.clear();
+    for (const ast::TestExpect& e : test.expects) {
+      coverage->checked.emplace(key_text(*e.partner, program), key_text(*e.period, program), e.rebate.name);
+    }
+  }
   std::vector<engine::RunResult> results;
   for (const Engine& engine : engines) {
     const std::string by = engines.size() > 1 ? fmt::format(" (engine {})", engine.name) : "";
+    // One run's coverage: the engines agree or the test fails.
+    options.coverage = &engine == &engines.front() ? coverage : nullptr;
     try {
       results.push_back(engine.run(test_plan, options));
     } catch (const std::exception& e) {

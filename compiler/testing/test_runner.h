@@ -65,8 +65,9 @@ struct TestResult {
   double seconds = 0;
 };
 
-// Runs one test of a checked and lowered program on `engines` (at least one).
+// Runs one test of a checked and lowered program on `engines` (at least one). With `coverage`, what the
+// first engine's run reached is added to it.
 TestResult run_test(const ast::Test& test, const TypedProgram& program, const plan::Plan& plan, const SourceMap& sources,
-                    const std::vector<Engine>& engines);
+                    const std::vector<Engine>& engines, engine::Coverage* coverage = nullptr);
 
 }  // namespace rebate::testing

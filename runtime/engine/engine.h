@@ -17,6 +17,7 @@
 #include "core/decimal.h"
 #include "core/huge_pages.h"
 #include "core/output_files.h"
+#include "engine/coverage.h"
 #include "plan/plan.h"
 
 namespace rebate::engine {
@@ -46,6 +47,8 @@ struct RunOptions {
   // Partners per batch of payouts handed to a PayoutSink (0: as many as make about kBatchPayouts
   // payouts). Tests set it small so that batch boundaries fall between partners of a period.
   size_t batch_partners = 0;
+  // When set, what the evaluation reached is added to it (`rebate test --coverage`; coverage.h).
+  Coverage* coverage = nullptr;
 };
 
 // About this many payouts are evaluated, handed to the sink and forgotten at a time.
@@ -256,6 +259,10 @@ class PayoutCollector : public PayoutSink {
  private:
   RunResult& into_;
 };
+
+// Every band's text, by tier table and band, as a payout's `band` names the band it reached ("from 100,000
+// USD to 500,000 USD"; "none reached" when the metric is below the first band).
+std::vector<std::vector<std::string>> band_texts(const plan::Plan& plan);
 
 // Runs the program, handing the payouts to `sink` a batch at a time (memory: one batch, not the run).
 // The result has the summary and the errors, but no payouts, totals or awards.

@@ -109,6 +109,7 @@ struct CellContext {
   const State& s;
   vm::Machine machine;
   MeasureMemo memo;
+  Coverage* coverage = nullptr;  // counting what the cells reach (`rebate test --coverage`), or null
   // Decisions that read only the partner (a region and level table) are worked out once per cell, for
   // every rebate of the cell that reads them (cells come period by period since payouts are streamed,
   // so a partner's next cell is a batch away; keeping its value that long would be memory per partner).
@@ -190,6 +191,18 @@ class PartnerFrame : public vm::Frame {
     return finish(merged, &distinct, agg.kind);
   }
   Value decision(uint32_t d) override {
+    if (c_.coverage) {
+      // Which row matched, asked after the value so that an error is the value's; each use counts.
+      Value v = c_.machine.run(s_.plan.decisions[d].value, *this);
+      const plan::Decision& pd = s_.plan.decisions[d];
+      if (pd.row != plan::kNoFunction) {
+        const Value row = c_.machine.run(pd.row, *this);
+        if (!row.none && row.coef >= 0 && static_cast<size_t>(row.coef) < c_.coverage->decision_rows[d].size()) {
+          ++c_.coverage->decision_rows[d][static_cast<size_t>(row.coef)];
+        }
+      }
+      return v;
+    }
     if (!c_.per_partner[d]) return c_.machine.run(s_.plan.decisions[d].value, *this);
     if (c_.decided_for[d] != partner_) {
       c_.decided[d] = c_.machine.run(s_.plan.decisions[d].value, *this);
@@ -268,10 +281,26 @@ void collect_aggregates(const plan::Plan& plan, plan::FunctionId f, std::vector<
   }
 }
 
+// The decision tables a function reads, directly or through measures and other decisions, in the order met.
+void collect_decisions(const plan::Plan& plan, plan::FunctionId f, std::vector<uint32_t>& out, std::vector<bool>& seen_fn) {
+  if (f == plan::kNoFunction || seen_fn[f]) return;
+  seen_fn[f] = true;
+  for (const plan::Instr& in : plan.functions[f].code) {
+    if (in.op == plan::Opcode::Measure || in.op == plan::Opcode::Shifted) {
+      const plan::Measure& m = plan.measures[in.a];
+      for (plan::FunctionId part : {m.value, m.cap, m.floor}) collect_decisions(plan, part, out, seen_fn);
+    } else if (in.op == plan::Opcode::Decision) {
+      collect_decisions(plan, plan.decisions[in.a].value, out, seen_fn);
+      if (std::find(out.begin(), out.end(), in.a) == out.end()) out.push_back(in.a);
+    }
+  }
+}
+
 // What a rebate's payouts need that is the same in every cell, worked out once per run.
 struct RebateFacts {
   std::vector<uint32_t> aggregates;  // the aggregates its payout reads: their lines are counted
   std::vector<uint32_t> shown;       // the measures its explanation shows: the conditions', then the payout's
+  std::vector<uint32_t> decisions;   // the decision tables its payout reads: the row that matched is shown
 };
 
 RebateFacts rebate_facts(const plan::Plan& plan, const plan::Rebate& pr) {
@@ -287,19 +316,9 @@ RebateFacts rebate_facts(const plan::Plan& plan, const plan::Rebate& pr) {
     }
   }
   for (uint32_t m : pr.pay_measures) show(m);
+  std::vector<bool> seen_decision(plan.functions.size(), false);
+  collect_decisions(plan, pr.pay.value, f.decisions, seen_decision);
   return f;
-}
-
-// Every band's text, by tier table: "from 100_000 USD to 500_000 USD".
-std::vector<std::vector<std::string>> band_texts(const plan::Plan& plan) {
-  std::vector<std::vector<std::string>> texts;
-  for (const plan::Tiers& t : plan.tiers) {
-    std::vector<std::string>& bands = texts.emplace_back();
-    for (const plan::TierBand& b : t.bands) {
-      bands.push_back(digits_grouped(b.upper ? fmt::format("from {} to {}", b.lower_text, b.upper_text) : fmt::format("from {}", b.lower_text)));
-    }
-  }
-  return texts;
 }
 
 enum class Status { Paid, NotEligible, GateNotMet, ConditionNotMet, Zero };
@@ -350,7 +369,16 @@ class CellEvaluator {
   // `full`: with explanations (when the run shows them) and awards; without, only what the amounts
   // need (a budget's first look at a period).
   CellEvaluator(const State& s, const std::vector<RebateFacts>& rebates, const PayoutTexts& texts, bool full = true)
-      : s_(s), plan_(s.plan), rebates_(rebates), texts_(texts), context_(s), explain_(full && s.options.explanations), awards_(full) {}
+      : s_(s), plan_(s.plan), rebates_(rebates), texts_(texts), context_(s), explain_(full && s.options.explanations), awards_(full) {
+    // Coverage counts the full evaluations only (a budget's first look evaluates the same cells again).
+    if (full && s.options.coverage) {
+      coverage_ = std::make_unique<CoverageCounter>(s.plan, *s.options.coverage);
+      context_.machine.set_observer(coverage_.get());
+    }
+  }
+
+  // What this evaluator's cells reached (null when the run does not count coverage).
+  const Coverage* coverage() const { return coverage_ ? &coverage_->counts : nullptr; }
 
   // Fills the cell's payouts, one per rebate in the program's order, and appends its awards. The steps
   // run in the order of the sequential engine, so that the first runtime error is the same.
@@ -359,6 +387,7 @@ class CellEvaluator {
   void evaluate(size_t p, const std::string& label, uint32_t partner, TextRef partner_text, Payout* payouts,
                 std::vector<AwardValue>& awards) {
     const PeriodIndex period = s_.run_periods[p];
+    if (coverage_) coverage_->begin_cell(partner_text.view(), label, context_);
     context_.memo.clear();
     const Window window{period, period};
     PartnerFrame frame(context_, partner, window, context_.memo.block(window));
@@ -393,17 +422,28 @@ class CellEvaluator {
     out.rebate = texts_.names[r];
     out.title = texts_.titles[r];
     Status status = Status::Paid;
-    check(frame, pr.eligible, Status::NotEligible, status, out);
-    check(frame, pr.require, Status::GateNotMet, status, out);
+    RebateCoverage* covered = this->covered(r);
+    check(frame, pr.eligible, Status::NotEligible, status, out, covered ? &covered->eligible : nullptr);
+    check(frame, pr.require, Status::GateNotMet, status, out, covered ? &covered->require : nullptr);
     explain(frame, r, cell, out);
-    out.set_amount(status == Status::Paid ? amount(frame, pr, status, out) : Decimal());
+    if (covered) {
+      ++covered->evaluated;
+      covered->paid += status == Status::Paid;
+    }
+    out.set_amount(status == Status::Paid ? amount(frame, pr, status, out, covered) : Decimal());
     out.status = status_text(status);
   }
 
   // The first condition that does not hold decides the status, and its text is the reason.
-  void check(PartnerFrame& frame, const std::vector<plan::Condition>& conditions, Status failed, Status& status, Payout& out) {
-    for (const plan::Condition& c : conditions) {
-      if (status == Status::Paid && !frame.holds(c.test, c.where)) {
+  // `covered`: the conditions' outcomes are counted there (coverage), when not null.
+  void check(PartnerFrame& frame, const std::vector<plan::Condition>& conditions, Status failed, Status& status, Payout& out,
+             std::vector<Outcomes>* covered) {
+    for (size_t k = 0; k < conditions.size(); ++k) {
+      const plan::Condition& c = conditions[k];
+      if (status != Status::Paid) continue;
+      const bool holds = frame.holds(c.test, c.where);
+      if (covered) (*covered)[k].count(holds);
+      if (!holds) {
         status = failed;
         out.reason = texts_.locations[c.where];
       }
@@ -420,6 +460,23 @@ class CellEvaluator {
       for (uint32_t m : facts.shown) {
         Value v = frame.measure(m);
         out.explain().measures.push_back(MeasureValue{plan_.measures[m].name, format_value(v, plan_.measures[m].unit, plan_.minor_unit)});
+      }
+    }
+    if (explain_) {
+      // "decision `segment_rate`: row 2 (program.rebate:29) matched: emea, gold => 3%"
+      for (uint32_t d : facts.decisions) {
+        const plan::Decision& pd = plan_.decisions[d];
+        if (pd.row == plan::kNoFunction) continue;
+        const Value row = frame.run(pd.row);
+        if (row.none || row.coef < 0 || static_cast<size_t>(row.coef) >= pd.rows.size()) continue;
+        const plan::Location& l = plan_.locations[pd.rows[static_cast<size_t>(row.coef)]];
+        std::string text;  // the row as written, its column alignment closed up
+        for (char c : l.text) {
+          const bool space = c == ' ' || c == '\t' || c == '\n' || c == '\r';
+          if (!space || (!text.empty() && text.back() != ' ')) text += space ? ' ' : c;
+        }
+        out.explain().steps.push_back(fmt::format("decision `{}`: row {} ({}:{}) matched: {}", pd.name, static_cast<int64_t>(row.coef) + 1,
+                                                  l.file, l.line, text));
       }
     }
     if (cell != SIZE_MAX) {
@@ -456,11 +513,22 @@ class CellEvaluator {
 
   // The payout of a rebate whose conditions hold: the pay clause, accelerators, uplifts, the floor at
   // zero, the rebate's floor and cap, then rounding. Each step that changes the amount is explained.
-  Decimal amount(PartnerFrame& frame, const plan::Rebate& pr, Status& status, Payout& out) {
+  // `covered`: what the clauses did is counted there (coverage), when not null.
+  Decimal amount(PartnerFrame& frame, const plan::Rebate& pr, Status& status, Payout& out, RebateCoverage* covered) {
     Decimal amount;
     const int places = plan_.minor_unit;
     const std::string& currency = plan_.currency;
-    if (pr.pay.when == plan::kNoFunction || frame.holds(pr.pay.when, pr.pay.where)) {
+    // A `when` that holds (counted), or none.
+    auto applies = [&](const plan::GuardedAmount& g, Outcomes* outcomes) {
+      if (g.when == plan::kNoFunction) {
+        if (outcomes) outcomes->count(true);
+        return true;
+      }
+      const bool holds = frame.holds(g.when, g.where);
+      if (outcomes) outcomes->count(holds);
+      return holds;
+    };
+    if (pr.pay.when == plan::kNoFunction || applies(pr.pay, covered ? &covered->pay_when : nullptr)) {
       Value v = frame.run(pr.pay.value);
       if (v.none) throw vm::EvalError("the payout has no value", pr.pay.where, frame.context());
       amount = v.decimal();
@@ -468,16 +536,18 @@ class CellEvaluator {
       status = Status::ConditionNotMet;
       out.reason = texts_.locations[pr.pay.where];
     }
-    for (const plan::GuardedAmount& acc : pr.accelerate) {
-      if (acc.when != plan::kNoFunction && !frame.holds(acc.when, acc.where)) continue;
+    for (size_t k = 0; k < pr.accelerate.size(); ++k) {
+      const plan::GuardedAmount& acc = pr.accelerate[k];
+      if (!applies(acc, covered ? &covered->accelerate[k] : nullptr)) continue;
       Value f = frame.run(acc.value);
       auto scaled = Decimal::mul(amount, f.decimal());
       if (!scaled) throw vm::EvalError("arithmetic overflow", acc.where, frame.context());
       if (explain_) out.explain().steps.push_back(fmt::format("accelerated by {} ({})", f.decimal().to_string(), plan_.locations[acc.where].text));
       amount = *scaled;
     }
-    for (const plan::GuardedAmount& up : pr.uplift) {
-      if (up.when != plan::kNoFunction && !frame.holds(up.when, up.where)) continue;
+    for (size_t k = 0; k < pr.uplift.size(); ++k) {
+      const plan::GuardedAmount& up = pr.uplift[k];
+      if (!applies(up, covered ? &covered->uplift[k] : nullptr)) continue;
       Value u = frame.run(up.value);
       std::optional<Decimal> uplifted = Decimal::add(amount, u.decimal());
       if (!uplifted) throw vm::EvalError("arithmetic overflow", up.where, frame.context());  // never the uplift dropped
@@ -485,12 +555,14 @@ class CellEvaluator {
       if (explain_) out.explain().steps.push_back(fmt::format("uplift {} ({})", money(u.decimal(), places, currency), plan_.locations[up.where].text));
       if (status == Status::ConditionNotMet) status = Status::Paid;
     }
+    if (covered && pr.allow_negative && amount.is_negative()) ++covered->negative_kept;
     if (!pr.allow_negative && amount.is_negative()) {
       if (explain_) out.explain().steps.push_back(fmt::format("floored at zero (was {}); returns exceed sales", money(amount, places, currency)));
       amount = Decimal();
     }
     if (pr.floor != plan::kNoFunction) {
       Value f = frame.run(pr.floor);
+      if (covered) covered->floor.count(Decimal::compare(amount, f.decimal()) < 0);
       if (Decimal::compare(amount, f.decimal()) < 0) {
         if (explain_) out.explain().steps.push_back(fmt::format("floor {} applied", money(f.decimal(), places, currency)));
         amount = f.decimal();
@@ -498,6 +570,7 @@ class CellEvaluator {
     }
     if (pr.cap != plan::kNoFunction) {
       Value c = frame.run(pr.cap);
+      if (covered) covered->cap.count(Decimal::compare(amount, c.decimal()) > 0);
       if (Decimal::compare(amount, c.decimal()) > 0) {
         if (explain_) out.explain().steps.push_back(fmt::format("cap {} applied (was {})", money(c.decimal(), places, currency), money(amount, places, currency)));
         amount = c.decimal();
@@ -512,12 +585,15 @@ class CellEvaluator {
 
   // Each award's first row that holds, for this partner and period.
   void award(PartnerFrame& frame, PeriodIndex period, const std::string& label, uint32_t partner, std::vector<AwardValue>& awards) {
-    for (const plan::Award& a : plan_.awards) {
-      for (const plan::AwardRow& row : a.rows) {
+    for (size_t ai = 0; ai < plan_.awards.size(); ++ai) {
+      const plan::Award& a = plan_.awards[ai];
+      for (size_t ri = 0; ri < a.rows.size(); ++ri) {
+        const plan::AwardRow& row = a.rows[ri];
         if (row.when != plan::kNoFunction) {
           Value w = frame.run(row.when);
           if (w.none || !w.truthy()) continue;
         }
+        if (coverage_ && coverage_->counts_name(a.name)) ++coverage_->counts.award_rows[ai][ri];
         Value v = frame.run(row.value);
         std::string text = a.is_bool ? (v.truthy() ? "true" : "false")
                            : !a.members.empty() ? a.members[static_cast<size_t>(v.coef)]
@@ -528,6 +604,40 @@ class CellEvaluator {
     }
   }
 
+  // The counts, and the machine's observer of the tier bands reached. Counts only in the cells and
+  // for the rebates and awards that the caller's Coverage::checked names.
+  struct CoverageCounter : vm::Observer {
+    CoverageCounter(const plan::Plan& p, const Coverage& wanted) : plan(p), checked(wanted.checked), counts(p) {}
+    void band(uint32_t tiers, int band) override {
+      if (cell_counted) counts.band(plan, tiers, band);
+    }
+    // A new cell: which of its rebates and awards count.
+    void begin_cell(std::string_view partner, const std::string& period, CellContext& context) {
+      names.clear();
+      if (checked.empty()) {
+        cell_counted = true;
+      } else {
+        for (auto it = checked.lower_bound({std::string(partner), period, std::string()});
+             it != checked.end() && std::get<0>(*it) == partner && std::get<1>(*it) == period; ++it) {
+          names.push_back(std::get<2>(*it));
+        }
+        cell_counted = !names.empty();
+      }
+      context.coverage = cell_counted ? &counts : nullptr;
+    }
+    bool counts_name(const std::string& name) const {
+      return checked.empty() || std::find(names.begin(), names.end(), name) != names.end();
+    }
+    const plan::Plan& plan;
+    const std::set<std::tuple<std::string, std::string, std::string>>& checked;
+    Coverage counts;
+    bool cell_counted = false;
+    std::vector<std::string> names;  // the cell's rebates and awards that count
+  };
+  RebateCoverage* covered(size_t r) {
+    return coverage_ && coverage_->counts_name(plan_.rebates[r].name) ? &coverage_->counts.rebates[r] : nullptr;
+  }
+
   const State& s_;
   const plan::Plan& plan_;
   const std::vector<RebateFacts>& rebates_;
@@ -535,6 +645,7 @@ class CellEvaluator {
   CellContext context_;
   bool explain_;  // explanations made
   bool awards_;   // awards made
+  std::unique_ptr<CoverageCounter> coverage_;  // on the heap: the context and the machine point into it
 };
 
 // Amounts kept compactly: a coefficient and a scale, 17 bytes where a Decimal takes 32.
@@ -744,6 +855,17 @@ Decimal cell_total(const Payout* payouts, size_t per_cell) {
 
 }  // namespace
 
+std::vector<std::vector<std::string>> band_texts(const plan::Plan& plan) {
+  std::vector<std::vector<std::string>> texts;
+  for (const plan::Tiers& t : plan.tiers) {
+    std::vector<std::string>& bands = texts.emplace_back();
+    for (const plan::TierBand& b : t.bands) {
+      bands.push_back(digits_grouped(b.upper ? fmt::format("from {} to {}", b.lower_text, b.upper_text) : fmt::format("from {}", b.lower_text)));
+    }
+  }
+  return texts;
+}
+
 void PayoutCollector::batch(const PayoutBatch& b) {
   TextStore& store = *into_.texts;
   auto keep = [&store](TextRef t) { return t.empty() ? TextRef() : TextRef(store.keep(t.view())); };
@@ -858,6 +980,9 @@ void evaluate(State& s, PayoutSink& sink) {
       sink.batch(b);
     }
     if (first_look_failed) std::rethrow_exception(first_look_failed);  // not reached: the second failed too
+  }
+  if (s.options.coverage) {
+    for (const CellEvaluator& e : full) *s.options.coverage += *e.coverage();
   }
 }
 

@@ -434,8 +434,14 @@ std::vector<uint8_t> windowed_groups(const plan::Plan& plan, int per_year) {
       }
     }
   };
+  // A group's field functions are PartnerPeriod functions too, but their Aggregate operands index the
+  // group's own aggregates (Plan::group_field_aggregates), not the program's: they are not visited.
+  std::vector<uint8_t> field_function(plan.functions.size(), 0);
+  for (const plan::Group& g : plan.groups) {
+    for (plan::FunctionId f : g.field_values) field_function[f] = 1;
+  }
   for (plan::FunctionId f = 0; f < plan.functions.size(); ++f) {
-    if (plan.functions[f].kind == plan::FunctionKind::PartnerPeriod) visit(f, false);
+    if (plan.functions[f].kind == plan::FunctionKind::PartnerPeriod && !field_function[f]) visit(f, false);
   }
   return out;
 }

@@ -142,6 +142,8 @@ struct Tiers {
 struct Decision {
   std::string name;
   FunctionId value = kNoFunction;  // the rows compiled to one PartnerPeriod function
+  FunctionId row = kNoFunction;    // the same rows giving the index of the row that matches (an Int)
+  std::vector<uint32_t> rows;      // each row's location
 };
 
 struct GuardedAmount {

@@ -68,7 +68,7 @@ DayNumber add_months(DayNumber day, int64_t months) {
 
 void Machine::grow(size_t slots) { stack_.resize(std::max(slots, 2 * stack_.size())); }
 
-Value Machine::run(plan::FunctionId id, Frame& frame, std::vector<TierTrace>* trace) {
+Value Machine::run(plan::FunctionId id, Frame& frame) {
   const plan::Function& f = plan_.functions[id];
   // Most functions the engine runs are one load and a return (a measure that is an aggregate, a basis
   // that is a measure, a cap that is a constant): their value is the load's, with no stack to set up.
@@ -86,10 +86,10 @@ Value Machine::run(plan::FunctionId id, Frame& frame, std::vector<TierTrace>* tr
       default: break;
     }
   }
-  return execute(f, frame, trace);
+  return execute(f, frame);
 }
 
-Value Machine::execute(const plan::Function& f, Frame& frame, std::vector<TierTrace>* trace) {
+Value Machine::execute(const plan::Function& f, Frame& frame) {
   // The function's locals sit at the bottom of its part of the stack, below its operands. Every
   // instruction pushes at most one value, so its locals and one slot per instruction are room enough
   // until a jump goes back (the lowering emits none; a backward jump makes room again).
@@ -324,10 +324,7 @@ Value Machine::execute(const plan::Function& f, Frame& frame, std::vector<TierTr
           band = band_reached(t, metric);
           result = Value::number(band < 0 ? Decimal() : t.bands[static_cast<size_t>(band)].value);
         }
-        if (trace) {
-          trace->push_back(TierTrace{in.a, band, metric,
-                                     band < 0 ? Decimal() : t.bands[static_cast<size_t>(band)].value});
-        }
+        if (observer_) observer_->band(in.a, band);
         x = result;
         break;
       }

@@ -40,12 +40,13 @@ struct EvalError : std::runtime_error {
   std::string context;
 };
 
-// Records what tier lookups found, for explanations (optional).
-struct TierTrace {
-  uint32_t tiers = 0;
-  int band = -1;         // the band reached, -1 for none
-  Decimal metric;        // the value that picked the band
-  Decimal value;         // the band's rate or amount
+// Told what the machine's tier lookups found (`rebate test --coverage`: the bands tests reach). Optional:
+// a machine without one pays a pointer test per tier lookup.
+class Observer {
+ public:
+  virtual ~Observer() = default;
+  // Tier table `tiers` applied (TierOf) or looked up (TierBy): `band` reached, -1 for none.
+  virtual void band(uint32_t tiers, int band) = 0;
 };
 
 // Reentrant (a Frame's loads may run other functions on the same machine) but not thread-safe: the
@@ -54,10 +55,12 @@ class Machine {
  public:
   explicit Machine(const plan::Plan& plan) : plan_(plan), stack_(256) {}
   // Runs function `f`; an error in the program throws EvalError.
-  Value run(plan::FunctionId f, Frame& frame, std::vector<TierTrace>* trace = nullptr);
+  Value run(plan::FunctionId f, Frame& frame);
+  // Who is told of the tier bands reached (null: no one).
+  void set_observer(Observer* observer) { observer_ = observer; }
 
  private:
-  Value execute(const plan::Function& f, Frame& frame, std::vector<TierTrace>* trace);
+  Value execute(const plan::Function& f, Frame& frame);
   // Makes the stack hold at least `slots` values (it may move: pointers into it are taken anew).
   void reserve(size_t slots) {
     if (slots > stack_.size()) grow(slots);
@@ -69,6 +72,7 @@ class Machine {
   // writes through a pointer. Slots [0, top_) belong to the runs under way; a nested run starts at top_.
   std::vector<Value> stack_;
   size_t top_ = 0;
+  Observer* observer_ = nullptr;
 };
 
 // Comparison of two values of one type (numbers by value, others by their integer); none is an error

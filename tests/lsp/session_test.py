@@ -282,7 +282,7 @@ def main():
                                         "contentChanges": [{"range": rng(23, 0, 23, 0), "text": "measure spare = sales.count()\n"}]})
     diags = c.diagnostics(main_uri, lambda ds: len(ds) > 0)
     check(codes(diags) == [("W0001", 23, 8, 23, 13, 2)], f"unused measure {codes(diags)}")
-    check(diags[0]["codeDescription"]["href"].endswith("#w0001-a-measure-no-rebate-award-or-budget-uses"), diags[0])
+    check(diags[0]["codeDescription"]["href"].endswith("#w0001-unused-measure-a-measure-no-rebate-award-or-budget-uses"), diags[0])
     c.notify("textDocument/didChange", {"textDocument": {"uri": main_uri, "version": 7},
                                         "contentChanges": [{"range": rng(23, 0, 24, 0), "text": ""}]})
     check(c.diagnostics(main_uri) == [], "clean without the spare measure")

@@ -82,6 +82,17 @@ def main() -> int:
         # explain: one partner.
         run(["explain", p] + inputs + ["--partner", "P1", "--period", "2026-Q3"], 0, out_has=["P1 2026-Q3 r: 30.00 USD"])
         run(["explain", p] + inputs + ["--partner", "P7", "--period", "2026-Q3"], 2, err_has=["no payouts for partner `P7`"])
+        # A payout read from a decision table names the row that matched, where it is and as written
+        # (example 12: E1 is emea/platinum, the first row; A2 amer/bronze falls to `otherwise`, the seventh).
+        ex12 = pathlib.Path(__file__).resolve().parents[2] / "examples" / "12-segmented-rates"
+        rows = (ex12 / "program.rebate").read_text().splitlines()
+        first = next(i + 1 for i, l in enumerate(rows) if "emea, platinum" in l)
+        other = next(i + 1 for i, l in enumerate(rows) if l.strip().startswith("otherwise"))
+        ins12 = ["--input", f"partners={ex12 / 'partners.csv'}", "--input", f"sales={ex12 / 'sales.csv'}"]
+        run(["explain", str(ex12 / "program.rebate")] + ins12 + ["--partner", "E1", "--period", "2026-Q3"], 0,
+            out_has=[f"decision `segment_rate`: row 1 (", f"program.rebate:{first}) matched: emea, platinum => 3.5%"])
+        run(["explain", str(ex12 / "program.rebate")] + ins12 + ["--partner", "A2", "--period", "2026-Q3"], 0,
+            out_has=[f"decision `segment_rate`: row 7 (", f"program.rebate:{other}) matched: otherwise => 1.5%"])
         # Usage mistakes: exit 2 with a message that says what to do.
         run(["run", p, "--input", f"partners={d / 'partners.csv'}"], 2, err_has=["no input for ledger `sales`: pass --input sales=PATH.csv"])
         run(["run", p] + inputs + ["--input", f"sale={d / 'sales.csv'}"], 2, err_has=["has no ledger or table `sale`"])

@@ -239,6 +239,105 @@ def main() -> int:
         run(["check", str(d / "both.rebate")], 1, err_has=["error[E0603]", "this test already gives `sales` from a file", "given here first"])
         run(["test", str(d / "both.rebate")], 1, out_has=["does not compile"])
 
+        # 9c. Coverage. Every example and the stdlib's tests reach every item of their programs.
+        r = run(["test", "--coverage", "--min-coverage", "100", "examples", "stdlib"], 0, cwd=root)
+        cov_lines = re.findall(r"^coverage: (\S+): (\d+) of (\d+) items reached \(([\d.]+)%\)$", r.stdout, re.M)
+        expect(len(cov_lines) == len(counts) + 1 and all(c[1] == c[2] and c[3] == "100.0" for c in cov_lines),
+               f"coverage of the examples and stdlib: {cov_lines}")
+        expect("not reached" not in r.stdout, "an example has an item no test reaches")
+        expect(re.match(r"^\d+ passed, \d+ failed", r.stdout.strip().splitlines()[-1]) is not None, "the summary is not the last line with --coverage")
+
+        # One test of example 04 (P5, platinum, 700,000 + 300,000 USD in 2026-Q3): its expectation checks
+        # P5 in 2026-Q3 only. Reached: the rebate (worked out), the cap (60,000.00 > 50,000) and the 6% band
+        # (1,000,000 >= 500,000); not reached: the 2% and 4% bands, and `eligible when` (it held, and no
+        # test of the run has it fail). 3 of 6 items: 50.0%.
+        src_lines = src.splitlines()
+        def line_of(text):
+            return next(i + 1 for i, l in enumerate(src_lines) if text in l)
+        ex04 = "examples/04-storage-volume-tiers/program.rebate"
+        r = run(["test", "--coverage", "examples/04-storage-volume-tiers", "--filter", "capped"], 0, cwd=root,
+                out_has=[f"coverage: {ex04}: 3 of 6 items reached (50.0%)",
+                         f"not reached: {ex04}:{line_of('from 0 USD       to 100_000 USD')}:5: `from 0 USD to 100_000 USD: 2%` (tier table `storage_tiers`): no test reaches it",
+                         f"not reached: {ex04}:{line_of('from 100_000 USD to 500_000 USD')}:5:",
+                         f"not reached: {ex04}:{line_of('eligible when partner.tier >= silver')}:5: `eligible when partner.tier >= silver` (rebate `storage_volume`): held 1, failed 0: no test where it fails"])
+        expect(r.stdout.count("not reached") == 3, f"example 04, one test: {r.stdout.count('not reached')} items not reached, expected 3")
+        # --min-coverage: exactly at the threshold passes; above it fails (exit 1), naming the program.
+        run(["test", "--min-coverage", "50", "examples/04-storage-volume-tiers", "--filter", "capped"], 0, cwd=root)
+        run(["test", "--min-coverage", "50.1", "examples/04-storage-volume-tiers", "--filter", "capped"], 1, cwd=root,
+            out_has=[f"coverage of {ex04} is 50.0%, below --min-coverage 50.1%"])
+        # Two tests: the bronze partner (not eligible) and the capped one: `eligible when` both ways now,
+        # 4 of 6 (66.6%, rounded down).
+        run(["test", "--coverage", "examples/04-storage-volume-tiers", "--filter", "ca"], 0, cwd=root,
+            out_has=[f"coverage: {ex04}: 3 of 6 items reached"])  # "capped" only: "ca" is in no other title
+        titles04 = test_titles(examples / "04-storage-volume-tiers" / "program.rebate")
+        expect(sum("ca" in t for t in titles04) == 1, f"--filter ca matches {[t for t in titles04 if 'ca' in t]}")
+        (d / "two.rebate").write_text(src)
+        two = run(["test", "--coverage", "--format", "json", str(d / "two.rebate"), "--filter", "measured"], 0)
+        try:
+            doc = json.loads(two.stdout)
+            kept_titles = [t["name"] for t in doc["programs"][0]["tests"]]
+            c = doc["coverage"]["programs"][0]
+            items = {(i["kind"], i["line"]): i for i in c["items"]}
+            elig = items[("eligible when", line_of("eligible when partner.tier >= silver"))]
+            cap = items[("cap", line_of("cap quarterly_cap"))]
+            whole = items[("rebate", line_of("rebate storage_volume"))]
+            # --filter measured keeps "each quarter is measured on its own lines" (P9, gold: Q2 400,000 x 4%
+            # = 16,000.00 and Q3 150,000 x 4% = 6,000.00, both checked): the eligible clause held twice and
+            # never failed; the cap (50,000) was evaluated twice and lowered nothing; the rebate was worked
+            # out twice; the 4% band was reached twice, the others never. Reached: the rebate and the 4%
+            # band, 2 of 6 = 33.3%.
+            expect(kept_titles == ["each quarter is measured on its own lines"], f"--filter measured kept {kept_titles}")
+            expect((elig["held"], elig["failed"], elig["reached"]) == (2, 0, False), f"eligible counts {elig}")
+            expect((cap["count"], cap["reached"]) == (0, False) and "never lowered a payout" in cap["detail"], f"cap counts {cap}")
+            expect((whole["count"], whole["reached"]) == (2, True), f"rebate counts {whole}")
+            bands = sorted((i["line"], i["count"]) for i in c["items"] if i["kind"] == "tier band")
+            expect([b[1] for b in bands] == [0, 2, 0], f"band counts {bands}")
+            expect((c["reached"], c["items_total"], c["percent"]) == (2, 6, 33.3), f"coverage totals {c['reached']}/{c['items_total']} {c['percent']}")
+        except (ValueError, KeyError, IndexError, StopIteration) as ex:
+            failures.append(f"json coverage: {ex!r}\n{two.stdout[-1500:]}")
+
+        # Decision rows: example 12's first test matches rows 1, 3, 4, 6 and 7, not 2 and 5.
+        ex12 = (examples / "12-segmented-rates" / "program.rebate").read_text().splitlines()
+        r = run(["test", "--coverage", "examples/12-segmented-rates", "--filter", "each segment"], 0, cwd=root,
+                out_has=["6 of 8 items reached (75.0%)",
+                         f"program.rebate:{next(i + 1 for i, l in enumerate(ex12) if 'emea, gold' in l)}:5: `emea, gold => 3%` (decision table `segment_rate`): no test matches it",
+                         f"program.rebate:{next(i + 1 for i, l in enumerate(ex12) if 'amer, silver' in l)}:5: `amer, silver => 2.5%`"])
+        expect(r.stdout.count("not reached") == 2, "example 12's first test: two decision rows not reached")
+        # Award rows: example 14's newcomer test decides `newcomer` with both rows and `next_level` (N1) with
+        # the bronze row only: 3 of 6 award rows.
+        r = run(["test", "--coverage", "examples/14-status-awards", "--filter", "newcomer"], 0, cwd=root,
+                out_has=["3 of 6 items reached (50.0%)", "(award `next_level`): no test decides the award with it"])
+        expect(r.stdout.count("(award `next_level`)") == 3 and "(award `newcomer`)" not in r.stdout, f"award rows: {r.stdout}")
+
+        # JSON and LCOV files; the LCOV read by Debian's lcov: 3 of 6 lines, 1 of 1 function, 1 of 2 branches.
+        run(["test", "--coverage-format", "json", "--coverage-out", str(d / "cov.json"), "examples/04-storage-volume-tiers",
+             "--filter", "capped"], 0, cwd=root)
+        try:
+            cj = json.loads((d / "cov.json").read_text())
+            expect((cj["reached"], cj["items_total"]) == (3, 6), f"cov.json totals {cj['reached']}/{cj['items_total']}")
+        except (ValueError, KeyError, OSError) as ex:
+            failures.append(f"cov.json: {ex!r}")
+        run(["test", "--coverage-format", "lcov", "--coverage-out", str(d / "cov.info"), "examples/04-storage-volume-tiers",
+             "--filter", "capped"], 0, cwd=root)
+        expect(shutil.which("lcov") is not None and shutil.which("genhtml") is not None, "lcov is missing: install Debian's lcov")
+        if shutil.which("lcov"):
+            v = subprocess.run(["lcov", "--rc", "lcov_branch_coverage=1", "--summary", str(d / "cov.info")], capture_output=True, text=True)
+            summary = v.stdout + v.stderr
+            expect(v.returncode == 0 and "50.0% (3 of 6 lines)" in summary and "100.0% (1 of 1 function)" in summary
+                   and "50.0% (1 of 2 branches)" in summary, f"lcov --summary of the tracefile: {summary}")
+            run(["test", "--coverage-format", "lcov", "--coverage-out", str(d / "all.info"), "examples", "stdlib"], 0, cwd=root)
+            g = subprocess.run(["genhtml", "--branch-coverage", "-q", "-o", str(d / "html"), str(d / "all.info")], capture_output=True,
+                               text=True, cwd=root)
+            expect(g.returncode == 0 and (d / "html" / "index.html").exists(), f"genhtml on the examples' tracefile: {g.stderr[-800:]}")
+        # Usage: a json or lcov report needs a file; --coverage-out needs json or lcov; a bad percentage; a
+        # report onto the program it tests is refused and the program left as it was.
+        run(["test", "--coverage-format", "lcov", "examples/04-storage-volume-tiers"], 2, cwd=root, err_has=["--coverage-out"])
+        run(["test", "--coverage-out", str(d / "x.info"), "examples/04-storage-volume-tiers"], 2, cwd=root, err_has=["--coverage-format"])
+        run(["test", "--min-coverage", "101", "examples/04-storage-volume-tiers"], 2, cwd=root, err_has=["0 to 100"])
+        before = (d / "two.rebate").read_bytes()
+        run(["test", "--coverage-format", "json", "--coverage-out", str(d / "two.rebate"), str(d / "two.rebate")], 2, err_has=["two.rebate"])
+        expect((d / "two.rebate").read_bytes() == before, "the coverage report was written over the program")
+
         # 10. Usage and I/O: exit 2.
         run(["test", str(d / "no-such-dir")], 2, err_has=["does not exist"])
         run(["test", "examples/", "--format", "yaml"], 2, cwd=root)

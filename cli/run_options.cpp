@@ -1,0 +1,64 @@
+// The options of the commands that run programs, and their diagnostics (run_options.h).
+#include "run_options.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+
+#include "commands.h"
+#include "diagnostics/render.h"
+
+namespace rebate::cli {
+
+void add_run_inputs(CLI::App* cmd, RunInputs& o, bool period_required) {
+  cmd->add_option("--input", o.inputs, "Bind a ledger or table to a CSV file: NAME=PATH (repeat for each)");
+  CLI::Option* period = cmd->add_option("--period", o.period, period_required ? "The period, as in 2026-Q3" : "Pay one period only, as in 2026-Q3");
+  if (period_required) period->required();
+  cmd->add_option("--max-errors", o.max_errors, "Report up to this many malformed input rows (default 20)");
+  cmd->add_option("--threads", o.threads,
+                  "Threads of the run: 1 or 2 (default: two for reading a ledger of 16 MiB or more, one per core evaluating); the payouts are the same")
+      ->check(CLI::Range(1, 2));
+  cmd->add_option("--max-span-years", o.max_span_years,
+                  "Without effective dates, the most years the ledgers' dates may span before the run refuses them (default 10; 0: no limit)");
+  // Hidden: the output does not depend on it; tests make batches small to put their boundaries everywhere.
+  cmd->add_option("--batch-partners", o.batch_partners, "Partners per batch of payouts evaluated and written at a time (default: automatic)")
+      ->group("");
+}
+
+std::optional<int> engine_options(const char* command, const RunInputs& o, engine::RunOptions& ro) {
+  for (const std::string& binding : o.inputs) {
+    size_t eq = binding.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == binding.size()) {
+      fmt::print(stderr, "{}: `--input {}` must be NAME=PATH, as in `--input sales=sales.csv`\n", command, binding);
+      return kExitUsage;
+    }
+    const std::string name = binding.substr(0, eq), path = binding.substr(eq + 1);
+    if (auto [it, fresh] = ro.input_paths.emplace(name, path); !fresh) {
+      fmt::print(stderr, "{}: `--input {}` is given twice (`{}` and `{}`); a ledger or table is read from one file\n", command, name,
+                 it->second, path);
+      return kExitUsage;
+    }
+  }
+  if (!o.period.empty()) ro.period = o.period;
+  ro.max_errors = o.max_errors;
+  ro.threads = o.threads;
+  ro.max_span_years = o.max_span_years;
+  ro.batch_partners = o.batch_partners;
+  return std::nullopt;
+}
+
+std::optional<int> report_diagnostics(Compiler& compiler, bool has_program) {
+  const Diagnostics& diags = compiler.diagnostics();
+  if (!diags.has_errors() && has_program) return std::nullopt;
+  RenderOptions render_options;
+  render_options.color = isatty(STDERR_FILENO) && getenv("NO_COLOR") == nullptr;
+  std::string rendered = render(diags, compiler.sources(), render_options);
+  std::fwrite(rendered.data(), 1, rendered.size(), stderr);
+  bool io = std::any_of(diags.all().begin(), diags.all().end(), [](const Diagnostic& d) { return d.kind == DiagKind::CannotReadFile; });
+  return io ? kExitUsage : kExitErrors;
+}
+
+}  // namespace rebate::cli

@@ -1,0 +1,37 @@
+// What the commands that run programs (`rebate run`, `rebate explain`, `rebate diff`) share: the options
+// that say what to read and how (`--input NAME=PATH`, `--period`, `--threads`, ...), turned into the
+// engine's RunOptions, and the compiler's diagnostics printed with the exit code they mean.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "driver/compilation.h"
+#include "engine/engine.h"
+
+namespace rebate::cli {
+
+struct RunInputs {
+  std::vector<std::string> inputs;  // NAME=PATH
+  std::string period;
+  size_t max_errors = 20;
+  unsigned threads = 0;          // 0: automatic
+  unsigned max_span_years = 10;  // without effective dates: the most years the ledgers' dates may span
+  size_t batch_partners = 0;     // partners per batch of payouts (0: automatic); for tests
+};
+
+// `--input`, `--period` (required for `rebate explain`), `--max-errors`, `--threads`, `--max-span-years`
+// and the hidden `--batch-partners`.
+void add_run_inputs(CLI::App* cmd, RunInputs& o, bool period_required = false);
+
+// The engine's options from the command line's: nullopt, or the exit code after a message that starts
+// with `command` (an `--input` that is not NAME=PATH, or a name bound twice).
+std::optional<int> engine_options(const char* command, const RunInputs& o, engine::RunOptions& ro);
+
+// The compiler's diagnostics on standard error (colour on a terminal); the exit code they mean when there
+// are errors: 2 when a file could not be read, 1 otherwise. nullopt when there is no error.
+std::optional<int> report_diagnostics(Compiler& compiler, bool has_program);
+
+}  // namespace rebate::cli
