@@ -156,8 +156,8 @@ int run_tests(TestOptions o) {
   }
   if (!o.coverage_out.empty()) {
     const std::string text = o.coverage_format == "lcov" ? testing::coverage_lcov(coverage) : testing::coverage_json(coverage);
-    if (auto error = write_coverage(o.coverage_out, text, program_files)) {
-      fmt::print(stderr, "rebate test: {}\n", *error);
+    if (auto refused = write_coverage(o.coverage_out, text, program_files)) {
+      fmt::print(stderr, "rebate test: {}\n", *refused);
       return kExitUsage;
     }
   }
