@@ -2,6 +2,8 @@
 // nothing is thrown across phases. Renderers (render.h) turn the list into human, gnu or JSON text.
 #pragma once
 
+#include <algorithm>
+
 #include <optional>
 #include <set>
 #include <string>
@@ -90,6 +92,11 @@ class Diagnostics {
   Diagnostic& report(DiagKind kind, Span span, std::string message);
 
   const std::vector<Diagnostic>& all() const { return list_; }
+  // Drops the diagnostics `drop` says yes to (lints an allow comment silences).
+  template <typename Pred>
+  void remove_if(Pred drop) {
+    list_.erase(std::remove_if(list_.begin(), list_.end(), drop), list_.end());
+  }
   bool has_errors() const;
   size_t count_in_file(FileId file) const;
   void append(const Diagnostics& other);

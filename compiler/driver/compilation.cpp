@@ -1,5 +1,6 @@
 // Loading files and imports, and running the phases over them.
 #include "driver/compilation.h"
+#include "driver/suppressions.h"
 
 #include <fmt/format.h>
 
@@ -163,6 +164,13 @@ CompiledProgram Compiler::compile_file(const std::string& path) { return compile
 
 CompiledProgram Compiler::compile_text(const std::string& path, std::string text) {
   return compile_loaded(load_text(path, std::move(text)));
+}
+
+void Compiler::finish() {
+  std::vector<FileId> files;
+  for (const auto& [path, loaded] : loaded_) files.push_back(loaded->file);
+  apply_suppressions(diags_, sources_, files);
+  diags_.finish(options_.lints);
 }
 
 }  // namespace rebate

@@ -45,7 +45,8 @@ class Compiler {
 
   SourceMap& sources() { return sources_; }
   Diagnostics& diagnostics() { return diags_; }
-  void finish() { diags_.finish(options_.lints); }
+  // Applies the files' allow comments (suppressions.h), then --allow and --strict, and sorts.
+  void finish();
   // The normalised paths of every file loaded so far (the roots and their imports): what a language
   // server re-checks a program for when one of them changes.
   std::vector<std::string> loaded_paths() const;
