@@ -9,7 +9,7 @@ packages=(
   libfmt-dev catch2 nlohmann-json3-dev libcli11-dev
   python3
   vim neovim
-  libxml2-utils lcov python3-jsonschema
+  libxml2-utils lcov python3-jsonschema pre-commit git
 )
 # The VS Code extension's tests need node and npm. Debian's `nodejs` and `npm` when either command is missing
 # from PATH; a node installed otherwise (NodeSource's, which bundles npm and conflicts with Debian's `npm`)

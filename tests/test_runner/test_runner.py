@@ -349,7 +349,12 @@ def main() -> int:
         ci = (root / "docs" / "ci.md").read_text()
         env = dict(os.environ, PATH=f"{pathlib.Path(rebate).parent}{os.pathsep}{os.environ.get('PATH', '')}")
         blocks = re.findall(r"```yaml\n(.*?)```", ci, re.S)
+        precommit = [b for b in blocks if b.startswith("repos:")]
+        blocks = [b for b in blocks if not b.startswith("repos:")]
         expect(len(blocks) >= 2, f"docs/ci.md has {len(blocks)} yaml blocks; expected GitHub Actions and GitLab CI")
+        expect(len(precommit) == 1, "docs/ci.md has no pre-commit configuration")
+        expect(any("--format sarif" in b for b in blocks) and all("--coverage --min-coverage" in b for b in blocks),
+               "docs/ci.md's recipes should upload SARIF and hold the tests to a coverage")
         for block in blocks:
             # GitHub Actions steps (`run: ...`) and GitLab script lines (`- ...`) that run rebate check or test.
             commands = []
@@ -364,11 +369,41 @@ def main() -> int:
                     old_report.unlink()
                 p = subprocess.run(["bash", "-euo", "pipefail", "-c", c], cwd=repo, env=env, capture_output=True, text=True, timeout=300)
                 expect(p.returncode == 0, f"docs/ci.md: `{c}` exits {p.returncode}\n  stdout: {p.stdout[-800:]}\n  stderr: {p.stderr[-800:]}")
+                for report in repo.glob("*.sarif"):
+                    try:
+                        log = json.loads(report.read_text())
+                        expect(log["version"] == "2.1.0" and log["runs"][0]["results"] == [],
+                               f"docs/ci.md's {report.name}: the examples should have no diagnostic")
+                    except (ValueError, KeyError, IndexError) as ex:
+                        failures.append(f"docs/ci.md's {report.name} is not a SARIF log: {ex!r}")
+                    report.unlink()
                 for report in repo.glob("*.xml"):
                     expect(report.stat().st_size > 0, f"docs/ci.md: `{c}` wrote an empty {report.name}")
                     if shutil.which("xmllint"):
                         v = subprocess.run(["xmllint", "--noout", "--schema", str(xsd), str(report)], capture_output=True, text=True)
                         expect(v.returncode == 0, f"docs/ci.md's report {report.name} does not validate: {v.stderr[:800]}")
+
+        # The pre-commit configuration, run by the real pre-commit (Debian's) in a git repository.
+        expect(shutil.which("pre-commit") is not None, "pre-commit is missing: install Debian's pre-commit")
+        if precommit and shutil.which("pre-commit") and shutil.which("git"):
+            pc = d / "pc"
+            shutil.copytree(examples, pc)
+            (pc / ".pre-commit-config.yaml").write_text(precommit[0])
+            genv = dict(env, PRE_COMMIT_HOME=str(d / "pc-home"), GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@t",
+                        GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@t")
+            for git in (["init", "-q"], ["add", "-A"]):
+                subprocess.run(["git"] + git, cwd=pc, env=genv, check=True, capture_output=True)
+            p = subprocess.run(["pre-commit", "run", "--all-files"], cwd=pc, env=genv, capture_output=True, text=True, timeout=600)
+            expect(p.returncode == 0 and "rebate check" in p.stdout and "Passed" in p.stdout,
+                   f"pre-commit on the examples exits {p.returncode}\n{p.stdout[-1500:]}\n{p.stderr[-500:]}")
+            # A program out of layout and one with a warning fail their hooks.
+            prog = pc / "04-storage-volume-tiers" / "program.rebate"
+            prog.write_text(prog.read_text().replace("    cap quarterly_cap\n", "        cap quarterly_cap\n") +
+                            "\nmeasure never_used = sales.sum(amount)\n")
+            subprocess.run(["git", "add", "-A"], cwd=pc, env=genv, check=True, capture_output=True)
+            p = subprocess.run(["pre-commit", "run", "--all-files"], cwd=pc, env=genv, capture_output=True, text=True, timeout=600)
+            expect(p.returncode == 1 and re.search(r"rebate fmt\.+Failed", p.stdout) and re.search(r"rebate check\.+Failed", p.stdout)
+                   and "never_used" in p.stdout, f"pre-commit on a broken program:\n{p.stdout[-1500:]}")
 
     for f in failures:
         print("FAIL:", f)
