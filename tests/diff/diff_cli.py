@@ -146,7 +146,7 @@ def example_rate_change(c, root, d):
     new = d / "new.rebate"
     text = (ex / "program.rebate").read_text()
     old.write_text(text)
-    changed = text.replace("from 0 USD       to 100_000 USD:  2%", "from 0 USD       to 100_000 USD:  2.5%")
+    changed = text.replace("from 0 USD       to 100_000 USD: 2%", "from 0 USD       to 100_000 USD: 2.5%")
     c.check(changed != text, "example 04: the rate line to change was not found")
     new.write_text(changed)
     inputs = ["--input", f"partners={ex / 'partners.csv'}", "--input", f"sales={ex / 'sales.csv'}"]
@@ -411,7 +411,7 @@ def ci_recipes(c, root, d):
     original = program.read_text()
     env = dict(os.environ, BASE="main", CI_MERGE_REQUEST_TARGET_BRANCH_NAME="main",
                PATH=f"{pathlib.Path(c.rebate).parent}{os.pathsep}{os.environ.get('PATH', '')}")
-    for change, code in ((("to 100_000 USD:  2%", "to 100_000 USD:  2.5%"), 0), (("from 500_000 USD:                 6%", "from 500_000 USD:                 8%"), 1)):
+    for change, code in ((("to 100_000 USD: 2%", "to 100_000 USD: 2.5%"), 0), (("from 500_000 USD:                6%", "from 500_000 USD:                8%"), 1)):
         program.write_text(original.replace(*change))
         c.check(program.read_text() != original, f"ci recipes: {change[0]!r} not found in example 04")
         for recipe in recipes:
