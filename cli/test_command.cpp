@@ -81,9 +81,9 @@ int run_tests(TestOptions o) {
 
   // A library named on the command line is said to be skipped; one found in a directory is skipped quietly.
   std::vector<RebateFile> files;
-  std::string error;
-  if (!find_rebate_files(o.paths, files, error)) {
-    fmt::print(stderr, "rebate test: {}\n", error);
+  std::string not_found;
+  if (!find_rebate_files(o.paths, files, not_found)) {
+    fmt::print(stderr, "rebate test: {}\n", not_found);
     return kExitUsage;
   }
 
