@@ -221,7 +221,9 @@ def main() -> int:
         recipes = re.findall(r"```yaml\n(.*?)```", ci, re.S)
         expect(len(recipes) >= 2, "docs/ci.md has fewer than two recipes")
         for recipe in recipes:
-            commands = [m.group(1).strip() for m in re.finditer(r"^\s*(?:- )?(?:run: )?(.*)$", recipe, re.M)
+            # GitHub's `run:` and GitLab's `- ` lines; a pre-commit hook's `entry:` is the command the hook runs
+            # on the files (here: all of them, as `pre-commit run --all-files` would).
+            commands = [m.group(1).strip() for m in re.finditer(r"^\s*(?:- )?(?:run: |entry: )?(.*)$", recipe, re.M)
                         if re.search(r"\brebate fmt\b", m.group(1)) and not m.group(1).startswith("name:")]
             expect(any("--check" in c for c in commands), f"a docs/ci.md recipe has no `rebate fmt --check`: {commands}")
             for c in commands:
