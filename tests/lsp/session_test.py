@@ -283,8 +283,19 @@ def main():
     diags = c.diagnostics(main_uri, lambda ds: len(ds) > 0)
     check(codes(diags) == [("W0001", 23, 8, 23, 13, 2)], f"unused measure {codes(diags)}")
     check(diags[0]["codeDescription"]["href"].endswith("#w0001-unused-measure-a-measure-no-rebate-award-or-budget-uses"), diags[0])
+    # A lint can be silenced where it is: the action inserts an allow comment above the line, and the
+    # warning goes; removing the comment brings it back.
+    actions = c.call("textDocument/codeAction", {"textDocument": {"uri": main_uri}, "range": rng(23, 10, 23, 10),
+                                                 "context": {"diagnostics": []}})["result"]
+    allow = [x for x in actions if "allow" in x["title"]]
+    check(len(allow) == 1 and allow[0]["title"] == "silence `unused-measure` here (// rebate: allow)"
+          and allow[0]["edit"]["changes"][main_uri] == [{"range": rng(23, 0, 23, 0), "newText": "// rebate: allow(unused-measure)\n"}],
+          f"allow action {actions}")
     c.notify("textDocument/didChange", {"textDocument": {"uri": main_uri, "version": 7},
-                                        "contentChanges": [{"range": rng(23, 0, 24, 0), "text": ""}]})
+                                        "contentChanges": [{"range": rng(23, 0, 23, 0), "text": "// rebate: allow(unused-measure)\n"}]})
+    check(c.diagnostics(main_uri) == [], "the allow comment silences the unused measure")
+    c.notify("textDocument/didChange", {"textDocument": {"uri": main_uri, "version": 8},
+                                        "contentChanges": [{"range": rng(23, 0, 25, 0), "text": ""}]})
     check(c.diagnostics(main_uri) == [], "clean without the spare measure")
 
     # --- an edit to an imported buffer re-checks the program that imports it ----------------------------
