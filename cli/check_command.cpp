@@ -14,6 +14,7 @@
 
 #include "ast/dump.h"
 #include "commands.h"
+#include "rebate_files.h"
 #include "diagnostics/render.h"
 #include "driver/compilation.h"
 #include "parse/parse.h"
@@ -32,23 +33,6 @@ struct CheckOptions {
   std::string stdin_filename;
 };
 
-// Standard input, whole (or one byte past the size limit a file has, which the parser reports as E0103
-// naming the program); nullopt with `error` set when it cannot be read.
-std::optional<std::string> read_standard_input(std::string& error) {
-  std::string text;
-  char buffer[65536];
-  while (text.size() <= kMaxSourceBytes) {
-    const size_t n = std::fread(buffer, 1, sizeof buffer, stdin);
-    text.append(buffer, n);
-    if (n < sizeof buffer) break;
-  }
-  if (std::ferror(stdin)) {
-    error = fmt::format("cannot read standard input: {}", std::strerror(errno));
-    return std::nullopt;
-  }
-  if (text.size() > kMaxSourceBytes + 1) text.resize(kMaxSourceBytes + 1);
-  return text;
-}
 
 int run_check(const CheckOptions& o) {
   LintOptions lints;
@@ -85,7 +69,7 @@ int run_check(const CheckOptions& o) {
     std::optional<std::string> stdin_text;
     if (file == "-") {
       std::string error;
-      stdin_text = read_standard_input(error);
+      stdin_text = read_program_stdin(error);
       if (!stdin_text) {
         compiler.diagnostics().report(DiagKind::CannotReadFile, Span{}, error);
         continue;

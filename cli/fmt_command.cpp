@@ -61,18 +61,6 @@ std::optional<std::string> write_file(const std::string& path, const std::string
   return std::nullopt;
 }
 
-// Standard input, up to one byte more than a program may have (the parser then says it is too large).
-std::optional<std::string> read_stdin() {
-  std::string text;
-  char buffer[65536];
-  while (text.size() <= kMaxSourceBytes) {
-    const size_t n = std::fread(buffer, 1, sizeof buffer, stdin);
-    text.append(buffer, n);
-    if (n < sizeof buffer) break;
-  }
-  if (std::ferror(stdin)) return std::nullopt;
-  return text;
-}
 
 class Formatter {
  public:
@@ -85,9 +73,10 @@ class Formatter {
       return kExitUsage;
     }
     if (from_stdin) {
-      std::optional<std::string> text = read_stdin();
+      std::string error;
+      std::optional<std::string> text = read_program_stdin(error);
       if (!text) {
-        fmt::print(stderr, "rebate fmt: cannot read standard input: {}\n", std::strerror(errno));
+        fmt::print(stderr, "rebate fmt: {}\n", error);
         return kExitUsage;
       }
       format_one(kStdinLabel, *text, true);

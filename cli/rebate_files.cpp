@@ -4,8 +4,13 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <system_error>
+
+#include "parse/parse.h"
 
 namespace rebate::cli {
 
@@ -54,6 +59,22 @@ bool find_rebate_files(const std::vector<std::string>& paths, std::vector<Rebate
     }
   }
   return true;
+}
+
+std::optional<std::string> read_program_stdin(std::string& error) {
+  std::string text;
+  char buffer[65536];
+  while (text.size() <= kMaxSourceBytes) {
+    const size_t n = std::fread(buffer, 1, sizeof buffer, stdin);
+    text.append(buffer, n);
+    if (n < sizeof buffer) break;
+  }
+  if (std::ferror(stdin)) {
+    error = fmt::format("cannot read standard input: {}", std::strerror(errno));
+    return std::nullopt;
+  }
+  if (text.size() > kMaxSourceBytes + 1) text.resize(kMaxSourceBytes + 1);
+  return text;
 }
 
 }  // namespace rebate::cli

@@ -3,6 +3,7 @@
 // order; no PATH at all is the current directory.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,5 +17,9 @@ struct RebateFile {
 // The files, or false with `error` saying why (a PATH that does not exist, a directory that cannot be
 // read): a usage or I/O problem.
 bool find_rebate_files(const std::vector<std::string>& paths, std::vector<RebateFile>& files, std::string& error);
+
+// A program on standard input (`rebate check -`, `rebate fmt -`), whole, or cut one byte past the size a
+// program may have (the parser then reports E0103); nullopt with `error` set when it cannot be read.
+std::optional<std::string> read_program_stdin(std::string& error);
 
 }  // namespace rebate::cli
