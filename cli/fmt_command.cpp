@@ -24,6 +24,7 @@
 #include "core/output_files.h"
 #include "diagnostics/render.h"
 #include "driver/compilation.h"
+#include "driver/lints_difference.h"
 #include "format/format.h"
 #include "format/line_diff.h"
 #include "parse/parse.h"
@@ -137,6 +138,19 @@ class Formatter {
     }
     const std::string& formatted = *result.text;
     const bool changed = formatted != text;
+    if (changed && has_allow_comments(text)) {
+      // Allow comments silence lints by lines: moving code between lines must not change what they reach.
+      const std::string difference = lints_difference(path, text, formatted);
+      if (!difference.empty()) {
+        fmt::print(stderr,
+                   "rebate fmt: `{}` was left as it was: formatted, its {} (code would move onto or off the line of an "
+                   "allow comment: split that line, or move the comment to the line the warning is on)\n",
+                   path, difference);
+        ++not_formatted_;
+        fail(kExitErrors);
+        return;
+      }
+    }
     if (o_.check && changed) {
       fmt::print("would reformat {}\n", path);
       fail(kExitErrors);

@@ -5,6 +5,7 @@
 // carried out. The editor's formatting options (tab size, spaces) are ignored: the layout is the language's.
 #include <fmt/format.h>
 
+#include "driver/lints_difference.h"
 #include "format/format.h"
 #include "format/line_diff.h"
 #include "server/params.h"
@@ -30,6 +31,14 @@ json Server::formatting(const json& params) {
     throw RpcError(kRequestFailed, "the document was not formatted");
   }
   if (!result.text) throw RpcError(kRequestFailed, "the formatter failed its own check (" + result.internal_error + ")");
+  if (*result.text != doc.text && has_allow_comments(doc.text)) {
+    // Allow comments silence lints by lines: moving code between lines must not change what they reach.
+    const std::string difference = lints_difference(doc.path, doc.text, *result.text);
+    if (!difference.empty()) {
+      throw RpcError(kRequestFailed, "the document was not formatted: its " + difference +
+                                         " (code would move onto or off the line of an allow comment)");
+    }
+  }
 
   const std::vector<std::string_view> before = format::split_lines(doc.text);
   const std::vector<std::string_view> after = format::split_lines(*result.text);

@@ -263,6 +263,28 @@ def main() -> int:
                "a file with syntax errors was touched")
         expect((broken / "good.rebate").read_bytes() == tidy, "the other file was not formatted")
 
+        # Allow comments silence lints by lines: a layout that would move a lint off its allow comment's line
+        # is refused; one that keeps every lint where its comment reaches it is written, and checks as before.
+        header = b"program \"P\" { currency: USD  period: quarter }\nledger sales { d: Date as date  p: Text as partner  family: Text  amount: Money }\n"
+        moved = header + (b"measure total = sales.sum(amount)\n"
+                          b"measure ratio = total / sales.sum(amount where family == \"x\") + sales.sum(amount where family == \"storage appliances\") / total"
+                          b" // rebate: allow(division-by-zero)\nrebate r { pay 1% of ratio * 1 USD }\n")
+        (broken / "allow.rebate").write_bytes(moved)
+        r = fmt([str(broken / "allow.rebate")])
+        expect(r.returncode == 1 and b"W0005 would appear" in r.stderr and (broken / "allow.rebate").read_bytes() == moved,
+               f"an allow comment left behind: {r.returncode} {r.stderr!r}")
+        kept = header + (b"// rebate: allow(unused-measure)\nmeasure spare = sales.sum(amount where family == \"storage appliances and software\")"
+                         b" + sales.sum(amount where family == \"y\")\nmeasure total = sales.sum(amount)\n"
+                         b"measure ratio = sales.count(where family == \"storage appliances and software\") + sales.count(where family == \"backup\")"
+                         b" + sales.sum(amount) / total // rebate: allow(division-by-zero)\nrebate r { pay 1% of ratio * 1 USD }\n")
+        (broken / "allow.rebate").write_bytes(kept)
+        r = fmt([str(broken / "allow.rebate")])
+        formatted_kept = (broken / "allow.rebate").read_bytes()
+        c = subprocess.run([rebate, "check", "--strict", str(broken / "allow.rebate")], capture_output=True)
+        expect(r.returncode == 0 and formatted_kept != kept and c.returncode == 0,
+               f"allow comments that keep their lints: fmt {r.returncode} {r.stderr!r}, check {c.returncode} {c.stderr[-400:]!r}")
+        (broken / "allow.rebate").unlink()
+
         # A file whose formatted text would be over the size a program may have (4 MiB) is not formatted.
         grows = broken / "grows.rebate"
         grows.write_bytes(b"const a = [" + b", ".join(b"%d" % i for i in range(380_000)) + b"]\n")
