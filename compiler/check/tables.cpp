@@ -145,12 +145,14 @@ void Checker::check_tiers() {
           diags.report(DiagKind::TierGap, t.bands[i].lower->span,
                        fmt::format("gap between bands: values from {} up to {} reach no band", prev_end, source_text(t.bands[i].lower->span)))
               .note(t.bands[i - 1].upper->span, "the band before ends here")
-              .with_help(fmt::format("start this band at `{}` (bands are half-open: the end of one is the start of the next)", prev_end));
+              .with_help(fmt::format("start this band at `{}` (bands are half-open: the end of one is the start of the next)", prev_end))
+              .with_fix(Fix{t.bands[i].lower->span, prev_end, fmt::format("start this band at `{}`", prev_end)});
         } else if (c < 0) {
           diags.report(DiagKind::TierOverlap, t.bands[i].lower->span,
                        fmt::format("bands overlap: values from {} up to {} are in two bands", source_text(t.bands[i].lower->span), prev_end))
               .note(t.bands[i - 1].upper->span, "the band before ends here")
-              .with_help(fmt::format("start this band at `{}`: a value on a boundary belongs to the upper band", prev_end));
+              .with_help(fmt::format("start this band at `{}`: a value on a boundary belongs to the upper band", prev_end))
+              .with_fix(Fix{t.bands[i].lower->span, prev_end, fmt::format("start this band at `{}`", prev_end)});
         }
       }
       // A retroactive table whose value drops: selling more pays less (only said of a well-formed table).

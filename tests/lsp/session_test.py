@@ -298,6 +298,30 @@ def main():
                                         "contentChanges": [{"range": rng(23, 0, 25, 0), "text": ""}]})
     check(c.diagnostics(main_uri) == [], "clean without the spare measure")
 
+    # --- a gap between tier bands: the quick fix starts the band where the one before ends ----------------
+    # `from threshold: 25%` (line 26, threshold 9-18) becomes `from 2_000 USD: 25%` (2_000 USD 9-18): values
+    # from threshold (1,000 USD) up to 2,000 USD reach no band.
+    c.notify("textDocument/didChange", {"textDocument": {"uri": main_uri, "version": 9},
+                                        "contentChanges": [{"range": rng(26, 9, 26, 18), "text": "2_000 USD"}]})
+    diags = c.diagnostics(main_uri, lambda ds: len(ds) > 0)
+    check(codes(diags) == [("E0401", 26, 9, 26, 18, 1)], f"tier gap {codes(diags)}")
+    actions = c.call("textDocument/codeAction", {"textDocument": {"uri": main_uri}, "range": rng(26, 12, 26, 12),
+                                                 "context": {"diagnostics": []}})["result"]
+    check(len(actions) == 1 and actions[0]["title"] == "start this band at `threshold`"
+          and actions[0]["edit"]["changes"][main_uri] == [{"range": rng(26, 9, 26, 18), "newText": "threshold"}], f"gap actions {actions}")
+    # `500 USD` (9-16) overlaps the band below (0 to threshold); the same fix.
+    c.notify("textDocument/didChange", {"textDocument": {"uri": main_uri, "version": 10},
+                                        "contentChanges": [{"range": rng(26, 9, 26, 18), "text": "500 USD"}]})
+    diags = c.diagnostics(main_uri, lambda ds: len(ds) > 0)
+    check(codes(diags) == [("E0402", 26, 9, 26, 16, 1)], f"tier overlap {codes(diags)}")
+    actions = c.call("textDocument/codeAction", {"textDocument": {"uri": main_uri}, "range": rng(26, 9, 26, 16),
+                                                 "context": {"diagnostics": []}})["result"]
+    check(len(actions) == 1 and actions[0]["edit"]["changes"][main_uri] == [{"range": rng(26, 9, 26, 16), "newText": "threshold"}],
+          f"overlap actions {actions}")
+    c.notify("textDocument/didChange", {"textDocument": {"uri": main_uri, "version": 11},
+                                        "contentChanges": [{"range": rng(26, 9, 26, 16), "text": "threshold"}]})
+    check(c.diagnostics(main_uri) == [], "clean after the band fix")
+
     # --- an edit to an imported buffer re-checks the program that imports it ----------------------------
     c.notify("textDocument/didChange", {"textDocument": {"uri": shared_uri, "version": 2},
                                         "contentChanges": [{"range": rng(1, 6, 1, 15), "text": "top_band"}]})
