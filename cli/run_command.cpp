@@ -219,7 +219,7 @@ int run_program(const RunCliOptions& o) {
   set_activity("writing the payouts");
   if (o.explain_only && result.ok()) {
     if (!explainer->matched()) {
-      fmt::print(stderr, "rebate explain: no payouts for partner `{}` in {}\n", o.partner, o.run.period.empty() ? "the run" : o.run.period);
+      fmt::print(stderr, "rebate explain: no payouts or awards for partner `{}` in {}\n", o.partner, o.run.period.empty() ? "the run" : o.run.period);
       return kExitUsage;
     }
     if (!write_output("-", partner_text)) {

@@ -59,10 +59,27 @@ struct MeasureValue {
   std::string value;  // formatted: "12300.00 USD", "12", "4.5%"
 };
 
+// One value of a payout's trace, a tree written depth first: what the payout's clauses read (depth 0),
+// what each of those read (depth 1), and so on down to the ledgers (engine/trace.h).
+struct TraceEntry {
+  enum class Kind : uint8_t { Measure, Constant, Decision, Band };
+  Kind kind = Kind::Measure;
+  uint8_t depth = 0;
+  bool repeated = false;  // shown above in the same trace: what it reads is not listed again
+  std::string name;       // the measure, constant, decision table or tier table
+  std::string window;     // the periods it was computed on, when not the payout's ("2025-Q3", "2026-Q1 to 2026-Q3")
+  std::string value;      // "12,300.00 USD", "4.5%"
+  std::string detail;     // a measure's formula; a decision's row; a band
+  int64_t lines = -1;     // a measure reading one aggregate: the ledger lines (or groups) it read; -1: not shown
+  bool over_groups = false;  // `lines` counts group rows
+  std::string doc;        // a measure's doc comment
+};
+
 // What explains a payout beyond its figures, kept only when the run explains (RunOptions::explanations).
 struct Explanation {
-  std::vector<MeasureValue> measures;
-  std::vector<std::string> steps;  // "cap 50_000 USD applied (was 61200.00)", ...
+  std::vector<TraceEntry> trace;
+  std::vector<MeasureValue> measures;  // the values of the measures the clauses read (the trace's depth 0)
+  std::vector<std::string> steps;  // "cap quarterly_cap (50,000.00 USD) applied (was 61,200.00 USD)", ...
   std::string next_band;           // "12300.00 USD more reaches 6%"
   std::optional<Decimal> before_budget;  // the amount before a budget scaled it down
 };
@@ -103,6 +120,7 @@ struct Payout {
   void set_basis(const Decimal& d) { store(kBasis, d); }
   void set_rate(const Decimal& d) { store(kRate, d); }
 
+  const std::vector<TraceEntry>& trace() const;
   const std::vector<MeasureValue>& measures() const;
   const std::vector<std::string>& steps() const;
   const std::string& next_band() const;
@@ -134,6 +152,10 @@ struct Payout {
   }
 };
 
+inline const std::vector<TraceEntry>& Payout::trace() const {
+  static const std::vector<TraceEntry> none;
+  return explanation ? explanation->trace : none;
+}
 inline const std::vector<MeasureValue>& Payout::measures() const {
   static const std::vector<MeasureValue> none;
   return explanation ? explanation->measures : none;
@@ -171,6 +193,7 @@ struct AwardValue {
   std::string measured;   // the period whose figures decided it
   std::string award;
   std::string value;
+  std::shared_ptr<Explanation> explanation;  // the row that decided and what it read; null when the run does not explain
 };
 
 struct Total {

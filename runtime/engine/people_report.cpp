@@ -70,13 +70,64 @@ std::string as_words(std::string_view name) {
 
 namespace {
 
+const plan::Rebate* rebate_named(const plan::Plan& plan, std::string_view name) {
+  for (const plan::Rebate& r : plan.rebates) {
+    if (r.name == name) return &r;
+  }
+  return nullptr;
+}
+
+// A doc comment's first paragraph, on one line.
+std::string first_line(const std::string& doc) {
+  std::string out;
+  for (size_t i = 0; i < doc.size(); ++i) {
+    if (doc[i] == '\n' && i + 1 < doc.size() && doc[i + 1] == '\n') break;
+    out += doc[i] == '\n' ? ' ' : doc[i];
+  }
+  return out;
+}
+
+// One line of a payout's trace, indented by its depth under the payout's own two spaces.
+void explain_entry(std::string& out, const TraceEntry& e) {
+  auto to = std::back_inserter(out);
+  fmt::format_to(to, "{:{}}", "", 2 + 2 * e.depth);
+  const std::string window = e.window.empty() ? "" : " in " + e.window;
+  switch (e.kind) {
+    case TraceEntry::Kind::Measure:
+      if (e.repeated) {
+        fmt::format_to(to, "{}{} = {} (as above)\n", e.name, window, e.value);
+        return;
+      }
+      fmt::format_to(to, "{}{} = {} ({}", e.name, window, e.value, e.detail);
+      if (e.lines >= 0) fmt::format_to(to, ", {} {}{}", e.lines, e.over_groups ? "group" : "ledger line", e.lines == 1 ? "" : "s");
+      out += ")\n";
+      return;
+    case TraceEntry::Kind::Constant:
+      fmt::format_to(to, "{} = {} (constant)\n", e.name, e.value);
+      return;
+    case TraceEntry::Kind::Decision:
+      fmt::format_to(to, "decision `{}`: {}\n", e.name, e.detail.empty() ? "no row matched" : e.detail);
+      return;
+    case TraceEntry::Kind::Band:
+      if (e.value.empty()) {
+        fmt::format_to(to, "tiers `{}`: {}\n", e.name, e.detail);
+      } else {
+        fmt::format_to(to, "tiers `{}`: band {} reached: {}\n", e.name, e.detail, e.value);
+      }
+      return;
+  }
+}
+
 // One payout's block of explain_text.
 void explain_payout(std::string& out, const Payout& p, const plan::Plan& plan) {
   auto to = std::back_inserter(out);  // formatted straight into `out`: no string per line
   fmt::format_to(to, "{} {} {}: {} {} ({})\n", p.partner.view(), p.period.view(), p.rebate.view(), amount(p.amount(), plan),
                  plan.currency, p.status.view());
   if (!p.reason.empty()) fmt::format_to(to, "  because this does not hold: {}\n", p.reason.view());
-  for (const auto& m : p.measures()) fmt::format_to(to, "  {} = {}\n", m.name, m.value);
+  if (const plan::Rebate* r = rebate_named(plan, p.rebate.view()); r && !r->doc.empty()) {
+    fmt::format_to(to, "  {}\n", first_line(r->doc));
+  }
+  for (const TraceEntry& e : p.trace()) explain_entry(out, e);
   if (const std::optional<Decimal> basis = p.basis()) fmt::format_to(to, "  basis: {}\n", grouped(basis->to_string()));
   if (!p.band.empty()) fmt::format_to(to, "  band: {}{}\n", p.band.view(), p.rate() ? ", rate " + percent(*p.rate()) : "");
   for (const auto& s : p.steps()) fmt::format_to(to, "  {}\n", s);
@@ -86,6 +137,10 @@ void explain_payout(std::string& out, const Payout& p, const plan::Plan& plan) {
 
 void explain_award(std::string& out, const AwardValue& a) {
   fmt::format_to(std::back_inserter(out), "{} {} {}: {} (from {}'s figures)\n", a.partner, a.period, a.award, a.value, a.measured);
+  if (!a.explanation) return;
+  for (const TraceEntry& e : a.explanation->trace) explain_entry(out, e);
+  for (const auto& s : a.explanation->steps) fmt::format_to(std::back_inserter(out), "  {}\n", s);
+  if (!a.explanation->next_band.empty()) fmt::format_to(std::back_inserter(out), "  next: {}\n", a.explanation->next_band);
 }
 
 }  // namespace
@@ -119,6 +174,7 @@ void ExplainWriter::batch(const PayoutBatch& b) {
   for (size_t k = 0; k < b.award_count(); ++k) {
     const AwardValue& a = b.awards[k];
     if (!partner_.empty() && a.partner != partner_) continue;
+    matched_ = true;
     explain_award(text_, a);
   }
   if (!text_.empty()) awards_.append(text_);

@@ -404,6 +404,41 @@ void put_json_payout(Sink& out, TextCache<needs_json_escapes>& texts, const plan
     if (k) w = put_text(w, ", ");
     out.wrote(put_json(w, p.steps()[k]));
   }
+  out.text("], \"trace\": [");
+  for (size_t k = 0; k < p.trace().size(); ++k) {
+    const TraceEntry& e = p.trace()[k];
+    static constexpr const char* kinds[] = {"measure", "constant", "decision", "band"};
+    w = out.room(json_room(e.name) + json_room(e.window) + json_room(e.value) + json_room(e.detail) + json_room(e.doc) + 160);
+    if (k) w = put_text(w, ", ");
+    w = put_text(w, "{\"kind\": \"");
+    w = put_text(w, kinds[static_cast<size_t>(e.kind)]);
+    w = put_text(w, "\", \"depth\": ");
+    w = put_digits(w, e.depth, 1);
+    w = put_text(w, ", \"name\": ");
+    w = put_json(w, e.name);
+    if (!e.window.empty()) {
+      w = put_text(w, ", \"window\": ");
+      w = put_json(w, e.window);
+    }
+    if (!e.value.empty()) {
+      w = put_text(w, ", \"value\": ");
+      w = put_json(w, e.value);
+    }
+    if (e.repeated) w = put_text(w, ", \"repeated\": true");
+    if (!e.detail.empty()) {
+      w = put_text(w, e.kind == TraceEntry::Kind::Measure ? ", \"formula\": " : ", \"detail\": ");
+      w = put_json(w, e.detail);
+    }
+    if (!e.doc.empty()) {
+      w = put_text(w, ", \"doc\": ");
+      w = put_json(w, e.doc);
+    }
+    if (e.lines >= 0) {
+      w = put_text(w, e.over_groups ? ", \"groups\": " : ", \"lines\": ");
+      w = put_digits(w, static_cast<uint64_t>(e.lines), 1);
+    }
+    out.wrote(put_text(w, "}"));
+  }
   w = out.room(json_room(p.next_band()) + amount_room + 64);
   *w++ = ']';
   if (!p.next_band().empty()) {

@@ -115,7 +115,7 @@ class ExplainWriter : public PayoutSink {
   ExplainWriter(const plan::Plan& plan, TextOut out, std::string partner = "");
   void batch(const PayoutBatch& b) override;
   void finish(const Summary& summary) override;
-  // Whether a payout of `partner` was met (any payout when it is empty).
+  // Whether a payout or an award of `partner` was met (any when it is empty).
   bool matched() const { return matched_; }
 
  private:

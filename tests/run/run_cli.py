@@ -81,7 +81,7 @@ def main() -> int:
             failures.append("--statements did not write P1-2026-Q3.md with the amount")
         # explain: one partner.
         run(["explain", p] + inputs + ["--partner", "P1", "--period", "2026-Q3"], 0, out_has=["P1 2026-Q3 r: 30.00 USD"])
-        run(["explain", p] + inputs + ["--partner", "P7", "--period", "2026-Q3"], 2, err_has=["no payouts for partner `P7`"])
+        run(["explain", p] + inputs + ["--partner", "P7", "--period", "2026-Q3"], 2, err_has=["no payouts or awards for partner `P7`"])
         # A payout read from a decision table names the row that matched, where it is and as written
         # (example 12: E1 is emea/platinum, the first row; A2 amer/bronze falls to `otherwise`, the seventh).
         ex12 = pathlib.Path(__file__).resolve().parents[2] / "examples" / "12-segmented-rates"
