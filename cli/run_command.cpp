@@ -34,7 +34,8 @@ struct RunCliOptions {
   std::string on_bad_row = "fail";
   std::string rejects;
   bool explain = false;
-  std::string statements;    // directory for one Markdown statement per partner and period
+  std::string statements;    // directory for one statement per partner and period
+  std::string statement_format = "md";  // md or html
   std::string partner;       // `rebate explain`: the partner to explain
   bool explain_only = false; // `rebate explain`: print explanations instead of payouts
   bool timings = false;      // print the seconds each phase took to stderr
@@ -119,15 +120,15 @@ class PayoutFile {
 // One Markdown statement per partner and period in `dir`, named PARTNER-PERIOD.md with the partner's id
 // made a safe file name (safe_file_name: a partner id is read from a ledger and never chooses where a
 // file goes), written as the run makes them. The directory is made at the first statement.
-engine::StatementWriter::Out statement_files(const std::string& dir, OutputFiles& files) {
-  return [&dir, &files, made = false](std::string_view partner, std::string_view period, const std::string& markdown) mutable {
+engine::StatementWriter::Out statement_files(const std::string& dir, const std::string& extension, OutputFiles& files) {
+  return [&dir, extension, &files, made = false](std::string_view partner, std::string_view period, const std::string& markdown) mutable {
     if (!made) {
       std::error_code ec;
       std::filesystem::create_directories(dir, ec);
       if (ec) throw OutputFailed{fmt::format("cannot create the statements directory `{}`: {}", dir, ec.message())};
       made = true;
     }
-    const std::string file = (std::filesystem::path(dir) / (safe_file_name(partner) + "-" + std::string(period) + ".md")).string();
+    const std::string file = (std::filesystem::path(dir) / (safe_file_name(partner) + "-" + std::string(period) + extension)).string();
     if (auto refused = files.add_output(file, fmt::format("the statement of `{}` for {}", partner, period))) throw OutputFailed{*refused};
     if (!write_output(files.write_path(file), markdown)) throw OutputFailed{fmt::format("cannot write `{}`", file)};
   };
@@ -199,7 +200,9 @@ int run_program(const RunCliOptions& o) {
     else report = std::make_unique<engine::CsvWriter>(plan, payouts_out, threads);
     sinks.add(*report);
     if (!o.statements.empty()) {
-      statements = std::make_unique<engine::StatementWriter>(plan, statement_files(o.statements, files));
+      const bool html = o.statement_format == "html";
+      statements = std::make_unique<engine::StatementWriter>(plan, statement_files(o.statements, html ? ".html" : ".md", files),
+                                                             html ? engine::StatementFormat::Html : engine::StatementFormat::Markdown);
       sinks.add(*statements);
     }
     if (o.explain) {
@@ -284,7 +287,9 @@ std::function<int()> add_run_command(CLI::App& app) {
   cmd->add_option("--rejects", o->rejects, "With --on-bad-row reject: write rejected rows to PATH.<input>.csv");
   cmd->add_option("--dump", o->dump, "Print an intermediate form instead of running: plan or bytecode")
       ->check(CLI::IsMember({"plan", "bytecode"}));
-  cmd->add_option("--statements", o->statements, "Write one Markdown statement per partner and period into this directory");
+  cmd->add_option("--statements", o->statements, "Write one statement per partner and period into this directory");
+  cmd->add_option("--statement-format", o->statement_format, "The statements' format: md (Markdown, default) or html (self-contained pages)")
+      ->check(CLI::IsMember({"md", "html"}));
   return [o] { return run_program(*o); };
 }
 

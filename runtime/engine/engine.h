@@ -81,6 +81,9 @@ struct Explanation {
   std::vector<MeasureValue> measures;  // the values of the measures the clauses read (the trace's depth 0)
   std::vector<std::string> steps;  // "cap quarterly_cap (50,000.00 USD) applied (was 61,200.00 USD)", ...
   std::string next_band;           // "12300.00 USD more reaches 6%"
+  // With a next band: the value that picks the band and where the next band starts (a statement's
+  // progress bar).
+  std::optional<Decimal> progress, next_band_from;
   std::optional<Decimal> before_budget;  // the amount before a budget scaled it down
 };
 
@@ -249,6 +252,7 @@ struct PayoutBatch {
   size_t cells = 0;
   size_t per_cell = 0;             // payouts per cell: the program's rebates
   const TextRef* partners = nullptr;   // by cell: the partner's id
+  const TextRef* partner_names = nullptr;  // by cell: the partner table's `name`, when it has one (else null)
   const Payout* payouts = nullptr;     // cells x per_cell
   const Decimal* totals = nullptr;     // by cell: the sum of its payouts (none when per_cell is 0)
   const AwardValue* awards = nullptr;  // the cells' awards, in cell order

@@ -168,6 +168,8 @@ class CellEvaluator {
       e->measures.clear();
       e->steps.clear();
       e->next_band.clear();
+      e->progress.reset();
+      e->next_band_from.reset();
       e->before_budget.reset();
       out.explanation = std::move(e);
     }
@@ -286,6 +288,8 @@ class CellEvaluator {
       if (gap) {
         out.explain().next_band = fmt::format("{} more {} reaches {}", format_value(Value::number(*gap), t.unit, plan_.minor_unit),
                                               as_words(pr.pay_metric_text), digits_grouped(t.bands[next].value_text));
+        out.explain().progress = metric.decimal();
+        out.explain().next_band_from = t.bands[next].lower;
       }
     }
   }
@@ -507,6 +511,8 @@ struct BatchMemory {
   std::vector<Payout> payouts;             // cells x per_cell
   std::vector<std::string> partner_names;  // by cell (a TextRef holds its address: sized once, never moved)
   std::vector<TextRef> partners;           // by cell
+  std::vector<std::string> display_names;  // by cell: the partner table's `name` (when it has one)
+  std::vector<TextRef> displays;           // by cell
   std::vector<Decimal> totals;             // by cell
   std::vector<uint32_t> award_count;       // by cell
   std::vector<uint32_t> award_begin;       // by cell, and one past
@@ -584,6 +590,18 @@ void evaluate(State& s, PayoutSink& sink) {
   m.payouts.resize(std::min(partners, batch_partners) * per_cell);
   m.partner_names.resize(std::min(partners, batch_partners));
   m.partners.resize(m.partner_names.size());
+  // A statement names the partner: the partner table's `name` column, when it has a text one.
+  uint32_t name_column = UINT32_MAX;
+  if (plan.partner_table != UINT32_MAX) {
+    const auto& columns = plan.inputs[plan.partner_table].spec.columns;
+    for (uint32_t c = 0; c < columns.size(); ++c) {
+      if (columns[c].name == "name" && columns[c].kind == ledger::ColumnKind::Text) name_column = c;
+    }
+  }
+  if (name_column != UINT32_MAX) {
+    m.display_names.resize(m.partner_names.size());
+    m.displays.resize(m.partner_names.size());
+  }
   m.totals.resize(m.partner_names.size());
   m.award_count.resize(m.partner_names.size());
   m.award_begin.resize(m.partner_names.size() + 1);
@@ -595,6 +613,12 @@ void evaluate(State& s, PayoutSink& sink) {
     for (size_t c = 0; c < cells; ++c) {
       m.partner_names[c].assign(s.pool.text(s.partner_ids[first + c]));
       m.partners[c] = TextRef(m.partner_names[c]);
+      if (name_column != UINT32_MAX) {
+        const uint32_t row = s.partner_row[first + c];
+        const Value v = row == UINT32_MAX ? Value::missing() : s.cell_value(plan.partner_table, name_column, row);
+        m.display_names[c].assign(v.none ? std::string_view() : s.pool.text(static_cast<uint32_t>(v.coef)));
+        m.displays[c] = TextRef(m.display_names[c]);
+      }
     }
     for (std::vector<AwardValue>& a : m.of_thread) a.clear();
     for_each_cell(1, cells, threads, [&](size_t thread, size_t, uint32_t c) {
@@ -646,6 +670,7 @@ void evaluate(State& s, PayoutSink& sink) {
       b.cells = cells;
       b.per_cell = per_cell;
       b.partners = m.partners.data();
+      b.partner_names = m.displays.empty() ? nullptr : m.displays.data();
       b.payouts = m.payouts.data();
       b.totals = m.totals.data();
       b.awards = m.awards.data();

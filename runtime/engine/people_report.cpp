@@ -191,6 +191,10 @@ namespace {
 std::string statement_of(const plan::Plan& plan, std::string_view partner, std::string_view period,
                          const std::vector<const Payout*>& payouts, const std::vector<const AwardValue*>& awards) {
   std::string out = fmt::format("# {}\n\n**Partner:** {}  \n**Period:** {}\n\n", plan.title, partner, period);
+  if (payouts.empty()) {  // an award-only program: its awards are the statement
+    for (const AwardValue* a : awards) out += fmt::format("**{}:** {} (for {})\n\n", a->award, a->value, a->period);
+    return out;
+  }
   out += "| Program | Amount | Status |\n|---|---:|---|\n";
   Decimal total;
   for (const Payout* p : payouts) {
@@ -230,15 +234,30 @@ std::string statement_markdown(const RunResult& r, const plan::Plan& plan, const
 }
 
 void StatementWriter::batch(const PayoutBatch& b) {
-  if (!b.per_cell) return;  // a statement is a partner's payouts in a period: none without rebates
-  std::vector<const Payout*> payouts;
-  std::vector<const AwardValue*> awards;
+  if (format_ == StatementFormat::Html) {
+    if (labels_.size() <= b.period) labels_.resize(b.period + 1);
+    labels_[b.period] = std::string(b.period_label);
+  }
+  StatementPage page;
+  page.period = b.period_label;
   for (size_t c = 0; c < b.cells; ++c) {
-    payouts.clear();
-    awards.clear();
-    for (size_t k = 0; k < b.per_cell; ++k) payouts.push_back(b.cell_payouts(c) + k);
-    for (uint32_t k = b.award_begin[c]; k < b.award_begin[c + 1]; ++k) awards.push_back(b.awards + k);
-    out_(b.partners[c].view(), b.period_label, statement_of(plan_, b.partners[c].view(), b.period_label, payouts, awards));
+    page.payouts.clear();
+    page.awards.clear();
+    for (size_t k = 0; k < b.per_cell; ++k) page.payouts.push_back(b.cell_payouts(c) + k);
+    for (uint32_t k = b.award_begin[c]; k < b.award_begin[c + 1]; ++k) page.awards.push_back(b.awards + k);
+    if (page.payouts.empty() && page.awards.empty()) continue;  // nothing to say: no rebate, no award decided
+    page.partner = b.partners[c].view();
+    if (format_ == StatementFormat::Markdown) {
+      out_(page.partner, page.period, statement_of(plan_, page.partner, page.period, page.payouts, page.awards));
+      continue;
+    }
+    page.name = b.partner_names ? b.partner_names[c].view() : std::string_view();
+    const size_t partner = b.first_partner + c;
+    if (history_.size() <= partner) history_.resize(partner + 1);
+    if (b.per_cell) history_[partner].emplace_back(b.period, b.totals[c]);
+    page.history.clear();
+    for (const auto& [period, total] : history_[partner]) page.history.emplace_back(labels_[period], total);
+    out_(page.partner, page.period, statement_html(plan_, page));
   }
 }
 

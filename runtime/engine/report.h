@@ -127,17 +127,39 @@ class ExplainWriter : public PayoutSink {
   bool matched_ = false;
 };
 
+// What one partner's statement for one period shows.
+struct StatementPage {
+  std::string_view partner;  // the id
+  std::string_view name;     // the partner table's `name`, or empty
+  std::string_view period;
+  std::vector<const Payout*> payouts;       // the period's, in the program's order (none in an award-only program)
+  std::vector<const AwardValue*> awards;    // decided on the period's figures
+  // The partner's total by period, in run order, up to this one (the period-over-period chart).
+  std::vector<std::pair<std::string_view, Decimal>> history;
+};
+
+// The statement as a self-contained HTML page (statement_html.cpp): inline CSS and SVG, no script, nothing
+// fetched from elsewhere; printable.
+std::string statement_html(const plan::Plan& plan, const StatementPage& page);
+
+enum class StatementFormat { Markdown, Html };
+
 // Each partner and period's statement (statements_markdown's, in the same order) handed to `out` as its
-// batch comes.
+// batch comes: one for every partner and period with payouts or awards.
 class StatementWriter : public PayoutSink {
  public:
-  using Out = std::function<void(std::string_view partner, std::string_view period, const std::string& markdown)>;
-  StatementWriter(const plan::Plan& plan, Out out) : plan_(plan), out_(std::move(out)) {}
+  using Out = std::function<void(std::string_view partner, std::string_view period, const std::string& text)>;
+  StatementWriter(const plan::Plan& plan, Out out, StatementFormat format = StatementFormat::Markdown)
+      : plan_(plan), out_(std::move(out)), format_(format) {}
   void batch(const PayoutBatch& b) override;
 
  private:
   const plan::Plan& plan_;
   Out out_;
+  StatementFormat format_;
+  // HTML: each partner's totals so far, by partner index (periods come in order), and the periods' labels.
+  std::vector<std::vector<std::pair<size_t, Decimal>>> history_;
+  std::vector<std::string> labels_;
 };
 
 // Several sinks handed the same batches, in the order they were added.
