@@ -167,6 +167,20 @@ def main() -> int:
                     f"partner `{partner}` is not in the partner table `partners`")
             check(want in r.stderr, f"unknown partner error: want {want!r} in {r.stderr!r}")
 
+        # Rows left out with --on-bad-row reject are said in notes too, and counted as the summary counts
+        # them: line 2 is malformed (`12.3.4`), line 3 names an unknown partner: 2 rejected rows of `sales`.
+        (d / "mixed.csv").write_text("date,Sold-To Partner,amount\n2026-04-10,P1,12.3.4\n2026-04-11,P9,5\n2026-04-12,P1,10\n")
+        rej = d / "rej"
+        r = run(["run", str(prog), "--input", f"partners={d / 'partners.csv'}", "--input", f"sales={d / 'mixed.csv'}",
+                 "--on-bad-row", "reject", "--rejects", str(rej), "--format", "json"], 0)
+        doc = json.loads(r.stdout) if r.stdout else {"summary": {"inputs": [], "notes": []}}
+        rejected = {i["name"]: i["rejected"] for i in doc["summary"]["inputs"]}
+        check(rejected.get("sales") == 2, f"summary: 2 rejected rows of sales: {doc['summary']['inputs']}")
+        check(f"1 row of `sales` is malformed; it was left out (written to `{rej}.sales.csv`)" in doc["summary"]["notes"],
+              f"the malformed row is said: {doc['summary']['notes']}")
+        check("1 line of `sales` names a partner that is not in the partner table; it was left out" in doc["summary"]["notes"],
+              f"the unknown partner's line is said: {doc['summary']['notes']}")
+
         # ---- clawbacks in explanations and statements ----
         st = d / "statements"
         r = run(["run", str(prog)] + inputs + ["--period", "2026-Q2", "--explain", "--out", str(d / "x.csv"), "--statements", str(st)], 0)
