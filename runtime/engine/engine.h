@@ -90,7 +90,7 @@ struct Payout {
   TextRef period;
   TextRef rebate;
   TextRef title;
-  TextRef status;  // "paid", "not eligible", "gate not met", "condition not met", "zero"
+  TextRef status;  // "paid", "clawback" (negative, kept by `allow negative`), "not eligible", "gate not met", "condition not met", "zero"
   TextRef reason;  // the clause that decided a non-payment, as written
   TextRef band;    // "from 100_000 USD to 500_000 USD"
   uint64_t lines = 0;  // ledger lines that fed the measures the payout reads
