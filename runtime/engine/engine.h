@@ -110,7 +110,7 @@ struct Payout {
   TextRef period;
   TextRef rebate;
   TextRef title;
-  TextRef status;  // "paid", "not eligible", "gate not met", "condition not met", "zero"
+  TextRef status;  // "paid", "clawback" (negative, kept by `allow negative`), "not eligible", "gate not met", "condition not met", "zero"
   TextRef reason;  // the clause that decided a non-payment, as written
   TextRef band;    // "from 100_000 USD to 500_000 USD"
   uint64_t lines = 0;  // ledger lines that fed the measures the payout reads
@@ -219,10 +219,14 @@ struct Summary {
     uint64_t rejected = 0;
   };
   std::vector<InputCount> inputs;
+  // Where the ledger lines went, each line counted once, as the notes say it (line_notes.cpp):
   uint64_t outside_effective = 0;  // ledger lines dated outside the program's effective dates
   uint64_t outside_effective_paid = 0;         // of those: in a paid period, where they count
   uint64_t outside_effective_looked_back = 0;  // before the paid periods, read only by look-backs
-  uint64_t outside_run = 0;        // ledger lines in periods the run does not pay (used by look-backs)
+  // (the rest of outside_effective count in no payout)
+  uint64_t outside_run_looked_back = 0;  // other lines in periods the run does not pay, read only by look-backs
+  uint64_t outside_run_nowhere = 0;      // other lines in periods the run does not pay nor look back to
+  std::vector<std::string> periods_without_lines;  // paid periods without a line of any ledger ("2026-Q4")
   std::vector<std::string> notes;
   std::vector<PhaseTime> timings;  // per phase of the engine, for `rebate run --timings`
 };

@@ -77,14 +77,17 @@ RebateFacts rebate_facts(const plan::Plan& plan, const plan::Rebate& pr) {
   return f;
 }
 
-enum class Status { Paid, NotEligible, GateNotMet, ConditionNotMet, Zero };
+// A negative amount kept by `allow negative` is a clawback: the partner owes it back, and no report
+// calls it paid (docs/language.md §21).
+enum class Status { Paid, Clawback, NotEligible, GateNotMet, ConditionNotMet, Zero };
 
 // Static, as a payout's texts must outlive it (TextRef).
 const std::string& status_text(Status status) {
-  static const std::string paid = "paid", not_eligible = "not eligible", gate_not_met = "gate not met",
+  static const std::string paid = "paid", clawback = "clawback", not_eligible = "not eligible", gate_not_met = "gate not met",
                            condition_not_met = "condition not met", zero = "zero";
   switch (status) {
     case Status::Paid: return paid;
+    case Status::Clawback: return clawback;
     case Status::NotEligible: return not_eligible;
     case Status::GateNotMet: return gate_not_met;
     case Status::ConditionNotMet: return condition_not_met;
@@ -365,6 +368,7 @@ class CellEvaluator {
     if (!rounded) throw vm::EvalError("arithmetic overflow rounding the payout", pr.pay.where, frame.context());  // never unrounded
     amount = *rounded;
     if (amount.is_zero() && status == Status::Paid) status = Status::Zero;
+    if (amount.is_negative() && status == Status::Paid) status = Status::Clawback;
     return amount;
   }
 

@@ -124,6 +124,10 @@ void explain_payout(std::string& out, const Payout& p, const plan::Plan& plan) {
   fmt::format_to(to, "{} {} {}: {} {} ({})\n", p.partner.view(), p.period.view(), p.rebate.view(), amount(p.amount(), plan),
                  plan.currency, p.status.view());
   if (!p.reason.empty()) fmt::format_to(to, "  because this does not hold: {}\n", p.reason.view());
+  if (p.status == "clawback") {
+    fmt::format_to(to, "  clawback: the partner owes {} {} back (`allow negative` keeps a negative payout)\n", amount(p.amount().negated(), plan),
+                   plan.currency);
+  }
   if (const plan::Rebate* r = rebate_named(plan, p.rebate.view()); r && !r->doc.empty()) {
     fmt::format_to(to, "  {}\n", first_line(r->doc));
   }
@@ -210,7 +214,12 @@ std::string statement_of(const plan::Plan& plan, std::string_view partner, std::
     if (!p->band.empty()) out += fmt::format("- Band reached: {}{}\n", p->band.view(), p->rate() ? ", rate " + percent(*p->rate()) : "");
     for (const auto& step : p->steps()) out += fmt::format("- {}\n", step);
     out += fmt::format("- Based on {} invoice line{}\n", p->lines, p->lines == 1 ? "" : "s");
-    out += fmt::format("- **Amount: {} {}**\n", amount(p->amount(), plan), plan.currency);
+    if (p->status == "clawback") {
+      out += fmt::format("- **Clawback: {} {} to be paid back** (this period's figures came out negative)\n", amount(p->amount().negated(), plan),
+                         plan.currency);
+    } else {
+      out += fmt::format("- **Amount: {} {}**\n", amount(p->amount(), plan), plan.currency);
+    }
     if (!p->next_band().empty()) out += fmt::format("\nProgress: {}.\n", p->next_band());
     out += "\n";
   }

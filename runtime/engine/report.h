@@ -28,9 +28,14 @@ std::string digits_grouped(std::string_view source_text);
 std::string as_words(std::string_view name);
 
 // The payouts as CSV or JSON text, whole, or handed to `out` a part at a time as it is made (a large
-// run's report need not be held in memory before it is written).
+// run's report need not be held in memory before it is written). A CSV file holds one kind of record:
+// the payouts file only payouts (so that its amount column adds up to what is paid), the totals and the
+// awards each in a file of their own (`rebate run --totals PATH --awards PATH`). The JSON form is one
+// document whose `payouts`, `totals` and `awards` are separate arrays.
 using TextOut = std::function<void(std::string_view)>;
 std::string payouts_csv(const RunResult& result, const plan::Plan& plan);
+std::string totals_csv(const RunResult& result, const plan::Plan& plan);  // partner,period,amount,currency
+std::string awards_csv(const RunResult& result);  // partner,period,measured,award,value
 std::string payouts_json(const RunResult& result, const plan::Plan& plan);
 // `threads` 2 or more: a large report's rows are formatted on two threads (the text is the same).
 void write_payouts_csv(const RunResult& result, const plan::Plan& plan, const TextOut& out, size_t threads = 1);
@@ -79,12 +84,18 @@ class Spool {
 };
 
 // The same reports written as a run makes its payouts (engine::run with a PayoutSink), a batch at a
-// time: byte for byte what the functions above give for the whole RunResult. The payouts are written
-// as they come; the totals and awards, which follow every payout, are spooled (Spool) until finish().
+// time: byte for byte what the functions above give for the whole RunResult. The CSV files are written
+// as their rows come; the JSON document's totals and awards, which follow every payout, are spooled
+// (Spool) until finish().
 class CsvWriter : public PayoutSink {
  public:
+  // Where the totals and the awards go (payouts_csv, totals_csv, awards_csv); null: not written.
+  struct Extras {
+    TextOut totals;
+    TextOut awards;
+  };
   // `threads` 2 or more: a large batch's rows are formatted on two threads (the text is the same).
-  CsvWriter(const plan::Plan& plan, TextOut out, size_t threads = 1);
+  CsvWriter(const plan::Plan& plan, TextOut out, size_t threads = 1, Extras extras = {});
   ~CsvWriter() override;
   void start(const Summary& summary) override;
   void batch(const PayoutBatch& b) override;

@@ -117,7 +117,7 @@ def main() -> int:
         rej = d / "rejects"
         run(["run", p, "--input", f"partners={d / 'partners.csv'}", "--input", f"sales={d / 'unknown.csv'}",
              "--on-bad-row", "reject", "--rejects", str(rej), "--period", "2026-Q3"], 0,
-            out_has=["P1,2026-Q3,r,0.10,USD,paid"], err_has=["1 lines of `sales` name a partner that is not in the partner table"])
+            out_has=["P1,2026-Q3,r,0.10,USD,paid"], err_has=["1 line of `sales` names a partner that is not in the partner table; it was left out"])
         unknown = pathlib.Path(str(rej) + ".sales.unknown-partners.csv")
         if not unknown.exists() or "P9" not in unknown.read_text():
             failures.append("--rejects did not write the unknown partner's row")
