@@ -10,6 +10,7 @@ packages=(
   python3
   vim neovim
   libxml2-utils lcov python3-jsonschema pre-commit git
+  chromium  # the HTML statements are rendered in a real browser (tests/statements)
 )
 # The VS Code extension's tests need node and npm. Debian's `nodejs` and `npm` when either command is missing
 # from PATH; a node installed otherwise (NodeSource's, which bundles npm and conflicts with Debian's `npm`)

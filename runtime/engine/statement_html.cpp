@@ -99,7 +99,8 @@ void payout_section(std::string& out, const plan::Plan& plan, const Payout& p) {
   out += "<ul>\n";
   for (const TraceEntry& e : p.trace()) {
     if (e.depth != 0 || e.kind != TraceEntry::Kind::Measure) continue;
-    const std::string label = e.doc.empty() ? as_words(e.name) : e.doc;
+    std::string label = e.doc.empty() ? as_words(e.name) : e.doc;
+    if (!label.empty() && label.back() == '.') label.pop_back();  // "...in the quarter: 12,300.00 USD"
     out += fmt::format("<li>{}: <strong>{}</strong></li>\n", esc(label), esc(e.value));
   }
   if (!p.band.empty()) {
