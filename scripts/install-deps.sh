@@ -10,6 +10,8 @@ packages=(
   python3
   vim neovim
   libxml2-utils lcov python3-jsonschema pre-commit git
+  zlib1g-dev libzstd-dev   # compressed ledgers (.csv.gz, .csv.zst), read as streams
+  libpq-dev postgresql     # ledgers read from PostgreSQL; the test starts a throwaway server
 )
 # The VS Code extension's tests need node and npm. Debian's `nodejs` and `npm` when either command is missing
 # from PATH; a node installed otherwise (NodeSource's, which bundles npm and conflicts with Debian's `npm`)

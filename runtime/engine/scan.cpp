@@ -345,8 +345,7 @@ class LedgerSink : public ScanSink {
   bool within_span(const ledger::Table& chunk, PeriodIndex lo, PeriodIndex hi) {
     auto line_of = [&](PeriodIndex p) {
       const plan::Input& in = plan_.inputs[input_];
-      auto path = s_.options.input_paths.find(in.name);
-      DatedLine at{p, 0, path == s_.options.input_paths.end() ? in.name : path->second, 0};
+      DatedLine at{p, 0, chunk.source.empty() ? in.name : chunk.source, 0};
       for (size_t row = 0; row < chunk.row_count(); ++row) {
         if (rows_.cell[row] == SIZE_MAX || rows_.period[row] != p) continue;  // an unknown partner's, or another period's
         at.day = static_cast<DayNumber>(chunk.columns[in.date_column].values[row]);
@@ -415,8 +414,7 @@ class LedgerSink : public ScanSink {
       const std::string key = ledger::format_cell(c, row, part_.pool);
       const std::string what = fmt::format("`{}` is not a key of table `{}`", key, plan_.inputs[table].name);
       if (u.messages.size() < s_.options.max_errors) {
-        auto path = s_.options.input_paths.find(in.name);
-        const std::string& file = path == s_.options.input_paths.end() ? in.name : path->second;
+        const std::string& file = chunk.source.empty() ? in.name : chunk.source;
         u.messages.push_back(fmt::format("{}:{}: column `{}`: {}", file, chunk.line(row), c.spec.name, what));
       }
       if (s_.options.reject_bad_rows && !s_.options.rejects_path.empty() && row < chunk.raw.size()) {
@@ -436,8 +434,7 @@ class LedgerSink : public ScanSink {
     ScanPart::Unknown& u = part_.unknown[input_];
     ++u.count;
     if (u.messages.size() < s_.options.max_errors) {
-      auto path = s_.options.input_paths.find(in.name);
-      const std::string& file = path == s_.options.input_paths.end() ? in.name : path->second;
+      const std::string& file = chunk.source.empty() ? in.name : chunk.source;
       u.messages.push_back(fmt::format("{}:{}: column `{}`: partner `{}` is not in the partner table `{}`", file, chunk.line(row),
                                        pc.spec.name, ledger::format_cell(pc, row, part_.pool),
                                        plan_.inputs[plan_.partner_table].name));

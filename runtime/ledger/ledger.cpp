@@ -263,7 +263,10 @@ const Column* Table::column(std::string_view column_name) const {
 
 std::string InputError::to_string() const {
   std::string r = file;
-  if (line > 0) {
+  if (row > 0) {  // a database's row: its place in what the query gave, and its key
+    r += fmt::format(": row {}", row);
+    if (!key.empty()) r += fmt::format(" ({})", key);
+  } else if (line > 0) {
     r += fmt::format(":{}", line);
     if (column > 0) r += fmt::format(":{}", column);
   }
