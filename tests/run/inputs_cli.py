@@ -34,6 +34,55 @@ def zstd_compress(data: bytes) -> bytes:
     return out.raw[:n]
 
 
+def big_ledgers(rebate, d, check):
+    """A ledger of about 70 MB, gzip- and zstd-compressed, pays what the plain file pays, and is decompressed as
+    it is read: the run's peak memory stays well below the ledger's size (decompressing it whole first would
+    peak above it)."""
+    program = d / "big.rebate"
+    program.write_text('program "Big" { currency: USD  period: quarter }\n'
+                       "ledger sales { date: Date as date  partner: Text as partner  amount: Money }\n"
+                       "measure revenue = sales.sum(amount)\n"
+                       'rebate r "Revenue" { pay 1% of revenue }\n')
+    block = "".join(f"2026-07-{1 + i % 28:02d},P{1 + i % 2},{i % 100}.25\n" for i in range(20000)).encode()
+    text = b"date,partner,amount\n" + block * 150
+    plain = d / "big.csv"
+    plain.write_bytes(text)
+    (d / "big.csv.gz").write_bytes(gzip.compress(text, compresslevel=1))
+    (d / "big.csv.zst").write_bytes(zstd_compress(text))
+    size = len(text)
+    del text  # a forked child's peak memory counts what it inherited from this process before its exec
+
+    # The run is started by a small fresh Python that reports its peak memory (wait4): a child forked from
+    # this process, which has held the ledger, would count this process's memory as its own until its exec.
+    measure = ("import os, subprocess, sys\n"
+               "with open(sys.argv[1], 'wb') as out, open(sys.argv[2], 'wb') as err:\n"
+               "    proc = subprocess.Popen(sys.argv[3:], stdout=out, stderr=err)\n"
+               "    _, status, usage = os.wait4(proc.pid, 0)\n"
+               "print(os.waitstatus_to_exitcode(status), usage.ru_maxrss)\n")
+
+    def run_peak(path):
+        r = subprocess.run([sys.executable, "-c", measure, str(d / "big.out"), str(d / "big.err"), rebate, "run", str(program),
+                            "--input", f"sales={path}"], capture_output=True, text=True, timeout=300)
+        code, peak_kb = (int(x) for x in r.stdout.split())
+        return code, (d / "big.out").read_bytes(), peak_kb * 1024
+
+    # Each partner's revenue, worked out here: 150 copies of a block whose line i has (i % 100).25 for
+    # partner P(1 + i % 2); 1% of it, rounded half-even to cents.
+    from decimal import Decimal, ROUND_HALF_EVEN
+    revenue = {"P1": Decimal(0), "P2": Decimal(0)}
+    for i in range(20000):
+        revenue[f"P{1 + i % 2}"] += Decimal(f"{i % 100}.25")
+    want = [f"{p},2026-Q3,r,{(v * 150 / 100).quantize(Decimal('0.01'), ROUND_HALF_EVEN)}".encode() for p, v in sorted(revenue.items())]
+    code, expected, _ = run_peak(plain)
+    check("the big plain ledger pays the amounts worked out", code == 0 and all(w in expected for w in want), expected[:300])
+    for name in ["big.csv.gz", "big.csv.zst"]:
+        code, out, peak = run_peak(d / name)
+        check(f"{name} pays what the plain file pays", code == 0 and out == expected, (d / "big.err").read_text()[:300])
+        check(f"{name} is read in bounded memory", peak < size * 0.6, f"peak {peak >> 20} MB for a {size >> 20} MB ledger")
+    for name in ["big.csv", "big.csv.gz", "big.csv.zst"]:
+        (d / name).unlink()
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rebate", required=True)
@@ -172,6 +221,20 @@ def main() -> int:
                            input=b"", capture_output=True, timeout=60)
         check("two inputs from standard input are refused", r.returncode == 2 and b"both read standard input" in r.stderr,
               r.stderr.decode()[:300])
+
+        # ---- rejected rows of many files: every file's, after one header ------------------------------------
+        rej = d / "rej"
+        rej.mkdir()
+        (rej / "a.csv").write_bytes(header + rows[0] + bad_amount)
+        (rej / "b.csv").write_bytes(header + bad_date + rows[1])
+        r = run(["--input", f"sales={rej}", "--on-bad-row", "reject", "--rejects", str(d / "rejects")])
+        rejects = (d / "rejects.sales.csv").read_bytes() if (d / "rejects.sales.csv").exists() else b""
+        lines = rejects.splitlines()
+        check("rejected rows of many files follow one header", r.returncode == 0 and len(lines) == 3 and
+              lines[0] == header.rstrip(b"\r\n") + b",_line,_error" and lines[1].startswith(bad_amount.rstrip()) and
+              lines[2].startswith(bad_date.rstrip()), f"exit {r.returncode} {r.stderr.decode()[:300]}\n{rejects.decode()[:500]}")
+
+        big_ledgers(rebate, d, check)
 
     for f in failures:
         print("FAIL", f)
