@@ -173,7 +173,8 @@ constexpr uint32_t kPrefetch = 16;
 // The rows of one ledger that one part reads.
 class LedgerSink : public ScanSink {
  public:
-  LedgerSink(ScanPart& part, uint32_t input) : part_(part), s_(part.state), plan_(part.state.plan), input_(input) {
+  LedgerSink(ScanPart& part, uint32_t input)
+      : part_(part), s_(part.state), plan_(part.state.plan), input_(input), many_files_(s_.many_files(input)) {
     make_day_periods();
     for (uint32_t a = 0; a < plan_.aggregates.size(); ++a) {
       if (!plan_.aggregates[a].over_group && plan_.aggregates[a].source == input) mine_.push_back(a);
@@ -421,7 +422,8 @@ class LedgerSink : public ScanSink {
         // The row as it is in the file, with its line and why (as for an unknown partner).
         const std::string_view header = chunk.header_line;
         const bool crlf = header.size() >= 2 && header[header.size() - 2] == '\r';
-        u.rows += ledger::rejected_row(chunk.raw[row], chunk.line(row), fmt::format("column `{}`: {}", c.spec.name, what), crlf ? "\r\n" : "\n");
+        u.rows += ledger::rejected_row(chunk.raw[row], chunk.line(row), fmt::format("column `{}`: {}", c.spec.name, what), crlf ? "\r\n" : "\n",
+                                       many_files_ ? std::string_view(chunk.source) : std::string_view());
       }
       return false;
     }
@@ -445,7 +447,7 @@ class LedgerSink : public ScanSink {
       const bool crlf = header.size() >= 2 && header[header.size() - 2] == '\r';
       u.rows += ledger::rejected_row(chunk.raw[row], chunk.line(row),
                                      fmt::format("partner `{}` is not in the partner table", ledger::format_cell(pc, row, part_.pool)),
-                                     crlf ? "\r\n" : "\n");
+                                     crlf ? "\r\n" : "\n", many_files_ ? std::string_view(chunk.source) : std::string_view());
     }
   }
 
@@ -612,6 +614,7 @@ class LedgerSink : public ScanSink {
   const State& s_;
   const plan::Plan& plan_;
   uint32_t input_;
+  bool many_files_;  // the rejects files name each row's file (State::many_files)
   std::vector<uint32_t> mine_, my_groups_;
   std::vector<Fast> fast_;
   MaskedKernels masked_;            // the masked sums and counts among them

@@ -127,7 +127,8 @@ void Reader::bad_row(const char* row_start, const char* row_end, uint64_t row_li
     // The row's bytes as read and its own line end (p_ is past it): [row_start, row_end) holds the row up
     // to its last cell, and the line end follows unless the row ended early (a blank line).
     std::string_view raw(row_start, static_cast<size_t>(std::max(row_end, p_) - row_start));
-    const std::string line = rejected_row(raw, row_line, reason, header_line_end());
+    const std::string line =
+        rejected_row(raw, row_line, reason, header_line_end(), options_.rejects_name_file ? std::string_view(file_) : std::string_view());
     std::fwrite(line.data(), 1, line.size(), rejects_);
   }
 }
@@ -140,7 +141,7 @@ bool Reader::open_rejects() {
     return false;
   }
   if (options_.rejects_append) return true;  // a later file of a ledger in many files: the first wrote the header
-  const std::string header = rejects_header(result_.table.header_line);
+  const std::string header = rejects_header(result_.table.header_line, options_.rejects_name_file);
   std::fwrite(header.data(), 1, header.size(), rejects_);
   return true;
 }

@@ -162,6 +162,7 @@ ReadResult read_files(const std::string& name, const InputFiles& input, const Ta
     o.same_header = header;
     o.same_header_file = first_with_header;
     o.rejects_append = i > 0;
+    o.rejects_name_file = true;  // `_line` alone would not say which file
     o.progress_from = all > 0 ? before / all : 0;
     o.progress_share = all > 0 ? sizes[i] / all : 0;
     before += sizes[i];

@@ -331,17 +331,19 @@ std::pair<std::string_view, std::string_view> split_line_end(std::string_view ra
 }
 }  // namespace
 
-std::string rejected_row(std::string_view raw, uint64_t line, std::string_view reason, std::string_view line_end) {
+std::string rejected_row(std::string_view raw, uint64_t line, std::string_view reason, std::string_view line_end,
+                         std::string_view file) {
   auto [row, end] = split_line_end(raw);
   std::string out(row);
+  if (!file.empty()) out += fmt::format(",{}", csv_quote(file));
   out += fmt::format(",{},{}", line, csv_quote(reason));
   out += end.empty() ? line_end : end;
   return out;
 }
 
-std::string rejects_header(std::string_view header_line) {
+std::string rejects_header(std::string_view header_line, bool with_file) {
   auto [header, end] = split_line_end(header_line);
-  return fmt::format("{},_line,_error{}", header, end.empty() ? std::string_view("\n") : end);
+  return fmt::format("{}{},_line,_error{}", header, with_file ? ",_file" : "", end.empty() ? std::string_view("\n") : end);
 }
 
 }  // namespace rebate::ledger

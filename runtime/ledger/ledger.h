@@ -208,15 +208,18 @@ struct ReadOptions {
   bool number_rows = false;
   std::vector<std::string> key_headers;
   bool rejects_append = false;  // add to rejects_path (a later file of a ledger in many files): no header
+  bool rejects_name_file = false;  // a ledger of many files: the rejects file has a `_file` column
   double progress_from = 0;
   double progress_share = 1;
 };
 
 // A rejected row as written to a rejects file: its bytes as read (`raw`, with its line end if it has
 // one), then the added columns `_line` and `_error`, then its own line end (`line_end` when it has none:
-// the file's last line). The header gets `,_line,_error` the same way.
-std::string rejected_row(std::string_view raw, uint64_t line, std::string_view reason, std::string_view line_end);
-std::string rejects_header(std::string_view header_line);
+// the file's last line). The header gets `,_line,_error` the same way. A ledger of many files names the
+// row's file too: `file` given, a `_file` column before `_line` (the header: `with_file`).
+std::string rejected_row(std::string_view raw, uint64_t line, std::string_view reason, std::string_view line_end,
+                         std::string_view file = {});
+std::string rejects_header(std::string_view header_line, bool with_file = false);
 
 struct ReadResult {
   Table table;

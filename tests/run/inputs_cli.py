@@ -226,13 +226,22 @@ def main() -> int:
         rej = d / "rej"
         rej.mkdir()
         (rej / "a.csv").write_bytes(header + rows[0] + bad_amount)
-        (rej / "b.csv").write_bytes(header + bad_date + rows[1])
+        unknown_partner = b"2026-07-03,P99,INV-Z,AF-250,All-Flash,1,5.00\n"
+        (rej / "b.csv").write_bytes(header + bad_date + rows[1] + unknown_partner)
         r = run(["--input", f"sales={rej}", "--on-bad-row", "reject", "--rejects", str(d / "rejects")])
-        rejects = (d / "rejects.sales.csv").read_bytes() if (d / "rejects.sales.csv").exists() else b""
-        lines = rejects.splitlines()
-        check("rejected rows of many files follow one header", r.returncode == 0 and len(lines) == 3 and
-              lines[0] == header.rstrip(b"\r\n") + b",_line,_error" and lines[1].startswith(bad_amount.rstrip()) and
-              lines[2].startswith(bad_date.rstrip()), f"exit {r.returncode} {r.stderr.decode()[:300]}\n{rejects.decode()[:500]}")
+
+        def lines_of(name):
+            return (d / name).read_bytes().splitlines() if (d / name).exists() else []
+
+        # Every file's rows after one header, each with its file, its line in that file and why.
+        head = header.rstrip(b"\r\n") + b",_file,_line,_error"
+        lines = lines_of("rejects.sales.csv")
+        check("rejected rows of many files follow one header, each naming its file", r.returncode == 0 and len(lines) == 3 and
+              lines[0] == head and lines[1].startswith(bad_amount.rstrip() + f",{rej}/a.csv,3,".encode()) and
+              lines[2].startswith(bad_date.rstrip() + f",{rej}/b.csv,2,".encode()), f"exit {r.returncode} {r.stderr.decode()[:300]}\n{lines}")
+        lines = lines_of("rejects.sales.unknown-partners.csv")
+        check("a line of an unknown partner in one of many files names its file", len(lines) == 2 and lines[0] == head and
+              lines[1].startswith(unknown_partner.rstrip() + f",{rej}/b.csv,4,".encode()), f"{lines}")
 
         big_ledgers(rebate, d, check)
 
