@@ -175,8 +175,10 @@ GRANT SELECT ON ALL TABLES IN SCHEMA erp TO alice;
             # P1: promo revenue 1000.00 -> 10% = 100.00; units 3 + 1 = 4 -> 8.00. P2: 99.99 -> 10.00 (9.999
             # rounded half-even to cents); units 2 -> 4.00.
             want = {("P1", "r"): "100.00", ("P1", "u"): "8.00", ("P2", "r"): "10.00", ("P2", "u"): "4.00"}
+            # `query=` takes the rest of the URI: its `&` is the query's (the note is not that text).
             for what in ["table=erp.invoice_lines",
-                         "query=" + urllib.parse.quote("SELECT * FROM erp.invoice_lines WHERE id < 100", safe="=*")]:
+                         "query=" + urllib.parse.quote("SELECT * FROM erp.invoice_lines WHERE id < 100", safe="=*"),
+                         "query=SELECT * FROM erp.invoice_lines WHERE coalesce(note, '') <> 'x&y' AND id < 100"]:
                 r = run(["run", str(program), "--input", "sales=" + cluster.uri(what), "--format", "json"])
                 ok = r.returncode == 0
                 got = {(p["partner"], p["rebate"]): p["amount"] for p in json.loads(r.stdout)["payouts"]} if ok else {}
