@@ -29,12 +29,15 @@ struct RunCliOptions {
   RunInputs run;  // --input, --period, --threads, ... (run_options.h)
   std::string format = "csv";
   std::string out;
+  std::string totals;  // CSV: each partner's total per period, in a file of its own
+  std::string awards;  // CSV: the awards, in a file of their own
   std::string engine = "vm";
   std::string dump;
   std::string on_bad_row = "fail";
   std::string rejects;
   bool explain = false;
-  std::string statements;    // directory for one Markdown statement per partner and period
+  std::string statements;    // directory for one statement per partner and period
+  std::string statement_format = "md";  // md or html
   std::string partner;       // `rebate explain`: the partner to explain
   bool explain_only = false; // `rebate explain`: print explanations instead of payouts
   bool timings = false;      // print the seconds each phase took to stderr
@@ -69,6 +72,12 @@ std::optional<std::string> claim_files(const RunCliOptions& o, const engine::Run
   claim_inputs(ro, files);
   if (!o.out.empty() && o.out != "-") {
     if (auto refused = files.add_output(o.out, "the payouts (--out)")) return refused;
+  }
+  if (!o.totals.empty()) {
+    if (auto refused = files.add_output(o.totals, "the totals (--totals)")) return refused;
+  }
+  if (!o.awards.empty()) {
+    if (auto refused = files.add_output(o.awards, "the awards (--awards)")) return refused;
   }
   if (ro.reject_bad_rows) {
     for (const auto& [name, path] : ro.input_paths) {
@@ -119,15 +128,15 @@ class PayoutFile {
 // One Markdown statement per partner and period in `dir`, named PARTNER-PERIOD.md with the partner's id
 // made a safe file name (safe_file_name: a partner id is read from a ledger and never chooses where a
 // file goes), written as the run makes them. The directory is made at the first statement.
-engine::StatementWriter::Out statement_files(const std::string& dir, OutputFiles& files) {
-  return [&dir, &files, made = false](std::string_view partner, std::string_view period, const std::string& markdown) mutable {
+engine::StatementWriter::Out statement_files(const std::string& dir, const std::string& extension, OutputFiles& files) {
+  return [&dir, extension, &files, made = false](std::string_view partner, std::string_view period, const std::string& markdown) mutable {
     if (!made) {
       std::error_code ec;
       std::filesystem::create_directories(dir, ec);
       if (ec) throw OutputFailed{fmt::format("cannot create the statements directory `{}`: {}", dir, ec.message())};
       made = true;
     }
-    const std::string file = (std::filesystem::path(dir) / (safe_file_name(partner) + "-" + std::string(period) + ".md")).string();
+    const std::string file = (std::filesystem::path(dir) / (safe_file_name(partner) + "-" + std::string(period) + extension)).string();
     if (auto refused = files.add_output(file, fmt::format("the statement of `{}` for {}", partner, period))) throw OutputFailed{*refused};
     if (!write_output(files.write_path(file), markdown)) throw OutputFailed{fmt::format("cannot write `{}`", file)};
   };
@@ -145,6 +154,17 @@ int run_program(const RunCliOptions& o) {
   ro.rejects_path = o.rejects;
   // The CSV form has no column for the measures' values: compute them only when something shows them.
   ro.explanations = o.format == "json" || o.explain || o.explain_only || !o.statements.empty();
+  if (o.format == "json" && (!o.totals.empty() || !o.awards.empty())) {
+    fmt::print(stderr, "{}: `--{}` is for the CSV form; the JSON document holds the totals and awards in its own `totals` and `awards`\n",
+               command, o.totals.empty() ? "awards" : "totals");
+    return kExitUsage;
+  }
+  for (const std::string* path : {&o.totals, &o.awards}) {
+    if (*path == "-") {
+      fmt::print(stderr, "{}: `--{} -`: standard output holds the payouts; name a file\n", command, path == &o.totals ? "totals" : "awards");
+      return kExitUsage;
+    }
+  }
   if (ro.reject_bad_rows && ro.rejects_path.empty()) {
     fmt::print(stderr, "{}: `--on-bad-row reject` needs `--rejects PATH` to write the rejected rows to\n", command);
     return kExitUsage;
@@ -185,6 +205,8 @@ int run_program(const RunCliOptions& o) {
   const size_t threads = o.run.threads ? o.run.threads : std::thread::hardware_concurrency();
   engine::Spool stdout_spool, explained;
   PayoutFile payout_file(to_stdout ? std::string() : files.write_path(o.out));
+  PayoutFile totals_file(o.totals.empty() ? std::string() : files.write_path(o.totals));
+  PayoutFile awards_file(o.awards.empty() ? std::string() : files.write_path(o.awards));
   const engine::TextOut payouts_out = to_stdout ? stdout_spool.appender() : engine::TextOut([&](std::string_view part) { payout_file.write(part); });
   engine::SinkFanout sinks;
   std::unique_ptr<engine::PayoutSink> report;
@@ -196,10 +218,17 @@ int run_program(const RunCliOptions& o) {
     sinks.add(*explainer);
   } else {
     if (o.format == "json") report = std::make_unique<engine::JsonWriter>(plan, payouts_out);
-    else report = std::make_unique<engine::CsvWriter>(plan, payouts_out, threads);
+    else {
+      engine::CsvWriter::Extras extras;
+      if (!o.totals.empty()) extras.totals = [&](std::string_view part) { totals_file.write(part); };
+      if (!o.awards.empty()) extras.awards = [&](std::string_view part) { awards_file.write(part); };
+      report = std::make_unique<engine::CsvWriter>(plan, payouts_out, threads, std::move(extras));
+    }
     sinks.add(*report);
     if (!o.statements.empty()) {
-      statements = std::make_unique<engine::StatementWriter>(plan, statement_files(o.statements, files));
+      const bool html = o.statement_format == "html";
+      statements = std::make_unique<engine::StatementWriter>(plan, statement_files(o.statements, html ? ".html" : ".md", files),
+                                                             html ? engine::StatementFormat::Html : engine::StatementFormat::Markdown);
       sinks.add(*statements);
     }
     if (o.explain) {
@@ -219,7 +248,7 @@ int run_program(const RunCliOptions& o) {
   set_activity("writing the payouts");
   if (o.explain_only && result.ok()) {
     if (!explainer->matched()) {
-      fmt::print(stderr, "rebate explain: no payouts for partner `{}` in {}\n", o.partner, o.run.period.empty() ? "the run" : o.run.period);
+      fmt::print(stderr, "rebate explain: no payouts or awards for partner `{}` in {}\n", o.partner, o.run.period.empty() ? "the run" : o.run.period);
       return kExitUsage;
     }
     if (!write_output("-", partner_text)) {
@@ -229,6 +258,13 @@ int run_program(const RunCliOptions& o) {
     return kExitOk;
   }
   for (const std::string& note : result.summary.notes) fmt::print(stderr, "note: {}\n", note);
+  if (result.ok() && o.format == "csv" && o.awards.empty() && !plan.awards.empty()) {
+    // The CSV payouts file holds payouts only: awards have a file of their own, and are not dropped unsaid.
+    std::string names;
+    for (size_t k = 0; k < plan.awards.size(); ++k) names += fmt::format("{}`{}`", k == 0 ? "" : ", ", plan.awards[k].name);
+    fmt::print(stderr, "note: the program gives awards ({}), which the payouts file does not hold: write them with `--awards PATH`\n",
+               names);
+  }
   if (!result.ok()) {
     for (const std::string& e : result.errors) fmt::print(stderr, "{}\n", e.find("error") == std::string::npos ? "error: " + e : e);
     return result.usage_error ? kExitUsage : kExitErrors;
@@ -246,6 +282,12 @@ int run_program(const RunCliOptions& o) {
   if (!written) {
     fmt::print(stderr, "rebate run: cannot write `{}`\n", o.out);
     return kExitUsage;
+  }
+  for (auto [path, file] : {std::pair{&o.totals, &totals_file}, std::pair{&o.awards, &awards_file}}) {
+    if (!path->empty() && !file->close()) {
+      fmt::print(stderr, "rebate run: cannot write `{}`\n", *path);
+      return kExitUsage;
+    }
   }
   if (o.explain) {
     std::fflush(stdout);  // the payouts first, then how they were computed
@@ -276,6 +318,8 @@ std::function<int()> add_run_command(CLI::App& app) {
   add_run_inputs(cmd, o->run);
   cmd->add_option("--format", o->format, "csv (default) or json")->check(CLI::IsMember({"csv", "json"}));
   cmd->add_option("--out", o->out, "Write the payouts to this file instead of standard output");
+  cmd->add_option("--totals", o->totals, "CSV: write each partner's total per period to this file (the payouts file holds payouts only)");
+  cmd->add_option("--awards", o->awards, "CSV: write the awards (the period each is for and the period measured) to this file");
   cmd->add_flag("--explain", o->explain, "Also print how each payout was computed");
   cmd->add_flag("--timings", o->timings, "Print the seconds each phase took (compile, read + scan, groups, evaluate, write) and the peak memory to stderr");
   cmd->add_option("--engine", o->engine, "vm (the bytecode interpreter) or jit")->check(CLI::IsMember({"vm", "jit"}));
@@ -284,7 +328,9 @@ std::function<int()> add_run_command(CLI::App& app) {
   cmd->add_option("--rejects", o->rejects, "With --on-bad-row reject: write rejected rows to PATH.<input>.csv");
   cmd->add_option("--dump", o->dump, "Print an intermediate form instead of running: plan or bytecode")
       ->check(CLI::IsMember({"plan", "bytecode"}));
-  cmd->add_option("--statements", o->statements, "Write one Markdown statement per partner and period into this directory");
+  cmd->add_option("--statements", o->statements, "Write one statement per partner and period into this directory");
+  cmd->add_option("--statement-format", o->statement_format, "The statements' format: md (Markdown, default) or html (self-contained pages)")
+      ->check(CLI::IsMember({"md", "html"}));
   return [o] { return run_program(*o); };
 }
 

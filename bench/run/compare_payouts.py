@@ -3,8 +3,8 @@
 
     python3 bench/run/compare_payouts.py REBATE_OUTPUT DUCKDB_OUTPUT [--show N]
 
-Keys are (partner, period, rebate); amounts are compared as exact decimals (decimal.Decimal). The engine's
-TOTAL rows (per partner and period) are left out. Exit 0 when every key is present on both sides with the
+Keys are (partner, period, rebate); amounts are compared as exact decimals (decimal.Decimal). TOTAL rows
+(per partner and period), which older versions of the engine wrote in the payouts file, are left out. Exit 0 when every key is present on both sides with the
 same amount, 1 otherwise (the first --show differences are printed).
 """
 import argparse

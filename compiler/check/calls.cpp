@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "check/checker_impl.h"
+#include "check/value_functions.h"
 
 namespace rebate::check {
 
@@ -12,7 +13,63 @@ namespace {
 const std::vector<std::string> kAggregates = {"sum", "count", "count_distinct", "min", "max", "avg"};
 const std::vector<std::string> kFunctions = {"min", "max", "abs", "round", "previous", "last_year", "year_to_date"};
 
+// "a", "a and b", "a, b and c".
+std::string listed(const std::vector<std::string>& items) {
+  std::string out;
+  for (size_t k = 0; k < items.size(); ++k) out += (k == 0 ? "" : k + 1 == items.size() ? " and " : ", ") + items[k];
+  return out;
+}
+
+// The help of an aggregate given the wrong number of values: an example with a column the ledger has.
+std::string wrong_count_help(const std::string& ledger, const std::string& method, const std::string& column) {
+  std::string help = column.empty() ? fmt::format("`{}.{}(...)` takes one column of `{}`, and an optional `where`", ledger, method, ledger)
+                                    : fmt::format("`{}.{}({} where condition)`", ledger, method, column);
+  if (method == "count_distinct") help += "; to count distinct pairs, group by both columns and count the groups";
+  return help;
+}
+
+bool has_role(const ast::Column& c, std::string_view role) {
+  for (const ast::Ident& r : c.roles) {
+    if (r.name == role) return true;
+  }
+  return false;
+}
+
+// Whether the aggregate `method` takes values of type `t` (as check_method types them).
+bool aggregate_takes(const std::string& method, const Type& t) {
+  const bool summable = t.is_number() || t.kind == TypeKind::Money || t.kind == TypeKind::Duration;
+  if (method == "count_distinct") return t.kind == TypeKind::Text || t.kind == TypeKind::Enum || t.kind == TypeKind::Int;
+  if (method == "sum") return summable;
+  if (method == "avg") return summable || t.kind == TypeKind::Percent;
+  return summable || t.kind == TypeKind::Percent || t.kind == TypeKind::Date || t.kind == TypeKind::Enum;  // min, max
+}
+
 }  // namespace
+
+std::string Checker::example_argument(const ast::Source* ledger, const ast::Group* group, const std::string& method) const {
+  auto value_of = [&](const void* decl) {
+    auto it = decl_value.find(decl);
+    return it == decl_value.end() ? Type::error() : it->second.type;
+  };
+  if (ledger) {
+    // Money first for the sums (what a rebate adds up), then any column that fits; never the partner or
+    // the date column, which every line of a partner and period shares.
+    for (bool money_only : {true, false}) {
+      for (const ast::Column& c : ledger->columns) {
+        if (has_role(c, "partner") || has_role(c, "date")) continue;
+        const Type t = value_of(&c);
+        if ((!money_only || t.kind == TypeKind::Money || method == "count_distinct") && aggregate_takes(method, t)) return c.name.name;
+      }
+    }
+  }
+  if (group) {
+    for (const ast::GroupField& f : group->fields) {
+      if (aggregate_takes(method, value_of(&f))) return f.name.name;
+    }
+    if (method == "count_distinct" && !group->keys.empty()) return group->keys.front().name;
+  }
+  return "";
+}
 
 Value Checker::check_method(const ast::Expr& e, const Scope& scope) {
   const ast::Expr& receiver = e.arg(0);
@@ -27,6 +84,28 @@ Value Checker::check_method(const ast::Expr& e, const Scope& scope) {
   }
   if (!ledger && !group) {
     Value rv = check(receiver, scope);
+    if (!rv.type.is_error() && rv.type.is_value() && !contains(kAggregates, method)) {
+      // `sku.starts_with("LIC-")`: a method on a value. Only ledgers and groups have methods (their
+      // aggregates); say so, and name the functions that do take such a value (value_functions.h).
+      for (size_t i = 1; i < e.args.size(); ++i) check(*e.args[i], scope);
+      const std::string type = to_string(rv.type);
+      auto& d = diags.report(DiagKind::UnknownFunction, e.name_span,
+                             fmt::format("{} values have no method `{}`: only ledgers and groups have methods, their aggregates", type, method));
+      const std::vector<std::string> functions = functions_taking(rv.type);
+      if (functions.empty()) {
+        d.with_help(rv.type.kind == TypeKind::Text
+                        ? "no function takes Text values yet: compare a text whole, with `==`, `!=` or `in [...]` (to test a prefix, "
+                          "list the values or export the part as a column of its own)"
+                        : fmt::format("no function takes {} values; compare them with `==` and `!=`", type));
+      } else {
+        std::string call;
+        for (const ValueFunction& f : value_functions()) {
+          if (f.name == method && f.takes(rv.type)) call = fmt::format("; write `{}({})`", method, receiver.text);
+        }
+        d.with_help(fmt::format("the functions that take {} values are {}{}", type, listed(functions), call));
+      }
+      return Value{};
+    }
     if (!rv.type.is_error()) {
       auto& d = diags.report(DiagKind::AggregateOutsideLedger, receiver.span,
                              fmt::format("`.{}(...)` aggregates the lines of a ledger or group, and this is {}", method,
@@ -69,7 +148,7 @@ Value Checker::check_method(const ast::Expr& e, const Scope& scope) {
                  method == "count" ? "`count` takes no value, only an optional `where`"
                                    : fmt::format("`{}` takes one value", method))
         .with_help(method == "count" ? fmt::format("`{}.count(where {})`", receiver.text, argc ? "..." : "condition")
-                                     : fmt::format("`{}.{}(amount where condition)`", receiver.text, method));
+                                     : wrong_count_help(receiver.text, method, example_argument(ledger, group, method)));
   }
   if (e.where) check_condition(*e.where, row);
   if (argc == 0) return Value{method == "count" ? Type::of(TypeKind::Int) : Type::error()};
@@ -150,6 +229,23 @@ Value Checker::check_call(const ast::Expr& e, const Scope& scope) {
     record(a, v);
     if (f == "year_to_date" && !(v.type.is_number() || v.type.kind == TypeKind::Money || v.type.is_error())) {
       diags.report(DiagKind::InvalidTimeShift, a.span, fmt::format("`year_to_date` adds up periods, and {} values do not add up", to_string(v.type)));
+    }
+    std::set<const ast::Measure*> seen;
+    const ast::Expr* ytd = f == "previous" && m->value && decl_state[m] != State::InProgress ? year_to_date_inside(*m->value, seen) : nullptr;
+    if (ytd) {
+      // In the first period of a year, the period before is the last of the year before: `previous` of a
+      // year to date is then the whole of last year, not zero. A true-up `ytd - previous(ytd)` pays a
+      // year's worth back in every January (docs/language.md §9).
+      const ast::Expr& inner = ytd->arg(0);
+      auto& d = diags.report(DiagKind::PreviousYearToDate, e.span,
+                             fmt::format("in the first period of each year, `previous({})` is the whole of the year before, not this year's total so far",
+                                         a.text))
+                    .note(ytd->span, "the year to date it looks back at");
+      if (inner.kind == ast::ExprKind::Name && source_text(ytd->span) == source_text(m->value->span)) {
+        d.with_help(fmt::format("for this year's total before this period (zero in the first period), write `{} - {}`", a.text, inner.text));
+      } else {
+        d.with_help("for this year's total before this period, subtract this period's value from the year to date");
+      }
     }
     v.constant.reset();
     return v;
@@ -241,21 +337,48 @@ Value Checker::check_call(const ast::Expr& e, const Scope& scope) {
   auto& d = diags.report(DiagKind::UnknownFunction, e.name_span, fmt::format("unknown function `{}`", f));
   if (contains(kAggregates, f)) {
     std::string ledger = "sales";
+    const ast::Source* source = nullptr;
     for (const auto& [n, sym] : out->globals) {
-      if (sym.kind == SymbolKind::Ledger) ledger = n;
+      if (sym.kind == SymbolKind::Ledger) {
+        ledger = n;
+        source = static_cast<const ast::Source*>(sym.decl);
+      }
     }
     if (!e.args.empty() && e.args[0]->kind == ast::ExprKind::Name) {
       auto g = out->globals.find(e.args[0]->text);
-      if (g != out->globals.end() && g->second.kind == SymbolKind::Ledger) ledger = g->first;
+      if (g != out->globals.end() && g->second.kind == SymbolKind::Ledger) {
+        ledger = g->first;
+        source = static_cast<const ast::Source*>(g->second.decl);
+      }
     }
-    d.with_help(f == "count" ? fmt::format("aggregates are called on a ledger, as in `{}.count()`", ledger)
-                             : fmt::format("aggregates are called on a ledger, as in `{}.{}(amount)`", ledger, f));
+    // The example names a column the ledger has: the call's own argument when it is one, else one that fits.
+    std::string column = source ? example_argument(source, nullptr, f) : "";
+    for (const auto& a : e.args) {
+      if (source && a->kind == ast::ExprKind::Name && column_type(*source, a->text)) column = a->text;
+    }
+    d.with_help(f == "count"       ? fmt::format("aggregates are called on a ledger, as in `{}.count()`", ledger)
+                : column.empty() ? fmt::format("aggregates are called on a ledger, as in `{}.{}(...)` with one of its columns", ledger, f)
+                                 : fmt::format("aggregates are called on a ledger, as in `{}.{}({})`", ledger, f, column));
   } else if (auto guess = closest(f, kFunctions)) {
     d.with_help(fmt::format("did you mean `{}`?", *guess));
   } else {
     d.with_help("the functions are `min`, `max`, `abs`, `round`, `previous`, `last_year` and `year_to_date`");
   }
   return Value{};
+}
+
+const ast::Expr* Checker::year_to_date_inside(const ast::Expr& e, std::set<const ast::Measure*>& seen) const {
+  if (e.kind == ast::ExprKind::Call && e.text == "year_to_date" && e.args.size() == 1) return &e;
+  if (e.kind == ast::ExprKind::Call && (e.text == "previous" || e.text == "last_year")) return nullptr;  // another window
+  if (e.kind == ast::ExprKind::Name && e.id < out->refs.size() && out->refs[e.id] && out->refs[e.id]->kind == SymbolKind::Measure) {
+    const auto* m = static_cast<const ast::Measure*>(out->refs[e.id]->decl);
+    if (!m->value || !seen.insert(m).second) return nullptr;
+    return year_to_date_inside(*m->value, seen);
+  }
+  for (const auto& a : e.args) {
+    if (const ast::Expr* found = year_to_date_inside(*a, seen)) return found;
+  }
+  return nullptr;
 }
 
 }  // namespace rebate::check

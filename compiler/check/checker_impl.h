@@ -82,6 +82,15 @@ class Checker {
   Value check_name(const ast::Expr& e, const Scope& scope, const Type* hint);
   Value check_member(const ast::Expr& e, const Scope& scope);
   Value check_method(const ast::Expr& e, const Scope& scope);
+  // The first measure, aggregate or look-back an (already checked) expression reads, directly or through
+  // a decision table: what an `eligible when` condition may not read (E0514). Null when none.
+  const ast::Expr* reads_figures(const ast::Expr& e) const;
+  // The `year_to_date(...)` call a measure's value is made from, directly or through the measures it
+  // reads; null when none (W0010: `previous` of it crosses into the year before).
+  const ast::Expr* year_to_date_inside(const ast::Expr& e, std::set<const ast::Measure*>& seen) const;
+  // A column of `ledger` (or a field or key of `group`) that the aggregate `method` can take, for a
+  // help's example: one the program has, never a guess. Empty when none fits.
+  std::string example_argument(const ast::Source* ledger, const ast::Group* group, const std::string& method) const;
   Value check_call(const ast::Expr& e, const Scope& scope);
   Value check_quantity(const ast::Expr& e);
   void report_unrepresentable(const ast::Expr& e, std::string_view what, int max_places);

@@ -79,6 +79,16 @@ void Checker::check_rebates() {
           case ast::ClauseKind::Require: {
             Value v = check_condition(*c.value, scope);
             never_if(v.constant_bool == false, c, "this condition is never true");
+            if (c.kind == ast::ClauseKind::Eligible) {
+              // Eligibility is who the partner is; what it sold is a gate (docs/language.md §12): the
+              // status says which (`not eligible` or `gate not met`), and so do coverage and statements.
+              if (const ast::Expr* figure = reads_figures(*c.value)) {
+                diags.report(DiagKind::MeasureInEligible, figure->span,
+                             fmt::format("`eligible when` says who may take part, from partner attributes, constants and `period`, and "
+                                         "`{}` depends on the partner's sales", source_text(figure->span)))
+                    .with_help(fmt::format("a condition on sales is a gate: write `require {}`", source_text(c.value->span)));
+              }
+            }
             break;
           }
           case ast::ClauseKind::Pay: {
@@ -339,6 +349,38 @@ void Checker::check_tests() {
       }
     }
   }
+}
+
+const ast::Expr* Checker::reads_figures(const ast::Expr& e) const {
+  if (e.kind == ast::ExprKind::Method) {
+    // An aggregate (a ledger's or a group's): a sales figure itself.
+    const ast::Expr& receiver = e.arg(0);
+    const auto& ref = receiver.id < out->refs.size() ? out->refs[receiver.id] : std::nullopt;
+    if (ref && (ref->kind == SymbolKind::Ledger || ref->kind == SymbolKind::Group)) return &e;
+  }
+  if (e.kind == ast::ExprKind::Name && e.id < out->refs.size() && out->refs[e.id]) {
+    const Symbol& sym = *out->refs[e.id];
+    if (sym.kind == SymbolKind::Measure) return &e;
+    if (sym.kind == SymbolKind::Decision) {
+      // A decision table whose inputs read measures: follow what it uses, transitively.
+      std::set<const void*> seen{sym.decl};
+      std::vector<const void*> todo{sym.decl};
+      while (!todo.empty()) {
+        const void* user = todo.back();
+        todo.pop_back();
+        for (auto it = uses.lower_bound({user, nullptr}); it != uses.end() && it->first == user; ++it) {
+          for (const auto& [name, global] : out->globals) {
+            if (global.decl == it->second && global.kind == SymbolKind::Measure) return &e;
+          }
+          if (seen.insert(it->second).second) todo.push_back(it->second);
+        }
+      }
+    }
+  }
+  for (const auto& a : e.args) {
+    if (const ast::Expr* found = reads_figures(*a)) return found;
+  }
+  return e.where ? reads_figures(*e.where) : nullptr;
 }
 
 }  // namespace rebate::check

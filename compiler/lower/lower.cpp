@@ -171,6 +171,14 @@ std::string Lowerer::unit_of(const Type& t) {
   return {};
 }
 
+void Lowerer::named_constant(const ast::Const& c) {
+  const std::optional<Decimal> value = tp_.constant_of(*c.value);
+  if (!value) return;  // a date, a text: shown as written where it is used
+  auto [it, fresh] = named_constant_index_.try_emplace(&c, static_cast<uint32_t>(plan_.named_constants.size()));
+  if (fresh) plan_.named_constants.push_back(plan::NamedConstant{c.name.name, unit_of(tp_.type_of(*c.value)), *value});
+  if (std::find(fn_->constants.begin(), fn_->constants.end(), it->second) == fn_->constants.end()) fn_->constants.push_back(it->second);
+}
+
 std::string Lowerer::text_of(const ast::Expr& e) {
   Span s = e.span;
   const std::string& text = sources_.file(s.file).text();
@@ -238,6 +246,11 @@ void Lowerer::measures() {
     pm.name = m->name.name;
     pm.unit = unit_of(tp_.type_of(*m->value));
     pm.doc = m->doc;
+    pm.formula = text_of(*m->value);
+    if (!m->limits.empty()) {
+      const Span last = m->limits.back().span;
+      pm.formula = sources_.file(last.file).text().substr(m->value->span.begin, last.end - m->value->span.begin);
+    }
     pm.value = function("measure " + m->name.name, *m->value, Context{});
     for (const auto& lim : m->limits) {
       FunctionId f = function(fmt::format("measure {} {}", m->name.name, lim.is_cap ? "cap" : "floor"), *lim.value, Context{});
@@ -322,6 +335,7 @@ void Lowerer::rebates() {
       plan::Rebate pr;
       pr.name = r.name.name;
       pr.title = r.title;
+      pr.doc = r.doc;
       pr.rounding = tp_.settings.rounding;
       pr.places = plan_.minor_unit;
       Context ctx;
@@ -348,8 +362,14 @@ void Lowerer::rebates() {
           case ast::ClauseKind::Accelerate:
             pr.accelerate.push_back(plan::GuardedAmount{fn("accelerate", c.value), fn("accelerate when", c.when), location(c.span)});
             break;
-          case ast::ClauseKind::Cap: pr.cap = fn("cap", c.value); break;
-          case ast::ClauseKind::Floor: pr.floor = fn("floor", c.value); break;
+          case ast::ClauseKind::Cap:
+            pr.cap = fn("cap", c.value);
+            pr.cap_where = location(c.value->span);
+            break;
+          case ast::ClauseKind::Floor:
+            pr.floor = fn("floor", c.value);
+            pr.floor_where = location(c.value->span);
+            break;
           case ast::ClauseKind::AllowNegative: pr.allow_negative = true; break;
           case ast::ClauseKind::Rounding:
             pr.rounding = rounding_mode_named(c.rounding_mode.name).value_or(pr.rounding);
@@ -410,6 +430,7 @@ void Lowerer::awards() {
         plan::AwardRow pr;
         if (row.when) pr.when = function("award " + a.name.name + " when", *row.when, Context{});
         pr.value = function("award " + a.name.name, *row.value, Context{});
+        pr.where = location(row.span);
         pa.rows.push_back(pr);
       }
       plan_.awards.push_back(std::move(pa));

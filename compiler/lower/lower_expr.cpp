@@ -245,9 +245,12 @@ void Lowerer::name(const ast::Expr& e, const Context& ctx, uint32_t where) {
     case SymbolKind::Measure:
       emit(Opcode::Measure, measure_index_[static_cast<const ast::Measure*>(s->decl)], 0, where);
       return;
-    case SymbolKind::Const:
-      expr(*static_cast<const ast::Const*>(s->decl)->value, ctx);
+    case SymbolKind::Const: {
+      const auto& c = *static_cast<const ast::Const*>(s->decl);
+      named_constant(c);
+      expr(*c.value, ctx);
       return;
+    }
     case SymbolKind::Decision:
       emit(Opcode::Decision, decision_index_[static_cast<const ast::Decision*>(s->decl)], 0, where);
       return;

@@ -40,6 +40,7 @@ class Lowerer {
   std::map<const ast::Decision*, uint32_t> decision_index_;
   std::map<const ast::Group*, uint32_t> group_index_;
   std::map<const ast::Rebate*, uint32_t> rebate_index_;
+  std::map<const ast::Const*, uint32_t> named_constant_index_;
   plan::Function* fn_ = nullptr;  // the function being emitted (re-pointed after nested functions)
 
   template <typename F>
@@ -77,6 +78,10 @@ class Lowerer {
   Decimal fold(const ast::Expr& e);
 
   static std::string unit_of(const Type& t);
+
+  // Notes that the function being emitted reads constant `c` (when it has a number's value), for
+  // explanations.
+  void named_constant(const ast::Const& c);
 
   std::string text_of(const ast::Expr& e);
 

@@ -231,8 +231,9 @@ const char* kSalesWithUnknownSku = "date,partner,sku,amount\n2026-07-01,P1,S1,10
 
 TEST_CASE("a ledger key missing from its lookup table is a malformed row whatever the program reads", "[engine][docs]") {
   // §5 Lookup tables: "A ledger line whose key is not in the table is a malformed row", reported with
-  // the file, the line, the column, the key and the table.
-  const std::string expected = "sales:3: column `sku`: `S9` is not a key of table `skus`";
+  // the file, the line, the column, the key and the table. Line 3 is `2026-07-02,P1,S9,500`: the key's
+  // cell starts after 11 + 3 characters, at column 15.
+  const std::string expected = "sales:3:15: column `sku`: `S9` is not a key of table `skus`";
   // The program never reads the SKU table's columns: the line used to be counted silently.
   auto silent = run(lookup_program("measure revenue = sales.sum(amount)\nrebate r { pay 10% of revenue }"),
                     {{{"skus", kSkus}, {"sales", kSalesWithUnknownSku}}, "2026-Q3"});
@@ -260,8 +261,8 @@ TEST_CASE("a ledger key missing from its lookup table is rejected with --on-bad-
   }
   CHECK(rejected == 1);
   const std::string notes = joined(o.result.summary.notes);
-  CHECK_THAT(notes, Catch::Contains("sales:3: column `sku`: `S9` is not a key of table `skus`"));
-  CHECK_THAT(notes, Catch::Contains("1 lines of `sales` hold a key that is not in its lookup table; they were left out"));
+  CHECK_THAT(notes, Catch::Contains("sales:3:15: column `sku`: `S9` is not a key of table `skus`"));
+  CHECK_THAT(notes, Catch::Contains("1 line of `sales` holds a key that is not in its lookup table; it was left out"));
 }
 
 // ---- 5. `partner.id` without a partner table --------------------------------------------------------
@@ -371,7 +372,8 @@ rebate growth { pay 1% of (revenue - baseline)  allow negative }
   CHECK(o.result.summary.outside_effective_looked_back == 1);
   CHECK_THAT(joined(o.result.summary.notes),
              Catch::Contains("3 ledger lines are dated outside the program's effective dates (2026-02-15 .. 2026-09-30): "
-                             "1 count in the paid period they fall in, 1 only in look-backs and 1 in no payout"));
+                             "1 counts in the paid period it falls in, 1 can count only through look-backs (2025-Q1 .. 2025-Q4) and "
+                             "1 counts in no payout"));
 }
 
 // ---- 9. Without effective dates, every period from the first to the last line is paid ---------------
@@ -463,4 +465,58 @@ rebate largest_r { pay 1% of largest_ytd }
     // The largest order year to date: O1, 1,200: 1% = 12.00.
     CHECK(o.amounts["P1 2026-Q2 largest_r"] == "12.00");
   }
+}
+
+// ---- 10. Combinations of time shifts (docs/language.md §9, issue 19 §4) ---------------------------------
+
+TEST_CASE("each combination of time shifts reads the window §9's table says", "[engine][docs]") {
+  // One line a quarter, 2025-Q1 .. 2026-Q4, of 1, 2, 4, ..., 128 USD: a sum names the quarters it read
+  // (its binary digits). The rows of the table, for 2026-Q3 and 2026-Q1 (the first quarter of a year).
+  const char* program = R"(
+program "Shifts" { currency: USD  period: quarter  effective: 2026-01-01 .. 2026-12-31 }
+ledger sales { date: Date as date  partner: Text as partner  amount: Money }
+measure m = sales.sum(amount)
+measure ytd = year_to_date(m)
+measure prev = previous(m)
+measure ly = last_year(m)
+measure prev_ytd = previous(ytd)  // rebate: allow(previous-year-to-date)
+rebate previous_ytd { pay prev_ytd }
+rebate ytd_minus_m { pay ytd - m }
+rebate last_year_ytd { pay last_year(ytd) }
+rebate ytd_of_prev { pay year_to_date(prev) }
+rebate ytd_of_ly { pay year_to_date(ly) }
+rebate prev_of_ly { pay previous(ly) }
+rebate ly_of_prev { pay last_year(prev) }
+rebate prev_of_prev { pay previous(prev) }
+)";
+  std::string sales = "date,partner,amount\n";
+  const char* days[] = {"2025-02-01", "2025-05-01", "2025-08-01", "2025-11-01", "2026-02-01", "2026-05-01", "2026-08-01", "2026-11-01"};
+  for (int q = 0; q < 8; ++q) sales += fmt::format("{},P1,{}\n", days[q], 1 << q);
+  auto o = run(program, {{{"sales", sales}}});
+  REQUIRE(o.errors.empty());
+  for (const std::string& w : o.warnings) CHECK(w.rfind("W0010", 0) != 0);  // silenced by the allow comment
+  REQUIRE(o.result.ok());
+  // 2025-Q1 = 1, Q2 = 2, Q3 = 4, Q4 = 8; 2026-Q1 = 16, Q2 = 32, Q3 = 64, Q4 = 128.
+  CHECK(o.amounts["P1 2026-Q3 previous_ytd"] == "48.00");   // 2026-Q1 .. Q2: 16 + 32
+  CHECK(o.amounts["P1 2026-Q1 previous_ytd"] == "15.00");   // the whole of 2025: 1 + 2 + 4 + 8, not zero
+  CHECK(o.amounts["P1 2026-Q3 ytd_minus_m"] == "48.00");    // 16 + 32 + 64 - 64
+  CHECK(o.amounts["P1 2026-Q1 ytd_minus_m"] == "0.00");     // 16 - 16
+  CHECK(o.amounts["P1 2026-Q3 last_year_ytd"] == "7.00");   // 2025-Q1 .. Q3: 1 + 2 + 4
+  CHECK(o.amounts["P1 2026-Q1 last_year_ytd"] == "1.00");   // 2025-Q1
+  CHECK(o.amounts["P1 2026-Q3 ytd_of_prev"] == "56.00");    // 2025-Q4 .. 2026-Q2: 8 + 16 + 32
+  CHECK(o.amounts["P1 2026-Q1 ytd_of_prev"] == "8.00");     // 2025-Q4
+  CHECK(o.amounts["P1 2026-Q3 ytd_of_ly"] == "7.00");       // 2025-Q1 .. Q3
+  CHECK(o.amounts["P1 2026-Q1 ytd_of_ly"] == "1.00");       // 2025-Q1
+  CHECK(o.amounts["P1 2026-Q3 prev_of_ly"] == "2.00");      // 2025-Q2
+  CHECK(o.amounts["P1 2026-Q1 prev_of_ly"] == "0.00");      // 2024-Q4: no line
+  CHECK(o.amounts["P1 2026-Q3 ly_of_prev"] == "2.00");      // 2025-Q2
+  CHECK(o.amounts["P1 2026-Q3 prev_of_prev"] == "16.00");   // 2026-Q1
+  CHECK(o.amounts["P1 2026-Q1 prev_of_prev"] == "4.00");    // 2025-Q3
+}
+
+TEST_CASE("previous of a year to date is a lint, and the allow comment silences it", "[engine][docs]") {
+  auto o = run(std::string(kQuarterly) + "measure ytd = year_to_date(revenue)\nrebate r { pay ytd - previous(ytd)  allow negative }\n");
+  REQUIRE(o.errors.empty());
+  REQUIRE(o.warnings.size() == 1);
+  CHECK_THAT(o.warnings[0], Catch::StartsWith("W0010 in the first period of each year, `previous(ytd)` is the whole of the year before"));
 }

@@ -59,11 +59,31 @@ struct MeasureValue {
   std::string value;  // formatted: "12300.00 USD", "12", "4.5%"
 };
 
+// One value of a payout's trace, a tree written depth first: what the payout's clauses read (depth 0),
+// what each of those read (depth 1), and so on down to the ledgers (engine/trace.h).
+struct TraceEntry {
+  enum class Kind : uint8_t { Measure, Constant, Decision, Band };
+  Kind kind = Kind::Measure;
+  uint8_t depth = 0;
+  bool repeated = false;  // shown above in the same trace: what it reads is not listed again
+  std::string name;       // the measure, constant, decision table or tier table
+  std::string window;     // the periods it was computed on, when not the payout's ("2025-Q3", "2026-Q1 to 2026-Q3")
+  std::string value;      // "12,300.00 USD", "4.5%"
+  std::string detail;     // a measure's formula; a decision's row; a band
+  int64_t lines = -1;     // a measure reading one aggregate: the ledger lines (or groups) it read; -1: not shown
+  bool over_groups = false;  // `lines` counts group rows
+  std::string doc;        // a measure's doc comment
+};
+
 // What explains a payout beyond its figures, kept only when the run explains (RunOptions::explanations).
 struct Explanation {
-  std::vector<MeasureValue> measures;
-  std::vector<std::string> steps;  // "cap 50_000 USD applied (was 61200.00)", ...
+  std::vector<TraceEntry> trace;
+  std::vector<MeasureValue> measures;  // the values of the measures the clauses read (the trace's depth 0)
+  std::vector<std::string> steps;  // "cap quarterly_cap (50,000.00 USD) applied (was 61,200.00 USD)", ...
   std::string next_band;           // "12300.00 USD more reaches 6%"
+  // With a next band: the value that picks the band and where the next band starts (a statement's
+  // progress bar).
+  std::optional<Decimal> progress, next_band_from;
   std::optional<Decimal> before_budget;  // the amount before a budget scaled it down
 };
 
@@ -90,7 +110,7 @@ struct Payout {
   TextRef period;
   TextRef rebate;
   TextRef title;
-  TextRef status;  // "paid", "not eligible", "gate not met", "condition not met", "zero"
+  TextRef status;  // "paid", "clawback" (negative, kept by `allow negative`), "not eligible", "gate not met", "condition not met", "zero"
   TextRef reason;  // the clause that decided a non-payment, as written
   TextRef band;    // "from 100_000 USD to 500_000 USD"
   uint64_t lines = 0;  // ledger lines that fed the measures the payout reads
@@ -103,6 +123,7 @@ struct Payout {
   void set_basis(const Decimal& d) { store(kBasis, d); }
   void set_rate(const Decimal& d) { store(kRate, d); }
 
+  const std::vector<TraceEntry>& trace() const;
   const std::vector<MeasureValue>& measures() const;
   const std::vector<std::string>& steps() const;
   const std::string& next_band() const;
@@ -134,6 +155,10 @@ struct Payout {
   }
 };
 
+inline const std::vector<TraceEntry>& Payout::trace() const {
+  static const std::vector<TraceEntry> none;
+  return explanation ? explanation->trace : none;
+}
 inline const std::vector<MeasureValue>& Payout::measures() const {
   static const std::vector<MeasureValue> none;
   return explanation ? explanation->measures : none;
@@ -171,6 +196,7 @@ struct AwardValue {
   std::string measured;   // the period whose figures decided it
   std::string award;
   std::string value;
+  std::shared_ptr<Explanation> explanation;  // the row that decided and what it read; null when the run does not explain
 };
 
 struct Total {
@@ -193,10 +219,14 @@ struct Summary {
     uint64_t rejected = 0;
   };
   std::vector<InputCount> inputs;
+  // Where the ledger lines went, each line counted once, as the notes say it (line_notes.cpp):
   uint64_t outside_effective = 0;  // ledger lines dated outside the program's effective dates
   uint64_t outside_effective_paid = 0;         // of those: in a paid period, where they count
   uint64_t outside_effective_looked_back = 0;  // before the paid periods, read only by look-backs
-  uint64_t outside_run = 0;        // ledger lines in periods the run does not pay (used by look-backs)
+  // (the rest of outside_effective count in no payout)
+  uint64_t outside_run_looked_back = 0;  // other lines in periods the run does not pay, read only by look-backs
+  uint64_t outside_run_nowhere = 0;      // other lines in periods the run does not pay nor look back to
+  std::vector<std::string> periods_without_lines;  // paid periods without a line of any ledger ("2026-Q4")
   std::vector<std::string> notes;
   std::vector<PhaseTime> timings;  // per phase of the engine, for `rebate run --timings`
 };
@@ -226,6 +256,7 @@ struct PayoutBatch {
   size_t cells = 0;
   size_t per_cell = 0;             // payouts per cell: the program's rebates
   const TextRef* partners = nullptr;   // by cell: the partner's id
+  const TextRef* partner_names = nullptr;  // by cell: the partner table's `name`, when it has one (else null)
   const Payout* payouts = nullptr;     // cells x per_cell
   const Decimal* totals = nullptr;     // by cell: the sum of its payouts (none when per_cell is 0)
   const AwardValue* awards = nullptr;  // the cells' awards, in cell order

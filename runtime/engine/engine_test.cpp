@@ -538,7 +538,12 @@ TEST_CASE("a line dated far away is counted, and the tables stay the size of the
                                "2026-07-01,P1,O4,x,1,100"}));
   REQUIRE(o.result.ok());
   CHECK(o.amounts["P1 2026-Q3 r"] == "3.00");  // 1% of 100 + 1% of 200 (Q3 2025)
-  CHECK(has_note_starting(o, "2 ledger lines are dated outside every period"));
+  // Three lines are outside 2026-Q3: the 2025-07-01 one within last_year's reach (2025-Q3 .. 2026-Q2),
+  // the two typos in no payout; told once, in one note.
+  CHECK(has_note_starting(o, "3 ledger lines are dated outside the period the run pays (2026-Q3): 1 can count only through "
+                             "look-backs (2025-Q3 .. 2026-Q2) and 2 count in no payout"));
+  CHECK(o.result.summary.outside_run_looked_back == 1);
+  CHECK(o.result.summary.outside_run_nowhere == 2);
 }
 
 TEST_CASE("lines of periods before the first line's are counted like the others", "[engine]") {
@@ -548,7 +553,9 @@ TEST_CASE("lines of periods before the first line's are counted like the others"
                                "1990-01-01,P1,O1,x,1,7000", "2026-07-02,P1,O5,x,1,100"}));
   REQUIRE(o.result.ok());
   CHECK(o.amounts["P1 2026-Q3 r"] == "4.00");  // 1% of 100 + 100 + 1% of 200 (Q3 2025); 2024 and 1990 in no period
-  CHECK(has_note_starting(o, "2 ledger lines are dated outside every period"));
+  // Outside 2026-Q3: 2025-07-01 (within reach), 2024-05-05 and 1990-01-01 (beyond it).
+  CHECK(has_note_starting(o, "3 ledger lines are dated outside the period the run pays (2026-Q3): 1 can count only through "
+                             "look-backs (2025-Q3 .. 2026-Q2) and 2 count in no payout"));
 }
 
 TEST_CASE("the plan and its bytecode can be printed", "[engine]") {

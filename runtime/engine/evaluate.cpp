@@ -11,246 +11,15 @@
 #include <algorithm>
 
 #include "engine/budgets.h"
+#include "engine/cell_frame.h"
 #include "engine/evaluate_parallel.h"
 #include "engine/phase_clock.h"
+#include "engine/trace.h"
 #include "engine/report.h"
 #include "core/activity.h"
 #include "engine/state.h"
 
 namespace rebate::engine {
-
-namespace {
-
-// A window of periods: [first, last]. Most evaluations use one period; look-backs shift it, and
-// `year_to_date` widens it to the start of the year. Aggregates over a window merge their periods.
-struct Window {
-  PeriodIndex first;
-  PeriodIndex last;
-  bool operator==(const Window& o) const { return first == o.first && last == o.last; }
-};
-
-// The measures' values in one cell, by window and measure. A cell reads a handful of windows (its period,
-// the previous one, last year's, the year to date), so a window is found by a linear search and its
-// measures are a dense block: no string, no tree, no allocation once the first cells have sized it.
-class MeasureMemo {
- public:
-  explicit MeasureMemo(size_t measures) : measures_(measures) {}
-
-  // Forgets the previous cell's values (keeping the memory).
-  void clear() {
-    std::fill(known_.begin(), known_.begin() + static_cast<std::ptrdiff_t>(windows_.size() * measures_), 0);
-    windows_.clear();
-  }
-  // The first slot of window `w`'s block, adding the window when it is new: measure m's slot is the
-  // block's + m. A frame finds its window's block once, so that reading a measure is an index. A slot
-  // is an index, not a pointer: evaluating a measure may add windows and move the values.
-  size_t block(Window w) {
-    size_t k = static_cast<size_t>(std::find(windows_.begin(), windows_.end(), w) - windows_.begin());
-    if (k == windows_.size()) {
-      windows_.push_back(w);
-      if (known_.size() < windows_.size() * measures_) {
-        known_.resize(windows_.size() * measures_, 0);
-        values_.resize(windows_.size() * measures_);
-      }
-    }
-    return k * measures_;
-  }
-  bool known(size_t slot) const { return known_[slot] != 0; }
-  const Value& value(size_t slot) const { return values_[slot]; }
-  void store(size_t slot, const Value& v) {
-    values_[slot] = v;
-    known_[slot] = 1;
-  }
-
- private:
-  size_t measures_;
-  std::vector<Window> windows_;
-  std::vector<Value> values_;
-  std::vector<uint8_t> known_;
-};
-
-// Whether function `f` reads nothing of the period: no measure, aggregate or period, only constants,
-// the partner's attributes and id, and decisions that read no more. Such a function has one value per
-// partner.
-bool reads_only_partner(const plan::Plan& plan, plan::FunctionId f, std::vector<uint8_t>& seen) {
-  if (seen[f]) return true;  // being looked at further up, or already found to read only the partner
-  seen[f] = 1;
-  for (const plan::Instr& in : plan.functions[f].code) {
-    switch (in.op) {
-      case plan::Opcode::Measure:
-      case plan::Opcode::Shifted:
-      case plan::Opcode::Aggregate:
-      case plan::Opcode::Period:
-      case plan::Opcode::Column:
-      case plan::Opcode::Lookup:
-      case plan::Opcode::GroupField:
-        return false;
-      case plan::Opcode::Decision:
-        if (!reads_only_partner(plan, plan.decisions[in.a].value, seen)) return false;
-        break;
-      default:
-        break;
-    }
-  }
-  return true;
-}
-
-// What one thread evaluates cells with: its own VM (a Machine's stack is not shared between threads)
-// and its own memo, over the run's read-only state.
-struct CellContext {
-  explicit CellContext(const State& state) : s(state), machine(state.plan), memo(state.plan.measures.size()) {
-    const plan::Plan& plan = state.plan;
-    for (const plan::Decision& d : plan.decisions) {
-      std::vector<uint8_t> seen(plan.functions.size(), 0);
-      per_partner.push_back(reads_only_partner(plan, d.value, seen));
-    }
-    decided_for.assign(plan.decisions.size(), UINT32_MAX);
-    decided.resize(plan.decisions.size());
-  }
-  const State& s;
-  vm::Machine machine;
-  MeasureMemo memo;
-  Coverage* coverage = nullptr;  // counting what the cells reach (`rebate test --coverage`), or null
-  // Decisions that read only the partner (a region and level table) are worked out once per cell, for
-  // every rebate of the cell that reads them (cells come period by period since payouts are streamed,
-  // so a partner's next cell is a batch away; keeping its value that long would be memory per partner).
-  // An error is not kept: the next cell runs the decision again and meets it again.
-  std::vector<bool> per_partner;        // by decision
-  std::vector<uint32_t> decided_for;    // by decision: the partner `decided` holds the value of (UINT32_MAX: none)
-  std::vector<Value> decided;
-};
-
-class PartnerFrame : public vm::Frame {
- public:
-  // `block`: the window's block in the memo (MeasureMemo::block).
-  PartnerFrame(CellContext& c, uint32_t partner, Window w, size_t block)
-      : c_(c), s_(c.s), partner_(partner), window_(w), block_(block) {}
-
-  Value column(uint32_t) override { return Value::missing(); }
-  Value lookup(uint32_t, uint32_t) override { return Value::missing(); }
-  Value group_field(uint32_t) override { return Value::missing(); }
-  Value partner_attr(uint32_t c) override {
-    uint32_t row = s_.partner_row[partner_];
-    return row == UINT32_MAX ? Value::missing() : s_.cell_value(s_.plan.partner_table, c, row);
-  }
-  Value partner_id() override { return Value::integer(s_.partner_ids[partner_]); }
-  Value period() override {
-    Value v = Value::integer(s_.periods.first_day(window_.last));
-    v.aux = s_.periods.last_day(window_.last);
-    return v;
-  }
-  Value measure(uint32_t m) override {
-    const size_t slot = block_ + m;
-    if (c_.memo.known(slot)) return c_.memo.value(slot);
-    return compute(m, window_, slot);
-  }
-  Value shifted(uint32_t m, uint32_t shift) override {
-    Window w = window_;
-    if (shift == 0) {
-      w = Window{w.first - 1, w.last - 1};
-    } else if (shift == 1) {
-      w = Window{w.first - s_.periods.per_year(), w.last - s_.periods.per_year()};
-    } else {
-      w = Window{s_.periods.year_start(w.last), w.last};
-    }
-    const size_t slot = c_.memo.block(w) + m;
-    if (c_.memo.known(slot)) return c_.memo.value(slot);
-    return compute(m, w, slot);
-  }
-  Value aggregate(uint32_t a) override {
-    const plan::Aggregate& agg = s_.plan.aggregates[a];
-    const CellStates& table = s_.aggregates;
-    if (window_.first == window_.last) {
-      // One period (the common case): its state is the merged state.
-      size_t cell = s_.cell(partner_, window_.first);
-      if (cell == SIZE_MAX) return finish(AggState{}, nullptr, agg.kind);  // before the first line of data
-      return finish(table.at(cell, a), table.distinct_at(cell, a), agg.kind);
-    }
-    // Over a group, the window's groups are formed again from all its lines (docs/language.md §8).
-    if (agg.over_group && !s_.group_windowed.empty() && s_.group_windowed[agg.source]) return window_group_aggregate(s_, a, partner_, window_.first, window_.last, c_.machine);
-    AggState merged;
-    bool extremum = agg.kind == plan::AggregateKind::Min || agg.kind == plan::AggregateKind::Max;
-    DistinctSet distinct;
-    for (PeriodIndex p = window_.first; p <= window_.last; ++p) {
-      size_t cell = s_.cell(partner_, p);
-      if (cell == SIZE_MAX) continue;  // before the first line of data: nothing there
-      const AggState& st = table.at(cell, a);
-      merged.count += st.count;
-      if (extremum) {
-        if (st.has_best) {
-          int c = merged.has_best ? vm::compare(st.best(), merged.best()) : 0;
-          if (!merged.has_best || (agg.kind == plan::AggregateKind::Min ? c < 0 : c > 0)) merged.set_best(st.best());
-        }
-      } else {
-        std::optional<Decimal> sum = Decimal::add(merged.sum(), total(st));
-        // Past 38 digits over the window: an error, never the periods before it alone.
-        if (!sum) throw vm::EvalError("arithmetic overflow adding up the window's periods", agg.where, context());
-        merged.set_sum(*sum);
-      }
-      if (const DistinctSet* d = table.distinct_at(cell, a)) distinct.insert(d->begin(), d->end());
-    }
-    return finish(merged, &distinct, agg.kind);
-  }
-  Value decision(uint32_t d) override {
-    if (c_.coverage) {
-      // Which row matched, asked after the value so that an error is the value's; each use counts.
-      Value v = c_.machine.run(s_.plan.decisions[d].value, *this);
-      const plan::Decision& pd = s_.plan.decisions[d];
-      if (pd.row != plan::kNoFunction) {
-        const Value row = c_.machine.run(pd.row, *this);
-        if (!row.none && row.coef >= 0 && static_cast<size_t>(row.coef) < c_.coverage->decision_rows[d].size()) {
-          ++c_.coverage->decision_rows[d][static_cast<size_t>(row.coef)];
-        }
-      }
-      return v;
-    }
-    if (!c_.per_partner[d]) return c_.machine.run(s_.plan.decisions[d].value, *this);
-    if (c_.decided_for[d] != partner_) {
-      c_.decided[d] = c_.machine.run(s_.plan.decisions[d].value, *this);
-      c_.decided_for[d] = partner_;
-    }
-    return c_.decided[d];
-  }
-  Value text(uint32_t t) override { return Value::integer(s_.text_ids[t]); }
-  std::string context() const override {
-    return fmt::format("partner {}, period {}", s_.partner_name(partner_), s_.periods.label(window_.last));
-  }
-
-  Value run(plan::FunctionId f) { return c_.machine.run(f, *this); }
-  // A condition's value; a condition without one is an error.
-  bool holds(plan::FunctionId f, uint32_t where) {
-    Value v = run(f);
-    if (v.none) throw vm::EvalError("this condition has no value", where, context());
-    return v.truthy();
-  }
-
- private:
-  // Measure `m` over window `w`, not known yet: its value within its limits, kept in memo slot `slot`.
-  // Not inlined: reading a known measure (most reads) stays a few instructions.
-  [[gnu::noinline]] Value compute(uint32_t m, Window w, size_t slot) {
-    PartnerFrame inner(c_, partner_, w, slot - m);
-    const plan::Measure& pm = s_.plan.measures[m];
-    Value v = c_.machine.run(pm.value, inner);
-    if (!v.none && pm.cap != plan::kNoFunction) {
-      Value cap = c_.machine.run(pm.cap, inner);
-      if (!cap.none && vm::compare(v, cap) > 0) v = cap;
-    }
-    if (!v.none && pm.floor != plan::kNoFunction) {
-      Value floor = c_.machine.run(pm.floor, inner);
-      if (!floor.none && vm::compare(v, floor) < 0) v = floor;
-    }
-    c_.memo.store(slot, v);
-    return v;
-  }
-
-  CellContext& c_;
-  const State& s_;
-  uint32_t partner_;
-  Window window_;
-  size_t block_;
-};
-
-}  // namespace
 
 // "61,200.00 USD", for the steps of an explanation.
 std::string money(const Decimal& d, int places, const std::string& currency) {
@@ -286,26 +55,10 @@ void collect_aggregates(const plan::Plan& plan, plan::FunctionId f, std::vector<
   }
 }
 
-// The decision tables a function reads, directly or through measures and other decisions, in the order met.
-void collect_decisions(const plan::Plan& plan, plan::FunctionId f, std::vector<uint32_t>& out, std::vector<bool>& seen_fn) {
-  if (f == plan::kNoFunction || seen_fn[f]) return;
-  seen_fn[f] = true;
-  for (const plan::Instr& in : plan.functions[f].code) {
-    if (in.op == plan::Opcode::Measure || in.op == plan::Opcode::Shifted) {
-      const plan::Measure& m = plan.measures[in.a];
-      for (plan::FunctionId part : {m.value, m.cap, m.floor}) collect_decisions(plan, part, out, seen_fn);
-    } else if (in.op == plan::Opcode::Decision) {
-      collect_decisions(plan, plan.decisions[in.a].value, out, seen_fn);
-      if (std::find(out.begin(), out.end(), in.a) == out.end()) out.push_back(in.a);
-    }
-  }
-}
-
 // What a rebate's payouts need that is the same in every cell, worked out once per run.
 struct RebateFacts {
   std::vector<uint32_t> aggregates;  // the aggregates its payout reads: their lines are counted
   std::vector<uint32_t> shown;       // the measures its explanation shows: the conditions', then the payout's
-  std::vector<uint32_t> decisions;   // the decision tables its payout reads: the row that matched is shown
 };
 
 RebateFacts rebate_facts(const plan::Plan& plan, const plan::Rebate& pr) {
@@ -321,19 +74,20 @@ RebateFacts rebate_facts(const plan::Plan& plan, const plan::Rebate& pr) {
     }
   }
   for (uint32_t m : pr.pay_measures) show(m);
-  std::vector<bool> seen_decision(plan.functions.size(), false);
-  collect_decisions(plan, pr.pay.value, f.decisions, seen_decision);
   return f;
 }
 
-enum class Status { Paid, NotEligible, GateNotMet, ConditionNotMet, Zero };
+// A negative amount kept by `allow negative` is a clawback: the partner owes it back, and no report
+// calls it paid (docs/language.md §21).
+enum class Status { Paid, Clawback, NotEligible, GateNotMet, ConditionNotMet, Zero };
 
 // Static, as a payout's texts must outlive it (TextRef).
 const std::string& status_text(Status status) {
-  static const std::string paid = "paid", not_eligible = "not eligible", gate_not_met = "gate not met",
+  static const std::string paid = "paid", clawback = "clawback", not_eligible = "not eligible", gate_not_met = "gate not met",
                            condition_not_met = "condition not met", zero = "zero";
   switch (status) {
     case Status::Paid: return paid;
+    case Status::Clawback: return clawback;
     case Status::NotEligible: return not_eligible;
     case Status::GateNotMet: return gate_not_met;
     case Status::ConditionNotMet: return condition_not_met;
@@ -374,7 +128,7 @@ class CellEvaluator {
   // `full`: with explanations (when the run shows them) and awards; without, only what the amounts
   // need (a budget's first look at a period).
   CellEvaluator(const State& s, const std::vector<RebateFacts>& rebates, const PayoutTexts& texts, bool full = true)
-      : s_(s), plan_(s.plan), rebates_(rebates), texts_(texts), context_(s), explain_(full && s.options.explanations), awards_(full) {
+      : s_(s), plan_(s.plan), rebates_(rebates), texts_(texts), context_(s), tracer_(s, context_), explain_(full && s.options.explanations), awards_(full) {
     // Coverage counts the full evaluations only (a budget's first look evaluates the same cells again).
     if (full && s.options.coverage) {
       coverage_ = std::make_unique<CoverageCounter>(s.plan, *s.options.coverage);
@@ -413,9 +167,12 @@ class CellEvaluator {
     std::shared_ptr<Explanation> e = std::move(out.explanation);
     out = Payout();
     if (e && e.use_count() == 1) {
+      e->trace.clear();
       e->measures.clear();
       e->steps.clear();
       e->next_band.clear();
+      e->progress.reset();
+      e->next_band_from.reset();
       e->before_budget.reset();
       out.explanation = std::move(e);
     }
@@ -437,6 +194,25 @@ class CellEvaluator {
     }
     out.set_amount(status == Status::Paid ? amount(frame, pr, status, out, covered) : Decimal());
     out.status = status_text(status);
+    if (explain_) trace(frame, pr, out);
+  }
+
+  // The payout's whole trace: what its clauses read, down to the ledgers, in the order of the clauses.
+  void trace(PartnerFrame& frame, const plan::Rebate& pr, Payout& out) {
+    tracer_.begin(frame, out.explain().trace);
+    for (const auto* conds : {&pr.eligible, &pr.require}) {
+      for (const plan::Condition& c : *conds) tracer_.clause(c.test);
+    }
+    tracer_.clause(pr.pay.when);
+    tracer_.clause(pr.pay.value, pr.pay_tiers == UINT32_MAX);
+    for (const auto* guarded : {&pr.accelerate, &pr.uplift}) {
+      for (const plan::GuardedAmount& g : *guarded) {
+        tracer_.clause(g.when);
+        tracer_.clause(g.value);
+      }
+    }
+    tracer_.clause(pr.floor);
+    tracer_.clause(pr.cap);
   }
 
   // The first condition that does not hold decides the status, and its text is the reason.
@@ -451,6 +227,9 @@ class CellEvaluator {
       if (!holds) {
         status = failed;
         out.reason = texts_.locations[c.where];
+      } else if (explain_) {
+        out.explain().steps.push_back(fmt::format("{} {}: holds", failed == Status::NotEligible ? "eligible when" : "require",
+                                                  plan_.locations[c.where].text));
       }
     }
   }
@@ -465,23 +244,6 @@ class CellEvaluator {
       for (uint32_t m : facts.shown) {
         Value v = frame.measure(m);
         out.explain().measures.push_back(MeasureValue{plan_.measures[m].name, format_value(v, plan_.measures[m].unit, plan_.minor_unit)});
-      }
-    }
-    if (explain_) {
-      // "decision `segment_rate`: row 2 (program.rebate:29) matched: emea, gold => 3%"
-      for (uint32_t d : facts.decisions) {
-        const plan::Decision& pd = plan_.decisions[d];
-        if (pd.row == plan::kNoFunction) continue;
-        const Value row = frame.run(pd.row);
-        if (row.none || row.coef < 0 || static_cast<size_t>(row.coef) >= pd.rows.size()) continue;
-        const plan::Location& l = plan_.locations[pd.rows[static_cast<size_t>(row.coef)]];
-        std::string text;  // the row as written, its column alignment closed up
-        for (char c : l.text) {
-          const bool space = c == ' ' || c == '\t' || c == '\n' || c == '\r';
-          if (!space || (!text.empty() && text.back() != ' ')) text += space ? ' ' : c;
-        }
-        out.explain().steps.push_back(fmt::format("decision `{}`: row {} ({}:{}) matched: {}", pd.name, static_cast<int64_t>(row.coef) + 1,
-                                                  l.file, l.line, text));
       }
     }
     if (cell != SIZE_MAX) {
@@ -499,6 +261,23 @@ class CellEvaluator {
     Value metric = frame.run(pr.pay_metric);
     if (metric.none) return;
     int band = vm::band_reached(t, metric.decimal());
+    if (t.mode == plan::TierMode::Incremental && pr.pay_metric == pr.pay_basis) {
+      // Every band the basis entered earns its slice: name each, and the top one as the band (a basis
+      // past a closed last band has earned all of them).
+      for (size_t i = 0; i < t.bands.size() && Decimal::compare(metric.decimal(), t.bands[i].lower) > 0; ++i) {
+        const plan::TierBand& b = t.bands[i];
+        const Decimal top = b.upper && Decimal::compare(*b.upper, metric.decimal()) < 0 ? *b.upper : metric.decimal();
+        const std::optional<Decimal> slice = Decimal::sub(top, b.lower);
+        const std::optional<Decimal> earned = slice ? Decimal::mul(*slice, b.value) : std::nullopt;
+        if (band < 0) band = static_cast<int>(i);
+        band = std::max(band, static_cast<int>(i));
+        if (explain_ && earned) {
+          out.explain().steps.push_back(fmt::format("slice {} at {}: {} earns {}", texts_.bands[pr.pay_tiers][i].view(), digits_grouped(b.value_text),
+                                                    format_value(Value::number(*slice), t.unit, plan_.minor_unit),
+                                                    money(*earned, plan_.minor_unit, plan_.currency)));
+        }
+      }
+    }
     if (band >= 0) {
       out.band = texts_.bands[pr.pay_tiers][static_cast<size_t>(band)];
       if (t.pays_percent) out.set_rate(t.bands[static_cast<size_t>(band)].value);
@@ -512,6 +291,8 @@ class CellEvaluator {
       if (gap) {
         out.explain().next_band = fmt::format("{} more {} reaches {}", format_value(Value::number(*gap), t.unit, plan_.minor_unit),
                                               as_words(pr.pay_metric_text), digits_grouped(t.bands[next].value_text));
+        out.explain().progress = metric.decimal();
+        out.explain().next_band_from = t.bands[next].lower;
       }
     }
   }
@@ -547,7 +328,8 @@ class CellEvaluator {
       Value f = frame.run(acc.value);
       auto scaled = Decimal::mul(amount, f.decimal());
       if (!scaled) throw vm::EvalError("arithmetic overflow", acc.where, frame.context());
-      if (explain_) out.explain().steps.push_back(fmt::format("accelerated by {} ({})", f.decimal().to_string(), plan_.locations[acc.where].text));
+      if (explain_) out.explain().steps.push_back(fmt::format("{}: {} became {}", plan_.locations[acc.where].text, money(amount, places, currency),
+                                                              money(*scaled, places, currency)));
       amount = *scaled;
     }
     for (size_t k = 0; k < pr.uplift.size(); ++k) {
@@ -556,8 +338,9 @@ class CellEvaluator {
       Value u = frame.run(up.value);
       std::optional<Decimal> uplifted = Decimal::add(amount, u.decimal());
       if (!uplifted) throw vm::EvalError("arithmetic overflow", up.where, frame.context());  // never the uplift dropped
+      if (explain_) out.explain().steps.push_back(fmt::format("{}: {} added, {} became {}", plan_.locations[up.where].text, money(u.decimal(), places, currency),
+                                                              money(amount, places, currency), money(*uplifted, places, currency)));
       amount = *uplifted;
-      if (explain_) out.explain().steps.push_back(fmt::format("uplift {} ({})", money(u.decimal(), places, currency), plan_.locations[up.where].text));
       if (status == Status::ConditionNotMet) status = Status::Paid;
     }
     if (covered && pr.allow_negative && amount.is_negative()) ++covered->negative_kept;
@@ -569,7 +352,7 @@ class CellEvaluator {
       Value f = frame.run(pr.floor);
       if (covered) covered->floor.count(Decimal::compare(amount, f.decimal()) < 0);
       if (Decimal::compare(amount, f.decimal()) < 0) {
-        if (explain_) out.explain().steps.push_back(fmt::format("floor {} applied", money(f.decimal(), places, currency)));
+        if (explain_) out.explain().steps.push_back(fmt::format("floor {} applied (was {})", limit_text(pr.floor_where, f.decimal()), money(amount, places, currency)));
         amount = f.decimal();
       }
     }
@@ -577,7 +360,7 @@ class CellEvaluator {
       Value c = frame.run(pr.cap);
       if (covered) covered->cap.count(Decimal::compare(amount, c.decimal()) > 0);
       if (Decimal::compare(amount, c.decimal()) > 0) {
-        if (explain_) out.explain().steps.push_back(fmt::format("cap {} applied (was {})", money(c.decimal(), places, currency), money(amount, places, currency)));
+        if (explain_) out.explain().steps.push_back(fmt::format("cap {} applied (was {})", limit_text(pr.cap_where, c.decimal()), money(amount, places, currency)));
         amount = c.decimal();
       }
     }
@@ -585,7 +368,58 @@ class CellEvaluator {
     if (!rounded) throw vm::EvalError("arithmetic overflow rounding the payout", pr.pay.where, frame.context());  // never unrounded
     amount = *rounded;
     if (amount.is_zero() && status == Status::Paid) status = Status::Zero;
+    if (amount.is_negative() && status == Status::Paid) status = Status::Clawback;
     return amount;
+  }
+
+  std::string award_text(const plan::Award& a, const Value& v) const {
+    if (a.is_bool) return v.truthy() ? "true" : "false";
+    if (!a.members.empty()) return a.members[static_cast<size_t>(v.coef)];
+    return std::string(s_.pool.text(static_cast<uint32_t>(v.coef)));
+  }
+
+  // Why award `a` gave row `decided`'s value: the rows tried before it, what they read, and how far the
+  // partner is from the row above (the next level).
+  std::shared_ptr<Explanation> explain_award(PartnerFrame& frame, const plan::Award& a, size_t decided) {
+    auto e = std::make_shared<Explanation>();
+    tracer_.begin(frame, e->trace);
+    for (size_t ri = 0; ri <= decided; ++ri) {
+      tracer_.clause(a.rows[ri].when);
+      tracer_.clause(a.rows[ri].value);
+    }
+    const plan::Location& l = plan_.locations[a.rows[decided].where];
+    e->steps.push_back(fmt::format("row {} ({}:{}) decided: {}", decided + 1, l.file, l.line, closed_up(l.text)));
+    if (decided == 0) return e;
+    // The row above: its value, and when its condition is one comparison of a measure with a constant
+    // (`revenue >= 250_000 USD`), how much more of the measure reaches it.
+    const plan::AwardRow& above = a.rows[decided - 1];
+    const std::string level = award_text(a, frame.run(above.value));
+    const std::vector<plan::Instr>& code = plan_.functions[above.when].code;
+    if (code.size() == 4 && (code[0].op == plan::Opcode::Measure || code[0].op == plan::Opcode::Shifted) && code[1].op == plan::Opcode::Const &&
+        (code[2].op == plan::Opcode::Ge || code[2].op == plan::Opcode::Gt) && code[3].op == plan::Opcode::Return) {
+      const plan::Measure& m = plan_.measures[code[0].a];
+      const Value have = code[0].op == plan::Opcode::Measure ? frame.measure(code[0].a) : frame.shifted(code[0].a, code[0].b);
+      const std::optional<Decimal> gap = have.none ? std::nullopt : Decimal::sub(plan_.constants[code[1].a].decimal(), have.decimal());
+      if (gap && !gap->is_negative()) {
+        const char* more = code[2].op == plan::Opcode::Gt ? "more than " : "";
+        e->next_band = fmt::format("{}{} more {} reaches {}", more, format_value(Value::number(*gap), m.unit, plan_.minor_unit), as_words(m.name), level);
+        return e;
+      }
+    }
+    const plan::Location& next = plan_.locations[above.where];
+    e->next_band = fmt::format("{} is row {} ({}:{}): {}", level, decided, next.file, next.line, closed_up(next.text));
+    return e;
+  }
+
+  // A cap's or floor's amount for an explanation: by name and value when the program names it
+  // (`storage_cap (50,000.00 USD)`), else the value.
+  std::string limit_text(uint32_t where, const Decimal& value) const {
+    const std::string& text = plan_.locations[where].text;
+    const std::string amount = money(value, plan_.minor_unit, plan_.currency);
+    const bool name = !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
+      return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+    }) && !(text[0] >= '0' && text[0] <= '9');
+    return name ? fmt::format("{} ({})", text, amount) : amount;
   }
 
   // Each award's first row that holds, for this partner and period.
@@ -600,10 +434,9 @@ class CellEvaluator {
         }
         if (coverage_ && coverage_->counts_name(a.name)) ++coverage_->counts.award_rows[ai][ri];
         Value v = frame.run(row.value);
-        std::string text = a.is_bool ? (v.truthy() ? "true" : "false")
-                           : !a.members.empty() ? a.members[static_cast<size_t>(v.coef)]
-                                                : std::string(s_.pool.text(static_cast<uint32_t>(v.coef)));
-        awards.push_back(AwardValue{s_.partner_name(partner), s_.periods.label(a.next_period ? period + 1 : period), label, a.name, text});
+        awards.push_back(AwardValue{s_.partner_name(partner), s_.periods.label(a.next_period ? period + 1 : period), label, a.name,
+                                    award_text(a, v), nullptr});
+        if (explain_) awards.back().explanation = explain_award(frame, a, ri);
         break;
       }
     }
@@ -648,6 +481,7 @@ class CellEvaluator {
   const std::vector<RebateFacts>& rebates_;
   const PayoutTexts& texts_;
   CellContext context_;
+  Tracer tracer_;
   bool explain_;  // explanations made
   bool awards_;   // awards made
   std::unique_ptr<CoverageCounter> coverage_;  // on the heap: the context and the machine point into it
@@ -681,6 +515,8 @@ struct BatchMemory {
   std::vector<Payout> payouts;             // cells x per_cell
   std::vector<std::string> partner_names;  // by cell (a TextRef holds its address: sized once, never moved)
   std::vector<TextRef> partners;           // by cell
+  std::vector<std::string> display_names;  // by cell: the partner table's `name` (when it has one)
+  std::vector<TextRef> displays;           // by cell
   std::vector<Decimal> totals;             // by cell
   std::vector<uint32_t> award_count;       // by cell
   std::vector<uint32_t> award_begin;       // by cell, and one past
@@ -758,6 +594,18 @@ void evaluate(State& s, PayoutSink& sink) {
   m.payouts.resize(std::min(partners, batch_partners) * per_cell);
   m.partner_names.resize(std::min(partners, batch_partners));
   m.partners.resize(m.partner_names.size());
+  // A statement names the partner: the partner table's `name` column, when it has a text one.
+  uint32_t name_column = UINT32_MAX;
+  if (plan.partner_table != UINT32_MAX) {
+    const auto& columns = plan.inputs[plan.partner_table].spec.columns;
+    for (uint32_t c = 0; c < columns.size(); ++c) {
+      if (columns[c].name == "name" && columns[c].kind == ledger::ColumnKind::Text) name_column = c;
+    }
+  }
+  if (name_column != UINT32_MAX) {
+    m.display_names.resize(m.partner_names.size());
+    m.displays.resize(m.partner_names.size());
+  }
   m.totals.resize(m.partner_names.size());
   m.award_count.resize(m.partner_names.size());
   m.award_begin.resize(m.partner_names.size() + 1);
@@ -769,6 +617,12 @@ void evaluate(State& s, PayoutSink& sink) {
     for (size_t c = 0; c < cells; ++c) {
       m.partner_names[c].assign(s.pool.text(s.partner_ids[first + c]));
       m.partners[c] = TextRef(m.partner_names[c]);
+      if (name_column != UINT32_MAX) {
+        const uint32_t row = s.partner_row[first + c];
+        const Value v = row == UINT32_MAX ? Value::missing() : s.cell_value(plan.partner_table, name_column, row);
+        m.display_names[c].assign(v.none ? std::string_view() : s.pool.text(static_cast<uint32_t>(v.coef)));
+        m.displays[c] = TextRef(m.display_names[c]);
+      }
     }
     for (std::vector<AwardValue>& a : m.of_thread) a.clear();
     for_each_cell(1, cells, threads, [&](size_t thread, size_t, uint32_t c) {
@@ -820,6 +674,7 @@ void evaluate(State& s, PayoutSink& sink) {
       b.cells = cells;
       b.per_cell = per_cell;
       b.partners = m.partners.data();
+      b.partner_names = m.displays.empty() ? nullptr : m.displays.data();
       b.payouts = m.payouts.data();
       b.totals = m.totals.data();
       b.awards = m.awards.data();

@@ -158,6 +158,14 @@ void take(State& s, uint32_t index, ledger::ReadResult& r) {
   for (const auto& e : r.errors) s.result.errors.push_back(error_text(e));
   if (r.errors_not_shown) s.result.errors.push_back(fmt::format("{} more errors in `{}` not shown", r.errors_not_shown, in.name));
   for (const auto& n : r.notes) s.result.summary.notes.push_back(error_text(n));
+  if (r.rows_rejected) {
+    // Malformed rows skipped with --on-bad-row reject: each said (up to --max-errors), then counted, as
+    // the lines of unknown partners are (report_left_out): nothing is left out unsaid.
+    for (size_t k = 0; k < r.rejected.size() && k < s.options.max_errors; ++k) s.result.summary.notes.push_back(error_text(r.rejected[k]));
+    const std::string where = s.options.rejects_path.empty() ? "" : fmt::format(" (written to `{}.{}.csv`)", s.options.rejects_path, in.name);
+    s.result.summary.notes.push_back(r.rows_rejected == 1 ? fmt::format("1 row of `{}` is malformed; it was left out{}", in.name, where)
+                                                          : fmt::format("{} rows of `{}` are malformed; they were left out{}", r.rows_rejected, in.name, where));
+  }
   if (r.io_failed) s.result.usage_error = true;  // a file that cannot be read or written: exit 2
   s.result.summary.inputs.push_back(Summary::InputCount{in.name, r.rows_read, r.rows_rejected});
   s.tables[index] = std::move(r.table);
@@ -320,7 +328,9 @@ std::optional<vm::EvalError> stream_ledgers(State& s, std::vector<std::unique_pt
       stream.push_back(ledger::StreamPart{sinks.back().get(), &part->pool});
     }
     ledger::ReadOptions ro = read_options(s, in);
-    ro.keep_raw_rows = s.options.reject_bad_rows;  // a line of an unknown partner is rejected as it was read
+    // A line of an unknown partner or lookup key is rejected as it was read, and its error points at the
+    // cell (a view per row: cheap beside parsing it).
+    ro.keep_raw_rows = s.options.reject_bad_rows || plan.partner_table != UINT32_MAX || !in.lookups.empty();
     ledger::ReadResult r;
     if (auto b = s.options.input_buffers.find(in.name); b != s.options.input_buffers.end()) {
       r = ledger::stream_csv_buffer(b->second, in.name, spec, ro, stream);
@@ -357,9 +367,9 @@ std::optional<vm::EvalError> stream_ledgers(State& s, std::vector<std::unique_pt
 
 // Ledger lines the scan left out, `of` each part (ScanPart::unknown: their partner is not in the partner
 // table; ScanPart::unknown_keys: their lookup key is not in its table): errors, or with --on-bad-row
-// reject, left out, counted, noted (`why`) and written as they were read to PATH.NAME`suffix`.
+// reject, left out, counted, noted (`why`, a verb, then `what`) and written as they were read to PATH.NAME`suffix`.
 void report_left_out(State& s, const std::vector<std::unique_ptr<ScanPart>>& parts, std::vector<ScanPart::Unknown> ScanPart::*of,
-                     const char* suffix, const char* why) {
+                     const char* suffix, const char* why, const char* what) {
   const plan::Plan& plan = s.plan;
   size_t reported = 0;
   for (uint32_t index = 0; index < plan.inputs.size(); ++index) {
@@ -388,7 +398,8 @@ void report_left_out(State& s, const std::vector<std::unique_ptr<ScanPart>>& par
     for (auto& c : s.result.summary.inputs) {
       if (c.name == in.name) c.rejected += left_out;
     }
-    s.result.summary.notes.push_back(fmt::format("{} lines of `{}` {}; they were left out", left_out, in.name, why));
+    s.result.summary.notes.push_back(left_out == 1 ? fmt::format("1 line of `{}` {}s {}; it was left out", in.name, why, what)
+                                                   : fmt::format("{} lines of `{}` {} {}; they were left out", left_out, in.name, why, what));
   }
 }
 
@@ -443,8 +454,8 @@ bool load_inputs(State& s) {
   for (unsigned k = 0; k < (s.options.threads == 1 ? 1u : 2u); ++k) parts.push_back(std::make_unique<ScanPart>(s));
   std::optional<vm::EvalError> error = stream_ledgers(s, parts, usable);
   if (!s.result.errors.empty()) return false;
-  report_left_out(s, parts, &ScanPart::unknown_keys, ".unknown-keys.csv", "hold a key that is not in its lookup table");
-  report_left_out(s, parts, &ScanPart::unknown, ".unknown-partners.csv", "name a partner that is not in the partner table");
+  report_left_out(s, parts, &ScanPart::unknown_keys, ".unknown-keys.csv", "hold", "a key that is not in its lookup table");
+  report_left_out(s, parts, &ScanPart::unknown, ".unknown-partners.csv", "name", "a partner that is not in the partner table");
   if (!s.result.errors.empty()) return false;
   if (error) throw *error;
   if (s.clock) s.clock->lap("read + scan");

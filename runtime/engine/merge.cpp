@@ -379,31 +379,8 @@ void merge_parts(State& s, std::vector<std::unique_ptr<ScanPart>>& parts) {
     s.result.summary.outside_effective_paid += part->outside_effective_paid;
     s.result.summary.outside_effective_looked_back += part->outside_effective_looked_back;
   }
-  if (const Summary& sum = s.result.summary; sum.outside_effective) {
-    // Where the lines dated outside the effective dates went, for this run (docs/language.md §3).
-    std::vector<std::string> parts_of;
-    const uint64_t nowhere = sum.outside_effective - sum.outside_effective_paid - sum.outside_effective_looked_back;
-    if (sum.outside_effective_paid) parts_of.push_back(fmt::format("{} count in the paid period they fall in", sum.outside_effective_paid));
-    if (sum.outside_effective_looked_back) parts_of.push_back(fmt::format("{} only in look-backs", sum.outside_effective_looked_back));
-    if (nowhere) parts_of.push_back(fmt::format("{} in no payout", nowhere));
-    std::string where;
-    for (size_t k = 0; k < parts_of.size(); ++k) where += (k == 0 ? "" : k + 1 == parts_of.size() ? " and " : ", ") + parts_of[k];
-    s.result.summary.notes.push_back(fmt::format("{} ledger lines are dated outside the program's effective dates ({} .. {}): {}",
-                                                 sum.outside_effective, s.plan.effective_from ? format_date(*s.plan.effective_from) : "",
-                                                 s.plan.effective_to ? format_date(*s.plan.effective_to) : "", where));
-  }
   if (!s.periods_fixed) choose_periods(s, lines);
-  uint64_t ignored = 0;
-  for (const auto& [p, n] : lines) {
-    if (s.run_periods.empty()) break;
-    if (!std::binary_search(s.run_periods.begin(), s.run_periods.end(), p)) s.result.summary.outside_run += n;
-    if (p < s.first_period || p > s.last_period) ignored += n;
-  }
-  if (ignored) {
-    s.result.summary.notes.push_back(fmt::format(
-        "{} ledger lines are dated outside every period the run pays or looks back to ({} .. {}); no payout depends on them",
-        ignored, s.periods.label(s.first_period), s.periods.label(s.last_period)));
-  }
+  note_lines(s, lines);
 
   // The aggregates merge on a thread of their own while the groups' partitions merge on two more, when
   // the groups hold no text ids: then only the aggregates' merge interns texts, and the two share no state.

@@ -70,13 +70,68 @@ std::string as_words(std::string_view name) {
 
 namespace {
 
+const plan::Rebate* rebate_named(const plan::Plan& plan, std::string_view name) {
+  for (const plan::Rebate& r : plan.rebates) {
+    if (r.name == name) return &r;
+  }
+  return nullptr;
+}
+
+// A doc comment's first paragraph, on one line.
+std::string first_line(const std::string& doc) {
+  std::string out;
+  for (size_t i = 0; i < doc.size(); ++i) {
+    if (doc[i] == '\n' && i + 1 < doc.size() && doc[i + 1] == '\n') break;
+    out += doc[i] == '\n' ? ' ' : doc[i];
+  }
+  return out;
+}
+
+// One line of a payout's trace, indented by its depth under the payout's own two spaces.
+void explain_entry(std::string& out, const TraceEntry& e) {
+  auto to = std::back_inserter(out);
+  fmt::format_to(to, "{:{}}", "", 2 + 2 * e.depth);
+  const std::string window = e.window.empty() ? "" : " in " + e.window;
+  switch (e.kind) {
+    case TraceEntry::Kind::Measure:
+      if (e.repeated) {
+        fmt::format_to(to, "{}{} = {} (as above)\n", e.name, window, e.value);
+        return;
+      }
+      fmt::format_to(to, "{}{} = {} ({}", e.name, window, e.value, e.detail);
+      if (e.lines >= 0) fmt::format_to(to, ", {} {}{}", e.lines, e.over_groups ? "group" : "ledger line", e.lines == 1 ? "" : "s");
+      out += ")\n";
+      return;
+    case TraceEntry::Kind::Constant:
+      fmt::format_to(to, "{} = {} (constant)\n", e.name, e.value);
+      return;
+    case TraceEntry::Kind::Decision:
+      fmt::format_to(to, "decision `{}`: {}\n", e.name, e.detail.empty() ? "no row matched" : e.detail);
+      return;
+    case TraceEntry::Kind::Band:
+      if (e.value.empty()) {
+        fmt::format_to(to, "tiers `{}`: {}\n", e.name, e.detail);
+      } else {
+        fmt::format_to(to, "tiers `{}`: band {} reached: {}\n", e.name, e.detail, e.value);
+      }
+      return;
+  }
+}
+
 // One payout's block of explain_text.
 void explain_payout(std::string& out, const Payout& p, const plan::Plan& plan) {
   auto to = std::back_inserter(out);  // formatted straight into `out`: no string per line
   fmt::format_to(to, "{} {} {}: {} {} ({})\n", p.partner.view(), p.period.view(), p.rebate.view(), amount(p.amount(), plan),
                  plan.currency, p.status.view());
   if (!p.reason.empty()) fmt::format_to(to, "  because this does not hold: {}\n", p.reason.view());
-  for (const auto& m : p.measures()) fmt::format_to(to, "  {} = {}\n", m.name, m.value);
+  if (p.status == "clawback") {
+    fmt::format_to(to, "  clawback: the partner owes {} {} back (`allow negative` keeps a negative payout)\n", amount(p.amount().negated(), plan),
+                   plan.currency);
+  }
+  if (const plan::Rebate* r = rebate_named(plan, p.rebate.view()); r && !r->doc.empty()) {
+    fmt::format_to(to, "  {}\n", first_line(r->doc));
+  }
+  for (const TraceEntry& e : p.trace()) explain_entry(out, e);
   if (const std::optional<Decimal> basis = p.basis()) fmt::format_to(to, "  basis: {}\n", grouped(basis->to_string()));
   if (!p.band.empty()) fmt::format_to(to, "  band: {}{}\n", p.band.view(), p.rate() ? ", rate " + percent(*p.rate()) : "");
   for (const auto& s : p.steps()) fmt::format_to(to, "  {}\n", s);
@@ -86,6 +141,10 @@ void explain_payout(std::string& out, const Payout& p, const plan::Plan& plan) {
 
 void explain_award(std::string& out, const AwardValue& a) {
   fmt::format_to(std::back_inserter(out), "{} {} {}: {} (from {}'s figures)\n", a.partner, a.period, a.award, a.value, a.measured);
+  if (!a.explanation) return;
+  for (const TraceEntry& e : a.explanation->trace) explain_entry(out, e);
+  for (const auto& s : a.explanation->steps) fmt::format_to(std::back_inserter(out), "  {}\n", s);
+  if (!a.explanation->next_band.empty()) fmt::format_to(std::back_inserter(out), "  next: {}\n", a.explanation->next_band);
 }
 
 }  // namespace
@@ -119,6 +178,7 @@ void ExplainWriter::batch(const PayoutBatch& b) {
   for (size_t k = 0; k < b.award_count(); ++k) {
     const AwardValue& a = b.awards[k];
     if (!partner_.empty() && a.partner != partner_) continue;
+    matched_ = true;
     explain_award(text_, a);
   }
   if (!text_.empty()) awards_.append(text_);
@@ -135,6 +195,10 @@ namespace {
 std::string statement_of(const plan::Plan& plan, std::string_view partner, std::string_view period,
                          const std::vector<const Payout*>& payouts, const std::vector<const AwardValue*>& awards) {
   std::string out = fmt::format("# {}\n\n**Partner:** {}  \n**Period:** {}\n\n", plan.title, partner, period);
+  if (payouts.empty()) {  // an award-only program: its awards are the statement
+    for (const AwardValue* a : awards) out += fmt::format("**{}:** {} (for {})\n\n", a->award, a->value, a->period);
+    return out;
+  }
   out += "| Program | Amount | Status |\n|---|---:|---|\n";
   Decimal total;
   for (const Payout* p : payouts) {
@@ -150,7 +214,12 @@ std::string statement_of(const plan::Plan& plan, std::string_view partner, std::
     if (!p->band.empty()) out += fmt::format("- Band reached: {}{}\n", p->band.view(), p->rate() ? ", rate " + percent(*p->rate()) : "");
     for (const auto& step : p->steps()) out += fmt::format("- {}\n", step);
     out += fmt::format("- Based on {} invoice line{}\n", p->lines, p->lines == 1 ? "" : "s");
-    out += fmt::format("- **Amount: {} {}**\n", amount(p->amount(), plan), plan.currency);
+    if (p->status == "clawback") {
+      out += fmt::format("- **Clawback: {} {} to be paid back** (this period's figures came out negative)\n", amount(p->amount().negated(), plan),
+                         plan.currency);
+    } else {
+      out += fmt::format("- **Amount: {} {}**\n", amount(p->amount(), plan), plan.currency);
+    }
     if (!p->next_band().empty()) out += fmt::format("\nProgress: {}.\n", p->next_band());
     out += "\n";
   }
@@ -174,15 +243,30 @@ std::string statement_markdown(const RunResult& r, const plan::Plan& plan, const
 }
 
 void StatementWriter::batch(const PayoutBatch& b) {
-  if (!b.per_cell) return;  // a statement is a partner's payouts in a period: none without rebates
-  std::vector<const Payout*> payouts;
-  std::vector<const AwardValue*> awards;
+  if (format_ == StatementFormat::Html) {
+    if (labels_.size() <= b.period) labels_.resize(b.period + 1);
+    labels_[b.period] = std::string(b.period_label);
+  }
+  StatementPage page;
+  page.period = b.period_label;
   for (size_t c = 0; c < b.cells; ++c) {
-    payouts.clear();
-    awards.clear();
-    for (size_t k = 0; k < b.per_cell; ++k) payouts.push_back(b.cell_payouts(c) + k);
-    for (uint32_t k = b.award_begin[c]; k < b.award_begin[c + 1]; ++k) awards.push_back(b.awards + k);
-    out_(b.partners[c].view(), b.period_label, statement_of(plan_, b.partners[c].view(), b.period_label, payouts, awards));
+    page.payouts.clear();
+    page.awards.clear();
+    for (size_t k = 0; k < b.per_cell; ++k) page.payouts.push_back(b.cell_payouts(c) + k);
+    for (uint32_t k = b.award_begin[c]; k < b.award_begin[c + 1]; ++k) page.awards.push_back(b.awards + k);
+    if (page.payouts.empty() && page.awards.empty()) continue;  // nothing to say: no rebate, no award decided
+    page.partner = b.partners[c].view();
+    if (format_ == StatementFormat::Markdown) {
+      out_(page.partner, page.period, statement_of(plan_, page.partner, page.period, page.payouts, page.awards));
+      continue;
+    }
+    page.name = b.partner_names ? b.partner_names[c].view() : std::string_view();
+    const size_t partner = b.first_partner + c;
+    if (history_.size() <= partner) history_.resize(partner + 1);
+    if (b.per_cell) history_[partner].emplace_back(b.period, b.totals[c]);
+    page.history.clear();
+    for (const auto& [period, total] : history_[partner]) page.history.emplace_back(labels_[period], total);
+    out_(page.partner, page.period, statement_html(plan_, page));
   }
 }
 

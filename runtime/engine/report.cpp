@@ -53,7 +53,7 @@ void append_shortest(std::string& out, const Decimal& d) {
 
 std::string payouts_csv(const RunResult& r, const plan::Plan& plan) {
   // About 75 bytes a payout.
-  return collected(r, plan, 128 + (r.payouts.size() + r.totals.size() + r.awards.size()) * 80,
+  return collected(r, plan, 128 + r.payouts.size() * 80,
                    [](const RunResult& result, const plan::Plan& p, const TextOut& out) { write_payouts_csv(result, p, out); });
 }
 
@@ -199,32 +199,36 @@ void put_payouts(const Payout* payouts, size_t n, const plan::Plan& plan, Sink& 
 }
 
 constexpr std::string_view kCsvHeader = "partner,period,rebate,amount,currency,status,basis,band,rate,lines,reason\n";
+constexpr std::string_view kTotalsHeader = "partner,period,amount,currency\n";
+constexpr std::string_view kAwardsHeader = "partner,period,measured,award,value\n";
 
-// A partner's total in a period: a TOTAL row.
+// A partner's total in a period (the sum of its payouts, clawbacks included).
 void put_total_row(Sink& out, TextCache<needs_csv_quotes>& quotes, const plan::Plan& plan, std::string_view partner,
                    std::string_view period, const Decimal& amount) {
   const std::string_view currency = plan.currency;
-  char* w = out.room(2 * partner.size() + 2 + period.size() + number_room(plan.minor_unit) + currency.size() + 20);
+  char* w = out.room(2 * partner.size() + 2 + period.size() + number_room(plan.minor_unit) + currency.size() + 8);
   w = put_csv(w, partner, quotes);
   *w++ = ',';
   w = put_text(w, period);
-  w = put_text(w, ",TOTAL,");
+  *w++ = ',';
   w = put_amount(w, amount, plan.minor_unit);
   *w++ = ',';
   w = put_text(w, currency);
-  w = put_text(w, ",,,,,,\n");
+  *w++ = '\n';
   out.wrote(w);
 }
 
-// Awards: not money; the value is in `status` (`award`) and `reason`.
+// An award: the period it is for, the period whose figures decided it, its name and value.
 void put_award_row(Sink& out, TextCache<needs_csv_quotes>& quotes, const AwardValue& a) {
-  char* w = out.room(2 * (a.partner.size() + a.value.size()) + 4 + a.period.size() + a.award.size() + 20);
+  char* w = out.room(2 * (a.partner.size() + a.value.size()) + 4 + a.period.size() + a.measured.size() + a.award.size() + 8);
   w = put_csv(w, a.partner, quotes);
   *w++ = ',';
   w = put_text(w, a.period);
   *w++ = ',';
+  w = put_text(w, a.measured);
+  *w++ = ',';
   w = put_text(w, a.award);
-  w = put_text(w, ",,,award,,,,,");
+  *w++ = ',';
   w = put_csv(w, a.value, quotes);
   *w++ = '\n';
   out.wrote(w);
@@ -237,46 +241,70 @@ void write_payouts_csv(const RunResult& r, const plan::Plan& plan, const TextOut
   TextCache<needs_csv_quotes> quotes;
   out.text(kCsvHeader);
   put_payouts(r.payouts.data(), r.payouts.size(), plan, out, quotes, threads);
-  for (const Total& t : r.totals) put_total_row(out, quotes, plan, t.partner, t.period, t.amount);
-  for (const AwardValue& a : r.awards) put_award_row(out, quotes, a);
   out.finish();
 }
 
-// The payouts go out as they come; the totals and awards are spooled. Texts are cached by address
-// (TextCache) for one batch only: the next batch's texts may lie where this one's did.
+std::string totals_csv(const RunResult& r, const plan::Plan& plan) {
+  std::string text;
+  const TextOut to = [&text](std::string_view part) { text.append(part); };
+  Sink out(to);
+  TextCache<needs_csv_quotes> quotes;
+  out.text(kTotalsHeader);
+  for (const Total& t : r.totals) put_total_row(out, quotes, plan, t.partner, t.period, t.amount);
+  out.finish();
+  return text;
+}
+
+std::string awards_csv(const RunResult& r) {
+  std::string text;
+  const TextOut to = [&text](std::string_view part) { text.append(part); };
+  Sink out(to);
+  TextCache<needs_csv_quotes> quotes;
+  out.text(kAwardsHeader);
+  for (const AwardValue& a : r.awards) put_award_row(out, quotes, a);
+  out.finish();
+  return text;
+}
+
+// Each file is written as its rows come: they are separate files, so nothing waits for the payouts.
 struct CsvWriter::Parts {
-  Parts(const plan::Plan& p, TextOut o, size_t t)
-      : plan(p), to(std::move(o)), threads(t), totals_to(totals.appender()), awards_to(awards.appender()), out(to),
-        totals_out(totals_to), awards_out(awards_to) {}
+  Parts(const plan::Plan& p, TextOut o, size_t t, Extras e)
+      : plan(p), to(std::move(o)), extras(std::move(e)), threads(t), out(to), totals_out(extras.totals), awards_out(extras.awards) {}
   const plan::Plan& plan;
   TextOut to;
+  Extras extras;  // an empty TextOut's Sink is never written to
   size_t threads;
-  Spool totals, awards;
-  TextOut totals_to, awards_to;
   Sink out, totals_out, awards_out;
 };
 
-CsvWriter::CsvWriter(const plan::Plan& plan, TextOut out, size_t threads) : parts_(std::make_unique<Parts>(plan, std::move(out), threads)) {}
+CsvWriter::CsvWriter(const plan::Plan& plan, TextOut out, size_t threads, Extras extras)
+    : parts_(std::make_unique<Parts>(plan, std::move(out), threads, std::move(extras))) {}
 CsvWriter::~CsvWriter() = default;
 
-void CsvWriter::start(const Summary&) { parts_->out.text(kCsvHeader); }
+void CsvWriter::start(const Summary&) {
+  Parts& p = *parts_;
+  p.out.text(kCsvHeader);
+  if (p.extras.totals) p.totals_out.text(kTotalsHeader);
+  if (p.extras.awards) p.awards_out.text(kAwardsHeader);
+}
 
 void CsvWriter::batch(const PayoutBatch& b) {
   Parts& p = *parts_;
   TextCache<needs_csv_quotes> quotes;
   put_payouts(b.payouts, b.payout_count(), p.plan, p.out, quotes, p.threads);
-  if (b.per_cell) {
+  if (b.per_cell && p.extras.totals) {
     for (size_t c = 0; c < b.cells; ++c) put_total_row(p.totals_out, quotes, p.plan, b.partners[c], b.period_label, b.totals[c]);
   }
-  for (size_t k = 0; k < b.award_count(); ++k) put_award_row(p.awards_out, quotes, b.awards[k]);
+  if (p.extras.awards) {
+    for (size_t k = 0; k < b.award_count(); ++k) put_award_row(p.awards_out, quotes, b.awards[k]);
+  }
 }
 
 void CsvWriter::finish(const Summary&) {
   Parts& p = *parts_;
+  p.out.finish();
   p.totals_out.finish();
   p.awards_out.finish();
-  p.out.finish();
-  if (!p.totals.drain(p.to) || !p.awards.drain(p.to)) throw std::runtime_error("cannot read back the spooled totals");
 }
 
 namespace {
@@ -330,8 +358,18 @@ std::string json_tail(const Summary& summary) {
     json_field(tail, "name", in.name, true);
     tail += fmt::format(", \"rows\": {}, \"rejected\": {}}}", in.rows, in.rejected);
   }
-  tail += fmt::format("], \"lines_outside_effective_dates\": {}, \"lines_outside_run_periods\": {}, \"notes\": [",
-                      summary.outside_effective, summary.outside_run);
+  // The same counts as the notes (line_notes.cpp), each line in one of them.
+  const uint64_t outside_nowhere = summary.outside_effective - summary.outside_effective_paid - summary.outside_effective_looked_back;
+  tail += fmt::format(
+      "], \"lines_outside_effective_dates\": {{\"count\": {}, \"in_paid_periods\": {}, \"only_in_look_backs\": {}, \"in_no_payout\": {}}}, "
+      "\"lines_outside_run_periods\": {{\"count\": {}, \"only_in_look_backs\": {}, \"in_no_payout\": {}}}, \"periods_without_lines\": [",
+      summary.outside_effective, summary.outside_effective_paid, summary.outside_effective_looked_back, outside_nowhere,
+      summary.outside_run_looked_back + summary.outside_run_nowhere, summary.outside_run_looked_back, summary.outside_run_nowhere);
+  for (size_t i = 0; i < summary.periods_without_lines.size(); ++i) {
+    if (i) tail += ", ";
+    json_string(tail, summary.periods_without_lines[i]);
+  }
+  tail += "], \"notes\": [";
   for (size_t i = 0; i < summary.notes.size(); ++i) {
     if (i) tail += ", ";
     json_string(tail, summary.notes[i]);
@@ -403,6 +441,41 @@ void put_json_payout(Sink& out, TextCache<needs_json_escapes>& texts, const plan
     w = out.room(json_room(p.steps()[k]) + 2);
     if (k) w = put_text(w, ", ");
     out.wrote(put_json(w, p.steps()[k]));
+  }
+  out.text("], \"trace\": [");
+  for (size_t k = 0; k < p.trace().size(); ++k) {
+    const TraceEntry& e = p.trace()[k];
+    static constexpr const char* kinds[] = {"measure", "constant", "decision", "band"};
+    w = out.room(json_room(e.name) + json_room(e.window) + json_room(e.value) + json_room(e.detail) + json_room(e.doc) + 160);
+    if (k) w = put_text(w, ", ");
+    w = put_text(w, "{\"kind\": \"");
+    w = put_text(w, kinds[static_cast<size_t>(e.kind)]);
+    w = put_text(w, "\", \"depth\": ");
+    w = put_digits(w, e.depth, 1);
+    w = put_text(w, ", \"name\": ");
+    w = put_json(w, e.name);
+    if (!e.window.empty()) {
+      w = put_text(w, ", \"window\": ");
+      w = put_json(w, e.window);
+    }
+    if (!e.value.empty()) {
+      w = put_text(w, ", \"value\": ");
+      w = put_json(w, e.value);
+    }
+    if (e.repeated) w = put_text(w, ", \"repeated\": true");
+    if (!e.detail.empty()) {
+      w = put_text(w, e.kind == TraceEntry::Kind::Measure ? ", \"formula\": " : ", \"detail\": ");
+      w = put_json(w, e.detail);
+    }
+    if (!e.doc.empty()) {
+      w = put_text(w, ", \"doc\": ");
+      w = put_json(w, e.doc);
+    }
+    if (e.lines >= 0) {
+      w = put_text(w, e.over_groups ? ", \"groups\": " : ", \"lines\": ");
+      w = put_digits(w, static_cast<uint64_t>(e.lines), 1);
+    }
+    out.wrote(put_text(w, "}"));
   }
   w = out.room(json_room(p.next_band()) + amount_room + 64);
   *w++ = ']';

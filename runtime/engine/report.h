@@ -28,9 +28,14 @@ std::string digits_grouped(std::string_view source_text);
 std::string as_words(std::string_view name);
 
 // The payouts as CSV or JSON text, whole, or handed to `out` a part at a time as it is made (a large
-// run's report need not be held in memory before it is written).
+// run's report need not be held in memory before it is written). A CSV file holds one kind of record:
+// the payouts file only payouts (so that its amount column adds up to what is paid), the totals and the
+// awards each in a file of their own (`rebate run --totals PATH --awards PATH`). The JSON form is one
+// document whose `payouts`, `totals` and `awards` are separate arrays.
 using TextOut = std::function<void(std::string_view)>;
 std::string payouts_csv(const RunResult& result, const plan::Plan& plan);
+std::string totals_csv(const RunResult& result, const plan::Plan& plan);  // partner,period,amount,currency
+std::string awards_csv(const RunResult& result);  // partner,period,measured,award,value
 std::string payouts_json(const RunResult& result, const plan::Plan& plan);
 // `threads` 2 or more: a large report's rows are formatted on two threads (the text is the same).
 void write_payouts_csv(const RunResult& result, const plan::Plan& plan, const TextOut& out, size_t threads = 1);
@@ -79,12 +84,18 @@ class Spool {
 };
 
 // The same reports written as a run makes its payouts (engine::run with a PayoutSink), a batch at a
-// time: byte for byte what the functions above give for the whole RunResult. The payouts are written
-// as they come; the totals and awards, which follow every payout, are spooled (Spool) until finish().
+// time: byte for byte what the functions above give for the whole RunResult. The CSV files are written
+// as their rows come; the JSON document's totals and awards, which follow every payout, are spooled
+// (Spool) until finish().
 class CsvWriter : public PayoutSink {
  public:
+  // Where the totals and the awards go (payouts_csv, totals_csv, awards_csv); null: not written.
+  struct Extras {
+    TextOut totals;
+    TextOut awards;
+  };
   // `threads` 2 or more: a large batch's rows are formatted on two threads (the text is the same).
-  CsvWriter(const plan::Plan& plan, TextOut out, size_t threads = 1);
+  CsvWriter(const plan::Plan& plan, TextOut out, size_t threads = 1, Extras extras = {});
   ~CsvWriter() override;
   void start(const Summary& summary) override;
   void batch(const PayoutBatch& b) override;
@@ -115,7 +126,7 @@ class ExplainWriter : public PayoutSink {
   ExplainWriter(const plan::Plan& plan, TextOut out, std::string partner = "");
   void batch(const PayoutBatch& b) override;
   void finish(const Summary& summary) override;
-  // Whether a payout of `partner` was met (any payout when it is empty).
+  // Whether a payout or an award of `partner` was met (any when it is empty).
   bool matched() const { return matched_; }
 
  private:
@@ -127,17 +138,39 @@ class ExplainWriter : public PayoutSink {
   bool matched_ = false;
 };
 
+// What one partner's statement for one period shows.
+struct StatementPage {
+  std::string_view partner;  // the id
+  std::string_view name;     // the partner table's `name`, or empty
+  std::string_view period;
+  std::vector<const Payout*> payouts;       // the period's, in the program's order (none in an award-only program)
+  std::vector<const AwardValue*> awards;    // decided on the period's figures
+  // The partner's total by period, in run order, up to this one (the period-over-period chart).
+  std::vector<std::pair<std::string_view, Decimal>> history;
+};
+
+// The statement as a self-contained HTML page (statement_html.cpp): inline CSS and SVG, no script, nothing
+// fetched from elsewhere; printable.
+std::string statement_html(const plan::Plan& plan, const StatementPage& page);
+
+enum class StatementFormat { Markdown, Html };
+
 // Each partner and period's statement (statements_markdown's, in the same order) handed to `out` as its
-// batch comes.
+// batch comes: one for every partner and period with payouts or awards.
 class StatementWriter : public PayoutSink {
  public:
-  using Out = std::function<void(std::string_view partner, std::string_view period, const std::string& markdown)>;
-  StatementWriter(const plan::Plan& plan, Out out) : plan_(plan), out_(std::move(out)) {}
+  using Out = std::function<void(std::string_view partner, std::string_view period, const std::string& text)>;
+  StatementWriter(const plan::Plan& plan, Out out, StatementFormat format = StatementFormat::Markdown)
+      : plan_(plan), out_(std::move(out)), format_(format) {}
   void batch(const PayoutBatch& b) override;
 
  private:
   const plan::Plan& plan_;
   Out out_;
+  StatementFormat format_;
+  // HTML: each partner's totals so far, by partner index (periods come in order), and the periods' labels.
+  std::vector<std::vector<std::pair<size_t, Decimal>>> history_;
+  std::vector<std::string> labels_;
 };
 
 // Several sinks handed the same batches, in the order they were added.

@@ -107,9 +107,12 @@ TEST_CASE("payouts CSV: quoting, long rows and wide amounts as the plain writer 
                 (p.rate() ? Decimal::mul(*p.rate(), Decimal::from_int(100))->to_string() + "%" : "") + ",12345678901234567890," +
                 rebate::ledger::csv_quote(p.reason) + "\n";
   }
-  expected += rebate::ledger::csv_quote(partner) + ",2026-Q3,TOTAL,7.00,USD,,,,,,\n";
-  expected += rebate::ledger::csv_quote(partner) + ",2026-Q4,level,,,award,,,,,\"a,b\"\n";
+  // Payouts only: the total and the award go to files of their own, so that the amounts add up to what
+  // is paid (issue 19 §3).
   CHECK(payouts_csv(r, plan) == expected);
+  CHECK(totals_csv(r, plan) == "partner,period,amount,currency\n\"P1,\"\"east\"\"\",2026-Q3,7.00,USD\n");
+  // The award names both the period it is for (2026-Q4) and the period measured (2026-Q3).
+  CHECK(awards_csv(r) == "partner,period,measured,award,value\n\"P1,\"\"east\"\"\",2026-Q4,2026-Q3,level,\"a,b\"\n");
   // Hand-checked pieces of it.
   CHECK(expected.find("\n\"P1,\"\"east\"\"\",2026-Q3,r,-0.50,USD,paid,,from 1 to 2,,12345678901234567890,\"tier >= \"\"gold\"\"\nor silver\"\n") != std::string::npos);
   CHECK(expected.find("\nP1,2026-Q3,r,123.46,USD,paid,,from 1 to 2,,") != std::string::npos);
@@ -181,6 +184,19 @@ TEST_CASE("payouts JSON: escapes, nulls and explanations", "[report]") {
   p.explain().before_budget = Decimal::from_scaled(7, 0);
   p.explain().measures = {MeasureValue{"m1", "12.00 USD"}, MeasureValue{"m2", "say \"hi\""}};
   p.explain().steps = {"cap 5 applied", "x\\y"};
+  TraceEntry e;
+  e.depth = 1;
+  e.name = "m1";
+  e.window = "2025-Q3";
+  e.value = "12.00 USD";
+  e.detail = "s.sum(a where f == \"x\")";
+  e.lines = 2;
+  TraceEntry again = e;
+  again.depth = 2;
+  again.repeated = true;
+  again.detail.clear();
+  again.lines = -1;
+  p.explain().trace = {e, again};
   p.explain().next_band = "1.00 USD more reaches 4%";
   r.payouts.push_back(p);
   Payout q;
@@ -198,13 +214,18 @@ TEST_CASE("payouts JSON: escapes, nulls and explanations", "[report]") {
       "\n    {\"partner\": \"P\\\\1\\t\\\"q\\\"\\u0001\", \"period\": \"2026-Q3\", \"rebate\": \"r\", \"amount\": \"-0.50\", "
       "\"status\": \"paid\", \"reason\": \"a\\nb\", \"basis\": \"1.5\", \"band\": \"from 1 to 2\", \"rate\": \"4.5%\", "
       "\"lines\": 3, \"explanation\": {\"measures\": {\"m1\": \"12.00 USD\", \"m2\": \"say \\\"hi\\\"\"}, "
-      "\"steps\": [\"cap 5 applied\", \"x\\\\y\"], \"next_band\": \"1.00 USD more reaches 4%\", \"before_budget\": \"7.00\"}},"
+      "\"steps\": [\"cap 5 applied\", \"x\\\\y\"], \"trace\": [{\"kind\": \"measure\", \"depth\": 1, \"name\": \"m1\", "
+      "\"window\": \"2025-Q3\", \"value\": \"12.00 USD\", \"formula\": \"s.sum(a where f == \\\"x\\\")\", \"lines\": 2}, "
+      "{\"kind\": \"measure\", \"depth\": 2, \"name\": \"m1\", \"window\": \"2025-Q3\", \"value\": \"12.00 USD\", \"repeated\": true}], "
+      "\"next_band\": \"1.00 USD more reaches 4%\", \"before_budget\": \"7.00\"}},"
       "\n    {\"partner\": \"P2\", \"period\": \"2026-Q3\", \"rebate\": \"r\", \"amount\": \"0.00\", \"status\": \"zero\", "
-      "\"basis\": null, \"band\": null, \"rate\": null, \"lines\": 0, \"explanation\": {\"measures\": {}, \"steps\": []}}"
+      "\"basis\": null, \"band\": null, \"rate\": null, \"lines\": 0, \"explanation\": {\"measures\": {}, \"steps\": [], \"trace\": []}}"
       "\n  ],\n  \"totals\": [\n    {\"partner\": \"P2\", \"period\": \"2026-Q3\", \"amount\": \"123.45\"}"
       "\n  ],\n  \"awards\": [\n    {\"partner\": \"P2\", \"period\": \"2026-Q4\", \"measured\": \"2026-Q3\", \"award\": \"level\", \"value\": \"gold\"}"
       "\n  ],\n  \"summary\": {\"inputs\": [{\"name\": \"sales\", \"rows\": 10, \"rejected\": 1}], "
-      "\"lines_outside_effective_dates\": 0, \"lines_outside_run_periods\": 0, \"notes\": [\"a \\\"note\\\"\"]}\n}\n";
+      "\"lines_outside_effective_dates\": {\"count\": 0, \"in_paid_periods\": 0, \"only_in_look_backs\": 0, \"in_no_payout\": 0}, "
+      "\"lines_outside_run_periods\": {\"count\": 0, \"only_in_look_backs\": 0, \"in_no_payout\": 0}, \"periods_without_lines\": [], "
+      "\"notes\": [\"a \\\"note\\\"\"]}\n}\n";
   CHECK(payouts_json(r, plan) == expected);
 }
 

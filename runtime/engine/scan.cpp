@@ -414,10 +414,7 @@ class LedgerSink : public ScanSink {
       ++u.count;
       const std::string key = ledger::format_cell(c, row, part_.pool);
       const std::string what = fmt::format("`{}` is not a key of table `{}`", key, plan_.inputs[table].name);
-      if (u.messages.size() < s_.options.max_errors) {
-        const std::string& file = chunk.source.empty() ? in.name : chunk.source;
-        u.messages.push_back(fmt::format("{}:{}: column `{}`: {}", file, chunk.line(row), c.spec.name, what));
-      }
+      if (u.messages.size() < s_.options.max_errors) u.messages.push_back(cell_message(chunk, row, column, what));
       if (s_.options.reject_bad_rows && !s_.options.rejects_path.empty() && row < chunk.raw.size()) {
         // The row as it is in the file, with its line and why (as for an unknown partner).
         const std::string_view header = chunk.header_line;
@@ -430,16 +427,34 @@ class LedgerSink : public ScanSink {
     return true;
   }
 
+  // "sales.csv:5:12: column `partner_id` (CSV header "Sold-To Partner"): WHAT": the file, the line and
+  // the column of the cell, and the column named both as the program and as the file names it, as the
+  // reader's own errors do (a user looks for the header in the file, the name in the program).
+  std::string cell_message(const ledger::Table& chunk, size_t row, size_t column, std::string_view what) const {
+    const plan::Input& in = plan_.inputs[input_];
+    const std::string& file = chunk.source.empty() ? in.name : chunk.source;  // one of many files: its own
+    uint64_t line = chunk.line(row);
+    std::string where = fmt::format("{}:{}", file, line);
+    if (row < chunk.raw.size() && column < chunk.csv_columns.size() && chunk.csv_columns[column] != UINT32_MAX) {
+      if (auto at = ledger::field_position(chunk.raw[row], chunk.csv_columns[column])) {
+        where = fmt::format("{}:{}:{}", file, line + at->lines_down, at->column);
+      }
+    }
+    const std::string& name = chunk.columns[column].spec.name;
+    const std::string header = column < chunk.csv_headers.size() ? chunk.csv_headers[column] : std::string();
+    return header.empty() || header == name ? fmt::format("{}: column `{}`: {}", where, name, what)
+                                            : fmt::format("{}: column `{}` (CSV header \"{}\"): {}", where, name, header, what);
+  }
+
   void unknown_partner(const ledger::Table& chunk, size_t row) {
     const plan::Input& in = plan_.inputs[input_];
     const ledger::Column& pc = chunk.columns[in.partner_column];
     ScanPart::Unknown& u = part_.unknown[input_];
     ++u.count;
     if (u.messages.size() < s_.options.max_errors) {
-      const std::string& file = chunk.source.empty() ? in.name : chunk.source;
-      u.messages.push_back(fmt::format("{}:{}: column `{}`: partner `{}` is not in the partner table `{}`", file, chunk.line(row),
-                                       pc.spec.name, ledger::format_cell(pc, row, part_.pool),
-                                       plan_.inputs[plan_.partner_table].name));
+      u.messages.push_back(cell_message(chunk, row, in.partner_column,
+                                        fmt::format("partner `{}` is not in the partner table `{}`", ledger::format_cell(pc, row, part_.pool),
+                                                    plan_.inputs[plan_.partner_table].name)));
     }
     if (s_.options.reject_bad_rows && !s_.options.rejects_path.empty() && row < chunk.raw.size()) {
       // The row as it is in the file, with its line and why, for the rejects file beside the reader's.

@@ -375,6 +375,9 @@ class ScanSink : public ledger::RowSink {
   virtual void end() = 0;
 };
 std::unique_ptr<ScanSink> ledger_sink(ScanPart& part, uint32_t input);
+// line_notes.cpp: the notes (and the Summary's counts) saying where the ledger lines went, each line
+// told once, and which paid periods have no line; `lines`: the lines per period
+void note_lines(State& s, const std::map<PeriodIndex, uint64_t>& lines);
 // merge.cpp: the parts' partners, periods, aggregates and groups brought into the State
 void merge_parts(State& s, std::vector<std::unique_ptr<ScanPart>>& parts);
 // groups.cpp: group rows' fields, then the aggregates over groups; the group rows are freed after, but

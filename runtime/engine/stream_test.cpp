@@ -103,13 +103,14 @@ void check_same_payouts(const engine::RunResult& a, const engine::RunResult& b) 
 
 // Every streaming writer's text on a streamed run: CSV, JSON, explanations, statements.
 struct Texts {
-  std::string csv, json, explained;
+  std::string csv, totals, awards, json, explained;
   std::vector<engine::Statement> statements;
 };
 
 Texts written(const plan::Plan& plan, unsigned threads, size_t batch) {
   Texts t;
-  engine::CsvWriter csv(plan, [&](std::string_view s) { t.csv.append(s); }, threads);
+  engine::CsvWriter::Extras extras{[&](std::string_view s) { t.totals.append(s); }, [&](std::string_view s) { t.awards.append(s); }};
+  engine::CsvWriter csv(plan, [&](std::string_view s) { t.csv.append(s); }, threads, extras);
   engine::JsonWriter json(plan, [&](std::string_view s) { t.json.append(s); });
   engine::ExplainWriter explain(plan, [&](std::string_view s) { t.explained.append(s); });
   engine::StatementWriter statements(plan, [&](std::string_view partner, std::string_view period, const std::string& md) {
@@ -134,6 +135,8 @@ void check_writers(const plan::Plan& plan, const engine::RunResult& whole) {
       INFO(threads << " thread(s), batches of " << batch << " partners");
       const Texts t = written(plan, threads, batch);
       CHECK(t.csv == csv);
+      CHECK(t.totals == engine::totals_csv(whole, plan));
+      CHECK(t.awards == engine::awards_csv(whole));
       CHECK(t.json == json);
       CHECK(t.explained == explained);
       REQUIRE(t.statements.size() == statements.size());

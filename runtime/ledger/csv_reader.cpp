@@ -36,6 +36,8 @@ void Reader::start_after(const Reader& head, const char* at, uint64_t line) {
   }
   headers_ = head.headers_;
   targets_ = head.targets_;
+  result_.table.csv_columns = head.result_.table.csv_columns;
+  result_.table.csv_headers = head.result_.table.csv_headers;
   p_ = at;
   line_start_ = at;
   line_ = line;
@@ -344,6 +346,15 @@ bool Reader::read_header() {
     } else {
       missing.push_back(want == c.name ? detail::quote_for_message(want)
                                        : fmt::format("{} (column `{}`)", detail::quote_for_message(want), c.name));
+    }
+  }
+  // Where each spec column is read from, for messages about a cell after the read (an unknown partner).
+  result_.table.csv_columns.assign(spec_.columns.size(), UINT32_MAX);
+  result_.table.csv_headers.assign(spec_.columns.size(), std::string());
+  for (size_t i = 0; i < targets_.size(); ++i) {
+    for (int j : targets_[i]) {
+      result_.table.csv_columns[static_cast<size_t>(j)] = static_cast<uint32_t>(i);
+      result_.table.csv_headers[static_cast<size_t>(j)] = headers_[i];
     }
   }
   if (!missing.empty()) {

@@ -611,3 +611,21 @@ TEST_CASE("a header's problems count against max_errors, and old Mac line ends a
   CHECK(errors_of(mac) == std::vector<std::string>{"sales.csv:1:1: the lines end with a carriage return alone (the old Mac OS "
                                                    "convention); save the file with LF or CRLF line ends"});
 }
+
+TEST_CASE("field_position finds a cell's line and character column in a raw row", "[ledger][csv]") {
+  // Columns counted by hand, 1-based, as the reader's errors count them.
+  auto at = [](std::string_view raw, size_t field) { return field_position(raw, field); };
+  REQUIRE(at("2026-07-02,P9,5\n", 1));
+  CHECK(at("2026-07-02,P9,5\n", 0)->column == 1);
+  CHECK(at("2026-07-02,P9,5\n", 1)->column == 12);  // after `2026-07-02,` (11 characters)
+  CHECK(at("2026-07-02,P9,5\n", 2)->column == 15);
+  CHECK(at("\"a,b\",P9\n", 1)->column == 7);         // the comma inside quotes is not a separator
+  CHECK(at("\"a\"\"b\",P9\n", 1)->column == 8);      // a doubled quote stays inside the cell
+  CHECK(at("\xC3\xA9t\xC3\xA9,P9\n", 1)->column == 5);  // `été,`: four characters in six bytes
+  const auto below = at("\"two\nlines\",P9\r\n", 1);  // a quoted line break: the cell is on the next line
+  REQUIRE(below);
+  CHECK(below->lines_down == 1);
+  CHECK(below->column == 8);  // `lines",` is 7 characters
+  CHECK_FALSE(at("a,b\n", 2));  // the row has two fields
+  CHECK_FALSE(at("a,b", 5));
+}

@@ -346,4 +346,24 @@ std::string rejects_header(std::string_view header_line, bool with_file) {
   return fmt::format("{}{},_line,_error{}", header, with_file ? ",_file" : "", end.empty() ? std::string_view("\n") : end);
 }
 
+std::optional<FieldPosition> field_position(std::string_view raw, size_t field) {
+  FieldPosition at;
+  size_t fields_before = 0;
+  bool quoted = false;
+  for (size_t i = 0; i < raw.size() && fields_before < field; ++i) {
+    const char c = raw[i];
+    if (c == '"') quoted = !quoted;  // a doubled quote toggles twice: still inside
+    if (!quoted && (c == '\n' || c == '\r')) return std::nullopt;  // the row's end
+    if (c == '\n') {
+      ++at.lines_down;
+      at.column = 1;
+      continue;
+    }
+    if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) ++at.column;
+    if (!quoted && c == ',') ++fields_before;
+  }
+  if (fields_before < field) return std::nullopt;
+  return at;
+}
+
 }  // namespace rebate::ledger

@@ -160,6 +160,11 @@ struct Table {
   // files of rejected rows, which hold the original bytes.
   std::vector<std::string_view> raw;
   std::string header_line;
+  // By spec column: its position among the file's columns (0-based; UINT32_MAX when not read), and the
+  // header it was read from as the file spells it, for messages that name both (`partner_id`, read
+  // from "Sold-To Partner") and point at the cell (field_position).
+  std::vector<uint32_t> csv_columns;
+  std::vector<std::string> csv_headers;
   uint64_t line(size_t row) const { return origin ? origin->line() + lines[row] : lines[row]; }
   size_t row_count() const { return lines.size(); }
   const Column* column(std::string_view column_name) const;  // by spec name, or nullptr
@@ -219,6 +224,14 @@ struct ReadOptions {
 // row's file too: `file` given, a `_file` column before `_line` (the header: `with_file`).
 std::string rejected_row(std::string_view raw, uint64_t line, std::string_view reason, std::string_view line_end,
                          std::string_view file = {});
+// Where field `field` (0-based) of a raw row starts: the physical lines past the row's first (a quoted
+// cell before it may hold line breaks) and the 1-based character column on that line, as the reader's
+// errors count them (UTF-8 characters). nullopt when the row has fewer fields.
+struct FieldPosition {
+  uint64_t lines_down = 0;
+  uint32_t column = 1;
+};
+std::optional<FieldPosition> field_position(std::string_view raw, size_t field);
 std::string rejects_header(std::string_view header_line, bool with_file = false);
 
 struct ReadResult {

@@ -178,7 +178,7 @@ class Builder {
     for (const Award& a : p.awards) {
       Award x = a;
       x.name = std::string(award_prefix) + a.name;
-      for (AwardRow& row : x.rows) row = AwardRow{fn(q, row.when), fn(q, row.value)};
+      for (AwardRow& row : x.rows) row = AwardRow{fn(q, row.when), fn(q, row.value), location(q, row.where)};
       out_.awards.push_back(std::move(x));
     }
     for (const Budget& b : p.budgets) {
@@ -286,6 +286,10 @@ class Builder {
         case Operand::Tiers: in.a = tiers(q, in.a); break;
       }
       key.n(static_cast<uint64_t>(in.op)).n(in.a).n(in.b);
+    }
+    for (uint32_t& c : out.constants) {  // for explanations only: not part of the key
+      out_.named_constants.push_back(q.p.named_constants.at(c));
+      c = static_cast<uint32_t>(out_.named_constants.size() - 1);
     }
     return out;
   }
@@ -478,6 +482,8 @@ class Builder {
     for (const GuardedAmount& g : r.uplift) x.uplift.push_back(guarded(q, g));
     x.cap = fn(q, r.cap);
     x.floor = fn(q, r.floor);
+    x.cap_where = location(q, r.cap_where);
+    x.floor_where = location(q, r.floor_where);
     x.pay_measures.clear();
     for (uint32_t m : r.pay_measures) x.pay_measures.push_back(measure(q, m));
     if (r.pay_tiers != UINT32_MAX) x.pay_tiers = tiers(q, r.pay_tiers);

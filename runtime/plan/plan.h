@@ -62,6 +62,9 @@ struct Function {
   uint32_t input = UINT32_MAX;  // Row: the ledger; GroupRow: the group
   uint32_t locals = 0;          // Load/Store slots (decision tables keep their inputs there)
   std::vector<Instr> code;
+  // The named constants it reads (Plan::named_constants), which the code holds inlined as Const: for
+  // explanations (`cap quarterly_cap (50,000.00 USD)`).
+  std::vector<uint32_t> constants;
 };
 
 using FunctionId = uint32_t;
@@ -120,6 +123,14 @@ struct Measure {
   FunctionId cap = kNoFunction;    // measure limits
   FunctionId floor = kNoFunction;
   std::string doc;
+  std::string formula;  // the definition as written after `=`, limits included: for explanations
+};
+
+// A named constant with a number, money or percentage value, for explanations.
+struct NamedConstant {
+  std::string name;
+  std::string unit;  // as Measure::unit
+  Decimal value;
 };
 
 enum class TierMode { Retroactive, Incremental };
@@ -168,6 +179,7 @@ struct Rebate {
   std::vector<GuardedAmount> uplift;
   FunctionId cap = kNoFunction;
   FunctionId floor = kNoFunction;
+  uint32_t cap_where = 0, floor_where = 0;  // the clauses' amounts as written, for explanations
   bool allow_negative = false;
   RoundingMode rounding = RoundingMode::HalfEven;
   int places = 2;  // the currency's minor unit unless `rounding ... to N`
@@ -177,11 +189,13 @@ struct Rebate {
   FunctionId pay_basis = kNoFunction;   // the basis a tier table or percentage applies to
   FunctionId pay_metric = kNoFunction;  // what picks the band (the basis unless `by`)
   std::string pay_metric_text;          // as written: "storage_revenue"
+  std::string doc;
 };
 
 struct AwardRow {
   FunctionId when = kNoFunction;  // none: otherwise
   FunctionId value = kNoFunction;
+  uint32_t where = 0;  // the row as written, for explanations
 };
 
 struct Award {
@@ -223,6 +237,7 @@ struct Plan {
   std::vector<Rebate> rebates;
   std::vector<Award> awards;
   std::vector<Budget> budgets;
+  std::vector<NamedConstant> named_constants;
 
   std::vector<Function> functions;
   std::vector<Value> constants;

@@ -58,6 +58,7 @@ class Machine {
   Value run(plan::FunctionId f, Frame& frame);
   // Who is told of the tier bands reached (null: no one).
   void set_observer(Observer* observer) { observer_ = observer; }
+  Observer* observer() const { return observer_; }
 
  private:
   Value execute(const plan::Function& f, Frame& frame);

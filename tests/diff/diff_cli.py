@@ -87,8 +87,8 @@ def summary_rows(text):
 
 
 def run_payouts(c, program, inputs, period=None):
-    """One `rebate run` as CSV: (partner, period, rebate) -> (amount, status, band); a partner's TOTAL row
-    (no status) left out."""
+    """One `rebate run` as CSV: (partner, period, rebate) -> (amount, status, band); the payouts file
+    holds payouts only (the totals go to --totals' file)."""
     argv = ["run", str(program)] + inputs + (["--period", period] if period else [])
     r = c.run(argv, 0, what=f"rebate run {program}")
     return {(p["partner"], p["period"], p["rebate"]): (Decimal(p["amount"]), p["status"], p["band"]) for p in csv_rows(r.stdout) if p["status"]}

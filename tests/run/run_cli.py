@@ -81,7 +81,7 @@ def main() -> int:
             failures.append("--statements did not write P1-2026-Q3.md with the amount")
         # explain: one partner.
         run(["explain", p] + inputs + ["--partner", "P1", "--period", "2026-Q3"], 0, out_has=["P1 2026-Q3 r: 30.00 USD"])
-        run(["explain", p] + inputs + ["--partner", "P7", "--period", "2026-Q3"], 2, err_has=["no payouts for partner `P7`"])
+        run(["explain", p] + inputs + ["--partner", "P7", "--period", "2026-Q3"], 2, err_has=["no payouts or awards for partner `P7`"])
         # A payout read from a decision table names the row that matched, where it is and as written
         # (example 12: E1 is emea/platinum, the first row; A2 amer/bronze falls to `otherwise`, the seventh).
         ex12 = pathlib.Path(__file__).resolve().parents[2] / "examples" / "12-segmented-rates"
@@ -117,7 +117,7 @@ def main() -> int:
         rej = d / "rejects"
         run(["run", p, "--input", f"partners={d / 'partners.csv'}", "--input", f"sales={d / 'unknown.csv'}",
              "--on-bad-row", "reject", "--rejects", str(rej), "--period", "2026-Q3"], 0,
-            out_has=["P1,2026-Q3,r,0.10,USD,paid"], err_has=["1 lines of `sales` name a partner that is not in the partner table"])
+            out_has=["P1,2026-Q3,r,0.10,USD,paid"], err_has=["1 line of `sales` names a partner that is not in the partner table; it was left out"])
         unknown = pathlib.Path(str(rej) + ".sales.unknown-partners.csv")
         if not unknown.exists() or "P9" not in unknown.read_text():
             failures.append("--rejects did not write the unknown partner's row")

@@ -1,0 +1,197 @@
+// The whole trace of a payout (trace.h). It runs after the payout's amount, so that it shows the values
+// the payout was computed from: a measure is shown only when the cell worked it out (a measure read in
+// a branch not taken was not, and working it out now could raise an error the payout never met).
+#include "engine/trace.h"
+
+#include <fmt/format.h>
+
+#include "engine/report.h"
+
+namespace rebate::engine {
+
+namespace {
+
+// Collects the bands a function's tier tables reach as it runs.
+struct BandLog : vm::Observer {
+  explicit BandLog(vm::Observer* next) : next(next) {}
+  void band(uint32_t tiers, int band) override {
+    reached.emplace_back(tiers, band);
+    if (next) next->band(tiers, band);  // coverage, when it counts, sees every lookup as before
+  }
+  vm::Observer* next;
+  std::vector<std::pair<uint32_t, int>> reached;
+};
+
+bool applies_tiers(const plan::Function& f) {
+  for (const plan::Instr& in : f.code) {
+    if (in.op == plan::Opcode::TierOf || in.op == plan::Opcode::TierBy) return true;
+  }
+  return false;
+}
+
+// The first sentence of a doc comment, on one line.
+std::string first_sentence(const std::string& doc) {
+  std::string out;
+  for (size_t i = 0; i < doc.size(); ++i) {
+    const char ch = doc[i];
+    if (ch == '\n' && i + 1 < doc.size() && doc[i + 1] == '\n') break;  // a paragraph ends it
+    out += ch == '\n' ? ' ' : ch;
+    if (ch == '.' && (i + 1 == doc.size() || doc[i + 1] == ' ' || doc[i + 1] == '\n')) break;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string closed_up(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    const bool space = c == ' ' || c == '\t' || c == '\n' || c == '\r';
+    if (!space || (!out.empty() && out.back() != ' ')) out += space ? ' ' : c;
+  }
+  return out;
+}
+
+void Tracer::begin(PartnerFrame& frame, std::vector<TraceEntry>& out) {
+  top_ = &frame;
+  out_ = &out;
+  measures_seen_.clear();
+  decisions_seen_.clear();
+  constants_seen_.clear();
+}
+
+void Tracer::clause(plan::FunctionId f, bool with_bands) {
+  if (f != plan::kNoFunction) reads(*top_, f, 0, with_bands);
+}
+
+void Tracer::reads(PartnerFrame& frame, plan::FunctionId f, int depth, bool with_bands) {
+  const plan::Function& fn = plan_.functions[f];
+  for (uint32_t k : fn.constants) {
+    if (std::find(constants_seen_.begin(), constants_seen_.end(), k) != constants_seen_.end()) continue;
+    constants_seen_.push_back(k);
+    const plan::NamedConstant& c = plan_.named_constants[k];
+    TraceEntry e;
+    e.kind = TraceEntry::Kind::Constant;
+    e.depth = static_cast<uint8_t>(depth);
+    e.name = c.name;
+    e.value = format_value(Value::number(c.value), c.unit, plan_.minor_unit);
+    out_->push_back(std::move(e));
+  }
+  std::vector<std::pair<uint32_t, Window>> met;  // a formula reading a measure twice shows it once
+  for (const plan::Instr& in : fn.code) {
+    if (in.op == plan::Opcode::Measure || in.op == plan::Opcode::Shifted) {
+      const std::pair<uint32_t, Window> key{in.a, in.op == plan::Opcode::Measure ? frame.window() : frame.shifted_window(in.b)};
+      if (std::find(met.begin(), met.end(), key) != met.end()) continue;
+      met.push_back(key);
+      measure(key.first, key.second, depth);
+    } else if (in.op == plan::Opcode::Decision) {
+      decision(frame, in.a, depth);
+    }
+  }
+  if (with_bands) bands(frame, f, depth);
+}
+
+void Tracer::measure(uint32_t m, Window w, int depth) {
+  const size_t block = c_.memo.block(w);
+  if (!c_.memo.known(block + m)) return;  // not worked out for this payout (a branch not taken)
+  const plan::Measure& pm = plan_.measures[m];
+  TraceEntry e;
+  e.kind = TraceEntry::Kind::Measure;
+  e.depth = static_cast<uint8_t>(depth);
+  e.name = pm.name;
+  if (!(w == top_->window())) e.window = window_label(w);
+  e.value = format_value(c_.memo.value(block + m), pm.unit, plan_.minor_unit);
+  const std::pair<uint32_t, Window> key{m, w};
+  if (std::find(measures_seen_.begin(), measures_seen_.end(), key) != measures_seen_.end()) {
+    if (depth == 0) return;  // a clause reading what an earlier clause read: its line is there already
+    e.repeated = true;
+    out_->push_back(std::move(e));
+    return;
+  }
+  measures_seen_.push_back(key);
+  e.detail = pm.formula;
+  e.doc = first_sentence(pm.doc);
+  // A measure over one aggregate (`sales.sum(amount where ...)`): the lines it read.
+  std::vector<uint32_t> aggregates;
+  for (const plan::Instr& in : plan_.functions[pm.value].code) {
+    if (in.op == plan::Opcode::Aggregate && std::find(aggregates.begin(), aggregates.end(), in.a) == aggregates.end()) aggregates.push_back(in.a);
+  }
+  uint64_t count = 0;
+  if (aggregates.size() == 1 && lines(aggregates[0], w, count)) {
+    e.lines = static_cast<int64_t>(count);
+    e.over_groups = plan_.aggregates[aggregates[0]].over_group;
+  }
+  out_->push_back(std::move(e));
+  PartnerFrame inner(c_, top_->partner(), w, block);
+  for (plan::FunctionId part : {pm.value, pm.cap, pm.floor}) {
+    if (part != plan::kNoFunction) reads(inner, part, depth + 1);
+  }
+}
+
+void Tracer::decision(PartnerFrame& frame, uint32_t d, int depth) {
+  if (std::find(decisions_seen_.begin(), decisions_seen_.end(), d) != decisions_seen_.end()) return;
+  decisions_seen_.push_back(d);
+  const plan::Decision& pd = plan_.decisions[d];
+  TraceEntry e;
+  e.kind = TraceEntry::Kind::Decision;
+  e.depth = static_cast<uint8_t>(depth);
+  e.name = pd.name;
+  try {  // the payout read it, so it has a value; asked again here, it gives the same
+    const Value row = pd.row == plan::kNoFunction ? Value::missing() : frame.run(pd.row);
+    if (!row.none && row.coef >= 0 && static_cast<size_t>(row.coef) < pd.rows.size()) {
+      const plan::Location& l = plan_.locations[pd.rows[static_cast<size_t>(row.coef)]];
+      e.detail = fmt::format("row {} ({}:{}) matched: {}", static_cast<int64_t>(row.coef) + 1, l.file, l.line, closed_up(l.text));
+    }
+  } catch (const vm::EvalError&) {
+    return;  // not read by this payout after all (a branch not taken)
+  }
+  out_->push_back(std::move(e));
+  reads(frame, pd.value, depth + 1);
+}
+
+void Tracer::bands(PartnerFrame& frame, plan::FunctionId f, int depth) {
+  if (!applies_tiers(plan_.functions[f])) return;
+  BandLog log(c_.machine.observer());
+  c_.machine.set_observer(&log);
+  try {
+    frame.run(f);
+  } catch (const vm::EvalError&) {
+    log.reached.clear();  // not run by this payout (its error would have stopped the run)
+  }
+  c_.machine.set_observer(log.next);
+  for (const auto& [t, band] : log.reached) {
+    const plan::Tiers& tiers = plan_.tiers[t];
+    TraceEntry e;
+    e.kind = TraceEntry::Kind::Band;
+    e.depth = static_cast<uint8_t>(depth);
+    e.name = tiers.name;
+    if (band < 0) {
+      e.detail = "no band reached";
+    } else {
+      const plan::TierBand& b = tiers.bands[static_cast<size_t>(band)];
+      e.detail = digits_grouped(b.upper ? fmt::format("from {} to {}", b.lower_text, b.upper_text) : fmt::format("from {}", b.lower_text));
+      e.value = digits_grouped(b.value_text);
+    }
+    out_->push_back(std::move(e));
+  }
+}
+
+std::string Tracer::window_label(Window w) const {
+  if (w.first == w.last) return s_.periods.label(w.first);
+  return fmt::format("{} to {}", s_.periods.label(w.first), s_.periods.label(w.last));
+}
+
+bool Tracer::lines(uint32_t a, Window w, uint64_t& count) const {
+  const plan::Aggregate& agg = plan_.aggregates[a];
+  // Over several periods a windowed group's rows are formed again from all the window's lines: the
+  // periods' group rows do not add up to them.
+  if (agg.over_group && w.first != w.last && !s_.group_windowed.empty() && s_.group_windowed[agg.source]) return false;
+  count = 0;
+  for (PeriodIndex p = w.first; p <= w.last; ++p) {
+    const size_t cell = s_.cell(top_->partner(), p);
+    if (cell != SIZE_MAX) count += s_.aggregates.at(cell, a).count;
+  }
+  return true;
+}
+
+}  // namespace rebate::engine
