@@ -96,8 +96,7 @@ constexpr size_t kCompressedBuffer = 256u << 10;
 // them have been read (the offset errors name).
 class Decoder : public ByteStream {
  protected:
-  Decoder(std::unique_ptr<ByteStream> raw, std::string name, const char* format)
-      : raw_(std::move(raw)), name_(std::move(name)), format_(format), in_(kCompressedBuffer) {}
+  Decoder(std::unique_ptr<ByteStream> raw, const char* format) : raw_(std::move(raw)), format_(format), in_(kCompressedBuffer) {}
 
   // More compressed bytes into in_ once the last are used: false on a read error (error_ set).
   bool fill() {
@@ -129,7 +128,6 @@ class Decoder : public ByteStream {
   }
 
   std::unique_ptr<ByteStream> raw_;
-  std::string name_;
   const char* format_;
   std::vector<char> in_;
   size_t in_size_ = 0;
@@ -143,7 +141,7 @@ class Decoder : public ByteStream {
 // are not another member are an error, as is data that ends inside a member.
 class GzipDecoder : public Decoder {
  public:
-  GzipDecoder(std::unique_ptr<ByteStream> raw, std::string name) : Decoder(std::move(raw), std::move(name), "gzip") {
+  explicit GzipDecoder(std::unique_ptr<ByteStream> raw) : Decoder(std::move(raw), "gzip") {
     if (inflateInit2(&z_, 16 + MAX_WBITS) != Z_OK) throw std::bad_alloc();
   }
   ~GzipDecoder() override { inflateEnd(&z_); }
@@ -188,8 +186,7 @@ class GzipDecoder : public Decoder {
 // zstd through libzstd's streaming decoder, which reads frames one after another by itself.
 class ZstdDecoder : public Decoder {
  public:
-  ZstdDecoder(std::unique_ptr<ByteStream> raw, std::string name)
-      : Decoder(std::move(raw), std::move(name), "zstd"), z_(ZSTD_createDStream()) {
+  explicit ZstdDecoder(std::unique_ptr<ByteStream> raw) : Decoder(std::move(raw), "zstd"), z_(ZSTD_createDStream()) {
     if (!z_) throw std::bad_alloc();
   }
   ~ZstdDecoder() override { ZSTD_freeDStream(z_); }
@@ -224,11 +221,11 @@ class ZstdDecoder : public Decoder {
 
 }  // namespace
 
-std::unique_ptr<ByteStream> decompress(Compression kind, std::unique_ptr<ByteStream> raw, const std::string& name) {
+std::unique_ptr<ByteStream> decompress(Compression kind, std::unique_ptr<ByteStream> raw) {
   switch (kind) {
     case Compression::None: return raw;
-    case Compression::Gzip: return std::make_unique<GzipDecoder>(std::move(raw), name);
-    case Compression::Zstd: return std::make_unique<ZstdDecoder>(std::move(raw), name);
+    case Compression::Gzip: return std::make_unique<GzipDecoder>(std::move(raw));
+    case Compression::Zstd: return std::make_unique<ZstdDecoder>(std::move(raw));
   }
   return raw;
 }

@@ -55,8 +55,9 @@ Compression compression_of_name(std::string_view path);
 const char* compression_name(Compression c);  // "gzip", "zstd"
 
 // Decompresses `raw` as it is read, never the whole input at once. A corrupt or truncated input is a
-// data_error() naming `name` and the byte offset in the compressed data where decoding stopped.
-std::unique_ptr<ByteStream> decompress(Compression kind, std::unique_ptr<ByteStream> raw, const std::string& name);
+// data_error() giving the byte offset in the compressed data where decoding stopped (the reader names
+// the file).
+std::unique_ptr<ByteStream> decompress(Compression kind, std::unique_ptr<ByteStream> raw);
 
 // `head` (bytes already read from `rest`) and then `rest`: the first bytes of a stream, read to sniff
 // its kind, handed on to whoever reads it.

@@ -527,7 +527,7 @@ ReadResult read_fd(int fd, const std::string& path, const TableSpec& spec, const
   } else {
     raw = std::make_unique<PrefixedStream>(std::move(head), std::make_unique<FdStream>(fd));
   }
-  std::unique_ptr<ByteStream> bytes = decompress(kind, std::move(raw), path);
+  std::unique_ptr<ByteStream> bytes = decompress(kind, std::move(raw));
   return stream_rows(*bytes, path, spec, options, to);
 }
 
