@@ -142,7 +142,7 @@ int run_diff(const DiffCliOptions& o) {
       files.add_input(path, fmt::format("the program file `{}`", path));
     }
   }
-  for (const auto& [name, path] : ro.input_paths) files.add_input(path, fmt::format("the input `{}` (`{}`)", name, path));
+  claim_inputs(ro, files);
   const bool to_stdout = o.out.empty() || o.out == "-";
   if (!to_stdout) {
     if (auto refused = files.add_output(o.out, "the report (--out)")) {

@@ -69,7 +69,7 @@ std::optional<std::string> claim_files(const RunCliOptions& o, const engine::Run
     const std::string& path = compiler.sources().file(f).path();
     files.add_input(path, fmt::format("the program file `{}`", path));
   }
-  for (const auto& [name, path] : ro.input_paths) files.add_input(path, fmt::format("the input `{}` (`{}`)", name, path));
+  claim_inputs(ro, files);
   if (!o.out.empty() && o.out != "-") {
     if (auto refused = files.add_output(o.out, "the payouts (--out)")) return refused;
   }

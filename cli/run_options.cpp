@@ -10,11 +10,14 @@
 
 #include "commands.h"
 #include "diagnostics/render.h"
+#include "ledger/ledger.h"
 
 namespace rebate::cli {
 
 void add_run_inputs(CLI::App* cmd, RunInputs& o, bool period_required) {
-  cmd->add_option("--input", o.inputs, "Bind a ledger or table to a CSV file: NAME=PATH (repeat for each)");
+  cmd->add_option("--input", o.inputs,
+                  "Bind a ledger or table to its CSV: NAME=PATH, a file (.csv, .csv.gz, .csv.zst), a directory or glob of them, - "
+                  "(standard input) or postgresql://USER@HOST/DB?table=NAME (repeat for each)");
   CLI::Option* period = cmd->add_option("--period", o.period, period_required ? "The period, as in 2026-Q3" : "Pay one period only, as in 2026-Q3");
   if (period_required) period->required();
   cmd->add_option("--max-errors", o.max_errors, "Report up to this many malformed input rows (default 20)");
@@ -42,6 +45,17 @@ std::optional<int> engine_options(const char* command, const RunInputs& o, engin
       return kExitUsage;
     }
   }
+  // Standard input can be read once: by one input.
+  std::string stdin_name;
+  for (const auto& [name, path] : ro.input_paths) {
+    if (path != "-") continue;
+    if (!stdin_name.empty()) {
+      fmt::print(stderr, "{}: `--input {}=-` and `--input {}=-` both read standard input, which can be read once\n", command,
+                 stdin_name, name);
+      return kExitUsage;
+    }
+    stdin_name = name;
+  }
   if (!o.period.empty()) ro.period = o.period;
   ro.max_errors = o.max_errors;
   ro.threads = o.threads;
@@ -59,6 +73,18 @@ std::optional<int> report_diagnostics(Compiler& compiler, bool has_program) {
   std::fwrite(rendered.data(), 1, rendered.size(), stderr);
   bool io = std::any_of(diags.all().begin(), diags.all().end(), [](const Diagnostic& d) { return d.kind == DiagKind::CannotReadFile; });
   return io ? kExitUsage : kExitErrors;
+}
+
+}  // namespace rebate::cli
+
+namespace rebate::cli {
+
+void claim_inputs(const engine::RunOptions& ro, OutputFiles& files) {
+  for (const auto& [name, path] : ro.input_paths) {
+    for (const std::string& file : ledger::resolve_input(path).files) {
+      files.add_input(file, fmt::format("the input `{}` (`{}`)", name, file));
+    }
+  }
 }
 
 }  // namespace rebate::cli

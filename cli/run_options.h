@@ -30,6 +30,10 @@ void add_run_inputs(CLI::App* cmd, RunInputs& o, bool period_required = false);
 // with `command` (an `--input` that is not NAME=PATH, or a name bound twice).
 std::optional<int> engine_options(const char* command, const RunInputs& o, engine::RunOptions& ro);
 
+// Every file the inputs read (a glob's or a directory's files each; nothing for standard input or a
+// database), so that no output of the command overwrites one.
+void claim_inputs(const engine::RunOptions& ro, OutputFiles& files);
+
 // The compiler's diagnostics on standard error (colour on a terminal); the exit code they mean when there
 // are errors: 2 when a file could not be read, 1 otherwise. nullopt when there is no error.
 std::optional<int> report_diagnostics(Compiler& compiler, bool has_program);

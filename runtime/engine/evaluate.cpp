@@ -739,13 +739,17 @@ RunResult run_with(const plan::Plan& plan, const RunOptions& options, PayoutSink
   return result;
 }
 
-// An input that is not a regular file (a pipe, /dev/stdin, `<(zcat ...)`) can be read only once: a run
-// that has one counts its two-thread splits from the start instead of guessing them, since a missed guess
-// runs everything again and would find that input empty.
+// An input that is not a regular file (a pipe, /dev/stdin, `<(zcat ...)`, `-`, a database query) can be
+// read only once: a run that has one counts its two-thread splits from the start instead of guessing
+// them, since a missed guess runs everything again and would find that input empty.
 bool inputs_rereadable(const RunOptions& options) {
   for (const auto& [name, path] : options.input_paths) {
-    struct stat st {};
-    if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) return false;
+    const ledger::InputFiles input = ledger::resolve_input(path);
+    if (input.kind == ledger::InputFiles::Kind::StandardInput || input.kind == ledger::InputFiles::Kind::Database) return false;
+    for (const std::string& file : input.files) {
+      struct stat st {};
+      if (::stat(file.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) return false;
+    }
   }
   return true;
 }

@@ -72,6 +72,11 @@ Value State::cell_value(uint32_t input, uint32_t column, uint32_t row) const {
   return engine::cell_value(tables[input].columns[column], row);
 }
 
+bool State::many_files(uint32_t input) const {
+  auto path = options.input_paths.find(plan.inputs[input].name);
+  return path != options.input_paths.end() && ledger::resolve_input(path->second).kind == ledger::InputFiles::Kind::Files;
+}
+
 std::string State::location_text(uint32_t where) const {
   if (where >= plan.locations.size()) return "the program";
   const plan::Location& l = plan.locations[where];
@@ -381,7 +386,7 @@ void report_left_out(State& s, const std::vector<std::unique_ptr<ScanPart>>& par
     if (s.options.reject_bad_rows && !s.options.rejects_path.empty()) {
       const std::string path = s.options.rejects_path + "." + in.name + suffix;
       std::ofstream out(output_path(s, path), std::ios::binary);
-      out << ledger::rejects_header(s.tables[index].header_line);
+      out << ledger::rejects_header(s.tables[index].header_line, s.many_files(index));
       for (const auto& part : parts) out << ((*part).*of)[index].rows;
       out.close();
       if (!out) {

@@ -173,7 +173,8 @@ constexpr uint32_t kPrefetch = 16;
 // The rows of one ledger that one part reads.
 class LedgerSink : public ScanSink {
  public:
-  LedgerSink(ScanPart& part, uint32_t input) : part_(part), s_(part.state), plan_(part.state.plan), input_(input) {
+  LedgerSink(ScanPart& part, uint32_t input)
+      : part_(part), s_(part.state), plan_(part.state.plan), input_(input), many_files_(s_.many_files(input)) {
     make_day_periods();
     for (uint32_t a = 0; a < plan_.aggregates.size(); ++a) {
       if (!plan_.aggregates[a].over_group && plan_.aggregates[a].source == input) mine_.push_back(a);
@@ -345,8 +346,7 @@ class LedgerSink : public ScanSink {
   bool within_span(const ledger::Table& chunk, PeriodIndex lo, PeriodIndex hi) {
     auto line_of = [&](PeriodIndex p) {
       const plan::Input& in = plan_.inputs[input_];
-      auto path = s_.options.input_paths.find(in.name);
-      DatedLine at{p, 0, path == s_.options.input_paths.end() ? in.name : path->second, 0};
+      DatedLine at{p, 0, chunk.source.empty() ? in.name : chunk.source, 0};
       for (size_t row = 0; row < chunk.row_count(); ++row) {
         if (rows_.cell[row] == SIZE_MAX || rows_.period[row] != p) continue;  // an unknown partner's, or another period's
         at.day = static_cast<DayNumber>(chunk.columns[in.date_column].values[row]);
@@ -419,7 +419,8 @@ class LedgerSink : public ScanSink {
         // The row as it is in the file, with its line and why (as for an unknown partner).
         const std::string_view header = chunk.header_line;
         const bool crlf = header.size() >= 2 && header[header.size() - 2] == '\r';
-        u.rows += ledger::rejected_row(chunk.raw[row], chunk.line(row), fmt::format("column `{}`: {}", c.spec.name, what), crlf ? "\r\n" : "\n");
+        u.rows += ledger::rejected_row(chunk.raw[row], chunk.line(row), fmt::format("column `{}`: {}", c.spec.name, what), crlf ? "\r\n" : "\n",
+                                       many_files_ ? std::string_view(chunk.source) : std::string_view());
       }
       return false;
     }
@@ -431,8 +432,7 @@ class LedgerSink : public ScanSink {
   // reader's own errors do (a user looks for the header in the file, the name in the program).
   std::string cell_message(const ledger::Table& chunk, size_t row, size_t column, std::string_view what) const {
     const plan::Input& in = plan_.inputs[input_];
-    auto path = s_.options.input_paths.find(in.name);
-    const std::string& file = path == s_.options.input_paths.end() ? in.name : path->second;
+    const std::string& file = chunk.source.empty() ? in.name : chunk.source;  // one of many files: its own
     uint64_t line = chunk.line(row);
     std::string where = fmt::format("{}:{}", file, line);
     if (row < chunk.raw.size() && column < chunk.csv_columns.size() && chunk.csv_columns[column] != UINT32_MAX) {
@@ -462,7 +462,7 @@ class LedgerSink : public ScanSink {
       const bool crlf = header.size() >= 2 && header[header.size() - 2] == '\r';
       u.rows += ledger::rejected_row(chunk.raw[row], chunk.line(row),
                                      fmt::format("partner `{}` is not in the partner table", ledger::format_cell(pc, row, part_.pool)),
-                                     crlf ? "\r\n" : "\n");
+                                     crlf ? "\r\n" : "\n", many_files_ ? std::string_view(chunk.source) : std::string_view());
     }
   }
 
@@ -629,6 +629,7 @@ class LedgerSink : public ScanSink {
   const State& s_;
   const plan::Plan& plan_;
   uint32_t input_;
+  bool many_files_;  // the rejects files name each row's file (State::many_files)
   std::vector<uint32_t> mine_, my_groups_;
   std::vector<Fast> fast_;
   MaskedKernels masked_;            // the masked sums and counts among them

@@ -301,6 +301,8 @@ struct State {
   // A table's cell (tables are read whole; ledgers are streamed and read through their chunks).
   Value cell_value(uint32_t input, uint32_t column, uint32_t row) const;
   std::string location_text(uint32_t where) const;
+  // The input is read from many files (a directory, a glob): its rejects files name each row's file.
+  bool many_files(uint32_t input) const;
 };
 
 // A stored cell as the VM sees it (absent: missing).

@@ -22,7 +22,9 @@
 #include <vector>
 
 #include "core/worker_thread.h"
+#include "ledger/byte_stream.h"
 #include "ledger/csv_reader.h"
+#include "ledger/input_sources.h"
 #include "ledger/mapped_files.h"
 
 namespace rebate::ledger {
@@ -137,6 +139,8 @@ namespace {
 using csv::Reader;
 using csv::guess_split;
 using csv::parallel_split;
+using csv::Destination;
+using csv::kStandardInputName;
 
 // Text ids of a second pool in the first: each distinct text is interned once.
 void merge_rows(ReadResult& into, ReadResult& from, StringPool& pool, const StringPool& from_pool) {
@@ -168,13 +172,6 @@ class DiscardRows : public RowSink {
   void rows(const Table&) override {}
 };
 
-// How a buffer is read: into one table (`parts` empty, texts in `pool`), or streamed to the parts.
-struct Destination {
-  StringPool* pool = nullptr;
-  const std::vector<StreamPart>* parts = nullptr;
-  StringPool& pool_of(size_t part) const { return parts ? *(*parts)[part].pool : *pool; }
-  size_t count() const { return parts ? parts->size() : 2; }
-};
 
 // How a two-thread read went: both threads read rows (their results to check and merge), or the first
 // read them all (a file with no row start past the middle, or a guessed split that missed), or the two
@@ -360,34 +357,34 @@ std::string byte_size(size_t bytes) {
   return fmt::format("{} bytes", bytes);
 }
 
-// `read_some(into, n)`: up to n bytes read into `into` (0 at the end of the file; -1 and errno on an error).
-using ReadSome = std::function<ssize_t(char*, size_t)>;
-
-ReadResult read_stream(const ReadSome& read_some, const std::string& path, const TableSpec& spec, const ReadOptions& options,
+ReadResult stream_rows(ByteStream& source, const std::string& path, const TableSpec& spec, const ReadOptions& options,
                        const Destination& to) {
   const size_t first_size = options.pipe_buffer ? options.pipe_buffer : kStreamBuffer;
   const size_t longest = first_size * 8;
   std::vector<char> buffer(first_size);
   size_t size = 0;
   bool eof = false;
-  int read_errno = 0;
   auto fill = [&] {
     while (size < buffer.size() && !eof) {
-      const ssize_t n = read_some(buffer.data() + size, buffer.size() - size);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        read_errno = errno;
-        return false;
-      }
+      const ssize_t n = source.read(buffer.data() + size, buffer.size() - size);
+      if (n < 0) return false;
       if (n == 0) eof = true;
       size += static_cast<size_t>(n);
     }
     return true;
   };
   ReadResult result;
+  // The source's own words: a device or connection that failed (exit 2), or bytes that are not what they
+  // claim (a corrupt or truncated archive: an error in the inputs). Either way the read fails.
   auto read_error = [&] {
-    result.errors.push_back(InputError{path, 0, 0, {}, fmt::format("cannot read the file: {}", std::strerror(read_errno))});
-    result.io_failed = true;
+    // Rows read from a corrupt archive's last bytes before the decoder noticed may be garbage: their
+    // errors would only hide the one that matters.
+    if (source.data_error()) {
+      result.errors.clear();
+      result.errors_not_shown = 0;
+    }
+    result.errors.push_back(InputError{path, 0, 0, {}, source.error()});
+    result.io_failed = !source.data_error();
   };
   if (!fill()) {
     result.table.name = spec.name;
@@ -447,34 +444,59 @@ ReadResult read_stream(const ReadSome& read_some, const std::string& path, const
   return result;
 }
 
-// Reads a file: memory-mapped when possible, else as a stream (a pipe, a device, an empty file).
-ReadResult read_file(const std::string& path, const TableSpec& spec, const ReadOptions& options, const Destination& to) {
-  auto io_error = [&](const std::string& what) {
-    ReadResult r;
-    r.table.name = spec.name;
-    r.errors.push_back(InputError{path, 0, 0, {}, fmt::format("{}: {}", what, std::strerror(errno))});
-    r.io_failed = true;
-    return r;
-  };
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return io_error("cannot open the file");
+ReadResult failed_read(const std::string& path, const TableSpec& spec, std::string message, bool io) {
+  ReadResult r;
+  r.table.name = spec.name;
+  r.errors.push_back(InputError{path, 0, 0, {}, std::move(message)});
+  r.io_failed = io;
+  return r;
+}
+
+// The first bytes of an input, to sniff its kind: gzip and zstd are told by theirs.
+constexpr size_t kSniffBytes = 8;
+
+// Reads the input open at `fd` (a file, or standard input), named `path` in errors: a regular
+// uncompressed file memory-mapped (the fast path: two threads on a large one), anything else as a stream
+// (a pipe, a device; a gzip or zstd compressed file, decompressed as it is read).
+ReadResult read_fd(int fd, const std::string& path, const TableSpec& spec, const ReadOptions& options, const Destination& to) {
+  auto io_error = [&](const std::string& what) { return failed_read(path, spec, fmt::format("{}: {}", what, std::strerror(errno)), true); };
   struct stat st {};
-  if (::fstat(fd, &st) != 0) {
-    auto r = io_error("cannot read the file");
-    ::close(fd);
-    return r;
-  }
+  if (::fstat(fd, &st) != 0) return io_error("cannot read the file");
   if (S_ISDIR(st.st_mode)) {
-    ::close(fd);
     errno = EISDIR;
     return io_error("cannot read the file");
   }
-  if (S_ISREG(st.st_mode) && st.st_size > 0) {
+  const bool regular = S_ISREG(st.st_mode);
+  std::string head(kSniffBytes, '\0');
+  size_t got = 0;
+  FdStream fd_bytes(fd);
+  if (regular) {  // pread: the stream below starts at the file's start
+    const ssize_t n = ::pread(fd, head.data(), head.size(), 0);
+    if (n < 0) return io_error("cannot read the file");
+    got = static_cast<size_t>(n);
+  } else {
+    for (ssize_t n = 1; got < head.size() && n > 0; got += static_cast<size_t>(n)) {
+      n = fd_bytes.read(head.data() + got, head.size() - got);
+      if (n < 0) return failed_read(path, spec, fd_bytes.error(), true);
+    }
+  }
+  head.resize(got);
+  std::string refusal;
+  const Compression kind = sniff_compression(head, refusal);
+  if (!refusal.empty()) return failed_read(path, spec, fmt::format("the file is {}", refusal), false);
+  if (const Compression named = compression_of_name(path); named != Compression::None && named != kind) {
+    return failed_read(path, spec,
+                       fmt::format("the file's name says {}-compressed, but it {}; rename it or compress it again",
+                                   compression_name(named),
+                                   got == 0 ? "is empty" : kind == Compression::None ? "does not start as compressed data does"
+                                                                                      : fmt::format("holds {} data", compression_name(kind))),
+                       false);
+  }
+  if (regular && kind == Compression::None && st.st_size > 0) {
     const auto size = static_cast<size_t>(st.st_size);
     void* map = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
     if (map != MAP_FAILED) {
       ::madvise(map, size, MADV_SEQUENTIAL);
-      ::close(fd);
       ReadResult r;
       {
         const MappedFileNote note(map, size, path);  // a file cut short meanwhile: an error naming it
@@ -484,7 +506,7 @@ ReadResult read_file(const std::string& path, const TableSpec& spec, const ReadO
       // A file written to while it was read (an export rewritten in place) gave rows of two versions of
       // it, or the garbage between them: not a read to compute with, whatever its rows said.
       struct stat after {};
-      if (::stat(path.c_str(), &after) != 0 || after.st_size != st.st_size || after.st_mtim.tv_sec != st.st_mtim.tv_sec ||
+      if (::fstat(fd, &after) != 0 || after.st_size != st.st_size || after.st_mtim.tv_sec != st.st_mtim.tv_sec ||
           after.st_mtim.tv_nsec != st.st_mtim.tv_nsec) {
         r.errors.assign(1, InputError{path, 0, 0, {}, "the file changed while it was being read; run again once it is complete"});
         r.errors_not_shown = 0;
@@ -499,12 +521,38 @@ ReadResult read_file(const std::string& path, const TableSpec& spec, const ReadO
       return r;
     }
   }
-  ReadResult r = read_stream([fd](char* into, size_t n) { return ::read(fd, into, n); }, path, spec, options, to);
+  std::unique_ptr<ByteStream> raw;
+  if (regular) {
+    raw = std::make_unique<FdStream>(fd);
+  } else {
+    raw = std::make_unique<PrefixedStream>(std::move(head), std::make_unique<FdStream>(fd));
+  }
+  std::unique_ptr<ByteStream> bytes = decompress(kind, std::move(raw));
+  return stream_rows(*bytes, path, spec, options, to);
+}
+
+}  // namespace
+
+namespace csv {
+
+ReadResult read_stream(ByteStream& source, const std::string& name, const TableSpec& spec, const ReadOptions& options,
+                       const Destination& to) {
+  return stream_rows(source, name, spec, options, to);
+}
+
+ReadResult read_file(const std::string& path, const TableSpec& spec, const ReadOptions& options, const Destination& to) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return failed_read(path, spec, fmt::format("cannot open the file: {}", std::strerror(errno)), true);
+  ReadResult r = read_fd(fd, path, spec, options, to);
   ::close(fd);
   return r;
 }
 
-}  // namespace
+ReadResult read_standard_input(const TableSpec& spec, const ReadOptions& options, const Destination& to) {
+  return read_fd(STDIN_FILENO, kStandardInputName, spec, options, to);
+}
+
+}  // namespace csv
 
 ReadResult read_csv_buffer(std::string_view data, const std::string& display_name, const TableSpec& spec,
                            const ReadOptions& options, StringPool& pool) {
@@ -515,20 +563,28 @@ namespace csv {
 
 ReadResult read_as_stream(std::string_view data, const std::string& display_name, const TableSpec& spec,
                           const ReadOptions& options, StringPool* pool, const std::vector<StreamPart>* parts) {
-  size_t at = 0;
-  const ReadSome from_memory = [&](char* into, size_t n) {
-    n = std::min(n, data.size() - at);
-    std::memcpy(into, data.data() + at, n);
-    at += n;
-    return static_cast<ssize_t>(n);
-  };
-  return read_stream(from_memory, display_name, spec, options, Destination{pool, parts});
+  // The bytes as a pipe would give them: all that is asked for while they last.
+  class MemoryStream : public ByteStream {
+   public:
+    explicit MemoryStream(std::string_view data) : data_(data) {}
+    ssize_t read(char* into, size_t n) override {
+      n = std::min(n, data_.size() - at_);
+      std::memcpy(into, data_.data() + at_, n);
+      at_ += n;
+      return static_cast<ssize_t>(n);
+    }
+
+   private:
+    std::string_view data_;
+    size_t at_ = 0;
+  } from_memory(data);
+  return stream_rows(from_memory, display_name, spec, options, Destination{pool, parts});
 }
 
 }  // namespace csv
 
 ReadResult read_csv(const std::string& path, const TableSpec& spec, const ReadOptions& options, StringPool& pool) {
-  return read_file(path, spec, options, Destination{&pool, nullptr});
+  return csv::read_input(path, spec, options, Destination{&pool, nullptr});
 }
 
 ReadResult stream_csv_buffer(std::string_view data, const std::string& display_name, const TableSpec& spec,
@@ -538,7 +594,7 @@ ReadResult stream_csv_buffer(std::string_view data, const std::string& display_n
 
 ReadResult stream_csv(const std::string& path, const TableSpec& spec, const ReadOptions& options,
                       const std::vector<StreamPart>& parts) {
-  return read_file(path, spec, options, Destination{nullptr, &parts});
+  return csv::read_input(path, spec, options, Destination{nullptr, &parts});
 }
 
 }  // namespace rebate::ledger

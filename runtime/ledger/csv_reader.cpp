@@ -18,6 +18,7 @@ void Reader::run() {
 
 bool Reader::start() {
   result_.table.name = spec_.name;
+  result_.table.source = file_;
   if (!validate_spec()) return false;
   for (const auto& c : spec_.columns) {
     result_.table.columns.push_back(Column{c, {}, {}});
@@ -28,6 +29,7 @@ bool Reader::start() {
 
 void Reader::start_after(const Reader& head, const char* at, uint64_t line) {
   result_.table.name = spec_.name;
+  result_.table.source = file_;
   for (const auto& c : spec_.columns) {
     result_.table.columns.push_back(Column{c, {}, {}});
     parsers_.emplace_back(c);
@@ -282,6 +284,25 @@ bool Reader::read_header() {
   header_end_ = term_pos_;
   if (!result_.ok()) return false;
   result_.table.header_line.assign(header_start_, p_);  // with its line end, for rejects files
+  result_.header = headers_;
+  if (!options_.same_header.empty() && headers_ != options_.same_header) {
+    // One ledger in many files: a column that moved, was renamed or added would read another file's
+    // cells into the wrong column, or leave a column empty in some of the rows.
+    std::string difference;
+    const std::vector<std::string>& first = options_.same_header;
+    size_t k = 0;
+    while (k < first.size() && k < headers_.size() && first[k] == headers_[k]) ++k;
+    if (k < first.size() && k < headers_.size()) {
+      difference = fmt::format("CSV column {} is {} here and {} there", k + 1, detail::quote_for_message(headers_[k]),
+                               detail::quote_for_message(first[k]));
+    } else {
+      difference = fmt::format("this header has {} columns and that one {}", headers_.size(), first.size());
+    }
+    file_error(fmt::format("the header differs from the header of `{}` ({}); every file of a ledger must have the same header",
+                           options_.same_header_file, difference),
+               1, 1);
+    return false;
+  }
 
   // Duplicate headers make "the column named X" ambiguous.
   std::unordered_map<std::string_view, size_t> first_of;

@@ -263,6 +263,8 @@ class Reader {
   }
 
   void bad_row(const char* row_start, const char* row_end, uint64_t row_line);
+  // A database row's key cells (ReadOptions::key_headers) from its bytes, for its errors.
+  std::string row_key(std::string_view raw) const;
 
   bool open_rejects();
   // The header's line end ("\r\n" or "\n"): what a rejected last row without one gets in the rejects file.

@@ -46,7 +46,60 @@ void Reader::reserve() {
   result_.table.lines.reserve(rows);
 }
 
+namespace {
+
+// The cells of one CSV record as RFC 4180 writes them (a database's rows, which PostgreSQL writes: well
+// formed), for the key a row's error is named by.
+std::vector<std::string> split_record(std::string_view row) {
+  std::vector<std::string> cells(1);
+  bool quoted = false;
+  for (size_t i = 0; i < row.size(); ++i) {
+    const char c = row[i];
+    if (quoted) {
+      if (c != '"') {
+        cells.back() += c;
+      } else if (i + 1 < row.size() && row[i + 1] == '"') {
+        cells.back() += '"';
+        ++i;
+      } else {
+        quoted = false;
+      }
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == ',') {
+      cells.emplace_back();
+    } else if (c == '\n' || c == '\r') {
+      break;
+    } else {
+      cells.back() += c;
+    }
+  }
+  return cells;
+}
+
+}  // namespace
+
+std::string Reader::row_key(std::string_view raw) const {
+  const std::vector<std::string> cells = split_record(raw);
+  std::string key;
+  for (const std::string& h : options_.key_headers) {
+    const auto at = std::find(headers_.begin(), headers_.end(), h);
+    const auto i = static_cast<size_t>(at - headers_.begin());
+    if (at == headers_.end() || i >= cells.size()) continue;
+    key += fmt::format("{}`{}` {}", key.empty() ? "" : ", ", h, detail::quote_for_message(cells[i]));
+  }
+  return key;
+}
+
 void Reader::bad_row(const char* row_start, const char* row_end, uint64_t row_line) {
+  if (options_.number_rows) {
+    const std::string key =
+        options_.key_headers.empty() ? std::string() : row_key(std::string_view(row_start, static_cast<size_t>(std::max(row_end, p_) - row_start)));
+    for (InputError& e : row_errors_) {
+      e.row = result_.rows_read;
+      e.key = key;
+    }
+  }
   if (!options_.reject_bad_rows) {
     for (auto& e : row_errors_) {
       if (error_budget_left())
@@ -74,19 +127,21 @@ void Reader::bad_row(const char* row_start, const char* row_end, uint64_t row_li
     // The row's bytes as read and its own line end (p_ is past it): [row_start, row_end) holds the row up
     // to its last cell, and the line end follows unless the row ended early (a blank line).
     std::string_view raw(row_start, static_cast<size_t>(std::max(row_end, p_) - row_start));
-    const std::string line = rejected_row(raw, row_line, reason, header_line_end());
+    const std::string line =
+        rejected_row(raw, row_line, reason, header_line_end(), options_.rejects_name_file ? std::string_view(file_) : std::string_view());
     std::fwrite(line.data(), 1, line.size(), rejects_);
   }
 }
 
 bool Reader::open_rejects() {
-  rejects_ = std::fopen(options_.rejects_path.c_str(), "wb");
+  rejects_ = std::fopen(options_.rejects_path.c_str(), options_.rejects_append ? "ab" : "wb");
   if (!rejects_) {
     file_error(fmt::format("cannot create the rejects file `{}`: {}", options_.rejects_path, std::strerror(errno)));
     result_.io_failed = true;
     return false;
   }
-  const std::string header = rejects_header(result_.table.header_line);
+  if (options_.rejects_append) return true;  // a later file of a ledger in many files: the first wrote the header
+  const std::string header = rejects_header(result_.table.header_line, options_.rejects_name_file);
   std::fwrite(header.data(), 1, header.size(), rejects_);
   return true;
 }
@@ -506,9 +561,10 @@ void Reader::deliver() {
   forget_previous_texts();
   // (The share ends where the reader will stop: the split it pauses at, or the end.)
   const char* const share_end = pause_at_ ? pause_at_ : end_;
-  result_.table.progress = progress_unknown_ ? 0
-                           : share_end > rows_begin_ ? static_cast<double>(p_ - rows_begin_) / static_cast<double>(share_end - rows_begin_)
-                                                     : 1;
+  const double read = progress_unknown_ ? 0
+                      : share_end > rows_begin_ ? static_cast<double>(p_ - rows_begin_) / static_cast<double>(share_end - rows_begin_)
+                                                : 1;
+  result_.table.progress = progress_unknown_ ? 0 : options_.progress_from + read * options_.progress_share;
   const bool short_chunk = rows_ < kChunkRows;  // the last one: the sink sees exactly its rows
   if (short_chunk) size_chunk(rows_);
   sink_->rows(result_.table);

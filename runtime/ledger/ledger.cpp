@@ -263,7 +263,10 @@ const Column* Table::column(std::string_view column_name) const {
 
 std::string InputError::to_string() const {
   std::string r = file;
-  if (line > 0) {
+  if (row > 0) {  // a database's row: its place in what the query gave, and its key
+    r += fmt::format(": row {}", row);
+    if (!key.empty()) r += fmt::format(" ({})", key);
+  } else if (line > 0) {
     r += fmt::format(":{}", line);
     if (column > 0) r += fmt::format(":{}", column);
   }
@@ -328,17 +331,19 @@ std::pair<std::string_view, std::string_view> split_line_end(std::string_view ra
 }
 }  // namespace
 
-std::string rejected_row(std::string_view raw, uint64_t line, std::string_view reason, std::string_view line_end) {
+std::string rejected_row(std::string_view raw, uint64_t line, std::string_view reason, std::string_view line_end,
+                         std::string_view file) {
   auto [row, end] = split_line_end(raw);
   std::string out(row);
+  if (!file.empty()) out += fmt::format(",{}", csv_quote(file));
   out += fmt::format(",{},{}", line, csv_quote(reason));
   out += end.empty() ? line_end : end;
   return out;
 }
 
-std::string rejects_header(std::string_view header_line) {
+std::string rejects_header(std::string_view header_line, bool with_file) {
   auto [header, end] = split_line_end(header_line);
-  return fmt::format("{},_line,_error{}", header, end.empty() ? std::string_view("\n") : end);
+  return fmt::format("{}{},_line,_error{}", header, with_file ? ",_file" : "", end.empty() ? std::string_view("\n") : end);
 }
 
 std::optional<FieldPosition> field_position(std::string_view raw, size_t field) {

@@ -152,6 +152,9 @@ struct Table {
   // (0 to 1, by bytes), so that a sink can size what grows with the rows ahead of time. 0 when the size
   // is not known (a pipe or other non-regular file).
   double progress = 0;
+  // Where the rows come from, as errors name it: the file (one of a ledger's many files), `<stdin>`, a
+  // database table. Set by the reader.
+  std::string source;
   // With ReadOptions::keep_raw_rows, a streamed chunk's rows as they are in the file, each with its line
   // end (valid while the sink's rows() runs), and the header line likewise (kept for good): for the
   // files of rejected rows, which hold the original bytes.
@@ -173,6 +176,10 @@ struct InputError {
   uint32_t column = 0;  // 1-based character column of the field's start; 0 when not about a field
   std::string column_name;  // the spec column's name (or the CSV header for an unread column)
   std::string message;
+  // A database's rows are named by their number in the query's result and their key (ReadOptions::
+  // number_rows), not by the lines of the CSV they are copied out as: "erp.invoice_lines: row 12 (`id` 4711): ...".
+  uint64_t row = 0;
+  std::string key;
   // "sales.csv:12:5: column `amount`: `12.3.4` is not a decimal; ..."
   std::string to_string() const;
 };
@@ -196,12 +203,27 @@ struct ReadOptions {
   // Tests: the buffer a non-regular file (a pipe, a FIFO, a device) is read into at first, in bytes (0: 8
   // MiB); a row or header of the stream may be up to eight times that long (64 MiB by default).
   size_t pipe_buffer = 0;
+  // One of a ledger's many files: its header must be `same_header` (the first file's cells), named
+  // `same_header_file` in the error; and its chunks' progress counts from `progress_from`, the file being
+  // `progress_share` of the ledger (by bytes).
+  std::vector<std::string> same_header;
+  std::string same_header_file;
+  // A database's rows (postgres_source.cpp): errors name a row by its number and, when key_headers (CSV
+  // headers) are given, by those cells, rather than by line and column.
+  bool number_rows = false;
+  std::vector<std::string> key_headers;
+  bool rejects_append = false;  // add to rejects_path (a later file of a ledger in many files): no header
+  bool rejects_name_file = false;  // a ledger of many files: the rejects file has a `_file` column
+  double progress_from = 0;
+  double progress_share = 1;
 };
 
 // A rejected row as written to a rejects file: its bytes as read (`raw`, with its line end if it has
 // one), then the added columns `_line` and `_error`, then its own line end (`line_end` when it has none:
-// the file's last line). The header gets `,_line,_error` the same way.
-std::string rejected_row(std::string_view raw, uint64_t line, std::string_view reason, std::string_view line_end);
+// the file's last line). The header gets `,_line,_error` the same way. A ledger of many files names the
+// row's file too: `file` given, a `_file` column before `_line` (the header: `with_file`).
+std::string rejected_row(std::string_view raw, uint64_t line, std::string_view reason, std::string_view line_end,
+                         std::string_view file = {});
 // Where field `field` (0-based) of a raw row starts: the physical lines past the row's first (a quoted
 // cell before it may hold line breaks) and the 1-based character column on that line, as the reader's
 // errors count them (UTF-8 characters). nullopt when the row has fewer fields.
@@ -210,7 +232,7 @@ struct FieldPosition {
   uint32_t column = 1;
 };
 std::optional<FieldPosition> field_position(std::string_view raw, size_t field);
-std::string rejects_header(std::string_view header_line);
+std::string rejects_header(std::string_view header_line, bool with_file = false);
 
 struct ReadResult {
   Table table;
@@ -222,6 +244,7 @@ struct ReadResult {
   // With reject_bad_rows: the first max_rejects_reported rejected rows' errors (one per row; the
   // message joins the row's problems with "; ").
   std::vector<InputError> rejected;
+  std::vector<std::string> header;  // the header's cells, as the file has them
   uint64_t rows_read = 0;      // data rows seen (accepted + rejected)
   uint64_t rows_rejected = 0;  // rows skipped with reject_bad_rows
   // A two-thread streaming read whose second thread started inside a quoted cell (see exact_split):
@@ -233,6 +256,21 @@ struct ReadResult {
   bool io_failed = false;
   bool ok() const { return errors.empty() && errors_not_shown == 0; }
 };
+
+// What an input names (`--input sales=...`): one file; many files, from a glob (`exports/2026-*.csv`) or a
+// directory (every `.csv`, `.csv.gz` and `.csv.zst` in it), read as one ledger in the order of their
+// paths (bytes compared), whatever order they were listed or found in; standard input (`-`); a
+// PostgreSQL table or query (`postgresql://...?table=...`). A file is gzip or zstd compressed when its
+// first bytes say so. `error`: a glob that matches nothing, an empty directory, ... (a usage problem).
+struct InputFiles {
+  enum class Kind { File, Files, StandardInput, Database };
+  Kind kind = Kind::File;
+  std::vector<std::string> files;  // File: the path; Files: the files, sorted
+  std::string error;
+  std::vector<std::string> notes;  // a directory's entries left out (neither .csv, .csv.gz nor .csv.zst)
+};
+InputFiles resolve_input(const std::string& input);
+bool is_database_uri(std::string_view input);
 
 // Receives a ledger's rows a chunk at a time as a streaming read parses them: a streaming read holds no
 // more than one chunk of rows in memory, whatever the size of the file.
@@ -262,7 +300,8 @@ ReadResult stream_csv(const std::string& path, const TableSpec& spec, const Read
 ReadResult stream_csv_buffer(std::string_view data, const std::string& display_name, const TableSpec& spec,
                              const ReadOptions& options, const std::vector<StreamPart>& parts);
 
-// Reads a CSV file (memory-mapped when possible). An unreadable file is an error with line 0.
+// Reads an input (see resolve_input: a file, a glob or directory of files, `-`, a PostgreSQL URI) as one
+// table. A regular uncompressed file is memory-mapped. An unreadable file is an error with line 0.
 // A file that is not a regular file (a pipe, a FIFO, /dev/stdin, a character device) is read as a stream, a
 // buffer at a time, in bounded memory, with the same rows, lines and errors as the same bytes in a
 // regular file; but each row (and the header) must fit in 64 MiB, and it is read on one thread.

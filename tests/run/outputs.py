@@ -10,7 +10,7 @@
   output as it was and no temporary file behind.
 - Partner ids never choose where a statement is written (`../../x`, `/abs/path`): they are encoded.
 - A repeated `--input NAME` is an error, not a silently ignored file.
-- I/O problems exit 2 (a missing or directory ledger, a rejects file that cannot be created).
+- I/O problems exit 2 (a missing ledger or a directory without one, a rejects file that cannot be created).
 - A rejected row is the original line, byte for byte (CRLF kept, unread columns and numbers as written),
   with `_line` and `_error` added.
 - One absurd date (year 1) without effective dates is an error naming its line, not 8,100 quarters.
@@ -187,7 +187,10 @@ def main() -> int:
         # --- 12. I/O problems exit 2.
         run(["run", str(prog), "--input", f"partners={partners}", "--input", f"sales={d / 'missing.csv'}"], 2,
             err_has=["cannot open the file"])
-        run(["run", str(prog), "--input", f"partners={partners}", "--input", f"sales={d}"], 2, err_has=["Is a directory"])
+        # A directory is a ledger of many files (tests/run/inputs_cli.py); one without any is an I/O problem.
+        (d / "no-ledgers").mkdir()
+        run(["run", str(prog), "--input", f"partners={partners}", "--input", f"sales={d / 'no-ledgers'}"], 2,
+            err_has=["holds no ledger file"])
         run(["run", str(prog)] + inputs + ["--on-bad-row", "reject", "--rejects", str(d / "no-such-dir" / "r")], 2,
             err_has=["cannot write the rejected rows of `", "no-such-dir"])
         run(["run", str(prog)] + inputs + ["--out", str(d)], 2, err_has=["is a directory"])
