@@ -18,6 +18,7 @@
 #include "engine/engine.h"
 #include "engine/phase_clock.h"
 #include "engine/report.h"
+#include "engines/engines.h"
 #include "lower/lower.h"
 
 namespace rebate::cli {
@@ -29,7 +30,6 @@ struct RunCliOptions {
   RunInputs run;  // --input, --period, --threads, ... (run_options.h)
   std::string format = "csv";
   std::string out;
-  std::string engine = "vm";
   std::string dump;
   std::string on_bad_row = "fail";
   std::string rejects;
@@ -135,10 +135,6 @@ engine::StatementWriter::Out statement_files(const std::string& dir, OutputFiles
 
 int run_program(const RunCliOptions& o) {
   const char* const command = o.explain_only ? "rebate explain" : "rebate run";
-  if (o.engine == "jit") {
-    fmt::print(stderr, "{}: this build has no JIT engine; use --engine vm\n", command);
-    return kExitUsage;
-  }
   engine::RunOptions ro;
   if (auto usage = engine_options(command, o.run, ro)) return *usage;
   ro.reject_bad_rows = o.on_bad_row == "reject";
@@ -167,6 +163,8 @@ int run_program(const RunCliOptions& o) {
   plan::Plan plan = lower_program(*program.typed, compiler.sources());
   if (o.dump == "plan") return write_output("-", plan::dump_plan(plan)) ? kExitOk : kExitUsage;
   if (o.dump == "bytecode") return write_output("-", plan::dump_bytecode(plan)) ? kExitOk : kExitUsage;
+  for (const engines::Dump& d : engines::engine_dumps())
+    if (o.dump == d.name) return write_output("-", d.print(plan)) ? kExitOk : kExitUsage;
 
   // Outputs are claimed before anything is read: a path that is an input or another output is refused
   // before the run, and every output is written beside its place and moved there only at the end.
@@ -278,12 +276,16 @@ std::function<int()> add_run_command(CLI::App& app) {
   cmd->add_option("--out", o->out, "Write the payouts to this file instead of standard output");
   cmd->add_flag("--explain", o->explain, "Also print how each payout was computed");
   cmd->add_flag("--timings", o->timings, "Print the seconds each phase took (compile, read + scan, groups, evaluate, write) and the peak memory to stderr");
-  cmd->add_option("--engine", o->engine, "vm (the bytecode interpreter) or jit")->check(CLI::IsMember({"vm", "jit"}));
   cmd->add_option("--on-bad-row", o->on_bad_row, "fail (default) or reject: skip malformed rows, count them and write them to --rejects")
       ->check(CLI::IsMember({"fail", "reject"}));
   cmd->add_option("--rejects", o->rejects, "With --on-bad-row reject: write rejected rows to PATH.<input>.csv");
-  cmd->add_option("--dump", o->dump, "Print an intermediate form instead of running: plan or bytecode")
-      ->check(CLI::IsMember({"plan", "bytecode"}));
+  std::vector<std::string> dumps = {"plan", "bytecode"};
+  for (const engines::Dump& d : engines::engine_dumps()) dumps.push_back(d.name);
+  std::string dump_names;
+  for (size_t i = 0; i < dumps.size(); ++i) dump_names += (i == 0 ? "" : i + 1 == dumps.size() ? " or " : ", ") + dumps[i];
+  cmd->add_option("--dump", o->dump, "Print an intermediate form instead of running: " + dump_names +
+                                         (dumps.size() > 2 ? " (the JIT's module before and after optimisation)" : ""))
+      ->check(CLI::IsMember(dumps));
   cmd->add_option("--statements", o->statements, "Write one Markdown statement per partner and period into this directory");
   return [o] { return run_program(*o); };
 }
