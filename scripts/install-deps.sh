@@ -10,6 +10,7 @@ packages=(
   python3
   vim neovim
   libxml2-utils lcov python3-jsonschema pre-commit git
+  llvm-14-dev  # the JIT engine (runtime/jit; without it configure with -DREBATE_JIT=OFF)
 )
 # The VS Code extension's tests need node and npm. Debian's `nodejs` and `npm` when either command is missing
 # from PATH; a node installed otherwise (NodeSource's, which bundles npm and conflicts with Debian's `npm`)

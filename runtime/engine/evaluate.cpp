@@ -98,7 +98,7 @@ bool reads_only_partner(const plan::Plan& plan, plan::FunctionId f, std::vector<
 // What one thread evaluates cells with: its own VM (a Machine's stack is not shared between threads)
 // and its own memo, over the run's read-only state.
 struct CellContext {
-  explicit CellContext(const State& state) : s(state), machine(state.engine->executor()), memo(state.plan.measures.size()) {
+  explicit CellContext(const State& state) : s(state), machine(state.engine.executor()), memo(state.plan.measures.size()) {
     const plan::Plan& plan = state.plan;
     for (const plan::Decision& d : plan.decisions) {
       std::vector<uint8_t> seen(plan.functions.size(), 0);
@@ -836,8 +836,8 @@ void evaluate(State& s, PayoutSink& sink) {
 namespace {
 
 // One run into `result`: the payouts to `sink`, or kept in the result when it is null.
-void run_once(const plan::Plan& plan, const RunOptions& options, PayoutSink* sink, RunResult& result) {
-  State s(plan, options, result);
+void run_once(const plan::Plan& plan, const RunOptions& options, const vm::Engine& engine, PayoutSink* sink, RunResult& result) {
+  State s(plan, options, result, engine);
   PayoutCollector collector(result);
   PayoutSink& to = sink ? *sink : collector;
   PhaseClock clock(result.summary.timings);
@@ -865,21 +865,31 @@ bool inputs_rereadable(const RunOptions& options);
 
 RunResult run_with(const plan::Plan& plan, const RunOptions& options, PayoutSink* sink) {
   RunResult result;
+  // The plan prepared once for the engine (the JIT compiles it here), whatever runs again below.
+  std::unique_ptr<vm::Engine> engine;
+  try {
+    set_activity(options.engine ? "preparing the " + options.engine->name + " engine" : "preparing the interpreter");
+    engine = options.engine ? options.engine->prepare(plan) : vm::interpreter(plan);
+  } catch (const vm::EngineUnavailable& e) {
+    result.errors.push_back(e.what());
+    result.usage_error = true;
+    return result;
+  }
   if (!options.exact_splits && !inputs_rereadable(options)) {
     RunOptions exact = options;
     exact.exact_splits = true;
-    run_once(plan, exact, sink, result);
+    run_once(plan, exact, *engine, sink, result);
     return result;
   }
   try {
-    run_once(plan, options, sink, result);
+    run_once(plan, options, *engine, sink, result);
   } catch (const SplitMissed&) {
     // A ledger with line ends in quoted cells, one of them where the two-thread read guessed its split
     // (thrown while reading, before any payout was handed over).
     RunOptions exact = options;
     exact.exact_splits = true;
     result = RunResult();
-    run_once(plan, exact, sink, result);
+    run_once(plan, exact, *engine, sink, result);
   }
   return result;
 }

@@ -481,7 +481,7 @@ void finish_groups(State& s) {
     } else {
       static_assert(kGroupPartitions == 2);
       ledger::StringPool first_pool(&s.pool), second_pool(&s.pool);
-      std::unique_ptr<vm::Executor> second_machine = s.engine->executor();
+      std::unique_ptr<vm::Executor> second_machine = s.engine.executor();
       std::exception_ptr failed;
       std::thread second([&] {
         try {

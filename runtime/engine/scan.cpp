@@ -690,7 +690,7 @@ class LedgerSink : public ScanSink {
 
 }  // namespace
 
-ScanPart::ScanPart(const State& s) : state(s), pool(&s.pool), machine(s.engine->executor()) {
+ScanPart::ScanPart(const State& s) : state(s), pool(&s.pool), machine(s.engine.executor()) {
   aggregates.slots = s.plan.aggregates.size();
   aggregates.distinct.resize(s.plan.aggregates.size());
   for (const plan::Group& g : s.plan.groups) groups.push_back(make_group_partitions(s.plan, g));

@@ -256,9 +256,9 @@ struct State {
   const RunOptions& options;
   RunResult& result;
   Periods periods;
-  // The engine the run chose (RunOptions::engine), with the plan prepared for it, and the executor of
-  // the run's own thread; scan parts and evaluation threads ask `engine` for their own.
-  std::unique_ptr<vm::Engine> engine;
+  // The plan prepared by the engine the run chose (RunOptions::engine), and the executor of the run's
+  // own thread; scan parts and evaluation threads ask `engine` for their own.
+  const vm::Engine& engine;
   std::unique_ptr<vm::Executor> machine;
   ledger::StringPool pool;
   std::vector<ledger::Table> tables;                  // by input (a ledger's: its columns, no rows: it is streamed)
@@ -292,8 +292,8 @@ struct State {
   std::vector<std::vector<std::vector<GroupRowRef>>> group_rows;  // by plan group, then partner
   PhaseClock* clock = nullptr;                        // --timings: where load_inputs marks the end of reading
 
-  State(const plan::Plan& p, const RunOptions& o, RunResult& r) : plan(p), options(o), result(r), periods(p),
-        engine(o.engine ? o.engine->prepare(p) : vm::interpreter(p)), machine(engine->executor()) {}
+  State(const plan::Plan& p, const RunOptions& o, RunResult& r, const vm::Engine& e)
+      : plan(p), options(o), result(r), periods(p), engine(e), machine(e.executor()) {}
 
   size_t period_count() const { return last_period >= first_period ? static_cast<size_t>(last_period - first_period + 1) : 0; }
   // The cell of a partner and period in the aggregates' states, or SIZE_MAX outside their periods.

@@ -1,6 +1,7 @@
-// The JIT engine: the plan's module generated (codegen.cpp), optimised at -O2 for this machine, and
-// compiled by ORC's LLJIT; an executor per thread calls the native functions through a table.
-#include "jit/jit.h"
+// The JIT's shared library (module.h): the plan's module generated (codegen.cpp), optimised at -O2 for
+// this machine, and compiled by ORC's LLJIT; an executor per thread calls the native functions through
+// a table.
+#include "jit/module.h"
 
 #include <fmt/format.h>
 #include <llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h>
@@ -92,7 +93,7 @@ class NativeExecutor final : public vm::Executor {
 
 class CompiledPlan final : public vm::Engine {
  public:
-  explicit CompiledPlan(const plan::Plan& plan) : plan_(plan) {
+  CompiledPlan(const plan::Plan& plan, decltype(&rebate_jit_instr) instr) : plan_(plan) {
     initialise_llvm();
     llvm::orc::JITTargetMachineBuilder target = take(llvm::orc::JITTargetMachineBuilder::detectHost(), "detecting the host");
     auto context = std::make_unique<llvm::LLVMContext>();
@@ -101,7 +102,7 @@ class CompiledPlan final : public vm::Engine {
     llvm::orc::JITDylib& dylib = jit_->getMainJITDylib();
     llvm::orc::SymbolMap runtime;
     runtime[jit_->mangleAndIntern(kInstrHelper)] =
-        llvm::JITEvaluatedSymbol(llvm::pointerToJITTargetAddress(&rebate_jit_instr), llvm::JITSymbolFlags::Exported | llvm::JITSymbolFlags::Callable);
+        llvm::JITEvaluatedSymbol(llvm::pointerToJITTargetAddress(instr), llvm::JITSymbolFlags::Exported | llvm::JITSymbolFlags::Callable);
     if (llvm::Error e = dylib.define(llvm::orc::absoluteSymbols(std::move(runtime)))) throw std::runtime_error("JIT: " + text(std::move(e)));
     if (llvm::Error e = jit_->addIRModule(llvm::orc::ThreadSafeModule(std::move(module), std::move(context))))
       throw std::runtime_error("JIT: " + text(std::move(e)));
@@ -120,9 +121,9 @@ class CompiledPlan final : public vm::Engine {
   std::vector<NativeFunction> code_;  // by plan function
 };
 
-}  // namespace
-
-std::unique_ptr<vm::Engine> compile(const plan::Plan& plan) { return std::make_unique<CompiledPlan>(plan); }
+std::unique_ptr<vm::Engine> compile(const plan::Plan& plan, decltype(&rebate_jit_instr) instr) {
+  return std::make_unique<CompiledPlan>(plan, instr);
+}
 
 std::string dump_llvm(const plan::Plan& plan) {
   initialise_llvm();
@@ -136,4 +137,10 @@ std::string dump_llvm(const plan::Plan& plan) {
   return "; ---- before optimisation ----\n" + before + "\n; ---- after optimisation (-O2) ----\n" + after;
 }
 
+}  // namespace
 }  // namespace rebate::jit
+
+extern "C" __attribute__((visibility("default"))) const rebate::jit::Module* rebate_jit_module() {
+  static const rebate::jit::Module module{rebate::jit::kModuleVersion, &rebate::jit::compile, &rebate::jit::dump_llvm};
+  return &module;
+}

@@ -12,7 +12,8 @@
 namespace rebate::jit {
 
 // Compiles every function of `plan` (optimised at -O2) into an engine whose executors run the native
-// code. `plan` must outlive the engine. Throws std::runtime_error when LLVM fails (an internal error).
+// code. `plan` must outlive the engine. Throws vm::EngineUnavailable when the JIT's library cannot be
+// loaded (load.cpp) or LLVM fails (an internal error).
 std::unique_ptr<vm::Engine> compile(const plan::Plan& plan);
 
 // `rebate run --dump=llvm`: the module of `plan` before and after optimisation, as LLVM IR text.

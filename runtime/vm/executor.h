@@ -69,8 +69,14 @@ class Engine {
   virtual std::unique_ptr<Executor> executor() const = 0;
 };
 
+// An engine that cannot run here (the JIT's library missing or from another build, LLVM failing): the
+// run stops with this message before reading anything (exit 2, as for I/O problems).
+struct EngineUnavailable : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
 // One of the build's engines (runtime/engines lists them): its name on the command line and what
-// prepares a plan for it. Compiling may fail (the JIT's LLVM): that throws std::runtime_error.
+// prepares a plan for it (throws EngineUnavailable, or std::bad_alloc when memory runs out).
 struct EngineKind {
   std::string name;     // "vm", "jit"
   std::string summary;  // for --help: "the bytecode interpreter"
