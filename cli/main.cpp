@@ -53,7 +53,9 @@ int main(int argc, char** argv) {
   rebate::ledger::guard_mapped_files();
   CLI::App app{"rebate: check and run partner rebate programs written in the Rebate language", "rebate"};
   // The engines are part of the version: scripts and tests learn from it what this build can run.
-  app.set_version_flag("--version", std::string("rebate ") + REBATE_VERSION + " (engines: " + rebate::engines::engine_names() + ")");
+  std::string engines;
+  for (const rebate::vm::EngineKind& e : rebate::engines::built_engines()) engines += (engines.empty() ? "" : ", ") + e.name;
+  app.set_version_flag("--version", std::string("rebate ") + REBATE_VERSION + " (engines: " + engines + ")");
   app.require_subcommand(1);
   std::function<int()> check = rebate::cli::add_check_command(app);
   std::function<int()> run = rebate::cli::add_run_command(app);

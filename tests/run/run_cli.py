@@ -115,8 +115,15 @@ def main() -> int:
         if "jit" in built:
             run(["run", p] + inputs + ["--engine", "jit"], 0, out_has=["P1,2026-Q3,r,30.00,USD,paid"])
             run(["run", "--help"], 0, out_has=["jit: native code compiled by LLVM", "llvm"])
+            # --dump=llvm: the module before and after optimisation, a function per plan function, each
+            # calling the runtime for its loads.
+            r = run(["run", p, "--dump=llvm"], 0, out_has=["; ---- before optimisation ----", "; ---- after optimisation (-O2) ----",
+                                                       "define i32 @f0.", "call i32 @rebate_jit_instr("])
+            if r.stdout.count("define i32 @f0.") != 2:
+                failures.append("--dump=llvm does not show function f0 twice (before and after optimisation)")
         else:
             run(["run", p] + inputs + ["--engine", "jit"], 2, err_has=["this build has no engine `jit`; its engines are vm"])
+            run(["run", p, "--dump=llvm"], 2, err_has=["--dump"])
             r = run(["run", "--help"], 0, out_has=["vm: the bytecode interpreter"])
             if "jit" in r.stdout or "llvm" in r.stdout:
                 failures.append("`rebate run --help` of a build without the JIT offers it:\n" + r.stdout)
