@@ -1,10 +1,11 @@
 // Bytecode -> LLVM IR. The bytecode is a stack machine whose depth at each instruction is fixed (the
 // lowering emits no loop, and every path into an instruction brings the same depth), so each stack
 // slot and each local becomes an alloca that LLVM's SROA turns into registers: the IR has no stack
-// pointer. Jumps become branches between basic blocks. Moves, constants, jumps and the simple
-// operations on a value (negation, not, period bounds) are compiled inline; everything else calls the
-// runtime's one entry point (helpers.h) on a scratch area holding the operands, so the semantics are
-// the interpreter's own (vm/ops.h), and the call's status is checked after it.
+// pointer. Jumps become branches between basic blocks. Moves, constants, jumps, the simple operations
+// on a value (negation, not, period bounds) and the fast paths of Decimal's addition, subtraction,
+// multiplication and comparison are compiled inline; everything else calls the runtime's one entry
+// point (helpers.h) on a scratch area holding the operands, so the semantics are the interpreter's own
+// (vm/ops.h), and the call's status is checked after it.
 #include "jit/codegen.h"
 
 #include <fmt/format.h>
@@ -97,9 +98,9 @@ bool ends_block(Opcode op) {
 class FunctionBuilder {
  public:
   FunctionBuilder(const plan::Plan& plan, plan::FunctionId id, llvm::Module& module, llvm::StructType* value_type,
-                  llvm::FunctionCallee helper)
+                  llvm::FunctionCallee helper, llvm::GlobalVariable* pow10)
       : plan_(plan), id_(id), f_(plan.functions[id]), module_(module), ctx_(module.getContext()), b_(ctx_),
-        value_(value_type), helper_(helper) {}
+        value_(value_type), helper_(helper), pow10_(pow10) {}
 
   void build() {
     const std::vector<int> depth = stack_depths(f_);
@@ -211,6 +212,84 @@ class FunctionBuilder {
     if (result) copy(scratch_, result);
   }
 
+  // The fast paths below are Decimal's own inline ones (core/decimal.h), which need no overflow check:
+  // both coefficients fit 64 bits and the scales are valid ones. Anything else runs in the runtime.
+  llvm::Value* narrow(llvm::Value* v) {
+    llvm::Value* coef = load_field(v, 0);
+    llvm::Value* fits = b_.CreateICmpEQ(b_.CreateSExt(b_.CreateTrunc(coef, b_.getInt64Ty()), coef->getType()), coef);
+    return b_.CreateAnd(fits, b_.CreateICmpULE(load_field(v, 2), b_.getInt16(Decimal::kMaxScale)));
+  }
+  // `fast` holds: `inline_path` computes the result in place of x; else instruction `instr` in the runtime.
+  template <typename Inline>
+  void fast_or_runtime(uint32_t instr, llvm::Value* x, llvm::Value* y, llvm::Value* fast, Inline inline_path) {
+    auto* quick = llvm::BasicBlock::Create(ctx_, "fast", fn_);
+    auto* slow = llvm::BasicBlock::Create(ctx_, "slow", fn_);
+    auto* done = llvm::BasicBlock::Create(ctx_, "done", fn_);
+    b_.CreateCondBr(fast, quick, slow, llvm::MDBuilder(ctx_).createBranchWeights(1 << 10, 1));
+    b_.SetInsertPoint(quick);
+    inline_path();
+    b_.CreateBr(done);
+    b_.SetInsertPoint(slow);
+    call_helper(instr, {x, y}, x);
+    b_.CreateBr(done);
+    b_.SetInsertPoint(done);
+  }
+  llvm::Value* both_values(llvm::Value* x, llvm::Value* y) { return b_.CreateNot(b_.CreateOr(is_none(x), is_none(y))); }
+
+  // Both values narrow, as decimal.h's fast paths want them, brought to the larger of their scales (the
+  // other multiplied by 10^difference, exact in 128 bits): {x's coefficient, y's, the scale}.
+  struct Aligned {
+    llvm::Value *x, *y, *scale;
+  };
+  Aligned aligned(llvm::Value* x, llvm::Value* y) {
+    llvm::Value* xs = load_field(x, 2);
+    llvm::Value* ys = load_field(y, 2);
+    llvm::Value* scale = b_.CreateSelect(b_.CreateICmpSLT(xs, ys), ys, xs);
+    auto times_pow10 = [&](llvm::Value* coef, llvm::Value* s) {
+      llvm::Value* k = b_.CreateZExt(b_.CreateSub(scale, s), b_.getInt64Ty());
+      llvm::Value* factor = b_.CreateLoad(b_.getInt64Ty(), b_.CreateInBoundsGEP(pow10_->getValueType(), pow10_, {b_.getInt64(0), k}));
+      return b_.CreateMul(coef, b_.CreateSExt(factor, coef->getType()));
+    };
+    return {times_pow10(load_field(x, 0), xs), times_pow10(load_field(y, 0), ys), scale};
+  }
+
+  // Add and Sub of two narrow values (Decimal::add's fast path), Mul of two narrow values whose scales
+  // add up to at most 18 (Decimal::mul's): exact in 128 bits, decimal.h says why. Add and Sub keep x's
+  // aux (a duration's unit), as ops::arithmetic does.
+  void arithmetic(uint32_t instr, llvm::Value* x, llvm::Value* y) {
+    const Opcode op = f_.code[instr].op;
+    llvm::Value* fast = b_.CreateAnd(both_values(x, y), b_.CreateAnd(narrow(x), narrow(y)));
+    if (op == Opcode::Mul)
+      fast = b_.CreateAnd(fast, b_.CreateICmpSLE(b_.CreateAdd(load_field(x, 2), load_field(y, 2)), b_.getInt16(Decimal::kMaxScale)));
+    fast_or_runtime(instr, x, y, fast, [&] {
+      if (op == Opcode::Mul) {
+        llvm::Value* scale = b_.CreateAdd(load_field(x, 2), load_field(y, 2));
+        b_.CreateStore(b_.CreateMul(load_field(x, 0), load_field(y, 0)), field(x, 0));
+        b_.CreateStore(b_.getInt64(0), field(x, 1));
+        b_.CreateStore(scale, field(x, 2));
+      } else {
+        const Aligned v = aligned(x, y);
+        b_.CreateStore(op == Opcode::Add ? b_.CreateAdd(v.x, v.y) : b_.CreateSub(v.x, v.y), field(x, 0));
+        b_.CreateStore(v.scale, field(x, 2));
+      }
+    });
+  }
+
+  // Comparisons of two narrow values compare their coefficients at one scale (Decimal::compare's fast
+  // path; vm::compare compares values of scale 0, dates and texts and enums, the same way).
+  void comparison(uint32_t instr, llvm::Value* x, llvm::Value* y) {
+    const Opcode op = f_.code[instr].op;
+    llvm::Value* fast = b_.CreateAnd(both_values(x, y), b_.CreateAnd(narrow(x), narrow(y)));
+    fast_or_runtime(instr, x, y, fast, [&] {
+      const Aligned v = aligned(x, y);
+      llvm::Value *a = v.x, *c = v.y;
+      llvm::Value* r = op == Opcode::Eq ? b_.CreateICmpEQ(a, c) : op == Opcode::Ne ? b_.CreateICmpNE(a, c)
+                       : op == Opcode::Lt ? b_.CreateICmpSLT(a, c) : op == Opcode::Le ? b_.CreateICmpSLE(a, c)
+                       : op == Opcode::Gt ? b_.CreateICmpSGT(a, c) : b_.CreateICmpSGE(a, c);
+      store_integer(x, b_.CreateZExt(r, b_.getInt64Ty()));
+    });
+  }
+
   void instruction(uint32_t i, uint32_t d, const std::vector<llvm::BasicBlock*>& block_at) {
     const plan::Instr& in = f_.code[i];
     const Effect e = effect(in);
@@ -288,13 +367,19 @@ class FunctionBuilder {
         call_helper(i, {});
         b_.CreateBr(failed_);
         break;
-      // Loads through the Frame and the decimal operations: the runtime.
+      // The common cases of arithmetic and comparisons inline, the rest in the runtime.
+      case Opcode::Add: case Opcode::Sub: case Opcode::Mul:
+        arithmetic(i, operands[0], operands[1]);
+        break;
+      case Opcode::Eq: case Opcode::Ne: case Opcode::Lt: case Opcode::Le: case Opcode::Gt: case Opcode::Ge:
+        comparison(i, operands[0], operands[1]);
+        break;
+      // Loads through the Frame and the other decimal operations: the runtime.
       case Opcode::Text: case Opcode::Column: case Opcode::Lookup: case Opcode::GroupField: case Opcode::PartnerAttr:
       case Opcode::PartnerId: case Opcode::Period: case Opcode::Measure: case Opcode::Shifted: case Opcode::Aggregate:
-      case Opcode::Decision: case Opcode::Add: case Opcode::Sub: case Opcode::Mul: case Opcode::Div: case Opcode::Round:
-      case Opcode::Min: case Opcode::Max: case Opcode::AddDuration: case Opcode::SubDuration: case Opcode::Eq:
-      case Opcode::Ne: case Opcode::Lt: case Opcode::Le: case Opcode::Gt: case Opcode::Ge: case Opcode::InList:
-      case Opcode::InRange: case Opcode::InPeriod: case Opcode::TierOf: case Opcode::TierBy:
+      case Opcode::Decision: case Opcode::Div: case Opcode::Round: case Opcode::Min: case Opcode::Max:
+      case Opcode::AddDuration: case Opcode::SubDuration: case Opcode::InList: case Opcode::InRange:
+      case Opcode::InPeriod: case Opcode::TierOf: case Opcode::TierBy:
         call_helper(i, operands, result);
         break;
     }
@@ -308,6 +393,7 @@ class FunctionBuilder {
   llvm::IRBuilder<> b_;
   llvm::StructType* value_;
   llvm::FunctionCallee helper_;
+  llvm::GlobalVariable* pow10_;  // 10^0 .. 10^18
   llvm::Function* fn_ = nullptr;
   llvm::Value *rt_ = nullptr, *frame_ = nullptr, *out_ = nullptr;
   std::vector<llvm::AllocaInst*> locals_, stack_;
@@ -334,7 +420,13 @@ std::unique_ptr<llvm::Module> generate(const plan::Plan& plan, llvm::LLVMContext
   auto* helper_type = llvm::FunctionType::get(i32, {i8p, i8p, i32, i32, value->getPointerTo()}, false);
   llvm::FunctionCallee helper = module->getOrInsertFunction(kInstrHelper, helper_type);
   if (auto* h = llvm::dyn_cast<llvm::Function>(helper.getCallee())) h->addFnAttr(llvm::Attribute::NoUnwind);
-  for (plan::FunctionId f = 0; f < plan.functions.size(); ++f) FunctionBuilder(plan, f, *module, value, helper).build();
+  // 10^0 .. 10^18, for the fast paths that bring two values to one scale.
+  std::vector<uint64_t> powers{1};
+  while (powers.size() <= static_cast<size_t>(Decimal::kMaxScale)) powers.push_back(powers.back() * 10);
+  auto* powers_type = llvm::ArrayType::get(llvm::Type::getInt64Ty(context), powers.size());
+  auto* pow10 = new llvm::GlobalVariable(*module, powers_type, true, llvm::GlobalValue::PrivateLinkage,
+                                         llvm::ConstantDataArray::get(context, powers), "pow10");
+  for (plan::FunctionId f = 0; f < plan.functions.size(); ++f) FunctionBuilder(plan, f, *module, value, helper, pow10).build();
   std::string problems;
   llvm::raw_string_ostream os(problems);
   if (llvm::verifyModule(*module, &os)) throw std::runtime_error("JIT: the generated module is invalid: " + os.str());
