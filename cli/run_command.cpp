@@ -275,7 +275,7 @@ std::function<int()> add_run_command(CLI::App& app) {
   cmd->add_option("--format", o->format, "csv (default) or json")->check(CLI::IsMember({"csv", "json"}));
   cmd->add_option("--out", o->out, "Write the payouts to this file instead of standard output");
   cmd->add_flag("--explain", o->explain, "Also print how each payout was computed");
-  cmd->add_flag("--timings", o->timings, "Print the seconds each phase took (compile, read + scan, groups, evaluate, write) and the peak memory to stderr");
+  cmd->add_flag("--timings", o->timings, "Print the seconds each phase took (compile, prepare: the JIT compiling, read + scan, groups, evaluate, write) and the peak memory to stderr");
   cmd->add_option("--on-bad-row", o->on_bad_row, "fail (default) or reject: skip malformed rows, count them and write them to --rejects")
       ->check(CLI::IsMember({"fail", "reject"}));
   cmd->add_option("--rejects", o->rejects, "With --on-bad-row reject: write rejected rows to PATH.<input>.csv");

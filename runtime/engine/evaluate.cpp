@@ -866,15 +866,20 @@ bool inputs_rereadable(const RunOptions& options);
 RunResult run_with(const plan::Plan& plan, const RunOptions& options, PayoutSink* sink) {
   RunResult result;
   // The plan prepared once for the engine (the JIT compiles it here), whatever runs again below.
+  // Its time is the `prepare` phase of --timings (the JIT loading LLVM and compiling).
   std::unique_ptr<vm::Engine> engine;
+  std::vector<PhaseTime> prepared;
   try {
+    PhaseClock clock(prepared);
     set_activity(options.engine ? "preparing the " + options.engine->name + " engine" : "preparing the interpreter");
     engine = options.engine ? options.engine->prepare(plan) : vm::interpreter(plan);
+    clock.lap("prepare");
   } catch (const vm::EngineUnavailable& e) {
     result.errors.push_back(e.what());
     result.usage_error = true;
     return result;
   }
+  result.summary.timings = prepared;
   if (!options.exact_splits && !inputs_rereadable(options)) {
     RunOptions exact = options;
     exact.exact_splits = true;
@@ -889,6 +894,7 @@ RunResult run_with(const plan::Plan& plan, const RunOptions& options, PayoutSink
     RunOptions exact = options;
     exact.exact_splits = true;
     result = RunResult();
+    result.summary.timings = prepared;
     run_once(plan, exact, *engine, sink, result);
   }
   return result;
