@@ -163,8 +163,15 @@ int run_program(const RunCliOptions& o) {
   plan::Plan plan = lower_program(*program.typed, compiler.sources());
   if (o.dump == "plan") return write_output("-", plan::dump_plan(plan)) ? kExitOk : kExitUsage;
   if (o.dump == "bytecode") return write_output("-", plan::dump_bytecode(plan)) ? kExitOk : kExitUsage;
-  for (const engines::Dump& d : engines::engine_dumps())
-    if (o.dump == d.name) return write_output("-", d.print(plan)) ? kExitOk : kExitUsage;
+  for (const engines::Dump& d : engines::engine_dumps()) {
+    if (o.dump != d.name) continue;
+    try {
+      return write_output("-", d.print(plan)) ? kExitOk : kExitUsage;
+    } catch (const vm::EngineUnavailable& e) {  // the JIT's library missing or from another build
+      fmt::print(stderr, "{}: {}\n", command, e.what());
+      return kExitUsage;
+    }
+  }
 
   // Outputs are claimed before anything is read: a path that is an input or another output is refused
   // before the run, and every output is written beside its place and moved there only at the end.

@@ -69,6 +69,15 @@ std::unique_ptr<vm::Engine> compile(const plan::Plan& plan) {
   }
 }
 
-std::string dump_llvm(const plan::Plan& plan) { return module().dump_llvm(plan); }
+std::string dump_llvm(const plan::Plan& plan) {
+  const Module& m = module();
+  try {
+    return m.dump_llvm(plan);
+  } catch (const std::bad_alloc&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw vm::EngineUnavailable(fmt::format("internal error: the JIT could not compile the program ({})", e.what()));
+  }
+}
 
 }  // namespace rebate::jit

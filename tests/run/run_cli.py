@@ -5,6 +5,7 @@ cell, an unknown partner). Payout amounts themselves are checked by tests/exampl
 import argparse
 import json
 import pathlib
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -121,6 +122,20 @@ def main() -> int:
                                                        "define i32 @f0.", "call i32 @rebate_jit_instr("])
             if r.stdout.count("define i32 @f0.") != 2:
                 failures.append("--dump=llvm does not show function f0 twice (before and after optimisation)")
+            # A binary whose JIT library is missing (copied without it): an error naming it, exit 2, for a
+            # run and for --dump=llvm alike; the interpreter still runs.
+            lonely = d / "lonely"
+            lonely.mkdir()
+            shutil.copy2(args.rebate, lonely / "rebate")
+            for argv in (["run", p] + inputs + ["--engine", "jit"], ["run", p, "--dump=llvm"]):
+                r = subprocess.run([str(lonely / "rebate")] + argv, capture_output=True, text=True, timeout=30)
+                if r.returncode != 2 or "the JIT engine's library cannot be loaded" not in r.stderr or "librebate-jit.so" not in r.stderr:
+                    failures.append(f"without librebate-jit.so, {argv[-1]}: exit {r.returncode}, stderr {r.stderr[:300]!r}")
+                else:
+                    passed += 1
+            r = subprocess.run([str(lonely / "rebate"), "run", p] + inputs + ["--engine", "vm"], capture_output=True, text=True, timeout=30)
+            if r.returncode != 0 or "P1,2026-Q3,r,30.00,USD,paid" not in r.stdout:
+                failures.append(f"without librebate-jit.so the interpreter does not run: exit {r.returncode}, {r.stderr[:300]!r}")
         else:
             run(["run", p] + inputs + ["--engine", "jit"], 2, err_has=["this build has no engine `jit`; its engines are vm"])
             run(["run", p, "--dump=llvm"], 2, err_has=["--dump"])
