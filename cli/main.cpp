@@ -7,6 +7,7 @@
 #include "check/suggest.h"
 #include "commands.h"
 #include "core/activity.h"
+#include "engines/engines.h"
 #include "ledger/mapped_files.h"
 
 namespace {
@@ -51,7 +52,10 @@ int main(int argc, char** argv) {
   // An input file cut short while a run reads it: an error naming it (exit 2), not a bus error.
   rebate::ledger::guard_mapped_files();
   CLI::App app{"rebate: check and run partner rebate programs written in the Rebate language", "rebate"};
-  app.set_version_flag("--version", std::string("rebate ") + REBATE_VERSION);
+  // The engines are part of the version: scripts and tests learn from it what this build can run.
+  std::string engines;
+  for (const rebate::vm::EngineKind& e : rebate::engines::built_engines()) engines += (engines.empty() ? "" : ", ") + e.name;
+  app.set_version_flag("--version", std::string("rebate ") + REBATE_VERSION + " (engines: " + engines + ")");
   app.require_subcommand(1);
   std::function<int()> check = rebate::cli::add_check_command(app);
   std::function<int()> run = rebate::cli::add_run_command(app);

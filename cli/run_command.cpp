@@ -18,6 +18,7 @@
 #include "engine/engine.h"
 #include "engine/phase_clock.h"
 #include "engine/report.h"
+#include "engines/engines.h"
 #include "lower/lower.h"
 
 namespace rebate::cli {
@@ -31,7 +32,6 @@ struct RunCliOptions {
   std::string out;
   std::string totals;  // CSV: each partner's total per period, in a file of its own
   std::string awards;  // CSV: the awards, in a file of their own
-  std::string engine = "vm";
   std::string dump;
   std::string on_bad_row = "fail";
   std::string rejects;
@@ -144,10 +144,6 @@ engine::StatementWriter::Out statement_files(const std::string& dir, const std::
 
 int run_program(const RunCliOptions& o) {
   const char* const command = o.explain_only ? "rebate explain" : "rebate run";
-  if (o.engine == "jit") {
-    fmt::print(stderr, "{}: this build has no JIT engine; use --engine vm\n", command);
-    return kExitUsage;
-  }
   engine::RunOptions ro;
   if (auto usage = engine_options(command, o.run, ro)) return *usage;
   ro.reject_bad_rows = o.on_bad_row == "reject";
@@ -187,6 +183,15 @@ int run_program(const RunCliOptions& o) {
   plan::Plan plan = lower_program(*program.typed, compiler.sources());
   if (o.dump == "plan") return write_output("-", plan::dump_plan(plan)) ? kExitOk : kExitUsage;
   if (o.dump == "bytecode") return write_output("-", plan::dump_bytecode(plan)) ? kExitOk : kExitUsage;
+  for (const engines::Dump& d : engines::engine_dumps()) {
+    if (o.dump != d.name) continue;
+    try {
+      return write_output("-", d.print(plan)) ? kExitOk : kExitUsage;
+    } catch (const vm::EngineUnavailable& e) {  // the JIT's library missing or from another build
+      fmt::print(stderr, "{}: {}\n", command, e.what());
+      return kExitUsage;
+    }
+  }
 
   // Outputs are claimed before anything is read: a path that is an input or another output is refused
   // before the run, and every output is written beside its place and moved there only at the end.
@@ -321,13 +326,17 @@ std::function<int()> add_run_command(CLI::App& app) {
   cmd->add_option("--totals", o->totals, "CSV: write each partner's total per period to this file (the payouts file holds payouts only)");
   cmd->add_option("--awards", o->awards, "CSV: write the awards (the period each is for and the period measured) to this file");
   cmd->add_flag("--explain", o->explain, "Also print how each payout was computed");
-  cmd->add_flag("--timings", o->timings, "Print the seconds each phase took (compile, read + scan, groups, evaluate, write) and the peak memory to stderr");
-  cmd->add_option("--engine", o->engine, "vm (the bytecode interpreter) or jit")->check(CLI::IsMember({"vm", "jit"}));
+  cmd->add_flag("--timings", o->timings, "Print the seconds each phase took (compile, prepare: the JIT compiling, read + scan, groups, evaluate, write) and the peak memory to stderr");
   cmd->add_option("--on-bad-row", o->on_bad_row, "fail (default) or reject: skip malformed rows, count them and write them to --rejects")
       ->check(CLI::IsMember({"fail", "reject"}));
   cmd->add_option("--rejects", o->rejects, "With --on-bad-row reject: write rejected rows to PATH.<input>.csv");
-  cmd->add_option("--dump", o->dump, "Print an intermediate form instead of running: plan or bytecode")
-      ->check(CLI::IsMember({"plan", "bytecode"}));
+  std::vector<std::string> dumps = {"plan", "bytecode"};
+  for (const engines::Dump& d : engines::engine_dumps()) dumps.push_back(d.name);
+  std::string dump_names;
+  for (size_t i = 0; i < dumps.size(); ++i) dump_names += (i == 0 ? "" : i + 1 == dumps.size() ? " or " : ", ") + dumps[i];
+  cmd->add_option("--dump", o->dump, "Print an intermediate form instead of running: " + dump_names +
+                                         (dumps.size() > 2 ? " (the JIT's module before and after optimisation)" : ""))
+      ->check(CLI::IsMember(dumps));
   cmd->add_option("--statements", o->statements, "Write one statement per partner and period into this directory");
   cmd->add_option("--statement-format", o->statement_format, "The statements' format: md (Markdown, default) or html (self-contained pages)")
       ->check(CLI::IsMember({"md", "html"}));

@@ -11,6 +11,7 @@
 #include "commands.h"
 #include "diagnostics/render.h"
 #include "ledger/ledger.h"
+#include "engines/engines.h"
 
 namespace rebate::cli {
 
@@ -26,9 +27,23 @@ void add_run_inputs(CLI::App* cmd, RunInputs& o, bool period_required) {
       ->check(CLI::Range(1, 2));
   cmd->add_option("--max-span-years", o.max_span_years,
                   "Without effective dates, the most years the ledgers' dates may span before the run refuses them (default 10; 0: no limit)");
+  add_engine_option(cmd, o.engine, "", false);
   // Hidden: the output does not depend on it; tests make batches small to put their boundaries everywhere.
   cmd->add_option("--batch-partners", o.batch_partners, "Partners per batch of payouts evaluated and written at a time (default: automatic)")
       ->group("");
+}
+
+CLI::Option* add_engine_option(CLI::App* cmd, std::string& engine, const std::string& help, bool with_all) {
+  std::string text = help;
+  if (text.empty()) {
+    for (const vm::EngineKind& e : engines::built_engines()) text += (text.empty() ? "" : "; ") + e.name + ": " + e.summary;
+    text = "The engine that runs the program's formulas (default vm): " + text + "; the payouts are the same";
+  }
+  auto check = [with_all](const std::string& name) -> std::string {
+    if (engines::find_engine(name) || (with_all && name == "all")) return "";
+    return fmt::format("this build has no engine `{}`; its engines are {}{}", name, engines::engine_names(), with_all ? " (or all)" : "");
+  };
+  return cmd->add_option("--engine", engine, text)->check(CLI::Validator(check, "ENGINE"));
 }
 
 std::optional<int> engine_options(const char* command, const RunInputs& o, engine::RunOptions& ro) {
@@ -61,6 +76,7 @@ std::optional<int> engine_options(const char* command, const RunInputs& o, engin
   ro.threads = o.threads;
   ro.max_span_years = o.max_span_years;
   ro.batch_partners = o.batch_partners;
+  ro.engine = engines::find_engine(o.engine);  // checked by the option's validator
   return std::nullopt;
 }
 

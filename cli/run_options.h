@@ -20,10 +20,15 @@ struct RunInputs {
   unsigned threads = 0;          // 0: automatic
   unsigned max_span_years = 10;  // without effective dates: the most years the ledgers' dates may span
   size_t batch_partners = 0;     // partners per batch of payouts (0: automatic); for tests
+  std::string engine = "vm";     // one of the build's engines (runtime/engines)
 };
 
-// `--input`, `--period` (required for `rebate explain`), `--max-errors`, `--threads`, `--max-span-years`
-// and the hidden `--batch-partners`.
+// `--engine NAME`, checked against the engines this build has (with `all` too when `with_all`); the
+// help and the error for an unknown name list only those.
+CLI::Option* add_engine_option(CLI::App* cmd, std::string& engine, const std::string& help, bool with_all);
+
+// `--input`, `--period` (required for `rebate explain`), `--max-errors`, `--threads`, `--max-span-years`,
+// `--engine` and the hidden `--batch-partners`.
 void add_run_inputs(CLI::App* cmd, RunInputs& o, bool period_required = false);
 
 // The engine's options from the command line's: nullopt, or the exit code after a message that starts

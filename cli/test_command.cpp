@@ -16,8 +16,10 @@
 #include "core/output_files.h"
 #include "diagnostics/render.h"
 #include "driver/compilation.h"
+#include "engines/engines.h"
 #include "lower/lower.h"
 #include "rebate_files.h"
+#include "run_options.h"
 #include "testing/coverage_report.h"
 #include "testing/test_report.h"
 #include "testing/test_runner.h"
@@ -190,8 +192,7 @@ std::function<int()> add_test_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("test", "Run the `test` blocks of programs and report which pass");
   cmd->add_option("paths", options->paths,
                   "Program files or directories (every program under them, recursively); default: the current directory");
-  cmd->add_option("--engine", options->engine, "Which engines run the tests: vm, jit or all (default: every engine of the build)")
-      ->check(CLI::IsMember({"vm", "jit", "all"}));
+  add_engine_option(cmd, options->engine, "Which engines run the tests: " + engines::engine_names() + ", or all (the default: every engine of the build)", true);
   cmd->add_option("--format", options->format, "human (default), json or junit (JUnit XML for CI)")
       ->check(CLI::IsMember({"human", "json", "junit"}));
   cmd->add_option("--filter", options->filter, "Run only the tests whose name contains this text");

@@ -254,6 +254,13 @@ test "units" {
   std::vector<testing::Engine> engines = testing::built_engines();
   REQUIRE(!engines.empty());
   CHECK(engines.front().name == "vm");
+  // Every engine of the build (the JIT's too, when built) passes the test.
+  std::vector<std::string> names;
+  for (const testing::Engine& e : engines) names.push_back(e.name);
+  testing::TestResult built = testing::run_test(test, *c->program.typed, c->plan, c->compiler.sources(), engines);
+  CHECK(built.outcome == testing::Outcome::Pass);
+  CHECK(built.engines == names);
+  engines.resize(1);
   // A second engine that agrees: the test passes on both.
   engines.push_back(testing::Engine{"same", engines.front().run});
   testing::TestResult agree = testing::run_test(test, *c->program.typed, c->plan, c->compiler.sources(), engines);

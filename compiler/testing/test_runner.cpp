@@ -9,6 +9,7 @@
 #include <set>
 
 #include "engine/report.h"
+#include "engines/engines.h"
 #include "testing/given_csv.h"
 
 namespace rebate::testing {
@@ -174,7 +175,17 @@ std::optional<std::string> disagreement(const engine::RunResult& a, const std::s
 
 }  // namespace
 
-std::vector<Engine> built_engines() { return {Engine{"vm", [](const plan::Plan& p, const engine::RunOptions& o) { return engine::run(p, o); }}}; }
+std::vector<Engine> built_engines() {
+  std::vector<Engine> out;
+  for (const vm::EngineKind& kind : engines::built_engines()) {
+    out.push_back(Engine{kind.name, [kind = &kind](const plan::Plan& p, const engine::RunOptions& o) {
+                           engine::RunOptions mine = o;
+                           mine.engine = kind;
+                           return engine::run(p, mine);
+                         }});
+  }
+  return out;
+}
 
 const char* name(Outcome outcome) {
   switch (outcome) {

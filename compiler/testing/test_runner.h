@@ -25,7 +25,8 @@ struct Engine {
   std::function<engine::RunResult(const plan::Plan&, const engine::RunOptions&)> run;
 };
 
-// The engines this build has, in the order `--engine all` runs them (today: the bytecode VM).
+// The engines this build has (runtime/engines), in the order `--engine all` runs them: the bytecode VM,
+// then the JIT when the build has it.
 std::vector<Engine> built_engines();
 
 enum class Outcome { Pass, Fail, Error };

@@ -90,7 +90,7 @@ inline bool reads_only_partner(const plan::Plan& plan, plan::FunctionId f, std::
 // What one thread evaluates cells with: its own VM (a Machine's stack is not shared between threads)
 // and its own memo, over the run's read-only state.
 struct CellContext {
-  explicit CellContext(const State& state) : s(state), machine(state.plan), memo(state.plan.measures.size()) {
+  explicit CellContext(const State& state) : s(state), machine(state.engine.executor()), memo(state.plan.measures.size()) {
     const plan::Plan& plan = state.plan;
     for (const plan::Decision& d : plan.decisions) {
       std::vector<uint8_t> seen(plan.functions.size(), 0);
@@ -100,7 +100,7 @@ struct CellContext {
     decided.resize(plan.decisions.size());
   }
   const State& s;
-  vm::Machine machine;
+  std::unique_ptr<vm::Executor> machine;
   MeasureMemo memo;
   Coverage* coverage = nullptr;  // counting what the cells reach (`rebate test --coverage`), or null
   // Decisions that read only the partner (a region and level table) are worked out once per cell, for
@@ -161,7 +161,7 @@ class PartnerFrame : public vm::Frame {
       return finish(table.at(cell, a), table.distinct_at(cell, a), agg.kind);
     }
     // Over a group, the window's groups are formed again from all its lines (docs/language.md §8).
-    if (agg.over_group && !s_.group_windowed.empty() && s_.group_windowed[agg.source]) return window_group_aggregate(s_, a, partner_, window_.first, window_.last, c_.machine);
+    if (agg.over_group && !s_.group_windowed.empty() && s_.group_windowed[agg.source]) return window_group_aggregate(s_, a, partner_, window_.first, window_.last, *c_.machine);
     AggState merged;
     bool extremum = agg.kind == plan::AggregateKind::Min || agg.kind == plan::AggregateKind::Max;
     DistinctSet distinct;
@@ -188,19 +188,19 @@ class PartnerFrame : public vm::Frame {
   Value decision(uint32_t d) override {
     if (c_.coverage) {
       // Which row matched, asked after the value so that an error is the value's; each use counts.
-      Value v = c_.machine.run(s_.plan.decisions[d].value, *this);
+      Value v = c_.machine->run(s_.plan.decisions[d].value, *this);
       const plan::Decision& pd = s_.plan.decisions[d];
       if (pd.row != plan::kNoFunction) {
-        const Value row = c_.machine.run(pd.row, *this);
+        const Value row = c_.machine->run(pd.row, *this);
         if (!row.none && row.coef >= 0 && static_cast<size_t>(row.coef) < c_.coverage->decision_rows[d].size()) {
           ++c_.coverage->decision_rows[d][static_cast<size_t>(row.coef)];
         }
       }
       return v;
     }
-    if (!c_.per_partner[d]) return c_.machine.run(s_.plan.decisions[d].value, *this);
+    if (!c_.per_partner[d]) return c_.machine->run(s_.plan.decisions[d].value, *this);
     if (c_.decided_for[d] != partner_) {
-      c_.decided[d] = c_.machine.run(s_.plan.decisions[d].value, *this);
+      c_.decided[d] = c_.machine->run(s_.plan.decisions[d].value, *this);
       c_.decided_for[d] = partner_;
     }
     return c_.decided[d];
@@ -210,7 +210,7 @@ class PartnerFrame : public vm::Frame {
     return fmt::format("partner {}, period {}", s_.partner_name(partner_), s_.periods.label(window_.last));
   }
 
-  Value run(plan::FunctionId f) { return c_.machine.run(f, *this); }
+  Value run(plan::FunctionId f) { return c_.machine->run(f, *this); }
   // A condition's value; a condition without one is an error.
   bool holds(plan::FunctionId f, uint32_t where) {
     Value v = run(f);
@@ -224,13 +224,13 @@ class PartnerFrame : public vm::Frame {
   [[gnu::noinline]] Value compute(uint32_t m, Window w, size_t slot) {
     PartnerFrame inner(c_, partner_, w, slot - m);
     const plan::Measure& pm = s_.plan.measures[m];
-    Value v = c_.machine.run(pm.value, inner);
+    Value v = c_.machine->run(pm.value, inner);
     if (!v.none && pm.cap != plan::kNoFunction) {
-      Value cap = c_.machine.run(pm.cap, inner);
+      Value cap = c_.machine->run(pm.cap, inner);
       if (!cap.none && vm::compare(v, cap) > 0) v = cap;
     }
     if (!v.none && pm.floor != plan::kNoFunction) {
-      Value floor = c_.machine.run(pm.floor, inner);
+      Value floor = c_.machine->run(pm.floor, inner);
       if (!floor.none && vm::compare(v, floor) < 0) v = floor;
     }
     c_.memo.store(slot, v);

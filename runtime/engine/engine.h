@@ -19,6 +19,7 @@
 #include "core/output_files.h"
 #include "engine/coverage.h"
 #include "plan/plan.h"
+#include "vm/executor.h"
 
 namespace rebate::engine {
 
@@ -49,6 +50,9 @@ struct RunOptions {
   size_t batch_partners = 0;
   // When set, what the evaluation reached is added to it (`rebate test --coverage`; coverage.h).
   Coverage* coverage = nullptr;
+  // The engine that runs the plan's functions (one of runtime/engines' built_engines()); null: the
+  // bytecode interpreter. Every engine gives the same payouts and errors, byte for byte.
+  const vm::EngineKind* engine = nullptr;
 };
 
 // About this many payouts are evaluated, handed to the sink and forgotten at a time.

@@ -11,6 +11,8 @@
 
 #include "driver/compilation.h"
 #include "engine/engine.h"
+#include "engine/report.h"
+#include "engines/engines.h"
 #include "lower/lower.h"
 
 namespace rebate::engine_test {
@@ -51,7 +53,20 @@ inline Outcome run(const std::string& program, const std::string& sales, const s
   for (const auto& [k, v] : extra) options.input_buffers[k] = v;
   if (!period.empty()) options.period = period;
   options.threads = threads;
-  o.result = engine::run(plan, options);
+  // Every engine of the build runs the case; all must give the interpreter's payouts, explanations and
+  // errors byte for byte, so every expectation below is checked on each engine.
+  for (const vm::EngineKind& kind : engines::built_engines()) {
+    options.engine = &kind;
+    engine::RunResult r = engine::run(plan, options);
+    if (kind.name == "vm") {
+      o.result = std::move(r);
+      continue;
+    }
+    INFO("engine " << kind.name);
+    CHECK(r.errors == o.result.errors);
+    CHECK(engine::payouts_json(r, plan) == engine::payouts_json(o.result, plan));
+    CHECK(engine::explain_text(r, plan) == engine::explain_text(o.result, plan));
+  }
   for (const auto& p : o.result.payouts) {
     const std::string key = std::string(p.partner) + " " + std::string(p.period) + " " + std::string(p.rebate);
     o.amounts[key] = p.amount().to_fixed(2);

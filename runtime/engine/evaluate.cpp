@@ -132,7 +132,7 @@ class CellEvaluator {
     // Coverage counts the full evaluations only (a budget's first look evaluates the same cells again).
     if (full && s.options.coverage) {
       coverage_ = std::make_unique<CoverageCounter>(s.plan, *s.options.coverage);
-      context_.machine.set_observer(coverage_.get());
+      context_.machine->set_observer(coverage_.get());
     }
   }
 
@@ -691,8 +691,8 @@ void evaluate(State& s, PayoutSink& sink) {
 namespace {
 
 // One run into `result`: the payouts to `sink`, or kept in the result when it is null.
-void run_once(const plan::Plan& plan, const RunOptions& options, PayoutSink* sink, RunResult& result) {
-  State s(plan, options, result);
+void run_once(const plan::Plan& plan, const RunOptions& options, const vm::Engine& engine, PayoutSink* sink, RunResult& result) {
+  State s(plan, options, result, engine);
   PayoutCollector collector(result);
   PayoutSink& to = sink ? *sink : collector;
   PhaseClock clock(result.summary.timings);
@@ -720,21 +720,37 @@ bool inputs_rereadable(const RunOptions& options);
 
 RunResult run_with(const plan::Plan& plan, const RunOptions& options, PayoutSink* sink) {
   RunResult result;
+  // The plan prepared once for the engine (the JIT compiles it here), whatever runs again below.
+  // Its time is the `prepare` phase of --timings (the JIT loading LLVM and compiling).
+  std::unique_ptr<vm::Engine> engine;
+  std::vector<PhaseTime> prepared;
+  try {
+    PhaseClock clock(prepared);
+    set_activity(options.engine ? "preparing the " + options.engine->name + " engine" : "preparing the interpreter");
+    engine = options.engine ? options.engine->prepare(plan) : vm::interpreter(plan);
+    clock.lap("prepare");
+  } catch (const vm::EngineUnavailable& e) {
+    result.errors.push_back(e.what());
+    result.usage_error = true;
+    return result;
+  }
+  result.summary.timings = prepared;
   if (!options.exact_splits && !inputs_rereadable(options)) {
     RunOptions exact = options;
     exact.exact_splits = true;
-    run_once(plan, exact, sink, result);
+    run_once(plan, exact, *engine, sink, result);
     return result;
   }
   try {
-    run_once(plan, options, sink, result);
+    run_once(plan, options, *engine, sink, result);
   } catch (const SplitMissed&) {
     // A ledger with line ends in quoted cells, one of them where the two-thread read guessed its split
     // (thrown while reading, before any payout was handed over).
     RunOptions exact = options;
     exact.exact_splits = true;
     result = RunResult();
-    run_once(plan, exact, sink, result);
+    result.summary.timings = prepared;
+    run_once(plan, exact, *engine, sink, result);
   }
   return result;
 }

@@ -363,7 +363,7 @@ void finish_compact_rows(const State& s, const GroupPlan& gp, const GroupData& d
 // aggregate over the group, into `state(cell, aggregate)`.
 template <class States>
 void finish_rows(const State& s, uint32_t g, const GroupPlan& gp, const GroupData& data, const std::vector<uint8_t>* skip,
-                 vm::Machine& machine, ledger::StringPool& pool, const States& state) {
+                 vm::Executor& machine, ledger::StringPool& pool, const States& state) {
   const plan::Plan& plan = s.plan;
   const plan::Group& pg = plan.groups[g];
   if (gp.direct && data.distinct.empty() && data.is_compact()) {
@@ -405,7 +405,7 @@ void finish_rows(const State& s, uint32_t g, const GroupPlan& gp, const GroupDat
 
 // A merged partition's rows, segment by segment (the rows another segment took in are skipped).
 template <class States>
-void finish_partition(const State& s, uint32_t g, const GroupPlan& gp, const MergedPartition& partition, vm::Machine& machine,
+void finish_partition(const State& s, uint32_t g, const GroupPlan& gp, const MergedPartition& partition, vm::Executor& machine,
                       ledger::StringPool& pool, const States& state) {
   for (size_t k = 0; k < partition.segments.size(); ++k) {
     finish_rows(s, g, gp, partition.segments[k], k > 0 ? &partition.merged : nullptr, machine, pool, state);
@@ -461,7 +461,7 @@ void finish_groups(State& s) {
     for (uint32_t a : gp.over) into_own = into_own && plan.aggregates[a].kind != plan::AggregateKind::CountDistinct;
     if (!into_own) {
       auto into_state = [&s](size_t cell, uint32_t a) { return std::pair{&s.aggregates.at(cell, a), s.aggregates.distinct_at(cell, a)}; };
-      for (size_t q = 0; q < kGroupPartitions; ++q) finish_partition(s, g, gp, s.groups[g][q], s.machine, s.pool, into_state);
+      for (size_t q = 0; q < kGroupPartitions; ++q) finish_partition(s, g, gp, s.groups[g][q], *s.machine, s.pool, into_state);
       continue;
     }
     const size_t slots = gp.over.size();
@@ -477,22 +477,22 @@ void finish_groups(State& s) {
       };
     };
     if (!parallel) {
-      for (size_t q = 0; q < kGroupPartitions; ++q) finish_partition(s, g, gp, s.groups[g][q], s.machine, s.pool, into_local(0));
+      for (size_t q = 0; q < kGroupPartitions; ++q) finish_partition(s, g, gp, s.groups[g][q], *s.machine, s.pool, into_local(0));
     } else {
       static_assert(kGroupPartitions == 2);
       ledger::StringPool first_pool(&s.pool), second_pool(&s.pool);
-      vm::Machine second_machine(plan);
+      std::unique_ptr<vm::Executor> second_machine = s.engine.executor();
       std::exception_ptr failed;
       std::thread second([&] {
         try {
-          finish_partition(s, g, gp, s.groups[g][1], second_machine, second_pool, into_local(1));
+          finish_partition(s, g, gp, s.groups[g][1], *second_machine, second_pool, into_local(1));
           if (!s.group_windowed[g]) s.groups[g][1] = MergedPartition();  // its memory given back on this thread, beside the other's
         } catch (...) {
           failed = std::current_exception();
         }
       });
       try {
-        finish_partition(s, g, gp, s.groups[g][0], s.machine, first_pool, into_local(0));
+        finish_partition(s, g, gp, s.groups[g][0], *s.machine, first_pool, into_local(0));
         if (!s.group_windowed[g]) s.groups[g][0] = MergedPartition();
       } catch (...) {
         second.join();
@@ -605,7 +605,7 @@ std::string window_key(const GroupData& data, size_t row) {
 }  // namespace
 
 Value window_group_aggregate(const State& s, uint32_t a, uint32_t partner, PeriodIndex first, PeriodIndex last,
-                             vm::Machine& machine) {
+                             vm::Executor& machine) {
   const plan::Plan& plan = s.plan;
   const plan::Aggregate& agg = plan.aggregates[a];
   const uint32_t g = agg.source;

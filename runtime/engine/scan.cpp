@@ -109,7 +109,7 @@ inline void run_fast(const Fast& f, const std::vector<ledger::Column>& columns, 
 }
 
 // One aggregate on the VM for one line: its filter, then its argument.
-void update(vm::Machine& machine, const plan::Aggregate& agg, RowFrame& frame, AggState& st, DistinctSet* distinct) {
+void update(vm::Executor& machine, const plan::Aggregate& agg, RowFrame& frame, AggState& st, DistinctSet* distinct) {
   if (agg.filter != plan::kNoFunction) {
     Value keep = machine.run(agg.filter, frame);
     if (keep.none) throw vm::EvalError("this filter has no value for a line (it reads an empty cell)", agg.where, frame.context());
@@ -518,7 +518,7 @@ class LedgerSink : public ScanSink {
         const size_t cell = rows_.cell[row];
         if (cell == SIZE_MAX || rows_.period[row] < aggregate_from_[k]) continue;
         frame.at(row);
-        update(part_.machine, agg, frame, states.at(cell, mine_[k]), states.distinct_at(cell, mine_[k]));
+        update(*part_.machine, agg, frame, states.at(cell, mine_[k]), states.distinct_at(cell, mine_[k]));
       }
     }
   }
@@ -600,7 +600,7 @@ class LedgerSink : public ScanSink {
             run_fast(group_fast_[k][f], chunk.columns, row, tests_.mask(row), data.states[state], distinct, part_.pool);
           } else {
             frame.at(row);
-            update(part_.machine, agg, frame, data.states[state], distinct);
+            update(*part_.machine, agg, frame, data.states[state], distinct);
           }
         }
       }
@@ -705,7 +705,7 @@ class LedgerSink : public ScanSink {
 
 }  // namespace
 
-ScanPart::ScanPart(const State& s) : state(s), pool(&s.pool), machine(s.plan) {
+ScanPart::ScanPart(const State& s) : state(s), pool(&s.pool), machine(s.engine.executor()) {
   aggregates.slots = s.plan.aggregates.size();
   aggregates.distinct.resize(s.plan.aggregates.size());
   for (const plan::Group& g : s.plan.groups) groups.push_back(make_group_partitions(s.plan, g));

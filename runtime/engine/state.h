@@ -256,7 +256,10 @@ struct State {
   const RunOptions& options;
   RunResult& result;
   Periods periods;
-  vm::Machine machine;
+  // The plan prepared by the engine the run chose (RunOptions::engine), and the executor of the run's
+  // own thread; scan parts and evaluation threads ask `engine` for their own.
+  const vm::Engine& engine;
+  std::unique_ptr<vm::Executor> machine;
   ledger::StringPool pool;
   std::vector<ledger::Table> tables;                  // by input (a ledger's: its columns, no rows: it is streamed)
   std::vector<uint32_t> text_ids;                     // plan.texts interned
@@ -289,7 +292,8 @@ struct State {
   std::vector<std::vector<std::vector<GroupRowRef>>> group_rows;  // by plan group, then partner
   PhaseClock* clock = nullptr;                        // --timings: where load_inputs marks the end of reading
 
-  State(const plan::Plan& p, const RunOptions& o, RunResult& r) : plan(p), options(o), result(r), periods(p), machine(p) {}
+  State(const plan::Plan& p, const RunOptions& o, RunResult& r, const vm::Engine& e)
+      : plan(p), options(o), result(r), periods(p), engine(e), machine(e.executor()) {}
 
   size_t period_count() const { return last_period >= first_period ? static_cast<size_t>(last_period - first_period + 1) : 0; }
   // The cell of a partner and period in the aggregates' states, or SIZE_MAX outside their periods.
@@ -328,7 +332,7 @@ struct ScanPart {
   explicit ScanPart(const State& s);  // scan.cpp; the State's pool must not change while parts exist
   const State& state;
   ledger::StringPool pool;  // an overlay on state.pool: the texts this part met first
-  vm::Machine machine;
+  std::unique_ptr<vm::Executor> machine;
   // Partners: with a partner table, a partner's index is the State's; without one, the part numbers the
   // partners it meets (local index -> the ledger's key value: a text id in `pool`, or an integer).
   std::vector<int64_t> partner_keys;
@@ -386,7 +390,7 @@ void finish_groups(State& s);
 // groups.cpp: aggregate `a` over group rows of `partner` formed over the periods first..last together
 // (rows of one key in several periods are one row), for a group kept by finish_groups
 Value window_group_aggregate(const State& s, uint32_t a, uint32_t partner, PeriodIndex first, PeriodIndex last,
-                             vm::Machine& machine);
+                             vm::Executor& machine);
 // scan.cpp: an aggregate's value from its state (count_distinct: the set's size)
 Value finish(const AggState& st, const DistinctSet* distinct, plan::AggregateKind kind);
 // One line's (or group row's) value into an aggregate's state; `where` names the line for errors.

@@ -151,14 +151,14 @@ void Tracer::decision(PartnerFrame& frame, uint32_t d, int depth) {
 
 void Tracer::bands(PartnerFrame& frame, plan::FunctionId f, int depth) {
   if (!applies_tiers(plan_.functions[f])) return;
-  BandLog log(c_.machine.observer());
-  c_.machine.set_observer(&log);
+  BandLog log(c_.machine->observer());
+  c_.machine->set_observer(&log);
   try {
     frame.run(f);
   } catch (const vm::EvalError&) {
     log.reached.clear();  // not run by this payout (its error would have stopped the run)
   }
-  c_.machine.set_observer(log.next);
+  c_.machine->set_observer(log.next);
   for (const auto& [t, band] : log.reached) {
     const plan::Tiers& tiers = plan_.tiers[t];
     TraceEntry e;

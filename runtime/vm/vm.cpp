@@ -50,10 +50,8 @@ std::optional<Decimal> apply_tiers(const plan::Tiers& tiers, const Decimal& basi
   return total;
 }
 
-namespace {
+namespace ops {
 
-// Months added to a date keep the day of the month where it exists and clamp to the month's end
-// (2026-01-31 + 1 month = 2026-02-28).
 DayNumber add_months(DayNumber day, int64_t months) {
   CivilDate c = civil_from_days(day);
   int64_t index = static_cast<int64_t>(c.year) * 12 + (c.month - 1) + months;
@@ -64,7 +62,27 @@ DayNumber add_months(DayNumber day, int64_t months) {
   return days_from_civil(CivilDate{year, month, d});
 }
 
+std::string no_decision_row(const plan::Plan& plan, uint32_t decision) {
+  return fmt::format("no row of decision table `{}` matches these inputs", plan.decisions[decision].name);
+}
+
+}  // namespace ops
+
+namespace {
+
+// The interpreter's engine: nothing to prepare.
+class Interpreter final : public Engine {
+ public:
+  explicit Interpreter(const plan::Plan& plan) : plan_(plan) {}
+  std::unique_ptr<Executor> executor() const override { return std::make_unique<Machine>(plan_); }
+
+ private:
+  const plan::Plan& plan_;
+};
+
 }  // namespace
+
+std::unique_ptr<Engine> interpreter(const plan::Plan& plan) { return std::make_unique<Interpreter>(plan); }
 
 void Machine::grow(size_t slots) { stack_.resize(std::max(slots, 2 * stack_.size())); }
 
@@ -113,10 +131,6 @@ Value Machine::execute(const plan::Function& f, Frame& frame) {
   auto fail = [&](const plan::Instr& in, const std::string& message) {
     throw EvalError(message, in.where, frame.context());
   };
-  auto number = [&](const plan::Instr& in, std::optional<Decimal> d) {
-    if (!d) fail(in, "arithmetic overflow: the result has more than 38 digits");
-    return Value::number(*d);
-  };
   // A load through the frame may run other functions on this machine (a measure's, a decision's): they
   // stack from top_ and may move the stack, so the pointers into it are taken anew afterwards.
   auto load = [&](auto get) {
@@ -152,44 +166,20 @@ Value Machine::execute(const plan::Function& f, Frame& frame) {
       case Opcode::PartnerId: load([&] { return frame.partner_id(); }); break;
       case Opcode::Period: load([&] { return frame.period(); }); break;
       case Opcode::PeriodStart:
-      case Opcode::PeriodEnd: {
-        Value& p = sp[-1];
-        if (!p.none) p = Value::integer(in.op == Opcode::PeriodStart ? static_cast<int64_t>(p.coef) : p.aux);
-        break;
-      }
+      case Opcode::PeriodEnd: ops::period_bound(in.op == Opcode::PeriodStart, sp[-1]); break;
       case Opcode::Measure: load([&] { return frame.measure(in.a); }); break;
       case Opcode::Shifted: load([&] { return frame.shifted(in.a, in.b); }); break;
       case Opcode::Aggregate: load([&] { return frame.aggregate(in.a); }); break;
       case Opcode::Decision: load([&] { return frame.decision(in.a); }); break;
 
-      // Binary operations leave their result where their first operand was.
+      // Binary operations leave their result where their first operand was (ops.h: the semantics, shared
+      // with the JIT).
       case Opcode::Add:
       case Opcode::Sub:
       case Opcode::Mul:
       case Opcode::Div: {
         const Value y = *--sp;
-        Value& x = sp[-1];
-        if (x.none || y.none) {
-          x = Value::missing();
-          break;
-        }
-        if (in.op == Opcode::Div) {
-          if (y.coef == 0) {
-            if (in.b) {
-              x = Value::missing();
-              break;
-            }
-            fail(in, "division by zero");
-          }
-          x = number(in, Decimal::div(x.decimal(), y.decimal()));
-        } else if (in.op == Opcode::Mul) {
-          x = number(in, Decimal::mul(x.decimal(), y.decimal()));
-        } else {
-          auto r = in.op == Opcode::Add ? Decimal::add(x.decimal(), y.decimal()) : Decimal::sub(x.decimal(), y.decimal());
-          const int64_t unit = x.aux;  // durations keep their unit
-          x = number(in, r);
-          x.aux = unit;
-        }
+        if (const char* error = ops::arithmetic(in.op, in.b != 0, sp[-1], y)) fail(in, error);
         break;
       }
       case Opcode::Neg: {
@@ -202,27 +192,13 @@ Value Machine::execute(const plan::Function& f, Frame& frame) {
         if (!x.none && x.coef < 0) x.coef = -x.coef;
         break;
       }
-      case Opcode::Round: {
-        Value& x = sp[-1];
-        if (x.none) break;
-        int places = in.a == 255 ? plan_.minor_unit : static_cast<int>(in.a);
-        RoundingMode mode = in.b == 255 ? plan_.rounding : static_cast<RoundingMode>(in.b);
-        x = number(in, x.decimal().rounded(places, mode));
+      case Opcode::Round:
+        if (const char* error = ops::round(plan_, in.a, in.b, sp[-1])) fail(in, error);
         break;
-      }
       case Opcode::Min:
       case Opcode::Max: {
         Value* first = sp - in.a;
-        Value best = *first;
-        for (Value* k = first; k < sp; ++k) {
-          const Value& x = *k;
-          if (x.none) {
-            best = x;
-            break;
-          }
-          int c = compare(x, best);
-          if ((in.op == Opcode::Min && c < 0) || (in.op == Opcode::Max && c > 0)) best = x;
-        }
+        const Value best = ops::min_max(in.op == Opcode::Min, first, sp);
         sp = first;
         *sp++ = best;
         break;
@@ -230,65 +206,29 @@ Value Machine::execute(const plan::Function& f, Frame& frame) {
       case Opcode::AddDuration:
       case Opcode::SubDuration: {
         const Value n = *--sp;
-        Value& d = sp[-1];
-        if (n.none || d.none) {
-          d = Value::missing();
-          break;
-        }
-        int64_t count = static_cast<int64_t>(n.coef) * (in.op == Opcode::SubDuration ? -1 : 1);
-        DayNumber day = static_cast<DayNumber>(d.coef);
-        d = Value::integer(in.b == 1 ? add_months(day, count) : day + count);
+        ops::add_duration(in.op == Opcode::SubDuration, in.b == 1, sp[-1], n);
         break;
       }
 
       case Opcode::Eq: case Opcode::Ne: case Opcode::Lt: case Opcode::Le: case Opcode::Gt: case Opcode::Ge: {
         const Value y = *--sp;
-        Value& x = sp[-1];
-        if (x.none || y.none) {
-          x = Value::missing();
-          break;
-        }
-        int c = compare(x, y);
-        bool r = in.op == Opcode::Eq ? c == 0 : in.op == Opcode::Ne ? c != 0 : in.op == Opcode::Lt ? c < 0
-                 : in.op == Opcode::Le ? c <= 0 : in.op == Opcode::Gt ? c > 0 : c >= 0;
-        x = Value::boolean(r);
+        ops::comparison(in.op, sp[-1], y);
         break;
       }
-      case Opcode::Not: {
-        Value& x = sp[-1];
-        if (!x.none) x = Value::boolean(!x.truthy());
-        break;
-      }
+      case Opcode::Not: ops::logical_not(sp[-1]); break;
       case Opcode::InList: {
         Value* first = sp - in.a;
-        Value& x = first[-1];
-        bool found = false;
-        for (const Value* k = first; !x.none && k < sp; ++k) found = found || (!k->none && compare(x, *k) == 0);
+        ops::in_list(first[-1], first, sp);
         sp = first;
-        if (!x.none) x = Value::boolean(found);
         break;
       }
-      case Opcode::InRange: {
+      case Opcode::InRange:
         sp -= 2;
-        Value& x = sp[-1];
-        const Value &lo = sp[0], &hi = sp[1];
-        if (x.none || lo.none || hi.none) {
-          x = Value::missing();
-          break;
-        }
-        x = Value::boolean(compare(lo, x) <= 0 && compare(x, hi) <= 0);
+        ops::in_range(sp[-1], sp[0], sp[1]);
         break;
-      }
       case Opcode::InPeriod: {
         const Value p = *--sp;
-        Value& x = sp[-1];
-        if (x.none || p.none) {
-          x = Value::missing();
-          break;
-        }
-        int64_t first = static_cast<int64_t>(x.coef);
-        int64_t last = in.b == 1 ? x.aux : first;  // b = 1: x is a period
-        x = Value::boolean(first >= static_cast<int64_t>(p.coef) && last <= p.aux);
+        ops::in_period(in.b == 1, sp[-1], p);  // b = 1: x is a period
         break;
       }
 
@@ -296,7 +236,7 @@ Value Machine::execute(const plan::Function& f, Frame& frame) {
       case Opcode::JumpIfFalse:
       case Opcode::JumpIfTrue: {
         const Value& c = *--sp;
-        if (c.none) fail(in, "this condition has no value (it reads a value that is missing)");
+        if (c.none) fail(in, ops::kNoCondition);
         if (c.truthy() == (in.op == Opcode::JumpIfTrue)) jump(in.a);
         break;
       }
@@ -307,30 +247,16 @@ Value Machine::execute(const plan::Function& f, Frame& frame) {
       case Opcode::Pop: --sp; break;
       case Opcode::Return: return sp[-1];
       case Opcode::Fail:
-        fail(in, fmt::format("no row of decision table `{}` matches these inputs", plan_.decisions[in.a].name));
+        fail(in, ops::no_decision_row(plan_, in.a));
         break;
 
       case Opcode::TierOf:
-      case Opcode::TierBy: {
-        Value& x = sp[-1];
-        if (x.none) break;
-        const plan::Tiers& t = plan_.tiers[in.a];
-        int band = -1;
-        Decimal metric = x.decimal();
-        Value result;
-        if (in.op == Opcode::TierOf) {
-          result = number(in, apply_tiers(t, metric, &band));
-        } else {
-          band = band_reached(t, metric);
-          result = Value::number(band < 0 ? Decimal() : t.bands[static_cast<size_t>(band)].value);
-        }
-        if (observer_) observer_->band(in.a, band);
-        x = result;
+      case Opcode::TierBy:
+        if (const char* error = ops::tier(plan_, in.op == Opcode::TierOf, in.a, observer_, sp[-1])) fail(in, error);
         break;
-      }
     }
   }
-  throw EvalError("function ended without a result", 0, frame.context());
+  throw EvalError(ops::kNoResult, 0, frame.context());
 }
 
 }  // namespace rebate::vm

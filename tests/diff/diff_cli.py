@@ -48,12 +48,15 @@ SALES = "date,partner,amount\n2026-07-01,P1,1500\n2026-07-02,P2,50\n2026-07-03,P
 
 
 class Checks:
-    def __init__(self, rebate):
+    def __init__(self, rebate, engine=None):
         self.rebate = rebate
+        self.engine = engine
         self.failures = []
         self.passed = 0
 
     def run(self, argv, code, out_has=(), err_has=(), cwd=None, what=""):
+        if self.engine and argv and argv[0] in ("run", "explain", "diff"):
+            argv = argv + ["--engine", self.engine]
         r = subprocess.run([self.rebate] + argv, capture_output=True, text=True, errors="replace", timeout=120, cwd=cwd)
         problems = []
         if r.returncode != code:
@@ -110,11 +113,12 @@ def independent_changes(old, new):
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rebate", required=True)
+    ap.add_argument("--engine", default=None, help="run every program on this engine (vm or jit; default: the CLI's)")
     ap.add_argument("--root", required=True)
     args = ap.parse_args()
     rebate = str(pathlib.Path(args.rebate).resolve())
     root = pathlib.Path(args.root).resolve()
-    c = Checks(rebate)
+    c = Checks(rebate, args.engine)
     with tempfile.TemporaryDirectory() as tmp:
         d = pathlib.Path(tmp)
         example_rate_change(c, root, d / "ex04")

@@ -41,6 +41,7 @@ SALES = "date,partner,amount\n2026-07-01,P1,1500\n2026-07-02,P2,50\n"
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rebate", required=True)
+    ap.add_argument("--engine", default=None, help="run every program on this engine (vm or jit; default: the CLI's)")
     args = ap.parse_args()
     failures = []
     passed = 0
@@ -66,6 +67,8 @@ def main() -> int:
             def limit():
                 if limit_memory:
                     resource.setrlimit(resource.RLIMIT_AS, (limit_memory, limit_memory))
+            if args.engine and argv[0] in ("run", "explain"):
+                argv = argv + ["--engine", args.engine]
             r = subprocess.run([args.rebate] + argv, capture_output=True, text=True, errors="replace", timeout=60,
                                cwd=cwd, preexec_fn=limit if limit_memory else None)
             problems = []

@@ -5,6 +5,7 @@ cell, an unknown partner). Payout amounts themselves are checked by tests/exampl
 import argparse
 import json
 import pathlib
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -25,7 +26,10 @@ SALES = "date,partner,amount\n2026-07-01,P1,1500\n2026-07-02,P2,50\n"
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rebate", required=True)
+    ap.add_argument("--engine", default=None, help="run every program on this engine (vm or jit; default: the CLI's)")
     args = ap.parse_args()
+    version = subprocess.run([args.rebate, "--version"], capture_output=True, text=True).stdout
+    built = version.split("(engines: ")[1].split(")")[0].replace(" or ", ", ").split(", ")
     failures = []
     passed = 0
     with tempfile.TemporaryDirectory() as tmp:
@@ -39,6 +43,8 @@ def main() -> int:
 
         def run(argv, code, out_has=(), err_has=()):
             nonlocal passed
+            if args.engine and argv[0] in ("run", "explain") and "--engine" not in argv:
+                argv = argv + ["--engine", args.engine]
             r = subprocess.run([args.rebate] + argv, capture_output=True, text=True, errors="replace", timeout=30)
             problems = []
             if r.returncode != code:
@@ -105,7 +111,38 @@ def main() -> int:
             run(["run", p] + inputs + ["--out", "/dev/full"], 2, err_has=["cannot write `/dev/full`"])
         run(["run", p, "--input", f"partners={d / 'partners.csv'}", "--input", f"sales={d / 'missing.csv'}"], 2,
             err_has=["cannot open the file"])
-        run(["run", p] + inputs + ["--engine", "jit"], 2, err_has=["no JIT engine"])
+        # --engine offers what the build has (`rebate --version` lists it), and names those when refusing.
+        run(["run", p] + inputs + ["--engine", "vm"], 0, out_has=["P1,2026-Q3,r,30.00,USD,paid"])
+        if "jit" in built:
+            run(["run", p] + inputs + ["--engine", "jit"], 0, out_has=["P1,2026-Q3,r,30.00,USD,paid"])
+            run(["run", "--help"], 0, out_has=["jit: native code compiled by LLVM", "llvm"])
+            # --dump=llvm: the module before and after optimisation, a function per plan function, each
+            # calling the runtime for its loads.
+            r = run(["run", p, "--dump=llvm"], 0, out_has=["; ---- before optimisation ----", "; ---- after optimisation (-O2) ----",
+                                                       "define i32 @f0.", "call i32 @rebate_jit_instr("])
+            if r.stdout.count("define i32 @f0.") != 2:
+                failures.append("--dump=llvm does not show function f0 twice (before and after optimisation)")
+            # A binary whose JIT library is missing (copied without it): an error naming it, exit 2, for a
+            # run and for --dump=llvm alike; the interpreter still runs.
+            lonely = d / "lonely"
+            lonely.mkdir()
+            shutil.copy2(args.rebate, lonely / "rebate")
+            for argv in (["run", p] + inputs + ["--engine", "jit"], ["run", p, "--dump=llvm"]):
+                r = subprocess.run([str(lonely / "rebate")] + argv, capture_output=True, text=True, timeout=30)
+                if r.returncode != 2 or "the JIT engine's library cannot be loaded" not in r.stderr or "librebate-jit.so" not in r.stderr:
+                    failures.append(f"without librebate-jit.so, {argv[-1]}: exit {r.returncode}, stderr {r.stderr[:300]!r}")
+                else:
+                    passed += 1
+            r = subprocess.run([str(lonely / "rebate"), "run", p] + inputs + ["--engine", "vm"], capture_output=True, text=True, timeout=30)
+            if r.returncode != 0 or "P1,2026-Q3,r,30.00,USD,paid" not in r.stdout:
+                failures.append(f"without librebate-jit.so the interpreter does not run: exit {r.returncode}, {r.stderr[:300]!r}")
+        else:
+            run(["run", p] + inputs + ["--engine", "jit"], 2, err_has=["this build has no engine `jit`; its engines are vm"])
+            run(["run", p, "--dump=llvm"], 2, err_has=["--dump"])
+            r = run(["run", "--help"], 0, out_has=["vm: the bytecode interpreter"])
+            if "jit" in r.stdout or "llvm" in r.stdout:
+                failures.append("`rebate run --help` of a build without the JIT offers it:\n" + r.stdout)
+        run(["run", p] + inputs + ["--engine", "fast"], 2, err_has=["this build has no engine `fast`; its engines are " + " or ".join(built)])
         # A bad cell: exit 1, file:line:column and what was expected; nothing is written on stdout.
         r = run(["run", p, "--input", f"partners={d / 'partners.csv'}", "--input", f"sales={d / 'bad.csv'}"], 1,
                 err_has=[f"{d / 'bad.csv'}:2:", "12.3.4"])

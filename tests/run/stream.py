@@ -16,13 +16,16 @@ import sys
 import tempfile
 
 
+ENGINE = None  # --engine: every run on this engine
+
+
 def read_args(path):
     return [line.rstrip("\r\n") for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 def first_partner_and_period(rebate, program, args, cwd):
     """The first payout's partner and period, from the default CSV run."""
-    p = subprocess.run([rebate, "run", str(program), *args], cwd=cwd, capture_output=True)
+    p = subprocess.run([rebate, "run", str(program), *args] + (["--engine", ENGINE] if ENGINE else []), cwd=cwd, capture_output=True)
     lines = p.stdout.decode().splitlines()
     if p.returncode != 0 or len(lines) < 2:
         return None
@@ -37,6 +40,8 @@ def outputs(rebate, program, args, cwd, extra, batch, threads, tmp):
         if f.is_file():
             f.unlink()
     cmd = [rebate, *extra[0], str(program), *args, *[a.replace("{tmp}", tmp) for a in extra[1]], "--threads", str(threads)]
+    if ENGINE:
+        cmd += ["--engine", ENGINE]
     if batch:
         cmd += ["--batch-partners", str(batch)]
     p = subprocess.run(cmd, cwd=cwd, capture_output=True)
@@ -47,8 +52,11 @@ def outputs(rebate, program, args, cwd, extra, batch, threads, tmp):
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rebate", required=True)
+    ap.add_argument("--engine", default=None, help="run every program on this engine (vm or jit; default: the CLI's)")
     ap.add_argument("--root", required=True)
     args = ap.parse_args()
+    global ENGINE
+    ENGINE = args.engine
     rebate = str(pathlib.Path(args.rebate).resolve())
     failures, passed = [], 0
     examples = sorted(d for d in (pathlib.Path(args.root) / "examples").iterdir() if (d / "run.args").is_file())

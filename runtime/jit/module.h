@@ -1,0 +1,30 @@
+// The interface between the binary and the JIT's shared library (librebate-jit.so, built beside the
+// binary): LLVM lives in that library only, loaded by load.cpp the first time a run asks for the JIT, so
+// every other command (check, lsp, a run on the interpreter) starts without mapping LLVM's 110 MB.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "jit/helpers.h"
+#include "plan/plan.h"
+#include "vm/executor.h"
+
+namespace rebate::jit {
+
+// Bumped whenever this struct or what it hands over changes: a library from another build is refused.
+inline constexpr uint32_t kModuleVersion = 1;
+
+struct Module {
+  uint32_t version = kModuleVersion;
+  // Every function of `plan` compiled; the native code calls `instr` (the binary's rebate_jit_instr).
+  std::unique_ptr<vm::Engine> (*compile)(const plan::Plan& plan, decltype(&rebate_jit_instr) instr) = nullptr;
+  // The module before and after optimisation, as LLVM IR text.
+  std::string (*dump_llvm)(const plan::Plan& plan) = nullptr;
+};
+
+}  // namespace rebate::jit
+
+// The library's one exported symbol.
+extern "C" const rebate::jit::Module* rebate_jit_module();

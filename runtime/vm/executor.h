@@ -1,0 +1,87 @@
+// The seam between the engine and what runs plan functions. The engine (runtime/engine) sees only these
+// interfaces; the bytecode interpreter (vm.h) and the LLVM JIT (runtime/jit) implement them, and the run
+// picks one when it starts (RunOptions::engine; the build's engines are listed in runtime/engines).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+#include "plan/plan.h"
+
+namespace rebate::vm {
+
+using plan::Value;
+
+// What a function reads, by kind of function (plan::FunctionKind).
+class Frame {
+ public:
+  virtual ~Frame() = default;
+  virtual Value column(uint32_t column) = 0;
+  virtual Value lookup(uint32_t column, uint32_t table_column) = 0;
+  virtual Value group_field(uint32_t field) = 0;
+  virtual Value partner_attr(uint32_t column) = 0;
+  virtual Value partner_id() = 0;
+  virtual Value period() = 0;
+  virtual Value measure(uint32_t measure) = 0;
+  virtual Value shifted(uint32_t measure, uint32_t shift) = 0;
+  virtual Value aggregate(uint32_t aggregate) = 0;
+  virtual Value decision(uint32_t decision) = 0;
+  virtual Value text(uint32_t text_constant) = 0;
+  // "partner P1, period 2026-Q3", for error messages.
+  virtual std::string context() const = 0;
+};
+
+// A runtime error in the program: where in the source, and for whom.
+struct EvalError : std::runtime_error {
+  EvalError(const std::string& message, uint32_t where_, std::string context_)
+      : std::runtime_error(message), where(where_), context(std::move(context_)) {}
+  uint32_t where;
+  std::string context;
+};
+
+// Told what the tier lookups found (`rebate test --coverage`: the bands tests reach). Optional: an
+// executor without one pays a pointer test per tier lookup.
+class Observer {
+ public:
+  virtual ~Observer() = default;
+  // Tier table `tiers` applied (TierOf) or looked up (TierBy): `band` reached, -1 for none.
+  virtual void band(uint32_t tiers, int band) = 0;
+};
+
+// Runs the plan's functions. Reentrant (a Frame's loads may run other functions on the same executor)
+// but not thread-safe: each thread of a run has its own.
+class Executor {
+ public:
+  virtual ~Executor() = default;
+  // Runs function `f`; an error in the program throws EvalError.
+  virtual Value run(plan::FunctionId f, Frame& frame) = 0;
+  // Who is told of the tier bands reached (null: no one).
+  virtual void set_observer(Observer* observer) = 0;
+  virtual Observer* observer() const = 0;
+};
+
+// A plan made ready to run by one engine (interpreted as it is, or compiled to native code): prepared
+// once per run, shared by the run's threads, each of which asks it for an executor of its own.
+class Engine {
+ public:
+  virtual ~Engine() = default;
+  virtual std::unique_ptr<Executor> executor() const = 0;
+};
+
+// An engine that cannot run here (the JIT's library missing or from another build, LLVM failing): the
+// run stops with this message before reading anything (exit 2, as for I/O problems).
+struct EngineUnavailable : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// One of the build's engines (runtime/engines lists them): its name on the command line and what
+// prepares a plan for it (throws EngineUnavailable, or std::bad_alloc when memory runs out).
+struct EngineKind {
+  std::string name;     // "vm", "jit"
+  std::string summary;  // for --help: "the bytecode interpreter"
+  std::function<std::unique_ptr<Engine>(const plan::Plan&)> prepare;
+};
+
+}  // namespace rebate::vm
