@@ -148,28 +148,6 @@ std::string json_report(const std::vector<ProgramResult>& programs, const std::v
   return out.dump(2) + "\n";
 }
 
-std::string xml_escape(const std::string& text, bool attribute) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      case '\n': out += attribute ? "&#10;" : "\n"; break;
-      case '\t': out += attribute ? "&#9;" : "\t"; break;
-      case '\r': out += "&#13;"; break;
-      default:
-        // XML 1.0 has no way to write the other control characters.
-        if (static_cast<unsigned char>(c) < 0x20) out += '?';
-        else out += c;
-    }
-  }
-  return out;
-}
-
 std::string junit_report(const std::vector<ProgramResult>& programs, const std::vector<std::string>& engines) {
   std::string engine_list;
   for (const std::string& e : engines) engine_list += (engine_list.empty() ? "" : ", ") + e;

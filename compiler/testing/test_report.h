@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "core/markup.h"
 #include "testing/coverage_report.h"
 #include "testing/test_runner.h"
 
@@ -41,8 +42,7 @@ std::string json_report(const std::vector<ProgramResult>& programs, const std::v
 // <testsuites><testsuite name=FILE><testcase name=TITLE classname=FILE time=S><failure|error message type>...
 std::string junit_report(const std::vector<ProgramResult>& programs, const std::vector<std::string>& engines);
 
-// Text made safe for XML 1.0: for an attribute value (line breaks and tabs as character references, so
-// that they survive attribute normalisation) or for element content (line breaks kept).
-std::string xml_escape(const std::string& text, bool attribute = true);
+// The report's texts are written with xml_escape (core/markup.h).
+using rebate::xml_escape;
 
 }  // namespace rebate::testing

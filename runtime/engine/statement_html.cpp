@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <iterator>
 
+#include "core/markup.h"
 #include "engine/report.h"
 
 namespace rebate::engine {
@@ -14,21 +15,7 @@ namespace rebate::engine {
 namespace {
 
 // Text from a ledger or the program (a partner id, a name, a clause) made safe inside HTML.
-std::string esc(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
+std::string esc(std::string_view text) { return xml_escape(text, false); }
 
 std::string money_text(const Decimal& d, const plan::Plan& plan) {
   std::string out;
