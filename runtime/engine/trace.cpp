@@ -13,7 +13,7 @@ namespace {
 
 // Collects the bands a function's tier tables reach as it runs.
 struct BandLog : vm::Observer {
-  explicit BandLog(vm::Observer* next) : next(next) {}
+  explicit BandLog(vm::Observer* after) : next(after) {}
   void band(uint32_t tiers, int band) override {
     reached.emplace_back(tiers, band);
     if (next) next->band(tiers, band);  // coverage, when it counts, sees every lookup as before
