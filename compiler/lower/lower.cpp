@@ -9,6 +9,7 @@
 
 #include "check/literals.h"
 #include "lower/lowerer.h"
+#include "plan/line_counts.h"
 
 namespace rebate {
 
@@ -33,6 +34,7 @@ plan::Plan Lowerer::run() {
   rebates();
   awards();
   budgets();
+  plan::add_line_counts(plan_);
   return std::move(plan_);
 }
 

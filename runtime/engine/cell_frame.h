@@ -10,16 +10,14 @@
 #include <vector>
 
 #include "engine/state.h"
+#include "plan/windows.h"
 
 namespace rebate::engine {
 
 // A window of periods: [first, last]. Most evaluations use one period; look-backs shift it, and
-// `year_to_date` widens it to the start of the year. Aggregates over a window merge their periods.
-struct Window {
-  PeriodIndex first;
-  PeriodIndex last;
-  bool operator==(const Window& o) const { return first == o.first && last == o.last; }
-};
+// `year_to_date` widens it to the start of the year (plan/windows.h). Aggregates over a window merge
+// their periods.
+using Window = plan::PeriodWindow;
 
 // The measures' values in one cell, by window and measure. A cell reads a handful of windows (its period,
 // the previous one, last year's, the year to date), so a window is found by a linear search and its
@@ -137,12 +135,7 @@ class PartnerFrame : public vm::Frame {
     return compute(m, window_, slot);
   }
   // The window a `Shifted` instruction's shift `b` reads: 0 the previous period, 1 last year's, 2 the year to date.
-  Window shifted_window(uint32_t shift) const {
-    const Window w = window_;
-    if (shift == 0) return Window{w.first - 1, w.last - 1};
-    if (shift == 1) return Window{w.first - s_.periods.per_year(), w.last - s_.periods.per_year()};
-    return Window{s_.periods.year_start(w.last), w.last};
-  }
+  Window shifted_window(uint32_t shift) const { return plan::shift_window(window_, shift, s_.periods.per_year()); }
   Window window() const { return window_; }
   uint32_t partner() const { return partner_; }
   Value shifted(uint32_t m, uint32_t shift) override {

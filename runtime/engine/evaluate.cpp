@@ -33,38 +33,13 @@ std::string money(const Decimal& d, int places, const std::string& currency) {
 
 namespace {
 
-// The aggregates a measure reads, directly or through other measures and decisions.
-void collect_aggregates(const plan::Plan& plan, plan::FunctionId f, std::vector<uint32_t>& out, std::vector<bool>& seen_fn) {
-  if (f == plan::kNoFunction || seen_fn[f]) return;
-  seen_fn[f] = true;
-  for (const plan::Instr& in : plan.functions[f].code) {
-    switch (in.op) {
-      case plan::Opcode::Aggregate:
-        if (std::find(out.begin(), out.end(), in.a) == out.end()) out.push_back(in.a);
-        break;
-      case plan::Opcode::Measure:
-      case plan::Opcode::Shifted:
-        collect_aggregates(plan, plan.measures[in.a].value, out, seen_fn);
-        break;
-      case plan::Opcode::Decision:
-        collect_aggregates(plan, plan.decisions[in.a].value, out, seen_fn);
-        break;
-      default:
-        break;
-    }
-  }
-}
-
 // What a rebate's payouts need that is the same in every cell, worked out once per run.
 struct RebateFacts {
-  std::vector<uint32_t> aggregates;  // the aggregates its payout reads: their lines are counted
   std::vector<uint32_t> shown;       // the measures its explanation shows: the conditions', then the payout's
 };
 
-RebateFacts rebate_facts(const plan::Plan& plan, const plan::Rebate& pr) {
+RebateFacts rebate_facts(const plan::Rebate& pr) {
   RebateFacts f;
-  std::vector<bool> seen(plan.functions.size(), false);
-  collect_aggregates(plan, pr.pay.value, f.aggregates, seen);
   auto show = [&](uint32_t m) {
     if (std::find(f.shown.begin(), f.shown.end(), m) == f.shown.end()) f.shown.push_back(m);
   };
@@ -150,13 +125,12 @@ class CellEvaluator {
     context_.memo.clear();
     const Window window{period, period};
     PartnerFrame frame(context_, partner, window, context_.memo.block(window));
-    size_t cell = s_.cell(partner, period);
     for (size_t r = 0; r < plan_.rebates.size(); ++r) {
       Payout& out = payouts[r];
       reset(out);
       out.partner = partner_text;
       out.period = texts_.periods[p];
-      rebate(frame, r, cell, out);
+      rebate(frame, r, out);
     }
     if (awards_) award(frame, period, label, partner, awards);
   }
@@ -178,8 +152,7 @@ class CellEvaluator {
     }
   }
 
-  // `cell`: the partner and period's cell in the aggregates (SIZE_MAX: none).
-  void rebate(PartnerFrame& frame, size_t r, size_t cell, Payout& out) {
+  void rebate(PartnerFrame& frame, size_t r, Payout& out) {
     const plan::Rebate& pr = plan_.rebates[r];
     out.rebate = texts_.names[r];
     out.title = texts_.titles[r];
@@ -187,7 +160,7 @@ class CellEvaluator {
     RebateCoverage* covered = this->covered(r);
     check(frame, pr.eligible, Status::NotEligible, status, out, covered ? &covered->eligible : nullptr);
     check(frame, pr.require, Status::GateNotMet, status, out, covered ? &covered->require : nullptr);
-    explain(frame, r, cell, out);
+    explain(frame, r, out);
     if (covered) {
       ++covered->evaluated;
       covered->paid += status == Status::Paid;
@@ -236,7 +209,7 @@ class CellEvaluator {
 
   // The measures the conditions and the payout read (with explanations only), the lines behind them,
   // the basis and, for a tier table, the band reached and the distance to the next one.
-  void explain(PartnerFrame& frame, size_t r, size_t cell, Payout& out) {
+  void explain(PartnerFrame& frame, size_t r, Payout& out) {
     const plan::Rebate& pr = plan_.rebates[r];
     const RebateFacts& facts = rebates_[r];
     if (explain_) {
@@ -246,14 +219,36 @@ class CellEvaluator {
         out.explain().measures.push_back(MeasureValue{plan_.measures[m].name, format_value(v, plan_.measures[m].unit, plan_.minor_unit)});
       }
     }
-    if (cell != SIZE_MAX) {
-      for (uint32_t a : facts.aggregates) out.lines += s_.aggregates.at(cell, a).count;
-    }
+    out.lines = lines(frame, pr);
     if (pr.pay_basis != plan::kNoFunction) {
       Value basis = frame.run(pr.pay_basis);
       if (!basis.none) out.set_basis(basis.decimal());
     }
     if (pr.pay_tiers != UINT32_MAX) band(frame, pr, out);
+  }
+
+  // The distinct ledger lines the payout's amount was computed from: the terms of its period's place
+  // in the year (plan/line_counts.h).
+  uint64_t lines(PartnerFrame& frame, const plan::Rebate& pr) {
+    const PeriodIndex c = frame.window().last;
+    const auto pos = static_cast<uint32_t>(c - s_.periods.year_start(c));
+    uint64_t n = 0;
+    for (const plan::LineCount& l : pr.line_counts) {
+      if (l.pos != pos) continue;
+      if (plan_.aggregates[l.aggregate].over_group) {
+        // The sum of the `(lines)` field of the rows taken, over the window (formed again over it).
+        const Window w{c + l.first, c + l.last};
+        PartnerFrame at(context_, frame.partner(), w, context_.memo.block(w));
+        const Value v = at.aggregate(l.aggregate);
+        if (!v.none) n += static_cast<uint64_t>(v.coef);
+        continue;
+      }
+      for (PeriodIndex p = c + l.first; p <= c + l.last; ++p) {
+        const size_t cell = s_.cell(frame.partner(), p);
+        if (cell != SIZE_MAX) n += s_.aggregates.at(cell, l.aggregate).count;
+      }
+    }
+    return n;
   }
 
   void band(PartnerFrame& frame, const plan::Rebate& pr, Payout& out) {
@@ -571,7 +566,7 @@ void PayoutCollector::batch(const PayoutBatch& b) {
 void evaluate(State& s, PayoutSink& sink) {
   const plan::Plan& plan = s.plan;
   std::vector<RebateFacts> rebates;
-  for (const plan::Rebate& pr : plan.rebates) rebates.push_back(rebate_facts(plan, pr));
+  for (const plan::Rebate& pr : plan.rebates) rebates.push_back(rebate_facts(pr));
   std::vector<std::string> labels;
   for (PeriodIndex period : s.run_periods) labels.push_back(s.periods.label(period));
   const PayoutTexts texts = payout_texts(s, labels);

@@ -63,6 +63,15 @@ Lookbacks lookbacks(const plan::Plan& plan, int per_year) {
   for (plan::FunctionId f = 0; f < plan.functions.size(); ++f) {
     if (plan.functions[f].kind == plan::FunctionKind::PartnerPeriod && !group_field[f]) visit(f, 0);
   }
+  // The aggregates that count a payout's lines (plan/line_counts.h) are read by no function: as far
+  // back as the terms that read them (the periods the amount's own look-backs reach).
+  for (const plan::Rebate& r : plan.rebates) {
+    for (const plan::LineCount& l : r.line_counts) {
+      const int64_t back = -static_cast<int64_t>(l.first);
+      out.aggregate.at(l.aggregate) = std::max(out.aggregate[l.aggregate], back);
+      out.deepest = std::max(out.deepest, back);
+    }
+  }
   return out;
 }
 

@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include "plan/windows.h"
+
 namespace rebate::engine {
 
 namespace {
@@ -15,17 +17,9 @@ Periods::Periods(const plan::Plan& plan) : grain_(plan.grain), fiscal_start_(pla
   for (int i = 0; i < 3; ++i) weeks_[i] = plan.fiscal_weeks[i];
 }
 
-int Periods::per_year() const {
-  switch (grain_) {
-    case PeriodGrain::Month: return 12;
-    case PeriodGrain::Quarter: return 4;
-    case PeriodGrain::Half: return 2;
-    case PeriodGrain::Year: return 1;
-  }
-  return 4;
-}
+int Periods::per_year() const { return plan::periods_per_year(grain_); }
 
-PeriodIndex Periods::year_start(PeriodIndex p) const { return floor_div(p, per_year()) * per_year(); }
+PeriodIndex Periods::year_start(PeriodIndex p) const { return plan::year_start(p, per_year()); }
 
 PeriodIndex Periods::of_day(DayNumber day) const {
   if (fiscal_start_) {

@@ -489,6 +489,7 @@ class Builder {
     if (r.pay_tiers != UINT32_MAX) x.pay_tiers = tiers(q, r.pay_tiers);
     x.pay_basis = fn(q, r.pay_basis);
     x.pay_metric = fn(q, r.pay_metric);
+    for (LineCount& l : x.line_counts) l.aggregate = aggregate(q, l.aggregate);
     return x;
   }
 

@@ -1,5 +1,6 @@
 // `--dump=plan` and `--dump=bytecode`: the plan as text, for golden tests and curious users.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "plan/plan.h"
 
@@ -49,6 +50,13 @@ std::string dump_plan(const Plan& p) {
   for (const Rebate& r : p.rebates) {
     out += fmt::format("rebate {}: pay f{}{}{}{}\n", r.name, r.pay.value, r.eligible.empty() ? "" : fmt::format(", {} eligible", r.eligible.size()),
                        r.require.empty() ? "" : fmt::format(", {} gates", r.require.size()), r.cap != kNoFunction ? ", cap" : "");
+    // Its lines (plan/line_counts.h): per place of the period in its year, aggregate over c+first..c+last.
+    std::vector<std::string> lines;
+    for (const LineCount& l : r.line_counts) {
+      lines.push_back(l.first == l.last ? fmt::format("{}: aggregate {} at {:+}", l.pos, l.aggregate, l.first)
+                                        : fmt::format("{}: aggregate {} at {:+}..{:+}", l.pos, l.aggregate, l.first, l.last));
+    }
+    if (!lines.empty()) out += fmt::format("  lines {}\n", fmt::join(lines, "; "));
   }
   for (const Budget& b : p.budgets) out += fmt::format("budget {} {}\n", b.name, b.amount.to_string());
   for (const Award& a : p.awards) out += fmt::format("award {} ({} rows)\n", a.name, a.rows.size());

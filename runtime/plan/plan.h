@@ -169,6 +169,17 @@ struct Condition {
   std::vector<uint32_t> measures;  // the measures it reads, shown with their values
 };
 
+// One term of a payout's ledger-line count (its `lines`: the distinct ledger lines its amount was
+// computed from, docs/language.md §21), made by plan/line_counts.h. When the payout's period c is at
+// position `pos` of its year, it counts what aggregate `aggregate` took over periods c + first ..
+// c + last: over a ledger, its states' line counts (lines are distinct across the terms: a period's
+// lines of a ledger are one term); over a group, the sum of its rows' `(lines)` field.
+struct LineCount {
+  uint32_t pos = 0;
+  int32_t first = 0, last = 0;
+  uint32_t aggregate = 0;
+};
+
 struct Rebate {
   std::string name;
   std::string title;
@@ -190,6 +201,7 @@ struct Rebate {
   FunctionId pay_metric = kNoFunction;  // what picks the band (the basis unless `by`)
   std::string pay_metric_text;          // as written: "storage_revenue"
   std::string doc;
+  std::vector<LineCount> line_counts;   // its payouts' `lines`, by the position of their period in the year
 };
 
 struct AwardRow {

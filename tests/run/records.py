@@ -44,6 +44,7 @@ SALES = ("date,Sold-To Partner,amount\n2026-04-10,P1,2000\n2026-05-01,P2,300\n20
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rebate", required=True)
+    ap.add_argument("--engine", default=None, help="run on this engine (vm or jit; default: the CLI's)")
     args = ap.parse_args()
     failures = []
     passed = 0
@@ -56,7 +57,8 @@ def main() -> int:
             failures.append(what)
 
     def run(argv, code):
-        r = subprocess.run([args.rebate] + argv, capture_output=True, text=True, timeout=60)
+        engine = ["--engine", args.engine] if args.engine and argv[0] in ("run", "explain") else []
+        r = subprocess.run([args.rebate] + argv + engine, capture_output=True, text=True, timeout=60)
         check(r.returncode == code, f"{' '.join(argv)}: exit {r.returncode}, expected {code}\n  stderr: {r.stderr[:600]}")
         return r
 
