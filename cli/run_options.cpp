@@ -19,7 +19,7 @@ void add_run_inputs(CLI::App* cmd, RunInputs& o, bool period_required) {
   cmd->add_option("--input", o.inputs,
                   "Bind a ledger or table to its CSV: NAME=PATH, a file (.csv, .csv.gz, .csv.zst), a directory or glob of them, - "
                   "(standard input) or postgresql://USER@HOST/DB?table=NAME (repeat for each)");
-  CLI::Option* period = cmd->add_option("--period", o.period, period_required ? "The period, as in 2026-Q3" : "Pay one period only, as in 2026-Q3");
+  CLI::Option* period = cmd->add_option("--period", o.period, period_required ? "The period, as in 2026-Q3, or a range of periods, as in 2026-Q1..2026-Q3" : "Pay one period only, as in 2026-Q3, or a range, as in 2026-Q1..2026-Q3");
   if (period_required) period->required();
   cmd->add_option("--max-errors", o.max_errors, "Report up to this many malformed input rows (default 20)");
   cmd->add_option("--threads", o.threads,

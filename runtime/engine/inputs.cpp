@@ -272,24 +272,38 @@ bool fix_periods(State& s) {
   const plan::Plan& plan = s.plan;
   std::vector<PeriodIndex> periods;
   if (s.options.period) {
-    auto p = s.periods.parse(*s.options.period);
-    if (!p) {
-      s.result.errors.push_back(fmt::format("`{}` is not a period of this program (it pays per {}; write it like `{}`)",
-                                            *s.options.period,
-                                            plan.grain == PeriodGrain::Month ? "month" : plan.grain == PeriodGrain::Year ? "year" : "quarter",
-                                            s.periods.label(s.periods.of_day(*parse_date("2026-07-01")))));
+    // One period ("2026-Q3"), or a range of them ("2026-Q1..2026-Q3").
+    const std::string& text = *s.options.period;
+    const size_t dots = text.find("..");
+    const std::string first_text = dots == std::string::npos ? text : text.substr(0, dots);
+    const std::string last_text = dots == std::string::npos ? text : text.substr(dots + 2);
+    auto usage = [&](std::string message) {
+      s.result.errors.push_back(std::move(message));
       s.result.usage_error = true;
       return false;
+    };
+    std::optional<PeriodIndex> ends[2];
+    for (int e = 0; e < 2; ++e) {
+      const std::string& label = e == 0 ? first_text : last_text;
+      ends[e] = s.periods.parse(label);
+      if (!ends[e]) {
+        return usage(fmt::format("`{}` is not a period of this program (it pays per {}; write it like `{}`, or a range like `{}..{}`)", label,
+                                 plan.grain == PeriodGrain::Month ? "month" : plan.grain == PeriodGrain::Year ? "year" : "quarter",
+                                 s.periods.label(s.periods.of_day(*parse_date("2026-07-01"))), s.periods.label(s.periods.of_day(*parse_date("2026-01-01"))),
+                                 s.periods.label(s.periods.of_day(*parse_date("2026-12-31")))));
+      }
+      if ((plan.effective_to && s.periods.first_day(*ends[e]) > *plan.effective_to) ||
+          (plan.effective_from && s.periods.last_day(*ends[e]) < *plan.effective_from)) {
+        return usage(fmt::format("{} is outside the program's effective dates ({} .. {}): it pays nothing then", label,
+                                 plan.effective_from ? format_date(*plan.effective_from) : "", plan.effective_to ? format_date(*plan.effective_to) : ""));
+      }
     }
-    if ((plan.effective_to && s.periods.first_day(*p) > *plan.effective_to) ||
-        (plan.effective_from && s.periods.last_day(*p) < *plan.effective_from)) {
-      s.result.errors.push_back(fmt::format("{} is outside the program's effective dates ({} .. {}): it pays nothing then",
-                                            *s.options.period, plan.effective_from ? format_date(*plan.effective_from) : "",
-                                            plan.effective_to ? format_date(*plan.effective_to) : ""));
-      s.result.usage_error = true;
-      return false;
+    if (*ends[1] < *ends[0]) return usage(fmt::format("`{}`: the range ends before it starts (write the earlier period first)", text));
+    const unsigned years = s.options.max_span_years;
+    if (years != 0 && *ends[1] - *ends[0] >= static_cast<PeriodIndex>(years) * s.periods.per_year()) {
+      return usage(fmt::format("`{}` spans {} periods, more than {} years of them (`--max-span-years` allows more)", text, *ends[1] - *ends[0] + 1, years));
     }
-    periods.push_back(*p);
+    for (PeriodIndex p = *ends[0]; p <= *ends[1]; ++p) periods.push_back(p);
   } else if (plan.effective_from && plan.effective_to) {
     const PeriodIndex from = s.periods.of_day(*plan.effective_from), to = s.periods.of_day(*plan.effective_to);
     const unsigned years = s.options.max_span_years;

@@ -3,7 +3,8 @@
 real CLI on one engine. A line read by several measures is one line; a look-back's lines count in their
 own periods; lines read in overlapping windows (the year to date and the quarter) count once; a payout
 over a group counts the ledger lines of the groups it takes; a `when` guard's measure is part of the
-amount. Every count below is worked out by hand from LEDGER (the comment above each)."""
+amount. Every count below is worked out by hand from LEDGER (the comment above each). Also `--period`
+over a range of periods (`rebate explain` explains each)."""
 import argparse
 import csv
 import io
@@ -105,9 +106,25 @@ def main() -> int:
         block = block[:block.find("\nP1 ", 1) + 1 or None]
         if "P1 2026-Q2 ytd:" not in r.stdout or "  from 4 ledger lines\n" not in block:
             failures.append(f"explain ytd 2026-Q2: no 'from 4 ledger lines' in\n{r.stdout}{r.stderr}")
+        # A range of periods: `rebate explain` explains each; `rebate run` pays just those; a reversed
+        # range is a usage error (exit 2).
+        r = subprocess.run([args.rebate, "explain", "program.rebate", *inputs, *engine, "--period", "2026-Q1..2026-Q2", "--partner", "P1"],
+                           cwd=d, capture_output=True, text=True, timeout=60)
+        heads = [line.split(":")[0] for line in r.stdout.splitlines() if line.startswith("P1 ")]
+        if r.returncode != 0 or heads != [f"P1 {q} {name}" for q in ("2026-Q1", "2026-Q2") for name in ("three", "two", "growth", "ytd", "mixed", "target", "opt")]:
+            failures.append(f"explain 2026-Q1..2026-Q2: exit {r.returncode}, blocks {heads}\n{r.stderr}")
+        r = subprocess.run([args.rebate, "run", "program.rebate", *inputs, *engine, "--period", "2026-Q2..2026-Q3"], cwd=d, capture_output=True,
+                           text=True, timeout=60)
+        periods = sorted({row["period"] for row in csv.DictReader(io.StringIO(r.stdout))})
+        if r.returncode != 0 or periods != ["2026-Q2", "2026-Q3"]:
+            failures.append(f"run --period 2026-Q2..2026-Q3: exit {r.returncode}, periods {periods}")
+        r = subprocess.run([args.rebate, "run", "program.rebate", *inputs, *engine, "--period", "2026-Q2..2026-Q1"], cwd=d, capture_output=True,
+                           text=True, timeout=60)
+        if r.returncode != 2 or "the range ends before it starts" not in r.stderr or r.stdout:
+            failures.append(f"run --period 2026-Q2..2026-Q1: exit {r.returncode} (2 expected), {r.stderr!r}")
     for f in failures:
         print(f"FAIL {f}")
-    print(f"{len(EXPECTED) + 2 - len(failures)} of {len(EXPECTED) + 2} line counts as worked out by hand")
+    print(f"{len(EXPECTED) + 5 - len(failures)} of {len(EXPECTED) + 5} checks as worked out by hand")
     return 1 if failures else 0
 
 
