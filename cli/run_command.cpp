@@ -40,6 +40,7 @@ struct RunCliOptions {
   std::string statement_format = "md";  // md or html
   std::string partner;       // `rebate explain`: the partner to explain
   bool explain_only = false; // `rebate explain`: print explanations instead of payouts
+  bool detail = false;       // `rebate explain --detail`: list the ledger lines each payout took
   bool timings = false;      // print the seconds each phase took to stderr
 };
 
@@ -150,6 +151,7 @@ int run_program(const RunCliOptions& o) {
   ro.rejects_path = o.rejects;
   // The CSV form has no column for the measures' values: compute them only when something shows them.
   ro.explanations = o.format == "json" || o.explain || o.explain_only || !o.statements.empty();
+  if (o.detail) ro.detail_partner = o.partner;
   if (o.format == "json" && (!o.totals.empty() || !o.awards.empty())) {
     fmt::print(stderr, "{}: `--{}` is for the CSV form; the JSON document holds the totals and awards in its own `totals` and `awards`\n",
                command, o.totals.empty() ? "awards" : "totals");
@@ -350,6 +352,7 @@ std::function<int()> add_explain_command(CLI::App& app) {
   cmd->add_option("program", o->program, "The .rebate program")->required();
   add_run_inputs(cmd, o->run, /*period_required=*/true);
   cmd->add_option("--partner", o->partner, "The partner's id")->required();
+  cmd->add_flag("--detail", o->detail, "List the ledger lines each payout took (file, line, the cells the program reads)");
   return [o] { return run_program(*o); };
 }
 

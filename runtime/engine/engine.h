@@ -26,7 +26,9 @@ namespace rebate::engine {
 struct RunOptions {
   std::map<std::string, std::string> input_paths;    // ledger or table name -> CSV file
   std::map<std::string, std::string> input_buffers;  // name -> CSV text (tests, inline rows)
-  std::optional<std::string> period;                 // run one period only ("2026-Q3")
+  std::optional<std::string> period;                 // run one period only ("2026-Q3"), or a range ("2026-Q1..2026-Q3")
+  // `rebate explain --detail`: the partner whose payouts list the ledger lines they took (engine/detail.h).
+  std::optional<std::string> detail_partner;
   size_t max_errors = 20;                            // input errors reported before giving up
   bool reject_bad_rows = false;                      // skip malformed rows, count them, write them out
   std::string rejects_path;                          // with reject_bad_rows: where (one file per input: PATH.NAME.csv)
@@ -89,6 +91,7 @@ struct Explanation {
   // progress bar).
   std::optional<Decimal> progress, next_band_from;
   std::optional<Decimal> before_budget;  // the amount before a budget scaled it down
+  std::vector<std::string> detail;       // --detail: the ledger lines taken, "sales.csv:3 (2026-Q1): date 2026-02-10, ..."
 };
 
 // A payout's text: one kept once for the run in RunResult::texts (or a static string), held by its
@@ -130,6 +133,7 @@ struct Payout {
   const std::vector<TraceEntry>& trace() const;
   const std::vector<MeasureValue>& measures() const;
   const std::vector<std::string>& steps() const;
+  const std::vector<std::string>& detail() const;
   const std::string& next_band() const;
   const std::optional<Decimal>& before_budget() const;
   Explanation& explain();  // the explanation, created on first use
@@ -170,6 +174,10 @@ inline const std::vector<MeasureValue>& Payout::measures() const {
 inline const std::vector<std::string>& Payout::steps() const {
   static const std::vector<std::string> none;
   return explanation ? explanation->steps : none;
+}
+inline const std::vector<std::string>& Payout::detail() const {
+  static const std::vector<std::string> none;
+  return explanation ? explanation->detail : none;
 }
 inline const std::string& Payout::next_band() const {
   static const std::string none;

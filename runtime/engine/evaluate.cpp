@@ -12,6 +12,7 @@
 
 #include "engine/budgets.h"
 #include "engine/cell_frame.h"
+#include "engine/detail.h"
 #include "engine/evaluate_parallel.h"
 #include "engine/phase_clock.h"
 #include "engine/trace.h"
@@ -220,6 +221,9 @@ class CellEvaluator {
       }
     }
     out.lines = lines(frame, pr);
+    if (explain_ && s_.detail && frame.partner() == s_.detail->partner) {
+      out.explain().detail = detail_of(s_, *context_.machine, pr, frame.window().last);
+    }
     if (pr.pay_basis != plan::kNoFunction) {
       Value basis = frame.run(pr.pay_basis);
       if (!basis.none) out.set_basis(basis.decimal());
@@ -693,11 +697,13 @@ void run_once(const plan::Plan& plan, const RunOptions& options, const vm::Engin
   PhaseClock clock(result.summary.timings);
   try {
     s.clock = &clock;
+    if (s.options.detail_partner && !detail_inputs_rereadable(s)) return;
     if (!load_inputs(s)) return;
     clock.lap("merge");
     set_activity("finishing the groups");
     finish_groups(s);
     clock.lap("groups");
+    if (s.options.detail_partner && !read_detail_lines(s)) return;
     set_activity("evaluating the rebates");
     to.start(result.summary);
     evaluate(s, to);

@@ -135,7 +135,8 @@ void explain_payout(std::string& out, const Payout& p, const plan::Plan& plan) {
   if (const std::optional<Decimal> basis = p.basis()) fmt::format_to(to, "  basis: {}\n", grouped(basis->to_string()));
   if (!p.band.empty()) fmt::format_to(to, "  band: {}{}\n", p.band.view(), p.rate() ? ", rate " + percent(*p.rate()) : "");
   for (const auto& s : p.steps()) fmt::format_to(to, "  {}\n", s);
-  fmt::format_to(to, "  from {} ledger line{}\n", p.lines, p.lines == 1 ? "" : "s");
+  fmt::format_to(to, "  from {} ledger line{}{}\n", p.lines, p.lines == 1 ? "" : "s", p.detail().empty() ? "" : ":");
+  for (const std::string& line : p.detail()) fmt::format_to(to, "    {}\n", line);
   if (!p.next_band().empty()) fmt::format_to(to, "  next: {}\n", p.next_band());
 }
 

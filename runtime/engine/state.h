@@ -251,6 +251,8 @@ Value group_key(const plan::Plan& plan, const plan::Group& g, const GroupData& d
 // with exact splits.
 struct SplitMissed {};
 
+struct DetailLines;
+
 struct State {
   const plan::Plan& plan;
   const RunOptions& options;
@@ -291,6 +293,7 @@ struct State {
   std::vector<uint8_t> group_windowed;                            // by plan group: 1 = rows kept
   std::vector<std::vector<std::vector<GroupRowRef>>> group_rows;  // by plan group, then partner
   PhaseClock* clock = nullptr;                        // --timings: where load_inputs marks the end of reading
+  std::shared_ptr<DetailLines> detail;                // --detail: the partner's ledger lines (engine/detail.h)
 
   State(const plan::Plan& p, const RunOptions& o, RunResult& r, const vm::Engine& e)
       : plan(p), options(o), result(r), periods(p), engine(e), machine(e.executor()) {}

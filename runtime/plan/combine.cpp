@@ -489,7 +489,10 @@ class Builder {
     if (r.pay_tiers != UINT32_MAX) x.pay_tiers = tiers(q, r.pay_tiers);
     x.pay_basis = fn(q, r.pay_basis);
     x.pay_metric = fn(q, r.pay_metric);
-    for (LineCount& l : x.line_counts) l.aggregate = aggregate(q, l.aggregate);
+    for (LineCount& l : x.line_counts) {
+      l.aggregate = aggregate(q, l.aggregate);
+      for (uint32_t& a : l.reads) a = aggregate(q, a);
+    }
     return x;
   }
 

@@ -72,15 +72,19 @@ class LineCounter {
     for (auto& [at, members] : by_period) {
       const uint32_t counting = ledger_count(at.first, members);
       const auto offset = static_cast<int32_t>(at.second - c);
-      if (!out.empty() && out.back().pos == pos && out.back().aggregate == counting && out.back().last + 1 == offset) {
+      std::sort(members.begin(), members.end());
+      const bool extends = !out.empty() && out.back().pos == pos && out.back().aggregate == counting && out.back().last + 1 == offset &&
+                           out.back().reads == members;
+      if (extends) {
         out.back().last = offset;
       } else {
-        out.push_back(LineCount{pos, offset, offset, counting});
+        out.push_back(LineCount{pos, offset, offset, counting, members});
       }
     }
     for (auto& [at, members] : by_group) {
       const auto& [group, first, last] = at;
-      out.push_back(LineCount{pos, static_cast<int32_t>(first - c), static_cast<int32_t>(last - c), group_count(group, members)});
+      std::sort(members.begin(), members.end());
+      out.push_back(LineCount{pos, static_cast<int32_t>(first - c), static_cast<int32_t>(last - c), group_count(group, members), members});
     }
   }
 

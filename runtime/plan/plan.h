@@ -178,6 +178,7 @@ struct LineCount {
   uint32_t pos = 0;
   int32_t first = 0, last = 0;
   uint32_t aggregate = 0;
+  std::vector<uint32_t> reads;  // the aggregates of the amount it counts the lines of (for --detail's cells)
 };
 
 struct Rebate {

@@ -122,9 +122,43 @@ def main() -> int:
                            text=True, timeout=60)
         if r.returncode != 2 or "the range ends before it starts" not in r.stderr or r.stdout:
             failures.append(f"run --period 2026-Q2..2026-Q1: exit {r.returncode} (2 expected), {r.stderr!r}")
+        # --detail: each payout lists the lines it took, as many as its `lines`, with the cells the program
+        # reads (the sales.csv line numbers count the header as line 1: L1 is line 2).
+        r = subprocess.run([args.rebate, "explain", "program.rebate", *inputs, *engine, "--period", "2026-Q2", "--partner", "P1", "--detail"],
+                           cwd=d, capture_output=True, text=True, timeout=60)
+        detail = {}
+        for block in r.stdout.split("\nP1 ")[1:] if r.returncode == 0 else []:
+            name = block.split(":")[0].split()[-1]
+            detail[name] = [line.strip() for line in block.splitlines() if line.startswith("    sales.csv:")]
+        want = {
+            # Storage over the year to date (L1 in Q1, L4) and the quarter's services (L5, L6).
+            "ytd": ["sales.csv:2 (2026-Q1): date 2026-01-10, family storage, amount 1,000.00 USD",
+                    "sales.csv:5 (2026-Q2): date 2026-04-10, family storage, amount 2,000.00 USD",
+                    "sales.csv:6 (2026-Q2): date 2026-05-10, family services, amount 300.00 USD",
+                    "sales.csv:7 (2026-Q2): date 2026-05-20, family services, amount 100.00 USD"],
+            # This quarter's storage (L4) and last year's (L7, line 8).
+            "growth": ["sales.csv:5 (2026-Q2): date 2026-04-10, family storage, amount 2,000.00 USD",
+                       "sales.csv:8 (2025-Q2): date 2025-04-10, family storage, amount 800.00 USD"],
+            # The lines of order O3 (L4, L5), which has storage and services; O4 has services only.
+            "mixed": ["sales.csv:5 (2026-Q2): date 2026-04-10, family storage, order_id O3, amount 2,000.00 USD",
+                      "sales.csv:6 (2026-Q2): date 2026-05-10, family services, order_id O3, amount 300.00 USD"],
+            # A count reads no amount: the family decides.
+            "target": ["sales.csv:6 (2026-Q2): date 2026-05-10, family services", "sales.csv:7 (2026-Q2): date 2026-05-20, family services"],
+        }
+        for name, lines in want.items():
+            if detail.get(name) != lines:
+                failures.append(f"--detail {name}: {detail.get(name)}, worked out {lines}\n{r.stderr}")
+        for name, lines in detail.items():
+            if len(lines) != EXPECTED[("2026-Q2", name)]:
+                failures.append(f"--detail {name}: {len(lines)} lines listed, `lines` is {EXPECTED[('2026-Q2', name)]}")
+        r = subprocess.run([args.rebate, "explain", "program.rebate", "--input", "partners=partners.csv", "--input", "sales=-", *engine,
+                            "--period", "2026-Q2", "--partner", "P1", "--detail"], cwd=d, input=LEDGER, capture_output=True, text=True, timeout=60)
+        if r.returncode != 2 or "standard input" not in r.stderr or "note:" in r.stderr:
+            failures.append(f"--detail with standard input: exit {r.returncode} (2 expected, before reading), {r.stderr!r}")
     for f in failures:
         print(f"FAIL {f}")
-    print(f"{len(EXPECTED) + 5 - len(failures)} of {len(EXPECTED) + 5} checks as worked out by hand")
+    checks = len(EXPECTED) + 5 + 4 + 7 + 1
+    print(f"{checks - len(failures)} of {checks} checks as worked out by hand")
     return 1 if failures else 0
 
 
