@@ -151,7 +151,15 @@ int run_program(const RunCliOptions& o) {
   ro.rejects_path = o.rejects;
   // The CSV form has no column for the measures' values: compute them only when something shows them.
   ro.explanations = o.format == "json" || o.explain || o.explain_only || !o.statements.empty();
-  if (o.detail) ro.detail_partner = o.partner;
+  if (o.detail) {
+    // `rebate explain --detail`: that partner's lines; `rebate run --detail`: every partner's, for what
+    // shows them (the explanations, the statements).
+    if (!o.explain_only && !o.explain && o.statements.empty()) {
+      fmt::print(stderr, "rebate run: `--detail` lists the lines in the explanations or the statements: add `--explain` or `--statements DIR`\n");
+      return kExitUsage;
+    }
+    ro.detail_partner = o.explain_only ? o.partner : std::string();
+  }
   if (o.format == "json" && (!o.totals.empty() || !o.awards.empty())) {
     fmt::print(stderr, "{}: `--{}` is for the CSV form; the JSON document holds the totals and awards in its own `totals` and `awards`\n",
                command, o.totals.empty() ? "awards" : "totals");
@@ -340,6 +348,8 @@ std::function<int()> add_run_command(CLI::App& app) {
                                          (dumps.size() > 2 ? " (the JIT's module before and after optimisation)" : ""))
       ->check(CLI::IsMember(dumps));
   cmd->add_option("--statements", o->statements, "Write one statement per partner and period into this directory");
+  cmd->add_flag("--detail", o->detail,
+                "With --explain or --statements: list the ledger lines each payout took (reads the ledgers twice and keeps their lines)");
   cmd->add_option("--statement-format", o->statement_format, "The statements' format: md (Markdown, default) or html (self-contained pages)")
       ->check(CLI::IsMember({"md", "html"}));
   return [o] { return run_program(*o); };

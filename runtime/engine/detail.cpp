@@ -4,6 +4,7 @@
 
 #include <map>
 #include <set>
+#include <unordered_map>
 
 #include "core/currency.h"
 
@@ -27,14 +28,16 @@ std::string shown(const ledger::Column& c, size_t row, const Value& v, ledger::S
 // The partner's lines of one ledger, as the reader hands them over.
 class DetailSink : public ledger::RowSink {
  public:
-  DetailSink(State& s, uint32_t input, std::string file, const std::string& partner)
-      : s_(s), input_(input), file_(std::move(file)), partner_(partner) {}
+  // `partners`: the partners kept, by id.
+  DetailSink(State& s, uint32_t input, std::string file, const std::unordered_map<std::string, uint32_t>& partners)
+      : s_(s), input_(input), file_(std::move(file)), partners_(partners) {}
 
   void rows(const ledger::Table& chunk) override {
     const plan::Input& in = s_.plan.inputs[input_];
     DetailLines& d = *s_.detail;
     for (size_t row = 0; row < chunk.row_count(); ++row) {
-      if (ledger::format_cell(chunk.columns[in.partner_column], row, d.pool) != partner_) continue;
+      const auto partner = partners_.find(ledger::format_cell(chunk.columns[in.partner_column], row, d.pool));
+      if (partner == partners_.end()) continue;
       if (!keys_known(chunk, row)) continue;  // a malformed row (rejected, or the run failed on it)
       DetailLine line;
       line.input = input_;
@@ -44,7 +47,7 @@ class DetailSink : public ledger::RowSink {
         line.cells.push_back(c.lazy_text() && c.has_value(row) ? Value::integer(d.pool.intern(c.texts[row])) : cell_value(c, row));
         line.texts.push_back(shown(c, row, line.cells.back(), d.pool));
       }
-      d.lines.push_back(std::move(line));
+      d.of_partner[partner->second].push_back(std::move(line));
     }
   }
 
@@ -60,7 +63,7 @@ class DetailSink : public ledger::RowSink {
   State& s_;
   uint32_t input_;
   std::string file_;
-  const std::string& partner_;
+  const std::unordered_map<std::string, uint32_t>& partners_;
 };
 
 // Loads for the functions over one of the partner's lines, or one of the rows of a group formed from them.
@@ -134,15 +137,15 @@ void columns_read(const plan::Plan& plan, plan::FunctionId f, std::set<uint32_t>
   }
 }
 
-// Marks the lines (indexes into d.lines) of the group rows aggregate `a` takes over periods first..last.
-void group_lines(const State& s, vm::Executor& machine, const plan::Aggregate& a, PeriodIndex first, PeriodIndex last,
+// Marks the lines (indexes into the partner's lines) of the group rows aggregate `a` takes over periods first..last.
+void group_lines(const State& s, vm::Executor& machine, uint32_t partner, const plan::Aggregate& a, PeriodIndex first, PeriodIndex last,
                  std::vector<bool>& taken, std::set<uint32_t>& cells) {
-  const DetailLines& d = *s.detail;
+  const std::vector<DetailLine>& lines_of = s.detail->of_partner[partner];
   const plan::Group& g = s.plan.groups[a.source];
   // The rows: the lines of the window by key (the key cells as written).
   std::map<std::vector<std::string>, std::vector<size_t>> rows;
-  for (size_t i = 0; i < d.lines.size(); ++i) {
-    const DetailLine& line = d.lines[i];
+  for (size_t i = 0; i < lines_of.size(); ++i) {
+    const DetailLine& line = lines_of[i];
     if (line.input != g.ledger || line.period < first || line.period > last) continue;
     std::vector<std::string> key;
     for (uint32_t c : g.key_columns) key.push_back(line.texts[c]);
@@ -150,7 +153,7 @@ void group_lines(const State& s, vm::Executor& machine, const plan::Aggregate& a
   }
   for (uint32_t c : g.key_columns) cells.insert(c);
   for (const auto& [key, lines] : rows) {
-    DetailFrame frame(s, d.partner, d.lines[lines.front()]);
+    DetailFrame frame(s, partner, lines_of[lines.front()]);
     frame.group = &g;
     for (uint32_t fa : g.aggregates) {
       const plan::Aggregate& field = s.plan.group_field_aggregates[fa];
@@ -159,13 +162,13 @@ void group_lines(const State& s, vm::Executor& machine, const plan::Aggregate& a
       AggState st;
       DistinctSet distinct;
       for (size_t i : lines) {
-        frame.at(d.lines[i]);
+        frame.at(lines_of[i]);
         if (!passes(machine, field.filter, frame)) continue;
         accumulate(st, &distinct, field.kind, field.arg == plan::kNoFunction ? Value::integer(1) : machine.run(field.arg, frame), frame);
       }
       frame.field_aggregates.push_back(finish(st, &distinct, field.kind));
     }
-    frame.at(d.lines[lines.back()]);  // (the row's period: its last line's)
+    frame.at(lines_of[lines.back()]);  // (the row's period: its last line's)
     for (plan::FunctionId f : g.field_values) frame.fields.push_back(machine.run(f, frame));
     if (!passes(machine, a.filter, frame)) continue;
     for (size_t i : lines) taken[i] = true;
@@ -190,10 +193,13 @@ bool detail_inputs_rereadable(State& s) {
 }
 
 bool read_detail_lines(State& s) {
-  const std::string& partner = *s.options.detail_partner;
+  const std::string& only = *s.options.detail_partner;
   s.detail = std::make_shared<DetailLines>(s.pool);
+  s.detail->of_partner.resize(s.partner_ids.size());
+  std::unordered_map<std::string, uint32_t> partners;
   for (uint32_t p = 0; p < s.partner_ids.size(); ++p) {
-    if (s.pool.text(s.partner_ids[p]) == partner) s.detail->partner = p;
+    const std::string id(s.pool.text(s.partner_ids[p]));
+    if (only.empty() || id == only) partners.emplace(id, p);
   }
   for (uint32_t index = 0; index < s.plan.inputs.size(); ++index) {
     const plan::Input& in = s.plan.inputs[index];
@@ -206,7 +212,7 @@ bool read_detail_lines(State& s) {
     ledger::ReadResult r;
     const auto buffer = s.options.input_buffers.find(in.name);
     const std::string path = buffer == s.options.input_buffers.end() ? s.options.input_paths.at(in.name) : in.name;
-    DetailSink sink(s, index, path, partner);
+    DetailSink sink(s, index, path, partners);
     const std::vector<ledger::StreamPart> parts{ledger::StreamPart{&sink, &s.detail->pool}};
     if (buffer != s.options.input_buffers.end()) {
       r = ledger::stream_csv_buffer(buffer->second, in.name, in.spec, ro, parts);
@@ -221,11 +227,11 @@ bool read_detail_lines(State& s) {
   return true;
 }
 
-std::vector<std::string> detail_of(const State& s, vm::Executor& machine, const plan::Rebate& pr, PeriodIndex c) {
-  const DetailLines& d = *s.detail;
+std::vector<std::string> detail_of(const State& s, vm::Executor& machine, uint32_t partner, const plan::Rebate& pr, PeriodIndex c) {
   std::vector<std::string> out;
-  if (d.partner == UINT32_MAX) return out;
-  std::vector<bool> taken(d.lines.size(), false);
+  if (!s.detail || !s.detail->has(partner)) return out;
+  const std::vector<DetailLine>& lines_of = s.detail->of_partner[partner];
+  std::vector<bool> taken(lines_of.size(), false);
   std::map<uint32_t, std::set<uint32_t>> cells;  // by ledger: the columns shown
   const auto pos = static_cast<uint32_t>(c - s.periods.year_start(c));
   for (const plan::LineCount& l : pr.line_counts) {
@@ -233,23 +239,23 @@ std::vector<std::string> detail_of(const State& s, vm::Executor& machine, const 
     const plan::Aggregate& agg = s.plan.aggregates[l.aggregate];
     const PeriodIndex first = c + l.first, last = c + l.last;
     if (agg.over_group) {
-      group_lines(s, machine, agg, first, last, taken, cells[s.plan.groups[agg.source].ledger]);
+      group_lines(s, machine, partner, agg, first, last, taken, cells[s.plan.groups[agg.source].ledger]);
       continue;
     }
     for (uint32_t a : l.reads) {
       columns_read(s.plan, s.plan.aggregates[a].filter, cells[agg.source]);
       columns_read(s.plan, s.plan.aggregates[a].arg, cells[agg.source]);
     }
-    for (size_t i = 0; i < d.lines.size(); ++i) {
-      const DetailLine& line = d.lines[i];
+    for (size_t i = 0; i < lines_of.size(); ++i) {
+      const DetailLine& line = lines_of[i];
       if (taken[i] || line.input != agg.source || line.period < first || line.period > last) continue;
-      DetailFrame frame(s, d.partner, line);
+      DetailFrame frame(s, partner, line);
       taken[i] = passes(machine, agg.filter, frame);
     }
   }
-  for (size_t i = 0; i < d.lines.size(); ++i) {
+  for (size_t i = 0; i < lines_of.size(); ++i) {
     if (!taken[i]) continue;
-    const DetailLine& line = d.lines[i];
+    const DetailLine& line = lines_of[i];
     const plan::Input& in = s.plan.inputs[line.input];
     std::set<uint32_t> shown = cells[line.input];
     shown.erase(in.date_column);

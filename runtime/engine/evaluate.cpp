@@ -221,8 +221,8 @@ class CellEvaluator {
       }
     }
     out.lines = lines(frame, pr);
-    if (explain_ && s_.detail && frame.partner() == s_.detail->partner) {
-      out.explain().detail = detail_of(s_, *context_.machine, pr, frame.window().last);
+    if (explain_ && s_.detail && s_.detail->has(frame.partner())) {
+      out.explain().detail = detail_of(s_, *context_.machine, frame.partner(), pr, frame.window().last);
     }
     if (pr.pay_basis != plan::kNoFunction) {
       Value basis = frame.run(pr.pay_basis);

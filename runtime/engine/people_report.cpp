@@ -214,7 +214,11 @@ std::string statement_of(const plan::Plan& plan, std::string_view partner, std::
     for (const auto& m : p->measures()) out += fmt::format("- {}: {}\n", as_words(m.name), m.value);  // for the partner: words
     if (!p->band.empty()) out += fmt::format("- Band reached: {}{}\n", p->band.view(), p->rate() ? ", rate " + percent(*p->rate()) : "");
     for (const auto& step : p->steps()) out += fmt::format("- {}\n", step);
-    out += fmt::format("- Based on {} invoice line{}\n", p->lines, p->lines == 1 ? "" : "s");
+    out += fmt::format("- Based on {} invoice line{}{}\n", p->lines, p->lines == 1 ? "" : "s", p->detail().empty() ? "" : ":");
+    for (std::string line : p->detail()) {  // --detail; as code, so that no cell is read as Markdown
+      std::replace(line.begin(), line.end(), '`', '\'');
+      out += fmt::format("  - `{}`\n", line);
+    }
     if (p->status == "clawback") {
       out += fmt::format("- **Clawback: {} {} to be paid back** (this period's figures came out negative)\n", amount(p->amount().negated(), plan),
                          plan.currency);

@@ -39,6 +39,7 @@ tr.total td { font-weight: 600; border-top: 2px solid #1d2330; }
 .status.paid { background: #dff3e4; color: #17602c; }
 ul { padding-left: 1.2rem; margin: .4rem 0; }
 .amount { font-weight: 600; }
+ul.lines code { font-size: .8rem; word-break: break-word; }
 .progress { margin: .6rem 0 .2rem; }
 .bar { height: .7rem; background: #e6e9ef; border-radius: .35rem; overflow: hidden; }
 .bar span { display: block; height: 100%; background: #2f6fd6; }
@@ -99,7 +100,13 @@ void payout_section(std::string& out, const plan::Plan& plan, const Payout& p) {
     out += fmt::format("<li>Band reached: {}{}</li>\n", esc(p.band.view()), esc(rate));
   }
   for (const std::string& step : p.steps()) out += fmt::format("<li>{}</li>\n", esc(step));
-  out += fmt::format("<li>Based on {} invoice line{}</li>\n", p.lines, p.lines == 1 ? "" : "s");
+  out += fmt::format("<li>Based on {} invoice line{}", p.lines, p.lines == 1 ? "" : "s");
+  if (!p.detail().empty()) {  // --detail
+    out += ":\n<ul class=\"lines\">\n";
+    for (const std::string& line : p.detail()) out += fmt::format("<li><code>{}</code></li>\n", esc(line));
+    out += "</ul>";
+  }
+  out += "</li>\n";
   out += fmt::format("<li class=\"amount\">Amount: {}</li>\n</ul>\n", esc(money_text(p.amount(), plan)));
   if (p.explanation && p.explanation->progress && p.explanation->next_band_from) {
     const double goal = approx(*p.explanation->next_band_from), have = approx(*p.explanation->progress);

@@ -155,9 +155,20 @@ def main() -> int:
                             "--period", "2026-Q2", "--partner", "P1", "--detail"], cwd=d, input=LEDGER, capture_output=True, text=True, timeout=60)
         if r.returncode != 2 or "standard input" not in r.stderr or "note:" in r.stderr:
             failures.append(f"--detail with standard input: exit {r.returncode} (2 expected, before reading), {r.stderr!r}")
+        # `rebate run --detail` lists every partner's lines in the statements; alone it has nowhere to.
+        r = subprocess.run([args.rebate, "run", "program.rebate", *inputs, *engine, "--period", "2026-Q2", "--statements", "st", "--detail",
+                            "--out", "/dev/null"], cwd=d, capture_output=True, text=True, timeout=60)
+        page = (d / "st" / "P1-2026-Q2.md").read_text() if r.returncode == 0 else ""
+        growth = page[page.find("## Over last year"):]
+        if "- Based on 2 invoice lines:\n  - `sales.csv:5 (2026-Q2): date 2026-04-10, family storage, amount 2,000.00 USD`\n" \
+           "  - `sales.csv:8 (2025-Q2): date 2025-04-10, family storage, amount 800.00 USD`\n" not in growth:
+            failures.append(f"statement with --detail: exit {r.returncode}, {growth[:600]!r} {r.stderr}")
+        r = subprocess.run([args.rebate, "run", "program.rebate", *inputs, *engine, "--detail"], cwd=d, capture_output=True, text=True, timeout=60)
+        if r.returncode != 2 or "--explain" not in r.stderr or r.stdout:
+            failures.append(f"run --detail alone: exit {r.returncode} (2 expected), {r.stderr!r}")
     for f in failures:
         print(f"FAIL {f}")
-    checks = len(EXPECTED) + 5 + 4 + 7 + 1
+    checks = len(EXPECTED) + 5 + 4 + 7 + 1 + 2
     print(f"{checks - len(failures)} of {checks} checks as worked out by hand")
     return 1 if failures else 0
 

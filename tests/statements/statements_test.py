@@ -80,6 +80,24 @@ def main() -> int:
         n1 = (tmp / "14-status-awards" / "html" / "N3-2026-Q3.html").read_text()
         check("bronze" in n1 and "100,000.00 USD more revenue reaches silver" in n1, "14 N3 2026-Q3: the award and the next level")
 
+        # --- --detail: the lines listed under each rebate, as many as it says --------------------------------
+        detail = tmp / "detail"
+        example = EXAMPLES / "11-solution-selling"
+        r = subprocess.run([args.rebate, "run", "program.rebate"] + (example / "run.args").read_text().split() +
+                           ["--out", "/dev/null", "--statements", str(detail), "--statement-format", "html", "--detail"],
+                           cwd=example, capture_output=True, text=True)
+        check(r.returncode == 0, f"11 --detail: exit {r.returncode}: {r.stderr}")
+        detailed = sorted(detail.glob("*.html"))
+        listed = 0
+        for page in detailed:
+            text = page.read_text()
+            for said, items in re.findall(r"Based on (\d+) invoice lines?(?::\n<ul class=\"lines\">\n((?:<li><code>.*</code></li>\n)*)</ul>)?", text):
+                n = items.count("<li><code>")
+                listed += n
+                check(n == int(said), f"{page.name}: says {said} lines, lists {n}")
+        check(listed > 0, "11 --detail: no line listed on any page")
+        pages += detailed
+
         # --- a partner id that is markup is text ----------------------------------------------------------
         hostile = tmp / "hostile"
         hostile.mkdir()
