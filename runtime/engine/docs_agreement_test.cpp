@@ -190,7 +190,8 @@ rebate r {{ pay 10% of revenue }}
   auto civil = run(program("quarter"), {{{"sales", sales}}, "2026-Q2"});
   CHECK(civil.result.usage_error);
   REQUIRE(civil.result.errors.size() == 1);
-  CHECK(civil.result.errors[0] == "`2026-Q2` is not a period of this program (it pays per quarter; write it like `FY2026-Q2`)");
+  CHECK(civil.result.errors[0] == "`2026-Q2` is not a period of this program (it pays per quarter; write it like `FY2026-Q2`, or a range like "
+                                      "`FY2026-Q2..FY2026-Q3`)");
   auto other_grain = run(program("quarter"), {{{"sales", sales}}, "FY2026-P01"});
   CHECK(other_grain.result.usage_error);
 }

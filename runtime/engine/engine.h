@@ -68,11 +68,11 @@ struct MeasureValue {
 // One value of a payout's trace, a tree written depth first: what the payout's clauses read (depth 0),
 // what each of those read (depth 1), and so on down to the ledgers (engine/trace.h).
 struct TraceEntry {
-  enum class Kind : uint8_t { Measure, Constant, Decision, Band };
+  enum class Kind : uint8_t { Measure, Constant, Decision, Band, Partner };
   Kind kind = Kind::Measure;
   uint8_t depth = 0;
   bool repeated = false;  // shown above in the same trace: what it reads is not listed again
-  std::string name;       // the measure, constant, decision table or tier table
+  std::string name;       // the measure, constant, decision table, tier table or partner attribute
   std::string window;     // the periods it was computed on, when not the payout's ("2025-Q3", "2026-Q1 to 2026-Q3")
   std::string value;      // "12,300.00 USD", "4.5%"
   std::string detail;     // a measure's formula; a decision's row; a band

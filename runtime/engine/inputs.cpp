@@ -287,10 +287,10 @@ bool fix_periods(State& s) {
       const std::string& label = e == 0 ? first_text : last_text;
       ends[e] = s.periods.parse(label);
       if (!ends[e]) {
+        const PeriodIndex like = s.periods.of_day(*parse_date("2026-07-01"));
         return usage(fmt::format("`{}` is not a period of this program (it pays per {}; write it like `{}`, or a range like `{}..{}`)", label,
                                  plan.grain == PeriodGrain::Month ? "month" : plan.grain == PeriodGrain::Year ? "year" : "quarter",
-                                 s.periods.label(s.periods.of_day(*parse_date("2026-07-01"))), s.periods.label(s.periods.of_day(*parse_date("2026-01-01"))),
-                                 s.periods.label(s.periods.of_day(*parse_date("2026-12-31")))));
+                                 s.periods.label(like), s.periods.label(like), s.periods.label(like + 1)));
       }
       if ((plan.effective_to && s.periods.first_day(*ends[e]) > *plan.effective_to) ||
           (plan.effective_from && s.periods.last_day(*ends[e]) < *plan.effective_from)) {

@@ -105,6 +105,9 @@ void explain_entry(std::string& out, const TraceEntry& e) {
     case TraceEntry::Kind::Constant:
       fmt::format_to(to, "{} = {} (constant)\n", e.name, e.value);
       return;
+    case TraceEntry::Kind::Partner:
+      fmt::format_to(to, "partner.{} = {}\n", e.name, e.value);
+      return;
     case TraceEntry::Kind::Decision:
       fmt::format_to(to, "decision `{}`: {}\n", e.name, e.detail.empty() ? "no row matched" : e.detail);
       return;

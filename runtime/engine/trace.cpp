@@ -58,6 +58,7 @@ void Tracer::begin(PartnerFrame& frame, std::vector<TraceEntry>& out) {
   measures_seen_.clear();
   decisions_seen_.clear();
   constants_seen_.clear();
+  attributes_seen_.clear();
 }
 
 void Tracer::clause(plan::FunctionId f, bool with_bands) {
@@ -86,9 +87,27 @@ void Tracer::reads(PartnerFrame& frame, plan::FunctionId f, int depth, bool with
       measure(key.first, key.second, depth);
     } else if (in.op == plan::Opcode::Decision) {
       decision(frame, in.a, depth);
+    } else if (in.op == plan::Opcode::PartnerAttr) {
+      attribute(frame, in.a, depth);
     }
   }
   if (with_bands) bands(frame, f, depth);
+}
+
+// A partner attribute a formula reads (`partner.tier = gold`), once per payout, as the partner table has it.
+void Tracer::attribute(PartnerFrame& frame, uint32_t column, int depth) {
+  if (std::find(attributes_seen_.begin(), attributes_seen_.end(), column) != attributes_seen_.end()) return;
+  attributes_seen_.push_back(column);
+  const uint32_t table = plan_.partner_table;
+  if (table == UINT32_MAX) return;
+  const uint32_t row = s_.partner_row[frame.partner()];
+  TraceEntry e;
+  e.kind = TraceEntry::Kind::Partner;
+  e.depth = static_cast<uint8_t>(depth);
+  e.name = plan_.inputs[table].spec.columns[column].name;
+  const ledger::Column& c = s_.tables[table].columns[column];
+  e.value = row == UINT32_MAX ? "not in the partner table" : !c.has_value(row) ? "empty" : ledger::format_cell(c, row, s_.pool);
+  out_->push_back(std::move(e));
 }
 
 void Tracer::measure(uint32_t m, Window w, int depth) {

@@ -29,6 +29,7 @@ class Tracer {
  private:
   // What `f`, run in `frame`, reads: entries at `depth`, each followed by what it reads.
   void reads(PartnerFrame& frame, plan::FunctionId f, int depth, bool with_bands = true);
+  void attribute(PartnerFrame& frame, uint32_t column, int depth);
   void measure(uint32_t m, Window w, int depth);
   void decision(PartnerFrame& frame, uint32_t d, int depth);
   // The tier bands `f` reaches, when its code applies a tier table (run again with an observer).
@@ -45,7 +46,7 @@ class Tracer {
   std::vector<TraceEntry>* out_ = nullptr;
   // Shown already in this trace: measures by (measure, window), decisions and constants by index.
   std::vector<std::pair<uint32_t, Window>> measures_seen_;
-  std::vector<uint32_t> decisions_seen_, constants_seen_;
+  std::vector<uint32_t> decisions_seen_, constants_seen_, attributes_seen_;
 };
 
 }  // namespace rebate::engine

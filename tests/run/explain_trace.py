@@ -50,10 +50,11 @@ P1 2026 annual_revenue: 17,500.00 USD (paid)
   from 4 ledger lines
 """),
     # Example 04, P5 in 2026-Q3 (expected.md): 700,000 + 300,000 of storage families = 1,000,000, the
-    # 6% band: 60,000, over the named cap quarterly_cap = 50,000 USD.
+    # 6% band: 60,000, over the named cap quarterly_cap = 50,000 USD. P5 is platinum in partners.csv.
     ("04-storage-volume-tiers", "2026-Q3", "P5", """\
 P5 2026-Q3 storage_volume: 50,000.00 USD (paid)
   The quarterly storage volume rebate.
+  partner.tier = platinum
   storage_revenue = 1,000,000.00 USD (sales.sum(amount where family in storage_families), 2 ledger lines)
   quarterly_cap = 50,000.00 USD (constant)
   basis: 1,000,000
@@ -62,11 +63,12 @@ P5 2026-Q3 storage_volume: 50,000.00 USD (paid)
   cap quarterly_cap (50,000.00 USD) applied (was 60,000.00 USD)
   from 2 ledger lines
 """),
-    # Example 08, P1 (certified) in 2026-Q3: revenue 100,000; 2% = 2,000, uplift 1% of 100,000 = 1,000.
+    # Example 08, P1 (certified: true in partners.csv) in 2026-Q3: revenue 100,000; 2% = 2,000, uplift 1% of 100,000 = 1,000.
     ("08-certification-uplift", "2026-Q3", "P1", """\
 P1 2026-Q3 sell_through: 3,000.00 USD (paid)
   The base rebate, plus the certification uplift.
   revenue = 100,000.00 USD (sales.sum(amount), 1 ledger line)
+  partner.certified = true
   basis: 100,000
   uplift 1% of revenue when partner.certified: 1,000.00 USD added, 2,000.00 USD became 3,000.00 USD
   from 1 ledger line
@@ -74,12 +76,15 @@ P1 2026-Q3 sell_through: 3,000.00 USD (paid)
     # Example 14 (awards only), N3 in 2026-Q3: revenue 150,000 (one line). next_level: rows 1-3 need
     # at least 250,000, so `otherwise => bronze` (row 4) decides; the row above gives silver at
     # revenue >= 250,000 USD: 250,000 - 150,000 = 100,000 more. newcomer: N3 joined before 2026, row 2.
+    # The partner attributes the rows read, as partners.csv has them: certified true, joined 2025-12-31.
     ("14-status-awards", "2026-Q3", "N3", """\
 N3 2026-Q4 next_level: bronze (from 2026-Q3's figures)
   revenue = 150,000.00 USD (sales.sum(amount), 1 ledger line)
+  partner.certified = true
   row 4 (program.rebate:34) decided: otherwise => bronze
   next: 100,000.00 USD more revenue reaches silver
 N3 2026-Q3 newcomer: false (from 2026-Q3's figures)
+  partner.joined = 2025-12-31
   revenue = 150,000.00 USD (sales.sum(amount), 1 ledger line)
   row 2 (program.rebate:40) decided: otherwise => false
   next: true is row 1 (program.rebate:39): when partner.joined >= 2026-01-01 and revenue >= 100_000 USD => true
