@@ -84,8 +84,9 @@ class AstBuilder::Impl {
   }
 
   ast::Ident ident(P::RoleWordContext* ctx) const {
+    if (ctx && ctx->ident()) return ident(ctx->ident());
     if (!ctx) return ast::Ident{"", Span{pos_.file(), 0, 0}};
-    return ast::Ident{token_text(ctx), span(ctx)};
+    return ast::Ident{token_text(ctx), span(ctx)};  // `rebate`: one token
   }
 
   std::string string_value(antlr4::tree::TerminalNode* node) const {

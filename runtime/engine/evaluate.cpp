@@ -211,7 +211,8 @@ class CellEvaluator {
 
   // The payout's whole trace: what its clauses read, down to the ledgers, in the order of the clauses.
   void trace(PartnerFrame& frame, const plan::Rebate& pr, Payout& out) {
-    tracer_.begin(frame, out.explain().trace);
+    // A settled rebate earning over the year to date: its values are labelled with that window.
+    tracer_.begin(frame, out.explain().trace, Window{frame.window().last, frame.window().last});
     for (const auto* conds : {&pr.eligible, &pr.require}) {
       for (const plan::Condition& c : *conds) tracer_.clause(c.test);
     }
@@ -434,8 +435,7 @@ class CellEvaluator {
       const std::string owed = money(due->negated(), places, currency);
       switch (pr.on_negative) {
         case plan::SettlePolicy::ClawBack:
-          if (explain_) out.explain().steps.push_back(fmt::format("clawback: {} was paid more than earned; the partner owes it back", owed));
-          break;
+          break;  // a negative payout, status `clawback`: its explanation says the partner owes it back
         case plan::SettlePolicy::CarryForward: {
           const bool year_ends = w.last + 1 == s_.periods.year_start(w.last) + s_.periods.per_year();
           if (explain_) {
