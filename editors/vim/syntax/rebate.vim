@@ -92,6 +92,8 @@ syn match rebateDeclaration     "\<\%(measure\|decision\|rebate\|award\|budget\)
 syn match rebateDeclaration     "\<const\>" nextgroup=rebateConstantDef skipwhite
 syn match rebatePartnerModifier "\<partner\ze\s\+table\>"
 syn match rebatePartnerModifier "\<payments\ze\s\+ledger\>"
+" `as rebate`: a payments ledger's role, not a declaration (defined after them, so it wins).
+syn match rebateRole            "\%(\<as\s\+\)\@<=rebate\>"
 syn match rebateTypeDef         "\h\w*" contained
 syn match rebateDefinition      "\h\w*" contained
 syn match rebateConstantDef     "\h\w*" contained
