@@ -422,6 +422,7 @@ class CellEvaluator {
       if (cap.none) throw vm::EvalError("the cap has no value", pr.cap_where, frame.context());
       std::optional<Decimal> room = Decimal::sub(cap.decimal(), in_window.amount);
       if (!room) throw overflow();
+      if (RebateCoverage* c = covered(r)) c->cap.count(Decimal::compare(*due, *room) > 0);  // as a plain cap is counted
       if (Decimal::compare(*due, *room) > 0) {
         if (explain_) {
           out.explain().steps.push_back(fmt::format("cap {} per {}: {} paid for {} leaves {} (was {})", limit_text(pr.cap_where, cap.decimal()),
