@@ -48,9 +48,12 @@ enumDecl : 'enum' ident '{' ident (',' ident)* ','? '}' ;
 // partner table partners { id: Text as key  tier: Tier  certified: Bool }
 tableDecl  : partnerMark='partner'? 'table' ident '{' columnDecl* '}' ;
 // ledger sales { invoice_date: Date as date  partner_id: Text as partner  amount: Money from "Net Amount" }
-ledgerDecl : 'ledger' ident '{' columnDecl* '}' ;
+// payments ledger paid { partner_id: Text as partner  rebate: Text as rebate  period: Text as period  ... }
+ledgerDecl : paymentsMark='payments'? 'ledger' ident '{' columnDecl* '}' ;
 // `rounding MODE`: cells with more decimal places than the column keeps are rounded instead of refused.
-columnDecl : ident ':' typeRef ('as' roles+=ident)* ('from' header=STRING)? ('rounding' rounding=ident)? ;
+columnDecl : ident ':' typeRef ('as' roles+=roleWord)* ('from' header=STRING)? ('rounding' rounding=ident)? ;
+// A column's role: a name, or `rebate` (a payments ledger's column naming the rebate paid).
+roleWord   : ident | 'rebate' ;
 typeRef    : ident ('(' typeArg (',' typeArg)* ')')? optional='?'? ;
 typeArg    : ident | INT ;
 
@@ -95,9 +98,13 @@ rebateClause : 'eligible' 'when' cond=expr               # eligibleClause
              | 'pay' value=expr ('when' cond=expr)?      # payClause
              | 'uplift' value=expr ('when' cond=expr)?   # upliftClause
              | 'accelerate' value=expr ('when' cond=expr)? # accelerateClause
-             | 'cap' value=expr                          # capClause
+             | 'cap' value=expr ('per' per=ident)?       # capClause
              | 'floor' value=expr                        # floorClause
              | 'allow' 'negative'                        # allowNegativeClause
+             // settle year_to_date against paid: pays what was earned to date less what `paid` says was paid
+             | 'settle' window=ident? 'against' payments=ident   # settleClause
+             // on negative claw back | on negative carry forward | on negative floor
+             | 'on' 'negative' policy+=ident policy+=ident?      # onNegativeClause
              | 'rounding' roundingMode=ident ('to' places=expr)? # roundingClause
              ;
 
@@ -170,6 +177,7 @@ ident
     | 'years' | 'partner' | 'period' | 'next' | 'negative' | 'cap' | 'floor' | 'eligible' | 'require'
     | 'uplift' | 'accelerate' | 'allow' | 'rounding' | 'retroactive' | 'incremental' | 'per' | 'given'
     | 'expect' | 'to' | 'from' | 'as' | 'above' | 'below' | 'at' | 'least' | 'most'
+    | 'payments' | 'settle' | 'against' | 'on'
     ;
 
 // ---------------------------------------------------------------------------------------------------

@@ -122,7 +122,9 @@ struct Column {
   std::string doc;
 };
 
-enum class SourceKind { Table, PartnerTable, Ledger };
+// Payments: the ledger of what was paid (partner, rebate, period, amount, date paid), which settled
+// rebates net against (docs/language.md §22).
+enum class SourceKind { Table, PartnerTable, Ledger, Payments };
 
 // Tables and ledgers: both are typed inputs bound to CSV files at run time.
 struct Source {
@@ -231,7 +233,7 @@ struct Decision {
 #define REBATE_CLAUSE_KINDS(X) \
   X(Eligible, "eligible when") X(Require, "require") X(Pay, "pay") X(Uplift, "uplift") \
   X(Accelerate, "accelerate") X(Cap, "cap") X(Floor, "floor") X(AllowNegative, "allow negative") \
-  X(Rounding, "rounding")
+  X(Rounding, "rounding") X(Settle, "settle") X(OnNegative, "on negative")
 
 enum class ClauseKind {
 #define X(k, s) k,
@@ -246,6 +248,10 @@ struct Clause {
   ExprPtr when;        // pay/uplift/accelerate ... when COND
   Ident rounding_mode; // Rounding only
   ExprPtr rounding_to; // Rounding only, optional
+  std::optional<Ident> per;       // Cap only: `cap 200_000 USD per year`, a limit over a longer window
+  std::optional<Ident> window;    // Settle only: `settle year_to_date against paid` (none: the period)
+  Ident payments;                 // Settle only: the payments ledger
+  std::vector<Ident> policy;      // OnNegative only: the words after `on negative` (`claw back`)
   Span span;
 };
 

@@ -95,7 +95,7 @@ std::string dump(const Module& m) {
     out += ")\n";
   }
   for (const auto& s : m.sources) {
-    const char* kind = s.kind == SourceKind::Ledger ? "ledger" : s.kind == SourceKind::Table ? "table" : "partner-table";
+    const char* kind = s.kind == SourceKind::Ledger ? "ledger" : s.kind == SourceKind::Table ? "table" : s.kind == SourceKind::Payments ? "payments-ledger" : "partner-table";
     out += fmt::format("({} {}", kind, s.name.name);
     for (const auto& c : s.columns) {
       out += fmt::format("\n  ({} : {}", c.name.name, type_text(c.type));
@@ -150,6 +150,9 @@ std::string dump(const Module& m) {
         out += " " + dump(*c.value);
       }
       if (c.when) out += " when " + dump(*c.when);
+      if (c.per) out += " per " + c.per->name;
+      if (c.kind == ClauseKind::Settle) out += (c.window ? " " + c.window->name : std::string()) + " against " + c.payments.name;
+      for (const auto& word : c.policy) out += " " + word.name;
       out += ")";
     }
     out += ")\n";

@@ -110,7 +110,11 @@ Value Checker::check_method(const ast::Expr& e, const Scope& scope) {
       auto& d = diags.report(DiagKind::AggregateOutsideLedger, receiver.span,
                              fmt::format("`.{}(...)` aggregates the lines of a ledger or group, and this is {}", method,
                                          to_string(rv.type)));
-      if (rv.type.kind == TypeKind::Source) d.with_help("a table's rows do not belong to a partner and period; look them up from a ledger instead");
+      if (rv.type.kind == TypeKind::Source && rv.type.source_decl() && rv.type.source_decl()->kind == ast::SourceKind::Payments) {
+        d.with_help("what was paid enters a payout only through the rebate's `settle` clause (docs/language.md §22)");
+      } else if (rv.type.kind == TypeKind::Source) {
+        d.with_help("a table's rows do not belong to a partner and period; look them up from a ledger instead");
+      }
     }
     return Value{};  // the arguments are not checked: without a ledger their names mean nothing
   }

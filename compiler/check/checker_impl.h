@@ -125,6 +125,10 @@ class Checker {
   void check_budgets();
   void check_tests();
 
+  // settlement.cpp: `settle`, `on negative` and `cap ... per` clauses (docs/language.md §22)
+  void check_settlement(const ast::Rebate& r);
+  void check_payments_ledger(const ast::Source& s, const std::map<std::string, const ast::Column*>& roles);
+
   // lints.cpp
   void run_lints();
 

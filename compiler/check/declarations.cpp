@@ -9,7 +9,7 @@ namespace {
 
 const std::vector<std::string> kProgramSettings = {"currency", "period", "effective", "rounding"};
 const std::vector<std::string> kCalendarSettings = {"year_start", "weeks"};
-const std::vector<std::string> kRoles = {"partner", "date", "key"};
+const std::vector<std::string> kRoles = {"partner", "date", "key", "rebate", "period", "amount"};
 const std::vector<std::string> kBuiltinTypes = {"Int", "Decimal", "Money", "Percent", "Bool", "Text", "Date", "Period", "Duration"};
 
 std::string join_ticked(const std::vector<std::string>& names) {
@@ -310,7 +310,7 @@ void Checker::check_sources() {
           if (std::find(kRoles.begin(), kRoles.end(), r) == kRoles.end()) {
             auto& d = diags.report(DiagKind::InvalidRole, role.span, fmt::format("unknown role `{}`", r));
             if (auto guess = closest(r, kRoles)) d.with_help(fmt::format("did you mean `{}`?", *guess));
-            else d.with_help("the roles are `partner`, `date` and `key`");
+            else d.with_help("the roles are `partner`, `date` and `key`, and in a payments ledger `rebate`, `period` and `amount`");
             continue;
           }
           if (auto [it, fresh] = roles.emplace(r, &c); !fresh) {
@@ -318,8 +318,11 @@ void Checker::check_sources() {
                 .note(it->second->name.span, "the first one");
             continue;
           }
-          bool ledger = s.kind == ast::SourceKind::Ledger;
-          if ((r == "partner" || r == "date") && !ledger) {
+          bool ledger = s.kind == ast::SourceKind::Ledger || s.kind == ast::SourceKind::Payments;
+          if ((r == "rebate" || r == "period" || r == "amount") && s.kind != ast::SourceKind::Payments) {
+            diags.report(DiagKind::InvalidRole, role.span, fmt::format("only a payments ledger column can have the role `{}`", r))
+                .with_help("declare the ledger of what was paid as `payments ledger NAME { ... }` (docs/language.md §22)");
+          } else if ((r == "partner" || r == "date") && !ledger) {
             diags.report(DiagKind::InvalidRole, role.span, fmt::format("only a ledger column can have the role `{}`", r))
                 .with_help("in a table, mark the identifying column `as key`");
           } else if (r == "date" && !t.is_error() && t.kind != TypeKind::Date) {
@@ -345,6 +348,8 @@ void Checker::check_sources() {
                                : "mark the transaction date: `invoice_date: Date as date`");
           }
         }
+      } else if (s.kind == ast::SourceKind::Payments) {
+        check_payments_ledger(s, roles);
       } else if (s.kind == ast::SourceKind::PartnerTable && !roles.count("key")) {
         diags.report(DiagKind::MissingRole, s.name.span, "the partner table has no `key` column")
             .with_help("mark the partner id: `id: Text as key`; ledgers' partner columns are matched against it");
@@ -371,7 +376,7 @@ void Checker::check_partner_id_types() {
   const Type key_type = decl_value.at(key).type;
   for (const ast::Module* m : out->modules) {
     for (const auto& s : m->sources) {
-      if (s.kind != ast::SourceKind::Ledger) continue;
+      if (s.kind != ast::SourceKind::Ledger && s.kind != ast::SourceKind::Payments) continue;
       const ast::Column* partner = role_column(s, "partner");
       if (!partner) continue;
       const Type t = decl_value.at(partner).type;

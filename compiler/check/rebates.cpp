@@ -11,6 +11,7 @@ bool once_only(ast::ClauseKind k) {
   switch (k) {
     case ast::ClauseKind::Pay: case ast::ClauseKind::Cap: case ast::ClauseKind::Floor:
     case ast::ClauseKind::AllowNegative: case ast::ClauseKind::Rounding:
+    case ast::ClauseKind::Settle: case ast::ClauseKind::OnNegative:
       return true;
     case ast::ClauseKind::Eligible: case ast::ClauseKind::Require: case ast::ClauseKind::Uplift:
     case ast::ClauseKind::Accelerate:
@@ -125,6 +126,8 @@ void Checker::check_rebates() {
             break;
           }
           case ast::ClauseKind::AllowNegative:
+          case ast::ClauseKind::Settle:       // check_settlement, below
+          case ast::ClauseKind::OnNegative:
             break;
           case ast::ClauseKind::Rounding: {
             if (!rounding_mode_named(c.rounding_mode.name)) {
@@ -168,6 +171,7 @@ void Checker::check_rebates() {
             .note(r.name.span, "the rebate")
             .with_help("check the condition and the amounts; remove the rebate if it is retired");
       }
+      check_settlement(r);
       if (!seen.count(ast::ClauseKind::Pay)) {
         diags.report(DiagKind::MissingPay, r.name.span, fmt::format("rebate `{}` does not say what it pays", r.name.name))
             .with_help("add a `pay` clause, as in `pay 5% of revenue`");

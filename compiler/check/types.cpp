@@ -39,7 +39,10 @@ std::string to_string(const Type& t) {
     case TypeKind::Duration: return t.currency.empty() ? "Duration" : "Duration(" + t.currency + ")";
     case TypeKind::Enum: return t.enum_decl() ? t.enum_decl()->name.name : "enum";
     case TypeKind::Row: return t.source_decl() ? "row of " + t.source_decl()->name.name : "row";
-    case TypeKind::Source: return t.source_decl() ? (t.source_decl()->kind == ast::SourceKind::Ledger ? "ledger " : "table ") + t.source_decl()->name.name : "source";
+    case TypeKind::Source:
+      if (!t.source_decl()) return "source";
+      return (t.source_decl()->kind == ast::SourceKind::Ledger ? "ledger "
+              : t.source_decl()->kind == ast::SourceKind::Payments ? "payments ledger " : "table ") + t.source_decl()->name.name;
     case TypeKind::Group: return t.group_decl() ? "group " + t.group_decl()->name.name : "group";
     case TypeKind::Tiers: return t.tiers_decl() ? "tier table " + t.tiers_decl()->name.name : "tier table";
     case TypeKind::Decision: return "decision table";

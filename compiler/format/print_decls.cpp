@@ -123,11 +123,11 @@ DocId Printer::column(const ast::Column& c) {
 
 DocId Printer::source(const ast::Source& d) {
   std::vector<DocId> parts;
-  if (d.kind == ast::SourceKind::PartnerTable) {
-    parts.push_back(tok("partner"));
+  if (d.kind == ast::SourceKind::PartnerTable || d.kind == ast::SourceKind::Payments) {
+    parts.push_back(tok(d.kind == ast::SourceKind::Payments ? "payments" : "partner"));
     parts.push_back(space());
   }
-  parts.push_back(tok(d.kind == ast::SourceKind::Ledger ? "ledger" : "table"));
+  parts.push_back(tok(d.kind == ast::SourceKind::Ledger || d.kind == ast::SourceKind::Payments ? "ledger" : "table"));
   parts.push_back(space());
   parts.push_back(ident(d.name));
   parts.push_back(space());
@@ -228,6 +228,27 @@ DocId Printer::clause(const ast::Clause& c) {
     case ast::ClauseKind::Cap:
     case ast::ClauseKind::Floor:
       parts = {tok(ast::spelling(c.kind)), space(), expr(*c.value)};
+      if (c.per) {
+        keyword(parts, "per");
+        parts.push_back(ident(*c.per));
+      }
+      break;
+    case ast::ClauseKind::Settle:
+      parts = {tok("settle"), space()};
+      if (c.window) {
+        parts.push_back(ident(*c.window));
+        parts.push_back(space());
+      }
+      parts.push_back(tok("against"));
+      parts.push_back(space());
+      parts.push_back(ident(c.payments));
+      break;
+    case ast::ClauseKind::OnNegative:
+      parts = {tok("on"), space(), tok("negative")};
+      for (const ast::Ident& word : c.policy) {
+        parts.push_back(space());
+        parts.push_back(ident(word));
+      }
       break;
     case ast::ClauseKind::AllowNegative:
       parts = {tok("allow"), space(), tok("negative")};

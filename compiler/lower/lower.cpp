@@ -65,7 +65,8 @@ void Lowerer::inputs() {
       plan::Input in;
       in.name = s.name.name;
       in.kind = s.kind == ast::SourceKind::Ledger ? plan::InputKind::Ledger
-                : s.kind == ast::SourceKind::Table ? plan::InputKind::Table : plan::InputKind::PartnerTable;
+                : s.kind == ast::SourceKind::Table ? plan::InputKind::Table
+                : s.kind == ast::SourceKind::Payments ? plan::InputKind::Payments : plan::InputKind::PartnerTable;
       in.spec.name = s.name.name;
       if (s.kind == ast::SourceKind::PartnerTable) plan_.partner_table = static_cast<uint32_t>(plan_.inputs.size());
       plan_.inputs.push_back(std::move(in));
@@ -82,6 +83,9 @@ void Lowerer::inputs() {
           if (role.name == "partner") in.partner_column = i;
           if (role.name == "date") in.date_column = i;
           if (role.name == "key") in.key_column = i;
+          if (role.name == "rebate") in.rebate_column = i;
+          if (role.name == "period") in.period_column = i;
+          if (role.name == "amount") in.amount_column = i;
         }
         auto table = tp_.globals.find(c.type.name.name);
         if (table != tp_.globals.end() && table->second.kind == SymbolKind::Table) {
@@ -367,7 +371,19 @@ void Lowerer::rebates() {
           case ast::ClauseKind::Cap:
             pr.cap = fn("cap", c.value);
             pr.cap_where = location(c.value->span);
+            if (c.per) pr.cap_per = c.per->name == "month" ? PeriodGrain::Month : c.per->name == "quarter" ? PeriodGrain::Quarter : PeriodGrain::Year;
             break;
+          case ast::ClauseKind::Settle: {
+            auto it = tp_.globals.find(c.payments.name);
+            pr.payments = input_index_[static_cast<const ast::Source*>(it->second.decl)];
+            pr.settle_year_to_date = c.window.has_value();
+            break;
+          }
+          case ast::ClauseKind::OnNegative: {
+            const std::string first = c.policy.empty() ? "" : c.policy[0].name;
+            pr.on_negative = first == "claw" ? plan::SettlePolicy::ClawBack : first == "carry" ? plan::SettlePolicy::CarryForward : plan::SettlePolicy::Floor;
+            break;
+          }
           case ast::ClauseKind::Floor:
             pr.floor = fn("floor", c.value);
             pr.floor_where = location(c.value->span);

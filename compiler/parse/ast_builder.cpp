@@ -83,6 +83,12 @@ class AstBuilder::Impl {
     return ast::Ident{token_text(ctx), span(ctx)};
   }
 
+  ast::Ident ident(P::RoleWordContext* ctx) const {
+    if (ctx && ctx->ident()) return ident(ctx->ident());
+    if (!ctx) return ast::Ident{"", Span{pos_.file(), 0, 0}};
+    return ast::Ident{token_text(ctx), span(ctx)};  // `rebate`: one token
+  }
+
   std::string string_value(antlr4::tree::TerminalNode* node) const {
     return node ? decode_string_literal(node->getText()) : std::string();
   }
@@ -166,7 +172,7 @@ class AstBuilder::Impl {
       return;
     }
     if (auto* c = item->ledgerDecl()) {
-      m.sources.push_back(source(ast::SourceKind::Ledger, c->ident(), c->columnDecl(), c));
+      m.sources.push_back(source(c->paymentsMark ? ast::SourceKind::Payments : ast::SourceKind::Ledger, c->ident(), c->columnDecl(), c));
       return;
     }
     if (auto* c = item->calendarDecl()) {
@@ -384,6 +390,18 @@ class AstBuilder::Impl {
     if (auto* x = exactly<P::CapClauseContext>(c)) {
       cl.kind = ast::ClauseKind::Cap;
       cl.value = expr(x->value);
+      if (x->per) cl.per = ident(x->per);
+      return cl;
+    }
+    if (auto* x = exactly<P::SettleClauseContext>(c)) {
+      cl.kind = ast::ClauseKind::Settle;
+      if (x->window) cl.window = ident(x->window);
+      cl.payments = ident(x->payments);
+      return cl;
+    }
+    if (auto* x = exactly<P::OnNegativeClauseContext>(c)) {
+      cl.kind = ast::ClauseKind::OnNegative;
+      for (auto* word : x->policy) cl.policy.push_back(ident(word));
       return cl;
     }
     if (auto* x = exactly<P::FloorClauseContext>(c)) {

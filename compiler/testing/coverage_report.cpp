@@ -143,6 +143,8 @@ void rebate_items(const ast::Rebate& r, const engine::RebateCoverage& c, const P
         item = happened("allow negative", name, text, c.negative_kept, "no test pays a negative amount");
         break;
       case ast::ClauseKind::Rounding:
+      case ast::ClauseKind::Settle:
+      case ast::ClauseKind::OnNegative:
         break;
     }
     if (!item) continue;

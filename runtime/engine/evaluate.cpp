@@ -55,12 +55,14 @@ RebateFacts rebate_facts(const plan::Rebate& pr) {
 
 // A negative amount kept by `allow negative` is a clawback: the partner owes it back, and no report
 // calls it paid (docs/language.md §21).
-enum class Status { Paid, Clawback, NotEligible, GateNotMet, ConditionNotMet, Zero };
+// A settled rebate that earned less than was paid and carries the difference forward pays nothing now:
+// `carried` (docs/language.md §22).
+enum class Status { Paid, Clawback, NotEligible, GateNotMet, ConditionNotMet, Zero, Carried };
 
 // Static, as a payout's texts must outlive it (TextRef).
 const std::string& status_text(Status status) {
   static const std::string paid = "paid", clawback = "clawback", not_eligible = "not eligible", gate_not_met = "gate not met",
-                           condition_not_met = "condition not met", zero = "zero";
+                           condition_not_met = "condition not met", zero = "zero", carried = "carried";
   switch (status) {
     case Status::Paid: return paid;
     case Status::Clawback: return clawback;
@@ -68,6 +70,7 @@ const std::string& status_text(Status status) {
     case Status::GateNotMet: return gate_not_met;
     case Status::ConditionNotMet: return condition_not_met;
     case Status::Zero: return zero;
+    case Status::Carried: return carried;
   }
   return zero;
 }
@@ -131,7 +134,15 @@ class CellEvaluator {
       reset(out);
       out.partner = partner_text;
       out.period = texts_.periods[p];
-      rebate(frame, r, out);
+      const plan::Rebate& pr = plan_.rebates[r];
+      if (pr.payments != UINT32_MAX && pr.settle_year_to_date && s_.periods.year_start(period) != period) {
+        // Settled over the year to date: the clauses earn over the year so far (docs/language.md §22).
+        const Window to_date{s_.periods.year_start(period), period};
+        PartnerFrame earning(context_, partner, to_date, context_.memo.block(to_date));
+        rebate(earning, r, out);
+      } else {
+        rebate(frame, r, out);
+      }
     }
     if (awards_) award(frame, period, label, partner, awards);
   }
@@ -153,6 +164,8 @@ class CellEvaluator {
     }
   }
 
+  // `frame`: the window the rebate earns over (the period, or for a rebate settled over the year to
+  // date, the year so far).
   void rebate(PartnerFrame& frame, size_t r, Payout& out) {
     const plan::Rebate& pr = plan_.rebates[r];
     out.rebate = texts_.names[r];
@@ -167,13 +180,15 @@ class CellEvaluator {
       covered->paid += status == Status::Paid;
     }
     out.set_amount(status == Status::Paid ? amount(frame, pr, status, out, covered) : Decimal());
+    if (pr.payments != UINT32_MAX) settle(frame, pr, r, status, out);
     out.status = status_text(status);
     if (explain_) trace(frame, pr, out);
   }
 
   // The payout's whole trace: what its clauses read, down to the ledgers, in the order of the clauses.
   void trace(PartnerFrame& frame, const plan::Rebate& pr, Payout& out) {
-    tracer_.begin(frame, out.explain().trace);
+    // A settled rebate earning over the year to date: its values are labelled with that window.
+    tracer_.begin(frame, out.explain().trace, Window{frame.window().last, frame.window().last});
     for (const auto* conds : {&pr.eligible, &pr.require}) {
       for (const plan::Condition& c : *conds) tracer_.clause(c.test);
     }
@@ -355,7 +370,7 @@ class CellEvaluator {
         amount = f.decimal();
       }
     }
-    if (pr.cap != plan::kNoFunction) {
+    if (pr.cap != plan::kNoFunction && !pr.cap_per) {  // a cap per year is netted against payments: settle()
       Value c = frame.run(pr.cap);
       if (covered) covered->cap.count(Decimal::compare(amount, c.decimal()) > 0);
       if (Decimal::compare(amount, c.decimal()) > 0) {
@@ -369,6 +384,92 @@ class CellEvaluator {
     if (amount.is_zero() && status == Status::Paid) status = Status::Zero;
     if (amount.is_negative() && status == Status::Paid) status = Status::Clawback;
     return amount;
+  }
+
+  // A settled rebate (docs/language.md §22): what its clauses earned over `frame`'s window (the payout's
+  // amount so far) less what the payments input says was paid for that window, within a cap per year
+  // netted the same way; a negative result is paid as the rebate's `on negative` policy says.
+  void settle(PartnerFrame& frame, const plan::Rebate& pr, size_t r, Status& status, Payout& out) {
+    const int places = plan_.minor_unit;
+    const std::string& currency = plan_.currency;
+    const Window w = frame.window();
+    const uint32_t partner = frame.partner();
+    const Decimal earned = out.amount();
+    const Paid paid = s_.payments.paid(static_cast<uint32_t>(r), partner, w.first, w.last);
+    const std::string& ledger = plan_.inputs[pr.payments].name;
+    auto periods = [&](Window x) {
+      return x.first == x.last ? s_.periods.label(x.first) : fmt::format("{} to {}", s_.periods.label(x.first), s_.periods.label(x.last));
+    };
+    auto overflow = [&] { return vm::EvalError("arithmetic overflow netting the payout against what was paid", pr.pay.where, frame.context()); };
+    std::optional<Decimal> due = Decimal::sub(earned, paid.amount);
+    if (!due) throw overflow();
+    if (explain_) {
+      Explanation& e = out.explain();
+      e.steps.push_back(fmt::format("earned {}{}: {}", w.first == w.last ? "in " : "over ", periods(w), money(earned, places, currency)));
+      e.steps.push_back(fmt::format("paid before for {}: {} ({} {} in `{}`)", periods(w), money(paid.amount, places, currency), paid.payments,
+                                    paid.payments == 1 ? "payment" : "payments", ledger));
+      e.steps.push_back(fmt::format("due: {} - {} = {}", money(earned, places, currency), money(paid.amount, places, currency), money(*due, places, currency)));
+    }
+    if (pr.cap_per) {
+      // The cap is over the payouts of the cap's window (the year): what was paid for its periods up to
+      // this one leaves the room this payout may take.
+      const PeriodIndex year = s_.periods.year_start(w.last);
+      const PeriodIndex span = *pr.cap_per == PeriodGrain::Year ? s_.periods.per_year() : s_.periods.per_year() / 4;
+      const Window cap_window{year + (w.last - year) / span * span, w.last};
+      const Paid in_window = s_.payments.paid(static_cast<uint32_t>(r), partner, cap_window.first, cap_window.last);
+      const Value cap = frame.run(pr.cap);
+      if (cap.none) throw vm::EvalError("the cap has no value", pr.cap_where, frame.context());
+      std::optional<Decimal> room = Decimal::sub(cap.decimal(), in_window.amount);
+      if (!room) throw overflow();
+      if (RebateCoverage* c = covered(r)) c->cap.count(Decimal::compare(*due, *room) > 0);  // as a plain cap is counted
+      if (Decimal::compare(*due, *room) > 0) {
+        if (explain_) {
+          out.explain().steps.push_back(fmt::format("cap {} per {}: {} paid for {} leaves {} (was {})", limit_text(pr.cap_where, cap.decimal()),
+                                                    *pr.cap_per == PeriodGrain::Year ? "year" : "quarter", money(in_window.amount, places, currency),
+                                                    periods(cap_window), money(*room, places, currency), money(*due, places, currency)));
+        }
+        due = room;
+      }
+    }
+    if (due->is_negative()) {
+      const std::string owed = money(due->negated(), places, currency);
+      switch (pr.on_negative) {
+        case plan::SettlePolicy::ClawBack:
+          break;  // a negative payout, status `clawback`: its explanation says the partner owes it back
+        case plan::SettlePolicy::CarryForward: {
+          const bool year_ends = w.last + 1 == s_.periods.year_start(w.last) + s_.periods.per_year();
+          if (explain_) {
+            out.explain().steps.push_back(
+                year_ends ? fmt::format("carried: {} was paid more than earned, and {} is the last period of the year: this rebate does not recover it "
+                                        "(claw it back, or book it in `{}`)", owed, s_.periods.label(w.last), ledger)
+                          : fmt::format("carried: {} was paid more than earned; nothing is paid now, and the next payouts of the year recover it", owed));
+          }
+          due = Decimal();
+          status = Status::Carried;
+          out.reason = TextRef();  // no condition decided it: the steps say why
+          break;
+        }
+        case plan::SettlePolicy::Floor:
+          if (explain_) out.explain().steps.push_back(fmt::format("floored at zero: {} was paid more than earned; it is not recovered", owed));
+          due = Decimal();
+          break;
+      }
+    }
+    std::optional<Decimal> rounded = due->rounded(pr.places, pr.rounding);
+    if (!rounded) throw overflow();
+    out.set_amount(*rounded);
+    if (status == Status::Carried) return;
+    // The status says what this payout does: pay, claw back, or nothing (keeping why not, when a
+    // condition decided and nothing is owed either way).
+    if (rounded->is_negative()) {
+      status = Status::Clawback;
+      out.reason = TextRef();
+    } else if (!rounded->is_zero()) {
+      if (status != Status::Paid) out.reason = TextRef();
+      status = Status::Paid;
+    } else if (status == Status::Paid || status == Status::Clawback) {
+      status = Status::Zero;
+    }
   }
 
   std::string award_text(const plan::Award& a, const Value& v) const {

@@ -443,6 +443,11 @@ std::vector<uint8_t> windowed_groups(const plan::Plan& plan, int per_year) {
   for (plan::FunctionId f = 0; f < plan.functions.size(); ++f) {
     if (plan.functions[f].kind == plan::FunctionKind::PartnerPeriod && !field_function[f]) visit(f, false);
   }
+  // A rebate settled over the year to date reads its clauses over the year so far.
+  for (const plan::Rebate& r : plan.rebates) {
+    if (r.payments == UINT32_MAX || !r.settle_year_to_date) continue;
+    for (plan::FunctionId f : plan::rebate_functions(r)) visit(f, true);
+  }
   return out;
 }
 

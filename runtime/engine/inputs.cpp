@@ -72,6 +72,11 @@ Lookbacks lookbacks(const plan::Plan& plan, int per_year) {
       out.deepest = std::max(out.deepest, back);
     }
   }
+  // A rebate settled over the year to date works out its clauses over the year so far.
+  for (const plan::Rebate& r : plan.rebates) {
+    if (r.payments == UINT32_MAX || !r.settle_year_to_date) continue;
+    for (plan::FunctionId f : plan::rebate_functions(r)) visit(f, per_year - 1);
+  }
   return out;
 }
 
@@ -188,6 +193,9 @@ void read_tables(State& s) {
     if (in.kind == plan::InputKind::Ledger) continue;
     set_activity(fmt::format("reading the table `{}`", in.name));
     ledger::ReadOptions ro = read_options(s, in);
+    // A payment left out would be paid again by the rebates that net against it: a malformed payments
+    // row always stops the run, whatever --on-bad-row says.
+    if (in.kind == plan::InputKind::Payments) ro.reject_bad_rows = false, ro.rejects_path.clear();
     ledger::ReadResult r;
     if (auto b = s.options.input_buffers.find(in.name); b != s.options.input_buffers.end()) {
       r = ledger::read_csv_buffer(b->second, in.name, in.spec, ro, s.pool);
@@ -457,7 +465,8 @@ bool load_inputs(State& s) {
   for (const plan::Input& in : plan.inputs) {
     if (s.options.input_buffers.count(in.name) || s.options.input_paths.count(in.name)) continue;
     s.result.errors.push_back(fmt::format("no input for {} `{}`: pass --input {}=PATH.csv",
-                                          in.kind == plan::InputKind::Ledger ? "ledger" : "table", in.name, in.name));
+                                          in.kind == plan::InputKind::Ledger ? "ledger" : in.kind == plan::InputKind::Payments ? "payments ledger" : "table",
+                                          in.name, in.name));
     s.result.usage_error = true;
   }
   if (!s.result.errors.empty()) return false;
@@ -484,7 +493,7 @@ bool load_inputs(State& s) {
   if (s.clock) s.clock->lap("read + scan");
   set_activity("merging what the threads read");
   merge_parts(s, parts);
-  return true;
+  return index_payments(s);
 }
 
 }  // namespace rebate::engine

@@ -128,8 +128,9 @@ void explain_payout(std::string& out, const Payout& p, const plan::Plan& plan) {
                  plan.currency, p.status.view());
   if (!p.reason.empty()) fmt::format_to(to, "  because this does not hold: {}\n", p.reason.view());
   if (p.status == "clawback") {
-    fmt::format_to(to, "  clawback: the partner owes {} {} back (`allow negative` keeps a negative payout)\n", amount(p.amount().negated(), plan),
-                   plan.currency);
+    const plan::Rebate* r = rebate_named(plan, p.rebate.view());
+    fmt::format_to(to, "  clawback: the partner owes {} {} back ({})\n", amount(p.amount().negated(), plan), plan.currency,
+                   r && r->payments != UINT32_MAX ? "it was paid more than it earned" : "`allow negative` keeps a negative payout");
   }
   if (const plan::Rebate* r = rebate_named(plan, p.rebate.view()); r && !r->doc.empty()) {
     fmt::format_to(to, "  {}\n", first_line(r->doc));
@@ -223,8 +224,9 @@ std::string statement_of(const plan::Plan& plan, std::string_view partner, std::
       out += fmt::format("  - `{}`\n", line);
     }
     if (p->status == "clawback") {
-      out += fmt::format("- **Clawback: {} {} to be paid back** (this period's figures came out negative)\n", amount(p->amount().negated(), plan),
-                         plan.currency);
+      const plan::Rebate* r = rebate_named(plan, p->rebate.view());
+      out += fmt::format("- **Clawback: {} {} to be paid back** ({})\n", amount(p->amount().negated(), plan), plan.currency,
+                         r && r->payments != UINT32_MAX ? "you were paid more than you have earned" : "this period's figures came out negative");
     } else {
       out += fmt::format("- **Amount: {} {}**\n", amount(p->amount(), plan), plan.currency);
     }

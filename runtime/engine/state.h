@@ -13,6 +13,7 @@
 #include "engine/distinct_set.h"
 #include "engine/engine.h"
 #include "engine/paged_array.h"
+#include "engine/payments.h"
 #include "engine/periods.h"
 #include "engine/phase_clock.h"
 #include "engine/text_arena.h"
@@ -292,6 +293,7 @@ struct State {
   };
   std::vector<uint8_t> group_windowed;                            // by plan group: 1 = rows kept
   std::vector<std::vector<std::vector<GroupRowRef>>> group_rows;  // by plan group, then partner
+  PaymentsIndex payments;                             // what the payments inputs say was paid (payments.h)
   PhaseClock* clock = nullptr;                        // --timings: where load_inputs marks the end of reading
   std::shared_ptr<DetailLines> detail;                // --detail: the partner's ledger lines (engine/detail.h)
 

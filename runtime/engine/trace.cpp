@@ -52,8 +52,9 @@ std::string closed_up(const std::string& text) {
   return out;
 }
 
-void Tracer::begin(PartnerFrame& frame, std::vector<TraceEntry>& out) {
+void Tracer::begin(PartnerFrame& frame, std::vector<TraceEntry>& out, std::optional<Window> payout) {
   top_ = &frame;
+  payout_ = payout.value_or(frame.window());
   out_ = &out;
   measures_seen_.clear();
   decisions_seen_.clear();
@@ -118,7 +119,7 @@ void Tracer::measure(uint32_t m, Window w, int depth) {
   e.kind = TraceEntry::Kind::Measure;
   e.depth = static_cast<uint8_t>(depth);
   e.name = pm.name;
-  if (!(w == top_->window())) e.window = window_label(w);
+  if (!(w == payout_)) e.window = window_label(w);
   e.value = format_value(c_.memo.value(block + m), pm.unit, plan_.minor_unit);
   const std::pair<uint32_t, Window> key{m, w};
   if (std::find(measures_seen_.begin(), measures_seen_.end(), key) != measures_seen_.end()) {

@@ -4,6 +4,7 @@
 // tier bands reached inside measures. Internal to the engine (evaluate.cpp).
 #pragma once
 
+#include <optional>
 #include <vector>
 
 #include "engine/cell_frame.h"
@@ -18,9 +19,10 @@ class Tracer {
  public:
   Tracer(const State& s, CellContext& c) : s_(s), plan_(s.plan), c_(c) {}
 
-  // Starts a payout's trace in `frame` (the payout's partner and period): nothing is repeated from an
-  // earlier one.
-  void begin(PartnerFrame& frame, std::vector<TraceEntry>& out);
+  // Starts a payout's trace in `frame` (the payout's partner and period, or the window a settled rebate
+  // earns over): nothing is repeated from an earlier one. `payout`: the payout's own period; a value of
+  // any other window is labelled with it ("in 2026-Q1 to 2026-Q3").
+  void begin(PartnerFrame& frame, std::vector<TraceEntry>& out, std::optional<Window> payout = std::nullopt);
   // What function `f` reads, appended to the trace at depth 0 (the clauses of the payout, in order).
   // `with_bands` false: the bands its tier tables reach are not listed (the pay clause's table, whose
   // band the explanation gives on its own line).
@@ -43,6 +45,7 @@ class Tracer {
   const plan::Plan& plan_;
   CellContext& c_;
   PartnerFrame* top_ = nullptr;
+  Window payout_{0, 0};  // the payout's own window: values of others are labelled
   std::vector<TraceEntry>* out_ = nullptr;
   // Shown already in this trace: measures by (measure, window), decisions and constants by index.
   std::vector<std::pair<uint32_t, Window>> measures_seen_;

@@ -129,8 +129,9 @@ std::string input_difference(const Plan& a, const Plan& b) {
       std::string why = column_difference(x.spec.columns[c], y.spec.columns[c]);
       if (!why.empty()) return fmt::format("input `{}` has different columns: {}", x.name, why);
     }
-    if (x.partner_column != y.partner_column || x.date_column != y.date_column || x.key_column != y.key_column)
-      return fmt::format("input `{}` has its partner, date or key in another column", x.name);
+    if (x.partner_column != y.partner_column || x.date_column != y.date_column || x.key_column != y.key_column ||
+        x.rebate_column != y.rebate_column || x.period_column != y.period_column || x.amount_column != y.amount_column)
+      return fmt::format("input `{}` has its partner, date, key, rebate, period or amount in another column", x.name);
     if (x.lookups != y.lookups) return fmt::format("input `{}` has different lookup columns", x.name);
   }
   if (a.partner_table != b.partner_table) return "they have different partner tables";

@@ -30,7 +30,8 @@ const char* name(AggregateKind kind) {
 std::string dump_plan(const Plan& p) {
   std::string out = fmt::format("program {:?} currency {} places {}\n", p.title, p.currency, p.minor_unit);
   for (const Input& in : p.inputs) {
-    out += fmt::format("input {} ({})\n", in.name, in.kind == InputKind::Ledger ? "ledger" : in.kind == InputKind::Table ? "table" : "partner table");
+    out += fmt::format("input {} ({})\n", in.name, in.kind == InputKind::Ledger ? "ledger" : in.kind == InputKind::Table ? "table"
+                       : in.kind == InputKind::Payments ? "payments ledger" : "partner table");
   }
   for (size_t a = 0; a < p.aggregates.size(); ++a) {
     const Aggregate& g = p.aggregates[a];
@@ -48,8 +49,12 @@ std::string dump_plan(const Plan& p) {
     }
   }
   for (const Rebate& r : p.rebates) {
-    out += fmt::format("rebate {}: pay f{}{}{}{}\n", r.name, r.pay.value, r.eligible.empty() ? "" : fmt::format(", {} eligible", r.eligible.size()),
-                       r.require.empty() ? "" : fmt::format(", {} gates", r.require.size()), r.cap != kNoFunction ? ", cap" : "");
+    out += fmt::format("rebate {}: pay f{}{}{}{}{}{}\n", r.name, r.pay.value, r.eligible.empty() ? "" : fmt::format(", {} eligible", r.eligible.size()),
+                       r.require.empty() ? "" : fmt::format(", {} gates", r.require.size()), r.cap != kNoFunction ? ", cap" : "",
+                       r.cap_per ? " per window" : "",
+                       r.payments == UINT32_MAX ? ""
+                       : fmt::format(", settles{} against {} ({})", r.settle_year_to_date ? " year to date" : "", p.inputs[r.payments].name,
+                                     r.on_negative == SettlePolicy::ClawBack ? "claw back" : r.on_negative == SettlePolicy::CarryForward ? "carry forward" : "floor"));
     // Its lines (plan/line_counts.h): per place of the period in its year, aggregate over c+first..c+last.
     std::vector<std::string> lines;
     for (const LineCount& l : r.line_counts) {

@@ -53,7 +53,11 @@ class LineCounter {
     const int64_t c = int64_t{1000} * per_year_ + pos;
     std::vector<Read> reads;
     std::set<std::tuple<FunctionId, int64_t, int64_t>> seen;
-    for (FunctionId f : amount_functions(plan_.rebates[r])) collect(f, PeriodWindow{c, c}, seen, reads);
+    // A rebate settled over the year to date earns over the year so far (docs/language.md §22).
+    const Rebate& rebate = plan_.rebates[r];
+    const PeriodWindow earning = rebate.payments != UINT32_MAX && rebate.settle_year_to_date ? PeriodWindow{year_start(c, per_year_), c}
+                                                                                             : PeriodWindow{c, c};
+    for (FunctionId f : amount_functions(rebate)) collect(f, earning, seen, reads);
     std::map<std::pair<uint32_t, int64_t>, std::vector<uint32_t>> by_period;  // (ledger, period) -> aggregates
     std::map<std::tuple<uint32_t, int64_t, int64_t>, std::vector<uint32_t>> by_group;  // (group, window) -> aggregates
     auto add = [](std::vector<uint32_t>& to, uint32_t a) {

@@ -77,7 +77,9 @@ struct Location {
   std::string text;  // the source of the expression, for messages and explanations
 };
 
-enum class InputKind { Ledger, Table, PartnerTable };
+// Payments: what was paid (partner, rebate, period, amount, date paid), read whole like a table; settled
+// rebates net against it (docs/language.md §22).
+enum class InputKind { Ledger, Table, PartnerTable, Payments };
 
 struct Input {
   std::string name;
@@ -86,6 +88,8 @@ struct Input {
   uint32_t partner_column = UINT32_MAX;  // ledgers: the `as partner` column
   uint32_t date_column = UINT32_MAX;     // ledgers: the `as date` column
   uint32_t key_column = UINT32_MAX;      // tables: the `as key` column
+  // Payments: the `as rebate`, `as period` and `as amount` columns (and partner_column, date_column).
+  uint32_t rebate_column = UINT32_MAX, period_column = UINT32_MAX, amount_column = UINT32_MAX;
   // Columns typed with a table's name (`sku: skus`): column index -> table input index.
   std::vector<std::pair<uint32_t, uint32_t>> lookups;
 };
@@ -157,6 +161,9 @@ struct Decision {
   std::vector<uint32_t> rows;      // each row's location
 };
 
+// What a settled rebate pays when it earned less than was paid (`on negative ...`).
+enum class SettlePolicy { Floor, ClawBack, CarryForward };
+
 struct GuardedAmount {
   FunctionId value = kNoFunction;
   FunctionId when = kNoFunction;  // none: always
@@ -193,6 +200,12 @@ struct Rebate {
   FunctionId floor = kNoFunction;
   uint32_t cap_where = 0, floor_where = 0;  // the clauses' amounts as written, for explanations
   bool allow_negative = false;
+  // Settlement (`settle [year_to_date] against PAYMENTS`): the payout is what the clauses earn over the
+  // window (the period, or the year to date) less what the payments input says was paid for it.
+  uint32_t payments = UINT32_MAX;  // the payments input; UINT32_MAX: the rebate does not settle
+  bool settle_year_to_date = false;
+  SettlePolicy on_negative = SettlePolicy::Floor;
+  std::optional<PeriodGrain> cap_per;  // `cap X per year`: the cap is over the year's payouts, netted against payments
   RoundingMode rounding = RoundingMode::HalfEven;
   int places = 2;  // the currency's minor unit unless `rounding ... to N`
   // For explanations: the measures the pay clause reads, and the tier table it applies (if any).
@@ -204,6 +217,20 @@ struct Rebate {
   std::string doc;
   std::vector<LineCount> line_counts;   // its payouts' `lines`, by the position of their period in the year
 };
+
+// Every function of a rebate's clauses: what a settlement over the year to date runs over that window.
+inline std::vector<FunctionId> rebate_functions(const Rebate& r) {
+  std::vector<FunctionId> out;
+  for (const auto* conds : {&r.eligible, &r.require}) {
+    for (const Condition& c : *conds) out.push_back(c.test);
+  }
+  for (const GuardedAmount* g : {&r.pay}) out.insert(out.end(), {g->value, g->when});
+  for (const auto* guarded : {&r.accelerate, &r.uplift}) {
+    for (const GuardedAmount& g : *guarded) out.insert(out.end(), {g.value, g.when});
+  }
+  out.insert(out.end(), {r.cap, r.floor, r.pay_basis, r.pay_metric});
+  return out;
+}
 
 struct AwardRow {
   FunctionId when = kNoFunction;  // none: otherwise

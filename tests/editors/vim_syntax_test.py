@@ -31,6 +31,7 @@ SCOPE_TO_GROUP = {
     "keyword.control.import": {"rebateInclude"},
     "storage.type": {"rebateDeclaration"},
     "storage.modifier.partner": {"rebatePartnerModifier"},
+    "storage.modifier.payments": {"rebatePartnerModifier"},
     "storage.modifier.tier-mode": {"rebateTierMode", "rebateTiersMode"},
     "entity.name.type.table": {"rebateTypeDef"},
     "entity.name.type.ledger": {"rebateTypeDef"},

@@ -6,7 +6,8 @@ For every folder examples/NN-name/ that holds a `run.args` file:
   1. runs `rebate run program.rebate ARGS... --format json` (ARGS from run.args, one argument per line,
      input paths relative to the example folder);
   2. compares every payout (partner, period, rebate) with `expected.csv` (columns partner,period,rebate,
-     amount): the same set of payouts, and the amounts equal as strings (exactly, two places);
+     amount): the same set of payouts, and the amounts equal as strings (exactly, two places); when
+     `expected.csv` also has a `status` column, the statuses too (`paid`, `clawback`, `carried`, ...);
   3. if the folder has `expected_awards.csv` (partner,period,award,value), compares the awards the same
      way (`period` is the period the award is for, as in the output);
   4. checks that each total (partner, period) is the sum of that partner's payouts in the period;
@@ -183,6 +184,11 @@ def check_example(folder, rebate, seed, engine):
         report.append(f"  expected.csv lists {'/'.join(d)} twice")
         ok = False
     problems = compare("payout", expected, doc.get("payouts", []), ("partner", "period", "rebate"), "amount")
+    with (folder / "expected.csv").open(encoding="utf-8", newline="") as f:
+        has_status = "status" in (csv.DictReader(f).fieldnames or [])
+    if has_status:
+        statuses, _ = load_expected(folder / "expected.csv", ("partner", "period", "rebate"), "status")
+        problems += compare("status", statuses, doc.get("payouts", []), ("partner", "period", "rebate"), "status")
     awards_file = folder / "expected_awards.csv"
     if awards_file.exists():
         exp_awards, dups = load_expected(awards_file, ("partner", "period", "award"), "value")

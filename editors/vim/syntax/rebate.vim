@@ -43,7 +43,8 @@ syn match rebateCompareWord     "\<\%(above\|below\)\>"
 syn match rebateCompareWord     "\<at\s\+\%(least\|most\)\>"
 syn match rebateLogical         "\<\%(and\|or\|not\)\>"
 syn match rebateConditional     "\<\%(if\|then\|else\|when\|where\|otherwise\)\>"
-syn match rebateClause          "\<\%(eligible\|require\|pay\|uplift\|accelerate\|cap\|floor\|allow\|negative\|rounding\)\>"
+syn match rebateClause          "\<\%(eligible\|require\|pay\|uplift\|accelerate\|cap\|floor\|allow\|negative\|rounding\|settle\|against\)\>"
+syn match rebateClause          "\<on\ze\s\+negative\>"
 syn match rebateTestKeyword     "\<\%(given\|expect\)\>"
 syn match rebateKeyword         "\<for\s\+next\s\+period\>"
 syn match rebateRole            "\%(\<as\s\+\)\@<=\h\w*"
@@ -90,6 +91,9 @@ syn match rebateDeclaration     "\<\%(table\|ledger\|calendar\)\>" nextgroup=reb
 syn match rebateDeclaration     "\<\%(measure\|decision\|rebate\|award\|budget\)\>" nextgroup=rebateDefinition skipwhite
 syn match rebateDeclaration     "\<const\>" nextgroup=rebateConstantDef skipwhite
 syn match rebatePartnerModifier "\<partner\ze\s\+table\>"
+syn match rebatePartnerModifier "\<payments\ze\s\+ledger\>"
+" `as rebate`: a payments ledger's role, not a declaration (defined after them, so it wins).
+syn match rebateRole            "\%(\<as\s\+\)\@<=rebate\>"
 syn match rebateTypeDef         "\h\w*" contained
 syn match rebateDefinition      "\h\w*" contained
 syn match rebateConstantDef     "\h\w*" contained

@@ -1,0 +1,112 @@
+// The payments inputs, indexed for settlement (payments.h).
+#include "engine/payments.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <unordered_map>
+
+#include "engine/state.h"
+
+namespace rebate::engine {
+
+bool PaymentsIndex::add(uint32_t rebate, uint32_t partner, PeriodIndex period, const Decimal& amount) {
+  Paid& p = by_rebate_[rebate][{partner, period}];
+  std::optional<Decimal> sum = Decimal::add(p.amount, amount);
+  if (!sum) return false;
+  p.amount = *sum;
+  ++p.payments;
+  return true;
+}
+
+Paid PaymentsIndex::paid(uint32_t rebate, uint32_t partner, PeriodIndex first, PeriodIndex last) const {
+  Paid out;
+  const auto& m = by_rebate_[rebate];
+  for (auto it = m.lower_bound({partner, first}); it != m.end() && it->first.first == partner && it->first.second <= last; ++it) {
+    // Each partner and period's sum was checked when added; a year of them stays far below 38 digits.
+    out.amount = Decimal::add(out.amount, it->second.amount).value_or(out.amount);
+    out.payments += it->second.payments;
+  }
+  return out;
+}
+
+namespace {
+
+std::string cell_text(const State& s, const ledger::Column& c, size_t row) {
+  return c.spec.kind == ledger::ColumnKind::Text ? std::string(s.pool.text(static_cast<uint32_t>(c.values[row]))) : std::to_string(c.values[row]);
+}
+
+}  // namespace
+
+bool index_payments(State& s) {
+  const plan::Plan& plan = s.plan;
+  s.payments.reset(plan.rebates.size());
+  std::unordered_map<std::string, uint32_t> partner_of;
+  for (uint32_t p = 0; p < s.partner_ids.size(); ++p) partner_of.emplace(s.partner_name(p), p);
+  const size_t errors_before = s.result.errors.size();
+  for (uint32_t index = 0; index < plan.inputs.size(); ++index) {
+    const plan::Input& in = plan.inputs[index];
+    if (in.kind != plan::InputKind::Payments) continue;
+    // The plan's rebates that settle against this input, by name (a combined plan of `rebate diff` has
+    // each name once per program).
+    std::unordered_map<std::string, std::vector<uint32_t>> settling;
+    std::vector<std::string> others;
+    for (uint32_t r = 0; r < plan.rebates.size(); ++r) {
+      if (plan.rebates[r].payments == index) settling[plan.rebates[r].name].push_back(r);
+      else others.push_back(plan.rebates[r].name);
+    }
+    const ledger::Table& t = s.tables[index];
+    const std::string file = t.source.empty() ? in.name : t.source;
+    uint64_t unused = 0;
+    for (size_t row = 0; row < t.row_count(); ++row) {
+      auto fail = [&](uint32_t column, const std::string& message) {
+        if (s.result.errors.size() - errors_before < s.options.max_errors) {
+          s.result.errors.push_back(fmt::format("{}:{}: column `{}`: {}", file, t.line(row), in.spec.columns[column].name, message));
+        }
+      };
+      const std::string partner = cell_text(s, t.columns[in.partner_column], row);
+      const std::string rebate = cell_text(s, t.columns[in.rebate_column], row);
+      const std::string label = cell_text(s, t.columns[in.period_column], row);
+      auto p = partner_of.find(partner);
+      auto r = settling.find(rebate);
+      std::optional<PeriodIndex> period = s.periods.parse(label);
+      bool ok = true;
+      if (p == partner_of.end()) {
+        fail(in.partner_column, fmt::format("`{}` is not a partner of the program ({}); a payment to it cannot be netted against anything", partner,
+                                            plan.partner_table == UINT32_MAX ? "no ledger line names it" : "it is not in the partner table"));
+        ok = false;
+      }
+      if (r == settling.end() && std::find(others.begin(), others.end(), rebate) == others.end()) {
+        fail(in.rebate_column, fmt::format("`{}` is not a rebate of the program; expected a rebate's name as the payouts file writes it", rebate));
+        ok = false;
+      }
+      if (!period) {
+        fail(in.period_column, fmt::format("`{}` is not a period of the program; expected its label as the payouts file writes it, like `{}`", label,
+                                           s.periods.label(s.periods.of_day(*parse_date("2026-07-01")))));
+        ok = false;
+      }
+      if (!ok) continue;
+      if (r == settling.end()) {
+        ++unused;  // a rebate of the program that does not settle against this input
+        continue;
+      }
+      const Value amount = s.cell_value(index, in.amount_column, row);
+      for (uint32_t rebate_index : r->second) {
+        if (!s.payments.add(rebate_index, p->second, *period, amount.decimal())) {
+          fail(in.amount_column, "the payments of this partner, rebate and period add up to more than 38 digits");
+          break;
+        }
+      }
+    }
+    if (unused) {
+      s.result.summary.notes.push_back(fmt::format("{} {} of `{}` {} for rebates that do not settle against it; {} no payout", unused,
+                                                   unused == 1 ? "row" : "rows", in.name, unused == 1 ? "is" : "are",
+                                                   unused == 1 ? "it changes" : "they change"));
+    }
+  }
+  const size_t found = s.result.errors.size() - errors_before;
+  if (found > s.options.max_errors) s.result.errors.push_back(fmt::format("{} more errors in the payments not shown", found - s.options.max_errors));
+  return found == 0;
+}
+
+}  // namespace rebate::engine
