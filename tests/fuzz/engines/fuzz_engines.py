@@ -158,6 +158,7 @@ def main():
     ap.add_argument("--minutes", type=float, help="stop after this long")
     ap.add_argument("--replay", nargs="*", default=[], help="directories of saved cases (or folders of them) to run")
     ap.add_argument("--save", help="where to write disagreements (a directory per case)")
+    ap.add_argument("--keep", action="store_true", help="with --save: save every case, agreeing ones too (to build a corpus)")
     ap.add_argument("--no-minimise", action="store_true")
     ap.add_argument("--show", action="store_true", help="print each case's program and outputs")
     args = ap.parse_args()
@@ -188,6 +189,8 @@ def main():
             if args.show:
                 log(f"== {name}\n{case.program_text()}")
             if found is None:
+                if args.keep and args.save:
+                    case.write(pathlib.Path(args.save) / name.replace(" ", "-"))
                 if args.show:
                     log(run(rebate, case, "vm", pathlib.Path(tmp))[1].decode()[:4000])
                 return
