@@ -135,6 +135,17 @@ def minimise(rebate, case, engines, tmp, log):
     return case
 
 
+def first_difference(want, got):
+    """Where two outcomes part: the exit codes, or the first line of stdout or stderr that differs."""
+    if want[0] != got[0]:
+        return f"the exit code: vm {want[0]}, other {got[0]}; stderr {want[2][:300]!r} against {got[2][:300]!r}"
+    for stream, a, b in (("stdout", want[1], got[1]), ("stderr", want[2], got[2])):
+        for n, (x, y) in enumerate(zip(a.splitlines() + [b""], b.splitlines() + [b""]), 1):
+            if x != y:
+                return f"{stream} line {n}:\n  vm:    {x[:300]!r}\n  other: {y[:300]!r}"
+    return "nothing (flaky?)"
+
+
 def save(case, found, where):
     where.mkdir(parents=True, exist_ok=True)
     case.write(where)
@@ -207,8 +218,7 @@ def main():
                 where = pathlib.Path(args.save) / name.replace(" ", "-")
                 save(case, found, where)
                 log(f"  saved in {where}")
-            failures.append(f"{name}: {found[0]} differs from vm\n  vm:  {found[1][0]} {found[1][2][:400]!r}\n"
-                            f"  {found[0]}: {found[2][0]} {found[2][2][:400]!r}")
+            failures.append(f"{name}: {found[0]} differs from vm in {first_difference(found[1], found[2])}")
 
     for name, make in cases:
         one(name, make)

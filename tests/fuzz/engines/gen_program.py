@@ -224,15 +224,30 @@ class Generator:
             return self.pick(self.decisions["pct"])
         return self.leaf("pct", s)
 
+    # Values the ledgers hold (gen_ledger.py), so that comparisons land exactly on their boundaries.
+    BOUNDARIES = [("units", ["0", "1", "2", "-1", "100"]), ("price", ["0", "1", "0.5", "12.3456", "-2.5"]),
+                  ("discount", ["0%", "5%", "12.5%", "100%", "-10%"]), ("sku.weight", ["0", "1", "0.5", "12.125", "-3"]),
+                  ("amount", ["0 USD", "0.000001 USD", "9000000000000 USD"]), ("(credit otherwise 0 USD)", ["0 USD", "-5.25 USD", "100 USD"])]
+
     def comparison(self, s, d):
+        op = self.pick(["==", "!=", "<", "<=", ">", ">="])
+        if self.chance(0.5):
+            if s.columns:
+                column, values = self.pick(self.BOUNDARIES)
+                if self.chance(0.7):  # arithmetic that changes nothing: the scan's kernels take a bare column
+                    column = self.pick([f"({column} * 1)", f"-(-{column})", f"({column} * 2 - {column})"])
+                return f"{column} {op} {self.pick(values)}"
+            kinds = [t for t in ("money", "num", "pct") if s.leaves.get(t)]
+            if kinds:  # a measure or a group field against zero: empty periods and groups are common
+                t = self.pick(kinds)
+                return f"{self.pick(s.leaves[t])} {op} {dict(money='0 USD', num='0', pct='0%')[t]}"
         t = self.pick(["money", "num", "pct", "num"])
         other = self.pick(["num", "pct"]) if t in ("num", "pct") else t
-        op = self.pick(["==", "!=", "<", "<=", ">", ">="])
         return f"{self.sub(t, s, d)} {op} {self.sub(other, s, d)}"
 
     def expr_bool(self, s, d):
         k = self.r.randrange(12)
-        if k < 3:
+        if k < 3 or (s.columns and k == 9):  # line filters outside the kernels: comparisons most of all
             return self.comparison(s, d)
         if k == 3:
             return f"{self.sub('bool', s, d)} and {self.sub('bool', s, d)}"
@@ -361,7 +376,7 @@ class Generator:
         return f"const {name} = {value}"
 
     def where(self, scope):
-        return f" where {self.expr('bool', scope, 1)}" if self.chance(0.6) else ""
+        return f" where {self.expr('bool', scope, 1)}" if self.chance(0.7) else ""
 
     def aggregate(self, ledger, scope, t):
         """`ledger.fn(...)` of type t over `scope`'s rows."""
