@@ -17,6 +17,7 @@ outputs; `--replay` runs such directories again. Exit status: 0 when every case 
 compiled, 1 otherwise.
 """
 import argparse
+import random
 import pathlib
 import subprocess
 import sys
@@ -53,7 +54,7 @@ class Case:
 
 
 def case_of(seed):
-    r = gen_program.random.Random(seed * 7919 + 1)
+    r = random.Random(seed * 7919 + 1)  # the run options, apart from the program's and ledgers' streams
     program = gen_program.generate(seed)
     args = ["--format", "json", "--explain", "--threads", "2" if r.random() < 0.25 else "1"]
     if r.random() < 0.2:
