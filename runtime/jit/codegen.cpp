@@ -108,6 +108,14 @@ class FunctionBuilder {
     auto* type = llvm::FunctionType::get(b_.getInt32Ty(), {i8p, i8p, value_->getPointerTo()}, false);
     fn_ = llvm::Function::Create(type, llvm::Function::ExternalLinkage, function_symbol(plan_, id_), module_);
     fn_->addFnAttr(llvm::Attribute::NoUnwind);  // helpers catch everything: no exception crosses this code
+    // A function of a partner and period runs once per cell (thousands of times), a row function once per
+    // ledger line or group row (millions): only the hot ones are worth LLVM's optimisation and instruction
+    // selection. The cold ones are compiled as they are (optnone: no IR passes, the fast instruction
+    // selector), which is most of the compile time saved (docs/performance.md, "The JIT engine").
+    if (!hot()) {
+      fn_->addFnAttr(llvm::Attribute::OptimizeNone);
+      fn_->addFnAttr(llvm::Attribute::NoInline);
+    }
     rt_ = fn_->getArg(0);
     frame_ = fn_->getArg(1);
     out_ = fn_->getArg(2);
@@ -174,6 +182,8 @@ class FunctionBuilder {
   }
 
  private:
+  bool hot() const { return f_.kind != plan::FunctionKind::PartnerPeriod; }
+
   llvm::AllocaInst* slot(const std::string& name) {
     llvm::AllocaInst* a = b_.CreateAlloca(value_, nullptr, name);
     a->setAlignment(llvm::Align(16));
@@ -367,12 +377,16 @@ class FunctionBuilder {
         call_helper(i, {});
         b_.CreateBr(failed_);
         break;
-      // The common cases of arithmetic and comparisons inline, the rest in the runtime.
+      // The common cases inline in hot functions; cold ones (hot() says which) call the runtime for them
+      // too, which keeps their code small: instruction selection of the 128-bit fast paths is most of
+      // what compiling them costs.
       case Opcode::Add: case Opcode::Sub: case Opcode::Mul:
-        arithmetic(i, operands[0], operands[1]);
+        if (hot()) arithmetic(i, operands[0], operands[1]);
+        else call_helper(i, operands, result);
         break;
       case Opcode::Eq: case Opcode::Ne: case Opcode::Lt: case Opcode::Le: case Opcode::Gt: case Opcode::Ge:
-        comparison(i, operands[0], operands[1]);
+        if (hot()) comparison(i, operands[0], operands[1]);
+        else call_helper(i, operands, result);
         break;
       // Loads through the Frame and the other decimal operations: the runtime.
       case Opcode::Text: case Opcode::Column: case Opcode::Lookup: case Opcode::GroupField: case Opcode::PartnerAttr:
