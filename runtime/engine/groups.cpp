@@ -273,10 +273,9 @@ void count_direct_row(const GroupPlan& gp, const GroupData& data, size_t row, si
 
 // finish_rows' direct tests on rows kept compact: each test reads its field's word in the row's block,
 // as field_state would (a sum with no line is 0 either way), without building the field's state. The
-// few rows with words kept aside (orders met on both sides of a two-thread split) go through their states.
+// few rows with words kept aside (orders met in more than one piece of the ledger) go through their states.
 template <class States>
-void finish_compact_rows(const State& s, const GroupPlan& gp, const GroupData& data, const std::vector<uint8_t>* skip,
-                         const States& state) {
+void finish_compact_rows(const State& s, const GroupPlan& gp, const GroupData& data, const States& state) {
   struct WordTest {
     bool count;
     uint32_t index;  // among the block's sums (a sum) or its uint32 counts (a count)
@@ -334,7 +333,6 @@ void finish_compact_rows(const State& s, const GroupPlan& gp, const GroupData& d
   aside.erase(std::unique(aside.begin(), aside.end()), aside.end());
   size_t next_aside = 0;
   for (size_t row = 0; row < data.rows(); ++row) {
-    if (skip && (*skip)[row]) continue;
     const size_t cell = s.cell(data.partner(row), data.period(row));
     while (next_aside < aside.size() && aside[next_aside] < row) ++next_aside;
     if (next_aside < aside.size() && aside[next_aside] == row) {
@@ -364,23 +362,22 @@ void finish_compact_rows(const State& s, const GroupPlan& gp, const GroupData& d
 // The rows of one partition of group `g`, row by row: the row's fields, then its contribution to every
 // aggregate over the group, into `state(cell, aggregate)`.
 template <class States>
-void finish_rows(const State& s, uint32_t g, const GroupPlan& gp, const GroupData& data, const std::vector<uint8_t>* skip,
-                 vm::Executor& machine, ledger::StringPool& pool, const States& state) {
+void finish_partition(const State& s, uint32_t g, const GroupPlan& gp, const GroupData& data, vm::Executor& machine,
+                      ledger::StringPool& pool, const States& state) {
   const plan::Plan& plan = s.plan;
   const plan::Group& pg = plan.groups[g];
   if (gp.direct && data.distinct.empty() && data.is_compact()) {
-    finish_compact_rows(s, gp, data, skip, state);
+    finish_compact_rows(s, gp, data, state);
     return;
   }
   if (gp.direct && data.distinct.empty()) {
     for (size_t row = 0; row < data.rows(); ++row) {
-      if (!skip || !(*skip)[row]) count_direct_row(gp, data, row, s.cell(data.partner(row), data.period(row)), state);
+      count_direct_row(gp, data, row, s.cell(data.partner(row), data.period(row)), state);
     }
     return;
   }
   GroupRowFrame frame(s, g, data, pool);
   for (size_t row = 0; row < data.rows(); ++row) {
-    if (skip && (*skip)[row]) continue;
     frame.at(row);
     frame.fields.clear();
     for (size_t f = 0; f < pg.field_values.size(); ++f) {
@@ -402,15 +399,6 @@ void finish_rows(const State& s, uint32_t g, const GroupPlan& gp, const GroupDat
       auto [st, distinct] = state(cell, a);
       accumulate(*st, distinct, agg.kind, v, frame);
     }
-  }
-}
-
-// A merged partition's rows, segment by segment (the rows another segment took in are skipped).
-template <class States>
-void finish_partition(const State& s, uint32_t g, const GroupPlan& gp, const MergedPartition& partition, vm::Executor& machine,
-                      ledger::StringPool& pool, const States& state) {
-  for (size_t k = 0; k < partition.segments.size(); ++k) {
-    finish_rows(s, g, gp, partition.segments[k], k > 0 ? &partition.merged : nullptr, machine, pool, state);
   }
 }
 
@@ -498,7 +486,7 @@ void finish_groups(State& s) {
         return std::pair{base + cell * slots + slot_of[a], static_cast<DistinctSet*>(nullptr)};
       };
       finish_partition(s, g, gp, s.groups[g][q], *w.machine, *w.pool, into_local);
-      if (!s.group_windowed[g]) s.groups[g][q] = MergedPartition();  // its memory given back by the thread that used it
+      if (!s.group_windowed[g]) s.groups[g][q] = GroupData();  // its memory given back by the thread that used it
     });
     std::vector<std::vector<AggState>> local;
     for (Worker& w : workers) {
@@ -525,14 +513,8 @@ void finish_groups(State& s) {
     std::vector<std::vector<State::GroupRowRef>>& of = s.group_rows[g];
     of.assign(s.partner_ids.size(), {});
     for (uint32_t q = 0; q < kGroupPartitions; ++q) {
-      const MergedPartition& partition = s.groups[g][q];
-      for (uint32_t k = 0; k < partition.segments.size(); ++k) {
-        const GroupData& data = partition.segments[k];
-        for (size_t row = 0; row < data.rows(); ++row) {
-          if (k > 0 && partition.merged[row]) continue;  // added into a row of the first segment
-          of[data.partner(row)].push_back(State::GroupRowRef{q, k, row});
-        }
-      }
+      const GroupData& data = s.groups[g][q];
+      for (size_t row = 0; row < data.rows(); ++row) of[data.partner(row)].push_back(State::GroupRowRef{q, row});
     }
   }
 }
@@ -628,7 +610,7 @@ Value window_group_aggregate(const State& s, uint32_t a, uint32_t partner, Perio
   };
   std::map<std::string, Merged> rows;
   for (const State::GroupRowRef& ref : s.group_rows[g][partner]) {
-    const GroupData& data = s.groups[g][ref.partition].segments[ref.segment];
+    const GroupData& data = s.groups[g][ref.partition];
     const PeriodIndex p = data.period(ref.row);
     if (p < first || p > last) continue;
     auto [it, fresh] = rows.try_emplace(window_key(data, ref.row), Merged{&data, ref.row, std::vector<AggState>(fields), std::vector<DistinctSet>(fields)});

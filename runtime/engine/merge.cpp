@@ -245,13 +245,12 @@ struct KeyBatch {
 // first part's taken over, each later part's added (a key met before: its states added into that row's;
 // a new one: appended), so the rows stay in the order their keys first appear. A row's partition does
 // not depend on its partner, which the merge may number anew, so it stays the same.
-MergedPartition merge_partition(const State& s, const std::vector<std::unique_ptr<ScanPart>>& parts, std::vector<TextMap>& texts,
+GroupData merge_partition(const State& s, const std::vector<std::unique_ptr<ScanPart>>& parts, std::vector<TextMap>& texts,
                                 const std::vector<std::vector<uint32_t>>& partners, uint32_t g, size_t q, bool text_ids) {
   const plan::Plan& plan = s.plan;
   const plan::Group& pg = plan.groups[g];
   GroupData into = make_group(plan, pg);
   if (auto layout = parts.front()->groups[g][q].compact_layout) into.keep_compact(std::move(layout));  // the same in every part
-  MergedPartition out;
   for (size_t k = 0; k < parts.size(); ++k) {
     GroupData& from = parts[k]->groups[g][q];
     auto in_range = [&](size_t row) { return s.cell(partners[k][from.partner(row)], from.period(row)) != SIZE_MAX; };
@@ -283,8 +282,7 @@ MergedPartition merge_partition(const State& s, const std::vector<std::unique_pt
     }
     from = make_group(plan, pg);  // the part's memory back before the next part is merged
   }
-  out.segments.push_back(std::move(into));
-  return out;
+  return into;
 }
 
 // Whether group `g`'s rows hold text ids of the parts' pools. Text keys are kept by their bytes, so only

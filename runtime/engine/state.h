@@ -225,18 +225,8 @@ using GroupPartitions = std::array<GroupData, kGroupPartitions>;
 // `without_partner`: KeyIndex::hash's `without_first`. (Its low bits: the high ones pick the slot.)
 inline size_t partition_of(uint64_t without_partner) { return static_cast<size_t>(without_partner & (kGroupPartitions - 1)); }
 
-// One partition of a group's rows once the parts are merged, in the order their keys first appear in
-// the ledger. (`segments`: one GroupData; a windowed group's rows are referred to by segment and row.)
-struct MergedPartition {
-  std::vector<GroupData> segments;
-  std::vector<uint8_t> merged;  // per row of segments[1], when there is one: 1 = added into segments[0]
-  size_t rows() const {
-    size_t n = 0;
-    for (const GroupData& d : segments) n += d.rows();
-    return n;
-  }
-};
-using MergedGroup = std::array<MergedPartition, kGroupPartitions>;
+// A group's partitions once the parts are merged, each's rows in the order their keys first appear.
+using MergedGroup = std::array<GroupData, kGroupPartitions>;
 
 // An empty group's storage for plan group `g` over its ledger.
 GroupData make_group(const plan::Plan& plan, const plan::Group& g);
@@ -284,7 +274,7 @@ struct State {
   // stay after the finish, each partner's listed, so that the window forms its groups again from all its
   // lines (an order with lines in Q1 and Q2 is one order of the year to date; docs/language.md §8).
   struct GroupRowRef {
-    uint32_t partition, segment;
+    uint32_t partition;
     size_t row;
   };
   std::vector<uint8_t> group_windowed;                            // by plan group: 1 = rows kept
