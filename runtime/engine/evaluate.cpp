@@ -766,7 +766,7 @@ void run_on_threads(const plan::Plan& plan, const RunOptions& options, const vm:
 }
 
 // An input that is not a regular file (a pipe, /dev/stdin, `<(zcat ...)`, `-`, a database query) can be
-// read only once: a run that has one counts its two-thread splits from the start instead of guessing
+// read only once: a run that has one counts its N-thread cuts from the start instead of guessing
 // them, since a missed guess runs everything again and would find that input empty.
 bool inputs_rereadable(const RunOptions& options) {
   for (const auto& [name, path] : options.input_paths) {

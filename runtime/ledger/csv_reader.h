@@ -152,7 +152,7 @@ class Reader {
 
   void limit(const char* end) { end_ = end; }
   // Reading rows, stop at the first row that starts at or after `at` and ask `resume` where the rows
-  // end (a pointer at or after that row): for a two-thread read whose split is not known yet.
+  // end (a pointer at or after that row): for a piece of an N-thread read, checked where the next starts.
   void pause_at(const char* at, std::function<const char*()> resume) {
     pause_at_ = at;
     resume_ = std::move(resume);
@@ -160,10 +160,10 @@ class Reader {
   // Reading rows, store the position reached in `to` now and then (every kProgressEvery bytes), for
   // the other thread of a two-thread read.
   void publish_progress(std::atomic<const char*>* to) { progress_ = to; }
-  // Reading rows, stop when `flag` is set (looked at every kProgressEvery bytes): the second thread of a
-  // two-thread read whose guessed start turned out to be inside a quoted cell.
+  // Reading rows, stop when `flag` is set (looked at every kProgressEvery bytes): the pieces of an
+  // N-thread read one of whose guessed starts turned out to be inside a quoted cell.
   void stop_when(const std::atomic<bool>* flag) { abandon_ = flag; }
-  // The rows' lines count from `origin`'s (the second half of a two-thread read; see LineOrigin).
+  // The rows' lines count from `origin`'s (a later piece of an N-thread read; see LineOrigin).
   void number_lines_from(const LineOrigin* origin) { result_.table.origin = origin; }
   // The input is a read-only file mapping: pages behind the reader can be given back as it goes, so a
   // large file does not stay resident once its rows are parsed (they are re-read from the file if needed).

@@ -148,7 +148,7 @@ struct Table {
   std::string name;
   std::vector<Column> columns;  // in the spec's order
   // Per row: the 1-based physical line where the row starts; counted from `origin`'s line (the first
-  // row 0) when there is one: the streamed chunks of a two-thread read's second half.
+  // row 0) when there is one: the streamed chunks of a later piece of an N-thread read.
   std::vector<uint64_t> lines;
   const LineOrigin* origin = nullptr;
   // A streamed chunk: how much of its reader's share of the file has been read once the chunk's rows are
@@ -255,8 +255,8 @@ struct ReadResult {
   std::vector<std::string> header;  // the header's cells, as the file has them
   uint64_t rows_read = 0;      // data rows seen (accepted + rejected)
   uint64_t rows_rejected = 0;  // rows skipped with reject_bad_rows
-  // A two-thread streaming read whose second thread started inside a quoted cell (see exact_split):
-  // the second part's sink saw rows that are not the file's, and the first stopped at the guess. What
+  // An N-thread streaming read one of whose pieces started inside a quoted cell (see exact_split):
+  // the later parts' sinks saw rows that are not the file's, and the readers stopped. What
   // the sinks computed must be thrown away, and the file read again with exact_split.
   bool split_missed = false;
   // The file could not be opened or read, or the rejects file could not be written: an I/O problem
@@ -298,9 +298,9 @@ struct StreamPart {
 };
 
 // Reads a CSV file as read_csv does, but hands its rows to the parts' sinks a chunk at a time instead of
-// keeping them: the result's table has the columns and no rows. With two parts (and options.threads
-// allowing it) two threads read one half of the file each, the first half to parts[0]; otherwise
-// parts[0] gets every row (always for a non-regular file: see read_csv). When the read fails the sinks
+// keeping them: the result's table has the columns and no rows. With N parts (and options.threads
+// allowing it) a mapped file is cut into up to N pieces, piece k read by its own task into parts[k]
+// (csv_pieces.cpp), and many files are shared out in the files' order; otherwise parts[0] gets every row (always for a non-regular file: see read_csv). When the read fails the sinks
 // may have seen some rows: what they computed must be thrown away. The errors are exactly those of a
 // one-thread read.
 ReadResult stream_csv(const std::string& path, const TableSpec& spec, const ReadOptions& options,
