@@ -8,11 +8,11 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <thread>
 
 #include "commands.h"
 #include "run_options.h"
 #include "core/activity.h"
+#include "core/threads.h"
 #include "core/output_files.h"
 #include "driver/compilation.h"
 #include "engine/engine.h"
@@ -217,7 +217,7 @@ int run_program(const RunCliOptions& o) {
   // come; to standard output only once the run has succeeded (spooled until then: a run that fails
   // writes nothing there, as before). The explanations follow the payouts, so they are spooled too.
   const bool to_stdout = o.out.empty() || o.out == "-";
-  const size_t threads = o.run.threads ? o.run.threads : std::thread::hardware_concurrency();
+  const size_t threads = thread_count(o.run.threads);
   engine::Spool stdout_spool, explained;
   PayoutFile payout_file(to_stdout ? std::string() : files.write_path(o.out));
   PayoutFile totals_file(o.totals.empty() ? std::string() : files.write_path(o.totals));

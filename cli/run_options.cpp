@@ -23,8 +23,8 @@ void add_run_inputs(CLI::App* cmd, RunInputs& o, bool period_required) {
   if (period_required) period->required();
   cmd->add_option("--max-errors", o.max_errors, "Report up to this many malformed input rows (default 20)");
   cmd->add_option("--threads", o.threads,
-                  "Threads of the run: 1 or 2 (default: two for reading a ledger of 16 MiB or more, one per core evaluating); the payouts are the same")
-      ->check(CLI::Range(1, 2));
+                  "Threads of the run, 1 or more (default: one per CPU this process may use); the payouts are the same")
+      ->check(CLI::Range(1, 4096));
   cmd->add_option("--max-span-years", o.max_span_years,
                   "Without effective dates, the most years the ledgers' dates may span before the run refuses them (default 10; 0: no limit)");
   add_engine_option(cmd, o.engine, "", false);

@@ -13,6 +13,7 @@ packages=(
   chromium  # the HTML statements are rendered in a real browser (tests/statements)
   zlib1g-dev libzstd-dev   # compressed ledgers (.csv.gz, .csv.zst), read as streams
   libpq-dev postgresql     # ledgers read from PostgreSQL; the test starts a throwaway server
+  libtbb-dev  # oneTBB: the run's threads (runtime/core/threads.h)
   llvm-14-dev  # the JIT engine (runtime/jit; without it configure with -DREBATE_JIT=OFF)
 )
 # The VS Code extension's tests need node and npm. Debian's `nodejs` and `npm` when either command is missing

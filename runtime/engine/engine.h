@@ -36,12 +36,12 @@ struct RunOptions {
   // moved into place when the command succeeds. Null: written at their paths directly.
   OutputFiles* outputs = nullptr;
   bool explanations = true;                          // false: skip the measures' values and the next band (CSV only)
-  // Threads of the run. 0: each ledger of 16 MiB or more is read and scanned by two threads on a
-  // machine with two cores, and partners are evaluated on one thread per core; 1: one thread for
-  // everything; 2: two for each ledger whatever its size, and two evaluating. The payouts do not depend on it.
+  // Threads of the run (core/threads.h): every phase's tasks run on a oneTBB arena of this many; a ledger
+  // is read in as many pieces (no smaller than ledger::kMinPieceBytes when 0). 0: one per CPU the
+  // process may use (sched_getaffinity). The payouts, errors and notes do not depend on it.
   unsigned threads = 0;
-  // Two-thread reads find their split by counting the first half's quotes and line ends before the
-  // second thread starts (ledger::ReadOptions::exact_split) instead of guessing it. A run whose guess
+  // N-thread reads find their cuts by counting every share's quotes and line ends before the pieces
+  // are read (ledger::ReadOptions::exact_split) instead of guessing them. A run whose guess
   // missed runs again this way by itself; tests set it to cover both.
   bool exact_splits = false;
   // Without effective dates or a period, the most years the ledgers' dates may span (0: no limit): past

@@ -75,6 +75,25 @@ inline Outcome run(const std::string& program, const std::string& sales, const s
   return o;
 }
 
+// The thread counts the engine's tests run at beside one and two: three (a count that divides neither
+// the file nor the group partitions evenly) and eight (more threads than this machine's cores: a check
+// of correctness, not of speed).
+inline constexpr unsigned kMoreThreads[] = {3, 8};
+inline constexpr unsigned kThreadCounts[] = {1, 2, 3, 8};
+
+// `two` (the outcome on two threads) is what every other thread count gives: the same payouts,
+// statuses and errors, byte for byte.
+inline void check_more_threads(const Outcome& two, const std::string& program, const std::string& sales,
+                               const std::string& period = "2026-Q3", const std::map<std::string, std::string>& extra = {}) {
+  for (unsigned threads : kMoreThreads) {
+    INFO(threads << " threads");
+    const Outcome more = run(program, sales, period, extra, threads);
+    CHECK(more.result.errors == two.result.errors);
+    CHECK(more.amounts == two.amounts);
+    CHECK(more.statuses == two.statuses);
+  }
+}
+
 // A program compiled (no error allowed) and lowered to its plan.
 inline plan::Plan compile_plan(const std::string& program) {
   Compiler compiler(CompileOptions{});

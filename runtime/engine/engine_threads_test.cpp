@@ -1,9 +1,10 @@
-// End-to-end tests of the engine on two threads: one and two threads (and shuffled rows) must give the
-// same payouts and the same errors, with expected amounts worked out by hand in the comments; seeded
+// End-to-end tests of the engine on N threads: one, two, three and eight threads (and shuffled rows) must
+// give the same payouts and the same errors, with expected amounts worked out by hand in the comments; seeded
 // random ledgers check the scan's shortcuts differentially.
 #include <catch2/catch.hpp>
 
 #include <cstdio>
+#include <iterator>
 #include <map>
 #include <set>
 
@@ -45,6 +46,7 @@ rebate per_big { pay 1 USD * big_orders }
 )";
   auto one = run(program, sales, "2026-Q3", {}, 1);
   auto two = run(program, sales, "2026-Q3", {}, 2);
+  check_more_threads(two, program, sales, "2026-Q3", {});
   REQUIRE(one.diagnostics.empty());
   REQUIRE(one.result.ok());
   REQUIRE(two.result.ok());
@@ -71,6 +73,7 @@ TEST_CASE("two threads report unknown partners as one thread does, in file order
   const char* program = "measure revenue = sales.sum(amount)\nrebate r { pay 1% of revenue }\n";
   auto one = run(program, sales, "2026-Q3", {}, 1);
   auto two = run(program, sales, "2026-Q3", {}, 2);
+  check_more_threads(two, program, sales, "2026-Q3", {});
   REQUIRE(!one.result.ok());
   CHECK(one.result.errors.size() == 5);  // lines 15, 715, 1415, 2115, 2815
   CHECK(one.result.errors == two.result.errors);
@@ -92,6 +95,7 @@ TEST_CASE("a ledger whose middle is inside a quoted cell gives on two threads wh
   const char* program = "measure revenue = sales.sum(amount)\nrebate r { pay 1% of revenue }\n";
   auto one = run(program, sales, "2026-Q3", {}, 1);
   auto two = run(program, sales, "2026-Q3", {}, 2);
+  check_more_threads(two, program, sales, "2026-Q3", {});
   REQUIRE(one.result.ok());
   REQUIRE(two.result.ok());
   CHECK(one.amounts == two.amounts);
@@ -101,6 +105,7 @@ TEST_CASE("a ledger whose middle is inside a quoted cell gives on two threads wh
   const std::string bad = sales + "2026-07-04,PX,Z,sw,1,1.00\n";
   auto one_bad = run(program, bad, "2026-Q3", {}, 1);
   auto two_bad = run(program, bad, "2026-Q3", {}, 2);
+  check_more_threads(two_bad, program, bad, "2026-Q3", {});
   REQUIRE(one_bad.result.errors.size() == 1);
   CHECK(one_bad.result.errors[0].find(":6403:") != std::string::npos);
   CHECK(two_bad.result.errors == one_bad.result.errors);
@@ -115,6 +120,7 @@ TEST_CASE("a second half's unknown partner names its line with the split guessed
   const char* program = "measure revenue = sales.sum(amount)\nrebate r { pay 1% of revenue }\n";
   auto one = run(program, sales, "2026-Q3", {}, 1);
   auto two = run(program, sales, "2026-Q3", {}, 2);
+  check_more_threads(two, program, sales, "2026-Q3", {});
   REQUIRE(one.result.errors.size() == 3);
   CHECK(one.result.errors[2].find(":6000:") != std::string::npos);  // line 1 is the header: 5,998 + 2
   CHECK(two.result.errors == one.result.errors);
@@ -166,6 +172,7 @@ rebate growth { pay 1% of (revenue - baseline) allow negative }
   };
   auto one = run_with(1), two = run_with(2);
   CHECK(one == two);
+  for (unsigned threads : kMoreThreads) CHECK(run_with(threads) == two);
   REQUIRE(!two.empty());
   // Every partner in every quarter from 2025-Q1 to 2026-Q4 (the data's span), 3 rebates each.
   CHECK(two.size() == 7 * 8 * 3);
@@ -199,6 +206,7 @@ TEST_CASE("a group field's runtime error is the same on one thread and two", "[e
   const char* program = kUnitPriceProgram;
   auto one = run(program, sales, "2026-Q3", {}, 1);
   auto two = run(program, sales, "2026-Q3", {}, 2);
+  check_more_threads(two, program, sales, "2026-Q3", {});
   REQUIRE(one.diagnostics.empty());
   REQUIRE(!one.result.ok());
   REQUIRE(!one.result.errors.empty());
@@ -220,6 +228,7 @@ TEST_CASE("group rows counted over both partitions, on one thread and two", "[en
   const char* program = kUnitPriceProgram;
   auto one = run(program, sales, "2026-Q3", {}, 1);
   auto two = run(program, sales, "2026-Q3", {}, 2);
+  check_more_threads(two, program, sales, "2026-Q3", {});
   REQUIRE(one.diagnostics.empty());
   REQUIRE(one.result.ok());
   REQUIRE(two.result.ok());
@@ -241,7 +250,7 @@ measure big = sales.count(where amount > 1_000_000 USD)
 rebate pct { pay 1% of revenue }
 rebate per_big { pay 1 USD * big }
 )";
-  for (unsigned threads : {1u, 2u}) {
+  for (unsigned threads : kThreadCounts) {
     auto o = run(program, sales, "2026-Q3", {}, threads);
     REQUIRE(o.diagnostics.empty());
     REQUIRE(o.result.ok());
@@ -276,6 +285,7 @@ rebate per_any { pay 1 USD * all_orders }
 )";
   auto one = run(program, sales, "2026-Q3", {}, 1);
   auto two = run(program, sales, "2026-Q3", {}, 2);
+  check_more_threads(two, program, sales, "2026-Q3", {});
   REQUIRE(one.diagnostics.empty());
   REQUIRE(one.result.ok());
   REQUIRE(two.result.ok());
@@ -297,7 +307,7 @@ TEST_CASE("lines of far-apart periods are all counted as outside the run", "[eng
                              "9999-12-31,P1,O4,hw,1,10", "9999-12-30,P2,O5,hw,1,10", "2026-02-01,P3,O6,hw,1,10",
                              "0001-03-01,P3,O7,hw,1,10", "9999-11-30,P3,O8,hw,1,10", "2026-09-30,P3,O9,hw,1,10"});
   const char* program = "measure revenue = sales.sum(amount)\nrebate r { pay 1% of revenue }\n";
-  for (unsigned threads : {1u, 2u}) {
+  for (unsigned threads : kThreadCounts) {
     auto o = run(program, sales, "2026-Q3", {}, threads);
     REQUIRE(o.result.ok());
     CHECK(o.result.summary.outside_run_looked_back + o.result.summary.outside_run_nowhere == 6);
@@ -323,7 +333,7 @@ measure order_value = orders.sum(hw)
 rebate per_huge { pay 1 USD * huge_orders }
 rebate pct { pay 1% of order_value }
 )";
-  for (unsigned threads : {1u, 2u}) {
+  for (unsigned threads : kThreadCounts) {
     auto o = run(program, sales, "2026-Q3", {}, threads);
     REQUIRE(o.diagnostics.empty());
     INFO((o.result.errors.empty() ? std::string() : o.result.errors[0]));
@@ -357,7 +367,7 @@ measure both = orders.count(where hw > 0 USD and sup > 0 USD)
 rebate per_order { pay 10 USD * both }
 )";
   plan::Plan plan = compile_plan(program);
-  for (unsigned threads : {1u, 2u}) {
+  for (unsigned threads : kThreadCounts) {
     engine::RunOptions options;
     options.input_buffers["partners"] = kPartners;
     options.input_buffers["sales"] = sales;
@@ -377,7 +387,7 @@ rebate per_order { pay 10 USD * both }
   }
 }
 
-TEST_CASE("random ledgers give the same payouts on one thread and two, in any row order", "[engine][threads]") {
+TEST_CASE("random ledgers give the same payouts at every thread count, in any row order", "[engine][threads]") {
   // A differential check of the scan's shortcuts (same key as the line before, compact sums and group
   // rows, partitions, segments, lazy texts, lines left out): seeded random ledgers of several reader
   // chunks, with unknown partners (rejected), orders that come back far apart, returns, lines outside
@@ -425,7 +435,7 @@ rebate units { pay 0.5 USD * units_sold }
     for (const auto* order_rows : {&rows, &shuffled}) {
       std::string sales = "date,partner,order_id,family,units,amount\n";
       for (const std::string& r : *order_rows) sales += r + "\n";
-      for (unsigned threads : {1u, 2u}) {
+      for (unsigned threads : kThreadCounts) {
         engine::RunOptions options;
         options.input_buffers["partners"] = kPartners;
         options.input_buffers["sales"] = sales;
@@ -441,16 +451,14 @@ rebate units { pay 0.5 USD * units_sold }
       }
     }
     INFO("seed " << seed);
-    REQUIRE(outcomes.size() == 4);
+    REQUIRE(outcomes.size() == 2 * std::size(kThreadCounts));  // the file's order and the shuffled, at each count
     CHECK(outcomes[0].size() == 15);  // 3 partners x 5 rebates
     CHECK(outcomes[0]["P1 per_order"] != "0.00");
-    CHECK(outcomes[0] == outcomes[1]);
-    CHECK(outcomes[0] == outcomes[2]);
-    CHECK(outcomes[0] == outcomes[3]);
+    for (size_t k = 1; k < outcomes.size(); ++k) CHECK(outcomes[0] == outcomes[k]);
   }
 }
 
-TEST_CASE("random ledgers without a partner table or fixed periods agree on one thread and two", "[engine][threads]") {
+TEST_CASE("random ledgers without a partner table or fixed periods agree at every thread count", "[engine][threads]") {
   // Each thread numbers the partners it meets and widens its periods to its lines' (the compact sums are
   // folded before the cells move); the merge renumbers the partners, so group rows are merged row by row.
   const std::string program = R"(
@@ -481,7 +489,7 @@ rebate growth { pay 1% of (revenue - baseline) allow negative }
                (next(2) ? "hw" : "sup") + ",1," + std::to_string(1 + next(999)) + ".25\n";
     }
     std::vector<std::map<std::string, std::string>> outcomes;
-    for (unsigned threads : {1u, 2u}) {
+    for (unsigned threads : kThreadCounts) {
       engine::RunOptions options;
       options.input_buffers["sales"] = sales;
       options.threads = threads;
@@ -496,6 +504,6 @@ rebate growth { pay 1% of (revenue - baseline) allow negative }
     // Partners Q0..Q60 (Q0..Q39 in the first half, Q21..Q60 in the second), every quarter from the first
     // line's to the last's (months 1 to 9: 2024-Q1 .. 2026-Q3, 11 quarters), 3 rebates.
     CHECK(outcomes[0].size() == 61 * 11 * 3);
-    CHECK(outcomes[0] == outcomes[1]);
+    for (size_t k = 1; k < outcomes.size(); ++k) CHECK(outcomes[0] == outcomes[k]);
   }
 }

@@ -18,6 +18,7 @@
 #include "engine/trace.h"
 #include "engine/report.h"
 #include "core/activity.h"
+#include "core/threads.h"
 #include "engine/state.h"
 
 namespace rebate::engine {
@@ -819,6 +820,8 @@ void run_once(const plan::Plan& plan, const RunOptions& options, const vm::Engin
 }
 
 bool inputs_rereadable(const RunOptions& options);
+void run_on_threads(const plan::Plan& plan, const RunOptions& options, const vm::Engine& engine, PayoutSink* sink,
+                    RunResult& result, const std::vector<PhaseTime>& prepared);
 
 RunResult run_with(const plan::Plan& plan, const RunOptions& options, PayoutSink* sink) {
   RunResult result;
@@ -837,28 +840,35 @@ RunResult run_with(const plan::Plan& plan, const RunOptions& options, PayoutSink
     return result;
   }
   result.summary.timings = prepared;
+  // Every parallel step of the run is a task on these N threads (core/threads.h).
+  RunThreads threads(thread_count(options.threads));
+  threads.run([&] { run_on_threads(plan, options, *engine, sink, result, prepared); });
+  return result;
+}
+
+void run_on_threads(const plan::Plan& plan, const RunOptions& options, const vm::Engine& engine, PayoutSink* sink,
+                    RunResult& result, const std::vector<PhaseTime>& prepared) {
   if (!options.exact_splits && !inputs_rereadable(options)) {
     RunOptions exact = options;
     exact.exact_splits = true;
-    run_once(plan, exact, *engine, sink, result);
-    return result;
+    run_once(plan, exact, engine, sink, result);
+    return;
   }
   try {
-    run_once(plan, options, *engine, sink, result);
+    run_once(plan, options, engine, sink, result);
   } catch (const SplitMissed&) {
-    // A ledger with line ends in quoted cells, one of them where the two-thread read guessed its split
+    // A ledger with line ends in quoted cells, one of them where the N-thread read guessed a cut
     // (thrown while reading, before any payout was handed over).
     RunOptions exact = options;
     exact.exact_splits = true;
     result = RunResult();
     result.summary.timings = prepared;
-    run_once(plan, exact, *engine, sink, result);
+    run_once(plan, exact, engine, sink, result);
   }
-  return result;
 }
 
 // An input that is not a regular file (a pipe, /dev/stdin, `<(zcat ...)`, `-`, a database query) can be
-// read only once: a run that has one counts its two-thread splits from the start instead of guessing
+// read only once: a run that has one counts its N-thread cuts from the start instead of guessing
 // them, since a missed guess runs everything again and would find that input empty.
 bool inputs_rereadable(const RunOptions& options) {
   for (const auto& [name, path] : options.input_paths) {

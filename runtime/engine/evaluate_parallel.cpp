@@ -1,55 +1,17 @@
-// Threads for the evaluation of cells, with the sequential loop's choice of the error to report.
+// Threads for the evaluation of cells (tasks on the run's arena, core/threads.h), with the sequential
+// loop's choice of the error to report.
 #include "engine/evaluate_parallel.h"
 
-#include <pthread.h>
+#include "core/threads.h"
 
 #include <algorithm>
 #include <atomic>
 #include <exception>
-#include <memory>
-#include <thread>
 #include <vector>
 
 namespace rebate::engine {
 
 namespace {
-
-// Past a few threads the steps that follow the evaluation (budgets, totals, writing) dominate a run.
-constexpr size_t kMaxThreads = 8;
-
-// A worker's stack: as large as the one the CLI runs the engine on (cli/big_stack.cpp). A measure that
-// reads a measure recurses, and a chain of thousands of them must not overflow a worker where the
-// sequential engine did not (std::thread has no say over its stack). Address space only: pages are
-// touched as the stack grows.
-constexpr size_t kStackBytes = 256u << 20;
-
-// A thread running body() with a kStackBytes stack, joined when the Worker goes.
-class Worker {
- public:
-  explicit Worker(std::function<void()> body) : body_(std::move(body)) {
-    pthread_attr_t attr;
-    pthread_attr_init(&attr);
-    pthread_attr_setstacksize(&attr, kStackBytes);
-    started_ = pthread_create(&thread_, &attr, &Worker::main, this) == 0;
-    pthread_attr_destroy(&attr);
-  }
-  ~Worker() {
-    if (started_) pthread_join(thread_, nullptr);
-  }
-  Worker(const Worker&) = delete;
-  Worker& operator=(const Worker&) = delete;
-  // False when no thread could be had: the caller runs body() itself.
-  bool started() const { return started_; }
-
- private:
-  static void* main(void* self) {
-    static_cast<Worker*>(self)->body_();
-    return nullptr;
-  }
-  std::function<void()> body_;
-  pthread_t thread_{};
-  bool started_ = false;
-};
 
 // The earliest failed cell of one range, by its place in the sequential order, and what it threw.
 struct Failure {
@@ -60,8 +22,7 @@ struct Failure {
 }  // namespace
 
 size_t evaluation_threads(size_t partners, unsigned requested) {
-  size_t cores = requested ? requested : std::max<size_t>(1, std::thread::hardware_concurrency());
-  return std::max<size_t>(1, std::min({cores, partners, kMaxThreads}));
+  return std::max<size_t>(1, std::min(thread_count(requested), partners));
 }
 
 void for_each_cell(size_t periods, size_t partners, size_t threads,
@@ -92,14 +53,7 @@ void for_each_cell(size_t periods, size_t partners, size_t threads,
       }
     }
   };
-  std::vector<std::unique_ptr<Worker>> workers;
-  std::vector<size_t> on_caller = {0};
-  for (size_t t = 1; t < threads; ++t) {
-    workers.push_back(std::make_unique<Worker>([&run_range, t] { run_range(t); }));
-    if (!workers.back()->started()) on_caller.push_back(t);
-  }
-  for (size_t t : on_caller) run_range(t);
-  workers.clear();  // joins them
+  for_each_task(threads, run_range);  // (each range catches its own failures)
 
   const Failure* first = nullptr;
   for (const Failure& f : failures) {

@@ -10,9 +10,11 @@
 #include <map>
 #include <optional>
 #include <string>
-#include <thread>
 #include <utility>
 
+#include <tbb/task_arena.h>
+
+#include "core/threads.h"
 #include "engine/state.h"
 
 namespace rebate::engine {
@@ -271,10 +273,9 @@ void count_direct_row(const GroupPlan& gp, const GroupData& data, size_t row, si
 
 // finish_rows' direct tests on rows kept compact: each test reads its field's word in the row's block,
 // as field_state would (a sum with no line is 0 either way), without building the field's state. The
-// few rows with words kept aside (orders met on both sides of a two-thread split) go through their states.
+// few rows with words kept aside (orders met in more than one piece of the ledger) go through their states.
 template <class States>
-void finish_compact_rows(const State& s, const GroupPlan& gp, const GroupData& data, const std::vector<uint8_t>* skip,
-                         const States& state) {
+void finish_compact_rows(const State& s, const GroupPlan& gp, const GroupData& data, const States& state) {
   struct WordTest {
     bool count;
     uint32_t index;  // among the block's sums (a sum) or its uint32 counts (a count)
@@ -332,7 +333,6 @@ void finish_compact_rows(const State& s, const GroupPlan& gp, const GroupData& d
   aside.erase(std::unique(aside.begin(), aside.end()), aside.end());
   size_t next_aside = 0;
   for (size_t row = 0; row < data.rows(); ++row) {
-    if (skip && (*skip)[row]) continue;
     const size_t cell = s.cell(data.partner(row), data.period(row));
     while (next_aside < aside.size() && aside[next_aside] < row) ++next_aside;
     if (next_aside < aside.size() && aside[next_aside] == row) {
@@ -362,23 +362,22 @@ void finish_compact_rows(const State& s, const GroupPlan& gp, const GroupData& d
 // The rows of one partition of group `g`, row by row: the row's fields, then its contribution to every
 // aggregate over the group, into `state(cell, aggregate)`.
 template <class States>
-void finish_rows(const State& s, uint32_t g, const GroupPlan& gp, const GroupData& data, const std::vector<uint8_t>* skip,
-                 vm::Executor& machine, ledger::StringPool& pool, const States& state) {
+void finish_partition(const State& s, uint32_t g, const GroupPlan& gp, const GroupData& data, vm::Executor& machine,
+                      ledger::StringPool& pool, const States& state) {
   const plan::Plan& plan = s.plan;
   const plan::Group& pg = plan.groups[g];
   if (gp.direct && data.distinct.empty() && data.is_compact()) {
-    finish_compact_rows(s, gp, data, skip, state);
+    finish_compact_rows(s, gp, data, state);
     return;
   }
   if (gp.direct && data.distinct.empty()) {
     for (size_t row = 0; row < data.rows(); ++row) {
-      if (!skip || !(*skip)[row]) count_direct_row(gp, data, row, s.cell(data.partner(row), data.period(row)), state);
+      count_direct_row(gp, data, row, s.cell(data.partner(row), data.period(row)), state);
     }
     return;
   }
   GroupRowFrame frame(s, g, data, pool);
   for (size_t row = 0; row < data.rows(); ++row) {
-    if (skip && (*skip)[row]) continue;
     frame.at(row);
     frame.fields.clear();
     for (size_t f = 0; f < pg.field_values.size(); ++f) {
@@ -400,15 +399,6 @@ void finish_rows(const State& s, uint32_t g, const GroupPlan& gp, const GroupDat
       auto [st, distinct] = state(cell, a);
       accumulate(*st, distinct, agg.kind, v, frame);
     }
-  }
-}
-
-// A merged partition's rows, segment by segment (the rows another segment took in are skipped).
-template <class States>
-void finish_partition(const State& s, uint32_t g, const GroupPlan& gp, const MergedPartition& partition, vm::Executor& machine,
-                      ledger::StringPool& pool, const States& state) {
-  for (size_t k = 0; k < partition.segments.size(); ++k) {
-    finish_rows(s, g, gp, partition.segments[k], k > 0 ? &partition.merged : nullptr, machine, pool, state);
   }
 }
 
@@ -472,45 +462,50 @@ void finish_groups(State& s) {
     const size_t slots = gp.over.size();
     std::vector<size_t> slot_of(plan.aggregates.size(), 0);
     for (size_t k = 0; k < slots; ++k) slot_of[gp.over[k]] = k;
-    // Two threads, one partition each, when there are two and both have rows; texts a formula reads from
-    // the keys are interned in pools of each thread's own over the State's.
-    const bool parallel = s.options.threads != 1 && s.groups[g][1].rows() > 0 && s.groups[g][0].rows() > 0;
-    std::vector<std::vector<AggState>> local(parallel ? 2 : 1, std::vector<AggState>(s.aggregates.cells() * slots));
-    const auto into_local = [&](size_t i) {
-      return [base = local[i].data(), &slot_of, slots](size_t cell, uint32_t a) {
+    // The partitions are tasks on the run's threads, each finished by one of them. What a thread adds
+    // up goes into states of its own (the sums are exact: added into the State's in any order, the same);
+    // texts a formula reads from the keys are interned in a pool of the thread's own over the State's;
+    // each thread has its own executor. The partitions without rows are no tasks.
+    const size_t threads = std::max<size_t>(1, static_cast<size_t>(tbb::this_task_arena::max_concurrency()));
+    struct Worker {
+      std::vector<AggState> local;
+      std::unique_ptr<ledger::StringPool> pool;
+      std::unique_ptr<vm::Executor> machine;
+    };
+    std::vector<Worker> workers(threads);
+    std::vector<size_t> busy;
+    for (size_t q = 0; q < kGroupPartitions; ++q) {
+      if (s.groups[g][q].rows() > 0) busy.push_back(q);
+    }
+    // (A thread's slot in the arena picks its worker; with one task, whichever thread runs it uses the first.)
+    for (size_t t = 0; t < (busy.size() > 1 ? workers.size() : busy.size()); ++t) {
+      workers[t].local.assign(s.aggregates.cells() * slots, AggState());
+      workers[t].pool = std::make_unique<ledger::StringPool>(&s.pool);
+      workers[t].machine = s.engine.executor();
+    }
+    for_each_task(busy.size(), [&](size_t task) {
+      const size_t q = busy[task];
+      const int slot = tbb::this_task_arena::current_thread_index();
+      Worker& w = workers[busy.size() > 1 && slot >= 0 && static_cast<size_t>(slot) < workers.size() ? static_cast<size_t>(slot) : 0];
+      auto into_local = [base = w.local.data(), &slot_of, slots](size_t cell, uint32_t a) {
         return std::pair{base + cell * slots + slot_of[a], static_cast<DistinctSet*>(nullptr)};
       };
-    };
-    if (!parallel) {
-      for (size_t q = 0; q < kGroupPartitions; ++q) finish_partition(s, g, gp, s.groups[g][q], *s.machine, s.pool, into_local(0));
-    } else {
-      static_assert(kGroupPartitions == 2);
-      ledger::StringPool first_pool(&s.pool), second_pool(&s.pool);
-      std::unique_ptr<vm::Executor> second_machine = s.engine.executor();
-      std::exception_ptr failed;
-      std::thread second([&] {
-        try {
-          finish_partition(s, g, gp, s.groups[g][1], *second_machine, second_pool, into_local(1));
-          if (!s.group_windowed[g]) s.groups[g][1] = MergedPartition();  // its memory given back on this thread, beside the other's
-        } catch (...) {
-          failed = std::current_exception();
+      finish_partition(s, g, gp, s.groups[g][q], *w.machine, *w.pool, into_local);
+      if (!s.group_windowed[g]) s.groups[g][q] = GroupData();  // its memory given back by the thread that used it
+    });
+    std::vector<std::vector<AggState>> local;
+    for (Worker& w : workers) {
+      if (!w.local.empty()) local.push_back(std::move(w.local));
+    }
+    // Added into the State's cells, a range of cells per thread.
+    const size_t cells = s.aggregates.cells();
+    for_each_task(local.empty() ? 0 : threads, [&](size_t t) {
+      for (const std::vector<AggState>& from : local) {
+        for (size_t cell = cells * t / threads; cell < cells * (t + 1) / threads; ++cell) {
+          for (size_t k = 0; k < slots; ++k) merge_state(s.aggregates.at(cell, gp.over[k]), from[cell * slots + k], plan.aggregates[gp.over[k]]);
         }
-      });
-      try {
-        finish_partition(s, g, gp, s.groups[g][0], *s.machine, first_pool, into_local(0));
-        if (!s.group_windowed[g]) s.groups[g][0] = MergedPartition();
-      } catch (...) {
-        second.join();
-        throw;  // partition 0's first error, as a one-thread finish would meet it
       }
-      second.join();
-      if (failed) std::rethrow_exception(failed);
-    }
-    for (const std::vector<AggState>& from : local) {
-      for (size_t cell = 0; cell < s.aggregates.cells(); ++cell) {
-        for (size_t k = 0; k < slots; ++k) merge_state(s.aggregates.at(cell, gp.over[k]), from[cell * slots + k], plan.aggregates[gp.over[k]]);
-      }
-    }
+    });
   }
   // The aggregates over them are all there is to keep, but for the groups a window of several periods
   // reads: evaluation forms those windows' groups again from the rows (window_group_aggregate).
@@ -523,14 +518,8 @@ void finish_groups(State& s) {
     std::vector<std::vector<State::GroupRowRef>>& of = s.group_rows[g];
     of.assign(s.partner_ids.size(), {});
     for (uint32_t q = 0; q < kGroupPartitions; ++q) {
-      const MergedPartition& partition = s.groups[g][q];
-      for (uint32_t k = 0; k < partition.segments.size(); ++k) {
-        const GroupData& data = partition.segments[k];
-        for (size_t row = 0; row < data.rows(); ++row) {
-          if (k > 0 && partition.merged[row]) continue;  // added into a row of the first segment
-          of[data.partner(row)].push_back(State::GroupRowRef{q, k, row});
-        }
-      }
+      const GroupData& data = s.groups[g][q];
+      for (size_t row = 0; row < data.rows(); ++row) of[data.partner(row)].push_back(State::GroupRowRef{q, row});
     }
   }
 }
@@ -626,7 +615,7 @@ Value window_group_aggregate(const State& s, uint32_t a, uint32_t partner, Perio
   };
   std::map<std::string, Merged> rows;
   for (const State::GroupRowRef& ref : s.group_rows[g][partner]) {
-    const GroupData& data = s.groups[g][ref.partition].segments[ref.segment];
+    const GroupData& data = s.groups[g][ref.partition];
     const PeriodIndex p = data.period(ref.row);
     if (p < first || p > last) continue;
     auto [it, fresh] = rows.try_emplace(window_key(data, ref.row), Merged{&data, ref.row, std::vector<AggState>(fields), std::vector<DistinctSet>(fields)});

@@ -9,6 +9,7 @@
 #include <limits>
 
 #include "core/activity.h"
+#include "core/threads.h"
 #include "engine/state.h"
 
 namespace rebate::engine {
@@ -483,7 +484,7 @@ bool load_inputs(State& s) {
   // The ledgers, streamed: one part per reading thread, each on its own texts (the pool is frozen until
   // the parts are merged).
   std::vector<std::unique_ptr<ScanPart>> parts;
-  for (unsigned k = 0; k < (s.options.threads == 1 ? 1u : 2u); ++k) parts.push_back(std::make_unique<ScanPart>(s));
+  for (size_t k = 0; k < thread_count(s.options.threads); ++k) parts.push_back(std::make_unique<ScanPart>(s));
   std::optional<vm::EvalError> error = stream_ledgers(s, parts, usable);
   if (!s.result.errors.empty()) return false;
   report_left_out(s, parts, &ScanPart::unknown_keys, ".unknown-keys.csv", "hold", "a key that is not in its lookup table");

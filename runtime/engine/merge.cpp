@@ -7,9 +7,9 @@
 
 #include <algorithm>
 #include <exception>
-#include <thread>
 #include <unordered_set>
 
+#include "core/threads.h"
 #include "engine/state.h"
 
 namespace rebate::engine {
@@ -241,16 +241,16 @@ struct KeyBatch {
   const std::string_view* key_texts(size_t i) const { return &texts[i * text_count]; }
 };
 
-// Partition `q` of group `g`: the parts' rows of that partition, the first part's first. A row's
-// partition does not depend on its partner, which the merge may number anew, so it stays the same.
-MergedPartition merge_partition(const State& s, const std::vector<std::unique_ptr<ScanPart>>& parts, std::vector<TextMap>& texts,
+// Partition `q` of group `g`: the parts' rows of that partition, in the parts' order (the file's): the
+// first part's taken over, each later part's added (a key met before: its states added into that row's;
+// a new one: appended), so the rows stay in the order their keys first appear. A row's partition does
+// not depend on its partner, which the merge may number anew, so it stays the same.
+GroupData merge_partition(const State& s, const std::vector<std::unique_ptr<ScanPart>>& parts, std::vector<TextMap>& texts,
                                 const std::vector<std::vector<uint32_t>>& partners, uint32_t g, size_t q, bool text_ids) {
   const plan::Plan& plan = s.plan;
   const plan::Group& pg = plan.groups[g];
   GroupData into = make_group(plan, pg);
   if (auto layout = parts.front()->groups[g][q].compact_layout) into.keep_compact(std::move(layout));  // the same in every part
-  bool taken_over = false;
-  MergedPartition out;
   for (size_t k = 0; k < parts.size(); ++k) {
     GroupData& from = parts[k]->groups[g][q];
     auto in_range = [&](size_t row) { return s.cell(partners[k][from.partner(row)], from.period(row)) != SIZE_MAX; };
@@ -263,44 +263,9 @@ MergedPartition merge_partition(const State& s, const std::vector<std::unique_pt
     // The first part's rows, when nothing about them changes, are taken over as they are.
     if (k == 0 && all_in_range && is_identity(partners[k]) && (!text_ids || texts[k].identity())) {
       into = std::move(from);
-      taken_over = true;
       continue;
     }
     KeyBatch batch(into.index);
-    // The second part over a first taken over, with the same partner numbers: a row the first part has
-    // gets this row's states added; the others stay where they are, read after the first part's.
-    if (k == 1 && parts.size() == 2 && taken_over && is_identity(partners[k])) {
-      out.merged.assign(from.rows(), 1);
-      if (all_in_range) {
-        // Every row is kept: matched through the hash tags the two indexes keep, without hashing keys.
-        into.index.match_rows_of(from.index, [&](uint32_t row, uint32_t to) {
-          if (to == UINT32_MAX) {
-            out.merged[row] = 0;
-          } else {
-            add_row(plan, pg, into, to, false, from, row, texts[k]);
-          }
-        });
-        out.segments.push_back(std::move(into));
-        out.segments.push_back(std::move(from));
-        return out;
-      }
-      for (size_t first = 0; first < from.rows(); first += KeyBatch::kRows) {
-        const size_t n = std::min(KeyBatch::kRows, from.rows() - first);
-        batch.load(from, first, n, partners[k], into.index);
-        for (size_t i = 0; i < n; ++i) {
-          if (!in_range(first + i)) continue;  // lines outside every period the run pays or looks back to
-          const uint32_t to = into.index.find(batch.key(i), batch.key_texts(i), batch.hashes[i]);
-          if (to == UINT32_MAX) {
-            out.merged[first + i] = 0;
-          } else {
-            add_row(plan, pg, into, to, false, from, first + i, texts[k]);
-          }
-        }
-      }
-      out.segments.push_back(std::move(into));
-      out.segments.push_back(std::move(from));
-      return out;
-    }
     into.index.reserve(into.rows() + from.rows());
     for (size_t first = 0; first < from.rows(); first += KeyBatch::kRows) {
       const size_t n = std::min(KeyBatch::kRows, from.rows() - first);
@@ -317,8 +282,7 @@ MergedPartition merge_partition(const State& s, const std::vector<std::unique_pt
     }
     from = make_group(plan, pg);  // the part's memory back before the next part is merged
   }
-  out.segments.push_back(std::move(into));
-  return out;
+  return into;
 }
 
 // Whether group `g`'s rows hold text ids of the parts' pools. Text keys are kept by their bytes, so only
@@ -338,27 +302,13 @@ void merge_groups(State& s, const std::vector<std::unique_ptr<ScanPart>>& parts,
   for (uint32_t g = 0; g < plan.groups.size(); ++g) {
     const bool text_ids = holds_text_ids(plan, g);
     MergedGroup into;
-    if (parts.size() > 1 && !text_ids) {
-      // One thread per partition: they share no row.
-      static_assert(kGroupPartitions == 2);
-      std::exception_ptr failed;
-      std::thread second([&] {
-        try {
-          into[1] = merge_partition(s, parts, texts, partners, g, 1, text_ids);
-        } catch (...) {
-          failed = std::current_exception();
-        }
-      });
-      try {
-        into[0] = merge_partition(s, parts, texts, partners, g, 0, text_ids);
-      } catch (...) {
-        second.join();
-        throw;  // partition 0's error first, as a one-thread merge would meet it
-      }
-      second.join();
-      if (failed) std::rethrow_exception(failed);
+    // A task per partition (they share no row), but when the rows hold text ids: the merge interns them
+    // into the State's pool, one partition after another.
+    auto merge_one = [&](size_t q) { into[q] = merge_partition(s, parts, texts, partners, g, q, text_ids); };
+    if (text_ids) {
+      for (size_t q = 0; q < kGroupPartitions; ++q) merge_one(q);
     } else {
-      for (size_t q = 0; q < kGroupPartitions; ++q) into[q] = merge_partition(s, parts, texts, partners, g, q, text_ids);
+      for_each_task(kGroupPartitions, merge_one);  // partition q's error before q + 1's, as one thread meets them
     }
     s.groups.push_back(std::move(into));
   }
@@ -382,32 +332,23 @@ void merge_parts(State& s, std::vector<std::unique_ptr<ScanPart>>& parts) {
   if (!s.periods_fixed) choose_periods(s, lines);
   note_lines(s, lines);
 
-  // The aggregates merge on a thread of their own while the groups' partitions merge on two more, when
-  // the groups hold no text ids: then only the aggregates' merge interns texts, and the two share no state.
-  bool concurrent = parts.size() > 1 && !s.plan.groups.empty();
+  // The aggregates merge as one task while the groups' partitions merge as others, when the groups hold
+  // no text ids: then only the aggregates' merge interns texts, and the two share no state.
+  bool concurrent = !s.plan.groups.empty();
   for (uint32_t g = 0; g < s.plan.groups.size(); ++g) concurrent = concurrent && !holds_text_ids(s.plan, g);
   if (!concurrent) {
     merge_aggregates(s, parts, texts, partners);
     merge_groups(s, parts, texts, partners);
     return;
   }
-  std::exception_ptr aggregates_failed;
-  std::thread aggregates([&] {
-    try {
+  // (The aggregates' error first, as a one-thread merge meets it.)
+  for_each_task(2, [&](size_t task) {
+    if (task == 0) {
       merge_aggregates(s, parts, texts, partners);
-    } catch (...) {
-      aggregates_failed = std::current_exception();
+    } else {
+      merge_groups(s, parts, texts, partners);
     }
   });
-  try {
-    merge_groups(s, parts, texts, partners);
-  } catch (...) {
-    aggregates.join();
-    if (aggregates_failed) std::rethrow_exception(aggregates_failed);  // the error a one-thread merge meets first
-    throw;
-  }
-  aggregates.join();
-  if (aggregates_failed) std::rethrow_exception(aggregates_failed);
 }
 
 }  // namespace rebate::engine

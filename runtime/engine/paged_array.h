@@ -1,10 +1,11 @@
-// A growable array kept in fixed-size pages on huge pages: growing never moves or copies what is there
+// A growable array kept in fixed-size pages: growing never moves or copies what is there
 // (a std::vector briefly holds its old and new buffers, twice the memory, while it grows), and an index
 // is a shift and a mask. For the group rows, which grow with the ledger's orders and are updated in no
 // particular order.
 #pragma once
 
 #include <cstddef>
+#include <cstdlib>
 #include <cstdint>
 #include <memory>
 #include <new>
@@ -43,26 +44,31 @@ class PagedArray {
   }
 
  private:
-  // A page is a whole number of huge pages: 2 MiB / (the largest power of two dividing sizeof(T)) elements.
+  // A page is 256 KiB / (the largest power of two dividing sizeof(T)) elements: small, since a group
+  // keeps its rows in 64 partitions in every scan part (state.h), and a partition with a few rows must
+  // not cost a large page.
   static constexpr unsigned page_bits() {
     unsigned twos = 0;
     while (((sizeof(T) >> twos) & 1) == 0) ++twos;
-    return twos >= 21 ? 0 : 21 - twos;
+    return twos >= 18 ? 0 : 18 - twos;
   }
   static constexpr unsigned kPageBits = page_bits();
   static constexpr size_t kPageElements = size_t{1} << kPageBits;
   static constexpr size_t kMask = kPageElements - 1;
 
-  struct Unmap {
-    void operator()(T* p) const { unmap_huge(p, kPageElements * sizeof(T), false); }
+  struct Free {
+    void operator()(T* p) const { std::free(p); }
   };
-  using Page = std::unique_ptr<T, Unmap>;
+  using Page = std::unique_ptr<T, Free>;
   static Page new_page() {
-    // Fresh anonymous memory is zeroed: a value-initialized T, for the trivial structs stored here.
+    // Zeroed memory: a value-initialized T, for the trivial structs stored here. Small pages, faulted
+    // in as they are written (calloc of this size maps fresh zero pages): the rows are appended in
+    // order and mostly read again soon after (an order's lines are neighbours), so TLB misses are rare,
+    // and only the pages written to take memory.
     static_assert(std::is_trivially_copyable_v<T>, "pages are zeroed memory, not constructed objects");
-    // Small pages: the rows are appended in order and mostly read again soon after (an order's lines
-    // are neighbours), so TLB misses are rare, and fresh huge pages are slow to fault in.
-    return Page(static_cast<T*>(map_huge(kPageElements * sizeof(T), false)));
+    T* page = static_cast<T*>(std::calloc(kPageElements, sizeof(T)));
+    if (!page) throw std::bad_alloc();
+    return Page(page);
   }
 
   std::vector<Page> pages_;
@@ -86,7 +92,11 @@ class PagedBlocks {
   const uint64_t* operator[](size_t block) const { return pages_[block >> kPageBits].get() + (block & kMask) * words_; }
   // One more block, zeroed.
   void add() {
-    if (size_ == pages_.size() << kPageBits) pages_.emplace_back(static_cast<uint64_t*>(map_huge(page_bytes(), false)), Unmap{page_bytes()});
+    if (size_ == pages_.size() << kPageBits) {
+      auto* page = static_cast<uint64_t*>(std::calloc(size_t{1} << kPageBits, words_ * sizeof(uint64_t)));
+      if (!page) throw std::bad_alloc();
+      pages_.emplace_back(page);
+    }
     ++size_;
   }
   // Gives back the pages that hold only blocks below `block`, which must not be read again.
@@ -95,14 +105,12 @@ class PagedBlocks {
   }
 
  private:
-  static constexpr unsigned kPageBits = 16;  // 65,536 blocks a page: 2 MiB of 4-word blocks
+  static constexpr unsigned kPageBits = 13;  // 8,192 blocks a page: 256 KiB of 4-word blocks (see PagedArray)
   static constexpr size_t kMask = (size_t{1} << kPageBits) - 1;
-  size_t page_bytes() const { return (size_t{1} << kPageBits) * words_ * sizeof(uint64_t); }
-  struct Unmap {
-    size_t bytes;
-    void operator()(uint64_t* p) const { unmap_huge(p, bytes, false); }
+  struct Free {
+    void operator()(uint64_t* p) const { std::free(p); }
   };
-  std::vector<std::unique_ptr<uint64_t, Unmap>> pages_;
+  std::vector<std::unique_ptr<uint64_t, Free>> pages_;
   size_t words_ = 0;
   size_t size_ = 0;
 };

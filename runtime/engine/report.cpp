@@ -3,19 +3,18 @@
 #include "engine/report.h"
 
 #include <fmt/format.h>
+#include <tbb/enumerable_thread_specific.h>
+#include <tbb/parallel_pipeline.h>
 
 #include <algorithm>
 #include <array>
 #include <cctype>
-#include <condition_variable>
 #include <cstdint>
 #include <cstring>
 #include <exception>
 #include <stdexcept>
 #include <iterator>
 #include <map>
-#include <mutex>
-#include <thread>
 #include <vector>
 
 #include "engine/report_text.h"
@@ -106,101 +105,51 @@ void put_payout_rows(const Payout* payouts, const plan::Plan& plan, size_t first
   }
 }
 
-// Payouts are formatted a chunk at a time on two threads when there are many: this thread formats every
-// third chunk straight into the output and does all the writing, a helper the other two into buffers
-// that are written in turn, at most kAhead chunks ahead of the output (so that memory stays a few
-// chunks, whatever the run's size). (Halves left this thread, which also writes, the longer share.)
+// Payouts are formatted a chunk at a time on the run's threads when there are many (oneTBB's
+// parallel_pipeline): chunks are numbered in order, formatted by any thread into a buffer of their own
+// (each thread with its own text cache), and written in their order; at most two chunks per thread are
+// in flight, so memory stays a few chunks, whatever the run's size. One thread, or a batch of a few
+// chunks, formats straight into the output.
 constexpr size_t kRowsPerChunk = 8192;
-constexpr size_t kAhead = 4;
 
-void put_payout_rows_on_two_threads(const Payout* payouts, size_t n, const plan::Plan& plan, Sink& out,
-                                    TextCache<needs_csv_quotes>& quotes) {
+void put_payout_rows_on_threads(const Payout* payouts, size_t n, const plan::Plan& plan, Sink& out, size_t threads) {
   const size_t chunks = (n + kRowsPerChunk - 1) / kRowsPerChunk;
-  std::vector<std::string> made(chunks);
-  std::vector<uint8_t> ready(chunks, 0);
-  std::mutex mutex;
-  std::condition_variable changed;
-  size_t written = 0;  // chunks handed to the output
-  bool stop = false;
-  std::exception_ptr error;  // what the helper's last chunk threw
-  std::thread helper([&] {
-    TextCache<needs_csv_quotes> own_quotes;
-    for (size_t c = 1; c < chunks; c += c % 3 == 1 ? 1 : 2) {  // chunks 1, 2, 4, 5, 7, 8, ...
-      {
-        std::unique_lock<std::mutex> lock(mutex);
-        changed.wait(lock, [&] { return stop || c < written + kAhead; });
-        if (stop) return;
-      }
-      std::string text;
-      std::exception_ptr failed;
-      try {
-        const TextOut into = [&text](std::string_view part) { text.append(part); };
-        Sink sink(into);
-        put_payout_rows(payouts, plan, c * kRowsPerChunk, std::min(n, (c + 1) * kRowsPerChunk), sink, own_quotes);
-        sink.finish();
-      } catch (...) {  // out of memory: this thread's output rethrows it in order
-        failed = std::current_exception();
-      }
-      {
-        std::lock_guard<std::mutex> lock(mutex);
-        made[c] = std::move(text);
-        error = failed;
-        ready[c] = 1;
-      }
-      changed.notify_all();
-      if (failed) return;
-    }
-  });
-  // The helper is stopped and joined however this thread leaves (the output may throw).
-  struct Join {
-    std::thread& helper;
-    std::mutex& mutex;
-    std::condition_variable& changed;
-    bool& stop;
-    ~Join() {
-      {
-        std::lock_guard<std::mutex> lock(mutex);
-        stop = true;
-      }
-      changed.notify_all();
-      helper.join();
-    }
-  } join{helper, mutex, changed, stop};
-  for (size_t c = 0; c < chunks; ++c) {
-    if (c % 3 == 0) {
-      put_payout_rows(payouts, plan, c * kRowsPerChunk, std::min(n, (c + 1) * kRowsPerChunk), out, quotes);
-    } else {
-      std::string text;
-      {
-        std::unique_lock<std::mutex> lock(mutex);
-        changed.wait(lock, [&] { return ready[c] != 0; });
-        if (error) std::rethrow_exception(error);
-        text = std::move(made[c]);
-      }
-      out.pass(text);
-    }
-    {
-      std::lock_guard<std::mutex> lock(mutex);
-      written = c + 1;
-    }
-    changed.notify_all();
-  }
-}
-
-
-// Payouts [0, n) as CSV rows, on two threads when there are many.
-void put_payouts(const Payout* payouts, size_t n, const plan::Plan& plan, Sink& out, TextCache<needs_csv_quotes>& quotes,
-                 size_t threads) {
-  if (threads >= 2 && n >= 4 * kRowsPerChunk) {
-    put_payout_rows_on_two_threads(payouts, n, plan, out, quotes);
-  } else {
-    put_payout_rows(payouts, plan, 0, n, out, quotes);
-  }
+  tbb::enumerable_thread_specific<TextCache<needs_csv_quotes>> quotes;
+  size_t next = 0;
+  tbb::parallel_pipeline(
+      threads * 2,
+      tbb::make_filter<void, size_t>(tbb::filter_mode::serial_in_order,
+                                     [&](tbb::flow_control& fc) -> size_t {
+                                       if (next == chunks) fc.stop();
+                                       return next++;
+                                     }) &
+          tbb::make_filter<size_t, std::string>(tbb::filter_mode::parallel,
+                                                [&](size_t c) {
+                                                  std::string text;
+                                                  if (c >= chunks) return text;
+                                                  const TextOut into = [&text](std::string_view part) { text.append(part); };
+                                                  Sink sink(into);
+                                                  put_payout_rows(payouts, plan, c * kRowsPerChunk, std::min(n, (c + 1) * kRowsPerChunk),
+                                                                  sink, quotes.local());
+                                                  sink.finish();
+                                                  return text;
+                                                }) &
+          tbb::make_filter<std::string, void>(tbb::filter_mode::serial_in_order, [&](const std::string& text) { out.pass(text); }));
 }
 
 constexpr std::string_view kCsvHeader = "partner,period,rebate,amount,currency,status,basis,band,rate,lines,reason\n";
 constexpr std::string_view kTotalsHeader = "partner,period,amount,currency\n";
 constexpr std::string_view kAwardsHeader = "partner,period,measured,award,value\n";
+
+// Payouts [0, n) as CSV rows, on the run's threads when there are many.
+void put_payouts(const Payout* payouts, size_t n, const plan::Plan& plan, Sink& out, TextCache<needs_csv_quotes>& quotes,
+                 size_t threads) {
+  if (threads >= 2 && n >= 4 * kRowsPerChunk) {
+    put_payout_rows_on_threads(payouts, n, plan, out, threads);
+  } else {
+    put_payout_rows(payouts, plan, 0, n, out, quotes);
+  }
+}
 
 // A partner's total in a period (the sum of its payouts, clawbacks included).
 void put_total_row(Sink& out, TextCache<needs_csv_quotes>& quotes, const plan::Plan& plan, std::string_view partner,

@@ -37,7 +37,8 @@ std::string payouts_csv(const RunResult& result, const plan::Plan& plan);
 std::string totals_csv(const RunResult& result, const plan::Plan& plan);  // partner,period,amount,currency
 std::string awards_csv(const RunResult& result);  // partner,period,measured,award,value
 std::string payouts_json(const RunResult& result, const plan::Plan& plan);
-// `threads` 2 or more: a large report's rows are formatted on two threads (the text is the same).
+// `threads` 2 or more: a large report's rows are formatted on that many threads of the caller's arena
+// (the text is the same).
 void write_payouts_csv(const RunResult& result, const plan::Plan& plan, const TextOut& out, size_t threads = 1);
 void write_payouts_json(const RunResult& result, const plan::Plan& plan, const TextOut& out);
 // One block per payout: the measures and their values, the band and rate, caps, gates, lines, the
@@ -94,7 +95,8 @@ class CsvWriter : public PayoutSink {
     TextOut totals;
     TextOut awards;
   };
-  // `threads` 2 or more: a large batch's rows are formatted on two threads (the text is the same).
+  // `threads` 2 or more: a large batch's rows are formatted on that many threads of the run's arena
+  // (the sink is called inside engine::run; the text is the same).
   CsvWriter(const plan::Plan& plan, TextOut out, size_t threads = 1, Extras extras = {});
   ~CsvWriter() override;
   void start(const Summary& summary) override;

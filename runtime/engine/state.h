@@ -217,28 +217,17 @@ struct GroupData {
 };
 
 // A group's rows in partitions by the hash of their key without the cell word (partner and period), so
-// that two threads can merge and finish them side by side. The rows of a partition are in the order
-// their keys first appear in the ledger, whether one thread read it or two: what a run computes, and the
-// first error it meets, do not depend on --threads.
-constexpr size_t kGroupPartitions = 2;
+// that the run's threads merge and finish them side by side, each partition a task. Their number is
+// fixed, whatever the thread count (enough for 64 threads to share them out): the rows of a partition are
+// in the order their keys first appear in the ledger, and the partitions are met in order, whatever
+// --threads, so what a run computes, and the first error it meets, do not depend on it.
+constexpr size_t kGroupPartitions = 64;
 using GroupPartitions = std::array<GroupData, kGroupPartitions>;
-// `without_partner`: KeyIndex::hash's `without_first`.
+// `without_partner`: KeyIndex::hash's `without_first`. (Its low bits: the high ones pick the slot.)
 inline size_t partition_of(uint64_t without_partner) { return static_cast<size_t>(without_partner & (kGroupPartitions - 1)); }
 
-// One partition of a group's rows once the parts are merged: the first part's rows and, read by two
-// threads, the rows only the second part has, left where that part put them (`merged` marks its rows
-// that were added into one of the first part's). In this order the rows are in the order their keys
-// first appear in the ledger.
-struct MergedPartition {
-  std::vector<GroupData> segments;
-  std::vector<uint8_t> merged;  // per row of segments[1], when there is one: 1 = added into segments[0]
-  size_t rows() const {
-    size_t n = 0;
-    for (const GroupData& d : segments) n += d.rows();
-    return n;
-  }
-};
-using MergedGroup = std::array<MergedPartition, kGroupPartitions>;
+// A group's partitions once the parts are merged, each's rows in the order their keys first appear.
+using MergedGroup = std::array<GroupData, kGroupPartitions>;
 
 // An empty group's storage for plan group `g` over its ledger.
 GroupData make_group(const plan::Plan& plan, const plan::Group& g);
@@ -247,7 +236,7 @@ GroupPartitions make_group_partitions(const plan::Plan& plan, const plan::Group&
 // text interned in `pool`).
 Value group_key(const plan::Plan& plan, const plan::Group& g, const GroupData& data, size_t row, size_t c, ledger::StringPool& pool);
 
-// Thrown by the read when a two-thread read's guessed split fell inside a quoted cell
+// Thrown by the read when an N-thread read's guessed cut fell inside a quoted cell
 // (ledger::ReadResult::split_missed): what the scan computed is not the file's, and run() runs again
 // with exact splits.
 struct SplitMissed {};
@@ -288,7 +277,7 @@ struct State {
   // stay after the finish, each partner's listed, so that the window forms its groups again from all its
   // lines (an order with lines in Q1 and Q2 is one order of the year to date; docs/language.md §8).
   struct GroupRowRef {
-    uint32_t partition, segment;
+    uint32_t partition;
     size_t row;
   };
   std::vector<uint8_t> group_windowed;                            // by plan group: 1 = rows kept

@@ -2,7 +2,7 @@
 // scanner, and the Reader, which turns a buffer of CSV text into typed rows against a TableSpec.
 // Its work is in three files: csv_reader.cpp (the header line and the fields: RFC 4180 scanning, UTF-8
 // checks), csv_rows.cpp (rows: the fast path, typed cells, interning, rejects, handing chunks to a sink),
-// csv_read.cpp (files and buffers, the two-thread split, the public read_csv / stream_csv).
+// csv_read.cpp (files and buffers, the public read_csv / stream_csv), csv_pieces.cpp (a buffer read by N threads).
 //
 // The scanner walks the bytes once. An unquoted field is found with a table-driven loop that stops only
 // at `,`, line ends, quotes and (in columns that are read) non-ASCII bytes, which are checked as UTF-8
@@ -28,6 +28,8 @@
 #include "ledger/short_text_ids.h"
 
 namespace rebate::ledger::csv {
+
+struct Destination;  // input_sources.h
 
 using detail::CellParser;
 using detail::CellStatus;
@@ -150,7 +152,7 @@ class Reader {
 
   void limit(const char* end) { end_ = end; }
   // Reading rows, stop at the first row that starts at or after `at` and ask `resume` where the rows
-  // end (a pointer at or after that row): for a two-thread read whose split is not known yet.
+  // end (a pointer at or after that row): for a piece of an N-thread read, checked where the next starts.
   void pause_at(const char* at, std::function<const char*()> resume) {
     pause_at_ = at;
     resume_ = std::move(resume);
@@ -158,10 +160,10 @@ class Reader {
   // Reading rows, store the position reached in `to` now and then (every kProgressEvery bytes), for
   // the other thread of a two-thread read.
   void publish_progress(std::atomic<const char*>* to) { progress_ = to; }
-  // Reading rows, stop when `flag` is set (looked at every kProgressEvery bytes): the second thread of a
-  // two-thread read whose guessed start turned out to be inside a quoted cell.
+  // Reading rows, stop when `flag` is set (looked at every kProgressEvery bytes): the pieces of an
+  // N-thread read one of whose guessed starts turned out to be inside a quoted cell.
   void stop_when(const std::atomic<bool>* flag) { abandon_ = flag; }
-  // The rows' lines count from `origin`'s (the second half of a two-thread read; see LineOrigin).
+  // The rows' lines count from `origin`'s (a later piece of an N-thread read; see LineOrigin).
   void number_lines_from(const LineOrigin* origin) { result_.table.origin = origin; }
   // The input is a read-only file mapping: pages behind the reader can be given back as it goes, so a
   // large file does not stay resident once its rows are parsed (they are re-read from the file if needed).
@@ -449,16 +451,31 @@ class Reader {
   std::string pending_bytes_;
 };
 
-// Where the second thread of a two-thread read starts (csv_read.cpp): a line start past the middle of
-// [from, end), outside quoted cells, at the point that balances the two threads' work given how far the
-// first has read (`first_at`); nullptr when there is none. `newlines`: the line feeds before it.
-const char* parallel_split(const char* from, const char* end, bool mapped, const std::atomic<const char*>& first_at,
-                           uint64_t& newlines);
-// The guess at it that the default two-thread read starts with: the first line start past the middle of
-// [from, end) that does not follow a blank line (a blank line in the middle of a file is a malformed
-// row, at its end it is not: the halves must not disagree), whatever the quotes before it; nullptr when
-// there is none.
+// The N-thread read of a streamed buffer (csv_pieces.cpp). A cut: where a piece starts (a line start),
+// and the line feeds before it from the rows' start (counted cuts only; 0 when guessed).
+struct Cut {
+  const char* at;
+  uint64_t newlines;
+};
+// The first line start at or past `at` in [from, end) that does not follow a blank line (a blank line in
+// the middle of a file is a malformed row, at its end it is not: the pieces must not disagree), whatever
+// the quotes before it; nullptr when there is none. guess_split: at the middle.
+const char* guess_split_at(const char* from, const char* at, const char* end);
 const char* guess_split(const char* from, const char* end);
+// Where the pieces after the first of `pieces` about equal shares of [from, end) start, ascending: each
+// the first line start past its share's start, guessed (whatever the quotes before) or counted (outside
+// every quoted cell: each share's quotes and line feeds counted, in parallel). Fewer when the shares
+// have fewer line starts.
+std::vector<Cut> guess_cuts(const char* from, const char* end, size_t pieces);
+std::vector<Cut> count_cuts(const char* from, const char* end, size_t pieces);
+// How an N-thread read went: every piece read into its part; one piece only (the head read every row);
+// a guessed cut that was not a row start (the parts saw rows that are not the file's); or a reader
+// that met a malformed row (or cuts that disagree with the rows), to be read again on one thread.
+enum class Pieces { Read, One, Missed, Failed };
+// The rows of `data` from where `head` (started: the header read) stands, in up to `pieces` pieces, piece
+// k streamed to (*to.parts)[k] by its own task on the caller's arena; `result` is head's.
+Pieces read_pieces(Reader& head, std::string_view data, const std::string& display_name, const TableSpec& spec,
+                   const ReadOptions& options, const Destination& to, bool mapped, ReadResult& result, size_t pieces);
 
 // Tests and fuzzing: `data` read as a non-regular file is (a buffer of options.pipe_buffer bytes at a
 // time, csv_read.cpp), into one table (`pool`) or streamed to `parts`.

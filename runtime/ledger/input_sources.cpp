@@ -10,7 +10,9 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 
+#include "core/threads.h"
 #include "ledger/input_sources.h"
 
 namespace rebate::ledger {
@@ -131,11 +133,10 @@ namespace csv {
 
 namespace {
 
-// Many files as one ledger or table, one after another on one thread: a two-thread read of each file
-// would interleave the files' rows in the parts (the first halves of every file in one part, the second
-// halves in the other), so that the rows' first appearances, and with them the first runtime error, would
-// depend on the thread count. A file is the unit the N-thread reader (issue 16 §1) will hand out.
-ReadResult read_files(const std::string& name, const InputFiles& input, const TableSpec& spec, const ReadOptions& options,
+// Many files as one ledger or table, one after another on one thread, each file by the path a single
+// file takes (a large mapped one cut into pieces read by the run's threads). The errors, their order
+// and the rejects of a ledger in many files are those of this read.
+ReadResult read_files_in_turn(const std::string& name, const InputFiles& input, const TableSpec& spec, const ReadOptions& options,
                       const Destination& to) {
   ReadResult total;
   total.table.name = spec.name;
@@ -211,6 +212,113 @@ ReadResult read_files(const std::string& name, const InputFiles& input, const Ta
     total.table.lines.clear();
   }
   return total;
+}
+
+class DiscardRows : public RowSink {
+ public:
+  void rows(const Table&) override {}
+};
+
+// Many files streamed to N parts, as tasks on the run's threads. With as many files as parts or more,
+// the files are cut into N runs of consecutive files of about equal bytes, each run a task that reads
+// its files in turn into its one part; with fewer, each file is a task with a run of consecutive parts
+// of its own, into which it is cut in pieces (csv_pieces.cpp). Either way the parts are in the files'
+// order, then each file's pieces', so every file's rows reach the parts in a one-thread read's order
+// and the merge (parts in order) sees the keys appear as one thread would. Any error (a malformed row,
+// a header unlike the first file's, an unreadable file) makes the files be read again by
+// read_files_in_turn, without streaming rows, so that the errors, their order and max_errors are
+// exactly a sequential read's. nullopt: one part, or rejects (written in the files' order as read).
+std::optional<ReadResult> read_files_on_parts(const std::string& name, const InputFiles& input, const TableSpec& spec,
+                                              const ReadOptions& options, const Destination& to) {
+  size_t parts = to.parts ? to.parts->size() : 1;
+  if (options.threads != 0) parts = std::min<size_t>(parts, options.threads);
+  const size_t files = input.files.size();
+  if (parts < 2 || files == 0 || options.reject_bad_rows) return std::nullopt;
+  std::vector<double> sizes;
+  double all = 0;
+  for (const std::string& f : input.files) {
+    struct stat st {};
+    sizes.push_back(::stat(f.c_str(), &st) == 0 ? static_cast<double>(st.st_size) : 0.0);
+    all += sizes.back();
+  }
+  // Task j: files [file_from[j], file_from[j + 1]) into parts [part_from[j], part_from[j + 1]).
+  const size_t tasks = std::min(parts, files);
+  std::vector<size_t> file_from(tasks + 1, files), part_from(tasks + 1, parts);
+  for (size_t j = 0; j < tasks; ++j) part_from[j] = files >= parts ? j : parts * j / files;
+  file_from[0] = 0;
+  if (files >= parts) {  // a new run where the bytes before reach j / parts of the whole, one file each at least
+    double before = 0;
+    for (size_t i = 0, j = 1; i + 1 < files && j < tasks; ++i) {
+      before += sizes[i];
+      if (before >= all * static_cast<double>(j) / static_cast<double>(tasks) || files - (i + 1) <= tasks - j) file_from[j++] = i + 1;
+    }
+  } else {
+    for (size_t j = 0; j < tasks; ++j) file_from[j] = j;
+  }
+  std::vector<ReadResult> results(files);
+  std::vector<uint8_t> read(files, 0);
+  for_each_task(tasks, [&](size_t j) {
+    const std::vector<StreamPart> mine(to.parts->begin() + static_cast<std::ptrdiff_t>(part_from[j]),
+                                       to.parts->begin() + static_cast<std::ptrdiff_t>(part_from[j + 1]));
+    const Destination into{nullptr, &mine};
+    double task_bytes = 0, done = 0;
+    for (size_t i = file_from[j]; i < file_from[j + 1]; ++i) task_bytes += sizes[i];
+    std::vector<std::string> header;
+    std::string header_file;
+    for (size_t i = file_from[j]; i < file_from[j + 1]; ++i) {
+      ReadOptions o = options;
+      o.threads = options.threads == 0 ? 0 : static_cast<unsigned>(mine.size());
+      o.same_header = header;
+      o.same_header_file = header_file;
+      o.progress_from = task_bytes > 0 ? done / task_bytes : 0;
+      o.progress_share = task_bytes > 0 ? sizes[i] / task_bytes : 0;
+      done += sizes[i];
+      results[i] = read_file(input.files[i], spec, o, into);
+      read[i] = 1;
+      if (!results[i].ok() || results[i].split_missed) return;
+      if (header.empty() && !results[i].header.empty()) {
+        header = results[i].header;
+        header_file = input.files[i];
+      }
+    }
+  });
+  bool ok = true, missed = false;
+  const std::vector<std::string>* header = nullptr;  // the first file's with a header
+  for (size_t i = 0; i < files && ok; ++i) {
+    ok = read[i] && results[i].ok();
+    missed = missed || results[i].split_missed;
+    if (!ok || missed || results[i].header.empty()) continue;
+    if (!header) header = &results[i].header;
+    ok = results[i].header == *header;
+  }
+  if (!ok) {
+    DiscardRows discard;
+    const std::vector<StreamPart> nowhere{StreamPart{&discard, (*to.parts)[0].pool}};
+    ReadResult again = read_files_in_turn(name, input, spec, options, Destination{nullptr, &nowhere});
+    if (again.ok()) {
+      again.errors.push_back(InputError{name, 0, 0, {}, "internal error: the threads' reads of the files disagree with a one-thread read; please report this"});
+    }
+    return again;
+  }
+  ReadResult total;
+  for (const std::string& note : input.notes) total.notes.push_back(InputError{name, 0, 0, {}, note});
+  total.table = std::move(results[0].table);
+  for (ReadResult& r : results) {
+    for (auto& n : r.notes) total.notes.push_back(std::move(n));
+    total.rows_read += r.rows_read;
+    if (total.header.empty()) total.header = r.header;
+  }
+  total.table.source = input.files.front();
+  // A guessed cut inside a quoted cell: the parts saw rows that are not the files'; read them again
+  // with counted cuts (engine::run).
+  total.split_missed = missed;
+  return total;
+}
+
+ReadResult read_files(const std::string& name, const InputFiles& input, const TableSpec& spec, const ReadOptions& options,
+                      const Destination& to) {
+  if (std::optional<ReadResult> on_parts = read_files_on_parts(name, input, spec, options, to)) return std::move(*on_parts);
+  return read_files_in_turn(name, input, spec, options, to);
 }
 
 }  // namespace

@@ -121,22 +121,25 @@ struct Column {
   bool lazy_text() const { return spec.kind == ColumnKind::Text && !spec.intern; }
 };
 
-// The line on which the second half of a two-thread read starts. Its thread starts reading at once,
-// at a guessed row start, without the number: counting the first half's line ends first would hold it
-// back by a tenth of the read. The first thread sets it when it gets there; anything that needs it
-// earlier (an error message about a row of the second half) has the first half's line ends counted.
-// Thread-safe.
+// The line on which a piece of an N-thread read (after the first) starts. Its thread starts reading at
+// once, at a guessed row start, without the number: counting the line ends before it first would hold it
+// back. The thread of the piece before sets it when it gets there (the first piece's: the others'
+// own lines are counted from their origins too); anything that needs it earlier (an error message about
+// a row of the piece) has the line ends since the origin before counted. Thread-safe.
 class LineOrigin {
  public:
-  // [from, to): the first half's rows, from the start of line `from_line`.
+  // [from, to): the piece before's rows, from the start of line `from_line`.
   LineOrigin(const char* from, const char* to, uint64_t from_line) : from_(from), to_(to), from_line_(from_line) {}
+  // [from, to): the piece before's rows, from the start of the line `before` gives.
+  LineOrigin(const char* from, const char* to, const LineOrigin* before) : from_(from), to_(to), before_(before) {}
   uint64_t line() const;
   void set(uint64_t line);
 
  private:
   const char* from_;
   const char* to_;
-  uint64_t from_line_;
+  uint64_t from_line_ = 0;
+  const LineOrigin* before_ = nullptr;
   mutable std::mutex mutex_;
   mutable std::optional<uint64_t> line_;
 };
@@ -145,7 +148,7 @@ struct Table {
   std::string name;
   std::vector<Column> columns;  // in the spec's order
   // Per row: the 1-based physical line where the row starts; counted from `origin`'s line (the first
-  // row 0) when there is one: the streamed chunks of a two-thread read's second half.
+  // row 0) when there is one: the streamed chunks of a later piece of an N-thread read.
   std::vector<uint64_t> lines;
   const LineOrigin* origin = nullptr;
   // A streamed chunk: how much of its reader's share of the file has been read once the chunk's rows are
@@ -184,19 +187,24 @@ struct InputError {
   std::string to_string() const;
 };
 
+// A streamed file is cut into pieces of at least this many bytes when the thread count is automatic.
+constexpr size_t kMinPieceBytes = 4u << 20;
+
 struct ReadOptions {
   size_t max_errors = 1;  // keep this many errors (0: no limit); later ones are counted in errors_not_shown
   bool count_all_errors = true;  // false: stop reading at the first error beyond max_errors
   bool reject_bad_rows = false;  // skip malformed rows (counted, reported in `rejected`) instead of failing
   std::string rejects_path;      // with reject_bad_rows: write rejected rows here (empty: don't write)
   size_t max_rejects_reported = 100;  // how many rejected rows keep their InputError in `rejected`
-  // 0: two threads for a large file (16 MiB or more) on a machine with two cores, else one; 1: one;
-  // 2: two whatever the size (tests). Never more than one with reject_bad_rows.
+  // Threads reading a streamed ledger: it is cut into this many pieces, each read by one task into its
+  // own part (StreamPart), as many as the parts given at most. 0: as many as there are parts, but a
+  // piece no smaller than kMinPieceBytes (small files are not worth cutting); 1: one piece. Never more
+  // than one with reject_bad_rows (the rejects file is written in the file's order as rows are read).
   unsigned threads = 0;
-  // A two-thread read starts its second thread at the first row start past the middle of the file,
-  // trusting that it is not inside a quoted cell, and the first thread checks it when it gets there.
-  // true: the split is found exactly first (the first half's quotes and line ends counted), which a
-  // streaming read whose guess was wrong must be run again with (ReadResult::split_missed).
+  // An N-thread read starts each piece's thread at the first row start past its share's start, trusting
+  // that it is not inside a quoted cell, and the thread before checks it when it gets there.
+  // true: the starts are found exactly first (every share's quotes and line ends counted, in parallel),
+  // which a streaming read whose guess was wrong must be run again with (ReadResult::split_missed).
   bool exact_split = false;
   // Streamed reads only: keep each row's bytes in the chunk (Table::raw) for a sink that may reject it.
   bool keep_raw_rows = false;
@@ -247,8 +255,8 @@ struct ReadResult {
   std::vector<std::string> header;  // the header's cells, as the file has them
   uint64_t rows_read = 0;      // data rows seen (accepted + rejected)
   uint64_t rows_rejected = 0;  // rows skipped with reject_bad_rows
-  // A two-thread streaming read whose second thread started inside a quoted cell (see exact_split):
-  // the second part's sink saw rows that are not the file's, and the first stopped at the guess. What
+  // An N-thread streaming read one of whose pieces started inside a quoted cell (see exact_split):
+  // the later parts' sinks saw rows that are not the file's, and the readers stopped. What
   // the sinks computed must be thrown away, and the file read again with exact_split.
   bool split_missed = false;
   // The file could not be opened or read, or the rejects file could not be written: an I/O problem
@@ -290,9 +298,9 @@ struct StreamPart {
 };
 
 // Reads a CSV file as read_csv does, but hands its rows to the parts' sinks a chunk at a time instead of
-// keeping them: the result's table has the columns and no rows. With two parts (and options.threads
-// allowing it) two threads read one half of the file each, the first half to parts[0]; otherwise
-// parts[0] gets every row (always for a non-regular file: see read_csv). When the read fails the sinks
+// keeping them: the result's table has the columns and no rows. With N parts (and options.threads
+// allowing it) a mapped file is cut into up to N pieces, piece k read by its own task into parts[k]
+// (csv_pieces.cpp), and many files are shared out in the files' order; otherwise parts[0] gets every row (always for a non-regular file: see read_csv). When the read fails the sinks
 // may have seen some rows: what they computed must be thrown away. The errors are exactly those of a
 // one-thread read.
 ReadResult stream_csv(const std::string& path, const TableSpec& spec, const ReadOptions& options,

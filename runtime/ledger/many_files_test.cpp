@@ -9,6 +9,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -101,13 +102,31 @@ TEST_CASE("a directory's ledger files are one ledger, read in the order of their
     CHECK(t.table.columns[2].values == std::vector<int64_t>{10000, 15000, 20000, 30000});
     CHECK(t.table.lines == std::vector<uint64_t>{2, 3, 2, 2});
   }
-  SECTION("two threads asked for: the files are still read one after another into the first part") {
-    Collect second;
-    ReadOptions o;
-    o.threads = 2;
-    const ReadResult two = stream_csv(dir.path(), sales_spec(), o, {StreamPart{&sink, &pool}, StreamPart{&second, &pool}});
-    REQUIRE(errors_of(two).empty());
-    CHECK(second.seen.empty());
+  SECTION("N threads: the files are shared out to the parts in the files' order") {
+    // Whatever N, the parts' rows one after another are the one-thread read's, in its order: runs of
+    // consecutive files when there are as many files as parts or more, runs of parts per file (its
+    // pieces) when there are fewer.
+    const std::vector<std::string> in_order{"a.csv.gz:2:10000", "a.csv.gz:3:15000", "b.CSV:2:20000", "c.csv:2:30000"};
+    for (unsigned threads : {2u, 3u, 8u}) {
+      INFO(threads << " threads");
+      std::vector<Collect> sinks(threads);
+      std::vector<StreamPart> parts;
+      std::vector<std::unique_ptr<StringPool>> pools;
+      for (Collect& c : sinks) {
+        pools.push_back(std::make_unique<StringPool>());
+        parts.push_back(StreamPart{&c, pools.back().get()});
+      }
+      ReadOptions o;
+      o.threads = threads;
+      const ReadResult n = stream_csv(dir.path(), sales_spec(), o, parts);
+      REQUIRE(errors_of(n).empty());
+      CHECK(n.rows_read == 4);
+      CHECK(n.notes.size() == 1);
+      std::vector<std::string> all;
+      for (const Collect& c : sinks) all.insert(all.end(), c.seen.begin(), c.seen.end());
+      CHECK(all == in_order);
+      CHECK(sinks[0].seen.size() < 4);  // shared out, not all read into the first part
+    }
   }
 }
 
@@ -163,4 +182,33 @@ TEST_CASE("an empty directory, a glob that matches nothing and an unreadable fil
   CHECK(gone.errors[0].file == dir.path() + "/b.csv");
   CHECK_THAT(gone.errors[0].message, Catch::Contains("cannot open the file"));
   CHECK(gone.io_failed);
+}
+
+TEST_CASE("many files streamed on N threads report the errors of a one-thread read", "[inputs]") {
+  // A malformed row in the last file and a header unlike the first file's in the middle one: each part
+  // reads its own files, and the read is done again in turn to report exactly what one thread reports.
+  const TempDir dir;
+  dir.write("a.csv", std::string(kHeader) + "2026-07-01,P1,1.00,1\n");
+  dir.write("b.csv", "date,partner,qty,amount\n2026-07-02,P1,1,2.00\n");
+  dir.write("c.csv", std::string(kHeader) + "2026-07-03,P1,x,1\n");
+  ReadOptions o;
+  o.max_errors = 5;
+  StringPool pool;
+  Collect one_sink;
+  o.threads = 1;
+  const ReadResult one = stream_csv(dir.path(), sales_spec(), o, {StreamPart{&one_sink, &pool}});
+  REQUIRE(one.errors.size() == 2);
+  for (unsigned threads : {2u, 3u, 8u}) {
+    INFO(threads << " threads");
+    std::vector<Collect> sinks(threads);
+    std::vector<StreamPart> parts;
+    std::vector<std::unique_ptr<StringPool>> pools;  // a part's texts are its own (its thread interns them)
+    for (Collect& c : sinks) {
+      pools.push_back(std::make_unique<StringPool>());
+      parts.push_back(StreamPart{&c, pools.back().get()});
+    }
+    o.threads = threads;
+    const ReadResult n = stream_csv(dir.path(), sales_spec(), o, parts);
+    CHECK(errors_of(n) == errors_of(one));
+  }
 }

@@ -1,15 +1,17 @@
-// Where the second thread of a two-thread read starts: past the middle, at the point that balances the
-// threads' work given how far the first has read, never inside a quoted cell, with the line feeds before
-// it counted exactly.
+// Where the pieces of an N-thread read start: counted cuts at the first line start past each share's
+// start, never inside a quoted cell, with the line feeds before them counted exactly; guessed cuts
+// there whatever the quotes; and the line origins that number a guessed piece's lines.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
-#include <atomic>
 #include <string>
+#include <vector>
 
 #include "ledger/csv_reader.h"
 
-using rebate::ledger::csv::parallel_split;
+using rebate::ledger::csv::Cut;
+using rebate::ledger::csv::count_cuts;
+using rebate::ledger::csv::guess_cuts;
 
 namespace {
 
@@ -32,20 +34,6 @@ std::string ledger_text(double quoted_at = -1) {
   return data;
 }
 
-struct Split {
-  size_t at;          // offset of the split
-  uint64_t newlines;  // what parallel_split counted
-};
-
-Split split(const std::string& data, size_t first_at) {
-  const char* from = data.data();
-  std::atomic<const char*> first{from + first_at};
-  uint64_t newlines = 0;
-  const char* at = parallel_split(from, from + data.size(), false, first, newlines);
-  REQUIRE(at != nullptr);
-  return Split{static_cast<size_t>(at - from), newlines};
-}
-
 // The start of the line after the line feed at or after `offset` (the data has no quotes there).
 size_t line_start_from(const std::string& data, size_t offset) { return data.find('\n', offset) + 1; }
 
@@ -53,48 +41,71 @@ uint64_t line_feeds_before(const std::string& data, size_t offset) {
   return static_cast<uint64_t>(std::count(data.begin(), data.begin() + static_cast<std::ptrdiff_t>(offset), '\n'));
 }
 
+// The cuts of `pieces` pieces, as offsets, each checked to be a counted cut's line feeds.
+std::vector<size_t> counted(const std::string& data, size_t pieces) {
+  const char* from = data.data();
+  std::vector<size_t> at;
+  for (const Cut& c : count_cuts(from, from + data.size(), pieces)) {
+    at.push_back(static_cast<size_t>(c.at - from));
+    CHECK(c.newlines == line_feeds_before(data, at.back()));
+  }
+  return at;
+}
+
 }  // namespace
 
-TEST_CASE("a first thread still at the start: the split is the first line start past the middle", "[ledger][csv][split]") {
+TEST_CASE("counted cuts: the first line start past each share's start, with the line feeds before it", "[ledger][csv][split]") {
   const std::string data = ledger_text();
-  const Split s = split(data, 0);
-  CHECK(s.at == line_start_from(data, data.size() / 2));
-  CHECK(s.newlines == line_feeds_before(data, s.at));
+  for (size_t pieces : {2u, 3u, 8u}) {
+    INFO(pieces << " pieces");
+    const std::vector<size_t> at = counted(data, pieces);
+    REQUIRE(at.size() == pieces - 1);
+    // The line feed at or after k/pieces of the data is the one the cut follows (no quotes here).
+    for (size_t k = 1; k < pieces; ++k) CHECK(at[k - 1] == line_start_from(data, data.size() * k / pieces));
+  }
 }
 
-TEST_CASE("a first thread far along: the split moves to halfway between it and the end", "[ledger][csv][split]") {
-  const std::string data = ledger_text();
-  // First thread at 60%: 60% + (100% - 60%) / 2 = 80% leaves each thread a fifth of the file.
-  const size_t first_at = data.size() * 6 / 10;
-  const Split s = split(data, first_at);
-  CHECK(s.at == line_start_from(data, first_at + (data.size() - first_at) / 2));
-  CHECK(s.newlines == line_feeds_before(data, s.at));
-}
-
-TEST_CASE("a first thread only a little past the start does not move the split", "[ledger][csv][split]") {
-  const std::string data = ledger_text();
-  // 100 KB read: the balance point is 50 KB past the middle, within the 64 KB not worth a second count.
-  const Split s = split(data, 100 << 10);
-  CHECK(s.at == line_start_from(data, data.size() / 2));
-}
-
-TEST_CASE("a moved split is never inside a quoted cell", "[ledger][csv][split]") {
-  // A quoted cell with 1,000 line breaks from 79.99% of the file, over the balance point (80%).
-  const std::string data = ledger_text(0.7999);
-  const size_t first_at = data.size() * 6 / 10;
-  const size_t balance = first_at + (data.size() - first_at) / 2;
+TEST_CASE("a counted cut is never inside a quoted cell", "[ledger][csv][split]") {
+  // A quoted cell with 1,000 line breaks from 49.99% of the file, over the middle: two pieces.
+  const std::string data = ledger_text(0.4999);
   const size_t open = data.find('"');
   const size_t close = data.find('"', open + 1);
-  REQUIRE(open < balance);
-  REQUIRE(close > balance);
-  const Split s = split(data, first_at);
-  // The first line start after the cell's closing quote.
-  CHECK(s.at == data.find('\n', close) + 1);
-  CHECK(s.newlines == line_feeds_before(data, s.at));
+  REQUIRE(open < data.size() / 2);
+  REQUIRE(close > data.size() / 2);
+  const std::vector<size_t> at = counted(data, 2);
+  REQUIRE(at.size() == 1);
+  CHECK(at[0] == data.find('\n', close) + 1);  // the first line start after the cell's closing quote
+  // Eight pieces: the cut of the share that starts inside the cell moves past it too, and the others
+  // stay at their shares' line starts.
+  const std::vector<size_t> eight = counted(data, 8);
+  REQUIRE(eight.size() == 7);
+  CHECK(eight[3] == data.find('\n', close) + 1);
+  CHECK(eight[2] == line_start_from(data, data.size() * 3 / 8));
+  CHECK(eight[4] == line_start_from(data, data.size() * 5 / 8));
 }
 
-// The default two-thread read does not count: it guesses the first line start past the middle, quotes
-// or not, and numbers the second half's lines from a LineOrigin.
+TEST_CASE("more pieces than lines: as many cuts as there are line starts", "[ledger][csv][split]") {
+  const std::string data = "1,2\n3,4\n5,6\n";
+  const char* from = data.data();
+  // Three pieces: shares start at 4 and 8, each a line start already; a cut is the first line start
+  // *past* a share's start (the byte before it is not looked at), so both shares cut at 8, once.
+  CHECK(count_cuts(from, from + data.size(), 3).size() == 1);
+  CHECK(count_cuts(from, from + data.size(), 3)[0].at - from == 8);
+  CHECK(guess_cuts(from, from + data.size(), 3).size() == 1);
+  // Line starts at 4 and 8 (12 is the end): two cuts at most, ascending, however many are asked for.
+  for (size_t pieces : {8u, 64u}) {
+    const std::vector<Cut> counted_cuts = count_cuts(from, from + data.size(), pieces);
+    const std::vector<Cut> guessed = guess_cuts(from, from + data.size(), pieces);
+    for (const auto* cuts : {&counted_cuts, &guessed}) {
+      REQUIRE(cuts->size() == 2);
+      CHECK((*cuts)[0].at - from == 4);
+      CHECK((*cuts)[1].at - from == 8);
+    }
+  }
+}
+
+// The default N-thread read does not count: it guesses the first line start past each share's start,
+// quotes or not, and numbers a piece's lines from a LineOrigin.
 TEST_CASE("the guessed split is the first line start past the middle, even inside a quoted cell", "[ledger][csv][split]") {
   using rebate::ledger::csv::guess_split;
   const std::string plain = ledger_text();
@@ -117,7 +128,7 @@ TEST_CASE("the guessed split is the first line start past the middle, even insid
   CHECK(guess_split(b, b + blank.size()) - b == 13);
 }
 
-TEST_CASE("a line origin is the first thread's line when it got there, else counted", "[ledger][csv][split]") {
+TEST_CASE("a line origin is the piece before's line when its reader got there, else counted", "[ledger][csv][split]") {
   const std::string data = ledger_text();
   const char* from = data.data();
   const size_t at = line_start_from(data, data.size() / 2);
@@ -126,4 +137,10 @@ TEST_CASE("a line origin is the first thread's line when it got there, else coun
   rebate::ledger::LineOrigin told(from, from + at, 2);
   told.set(12345);
   CHECK(told.line() == 12345);
+  // A third piece's origin counts from the second's: its line ends added to what that one says.
+  const size_t next = line_start_from(data, data.size() * 3 / 4);
+  rebate::ledger::LineOrigin chained(from + at, from + next, &counted);
+  CHECK(chained.line() == 2 + line_feeds_before(data, next));
+  rebate::ledger::LineOrigin after_told(from + at, from + next, &told);
+  CHECK(after_told.line() == 12345 + line_feeds_before(data, next) - line_feeds_before(data, at));
 }

@@ -193,9 +193,13 @@ def ledger_input_cases(rebate, d, p, run, failures):
         (d / "last_quoted_crlf.csv").write_text('date,partner,amount,note\r\n2026-07-01,P1,1500,x\r\n2026-07-02,P2,50,"a\r\nb"' + tail,
                                                  newline="")
         for name in ("last_quoted.csv", "last_quoted_crlf.csv"):
-            for threads in ("1", "2"):
+            for threads in ("1", "2", "3", "8"):
                 run(["run", p] + partners + ["--input", f"sales={d / name}", "--period", "2026-Q3", "--threads", threads], 0,
                     out_has=["P1,2026-Q3,r,30.00,USD,paid"])
+
+    # --threads takes any count from 1 (more than the cores too); 0 or a word is a usage error, exit 2.
+    for bad in ("0", "two", "-1"):
+        run(["run", p] + partners + ["--input", f"sales={d / 'last_quoted.csv'}", "--threads", bad], 2, err_has=["--threads"])
 
     # A run with a stream among its inputs cannot read it twice: the missed guess above must not make it
     # run again (it would find the partner table empty): its splits are counted from the start.

@@ -1,0 +1,166 @@
+// A streamed CSV buffer read by N threads: cut into pieces at line starts outside quoted cells, each
+// piece read by one task (its own Reader) into its own part, parts in file order. The cuts are guessed
+// (the first line start past each share's start, checked by the piece before's reader when it gets
+// there) or counted exactly (every share's quotes and line ends counted in parallel first).
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "core/threads.h"
+#include "ledger/csv_reader.h"
+#include "ledger/input_sources.h"
+
+namespace rebate::ledger::csv {
+
+namespace {
+
+// Whether the line feed at `nl` follows a blank line: a blank line in the middle of a file is a
+// malformed row, at its end it is not, so no piece may start right after one (the pieces would
+// disagree with a one-thread read about it).
+bool after_blank_line(const char* from, const char* nl) {
+  return nl > from && (nl[-1] == '\n' || (nl[-1] == '\r' && nl - 1 > from && nl[-2] == '\n'));
+}
+
+size_t count_byte(char c, const char* a, const char* b) {
+  size_t n = 0;
+  for (const char* q = a; (q = static_cast<const char*>(std::memchr(q, c, static_cast<size_t>(b - q)))); ++q) ++n;
+  return n;
+}
+
+}  // namespace
+
+const char* guess_split_at(const char* from, const char* at, const char* end) {
+  for (const char* p = at; p < end;) {
+    const char* nl = static_cast<const char*>(std::memchr(p, '\n', static_cast<size_t>(end - p)));
+    if (!nl) return nullptr;
+    p = nl + 1;
+    if (!after_blank_line(from, nl) && p < end) return p;
+  }
+  return nullptr;
+}
+
+const char* guess_split(const char* from, const char* end) { return guess_split_at(from, from + (end - from) / 2, end); }
+
+std::vector<Cut> guess_cuts(const char* from, const char* end, size_t pieces) {
+  std::vector<Cut> cuts;
+  for (size_t k = 1; k < pieces; ++k) {
+    const char* share = from + static_cast<std::ptrdiff_t>(static_cast<size_t>(end - from) * k / pieces);
+    if (!cuts.empty()) share = std::max(share, cuts.back().at);
+    const char* at = guess_split_at(from, share, end);
+    if (!at) break;
+    if (cuts.empty() || at > cuts.back().at) cuts.push_back(Cut{at, 0});
+  }
+  return cuts;
+}
+
+std::vector<Cut> count_cuts(const char* from, const char* end, size_t pieces) {
+  // Each share's quotes and line feeds, counted in parallel; the parity of the quotes before a share's
+  // start says whether it starts inside a quoted cell.
+  struct Counts {
+    size_t quotes = 0, newlines = 0;
+  };
+  std::vector<const char*> share(pieces + 1);
+  for (size_t k = 0; k <= pieces; ++k) share[k] = from + static_cast<std::ptrdiff_t>(static_cast<size_t>(end - from) * k / pieces);
+  std::vector<Counts> counts(pieces);
+  for_each_task(pieces, [&](size_t k) {
+    counts[k].quotes = count_byte('"', share[k], share[k + 1]);
+    counts[k].newlines = count_byte('\n', share[k], share[k + 1]);
+  });
+  std::vector<Cut> cuts;
+  size_t quotes = 0, newlines = 0;  // before share[k]
+  for (size_t k = 1; k < pieces; ++k) {
+    quotes += counts[k - 1].quotes;
+    newlines += counts[k - 1].newlines;
+    // The first line start from share[k] on outside every quoted cell: the quotes counted as the line
+    // feeds are passed (within this share, or further when a quoted cell runs over it).
+    size_t q = quotes, n = newlines;
+    for (const char* p = share[k]; p < end;) {
+      const char* nl = static_cast<const char*>(std::memchr(p, '\n', static_cast<size_t>(end - p)));
+      if (!nl) break;
+      q += count_byte('"', p, nl);
+      ++n;
+      p = nl + 1;
+      if (q % 2 == 0 && !after_blank_line(from, nl) && p < end) {
+        if (cuts.empty() || p > cuts.back().at) cuts.push_back(Cut{p, n});
+        break;
+      }
+    }
+  }
+  return cuts;
+}
+
+Pieces read_pieces(Reader& head, std::string_view data, const std::string& display_name, const TableSpec& spec,
+                   const ReadOptions& options, const Destination& to, bool mapped, ReadResult& result, size_t pieces) {
+  const char* const rows_begin = head.position();
+  const char* const data_end = data.data() + data.size();
+  const uint64_t first_line = head.line();
+  const bool exact = options.exact_split;
+  std::vector<Cut> cuts = exact ? count_cuts(rows_begin, data_end, pieces) : guess_cuts(rows_begin, data_end, pieces);
+  const size_t n = cuts.size() + 1;
+  if (n == 1) {
+    head.rows();
+    head.finish();
+    return Pieces::One;
+  }
+  // Piece k is [begin(k), begin(k + 1)).
+  auto begin = [&](size_t k) { return k == 0 ? rows_begin : k == n ? data_end : cuts[k - 1].at; };
+  // A guessed piece's lines count from its origin: the piece before's start and line.
+  std::vector<std::unique_ptr<LineOrigin>> origins(n);
+  if (!exact) {
+    for (size_t k = 1; k < n; ++k) {
+      origins[k] = k == 1 ? std::make_unique<LineOrigin>(rows_begin, begin(1), first_line)
+                          : std::make_unique<LineOrigin>(begin(k - 1), begin(k), origins[k - 1].get());
+    }
+  }
+  std::vector<ReadResult> results(n);
+  std::vector<std::unique_ptr<Reader>> readers(n);
+  for (size_t k = 1; k < n; ++k) {
+    readers[k] = std::make_unique<Reader>(data, display_name, spec, options, to.pool_of(k), results[k]);
+  }
+  auto reader = [&](size_t k) -> Reader& { return k == 0 ? head : *readers[k]; };
+  std::atomic<bool> missed{false};
+  std::vector<uint8_t> checked(n, 0);  // piece k's reader got to a row start at or past the next piece's
+  for (size_t k = 0; k < n; ++k) {
+    Reader& r = reader(k);
+    if (k > 0) {
+      r.start_after(head, begin(k), exact ? first_line + cuts[k - 1].newlines : 0);
+      if (mapped) r.set_mapped();
+      r.stream_to((*to.parts)[k].sink);
+      if (!exact) r.number_lines_from(origins[k].get());
+    }
+    r.stop_when(&missed);
+    if (k + 1 == n) continue;
+    // Where the next piece starts: this piece's last row must end exactly there. One that runs past it
+    // (the guess was inside a quoted cell that holds line ends) stops every reader: the parts' sinks saw
+    // rows that are not the file's.
+    r.pause_at(begin(k + 1), [&, k] {
+      checked[k] = 1;
+      if (reader(k).position() == begin(k + 1)) {
+        if (k == 0 && !exact) origins[1]->set(reader(0).line());
+        return begin(k + 1);
+      }
+      missed.store(true);
+      return reader(k).position();
+    });
+  }
+  for_each_task(n, [&](size_t k) {
+    reader(k).rows();
+    // A reader that got to the end of the data (or stopped at a fatal error) before the next piece's
+    // start: its last row, a quoted cell holding line breaks, ran over that start.
+    if (k + 1 < n && !checked[k]) missed.store(true);
+  });
+  for (size_t k = 0; k < n; ++k) reader(k).finish();
+  // A missed guess first: the pieces after it read from inside a quoted cell, and their errors are not
+  // the file's (read again with counted cuts, those are).
+  if (missed.load() && !exact) return Pieces::Missed;
+  bool ok = !missed.load() && result.ok();
+  for (size_t k = 1; k < n; ++k) ok = ok && results[k].ok();
+  if (!ok) return Pieces::Failed;
+  for (size_t k = 1; k < n; ++k) result.rows_read += results[k].rows_read;
+  return Pieces::Read;
+}
+
+}  // namespace rebate::ledger::csv
