@@ -6,7 +6,6 @@
 // payouts written straight to their place in the results; the program-wide steps (budgets, totals) then
 // run period by period on one thread, as before.
 #include <fmt/format.h>
-#include <sys/stat.h>
 
 #include <algorithm>
 
@@ -14,11 +13,8 @@
 #include "engine/cell_frame.h"
 #include "engine/detail.h"
 #include "engine/evaluate_parallel.h"
-#include "engine/phase_clock.h"
 #include "engine/trace.h"
 #include "engine/report.h"
-#include "core/activity.h"
-#include "core/threads.h"
 #include "engine/state.h"
 
 namespace rebate::engine {
@@ -788,104 +784,5 @@ void evaluate(State& s, PayoutSink& sink) {
     for (const CellEvaluator& e : full) *s.options.coverage += *e.coverage();
   }
 }
-
-namespace {
-
-// One run into `result`: the payouts to `sink`, or kept in the result when it is null.
-void run_once(const plan::Plan& plan, const RunOptions& options, const vm::Engine& engine, PayoutSink* sink, RunResult& result) {
-  State s(plan, options, result, engine);
-  PayoutCollector collector(result);
-  PayoutSink& to = sink ? *sink : collector;
-  PhaseClock clock(result.summary.timings);
-  try {
-    s.clock = &clock;
-    if (s.options.detail_partner && !detail_inputs_rereadable(s)) return;
-    if (!load_inputs(s)) return;
-    clock.lap("merge");
-    set_activity("finishing the groups");
-    finish_groups(s);
-    clock.lap("groups");
-    if (s.options.detail_partner && !read_detail_lines(s)) return;
-    set_activity("evaluating the rebates");
-    to.start(result.summary);
-    evaluate(s, to);
-    clock.lap("evaluate");
-    to.finish(result.summary);
-  } catch (const vm::EvalError& e) {
-    result.payouts.clear();
-    result.totals.clear();
-    result.awards.clear();
-    result.errors.push_back(fmt::format("{}: error: {}, for {}", s.location_text(e.where), e.what(), e.context));
-  }
-}
-
-bool inputs_rereadable(const RunOptions& options);
-void run_on_threads(const plan::Plan& plan, const RunOptions& options, const vm::Engine& engine, PayoutSink* sink,
-                    RunResult& result, const std::vector<PhaseTime>& prepared);
-
-RunResult run_with(const plan::Plan& plan, const RunOptions& options, PayoutSink* sink) {
-  RunResult result;
-  // The plan prepared once for the engine (the JIT compiles it here), whatever runs again below.
-  // Its time is the `prepare` phase of --timings (the JIT loading LLVM and compiling).
-  std::unique_ptr<vm::Engine> engine;
-  std::vector<PhaseTime> prepared;
-  try {
-    PhaseClock clock(prepared);
-    set_activity(options.engine ? "preparing the " + options.engine->name + " engine" : "preparing the interpreter");
-    engine = options.engine ? options.engine->prepare(plan) : vm::interpreter(plan);
-    clock.lap("prepare");
-  } catch (const vm::EngineUnavailable& e) {
-    result.errors.push_back(e.what());
-    result.usage_error = true;
-    return result;
-  }
-  result.summary.timings = prepared;
-  // Every parallel step of the run is a task on these N threads (core/threads.h).
-  RunThreads threads(thread_count(options.threads));
-  threads.run([&] { run_on_threads(plan, options, *engine, sink, result, prepared); });
-  return result;
-}
-
-void run_on_threads(const plan::Plan& plan, const RunOptions& options, const vm::Engine& engine, PayoutSink* sink,
-                    RunResult& result, const std::vector<PhaseTime>& prepared) {
-  if (!options.exact_splits && !inputs_rereadable(options)) {
-    RunOptions exact = options;
-    exact.exact_splits = true;
-    run_once(plan, exact, engine, sink, result);
-    return;
-  }
-  try {
-    run_once(plan, options, engine, sink, result);
-  } catch (const SplitMissed&) {
-    // A ledger with line ends in quoted cells, one of them where the N-thread read guessed a cut
-    // (thrown while reading, before any payout was handed over).
-    RunOptions exact = options;
-    exact.exact_splits = true;
-    result = RunResult();
-    result.summary.timings = prepared;
-    run_once(plan, exact, engine, sink, result);
-  }
-}
-
-// An input that is not a regular file (a pipe, /dev/stdin, `<(zcat ...)`, `-`, a database query) can be
-// read only once: a run that has one counts its N-thread cuts from the start instead of guessing
-// them, since a missed guess runs everything again and would find that input empty.
-bool inputs_rereadable(const RunOptions& options) {
-  for (const auto& [name, path] : options.input_paths) {
-    const ledger::InputFiles input = ledger::resolve_input(path);
-    if (input.kind == ledger::InputFiles::Kind::StandardInput || input.kind == ledger::InputFiles::Kind::Database) return false;
-    for (const std::string& file : input.files) {
-      struct stat st {};
-      if (::stat(file.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) return false;
-    }
-  }
-  return true;
-}
-
-}  // namespace
-
-RunResult run(const plan::Plan& plan, const RunOptions& options, PayoutSink& sink) { return run_with(plan, options, &sink); }
-
-RunResult run(const plan::Plan& plan, const RunOptions& options) { return run_with(plan, options, nullptr); }
 
 }  // namespace rebate::engine
