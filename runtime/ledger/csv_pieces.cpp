@@ -1,9 +1,12 @@
 // A streamed CSV buffer read by N threads: cut into pieces at line starts outside quoted cells, each
 // piece read by one task (its own Reader) into its own part, parts in file order. The cuts are guessed
 // (the first line start past each share's start, checked by the piece before's reader when it gets
-// there) or counted exactly (every share's quotes and line ends counted in parallel first).
+// there) or counted exactly (every share's quotes and line ends counted in parallel first). With
+// rejects, each later piece writes its rejected rows to a temporary file of its own, appended to the
+// rejects file in the pieces' order: the file is a one-thread read's, row for row.
 #include <algorithm>
 #include <atomic>
+#include <cstdio>
 #include <cstring>
 #include <memory>
 #include <optional>
@@ -97,7 +100,9 @@ Pieces read_pieces(Reader& head, std::string_view data, const std::string& displ
   const char* const rows_begin = head.position();
   const char* const data_end = data.data() + data.size();
   const uint64_t first_line = head.line();
-  const bool exact = options.exact_split;
+  // (A rejected row is written with its line number as it is met: with rejects the cuts are counted, so
+  // that every piece knows its lines from the start.)
+  const bool exact = options.exact_split || head.writes_rejects();
   std::vector<Cut> cuts = exact ? count_cuts(rows_begin, data_end, pieces) : guess_cuts(rows_begin, data_end, pieces);
   const size_t n = cuts.size() + 1;
   if (n == 1) {
@@ -121,6 +126,19 @@ Pieces read_pieces(Reader& head, std::string_view data, const std::string& displ
     readers[k] = std::make_unique<Reader>(data, display_name, spec, options, to.pool_of(k), results[k]);
   }
   auto reader = [&](size_t k) -> Reader& { return k == 0 ? head : *readers[k]; };
+  std::vector<std::unique_ptr<std::FILE, int (*)(std::FILE*)>> rejects;
+  if (head.writes_rejects()) {
+    for (size_t k = 1; k < n; ++k) {
+      rejects.emplace_back(std::tmpfile(), &std::fclose);
+      if (!rejects.back()) {
+        results[k].errors.push_back(InputError{display_name, 0, 0, {}, "cannot create a temporary file for the rejected rows"});
+        results[k].io_failed = true;
+        result.io_failed = true;
+        return Pieces::Failed;
+      }
+      readers[k]->reject_into(rejects.back().get());
+    }
+  }
   std::atomic<bool> missed{false};
   std::vector<uint8_t> checked(n, 0);  // piece k's reader got to a row start at or past the next piece's
   for (size_t k = 0; k < n; ++k) {
@@ -152,6 +170,11 @@ Pieces read_pieces(Reader& head, std::string_view data, const std::string& displ
     // start: its last row, a quoted cell holding line breaks, ran over that start.
     if (k + 1 < n && !checked[k]) missed.store(true);
   });
+  // The later pieces' rejected rows after the head's, in the file's order (a failed read is read again
+  // from the start on one thread, which writes the rejects file anew).
+  for (size_t k = 1; k < n && !missed.load() && !rejects.empty(); ++k) {
+    if (!head.append_rejects(rejects[k - 1].get())) break;
+  }
   for (size_t k = 0; k < n; ++k) reader(k).finish();
   // A missed guess first: the pieces after it read from inside a quoted cell, and their errors are not
   // the file's (read again with counted cuts, those are).
@@ -159,7 +182,13 @@ Pieces read_pieces(Reader& head, std::string_view data, const std::string& displ
   bool ok = !missed.load() && result.ok();
   for (size_t k = 1; k < n; ++k) ok = ok && results[k].ok();
   if (!ok) return Pieces::Failed;
-  for (size_t k = 1; k < n; ++k) result.rows_read += results[k].rows_read;
+  for (size_t k = 1; k < n; ++k) {
+    result.rows_read += results[k].rows_read;
+    result.rows_rejected += results[k].rows_rejected;
+    for (InputError& e : results[k].rejected) {
+      if (result.rejected.size() < options.max_rejects_reported) result.rejected.push_back(std::move(e));
+    }
+  }
   return Pieces::Read;
 }
 

@@ -52,7 +52,7 @@ class DiscardRows : public RowSink {
 
 // `mapped`: `data` is a private read-only mapping of the file, whose pages may be given back as rows are
 // read. A streamed read is cut into as many pieces as there are parts (csv_pieces.cpp): options.threads
-// says how many at most (0: no piece under kMinPieceBytes), with rejects one. A read into one table
+// says how many at most (0: no piece under kMinPieceBytes). A read into one table
 // (`to.pool`: a table, small, read whole) is one piece.
 ReadResult read_buffer(std::string_view data, const std::string& display_name, const TableSpec& spec,
                        const ReadOptions& options, const Destination& to, bool mapped) {
@@ -60,14 +60,16 @@ ReadResult read_buffer(std::string_view data, const std::string& display_name, c
   Reader reader(data, display_name, spec, options, to.pool_of(0), result);
   if (mapped) reader.set_mapped();
   if (to.parts) reader.stream_to((*to.parts)[0].sink);
-  size_t pieces = to.parts && !options.reject_bad_rows ? to.parts->size() : 1;
+  // (A later file of a ledger in many files appends to the rejects file: one piece, so that a failed
+  // read, read again, does not append its rows twice.)
+  size_t pieces = to.parts && !options.rejects_append ? to.parts->size() : 1;
   if (options.threads != 0) pieces = std::min<size_t>(pieces, options.threads);
   if (options.threads == 0) pieces = std::min(pieces, std::max<size_t>(1, data.size() / kMinPieceBytes));
   if (pieces == 1) {
     reader.run();
     return result;
   }
-  if (!reader.start()) {
+  if (!reader.start() || (options.reject_bad_rows && !options.rejects_path.empty() && !reader.start_rejects())) {
     reader.finish();
     return result;
   }

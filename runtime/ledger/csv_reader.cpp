@@ -44,6 +44,7 @@ void Reader::start_after(const Reader& head, const char* at, uint64_t line) {
 }
 
 void Reader::finish() {
+  if (rejects_borrowed_) rejects_ = nullptr;  // the caller's, appended to the head's by the caller
   if (rejects_) {
     bool failed = std::ferror(rejects_) != 0;
     failed = std::fclose(rejects_) != 0 || failed;

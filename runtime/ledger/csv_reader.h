@@ -136,7 +136,7 @@ class Reader {
         result_(result) {}
 
   ~Reader() {
-    if (rejects_) std::fclose(rejects_);
+    if (rejects_ && !rejects_borrowed_) std::fclose(rejects_);
   }
   Reader(const Reader&) = delete;
   Reader& operator=(const Reader&) = delete;
@@ -196,6 +196,16 @@ class Reader {
   bool resume_header();
   // Opens options.rejects_path and writes the header to it, as run() does once the header is read.
   bool start_rejects() { return open_rejects(); }
+  // A later piece of an N-thread read: its rejected rows go to `file`, a temporary file the caller
+  // appends to the head's rejects file in the pieces' order (and closes), not to options.rejects_path.
+  void reject_into(std::FILE* file) {
+    rejects_ = file;
+    rejects_borrowed_ = true;
+  }
+  bool writes_rejects() const { return rejects_ != nullptr; }
+  // Appends what `piece` (a temporary file given to a later piece's reject_into) holds to this reader's
+  // rejects file; false (and the read's I/O error) when it cannot.
+  bool append_rejects(std::FILE* piece);
   // A fatal error (a quoted cell never closed), or too many errors to go on counting.
   bool stopped() const { return fatal_ || stop_; }
   // Chunks say progress 0: how much of the file is left is not known.
@@ -445,6 +455,7 @@ class Reader {
   std::vector<InputError> row_errors_;
   std::string scratch_;
   std::FILE* rejects_ = nullptr;
+  bool rejects_borrowed_ = false;  // reject_into's file: the caller's to close
   std::vector<std::string_view> pending_texts_;
   std::vector<PendingCell> pending_cells_;
   std::vector<uint32_t> pending_ids_;

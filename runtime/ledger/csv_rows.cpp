@@ -146,6 +146,18 @@ bool Reader::open_rejects() {
   return true;
 }
 
+bool Reader::append_rejects(std::FILE* piece) {
+  bool ok = rejects_ && std::fflush(piece) == 0 && std::fseek(piece, 0, SEEK_SET) == 0;
+  char buffer[1 << 16];
+  for (size_t n; ok && (n = std::fread(buffer, 1, sizeof buffer, piece)) > 0;) ok = std::fwrite(buffer, 1, n, rejects_) == n;
+  ok = ok && !std::ferror(piece);
+  if (!ok) {
+    file_error(fmt::format("cannot write the rejects file `{}`", options_.rejects_path));
+    result_.io_failed = true;
+  }
+  return ok;
+}
+
 void Reader::read_rows() {
   rows_begin_ = p_;
   const size_t ncsv = headers_.size();

@@ -198,8 +198,9 @@ struct ReadOptions {
   size_t max_rejects_reported = 100;  // how many rejected rows keep their InputError in `rejected`
   // Threads reading a streamed ledger: it is cut into this many pieces, each read by one task into its
   // own part (StreamPart), as many as the parts given at most. 0: as many as there are parts, but a
-  // piece no smaller than kMinPieceBytes (small files are not worth cutting); 1: one piece. Never more
-  // than one with reject_bad_rows (the rejects file is written in the file's order as rows are read).
+  // piece no smaller than kMinPieceBytes (small files are not worth cutting); 1: one piece. With
+  // reject_bad_rows the cuts are counted (exact_split) and the rejects file is written in the file's
+  // order all the same (csv_pieces.cpp).
   unsigned threads = 0;
   // An N-thread read starts each piece's thread at the first row start past its share's start, trusting
   // that it is not inside a quoted cell, and the thread before checks it when it gets there.

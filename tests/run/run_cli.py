@@ -177,6 +177,51 @@ def main() -> int:
     return 1 if failures else 0
 
 
+def rejects_on_threads(d, p, partners, run, failures):
+    """--on-bad-row reject on N threads (issue 16): the file is cut into pieces as without rejects, and
+    the rejects file, the notes and the payouts are a one-thread read's, byte for byte."""
+    # 3,000 rows of P1 in 2026-Q3; every 37th row malformed (a bad amount, a bad date, too few cells, or a
+    # bad amount in a row whose quoted note holds a line break, so that it spans two lines), every 101st
+    # of an unknown partner (left out by the scan, into the unknown-partners file).
+    rows, bad, valid_cents, line = [], [], 0, 2  # line 1 is the header
+    for i in range(3000):
+        amount = f"{i % 13 + 1}.{i % 100:02d}"
+        if i % 37 == 5:
+            kind = (i // 37) % 4
+            text = ["2026-07-03,P1,12.3.4,x", "2026-13-01,P1,5.00,x", "2026-07-03,P1", '2026-07-03,P1,1x,"two\nlines"'][kind]
+            bad.append(line)
+        elif i % 101 == 7:
+            text = f"2026-07-04,P9,{amount},x"
+        else:
+            text = f"2026-07-05,P1,{amount},x"
+            valid_cents += (i % 13 + 1) * 100 + i % 100
+        rows.append(text)
+        line += text.count("\n") + 1
+    (d / "rejecting.csv").write_text("date,partner,amount,note\n" + "\n".join(rows) + "\n")
+    # The volume tier, retroactive: P1's revenue is over 1,000 USD, so 2% of all of it, rounded half to even.
+    from decimal import Decimal, ROUND_HALF_EVEN
+    expected = (Decimal(valid_cents) / 100 * Decimal("0.02")).quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN)
+    seen = {}
+    for threads in ("1", "2", "3", "8"):
+        rej = d / "rej"  # the same path each time: the notes name it
+        r = run(["run", p] + partners + ["--input", f"sales={d / 'rejecting.csv'}", "--period", "2026-Q3", "--threads", threads,
+                 "--on-bad-row", "reject", "--rejects", str(rej)], 0,
+                out_has=[f"P1,2026-Q3,r,{expected},USD,paid"], err_has=[f"{len(bad)} rows of `sales` are malformed; they were left out"])
+        written = pathlib.Path(str(rej) + ".sales.csv").read_text()
+        unknown = pathlib.Path(str(rej) + ".sales.unknown-partners.csv").read_text()
+        import csv
+        import io
+        table = list(csv.reader(io.StringIO(written, newline="")))
+        lines_written = [int(row[-2]) for row in table[1:]]  # `_line`, `_error` end a row (whatever its own cells)
+        if lines_written != bad:
+            failures.append(f"--threads {threads}: the rejects file lists lines {lines_written[:8]}..., expected {bad[:8]}...")
+        seen[threads] = (written, unknown, r.stdout, r.stderr)
+    for threads in ("2", "3", "8"):
+        if seen[threads] != seen["1"]:
+            what = [name for name, a, b in zip(("rejects file", "unknown-partners file", "payouts", "notes"), seen["1"], seen[threads]) if a != b]
+            failures.append(f"--on-bad-row reject: --threads {threads} differs from one thread in its {', '.join(what)}")
+
+
 # ---- Issue 20, items 8 and 9: how a ledger is read (the split between threads; pipes and devices) ----
 
 def ledger_input_cases(rebate, d, p, run, failures):
@@ -196,6 +241,8 @@ def ledger_input_cases(rebate, d, p, run, failures):
             for threads in ("1", "2", "3", "8"):
                 run(["run", p] + partners + ["--input", f"sales={d / name}", "--period", "2026-Q3", "--threads", threads], 0,
                     out_has=["P1,2026-Q3,r,30.00,USD,paid"])
+
+    rejects_on_threads(d, p, partners, run, failures)
 
     # --threads takes any count from 1 (more than the cores too); 0 or a word is a usage error, exit 2.
     for bad in ("0", "two", "-1"):
