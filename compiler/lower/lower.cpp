@@ -82,6 +82,7 @@ void Lowerer::inputs() {
         for (const auto& role : c.roles) {
           if (role.name == "partner") in.partner_column = i;
           if (role.name == "date") in.date_column = i;
+          if (role.name == "booked") in.booked_column = i;
           if (role.name == "key") in.key_column = i;
           if (role.name == "rebate") in.rebate_column = i;
           if (role.name == "period") in.period_column = i;

@@ -105,7 +105,8 @@ ledger::TableSpec ledger_spec(const plan::Plan& plan, uint32_t index) {
   const plan::Input& in = plan.inputs[index];
   ledger::TableSpec spec = in.spec;
   std::vector<bool> used(spec.columns.size(), false);
-  for (uint32_t c : {in.partner_column, in.date_column}) {
+  // The booking date is read in every run, --as-of or not: a malformed one is an error either way.
+  for (uint32_t c : {in.partner_column, in.date_column, in.booked_column}) {
     if (c < used.size()) used[c] = true;
   }
   for (const plan::Function& f : plan.functions) {

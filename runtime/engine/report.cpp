@@ -311,9 +311,11 @@ std::string json_tail(const Summary& summary) {
   const uint64_t outside_nowhere = summary.outside_effective - summary.outside_effective_paid - summary.outside_effective_looked_back;
   tail += fmt::format(
       "], \"lines_outside_effective_dates\": {{\"count\": {}, \"in_paid_periods\": {}, \"only_in_look_backs\": {}, \"in_no_payout\": {}}}, "
-      "\"lines_outside_run_periods\": {{\"count\": {}, \"only_in_look_backs\": {}, \"in_no_payout\": {}}}, \"periods_without_lines\": [",
+      "\"lines_outside_run_periods\": {{\"count\": {}, \"only_in_look_backs\": {}, \"in_no_payout\": {}}}, "
+      "\"lines_booked_after_as_of\": {}, \"payments_after_as_of\": {}, \"periods_without_lines\": [",
       summary.outside_effective, summary.outside_effective_paid, summary.outside_effective_looked_back, outside_nowhere,
-      summary.outside_run_looked_back + summary.outside_run_nowhere, summary.outside_run_looked_back, summary.outside_run_nowhere);
+      summary.outside_run_looked_back + summary.outside_run_nowhere, summary.outside_run_looked_back, summary.outside_run_nowhere,
+      summary.booked_after_as_of, summary.paid_after_as_of);
   for (size_t i = 0; i < summary.periods_without_lines.size(); ++i) {
     if (i) tail += ", ";
     json_string(tail, summary.periods_without_lines[i]);

@@ -208,6 +208,8 @@ TEST_CASE("payouts JSON: escapes, nulls and explanations", "[report]") {
   r.totals.push_back(Total{"P2", "2026-Q3", Decimal::from_scaled(12345, 2)});
   r.awards.push_back(AwardValue{"P2", "2026-Q4", "2026-Q3", "level", "gold"});
   r.summary.inputs.push_back({"sales", 10, 1});
+  r.summary.booked_after_as_of = 3;
+  r.summary.paid_after_as_of = 1;
   r.summary.notes.push_back("a \"note\"");
   const std::string expected =
       "{\n  \"program\": \"T \\\"x\\\"\",\n  \"currency\": \"USD\",\n  \"payouts\": ["
@@ -224,7 +226,8 @@ TEST_CASE("payouts JSON: escapes, nulls and explanations", "[report]") {
       "\n  ],\n  \"awards\": [\n    {\"partner\": \"P2\", \"period\": \"2026-Q4\", \"measured\": \"2026-Q3\", \"award\": \"level\", \"value\": \"gold\"}"
       "\n  ],\n  \"summary\": {\"inputs\": [{\"name\": \"sales\", \"rows\": 10, \"rejected\": 1}], "
       "\"lines_outside_effective_dates\": {\"count\": 0, \"in_paid_periods\": 0, \"only_in_look_backs\": 0, \"in_no_payout\": 0}, "
-      "\"lines_outside_run_periods\": {\"count\": 0, \"only_in_look_backs\": 0, \"in_no_payout\": 0}, \"periods_without_lines\": [], "
+      "\"lines_outside_run_periods\": {\"count\": 0, \"only_in_look_backs\": 0, \"in_no_payout\": 0}, "
+      "\"lines_booked_after_as_of\": 3, \"payments_after_as_of\": 1, \"periods_without_lines\": [], "
       "\"notes\": [\"a \\\"note\\\"\"]}\n}\n";
   CHECK(payouts_json(r, plan) == expected);
 }

@@ -87,6 +87,7 @@ struct Input {
   ledger::TableSpec spec;
   uint32_t partner_column = UINT32_MAX;  // ledgers: the `as partner` column
   uint32_t date_column = UINT32_MAX;     // ledgers: the `as date` column
+  uint32_t booked_column = UINT32_MAX;   // ledgers: the `as booked` column (the day the line was booked), if any
   uint32_t key_column = UINT32_MAX;      // tables: the `as key` column
   // Payments: the `as rebate`, `as period` and `as amount` columns (and partner_column, date_column).
   uint32_t rebate_column = UINT32_MAX, period_column = UINT32_MAX, amount_column = UINT32_MAX;
