@@ -388,6 +388,7 @@ void Lowerer::rebates() {
           case ast::ClauseKind::Floor:
             pr.floor = fn("floor", c.value);
             pr.floor_where = location(c.value->span);
+            if (c.per) pr.floor_per = c.per->name == "month" ? PeriodGrain::Month : c.per->name == "quarter" ? PeriodGrain::Quarter : PeriodGrain::Year;
             break;
           case ast::ClauseKind::AllowNegative: pr.allow_negative = true; break;
           case ast::ClauseKind::Rounding:

@@ -94,6 +94,15 @@ struct Explanation {
   // progress bar).
   std::optional<Decimal> progress, next_band_from;
   std::optional<Decimal> before_budget;  // the amount before a budget scaled it down
+  // A settled rebate's netting (docs/language.md §22): what was earned over `window`, what the payments
+  // ledger says was paid for it (in `payments` rows), and the difference due before a cap or floor per
+  // year and the `on negative` policy.
+  struct Settlement {
+    std::string window;  // "2026-Q1..2026-Q3", or the period
+    Decimal earned, paid, due;
+    uint64_t payments = 0;
+  };
+  std::optional<Settlement> settlement;
   std::vector<std::string> detail;       // --detail: the ledger lines taken, "sales.csv:3 (2026-Q1): date 2026-02-10, ..."
 };
 

@@ -329,6 +329,27 @@ std::string json_tail(const Summary& summary) {
   return tail;
 }
 
+// A settled payout's netting, `, "settlement": {...}`: amounts at the currency's places (more when a
+// payment was booked with more, never rounded).
+void put_json_settlement(Sink& out, const Explanation::Settlement& st, int places) {
+  auto amount = [places](char* w, const Decimal& d) {
+    const std::optional<Decimal> at_places = d.rounded(places, RoundingMode::HalfEven);
+    return at_places && Decimal::compare(*at_places, d) == 0 ? put_amount(w, d, places) : put_number(w, d);
+  };
+  char* w = out.room(json_room(st.window) + 3 * number_room(Decimal::kMaxScale) + kNumberRoom + 128);
+  w = put_text(w, ", \"settlement\": {\"window\": ");
+  w = put_json(w, st.window);
+  w = put_text(w, ", \"earned\": \"");
+  w = amount(w, st.earned);
+  w = put_text(w, "\", \"paid_before\": \"");
+  w = amount(w, st.paid);
+  w = put_text(w, "\", \"payments\": ");
+  w = put_digits(w, st.payments, 1);
+  w = put_text(w, ", \"due\": \"");
+  w = amount(w, st.due);
+  out.wrote(put_text(w, "\"}"));
+}
+
 // One payout's object, after a comma unless it is the first.
 void put_json_payout(Sink& out, TextCache<needs_json_escapes>& texts, const plan::Plan& plan, const Payout& p, bool first) {
   const int places = plan.minor_unit;
@@ -439,7 +460,9 @@ void put_json_payout(Sink& out, TextCache<needs_json_escapes>& texts, const plan
     w = put_amount(w, *p.before_budget(), places);
     *w++ = '"';
   }
-  out.wrote(put_text(w, "}}"));
+  out.wrote(w);
+  if (p.explanation && p.explanation->settlement) put_json_settlement(out, *p.explanation->settlement, places);
+  out.text("}}");
 }
 
 void put_json_total(Sink& out, TextCache<needs_json_escapes>& texts, const plan::Plan& plan, std::string_view partner,

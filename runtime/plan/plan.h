@@ -207,6 +207,9 @@ struct Rebate {
   bool settle_year_to_date = false;
   SettlePolicy on_negative = SettlePolicy::Floor;
   std::optional<PeriodGrain> cap_per;  // `cap X per year`: the cap is over the year's payouts, netted against payments
+  // `floor X per year`: the year's payouts add up to at least X, met by the window's last period (netted
+  // against payments like the cap); the plain `floor` does not apply then.
+  std::optional<PeriodGrain> floor_per;
   RoundingMode rounding = RoundingMode::HalfEven;
   int places = 2;  // the currency's minor unit unless `rounding ... to N`
   // For explanations: the measures the pay clause reads, and the tier table it applies (if any).
