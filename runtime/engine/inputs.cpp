@@ -309,6 +309,10 @@ bool fix_periods(State& s) {
       }
     }
     if (*ends[1] < *ends[0]) return usage(fmt::format("`{}`: the range ends before it starts (write the earlier period first)", text));
+    if (s.options.as_of && s.periods.first_day(*ends[0]) > *s.options.as_of) {
+      // Nothing booked by then can be in it: the run would pay it from no lines at all.
+      return usage(fmt::format("{} starts after the as-of date ({}): nothing booked by then is in it", first_text, format_date(*s.options.as_of)));
+    }
     const unsigned years = s.options.max_span_years;
     if (years != 0 && *ends[1] - *ends[0] >= static_cast<PeriodIndex>(years) * s.periods.per_year()) {
       return usage(fmt::format("`{}` spans {} periods, more than {} years of them (`--max-span-years` allows more)", text, *ends[1] - *ends[0] + 1, years));

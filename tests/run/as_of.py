@@ -168,6 +168,11 @@ def main() -> int:
         r = run(["run", str(prog)] + inputs + ["--as-of", "July"], 2)
         check("`--as-of July` is not a date" in r.stderr, f"bad --as-of: {r.stderr}")
 
+        # A period that starts after the as-of day: a usage error (nothing booked by then is in it).
+        r = run(["run", str(prog)] + inputs + ["--period", "2026-Q3", "--as-of", "2026-06-30"], 2)
+        check("2026-Q3 starts after the as-of date (2026-06-30)" in r.stderr, f"--period after --as-of: {r.stderr}")
+        r = run(["run", str(prog)] + inputs + ["--period", "2026-Q2..2026-Q3", "--as-of", "2026-06-30"], 0)  # starts before: fine
+
         # A malformed booking date: file, line and column (the Posting Date is CSV column 2), also without
         # --as-of (the column is read in every run).
         (d / "bad.csv").write_text(SALES.replace("2026-07-15", "2026-07-32"))
