@@ -9,6 +9,7 @@
 #include <cstdlib>
 
 #include "commands.h"
+#include "core/calendar.h"
 #include "diagnostics/render.h"
 #include "ledger/ledger.h"
 #include "engines/engines.h"
@@ -21,6 +22,9 @@ void add_run_inputs(CLI::App* cmd, RunInputs& o, bool period_required) {
                   "(standard input) or postgresql://USER@HOST/DB?table=NAME (repeat for each)");
   CLI::Option* period = cmd->add_option("--period", o.period, period_required ? "The period, as in 2026-Q3, or a range of periods, as in 2026-Q1..2026-Q3" : "Pay one period only, as in 2026-Q3, or a range, as in 2026-Q1..2026-Q3");
   if (period_required) period->required();
+  cmd->add_option("--as-of", o.as_of,
+                  "Read only what was booked by this day, as in 2026-07-10: ledger lines booked later (or, in a ledger without "
+                  "booking dates, dated later) and payments made later are left out, and counted in a note");
   cmd->add_option("--max-errors", o.max_errors, "Report up to this many malformed input rows (default 20)");
   cmd->add_option("--threads", o.threads,
                   "Threads of the run, 1 or more (default: one per CPU this process may use); the payouts are the same")
@@ -72,6 +76,13 @@ std::optional<int> engine_options(const char* command, const RunInputs& o, engin
     stdin_name = name;
   }
   if (!o.period.empty()) ro.period = o.period;
+  if (!o.as_of.empty()) {
+    ro.as_of = parse_date(o.as_of);
+    if (!ro.as_of) {
+      fmt::print(stderr, "{}: `--as-of {}` is not a date; write the day as year-month-day, like `--as-of 2026-07-10`\n", command, o.as_of);
+      return kExitUsage;
+    }
+  }
   ro.max_errors = o.max_errors;
   ro.threads = o.threads;
   ro.max_span_years = o.max_span_years;

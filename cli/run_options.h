@@ -16,6 +16,7 @@ namespace rebate::cli {
 struct RunInputs {
   std::vector<std::string> inputs;  // NAME=PATH
   std::string period;
+  std::string as_of;  // --as-of DATE: read only what was booked by then
   size_t max_errors = 20;
   unsigned threads = 0;          // 0: automatic
   unsigned max_span_years = 10;  // without effective dates: the most years the ledgers' dates may span
@@ -27,7 +28,7 @@ struct RunInputs {
 // help and the error for an unknown name list only those.
 CLI::Option* add_engine_option(CLI::App* cmd, std::string& engine, const std::string& help, bool with_all);
 
-// `--input`, `--period` (required for `rebate explain`), `--max-errors`, `--threads`, `--max-span-years`,
+// `--input`, `--period` (required for `rebate explain`), `--as-of`, `--max-errors`, `--threads`, `--max-span-years`,
 // `--engine` and the hidden `--batch-partners`.
 void add_run_inputs(CLI::App* cmd, RunInputs& o, bool period_required = false);
 

@@ -99,7 +99,7 @@ rebateClause : 'eligible' 'when' cond=expr               # eligibleClause
              | 'uplift' value=expr ('when' cond=expr)?   # upliftClause
              | 'accelerate' value=expr ('when' cond=expr)? # accelerateClause
              | 'cap' value=expr ('per' per=ident)?       # capClause
-             | 'floor' value=expr                        # floorClause
+             | 'floor' value=expr ('per' per=ident)?     # floorClause
              | 'allow' 'negative'                        # allowNegativeClause
              // settle year_to_date against paid: pays what was earned to date less what `paid` says was paid
              | 'settle' window=ident? 'against' payments=ident   # settleClause

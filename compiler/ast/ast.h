@@ -248,7 +248,7 @@ struct Clause {
   ExprPtr when;        // pay/uplift/accelerate ... when COND
   Ident rounding_mode; // Rounding only
   ExprPtr rounding_to; // Rounding only, optional
-  std::optional<Ident> per;       // Cap only: `cap 200_000 USD per year`, a limit over a longer window
+  std::optional<Ident> per;       // Cap and Floor: `cap 200_000 USD per year`, a limit over a longer window
   std::optional<Ident> window;    // Settle only: `settle year_to_date against paid` (none: the period)
   Ident payments;                 // Settle only: the payments ledger
   std::vector<Ident> policy;      // OnNegative only: the words after `on negative` (`claw back`)

@@ -9,7 +9,7 @@ namespace {
 
 const std::vector<std::string> kProgramSettings = {"currency", "period", "effective", "rounding"};
 const std::vector<std::string> kCalendarSettings = {"year_start", "weeks"};
-const std::vector<std::string> kRoles = {"partner", "date", "key", "rebate", "period", "amount"};
+const std::vector<std::string> kRoles = {"partner", "date", "booked", "key", "rebate", "period", "amount"};
 const std::vector<std::string> kBuiltinTypes = {"Int", "Decimal", "Money", "Percent", "Bool", "Text", "Date", "Period", "Duration"};
 
 std::string join_ticked(const std::vector<std::string>& names) {
@@ -310,7 +310,7 @@ void Checker::check_sources() {
           if (std::find(kRoles.begin(), kRoles.end(), r) == kRoles.end()) {
             auto& d = diags.report(DiagKind::InvalidRole, role.span, fmt::format("unknown role `{}`", r));
             if (auto guess = closest(r, kRoles)) d.with_help(fmt::format("did you mean `{}`?", *guess));
-            else d.with_help("the roles are `partner`, `date` and `key`, and in a payments ledger `rebate`, `period` and `amount`");
+            else d.with_help("the roles are `partner`, `date`, `booked` and `key`, and in a payments ledger `rebate`, `period` and `amount`");
             continue;
           }
           if (auto [it, fresh] = roles.emplace(r, &c); !fresh) {
@@ -325,16 +325,22 @@ void Checker::check_sources() {
           } else if ((r == "partner" || r == "date") && !ledger) {
             diags.report(DiagKind::InvalidRole, role.span, fmt::format("only a ledger column can have the role `{}`", r))
                 .with_help("in a table, mark the identifying column `as key`");
-          } else if (r == "date" && !t.is_error() && t.kind != TypeKind::Date) {
-            diags.report(DiagKind::InvalidRole, role.span, "the `date` column must have type `Date`")
+          } else if (r == "booked" && s.kind != ast::SourceKind::Ledger) {
+            // A payment's own date (`as date`) is the day it was paid: what --as-of compares.
+            diags.report(DiagKind::InvalidRole, role.span, "only a ledger column can have the role `booked`")
+                .with_help(s.kind == ast::SourceKind::Payments ? "a payments ledger's `date` column, the day paid, is what `--as-of` compares"
+                                                               : "`booked` marks the day a ledger line was booked, beside its `date`");
+          } else if ((r == "date" || r == "booked") && !t.is_error() && t.kind != TypeKind::Date) {
+            diags.report(DiagKind::InvalidRole, role.span, fmt::format("the `{}` column must have type `Date`", r))
                 .with_label(fmt::format("this column is {}", to_string(t)));
           } else if ((r == "partner" || r == "key") && !t.is_error() && t.kind != TypeKind::Text && t.kind != TypeKind::Int) {
             diags.report(DiagKind::InvalidRole, role.span, fmt::format("a `{}` column must be Text or Int", r))
                 .with_label(fmt::format("this column is {}", to_string(t)));
           }
-          if ((r == "partner" || r == "date") && c.type.optional) {
+          if ((r == "partner" || r == "date" || r == "booked") && c.type.optional) {
             diags.report(DiagKind::InvalidRole, c.type.span, fmt::format("the `{}` column cannot be optional", r))
-                .with_help("every ledger line needs a partner and a date; remove the `?`");
+                .with_help(r == "booked" ? "every line of a ledger with booking dates needs one (a line not booked yet is not in the export); remove the `?`"
+                                         : "every ledger line needs a partner and a date; remove the `?`");
           }
         }
       }

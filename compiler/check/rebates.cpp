@@ -156,7 +156,9 @@ void Checker::check_rebates() {
       // A `pay` of zero still pays through an uplift or a floor (`pay 0 USD  floor 250 USD` is a flat fee
       // to every eligible partner, docs/language.md §12): only without them can the rebate never pay.
       if (pays_zero && !has_uplift && !floor_clause) never_if(true, *pays_zero, pays_zero_why);
-      if (floor_value && cap_value && Decimal::compare(*floor_value, *cap_value) > 0) {
+      // (A floor over the year and a cap on each payout, or the reverse, limit different amounts.)
+      const auto window = [](const ast::Clause* c) { return c && c->per ? c->per->name : std::string(); };
+      if (floor_value && cap_value && window(floor_clause) == window(cap_clause) && Decimal::compare(*floor_value, *cap_value) > 0) {
         // The floor is applied before the cap (docs/language.md §12), so every eligible partner whose
         // gates pass is paid the cap, whatever it sold: almost certainly not what was meant.
         diags.report(DiagKind::FloorAboveCap, floor_clause->span,

@@ -1,5 +1,5 @@
-// Settlement: the payments ledger's columns, and a rebate's `settle`, `on negative` and `cap ... per`
-// clauses (docs/language.md §22). A settled rebate pays what it earned (over its window) less what the
+// Settlement: the payments ledger's columns, and a rebate's `settle`, `on negative`, `cap ... per` and
+// `floor ... per` clauses (docs/language.md §22). A settled rebate pays what it earned (over its window) less what the
 // payments ledger says was paid for it; that can be negative whenever the partner earned less than it
 // was paid, so the rebate must say what it pays then (E0515).
 #include <fmt/format.h>
@@ -23,7 +23,7 @@ std::string words(const std::vector<ast::Ident>& policy) {
   return out;
 }
 
-// The number of periods of a grain in a year, to compare windows: a `cap ... per` window must hold
+// The number of periods of a grain in a year, to compare windows: a `cap ... per` (`floor ... per`) window must hold
 // more than one of the program's periods.
 int per_year(PeriodGrain g) {
   switch (g) {
@@ -132,7 +132,8 @@ void Checker::check_settlement(const ast::Rebate& r) {
     }
   }
   for (const auto& c : r.clauses) {
-    if (c.kind != ast::ClauseKind::Cap || !c.per) continue;
+    if ((c.kind != ast::ClauseKind::Cap && c.kind != ast::ClauseKind::Floor) || !c.per) continue;
+    const char* limit = c.kind == ast::ClauseKind::Cap ? "cap" : "floor";
     const std::string& w = c.per->name;
     const PeriodGrain g = out->settings.grain;
     const int window = w == "year" ? 1 : w == "quarter" ? 4 : w == "month" ? 12 : 0;
@@ -140,11 +141,11 @@ void Checker::check_settlement(const ast::Rebate& r) {
       diags.report(DiagKind::InvalidLimitWindow, c.per->span, fmt::format("`per {}` is not a window", w)).with_help("write `per year` or `per quarter`");
     } else if (window >= per_year(g)) {
       diags.report(DiagKind::InvalidLimitWindow, c.per->span,
-                   fmt::format("the program pays per {0}, so a cap per {1} is the rebate's cap on each payout", g == PeriodGrain::Month ? "month" : g == PeriodGrain::Quarter ? "quarter" : "year", w))
-          .with_help(fmt::format("write `cap {}` for a cap on each payout, or a longer window (`per year`)", source_text(c.value->span)));
+                   fmt::format("the program pays per {0}, so a {2} per {1} is the rebate's {2} on each payout", g == PeriodGrain::Month ? "month" : g == PeriodGrain::Quarter ? "quarter" : "year", w, limit))
+          .with_help(fmt::format("write `{0} {1}` for a {0} on each payout, or a longer window (`per year`)", limit, source_text(c.value->span)));
     } else if (!settle) {
       diags.report(DiagKind::InvalidLimitWindow, c.span,
-                   fmt::format("a cap per {} counts what was already paid in the {}, read from a payments ledger, and this rebate does not settle against one", w, w))
+                   fmt::format("a {} per {} counts what was already paid in the {}, read from a payments ledger, and this rebate does not settle against one", limit, w, w))
           .with_help("add `settle against PAYMENTS` (and its `on negative` policy)");
     }
   }

@@ -82,6 +82,7 @@ void Lowerer::inputs() {
         for (const auto& role : c.roles) {
           if (role.name == "partner") in.partner_column = i;
           if (role.name == "date") in.date_column = i;
+          if (role.name == "booked") in.booked_column = i;
           if (role.name == "key") in.key_column = i;
           if (role.name == "rebate") in.rebate_column = i;
           if (role.name == "period") in.period_column = i;
@@ -387,6 +388,7 @@ void Lowerer::rebates() {
           case ast::ClauseKind::Floor:
             pr.floor = fn("floor", c.value);
             pr.floor_where = location(c.value->span);
+            if (c.per) pr.floor_per = c.per->name == "month" ? PeriodGrain::Month : c.per->name == "quarter" ? PeriodGrain::Quarter : PeriodGrain::Year;
             break;
           case ast::ClauseKind::AllowNegative: pr.allow_negative = true; break;
           case ast::ClauseKind::Rounding:

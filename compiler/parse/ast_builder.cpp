@@ -407,6 +407,7 @@ class AstBuilder::Impl {
     if (auto* x = exactly<P::FloorClauseContext>(c)) {
       cl.kind = ast::ClauseKind::Floor;
       cl.value = expr(x->value);
+      if (x->per) cl.per = ident(x->per);
       return cl;
     }
     if (exactly<P::AllowNegativeClauseContext>(c)) {

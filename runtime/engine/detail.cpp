@@ -39,6 +39,7 @@ class DetailSink : public ledger::RowSink {
       const auto partner = partners_.find(ledger::format_cell(chunk.columns[in.partner_column], row, d.pool));
       if (partner == partners_.end()) continue;
       if (!keys_known(chunk, row)) continue;  // a malformed row (rejected, or the run failed on it)
+      if (!booked_by(in, chunk, row, s_.options.as_of)) continue;  // not read by the run either
       DetailLine line;
       line.input = input_;
       line.period = s_.periods.of_day(static_cast<DayNumber>(chunk.columns[in.date_column].values[row]));

@@ -14,6 +14,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "core/calendar.h"
 #include "core/decimal.h"
 #include "core/huge_pages.h"
 #include "core/output_files.h"
@@ -27,6 +28,8 @@ struct RunOptions {
   std::map<std::string, std::string> input_paths;    // ledger or table name -> CSV file
   std::map<std::string, std::string> input_buffers;  // name -> CSV text (tests, inline rows)
   std::optional<std::string> period;                 // run one period only ("2026-Q3"), or a range ("2026-Q1..2026-Q3")
+  // Read only what was booked by this day (state.h, booked_by); payments made after it are not read either.
+  std::optional<DayNumber> as_of;
   // `rebate explain --detail`: the partner whose payouts list the ledger lines they took (engine/detail.h).
   std::optional<std::string> detail_partner;
   size_t max_errors = 20;                            // input errors reported before giving up
@@ -91,6 +94,15 @@ struct Explanation {
   // progress bar).
   std::optional<Decimal> progress, next_band_from;
   std::optional<Decimal> before_budget;  // the amount before a budget scaled it down
+  // A settled rebate's netting (docs/language.md §22): what was earned over `window`, what the payments
+  // ledger says was paid for it (in `payments` rows), and the difference due before a cap or floor per
+  // year and the `on negative` policy.
+  struct Settlement {
+    std::string window;  // "2026-Q1..2026-Q3", or the period
+    Decimal earned, paid, due;
+    uint64_t payments = 0;
+  };
+  std::optional<Settlement> settlement;
   std::vector<std::string> detail;       // --detail: the ledger lines taken, "sales.csv:3 (2026-Q1): date 2026-02-10, ..."
 };
 
@@ -238,6 +250,8 @@ struct Summary {
   // (the rest of outside_effective count in no payout)
   uint64_t outside_run_looked_back = 0;  // other lines in periods the run does not pay, read only by look-backs
   uint64_t outside_run_nowhere = 0;      // other lines in periods the run does not pay nor look back to
+  uint64_t booked_after_as_of = 0;       // ledger lines booked after --as-of, not read (nor counted above)
+  uint64_t paid_after_as_of = 0;         // payments ledger rows paid after --as-of, not read
   std::vector<std::string> periods_without_lines;  // paid periods without a line of any ledger ("2026-Q4")
   std::vector<std::string> notes;
   std::vector<PhaseTime> timings;  // per phase of the engine, for `rebate run --timings`

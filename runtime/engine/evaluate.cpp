@@ -359,7 +359,7 @@ class CellEvaluator {
       if (explain_) out.explain().steps.push_back(fmt::format("floored at zero (was {}); returns exceed sales", money(amount, places, currency)));
       amount = Decimal();
     }
-    if (pr.floor != plan::kNoFunction) {
+    if (pr.floor != plan::kNoFunction && !pr.floor_per) {  // a floor per year is netted against payments: settle()
       Value f = frame.run(pr.floor);
       if (covered) covered->floor.count(Decimal::compare(amount, f.decimal()) < 0);
       if (Decimal::compare(amount, f.decimal()) < 0) {
@@ -402,17 +402,52 @@ class CellEvaluator {
     if (!due) throw overflow();
     if (explain_) {
       Explanation& e = out.explain();
+      e.settlement = Explanation::Settlement{w.first == w.last ? s_.periods.label(w.first)
+                                                               : fmt::format("{}..{}", s_.periods.label(w.first), s_.periods.label(w.last)),
+                                             earned, paid.amount, *due, paid.payments};
       e.steps.push_back(fmt::format("earned {}{}: {}", w.first == w.last ? "in " : "over ", periods(w), money(earned, places, currency)));
       e.steps.push_back(fmt::format("paid before for {}: {} ({} {} in `{}`)", periods(w), money(paid.amount, places, currency), paid.payments,
                                     paid.payments == 1 ? "payment" : "payments", ledger));
       e.steps.push_back(fmt::format("due: {} - {} = {}", money(earned, places, currency), money(paid.amount, places, currency), money(*due, places, currency)));
     }
+    // A limit's window (the year, or the quarter) up to this payout's period.
+    auto limit_window = [&](PeriodGrain per) {
+      const PeriodIndex year = s_.periods.year_start(w.last);
+      const PeriodIndex span = per == PeriodGrain::Year ? s_.periods.per_year() : s_.periods.per_year() / 4;
+      return std::pair<Window, PeriodIndex>{Window{year + (w.last - year) / span * span, w.last}, span};
+    };
+    if (pr.floor_per) {
+      // The floor is over the payouts of its window (the year): they add up to at least the floor. Earlier
+      // periods of the window pay what they earn, and its last period tops up what was paid for it, when
+      // the partner is eligible and meets the gates then (as a plain floor needs them in its period).
+      const auto [floor_window, span] = limit_window(*pr.floor_per);
+      const char* per = *pr.floor_per == PeriodGrain::Year ? "year" : "quarter";
+      const bool qualifies = status != Status::NotEligible && status != Status::GateNotMet;
+      const Value floor = frame.run(pr.floor);
+      if (floor.none) throw vm::EvalError("the floor has no value", pr.floor_where, frame.context());
+      const bool window_ends = w.last == floor_window.first + span - 1;
+      if (qualifies && window_ends) {
+        const Paid in_window = s_.payments.paid(static_cast<uint32_t>(r), partner, floor_window.first, floor_window.last);
+        std::optional<Decimal> room = Decimal::sub(floor.decimal(), in_window.amount);
+        if (!room) throw overflow();
+        if (RebateCoverage* c = covered(r)) c->floor.count(Decimal::compare(*due, *room) < 0);  // as a plain floor is counted
+        if (Decimal::compare(*due, *room) < 0) {
+          if (explain_) {
+            out.explain().steps.push_back(fmt::format("floor {} per {}: {} paid for {} leaves {} to reach it (was {})",
+                                                      limit_text(pr.floor_where, floor.decimal()), per, money(in_window.amount, places, currency),
+                                                      periods(floor_window), money(*room, places, currency), money(*due, places, currency)));
+          }
+          due = room;
+        }
+      } else if (qualifies && explain_) {
+        out.explain().steps.push_back(fmt::format("floor {} per {}: met by the payout of {}, the {}'s last period", limit_text(pr.floor_where, floor.decimal()),
+                                                  per, s_.periods.label(floor_window.first + span - 1), per));
+      }
+    }
     if (pr.cap_per) {
       // The cap is over the payouts of the cap's window (the year): what was paid for its periods up to
       // this one leaves the room this payout may take.
-      const PeriodIndex year = s_.periods.year_start(w.last);
-      const PeriodIndex span = *pr.cap_per == PeriodGrain::Year ? s_.periods.per_year() : s_.periods.per_year() / 4;
-      const Window cap_window{year + (w.last - year) / span * span, w.last};
+      const Window cap_window = limit_window(*pr.cap_per).first;
       const Paid in_window = s_.payments.paid(static_cast<uint32_t>(r), partner, cap_window.first, cap_window.last);
       const Value cap = frame.run(pr.cap);
       if (cap.none) throw vm::EvalError("the cap has no value", pr.cap_where, frame.context());

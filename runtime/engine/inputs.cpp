@@ -105,7 +105,8 @@ ledger::TableSpec ledger_spec(const plan::Plan& plan, uint32_t index) {
   const plan::Input& in = plan.inputs[index];
   ledger::TableSpec spec = in.spec;
   std::vector<bool> used(spec.columns.size(), false);
-  for (uint32_t c : {in.partner_column, in.date_column}) {
+  // The booking date is read in every run, --as-of or not: a malformed one is an error either way.
+  for (uint32_t c : {in.partner_column, in.date_column, in.booked_column}) {
     if (c < used.size()) used[c] = true;
   }
   for (const plan::Function& f : plan.functions) {
@@ -308,6 +309,10 @@ bool fix_periods(State& s) {
       }
     }
     if (*ends[1] < *ends[0]) return usage(fmt::format("`{}`: the range ends before it starts (write the earlier period first)", text));
+    if (s.options.as_of && s.periods.first_day(*ends[0]) > *s.options.as_of) {
+      // Nothing booked by then can be in it: the run would pay it from no lines at all.
+      return usage(fmt::format("{} starts after the as-of date ({}): nothing booked by then is in it", first_text, format_date(*s.options.as_of)));
+    }
     const unsigned years = s.options.max_span_years;
     if (years != 0 && *ends[1] - *ends[0] >= static_cast<PeriodIndex>(years) * s.periods.per_year()) {
       return usage(fmt::format("`{}` spans {} periods, more than {} years of them (`--max-span-years` allows more)", text, *ends[1] - *ends[0] + 1, years));

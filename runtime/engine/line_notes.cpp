@@ -50,6 +50,12 @@ std::vector<std::string> where_they_count(const State& s, uint64_t paid, uint64_
 
 void note_lines(State& s, const std::map<PeriodIndex, uint64_t>& lines) {
   Summary& sum = s.result.summary;
+  if (sum.booked_after_as_of) {
+    // Told first: these lines are in none of the counts below (the run did not read them).
+    sum.notes.push_back(fmt::format("{} booked after the as-of date ({}) and {} not read",
+                                    ledger_lines(sum.booked_after_as_of, "was", "were"), format_date(*s.options.as_of),
+                                    sum.booked_after_as_of == 1 ? "was" : "were"));
+  }
   if (s.run_periods.empty()) return;
   const PeriodIndex first_paid = s.run_periods.front(), last_paid = s.run_periods.back();
   // Every line is in a paid period, a period only look-backs read (before the paid ones, within their

@@ -57,8 +57,14 @@ bool index_payments(State& s) {
     }
     const ledger::Table& t = s.tables[index];
     const std::string file = t.source.empty() ? in.name : t.source;
-    uint64_t unused = 0;
+    uint64_t unused = 0, after_as_of = 0;
     for (size_t row = 0; row < t.row_count(); ++row) {
+      // A payment made after --as-of had not been made on that day: a run as of a past day nets against
+      // what was paid by then, and so gives what a run on that day gave.
+      if (!booked_by(in, t, row, s.options.as_of)) {
+        ++after_as_of;
+        continue;
+      }
       auto fail = [&](uint32_t column, const std::string& message) {
         if (s.result.errors.size() - errors_before < s.options.max_errors) {
           s.result.errors.push_back(fmt::format("{}:{}: column `{}`: {}", file, t.line(row), in.spec.columns[column].name, message));
@@ -97,6 +103,12 @@ bool index_payments(State& s) {
           break;
         }
       }
+    }
+    if (after_as_of) {
+      s.result.summary.paid_after_as_of += after_as_of;
+      s.result.summary.notes.push_back(fmt::format("{} {} of `{}` {} paid after the as-of date ({}) and {} not read", after_as_of,
+                                                   after_as_of == 1 ? "row" : "rows", in.name, after_as_of == 1 ? "was" : "were",
+                                                   format_date(*s.options.as_of), after_as_of == 1 ? "was" : "were"));
     }
     if (unused) {
       s.result.summary.notes.push_back(fmt::format("{} {} of `{}` {} for rebates that do not settle against it; {} no payout", unused,

@@ -311,9 +311,11 @@ std::string json_tail(const Summary& summary) {
   const uint64_t outside_nowhere = summary.outside_effective - summary.outside_effective_paid - summary.outside_effective_looked_back;
   tail += fmt::format(
       "], \"lines_outside_effective_dates\": {{\"count\": {}, \"in_paid_periods\": {}, \"only_in_look_backs\": {}, \"in_no_payout\": {}}}, "
-      "\"lines_outside_run_periods\": {{\"count\": {}, \"only_in_look_backs\": {}, \"in_no_payout\": {}}}, \"periods_without_lines\": [",
+      "\"lines_outside_run_periods\": {{\"count\": {}, \"only_in_look_backs\": {}, \"in_no_payout\": {}}}, "
+      "\"lines_booked_after_as_of\": {}, \"payments_after_as_of\": {}, \"periods_without_lines\": [",
       summary.outside_effective, summary.outside_effective_paid, summary.outside_effective_looked_back, outside_nowhere,
-      summary.outside_run_looked_back + summary.outside_run_nowhere, summary.outside_run_looked_back, summary.outside_run_nowhere);
+      summary.outside_run_looked_back + summary.outside_run_nowhere, summary.outside_run_looked_back, summary.outside_run_nowhere,
+      summary.booked_after_as_of, summary.paid_after_as_of);
   for (size_t i = 0; i < summary.periods_without_lines.size(); ++i) {
     if (i) tail += ", ";
     json_string(tail, summary.periods_without_lines[i]);
@@ -325,6 +327,27 @@ std::string json_tail(const Summary& summary) {
   }
   tail += "]}\n}\n";
   return tail;
+}
+
+// A settled payout's netting, `, "settlement": {...}`: amounts at the currency's places (more when a
+// payment was booked with more, never rounded).
+void put_json_settlement(Sink& out, const Explanation::Settlement& st, int places) {
+  auto amount = [places](char* w, const Decimal& d) {
+    const std::optional<Decimal> at_places = d.rounded(places, RoundingMode::HalfEven);
+    return at_places && Decimal::compare(*at_places, d) == 0 ? put_amount(w, d, places) : put_number(w, d);
+  };
+  char* w = out.room(json_room(st.window) + 3 * number_room(Decimal::kMaxScale) + kNumberRoom + 128);
+  w = put_text(w, ", \"settlement\": {\"window\": ");
+  w = put_json(w, st.window);
+  w = put_text(w, ", \"earned\": \"");
+  w = amount(w, st.earned);
+  w = put_text(w, "\", \"paid_before\": \"");
+  w = amount(w, st.paid);
+  w = put_text(w, "\", \"payments\": ");
+  w = put_digits(w, st.payments, 1);
+  w = put_text(w, ", \"due\": \"");
+  w = amount(w, st.due);
+  out.wrote(put_text(w, "\"}"));
 }
 
 // One payout's object, after a comma unless it is the first.
@@ -437,7 +460,9 @@ void put_json_payout(Sink& out, TextCache<needs_json_escapes>& texts, const plan
     w = put_amount(w, *p.before_budget(), places);
     *w++ = '"';
   }
-  out.wrote(put_text(w, "}}"));
+  out.wrote(w);
+  if (p.explanation && p.explanation->settlement) put_json_settlement(out, *p.explanation->settlement, places);
+  out.text("}}");
 }
 
 void put_json_total(Sink& out, TextCache<needs_json_escapes>& texts, const plan::Plan& plan, std::string_view partner,

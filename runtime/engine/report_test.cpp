@@ -198,6 +198,9 @@ TEST_CASE("payouts JSON: escapes, nulls and explanations", "[report]") {
   again.lines = -1;
   p.explain().trace = {e, again};
   p.explain().next_band = "1.00 USD more reaches 4%";
+  // A settlement: amounts at cents when they are exact there, else as they are (a payment of 10.005).
+  p.explain().settlement = Explanation::Settlement{"2026-Q1..2026-Q3", Decimal::from_scaled(120000, 4), Decimal::from_scaled(10005, 3),
+                                                   Decimal::from_scaled(-1995, 3), 2};
   r.payouts.push_back(p);
   Payout q;
   q.partner = r.texts->keep("P2");
@@ -208,6 +211,8 @@ TEST_CASE("payouts JSON: escapes, nulls and explanations", "[report]") {
   r.totals.push_back(Total{"P2", "2026-Q3", Decimal::from_scaled(12345, 2)});
   r.awards.push_back(AwardValue{"P2", "2026-Q4", "2026-Q3", "level", "gold"});
   r.summary.inputs.push_back({"sales", 10, 1});
+  r.summary.booked_after_as_of = 3;
+  r.summary.paid_after_as_of = 1;
   r.summary.notes.push_back("a \"note\"");
   const std::string expected =
       "{\n  \"program\": \"T \\\"x\\\"\",\n  \"currency\": \"USD\",\n  \"payouts\": ["
@@ -217,14 +222,16 @@ TEST_CASE("payouts JSON: escapes, nulls and explanations", "[report]") {
       "\"steps\": [\"cap 5 applied\", \"x\\\\y\"], \"trace\": [{\"kind\": \"measure\", \"depth\": 1, \"name\": \"m1\", "
       "\"window\": \"2025-Q3\", \"value\": \"12.00 USD\", \"formula\": \"s.sum(a where f == \\\"x\\\")\", \"lines\": 2}, "
       "{\"kind\": \"measure\", \"depth\": 2, \"name\": \"m1\", \"window\": \"2025-Q3\", \"value\": \"12.00 USD\", \"repeated\": true}], "
-      "\"next_band\": \"1.00 USD more reaches 4%\", \"before_budget\": \"7.00\"}},"
+      "\"next_band\": \"1.00 USD more reaches 4%\", \"before_budget\": \"7.00\", \"settlement\": {\"window\": \"2026-Q1..2026-Q3\", "
+      "\"earned\": \"12.00\", \"paid_before\": \"10.005\", \"payments\": 2, \"due\": \"-1.995\"}}},"
       "\n    {\"partner\": \"P2\", \"period\": \"2026-Q3\", \"rebate\": \"r\", \"amount\": \"0.00\", \"status\": \"zero\", "
       "\"basis\": null, \"band\": null, \"rate\": null, \"lines\": 0, \"explanation\": {\"measures\": {}, \"steps\": [], \"trace\": []}}"
       "\n  ],\n  \"totals\": [\n    {\"partner\": \"P2\", \"period\": \"2026-Q3\", \"amount\": \"123.45\"}"
       "\n  ],\n  \"awards\": [\n    {\"partner\": \"P2\", \"period\": \"2026-Q4\", \"measured\": \"2026-Q3\", \"award\": \"level\", \"value\": \"gold\"}"
       "\n  ],\n  \"summary\": {\"inputs\": [{\"name\": \"sales\", \"rows\": 10, \"rejected\": 1}], "
       "\"lines_outside_effective_dates\": {\"count\": 0, \"in_paid_periods\": 0, \"only_in_look_backs\": 0, \"in_no_payout\": 0}, "
-      "\"lines_outside_run_periods\": {\"count\": 0, \"only_in_look_backs\": 0, \"in_no_payout\": 0}, \"periods_without_lines\": [], "
+      "\"lines_outside_run_periods\": {\"count\": 0, \"only_in_look_backs\": 0, \"in_no_payout\": 0}, "
+      "\"lines_booked_after_as_of\": 3, \"payments_after_as_of\": 1, \"periods_without_lines\": [], "
       "\"notes\": [\"a \\\"note\\\"\"]}\n}\n";
   CHECK(payouts_json(r, plan) == expected);
 }

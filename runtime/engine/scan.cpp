@@ -267,7 +267,13 @@ class LedgerSink : public ScanSink {
     PeriodIndex* const periods = rows_.period.data();
     size_t* const cells = rows_.cell.data();
     const bool has_lookups = !in.lookups.empty();  // (a local: the stores below could alias the plan)
+    const std::optional<DayNumber> as_of = s_.options.as_of;
+    uint64_t after_as_of = 0;
     for (size_t row = 0; row < n; ++row) {
+      if (!booked_by(in, chunk, row, as_of)) {  // not booked yet on the --as-of date: as if not in the file
+        ++after_as_of;
+        continue;
+      }
       if (has_lookups && !keys_known(chunk, row)) continue;  // a malformed row: recorded, left out
       const int64_t key = pc.values[row];
       uint32_t partner = UINT32_MAX;
@@ -313,6 +319,7 @@ class LedgerSink : public ScanSink {
     part_.outside_effective += outside_effective;
     part_.outside_effective_paid += outside_paid;
     part_.outside_effective_looked_back += outside_looked_back;
+    part_.booked_after_as_of += after_as_of;
     if (fixed) {
       lo = first;
       hi = last;

@@ -243,6 +243,15 @@ struct SplitMissed {};
 
 struct DetailLines;
 
+// `rebate run --as-of DATE` reads what was booked by that date: a line of a ledger with an `as booked`
+// column is read when that day is on or before DATE, a line of a ledger without one when its `as date`
+// is (a line cannot be booked before the day it is dated). Without --as-of every line is read.
+inline bool booked_by(const plan::Input& in, const ledger::Table& chunk, size_t row, const std::optional<DayNumber>& as_of) {
+  if (!as_of) return true;
+  const uint32_t c = in.booked_column != UINT32_MAX ? in.booked_column : in.date_column;
+  return static_cast<DayNumber>(chunk.columns[c].values[row]) <= *as_of;
+}
+
 struct State {
   const plan::Plan& plan;
   const RunOptions& options;
@@ -340,6 +349,7 @@ struct ScanPart {
   uint64_t outside_effective = 0;
   uint64_t outside_effective_paid = 0;         // of those, lines in a paid period (they count there)
   uint64_t outside_effective_looked_back = 0;  // lines before the paid periods that look-backs read
+  uint64_t booked_after_as_of = 0;  // lines left unread: booked after --as-of (booked_by)
   // Lines whose partner is not in the partner table: by input, their count, the first messages, and
   // (with --on-bad-row reject) the rows as CSV for the rejects file.
   struct Unknown {

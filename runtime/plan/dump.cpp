@@ -51,7 +51,7 @@ std::string dump_plan(const Plan& p) {
   for (const Rebate& r : p.rebates) {
     out += fmt::format("rebate {}: pay f{}{}{}{}{}{}\n", r.name, r.pay.value, r.eligible.empty() ? "" : fmt::format(", {} eligible", r.eligible.size()),
                        r.require.empty() ? "" : fmt::format(", {} gates", r.require.size()), r.cap != kNoFunction ? ", cap" : "",
-                       r.cap_per ? " per window" : "",
+                       std::string(r.cap_per ? " per window" : "") + (r.floor_per ? ", floor per window" : ""),
                        r.payments == UINT32_MAX ? ""
                        : fmt::format(", settles{} against {} ({})", r.settle_year_to_date ? " year to date" : "", p.inputs[r.payments].name,
                                      r.on_negative == SettlePolicy::ClawBack ? "claw back" : r.on_negative == SettlePolicy::CarryForward ? "carry forward" : "floor"));

@@ -87,6 +87,7 @@ struct Input {
   ledger::TableSpec spec;
   uint32_t partner_column = UINT32_MAX;  // ledgers: the `as partner` column
   uint32_t date_column = UINT32_MAX;     // ledgers: the `as date` column
+  uint32_t booked_column = UINT32_MAX;   // ledgers: the `as booked` column (the day the line was booked), if any
   uint32_t key_column = UINT32_MAX;      // tables: the `as key` column
   // Payments: the `as rebate`, `as period` and `as amount` columns (and partner_column, date_column).
   uint32_t rebate_column = UINT32_MAX, period_column = UINT32_MAX, amount_column = UINT32_MAX;
@@ -206,6 +207,9 @@ struct Rebate {
   bool settle_year_to_date = false;
   SettlePolicy on_negative = SettlePolicy::Floor;
   std::optional<PeriodGrain> cap_per;  // `cap X per year`: the cap is over the year's payouts, netted against payments
+  // `floor X per year`: the year's payouts add up to at least X, met by the window's last period (netted
+  // against payments like the cap); the plain `floor` does not apply then.
+  std::optional<PeriodGrain> floor_per;
   RoundingMode rounding = RoundingMode::HalfEven;
   int places = 2;  // the currency's minor unit unless `rounding ... to N`
   // For explanations: the measures the pay clause reads, and the tier table it applies (if any).
