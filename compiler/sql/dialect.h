@@ -16,6 +16,9 @@ struct Dialect {
   // The exact decimal type of a number with `scale` digits after the point.
   std::string (*decimal)(int scale);
   std::string text_type;
+  // Decimals of one width: a CASE, comparison or sum of two scales must see one scale (DuckDB turns
+  // DECIMAL(38, 4) meeting DECIMAL(38, 0) into a DOUBLE), so every such operand is cast to it.
+  bool one_scale_per_operation = false;
   // Helpers are called with this prefix (PostgreSQL's session-local functions live in `pg_temp`).
   std::string helper_prefix;
   // The script's first statements: the helpers rb_fail, rb_round_half_even, rb_round_up, rb_div (see

@@ -39,6 +39,10 @@ class Generator {
   // An expression that stops the query: `what` at location `where`, with the cell or line it was for.
   std::string fail(const std::string& what, uint32_t where, const Scope& scope, const std::string& type);
   std::string sql_type(const Node& n) const;
+  // `sql`, a number with `from` places, as one with `to` places where the dialect needs one scale per
+  // operation (a widening, so exact).
+  std::string at_scale(const std::string& sql, int from, int to) const;
+  std::string render_at(const NodeRef& n, int to, const Scope& scope);
   // A condition that must have a value (the VM's "this condition has no value").
   std::string condition(plan::FunctionId f, uint32_t where, const Scope& scope);
   void unsupported(std::string construct, uint32_t where);
@@ -53,7 +57,7 @@ class Generator {
   std::string render_leaf(const Node& n, const Scope& scope);
   std::string number_literal(const plan::Value& v) const;
   std::string period_bound(const NodeRef& p, bool first, const Scope& scope);
-  std::string tiers(const plan::Tiers& t, bool apply, const std::string& x, int x_scale);
+  std::string tiers(const plan::Tiers& t, bool apply, const std::string& x, int x_scale, int out_scale);
   Node leaf_type(const plan::Instr& in);
   void need_tree(const NodeRef& n, int window);
 
@@ -63,6 +67,8 @@ class Generator {
   std::string cell_value(const ledger::ColumnSpec& c, const std::string& cell, const std::string& where);
   std::string lines_cte(uint32_t ledger);
   std::string window_cte(uint32_t ledger, int window);
+  int aggregate_scale(uint32_t a);
+  int function_scale(plan::FunctionId f);
   std::string aggregate_sql(const plan::Aggregate& a, const Scope& scope);
   void measures(std::vector<std::string>& ctes, std::string& last);
   void rebate(size_t r, std::vector<std::string>& ctes, std::string& last);

@@ -15,6 +15,10 @@ namespace {
 std::string col(uint32_t c) { return quote_name("c" + std::to_string(c)); }
 std::string agg_col(uint32_t a, int w) { return quote_name(fmt::format("a{}_w{}", a, w)); }
 std::string measure_col(uint32_t m, int w) { return quote_name(fmt::format("m{}_w{}", m, w)); }
+// The scale every rebate's amount, basis and rate is written at, so that the rebates' rows are of one
+// type (the VM's numbers have at most 18 places).
+constexpr int kOutputScale = Decimal::kMaxScale;
+
 std::string rebate_col(size_t r, const char* what) { return quote_name(fmt::format("r{}_{}", r, what)); }
 
 // `name AS (SELECT c.*, <columns> FROM <from> AS c)`: one more layer of computed columns.
@@ -135,6 +139,18 @@ std::string Generator::lines_cte(uint32_t ledger) {
                      quote_name("l_" + in.name), col(in.partner_column), quote_name("in_" + in.name), col(in.date_column));
 }
 
+int Generator::aggregate_scale(uint32_t a) {
+  plan::Instr in;
+  in.op = plan::Opcode::Aggregate;
+  in.a = a;
+  return leaf_type(in).scale;
+}
+
+int Generator::function_scale(plan::FunctionId f) {
+  NodeRef t = tree(f);
+  return t ? t->scale : 0;
+}
+
 std::string Generator::aggregate_sql(const plan::Aggregate& a, const Scope& scope) {
   Scope line = scope;
   const std::string filter = a.filter == plan::kNoFunction ? "" : render_function(a.filter, line);
@@ -189,13 +205,13 @@ void Generator::measures(std::vector<std::string>& ctes, std::string& last) {
       scope.window = w;
       std::string v = render_function(pm.value, scope);
       // Limits as the engine applies them (cell_frame.h): a cap or floor without a value is no limit.
-      if (pm.cap != plan::kNoFunction) {
-        const std::string cap = render_function(pm.cap, scope);
-        v = fmt::format("CASE WHEN ({0}) IS NOT NULL AND ({1}) IS NOT NULL AND ({0}) > ({1}) THEN ({1}) ELSE ({0}) END", v, cap);
-      }
-      if (pm.floor != plan::kNoFunction) {
-        const std::string floor = render_function(pm.floor, scope);
-        v = fmt::format("CASE WHEN ({0}) IS NOT NULL AND ({1}) IS NOT NULL AND ({0}) < ({1}) THEN ({1}) ELSE ({0}) END", v, floor);
+      int scale = function_scale(pm.value);
+      for (const auto& [limit, is_cap] : {std::pair{pm.cap, true}, std::pair{pm.floor, false}}) {
+        if (limit == plan::kNoFunction) continue;
+        const int l_scale = function_scale(limit), at = std::max(scale, l_scale);
+        const std::string x = at_scale("(" + v + ")", scale, at), bound = at_scale("(" + render_function(limit, scope) + ")", l_scale, at);
+        v = fmt::format("CASE WHEN {0} IS NOT NULL AND {1} IS NOT NULL AND {0} {2} {1} THEN {1} ELSE {0} END", x, bound, is_cap ? ">" : "<");
+        scale = at;
       }
       columns.push_back(fmt::format("{} AS {}", v, measure_col(m, w)));
     }
@@ -208,8 +224,10 @@ void Generator::measures(std::vector<std::string>& ctes, std::string& last) {
 
 std::string Generator::band(const plan::Rebate& pr, size_t r) {
   const plan::Tiers& t = plan_.tiers[pr.pay_tiers];
-  const std::string metric = "c." + rebate_col(r, "metric");
-  auto lit = [&](const Decimal& v) { return number_literal(plan::Value::number(v)); };
+  int at = function_scale(pr.pay_metric);
+  for (const plan::TierBand& b : t.bands) at = std::max({at, b.lower.scale(), b.upper ? b.upper->scale() : 0});
+  const std::string metric = at_scale("c." + rebate_col(r, "metric"), function_scale(pr.pay_metric), at);
+  auto lit = [&](const Decimal& v) { return at_scale(number_literal(plan::Value::number(v)), v.scale(), at); };
   const bool slices = t.mode == plan::TierMode::Incremental && pr.pay_metric == pr.pay_basis;
   std::string band = fmt::format("CASE WHEN {} IS NULL THEN NULL", metric);
   // A basis past a closed last band has earned every slice (its band is the last); a metric past it
@@ -234,16 +252,18 @@ void Generator::rebate(size_t r, std::vector<std::string>& ctes, std::string& la
   for (const auto& [conds, status] : {std::pair{&pr.eligible, "not eligible"}, std::pair{&pr.require, "gate not met"}}) {
     for (const plan::Condition& c : *conds) blocked += fmt::format(" WHEN NOT ({}) THEN {}", condition(c.test, c.where, scope), quote_text(status));
   }
-  blocked += " ELSE NULL END";
+  blocked = blocked == "CASE" ? fmt::format("CAST(NULL AS {})", d_.text_type) : blocked + " ELSE NULL END";
   std::vector<std::string> first = {fmt::format("{} AS {}", blocked, rebate_col(r, "blocked"))};
   // The basis and the metric are read for every cell, as the engine's explanations read them.
-  first.push_back(fmt::format("{} AS {}", pr.pay_basis == plan::kNoFunction ? "NULL" : render_function(pr.pay_basis, scope), rebate_col(r, "basis")));
-  first.push_back(fmt::format("{} AS {}", pr.pay_tiers == UINT32_MAX ? "NULL" : render_function(pr.pay_metric, scope), rebate_col(r, "metric")));
+  const std::string no_number = fmt::format("CAST(NULL AS {})", d_.decimal(0));
+  first.push_back(fmt::format("{} AS {}", pr.pay_basis == plan::kNoFunction ? no_number : render_function(pr.pay_basis, scope), rebate_col(r, "basis")));
+  first.push_back(fmt::format("{} AS {}", pr.pay_tiers == UINT32_MAX ? no_number : render_function(pr.pay_metric, scope), rebate_col(r, "metric")));
   push("conditions", first);
   const std::string open = fmt::format("c.{} IS NULL", rebate_col(r, "blocked"));
   const std::string when = pr.pay.when == plan::kNoFunction ? "TRUE" : condition(pr.pay.when, pr.pay.where, scope);
-  const std::string zero = number_literal(plan::Value::number(Decimal()));
   NodeRef pay = tree(pr.pay.value);
+  int scale = pay ? pay->scale : 0;  // the amount's scale so far, as the VM's Decimal has it
+  auto zero = [&](int at) { return at_scale(number_literal(plan::Value::number(Decimal())), 0, at); };
   std::string value = render_function(pr.pay.value, scope);
   if (pay && pay->nullable) {
     Scope s = scope;
@@ -256,9 +276,9 @@ void Generator::rebate(size_t r, std::vector<std::string>& ctes, std::string& la
   auto amount_col = [&](int k) { return rebate_col(r, fmt::format("v{}", k).c_str()); };
   auto uplifted_col = [&](int k) { return rebate_col(r, fmt::format("up{}", k).c_str()); };
   push("pay", {fmt::format("CASE WHEN {} THEN ({}) ELSE FALSE END AS {}", open, when, rebate_col(r, "when")),
-               fmt::format("CASE WHEN {} THEN CASE WHEN ({}) THEN {} ELSE {} END ELSE {} END AS {}", open, when, value, zero, zero, amount_col(0)),
+               fmt::format("CASE WHEN {} THEN CASE WHEN ({}) THEN {} ELSE {} END ELSE {} END AS {}", open, when, value, zero(scale), zero(scale),
+                           amount_col(0)),
                fmt::format("FALSE AS {}", uplifted_col(0))});
-  int scale = pay ? pay->scale : 0;
   for (const plan::GuardedAmount& acc : pr.accelerate) {
     const std::string v = "c." + amount_col(step);
     const std::string applies = acc.when == plan::kNoFunction ? "TRUE" : condition(acc.when, acc.where, scope);
@@ -266,28 +286,37 @@ void Generator::rebate(size_t r, std::vector<std::string>& ctes, std::string& la
     const int f_scale = f ? f->scale : 0;
     std::string product = fmt::format("{} * ({})", v, render_function(acc.value, scope));
     if (scale + f_scale > Decimal::kMaxScale) product = d_.round(d_, product, Decimal::kMaxScale, 0);
+    const int before = scale;
     scale = std::min(scale + f_scale, static_cast<int>(Decimal::kMaxScale));
-    push("accelerate", {fmt::format("CASE WHEN {} AND ({}) THEN {} ELSE {} END AS {}", open, applies, product, v, amount_col(step + 1)),
+    push("accelerate", {fmt::format("CASE WHEN {} AND ({}) THEN {} ELSE {} END AS {}", open, applies, at_scale(product, scale, scale),
+                                    at_scale(v, before, scale), amount_col(step + 1)),
                         fmt::format("c.{} AS {}", uplifted_col(step), uplifted_col(step + 1))});
     ++step;
   }
   for (const plan::GuardedAmount& up : pr.uplift) {
     const std::string v = "c." + amount_col(step);
     const std::string applies = up.when == plan::kNoFunction ? "TRUE" : condition(up.when, up.where, scope);
+    NodeRef u = tree(up.value);
+    const int u_scale = u ? u->scale : 0, before = scale;
+    scale = std::max(scale, u_scale);
     // An uplift that applies pays even when the pay clause's condition did not hold (status `paid`).
-    push("uplift", {fmt::format("CASE WHEN {} AND ({}) THEN {} + ({}) ELSE {} END AS {}", open, applies, v, render_function(up.value, scope), v,
-                                amount_col(step + 1)),
+    push("uplift", {fmt::format("CASE WHEN {} AND ({}) THEN {} + {} ELSE {} END AS {}", open, applies, at_scale(v, before, scale),
+                                at_scale("(" + render_function(up.value, scope) + ")", u_scale, scale), at_scale(v, before, scale), amount_col(step + 1)),
                     fmt::format("c.{} OR ({} AND ({})) AS {}", uplifted_col(step), open, applies, uplifted_col(step + 1))});
     ++step;
   }
-  const std::string v = "c." + amount_col(step);
-  // Returns floor the amount at zero unless negatives are allowed; then the floor and the cap.
-  std::vector<std::string> limits;
-  std::string amount = v;
-  if (!pr.allow_negative) amount = fmt::format("CASE WHEN {0} < {1} THEN {1} ELSE {0} END", amount, zero);
-  if (pr.floor != plan::kNoFunction) amount = fmt::format("CASE WHEN {0} AND {1} < ({2}) THEN ({2}) ELSE {1} END", open, "(" + amount + ")", render_function(pr.floor, scope));
-  if (pr.cap != plan::kNoFunction && !pr.cap_per)
-    amount = fmt::format("CASE WHEN {0} AND {1} > ({2}) THEN ({2}) ELSE {1} END", open, "(" + amount + ")", render_function(pr.cap, scope));
+  // Returns floor the amount at zero unless negatives are allowed; then the floor and the cap, each
+  // at the wider of its scale and the amount's.
+  std::string amount = "c." + amount_col(step);
+  if (!pr.allow_negative) amount = fmt::format("CASE WHEN {0} < {1} THEN {1} ELSE {0} END", amount, zero(scale));
+  for (const auto& [limit, is_cap] : {std::pair{pr.floor, false}, std::pair{pr.cap_per ? plan::kNoFunction : pr.cap, true}}) {
+    if (limit == plan::kNoFunction) continue;
+    NodeRef l = tree(limit);
+    const int l_scale = l ? l->scale : 0, at = std::max(scale, l_scale);
+    const std::string x = at_scale("(" + amount + ")", scale, at), bound = at_scale("(" + render_function(limit, scope) + ")", l_scale, at);
+    amount = fmt::format("CASE WHEN {0} AND {1} {2} {3} THEN {3} ELSE {1} END", open, x, is_cap ? ">" : "<", bound);
+    scale = at;
+  }
   push("amount", {fmt::format("{} AS {}", d_.round(d_, amount, pr.places, static_cast<int>(pr.rounding)), rebate_col(r, "amount"))});
   const std::string amt = "c." + rebate_col(r, "amount");
   const std::string status = fmt::format(
@@ -303,13 +332,13 @@ void Generator::rebate(size_t r, std::vector<std::string>& ctes, std::string& la
     std::string rate = fmt::format("CASE {}", band(pr, r));
     for (size_t i = 0; i < t.bands.size(); ++i) {
       band_text += fmt::format(" WHEN {} THEN {}", i, quote_text(texts[i]));
-      rate += fmt::format(" WHEN {} THEN {}", i, t.pays_percent ? number_literal(plan::Value::number(t.bands[i].value)) : "NULL");
+      rate += fmt::format(" WHEN {} THEN {}", i, t.pays_percent ? at_scale(number_literal(plan::Value::number(t.bands[i].value)), t.bands[i].value.scale(), kOutputScale) : "NULL");
     }
     out.push_back(fmt::format("{} END AS {}", band_text, rebate_col(r, "band")));
     out.push_back(fmt::format("{} ELSE NULL END AS {}", rate, rebate_col(r, "rate")));
   } else {
     out.push_back(fmt::format("CAST(NULL AS {}) AS {}", d_.text_type, rebate_col(r, "band")));
-    out.push_back(fmt::format("CAST(NULL AS {}) AS {}", d_.decimal(2), rebate_col(r, "rate")));
+    out.push_back(fmt::format("CAST(NULL AS {}) AS {}", d_.decimal(kOutputScale), rebate_col(r, "rate")));
   }
   push("status", out);
 }
@@ -381,7 +410,8 @@ SqlResult Generator::generate() {
         if (aw != w || agg.source != l || agg.over_group) continue;
         const bool zero_when_empty = agg.kind == plan::AggregateKind::Sum || agg.kind == plan::AggregateKind::Count || agg.kind == plan::AggregateKind::CountDistinct;
         const std::string v = fmt::format("{}.{}", alias, agg_col(a, w));
-        columns.push_back(zero_when_empty ? fmt::format("COALESCE({}, 0) AS {}", v, agg_col(a, w)) : fmt::format("{} AS {}", v, agg_col(a, w)));
+        const std::string typed = fmt::format("CAST({} AS {})", zero_when_empty ? fmt::format("COALESCE({}, 0)", v) : v, d_.decimal(aggregate_scale(a)));
+        columns.push_back(fmt::format("{} AS {}", agg.kind == plan::AggregateKind::Min || agg.kind == plan::AggregateKind::Max ? v : typed, agg_col(a, w)));
       }
     }
   }
@@ -403,10 +433,12 @@ SqlResult Generator::generate() {
     const plan::Rebate& pr = plan_.rebates[r];
     // The rate as a percentage (a ratio of 0.05 is 5%), as the CSV writes it.
     selects += fmt::format(
-        "{}  SELECT c.partner, c.label AS period, {} AS rebate, c.{} AS amount, {} AS currency, c.{} AS status, c.{} AS basis, c.{} AS band, "
+        "{}  SELECT c.partner, c.label AS period, {} AS rebate, {} AS amount, {} AS currency, c.{} AS status, {} AS basis, c.{} AS band, "
         "c.{} * 100 AS rate, c.period AS period_index, {} AS rebate_index\n  FROM {} AS c\n",
-        selects.empty() ? "" : "  UNION ALL\n", quote_text(pr.name), rebate_col(r, "amount"), quote_text(plan_.currency), rebate_col(r, "status"),
-        rebate_col(r, "basis"), rebate_col(r, "band"), rebate_col(r, "rate"), r, quote_name(last));
+        selects.empty() ? "" : "  UNION ALL\n", quote_text(pr.name), at_scale("c." + rebate_col(r, "amount"), pr.places, kOutputScale),
+        quote_text(plan_.currency), rebate_col(r, "status"),
+        at_scale("c." + rebate_col(r, "basis"), pr.pay_basis == plan::kNoFunction ? 0 : function_scale(pr.pay_basis), kOutputScale),
+        rebate_col(r, "band"), rebate_col(r, "rate"), r, quote_name(last));
   }
   std::string with;
   for (const std::string& c : ctes) with += (with.empty() ? "WITH\n" : ",\n") + c;

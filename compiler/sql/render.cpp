@@ -178,6 +178,13 @@ std::string Generator::number_literal(const plan::Value& v) const {
 }
 
 std::string Generator::render(const NodeRef& n, const Scope& scope) {
+  // Where the dialect's decimals have one width, each computed number is cast to the scale the tree
+  // says it has, so that every operation above it sees the type it expects (exact: the tree's scale is
+  // the operation's).
+  const bool computed = n->kind == Node::Kind::Case || (n->kind == Node::Kind::Op && n->args.size() > 0);
+  if (d_.one_scale_per_operation && computed && n->type == SqlType::Number) {
+    return fmt::format("CAST(({}) AS {})", n->kind == Node::Kind::Op ? render_op(*n, scope) : render_case(*n, scope), d_.decimal(n->scale));
+  }
   switch (n->kind) {
     case Node::Kind::Op: return render_op(*n, scope);
     case Node::Kind::Case: return render_case(*n, scope);
@@ -187,12 +194,23 @@ std::string Generator::render(const NodeRef& n, const Scope& scope) {
   return "NULL";
 }
 
+std::string Generator::at_scale(const std::string& sql, int from, int to) const {
+  if (!d_.one_scale_per_operation || from == to) return sql;
+  return fmt::format("CAST({} AS {})", sql, d_.decimal(to));
+}
+
+std::string Generator::render_at(const NodeRef& n, int to, const Scope& scope) {
+  const std::string sql = "(" + render(n, scope) + ")";
+  if (n->type != SqlType::Number || n->kind == Node::Kind::Fail) return sql;
+  return at_scale(sql, n->scale, to);
+}
+
 std::string Generator::render_case(const Node& n, const Scope& scope) {
   std::string out = "CASE";
   for (size_t i = 0; i + 1 < n.args.size(); i += 2) {
-    out += fmt::format(" WHEN {} THEN {}", render(n.args[i], scope), render(n.args[i + 1], scope));
+    out += fmt::format(" WHEN {} THEN {}", render(n.args[i], scope), render_at(n.args[i + 1], n.scale, scope));
   }
-  return out + fmt::format(" ELSE {} END", render(n.args.back(), scope));
+  return out + fmt::format(" ELSE {} END", render_at(n.args.back(), n.scale, scope));
 }
 
 std::string Generator::period_bound(const NodeRef& p, bool first, const Scope& scope) {
@@ -253,34 +271,49 @@ std::string Generator::render_leaf(const Node& n, const Scope& scope) {
   return "NULL";
 }
 
-std::string Generator::tiers(const plan::Tiers& t, bool apply, const std::string& x, int x_scale) {
-  auto lit = [&](const Decimal& v) { return number_literal(plan::Value::number(v)); };
+std::string Generator::tiers(const plan::Tiers& t, bool apply, const std::string& x, int x_scale, int out_scale) {
+  // Every number at one scale: the basis and the bounds at the wider of theirs (out_scale less the
+  // rates'), the rates at the widest rate's.
+  int rate_scale = 0, basis_scale = x_scale;
+  for (const plan::TierBand& b : t.bands) {
+    rate_scale = std::max(rate_scale, b.value.scale());
+    basis_scale = std::max(basis_scale, b.lower.scale());
+    if (b.upper) basis_scale = std::max(basis_scale, b.upper->scale());
+  }
+  const std::string xs = at_scale("(" + x + ")", x_scale, basis_scale);
+  auto bound = [&](const Decimal& v) { return at_scale(number_literal(plan::Value::number(v)), v.scale(), basis_scale); };
+  auto rate = [&](const Decimal& v) { return at_scale(number_literal(plan::Value::number(v)), v.scale(), rate_scale); };
+  const std::string zero = at_scale(number_literal(plan::Value::number(Decimal())), 0, out_scale);
   if (!apply || t.mode == plan::TierMode::Retroactive) {
     // The band reached (band_reached in runtime/vm): the last whose lower bound x reaches, unless x is
     // past a closed last band.
     std::string out = "CASE";
     const plan::TierBand& last = t.bands.back();
-    if (last.upper) out += fmt::format(" WHEN ({}) >= {} THEN {}", x, lit(*last.upper), apply ? lit(Decimal()) : lit(Decimal()));
+    if (last.upper) out += fmt::format(" WHEN {} >= {} THEN {}", xs, bound(*last.upper), zero);
     for (size_t i = t.bands.size(); i-- > 0;) {
       const plan::TierBand& b = t.bands[i];
-      const std::string value = apply ? fmt::format("({}) * {}", x, lit(b.value)) : lit(b.value);
-      out += fmt::format(" WHEN ({}) >= {} THEN {}", x, lit(b.lower), value);
+      const std::string value = apply ? fmt::format("{} * {}", xs, rate(b.value)) : rate(b.value);
+      out += fmt::format(" WHEN {} >= {} THEN {}", xs, bound(b.lower), value);
     }
-    (void)x_scale;
-    return out + fmt::format(" ELSE {} END", lit(Decimal()));
+    return out + fmt::format(" ELSE {} END", zero);
   }
   // Incremental: each slice [lower, min(upper, x)) at its band's rate.
   std::string out;
+  const std::string slice_zero = at_scale(number_literal(plan::Value::number(Decimal())), 0, basis_scale);
   for (const plan::TierBand& b : t.bands) {
-    const std::string top = b.upper ? fmt::format("LEAST({}, {})", x, lit(*b.upper)) : fmt::format("({})", x);
-    const std::string slice = fmt::format("CASE WHEN ({0}) > {1} THEN {2} - {1} ELSE {3} END", x, lit(b.lower), top, lit(Decimal()));
-    out += (out.empty() ? "" : " + ") + fmt::format("({}) * {}", slice, lit(b.value));
+    const std::string top = b.upper ? fmt::format("LEAST({}, {})", xs, bound(*b.upper)) : xs;
+    const std::string slice = fmt::format("CASE WHEN {0} > {1} THEN {2} - {1} ELSE {3} END", xs, bound(b.lower), top, slice_zero);
+    out += (out.empty() ? "" : " + ") + fmt::format("({}) * {}", slice, rate(b.value));
   }
   return "(" + out + ")";
 }
 
 std::string Generator::render_op(const Node& n, const Scope& scope) {
   auto arg = [&](size_t k) { return "(" + render(n.args[k], scope) + ")"; };
+  // Operands of one scale: the result's (sums, min, max), or the widest (comparisons).
+  int widest = 0;
+  for (const NodeRef& a : n.args) widest = std::max(widest, a->scale);
+  auto same = [&](size_t k) { return render_at(n.args[k], widest, scope); };
   switch (n.op) {
     case Opcode::Const:
       if (n.type == SqlType::Bool) return n.b == 1 ? (n.a ? "TRUE" : "FALSE") : (plan_.constants[n.a].coef != 0 ? "TRUE" : "FALSE");
@@ -298,8 +331,8 @@ std::string Generator::render_op(const Node& n, const Scope& scope) {
       unsupported("a period as a value", n.where);
       return "NULL";
     case Opcode::PeriodStart: case Opcode::PeriodEnd: return period_bound(n.args[0], n.op == Opcode::PeriodStart, scope);
-    case Opcode::Add: return fmt::format("{} + {}", arg(0), arg(1));
-    case Opcode::Sub: return fmt::format("{} - {}", arg(0), arg(1));
+    case Opcode::Add: return fmt::format("{} + {}", same(0), same(1));
+    case Opcode::Sub: return fmt::format("{} - {}", same(0), same(1));
     case Opcode::Mul: {
       const std::string product = fmt::format("{} * {}", arg(0), arg(1));
       // Beyond 18 places the VM rounds a product half-even to 18 (core/decimal.h).
@@ -323,7 +356,7 @@ std::string Generator::render_op(const Node& n, const Scope& scope) {
       // LEAST/GREATEST skip NULLs in PostgreSQL; the VM's min of a missing value is missing.
       std::string list, any_null;
       for (size_t k = 0; k < n.args.size(); ++k) {
-        list += (k ? ", " : "") + arg(k);
+        list += (k ? ", " : "") + same(k);
         if (n.args[k]->nullable) any_null += (any_null.empty() ? "" : " OR ") + arg(k) + " IS NULL";
       }
       const std::string best = fmt::format("{}({})", n.op == Opcode::Min ? "LEAST" : "GREATEST", list);
@@ -331,19 +364,19 @@ std::string Generator::render_op(const Node& n, const Scope& scope) {
     }
     case Opcode::AddDuration: return fmt::format("{} + {}", arg(0), arg(1));
     case Opcode::SubDuration: return fmt::format("{} - {}", arg(0), arg(1));
-    case Opcode::Eq: return fmt::format("{} = {}", arg(0), arg(1));
-    case Opcode::Ne: return fmt::format("{} <> {}", arg(0), arg(1));
-    case Opcode::Lt: return fmt::format("{} < {}", arg(0), arg(1));
-    case Opcode::Le: return fmt::format("{} <= {}", arg(0), arg(1));
-    case Opcode::Gt: return fmt::format("{} > {}", arg(0), arg(1));
-    case Opcode::Ge: return fmt::format("{} >= {}", arg(0), arg(1));
+    case Opcode::Eq: return fmt::format("{} = {}", same(0), same(1));
+    case Opcode::Ne: return fmt::format("{} <> {}", same(0), same(1));
+    case Opcode::Lt: return fmt::format("{} < {}", same(0), same(1));
+    case Opcode::Le: return fmt::format("{} <= {}", same(0), same(1));
+    case Opcode::Gt: return fmt::format("{} > {}", same(0), same(1));
+    case Opcode::Ge: return fmt::format("{} >= {}", same(0), same(1));
     case Opcode::Not: return "NOT " + arg(0);
     case Opcode::InList: {
       std::string list;
-      for (size_t k = 1; k < n.args.size(); ++k) list += (k > 1 ? ", " : "") + arg(k);
-      return fmt::format("{} IN ({})", arg(0), list);
+      for (size_t k = 1; k < n.args.size(); ++k) list += (k > 1 ? ", " : "") + same(k);
+      return fmt::format("{} IN ({})", same(0), list);
     }
-    case Opcode::InRange: return fmt::format("{} BETWEEN {} AND {}", arg(0), arg(1), arg(2));
+    case Opcode::InRange: return fmt::format("{} BETWEEN {} AND {}", same(0), same(1), same(2));
     case Opcode::InPeriod: {
       const std::string first = n.b == 1 ? period_bound(n.args[0], true, scope) : arg(0);
       const std::string last = n.b == 1 ? period_bound(n.args[0], false, scope) : arg(0);
@@ -351,7 +384,7 @@ std::string Generator::render_op(const Node& n, const Scope& scope) {
     }
     case Opcode::TierOf: case Opcode::TierBy: {
       const std::string x = render(n.args[0], scope);
-      const std::string applied = tiers(plan_.tiers[n.a], n.op == Opcode::TierOf, x, n.args[0]->scale);
+      const std::string applied = tiers(plan_.tiers[n.a], n.op == Opcode::TierOf, x, n.args[0]->scale, n.scale);
       // A missing basis or metric stays missing (the VM's tier of none is none).
       return n.args[0]->nullable ? fmt::format("CASE WHEN ({}) IS NULL THEN NULL ELSE {} END", x, applied) : applied;
     }

@@ -118,6 +118,19 @@ State merge(const plan::Plan& plan, std::vector<State> states) {
   out.path.assign(states.front().path.begin(), states.front().path.begin() + static_cast<long>(common));
   std::vector<NodeRef> conds;
   for (const State& s : states) conds.push_back(conjunction(s.path, common));
+  if (states.back().path.size() > common) {
+    // The states do not cover the common part: what follows only runs when one of their conditions
+    // held (`x == a or x == b` of a decision row), and later merges must know it.
+    Node any;
+    any.kind = Node::Kind::Case;
+    any.type = SqlType::Bool;
+    for (size_t i = 0; i + 1 < conds.size(); ++i) {
+      any.args.push_back(conds[i]);
+      any.args.push_back(bool_const(true));
+    }
+    any.args.push_back(conds.back());
+    out.path.push_back(Literal{make(std::move(any)), true});
+  }
   auto merged = [&](auto member, size_t k) {
     std::vector<std::pair<NodeRef, NodeRef>> branches;
     for (size_t i = 0; i < states.size(); ++i) branches.emplace_back(conds[i], (states[i].*member)[k]);
@@ -348,9 +361,15 @@ class Builder {
       case Opcode::TierOf: case Opcode::TierBy: {
         take(1);
         const plan::Tiers& t = plan_.tiers[in.a];
-        int value_scale = 0;
-        for (const plan::TierBand& band : t.bands) value_scale = std::max(value_scale, band.value.scale());
-        n.scale = in.op == Opcode::TierBy ? value_scale : std::min(value_scale + n.args[0]->scale, static_cast<int>(Decimal::kMaxScale));
+        // The basis is compared at the bounds' scale or its own, the wider; rates at the widest rate's.
+        int value_scale = 0, basis_scale = n.args[0]->scale;
+        for (const plan::TierBand& band : t.bands) {
+          value_scale = std::max(value_scale, band.value.scale());
+          basis_scale = std::max(basis_scale, band.lower.scale());
+          if (band.upper) basis_scale = std::max(basis_scale, band.upper->scale());
+        }
+        if (basis_scale + value_scale > Decimal::kMaxScale) return "a tier table whose products have more than 18 places";
+        n.scale = in.op == Opcode::TierBy ? value_scale : basis_scale + value_scale;
         break;
       }
       case Opcode::Jump: case Opcode::JumpIfFalse: case Opcode::JumpIfTrue: case Opcode::JumpIfSome: case Opcode::Return: case Opcode::Fail:
