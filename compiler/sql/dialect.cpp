@@ -106,8 +106,8 @@ std::string duckdb_round(const Dialect& d, const std::string& x, int places, int
 std::string day_number(const std::string& date) { return fmt::format("(CAST({} AS DATE) - DATE '1970-01-01')", date); }
 
 const Dialect kDialects[] = {
-    {"postgres", postgres_decimal, "TEXT", false, "pg_temp.", kPostgresPrelude, postgres_fail, postgres_divide, day_number, postgres_round},
-    {"duckdb", duckdb_decimal, "VARCHAR", true, "", kDuckdbPrelude, duckdb_fail, duckdb_divide, day_number, duckdb_round},
+    {"postgres", postgres_decimal, "TEXT", false, true, "pg_temp.", kPostgresPrelude, postgres_fail, postgres_divide, day_number, postgres_round},
+    {"duckdb", duckdb_decimal, "VARCHAR", true, false, "", kDuckdbPrelude, duckdb_fail, duckdb_divide, day_number, duckdb_round},
 };
 
 }  // namespace

@@ -19,6 +19,9 @@ struct Dialect {
   // Decimals of one width: a CASE, comparison or sum of two scales must see one scale (DuckDB turns
   // DECIMAL(38, 4) meeting DECIMAL(38, 0) into a DOUBLE), so every such operand is cast to it.
   bool one_scale_per_operation = false;
+  // Numbers without a digit limit (PostgreSQL's NUMERIC): the VM's 38-digit limit on a product is
+  // checked where the VM checks it, so that what overflows there fails here too.
+  bool unbounded_numbers = false;
   // Helpers are called with this prefix (PostgreSQL's session-local functions live in `pg_temp`).
   std::string helper_prefix;
   // The script's first statements: the helpers rb_fail, rb_round_half_even, rb_round_up, rb_div (see

@@ -91,10 +91,25 @@ std::string Generator::cell_value(const ledger::ColumnSpec& c, const std::string
   };
   std::string value;
   switch (c.kind) {
-    case ledger::ColumnKind::Int: value = fmt::format("CAST({} AS {})", text, d_.decimal(0)); break;
-    case ledger::ColumnKind::Decimal: case ledger::ColumnKind::Money:
-      value = fmt::format("CAST({} AS {})", text, d_.decimal(c.scale));
+    case ledger::ColumnKind::Int: case ledger::ColumnKind::Decimal: case ledger::ColumnKind::Money: {
+      // Read with every digit written (18 places), then kept to the column's places as the CSV reader
+      // keeps them: more places are an error, or rounded with the column's `rounding` mode.
+      const int scale = c.kind == ledger::ColumnKind::Int ? 0 : c.scale;
+      // A money cell may carry its currency's code (`1049.35 USD`, `USD 1049.35`).
+      const std::string currency = c.currency.empty() ? plan_.currency : c.currency;
+      const std::string number = c.kind == ledger::ColumnKind::Money ? fmt::format("TRIM(REPLACE({}, {}, ''))", text, quote_text(currency)) : text;
+      const std::string wide = fmt::format("CAST({} AS {})", number, d_.decimal(Decimal::kMaxScale));
+      if (c.excess_digits == ledger::ExcessDigits::Error || c.kind == ledger::ColumnKind::Int) {
+        const std::string message = quote_text(fmt::format("{}: column `{}` (\"{}\"): ", where, c.name, c.header)) + " || " + text + " || " +
+                                    quote_text(c.kind == ledger::ColumnKind::Int ? " is not a whole number"
+                                                                                 : fmt::format(" has more than {} decimal places", scale));
+        value = fmt::format("CASE WHEN {0} <> trunc({0}, {1}) THEN {2} ELSE CAST({0} AS {3}) END", wide, scale, d_.fail(message, d_.decimal(scale)),
+                            d_.decimal(scale));
+      } else {
+        value = fmt::format("CAST({} AS {})", d_.round(d_, wide, scale, static_cast<int>(c.excess_digits) - 1), d_.decimal(scale));
+      }
       break;
+    }
     case ledger::ColumnKind::Percent:
       // `2.5%`: the ratio 0.025, kept to the column's scale of the ratio.
       value = fmt::format("CAST(REPLACE({}, '%', '') AS {}) * CAST(0.01 AS {})", text, d_.decimal(std::max(c.scale - 2, 0)), d_.decimal(2));
@@ -135,8 +150,18 @@ std::string Generator::input_cte(uint32_t input) {
 
 std::string Generator::lines_cte(uint32_t ledger) {
   const plan::Input& in = plan_.inputs[ledger];
-  return fmt::format("{} AS (\n  SELECT l.*, l.{} AS partner, p.period, p.first_day, p.last_day\n  FROM {} AS l JOIN periods AS p ON l.{} BETWEEN p.first_day AND p.last_day)",
-                     quote_name("l_" + in.name), col(in.partner_column), quote_name("in_" + in.name), col(in.date_column));
+  std::string partner = "l." + col(in.partner_column);
+  if (plan_.partner_table != UINT32_MAX) {
+    // A line naming a partner the partner table does not have stops the run (`--on-bad-row fail`, the
+    // default), as it stops `rebate run`.
+    const plan::Input& pt = plan_.inputs[plan_.partner_table];
+    const std::string message = quote_text(fmt::format("{}: a line names partner `", in.name)) + " || " + partner + " || " +
+                                quote_text(fmt::format("`, which is not in the partner table `{}`", pt.name));
+    partner = fmt::format("CASE WHEN EXISTS (SELECT 1 FROM {} AS k WHERE k.{} = {}) THEN {} ELSE {} END", quote_name("in_" + pt.name),
+                          col(pt.key_column), partner, partner, d_.fail(message, d_.text_type));
+  }
+  return fmt::format("{} AS (\n  SELECT l.*, {} AS partner, p.period, p.first_day, p.last_day\n  FROM {} AS l JOIN periods AS p ON l.{} BETWEEN p.first_day AND p.last_day)",
+                     quote_name("l_" + in.name), partner, quote_name("in_" + in.name), col(in.date_column));
 }
 
 int Generator::aggregate_scale(uint32_t a) {

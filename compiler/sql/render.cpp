@@ -336,8 +336,10 @@ std::string Generator::render_op(const Node& n, const Scope& scope) {
     case Opcode::Mul: {
       const std::string product = fmt::format("{} * {}", arg(0), arg(1));
       // Beyond 18 places the VM rounds a product half-even to 18 (core/decimal.h).
-      if (n.args[0]->scale + n.args[1]->scale > Decimal::kMaxScale) return d_.round(d_, product, Decimal::kMaxScale, 0);
-      return product;
+      const std::string exact = n.args[0]->scale + n.args[1]->scale > Decimal::kMaxScale ? d_.round(d_, product, Decimal::kMaxScale, 0) : product;
+      if (!d_.unbounded_numbers) return exact;  // DuckDB's DECIMAL(38) raises its own overflow error
+      return fmt::format("CASE WHEN abs({0}) >= 1e{1} THEN {2} ELSE {0} END", exact, 38 - n.scale,
+                         fail("arithmetic overflow: the result has more than 38 digits", n.where, scope, sql_type(n)));
     }
     case Opcode::Div: {
       const std::string y = arg(1);
