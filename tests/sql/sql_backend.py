@@ -234,6 +234,7 @@ rebate half_up { pay 0.5% of revenue  rounding half_up }
 rebate down { pay 0.5% of revenue  rounding down }
 rebate up { pay 0.5% of revenue  rounding up }
 rebate neg_up { pay 0.5% of revenue  allow negative  rounding up }
+rebate third { pay 3% of (revenue / 3) }
 """)
             # Amounts with the currency code before or after them, as CSV cells may have it.
             (tmp / "modes.csv").write_text("date,partner,amount\n2026-07-01,P1,1009.00 USD\n2026-07-02,P2,USD 1003.00\n"
@@ -241,7 +242,10 @@ rebate neg_up { pay 0.5% of revenue  allow negative  rounding up }
             # By hand: P1 1,009.00 x 0.5% = 5.045: half-even 5.04 (4 is even), half-up 5.05, down 5.04, up 5.05.
             # P2 5.015: half-even 5.02 (1 is odd), half-up 5.02, down 5.01, up 5.02. P3 -5.045: floored at 0,
             # except neg_up: up is away from zero, -5.05. P4 5.002: 5.00, 5.00, 5.00, up 5.01.
-            want = {("P1", "even"): "5.04", ("P1", "half_up"): "5.05", ("P1", "down"): "5.04", ("P1", "up"): "5.05",
+            # third: P1 1,009.00 / 3 = 336.333333333333333333 (18 places, as the VM divides; a DOUBLE would give
+            # 336.33333333333331438...), 3% of it 10.08999... -> 10.09; its basis is compared to all 18 places.
+            want_basis = {("P1", "third"): "336.333333333333333333"}
+            want = {("P1", "third"): "10.09", ("P1", "even"): "5.04", ("P1", "half_up"): "5.05", ("P1", "down"): "5.04", ("P1", "up"): "5.05",
                     ("P2", "even"): "5.02", ("P2", "half_up"): "5.02", ("P2", "down"): "5.01", ("P2", "up"): "5.02",
                     ("P3", "even"): "0", ("P3", "neg_up"): "-5.05", ("P4", "up"): "5.01", ("P4", "even"): "5.00"}
             (tmp / "lines.rebate").write_text("""
@@ -266,6 +270,10 @@ rebate r { pay revenue }
                     got = {(r["partner"], r["rebate"]): number(r["amount"]) for r in csv.DictReader(io.StringIO(out))} if code == 0 else {}
                     ran = {(r["partner"], r["rebate"]): number(r["amount"]) for r in csv.DictReader(io.StringIO(vm.stdout))}
                     wrong = [k for k, v in expected.items() if got.get(k) != Decimal(v) or ran.get(k) != Decimal(v)]
+                    if program == "modes.rebate" and code == 0:
+                        bases = {(r["partner"], r["rebate"]): number(r["basis"]) for r in csv.DictReader(io.StringIO(out))}
+                        vm_bases = {(r["partner"], r["rebate"]): number(r["basis"]) for r in csv.DictReader(io.StringIO(vm.stdout))}
+                        wrong += [k for k, v in want_basis.items() if bases.get(k) != Decimal(v) or vm_bases.get(k) != Decimal(v)]
                     check(f"{program} [{dialect}]: the hand-computed amounts", code == 0 and not wrong and got == ran,
                           f"exit {code} {err[:300]}; wrong {[(k, expected[k], got.get(k), ran.get(k)) for k in wrong]}")
                 # A line of a partner not in the partner table, and a cell with more places than the column keeps
