@@ -160,6 +160,17 @@ std::string Generator::lines_cte(uint32_t ledger) {
     partner = fmt::format("CASE WHEN EXISTS (SELECT 1 FROM {} AS k WHERE k.{} = {}) THEN {} ELSE {} END", quote_name("in_" + pt.name),
                           col(pt.key_column), partner, partner, d_.fail(message, d_.text_type));
   }
+  // So is a line whose key of a table is not in that table (docs/language.md §5), whether or not the
+  // program reads the table's columns. The check is part of the partner's column, which every
+  // aggregate reads: a column of its own could be left out by the database's optimizer.
+  for (const auto& [column, table] : in.lookups) {
+    const plan::Input& t = plan_.inputs[table];
+    const std::string key = "l." + col(column);
+    const std::string message = quote_text(fmt::format("{}: column `{}`: `", in.name, in.spec.columns[column].name)) + " || " + key + " || " +
+                                quote_text(fmt::format("` is not a key of table `{}`", t.name));
+    partner = fmt::format("CASE WHEN {0} IS NULL OR EXISTS (SELECT 1 FROM {1} AS k WHERE k.{2} = {0}) THEN {3} ELSE {4} END", key,
+                          quote_name("in_" + t.name), col(t.key_column), partner, d_.fail(message, d_.text_type));
+  }
   return fmt::format("{} AS (\n  SELECT l.*, {} AS partner, p.period, p.first_day, p.last_day\n  FROM {} AS l JOIN periods AS p ON l.{} BETWEEN p.first_day AND p.last_day)",
                      quote_name("l_" + in.name), partner, quote_name("in_" + in.name), col(in.date_column));
 }

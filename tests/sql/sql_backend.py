@@ -4,7 +4,8 @@ tests/pg_cluster.py) and DuckDB (the npm package @duckdb/node-api, installed wit
 tests/sql/package-lock.json into the work directory).
 
 Checked, for each dialect:
-  * every example and every program of tests/engines/programs: the generated script, run on the
+  * every example and every program of tests/engines/programs and tests/sql/programs (a fiscal calendar,
+    look-backs, count distinct, max and avg): the generated script, run on the
     example's ledgers (loaded with COPY into tables of text columns, or read with DuckDB's read_csv as
     text), gives every payout `rebate run --engine vm` gives: the same rows (partner, period, rebate),
     and in each the same amount, status, basis, band and rate, compared as exact decimals (an amount of
@@ -50,11 +51,11 @@ def programs(root):
     for ex in sorted((root / "examples").iterdir()):
         if (ex / "run.args").exists():
             out.append((f"examples/{ex.name}", ex, "program.rebate", [a for a in (ex / "run.args").read_text().splitlines() if a.strip()]))
-    eng = root / "tests" / "engines" / "programs"
-    for p in sorted(eng.glob("*.rebate")):
-        args = p.with_suffix(".args")
-        argv = [a for a in args.read_text().splitlines() if a.strip()] if args.exists() else []
-        out.append((f"tests/engines/programs/{p.stem}", eng, p.name, argv))
+    for folder in [root / "tests" / "engines" / "programs", root / "tests" / "sql" / "programs"]:
+        for p in sorted(folder.glob("*.rebate")):
+            args = p.with_suffix(".args")
+            argv = [a for a in args.read_text().splitlines() if a.strip()] if args.exists() else []
+            out.append((str(p.relative_to(root).with_suffix("")), folder, p.name, argv))
     return out
 
 
@@ -255,18 +256,33 @@ ledger sales { date: Date as date  partner: Text as partner  amount: Money(2) ro
 measure revenue = sales.sum(amount)
 rebate r { pay revenue }
 """)
+            (tmp / "skus.csv").write_text("SKU,Product Family\nS1,storage\nS2,server\n")
+            (tmp / "lookups.rebate").write_text("""
+program "Lookups" { currency: USD  period: quarter  effective: 2026-07-01 .. 2026-09-30 }
+partner table partners { id: Text as key }
+table skus { sku: Text as key from "SKU"  family: Text from "Product Family" }
+ledger sales { date: Date as date  partner: Text as partner  sku: skus  amount: Money(2) }
+measure storage = sales.sum(amount where sku.family == "storage")
+rebate r { pay 10% of storage }
+""")
+            (tmp / "lookups.csv").write_text("date,partner,sku,amount\n2026-07-01,P1,S1,100.00\n2026-07-02,P1,S2,50.00\n2026-07-03,P2,S2,70.00\n")
+            # P1: only the S1 line is storage, 100.00 x 10% = 10.00; P2: no storage line, 0.
+            want_lookups = {("P1", "r"): "10.00", ("P2", "r"): "0"}
             (tmp / "lines.csv").write_text("date,partner,amount\n2026-07-01,P1,20.987\n2026-07-02,P1,20.987\n")
             # Each line is read as 20.99 (half-up to the column's cents), so the sum is 41.98, not 41.974 -> 41.97.
             want_lines = {("P1", "r"): "41.98"}
             for dialect in DIALECTS:
-                for program, ledger, expected in [("modes.rebate", "modes.csv", want), ("lines.rebate", "lines.csv", want_lines)]:
+                for program, ledger, expected in [("modes.rebate", "modes.csv", want), ("lines.rebate", "lines.csv", want_lines),
+                                                  ("lookups.rebate", "lookups.csv", want_lookups)]:
+                    extra = [("skus", tmp / "skus.csv")] if program == "lookups.rebate" else []
                     c = run(["compile", program, "--target", "sql", "--dialect", dialect, "--table", "partners=p_x.partners",
-                             "--table", f"sales=p_x.{ledger[:-4]}"], cwd=tmp)
-                    vm = run(["run", program, "--input", "partners=partners.csv", "--input", f"sales={ledger}", "--format", "csv"], cwd=tmp)
+                             "--table", f"sales=p_x.{ledger[:-4]}"] + [a for n, _ in extra for a in ("--table", f"{n}=p_x.{n}")], cwd=tmp)
+                    vm = run(["run", program, "--input", "partners=partners.csv", "--input", f"sales={ledger}", "--format", "csv"]
+                             + [a for n, p in extra for a in ("--input", f"{n}={p.name}")], cwd=tmp)
                     if c.returncode != 0 or vm.returncode != 0:
                         check(f"{program} [{dialect}]: compiles and runs", False, c.stderr[:300] + vm.stderr[:300])
                         continue
-                    code, out, err = engines[dialect].run(c.stdout, [("partners", tmp / "partners.csv"), (ledger[:-4], tmp / ledger)], "p_x")
+                    code, out, err = engines[dialect].run(c.stdout, [("partners", tmp / "partners.csv"), (ledger[:-4], tmp / ledger)] + extra, "p_x")
                     got = {(r["partner"], r["rebate"]): number(r["amount"]) for r in csv.DictReader(io.StringIO(out))} if code == 0 else {}
                     ran = {(r["partner"], r["rebate"]): number(r["amount"]) for r in csv.DictReader(io.StringIO(vm.stdout))}
                     wrong = [k for k, v in expected.items() if got.get(k) != Decimal(v) or ran.get(k) != Decimal(v)]
@@ -278,13 +294,17 @@ rebate r { pay revenue }
                           f"exit {code} {err[:300]}; wrong {[(k, expected[k], got.get(k), ran.get(k)) for k in wrong]}")
                 # A line of a partner not in the partner table, and a cell with more places than the column keeps
                 # (`Money(2)` without `rounding`): `rebate run` stops, and so does the query, naming the line's value.
-                for ledger, text, has in [("unknown.csv", "date,partner,amount\n2026-07-01,P9,10.00\n", "`P9`"),
-                                          ("places.csv", "date,partner,amount\n2026-07-01,P1,10.005\n", "10.005")]:
+                for program, ledger, text, has in [
+                        ("modes.rebate", "unknown.csv", "date,partner,amount\n2026-07-01,P9,10.00\n", "`P9`"),
+                        ("modes.rebate", "places.csv", "date,partner,amount\n2026-07-01,P1,10.005\n", "10.005"),
+                        ("lookups.rebate", "nokey.csv", "date,partner,sku,amount\n2026-07-01,P1,S9,10.00\n", "`S9` is not a key of table `skus`")]:
                     (tmp / ledger).write_text(text)
-                    vm = run(["run", "modes.rebate", "--input", "partners=partners.csv", "--input", f"sales={ledger}"], cwd=tmp)
-                    c = run(["compile", "modes.rebate", "--target", "sql", "--dialect", dialect, "--table", "partners=p_x.partners",
-                             "--table", f"sales=p_x.{ledger[:-4]}"], cwd=tmp)
-                    code, _, err = engines[dialect].run(c.stdout, [("partners", tmp / "partners.csv"), (ledger[:-4], tmp / ledger)], "p_x")
+                    extra = [("skus", tmp / "skus.csv")] if program == "lookups.rebate" else []
+                    vm = run(["run", program, "--input", "partners=partners.csv", "--input", f"sales={ledger}"]
+                             + [a for n, p in extra for a in ("--input", f"{n}={p.name}")], cwd=tmp)
+                    c = run(["compile", program, "--target", "sql", "--dialect", dialect, "--table", "partners=p_x.partners",
+                             "--table", f"sales=p_x.{ledger[:-4]}"] + [a for n, _ in extra for a in ("--table", f"{n}=p_x.{n}")], cwd=tmp)
+                    code, _, err = engines[dialect].run(c.stdout, [("partners", tmp / "partners.csv"), (ledger[:-4], tmp / ledger)] + extra, "p_x")
                     check(f"{ledger} [{dialect}]: `rebate run` and the query both stop, naming {has}",
                           vm.returncode == 1 and code != 0 and has in err, f"vm exit {vm.returncode}; query exit {code}: {err[:300]}")
         finally:
