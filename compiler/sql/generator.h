@@ -22,6 +22,12 @@ struct Scope {
   bool line = false;     // a ledger line (row functions): columns of `l`, its period in l.period
   uint32_t ledger = 0;   // line: the ledger input
   int window = kPeriod;  // cell: the window
+  // A group's rows (groups: each row of group `group`'s lines over a window): `fields` while its fields
+  // are computed (Aggregate reads the group's own aggregates, c."ga<a>"), `row` for the functions over
+  // its rows (GroupField reads g."f<k>": the keys, then the fields).
+  bool group_fields = false;
+  bool group_row = false;
+  uint32_t group = UINT32_MAX;
   std::string function;  // the plan function's name, for error messages
 };
 
@@ -67,6 +73,8 @@ class Generator {
   std::string cell_value(const ledger::ColumnSpec& c, const std::string& cell, const std::string& where);
   std::string lines_cte(uint32_t ledger);
   std::string window_cte(uint32_t ledger, int window);
+  std::string group_window_cte(uint32_t group, int window);
+  std::string window_condition(int window) const;
   int aggregate_scale(uint32_t a);
   int function_scale(plan::FunctionId f);
   std::string aggregate_sql(const plan::Aggregate& a, const Scope& scope);
@@ -83,6 +91,7 @@ class Generator {
   std::vector<Unsupported> unsupported_;
   std::set<std::pair<uint32_t, int>> measures_needed_, aggregates_needed_;
   std::set<std::pair<plan::FunctionId, int>> visited_;
+  std::map<plan::FunctionId, uint32_t> field_functions_;  // a group field's function -> its group
   std::vector<int> periods_;  // the periods the lines are read into: look-backs' and paid
   std::vector<int> paid_;
 };

@@ -30,7 +30,11 @@ std::string layer(const std::string& name, const std::string& from, const std::v
 
 }  // namespace
 
-Generator::Generator(const plan::Plan& plan, const SqlOptions& options) : plan_(plan), options_(options), d_(*options.dialect) {}
+Generator::Generator(const plan::Plan& plan, const SqlOptions& options) : plan_(plan), options_(options), d_(*options.dialect) {
+  for (uint32_t g = 0; g < plan_.groups.size(); ++g) {
+    for (plan::FunctionId f : plan_.groups[g].field_values) field_functions_[f] = g;
+  }
+}
 
 void Generator::need_tree(const NodeRef& n, int window) {
   if (n->kind == Node::Kind::Op) {
@@ -193,7 +197,11 @@ std::string Generator::aggregate_sql(const plan::Aggregate& a, const Scope& scop
   const std::string arg = a.arg == plan::kNoFunction ? "1" : render_function(a.arg, line);
   const std::string taken = filter.empty() ? arg : fmt::format("CASE WHEN {} THEN {} END", filter, arg);
   switch (a.kind) {
-    case plan::AggregateKind::Sum: return fmt::format("SUM({})", taken);
+    case plan::AggregateKind::Sum: {
+      // A sum over no lines is zero (a group's row with no line of a family has 0 of it).
+      NodeRef t = tree(a.arg);
+      return fmt::format("CAST(COALESCE(SUM({}), 0) AS {})", taken, d_.decimal(t ? t->scale : 0));
+    }
     case plan::AggregateKind::Count: return fmt::format("COUNT({})", filter.empty() ? "*" : fmt::format("CASE WHEN {} THEN 1 END", filter));
     case plan::AggregateKind::CountDistinct: return fmt::format("COUNT(DISTINCT {})", taken);
     case plan::AggregateKind::Min: return fmt::format("MIN({})", taken);
@@ -208,16 +216,54 @@ std::string Generator::aggregate_sql(const plan::Aggregate& a, const Scope& scop
   return "NULL";
 }
 
+// Which lines (l) a cell's period (c) reads over a window.
+std::string Generator::window_condition(int window) const {
+  switch (window) {
+    case kPeriod: return "l.period = c.period";
+    case kPrevious: return "l.period = c.period - 1";
+    case kLastYear: return fmt::format("l.period = c.period - {}", plan::periods_per_year(plan_.grain));
+    default: return "l.period BETWEEN c.year_start AND c.period";
+  }
+}
+
+// A group's rows over a window, formed again for each window as the engine forms them (an order whose
+// lines span two quarters is one row of the year to date), and the aggregates over them per partner
+// and cell.
+std::string Generator::group_window_cte(uint32_t group, int window) {
+  const plan::Group& g = plan_.groups[group];
+  const plan::Input& in = plan_.inputs[g.ledger];
+  std::string keys, key_list, fields, aggs;
+  for (size_t k = 0; k < g.key_columns.size(); ++k) {
+    keys += fmt::format(", l.{} AS {}", col(g.key_columns[k]), quote_name(fmt::format("f{}", k)));
+    key_list += ", l." + col(g.key_columns[k]);
+  }
+  Scope line;
+  line.line = true;
+  line.ledger = g.ledger;
+  for (uint32_t a : g.aggregates) keys += fmt::format(",\n      {} AS {}", aggregate_sql(plan_.group_field_aggregates[a], line), quote_name(fmt::format("ga{}", a)));
+  Scope field_scope;
+  field_scope.group_fields = true;
+  field_scope.group = group;
+  for (size_t f = 0; f < g.field_values.size(); ++f) {
+    fields += fmt::format(", {} AS {}", render_function(g.field_values[f], field_scope), quote_name(fmt::format("f{}", g.key_columns.size() + f)));
+  }
+  Scope row;
+  row.group_row = true;
+  row.group = group;
+  for (const auto& [a, w] : aggregates_needed_) {
+    const plan::Aggregate& agg = plan_.aggregates[a];
+    if (w != window || !agg.over_group || agg.source != group) continue;
+    aggs += fmt::format(",\n    {} AS {}", aggregate_sql(agg, row), agg_col(a, w));
+  }
+  return fmt::format(
+      "{} AS (\n  SELECT g.partner, g.cell{}\n  FROM (SELECT c.*{} FROM (\n    SELECT l.partner, c.period AS cell{}\n    FROM {} AS l JOIN periods AS c ON {}\n"
+      "    WHERE c.paid\n    GROUP BY l.partner, c.period{}) AS c) AS g\n  GROUP BY g.partner, g.cell)",
+      quote_name(fmt::format("w{}_group_{}", window, g.name)), aggs, fields, keys, quote_name("l_" + in.name), window_condition(window), key_list);
+}
+
 std::string Generator::window_cte(uint32_t ledger, int window) {
   const plan::Input& in = plan_.inputs[ledger];
-  const int per_year = plan::periods_per_year(plan_.grain);
-  std::string on;
-  switch (window) {
-    case kPeriod: on = "l.period = c.period"; break;
-    case kPrevious: on = "l.period = c.period - 1"; break;
-    case kLastYear: on = fmt::format("l.period = c.period - {}", per_year); break;
-    default: on = "l.period BETWEEN c.year_start AND c.period"; break;
-  }
+  const std::string on = window_condition(window);
   std::string list;
   for (const auto& [a, w] : aggregates_needed_) {
     const plan::Aggregate& agg = plan_.aggregates[a];
@@ -391,7 +437,6 @@ SqlResult Generator::generate() {
   } else {
     for (int p = static_cast<int>(periods.of_day(*plan_.effective_from)); p <= periods.of_day(*plan_.effective_to); ++p) paid_.push_back(p);
   }
-  if (!plan_.groups.empty()) unsupported("groups (`group ... by`)", UINT32_MAX);
   if (!plan_.awards.empty()) unsupported("awards", plan_.awards.front().rows.empty() ? UINT32_MAX : plan_.awards.front().rows.front().where);
   if (!plan_.budgets.empty()) unsupported("budgets", UINT32_MAX);
   for (const plan::Rebate& pr : plan_.rebates) {
@@ -444,6 +489,25 @@ SqlResult Generator::generate() {
       for (const auto& [a, aw] : aggregates_needed_) {
         const plan::Aggregate& agg = plan_.aggregates[a];
         if (aw != w || agg.source != l || agg.over_group) continue;
+        const bool zero_when_empty = agg.kind == plan::AggregateKind::Sum || agg.kind == plan::AggregateKind::Count || agg.kind == plan::AggregateKind::CountDistinct;
+        const std::string v = fmt::format("{}.{}", alias, agg_col(a, w));
+        const std::string typed = fmt::format("CAST({} AS {})", zero_when_empty ? fmt::format("COALESCE({}, 0)", v) : v, d_.decimal(aggregate_scale(a)));
+        columns.push_back(fmt::format("{} AS {}", agg.kind == plan::AggregateKind::Min || agg.kind == plan::AggregateKind::Max ? v : typed, agg_col(a, w)));
+      }
+    }
+  }
+  for (uint32_t g = 0; g < plan_.groups.size(); ++g) {
+    for (int w = 0; w < kWindows; ++w) {
+      bool any = false;
+      for (const auto& [a, aw] : aggregates_needed_) any = any || (aw == w && plan_.aggregates[a].source == g && plan_.aggregates[a].over_group);
+      if (!any) continue;
+      ctes.push_back(group_window_cte(g, w));
+      const std::string alias = fmt::format("w{}_g{}", w, g);
+      joins.push_back(fmt::format("LEFT JOIN {} AS {} ON {}.partner = c.partner AND {}.cell = c.period",
+                                  quote_name(fmt::format("w{}_group_{}", w, plan_.groups[g].name)), alias, alias, alias));
+      for (const auto& [a, aw] : aggregates_needed_) {
+        const plan::Aggregate& agg = plan_.aggregates[a];
+        if (aw != w || agg.source != g || !agg.over_group) continue;
         const bool zero_when_empty = agg.kind == plan::AggregateKind::Sum || agg.kind == plan::AggregateKind::Count || agg.kind == plan::AggregateKind::CountDistinct;
         const std::string v = fmt::format("{}.{}", alias, agg_col(a, w));
         const std::string typed = fmt::format("CAST({} AS {})", zero_when_empty ? fmt::format("COALESCE({}, 0)", v) : v, d_.decimal(aggregate_scale(a)));

@@ -107,6 +107,28 @@ NodeRef Generator::tree(plan::FunctionId f) {
   const plan::Function& fn = plan_.functions[f];
   LeafTypes leaves;
   leaves.leaf = [&](const plan::Instr& in) -> Node {
+    if (in.op == Opcode::Aggregate && field_functions_.count(f)) {
+      // A group field reads the group's own aggregates over its lines.
+      const plan::Aggregate& a = plan_.group_field_aggregates[in.a];
+      Node n;
+      if (a.kind == plan::AggregateKind::Count || a.kind == plan::AggregateKind::CountDistinct) return n;
+      if (a.kind == plan::AggregateKind::Avg) {
+        n.scale = Decimal::kMaxScale;
+      } else if (NodeRef t = tree(a.arg)) {
+        n = *t;
+        n.args.clear();
+      }
+      n.nullable = a.kind != plan::AggregateKind::Sum;
+      return n;
+    }
+    if (in.op == Opcode::GroupField && fn.kind == plan::FunctionKind::GroupRow) {
+      const plan::Group& g = plan_.groups[fn.input];
+      if (in.a < g.key_columns.size()) return column_node(plan_.inputs[g.ledger].spec.columns[g.key_columns[in.a]]);
+      Node n;
+      if (NodeRef t = tree(g.field_values.at(in.a - g.key_columns.size()))) n = *t;
+      n.args.clear();
+      return n;
+    }
     if (in.op == Opcode::Column && fn.kind == plan::FunctionKind::Row) return column_node(plan_.inputs[fn.input].spec.columns[in.a]);
     if (in.op == Opcode::Lookup && fn.kind == plan::FunctionKind::Row) {
       for (const auto& [column, table] : plan_.inputs[fn.input].lookups) {
@@ -240,31 +262,35 @@ std::string Generator::render_leaf(const Node& n, const Scope& scope) {
       break;
     }
     case Opcode::PartnerAttr:
-      if (line) {
+      if (line || scope.group_row || scope.group_fields) {
+        if (!line) break;
         const plan::Input& t = plan_.inputs[plan_.partner_table];
         return fmt::format("(SELECT k.{} FROM {} AS k WHERE k.{} = l.partner)", quote_name("c" + std::to_string(n.a)),
                            quote_name("in_" + t.name), quote_name("c" + std::to_string(t.key_column)));
       }
       return fmt::format("c.{}", quote_name("p" + std::to_string(n.a)));
-    case Opcode::PartnerId: return line ? "l.partner" : "c.partner";
+    case Opcode::PartnerId: return line ? "l.partner" : scope.group_row ? "g.partner" : "c.partner";
     case Opcode::Measure:
-      if (line) break;
+      if (line || scope.group_row || scope.group_fields) break;
       return fmt::format("c.{}", quote_name(fmt::format("m{}_w{}", n.a, scope.window)));
     case Opcode::Shifted:
-      if (line) break;
+      if (line || scope.group_row || scope.group_fields) break;
       if (scope.window != kPeriod) {
         unsupported("a look-back inside a look-back", n.where);
         return "NULL";
       }
       return fmt::format("c.{}", quote_name(fmt::format("m{}_w{}", n.a, n.b + 1)));
     case Opcode::Aggregate:
-      if (line) break;
+      if (line || scope.group_row) break;
+      if (scope.group_fields) return fmt::format("c.{}", quote_name(fmt::format("ga{}", n.a)));
       return fmt::format("c.{}", quote_name(fmt::format("a{}_w{}", n.a, scope.window)));
     case Opcode::Decision: {
       if (line) break;
       return "(" + render_function(plan_.decisions[n.a].value, scope) + ")";
     }
-    case Opcode::GroupField: break;
+    case Opcode::GroupField:
+      if (!scope.group_row) break;
+      return fmt::format("g.{}", quote_name(fmt::format("f{}", n.a)));
     default: break;
   }
   unsupported(fmt::format("`{}` here", plan::name(n.op)), n.where);
