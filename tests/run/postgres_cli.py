@@ -18,7 +18,6 @@ Usage: postgres_cli.py --rebate build/bin/rebate --root .
 """
 import argparse
 import csv
-import glob
 import json
 import os
 import pathlib
@@ -28,71 +27,24 @@ import sys
 import tempfile
 import urllib.parse
 
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
+import pg_cluster  # noqa: E402  (tests/pg_cluster.py: the throwaway server)
+
 PASSWORD = "s3cret:p@ss"  # a colon and an at sign: percent-encoded in a URI
 
 
-def pg_bindir():
-    dirs = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(p.split("/")[4]))
-    if not dirs:
-        sys.exit("postgres_cli: no PostgreSQL server found (Debian's `postgresql`; scripts/install-deps.sh installs it)")
-    return pathlib.Path(dirs[-1]).parent
-
-
-class Cluster:
-    """A throwaway PostgreSQL server on a Unix socket in a temporary directory."""
+class InputCluster(pg_cluster.Cluster):
+    """The shared throwaway server (tests/pg_cluster.py), its `shop` database, and URIs for alice."""
 
     def __init__(self):
-        self.root = pathlib.Path(tempfile.mkdtemp(prefix="rebate-pg-"))
-        self.data = self.root / "data"
-        self.bin = pg_bindir()
-        self.as_user = []
-        if os.geteuid() == 0:  # the server refuses to run as root
-            shutil.chown(self.root, "postgres", "postgres")
-            self.as_user = ["runuser", "-u", "postgres", "--"]
-        self.started = False
-
-    def run(self, *argv, **kw):
-        return subprocess.run(self.as_user + [str(self.bin / argv[0]), *argv[1:]], check=True, capture_output=True, text=True, **kw)
-
-    def start(self):
-        self.run("initdb", "-D", str(self.data), "-U", "postgres", "-A", "trust", "--no-sync", "-E", "UTF8", "--locale=C")
-        # The superuser over the socket without a password; every other role with one.
-        hba = "local all postgres trust\nlocal all all scram-sha-256\n"
-        subprocess.run(self.as_user + ["sh", "-c", f"cat > {self.data}/pg_hba.conf"], input=hba, text=True, check=True)
-        self.run("pg_ctl", "-D", str(self.data), "-l", str(self.root / "log"), "-w", "-o",
-                 f"-k {self.root} -c listen_addresses='' -c fsync=off", "start")
-        self.started = True
-
-    def stop(self):
-        if self.started:
-            subprocess.run(self.as_user + [str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop"],
-                           capture_output=True)
-        shutil.rmtree(self.root, ignore_errors=True)
-
-    def psql(self, sql, db="shop"):
-        psql = str(self.bin / "psql") if (self.bin / "psql").exists() else "psql"
-        r = subprocess.run(self.as_user + [psql,
-                                           "-h", str(self.root), "-U", "postgres", "-d", db, "-v", "ON_ERROR_STOP=1", "-q"],
-                           input=sql, capture_output=True, text=True)
-        if r.returncode != 0:
-            raise RuntimeError(f"psql failed: {r.stderr}\n{sql[:500]}")
-        return r.stdout
+        super().__init__(default_db="shop")
 
     def uri(self, what, user="alice", password=PASSWORD, db="shop"):
         auth = user if password is None else f"{user}:{urllib.parse.quote(password, safe='')}"
         return f"postgresql://{auth}@/{db}?host={urllib.parse.quote(str(self.root), safe='')}&{what}"
 
 
-def load_csv(cluster, table, path):
-    """The CSV file as a table of text columns, loaded with COPY (the server reads it from standard input)."""
-    with open(path, newline="", encoding="utf-8") as f:
-        header = next(csv.reader(f))
-    cols = ", ".join('"' + h.replace('"', '""') + '" text' for h in header)
-    data = pathlib.Path(path).read_text(encoding="utf-8")
-    schema = table.split(".")[0]
-    sql = f"CREATE SCHEMA IF NOT EXISTS {schema};\nCREATE TABLE {table} ({cols});\nCOPY {table} FROM STDIN WITH (FORMAT csv, HEADER true);\n"
-    sql += data + ("" if data.endswith("\n") else "\n") + "\\.\n"
-    cluster.psql(sql)
+load_csv = pg_cluster.load_csv
 
 
 def main() -> int:
@@ -103,7 +55,7 @@ def main() -> int:
     rebate = str(pathlib.Path(args.rebate).resolve())
     root = pathlib.Path(args.root).resolve()
     failures, passed = [], 0
-    cluster = Cluster()
+    cluster = InputCluster()
     env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}  # nothing of the caller's
     try:
         cluster.start()

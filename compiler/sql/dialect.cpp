@@ -1,0 +1,128 @@
+// The dialect table (dialect.h). Each helper is written once per database, in the script's prelude, so
+// that the generated expressions stay short and the same for every dialect.
+#include "sql/dialect.h"
+
+#include <fmt/format.h>
+
+namespace rebate::sql {
+
+namespace {
+
+// 10^k as an integer literal (beyond 10^18, a HUGEINT: DuckDB types a bare literal that large as a
+// DOUBLE).
+std::string pow10(int k) {
+  std::string digits = "1" + std::string(static_cast<size_t>(k), '0');
+  return k <= 18 ? digits : "CAST('" + digits + "' AS HUGEINT)";
+}
+
+// 10^-k as an exact decimal literal: 0.01 for k = 2.
+std::string unit_fraction(int k) { return k == 0 ? "1" : "0." + std::string(static_cast<size_t>(k - 1), '0') + "1"; }
+
+// ---- PostgreSQL: NUMERIC is exact and unbounded; helpers are session-local functions (pg_temp) ----
+
+const char* kPostgresPrelude = R"(-- Helpers for this session only (pg_temp): they go away with the connection.
+-- rb_fail: stops the query with the message (a runtime error of the program).
+CREATE FUNCTION pg_temp.rb_fail(message text, witness anyelement) RETURNS anyelement
+  LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION '%', message; END $$;
+-- rb_round_half_even: round(x, places) rounds halves away from zero; a half whose lower neighbour is
+-- even goes down instead.
+CREATE FUNCTION pg_temp.rb_round_half_even(x numeric, places int) RETURNS numeric
+  LANGUAGE sql IMMUTABLE AS $$
+  SELECT CASE WHEN abs(x - trunc(x, places)) * 10::numeric ^ places = 0.5
+               AND mod(trunc(x, places) * 10::numeric ^ places, 2) = 0
+              THEN trunc(x, places) ELSE round(x, places) END $$;
+-- rb_round_up: away from zero.
+CREATE FUNCTION pg_temp.rb_round_up(x numeric, places int) RETURNS numeric
+  LANGUAGE sql IMMUTABLE AS $$
+  SELECT CASE WHEN trunc(x, places) = x THEN x ELSE trunc(x, places) + sign(x) * 10::numeric ^ (-places) END $$;
+-- rb_div: x / y rounded half-even to 18 places, from the exact integer quotient and remainder of
+-- x * 10^18 by y (numeric's own division picks its scale from the operands).
+CREATE FUNCTION pg_temp.rb_div(x numeric, y numeric) RETURNS numeric
+  LANGUAGE sql IMMUTABLE AS $$
+  SELECT (CASE WHEN 2 * abs(r) > abs(y) OR (2 * abs(r) = abs(y) AND mod(q, 2) <> 0)
+               THEN q + sign(x) * sign(y) ELSE q END) * 1e-18
+  FROM (SELECT div(x * 1e18, y) AS q, x * 1e18 - div(x * 1e18, y) * y AS r) AS t $$;
+)";
+
+std::string postgres_decimal(int) { return "NUMERIC"; }
+
+std::string postgres_fail(const std::string& message, const std::string& type) {
+  return fmt::format("pg_temp.rb_fail({}, NULL::{})", message, type);
+}
+
+std::string postgres_divide(const Dialect& d, const std::string& x, int, const std::string& y, int) {
+  return fmt::format("{}rb_div({}, {})", d.helper_prefix, x, y);
+}
+
+std::string postgres_round(const Dialect& d, const std::string& x, int places, int mode) {
+  switch (mode) {
+    case 0: return fmt::format("{}rb_round_half_even({}, {})", d.helper_prefix, x, places);
+    case 1: return fmt::format("round({}, {})", x, places);
+    case 2: return fmt::format("trunc({}, {})", x, places);
+    default: return fmt::format("{}rb_round_up({}, {})", d.helper_prefix, x, places);
+  }
+}
+
+// ---- DuckDB: DECIMAL holds 38 digits and its `/` gives a DOUBLE, so division is done on the scaled
+// integers (HUGEINT) instead; helpers are macros, expanded where they are called ----
+
+const char* kDuckdbPrelude = R"(-- Helpers (temporary macros: they go away with the connection).
+-- rb_round_half_even: round(x, places) rounds halves away from zero; a half whose lower neighbour is
+-- even goes down instead. `unit` is 10^places and `half` is 0.5 / 10^places, as literals.
+CREATE TEMP MACRO rb_round_half_even(x, places, unit, half) AS
+  CASE WHEN abs(x - trunc(x, places)) = half AND CAST(trunc(x, places) * unit AS HUGEINT) % 2 = 0
+       THEN trunc(x, places) ELSE round(x, places) END;
+-- rb_round_up: away from zero; `step` is 10^-places.
+CREATE TEMP MACRO rb_round_up(x, places, step) AS
+  CASE WHEN trunc(x, places) = x THEN trunc(x, places) ELSE trunc(x, places) + sign(x) * step END;
+-- rb_div: n / y rounded half-even to an integer, for n = x * 10^(18 + scale of y - scale of x) and y
+-- the divisor's scaled integer (HUGEINTs): the quotient's 18 decimals, exactly.
+CREATE TEMP MACRO rb_div(n, y) AS
+  CAST(CASE WHEN 2 * abs(n % y) > abs(y) OR (2 * abs(n % y) = abs(y) AND (n // y) % 2 <> 0)
+            THEN n // y + sign(n) * sign(y) ELSE n // y END AS DECIMAL(38, 0)) * CAST(0.000000000000000001 AS DECIMAL(38, 18));
+)";
+
+std::string duckdb_decimal(int scale) { return fmt::format("DECIMAL(38, {})", scale); }
+
+std::string duckdb_fail(const std::string& message, const std::string&) { return fmt::format("error({})", message); }
+
+std::string duckdb_divide(const Dialect& d, const std::string& x, int x_scale, const std::string& y, int y_scale) {
+  return fmt::format("{}rb_div(CAST(({}) * {} AS HUGEINT) * {}, CAST(({}) * {} AS HUGEINT))", d.helper_prefix, x, pow10(x_scale),
+                     pow10(18 + y_scale - x_scale), y, pow10(y_scale));
+}
+
+std::string duckdb_round(const Dialect& d, const std::string& x, int places, int mode) {
+  switch (mode) {
+    case 0: {
+      const std::string half = places == 0 ? "0.5" : "0." + std::string(static_cast<size_t>(places), '0') + "5";
+      return fmt::format("{}rb_round_half_even({}, {}, {}, {})", d.helper_prefix, x, places, pow10(places), half);
+    }
+    case 1: return fmt::format("round({}, {})", x, places);
+    case 2: return fmt::format("trunc({}, {})", x, places);
+    default: return fmt::format("{}rb_round_up({}, {}, {})", d.helper_prefix, x, places, unit_fraction(places));
+  }
+}
+
+std::string day_number(const std::string& date) { return fmt::format("(CAST({} AS DATE) - DATE '1970-01-01')", date); }
+
+const Dialect kDialects[] = {
+    {"postgres", postgres_decimal, "TEXT", false, true, "pg_temp.", kPostgresPrelude, postgres_fail, postgres_divide, day_number, postgres_round},
+    {"duckdb", duckdb_decimal, "VARCHAR", true, false, "", kDuckdbPrelude, duckdb_fail, duckdb_divide, day_number, duckdb_round},
+};
+
+}  // namespace
+
+const Dialect* dialect_named(std::string_view name) {
+  for (const Dialect& d : kDialects) {
+    if (d.name == name) return &d;
+  }
+  return nullptr;
+}
+
+std::vector<std::string> dialect_names() {
+  std::vector<std::string> out;
+  for (const Dialect& d : kDialects) out.push_back(d.name);
+  return out;
+}
+
+}  // namespace rebate::sql

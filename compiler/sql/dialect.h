@@ -1,0 +1,47 @@
+// The SQL dialects: a small table of what differs between databases (types, turning a cell into a day
+// number, the helper functions the generated script defines first, raising an error from inside an
+// expression). Everything else the generator writes is standard SQL both databases run as it is. A new
+// dialect (Spark SQL, Trino, BigQuery, Snowflake) is one more entry: see docs/sql.md.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace rebate::sql {
+
+struct Dialect {
+  std::string name;  // "postgres"
+  // The exact decimal type of a number with `scale` digits after the point.
+  std::string (*decimal)(int scale);
+  std::string text_type;
+  // Decimals of one width: a CASE, comparison or sum of two scales must see one scale (DuckDB turns
+  // DECIMAL(38, 4) meeting DECIMAL(38, 0) into a DOUBLE), so every such operand is cast to it.
+  bool one_scale_per_operation = false;
+  // Numbers without a digit limit (PostgreSQL's NUMERIC): the VM's 38-digit limit on a product is
+  // checked where the VM checks it, so that what overflows there fails here too.
+  bool unbounded_numbers = false;
+  // Helpers are called with this prefix (PostgreSQL's session-local functions live in `pg_temp`).
+  std::string helper_prefix;
+  // The script's first statements: the helpers rb_fail, rb_round_half_even, rb_round_up, rb_div (see
+  // dialect.cpp for what each computes).
+  std::string prelude;
+  // An expression that stops the query with the text expression `message`; `type` is the SQL type the
+  // expression must have where it stands (PostgreSQL's functions need one, DuckDB's error() does not).
+  std::string (*fail)(const std::string& message, const std::string& type);
+  // x / y exactly, rounded half-even to 18 places (the VM's division), for x and y of the given scales;
+  // y is never zero here.
+  std::string (*divide)(const Dialect& d, const std::string& x, int x_scale, const std::string& y, int y_scale);
+  // The day number (days since 1970-01-01) of a DATE expression.
+  std::string (*day_number)(const std::string& date);
+  // x rounded to `places` digits with `mode` (0 half-even, 1 half away from zero, 2 down, 3 up: the
+  // order of RoundingMode), exactly, whatever the database's own round does with halves.
+  std::string (*round)(const Dialect& d, const std::string& x, int places, int mode);
+};
+
+// The dialects by name; nullptr for an unknown one.
+const Dialect* dialect_named(std::string_view name);
+std::vector<std::string> dialect_names();
+
+}  // namespace rebate::sql

@@ -1,0 +1,104 @@
+// The SQL generator's state, shared by its two halves: render.cpp writes one expression tree as SQL in
+// a scope (a ledger line, or a partner's cell over a window of periods), query.cpp assembles the script
+// (the typed inputs, the lines with their periods, the aggregates per window, the measures, the rebates).
+#pragma once
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "sql/sql.h"
+
+namespace rebate::sql {
+
+// The windows a cell's values are read over: the period itself, and the look-backs' windows
+// (plan/windows.h: Shifted's b + 1).
+enum Window : int { kPeriod = 0, kPrevious = 1, kLastYear = 2, kYearToDate = 3, kWindows = 4 };
+const char* window_name(int w);
+
+// Where an expression is evaluated.
+struct Scope {
+  bool line = false;     // a ledger line (row functions): columns of `l`, its period in l.period
+  uint32_t ledger = 0;   // line: the ledger input
+  int window = kPeriod;  // cell: the window
+  // A group's rows (groups: each row of group `group`'s lines over a window): `fields` while its fields
+  // are computed (Aggregate reads the group's own aggregates, c."ga<a>"), `row` for the functions over
+  // its rows (GroupField reads g."f<k>": the keys, then the fields).
+  bool group_fields = false;
+  bool group_row = false;
+  uint32_t group = UINT32_MAX;
+  std::string function;  // the plan function's name, for error messages
+};
+
+class Generator {
+ public:
+  Generator(const plan::Plan& plan, const SqlOptions& options);
+  SqlResult generate();
+
+  // ---- render.cpp ----
+  // The tree of function `f` (cached), or nullptr after recording why it cannot be one.
+  NodeRef tree(plan::FunctionId f);
+  // SQL for `n` in `scope`. Records the constructs it cannot express in unsupported_.
+  std::string render(const NodeRef& n, const Scope& scope);
+  std::string render_function(plan::FunctionId f, const Scope& scope);
+  // An expression that stops the query: `what` at location `where`, with the cell or line it was for.
+  std::string fail(const std::string& what, uint32_t where, const Scope& scope, const std::string& type);
+  std::string sql_type(const Node& n) const;
+  // `sql`, a number with `from` places, as one with `to` places where the dialect needs one scale per
+  // operation (a widening, so exact).
+  std::string at_scale(const std::string& sql, int from, int to) const;
+  std::string render_at(const NodeRef& n, int to, const Scope& scope);
+  // A condition that must have a value (the VM's "this condition has no value").
+  std::string condition(plan::FunctionId f, uint32_t where, const Scope& scope);
+  void unsupported(std::string construct, uint32_t where);
+
+  // ---- query.cpp ----
+  // What each (measure or aggregate, window) a cell reads; found by walking the rebates' trees.
+  void need_function(plan::FunctionId f, int window);
+
+ private:
+  std::string render_op(const Node& n, const Scope& scope);
+  std::string render_case(const Node& n, const Scope& scope);
+  std::string render_leaf(const Node& n, const Scope& scope);
+  std::string number_literal(const plan::Value& v) const;
+  std::string period_bound(const NodeRef& p, bool first, const Scope& scope);
+  std::string tiers(const plan::Tiers& t, bool apply, const std::string& x, int x_scale, int out_scale);
+  Node leaf_type(const plan::Instr& in);
+  void need_tree(const NodeRef& n, int window);
+
+  // query.cpp's parts
+  std::string periods_cte();
+  std::string input_cte(uint32_t input);
+  std::string cell_value(const ledger::ColumnSpec& c, const std::string& cell, const std::string& where);
+  std::string lines_cte(uint32_t ledger);
+  std::string window_cte(uint32_t ledger, int window);
+  std::string group_window_cte(uint32_t group, int window);
+  std::string window_condition(int window) const;
+  int aggregate_scale(uint32_t a);
+  int function_scale(plan::FunctionId f);
+  std::string aggregate_sql(const plan::Aggregate& a, const Scope& scope);
+  void measures(std::vector<std::string>& ctes, std::string& last);
+  void rebate(size_t r, std::vector<std::string>& ctes, std::string& last);
+  std::string band(const plan::Rebate& pr, size_t r);
+
+ public:
+  const plan::Plan& plan_;
+  const SqlOptions& options_;
+  const Dialect& d_;
+  std::map<plan::FunctionId, NodeRef> trees_;
+  std::set<plan::FunctionId> failed_;
+  std::vector<Unsupported> unsupported_;
+  std::set<std::pair<uint32_t, int>> measures_needed_, aggregates_needed_;
+  std::set<std::pair<plan::FunctionId, int>> visited_;
+  std::map<plan::FunctionId, uint32_t> field_functions_;  // a group field's function -> its group
+  std::vector<int> periods_;  // the periods the lines are read into: look-backs' and paid
+  std::vector<int> paid_;
+};
+
+// A text as a SQL string literal.
+std::string quote_text(const std::string& s);
+// A name as a quoted SQL identifier.
+std::string quote_name(const std::string& s);
+
+}  // namespace rebate::sql

@@ -1,0 +1,424 @@
+// Expression trees as SQL (generator.h): one function per kind of node, in a scope that says what a
+// leaf reads (a ledger line's columns, or a cell's aggregates and measures over a window).
+#include <fmt/format.h>
+
+#include "sql/generator.h"
+#include "vm/ops.h"
+
+namespace rebate::sql {
+
+using plan::Opcode;
+
+std::string quote_text(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("''") : std::string(1, c);
+  return out + "'";
+}
+
+std::string quote_name(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+const char* window_name(int w) {
+  switch (w) {
+    case kPeriod: return "the period";
+    case kPrevious: return "the previous period";
+    case kLastYear: return "the same period last year";
+    default: return "the year to date";
+  }
+}
+
+namespace {
+
+// The type of a ledger column's values as the trees see them.
+Node column_node(const ledger::ColumnSpec& c) {
+  Node n;
+  switch (c.kind) {
+    case ledger::ColumnKind::Int: n.type = SqlType::Number; break;
+    case ledger::ColumnKind::Decimal: case ledger::ColumnKind::Money: case ledger::ColumnKind::Percent:
+      n.type = SqlType::Number;
+      n.scale = c.scale;
+      break;
+    case ledger::ColumnKind::Bool: n.type = SqlType::Bool; break;
+    case ledger::ColumnKind::Text: n.type = SqlType::Text; break;
+    case ledger::ColumnKind::Date: case ledger::ColumnKind::Enum: n.type = SqlType::Day; break;
+  }
+  n.nullable = c.optional;
+  return n;
+}
+
+}  // namespace
+
+void Generator::unsupported(std::string construct, uint32_t where) {
+  for (const Unsupported& u : unsupported_) {
+    if (u.construct == construct && u.where == where) return;
+  }
+  unsupported_.push_back(Unsupported{std::move(construct), where});
+}
+
+Node Generator::leaf_type(const plan::Instr& in) {
+  switch (in.op) {
+    case Opcode::PartnerAttr: return column_node(plan_.inputs[plan_.partner_table].spec.columns[in.a]);
+    case Opcode::PartnerId: {
+      Node n;
+      n.type = SqlType::Text;
+      return n;
+    }
+    case Opcode::Measure: case Opcode::Shifted: {
+      const plan::Measure& m = plan_.measures[in.a];
+      Node n;
+      if (NodeRef t = tree(m.value)) n = *t;
+      for (plan::FunctionId limit : {m.cap, m.floor}) {
+        if (limit == plan::kNoFunction) continue;
+        if (NodeRef t = tree(limit)) n.scale = std::max(n.scale, t->scale);
+      }
+      n.args.clear();
+      return n;
+    }
+    case Opcode::Aggregate: {
+      const plan::Aggregate& a = plan_.aggregates[in.a];
+      Node n;
+      if (a.kind == plan::AggregateKind::Count || a.kind == plan::AggregateKind::CountDistinct) return n;
+      if (a.kind == plan::AggregateKind::Avg) {
+        n.scale = Decimal::kMaxScale;
+      } else if (NodeRef t = tree(a.arg)) {
+        n = *t;
+        n.args.clear();
+      }
+      n.nullable = a.kind != plan::AggregateKind::Sum;
+      return n;
+    }
+    case Opcode::Decision: {
+      Node n;
+      if (NodeRef t = tree(plan_.decisions[in.a].value)) n = *t;
+      n.args.clear();
+      return n;
+    }
+    default: return Node{};  // Column and Lookup: typed by the function's ledger (tree())
+  }
+}
+
+NodeRef Generator::tree(plan::FunctionId f) {
+  if (f == plan::kNoFunction) return nullptr;
+  if (auto it = trees_.find(f); it != trees_.end()) return it->second;
+  if (failed_.count(f)) return nullptr;
+  const plan::Function& fn = plan_.functions[f];
+  LeafTypes leaves;
+  leaves.leaf = [&](const plan::Instr& in) -> Node {
+    if (in.op == Opcode::Aggregate && field_functions_.count(f)) {
+      // A group field reads the group's own aggregates over its lines.
+      const plan::Aggregate& a = plan_.group_field_aggregates[in.a];
+      Node n;
+      if (a.kind == plan::AggregateKind::Count || a.kind == plan::AggregateKind::CountDistinct) return n;
+      if (a.kind == plan::AggregateKind::Avg) {
+        n.scale = Decimal::kMaxScale;
+      } else if (NodeRef t = tree(a.arg)) {
+        n = *t;
+        n.args.clear();
+      }
+      n.nullable = a.kind != plan::AggregateKind::Sum;
+      return n;
+    }
+    if (in.op == Opcode::GroupField && fn.kind == plan::FunctionKind::GroupRow) {
+      const plan::Group& g = plan_.groups[fn.input];
+      if (in.a < g.key_columns.size()) return column_node(plan_.inputs[g.ledger].spec.columns[g.key_columns[in.a]]);
+      Node n;
+      if (NodeRef t = tree(g.field_values.at(in.a - g.key_columns.size()))) n = *t;
+      n.args.clear();
+      return n;
+    }
+    if (in.op == Opcode::Column && fn.kind == plan::FunctionKind::Row) return column_node(plan_.inputs[fn.input].spec.columns[in.a]);
+    if (in.op == Opcode::Lookup && fn.kind == plan::FunctionKind::Row) {
+      for (const auto& [column, table] : plan_.inputs[fn.input].lookups) {
+        if (column == in.a) return column_node(plan_.inputs[table].spec.columns[in.b]);
+      }
+    }
+    return leaf_type(in);
+  };
+  failed_.insert(f);  // while it is built: a function reading itself is no tree
+  Built b = build_tree(plan_, f, leaves);
+  if (b.unsupported) {
+    unsupported(b.unsupported->construct, b.unsupported->where);
+    return nullptr;
+  }
+  failed_.erase(f);
+  return trees_[f] = b.tree;
+}
+
+std::string Generator::render_function(plan::FunctionId f, const Scope& scope) {
+  NodeRef t = tree(f);
+  if (!t) return "NULL";
+  Scope inner = scope;
+  inner.function = plan_.functions[f].name;
+  return render(t, inner);
+}
+
+std::string Generator::sql_type(const Node& n) const {
+  switch (n.type) {
+    case SqlType::Number: return d_.decimal(n.scale);
+    case SqlType::Bool: return "BOOLEAN";
+    case SqlType::Text: return d_.text_type;
+    case SqlType::Day: case SqlType::Period: return "BIGINT";
+  }
+  return "NUMERIC";
+}
+
+std::string Generator::fail(const std::string& what, uint32_t where, const Scope& scope, const std::string& type) {
+  std::string at = "the program";
+  if (where < plan_.locations.size()) {
+    const plan::Location& l = plan_.locations[where];
+    at = fmt::format("{}:{}:{}", l.file, l.line, l.column);
+  }
+  const std::string text = where < plan_.locations.size() ? fmt::format(" (`{}`)", plan_.locations[where].text) : "";
+  std::string message = quote_text(fmt::format("{}: error: {} in {}{}, for partner ", at, what, scope.function, text));
+  if (scope.line) {
+    message += " || " + fmt::format("l.{}", quote_name("partner"));
+  } else {
+    message += " || c.partner || " + quote_text(", period ") + " || c.label";
+    if (scope.window != kPeriod) message += " || " + quote_text(fmt::format(" (over {})", window_name(scope.window)));
+  }
+  return d_.fail(message, type);
+}
+
+std::string Generator::condition(plan::FunctionId f, uint32_t where, const Scope& scope) {
+  NodeRef t = tree(f);
+  if (!t) return "NULL";
+  Scope inner = scope;
+  inner.function = plan_.functions[f].name;
+  const std::string c = render(t, inner);
+  if (!t->nullable) return c;
+  return fmt::format("CASE WHEN ({0}) IS NULL THEN {1} ELSE ({0}) END", c, fail("this condition has no value", where, inner, "BOOLEAN"));
+}
+
+std::string Generator::number_literal(const plan::Value& v) const {
+  const std::string text = v.decimal().to_fixed(v.scale);
+  // A negative literal in parentheses: `x - -1` is not what a reader (or every parser) wants.
+  const std::string typed = d_.name == "duckdb" ? fmt::format("CAST({} AS {})", text, d_.decimal(v.scale)) : text;
+  return v.coef < 0 && d_.name != "duckdb" ? "(" + typed + ")" : typed;
+}
+
+std::string Generator::render(const NodeRef& n, const Scope& scope) {
+  // Where the dialect's decimals have one width, each computed number is cast to the scale the tree
+  // says it has, so that every operation above it sees the type it expects (exact: the tree's scale is
+  // the operation's).
+  const bool computed = n->kind == Node::Kind::Case || (n->kind == Node::Kind::Op && n->args.size() > 0);
+  if (d_.one_scale_per_operation && computed && n->type == SqlType::Number) {
+    return fmt::format("CAST(({}) AS {})", n->kind == Node::Kind::Op ? render_op(*n, scope) : render_case(*n, scope), d_.decimal(n->scale));
+  }
+  switch (n->kind) {
+    case Node::Kind::Op: return render_op(*n, scope);
+    case Node::Kind::Case: return render_case(*n, scope);
+    case Node::Kind::IsSome: return fmt::format("({}) IS NOT NULL", render(n->args[0], scope));
+    case Node::Kind::Fail: return fail(vm::ops::no_decision_row(plan_, n->a), n->where, scope, sql_type(*n));
+  }
+  return "NULL";
+}
+
+std::string Generator::at_scale(const std::string& sql, int from, int to) const {
+  if (!d_.one_scale_per_operation || from == to) return sql;
+  return fmt::format("CAST({} AS {})", sql, d_.decimal(to));
+}
+
+std::string Generator::render_at(const NodeRef& n, int to, const Scope& scope) {
+  const std::string sql = "(" + render(n, scope) + ")";
+  if (n->type != SqlType::Number || n->kind == Node::Kind::Fail) return sql;
+  return at_scale(sql, n->scale, to);
+}
+
+std::string Generator::render_case(const Node& n, const Scope& scope) {
+  std::string out = "CASE";
+  for (size_t i = 0; i + 1 < n.args.size(); i += 2) {
+    out += fmt::format(" WHEN {} THEN {}", render(n.args[i], scope), render_at(n.args[i + 1], n.scale, scope));
+  }
+  return out + fmt::format(" ELSE {} END", render_at(n.args.back(), n.scale, scope));
+}
+
+std::string Generator::period_bound(const NodeRef& p, bool first, const Scope& scope) {
+  if (p->op == Opcode::Const) {
+    const plan::Value& v = plan_.constants[p->a];
+    return std::to_string(first ? static_cast<int64_t>(v.coef) : v.aux);
+  }
+  if (scope.line) return first ? "l.first_day" : "l.last_day";
+  if (scope.window != kPeriod) unsupported("the current period inside a look-back", p->where);
+  return first ? "c.first_day" : "c.last_day";
+}
+
+std::string Generator::render_leaf(const Node& n, const Scope& scope) {
+  const bool line = scope.line;
+  switch (n.op) {
+    case Opcode::Column:
+      if (!line) break;
+      return fmt::format("l.{}", quote_name("c" + std::to_string(n.a)));
+    case Opcode::Lookup: {
+      if (!line) break;
+      for (const auto& [column, table] : plan_.inputs[scope.ledger].lookups) {
+        if (column != n.a) continue;
+        const plan::Input& t = plan_.inputs[table];
+        return fmt::format("(SELECT k.{} FROM {} AS k WHERE k.{} = l.{})", quote_name("c" + std::to_string(n.b)), quote_name("in_" + t.name),
+                           quote_name("c" + std::to_string(t.key_column)), quote_name("c" + std::to_string(n.a)));
+      }
+      break;
+    }
+    case Opcode::PartnerAttr:
+      if (line || scope.group_row || scope.group_fields) {
+        if (!line) break;
+        const plan::Input& t = plan_.inputs[plan_.partner_table];
+        return fmt::format("(SELECT k.{} FROM {} AS k WHERE k.{} = l.partner)", quote_name("c" + std::to_string(n.a)),
+                           quote_name("in_" + t.name), quote_name("c" + std::to_string(t.key_column)));
+      }
+      return fmt::format("c.{}", quote_name("p" + std::to_string(n.a)));
+    case Opcode::PartnerId: return line ? "l.partner" : scope.group_row ? "g.partner" : "c.partner";
+    case Opcode::Measure:
+      if (line || scope.group_row || scope.group_fields) break;
+      return fmt::format("c.{}", quote_name(fmt::format("m{}_w{}", n.a, scope.window)));
+    case Opcode::Shifted:
+      if (line || scope.group_row || scope.group_fields) break;
+      if (scope.window != kPeriod) {
+        unsupported("a look-back inside a look-back", n.where);
+        return "NULL";
+      }
+      return fmt::format("c.{}", quote_name(fmt::format("m{}_w{}", n.a, n.b + 1)));
+    case Opcode::Aggregate:
+      if (line || scope.group_row) break;
+      if (scope.group_fields) return fmt::format("c.{}", quote_name(fmt::format("ga{}", n.a)));
+      return fmt::format("c.{}", quote_name(fmt::format("a{}_w{}", n.a, scope.window)));
+    case Opcode::Decision: {
+      if (line) break;
+      return "(" + render_function(plan_.decisions[n.a].value, scope) + ")";
+    }
+    case Opcode::GroupField:
+      if (!scope.group_row) break;
+      return fmt::format("g.{}", quote_name(fmt::format("f{}", n.a)));
+    default: break;
+  }
+  unsupported(fmt::format("`{}` here", plan::name(n.op)), n.where);
+  return "NULL";
+}
+
+std::string Generator::tiers(const plan::Tiers& t, bool apply, const std::string& x, int x_scale, int out_scale) {
+  // Every number at one scale: the basis and the bounds at the wider of theirs (out_scale less the
+  // rates'), the rates at the widest rate's.
+  int rate_scale = 0, basis_scale = x_scale;
+  for (const plan::TierBand& b : t.bands) {
+    rate_scale = std::max(rate_scale, b.value.scale());
+    basis_scale = std::max(basis_scale, b.lower.scale());
+    if (b.upper) basis_scale = std::max(basis_scale, b.upper->scale());
+  }
+  const std::string xs = at_scale("(" + x + ")", x_scale, basis_scale);
+  auto bound = [&](const Decimal& v) { return at_scale(number_literal(plan::Value::number(v)), v.scale(), basis_scale); };
+  auto rate = [&](const Decimal& v) { return at_scale(number_literal(plan::Value::number(v)), v.scale(), rate_scale); };
+  const std::string zero = at_scale(number_literal(plan::Value::number(Decimal())), 0, out_scale);
+  if (!apply || t.mode == plan::TierMode::Retroactive) {
+    // The band reached (band_reached in runtime/vm): the last whose lower bound x reaches, unless x is
+    // past a closed last band.
+    std::string out = "CASE";
+    const plan::TierBand& last = t.bands.back();
+    if (last.upper) out += fmt::format(" WHEN {} >= {} THEN {}", xs, bound(*last.upper), zero);
+    for (size_t i = t.bands.size(); i-- > 0;) {
+      const plan::TierBand& b = t.bands[i];
+      const std::string value = apply ? fmt::format("{} * {}", xs, rate(b.value)) : rate(b.value);
+      out += fmt::format(" WHEN {} >= {} THEN {}", xs, bound(b.lower), value);
+    }
+    return out + fmt::format(" ELSE {} END", zero);
+  }
+  // Incremental: each slice [lower, min(upper, x)) at its band's rate.
+  std::string out;
+  const std::string slice_zero = at_scale(number_literal(plan::Value::number(Decimal())), 0, basis_scale);
+  for (const plan::TierBand& b : t.bands) {
+    const std::string top = b.upper ? fmt::format("LEAST({}, {})", xs, bound(*b.upper)) : xs;
+    const std::string slice = fmt::format("CASE WHEN {0} > {1} THEN {2} - {1} ELSE {3} END", xs, bound(b.lower), top, slice_zero);
+    out += (out.empty() ? "" : " + ") + fmt::format("({}) * {}", slice, rate(b.value));
+  }
+  return "(" + out + ")";
+}
+
+std::string Generator::render_op(const Node& n, const Scope& scope) {
+  auto arg = [&](size_t k) { return "(" + render(n.args[k], scope) + ")"; };
+  // Operands of one scale: the result's (sums, min, max), or the widest (comparisons).
+  int widest = 0;
+  for (const NodeRef& a : n.args) widest = std::max(widest, a->scale);
+  auto same = [&](size_t k) { return render_at(n.args[k], widest, scope); };
+  switch (n.op) {
+    case Opcode::Const:
+      if (n.type == SqlType::Bool) return n.b == 1 ? (n.a ? "TRUE" : "FALSE") : (plan_.constants[n.a].coef != 0 ? "TRUE" : "FALSE");
+      return number_literal(plan_.constants[n.a]);
+    case Opcode::Text: return quote_text(plan_.texts[n.a]);
+    case Opcode::Load: case Opcode::Store: case Opcode::Pop: case Opcode::Jump: case Opcode::JumpIfTrue: case Opcode::JumpIfSome:
+    case Opcode::Return: case Opcode::Fail:
+      break;  // never a node
+    case Opcode::JumpIfFalse:  // a condition that must have a value
+      return fmt::format("CASE WHEN {0} IS NULL THEN {1} ELSE {0} END", arg(0), fail("this condition has no value", n.where, scope, "BOOLEAN"));
+    case Opcode::Column: case Opcode::Lookup: case Opcode::GroupField: case Opcode::PartnerAttr: case Opcode::PartnerId:
+    case Opcode::Measure: case Opcode::Shifted: case Opcode::Aggregate: case Opcode::Decision:
+      return render_leaf(n, scope);
+    case Opcode::Period:
+      unsupported("a period as a value", n.where);
+      return "NULL";
+    case Opcode::PeriodStart: case Opcode::PeriodEnd: return period_bound(n.args[0], n.op == Opcode::PeriodStart, scope);
+    case Opcode::Add: return fmt::format("{} + {}", same(0), same(1));
+    case Opcode::Sub: return fmt::format("{} - {}", same(0), same(1));
+    case Opcode::Mul: {
+      const std::string product = fmt::format("{} * {}", arg(0), arg(1));
+      // Beyond 18 places the VM rounds a product half-even to 18 (core/decimal.h).
+      const std::string exact = n.args[0]->scale + n.args[1]->scale > Decimal::kMaxScale ? d_.round(d_, product, Decimal::kMaxScale, 0) : product;
+      if (!d_.unbounded_numbers) return exact;  // DuckDB's DECIMAL(38) raises its own overflow error
+      return fmt::format("CASE WHEN abs({0}) >= 1e{1} THEN {2} ELSE {0} END", exact, 38 - n.scale,
+                         fail("arithmetic overflow: the result has more than 38 digits", n.where, scope, sql_type(n)));
+    }
+    case Opcode::Div: {
+      const std::string y = arg(1);
+      const std::string q = d_.divide(d_, arg(0), n.args[0]->scale, y, n.args[1]->scale);
+      const std::string on_zero = n.b == 1 ? "NULL" : fail("division by zero", n.where, scope, sql_type(n));
+      return fmt::format("CASE WHEN {} = 0 THEN {} ELSE {} END", y, on_zero, q);
+    }
+    case Opcode::Neg: return "-" + arg(0);
+    case Opcode::Abs: return "abs" + arg(0);
+    case Opcode::Round: {
+      const int places = n.a == 255 ? plan_.minor_unit : static_cast<int>(n.a);
+      const int mode = n.b == 255 ? static_cast<int>(plan_.rounding) : static_cast<int>(n.b);
+      return d_.round(d_, arg(0), places, mode);
+    }
+    case Opcode::Min: case Opcode::Max: {
+      // LEAST/GREATEST skip NULLs in PostgreSQL; the VM's min of a missing value is missing.
+      std::string list, any_null;
+      for (size_t k = 0; k < n.args.size(); ++k) {
+        list += (k ? ", " : "") + same(k);
+        if (n.args[k]->nullable) any_null += (any_null.empty() ? "" : " OR ") + arg(k) + " IS NULL";
+      }
+      const std::string best = fmt::format("{}({})", n.op == Opcode::Min ? "LEAST" : "GREATEST", list);
+      return any_null.empty() ? best : fmt::format("CASE WHEN {} THEN NULL ELSE {} END", any_null, best);
+    }
+    case Opcode::AddDuration: return fmt::format("{} + {}", arg(0), arg(1));
+    case Opcode::SubDuration: return fmt::format("{} - {}", arg(0), arg(1));
+    case Opcode::Eq: return fmt::format("{} = {}", same(0), same(1));
+    case Opcode::Ne: return fmt::format("{} <> {}", same(0), same(1));
+    case Opcode::Lt: return fmt::format("{} < {}", same(0), same(1));
+    case Opcode::Le: return fmt::format("{} <= {}", same(0), same(1));
+    case Opcode::Gt: return fmt::format("{} > {}", same(0), same(1));
+    case Opcode::Ge: return fmt::format("{} >= {}", same(0), same(1));
+    case Opcode::Not: return "NOT " + arg(0);
+    case Opcode::InList: {
+      std::string list;
+      for (size_t k = 1; k < n.args.size(); ++k) list += (k > 1 ? ", " : "") + same(k);
+      return fmt::format("{} IN ({})", same(0), list);
+    }
+    case Opcode::InRange: return fmt::format("{} BETWEEN {} AND {}", same(0), same(1), same(2));
+    case Opcode::InPeriod: {
+      const std::string first = n.b == 1 ? period_bound(n.args[0], true, scope) : arg(0);
+      const std::string last = n.b == 1 ? period_bound(n.args[0], false, scope) : arg(0);
+      return fmt::format("({} >= {} AND {} <= {})", first, period_bound(n.args[1], true, scope), last, period_bound(n.args[1], false, scope));
+    }
+    case Opcode::TierOf: case Opcode::TierBy: {
+      const std::string x = render(n.args[0], scope);
+      const std::string applied = tiers(plan_.tiers[n.a], n.op == Opcode::TierOf, x, n.args[0]->scale, n.scale);
+      // A missing basis or metric stays missing (the VM's tier of none is none).
+      return n.args[0]->nullable ? fmt::format("CASE WHEN ({}) IS NULL THEN NULL ELSE {} END", x, applied) : applied;
+    }
+  }
+  unsupported(fmt::format("the instruction `{}`", plan::name(n.op)), n.where);
+  return "NULL";
+}
+
+}  // namespace rebate::sql

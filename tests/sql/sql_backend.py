@@ -1,0 +1,331 @@
+#!/usr/bin/env python3
+"""`rebate compile --target sql` on the real databases: PostgreSQL (a throwaway server this script starts,
+tests/pg_cluster.py) and DuckDB (the npm package @duckdb/node-api, installed with `npm ci` from
+tests/sql/package-lock.json into the work directory).
+
+Checked, for each dialect:
+  * every example and every program of tests/engines/programs and tests/sql/programs (a fiscal calendar,
+    look-backs, count distinct, max and avg): the generated script, run on the
+    example's ledgers (loaded with COPY into tables of text columns, or read with DuckDB's read_csv as
+    text), gives every payout `rebate run --engine vm` gives: the same rows (partner, period, rebate),
+    and in each the same amount, status, basis, band and rate, compared as exact decimals (an amount of
+    `1949.50` from the VM equals `1949.5` from a database);
+  * the examples and programs listed in REFUSED are refused with E0701 naming the construct, and no
+    other is: the list can only shrink as the generator learns constructs;
+  * runtime errors: a program dividing by zero (tests/engines/programs/division_by_zero.rebate) makes the
+    query fail with the message naming the same place as the VM's error, the function and the partner;
+  * usage: an unknown dialect, target or table mapping is exit 2.
+
+Usage: sql_backend.py --rebate build/bin/rebate --root . --work build/sql-tests
+"""
+import argparse
+import csv
+import io
+import os
+import pathlib
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from decimal import Decimal
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
+import pg_cluster  # noqa: E402
+
+# Programs the generator refuses today, with the construct its E0701 names. Coverage can only grow: a
+# program that compiles must be removed from here, and one that stops compiling fails the test.
+REFUSED = {
+    "examples/14-status-awards": "awards",
+    "examples/15-program-budget": "budgets",
+    "examples/16-quarterly-true-up": "settlement",
+}
+DIALECTS = ["postgres", "duckdb"]
+COMPARED = ["amount", "status", "basis", "band", "rate"]
+
+
+def programs(root):
+    """(name, directory, program file, run arguments) of every example and engines program."""
+    out = []
+    for ex in sorted((root / "examples").iterdir()):
+        if (ex / "run.args").exists():
+            out.append((f"examples/{ex.name}", ex, "program.rebate", [a for a in (ex / "run.args").read_text().splitlines() if a.strip()]))
+    for folder in [root / "tests" / "engines" / "programs", root / "tests" / "sql" / "programs"]:
+        for p in sorted(folder.glob("*.rebate")):
+            args = p.with_suffix(".args")
+            argv = [a for a in args.read_text().splitlines() if a.strip()] if args.exists() else []
+            out.append((str(p.relative_to(root).with_suffix("")), folder, p.name, argv))
+    return out
+
+
+def inputs_of(argv):
+    """The `--input NAME=PATH` pairs, and the `--period` value (or None)."""
+    pairs, period = [], None
+    for i, a in enumerate(argv):
+        if i > 0 and argv[i - 1] == "--input":
+            name, _, path = a.partition("=")
+            pairs.append((name, path))
+        if i > 0 and argv[i - 1] == "--period":
+            period = a
+    return pairs, period
+
+
+def number(text):
+    """A cell as an exact decimal (`5%` as 5), or the text itself when it is none."""
+    text = (text or "").strip()
+    if text == "":
+        return None
+    try:
+        return Decimal(text.rstrip("%"))
+    except Exception:
+        return text
+
+
+def rows_by_key(csv_text):
+    rows = {}
+    for r in csv.DictReader(io.StringIO(csv_text)):
+        key = (r["partner"], r["period"], r["rebate"])
+        rows[key] = {c: (number(r[c]) if c in ("amount", "basis", "rate") else (r[c] or None)) for c in COMPARED}
+    return rows
+
+
+class DuckDB:
+    def __init__(self, work, here):
+        self.dir = work / "duckdb"
+        self.dir.mkdir(parents=True, exist_ok=True)
+        for f in ["package.json", "package-lock.json", "duckdb_query.mjs"]:
+            shutil.copyfile(here / f, self.dir / f)
+        stamp = self.dir / "node_modules" / ".lock-copy"
+        lock = (here / "package-lock.json").read_text()
+        if not stamp.exists() or stamp.read_text() != lock:
+            r = subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=self.dir, capture_output=True, text=True)
+            if r.returncode != 0:
+                sys.exit(f"sql_backend: `npm ci` for @duckdb/node-api failed:\n{r.stderr}")
+            stamp.write_text(lock)
+
+    def run(self, script_text, tables, schema):
+        """The script's rows as CSV text, after loading each (name, csv path) as SCHEMA.NAME of text columns."""
+        setup = f"CREATE SCHEMA {schema};\n"
+        for name, path in tables:
+            p = str(path).replace("'", "''")
+            setup += f"CREATE TABLE {schema}.{name} AS SELECT * FROM read_csv('{p}', header = true, all_varchar = true);\n"
+        with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as f:
+            f.write(setup + script_text)
+        try:
+            r = subprocess.run(["node", str(self.dir / "duckdb_query.mjs"), f.name], capture_output=True, text=True, timeout=600)
+        finally:
+            os.unlink(f.name)
+        return r.returncode, r.stdout, r.stderr
+
+
+class Postgres:
+    def __init__(self):
+        self.cluster = pg_cluster.Cluster()
+        self.cluster.start()
+        self.loaded = set()
+
+    def stop(self):
+        self.cluster.stop()
+
+    def run(self, script_text, tables, schema):
+        for name, path in tables:
+            if (schema, name) not in self.loaded:
+                pg_cluster.load_csv(self.cluster, f"{schema}.{name}", path)
+                self.loaded.add((schema, name))
+        r = subprocess.run(self.cluster.psql_command() + ["--csv"], input=script_text, capture_output=True, text=True, timeout=600)
+        return r.returncode, r.stdout, r.stderr
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rebate", required=True)
+    ap.add_argument("--root", required=True)
+    ap.add_argument("--work", required=True)
+    args = ap.parse_args()
+    rebate = str(pathlib.Path(args.rebate).resolve())
+    root = pathlib.Path(args.root).resolve()
+    work = pathlib.Path(args.work).resolve()
+    here = pathlib.Path(__file__).resolve().parent
+    failures, passed = [], 0
+
+    def check(name, ok, detail=""):
+        nonlocal passed
+        if ok:
+            passed += 1
+        else:
+            failures.append(f"{name}: {detail}")
+
+    def run(argv, cwd=None):
+        return subprocess.run([rebate, *argv], cwd=cwd, capture_output=True, text=True, timeout=300)
+
+    duck = DuckDB(work, here)
+    pg = Postgres()
+    try:
+        engines = {"postgres": pg, "duckdb": duck}
+        supported = []
+        for name, cwd, program, argv in programs(root):
+            pairs, period = inputs_of(argv)
+            schema = "p_" + re.sub(r"[^a-z0-9]", "_", name.lower())
+            if run(["check", program], cwd=cwd).returncode != 0:
+                continue  # a program written to fail checking (tests/engines/programs/comparisons): nothing to run
+            vm = run(["run", program, *argv, "--format", "csv", "--engine", "vm"], cwd=cwd)
+            for dialect in DIALECTS:
+                compile_argv = ["compile", program, "--target", "sql", "--dialect", dialect]
+                compile_argv += [a for n, _ in pairs for a in ("--table", f"{n}={schema}.{n}")]
+                if period:
+                    compile_argv += ["--period", period]
+                c = run(compile_argv, cwd=cwd)
+                label = f"{name} [{dialect}]"
+                if name in REFUSED:
+                    check(f"{label}: refused with E0701 naming {REFUSED[name]}",
+                          c.returncode == 1 and "E0701" in c.stderr and REFUSED[name] in c.stderr, f"exit {c.returncode}: {c.stderr[:300]}")
+                    continue
+                if c.returncode != 0:
+                    check(f"{label}: compiles", False, f"exit {c.returncode}: {c.stderr[:600]}")
+                    continue
+                tables = [(n, cwd / p) for n, p in pairs]
+                code, out, err = engines[dialect].run(c.stdout, tables, schema)
+                if vm.returncode != 0:
+                    # A runtime error: the query fails too, naming the same place (file:line:column).
+                    # DuckDB's DECIMAL(38) raises its own overflow error, before any check of ours: it fails, but
+                    # without the place (docs/sql.md).
+                    place = re.search(r"(\S+\.rebate:\d+:\d+)", vm.stderr)
+                    own_overflow = dialect == "duckdb" and "overflow" in vm.stderr and "Overflow" in err
+                    check(f"{label}: fails as `rebate run` does", code != 0 and place is not None and (own_overflow or place.group(1).split("/")[-1] in err),
+                          f"query exit {code}; vm: {vm.stderr.strip()[:300]}; db: {err.strip()[:300]}")
+                    continue
+                if code != 0:
+                    check(f"{label}: the query runs", False, err[:800])
+                    continue
+                want, got = rows_by_key(vm.stdout), rows_by_key(out)
+                diffs = [k for k in sorted(set(want) | set(got)) if want.get(k) != got.get(k)]
+                detail = "; ".join(f"{k}: vm {want.get(k)} sql {got.get(k)}" for k in diffs[:4])
+                check(f"{label}: {len(want)} payouts equal `rebate run`'s", not diffs and len(want) > 0, f"{len(diffs)} differ: {detail}")
+                if dialect == DIALECTS[0]:
+                    supported.append(name)
+
+        # Runtime errors name the place (as the VM's error does), the rebate and the cell, on both databases.
+        eng = root / "tests" / "engines" / "programs"
+        vm = run(["run", "division_by_zero.rebate", "--input", "partners=partners.csv", "--input", "sales=sales.csv", "--period", "2026-Q3"], cwd=eng)
+        place = re.search(r"(division_by_zero\.rebate:\d+:\d+)", vm.stderr)
+        check("division by zero: `rebate run` fails naming the place", vm.returncode == 1 and place, vm.stderr[:300])
+        for dialect in DIALECTS:
+            c = run(["compile", "division_by_zero.rebate", "--target", "sql", "--dialect", dialect, "--period", "2026-Q3",
+                     "--table", "partners=p_dz.partners", "--table", "sales=p_dz.sales"], cwd=eng)
+            if c.returncode != 0 or not place:
+                check(f"division by zero [{dialect}]: compiles", False, c.stderr[:400])
+                continue
+            code, _, err = engines[dialect].run(c.stdout, [("partners", eng / "partners.csv"), ("sales", eng / "sales.csv")], "p_dz")
+            has = [place.group(1) + ":", "division by zero", "rebate per_unit", "for partner P2, period 2026-Q3"]
+            check(f"division by zero [{dialect}]: the query fails naming the rebate, the place and the cell",
+                  code != 0 and all(h in err for h in has), f"exit {code}: {err.strip()[:500]}")
+
+        # Rounding modes, a column's rounding of extra places, and bad lines, on programs written here.
+        tmp = pathlib.Path(tempfile.mkdtemp(prefix="rebate-sql-"))
+        try:
+            (tmp / "partners.csv").write_text("id\nP1\nP2\nP3\nP4\n")
+            (tmp / "modes.rebate").write_text("""
+program "Modes" { currency: USD  period: quarter  effective: 2026-07-01 .. 2026-09-30 }
+partner table partners { id: Text as key }
+ledger sales { date: Date as date  partner: Text as partner  amount: Money(2) }
+measure revenue = sales.sum(amount)
+rebate even { pay 0.5% of revenue }
+rebate half_up { pay 0.5% of revenue  rounding half_up }
+rebate down { pay 0.5% of revenue  rounding down }
+rebate up { pay 0.5% of revenue  rounding up }
+rebate neg_up { pay 0.5% of revenue  allow negative  rounding up }
+rebate third { pay 3% of (revenue / 3) }
+""")
+            # Amounts with the currency code before or after them, as CSV cells may have it.
+            (tmp / "modes.csv").write_text("date,partner,amount\n2026-07-01,P1,1009.00 USD\n2026-07-02,P2,USD 1003.00\n"
+                                           "2026-07-03,P3,-1009.00\n2026-07-04,P4,1000.40\n")
+            # By hand: P1 1,009.00 x 0.5% = 5.045: half-even 5.04 (4 is even), half-up 5.05, down 5.04, up 5.05.
+            # P2 5.015: half-even 5.02 (1 is odd), half-up 5.02, down 5.01, up 5.02. P3 -5.045: floored at 0,
+            # except neg_up: up is away from zero, -5.05. P4 5.002: 5.00, 5.00, 5.00, up 5.01.
+            # third: P1 1,009.00 / 3 = 336.333333333333333333 (18 places, as the VM divides; a DOUBLE would give
+            # 336.33333333333331438...), 3% of it 10.08999... -> 10.09; its basis is compared to all 18 places.
+            want_basis = {("P1", "third"): "336.333333333333333333"}
+            want = {("P1", "third"): "10.09", ("P1", "even"): "5.04", ("P1", "half_up"): "5.05", ("P1", "down"): "5.04", ("P1", "up"): "5.05",
+                    ("P2", "even"): "5.02", ("P2", "half_up"): "5.02", ("P2", "down"): "5.01", ("P2", "up"): "5.02",
+                    ("P3", "even"): "0", ("P3", "neg_up"): "-5.05", ("P4", "up"): "5.01", ("P4", "even"): "5.00"}
+            (tmp / "lines.rebate").write_text("""
+program "Lines" { currency: USD  period: quarter  effective: 2026-07-01 .. 2026-09-30 }
+partner table partners { id: Text as key }
+ledger sales { date: Date as date  partner: Text as partner  amount: Money(2) rounding half_up }
+measure revenue = sales.sum(amount)
+rebate r { pay revenue }
+""")
+            (tmp / "skus.csv").write_text("SKU,Product Family\nS1,storage\nS2,server\n")
+            (tmp / "lookups.rebate").write_text("""
+program "Lookups" { currency: USD  period: quarter  effective: 2026-07-01 .. 2026-09-30 }
+partner table partners { id: Text as key }
+table skus { sku: Text as key from "SKU"  family: Text from "Product Family" }
+ledger sales { date: Date as date  partner: Text as partner  sku: skus  amount: Money(2) }
+measure storage = sales.sum(amount where sku.family == "storage")
+rebate r { pay 10% of storage }
+""")
+            (tmp / "lookups.csv").write_text("date,partner,sku,amount\n2026-07-01,P1,S1,100.00\n2026-07-02,P1,S2,50.00\n2026-07-03,P2,S2,70.00\n")
+            # P1: only the S1 line is storage, 100.00 x 10% = 10.00; P2: no storage line, 0.
+            want_lookups = {("P1", "r"): "10.00", ("P2", "r"): "0"}
+            (tmp / "lines.csv").write_text("date,partner,amount\n2026-07-01,P1,20.987\n2026-07-02,P1,20.987\n")
+            # Each line is read as 20.99 (half-up to the column's cents), so the sum is 41.98, not 41.974 -> 41.97.
+            want_lines = {("P1", "r"): "41.98"}
+            for dialect in DIALECTS:
+                for program, ledger, expected in [("modes.rebate", "modes.csv", want), ("lines.rebate", "lines.csv", want_lines),
+                                                  ("lookups.rebate", "lookups.csv", want_lookups)]:
+                    extra = [("skus", tmp / "skus.csv")] if program == "lookups.rebate" else []
+                    c = run(["compile", program, "--target", "sql", "--dialect", dialect, "--table", "partners=p_x.partners",
+                             "--table", f"sales=p_x.{ledger[:-4]}"] + [a for n, _ in extra for a in ("--table", f"{n}=p_x.{n}")], cwd=tmp)
+                    vm = run(["run", program, "--input", "partners=partners.csv", "--input", f"sales={ledger}", "--format", "csv"]
+                             + [a for n, p in extra for a in ("--input", f"{n}={p.name}")], cwd=tmp)
+                    if c.returncode != 0 or vm.returncode != 0:
+                        check(f"{program} [{dialect}]: compiles and runs", False, c.stderr[:300] + vm.stderr[:300])
+                        continue
+                    code, out, err = engines[dialect].run(c.stdout, [("partners", tmp / "partners.csv"), (ledger[:-4], tmp / ledger)] + extra, "p_x")
+                    got = {(r["partner"], r["rebate"]): number(r["amount"]) for r in csv.DictReader(io.StringIO(out))} if code == 0 else {}
+                    ran = {(r["partner"], r["rebate"]): number(r["amount"]) for r in csv.DictReader(io.StringIO(vm.stdout))}
+                    wrong = [k for k, v in expected.items() if got.get(k) != Decimal(v) or ran.get(k) != Decimal(v)]
+                    if program == "modes.rebate" and code == 0:
+                        bases = {(r["partner"], r["rebate"]): number(r["basis"]) for r in csv.DictReader(io.StringIO(out))}
+                        vm_bases = {(r["partner"], r["rebate"]): number(r["basis"]) for r in csv.DictReader(io.StringIO(vm.stdout))}
+                        wrong += [k for k, v in want_basis.items() if bases.get(k) != Decimal(v) or vm_bases.get(k) != Decimal(v)]
+                    check(f"{program} [{dialect}]: the hand-computed amounts", code == 0 and not wrong and got == ran,
+                          f"exit {code} {err[:300]}; wrong {[(k, expected[k], got.get(k), ran.get(k)) for k in wrong]}")
+                # A line of a partner not in the partner table, and a cell with more places than the column keeps
+                # (`Money(2)` without `rounding`): `rebate run` stops, and so does the query, naming the line's value.
+                for program, ledger, text, has in [
+                        ("modes.rebate", "unknown.csv", "date,partner,amount\n2026-07-01,P9,10.00\n", "`P9`"),
+                        ("modes.rebate", "places.csv", "date,partner,amount\n2026-07-01,P1,10.005\n", "10.005"),
+                        ("lookups.rebate", "nokey.csv", "date,partner,sku,amount\n2026-07-01,P1,S9,10.00\n", "`S9` is not a key of table `skus`")]:
+                    (tmp / ledger).write_text(text)
+                    extra = [("skus", tmp / "skus.csv")] if program == "lookups.rebate" else []
+                    vm = run(["run", program, "--input", "partners=partners.csv", "--input", f"sales={ledger}"]
+                             + [a for n, p in extra for a in ("--input", f"{n}={p.name}")], cwd=tmp)
+                    c = run(["compile", program, "--target", "sql", "--dialect", dialect, "--table", "partners=p_x.partners",
+                             "--table", f"sales=p_x.{ledger[:-4]}"] + [a for n, _ in extra for a in ("--table", f"{n}=p_x.{n}")], cwd=tmp)
+                    code, _, err = engines[dialect].run(c.stdout, [("partners", tmp / "partners.csv"), (ledger[:-4], tmp / ledger)] + extra, "p_x")
+                    check(f"{ledger} [{dialect}]: `rebate run` and the query both stop, naming {has}",
+                          vm.returncode == 1 and code != 0 and has in err, f"vm exit {vm.returncode}; query exit {code}: {err[:300]}")
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+        # Usage errors.
+        ex = root / "examples" / "01-ev-dealer-rebate"
+        for argv, has in [(["--dialect", "oracle"], "not a dialect"), (["--dialect", "duckdb", "--table", "nope=x.y"], "no ledger or table `nope`"),
+                          (["--dialect", "duckdb", "--table", "deliveries=a.b.c"], "NAME=TABLE"),
+                          (["--dialect", "duckdb", "--period", "2026-Q9"], "not a period")]:
+            c = run(["compile", "program.rebate", "--target", "sql", *argv], cwd=ex)
+            check(f"usage: {' '.join(argv)}", c.returncode == 2 and has in c.stderr, f"exit {c.returncode}: {c.stderr[:300]}")
+        c = run(["compile", "program.rebate", "--target", "wasm", "--dialect", "duckdb"], cwd=ex)
+        check("usage: --target wasm", c.returncode == 2 and "only target is `sql`" in c.stderr, c.stderr[:300])
+        print("compiled and equal on both databases:", ", ".join(supported))
+    finally:
+        pg.stop()
+    for f in failures:
+        print("FAIL", f)
+    print(f"sql backend: {passed} passed, {len(failures)} failed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
