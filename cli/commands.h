@@ -19,5 +19,6 @@ std::function<int()> add_test_command(CLI::App& app);
 std::function<int()> add_lsp_command(CLI::App& app);
 std::function<int()> add_diff_command(CLI::App& app);
 std::function<int()> add_fmt_command(CLI::App& app);
+std::function<int()> add_forecast_command(CLI::App& app);
 
 }  // namespace rebate::cli

@@ -23,6 +23,14 @@
 
 namespace rebate::engine {
 
+class PayoutSink;
+
+// `rebate forecast` (docs/forecast.md): what a run does differently when it forecasts.
+struct ForecastRun {
+  DayNumber as_of = 0;             // ledger lines dated after it are left out (Summary::after_as_of)
+  PayoutSink* to_date = nullptr;   // gets the payouts to date, before the open period is projected
+};
+
 struct RunOptions {
   std::map<std::string, std::string> input_paths;    // ledger or table name -> CSV file
   std::map<std::string, std::string> input_buffers;  // name -> CSV text (tests, inline rows)
@@ -55,6 +63,9 @@ struct RunOptions {
   // The engine that runs the plan's functions (one of runtime/engines' built_engines()); null: the
   // bytecode interpreter. Every engine gives the same payouts and errors, byte for byte.
   const vm::EngineKind* engine = nullptr;
+  // Set: the run forecasts (engine/projection.h). The payouts to date go to `forecast->to_date`, then the
+  // period holding the as-of date is projected to its end by run rate and evaluated again for the sink.
+  std::optional<ForecastRun> forecast;
 };
 
 // About this many payouts are evaluated, handed to the sink and forgotten at a time.
@@ -90,6 +101,7 @@ struct Explanation {
   // With a next band: the value that picks the band and where the next band starts (a statement's
   // progress bar).
   std::optional<Decimal> progress, next_band_from;
+  std::optional<Decimal> metric;  // with a tier table: the value that picked the band (a forecast's measure)
   std::optional<Decimal> before_budget;  // the amount before a budget scaled it down
   std::vector<std::string> detail;       // --detail: the ledger lines taken, "sales.csv:3 (2026-Q1): date 2026-02-10, ..."
 };
@@ -238,6 +250,7 @@ struct Summary {
   // (the rest of outside_effective count in no payout)
   uint64_t outside_run_looked_back = 0;  // other lines in periods the run does not pay, read only by look-backs
   uint64_t outside_run_nowhere = 0;      // other lines in periods the run does not pay nor look back to
+  uint64_t after_as_of = 0;              // a forecast's: lines dated after its as-of date, left out
   std::vector<std::string> periods_without_lines;  // paid periods without a line of any ledger ("2026-Q4")
   std::vector<std::string> notes;
   std::vector<PhaseTime> timings;  // per phase of the engine, for `rebate run --timings`

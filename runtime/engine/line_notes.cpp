@@ -59,6 +59,10 @@ void note_lines(State& s, const std::map<PeriodIndex, uint64_t>& lines) {
     if (p >= first_paid && p <= last_paid) continue;
     (p >= s.first_period && p < first_paid ? looked_back : nowhere) += n;
   }
+  if (s.options.forecast && sum.after_as_of) {
+    sum.notes.push_back(fmt::format("{} dated after the as-of date {} and left out of the forecast", ledger_lines(sum.after_as_of, "is", "are"),
+                                    format_date(s.options.forecast->as_of)));
+  }
   const uint64_t outside_nowhere = sum.outside_effective - sum.outside_effective_paid - sum.outside_effective_looked_back;
   if (sum.outside_effective) {
     sum.notes.push_back(fmt::format("{} dated outside the program's effective dates ({} .. {}): {}",

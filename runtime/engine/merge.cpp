@@ -328,6 +328,7 @@ void merge_parts(State& s, std::vector<std::unique_ptr<ScanPart>>& parts) {
     s.result.summary.outside_effective += part->outside_effective;
     s.result.summary.outside_effective_paid += part->outside_effective_paid;
     s.result.summary.outside_effective_looked_back += part->outside_effective_looked_back;
+    s.result.summary.after_as_of += part->after_as_of;
   }
   if (!s.periods_fixed) choose_periods(s, lines);
   note_lines(s, lines);

@@ -267,6 +267,9 @@ class LedgerSink : public ScanSink {
     PeriodIndex* const periods = rows_.period.data();
     size_t* const cells = rows_.cell.data();
     const bool has_lookups = !in.lookups.empty();  // (a local: the stores below could alias the plan)
+    // A forecast reads the lines dated up to its as-of date; the later ones are checked, counted and left out.
+    const DayNumber last_day_read = s_.options.forecast ? s_.options.forecast->as_of : std::numeric_limits<DayNumber>::max();
+    uint64_t after_as_of = 0;
     for (size_t row = 0; row < n; ++row) {
       if (has_lookups && !keys_known(chunk, row)) continue;  // a malformed row: recorded, left out
       const int64_t key = pc.values[row];
@@ -287,6 +290,10 @@ class LedgerSink : public ScanSink {
         continue;
       }
       const auto day = static_cast<DayNumber>(dc.values[row]);
+      if (day > last_day_read) {
+        ++after_as_of;
+        continue;  // its cell stays SIZE_MAX: in no aggregate or group
+      }
       const PeriodIndex p = period_of(day);
       partners[row] = partner;
       periods[row] = p;
@@ -313,6 +320,7 @@ class LedgerSink : public ScanSink {
     part_.outside_effective += outside_effective;
     part_.outside_effective_paid += outside_paid;
     part_.outside_effective_looked_back += outside_looked_back;
+    part_.after_as_of += after_as_of;
     if (fixed) {
       lo = first;
       hi = last;

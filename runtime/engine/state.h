@@ -340,6 +340,7 @@ struct ScanPart {
   uint64_t outside_effective = 0;
   uint64_t outside_effective_paid = 0;         // of those, lines in a paid period (they count there)
   uint64_t outside_effective_looked_back = 0;  // lines before the paid periods that look-backs read
+  uint64_t after_as_of = 0;                    // a forecast's lines dated after its as-of date, left out
   // Lines whose partner is not in the partner table: by input, their count, the first messages, and
   // (with --on-bad-row reject) the rows as CSV for the rejects file.
   struct Unknown {
