@@ -45,9 +45,9 @@ std::optional<Decimal> scale_exactly(const Decimal& x, int64_t num, int64_t den,
     d *= power_of_ten(x.scale() - places);  // den is a few hundred days at most: no overflow below 10^18
   }
   const Int128 q = divide_rounded(n, d, mode);
-  const Decimal result = Decimal::from_scaled(q, places);
-  if (!Decimal::add(result, Decimal())) return std::nullopt;  // past the 38 digits a Decimal holds
-  return result;
+  const Int128 limit = power_of_ten(38) - 1;  // the 38 digits a Decimal holds
+  if (q > limit || q < -limit) return std::nullopt;
+  return Decimal::from_scaled(q, places);
 }
 
 ElapsedDays elapsed_days(const Periods& periods, DayNumber as_of) {
