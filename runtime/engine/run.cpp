@@ -34,7 +34,7 @@ void run_once(const plan::Plan& plan, const RunOptions& options, const vm::Engin
     to.start(result.summary);
     if (s.options.forecast) {
       // A forecast: the payouts to date, then the open period projected, then the run's evaluation of it.
-      ForecastRun& forecast = *s.options.forecast;
+      const ForecastRun& forecast = *s.options.forecast;
       forecast.to_date->start(result.summary);
       evaluate(s, *forecast.to_date);
       forecast.to_date->finish(result.summary);

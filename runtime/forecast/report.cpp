@@ -24,10 +24,11 @@ std::string metric_text(const Forecast& f, const std::string& unit, const std::o
   return v->to_string();
 }
 
-// For people: "12,300.00 USD", "12.5%", "40".
+// For people: "12,300.00 USD" (money at the currency's places, as explanations show it), "12.5%", "40".
 std::string metric_shown(const Forecast& f, const std::string& unit, const std::optional<Decimal>& v) {
   if (!v) return "";
-  const std::string number = engine::grouped(metric_text(f, unit, v));
+  const bool money = !unit.empty() && unit != "%";
+  const std::string number = engine::grouped(money ? v->to_fixed(f.minor_unit) : metric_text(f, unit, v));
   if (unit == "%") return number + "%";
   return unit.empty() ? number : number + " " + unit;
 }
