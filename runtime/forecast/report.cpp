@@ -186,7 +186,10 @@ std::string forecast_markdown(const Forecast& f) {
       out += '\n';
     }
   }
-  for (const std::string& note : f.notes) out += fmt::format("Note: {}\n\n", md(note));
+  if (!f.notes.empty()) {
+    out += "## Notes\n\n";
+    for (const std::string& note : f.notes) out += fmt::format("- {}\n", md(note));
+  }
   return out;
 }
 

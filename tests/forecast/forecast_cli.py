@@ -212,6 +212,8 @@ def main() -> int:
         check("| **Total** | | | | | | | 1,255.01 | 3,770.05 | 1,885.02 |" in md, "Markdown totals")
         check("## Near the next band (within 25%)" in md and "| P1 | volume | revenue | 15,001.00 USD | from 20,000 USD (6%) | 20,000.00 USD | "
               "4,999.00 USD | 25.00% |" in md, f"Markdown near list: {md[-900:]}")
+        check("## Notes\n\n- 3 ledger lines are dated after the as-of date 2026-08-15 and left out of the forecast\n" in md,
+              f"Markdown notes: {md[-600:]}")
 
         # --- As of 2026-07-31: a fractional factor --------------------------------------------------------
         r = run(["forecast"] + inputs + ["--as-of", "2026-07-31"], 0)
