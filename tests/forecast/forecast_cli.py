@@ -46,6 +46,18 @@ rebate ytd "Year to date" { pay 1% of revenue_ytd }
 rebate logos "Customers" { pay 100 USD * customers }
 """
 PARTNERS = "id\nP1\nP2\nP3\n"
+# Groups: a count of group rows is scaled like a count of lines; a year to date over a group forms the year's
+# groups again from the rows to date, is not projected, and a note says so.
+GROUPS = """
+program "Groups" { currency: USD  period: quarter  effective: 2026-01-01 .. 2026-12-31 }
+partner table partners { id: Text as key }
+ledger sales { date: Date as date  partner_id: Text as partner  amount: Money  customer: Text }
+group by_customer = sales by customer { value = sales.sum(amount) }
+measure big_customers = by_customer.count(where value >= 1_000 USD)
+measure big_ytd = year_to_date(big_customers)
+rebate per_big "Per big customer" { pay 10 USD * big_customers }
+rebate per_big_ytd "Per big customer, year to date" { pay 1 USD * big_ytd }
+"""
 # 2026-Q3 is 2026-07-01 .. 2026-09-30: 31 + 31 + 30 = 92 days.
 SALES = """date,partner_id,amount,customer
 2026-05-10,P1,8000,c1
@@ -236,6 +248,20 @@ def main() -> int:
                   f"back-test {as_of}: to date, projected and accrual are one amount when the period is over")
         # ... and as of 2026-06-30 the Q3 lines (P1's 6 and P2's 3) are left out of the Q2 forecast.
         check("9 ledger lines are dated after the as-of date 2026-06-30" in f.stderr, f"06-30 note: {f.stderr}")
+
+        # Groups, as of 2026-08-15 (x 2). P1's customers in Q3 to date: c1 3,000 + 800, c2 2,500.50, c3 1,200: 3 of
+        # at least 1,000 USD: 30.00 USD to date, 6 projected: 60.00, accrual 30.00. The year to date's groups
+        # (c1 with Q2's 8,000 too, c2, c3: 3) are not projected: 3.00 USD both ways, accrual 1.50.
+        # P2: c9 12,000 - 1,000 = 11,000: 1 big customer, 2 projected: 10.00 -> 20.00, accrual 10.00; year to date 1.00.
+        groups = d / "groups.rebate"
+        groups.write_text(GROUPS)
+        r = run(["forecast", str(groups), "--input", f"partners={partners}", "--input", f"sales={sales}", "--as-of", "2026-08-15"], 0)
+        g = {k: (v["payout_to_date"], v["payout_projected"], v["accrual"]) for k, v in rows_of(r.stdout).items()}
+        check(g.get(("P1", "per_big")) == ("30.00", "60.00", "30.00"), f"groups: P1 per_big: {g.get(('P1', 'per_big'))}")
+        check(g.get(("P1", "per_big_ytd")) == ("3.00", "3.00", "1.50"), f"groups: P1 per_big_ytd: {g.get(('P1', 'per_big_ytd'))}")
+        check(g.get(("P2", "per_big")) == ("10.00", "20.00", "10.00"), f"groups: P2 per_big: {g.get(('P2', 'per_big'))}")
+        check(g.get(("P2", "per_big_ytd")) == ("1.00", "1.00", "0.50"), f"groups: P2 per_big_ytd: {g.get(('P2', 'per_big_ytd'))}")
+        check("the group `by_customer` is read over several periods at once" in r.stderr, f"groups: the note: {r.stderr}")
 
         # The same forecast on 1 and 3 threads: the same bytes.
         one = run(["forecast"] + inputs + ["--as-of", "2026-08-15", "--format", "json", "--threads", "1"], 0)
