@@ -20,5 +20,6 @@ std::function<int()> add_lsp_command(CLI::App& app);
 std::function<int()> add_diff_command(CLI::App& app);
 std::function<int()> add_fmt_command(CLI::App& app);
 std::function<int()> add_compile_command(CLI::App& app);
+std::function<int()> add_forecast_command(CLI::App& app);
 
 }  // namespace rebate::cli

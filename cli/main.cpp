@@ -65,6 +65,7 @@ int main(int argc, char** argv) {
   std::function<int()> diff = rebate::cli::add_diff_command(app);
   std::function<int()> format = rebate::cli::add_fmt_command(app);
   std::function<int()> compile = rebate::cli::add_compile_command(app);
+  std::function<int()> forecast = rebate::cli::add_forecast_command(app);
 
   // `rebate chek`: CLI11 would only say that a subcommand is required.
   if (argc > 1 && argv[1][0] != '-') {
@@ -110,6 +111,7 @@ int main(int argc, char** argv) {
                                     : sub->get_name() == "diff" ? &diff
                                     : sub->get_name() == "fmt"  ? &format
                                     : sub->get_name() == "compile" ? &compile
+                                    : sub->get_name() == "forecast" ? &forecast
                                                                 : &explain;
     return rebate::run_with_big_stack([&] { return guarded(sub->get_name(), *command); });
   }

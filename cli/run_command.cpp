@@ -180,17 +180,8 @@ int run_program(const RunCliOptions& o) {
   engine::PhaseClock clock(laps);
   set_activity("compiling the program");
   Compiler compiler(CompileOptions{});
-  CompiledProgram program = compiler.compile_file(o.program);
-  compiler.finish();
-  if (auto failed = report_diagnostics(compiler, program.typed != nullptr)) return *failed;
-  for (const auto& [name, path] : ro.input_paths) {
-    auto it = program.typed->globals.find(name);
-    if (it == program.typed->globals.end() || (it->second.kind != SymbolKind::Ledger && it->second.kind != SymbolKind::Table)) {
-      fmt::print(stderr, "{}: the program has no ledger or table `{}` (from --input {}={})\n", command, name, name, path);
-      return kExitUsage;
-    }
-  }
-  plan::Plan plan = lower_program(*program.typed, compiler.sources());
+  plan::Plan plan;
+  if (auto failed = compile_for_run(command, o.program, ro, compiler, plan)) return *failed;
   if (o.dump == "plan") return write_output("-", plan::dump_plan(plan)) ? kExitOk : kExitUsage;
   if (o.dump == "bytecode") return write_output("-", plan::dump_bytecode(plan)) ? kExitOk : kExitUsage;
   for (const engines::Dump& d : engines::engine_dumps()) {

@@ -13,14 +13,15 @@
 #include "diagnostics/render.h"
 #include "ledger/ledger.h"
 #include "engines/engines.h"
+#include "lower/lower.h"
 
 namespace rebate::cli {
 
-void add_run_inputs(CLI::App* cmd, RunInputs& o, bool period_required) {
+void add_run_inputs(CLI::App* cmd, RunInputs& o, bool period_required, const char* period_help) {
   cmd->add_option("--input", o.inputs,
                   "Bind a ledger or table to its CSV: NAME=PATH, a file (.csv, .csv.gz, .csv.zst), a directory or glob of them, - "
                   "(standard input) or postgresql://USER@HOST/DB?table=NAME (repeat for each)");
-  CLI::Option* period = cmd->add_option("--period", o.period, period_required ? "The period, as in 2026-Q3, or a range of periods, as in 2026-Q1..2026-Q3" : "Pay one period only, as in 2026-Q3, or a range, as in 2026-Q1..2026-Q3");
+  CLI::Option* period = cmd->add_option("--period", o.period, period_help ? period_help : period_required ? "The period, as in 2026-Q3, or a range of periods, as in 2026-Q1..2026-Q3" : "Pay one period only, as in 2026-Q3, or a range, as in 2026-Q1..2026-Q3");
   if (period_required) period->required();
   cmd->add_option("--as-of", o.as_of,
                   "Read only what was booked by this day, as in 2026-07-10: ledger lines booked later (or, in a ledger without "
@@ -88,6 +89,22 @@ std::optional<int> engine_options(const char* command, const RunInputs& o, engin
   ro.max_span_years = o.max_span_years;
   ro.batch_partners = o.batch_partners;
   ro.engine = engines::find_engine(o.engine);  // checked by the option's validator
+  return std::nullopt;
+}
+
+std::optional<int> compile_for_run(const char* command, const std::string& path, const engine::RunOptions& ro, Compiler& compiler,
+                                   plan::Plan& plan) {
+  CompiledProgram program = compiler.compile_file(path);
+  compiler.finish();
+  if (auto failed = report_diagnostics(compiler, program.typed != nullptr)) return *failed;
+  for (const auto& [name, input] : ro.input_paths) {
+    auto it = program.typed->globals.find(name);
+    if (it == program.typed->globals.end() || (it->second.kind != SymbolKind::Ledger && it->second.kind != SymbolKind::Table)) {
+      fmt::print(stderr, "{}: the program has no ledger or table `{}` (from --input {}={})\n", command, name, name, input);
+      return kExitUsage;
+    }
+  }
+  plan = lower_program(*program.typed, compiler.sources());
   return std::nullopt;
 }
 

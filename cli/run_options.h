@@ -30,11 +30,17 @@ CLI::Option* add_engine_option(CLI::App* cmd, std::string& engine, const std::st
 
 // `--input`, `--period` (required for `rebate explain`), `--as-of`, `--max-errors`, `--threads`, `--max-span-years`,
 // `--engine` and the hidden `--batch-partners`.
-void add_run_inputs(CLI::App* cmd, RunInputs& o, bool period_required = false);
+// `period_help`: the help of `--period` when the command gives it a meaning of its own.
+void add_run_inputs(CLI::App* cmd, RunInputs& o, bool period_required = false, const char* period_help = nullptr);
 
 // The engine's options from the command line's: nullopt, or the exit code after a message that starts
 // with `command` (an `--input` that is not NAME=PATH, or a name bound twice).
 std::optional<int> engine_options(const char* command, const RunInputs& o, engine::RunOptions& ro);
+
+// The program compiled (its diagnostics printed) and lowered into `plan`; nullopt, or the exit code when it
+// has errors or an `--input` names no ledger or table of it.
+std::optional<int> compile_for_run(const char* command, const std::string& path, const engine::RunOptions& ro, Compiler& compiler,
+                                   plan::Plan& plan);
 
 // Every file the inputs read (a glob's or a directory's files each; nothing for standard input or a
 // database), so that no output of the command overwrites one.

@@ -24,6 +24,14 @@
 
 namespace rebate::engine {
 
+class PayoutSink;
+
+// `rebate forecast` (docs/forecast.md): what a run does differently when it forecasts.
+struct ForecastRun {
+  // (Its as-of date is RunOptions::as_of: a forecast reads what a run --as-of that day reads.)
+  PayoutSink* to_date = nullptr;   // gets the payouts to date, before the open period is projected
+};
+
 struct RunOptions {
   std::map<std::string, std::string> input_paths;    // ledger or table name -> CSV file
   std::map<std::string, std::string> input_buffers;  // name -> CSV text (tests, inline rows)
@@ -58,6 +66,9 @@ struct RunOptions {
   // The engine that runs the plan's functions (one of runtime/engines' built_engines()); null: the
   // bytecode interpreter. Every engine gives the same payouts and errors, byte for byte.
   const vm::EngineKind* engine = nullptr;
+  // Set: the run forecasts (engine/projection.h). The payouts to date go to `forecast->to_date`, then the
+  // period holding the as-of date is projected to its end by run rate and evaluated again for the sink.
+  std::optional<ForecastRun> forecast;
 };
 
 // About this many payouts are evaluated, handed to the sink and forgotten at a time.
@@ -93,6 +104,7 @@ struct Explanation {
   // With a next band: the value that picks the band and where the next band starts (a statement's
   // progress bar).
   std::optional<Decimal> progress, next_band_from;
+  std::optional<Decimal> metric;  // with a tier table: the value that picked the band (a forecast's measure)
   std::optional<Decimal> before_budget;  // the amount before a budget scaled it down
   // A settled rebate's netting (docs/language.md §22): what was earned over `window`, what the payments
   // ledger says was paid for it (in `payments` rows), and the difference due before a cap or floor per

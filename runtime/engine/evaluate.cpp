@@ -156,6 +156,7 @@ class CellEvaluator {
       e->next_band.clear();
       e->progress.reset();
       e->next_band_from.reset();
+      e->metric.reset();
       e->before_budget.reset();
       out.explanation = std::move(e);
     }
@@ -271,6 +272,7 @@ class CellEvaluator {
     const plan::Tiers& t = plan_.tiers[pr.pay_tiers];
     Value metric = frame.run(pr.pay_metric);
     if (metric.none) return;
+    if (explain_) out.explain().metric = metric.decimal();
     int band = vm::band_reached(t, metric.decimal());
     if (t.mode == plan::TierMode::Incremental && pr.pay_metric == pr.pay_basis) {
       // Every band the basis entered earns its slice: name each, and the top one as the band (a basis

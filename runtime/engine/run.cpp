@@ -8,6 +8,7 @@
 #include "core/threads.h"
 #include "engine/detail.h"
 #include "engine/phase_clock.h"
+#include "engine/projection.h"
 #include "engine/state.h"
 
 namespace rebate::engine {
@@ -31,6 +32,14 @@ void run_once(const plan::Plan& plan, const RunOptions& options, const vm::Engin
     if (s.options.detail_partner && !read_detail_lines(s)) return;
     set_activity("evaluating the rebates");
     to.start(result.summary);
+    if (s.options.forecast) {
+      // A forecast: the payouts to date, then the open period projected, then the run's evaluation of it.
+      const ForecastRun& forecast = *s.options.forecast;
+      forecast.to_date->start(result.summary);
+      evaluate(s, *forecast.to_date);
+      forecast.to_date->finish(result.summary);
+      project_run_rate(s);
+    }
     evaluate(s, to);
     clock.lap("evaluate");
     to.finish(result.summary);
