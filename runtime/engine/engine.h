@@ -267,6 +267,7 @@ struct Summary {
   std::vector<std::string> periods_without_lines;  // paid periods without a line of any ledger ("2026-Q4")
   std::vector<std::string> notes;
   std::vector<PhaseTime> timings;  // per phase of the engine, for `rebate run --timings`
+  vm::CompileStats compiled;       // the engine's compiling, within those phases (the JIT)
 };
 
 struct RunResult {

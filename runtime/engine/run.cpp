@@ -48,6 +48,12 @@ void run_once(const plan::Plan& plan, const RunOptions& options, const vm::Engin
     result.totals.clear();
     result.awards.clear();
     result.errors.push_back(fmt::format("{}: error: {}, for {}", s.location_text(e.where), e.what(), e.context));
+  } catch (const vm::EngineUnavailable& e) {  // the JIT failing to compile a function when it first runs
+    result.payouts.clear();
+    result.totals.clear();
+    result.awards.clear();
+    result.errors.push_back(e.what());
+    result.usage_error = true;
   }
 }
 
@@ -75,6 +81,7 @@ RunResult run_with(const plan::Plan& plan, const RunOptions& options, PayoutSink
   // Every parallel step of the run is a task on these N threads (core/threads.h).
   RunThreads threads(thread_count(options.threads));
   threads.run([&] { run_on_threads(plan, options, *engine, sink, result, prepared); });
+  result.summary.compiled = engine->compile_stats();
   return result;
 }
 

@@ -22,7 +22,19 @@ struct ChunkRows {
   std::vector<uint32_t> partner;     // the part's partner index
   std::vector<PeriodIndex> period;
   std::vector<size_t> cell;          // in the part's aggregate states; SIZE_MAX: the line is left out
+  // By lookup column of the ledger (plan::Input::lookups): the line's row in the table, UINT32_MAX for
+  // none (an empty cell). Found once per line when the line is placed, whatever reads it how often.
+  std::vector<std::vector<uint32_t>> lookup_row;
 };
+
+// A column's cells for direct reads (vm::LineCells), when they are stored as the plan's `specs[column]` says:
+// interned, with the plan's kind and scale. Otherwise none, and the loads go through the Frame.
+vm::ColumnCells column_cells(const ledger::Column& c, const std::vector<ledger::ColumnSpec>& specs, size_t column) {
+  if (column >= specs.size()) return {};
+  const ledger::ColumnSpec& spec = specs[column];
+  if (c.lazy_text() || c.values.empty() || c.spec.kind != spec.kind || c.spec.scale != spec.scale) return {};
+  return {c.values.data(), c.present.empty() ? nullptr : c.present.data()};
+}
 
 // A ledger line's cell as the VM sees it: a text the reader left uninterned (a lazy column) is interned
 // in the part's pool when a formula needs it.
@@ -35,18 +47,37 @@ Value line_value(ledger::StringPool& pool, const ledger::Column& c, uint32_t row
 class RowFrame : public vm::Frame {
  public:
   RowFrame(ScanPart& part, uint32_t input, const ledger::Table& chunk, const ChunkRows& rows)
-      : part_(part), s_(part.state), input_(input), chunk_(chunk), rows_(rows) {}
-  void at(uint32_t row) { row_ = row; }
+      : part_(part), s_(part.state), input_(input), chunk_(chunk), rows_(rows) {
+    // The cells for engines that read them directly (vm::LineCells).
+    const plan::Plan& plan = s_.plan;
+    const plan::Input& in = plan.inputs[input];
+    for (size_t c = 0; c < chunk.columns.size(); ++c) columns_.push_back(column_cells(chunk.columns[c], in.spec.columns, c));
+    for (size_t k = 0; k < in.lookups.size(); ++k) {
+      const uint32_t table = in.lookups[k].second;
+      table_columns_.emplace_back();
+      for (size_t c = 0; c < s_.tables[table].columns.size(); ++c)
+        table_columns_.back().push_back(column_cells(s_.tables[table].columns[c], plan.inputs[table].spec.columns, c));
+      lookup_rows_.push_back(rows.lookup_row[k].data());
+      lookup_columns_.push_back(table_columns_.back().data());
+    }
+    line_.columns = columns_.data();
+    line_.lookup_rows = lookup_rows_.data();
+    line_.lookup_columns = lookup_columns_.data();
+    line_.text_ids = s_.text_ids.data();
+    cells_ = &line_;
+  }
+  void at(uint32_t row) {
+    row_ = row;
+    line_.row = row;
+  }
 
   Value column(uint32_t c) override { return line_value(part_.pool, chunk_.columns[c], row_); }
   Value lookup(uint32_t c, uint32_t table_column) override {
-    Value key = cell_value(chunk_.columns[c], row_);
-    if (key.none) return key;
-    for (const auto& [col, table] : s_.plan.inputs[input_].lookups) {
-      if (col != c) continue;
-      auto it = s_.table_rows[table].find(static_cast<int64_t>(key.coef));
-      if (it == s_.table_rows[table].end()) return Value::missing();
-      return s_.cell_value(table, table_column, it->second);
+    const std::vector<std::pair<uint32_t, uint32_t>>& lookups = s_.plan.inputs[input_].lookups;
+    for (size_t k = 0; k < lookups.size(); ++k) {
+      if (lookups[k].first != c) continue;
+      const uint32_t row = rows_.lookup_row[k][row_];
+      return row == UINT32_MAX ? Value::missing() : s_.cell_value(lookups[k].second, table_column, row);
     }
     return Value::missing();
   }
@@ -82,6 +113,11 @@ class RowFrame : public vm::Frame {
   const ledger::Table& chunk_;
   const ChunkRows& rows_;
   uint32_t row_ = 0;
+  vm::LineCells line_;
+  std::vector<vm::ColumnCells> columns_;
+  std::vector<std::vector<vm::ColumnCells>> table_columns_;
+  std::vector<const uint32_t*> lookup_rows_;
+  std::vector<const vm::ColumnCells*> lookup_columns_;
 };
 
 // Runs a kernel on one line (nothing when the line does not pass the filter). `mask`: the line's LineTests.
@@ -269,6 +305,8 @@ class LedgerSink : public ScanSink {
     const bool has_lookups = !in.lookups.empty();  // (a local: the stores below could alias the plan)
     const std::optional<DayNumber> as_of = s_.options.as_of;
     uint64_t after_as_of = 0;
+    rows_.lookup_row.resize(in.lookups.size());
+    for (std::vector<uint32_t>& rows : rows_.lookup_row) rows.assign(n, UINT32_MAX);
     for (size_t row = 0; row < n; ++row) {
       if (!booked_by(in, chunk, row, as_of)) {  // not booked yet on the --as-of date: as if not in the file
         ++after_as_of;
@@ -407,16 +445,21 @@ class LedgerSink : public ScanSink {
     return slot.period;
   }
 
-  // Whether every lookup column of the line (`sku: skus`) holds a key of its table. A key the table does
-  // not have is a malformed row whatever the program reads of the table (docs/language.md §5): recorded
-  // as an error, or with --on-bad-row reject, left out, counted and written out.
+  // Whether every lookup column of the line (`sku: skus`) holds a key of its table; the rows found go to
+  // rows_.lookup_row. A key the table does not have is a malformed row whatever the program reads of
+  // the table (docs/language.md §5): recorded as an error, or with --on-bad-row reject, left out,
+  // counted and written out.
   bool keys_known(const ledger::Table& chunk, size_t row) {
     const plan::Input& in = plan_.inputs[input_];
-    for (const auto& [column, table] : in.lookups) {
+    for (size_t k = 0; k < in.lookups.size(); ++k) {
+      const auto& [column, table] = in.lookups[k];
       const ledger::Column& c = chunk.columns[column];
       if (!c.has_value(row)) continue;  // an empty cell of an optional column names no row
       // A text the table does not have is the overlay's, beyond the State's ids: found in no table.
-      if (s_.table_rows[table].count(c.values[row])) continue;
+      if (auto found = s_.table_rows[table].find(c.values[row]); found != s_.table_rows[table].end()) {
+        rows_.lookup_row[k][row] = found->second;
+        continue;
+      }
       ScanPart::Unknown& u = part_.unknown_keys[input_];
       ++u.count;
       const std::string key = ledger::format_cell(c, row, part_.pool);

@@ -3,9 +3,10 @@
 // slot and each local becomes an alloca that LLVM's SROA turns into registers: the IR has no stack
 // pointer. Jumps become branches between basic blocks. Moves, constants, jumps, the simple operations
 // on a value (negation, not, period bounds) and the fast paths of Decimal's addition, subtraction,
-// multiplication and comparison are compiled inline; everything else calls the runtime's one entry
-// point (helpers.h) on a scratch area holding the operands, so the semantics are the interpreter's own
-// (vm/ops.h), and the call's status is checked after it.
+// multiplication and comparison are compiled inline, and so are a row function's reads of the line's
+// cells (vm::LineCells: the scan's typed columns and the lookup tables' rows); everything else calls the
+// runtime's one entry point (helpers.h) on a scratch area holding the operands, so the semantics are the
+// interpreter's own (vm/ops.h), and the call's status is checked after it.
 #include "jit/codegen.h"
 
 #include <fmt/format.h>
@@ -94,18 +95,25 @@ bool ends_block(Opcode op) {
          op == Opcode::Return || op == Opcode::Fail;
 }
 
+// The C++ types compiled code reads, as LLVM sees them (helpers.h checks the layouts).
+struct Types {
+  llvm::StructType* value;   // plan::Value
+  llvm::StructType* column;  // vm::ColumnCells
+  llvm::StructType* line;    // vm::LineCells
+};
+
 // Builds one function's IR.
 class FunctionBuilder {
  public:
-  FunctionBuilder(const plan::Plan& plan, plan::FunctionId id, llvm::Module& module, llvm::StructType* value_type,
+  FunctionBuilder(const plan::Plan& plan, plan::FunctionId id, llvm::Module& module, const Types& types,
                   llvm::FunctionCallee helper, llvm::GlobalVariable* pow10)
       : plan_(plan), id_(id), f_(plan.functions[id]), module_(module), ctx_(module.getContext()), b_(ctx_),
-        value_(value_type), helper_(helper), pow10_(pow10) {}
+        value_(types.value), column_(types.column), line_(types.line), helper_(helper), pow10_(pow10) {}
 
   void build() {
     const std::vector<int> depth = stack_depths(f_);
     llvm::Type* i8p = llvm::Type::getInt8PtrTy(ctx_);
-    auto* type = llvm::FunctionType::get(b_.getInt32Ty(), {i8p, i8p, value_->getPointerTo()}, false);
+    auto* type = llvm::FunctionType::get(b_.getInt32Ty(), {i8p, i8p, line_->getPointerTo(), value_->getPointerTo()}, false);
     fn_ = llvm::Function::Create(type, llvm::Function::ExternalLinkage, function_symbol(plan_, id_), module_);
     fn_->addFnAttr(llvm::Attribute::NoUnwind);  // helpers catch everything: no exception crosses this code
     // A function of a partner and period runs once per cell (thousands of times), a row function once per
@@ -118,9 +126,11 @@ class FunctionBuilder {
     }
     rt_ = fn_->getArg(0);
     frame_ = fn_->getArg(1);
-    out_ = fn_->getArg(2);
+    cells_ = fn_->getArg(2);
+    out_ = fn_->getArg(3);
     rt_->setName("rt");
     frame_->setName("frame");
+    cells_->setName("cells");
     out_->setName("out");
 
     auto* entry = llvm::BasicBlock::Create(ctx_, "entry", fn_);
@@ -182,7 +192,7 @@ class FunctionBuilder {
   }
 
  private:
-  bool hot() const { return f_.kind != plan::FunctionKind::PartnerPeriod; }
+  bool hot() const { return is_hot(f_); }
 
   llvm::AllocaInst* slot(const std::string& name) {
     llvm::AllocaInst* a = b_.CreateAlloca(value_, nullptr, name);
@@ -300,6 +310,87 @@ class FunctionBuilder {
     });
   }
 
+  llvm::BasicBlock* block(const char* name) { return llvm::BasicBlock::Create(ctx_, name, fn_); }
+  llvm::MDNode* likely() { return llvm::MDBuilder(ctx_).createBranchWeights(1 << 10, 1); }
+  llvm::Value* line_field(unsigned k) { return b_.CreateLoad(line_->getElementType(k), b_.CreateStructGEP(line_, cells_, k)); }
+
+  // The value of the cell at `row` of `column` (a vm::ColumnCells) stored as `spec` says, as
+  // engine::cell_value makes it, into `result`; to `slow` when the column has no cells to read.
+  void cell(llvm::Value* column, llvm::Value* row, const ledger::ColumnSpec& spec, llvm::BasicBlock* slow, llvm::Value* result) {
+    llvm::Value* values = b_.CreateLoad(column_->getElementType(0), b_.CreateStructGEP(column_, column, 0));
+    auto* stored = block("cell");
+    b_.CreateCondBr(b_.CreateIsNotNull(values), stored, slow, likely());
+    b_.SetInsertPoint(stored);
+    llvm::Value* value = b_.CreateLoad(b_.getInt64Ty(), b_.CreateInBoundsGEP(b_.getInt64Ty(), values, row));
+    // An optional column's row without a value: missing.
+    llvm::Value* present = b_.CreateLoad(column_->getElementType(1), b_.CreateStructGEP(column_, column, 1));
+    auto* optional = block("cell.optional");
+    auto* known = block("cell.known");
+    llvm::BasicBlock* from = b_.GetInsertBlock();
+    b_.CreateCondBr(b_.CreateIsNull(present), known, optional);
+    b_.SetInsertPoint(optional);
+    llvm::Value* absent = b_.CreateICmpEQ(b_.CreateLoad(b_.getInt8Ty(), b_.CreateInBoundsGEP(b_.getInt8Ty(), present, row)), b_.getInt8(0));
+    b_.CreateBr(known);
+    b_.SetInsertPoint(known);
+    llvm::PHINode* none = b_.CreatePHI(b_.getInt1Ty(), 2);
+    none->addIncoming(b_.getFalse(), from);
+    none->addIncoming(absent, optional);
+    const bool decimal = spec.kind == ledger::ColumnKind::Decimal || spec.kind == ledger::ColumnKind::Money ||
+                         spec.kind == ledger::ColumnKind::Percent;
+    const int16_t scale = decimal ? static_cast<int16_t>(spec.scale) : 0;
+    b_.CreateStore(b_.CreateSelect(none, b_.getIntN(128, 0), b_.CreateSExt(value, b_.getIntNTy(128))), field(result, 0));
+    b_.CreateStore(b_.getInt64(0), field(result, 1));
+    b_.CreateStore(b_.CreateSelect(none, b_.getInt16(0), b_.getInt16(static_cast<uint16_t>(scale))), field(result, 2));
+    b_.CreateStore(b_.CreateZExt(none, b_.getInt8Ty()), field(result, 3));
+  }
+
+  // Column, Lookup and Text in a row function: read from the line's cells (vm::LineCells) when the frame
+  // has them, the table's row found once per line by the scan; else through the runtime (the Frame).
+  void line_load(uint32_t i, llvm::Value* result) {
+    const plan::Instr& in = f_.code[i];
+    const plan::Input& ledger = plan_.inputs[f_.input];
+    auto* direct = block("load");
+    auto* slow = block("load.slow");
+    auto* done = block("load.done");
+    b_.CreateCondBr(b_.CreateIsNotNull(cells_), direct, slow, likely());
+    b_.SetInsertPoint(direct);
+    llvm::Value* row = b_.CreateZExt(line_field(0), b_.getInt64Ty());
+    if (in.op == Opcode::Text) {
+      llvm::Value* id = b_.CreateLoad(b_.getInt32Ty(), b_.CreateConstInBoundsGEP1_32(b_.getInt32Ty(), line_field(4), in.a));
+      store_integer(result, b_.CreateZExt(id, b_.getInt64Ty()));
+      b_.CreateBr(done);
+    } else if (in.op == Opcode::Column) {
+      cell(b_.CreateConstInBoundsGEP1_32(column_, line_field(1), in.a), row, ledger.spec.columns[in.a], slow, result);
+      b_.CreateBr(done);
+    } else {
+      // Lookup: which of the ledger's lookup columns (a column that is none is the runtime's to answer).
+      size_t k = 0;
+      while (k < ledger.lookups.size() && ledger.lookups[k].first != in.a) ++k;
+      if (k == ledger.lookups.size()) {
+        b_.CreateBr(slow);
+      } else {
+        const uint32_t table = ledger.lookups[k].second;
+        llvm::Value* rows = b_.CreateLoad(b_.getInt32Ty()->getPointerTo(), b_.CreateConstInBoundsGEP1_32(b_.getInt32Ty()->getPointerTo(), line_field(2), static_cast<unsigned>(k)));
+        llvm::Value* table_row = b_.CreateLoad(b_.getInt32Ty(), b_.CreateInBoundsGEP(b_.getInt32Ty(), rows, row));
+        auto* found = block("lookup.found");
+        auto* none = block("lookup.none");
+        b_.CreateCondBr(b_.CreateICmpEQ(table_row, b_.getInt32(UINT32_MAX)), none, found);
+        b_.SetInsertPoint(none);
+        b_.CreateStore(constant(plan::Value::missing()), result);
+        b_.CreateBr(done);
+        b_.SetInsertPoint(found);
+        llvm::Value* columns = b_.CreateLoad(column_->getPointerTo(), b_.CreateConstInBoundsGEP1_32(column_->getPointerTo(), line_field(3), static_cast<unsigned>(k)));
+        cell(b_.CreateConstInBoundsGEP1_32(column_, columns, in.b), b_.CreateZExt(table_row, b_.getInt64Ty()),
+             plan_.inputs[table].spec.columns[in.b], slow, result);
+        b_.CreateBr(done);
+      }
+    }
+    b_.SetInsertPoint(slow);
+    call_helper(i, {}, result);
+    b_.CreateBr(done);
+    b_.SetInsertPoint(done);
+  }
+
   void instruction(uint32_t i, uint32_t d, const std::vector<llvm::BasicBlock*>& block_at) {
     const plan::Instr& in = f_.code[i];
     const Effect e = effect(in);
@@ -388,8 +479,12 @@ class FunctionBuilder {
         if (hot()) comparison(i, operands[0], operands[1]);
         else call_helper(i, operands, result);
         break;
-      // Loads through the Frame and the other decimal operations: the runtime.
-      case Opcode::Text: case Opcode::Column: case Opcode::Lookup: case Opcode::GroupField: case Opcode::PartnerAttr:
+      case Opcode::Text: case Opcode::Column: case Opcode::Lookup:
+        if (f_.kind == plan::FunctionKind::Row && f_.input < plan_.inputs.size()) line_load(i, result);
+        else call_helper(i, operands, result);
+        break;
+      // Other loads through the Frame and the other decimal operations: the runtime.
+      case Opcode::GroupField: case Opcode::PartnerAttr:
       case Opcode::PartnerId: case Opcode::Period: case Opcode::Measure: case Opcode::Shifted: case Opcode::Aggregate:
       case Opcode::Decision: case Opcode::Div: case Opcode::Round: case Opcode::Min: case Opcode::Max:
       case Opcode::AddDuration: case Opcode::SubDuration: case Opcode::InList: case Opcode::InRange:
@@ -406,10 +501,12 @@ class FunctionBuilder {
   llvm::LLVMContext& ctx_;
   llvm::IRBuilder<> b_;
   llvm::StructType* value_;
+  llvm::StructType* column_;  // vm::ColumnCells
+  llvm::StructType* line_;    // vm::LineCells
   llvm::FunctionCallee helper_;
   llvm::GlobalVariable* pow10_;  // 10^0 .. 10^18
   llvm::Function* fn_ = nullptr;
-  llvm::Value *rt_ = nullptr, *frame_ = nullptr, *out_ = nullptr;
+  llvm::Value *rt_ = nullptr, *frame_ = nullptr, *cells_ = nullptr, *out_ = nullptr;
   std::vector<llvm::AllocaInst*> locals_, stack_;
   llvm::AllocaInst* scratch_ = nullptr;
   llvm::BasicBlock* failed_ = nullptr;
@@ -423,12 +520,23 @@ std::string function_symbol(const plan::Plan& plan, plan::FunctionId f) {
   return name;
 }
 
-std::unique_ptr<llvm::Module> generate(const plan::Plan& plan, llvm::LLVMContext& context) {
+void check_bytecode(const plan::Plan& plan) {
+  for (const plan::Function& f : plan.functions) stack_depths(f);
+}
+
+std::unique_ptr<llvm::Module> generate(const plan::Plan& plan, const std::vector<plan::FunctionId>& functions,
+                                       llvm::LLVMContext& context) {
   auto module = std::make_unique<llvm::Module>("rebate", context);
   // A Value as compiled code sees it: {coef, aux, scale, none}; helpers.h checks the C++ layout matches.
   auto* value = llvm::StructType::create(context, {llvm::Type::getIntNTy(context, 128), llvm::Type::getInt64Ty(context),
                                                    llvm::Type::getInt16Ty(context), llvm::Type::getInt8Ty(context)},
                                          "Value");
+  llvm::Type* i32p = llvm::Type::getInt32PtrTy(context);
+  auto* column = llvm::StructType::create(context, {llvm::Type::getInt64PtrTy(context), llvm::Type::getInt8PtrTy(context)}, "ColumnCells");
+  auto* line = llvm::StructType::create(context, {llvm::Type::getInt32Ty(context), column->getPointerTo(), i32p->getPointerTo(),
+                                                  column->getPointerTo()->getPointerTo(), i32p},
+                                        "LineCells");
+  const Types types{value, column, line};
   llvm::Type* i8p = llvm::Type::getInt8PtrTy(context);
   llvm::Type* i32 = llvm::Type::getInt32Ty(context);
   auto* helper_type = llvm::FunctionType::get(i32, {i8p, i8p, i32, i32, value->getPointerTo()}, false);
@@ -440,7 +548,7 @@ std::unique_ptr<llvm::Module> generate(const plan::Plan& plan, llvm::LLVMContext
   auto* powers_type = llvm::ArrayType::get(llvm::Type::getInt64Ty(context), powers.size());
   auto* pow10 = new llvm::GlobalVariable(*module, powers_type, true, llvm::GlobalValue::PrivateLinkage,
                                          llvm::ConstantDataArray::get(context, powers), "pow10");
-  for (plan::FunctionId f = 0; f < plan.functions.size(); ++f) FunctionBuilder(plan, f, *module, value, helper, pow10).build();
+  for (plan::FunctionId f : functions) FunctionBuilder(plan, f, *module, types, helper, pow10).build();
   std::string problems;
   llvm::raw_string_ostream os(problems);
   if (llvm::verifyModule(*module, &os)) throw std::runtime_error("JIT: the generated module is invalid: " + os.str());

@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <llvm/IR/LLVMContext.h>
 #include <llvm/IR/Module.h>
@@ -18,8 +19,17 @@ std::string function_symbol(const plan::Plan& plan, plan::FunctionId f);
 // The name of the runtime entry point compiled code calls (helpers.h).
 inline constexpr const char* kInstrHelper = "rebate_jit_instr";
 
-// Every function of `plan` as IR, not yet optimised. Throws std::runtime_error for bytecode the JIT
-// cannot compile (a stack depth that differs between two paths: a lowering bug, never a user's).
-std::unique_ptr<llvm::Module> generate(const plan::Plan& plan, llvm::LLVMContext& context);
+// Throws std::runtime_error for bytecode the JIT cannot compile (a stack depth that differs between two
+// paths, a jump past the end: a lowering bug, never a user's), in any function of `plan`: run when a plan
+// is prepared, so that compiling a function later, when it is first run, cannot meet one.
+void check_bytecode(const plan::Plan& plan);
+
+// The functions `functions` of `plan` as one module of IR, not yet optimised.
+std::unique_ptr<llvm::Module> generate(const plan::Plan& plan, const std::vector<plan::FunctionId>& functions,
+                                       llvm::LLVMContext& context);
+
+// Whether function `f` is run per ledger line or group row (millions of times) rather than per partner
+// and period: only those get the -O2 pipeline (docs/architecture.md, "The JIT").
+inline bool is_hot(const plan::Function& f) { return f.kind != plan::FunctionKind::PartnerPeriod; }
 
 }  // namespace rebate::jit

@@ -70,6 +70,8 @@ void run_instr(Runtime& rt, vm::Frame& frame, const plan::Instr& in, Value* v) {
 
 }  // namespace
 
+void rebate_jit_fail(const char* message) { throw vm::EngineUnavailable(message); }
+
 extern "C" int32_t rebate_jit_instr(Runtime* rt, vm::Frame* frame, uint32_t function, uint32_t instr, Value* values) noexcept {
   try {
     const plan::Function& f = rt->plan->functions[function];

@@ -1,9 +1,11 @@
-// The JIT's shared library (module.h): the plan's module generated (codegen.cpp), optimised at -O2 for
-// this machine, and compiled by ORC's LLJIT; an executor per thread calls the native functions through
-// a table.
+// The JIT's shared library (module.h): the functions of a plan generated (codegen.cpp), a hot one
+// optimised at -O2 for this machine and compiled by ORC's LLJIT the first time a run calls it, the cold
+// ones together at -O0 (ahead, or at the first call of one); an executor per thread calls the native
+// functions through a table.
 #include "jit/module.h"
 
 #include <fmt/format.h>
+#include <llvm/ExecutionEngine/Orc/CompileUtils.h>
 #include <llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h>
 #include <llvm/ExecutionEngine/Orc/LLJIT.h>
 #include <llvm/ExecutionEngine/Orc/ThreadSafeModule.h>
@@ -14,7 +16,11 @@
 #include <llvm/Support/raw_ostream.h>
 #include <llvm/Target/TargetMachine.h>
 
+#include <algorithm>
+#include <atomic>
+#include <ctime>
 #include <mutex>
+#include <numeric>
 #include <stdexcept>
 #include <vector>
 
@@ -56,82 +62,180 @@ void optimise(llvm::Module& module, llvm::TargetMachine& machine) {
   builder.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O2).run(module, modules);
 }
 
-// The module of `plan`, laid out for this machine and optimised.
-std::unique_ptr<llvm::Module> optimised_module(const plan::Plan& plan, llvm::LLVMContext& context,
-                                               llvm::orc::JITTargetMachineBuilder& target, std::string* before) {
-  std::unique_ptr<llvm::Module> module = generate(plan, context);
-  std::unique_ptr<llvm::TargetMachine> machine = take(target.createTargetMachine(), "creating the target machine");
-  module->setDataLayout(machine->createDataLayout());
-  module->setTargetTriple(machine->getTargetTriple().str());
+// Functions `functions` of `plan` as a module laid out for `machine`; optimised when one of them is hot
+// (the cold ones are `optnone`: the pipeline would pass them by).
+std::unique_ptr<llvm::Module> optimised_module(const plan::Plan& plan, const std::vector<plan::FunctionId>& functions,
+                                               llvm::LLVMContext& context, llvm::TargetMachine& machine, std::string* before) {
+  std::unique_ptr<llvm::Module> module = generate(plan, functions, context);
+  module->setDataLayout(machine.createDataLayout());
+  module->setTargetTriple(machine.getTargetTriple().str());
   if (before) {
     llvm::raw_string_ostream os(*before);
     module->print(os, nullptr);
   }
-  optimise(*module, *machine);
+  if (std::any_of(functions.begin(), functions.end(), [&](plan::FunctionId f) { return is_hot(plan.functions[f]); }))
+    optimise(*module, machine);
   return module;
 }
 
+// What compiling needs of LLVM before any plan is known: a JIT instance for this machine, and a target
+// machine for the optimisation pipeline.
+struct Llvm {
+  std::unique_ptr<llvm::orc::LLJIT> jit;
+  std::unique_ptr<llvm::TargetMachine> machine;
+  // The cold functions' code generator (CodeGenOpt::None): their modules are compiled to an object here
+  // and handed to the JIT to link, past its own (-O2) code generator.
+  std::unique_ptr<llvm::TargetMachine> cold_machine;
+};
+
+Llvm make_llvm() {
+  initialise_llvm();
+  llvm::orc::JITTargetMachineBuilder target = take(llvm::orc::JITTargetMachineBuilder::detectHost(), "detecting the host");
+  Llvm llvm;
+  llvm.machine = take(target.createTargetMachine(), "creating the target machine");
+  llvm::orc::JITTargetMachineBuilder cold = target;
+  cold.setCodeGenOptLevel(llvm::CodeGenOpt::None);
+  llvm.cold_machine = take(cold.createTargetMachine(), "creating the target machine");
+  llvm.jit = take(llvm::orc::LLJITBuilder().setJITTargetMachineBuilder(std::move(target)).create(), "starting LLJIT");
+  return llvm;
+}
+
+// CPU seconds the calling thread has used (what compiling costs, whatever else the machine runs).
+double thread_seconds() {
+  timespec t{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
+}
+
+class CompiledPlan;
+
 class NativeExecutor final : public vm::Executor {
  public:
-  NativeExecutor(const plan::Plan& plan, const std::vector<NativeFunction>& code) : code_(code) { rt_.plan = &plan; }
-
-  plan::Value run(plan::FunctionId f, vm::Frame& frame) override {
-    plan::Value out;
-    if (code_[f](&rt_, &frame, &out) != 0) {
-      std::exception_ptr error = std::move(rt_.error);
-      rt_.error = nullptr;
-      std::rethrow_exception(error);
-    }
-    return out;
-  }
+  NativeExecutor(const plan::Plan& plan, const CompiledPlan& code) : code_(code) { rt_.plan = &plan; }
+  plan::Value run(plan::FunctionId f, vm::Frame& frame) override;
   void set_observer(vm::Observer* observer) override { rt_.observer = observer; }
   vm::Observer* observer() const override { return rt_.observer; }
 
  private:
   Runtime rt_;
-  const std::vector<NativeFunction>& code_;
+  const CompiledPlan& code_;
 };
 
+// A plan's functions, each compiled the first time one of the run's threads runs it: the functions the
+// scan's kernels take (most row functions of a common program) are never compiled, nor those of
+// clauses a run never reaches. Compiling is serialised; running compiled code is not.
 class CompiledPlan final : public vm::Engine {
  public:
-  CompiledPlan(const plan::Plan& plan, decltype(&rebate_jit_instr) instr) : plan_(plan) {
-    initialise_llvm();
-    llvm::orc::JITTargetMachineBuilder target = take(llvm::orc::JITTargetMachineBuilder::detectHost(), "detecting the host");
-    auto context = std::make_unique<llvm::LLVMContext>();
-    std::unique_ptr<llvm::Module> module = optimised_module(plan, *context, target, nullptr);
-    jit_ = take(llvm::orc::LLJITBuilder().setJITTargetMachineBuilder(std::move(target)).create(), "starting LLJIT");
-    llvm::orc::JITDylib& dylib = jit_->getMainJITDylib();
+  CompiledPlan(const plan::Plan& plan, decltype(&rebate_jit_instr) instr, decltype(&rebate_jit_fail) fail)
+      : plan_(plan), fail_(fail), llvm_(make_llvm()), code_(plan.functions.size()) {
+    const double start = thread_seconds();
+    check_bytecode(plan);  // a lowering bug is found now, not when a function first runs
     llvm::orc::SymbolMap runtime;
-    runtime[jit_->mangleAndIntern(kInstrHelper)] =
+    runtime[llvm_.jit->mangleAndIntern(kInstrHelper)] =
         llvm::JITEvaluatedSymbol(llvm::pointerToJITTargetAddress(instr), llvm::JITSymbolFlags::Exported | llvm::JITSymbolFlags::Callable);
-    if (llvm::Error e = dylib.define(llvm::orc::absoluteSymbols(std::move(runtime)))) throw std::runtime_error("JIT: " + text(std::move(e)));
-    if (llvm::Error e = jit_->addIRModule(llvm::orc::ThreadSafeModule(std::move(module), std::move(context))))
+    if (llvm::Error e = llvm_.jit->getMainJITDylib().define(llvm::orc::absoluteSymbols(std::move(runtime))))
       throw std::runtime_error("JIT: " + text(std::move(e)));
-    code_.reserve(plan.functions.size());
-    for (plan::FunctionId f = 0; f < plan.functions.size(); ++f) {
-      llvm::JITEvaluatedSymbol symbol = take(jit_->lookup(function_symbol(plan, f)), "compiling");
-      code_.push_back(reinterpret_cast<NativeFunction>(static_cast<uintptr_t>(symbol.getAddress())));
+    stats_.seconds += thread_seconds() - start;
+  }
+
+  std::unique_ptr<vm::Executor> executor() const override { return std::make_unique<NativeExecutor>(plan_, *this); }
+  vm::CompileStats compile_stats() const override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return stats_;
+  }
+
+  // Function `f`'s native code, compiled now if it is its first run.
+  NativeFunction native(plan::FunctionId f) const {
+    NativeFunction code = code_[f].load(std::memory_order_acquire);
+    return code ? code : compile(f);
+  }
+
+  // The cold functions compiled now (Module::compile_ahead).
+  void compile_cold() const {
+    for (plan::FunctionId f = 0; f < plan_.functions.size(); ++f) {
+      if (!is_hot(plan_.functions[f])) {
+        native(f);
+        return;
+      }
     }
   }
 
-  std::unique_ptr<vm::Executor> executor() const override { return std::make_unique<NativeExecutor>(plan_, code_); }
-
  private:
+  // A hot function is compiled alone (the kernels take most of them: those are never compiled); the
+  // first cold one to run brings every cold one with it, in one module: evaluation runs nearly all of
+  // them, and a module's fixed cost (its code generator's pipeline, its object linked) is most of what
+  // compiling a cold function costs.
+  NativeFunction compile(plan::FunctionId f) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (NativeFunction code = code_[f].load(std::memory_order_relaxed)) return code;  // another thread was first
+    const double start = thread_seconds();
+    try {
+      const bool hot = is_hot(plan_.functions[f]);
+      std::vector<plan::FunctionId> batch{f};
+      if (!hot) {
+        batch.clear();
+        for (plan::FunctionId g = 0; g < plan_.functions.size(); ++g) {
+          if (!is_hot(plan_.functions[g]) && !code_[g].load(std::memory_order_relaxed)) batch.push_back(g);
+        }
+      }
+      auto context = std::make_unique<llvm::LLVMContext>();
+      std::unique_ptr<llvm::Module> module = optimised_module(plan_, batch, *context, *llvm_.machine, nullptr);
+      if (hot) {
+        if (llvm::Error e = llvm_.jit->addIRModule(llvm::orc::ThreadSafeModule(std::move(module), std::move(context))))
+          throw std::runtime_error("JIT: " + text(std::move(e)));
+      } else {
+        module->setDataLayout(llvm_.cold_machine->createDataLayout());
+        std::unique_ptr<llvm::MemoryBuffer> object = take(llvm::orc::SimpleCompiler(*llvm_.cold_machine)(*module), "compiling");
+        if (llvm::Error e = llvm_.jit->addObjectFile(std::move(object))) throw std::runtime_error("JIT: " + text(std::move(e)));
+      }
+      for (plan::FunctionId g : batch) {
+        llvm::JITEvaluatedSymbol symbol = take(llvm_.jit->lookup(function_symbol(plan_, g)), "compiling");
+        code_[g].store(reinterpret_cast<NativeFunction>(static_cast<uintptr_t>(symbol.getAddress())), std::memory_order_release);
+      }
+      stats_.seconds += thread_seconds() - start;
+      stats_.functions += static_cast<uint32_t>(batch.size());
+      return code_[f].load(std::memory_order_relaxed);
+    } catch (const std::bad_alloc&) {
+      throw;
+    } catch (const std::exception& e) {  // an internal error: the bytecode was checked when the plan was prepared
+      fail_(fmt::format("internal error: the JIT could not compile `{}` ({}); run with --engine vm", plan_.functions[f].name, e.what()).c_str());
+    }
+    std::abort();  // (fail_ throws)
+  }
+
   const plan::Plan& plan_;
-  std::unique_ptr<llvm::orc::LLJIT> jit_;
-  std::vector<NativeFunction> code_;  // by plan function
+  decltype(&rebate_jit_fail) fail_;
+  Llvm llvm_;
+  mutable std::mutex mutex_;
+  mutable std::vector<std::atomic<NativeFunction>> code_;  // by plan function; null until first run
+  mutable vm::CompileStats stats_;
 };
 
-std::unique_ptr<vm::Engine> compile(const plan::Plan& plan, decltype(&rebate_jit_instr) instr) {
-  return std::make_unique<CompiledPlan>(plan, instr);
+plan::Value NativeExecutor::run(plan::FunctionId f, vm::Frame& frame) {
+  plan::Value out;
+  if (code_.native(f)(&rt_, &frame, frame.cells(), &out) != 0) {
+    std::exception_ptr error = std::move(rt_.error);
+    rt_.error = nullptr;
+    std::rethrow_exception(error);
+  }
+  return out;
 }
+
+std::unique_ptr<vm::Engine> compile(const plan::Plan& plan, decltype(&rebate_jit_instr) instr, decltype(&rebate_jit_fail) fail) {
+  return std::make_unique<CompiledPlan>(plan, instr, fail);
+}
+
+void compile_ahead(const vm::Engine& engine) { static_cast<const CompiledPlan&>(engine).compile_cold(); }
 
 std::string dump_llvm(const plan::Plan& plan) {
   initialise_llvm();
   llvm::orc::JITTargetMachineBuilder target = take(llvm::orc::JITTargetMachineBuilder::detectHost(), "detecting the host");
+  std::unique_ptr<llvm::TargetMachine> machine = take(target.createTargetMachine(), "creating the target machine");
   llvm::LLVMContext context;
   std::string before, after;
-  std::unique_ptr<llvm::Module> module = optimised_module(plan, context, target, &before);
+  std::vector<plan::FunctionId> every(plan.functions.size());
+  std::iota(every.begin(), every.end(), 0);
+  std::unique_ptr<llvm::Module> module = optimised_module(plan, every, context, *machine, &before);
   llvm::raw_string_ostream os(after);
   module->print(os, nullptr);
   os.flush();
@@ -142,6 +246,6 @@ std::string dump_llvm(const plan::Plan& plan) {
 }  // namespace rebate::jit
 
 extern "C" __attribute__((visibility("default"))) const rebate::jit::Module* rebate_jit_module() {
-  static const rebate::jit::Module module{rebate::jit::kModuleVersion, &rebate::jit::compile, &rebate::jit::dump_llvm};
+  static const rebate::jit::Module module{rebate::jit::kModuleVersion, &rebate::jit::compile, &rebate::jit::compile_ahead, &rebate::jit::dump_llvm};
   return &module;
 }

@@ -14,12 +14,17 @@
 namespace rebate::jit {
 
 // Bumped whenever this struct or what it hands over changes: a library from another build is refused.
-inline constexpr uint32_t kModuleVersion = 1;
+inline constexpr uint32_t kModuleVersion = 3;
 
 struct Module {
   uint32_t version = kModuleVersion;
-  // Every function of `plan` compiled; the native code calls `instr` (the binary's rebate_jit_instr).
-  std::unique_ptr<vm::Engine> (*compile)(const plan::Plan& plan, decltype(&rebate_jit_instr) instr) = nullptr;
+  // `plan` made ready to run: its bytecode checked, each function compiled the first time it is run;
+  // the native code calls `instr` (the binary's rebate_jit_instr), a function that cannot be compiled
+  // when it is first run is reported through `fail` (rebate_jit_fail).
+  std::unique_ptr<vm::Engine> (*compile)(const plan::Plan& plan, decltype(&rebate_jit_instr) instr, decltype(&rebate_jit_fail) fail) = nullptr;
+  // Compiles ahead the functions of an engine `compile` made that a run calls once the ledgers are read
+  // (the cold ones), so that they are ready by then (called on the thread that loaded the library).
+  void (*compile_ahead)(const vm::Engine& engine) = nullptr;
   // The module before and after optimisation, as LLVM IR text.
   std::string (*dump_llvm)(const plan::Plan& plan) = nullptr;
 };

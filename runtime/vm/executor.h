@@ -14,10 +14,30 @@ namespace rebate::vm {
 
 using plan::Value;
 
+// A ledger line's cells where the scan holds them, for an engine that reads them directly instead of
+// through Frame::column and Frame::lookup (the JIT's row functions). The arrays are the reader's typed
+// columns (ledger::Column: each row's stored integer, and for an optional column its presence byte).
+struct ColumnCells {
+  const int64_t* values = nullptr;   // null: read the column through the Frame (a text not interned yet)
+  const uint8_t* present = nullptr;  // null: every row has a value
+};
+struct LineCells {
+  uint32_t row = 0;
+  const ColumnCells* columns = nullptr;  // the ledger's, by column
+  // By lookup column (plan::Input::lookups, in its order): each line's row in the table (UINT32_MAX:
+  // none, an empty cell), found once per line; and the table's columns.
+  const uint32_t* const* lookup_rows = nullptr;
+  const ColumnCells* const* lookup_columns = nullptr;
+  const uint32_t* text_ids = nullptr;  // the plan's texts' ids (Frame::text)
+};
+
 // What a function reads, by kind of function (plan::FunctionKind).
 class Frame {
  public:
   virtual ~Frame() = default;
+  // The line's cells, for a frame over one ledger line of the scan (null otherwise): what the Column,
+  // Lookup and Text loads would give, in arrays. An engine may read them or call the loads below.
+  const LineCells* cells() const { return cells_; }
   virtual Value column(uint32_t column) = 0;
   virtual Value lookup(uint32_t column, uint32_t table_column) = 0;
   virtual Value group_field(uint32_t field) = 0;
@@ -31,6 +51,9 @@ class Frame {
   virtual Value text(uint32_t text_constant) = 0;
   // "partner P1, period 2026-Q3", for error messages.
   virtual std::string context() const = 0;
+
+ protected:
+  const LineCells* cells_ = nullptr;
 };
 
 // A runtime error in the program: where in the source, and for whom.
@@ -62,16 +85,26 @@ class Executor {
   virtual Observer* observer() const = 0;
 };
 
+// What an engine spent compiling during a run (the JIT compiles each function when it first runs, so
+// inside the run's phases), for `rebate run --timings`.
+struct CompileStats {
+  double seconds = 0;      // CPU time, summed over the threads that compiled
+  uint32_t functions = 0;  // functions compiled
+};
+
 // A plan made ready to run by one engine (interpreted as it is, or compiled to native code): prepared
 // once per run, shared by the run's threads, each of which asks it for an executor of its own.
 class Engine {
  public:
   virtual ~Engine() = default;
   virtual std::unique_ptr<Executor> executor() const = 0;
+  // Once the run is over.
+  virtual CompileStats compile_stats() const { return {}; }
 };
 
 // An engine that cannot run here (the JIT's library missing or from another build, LLVM failing): the
-// run stops with this message before reading anything (exit 2, as for I/O problems).
+// run stops with this message (exit 2, as for I/O problems), before reading anything or, for the JIT,
+// when the run first needs a compiled function.
 struct EngineUnavailable : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
