@@ -8,10 +8,13 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$here"
 bash scripts/build.sh
-ctest --test-dir build --output-on-failure "$@"
+# The suites run side by side, one per core: each works in a temporary directory of its own (and
+# starts its own PostgreSQL cluster, Neovim or Chromium), so none waits for another.
+jobs="$(nproc)"
+ctest --test-dir build --output-on-failure -j "$jobs" "$@"
 
 if [ ! -f build-nojit/build.ninja ]; then
   cmake -S . -B build-nojit -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DREBATE_JIT=OFF >/dev/null
 fi
 ninja -C build-nojit rebate unit_tests
-ctest --test-dir build-nojit --output-on-failure -R '^(unit|run_cli\.vm|examples_run\.vm|test_runner|engines_agree|cli)$' "$@"
+ctest --test-dir build-nojit --output-on-failure -j "$jobs" -R '^(unit|run_cli\.vm|examples_run\.vm|test_runner|engines_agree|cli)$' "$@"
