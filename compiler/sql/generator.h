@@ -65,6 +65,7 @@ class Generator {
   std::string period_bound(const NodeRef& p, bool first, const Scope& scope);
   std::string tiers(const plan::Tiers& t, bool apply, const std::string& x, int x_scale, int out_scale);
   Node leaf_type(const plan::Instr& in);
+  Node aggregate_type(const plan::Aggregate& a);
   void need_tree(const NodeRef& n, int window);
 
   // query.cpp's parts

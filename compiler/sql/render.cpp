@@ -58,6 +58,21 @@ void Generator::unsupported(std::string construct, uint32_t where) {
   unsupported_.push_back(Unsupported{std::move(construct), where});
 }
 
+// An aggregate's value as a leaf: a count is a whole number, an average has the most places, a sum, a
+// minimum or a maximum those of its argument; only a sum always has a value (0 over no line).
+Node Generator::aggregate_type(const plan::Aggregate& a) {
+  Node n;
+  if (a.kind == plan::AggregateKind::Count || a.kind == plan::AggregateKind::CountDistinct) return n;
+  if (a.kind == plan::AggregateKind::Avg) {
+    n.scale = Decimal::kMaxScale;
+  } else if (NodeRef t = tree(a.arg)) {
+    n = *t;
+    n.args.clear();
+  }
+  n.nullable = a.kind != plan::AggregateKind::Sum;
+  return n;
+}
+
 Node Generator::leaf_type(const plan::Instr& in) {
   switch (in.op) {
     case Opcode::PartnerAttr: return column_node(plan_.inputs[plan_.partner_table].spec.columns[in.a]);
@@ -77,19 +92,7 @@ Node Generator::leaf_type(const plan::Instr& in) {
       n.args.clear();
       return n;
     }
-    case Opcode::Aggregate: {
-      const plan::Aggregate& a = plan_.aggregates[in.a];
-      Node n;
-      if (a.kind == plan::AggregateKind::Count || a.kind == plan::AggregateKind::CountDistinct) return n;
-      if (a.kind == plan::AggregateKind::Avg) {
-        n.scale = Decimal::kMaxScale;
-      } else if (NodeRef t = tree(a.arg)) {
-        n = *t;
-        n.args.clear();
-      }
-      n.nullable = a.kind != plan::AggregateKind::Sum;
-      return n;
-    }
+    case Opcode::Aggregate: return aggregate_type(plan_.aggregates[in.a]);
     case Opcode::Decision: {
       Node n;
       if (NodeRef t = tree(plan_.decisions[in.a].value)) n = *t;
@@ -109,17 +112,7 @@ NodeRef Generator::tree(plan::FunctionId f) {
   leaves.leaf = [&](const plan::Instr& in) -> Node {
     if (in.op == Opcode::Aggregate && field_functions_.count(f)) {
       // A group field reads the group's own aggregates over its lines.
-      const plan::Aggregate& a = plan_.group_field_aggregates[in.a];
-      Node n;
-      if (a.kind == plan::AggregateKind::Count || a.kind == plan::AggregateKind::CountDistinct) return n;
-      if (a.kind == plan::AggregateKind::Avg) {
-        n.scale = Decimal::kMaxScale;
-      } else if (NodeRef t = tree(a.arg)) {
-        n = *t;
-        n.args.clear();
-      }
-      n.nullable = a.kind != plan::AggregateKind::Sum;
-      return n;
+      return aggregate_type(plan_.group_field_aggregates[in.a]);
     }
     if (in.op == Opcode::GroupField && fn.kind == plan::FunctionKind::GroupRow) {
       const plan::Group& g = plan_.groups[fn.input];
