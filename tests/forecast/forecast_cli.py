@@ -20,9 +20,11 @@ import csv
 import io
 import json
 import pathlib
-import subprocess
 import sys
 import tempfile
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
+import cli_checks  # noqa: E402  (tests/cli_checks.py: the checks and runs the CLI tests share)
 
 PROGRAM = """
 program "Forecast test" { currency: USD  period: quarter  effective: 2026-01-01 .. 2026-12-31 }
@@ -127,20 +129,8 @@ def main() -> int:
     ap.add_argument("--rebate", required=True)
     ap.add_argument("--engine", default="vm")
     args = ap.parse_args()
-    failures = []
-    passed = 0
-
-    def check(ok, what):
-        nonlocal passed
-        if ok:
-            passed += 1
-        else:
-            failures.append(what)
-
-    def run(argv, code):
-        r = subprocess.run([args.rebate] + argv + ["--engine", args.engine], capture_output=True, text=True, timeout=60)
-        check(r.returncode == code, f"{' '.join(argv)}: exit {r.returncode}, expected {code}\n  stderr: {r.stderr[:800]}")
-        return r
+    checks = cli_checks.CliChecks(args.rebate, args.engine)
+    check, run = checks.check, checks.run
 
     with tempfile.TemporaryDirectory() as tmp:
         d = pathlib.Path(tmp)
@@ -300,10 +290,7 @@ def main() -> int:
         run(["forecast"] + inputs + ["--as-of", "2026-08-15", "--out", str(out)], 0)
         check(out.exists() and out.read_text() == b.stdout, "--out writes what standard output would have")
 
-    for f in failures:
-        print("FAIL:", f)
-    print(f"forecast_cli ({args.engine}): {passed} passed, {len(failures)} failed")
-    return 1 if failures else 0
+    return checks.report("forecast_cli")
 
 
 if __name__ == "__main__":

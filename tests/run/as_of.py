@@ -18,9 +18,11 @@ import csv
 import io
 import json
 import pathlib
-import subprocess
 import sys
 import tempfile
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
+import cli_checks  # noqa: E402  (tests/cli_checks.py: the checks and runs the CLI tests share)
 
 PROGRAM = """
 program "Late data" { currency: USD  period: quarter  EFFECTIVE }
@@ -72,20 +74,8 @@ def main() -> int:
     ap.add_argument("--rebate", required=True)
     ap.add_argument("--engine", default="vm")
     args = ap.parse_args()
-    failures = []
-    passed = 0
-
-    def check(ok, what):
-        nonlocal passed
-        if ok:
-            passed += 1
-        else:
-            failures.append(what)
-
-    def run(argv, code):
-        r = subprocess.run([args.rebate] + argv + ["--engine", args.engine], capture_output=True, text=True, timeout=60)
-        check(r.returncode == code, f"{' '.join(argv)}: exit {r.returncode}, expected {code}\n  stderr: {r.stderr[:800]}")
-        return r
+    checks = cli_checks.CliChecks(args.rebate, args.engine)
+    check, run = checks.check, checks.run
 
     def amounts(stdout):
         return {(row["partner"], row["period"], row["rebate"]): row["amount"] for row in csv.DictReader(io.StringIO(stdout))}
@@ -182,13 +172,7 @@ def main() -> int:
             check(f"{d / 'bad.csv'}:4:" in r.stderr and "posted_on" in r.stderr and "2026-07-32" in r.stderr,
                   f"malformed booking date {extra}: {r.stderr}")
 
-    if failures:
-        for f in failures:
-            print("FAIL:", f)
-        print(f"{passed} passed, {len(failures)} failed")
-        return 1
-    print(f"{passed} passed")
-    return 0
+    return checks.report("as_of")
 
 
 if __name__ == "__main__":

@@ -20,9 +20,11 @@ import csv
 import io
 import json
 import pathlib
-import subprocess
 import sys
 import tempfile
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
+import cli_checks  # noqa: E402  (tests/cli_checks.py: the checks and runs the CLI tests share)
 
 MONTHLY = """
 program "Monthly settlement" { currency: USD  period: month  effective: 2026-01-01 .. 2026-12-31 }
@@ -57,20 +59,8 @@ def main() -> int:
     ap.add_argument("--root", required=True)
     ap.add_argument("--engine", default="vm")
     args = ap.parse_args()
-    failures = []
-    passed = 0
-
-    def check(ok, what):
-        nonlocal passed
-        if ok:
-            passed += 1
-        else:
-            failures.append(what)
-
-    def run(argv, code, cwd=None):
-        r = subprocess.run([args.rebate] + argv + ["--engine", args.engine], capture_output=True, text=True, timeout=60, cwd=cwd)
-        check(r.returncode == code, f"{' '.join(argv)}: exit {r.returncode}, expected {code}\n  stderr: {r.stderr[:800]}")
-        return r
+    checks = cli_checks.CliChecks(args.rebate, args.engine)
+    check, run = checks.check, checks.run
 
     def payouts(stdout):
         return {(row["partner"], row["period"], row["rebate"]): row for row in csv.DictReader(io.StringIO(stdout))}
@@ -166,10 +156,7 @@ def main() -> int:
           f"P2 2026-Q3: the clawback's reason: {r.stdout}")
     check("paid before for 2026-Q1 to 2026-Q3: 3,900.00 USD (2 payments in `paid`)" in r.stdout, f"P2 2026-Q3: paid before: {r.stdout}")
 
-    for f in failures:
-        print("FAIL", f)
-    print(f"settlement: {passed} passed, {len(failures)} failed")
-    return 1 if failures else 0
+    return checks.report("settlement")
 
 
 if __name__ == "__main__":

@@ -17,9 +17,11 @@ import csv
 import io
 import json
 import pathlib
-import subprocess
 import sys
 import tempfile
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
+import cli_checks  # noqa: E402  (tests/cli_checks.py: the checks and runs the CLI tests share)
 
 PROGRAM = """
 program "Guaranteed minimum" { currency: USD  period: quarter  effective: 2026-01-01 .. 2026-12-31 }
@@ -58,20 +60,8 @@ def main() -> int:
     ap.add_argument("--rebate", required=True)
     ap.add_argument("--engine", default="vm")
     args = ap.parse_args()
-    failures = []
-    passed = 0
-
-    def check(ok, what):
-        nonlocal passed
-        if ok:
-            passed += 1
-        else:
-            failures.append(what)
-
-    def run(argv, code=0):
-        r = subprocess.run([args.rebate] + argv + ["--engine", args.engine], capture_output=True, text=True, timeout=60)
-        check(r.returncode == code, f"{' '.join(argv)}: exit {r.returncode}, expected {code}\n  stderr: {r.stderr[:800]}")
-        return r
+    checks = cli_checks.CliChecks(args.rebate, args.engine)
+    check, run = checks.check, checks.run
 
     with tempfile.TemporaryDirectory() as tmp:
         d = pathlib.Path(tmp)
@@ -142,13 +132,7 @@ def main() -> int:
         if r.returncode == 0:
             check(all("settlement" not in p["explanation"] for p in json.loads(r.stdout)["payouts"]), "an unsettled payout has a settlement")
 
-    if failures:
-        for f in failures:
-            print("FAIL:", f)
-        print(f"{passed} passed, {len(failures)} failed")
-        return 1
-    print(f"{passed} passed")
-    return 0
+    return checks.report("settlement_limits")
 
 
 if __name__ == "__main__":
