@@ -105,9 +105,17 @@ std::string duckdb_round(const Dialect& d, const std::string& x, int places, int
 
 std::string day_number(const std::string& date) { return fmt::format("(CAST({} AS DATE) - DATE '1970-01-01')", date); }
 
+std::string postgres_quotient(const std::string& x, const std::string& y) { return fmt::format("div({}, {})", x, y); }
+std::string duckdb_quotient(const std::string& x, const std::string& y) { return fmt::format("(({}) // ({}))", x, y); }
+std::string postgres_binary_order(const std::string& text) { return fmt::format("({}) COLLATE \"C\"", text); }
+// DuckDB compares texts byte by byte unless a session sets `default_collation`.
+std::string duckdb_binary_order(const std::string& text) { return text; }
+
 const Dialect kDialects[] = {
-    {"postgres", postgres_decimal, "TEXT", false, true, "pg_temp.", kPostgresPrelude, postgres_fail, postgres_divide, day_number, postgres_round},
-    {"duckdb", duckdb_decimal, "VARCHAR", true, false, "", kDuckdbPrelude, duckdb_fail, duckdb_divide, day_number, duckdb_round},
+    {"postgres", postgres_decimal, "TEXT", false, true, "pg_temp.", kPostgresPrelude, postgres_fail, postgres_divide, day_number, postgres_round,
+     postgres_quotient, postgres_binary_order},
+    {"duckdb", duckdb_decimal, "VARCHAR", true, false, "", kDuckdbPrelude, duckdb_fail, duckdb_divide, day_number, duckdb_round, duckdb_quotient,
+     duckdb_binary_order},
 };
 
 }  // namespace

@@ -17,6 +17,12 @@ namespace rebate::sql {
 enum Window : int { kPeriod = 0, kPrevious = 1, kLastYear = 2, kYearToDate = 3, kWindows = 4 };
 const char* window_name(int w);
 
+// The scale every payout's amount, basis and rate is written at, so that the rebates' rows are of one
+// type (the VM's numbers have at most 18 places).
+constexpr int kOutputScale = Decimal::kMaxScale;
+// Rebate r's column `what` in the cells (`r3_amount`), quoted.
+std::string rebate_col(size_t r, const char* what);
+
 // Where an expression is evaluated.
 struct Scope {
   bool line = false;     // a ledger line (row functions): columns of `l`, its period in l.period
@@ -82,6 +88,13 @@ class Generator {
   void measures(std::vector<std::string>& ctes, std::string& last);
   void rebate(size_t r, std::vector<std::string>& ctes, std::string& last);
   std::string band(const plan::Rebate& pr, size_t r);
+
+  // outputs.cpp: what the query selects (payouts with their budgets, totals, awards)
+  void need_awards();
+  std::string select_query(std::vector<std::string>& ctes, const std::string& last);
+  std::string payouts_cte(const std::string& last);
+  void budget_ctes(std::vector<std::string>& ctes);
+  std::string awards_query(std::vector<std::string>& ctes, const std::string& last);
 
  public:
   const plan::Plan& plan_;

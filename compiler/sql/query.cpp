@@ -15,12 +15,6 @@ namespace {
 std::string col(uint32_t c) { return quote_name("c" + std::to_string(c)); }
 std::string agg_col(uint32_t a, int w) { return quote_name(fmt::format("a{}_w{}", a, w)); }
 std::string measure_col(uint32_t m, int w) { return quote_name(fmt::format("m{}_w{}", m, w)); }
-// The scale every rebate's amount, basis and rate is written at, so that the rebates' rows are of one
-// type (the VM's numbers have at most 18 places).
-constexpr int kOutputScale = Decimal::kMaxScale;
-
-std::string rebate_col(size_t r, const char* what) { return quote_name(fmt::format("r{}_{}", r, what)); }
-
 // `name AS (SELECT c.*, <columns> FROM <from> AS c)`: one more layer of computed columns.
 std::string layer(const std::string& name, const std::string& from, const std::vector<std::string>& columns) {
   std::string list;
@@ -29,6 +23,8 @@ std::string layer(const std::string& name, const std::string& from, const std::v
 }
 
 }  // namespace
+
+std::string rebate_col(size_t r, const char* what) { return quote_name(fmt::format("r{}_{}", r, what)); }
 
 Generator::Generator(const plan::Plan& plan, const SqlOptions& options) : plan_(plan), options_(options), d_(*options.dialect) {
   for (uint32_t g = 0; g < plan_.groups.size(); ++g) {
@@ -437,8 +433,7 @@ SqlResult Generator::generate() {
   } else {
     for (int p = static_cast<int>(periods.of_day(*plan_.effective_from)); p <= periods.of_day(*plan_.effective_to); ++p) paid_.push_back(p);
   }
-  if (!plan_.awards.empty()) unsupported("awards", plan_.awards.front().rows.empty() ? UINT32_MAX : plan_.awards.front().rows.front().where);
-  if (!plan_.budgets.empty()) unsupported("budgets", UINT32_MAX);
+  if (options_.select == Select::Awards) need_awards();
   for (const plan::Rebate& pr : plan_.rebates) {
     for (plan::FunctionId f : plan::rebate_functions(pr)) need_function(f, kPeriod);
   }
@@ -528,25 +523,20 @@ SqlResult Generator::generate() {
     result.unsupported = unsupported_;
     return result;
   }
-  std::string selects;
-  for (size_t r = 0; r < plan_.rebates.size(); ++r) {
-    const plan::Rebate& pr = plan_.rebates[r];
-    // The rate as a percentage (a ratio of 0.05 is 5%), as the CSV writes it.
-    selects += fmt::format(
-        "{}  SELECT c.partner, c.label AS period, {} AS rebate, {} AS amount, {} AS currency, c.{} AS status, {} AS basis, c.{} AS band, "
-        "c.{} * 100 AS rate, c.period AS period_index, {} AS rebate_index\n  FROM {} AS c\n",
-        selects.empty() ? "" : "  UNION ALL\n", quote_text(pr.name), at_scale("c." + rebate_col(r, "amount"), pr.places, kOutputScale),
-        quote_text(plan_.currency), rebate_col(r, "status"),
-        at_scale("c." + rebate_col(r, "basis"), pr.pay_basis == plan::kNoFunction ? 0 : function_scale(pr.pay_basis), kOutputScale),
-        rebate_col(r, "band"), rebate_col(r, "rate"), r, quote_name(last));
+  const std::string query = select_query(ctes, last);
+  if (!unsupported_.empty()) {
+    result.unsupported = unsupported_;
+    return result;
   }
   std::string with;
   for (const std::string& c : ctes) with += (with.empty() ? "WITH\n" : ",\n") + c;
-  result.script = fmt::format(
-      "-- {}: payouts computed by `rebate compile --target sql --dialect {}`.\n-- Columns: partner, period, rebate, amount, currency, status, "
-      "basis, band, rate (as in `rebate run --format csv`).\n{}\n{}\nSELECT partner, period, rebate, amount, currency, status, basis, band, rate\n"
-      "FROM (\n{}) AS payouts\nORDER BY period_index, partner, rebate_index;\n",
-      plan_.title, d_.name, d_.prelude, with, selects);
+  static constexpr const char* kColumns[] = {"partner, period, rebate, amount, currency, status, basis, band, rate (as in `rebate run --format csv`)",
+                                             "partner, period, amount, currency (as in `rebate run --totals`)",
+                                             "partner, period, measured, award, value (as in `rebate run --awards`)"};
+  static constexpr const char* kWhat[] = {"payouts", "totals", "awards"};
+  const auto which = static_cast<size_t>(options_.select);
+  result.script = fmt::format("-- {}: {} computed by `rebate compile --target sql --dialect {}`.\n-- Columns: {}.\n{}\n{}\n{}", plan_.title, kWhat[which],
+                              d_.name, kColumns[which], d_.prelude, with, query);
   return result;
 }
 

@@ -13,6 +13,10 @@
 
 namespace rebate::sql {
 
+// What the script's query selects: the payouts (as `rebate run --format csv` writes them), the totals
+// per partner and period (`--totals`), or the awards (`--awards`).
+enum class Select : uint8_t { Payouts, Totals, Awards };
+
 struct SqlOptions {
   const Dialect* dialect = nullptr;
   // Input name -> the table or view that holds it (`--table sales=erp.invoice_lines`); an input not
@@ -21,6 +25,7 @@ struct SqlOptions {
   // The periods paid (indexes of engine::Periods), first and last, as `--period` fixes them; none: the
   // program's effective dates.
   std::optional<std::pair<int64_t, int64_t>> periods;
+  Select select = Select::Payouts;
 };
 
 // The script, or every construct that stops it (each with where it is written).
