@@ -105,6 +105,12 @@ std::string duckdb_round(const Dialect& d, const std::string& x, int places, int
 
 std::string day_number(const std::string& date) { return fmt::format("(CAST({} AS DATE) - DATE '1970-01-01')", date); }
 
+std::string postgres_add_months(const std::string& date, const std::string& months) {
+  return fmt::format("CAST({} + make_interval(months => {}) AS DATE)", date, months);
+}
+std::string duckdb_add_months(const std::string& date, const std::string& months) { return fmt::format("CAST({} + to_months({}) AS DATE)", date, months); }
+std::string postgres_regex_match(const std::string& text, const std::string& pattern) { return fmt::format("({} ~ '{}')", text, pattern); }
+std::string duckdb_regex_match(const std::string& text, const std::string& pattern) { return fmt::format("regexp_full_match({}, '{}')", text, pattern); }
 std::string postgres_quotient(const std::string& x, const std::string& y) { return fmt::format("div({}, {})", x, y); }
 std::string duckdb_quotient(const std::string& x, const std::string& y) { return fmt::format("(({}) // ({}))", x, y); }
 std::string postgres_binary_order(const std::string& text) { return fmt::format("({}) COLLATE \"C\"", text); }
@@ -113,8 +119,8 @@ std::string duckdb_binary_order(const std::string& text) { return text; }
 
 const Dialect kDialects[] = {
     {"postgres", postgres_decimal, "TEXT", false, true, "pg_temp.", kPostgresPrelude, postgres_fail, postgres_divide, day_number, postgres_round,
-     postgres_quotient, postgres_binary_order},
-    {"duckdb", duckdb_decimal, "VARCHAR", true, false, "", kDuckdbPrelude, duckdb_fail, duckdb_divide, day_number, duckdb_round, duckdb_quotient,
+     postgres_add_months, postgres_regex_match, postgres_quotient, postgres_binary_order},
+    {"duckdb", duckdb_decimal, "VARCHAR", true, false, "", kDuckdbPrelude, duckdb_fail, duckdb_divide, day_number, duckdb_round, duckdb_add_months, duckdb_regex_match, duckdb_quotient,
      duckdb_binary_order},
 };
 

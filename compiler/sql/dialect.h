@@ -38,6 +38,11 @@ struct Dialect {
   // x rounded to `places` digits with `mode` (0 half-even, 1 half away from zero, 2 down, 3 up: the
   // order of RoundingMode), exactly, whatever the database's own round does with halves.
   std::string (*round)(const Dialect& d, const std::string& x, int places, int mode);
+  // A DATE expression plus a whole number of months (an INTEGER expression, maybe negative), the day
+  // clamped to the month's end where the month is shorter.
+  std::string (*add_months)(const std::string& date, const std::string& months);
+  // Whether a text expression matches a regular expression (anchored with ^ and $).
+  std::string (*regex_match)(const std::string& text, const std::string& pattern);
   // The integer quotient of two integer expressions, rounded toward zero.
   std::string (*integer_quotient)(const std::string& x, const std::string& y);
   // A text expression as it sorts byte by byte (as the engine sorts partner ids), whatever the

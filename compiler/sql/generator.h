@@ -14,8 +14,13 @@ namespace rebate::sql {
 
 // The windows a cell's values are read over: the period itself, and the look-backs' windows
 // (plan/windows.h: Shifted's b + 1).
-enum Window : int { kPeriod = 0, kPrevious = 1, kLastYear = 2, kYearToDate = 3, kWindows = 4 };
+// A settled rebate earning over the year to date reads its look-backs from that window
+// (plan::shift_window): the year to date's previous period, and the same months last year.
+enum Window : int { kPeriod = 0, kPrevious = 1, kLastYear = 2, kYearToDate = 3, kYtdPrevious = 4, kYtdLastYear = 5, kWindows = 6 };
 const char* window_name(int w);
+// The window a look-back (`Shifted`'s b: 0 previous, 1 last year, 2 year to date) reads from `window`;
+// -1 where the SQL target has no such window (a look-back inside a look-back).
+int shifted_window(int window, uint32_t shift);
 
 // The scale every payout's amount, basis and rate is written at, so that the rebates' rows are of one
 // type (the VM's numbers have at most 18 places).
@@ -88,6 +93,9 @@ class Generator {
   void measures(std::vector<std::string>& ctes, std::string& last);
   void rebate(size_t r, std::vector<std::string>& ctes, std::string& last);
   std::string band(const plan::Rebate& pr, size_t r);
+  // settle.cpp: a settled rebate's amount netted against the payments input
+  std::string payments_cte(uint32_t input);
+  void settle(size_t r, const Scope& scope, std::vector<std::string>& ctes, std::string& last);
 
   // outputs.cpp: what the query selects (payouts with their budgets, totals, awards)
   void need_awards();

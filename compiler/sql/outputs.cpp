@@ -35,12 +35,14 @@ std::string Generator::payouts_cte(const std::string& last) {
         break;  // a rebate belongs to at most one budget (the checker says so)
       }
     }
+    // A settled rebate pays what it earned less what was paid (settle.cpp).
+    const bool settled = pr.payments != UINT32_MAX;
     // The rate as a percentage (a ratio of 0.05 is 5%), as the CSV writes it.
     selects += fmt::format(
         "{}  SELECT c.partner, c.label AS period, {} AS rebate, {} AS amount, c.{} AS status, {} AS basis, c.{} AS band, "
         "c.{} * 100 AS rate, c.period AS period_index, {} AS rebate_index, {} AS budget\n  FROM {} AS c\n",
-        selects.empty() ? "" : "  UNION ALL\n", quote_text(pr.name), at_scale("c." + rebate_col(r, "amount"), pr.places, kOutputScale),
-        rebate_col(r, "status"), at_scale("c." + rebate_col(r, "basis"), pr.pay_basis == plan::kNoFunction ? 0 : function_scale(pr.pay_basis), kOutputScale),
+        selects.empty() ? "" : "  UNION ALL\n", quote_text(pr.name), at_scale("c." + rebate_col(r, settled ? "settled" : "amount"), pr.places, kOutputScale),
+        rebate_col(r, settled ? "settled_status" : "status"), at_scale("c." + rebate_col(r, "basis"), pr.pay_basis == plan::kNoFunction ? 0 : function_scale(pr.pay_basis), kOutputScale),
         rebate_col(r, "band"), rebate_col(r, "rate"), r, budget, quote_name(last));
   }
   if (selects.empty()) {  // a program of awards only

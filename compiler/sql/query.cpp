@@ -43,8 +43,8 @@ void Generator::need_tree(const NodeRef& n, int window) {
         break;
       }
       case plan::Opcode::Shifted: {
-        const int shifted = static_cast<int>(n->b) + 1;
-        if (window != kPeriod) {
+        const int shifted = shifted_window(window, n->b);
+        if (shifted < 0) {
           unsupported("a look-back inside a look-back", n->where);
           break;
         }
@@ -218,6 +218,8 @@ std::string Generator::window_condition(int window) const {
     case kPeriod: return "l.period = c.period";
     case kPrevious: return "l.period = c.period - 1";
     case kLastYear: return fmt::format("l.period = c.period - {}", plan::periods_per_year(plan_.grain));
+    case kYtdPrevious: return "l.period BETWEEN c.year_start - 1 AND c.period - 1";
+    case kYtdLastYear: return fmt::format("l.period BETWEEN c.year_start - {0} AND c.period - {0}", plan::periods_per_year(plan_.grain));
     default: return "l.period BETWEEN c.year_start AND c.period";
   }
 }
@@ -318,13 +320,12 @@ std::string Generator::band(const plan::Rebate& pr, size_t r) {
 void Generator::rebate(size_t r, std::vector<std::string>& ctes, std::string& last) {
   const plan::Rebate& pr = plan_.rebates[r];
   Scope scope;
+  if (pr.payments != UINT32_MAX && pr.settle_year_to_date) scope.window = kYearToDate;  // earned over the year so far
   auto push = [&](const char* suffix, std::vector<std::string> columns) {
     const std::string name = fmt::format("rebate_{}_{}", r, suffix);
     ctes.push_back(layer(name, last, columns));
     last = name;
   };
-  if (pr.payments != UINT32_MAX) unsupported("settlement (`settle ... against`)", pr.pay.where);
-  if (pr.cap_per) unsupported("a cap per year", pr.cap_where);
   // The conditions in order: the first that does not hold decides the status.
   std::string blocked = "CASE";
   for (const auto& [conds, status] : {std::pair{&pr.eligible, "not eligible"}, std::pair{&pr.require, "gate not met"}}) {
@@ -387,7 +388,8 @@ void Generator::rebate(size_t r, std::vector<std::string>& ctes, std::string& la
   // at the wider of its scale and the amount's.
   std::string amount = "c." + amount_col(step);
   if (!pr.allow_negative) amount = fmt::format("CASE WHEN {0} < {1} THEN {1} ELSE {0} END", amount, zero(scale));
-  for (const auto& [limit, is_cap] : {std::pair{pr.floor, false}, std::pair{pr.cap_per ? plan::kNoFunction : pr.cap, true}}) {
+  // (A cap or floor per year is netted against what was paid: settle.cpp.)
+  for (const auto& [limit, is_cap] : {std::pair{pr.floor_per ? plan::kNoFunction : pr.floor, false}, std::pair{pr.cap_per ? plan::kNoFunction : pr.cap, true}}) {
     if (limit == plan::kNoFunction) continue;
     NodeRef l = tree(limit);
     const int l_scale = l ? l->scale : 0, at = std::max(scale, l_scale);
@@ -419,6 +421,7 @@ void Generator::rebate(size_t r, std::vector<std::string>& ctes, std::string& la
     out.push_back(fmt::format("CAST(NULL AS {}) AS {}", d_.decimal(kOutputScale), rebate_col(r, "rate")));
   }
   push("status", out);
+  if (pr.payments != UINT32_MAX) settle(r, scope, ctes, last);
 }
 
 SqlResult Generator::generate() {
@@ -435,24 +438,24 @@ SqlResult Generator::generate() {
   }
   if (options_.select == Select::Awards) need_awards();
   for (const plan::Rebate& pr : plan_.rebates) {
-    for (plan::FunctionId f : plan::rebate_functions(pr)) need_function(f, kPeriod);
+    // A rebate settled over the year to date earns over that window (docs/language.md §22).
+    for (plan::FunctionId f : plan::rebate_functions(pr)) need_function(f, pr.payments != UINT32_MAX && pr.settle_year_to_date ? kYearToDate : kPeriod);
   }
   if (!unsupported_.empty() || paid_.empty()) {
     result.unsupported = unsupported_;
     return result;
   }
+  // The periods before the first paid one that the windows read: a year back at most, two for the
+  // year to date last year.
+  const int per_year = plan::periods_per_year(plan_.grain);
   int back = 0;
-  for (const auto& [m, w] : measures_needed_) {
-    if (w != kPeriod) back = plan::periods_per_year(plan_.grain);
-  }
+  for (const auto& [m, w] : measures_needed_) back = std::max(back, w == kYtdLastYear ? 2 * per_year : w != kPeriod ? per_year : 0);
+  // (A settlement reads what was paid for the year so far: its periods must have their labels here.)
+  for (const plan::Rebate& pr : plan_.rebates) back = std::max(back, pr.payments != UINT32_MAX ? per_year : 0);
   for (int p = paid_.front() - back; p <= paid_.back(); ++p) periods_.push_back(p);
 
   std::vector<std::string> ctes = {periods_cte()};
-  for (uint32_t i = 0; i < plan_.inputs.size(); ++i) {
-    const plan::Input& in = plan_.inputs[i];
-    if (in.kind == plan::InputKind::Payments) continue;
-    ctes.push_back(input_cte(i));
-  }
+  for (uint32_t i = 0; i < plan_.inputs.size(); ++i) ctes.push_back(input_cte(i));
   std::vector<uint32_t> ledgers;
   for (uint32_t i = 0; i < plan_.inputs.size(); ++i) {
     if (plan_.inputs[i].kind == plan::InputKind::Ledger) ledgers.push_back(i);
@@ -470,6 +473,9 @@ SqlResult Generator::generate() {
     for (uint32_t l : ledgers) partners += fmt::format("{}SELECT partner FROM {}", partners.empty() ? "" : " UNION ", quote_name("l_" + plan_.inputs[l].name));
   }
   ctes.push_back(fmt::format("partners AS (\n  {})", partners));
+  for (uint32_t i = 0; i < plan_.inputs.size(); ++i) {
+    if (plan_.inputs[i].kind == plan::InputKind::Payments) ctes.push_back(payments_cte(i));
+  }
   std::vector<std::string> joins;
   std::vector<std::string> columns;
   for (uint32_t l : ledgers) {

@@ -26,8 +26,16 @@ const char* window_name(int w) {
     case kPeriod: return "the period";
     case kPrevious: return "the previous period";
     case kLastYear: return "the same period last year";
+    case kYtdPrevious: return "the year to date's previous period";
+    case kYtdLastYear: return "the year to date last year";
     default: return "the year to date";
   }
+}
+
+int shifted_window(int window, uint32_t shift) {
+  if (window == kPeriod) return static_cast<int>(shift) + 1;
+  if (window == kYearToDate) return shift == 0 ? kYtdPrevious : shift == 1 ? kYtdLastYear : kYearToDate;
+  return -1;
 }
 
 namespace {
@@ -268,11 +276,11 @@ std::string Generator::render_leaf(const Node& n, const Scope& scope) {
       return fmt::format("c.{}", quote_name(fmt::format("m{}_w{}", n.a, scope.window)));
     case Opcode::Shifted:
       if (line || scope.group_row || scope.group_fields) break;
-      if (scope.window != kPeriod) {
+      if (shifted_window(scope.window, n.b) < 0) {
         unsupported("a look-back inside a look-back", n.where);
         return "NULL";
       }
-      return fmt::format("c.{}", quote_name(fmt::format("m{}_w{}", n.a, n.b + 1)));
+      return fmt::format("c.{}", quote_name(fmt::format("m{}_w{}", n.a, shifted_window(scope.window, n.b))));
     case Opcode::Aggregate:
       if (line || scope.group_row) break;
       if (scope.group_fields) return fmt::format("c.{}", quote_name(fmt::format("ga{}", n.a)));
@@ -383,8 +391,13 @@ std::string Generator::render_op(const Node& n, const Scope& scope) {
       const std::string best = fmt::format("{}({})", n.op == Opcode::Min ? "LEAST" : "GREATEST", list);
       return any_null.empty() ? best : fmt::format("CASE WHEN {} THEN NULL ELSE {} END", any_null, best);
     }
-    case Opcode::AddDuration: return fmt::format("{} + {}", arg(0), arg(1));
-    case Opcode::SubDuration: return fmt::format("{} - {}", arg(0), arg(1));
+    case Opcode::AddDuration: case Opcode::SubDuration: {
+      const char* sign = n.op == Opcode::AddDuration ? "" : "-";
+      if (n.b == 0) return fmt::format("{} {} {}", arg(0), n.op == Opcode::AddDuration ? "+" : "-", arg(1));
+      // Months: through the database's dates, whose month arithmetic clamps to the month's end as the
+      // VM's add_months does (2026-01-31 + 1 month = 2026-02-28).
+      return d_.day_number(d_.add_months(fmt::format("(DATE '1970-01-01' + CAST({} AS INTEGER))", arg(0)), fmt::format("{}CAST({} AS INTEGER)", sign, arg(1))));
+    }
     case Opcode::Eq: return fmt::format("{} = {}", same(0), same(1));
     case Opcode::Ne: return fmt::format("{} <> {}", same(0), same(1));
     case Opcode::Lt: return fmt::format("{} < {}", same(0), same(1));

@@ -327,7 +327,6 @@ class Builder {
         n.type = n.args[0]->type;
         break;
       case Opcode::AddDuration: case Opcode::SubDuration:
-        if (in.b != 0) return "months added to a date";
         take(2);
         n.type = SqlType::Day;
         break;

@@ -36,7 +36,7 @@ import pg_cluster  # noqa: E402
 # Programs the generator refuses today, with the construct its E0701 names. Coverage can only grow: a
 # program that compiles must be removed from here, and one that stops compiling fails the test.
 REFUSED = {
-    "examples/16-quarterly-true-up": "settlement",
+    "tests/sql/programs/nested_lookback": "a look-back inside a look-back",
 }
 DIALECTS = ["postgres", "duckdb"]
 COMPARED = ["amount", "status", "basis", "band", "rate"]
@@ -353,6 +353,25 @@ rebate b { pay revenue }
                     code, _, err = engines[dialect].run(c.stdout, [("partners", tmp / "partners.csv"), (ledger[:-4], tmp / ledger)] + extra, "p_x")
                     check(f"{ledger} [{dialect}]: `rebate run` and the query both stop, naming {has}",
                           vm.returncode == 1 and code != 0 and has in err, f"vm exit {vm.returncode}; query exit {code}: {err[:300]}")
+            # A payment naming no rebate, partner or period of the program stops `rebate run` (a payment left
+            # out would be paid again), and the query too, naming the value.
+            programs_dir = root / "tests" / "sql" / "programs"
+            shutil.copyfile(programs_dir / "settle_floor.rebate", tmp / "settle_floor.rebate")
+            shutil.copyfile(programs_dir / "settle_floor_sales.csv", tmp / "settle_sales.csv")
+            header = "partner,rebate,period,amount,paid_on\n"
+            for dialect in DIALECTS:
+                for ledger, row, has in [("bad_rebate", "P1,nope,2026-Q1,800.00,2026-04-10", "`nope`"),
+                                         ("bad_partner", "P9,guaranteed,2026-Q1,800.00,2026-04-10", "`P9`"),
+                                         ("bad_period", "P1,guaranteed,2026-Q5,800.00,2026-04-10", "`2026-Q5`")]:
+                    (tmp / f"{ledger}.csv").write_text(header + row + "\n")
+                    vm = run(["run", "settle_floor.rebate", "--input", "partners=partners.csv", "--input", "sales=settle_sales.csv",
+                              "--input", f"paid={ledger}.csv", "--period", "2026-Q4"], cwd=tmp)
+                    c = run(["compile", "settle_floor.rebate", "--target", "sql", "--dialect", dialect, "--period", "2026-Q4", "--table", "partners=p_x.partners",
+                             "--table", "sales=p_x.settle_sales", "--table", f"paid=p_x.{ledger}"], cwd=tmp)
+                    code, _, err = engines[dialect].run(c.stdout, [("partners", tmp / "partners.csv"), ("settle_sales", tmp / "settle_sales.csv"),
+                                                                   (ledger, tmp / f"{ledger}.csv")], "p_x")
+                    check(f"{ledger} [{dialect}]: `rebate run` and the query both stop, naming {has}",
+                          vm.returncode != 0 and c.returncode == 0 and code != 0 and has in err, f"vm exit {vm.returncode}; query exit {code}: {err[:300]}")
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
 
