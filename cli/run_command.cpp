@@ -54,7 +54,8 @@ void print_timings(const std::vector<engine::PhaseTime>& laps, const vm::Compile
   // The JIT compiles during the phases above (ahead on a thread of its own, or when a function first
   // runs), not as one of them.
   if (compiled.functions > 0)
-    fmt::print(stderr, "timing: {:<12} {:8.3f} s   CPU, {} functions, during the phases above\n", "jit compile", compiled.seconds, compiled.functions);
+    fmt::print(stderr, "timing: {:<12} {:8.3f} s   CPU, {} functions{}, during the phases above\n", "jit compile", compiled.seconds, compiled.functions,
+               compiled.cached > 0 ? fmt::format(" ({} from the object cache)", compiled.cached) : "");
 }
 
 // `text` to standard output (path "" or "-") or to `path` as it is (a temporary file of OutputFiles).

@@ -55,5 +55,14 @@ if reference:
     table([("vm", "reference.vm.t1", True), ("jit", "reference.jit.t1", True)], True)
     vm, jit = best("reference.vm.t1"), best("reference.jit.t1")
     pj = phases("reference.jit.t1")
-    print(f"  jit / vm end to end: {jit[0] / vm[0]:.2f}x (goal <= 1.0x; CPU {jit[1] / vm[1]:.2f}x); jit compile (CPU, the "
-          f"functions the run called, when first called): {pj.get('jit compile', 0):.3f} s (goal <= 0.050 s)")
+    print(f"  jit / vm end to end: {jit[0] / vm[0]:.2f}x (goal <= 1.0x; CPU {jit[1] / vm[1]:.2f}x)")
+    # The first JIT run compiled into an empty object cache; the later ones loaded from it.
+    compile_times = []
+    for i in range(1, runs + 1):
+        for line in open(f"{out}/stderr.reference.jit.t1.{i}"):
+            m = re.match(r"timing: jit compile\s+([0-9.]+) s", line)
+            if m:
+                compile_times.append(float(m.group(1)))
+    warm = min(compile_times[1:]) if len(compile_times) > 1 else float("nan")
+    print(f"  jit compile (CPU, the functions the run called): cold {compile_times[0] if compile_times else float('nan'):.3f} s, "
+          f"warm (from the object cache, best of {len(compile_times) - 1}) {warm:.3f} s (goal <= 0.050 s)")

@@ -12,6 +12,8 @@
 #include <llvm/IR/Module.h>
 #include <llvm/Passes/OptimizationLevel.h>
 #include <llvm/Passes/PassBuilder.h>
+#include <llvm/Config/llvm-config.h>
+#include <llvm/Support/MemoryBuffer.h>
 #include <llvm/Support/TargetSelect.h>
 #include <llvm/Support/raw_ostream.h>
 #include <llvm/Target/TargetMachine.h>
@@ -26,6 +28,7 @@
 
 #include "jit/codegen.h"
 #include "jit/helpers.h"
+#include "jit/object_cache.h"
 
 namespace rebate::jit {
 
@@ -62,20 +65,27 @@ void optimise(llvm::Module& module, llvm::TargetMachine& machine) {
   builder.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O2).run(module, modules);
 }
 
-// Functions `functions` of `plan` as a module laid out for `machine`; optimised when one of them is hot
-// (the cold ones are `optnone`: the pipeline would pass them by).
-std::unique_ptr<llvm::Module> optimised_module(const plan::Plan& plan, const std::vector<plan::FunctionId>& functions,
-                                               llvm::LLVMContext& context, llvm::TargetMachine& machine, std::string* before) {
+// Functions `functions` of `plan` as a module laid out for `machine`, and its text (`ir`, when asked for).
+std::unique_ptr<llvm::Module> laid_out_module(const plan::Plan& plan, const std::vector<plan::FunctionId>& functions, llvm::LLVMContext& context,
+                                              llvm::TargetMachine& machine, std::string* ir) {
   std::unique_ptr<llvm::Module> module = generate(plan, functions, context);
   module->setDataLayout(machine.createDataLayout());
   module->setTargetTriple(machine.getTargetTriple().str());
-  if (before) {
-    llvm::raw_string_ostream os(*before);
+  if (ir) {
+    llvm::raw_string_ostream os(*ir);
     module->print(os, nullptr);
   }
-  if (std::any_of(functions.begin(), functions.end(), [&](plan::FunctionId f) { return is_hot(plan.functions[f]); }))
-    optimise(*module, machine);
   return module;
+}
+
+bool any_hot(const plan::Plan& plan, const std::vector<plan::FunctionId>& functions) {
+  return std::any_of(functions.begin(), functions.end(), [&](plan::FunctionId f) { return is_hot(plan.functions[f]); });
+}
+
+// What a module's object depends on besides its IR: the JIT's and LLVM's versions, and the machine.
+std::string build_description(const llvm::TargetMachine& machine) {
+  return fmt::format("rebate-jit {} llvm {} {} {} {}", kModuleVersion, LLVM_VERSION_STRING, machine.getTargetTriple().str(), machine.getTargetCPU().str(),
+                     machine.getTargetFeatureString().str());
 }
 
 // What compiling needs of LLVM before any plan is known: a JIT instance for this machine, and a target
@@ -127,7 +137,7 @@ class NativeExecutor final : public vm::Executor {
 class CompiledPlan final : public vm::Engine {
  public:
   CompiledPlan(const plan::Plan& plan, decltype(&rebate_jit_instr) instr, decltype(&rebate_jit_fail) fail)
-      : plan_(plan), fail_(fail), llvm_(make_llvm()), code_(plan.functions.size()) {
+      : plan_(plan), fail_(fail), llvm_(make_llvm()), cache_(build_description(*llvm_.machine)), code_(plan.functions.size()) {
     const double start = thread_seconds();
     check_bytecode(plan);  // a lowering bug is found now, not when a function first runs
     llvm::orc::SymbolMap runtime;
@@ -178,16 +188,23 @@ class CompiledPlan final : public vm::Engine {
           if (!is_hot(plan_.functions[g]) && !code_[g].load(std::memory_order_relaxed)) batch.push_back(g);
         }
       }
-      auto context = std::make_unique<llvm::LLVMContext>();
-      std::unique_ptr<llvm::Module> module = optimised_module(plan_, batch, *context, *llvm_.machine, nullptr);
-      if (hot) {
-        if (llvm::Error e = llvm_.jit->addIRModule(llvm::orc::ThreadSafeModule(std::move(module), std::move(context))))
-          throw std::runtime_error("JIT: " + text(std::move(e)));
+      // The object: from the cache when an earlier run made it from the same IR, else optimised (when
+      // hot) and generated now, and kept for the next run.
+      llvm::LLVMContext context;
+      std::string ir;
+      std::unique_ptr<llvm::Module> module = laid_out_module(plan_, batch, context, *llvm_.machine, cache_.enabled() ? &ir : nullptr);
+      const char* options = hot ? "O2" : "O0";
+      std::optional<std::string> cached = cache_.load(ir, options);
+      std::unique_ptr<llvm::MemoryBuffer> object;
+      if (cached) {
+        object = llvm::MemoryBuffer::getMemBufferCopy(*cached, function_symbol(plan_, f));
+        stats_.cached += static_cast<uint32_t>(batch.size());
       } else {
-        module->setDataLayout(llvm_.cold_machine->createDataLayout());
-        std::unique_ptr<llvm::MemoryBuffer> object = take(llvm::orc::SimpleCompiler(*llvm_.cold_machine)(*module), "compiling");
-        if (llvm::Error e = llvm_.jit->addObjectFile(std::move(object))) throw std::runtime_error("JIT: " + text(std::move(e)));
+        if (hot) optimise(*module, *llvm_.machine);  // (the cold ones are `optnone`: the pipeline would pass them by)
+        object = take(llvm::orc::SimpleCompiler(hot ? *llvm_.machine : *llvm_.cold_machine)(*module), "compiling");
+        cache_.store(ir, options, std::string(object->getBuffer()));
       }
+      if (llvm::Error e = llvm_.jit->addObjectFile(std::move(object))) throw std::runtime_error("JIT: " + text(std::move(e)));
       for (plan::FunctionId g : batch) {
         llvm::JITEvaluatedSymbol symbol = take(llvm_.jit->lookup(function_symbol(plan_, g)), "compiling");
         code_[g].store(reinterpret_cast<NativeFunction>(static_cast<uintptr_t>(symbol.getAddress())), std::memory_order_release);
@@ -206,6 +223,7 @@ class CompiledPlan final : public vm::Engine {
   const plan::Plan& plan_;
   decltype(&rebate_jit_fail) fail_;
   Llvm llvm_;
+  ObjectCache cache_;
   mutable std::mutex mutex_;
   mutable std::vector<std::atomic<NativeFunction>> code_;  // by plan function; null until first run
   mutable vm::CompileStats stats_;
@@ -235,7 +253,8 @@ std::string dump_llvm(const plan::Plan& plan) {
   std::string before, after;
   std::vector<plan::FunctionId> every(plan.functions.size());
   std::iota(every.begin(), every.end(), 0);
-  std::unique_ptr<llvm::Module> module = optimised_module(plan, every, context, *machine, &before);
+  std::unique_ptr<llvm::Module> module = laid_out_module(plan, every, context, *machine, &before);
+  if (any_hot(plan, every)) optimise(*module, *machine);
   llvm::raw_string_ostream os(after);
   module->print(os, nullptr);
   os.flush();

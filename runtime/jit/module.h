@@ -14,7 +14,7 @@
 namespace rebate::jit {
 
 // Bumped whenever this struct or what it hands over changes: a library from another build is refused.
-inline constexpr uint32_t kModuleVersion = 3;
+inline constexpr uint32_t kModuleVersion = 4;
 
 struct Module {
   uint32_t version = kModuleVersion;

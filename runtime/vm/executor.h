@@ -90,6 +90,7 @@ class Executor {
 struct CompileStats {
   double seconds = 0;      // CPU time, summed over the threads that compiled
   uint32_t functions = 0;  // functions compiled
+  uint32_t cached = 0;     // of them, loaded from the JIT's object cache (compiled by an earlier run)
 };
 
 // A plan made ready to run by one engine (interpreted as it is, or compiled to native code): prepared
