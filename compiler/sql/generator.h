@@ -84,6 +84,8 @@ class Generator {
   std::string input_cte(uint32_t input);
   std::string cell_value(const ledger::ColumnSpec& c, const std::string& cell, const std::string& where);
   std::string lines_cte(uint32_t ledger);
+  std::string checked_partner(uint32_t ledger);
+  std::string check_cte(uint32_t input);
   std::string window_cte(uint32_t ledger, int window);
   std::string group_window_cte(uint32_t group, int window);
   std::string window_condition(int window) const;

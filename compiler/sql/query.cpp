@@ -148,21 +148,19 @@ std::string Generator::input_cte(uint32_t input) {
   return fmt::format("{} AS (\n  SELECT{}\n  FROM {} AS t)", quote_name("in_" + in.name), list, table);
 }
 
-std::string Generator::lines_cte(uint32_t ledger) {
+// A line's partner, checked: a line naming a partner the partner table does not have, or a key its
+// table does not have (docs/language.md §5, whether or not the program reads the table's columns), stops
+// the query, as it stops `rebate run` (`--on-bad-row fail`, the default).
+std::string Generator::checked_partner(uint32_t ledger) {
   const plan::Input& in = plan_.inputs[ledger];
   std::string partner = "l." + col(in.partner_column);
   if (plan_.partner_table != UINT32_MAX) {
-    // A line naming a partner the partner table does not have stops the run (`--on-bad-row fail`, the
-    // default), as it stops `rebate run`.
     const plan::Input& pt = plan_.inputs[plan_.partner_table];
     const std::string message = quote_text(fmt::format("{}: a line names partner `", in.name)) + " || " + partner + " || " +
                                 quote_text(fmt::format("`, which is not in the partner table `{}`", pt.name));
     partner = fmt::format("CASE WHEN EXISTS (SELECT 1 FROM {} AS k WHERE k.{} = {}) THEN {} ELSE {} END", quote_name("in_" + pt.name),
                           col(pt.key_column), partner, partner, d_.fail(message, d_.text_type));
   }
-  // So is a line whose key of a table is not in that table (docs/language.md §5), whether or not the
-  // program reads the table's columns. The check is part of the partner's column, which every
-  // aggregate reads: a column of its own could be left out by the database's optimizer.
   for (const auto& [column, table] : in.lookups) {
     const plan::Input& t = plan_.inputs[table];
     const std::string key = "l." + col(column);
@@ -171,8 +169,37 @@ std::string Generator::lines_cte(uint32_t ledger) {
     partner = fmt::format("CASE WHEN {0} IS NULL OR EXISTS (SELECT 1 FROM {1} AS k WHERE k.{2} = {0}) THEN {3} ELSE {4} END", key,
                           quote_name("in_" + t.name), col(t.key_column), partner, d_.fail(message, d_.text_type));
   }
+  return partner;
+}
+
+std::string Generator::lines_cte(uint32_t ledger) {
+  const plan::Input& in = plan_.inputs[ledger];
+  // (The checks are part of the partner's column, which every aggregate reads: a column of its own could
+  // be left out by the database's optimizer.)
   return fmt::format("{} AS (\n  SELECT l.*, {} AS partner, p.period, p.first_day, p.last_day\n  FROM {} AS l JOIN periods AS p ON l.{} BETWEEN p.first_day AND p.last_day)",
-                     quote_name("l_" + in.name), partner, quote_name("in_" + in.name), col(in.date_column));
+                     quote_name("l_" + in.name), checked_partner(ledger), quote_name("in_" + in.name), col(in.date_column));
+}
+
+// `check_<input>`: every row of an input read, as `rebate run` reads every row: a cell that is not what
+// its column declares, or a line naming an unknown partner or key, stops the query even where no payout
+// reads the row (a line of a year the run does not look at). Its one value, 0, is a condition of the
+// cells (generate()), so no database can leave it out; each row's cells are joined into one text whose
+// length is compared, which reads every one of them.
+std::string Generator::check_cte(uint32_t input) {
+  const plan::Input& in = plan_.inputs[input];
+  const bool payments = in.kind == plan::InputKind::Payments;
+  std::vector<std::string> parts;
+  for (size_t c = 0; c < in.spec.columns.size(); ++c) parts.push_back(fmt::format("COALESCE(CAST(l.{} AS {}), '')", col(static_cast<uint32_t>(c)), d_.text_type));
+  if (in.kind == plan::InputKind::Ledger) parts.push_back(fmt::format("CAST({} AS {})", checked_partner(input), d_.text_type));
+  std::string from = quote_name("in_" + in.name);
+  if (payments) {  // its partner, rebate and period checked (settle.cpp)
+    from = quote_name("pay_" + in.name);
+    parts = {fmt::format("CAST(l.partner AS {})", d_.text_type), fmt::format("CAST(l.rebate_index AS {})", d_.text_type),
+             fmt::format("COALESCE(CAST(l.period AS {}), '')", d_.text_type), fmt::format("COALESCE(CAST(l.amount AS {}), '')", d_.text_type)};
+  }
+  std::string joined;
+  for (const std::string& p : parts) joined += (joined.empty() ? "" : " || ") + p;
+  return fmt::format("{} AS (\n  SELECT COUNT(*) AS bad FROM {} AS l WHERE length({}) < 0)", quote_name("check_" + in.name), from, joined);
 }
 
 int Generator::aggregate_scale(uint32_t a) {
@@ -519,9 +546,15 @@ SqlResult Generator::generate() {
   std::string list, join_text;
   for (const std::string& c : columns) list += ",\n    " + c;
   for (const std::string& j : joins) join_text += "\n  " + j;
+  // Every input checked whole before any cell is formed (check_cte).
+  std::string checked;
+  for (uint32_t i = 0; i < plan_.inputs.size(); ++i) {
+    ctes.push_back(check_cte(i));
+    checked += fmt::format(" AND (SELECT bad FROM {}) = 0", quote_name("check_" + plan_.inputs[i].name));
+  }
   ctes.push_back(fmt::format(
-      "cells AS (\n  SELECT c.*{}\n  FROM (SELECT p.*, pe.period, pe.label, pe.first_day, pe.last_day, pe.year_start FROM partners AS p CROSS JOIN periods AS pe WHERE pe.paid) AS c{})",
-      list, join_text));
+      "cells AS (\n  SELECT c.*{}\n  FROM (SELECT p.*, pe.period, pe.label, pe.first_day, pe.last_day, pe.year_start FROM partners AS p CROSS JOIN periods AS pe WHERE pe.paid{}) AS c{})",
+      list, checked, join_text));
   std::string last = "cells";
   measures(ctes, last);
   for (size_t r = 0; r < plan_.rebates.size(); ++r) rebate(r, ctes, last);

@@ -343,6 +343,9 @@ rebate b { pay revenue }
                 for program, ledger, text, has in [
                         ("modes.rebate", "unknown.csv", "date,partner,amount\n2026-07-01,P9,10.00\n", "`P9`"),
                         ("modes.rebate", "places.csv", "date,partner,amount\n2026-07-01,P1,10.005\n", "10.005"),
+                        # Lines of a year no payout reads are read too, as `rebate run` reads them.
+                        ("modes.rebate", "unknown_far.csv", "date,partner,amount\n2026-07-01,P1,10.00\n2019-03-01,P9,10.00\n", "`P9`"),
+                        ("modes.rebate", "places_far.csv", "date,partner,amount\n2026-07-01,P1,10.00\n2019-03-01,P1,10.005\n", "10.005"),
                         ("lookups.rebate", "nokey.csv", "date,partner,sku,amount\n2026-07-01,P1,S9,10.00\n", "`S9` is not a key of table `skus`")]:
                     (tmp / ledger).write_text(text)
                     extra = [("skus", tmp / "skus.csv")] if program == "lookups.rebate" else []
