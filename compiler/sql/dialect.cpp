@@ -111,6 +111,8 @@ std::string postgres_add_months(const std::string& date, const std::string& mont
 std::string duckdb_add_months(const std::string& date, const std::string& months) { return fmt::format("CAST({} + to_months({}) AS DATE)", date, months); }
 std::string postgres_regex_match(const std::string& text, const std::string& pattern) { return fmt::format("({} ~ '{}')", text, pattern); }
 std::string duckdb_regex_match(const std::string& text, const std::string& pattern) { return fmt::format("regexp_full_match({}, '{}')", text, pattern); }
+std::string postgres_series(const std::string& first, const std::string& last) { return fmt::format("generate_series({}, {})", first, last); }
+std::string duckdb_series(const std::string& first, const std::string& last) { return fmt::format("unnest(generate_series({}, {}))", first, last); }
 std::string postgres_quotient(const std::string& x, const std::string& y) { return fmt::format("div({}, {})", x, y); }
 std::string duckdb_quotient(const std::string& x, const std::string& y) { return fmt::format("(({}) // ({}))", x, y); }
 std::string postgres_binary_order(const std::string& text) { return fmt::format("({}) COLLATE \"C\"", text); }
@@ -119,8 +121,8 @@ std::string duckdb_binary_order(const std::string& text) { return text; }
 
 const Dialect kDialects[] = {
     {"postgres", postgres_decimal, "TEXT", false, true, "pg_temp.", kPostgresPrelude, postgres_fail, postgres_divide, day_number, postgres_round,
-     postgres_add_months, postgres_regex_match, postgres_quotient, postgres_binary_order},
-    {"duckdb", duckdb_decimal, "VARCHAR", true, false, "", kDuckdbPrelude, duckdb_fail, duckdb_divide, day_number, duckdb_round, duckdb_add_months, duckdb_regex_match, duckdb_quotient,
+     postgres_add_months, postgres_regex_match, postgres_series, postgres_quotient, postgres_binary_order},
+    {"duckdb", duckdb_decimal, "VARCHAR", true, false, "", kDuckdbPrelude, duckdb_fail, duckdb_divide, day_number, duckdb_round, duckdb_add_months, duckdb_regex_match, duckdb_series, duckdb_quotient,
      duckdb_binary_order},
 };
 

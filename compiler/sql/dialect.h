@@ -43,6 +43,8 @@ struct Dialect {
   std::string (*add_months)(const std::string& date, const std::string& months);
   // Whether a text expression matches a regular expression (anchored with ^ and $).
   std::string (*regex_match)(const std::string& text, const std::string& pattern);
+  // A select-list expression giving one row per integer from `first` to `last`.
+  std::string (*series)(const std::string& first, const std::string& last);
   // The integer quotient of two integer expressions, rounded toward zero.
   std::string (*integer_quotient)(const std::string& x, const std::string& y);
   // A text expression as it sorts byte by byte (as the engine sorts partner ids), whatever the

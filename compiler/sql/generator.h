@@ -79,8 +79,13 @@ class Generator {
   Node aggregate_type(const plan::Aggregate& a);
   void need_tree(const NodeRef& n, int window);
 
-  // query.cpp's parts
+  // periods.cpp: the periods (labels, days, the paid ones)
   std::string periods_cte();
+  void periods_from_data_ctes(int back, std::vector<std::string>& ctes);
+  std::string period_label(const std::string& p) const;
+  std::string period_first_day(const std::string& p) const;
+
+  // query.cpp's parts
   std::string input_cte(uint32_t input);
   std::string cell_value(const ledger::ColumnSpec& c, const std::string& cell, const std::string& where);
   std::string lines_cte(uint32_t ledger);
@@ -118,6 +123,7 @@ class Generator {
   std::map<plan::FunctionId, uint32_t> field_functions_;  // a group field's function -> its group
   std::vector<int> periods_;  // the periods the lines are read into: look-backs' and paid
   std::vector<int> paid_;
+  bool periods_from_data_ = false;  // no effective dates or --period: the paid periods come from the lines
 };
 
 // A text as a SQL string literal.

@@ -136,10 +136,14 @@ std::string Generator::select_query(std::vector<std::string>& ctes, const std::s
 // a value does not hold), for every partner and paid period; no row: no award. `period` is the period
 // the award is for (the next one for `for next period`), `measured` the period whose figures decided it.
 std::string Generator::awards_query(std::vector<std::string>& ctes, const std::string& last) {
-  engine::Periods periods(plan_);
-  std::string next;
-  for (int p : paid_) next += fmt::format("{}({}, {})", next.empty() ? "" : ", ", p, quote_text(periods.label(p + 1)));
-  ctes.push_back(fmt::format("next_periods (period, label) AS (\n  VALUES {})", next));
+  if (periods_from_data_) {
+    ctes.push_back(fmt::format("next_periods AS (\n  SELECT pe.period, {} AS label FROM periods AS pe WHERE pe.paid)", period_label("pe.period + 1")));
+  } else {
+    engine::Periods periods(plan_);
+    std::string next;
+    for (int p : paid_) next += fmt::format("{}({}, {})", next.empty() ? "" : ", ", p, quote_text(periods.label(p + 1)));
+    ctes.push_back(fmt::format("next_periods (period, label) AS (\n  VALUES {})", next));
+  }
   Scope scope;
   std::string selects;
   for (size_t ai = 0; ai < plan_.awards.size(); ++ai) {

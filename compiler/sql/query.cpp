@@ -67,17 +67,6 @@ void Generator::need_function(plan::FunctionId f, int window) {
   if (NodeRef t = tree(f)) need_tree(t, window);
 }
 
-std::string Generator::periods_cte() {
-  engine::Periods periods(plan_);
-  std::string rows;
-  for (int p : periods_) {
-    const bool paid = std::find(paid_.begin(), paid_.end(), p) != paid_.end();
-    rows += fmt::format("{}\n    ({}, {}, {}, {}, {}, {})", rows.empty() ? "" : ",", p, quote_text(periods.label(p)), periods.first_day(p),
-                        periods.last_day(p), periods.year_start(p), paid ? "TRUE" : "FALSE");
-  }
-  return fmt::format("periods (period, label, first_day, last_day, year_start, paid) AS (\n  VALUES{})", rows);
-}
-
 // A cell as the program declares its column, from its text (a table of text columns or of typed ones:
 // the cell is read as text either way, as the CSV reader reads it).
 std::string Generator::cell_value(const ledger::ColumnSpec& c, const std::string& cell, const std::string& where) {
@@ -459,7 +448,10 @@ SqlResult Generator::generate() {
   if (options_.periods) {
     for (int64_t p = options_.periods->first; p <= options_.periods->second; ++p) paid_.push_back(static_cast<int>(p));
   } else if (!plan_.effective_from || !plan_.effective_to) {
-    unsupported("a program without `effective` dates or `--period` (the periods paid would come from the data)", UINT32_MAX);
+    // The periods from the first line's to the last's, within the one effective date given, as
+    // `rebate run` chooses them (periods.cpp).
+    if (plan_.fiscal_start) unsupported("a program on a fiscal calendar without `effective` dates or `--period`", UINT32_MAX);
+    periods_from_data_ = true;
   } else {
     for (int p = static_cast<int>(periods.of_day(*plan_.effective_from)); p <= periods.of_day(*plan_.effective_to); ++p) paid_.push_back(p);
   }
@@ -468,7 +460,7 @@ SqlResult Generator::generate() {
     // A rebate settled over the year to date earns over that window (docs/language.md §22).
     for (plan::FunctionId f : plan::rebate_functions(pr)) need_function(f, pr.payments != UINT32_MAX && pr.settle_year_to_date ? kYearToDate : kPeriod);
   }
-  if (!unsupported_.empty() || paid_.empty()) {
+  if (!unsupported_.empty() || (paid_.empty() && !periods_from_data_)) {
     result.unsupported = unsupported_;
     return result;
   }
@@ -479,10 +471,14 @@ SqlResult Generator::generate() {
   for (const auto& [m, w] : measures_needed_) back = std::max(back, w == kYtdLastYear ? 2 * per_year : w != kPeriod ? per_year : 0);
   // (A settlement reads what was paid for the year so far: its periods must have their labels here.)
   for (const plan::Rebate& pr : plan_.rebates) back = std::max(back, pr.payments != UINT32_MAX ? per_year : 0);
-  for (int p = paid_.front() - back; p <= paid_.back(); ++p) periods_.push_back(p);
-
-  std::vector<std::string> ctes = {periods_cte()};
+  std::vector<std::string> ctes;
   for (uint32_t i = 0; i < plan_.inputs.size(); ++i) ctes.push_back(input_cte(i));
+  if (periods_from_data_) {
+    periods_from_data_ctes(back, ctes);
+  } else {
+    for (int p = paid_.front() - back; p <= paid_.back(); ++p) periods_.push_back(p);
+    ctes.push_back(periods_cte());
+  }
   std::vector<uint32_t> ledgers;
   for (uint32_t i = 0; i < plan_.inputs.size(); ++i) {
     if (plan_.inputs[i].kind == plan::InputKind::Ledger) ledgers.push_back(i);
