@@ -439,6 +439,9 @@ SqlResult Generator::generate() {
   }
   if (!plan_.awards.empty()) unsupported("awards", plan_.awards.front().rows.empty() ? UINT32_MAX : plan_.awards.front().rows.front().where);
   if (!plan_.budgets.empty()) unsupported("budgets", UINT32_MAX);
+  // Closed periods pay adjustments for lines booked after the close (docs/language.md §23): the query pays
+  // each period from every line, as the engine without closing does, which is not what the program says.
+  if (plan_.closed_through) unsupported("closed periods (`closed_through`)", UINT32_MAX);
   for (const plan::Rebate& pr : plan_.rebates) {
     for (plan::FunctionId f : plan::rebate_functions(pr)) need_function(f, kPeriod);
   }
