@@ -157,7 +157,10 @@ int run_diff(const DiffCliOptions& o) {
   diff::ReportInfo info{o.before, o.after, after.plan.currency, true, threshold, false};
 
   plan::CombineResult combined;
-  if (!o.two_runs) combined = plan::combine(before.plan, after.plan);
+  // A run that closes periods pays adjustments, which a combined plan's cells could not tell apart by
+  // program: the programs run one after the other then.
+  const bool closing = ro.closed_through || before.plan.closed_through || after.plan.closed_through;
+  if (!o.two_runs && !closing) combined = plan::combine(before.plan, after.plan);
   try {
     if (combined.combined) {
       set_activity("running both programs");
@@ -167,7 +170,8 @@ int run_diff(const DiffCliOptions& o) {
     } else {
       info.one_scan = false;
       if (!o.two_runs) {
-        fmt::print(stderr, "note: the two programs cannot share one scan of the ledgers ({}); they run one after the other\n", combined.why_not);
+        fmt::print(stderr, "note: the two programs cannot share one scan of the ledgers ({}); they run one after the other\n",
+                   closing ? "the run closes periods, and each program's adjustments are its own" : combined.why_not);
       }
       if (before.plan.currency != after.plan.currency) {
         fmt::print(stderr, "note: the programs pay in different currencies ({}, {}); amounts are compared as numbers\n", before.plan.currency,
@@ -227,6 +231,7 @@ std::function<int()> add_diff_command(CLI::App& app) {
   cmd->add_option("old", o->before, "The old program: a file, or git:REV:PATH to read it from a git revision")->required();
   cmd->add_option("new", o->after, "The new program: a file, or git:REV:PATH")->required();
   add_run_inputs(cmd, o->run);
+  add_closing_options(cmd, o->run);
   cmd->add_option("--format", o->format, "md (default: a Markdown report for a pull-request comment), csv or json")
       ->check(CLI::IsMember({"md", "csv", "json"}));
   cmd->add_option("--top", o->top, "How many of the largest changes the report lists (default 10)");

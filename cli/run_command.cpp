@@ -327,6 +327,7 @@ std::function<int()> add_run_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("run", "Run a program against its ledgers and write the payouts");
   cmd->add_option("program", o->program, "The .rebate program")->required();
   add_run_inputs(cmd, o->run);
+  add_closing_options(cmd, o->run);
   cmd->add_option("--format", o->format, "csv (default) or json")->check(CLI::IsMember({"csv", "json"}));
   cmd->add_option("--out", o->out, "Write the payouts to this file instead of standard output");
   cmd->add_option("--totals", o->totals, "CSV: write each partner's total per period to this file (the payouts file holds payouts only)");
@@ -357,6 +358,7 @@ std::function<int()> add_explain_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("explain", "Explain one partner's payouts: measures, band, rate, caps, gates, lines");
   cmd->add_option("program", o->program, "The .rebate program")->required();
   add_run_inputs(cmd, o->run, /*period_required=*/true);
+  add_closing_options(cmd, o->run);
   cmd->add_option("--partner", o->partner, "The partner's id")->required();
   cmd->add_flag("--detail", o->detail, "List the ledger lines each payout took (file, line, the cells the program reads)");
   return [o] { return run_program(*o); };

@@ -38,6 +38,15 @@ void add_run_inputs(CLI::App* cmd, RunInputs& o, bool period_required, const cha
       ->group("");
 }
 
+void add_closing_options(CLI::App* cmd, RunInputs& o) {
+  cmd->add_option("--closed-through", o.closed_through,
+                  "Close the periods up to this one, as in 2026-Q2 (replaces the program's `closed_through`): the run pays only open "
+                  "periods, and lines booked after the close for a closed period are paid as adjustments in the first open one");
+  cmd->add_option("--closed-on", o.closed_on,
+                  "The day the closed periods were closed, as in 2026-07-10 (default: the last closed period's last day): a line "
+                  "booked after it is late");
+}
+
 CLI::Option* add_engine_option(CLI::App* cmd, std::string& engine, const std::string& help, bool with_all) {
   std::string text = help;
   if (text.empty()) {
@@ -81,6 +90,14 @@ std::optional<int> engine_options(const char* command, const RunInputs& o, engin
     ro.as_of = parse_date(o.as_of);
     if (!ro.as_of) {
       fmt::print(stderr, "{}: `--as-of {}` is not a date; write the day as year-month-day, like `--as-of 2026-07-10`\n", command, o.as_of);
+      return kExitUsage;
+    }
+  }
+  if (!o.closed_through.empty()) ro.closed_through = o.closed_through;
+  if (!o.closed_on.empty()) {
+    ro.closed_on = parse_date(o.closed_on);
+    if (!ro.closed_on) {
+      fmt::print(stderr, "{}: `--closed-on {}` is not a date; write the day as year-month-day, like `--closed-on 2026-07-10`\n", command, o.closed_on);
       return kExitUsage;
     }
   }

@@ -17,6 +17,8 @@ struct RunInputs {
   std::vector<std::string> inputs;  // NAME=PATH
   std::string period;
   std::string as_of;  // --as-of DATE: read only what was booked by then
+  std::string closed_through;  // --closed-through PERIOD: the periods up to it are closed
+  std::string closed_on;       // --closed-on DATE: the day they were closed
   size_t max_errors = 20;
   unsigned threads = 0;          // 0: automatic
   unsigned max_span_years = 10;  // without effective dates: the most years the ledgers' dates may span
@@ -32,6 +34,10 @@ CLI::Option* add_engine_option(CLI::App* cmd, std::string& engine, const std::st
 // `--engine` and the hidden `--batch-partners`.
 // `period_help`: the help of `--period` when the command gives it a meaning of its own.
 void add_run_inputs(CLI::App* cmd, RunInputs& o, bool period_required = false, const char* period_help = nullptr);
+
+// `--closed-through` and `--closed-on` (docs/language.md §23): `rebate run`, `explain` and `diff` (a forecast
+// projects the open period and pays no adjustment).
+void add_closing_options(CLI::App* cmd, RunInputs& o);
 
 // The engine's options from the command line's: nullopt, or the exit code after a message that starts
 // with `command` (an `--input` that is not NAME=PATH, or a name bound twice).

@@ -60,6 +60,7 @@ std::unique_ptr<TypedProgram> Checker::run() {
   check_rebates();
   check_awards();
   check_budgets();
+  check_closing();
   check_tests();
   run_lints();
   return std::move(out);

@@ -45,6 +45,11 @@ struct ProgramSettings {
   const ast::Calendar* calendar = nullptr;  // fiscal calendar, when the period names one
   std::optional<DayNumber> effective_from, effective_to;
   RoundingMode rounding = RoundingMode::HalfEven;
+  // `closed_through: 2026-Q2` and `closed_on: 2026-07-10` (docs/language.md §23): the last closed period, as
+  // its label, and the day the periods up to it were closed (nullopt: that period's last day).
+  std::optional<std::string> closed_through;
+  std::optional<DayNumber> closed_on;
+  Span closed_span;  // the `closed_through` setting's value (or `closed_on`'s, when only it is set)
 };
 
 struct TypedProgram {

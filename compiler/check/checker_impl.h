@@ -129,6 +129,10 @@ class Checker {
   void check_settlement(const ast::Rebate& r);
   void check_payments_ledger(const ast::Source& s, const std::map<std::string, const ast::Column*>& roles);
 
+  // closing.cpp: `closed_through` / `closed_on` in the header (docs/language.md §23)
+  void closing_setting(const std::string& name, const ast::Expr& value);
+  void check_closing();
+
   // lints.cpp
   void run_lints();
 

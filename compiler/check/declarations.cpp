@@ -7,7 +7,7 @@ namespace rebate::check {
 
 namespace {
 
-const std::vector<std::string> kProgramSettings = {"currency", "period", "effective", "rounding"};
+const std::vector<std::string> kProgramSettings = {"currency", "period", "effective", "rounding", "closed_through", "closed_on"};
 const std::vector<std::string> kCalendarSettings = {"year_start", "weeks"};
 const std::vector<std::string> kRoles = {"partner", "date", "booked", "key", "rebate", "period", "amount"};
 const std::vector<std::string> kBuiltinTypes = {"Int", "Decimal", "Money", "Percent", "Bool", "Text", "Date", "Period", "Duration"};
@@ -152,6 +152,8 @@ void Checker::check_program_header() {
         diags.report(DiagKind::InvalidSetting, v->span, "`effective` takes a range of two dates")
             .with_help("write `effective: 2026-01-01 .. 2026-12-31` (both days included)");
       }
+    } else if (name == "closed_through" || name == "closed_on") {
+      closing_setting(name, *v);
     } else if (name == "rounding") {
       auto mode = v->kind == ast::ExprKind::Name ? rounding_mode_named(v->text) : std::nullopt;
       if (mode) out->settings.rounding = *mode;

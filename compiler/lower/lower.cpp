@@ -47,6 +47,8 @@ void Lowerer::header() {
   plan_.effective_from = s.effective_from;
   plan_.effective_to = s.effective_to;
   plan_.rounding = s.rounding;
+  plan_.closed_through = s.closed_through;
+  plan_.closed_on = s.closed_on;
   if (s.calendar) {
     for (const auto& setting : s.calendar->settings) {
       const ast::Expr& v = *setting.value;

@@ -456,6 +456,9 @@ SqlResult Generator::generate() {
     for (int p = static_cast<int>(periods.of_day(*plan_.effective_from)); p <= periods.of_day(*plan_.effective_to); ++p) paid_.push_back(p);
   }
   if (options_.select == Select::Awards) need_awards();
+  // Closed periods pay adjustments for lines booked after the close (docs/language.md §23): the query pays
+  // each period from every line, as the engine without closing does, which is not what the program says.
+  if (plan_.closed_through) unsupported("closed periods (`closed_through`)", UINT32_MAX);
   for (const plan::Rebate& pr : plan_.rebates) {
     // A rebate settled over the year to date earns over that window (docs/language.md §22).
     for (plan::FunctionId f : plan::rebate_functions(pr)) need_function(f, pr.payments != UINT32_MAX && pr.settle_year_to_date ? kYearToDate : kPeriod);

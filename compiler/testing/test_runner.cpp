@@ -134,7 +134,8 @@ Answer answer(const ast::TestExpect& e, bool is_award, const std::string& partne
     return a;
   }
   for (const engine::Payout& p : r.payouts) {
-    if (p.partner == partner && p.period == period && p.rebate == e.rebate.name) {
+    // (An adjustment for a closed period has the same partner, period and rebate: never the payout meant.)
+    if (p.partner == partner && p.period == period && p.rebate == e.rebate.name && p.corrects.empty()) {
       a.found = true;
       a.amount = p.amount();
       a.actual = money_text(p.amount(), plan.minor_unit, plan.currency);

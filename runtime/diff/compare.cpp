@@ -106,6 +106,64 @@ void Comparison::cell(std::string_view partner, std::string_view period, const e
   }
 }
 
+void Comparison::adjustments(std::string_view partner, std::string_view period, const engine::Payout* before, size_t before_count,
+                             const engine::Payout* after, size_t after_count) {
+  auto summary_of = [&](std::string_view rebate) -> RebateSummary& {
+    for (RebateSummary& r : rebates_) {
+      if (r.name == rebate) return r;
+    }
+    throw std::logic_error("an adjustment of a rebate neither program has");
+  };
+  std::vector<bool> paired(after_count, false);
+  auto compare = [&](const engine::Payout* b, const engine::Payout* a) {
+    ++compared_;
+    ++order_;
+    RebateSummary& summary = summary_of((a ? a : b)->rebate.view());
+    const Decimal old_amount = b ? b->amount() : Decimal();
+    const Decimal new_amount = a ? a->amount() : Decimal();
+    summary.before = exact(Decimal::add(summary.before, old_amount), "the old totals");
+    summary.after = exact(Decimal::add(summary.after, new_amount), "the new totals");
+    before_total_ = exact(Decimal::add(before_total_, old_amount), "the old totals");
+    after_total_ = exact(Decimal::add(after_total_, new_amount), "the new totals");
+    unsigned changes = 0;
+    if (a && b) {
+      if (Decimal::compare(old_amount, new_amount) != 0) changes |= kAmount;
+    } else if (a) {
+      if (!new_amount.is_zero()) changes = kAdded;
+    } else if (!old_amount.is_zero()) {
+      changes = kRemoved;
+    }
+    if (changes == 0) return;
+    ++changed_;
+    ++summary.changed;
+    Row row;
+    row.order = order_;
+    row.partner.assign(partner);
+    row.period.assign(period);
+    row.rebate = summary.name;
+    row.corrects.assign((a ? a : b)->corrects.view());
+    row.before = b ? std::optional<Paid>(paid(*b)) : std::nullopt;
+    row.after = a ? std::optional<Paid>(paid(*a)) : std::nullopt;
+    row.changes = changes;
+    row.delta = exact(Decimal::sub(new_amount, old_amount), "a change");
+    sink_.row(row);
+    if (!row.delta.is_zero()) mover(row);
+  };
+  for (size_t i = 0; i < before_count; ++i) {
+    const engine::Payout* match = nullptr;
+    for (size_t k = 0; k < after_count && !match; ++k) {
+      if (!paired[k] && after[k].rebate.view() == before[i].rebate.view() && after[k].corrects.view() == before[i].corrects.view()) {
+        paired[k] = true;
+        match = &after[k];
+      }
+    }
+    compare(&before[i], match);
+  }
+  for (size_t k = 0; k < after_count; ++k) {
+    if (!paired[k]) compare(nullptr, &after[k]);
+  }
+}
+
 int Comparison::band_position(const std::vector<std::string>& bands, std::string_view band) {
   if (bands.empty()) return -2;
   for (size_t i = 0; i < bands.size(); ++i) {
@@ -166,6 +224,9 @@ std::vector<Row> Comparison::movers() const {
 
 void CombinedSink::batch(const engine::PayoutBatch& b) {
   const std::string_view prefix = plan::kSecondAwardPrefix;
+  // (A run that closes periods is compared in two runs: a combined plan's adjustments would not say
+  // which program's rebate they are. cli/diff_command.cpp.)
+  if (b.payout_begin) throw std::logic_error("a combined run of two programs with adjustments");
   for (size_t c = 0; c < b.cells; ++c) {
     const engine::Payout* payouts = b.per_cell ? b.cell_payouts(c) : nullptr;
     c_.cell(b.partners[c], b.period_label, payouts, payouts ? payouts + old_rebates_ : nullptr);
@@ -192,7 +253,8 @@ void KeptRun::batch(const engine::PayoutBatch& b) {
     Cell cell;
     cell.period.assign(b.period_label);
     cell.partner.assign(b.partners[c]);
-    cell.payouts = payouts + c * b.per_cell;
+    cell.payouts = payouts + static_cast<size_t>(b.cell_payouts(c) - b.payouts);
+    cell.payout_count = b.cell_payout_count(c);
     cell.awards = awards + (b.award_begin ? b.award_begin[c] : 0);
     cell.award_end = awards + (b.award_begin ? b.award_begin[c + 1] : 0);
     by_key_.emplace(cell.period + '\n' + cell.partner, cells_.size());
@@ -221,6 +283,12 @@ class KeptRun::Against : public engine::PayoutSink {
       Cell* old = it == kept_.by_key_.end() ? nullptr : &kept_.cells_[it->second];
       const engine::Payout* before = old && kept_.rebates_ ? &kept_.kept_.payouts[old->payouts] : nullptr;
       c_.cell(partner, b.period_label, before, b.per_cell ? b.cell_payouts(c) : nullptr);
+      // Past each program's rebates: the cell's adjustments (closed periods).
+      const size_t before_adjusted = before ? old->payout_count - kept_.rebates_ : 0, after_adjusted = b.cell_payout_count(c) - b.per_cell;
+      if (before_adjusted || after_adjusted) {
+        c_.adjustments(partner, b.period_label, before ? before + kept_.rebates_ : nullptr, before_adjusted, b.cell_payouts(c) + b.per_cell,
+                       after_adjusted);
+      }
       std::vector<AwardSeen> after;
       if (b.award_begin) {
         for (uint32_t k = b.award_begin[c]; k < b.award_begin[c + 1]; ++k) after.push_back(AwardSeen{b.awards[k].award, b.awards[k].period, b.awards[k].value});
@@ -248,6 +316,9 @@ void KeptRun::rest(Comparison& c) {
   for (const Cell& cell : cells_) {
     if (cell.matched) continue;
     c.cell(cell.partner, cell.period, rebates_ ? &kept_.payouts[cell.payouts] : nullptr, nullptr);
+    if (cell.payout_count > rebates_) {
+      c.adjustments(cell.partner, cell.period, &kept_.payouts[cell.payouts + rebates_], cell.payout_count - rebates_, nullptr, 0);
+    }
     std::vector<AwardSeen> before = seen(kept_.awards, cell.awards, cell.award_end);
     if (!before.empty()) c.awards(cell.partner, before, {});
   }

@@ -33,6 +33,7 @@ enum Change : unsigned { kAmount = 1, kStatus = 2, kBand = 4, kAdded = 8, kRemov
 struct Row {
   uint64_t order = 0;  // its place among the rows compared (the output order)
   std::string partner, period, rebate;
+  std::string corrects;  // an adjustment row (closed periods): the closed period it corrects; else empty
   std::optional<Paid> before, after;  // the old and the new program's; none: that program has no such payout
   unsigned changes = 0;
   Decimal delta;  // after - before (an absent side counts as 0)
@@ -81,6 +82,10 @@ class Comparison {
   // One partner in one period: each program's payouts in the order of its rebates, or nullptr when its
   // run has no such cell; then the awards of each program for that cell.
   void cell(std::string_view partner, std::string_view period, const engine::Payout* before, const engine::Payout* after);
+  // The adjustments of one partner in one period (closed periods, docs/language.md §23), each program's
+  // (`before_count` and `after_count` of them), paired by rebate and corrected period.
+  void adjustments(std::string_view partner, std::string_view period, const engine::Payout* before, size_t before_count,
+                   const engine::Payout* after, size_t after_count);
   void awards(std::string_view partner, const std::vector<AwardSeen>& before, const std::vector<AwardSeen>& after);
 
   const std::vector<RebateSummary>& rebates() const { return rebates_; }
@@ -148,6 +153,7 @@ class KeptRun : public engine::PayoutSink {
   struct Cell {
     std::string period, partner;
     size_t payouts = 0;         // the first of its payouts in kept_.payouts
+    size_t payout_count = 0;    // its payouts: one per rebate, then its adjustments
     size_t awards = 0, award_end = 0;  // its awards in kept_.awards
     bool matched = false;
   };

@@ -12,6 +12,11 @@ namespace rebate::diff {
 
 namespace {
 
+// A row's period, and for an adjustment the closed period it corrects: "2026-Q3 (adjustment for 2026-Q2)".
+std::string period_text(const Row& r) {
+  return r.corrects.empty() ? r.period : fmt::format("{} (adjustment for {})", r.period, r.corrects);
+}
+
 Decimal magnitude(const Decimal& d) { return d.is_negative() ? d.negated() : d; }
 
 const Decimal kHundred = Decimal::from_int(100);
@@ -107,11 +112,11 @@ class MarkdownReport : public Report {
   void row(const Row& r) override {
     ++details_total_;
     if (details_.size() < kCommentLimit) {
-      details_ += fmt::format("| {} | {} | `{}` | {} | {} | {} | {} |\n", md(r.partner), md(r.period), r.rebate, side(r.before),
+      details_ += fmt::format("| {} | {} | `{}` | {} | {} | {} | {} |\n", md(r.partner), md(period_text(r)), r.rebate, side(r.before),
                               side(r.after), signed_money(r.delta), what_changed(r));
     }
     if ((r.changes & (kStatus | kBand)) && status_rows_.size() < kListed) {
-      status_rows_.push_back(fmt::format("| {} | {} | `{}` | {} | {} |\n", md(r.partner), md(r.period), r.rebate, standing(r.before),
+      status_rows_.push_back(fmt::format("| {} | {} | `{}` | {} | {} |\n", md(r.partner), md(period_text(r)), r.rebate, standing(r.before),
                                          standing(r.after)));
     }
   }
@@ -248,7 +253,7 @@ class MarkdownReport : public Report {
   std::vector<std::string> movers(const Comparison& c) const {
     std::vector<std::string> rows;
     for (const Row& r : c.movers()) {
-      rows.push_back(fmt::format("| {} | {} | `{}` | {} | {} | {} |\n", md(r.partner), md(r.period), r.rebate, side(r.before), side(r.after),
+      rows.push_back(fmt::format("| {} | {} | `{}` | {} | {} | {} |\n", md(r.partner), md(period_text(r)), r.rebate, side(r.before), side(r.after),
                                  signed_money(r.delta)));
     }
     return rows;
@@ -325,7 +330,7 @@ class CsvReport : public Report {
   void row(const Row& r) override {
     using ledger::csv_quote;
     const std::optional<std::string> pct = percent_change(r.before ? r.before->amount : Decimal(), r.after ? r.after->amount : Decimal());
-    rows_.append(fmt::format("payout,{},{},{},{},{},{},{},{},{},{},{},{}\n", csv_quote(r.partner), csv_quote(r.period), r.rebate,
+    rows_.append(fmt::format("payout,{},{},{},{},{},{},{},{},{},{},{},{}\n", csv_quote(r.partner), csv_quote(period_text(r)), r.rebate,
                              changes_text(r.changes, ';'), r.before ? amount_text(r.before->amount, minor_) : "",
                              r.after ? amount_text(r.after->amount, minor_) : "", amount_text(r.delta, minor_), pct.value_or("new"),
                              r.before ? csv_quote(r.before->status) : "", r.after ? csv_quote(r.after->status) : "",
@@ -449,6 +454,7 @@ class JsonReport : public Report {
     j["partner"] = r.partner;
     j["period"] = r.period;
     j["rebate"] = r.rebate;
+    if (!r.corrects.empty()) j["corrects"] = r.corrects;
     Json changes = Json::array();
     for (auto [bit, word] : {std::pair{kAmount, "amount"}, {kStatus, "status"}, {kBand, "band"}, {kAdded, "added"}, {kRemoved, "removed"}}) {
       if (r.changes & bit) changes.push_back(word);

@@ -38,6 +38,11 @@ struct RunOptions {
   std::optional<std::string> period;                 // run one period only ("2026-Q3"), or a range ("2026-Q1..2026-Q3")
   // Read only what was booked by this day (state.h, booked_by); payments made after it are not read either.
   std::optional<DayNumber> as_of;
+  // `--closed-through P [--closed-on DATE]` (docs/language.md §23): the periods up to P are closed on DATE
+  // (by default P's last day); they override the program's `closed_through:` / `closed_on:`. The run pays
+  // only open periods, and the first it pays carries the adjustments for lines booked after the close.
+  std::optional<std::string> closed_through;
+  std::optional<DayNumber> closed_on;
   // `rebate explain --detail`: the partner whose payouts list the ledger lines they took (engine/detail.h).
   std::optional<std::string> detail_partner;
   size_t max_errors = 20;                            // input errors reported before giving up
@@ -141,9 +146,11 @@ struct Payout {
   TextRef period;
   TextRef rebate;
   TextRef title;
-  TextRef status;  // "paid", "clawback" (negative, kept by `allow negative`), "not eligible", "gate not met", "condition not met", "zero"
-  TextRef reason;  // the clause that decided a non-payment, as written
+  TextRef status;  // "paid", "clawback" (negative, kept by `allow negative`), "not eligible", "gate not met", "condition not met", "zero",
+                   // "carried", "adjustment" (a closed period's correction, paid in an open one)
+  TextRef reason;  // the clause that decided a non-payment, as written; an adjustment's "corrects 2026-Q2: 3 lines booked after ..."
   TextRef band;    // "from 100_000 USD to 500_000 USD"
+  TextRef corrects;  // an adjustment: the closed period it corrects ("2026-Q2"); empty otherwise
   uint64_t lines = 0;  // ledger lines that fed the measures the payout reads
   std::shared_ptr<Explanation> explanation;  // null when the run does not explain
 
@@ -171,6 +178,12 @@ struct Payout {
   int64_t high_[3] = {};
   int8_t scale_[3] = {};
   uint8_t present_ = 1u << kAmount;
+
+ public:
+  // An adjustment: the lines booked after the close of the period it corrects (in what was padding).
+  uint32_t late_lines = 0;
+
+ private:
 
   Decimal decimal(Slot s) const {
     return Decimal::from_scaled((static_cast<Int128>(high_[s]) << 64) | static_cast<Int128>(low_[s]), scale_[s]);
@@ -264,6 +277,10 @@ struct Summary {
   uint64_t outside_run_nowhere = 0;      // other lines in periods the run does not pay nor look back to
   uint64_t booked_after_as_of = 0;       // ledger lines booked after --as-of, not read (nor counted above)
   uint64_t paid_after_as_of = 0;         // payments ledger rows paid after --as-of, not read
+  // Closed periods (docs/language.md §23): ledger lines booked after the close of the closed period they
+  // are dated in, and the adjustments they gave.
+  uint64_t late_lines = 0;
+  uint64_t adjustments = 0;
   std::vector<std::string> periods_without_lines;  // paid periods without a line of any ledger ("2026-Q4")
   std::vector<std::string> notes;
   std::vector<PhaseTime> timings;  // per phase of the engine, for `rebate run --timings`
@@ -296,13 +313,18 @@ struct PayoutBatch {
   size_t per_cell = 0;             // payouts per cell: the program's rebates
   const TextRef* partners = nullptr;   // by cell: the partner's id
   const TextRef* partner_names = nullptr;  // by cell: the partner table's `name`, when it has one (else null)
-  const Payout* payouts = nullptr;     // cells x per_cell
-  const Decimal* totals = nullptr;     // by cell: the sum of its payouts (none when per_cell is 0)
+  const Payout* payouts = nullptr;     // cells x per_cell, or as payout_begin says
+  // Set when a cell of the batch carries adjustments (closed periods, docs/language.md §23): cell c's
+  // payouts are [payout_begin[c], payout_begin[c + 1]), one per rebate in the program's order, then its
+  // adjustments. Null: per_cell each. Read a cell's payouts through cell_payouts / cell_payout_count.
+  const uint32_t* payout_begin = nullptr;
+  const Decimal* totals = nullptr;     // by cell: the sum of its payouts, adjustments included (none when per_cell is 0)
   const AwardValue* awards = nullptr;  // the cells' awards, in cell order
   const uint32_t* award_begin = nullptr;  // by cell, and one past: cell c's awards are [award_begin[c], award_begin[c + 1])
 
-  const Payout* cell_payouts(size_t c) const { return payouts + c * per_cell; }
-  size_t payout_count() const { return cells * per_cell; }
+  const Payout* cell_payouts(size_t c) const { return payouts + (payout_begin ? payout_begin[c] : c * per_cell); }
+  size_t cell_payout_count(size_t c) const { return payout_begin ? payout_begin[c + 1] - payout_begin[c] : per_cell; }
+  size_t payout_count() const { return payout_begin ? payout_begin[cells] : cells * per_cell; }
   size_t award_count() const { return award_begin ? award_begin[cells] : 0; }
 };
 

@@ -54,12 +54,13 @@ RebateFacts rebate_facts(const plan::Rebate& pr) {
 // calls it paid (docs/language.md §21).
 // A settled rebate that earned less than was paid and carries the difference forward pays nothing now:
 // `carried` (docs/language.md §22).
-enum class Status { Paid, Clawback, NotEligible, GateNotMet, ConditionNotMet, Zero, Carried };
+// A closed period's correction, paid in the first open period the run pays: `adjustment` (§23).
+enum class Status { Paid, Clawback, NotEligible, GateNotMet, ConditionNotMet, Zero, Carried, Adjustment };
 
 // Static, as a payout's texts must outlive it (TextRef).
 const std::string& status_text(Status status) {
   static const std::string paid = "paid", clawback = "clawback", not_eligible = "not eligible", gate_not_met = "gate not met",
-                           condition_not_met = "condition not met", zero = "zero", carried = "carried";
+                           condition_not_met = "condition not met", zero = "zero", carried = "carried", adjustment = "adjustment";
   switch (status) {
     case Status::Paid: return paid;
     case Status::Clawback: return clawback;
@@ -68,6 +69,7 @@ const std::string& status_text(Status status) {
     case Status::ConditionNotMet: return condition_not_met;
     case Status::Zero: return zero;
     case Status::Carried: return carried;
+    case Status::Adjustment: return adjustment;
   }
   return zero;
 }
@@ -142,6 +144,40 @@ class CellEvaluator {
       }
     }
     if (awards_) award(frame, period, label, partner, awards);
+  }
+
+  // The adjustments the cell carries (it is in the first open period the run pays), appended to `into`:
+  // for each closed period with lines of the partner booked after the close, each rebate's payout of it
+  // recomputed with every line read, less what was paid for it (closing.h). `p` as for evaluate().
+  void adjust(size_t p, uint32_t partner, TextRef partner_text, const Adjustments& adjustments, std::vector<Payout>& into) {
+    const auto [first, last] = adjustments.of(partner);
+    for (const AdjustmentRow* row = first; row != last; ++row) {
+      for (size_t r = 0; r < plan_.rebates.size(); ++r) {
+        const plan::Rebate& pr = plan_.rebates[r];
+        const bool year_to_date = pr.payments != UINT32_MAX && pr.settle_year_to_date;
+        if (year_to_date != row->year_to_date) continue;
+        Payout& out = into.emplace_back();
+        out.partner = partner_text;
+        out.period = texts_.periods[p];
+        // The window the rebate earned over when the period was paid: the period, or its year so far.
+        const Window w{year_to_date ? s_.periods.year_start(row->corrects) : row->corrects, row->corrects};
+        PartnerFrame frame(context_, partner, w, context_.memo.block(w));
+        rebate(frame, r, out);
+        // A settled rebate's payout re-run is already net of what was paid (its steps say so); any
+        // other's is netted here.
+        if (pr.payments == UINT32_MAX) {
+          if (explain_) {
+            out.explain().steps.push_back(fmt::format("recomputed payout for {}: {} ({})", *row->label, money(out.amount(), plan_.minor_unit, plan_.currency),
+                                                      out.status.view()));
+          }
+          net_against_paid(frame, r, out);
+        }
+        out.status = status_text(Status::Adjustment);
+        out.reason = TextRef(*row->reason);
+        out.corrects = TextRef(*row->label);
+        out.late_lines = static_cast<uint32_t>(std::min<uint64_t>(row->late_lines, UINT32_MAX));
+      }
+    }
   }
 
  private:
@@ -506,6 +542,30 @@ class CellEvaluator {
     }
   }
 
+  // An adjustment of a rebate that does not settle: its recomputed payout (the amount so far) less what
+  // the closing's payments ledger says was paid for the period, rounded once as the rebate rounds (a
+  // payment booked with more places stays exact until then). Negative when more was paid than is due now.
+  void net_against_paid(PartnerFrame& frame, size_t r, Payout& out) {
+    const plan::Rebate& pr = plan_.rebates[r];
+    const PeriodIndex c = frame.window().last;
+    const Decimal earned = out.amount();
+    const Paid paid = s_.payments.paid(static_cast<uint32_t>(r), frame.partner(), c, c);
+    std::optional<Decimal> due = Decimal::sub(earned, paid.amount);
+    std::optional<Decimal> rounded = due ? due->rounded(pr.places, pr.rounding) : std::nullopt;
+    if (!rounded) throw vm::EvalError("arithmetic overflow netting the adjustment against what was paid", pr.pay.where, frame.context());
+    if (explain_) {
+      const int places = plan_.minor_unit;
+      const std::string& currency = plan_.currency;
+      Explanation& e = out.explain();
+      e.settlement = Explanation::Settlement{s_.periods.label(c), earned, paid.amount, *due, paid.payments};
+      e.steps.push_back(fmt::format("paid before for {}: {} ({} {} in `{}`)", s_.periods.label(c), money(paid.amount, places, currency), paid.payments,
+                                    paid.payments == 1 ? "payment" : "payments", plan_.inputs[s_.closing->payments].name));
+      e.steps.push_back(fmt::format("adjustment: {} - {} = {}", money(earned, places, currency), money(paid.amount, places, currency),
+                                    money(*rounded, places, currency)));
+    }
+    out.set_amount(*rounded);
+  }
+
   std::string award_text(const plan::Award& a, const Value& v) const {
     if (a.is_bool) return v.truthy() ? "true" : "false";
     if (!a.members.empty()) return a.members[static_cast<size_t>(v.coef)];
@@ -656,13 +716,19 @@ struct BatchMemory {
   std::vector<uint32_t> award_begin;       // by cell, and one past
   std::vector<AwardValue> awards;          // the batch's, in cell order
   std::vector<std::vector<AwardValue>> of_thread;  // by thread: its cells' awards, in cell order
+  // Adjustments (closed periods): by thread, its cells' in cell order; by cell, how many; and when a
+  // batch has some, its payouts laid out again with each cell's adjustments after its payouts.
+  std::vector<std::vector<Payout>> adjustments_of_thread;
+  std::vector<uint32_t> adjustment_count;
+  std::vector<Payout> laid_out;
+  std::vector<uint32_t> payout_begin;
 };
 
-// A cell's total: its payouts, one per rebate, side by side.
-Decimal cell_total(const Payout* payouts, size_t per_cell) {
+// A cell's total: its payouts, one per rebate, side by side, and its adjustments (`extra` of them).
+Decimal cell_total(const Payout* payouts, size_t per_cell, const Payout* extra = nullptr, size_t extras = 0) {
   Decimal sum;
-  for (size_t k = 0; k < per_cell; ++k) {
-    std::optional<Decimal> next = Decimal::add(sum, payouts[k].amount());
+  for (size_t k = 0; k < per_cell + extras; ++k) {
+    std::optional<Decimal> next = Decimal::add(sum, (k < per_cell ? payouts[k] : extra[k - per_cell]).amount());
     // A total past 38 digits: an error, never a total without one of its payouts.
     if (!next) throw vm::EvalError("arithmetic overflow adding up the partner's total", UINT32_MAX, std::string(payouts[0].partner));
     sum = *next;
@@ -689,7 +755,7 @@ void PayoutCollector::batch(const PayoutBatch& b) {
   into_.payouts.reserve(into_.payouts.size() + b.payout_count());
   for (size_t i = 0; i < b.payout_count(); ++i) {
     Payout p = b.payouts[i];
-    for (TextRef* t : {&p.partner, &p.period, &p.rebate, &p.title, &p.status, &p.reason, &p.band}) *t = keep(*t);
+    for (TextRef* t : {&p.partner, &p.period, &p.rebate, &p.title, &p.status, &p.reason, &p.band, &p.corrects}) *t = keep(*t);
     if (p.explanation) p.explanation = std::make_shared<Explanation>(*p.explanation);  // the batch's is reused
     into_.payouts.push_back(std::move(p));
   }
@@ -723,6 +789,8 @@ void evaluate(State& s, PayoutSink& sink) {
     for (size_t t = 0; t < threads; ++t) lite.emplace_back(s, rebates, texts, false);
   }
   PeriodBudgets budgets(s);
+  // Closed periods: the first period the run pays carries the adjustments (closing.h).
+  const Adjustments adjustments = s.closing && !s.run_periods.empty() ? Adjustments(s, s.run_periods.front(), *s.result.texts) : Adjustments();
 
   BatchMemory m;
   m.payouts.resize(std::min(partners, batch_partners) * per_cell);
@@ -744,6 +812,9 @@ void evaluate(State& s, PayoutSink& sink) {
   m.award_count.resize(m.partner_names.size());
   m.award_begin.resize(m.partner_names.size() + 1);
   m.of_thread.resize(threads);
+  m.adjustments_of_thread.resize(threads);
+  m.adjustment_count.assign(m.partner_names.size(), 0);
+  m.payout_begin.resize(m.partner_names.size() + 1);
 
   // Cells [first, first + cells) of period p evaluated into the batch's memory; with `totals`, each
   // cell's total worked out by the thread that made it (its payouts are final).
@@ -759,13 +830,19 @@ void evaluate(State& s, PayoutSink& sink) {
       }
     }
     for (std::vector<AwardValue>& a : m.of_thread) a.clear();
+    for (std::vector<Payout>& a : m.adjustments_of_thread) a.clear();
+    const bool carries = p == 0 && !adjustments.empty();
     for_each_cell(1, cells, threads, [&](size_t thread, size_t, uint32_t c) {
       Payout* payouts = m.payouts.data() + c * per_cell;  // (no payouts at all in an award-only program)
       std::vector<AwardValue>& awards = m.of_thread[thread];
       const size_t before = awards.size();
       evaluators[thread].evaluate(p, labels[p], first + c, m.partners[c], payouts, awards);
       m.award_count[c] = static_cast<uint32_t>(awards.size() - before);
-      if (totals && per_cell) m.totals[c] = cell_total(payouts, per_cell);
+      std::vector<Payout>& adjusted = m.adjustments_of_thread[thread];
+      const size_t adjusted_before = adjusted.size();
+      if (carries) evaluators[thread].adjust(p, first + c, m.partners[c], adjustments, adjusted);
+      m.adjustment_count[c] = static_cast<uint32_t>(adjusted.size() - adjusted_before);
+      if (totals && per_cell) m.totals[c] = cell_total(payouts, per_cell, adjusted.data() + adjusted_before, m.adjustment_count[c]);
     });
   };
 
@@ -801,6 +878,26 @@ void evaluate(State& s, PayoutSink& sink) {
       }
       m.award_begin[0] = 0;
       for (size_t c = 0; c < cells; ++c) m.award_begin[c + 1] = m.award_begin[c] + m.award_count[c];
+      // Cells with adjustments: each cell's payouts, then its adjustments (the threads' in cell order).
+      m.laid_out.clear();
+      size_t adjusted = 0;
+      for (size_t c = 0; c < cells; ++c) adjusted += m.adjustment_count[c];
+      if (adjusted) {
+        s.result.summary.adjustments += adjusted;
+        auto from_thread = m.adjustments_of_thread.begin();
+        size_t next = 0;
+        m.laid_out.reserve(cells * per_cell + adjusted);
+        for (size_t c = 0; c < cells; ++c) {
+          m.payout_begin[c] = static_cast<uint32_t>(m.laid_out.size());
+          m.laid_out.insert(m.laid_out.end(), m.payouts.begin() + static_cast<std::ptrdiff_t>(c * per_cell),
+                            m.payouts.begin() + static_cast<std::ptrdiff_t>((c + 1) * per_cell));
+          for (uint32_t k = 0; k < m.adjustment_count[c]; ++k) {
+            while (next == from_thread->size()) ++from_thread, next = 0;
+            m.laid_out.push_back(std::move((*from_thread)[next++]));
+          }
+        }
+        m.payout_begin[cells] = static_cast<uint32_t>(m.laid_out.size());
+      }
       PayoutBatch b;
       b.period = p;
       b.period_label = labels[p];
@@ -809,11 +906,13 @@ void evaluate(State& s, PayoutSink& sink) {
       b.per_cell = per_cell;
       b.partners = m.partners.data();
       b.partner_names = m.displays.empty() ? nullptr : m.displays.data();
-      b.payouts = m.payouts.data();
+      b.payouts = adjusted ? m.laid_out.data() : m.payouts.data();
+      b.payout_begin = adjusted ? m.payout_begin.data() : nullptr;
       b.totals = m.totals.data();
       b.awards = m.awards.data();
       b.award_begin = m.award_begin.data();
       sink.batch(b);
+      m.laid_out.clear();  // (the payouts' explanations are reused by the next batch when nothing else holds them)
     }
     if (first_look_failed) std::rethrow_exception(first_look_failed);  // not reached: the second failed too
   }

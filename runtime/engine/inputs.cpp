@@ -253,7 +253,9 @@ void partners_from_table(State& s) {
 // The aggregates cover the periods the run pays and those its look-backs read, no more: one line dated
 // decades away (a typo) must not make them huge. Lines outside are counted, not lost: no payout of the
 // run can depend on them.
-void set_run_periods(State& s, std::vector<PeriodIndex> periods) {
+// `reach_from`: with closed periods, the earliest closed period an adjustment re-runs (before the paid
+// periods): the aggregates reach back from it too.
+void set_run_periods(State& s, std::vector<PeriodIndex> periods, std::optional<PeriodIndex> reach_from = std::nullopt) {
   s.run_periods = std::move(periods);
   if (s.run_periods.empty()) {  // nothing to pay: no aggregate or group is read in any period
     s.aggregate_from.assign(s.plan.aggregates.size(), std::numeric_limits<PeriodIndex>::max());
@@ -261,7 +263,8 @@ void set_run_periods(State& s, std::vector<PeriodIndex> periods) {
     return;
   }
   const Lookbacks back = lookbacks(s.plan, s.periods.per_year());
-  s.first_period = s.run_periods.front() - back.deepest;
+  const PeriodIndex from = reach_from ? std::min(*reach_from, s.run_periods.front()) : s.run_periods.front();
+  s.first_period = from - back.deepest;
   s.last_period = s.run_periods.back();
   // An aggregate is read in the paid periods and as far back as the look-backs over it reach: a line of
   // an earlier period can change no payout through it (a look-back at revenue needs last year's revenue,
@@ -270,7 +273,7 @@ void set_run_periods(State& s, std::vector<PeriodIndex> periods) {
   s.group_from.assign(s.plan.groups.size(), s.last_period + 1);
   for (size_t a = 0; a < s.plan.aggregates.size(); ++a) {
     if (back.aggregate[a] < 0) continue;  // read by no measure
-    s.aggregate_from[a] = s.run_periods.front() - back.aggregate[a];
+    s.aggregate_from[a] = from - back.aggregate[a];
     const plan::Aggregate& agg = s.plan.aggregates[a];
     if (agg.over_group) s.group_from[agg.source] = std::min(s.group_from[agg.source], s.aggregate_from[a]);
   }
@@ -332,6 +335,19 @@ bool fix_periods(State& s) {
     for (PeriodIndex p = from; p <= to; ++p) periods.push_back(p);
   } else {
     return true;  // from the data, after the scan
+  }
+  if (s.closing) {
+    // Only open periods are paid; the closed periods an adjustment re-runs are known after the scan, so
+    // the periods are chosen then (choose_periods).
+    if (s.options.period && periods.front() <= s.closing->through) {
+      s.result.errors.push_back(fmt::format("{} is closed (the periods up to {} were closed on {}): a run pays only open periods, and the "
+                                            "lines booked late for a closed one are paid as adjustments in the first open period it pays",
+                                            s.periods.label(periods.front()), s.periods.label(s.closing->through), format_date(s.closing->on)));
+      s.result.usage_error = true;
+      return false;
+    }
+    s.requested_periods = std::move(periods);
+    return true;
   }
   set_run_periods(s, std::move(periods));
   s.periods_fixed = true;
@@ -457,13 +473,27 @@ std::optional<std::string> dated_span_error(const State& s, const DatedLine& ear
 void choose_periods(State& s, const std::map<PeriodIndex, uint64_t>& lines) {
   const plan::Plan& plan = s.plan;
   std::vector<PeriodIndex> periods;
-  if (!lines.empty()) {
+  if (s.requested_periods) {
+    periods = *s.requested_periods;
+  } else if (!lines.empty()) {
     const PeriodIndex first = lines.begin()->first, last = lines.rbegin()->first;
     PeriodIndex from = plan.effective_from ? std::max(first, s.periods.of_day(*plan.effective_from)) : first;
     PeriodIndex to = plan.effective_to ? std::min(last, s.periods.of_day(*plan.effective_to)) : last;
     for (PeriodIndex p = from; p <= to; ++p) periods.push_back(p);
   }
-  set_run_periods(s, std::move(periods));
+  if (!s.closing) {
+    set_run_periods(s, std::move(periods));
+    return;
+  }
+  // Closed periods: the open ones are paid, the first of them (or the first after the close, when the
+  // lines reach no open period) carrying the adjustments; the aggregates reach the earliest closed period
+  // with late lines too.
+  const PeriodIndex through = s.closing->through;
+  std::erase_if(periods, [&](PeriodIndex p) { return p <= through; });
+  if (periods.empty() && !(plan.effective_to && s.periods.first_day(through + 1) > *plan.effective_to)) periods.push_back(through + 1);
+  std::optional<PeriodIndex> reach;
+  for (const auto& [key, n] : s.late_lines) reach = std::min(reach.value_or(key.second), key.second);
+  set_run_periods(s, std::move(periods), reach);
 }
 
 bool load_inputs(State& s) {
@@ -483,7 +513,7 @@ bool load_inputs(State& s) {
   const bool usable = s.result.errors.empty();
   if (usable) {
     partners_from_table(s);
-    if (!fix_periods(s)) return false;
+    if (!resolve_closing(s) || !fix_periods(s)) return false;
   }
 
   // The ledgers, streamed: one part per reading thread, each on its own texts (the pool is frozen until
@@ -499,7 +529,7 @@ bool load_inputs(State& s) {
   if (s.clock) s.clock->lap("read + scan");
   set_activity("merging what the threads read");
   merge_parts(s, parts);
-  return index_payments(s);
+  return check_adjustments(s) && index_payments(s);
 }
 
 }  // namespace rebate::engine

@@ -40,7 +40,9 @@ std::vector<std::string> where_they_count(const State& s, uint64_t paid, uint64_
   if (looked_back) {
     // The reach of the deepest look-back: a line there counts where a look-back reads its period (the
     // reach is per program, not per period read, so "can").
-    parts.push_back(fmt::format("{} can count only through look-backs ({})", looked_back, span(s, s.first_period, s.run_periods.front() - 1)));
+    // (With closed periods, the reach starts at the earliest one an adjustment recomputes: closing.h.)
+    parts.push_back(fmt::format("{} can count only through look-backs{} ({})", looked_back, s.closing ? " and adjustments of closed periods" : "",
+                                span(s, s.first_period, s.run_periods.front() - 1)));
   }
   if (nowhere) parts.push_back(fmt::format("{} {} in no payout", nowhere, nowhere == 1 ? "counts" : "count"));
   return parts;

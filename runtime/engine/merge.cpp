@@ -323,8 +323,10 @@ void merge_parts(State& s, std::vector<std::unique_ptr<ScanPart>>& parts) {
 
   // The periods, when the program left them to the data, and what the run leaves out.
   std::map<PeriodIndex, uint64_t> lines;
-  for (const auto& part : parts) {
+  for (size_t k = 0; k < parts.size(); ++k) {
+    const auto& part = parts[k];
     for (const auto& [p, n] : part->lines_per_period) lines[p] += n;
+    for (const auto& [key, n] : part->late_lines) s.late_lines[{partners[k][key.first], key.second}] += n;
     s.result.summary.outside_effective += part->outside_effective;
     s.result.summary.outside_effective_paid += part->outside_effective_paid;
     s.result.summary.outside_effective_looked_back += part->outside_effective_looked_back;

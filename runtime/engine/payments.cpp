@@ -51,8 +51,12 @@ bool index_payments(State& s) {
     // each name once per program).
     std::unordered_map<std::string, std::vector<uint32_t>> settling;
     std::vector<std::string> others;
+    // With closed periods, the rebates that do not settle are read against the program's payments
+    // ledger too: their adjustments net against what was paid for the period they correct (closing.h).
+    const bool closing_reads = s.closing && s.closing->payments == index;
     for (uint32_t r = 0; r < plan.rebates.size(); ++r) {
-      if (plan.rebates[r].payments == index) settling[plan.rebates[r].name].push_back(r);
+      const uint32_t from = plan.rebates[r].payments;
+      if (from == index || (closing_reads && from == UINT32_MAX)) settling[plan.rebates[r].name].push_back(r);
       else others.push_back(plan.rebates[r].name);
     }
     const ledger::Table& t = s.tables[index];

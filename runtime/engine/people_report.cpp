@@ -126,7 +126,12 @@ void explain_payout(std::string& out, const Payout& p, const plan::Plan& plan) {
   auto to = std::back_inserter(out);  // formatted straight into `out`: no string per line
   fmt::format_to(to, "{} {} {}: {} {} ({})\n", p.partner.view(), p.period.view(), p.rebate.view(), amount(p.amount(), plan),
                  plan.currency, p.status.view());
-  if (!p.reason.empty()) fmt::format_to(to, "  because this does not hold: {}\n", p.reason.view());
+  if (!p.corrects.empty()) {
+    fmt::format_to(to, "  adjustment: {}; paid in {}, with {}'s figures recomputed from every line booked by now, below\n", p.reason.view(),
+                   p.period.view(), p.corrects.view());
+  } else if (!p.reason.empty()) {
+    fmt::format_to(to, "  because this does not hold: {}\n", p.reason.view());
+  }
   if (p.status == "clawback") {
     const plan::Rebate* r = rebate_named(plan, p.rebate.view());
     fmt::format_to(to, "  clawback: the partner owes {} {} back ({})\n", amount(p.amount().negated(), plan), plan.currency,
@@ -206,15 +211,23 @@ std::string statement_of(const plan::Plan& plan, std::string_view partner, std::
   }
   out += "| Program | Amount | Status |\n|---|---:|---|\n";
   Decimal total;
+  // An adjustment is named with the closed period it corrects.
+  auto title = [](const Payout* p) {
+    const std::string_view t = (p->title.empty() ? p->rebate : p->title).view();
+    return p->corrects.empty() ? std::string(t) : fmt::format("{} (adjustment for {})", t, p->corrects.view());
+  };
   for (const Payout* p : payouts) {
-    out += fmt::format("| {} | {} {} | {} |\n", (p->title.empty() ? p->rebate : p->title).view(), amount(p->amount(), plan), plan.currency,
-                       p->status.view());
+    out += fmt::format("| {} | {} {} | {} |\n", title(p), amount(p->amount(), plan), plan.currency, p->status.view());
     total = Decimal::add(total, p->amount()).value_or(total);
   }
   out += fmt::format("| **Total** | **{} {}** | |\n\n", amount(total, plan), plan.currency);
   for (const Payout* p : payouts) {
-    out += fmt::format("## {}\n\n", (p->title.empty() ? p->rebate : p->title).view());
-    if (!p->reason.empty()) out += fmt::format("Not paid: the condition `{}` was not met.\n\n", p->reason.view());
+    out += fmt::format("## {}\n\n", title(p));
+    if (!p->corrects.empty()) {
+      out += fmt::format("Adjustment: this {}.\n\n", p->reason.view());
+    } else if (!p->reason.empty()) {
+      out += fmt::format("Not paid: the condition `{}` was not met.\n\n", p->reason.view());
+    }
     for (const auto& m : p->measures()) out += fmt::format("- {}: {}\n", as_words(m.name), m.value);  // for the partner: words
     if (!p->band.empty()) out += fmt::format("- Band reached: {}{}\n", p->band.view(), p->rate() ? ", rate " + percent(*p->rate()) : "");
     for (const auto& step : p->steps()) out += fmt::format("- {}\n", step);
@@ -223,10 +236,12 @@ std::string statement_of(const plan::Plan& plan, std::string_view partner, std::
       std::replace(line.begin(), line.end(), '`', '\'');
       out += fmt::format("  - `{}`\n", line);
     }
-    if (p->status == "clawback") {
+    if (p->status == "clawback" || (!p->corrects.empty() && p->amount().is_negative())) {
       const plan::Rebate* r = rebate_named(plan, p->rebate.view());
       out += fmt::format("- **Clawback: {} {} to be paid back** ({})\n", amount(p->amount().negated(), plan), plan.currency,
-                         r && r->payments != UINT32_MAX ? "you were paid more than you have earned" : "this period's figures came out negative");
+                         !p->corrects.empty()                  ? fmt::format("you were paid more for {} than it comes to now", p->corrects.view())
+                         : r && r->payments != UINT32_MAX ? std::string("you were paid more than you have earned")
+                                                          : std::string("this period's figures came out negative"));
     } else {
       out += fmt::format("- **Amount: {} {}**\n", amount(p->amount(), plan), plan.currency);
     }
@@ -262,7 +277,7 @@ void StatementWriter::batch(const PayoutBatch& b) {
   for (size_t c = 0; c < b.cells; ++c) {
     page.payouts.clear();
     page.awards.clear();
-    for (size_t k = 0; k < b.per_cell; ++k) page.payouts.push_back(b.cell_payouts(c) + k);
+    for (size_t k = 0; k < b.cell_payout_count(c); ++k) page.payouts.push_back(b.cell_payouts(c) + k);  // adjustments included
     for (uint32_t k = b.award_begin[c]; k < b.award_begin[c + 1]; ++k) page.awards.push_back(b.awards + k);
     if (page.payouts.empty() && page.awards.empty()) continue;  // nothing to say: no rebate, no award decided
     page.partner = b.partners[c].view();

@@ -312,10 +312,11 @@ std::string json_tail(const Summary& summary) {
   tail += fmt::format(
       "], \"lines_outside_effective_dates\": {{\"count\": {}, \"in_paid_periods\": {}, \"only_in_look_backs\": {}, \"in_no_payout\": {}}}, "
       "\"lines_outside_run_periods\": {{\"count\": {}, \"only_in_look_backs\": {}, \"in_no_payout\": {}}}, "
-      "\"lines_booked_after_as_of\": {}, \"payments_after_as_of\": {}, \"periods_without_lines\": [",
+      "\"lines_booked_after_as_of\": {}, \"payments_after_as_of\": {}, \"lines_booked_after_close\": {}, \"adjustments\": {}, "
+      "\"periods_without_lines\": [",
       summary.outside_effective, summary.outside_effective_paid, summary.outside_effective_looked_back, outside_nowhere,
       summary.outside_run_looked_back + summary.outside_run_nowhere, summary.outside_run_looked_back, summary.outside_run_nowhere,
-      summary.booked_after_as_of, summary.paid_after_as_of);
+      summary.booked_after_as_of, summary.paid_after_as_of, summary.late_lines, summary.adjustments);
   for (size_t i = 0; i < summary.periods_without_lines.size(); ++i) {
     if (i) tail += ", ";
     json_string(tail, summary.periods_without_lines[i]);
@@ -357,7 +358,7 @@ void put_json_payout(Sink& out, TextCache<needs_json_escapes>& texts, const plan
   const std::optional<Decimal> basis = p.basis(), payout_rate = p.rate();
   const std::optional<Decimal> rate = payout_rate ? std::optional<Decimal>(percentage(*payout_rate)) : std::nullopt;
   const size_t room = json_room(p.partner) + json_room(p.period) + json_room(p.rebate) + json_room(p.status) +
-                      json_room(p.reason) + json_room(p.band) + amount_room + (basis ? number_room(basis->scale()) : 0) +
+                      json_room(p.reason) + json_room(p.band) + json_room(p.corrects) + amount_room + (basis ? number_room(basis->scale()) : 0) +
                       (rate ? number_room(rate->scale()) + 1 : 0) + kNumberRoom + 256;
   char* w = out.room(room);
   w = put_text(w, first ? "\n    {\"partner\": " : ",\n    {\"partner\": ");
@@ -373,6 +374,12 @@ void put_json_payout(Sink& out, TextCache<needs_json_escapes>& texts, const plan
   if (!p.reason.empty()) {
     w = put_text(w, ", \"reason\": ");
     w = put_json(w, p.reason, texts);
+  }
+  if (!p.corrects.empty()) {  // an adjustment: the closed period it corrects, and the lines booked after its close
+    w = put_text(w, ", \"corrects\": ");
+    w = put_json(w, p.corrects, texts);
+    w = put_text(w, ", \"late_lines\": ");
+    w = put_digits(w, p.late_lines, 1);
   }
   if (basis) {
     w = put_text(w, ", \"basis\": \"");

@@ -231,7 +231,8 @@ TEST_CASE("payouts JSON: escapes, nulls and explanations", "[report]") {
       "\n  ],\n  \"summary\": {\"inputs\": [{\"name\": \"sales\", \"rows\": 10, \"rejected\": 1}], "
       "\"lines_outside_effective_dates\": {\"count\": 0, \"in_paid_periods\": 0, \"only_in_look_backs\": 0, \"in_no_payout\": 0}, "
       "\"lines_outside_run_periods\": {\"count\": 0, \"only_in_look_backs\": 0, \"in_no_payout\": 0}, "
-      "\"lines_booked_after_as_of\": 3, \"payments_after_as_of\": 1, \"periods_without_lines\": [], "
+      "\"lines_booked_after_as_of\": 3, \"payments_after_as_of\": 1, \"lines_booked_after_close\": 0, \"adjustments\": 0, "
+      "\"periods_without_lines\": [], "
       "\"notes\": [\"a \\\"note\\\"\"]}\n}\n";
   CHECK(payouts_json(r, plan) == expected);
 }

@@ -305,6 +305,11 @@ class LedgerSink : public ScanSink {
     const bool has_lookups = !in.lookups.empty();  // (a local: the stores below could alias the plan)
     const std::optional<DayNumber> as_of = s_.options.as_of;
     uint64_t after_as_of = 0;
+    // Closed periods: a line dated in one and booked after the close is late (closing.h). Only a ledger
+    // with booking dates has late lines, and no line is tested when nothing is closed.
+    const ledger::Column* booked = s_.closing && in.booked_column != UINT32_MAX ? &chunk.columns[in.booked_column] : nullptr;
+    const PeriodIndex closed_through = s_.closing ? s_.closing->through : 0;
+    const DayNumber closed_on = s_.closing ? s_.closing->on : 0;
     rows_.lookup_row.resize(in.lookups.size());
     for (std::vector<uint32_t>& rows : rows_.lookup_row) rows.assign(n, UINT32_MAX);
     for (size_t row = 0; row < n; ++row) {
@@ -334,6 +339,9 @@ class LedgerSink : public ScanSink {
       const PeriodIndex p = period_of(day);
       partners[row] = partner;
       periods[row] = p;
+      if (booked && p <= closed_through && static_cast<DayNumber>(booked->values[row]) > closed_on) [[unlikely]] {
+        ++part_.late_lines[{partner, p}];
+      }
       if (day < effective_from || day > effective_to) {
         // Outside the effective dates (which fix the periods: `fixed` holds): in a paid period the line
         // counts there (a period overlapping the dates is paid and measured whole); before the paid

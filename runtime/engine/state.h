@@ -11,6 +11,7 @@
 
 #include "core/huge_pages.h"
 #include "engine/distinct_set.h"
+#include "engine/closing.h"
 #include "engine/engine.h"
 #include "engine/paged_array.h"
 #include "engine/payments.h"
@@ -292,6 +293,12 @@ struct State {
   std::vector<uint8_t> group_windowed;                            // by plan group: 1 = rows kept
   std::vector<std::vector<std::vector<GroupRowRef>>> group_rows;  // by plan group, then partner
   PaymentsIndex payments;                             // what the payments inputs say was paid (payments.h)
+  // Closed periods (closing.h): set when the run closes some; the lines booked late for them, by partner
+  // and closed period; and with closing, the periods --period or the effective dates asked for (the run
+  // pays the open ones, chosen after the scan: the closed ones re-run need their cells too).
+  std::optional<Closing> closing;
+  std::map<std::pair<uint32_t, PeriodIndex>, uint64_t> late_lines;
+  std::optional<std::vector<PeriodIndex>> requested_periods;
   PhaseClock* clock = nullptr;                        // --timings: where load_inputs marks the end of reading
   std::shared_ptr<DetailLines> detail;                // --detail: the partner's ledger lines (engine/detail.h)
 
@@ -350,6 +357,8 @@ struct ScanPart {
   uint64_t outside_effective_paid = 0;         // of those, lines in a paid period (they count there)
   uint64_t outside_effective_looked_back = 0;  // lines before the paid periods that look-backs read
   uint64_t booked_after_as_of = 0;  // lines left unread: booked after --as-of (booked_by)
+  // Closed periods: lines booked after the close, by (partner as the part numbers it, closed period).
+  std::map<std::pair<uint32_t, PeriodIndex>, uint64_t> late_lines;
   // Lines whose partner is not in the partner table: by input, their count, the first messages, and
   // (with --on-bad-row reject) the rows as CSV for the rejects file.
   struct Unknown {

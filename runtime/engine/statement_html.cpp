@@ -79,11 +79,16 @@ void chart(std::string& out, const plan::Plan& plan, const StatementPage& page) 
 
 void payout_section(std::string& out, const plan::Plan& plan, const Payout& p) {
   const std::string_view title = p.title.empty() ? p.rebate.view() : p.title.view();
-  out += fmt::format("<h2>{}</h2>\n", esc(title));
+  out += p.corrects.empty() ? fmt::format("<h2>{}</h2>\n", esc(title))
+                            : fmt::format("<h2>{} (adjustment for {})</h2>\n", esc(title), esc(p.corrects.view()));
   for (const plan::Rebate& r : plan.rebates) {
     if (r.name == p.rebate.view() && !r.doc.empty()) out += fmt::format("<p class=\"note\">{}</p>\n", esc(r.doc.substr(0, r.doc.find("\n\n"))));
   }
-  if (!p.reason.empty()) out += fmt::format("<p>Not paid ({}): the condition <code>{}</code> was not met.</p>\n", esc(p.status.view()), esc(p.reason.view()));
+  if (!p.corrects.empty()) {
+    out += fmt::format("<p>Adjustment: this {}.</p>\n", esc(p.reason.view()));
+  } else if (!p.reason.empty()) {
+    out += fmt::format("<p>Not paid ({}): the condition <code>{}</code> was not met.</p>\n", esc(p.status.view()), esc(p.reason.view()));
+  }
   out += "<ul>\n";
   for (const TraceEntry& e : p.trace()) {
     if (e.depth != 0 || e.kind != TraceEntry::Kind::Measure) continue;
@@ -133,7 +138,8 @@ std::string statement_html(const plan::Plan& plan, const StatementPage& page) {
     for (const Payout* p : page.payouts) {
       const std::string_view title = p->title.empty() ? p->rebate.view() : p->title.view();
       const std::string status(p->status.view());
-      out += fmt::format("<tr><td>{}</td><td class=\"num\">{}</td><td><span class=\"status {}\">{}</span></td></tr>\n", esc(title),
+      const std::string named = p->corrects.empty() ? esc(title) : fmt::format("{} (adjustment for {})", esc(title), esc(p->corrects.view()));
+      out += fmt::format("<tr><td>{}</td><td class=\"num\">{}</td><td><span class=\"status {}\">{}</span></td></tr>\n", named,
                          esc(money_text(p->amount(), plan)), status == "paid" ? "paid" : "", esc(status));
       total = Decimal::add(total, p->amount()).value_or(total);
     }

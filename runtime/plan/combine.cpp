@@ -143,6 +143,7 @@ std::string header_difference(const Plan& a, const Plan& b) {
   if (a.currency != b.currency || a.minor_unit != b.minor_unit) return fmt::format("the currency differs ({}, {})", a.currency, b.currency);
   if (a.grain != b.grain) return "the period differs";
   if (a.effective_from != b.effective_from || a.effective_to != b.effective_to) return "the effective dates differ";
+  if (a.closed_through != b.closed_through || a.closed_on != b.closed_on) return "the closed periods differ (`closed_through`, `closed_on`)";
   if (a.fiscal_start != b.fiscal_start || std::memcmp(a.fiscal_weeks, b.fiscal_weeks, sizeof a.fiscal_weeks) != 0)
     return "the fiscal calendar differs";
   return "";
@@ -157,6 +158,8 @@ class Builder {
     out_.grain = first.grain;
     out_.effective_from = first.effective_from;
     out_.effective_to = first.effective_to;
+    out_.closed_through = first.closed_through;
+    out_.closed_on = first.closed_on;
     out_.rounding = first.rounding;
     out_.fiscal_start = first.fiscal_start;
     std::memcpy(out_.fiscal_weeks, first.fiscal_weeks, sizeof out_.fiscal_weeks);

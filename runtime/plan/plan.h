@@ -265,6 +265,10 @@ struct Plan {
   PeriodGrain grain = PeriodGrain::Quarter;
   std::optional<DayNumber> effective_from, effective_to;
   RoundingMode rounding = RoundingMode::HalfEven;
+  // `closed_through:` (the last closed period's label) and `closed_on:` (nullopt: its last day); the
+  // run's --closed-through / --closed-on override them (docs/language.md §23).
+  std::optional<std::string> closed_through;
+  std::optional<DayNumber> closed_on;
   // A fiscal calendar: years start at `fiscal_start` and then every 364 days; quarters of 13 weeks
   // split into months of `fiscal_weeks` weeks.
   std::optional<DayNumber> fiscal_start;

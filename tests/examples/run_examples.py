@@ -8,6 +8,7 @@ For every folder examples/NN-name/ that holds a `run.args` file:
   2. compares every payout (partner, period, rebate) with `expected.csv` (columns partner,period,rebate,
      amount): the same set of payouts, and the amounts equal as strings (exactly, two places); when
      `expected.csv` also has a `status` column, the statuses too (`paid`, `clawback`, `carried`, ...);
+     with a `corrects` column, the adjustments for closed periods too, keyed by the period they correct;
   3. if the folder has `expected_awards.csv` (partner,period,award,value), compares the awards the same
      way (`period` is the period the award is for, as in the output);
   4. checks that each total (partner, period) is the sum of that partner's payouts in the period;
@@ -195,16 +196,19 @@ def check_example(folder, rebate, seed, engine):
         return False, [f"  the JSON output does not parse: {e}"]
 
     ok = True
-    expected, dups = load_expected(folder / "expected.csv", ("partner", "period", "rebate"), "amount")
+    with (folder / "expected.csv").open(encoding="utf-8", newline="") as f:
+        columns = csv.DictReader(f).fieldnames or []
+    # A `corrects` column: the rows of adjustments for closed periods (docs/language.md §23) are told apart
+    # from the period's payouts by the period they correct (empty for a payout).
+    keys = ("partner", "period", "rebate", "corrects") if "corrects" in columns else ("partner", "period", "rebate")
+    expected, dups = load_expected(folder / "expected.csv", keys, "amount")
     for d in dups:
         report.append(f"  expected.csv lists {'/'.join(d)} twice")
         ok = False
-    problems = compare("payout", expected, doc.get("payouts", []), ("partner", "period", "rebate"), "amount")
-    with (folder / "expected.csv").open(encoding="utf-8", newline="") as f:
-        has_status = "status" in (csv.DictReader(f).fieldnames or [])
-    if has_status:
-        statuses, _ = load_expected(folder / "expected.csv", ("partner", "period", "rebate"), "status")
-        problems += compare("status", statuses, doc.get("payouts", []), ("partner", "period", "rebate"), "status")
+    problems = compare("payout", expected, doc.get("payouts", []), keys, "amount")
+    if "status" in columns:
+        statuses, _ = load_expected(folder / "expected.csv", keys, "status")
+        problems += compare("status", statuses, doc.get("payouts", []), keys, "status")
     awards_file = folder / "expected_awards.csv"
     if awards_file.exists():
         exp_awards, dups = load_expected(awards_file, ("partner", "period", "award"), "value")
