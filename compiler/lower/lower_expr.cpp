@@ -288,7 +288,14 @@ void Lowerer::member(const ast::Expr& e, const Context& ctx, uint32_t where) {
   }
   if (os && os->kind == SymbolKind::Period) {
     emit(Opcode::Period, 0, 0, where);
-    emit(e.text == "start" ? Opcode::PeriodStart : Opcode::PeriodEnd, 0, 0, where);
+    if (e.text == "start" || e.text == "end") {
+      emit(e.text == "start" ? Opcode::PeriodStart : Opcode::PeriodEnd, 0, 0, where);
+    } else {
+      const plan::PeriodPart part = e.text == "quarter_of_year" ? plan::PeriodPart::QuarterOfYear
+                                    : e.text == "month_of_year" ? plan::PeriodPart::MonthOfYear
+                                                                : plan::PeriodPart::IsFirstOfYear;
+      emit(Opcode::PeriodPart, static_cast<uint32_t>(part), 0, where);
+    }
     return;
   }
   // `sku.family`: a lookup column of the line, then a column of the table row it names.
