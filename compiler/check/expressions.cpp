@@ -109,6 +109,7 @@ Value Checker::check(const ast::Expr& e, const Scope& scope, const Type* hint) {
       v.type = Type::container(TypeKind::List, element.value_or(Type::error()));
       break;
     }
+    case ast::ExprKind::Tuple: v = check_tuple_elsewhere(e); break;
     case ast::ExprKind::Name: v = check_name(e, scope, hint); break;
     case ast::ExprKind::Member: v = check_member(e, scope); break;
     case ast::ExprKind::Call: v = check_call(e, scope); break;

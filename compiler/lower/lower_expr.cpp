@@ -105,6 +105,8 @@ void Lowerer::expr_inner(const ast::Expr& e, const Context& ctx, FunctionId self
     case ast::ExprKind::List:
       for (const auto& item : e.args) expr(*item, ctx);
       return;  // only inside `in`, which counts the items
+    case ast::ExprKind::Tuple:
+      return;  // only in `count_distinct((a, b))`, lowered as a group (lower_distinct.cpp)
     case ast::ExprKind::Name:
       name(e, ctx, where);
       return;
@@ -445,6 +447,8 @@ uint32_t Lowerer::aggregate(const ast::Expr& e, const Context& ctx, uint32_t whe
     in_group_field = ctx.in_group != nullptr;
   }
   std::string label = fmt::format("{}.{}", e.arg(0).text, m);
+  if (a.kind == plan::AggregateKind::CountDistinct && e.args.size() > 1 && e.args[1]->kind == ast::ExprKind::Tuple)
+    return distinct_combinations(e, row, where);  // lower_distinct.cpp
   if (e.where) a.filter = function(label + " where", *e.where, row, a.source);
   if (e.args.size() > 1) {
     a.arg = function(label, *e.args[1], row, a.source);
