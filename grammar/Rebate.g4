@@ -162,6 +162,7 @@ primary
     | STRING                                      # stringLit
     | value=('true' | 'false')                    # boolLit
     | '[' (items+=expr (',' items+=expr)* ','?)? ']'  # listLit
+    | '(' items+=expr (',' items+=expr)+ ','? ')'  # tupleLit       // (person, certification)
     | '(' inner=expr ')'                          # parenExpr
     | name=ident                                  # nameExpr
     ;

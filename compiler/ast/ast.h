@@ -26,6 +26,7 @@ using ExprId = uint32_t;
   X(String)     /* "EV"                               text = decoded value           */ \
   X(Bool)       /* true, false                        text                           */ \
   X(List)       /* [a, b]                             args = items                   */ \
+  X(Tuple)      /* (a, b): count_distinct((a, b))     args = items                   */ \
   X(Name)       /* revenue, partner                   text = name                    */ \
   X(Member)     /* partner.tier                       args[0] = object, text = member */ \
   X(Call)       /* min(a, b)                          text = callee, args, where     */ \

@@ -68,6 +68,7 @@ std::string dump(const Expr& e) {
     case ExprKind::Percent: return e.text + "%";
     case ExprKind::String: return quoted(e.text);
     case ExprKind::List: return "[" + args(0) + " ]";
+    case ExprKind::Tuple: return fmt::format("(tuple{})", args(0));
     case ExprKind::Name: return e.text.empty() ? "<missing>" : e.text;
     case ExprKind::Member: return fmt::format("(. {} {})", dump(e.arg(0)), e.text);
     case ExprKind::Call: return fmt::format("(call {}{})", e.text, args(0));

@@ -24,7 +24,7 @@ std::string listed(const std::vector<std::string>& items) {
 std::string wrong_count_help(const std::string& ledger, const std::string& method, const std::string& column) {
   std::string help = column.empty() ? fmt::format("`{}.{}(...)` takes one column of `{}`, and an optional `where`", ledger, method, ledger)
                                     : fmt::format("`{}.{}({} where condition)`", ledger, method, column);
-  if (method == "count_distinct") help += "; to count distinct pairs, group by both columns and count the groups";
+  if (method == "count_distinct") help += "; to count distinct combinations of columns, put them in parentheses: `count_distinct((a, b))`";
   return help;
 }
 
@@ -156,6 +156,8 @@ Value Checker::check_method(const ast::Expr& e, const Scope& scope) {
   }
   if (e.where) check_condition(*e.where, row);
   if (argc == 0) return Value{method == "count" ? Type::of(TypeKind::Int) : Type::error()};
+  if (method == "count_distinct" && argc == 1 && e.args[1]->kind == ast::ExprKind::Tuple)
+    return check_distinct_tuple(e, *e.args[1], ledger, group, scope, row);
   Value arg = check_value(*e.args[1], row);
   for (size_t i = 2; i < e.args.size(); ++i) check(*e.args[i], row);
   if (method == "count") return Value{Type::of(TypeKind::Int)};

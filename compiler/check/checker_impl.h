@@ -81,6 +81,11 @@ class Checker {
   Value record(const ast::Expr& e, Value v);
   Value check_name(const ast::Expr& e, const Scope& scope, const Type* hint);
   Value check_member(const ast::Expr& e, const Scope& scope);
+  Value check_period_member(const ast::Expr& e, const ast::Expr& obj);  // period_members.cpp
+  // distinct_tuple.cpp: `count_distinct((a, b))`, and a tuple anywhere else.
+  Value check_distinct_tuple(const ast::Expr& call, const ast::Expr& tuple, const ast::Source* ledger, const ast::Group* group,
+                             const Scope& scope, const Scope& row);
+  Value check_tuple_elsewhere(const ast::Expr& e);
   Value check_method(const ast::Expr& e, const Scope& scope);
   // The first measure, aggregate or look-back an (already checked) expression reads, directly or through
   // a decision table: what an `eligible when` condition may not read (E0514). Null when none.

@@ -109,6 +109,7 @@ Value Checker::check(const ast::Expr& e, const Scope& scope, const Type* hint) {
       v.type = Type::container(TypeKind::List, element.value_or(Type::error()));
       break;
     }
+    case ast::ExprKind::Tuple: v = check_tuple_elsewhere(e); break;
     case ast::ExprKind::Name: v = check_name(e, scope, hint); break;
     case ast::ExprKind::Member: v = check_member(e, scope); break;
     case ast::ExprKind::Call: v = check_call(e, scope); break;
@@ -428,12 +429,7 @@ Value Checker::check_member(const ast::Expr& e, const Scope& scope) {
   }
   Value ov = check(obj, scope);
   if (ov.type.is_error()) return Value{};
-  if (ov.type.kind == TypeKind::Period) {
-    if (member == "start" || member == "end") return Value{Type::of(TypeKind::Date)};
-    diags.report(DiagKind::UnknownMember, e.name_span, fmt::format("a period has no `{}`", member))
-        .with_help("a period has `start` and `end` (its first and last day)");
-    return Value{};
-  }
+  if (ov.type.kind == TypeKind::Period) return check_period_member(e, obj);
   if (ov.type.kind == TypeKind::Row) {
     const ast::Source& s = *ov.type.source_decl();
     for (uint32_t i = 0; i < s.columns.size(); ++i) {

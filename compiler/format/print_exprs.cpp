@@ -62,6 +62,7 @@ int precedence(const ast::Expr& e) {
     case ExprKind::String:
     case ExprKind::Bool:
     case ExprKind::List:
+    case ExprKind::Tuple:
     case ExprKind::Name:
       return kPrimary;
     case ExprKind::Member:
@@ -108,6 +109,16 @@ DocId Printer::expr_inner(const ast::Expr& e) {
     case ExprKind::Bool:
       return literal(e);
     case ExprKind::List: return list(e);
+    case ExprKind::Tuple: {
+      // Its own parentheses are the span's first and last tokens, printed by expr() as written ones.
+      std::vector<DocId> items;
+      for (size_t i = 0; i < e.args.size(); ++i) {
+        if (i > 0) items.insert(items.end(), {tok(","), space()});
+        items.push_back(expr(*e.args[i]));
+      }
+      skip(",");
+      return doc_.concat(items);
+    }
     case ExprKind::Name: return tok(e.text);
     case ExprKind::Member: {
       DocId target = expr(e.arg(0), kPostfix);

@@ -105,6 +105,8 @@ void Lowerer::expr_inner(const ast::Expr& e, const Context& ctx, FunctionId self
     case ast::ExprKind::List:
       for (const auto& item : e.args) expr(*item, ctx);
       return;  // only inside `in`, which counts the items
+    case ast::ExprKind::Tuple:
+      return;  // only in `count_distinct((a, b))`, lowered as a group (lower_distinct.cpp)
     case ast::ExprKind::Name:
       name(e, ctx, where);
       return;
@@ -288,7 +290,14 @@ void Lowerer::member(const ast::Expr& e, const Context& ctx, uint32_t where) {
   }
   if (os && os->kind == SymbolKind::Period) {
     emit(Opcode::Period, 0, 0, where);
-    emit(e.text == "start" ? Opcode::PeriodStart : Opcode::PeriodEnd, 0, 0, where);
+    if (e.text == "start" || e.text == "end") {
+      emit(e.text == "start" ? Opcode::PeriodStart : Opcode::PeriodEnd, 0, 0, where);
+    } else {
+      const plan::PeriodPart part = e.text == "quarter_of_year" ? plan::PeriodPart::QuarterOfYear
+                                    : e.text == "month_of_year" ? plan::PeriodPart::MonthOfYear
+                                                                : plan::PeriodPart::IsFirstOfYear;
+      emit(Opcode::PeriodPart, static_cast<uint32_t>(part), 0, where);
+    }
     return;
   }
   // `sku.family`: a lookup column of the line, then a column of the table row it names.
@@ -438,6 +447,8 @@ uint32_t Lowerer::aggregate(const ast::Expr& e, const Context& ctx, uint32_t whe
     in_group_field = ctx.in_group != nullptr;
   }
   std::string label = fmt::format("{}.{}", e.arg(0).text, m);
+  if (a.kind == plan::AggregateKind::CountDistinct && e.args.size() > 1 && e.args[1]->kind == ast::ExprKind::Tuple)
+    return distinct_combinations(e, row, where);  // lower_distinct.cpp
   if (e.where) a.filter = function(label + " where", *e.where, row, a.source);
   if (e.args.size() > 1) {
     a.arg = function(label, *e.args[1], row, a.source);

@@ -104,6 +104,10 @@ class Lowerer {
 
   void collect_measures(const ast::Expr& e, std::vector<uint32_t>& out);
 
+  // `LEDGER.count_distinct((a, b) where c)` (lower_distinct.cpp): the number of rows of a group by the
+  // columns, counting only the rows that have a line passing `c`. Returns the aggregate.
+  uint32_t distinct_combinations(const ast::Expr& e, const Context& row, uint32_t where);
+
   void awards();
 
   void budgets();

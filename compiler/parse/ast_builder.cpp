@@ -672,6 +672,11 @@ class AstBuilder::Impl {
       for (auto* item : static_cast<P::ListLitContext*>(c)->items) e->args.push_back(expr(item));
       return e;
     }
+    if (type == typeid(P::TupleLitContext)) {
+      auto e = node(ExprKind::Tuple, s);
+      for (auto* item : static_cast<P::TupleLitContext*>(c)->items) e->args.push_back(expr(item));
+      return e;
+    }
     if (type == typeid(P::ParenExprContext)) {
       ExprPtr inner = expr(static_cast<P::ParenExprContext*>(c)->inner);
       inner->span = s;  // the parentheses belong to the span, so carets cover them

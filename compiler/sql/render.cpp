@@ -246,6 +246,39 @@ std::string Generator::period_bound(const NodeRef& p, bool first, const Scope& s
   return first ? "c.first_day" : "c.last_day";
 }
 
+// PeriodPart of the period whose first day (a day number) is `first`: vm::ops::period_part, in SQL that
+// both dialects run (EXTRACT on a calendar date; on a fiscal calendar, comparisons of the day's place in
+// its 364-day year, so that no integer division is needed: DuckDB's `/` on integers is not one).
+std::string Generator::period_part(plan::PeriodPart part, const std::string& first) const {
+  if (!plan_.fiscal_start) {
+    const std::string date = fmt::format("(DATE '1970-01-01' + CAST({} AS INTEGER))", first);
+    switch (part) {
+      case plan::PeriodPart::QuarterOfYear: return fmt::format("CAST(EXTRACT(QUARTER FROM {}) AS {})", date, d_.decimal(0));
+      case plan::PeriodPart::MonthOfYear: return fmt::format("CAST(EXTRACT(MONTH FROM {}) AS {})", date, d_.decimal(0));
+      case plan::PeriodPart::IsFirstOfYear: return fmt::format("(EXTRACT(MONTH FROM {0}) = 1 AND EXTRACT(DAY FROM {0}) = 1)", date);
+    }
+  }
+  const std::string in_year = fmt::format("((({} - {}) % 364 + 364) % 364)", first, *plan_.fiscal_start);
+  // The first day (in the fiscal year) of each fiscal month after the first: P02 .. P12.
+  std::vector<int> starts;
+  for (int q = 0; q < 4; ++q) {
+    starts.push_back(q * 91 + 7 * plan_.fiscal_weeks[0]);
+    starts.push_back(q * 91 + 7 * (plan_.fiscal_weeks[0] + plan_.fiscal_weeks[1]));
+    if (q < 3) starts.push_back((q + 1) * 91);
+  }
+  auto numbered = [&](const std::vector<int>& bounds) {
+    std::string out = "CASE";
+    for (size_t i = bounds.size(); i-- > 0;) out += fmt::format(" WHEN {} >= {} THEN {}", in_year, bounds[i], i + 2);
+    return fmt::format("CAST({} ELSE 1 END AS {})", out, d_.decimal(0));
+  };
+  switch (part) {
+    case plan::PeriodPart::QuarterOfYear: return numbered({91, 182, 273});
+    case plan::PeriodPart::MonthOfYear: return numbered(starts);
+    case plan::PeriodPart::IsFirstOfYear: return fmt::format("({} = 0)", in_year);
+  }
+  return "NULL";
+}
+
 std::string Generator::render_leaf(const Node& n, const Scope& scope) {
   const bool line = scope.line;
   switch (n.op) {
@@ -358,6 +391,7 @@ std::string Generator::render_op(const Node& n, const Scope& scope) {
       unsupported("a period as a value", n.where);
       return "NULL";
     case Opcode::PeriodStart: case Opcode::PeriodEnd: return period_bound(n.args[0], n.op == Opcode::PeriodStart, scope);
+    case Opcode::PeriodPart: return period_part(static_cast<plan::PeriodPart>(n.a), period_bound(n.args[0], true, scope));
     case Opcode::Add: return fmt::format("{} + {}", same(0), same(1));
     case Opcode::Sub: return fmt::format("{} - {}", same(0), same(1));
     case Opcode::Mul: {

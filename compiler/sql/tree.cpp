@@ -295,6 +295,11 @@ class Builder {
         take(1);
         n.type = SqlType::Day;
         break;
+      case Opcode::PeriodPart:
+        take(1);
+        n.type = static_cast<plan::PeriodPart>(in.a) == plan::PeriodPart::IsFirstOfYear ? SqlType::Bool : SqlType::Number;
+        n.scale = 0;
+        break;
       case Opcode::Add: case Opcode::Sub: {
         take(2);
         widest();

@@ -39,8 +39,8 @@ Effect effect(const plan::Instr& in) {
       return {0, 1};
     case Opcode::Store: case Opcode::Pop: case Opcode::JumpIfFalse: case Opcode::JumpIfTrue: case Opcode::Return:
       return {1, 0};
-    case Opcode::PeriodStart: case Opcode::PeriodEnd: case Opcode::Neg: case Opcode::Abs: case Opcode::Round:
-    case Opcode::Not: case Opcode::TierOf: case Opcode::TierBy:
+    case Opcode::PeriodStart: case Opcode::PeriodEnd: case Opcode::PeriodPart: case Opcode::Neg: case Opcode::Abs:
+    case Opcode::Round: case Opcode::Not: case Opcode::TierOf: case Opcode::TierBy:
       return {1, 1};
     case Opcode::Add: case Opcode::Sub: case Opcode::Mul: case Opcode::Div: case Opcode::AddDuration:
     case Opcode::SubDuration: case Opcode::Eq: case Opcode::Ne: case Opcode::Lt: case Opcode::Le: case Opcode::Gt:
@@ -488,7 +488,7 @@ class FunctionBuilder {
       case Opcode::PartnerId: case Opcode::Period: case Opcode::Measure: case Opcode::Shifted: case Opcode::Aggregate:
       case Opcode::Decision: case Opcode::Div: case Opcode::Round: case Opcode::Min: case Opcode::Max:
       case Opcode::AddDuration: case Opcode::SubDuration: case Opcode::InList: case Opcode::InRange:
-      case Opcode::InPeriod: case Opcode::TierOf: case Opcode::TierBy:
+      case Opcode::InPeriod: case Opcode::TierOf: case Opcode::TierBy: case Opcode::PeriodPart:
         call_helper(i, operands, result);
         break;
     }

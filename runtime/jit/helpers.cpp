@@ -29,6 +29,7 @@ void run_instr(Runtime& rt, vm::Frame& frame, const plan::Instr& in, Value* v) {
     case Opcode::Decision: v[0] = frame.decision(in.a); break;
     case Opcode::PeriodStart:
     case Opcode::PeriodEnd: vm::ops::period_bound(in.op == Opcode::PeriodStart, v[0]); break;
+    case Opcode::PeriodPart: vm::ops::period_part(plan, in.a, v[0]); break;
     case Opcode::Add:
     case Opcode::Sub:
     case Opcode::Mul:

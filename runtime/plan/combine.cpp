@@ -40,6 +40,7 @@ Operand operand_of(Opcode op) {
     case Opcode::Period:
     case Opcode::PeriodStart:
     case Opcode::PeriodEnd:
+    case Opcode::PeriodPart:
     case Opcode::Add:
     case Opcode::Sub:
     case Opcode::Mul:

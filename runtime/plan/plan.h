@@ -22,6 +22,10 @@ enum class Opcode : uint8_t {
 #define OPCODE(Name, Effect, Doc) Name,
 #include "plan/opcodes.def"
 };
+
+// What PeriodPart reads of a period (its operand a): `period.quarter_of_year`, `period.month_of_year`,
+// `period.is_first_of_year`.
+enum class PeriodPart : uint8_t { QuarterOfYear, MonthOfYear, IsFirstOfYear };
 const char* name(Opcode op);
 
 // A runtime value. Numbers (Int, Decimal, Money, Percent as a ratio) are exact decimals: coef / 10^scale.

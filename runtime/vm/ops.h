@@ -158,6 +158,34 @@ inline void period_bound(bool start, Value& p) {
   if (!p.none) p = Value::integer(start ? static_cast<int64_t>(p.coef) : p.aux);
 }
 
+// PeriodPart `part` (plan::PeriodPart) of a period, on the program's calendar (docs/language.md §4,
+// "Functions"): read from the period's first day, so a fiscal period gives its fiscal quarter and month.
+inline void period_part(const plan::Plan& plan, uint32_t part, Value& p) {
+  if (p.none) return;
+  const auto first = static_cast<DayNumber>(p.coef);
+  int quarter = 0, month = 0;
+  bool first_of_year = false;
+  if (plan.fiscal_start) {
+    // Fiscal years of 364 days from `fiscal_start`; quarters of 91 days; months of the weeks given.
+    const int64_t in_year = ((static_cast<int64_t>(first) - *plan.fiscal_start) % 364 + 364) % 364;
+    const int64_t in_quarter = in_year % 91;
+    quarter = static_cast<int>(in_year / 91) + 1;
+    const int64_t second = 7 * plan.fiscal_weeks[0], third = second + 7 * plan.fiscal_weeks[1];
+    month = (quarter - 1) * 3 + (in_quarter < second ? 1 : in_quarter < third ? 2 : 3);
+    first_of_year = in_year == 0;
+  } else {
+    const CivilDate d = civil_from_days(first);
+    month = static_cast<int>(d.month);
+    quarter = (month - 1) / 3 + 1;
+    first_of_year = d.month == 1 && d.day == 1;
+  }
+  switch (static_cast<plan::PeriodPart>(part)) {
+    case plan::PeriodPart::QuarterOfYear: p = Value::integer(quarter); break;
+    case plan::PeriodPart::MonthOfYear: p = Value::integer(month); break;
+    case plan::PeriodPart::IsFirstOfYear: p = Value::boolean(first_of_year); break;
+  }
+}
+
 // Not.
 inline void logical_not(Value& x) {
   if (!x.none) x = Value::boolean(!x.truthy());

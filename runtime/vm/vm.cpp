@@ -167,6 +167,7 @@ Value Machine::execute(const plan::Function& f, Frame& frame) {
       case Opcode::Period: load([&] { return frame.period(); }); break;
       case Opcode::PeriodStart:
       case Opcode::PeriodEnd: ops::period_bound(in.op == Opcode::PeriodStart, sp[-1]); break;
+      case Opcode::PeriodPart: ops::period_part(plan_, in.a, sp[-1]); break;
       case Opcode::Measure: load([&] { return frame.measure(in.a); }); break;
       case Opcode::Shifted: load([&] { return frame.shifted(in.a, in.b); }); break;
       case Opcode::Aggregate: load([&] { return frame.aggregate(in.a); }); break;
