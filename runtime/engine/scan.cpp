@@ -65,6 +65,7 @@ class RowFrame : public vm::Frame {
     line_.lookup_columns = lookup_columns_.data();
     line_.text_ids = s_.text_ids.data();
     cells_ = &line_;
+    fx_ = &s_.fx;
   }
   void at(uint32_t row) {
     row_ = row;

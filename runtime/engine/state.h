@@ -9,6 +9,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/fx_rates.h"
 #include "core/huge_pages.h"
 #include "engine/distinct_set.h"
 #include "engine/engine.h"
@@ -292,6 +293,7 @@ struct State {
   std::vector<uint8_t> group_windowed;                            // by plan group: 1 = rows kept
   std::vector<std::vector<std::vector<GroupRowRef>>> group_rows;  // by plan group, then partner
   PaymentsIndex payments;                             // what the payments inputs say was paid (payments.h)
+  FxRates fx;                                         // the FX table's rates, for `convert` (fx.cpp)
   PhaseClock* clock = nullptr;                        // --timings: where load_inputs marks the end of reading
   std::shared_ptr<DetailLines> detail;                // --detail: the partner's ledger lines (engine/detail.h)
 

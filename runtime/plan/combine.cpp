@@ -51,6 +51,7 @@ Operand operand_of(Opcode op) {
     case Opcode::Max:
     case Opcode::AddDuration:
     case Opcode::SubDuration:
+    case Opcode::Convert:
     case Opcode::Eq:
     case Opcode::Ne:
     case Opcode::Lt:
