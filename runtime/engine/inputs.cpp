@@ -498,6 +498,7 @@ bool load_inputs(State& s) {
   if (!s.result.errors.empty()) return false;
   report_left_out(s, parts, &ScanPart::unknown_keys, ".unknown-keys.csv", "hold", "a key that is not in its lookup table");
   report_left_out(s, parts, &ScanPart::unknown, ".unknown-partners.csv", "name", "a partner that is not in the partner table");
+  report_left_out(s, parts, &ScanPart::missing_rates, ".missing-rates.csv", "need", "an exchange rate the FX table does not have");
   if (!s.result.errors.empty()) return false;
   if (error) throw *error;
   if (s.clock) s.clock->lap("read + scan");

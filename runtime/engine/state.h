@@ -362,6 +362,9 @@ struct ScanPart {
   std::vector<Unknown> unknown;
   // Lines whose lookup column (`sku: skus`) holds a key its table does not have, likewise.
   std::vector<Unknown> unknown_keys;
+  // With --on-bad-row reject: lines a conversion of their own (`convert(amount, ...)` inside an aggregate)
+  // has no exchange rate for, likewise (without it a missing rate is a runtime error: vm/convert.cpp).
+  std::vector<Unknown> missing_rates;
   // The first runtime error of the part (file order); the part reads on but computes nothing more.
   std::optional<vm::EvalError> error;
   // Without fixed periods: the part's earliest and latest lines (of known partners), and the error when

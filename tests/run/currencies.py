@@ -104,11 +104,20 @@ def main() -> int:
         # A missing rate: a CHF line before the first CHF rate (07-10).
         out = d / "out.csv"
         inputs = write(sales=SALES + "2026-07-05,P2,CHF,10\n")
-        for extra in ([], ["--on-bad-row", "reject", "--rejects", str(d / "rejects.csv")]):
-            r = run(["run", str(prog)] + inputs + ["--period", "2026-Q3", "--out", str(out)] + extra, code=1)
-            check("no CHF to EUR rate on or before 2026-07-05 in the FX table `rates`" in r.stderr, f"missing rate {extra}: {r.stderr[:400]}")
-            check("sales` line 6" in r.stderr or "line 6" in r.stderr, f"missing rate names the line: {r.stderr[:400]}")
-            check(not out.exists(), "nothing written on a missing rate")
+        r = run(["run", str(prog)] + inputs + ["--period", "2026-Q3", "--out", str(out)], code=1)
+        check("no CHF to EUR rate on or before 2026-07-05 in the FX table `rates`, for ledger `sales` line 6" in r.stderr,
+              f"missing rate: {r.stderr[:400]}")
+        check(not out.exists(), "nothing written on a missing rate")
+        # With --on-bad-row reject the line is left out, noted, and written to the rejects file with why.
+        rejects = d / "rejects.csv"
+        r = run(["run", str(prog)] + inputs + ["--period", "2026-Q3", "--out", str(out), "--on-bad-row", "reject", "--rejects", str(rejects)])
+        got = {(row["partner"], row["rebate"]): row["amount"] for row in csv.DictReader(io.StringIO(out.read_text()))} if out.exists() else {}
+        check(got.get(("P2", "volume")) == "1.10", f"reject: P2's CHF line left out, volume 1.10 as without it, got {got.get(('P2', 'volume'))}")
+        check("1 line of `sales` needs an exchange rate the FX table does not have; it was left out" in r.stderr, f"reject note: {r.stderr[:400]}")
+        left = pathlib.Path(str(rejects) + ".sales.missing-rates.csv")
+        text = left.read_text() if left.exists() else ""
+        check("2026-07-05,P2,CHF,10" in text and "no CHF to EUR rate on or before 2026-07-05 in the FX table `rates`" in text and ",6," in text,
+              f"rejects file holds the line, its number and why: {text!r}")
         # A first GBP rate on 07-02: the lines are after it, but the average needs one on 07-01 too.
         inputs = write(rates=RATES.replace("GBP,EUR,2026-07-01,1.10\n", "GBP,EUR,2026-07-02,1.10\n"))
         r = run(["run", str(prog)] + inputs + ["--period", "2026-Q3"], code=1)
