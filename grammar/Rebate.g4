@@ -46,7 +46,8 @@ setting     : ident ':' expr ;
 enumDecl : 'enum' ident '{' ident (',' ident)* ','? '}' ;
 
 // partner table partners { id: Text as key  tier: Tier  certified: Bool }
-tableDecl  : partnerMark='partner'? 'table' ident '{' columnDecl* '}' ;
+// fx table rates { base: Currency as base  quote: Currency as quote  day: Date as date  rate: Decimal as rate }
+tableDecl  : (partnerMark='partner' | fxMark='fx')? 'table' ident '{' columnDecl* '}' ;
 // ledger sales { invoice_date: Date as date  partner_id: Text as partner  amount: Money from "Net Amount" }
 // payments ledger paid { partner_id: Text as partner  rebate: Text as rebate  period: Text as period  ... }
 ledgerDecl : paymentsMark='payments'? 'ledger' ident '{' columnDecl* '}' ;
@@ -152,7 +153,9 @@ expr
     ;
 
 // f(a, b), sales.sum(amount where family == "EV"), sales.count(), sales.count(where returned)
-callArgs : (values+=expr (',' values+=expr)*)? ('where' where=expr)? ;
+callArgs : (values+=callArg (',' values+=callArg)*)? ('where' where=expr)? ;
+// An argument may be named: convert(amount, to: EUR, at: line_date). The checker says which calls take names.
+callArg  : (label=ident ':')? value=expr ;
 
 primary
     : number=(INT | DECIMAL) u=unit?              # numberLit      // 42, 1.5, 100_000 USD, 30 days
@@ -178,7 +181,7 @@ ident
     | 'years' | 'partner' | 'period' | 'next' | 'negative' | 'cap' | 'floor' | 'eligible' | 'require'
     | 'uplift' | 'accelerate' | 'allow' | 'rounding' | 'retroactive' | 'incremental' | 'per' | 'given'
     | 'expect' | 'to' | 'from' | 'as' | 'above' | 'below' | 'at' | 'least' | 'most'
-    | 'payments' | 'settle' | 'against' | 'on'
+    | 'payments' | 'settle' | 'against' | 'on' | 'fx'
     ;
 
 // ---------------------------------------------------------------------------------------------------

@@ -75,6 +75,9 @@ struct Expr {
   bool negated = false;   // In only
   std::vector<ExprPtr> args;
   ExprPtr where;          // Call and Method: the `where` filter
+  // Call and Method: the arguments' names, by args index (`to` in `convert(x, to: EUR, ...)`; empty
+  // names for unnamed ones), or empty when no argument is named.
+  std::vector<Ident> labels;
 
   const Expr& arg(size_t i) const { return *args.at(i); }
 };
@@ -125,7 +128,8 @@ struct Column {
 
 // Payments: the ledger of what was paid (partner, rebate, period, amount, date paid), which settled
 // rebates net against (docs/language.md §22).
-enum class SourceKind { Table, PartnerTable, Ledger, Payments };
+// Fx: exchange rates (base currency, quote currency, date, rate) that `convert` reads (docs/language.md §24).
+enum class SourceKind { Table, PartnerTable, Ledger, Payments, Fx };
 
 // Tables and ledgers: both are typed inputs bound to CSV files at run time.
 struct Source {

@@ -53,7 +53,10 @@ std::string pattern_text(const Pattern& p) {
 std::string dump(const Expr& e) {
   auto args = [&](size_t from) {
     std::string out;
-    for (size_t i = from; i < e.args.size(); ++i) out += " " + dump(*e.args[i]);
+    for (size_t i = from; i < e.args.size(); ++i) {
+      const bool named = i < e.labels.size() && !e.labels[i].name.empty();
+      out += " " + (named ? e.labels[i].name + ": " : std::string()) + dump(*e.args[i]);
+    }
     if (e.where) out += " where " + dump(*e.where);
     return out;
   };
@@ -96,7 +99,7 @@ std::string dump(const Module& m) {
     out += ")\n";
   }
   for (const auto& s : m.sources) {
-    const char* kind = s.kind == SourceKind::Ledger ? "ledger" : s.kind == SourceKind::Table ? "table" : s.kind == SourceKind::Payments ? "payments-ledger" : "partner-table";
+    const char* kind = s.kind == SourceKind::Ledger ? "ledger" : s.kind == SourceKind::Table ? "table" : s.kind == SourceKind::Payments ? "payments-ledger" : s.kind == SourceKind::Fx ? "fx-table" : "partner-table";
     out += fmt::format("({} {}", kind, s.name.name);
     for (const auto& c : s.columns) {
       out += fmt::format("\n  ({} : {}", c.name.name, type_text(c.type));

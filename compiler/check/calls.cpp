@@ -11,7 +11,7 @@ namespace rebate::check {
 namespace {
 
 const std::vector<std::string> kAggregates = {"sum", "count", "count_distinct", "min", "max", "avg"};
-const std::vector<std::string> kFunctions = {"min", "max", "abs", "round", "previous", "last_year", "year_to_date"};
+const std::vector<std::string> kFunctions = {"min", "max", "abs", "round", "previous", "last_year", "year_to_date", "convert"};
 
 // "a", "a and b", "a, b and c".
 std::string listed(const std::vector<std::string>& items) {
@@ -74,6 +74,12 @@ std::string Checker::example_argument(const ast::Source* ledger, const ast::Grou
 Value Checker::check_method(const ast::Expr& e, const Scope& scope) {
   const ast::Expr& receiver = e.arg(0);
   const std::string& method = e.text;
+  for (const ast::Ident& label : e.labels) {
+    if (label.name.empty()) continue;
+    diags.report(DiagKind::SyntaxError, label.span, fmt::format("`.{}(...)` takes no named arguments", method))
+        .with_help(fmt::format("write the value alone, without `{}:`", label.name));
+    break;
+  }
   const ast::Source* ledger = nullptr;
   const ast::Group* group = nullptr;
   auto it = receiver.kind == ast::ExprKind::Name ? out->globals.find(receiver.text) : out->globals.end();
@@ -163,6 +169,15 @@ Value Checker::check_method(const ast::Expr& e, const Scope& scope) {
   if (method == "count") return Value{Type::of(TypeKind::Int)};
   if (arg.type.is_error()) return Value{};
   const Type& t = arg.type;
+  if (t.is_line_money() && method != "count_distinct") {
+    // Amounts in different currencies do not add up, nor compare: each line is converted first.
+    diags.report(DiagKind::PerLineCurrency, e.args[1]->span,
+                 fmt::format("cannot {} `{}`: each line's amount is in that line's own currency (column `{}`)",
+                             method == "sum" ? "sum" : method == "avg" ? "average" : fmt::format("take the {} of", method),
+                             source_text(e.args[1]->span), static_cast<const ast::Column*>(t.decl)->name.name))
+        .with_help(fmt::format("convert each line first: `{}.{}({})`", receiver.text, method, convert_example(*e.args[1])));
+    return Value{};
+  }
   if (method == "count_distinct") {
     if (!t.is_value()) {
       diags.report(DiagKind::InvalidOperands, e.args[1]->span, fmt::format("cannot count distinct {} values", to_string(t)));
@@ -203,8 +218,15 @@ Value Checker::check_call(const ast::Expr& e, const Scope& scope) {
     for (const auto& a : e.args) check(*a, scope);
     return false;
   };
+  if (f == "convert") return check_convert(e, scope);
   if (e.where) {
     diags.report(DiagKind::SyntaxError, e.where->span, fmt::format("`where` belongs to aggregates, not to `{}`", f));
+  }
+  for (const ast::Ident& label : e.labels) {
+    if (label.name.empty()) continue;
+    diags.report(DiagKind::SyntaxError, label.span, fmt::format("`{}` takes no named arguments", f))
+        .with_help(fmt::format("write the value alone, without `{}:`", label.name));
+    break;
   }
   if (f == "previous" || f == "last_year" || f == "year_to_date") {
     if (!argc_is(1, 1, "one measure")) return Value{};

@@ -58,6 +58,7 @@ struct TypedProgram {
   std::vector<const ast::Module*> modules;
   std::map<std::string, Symbol> globals;
   const ast::Source* partner_table = nullptr;
+  const ast::Source* fx_table = nullptr;  // the exchange rates `convert` reads (docs/language.md §24)
   std::vector<const ast::Measure*> measure_order;  // each after the measures it uses
 
   // Side tables indexed by ExprId.

@@ -133,6 +133,12 @@ class Checker {
   // settlement.cpp: `settle`, `on negative` and `cap ... per` clauses (docs/language.md §22)
   void check_settlement(const ast::Rebate& r);
   void check_payments_ledger(const ast::Source& s, const std::map<std::string, const ast::Column*>& roles);
+  // Currencies (currencies.cpp): FX tables, `Money(column)`, `convert`.
+  void check_fx_table(const ast::Source& s, const std::map<std::string, const ast::Column*>& roles);
+  std::optional<Type> line_currency(const ast::Source& s, const ast::Column& c);
+  Value check_convert(const ast::Expr& e, const Scope& scope);
+  bool line_money_misuse(const ast::Expr& e, const Type& a, const Type& b, const char* what);
+  std::string convert_example(const ast::Expr& amount) const;
 
   // closing.cpp: `closed_through` / `closed_on` in the header (docs/language.md §23)
   void closing_setting(const std::string& name, const ast::Expr& value);

@@ -9,8 +9,8 @@ namespace {
 
 const std::vector<std::string> kProgramSettings = {"currency", "period", "effective", "rounding", "closed_through", "closed_on"};
 const std::vector<std::string> kCalendarSettings = {"year_start", "weeks"};
-const std::vector<std::string> kRoles = {"partner", "date", "booked", "key", "rebate", "period", "amount"};
-const std::vector<std::string> kBuiltinTypes = {"Int", "Decimal", "Money", "Percent", "Bool", "Text", "Date", "Period", "Duration"};
+const std::vector<std::string> kRoles = {"partner", "date", "booked", "key", "rebate", "period", "amount", "base", "quote", "rate"};
+const std::vector<std::string> kBuiltinTypes = {"Int", "Decimal", "Money", "Percent", "Bool", "Text", "Date", "Period", "Duration", "Currency"};
 
 std::string join_ticked(const std::vector<std::string>& names) {
   std::string out;
@@ -189,6 +189,7 @@ Type Checker::resolve_type(const ast::TypeRef& ref) {
     return true;
   };
   if (n == "Int") return want_args(0) ? Type::of(TypeKind::Int) : Type::error();
+  if (n == "Currency") return want_args(0) ? Type::of(TypeKind::Currency) : Type::error();
   if (n == "Decimal") {
     if (!want_args(1)) return Type::error();
     if (!ref.args.empty()) {
@@ -273,6 +274,15 @@ std::optional<Type> Checker::column_type(const ast::Source& source, const std::s
 void Checker::check_sources() {
   for (const ast::Module* m : out->modules) {
     for (const auto& s : m->sources) {
+      if (s.kind == ast::SourceKind::Fx) {
+        if (out->fx_table) {
+          diags.report(DiagKind::DuplicateFxTable, s.name.span, "a program has one FX table")
+              .note(out->fx_table->name.span, "the FX table is already this one")
+              .with_help("put every currency pair's rates in one table, a row per pair and day");
+        } else {
+          out->fx_table = &s;
+        }
+      }
       if (s.kind == ast::SourceKind::PartnerTable) {
         if (out->partner_table) {
           diags.report(DiagKind::DuplicatePartnerTable, s.name.span, "a program has one partner table")
@@ -290,7 +300,8 @@ void Checker::check_sources() {
                        fmt::format("column `{}` is declared twice in `{}`", c.name.name, s.name.name))
               .note(it->second->name.span, "first declared here");
         }
-        Type t = resolve_type(c.type);
+        std::optional<Type> line = line_currency(s, c);  // `Money(currency)`, else the type as written
+        Type t = line ? *line : resolve_type(c.type);
         if (t.kind == TypeKind::Period || t.kind == TypeKind::Duration) {
           diags.report(DiagKind::InvalidColumnType, c.type.span, fmt::format("a column cannot hold a {}", to_string(t)))
               .with_help(t.kind == TypeKind::Period ? "store the date; the program puts it in its period"
@@ -321,7 +332,15 @@ void Checker::check_sources() {
             continue;
           }
           bool ledger = s.kind == ast::SourceKind::Ledger || s.kind == ast::SourceKind::Payments;
-          if ((r == "rebate" || r == "period" || r == "amount") && s.kind != ast::SourceKind::Payments) {
+          if ((r == "base" || r == "quote" || r == "rate") && s.kind != ast::SourceKind::Fx) {
+            diags.report(DiagKind::InvalidRole, role.span, fmt::format("only an FX table column can have the role `{}`", r))
+                .with_help("declare exchange rates as `fx table NAME { ... }` (docs/language.md §24)");
+          } else if (s.kind == ast::SourceKind::Fx && r != "base" && r != "quote" && r != "rate" && r != "date") {
+            diags.report(DiagKind::InvalidRole, role.span, fmt::format("an FX table column cannot have the role `{}`", r))
+                .with_help("an FX table's roles are `base`, `quote`, `date` and `rate`");
+          } else if (s.kind == ast::SourceKind::Fx) {
+            // check_fx_table checks the roles' types.
+          } else if ((r == "rebate" || r == "period" || r == "amount") && s.kind != ast::SourceKind::Payments) {
             diags.report(DiagKind::InvalidRole, role.span, fmt::format("only a payments ledger column can have the role `{}`", r))
                 .with_help("declare the ledger of what was paid as `payments ledger NAME { ... }` (docs/language.md §22)");
           } else if ((r == "partner" || r == "date") && !ledger) {
@@ -358,6 +377,8 @@ void Checker::check_sources() {
         }
       } else if (s.kind == ast::SourceKind::Payments) {
         check_payments_ledger(s, roles);
+      } else if (s.kind == ast::SourceKind::Fx) {
+        check_fx_table(s, roles);
       } else if (s.kind == ast::SourceKind::PartnerTable && !roles.count("key")) {
         diags.report(DiagKind::MissingRole, s.name.span, "the partner table has no `key` column")
             .with_help("mark the partner id: `id: Text as key`; ledgers' partner columns are matched against it");

@@ -45,9 +45,10 @@ bool Checker::comparable(const Type& a, const Type& b) const {
   if (a.is_ratio() && b.is_ratio()) return true;
   if (a.kind != b.kind) return false;
   switch (a.kind) {
-    case TypeKind::Money: return a.currency == b.currency;
+    case TypeKind::Money: return a.currency == b.currency && a.decl == b.decl;
     case TypeKind::Enum: return a.decl == b.decl;
     case TypeKind::Date: case TypeKind::Period: case TypeKind::Duration: case TypeKind::Text: case TypeKind::Bool:
+    case TypeKind::Currency:
       return true;
     case TypeKind::Error: case TypeKind::Int: case TypeKind::Decimal: case TypeKind::Percent: case TypeKind::Row:
     case TypeKind::Source: case TypeKind::Group: case TypeKind::Tiers: case TypeKind::Decision: case TypeKind::List:
@@ -195,6 +196,10 @@ Value Checker::check_binary(const ast::Expr& e, const Scope& scope, const Type* 
       v.type = compare ? Type::of(TypeKind::Bool) : Type::error();
       return v;
     }
+    if (line_money_misuse(e, a.type, b.type, "compare")) {
+      v.type = compare ? Type::of(TypeKind::Bool) : Type::error();
+      return v;
+    }
     if (!comparable(a.type, b.type)) {
       bool money_number = (is_money(a.type) && b.type.is_number()) || (is_money(b.type) && a.type.is_number());
       bool currencies = is_money(a.type) && is_money(b.type);
@@ -213,7 +218,7 @@ Value Checker::check_binary(const ast::Expr& e, const Scope& scope, const Type* 
       v.type = compare ? Type::of(TypeKind::Bool) : Type::error();
       return v;
     }
-    bool ordered = a.type.kind != TypeKind::Bool && a.type.kind != TypeKind::Text;
+    bool ordered = a.type.kind != TypeKind::Bool && a.type.kind != TypeKind::Text && a.type.kind != TypeKind::Currency;
     if ((!compare || (e.op != Op::Eq && e.op != Op::Ne)) && !ordered) {
       diags.report(DiagKind::IncomparableValues, e.span, fmt::format("{} values have no order", to_string(a.type)))
           .with_help(a.type.kind == TypeKind::Text ? "text can be compared with `==`, `!=` or `in [...]`" : "use `==` or `!=`");
@@ -304,6 +309,10 @@ Value Checker::check_binary(const ast::Expr& e, const Scope& scope, const Type* 
   };
   if (x.kind == TypeKind::Text || y.kind == TypeKind::Text) {
     text_arith();
+    return v;
+  }
+  if ((e.op == Op::Add || e.op == Op::Sub || e.op == Op::Div) &&
+      line_money_misuse(e, x, y, e.op == Op::Add ? "add" : e.op == Op::Sub ? "subtract" : "divide")) {
     return v;
   }
 

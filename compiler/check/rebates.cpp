@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include "check/checker_impl.h"
+#include "core/currency.h"
 
 namespace rebate::check {
 
@@ -306,7 +307,20 @@ void Checker::check_tests() {
           }
           for (size_t i = 0; i < row.size() && i < types.size(); ++i) {
             const Type* expected = types[i] ? &*types[i] : nullptr;
+            if (expected && expected->kind == TypeKind::Currency) {
+              // A currency code, written bare as in `100 EUR` (not a name of the program).
+              if (row[i]->kind == ast::ExprKind::Name && is_currency_code(row[i]->text)) {
+                record(*row[i], Value{*expected});
+              } else {
+                diags.report(DiagKind::TypeMismatch, row[i]->span, fmt::format("column `{}` holds a currency code", g.columns[i].name))
+                    .with_help("write the code in capitals, as in `EUR`");
+              }
+              continue;
+            }
             Value v = check(*row[i], literal, expected);
+            // A line-currency amount is written with its currency (`5_000 GBP`), which the row's currency
+            // column says again; the cell is the number.
+            if (expected && expected->is_line_money() && v.type.kind == TypeKind::Money && !v.type.is_line_money()) continue;
             if (!expected || v.type.is_error() || expected->is_error()) continue;
             bool ok = v.type == *expected || (expected->kind == TypeKind::Decimal && v.type.is_number()) ||
                       (expected->kind == TypeKind::Row && (v.type.kind == TypeKind::Text || v.type.kind == TypeKind::Int));

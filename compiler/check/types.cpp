@@ -8,7 +8,7 @@ bool Type::is_value() const {
   switch (kind) {
     case TypeKind::Error: case TypeKind::Int: case TypeKind::Decimal: case TypeKind::Money:
     case TypeKind::Percent: case TypeKind::Bool: case TypeKind::Text: case TypeKind::Date:
-    case TypeKind::Period: case TypeKind::Duration: case TypeKind::Enum:
+    case TypeKind::Period: case TypeKind::Duration: case TypeKind::Enum: case TypeKind::Currency:
       return true;
     case TypeKind::Row: case TypeKind::Source: case TypeKind::Group: case TypeKind::Tiers:
     case TypeKind::Decision: case TypeKind::List: case TypeKind::Range:
@@ -19,7 +19,7 @@ bool Type::is_value() const {
 
 bool operator==(const Type& a, const Type& b) {
   if (a.kind != b.kind) return false;
-  if (a.kind == TypeKind::Money) return a.currency == b.currency;
+  if (a.kind == TypeKind::Money) return a.currency == b.currency && a.decl == b.decl;
   if (a.kind == TypeKind::Duration) return a.currency.empty() || b.currency.empty() || a.currency == b.currency;
   if (a.element || b.element) return a.element && b.element && *a.element == *b.element;
   return a.decl == b.decl;
@@ -30,7 +30,10 @@ std::string to_string(const Type& t) {
     case TypeKind::Error: return "<error>";
     case TypeKind::Int: return "Int";
     case TypeKind::Decimal: return "Decimal";
-    case TypeKind::Money: return "Money(" + t.currency + ")";
+    case TypeKind::Money:
+      if (t.is_line_money()) return "Money(" + static_cast<const ast::Column*>(t.decl)->name.name + ")";  // as declared
+      return "Money(" + t.currency + ")";
+    case TypeKind::Currency: return "Currency";
     case TypeKind::Percent: return "Percent";
     case TypeKind::Bool: return "Bool";
     case TypeKind::Text: return "Text";
@@ -42,7 +45,8 @@ std::string to_string(const Type& t) {
     case TypeKind::Source:
       if (!t.source_decl()) return "source";
       return (t.source_decl()->kind == ast::SourceKind::Ledger ? "ledger "
-              : t.source_decl()->kind == ast::SourceKind::Payments ? "payments ledger " : "table ") + t.source_decl()->name.name;
+              : t.source_decl()->kind == ast::SourceKind::Payments ? "payments ledger "
+              : t.source_decl()->kind == ast::SourceKind::Fx ? "fx table " : "table ") + t.source_decl()->name.name;
     case TypeKind::Group: return t.group_decl() ? "group " + t.group_decl()->name.name : "group";
     case TypeKind::Tiers: return t.tiers_decl() ? "tier table " + t.tiers_decl()->name.name : "tier table";
     case TypeKind::Decision: return "decision table";

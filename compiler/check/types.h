@@ -13,6 +13,7 @@ namespace rebate {
 #define REBATE_TYPE_KINDS(X)                                                          \
   X(Error)    /* already reported; silences follow-on errors */                        \
   X(Int) X(Decimal) X(Money) X(Percent) X(Bool) X(Text) X(Date) X(Period) X(Duration) \
+  X(Currency) /* a Currency column's cell: an ISO 4217 code (docs/language.md §24) */     \
   X(Enum)     /* decl = the ast::Enum */                                               \
   X(Row)      /* a row of a table or ledger (partner, a table lookup); decl = ast::Source */ \
   X(Source)   /* a ledger or table as a whole: what aggregates range over */           \
@@ -31,7 +32,9 @@ enum class TypeKind {
 struct Type {
   TypeKind kind = TypeKind::Error;
   std::string currency;                 // Money: the currency; Duration: "days" or "months" (the two never mix)
-  const void* decl = nullptr;           // Enum, Row, Source, Group, Tiers, Decision
+  // Enum, Row, Source, Group, Tiers, Decision; Money in its line's own currency: the ast::Column that
+  // holds the line's currency (`currency` is then empty).
+  const void* decl = nullptr;
   std::shared_ptr<const Type> element;  // List, Range
 
   static Type error() { return Type{}; }
@@ -47,6 +50,9 @@ struct Type {
   // Plain numbers and percentages: dimensionless, so they compare with each other.
   bool is_ratio() const { return is_number() || kind == TypeKind::Percent; }
   bool is_value() const;  // something a measure can hold (not a table, tier table, ...)
+  // Money whose currency is read per line from a Currency column (`amount: Money(currency)`).
+  bool is_line_money() const { return kind == TypeKind::Money && decl != nullptr; }
+  static Type line_money(const ast::Column* currency_column) { return Type{TypeKind::Money, {}, currency_column, nullptr}; }
   const ast::Enum* enum_decl() const { return static_cast<const ast::Enum*>(decl); }
   const ast::Source* source_decl() const { return static_cast<const ast::Source*>(decl); }
   const ast::Group* group_decl() const { return static_cast<const ast::Group*>(decl); }

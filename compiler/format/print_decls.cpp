@@ -123,8 +123,8 @@ DocId Printer::column(const ast::Column& c) {
 
 DocId Printer::source(const ast::Source& d) {
   std::vector<DocId> parts;
-  if (d.kind == ast::SourceKind::PartnerTable || d.kind == ast::SourceKind::Payments) {
-    parts.push_back(tok(d.kind == ast::SourceKind::Payments ? "payments" : "partner"));
+  if (d.kind == ast::SourceKind::PartnerTable || d.kind == ast::SourceKind::Payments || d.kind == ast::SourceKind::Fx) {
+    parts.push_back(tok(d.kind == ast::SourceKind::Payments ? "payments" : d.kind == ast::SourceKind::Fx ? "fx" : "partner"));
     parts.push_back(space());
   }
   parts.push_back(tok(d.kind == ast::SourceKind::Ledger || d.kind == ast::SourceKind::Payments ? "ledger" : "table"));

@@ -211,6 +211,10 @@ DocId Printer::call_args(const ast::Expr& e, size_t first_value) {
   std::vector<DocId> inner;
   for (size_t i = first_value; i < e.args.size(); ++i) {
     if (i > first_value) inner.insert(inner.end(), {tok(","), doc_.line()});
+    if (i < e.labels.size() && !e.labels[i].name.empty()) {  // a named argument: `to: EUR`
+      DocId label = tok(e.labels[i].name);
+      inner.insert(inner.end(), {label, tok(":"), space()});
+    }
     inner.push_back(expr(*e.args[i]));
   }
   if (e.where) {

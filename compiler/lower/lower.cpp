@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "check/literals.h"
+#include "core/currency.h"
 #include "lower/lowerer.h"
 #include "plan/line_counts.h"
 
@@ -68,9 +69,11 @@ void Lowerer::inputs() {
       in.name = s.name.name;
       in.kind = s.kind == ast::SourceKind::Ledger ? plan::InputKind::Ledger
                 : s.kind == ast::SourceKind::Table ? plan::InputKind::Table
-                : s.kind == ast::SourceKind::Payments ? plan::InputKind::Payments : plan::InputKind::PartnerTable;
+                : s.kind == ast::SourceKind::Payments ? plan::InputKind::Payments
+                : s.kind == ast::SourceKind::Fx ? plan::InputKind::Fx : plan::InputKind::PartnerTable;
       in.spec.name = s.name.name;
       if (s.kind == ast::SourceKind::PartnerTable) plan_.partner_table = static_cast<uint32_t>(plan_.inputs.size());
+      if (s.kind == ast::SourceKind::Fx) plan_.fx_input = static_cast<uint32_t>(plan_.inputs.size());
       plan_.inputs.push_back(std::move(in));
     }
   });
@@ -89,6 +92,9 @@ void Lowerer::inputs() {
           if (role.name == "rebate") in.rebate_column = i;
           if (role.name == "period") in.period_column = i;
           if (role.name == "amount") in.amount_column = i;
+          if (role.name == "base") in.base_column = i;
+          if (role.name == "quote") in.quote_column = i;
+          if (role.name == "rate") in.rate_column = i;
         }
         auto table = tp_.globals.find(c.type.name.name);
         if (table != tp_.globals.end() && table->second.kind == SymbolKind::Table) {
@@ -119,12 +125,20 @@ ledger::ColumnSpec Lowerer::column_spec(const ast::Column& c) {
   } else if (t == "Decimal") {
     spec.kind = ledger::ColumnKind::Decimal;
     spec.scale = arg(0).empty() ? 6 : std::stoi(arg(0));
+  } else if (t == "Currency") {
+    // A currency code per line: stored as its currency_index(), as `Convert` takes it.
+    spec.kind = ledger::ColumnKind::Enum;
+    spec.currency_codes = true;
+    for (int k = 0; k < currency_count(); ++k) spec.enum_members.emplace_back(currency_code_at(k));
   } else if (t == "Money") {
     spec.kind = ledger::ColumnKind::Money;
     // Money, Money(EUR), Money(4), Money(EUR, 4): by default 6 places, more than cents (unit prices).
+    // Money(currency), Money(currency, 4): the currency is the line's, in the column `currency`, and the
+    // cells are bare numbers (spec.currency empty).
     std::string first = arg(0), second = arg(1);
     bool first_is_places = !first.empty() && std::isdigit(static_cast<unsigned char>(first[0]));
-    spec.currency = first.empty() || first_is_places ? tp_.settings.currency : first;
+    const bool per_line = !first.empty() && !first_is_places && !is_currency_code(first);
+    spec.currency = first.empty() || first_is_places ? tp_.settings.currency : per_line ? std::string() : first;
     std::string places = first_is_places ? first : second;
     spec.scale = places.empty() ? 6 : std::stoi(places);
   } else if (t == "Percent") {

@@ -331,6 +331,10 @@ void Lowerer::call(const ast::Expr& e, const Context& ctx, uint32_t where) {
     emit(Opcode::Round, places, mode, where);
     return;
   }
+  if (f == "convert") {
+    convert(e, ctx, where);
+    return;
+  }
   for (const auto& a : e.args) expr(*a, ctx);
   if (f == "min") emit(Opcode::Min, static_cast<uint32_t>(e.args.size()), 0, where);
   else if (f == "max") emit(Opcode::Max, static_cast<uint32_t>(e.args.size()), 0, where);
@@ -462,6 +466,32 @@ uint32_t Lowerer::aggregate(const ast::Expr& e, const Context& ctx, uint32_t whe
   }
   plan_.aggregates.push_back(a);
   return static_cast<uint32_t>(plan_.aggregates.size() - 1);
+}
+
+// `convert(amount, to: EUR, at: ...)`: the amount, its currency (the line's Currency column, or its
+// type's currency as a constant), the day or period of the rate, then Convert (docs/language.md §24).
+void Lowerer::convert(const ast::Expr& e, const Context& ctx, uint32_t where) {
+  expr(e.arg(0), ctx);
+  const Type& type = tp_.type_of(e.arg(0));
+  if (type.is_line_money()) {
+    const auto* currency_column = static_cast<const ast::Column*>(type.decl);
+    uint32_t index = 0;
+    each_module([&](const ast::Module& m) {
+      for (const auto& s : m.sources) {
+        for (uint32_t i = 0; i < s.columns.size(); ++i) {
+          if (&s.columns[i] == currency_column) index = i;
+        }
+      }
+    });
+    emit(Opcode::Column, index, 0, where);
+  } else {
+    emit(Opcode::Const, constant(plan::Value::integer(currency_index(type.currency))), 0, where);
+  }
+  const std::string& at = e.arg(2).text;
+  if (at == "line_date") emit(Opcode::Column, plan_.inputs[fn_->input].date_column, 0, where);
+  else emit(Opcode::Period, 0, 0, where);
+  const uint32_t mode = at == "line_date" ? 0 : at == "period_end" ? 1 : 2;
+  emit(Opcode::Convert, static_cast<uint32_t>(currency_index(e.arg(1).text)), mode, where);
 }
 
 }  // namespace rebate::lowering

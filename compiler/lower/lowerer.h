@@ -131,6 +131,7 @@ class Lowerer {
   void member(const ast::Expr& e, const Context& ctx, uint32_t where);
 
   void call(const ast::Expr& e, const Context& ctx, uint32_t where);
+  void convert(const ast::Expr& e, const Context& ctx, uint32_t where);
 
   void binary(const ast::Expr& e, const Context& ctx, uint32_t where);
 

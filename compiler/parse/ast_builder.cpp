@@ -167,7 +167,7 @@ class AstBuilder::Impl {
       return;
     }
     if (auto* c = item->tableDecl()) {
-      m.sources.push_back(source(c->partnerMark ? ast::SourceKind::PartnerTable : ast::SourceKind::Table,
+      m.sources.push_back(source(c->partnerMark ? ast::SourceKind::PartnerTable : c->fxMark ? ast::SourceKind::Fx : ast::SourceKind::Table,
                                  c->ident(), c->columnDecl(), c));
       return;
     }
@@ -610,7 +610,11 @@ class AstBuilder::Impl {
 
   void call_args(ast::Expr& e, P::CallArgsContext* args) {
     if (!args) return;
-    for (auto* a : args->values) e.args.push_back(expr(a));
+    for (auto* a : args->values) {
+      if (a->label && e.labels.empty()) e.labels.resize(e.args.size());
+      if (!e.labels.empty()) e.labels.push_back(a->label ? ident(a->label) : ast::Ident{});
+      e.args.push_back(expr(a->value));
+    }
     if (args->where) e.where = expr(args->where);
   }
 

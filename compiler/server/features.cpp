@@ -24,7 +24,7 @@ const std::vector<std::string> kReserved = {
     "decision", "rebate", "award", "budget", "test", "when", "pay", "otherwise", "if", "then", "else",
     "and", "or", "not", "in", "of", "true", "false", "for", "where"};
 const std::vector<std::string> kDeclarationKeywords = {
-    "import", "program", "enum", "partner table", "table", "ledger", "payments ledger", "calendar", "const", "measure", "group",
+    "import", "program", "enum", "partner table", "table", "ledger", "payments ledger", "fx table", "calendar", "const", "measure", "group",
     "tiers", "decision", "rebate", "award", "budget", "test"};
 const std::vector<std::string> kClauseKeywords = {
     "eligible when", "require", "pay", "uplift", "accelerate", "cap", "floor", "allow negative", "rounding", "settle",
@@ -350,7 +350,7 @@ json Server::document_symbol(const json& params) {
   for (const ast::Source& s : m->sources) {
     json j = sym(s.name.name, 23, s.span, s.name.span,
                  s.kind == ast::SourceKind::Ledger ? "ledger" : s.kind == ast::SourceKind::PartnerTable ? "partner table"
-                 : s.kind == ast::SourceKind::Payments ? "payments ledger" : "table");
+                 : s.kind == ast::SourceKind::Payments ? "payments ledger" : s.kind == ast::SourceKind::Fx ? "fx table" : "table");
     for (const ast::Column& c : s.columns) j["children"].push_back(sym(c.name.name, 8, c.span, c.name.span, text_of(a.sources(), c.type.span)));
     list.push_back(j);
   }

@@ -331,6 +331,9 @@ class Builder {
         widest();
         n.type = n.args[0]->type;
         break;
+      // A conversion would be a join to the FX table on the latest day on or before the line's; not
+      // written yet, so refused (E0701) rather than computed some other way.
+      case Opcode::Convert: return "`convert` (a currency conversion)";
       case Opcode::AddDuration: case Opcode::SubDuration:
         take(2);
         n.type = SqlType::Day;

@@ -50,6 +50,9 @@ std::vector<std::vector<ColumnUse>> column_uses(const plan::Plan& plan) {
     use(i, in.partner_column, UINT32_MAX, "the partner of each line");
     use(i, in.date_column, UINT32_MAX, "the date of each line");
     use(i, in.key_column, UINT32_MAX, "the key of each row");
+    use(i, in.base_column, UINT32_MAX, "the currency each rate converts from");
+    use(i, in.quote_column, UINT32_MAX, "the currency each rate converts into");
+    use(i, in.rate_column, UINT32_MAX, "the rate");
   }
   for (const plan::Group& g : plan.groups) {
     for (uint32_t c : g.key_columns) use(g.ledger, c, UINT32_MAX, "a key of the group");

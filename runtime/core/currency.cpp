@@ -45,4 +45,13 @@ int currency_minor_unit(std::string_view code) {
   return c ? c->minor_unit : 2;
 }
 
+int currency_count() { return static_cast<int>(kCurrencies.size()); }
+std::string_view currency_code_at(int index) {
+  return index >= 0 && index < currency_count() ? kCurrencies[static_cast<size_t>(index)].code : std::string_view();
+}
+int currency_index(std::string_view code) {
+  const Currency* c = find_currency(code);
+  return c ? static_cast<int>(c - kCurrencies.data()) : -1;
+}
+
 }  // namespace rebate

@@ -114,7 +114,9 @@ class PartnerFrame : public vm::Frame {
  public:
   // `block`: the window's block in the memo (MeasureMemo::block).
   PartnerFrame(CellContext& c, uint32_t partner, Window w, size_t block)
-      : c_(c), s_(c.s), partner_(partner), window_(w), block_(block) {}
+      : c_(c), s_(c.s), partner_(partner), window_(w), block_(block) {
+    fx_ = &s_.fx;
+  }
 
   Value column(uint32_t) override { return Value::missing(); }
   Value lookup(uint32_t, uint32_t) override { return Value::missing(); }

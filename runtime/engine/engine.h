@@ -87,7 +87,9 @@ struct MeasureValue {
 // One value of a payout's trace, a tree written depth first: what the payout's clauses read (depth 0),
 // what each of those read (depth 1), and so on down to the ledgers (engine/trace.h).
 struct TraceEntry {
-  enum class Kind : uint8_t { Measure, Constant, Decision, Band, Partner };
+  // Rate: an exchange rate a conversion used (name: the pair, "GBP to EUR"; value: the rate or rates;
+  // detail: the day or period, and the amount before and after when the conversion is of one measure).
+  enum class Kind : uint8_t { Measure, Constant, Decision, Band, Partner, Rate };
   Kind kind = Kind::Measure;
   uint8_t depth = 0;
   bool repeated = false;  // shown above in the same trace: what it reads is not listed again

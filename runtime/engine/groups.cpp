@@ -27,7 +27,9 @@ class GroupRowFrame : public vm::Frame {
  public:
   // `pool`: where a text key is interned when a formula reads it.
   GroupRowFrame(const State& s, uint32_t group, const GroupData& data, ledger::StringPool& pool)
-      : s_(s), pg_(s.plan.groups[group]), data_(data), pool_(pool) {}
+      : s_(s), pg_(s.plan.groups[group]), data_(data), pool_(pool) {
+    fx_ = &s.fx;
+  }
   void at(size_t row) { row_ = row; }
   std::vector<Value> fields;  // the current row's field values
 
@@ -531,7 +533,9 @@ namespace {
 class WindowRowFrame : public vm::Frame {
  public:
   WindowRowFrame(const State& s, uint32_t group, uint32_t partner, PeriodIndex last, ledger::StringPool& pool)
-      : s_(s), pg_(s.plan.groups[group]), partner_(partner), last_(last), pool_(pool) {}
+      : s_(s), pg_(s.plan.groups[group]), partner_(partner), last_(last), pool_(pool) {
+    fx_ = &s.fx;
+  }
   const GroupData* data = nullptr;  // the row the keys are read from
   size_t row = 0;
   const std::vector<AggState>* states = nullptr;     // by field aggregate

@@ -10,6 +10,7 @@
 
 #include "core/activity.h"
 #include "core/threads.h"
+#include "engine/fx.h"
 #include "engine/state.h"
 
 namespace rebate::engine {
@@ -197,7 +198,8 @@ void read_tables(State& s) {
     ledger::ReadOptions ro = read_options(s, in);
     // A payment left out would be paid again by the rebates that net against it: a malformed payments
     // row always stops the run, whatever --on-bad-row says.
-    if (in.kind == plan::InputKind::Payments) ro.reject_bad_rows = false, ro.rejects_path.clear();
+    // Likewise an FX row: without it another day's rate would apply.
+    if (in.kind == plan::InputKind::Payments || in.kind == plan::InputKind::Fx) ro.reject_bad_rows = false, ro.rejects_path.clear();
     ledger::ReadResult r;
     if (auto b = s.options.input_buffers.find(in.name); b != s.options.input_buffers.end()) {
       r = ledger::read_csv_buffer(b->second, in.name, in.spec, ro, s.pool);
@@ -501,7 +503,8 @@ bool load_inputs(State& s) {
   for (const plan::Input& in : plan.inputs) {
     if (s.options.input_buffers.count(in.name) || s.options.input_paths.count(in.name)) continue;
     s.result.errors.push_back(fmt::format("no input for {} `{}`: pass --input {}=PATH.csv",
-                                          in.kind == plan::InputKind::Ledger ? "ledger" : in.kind == plan::InputKind::Payments ? "payments ledger" : "table",
+                                          in.kind == plan::InputKind::Ledger ? "ledger" : in.kind == plan::InputKind::Payments ? "payments ledger"
+                                          : in.kind == plan::InputKind::Fx ? "fx table" : "table",
                                           in.name, in.name));
     s.result.usage_error = true;
   }
@@ -510,6 +513,7 @@ bool load_inputs(State& s) {
   read_tables(s);
   for (const std::string& t : plan.texts) s.text_ids.push_back(s.pool.intern(t));
   index_tables(s);
+  index_fx(s);
   const bool usable = s.result.errors.empty();
   if (usable) {
     partners_from_table(s);
@@ -524,6 +528,7 @@ bool load_inputs(State& s) {
   if (!s.result.errors.empty()) return false;
   report_left_out(s, parts, &ScanPart::unknown_keys, ".unknown-keys.csv", "hold", "a key that is not in its lookup table");
   report_left_out(s, parts, &ScanPart::unknown, ".unknown-partners.csv", "name", "a partner that is not in the partner table");
+  report_left_out(s, parts, &ScanPart::missing_rates, ".missing-rates.csv", "need", "an exchange rate the FX table does not have");
   if (!s.result.errors.empty()) return false;
   if (error) throw *error;
   if (s.clock) s.clock->lap("read + scan");

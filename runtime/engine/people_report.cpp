@@ -108,6 +108,9 @@ void explain_entry(std::string& out, const TraceEntry& e) {
     case TraceEntry::Kind::Partner:
       fmt::format_to(to, "partner.{} = {}\n", e.name, e.value);
       return;
+    case TraceEntry::Kind::Rate:
+      fmt::format_to(to, "rate {}{} = {} ({})\n", e.name, window, e.value, e.detail);
+      return;
     case TraceEntry::Kind::Decision:
       fmt::format_to(to, "decision `{}`: {}\n", e.name, e.detail.empty() ? "no row matched" : e.detail);
       return;
@@ -229,6 +232,9 @@ std::string statement_of(const plan::Plan& plan, std::string_view partner, std::
       out += fmt::format("Not paid: the condition `{}` was not met.\n\n", p->reason.view());
     }
     for (const auto& m : p->measures()) out += fmt::format("- {}: {}\n", as_words(m.name), m.value);  // for the partner: words
+    for (const TraceEntry& e : p->trace()) {
+      if (e.kind == TraceEntry::Kind::Rate) out += fmt::format("- Exchange rate {}: {} ({})\n", e.name, e.value, e.detail);
+    }
     if (!p->band.empty()) out += fmt::format("- Band reached: {}{}\n", p->band.view(), p->rate() ? ", rate " + percent(*p->rate()) : "");
     for (const auto& step : p->steps()) out += fmt::format("- {}\n", step);
     out += fmt::format("- Based on {} invoice line{}{}\n", p->lines, p->lines == 1 ? "" : "s", p->detail().empty() ? "" : ":");

@@ -424,7 +424,7 @@ void put_json_payout(Sink& out, TextCache<needs_json_escapes>& texts, const plan
   out.text("], \"trace\": [");
   for (size_t k = 0; k < p.trace().size(); ++k) {
     const TraceEntry& e = p.trace()[k];
-    static constexpr const char* kinds[] = {"measure", "constant", "decision", "band", "partner"};
+    static constexpr const char* kinds[] = {"measure", "constant", "decision", "band", "partner", "rate"};
     w = out.room(json_room(e.name) + json_room(e.window) + json_room(e.value) + json_room(e.detail) + json_room(e.doc) + 160);
     if (k) w = put_text(w, ", ");
     w = put_text(w, "{\"kind\": \"");

@@ -65,6 +65,7 @@ class RowFrame : public vm::Frame {
     line_.lookup_columns = lookup_columns_.data();
     line_.text_ids = s_.text_ids.data();
     cells_ = &line_;
+    fx_ = &s_.fx;
   }
   void at(uint32_t row) {
     row_ = row;
@@ -212,6 +213,7 @@ class LedgerSink : public ScanSink {
   LedgerSink(ScanPart& part, uint32_t input)
       : part_(part), s_(part.state), plan_(part.state.plan), input_(input), many_files_(s_.many_files(input)) {
     make_day_periods();
+    find_conversions();
     for (uint32_t a = 0; a < plan_.aggregates.size(); ++a) {
       if (!plan_.aggregates[a].over_group && plan_.aggregates[a].source == input) mine_.push_back(a);
     }
@@ -339,6 +341,8 @@ class LedgerSink : public ScanSink {
       const PeriodIndex p = period_of(day);
       partners[row] = partner;
       periods[row] = p;
+      // A line some conversion has no rate for: left out with --on-bad-row reject (its cell stays SIZE_MAX).
+      if (!conversions_.empty() && (!fixed || (p >= first && p <= last)) && !rates_known(chunk, row, day, p)) continue;
       if (booked && p <= closed_through && static_cast<DayNumber>(booked->values[row]) > closed_on) [[unlikely]] {
         ++part_.late_lines[{partner, p}];
       }
@@ -479,6 +483,78 @@ class LedgerSink : public ScanSink {
         const bool crlf = header.size() >= 2 && header[header.size() - 2] == '\r';
         u.rows += ledger::rejected_row(chunk.raw[row], chunk.line(row), fmt::format("column `{}`: {}", c.spec.name, what), crlf ? "\r\n" : "\n",
                                        many_files_ ? std::string_view(chunk.source) : std::string_view());
+      }
+      return false;
+    }
+    return true;
+  }
+
+  // The conversions of each line of this ledger (`convert` in an aggregate's value or filter), found in
+  // the bytecode: the lowering puts the line's currency (Column) or a fixed one (Const) and the day
+  // (the date Column) or the Period right before each Convert. Only with --on-bad-row reject: otherwise
+  // the VM's error names the pair and the day (vm/convert.cpp).
+  struct LineConversion {
+    uint32_t currency_column = UINT32_MAX;  // the line's Currency column, or UINT32_MAX: `fixed`
+    int fixed = 0, to = 0;
+    uint32_t mode = 0;  // as Convert's b: 0 the line's date, 1 its period's last day, 2 its period's average
+  };
+  void find_conversions() {
+    if (!s_.options.reject_bad_rows) return;
+    auto scan = [&](plan::FunctionId f) {
+      if (f == plan::kNoFunction) return;
+      const std::vector<plan::Instr>& code = plan_.functions[f].code;
+      for (size_t k = 2; k < code.size(); ++k) {
+        if (code[k].op != plan::Opcode::Convert) continue;
+        LineConversion c;
+        if (code[k - 2].op == plan::Opcode::Column) c.currency_column = code[k - 2].a;
+        else c.fixed = static_cast<int>(plan_.constants[code[k - 2].a].coef);
+        c.to = static_cast<int>(code[k].a);
+        c.mode = code[k].b;
+        conversions_.push_back(c);
+      }
+    };
+    for (const plan::Aggregate& a : plan_.aggregates) {
+      if (a.over_group || a.source != input_) continue;
+      scan(a.arg);
+      scan(a.filter);
+    }
+    for (const plan::Group& g : plan_.groups) {
+      if (g.ledger != input_) continue;
+      for (uint32_t a : g.aggregates) {
+        scan(plan_.group_field_aggregates[a].arg);
+        scan(plan_.group_field_aggregates[a].filter);
+      }
+    }
+  }
+
+  // Whether every conversion of the line has its rate (docs/language.md §24); a line without one is
+  // recorded like a line with an unknown key, as a note, and with its row for the rejects file.
+  bool rates_known(const ledger::Table& chunk, size_t row, DayNumber day, PeriodIndex period) {
+    const plan::Input& in = plan_.inputs[input_];
+    for (const LineConversion& c : conversions_) {
+      const int from = c.currency_column == UINT32_MAX ? c.fixed : static_cast<int>(chunk.columns[c.currency_column].values[row]);
+      const DayNumber first = s_.periods.first_day(period), last = s_.periods.last_day(period);
+      const std::string table = plan_.fx_input < plan_.inputs.size() ? fmt::format(" `{}`", plan_.inputs[plan_.fx_input].name) : "";
+      DayNumber missing = first;
+      std::string what;
+      if (c.mode == 0 && !s_.fx.on(from, c.to, day)) {
+        what = fmt::format("no {} rate on or before {} in the FX table{}", FxRates::pair_name(from, c.to), format_date(day), table);
+      } else if (c.mode == 1 && !s_.fx.on(from, c.to, last)) {
+        what = fmt::format("no {} rate on or before {} in the FX table{}", FxRates::pair_name(from, c.to), format_date(last), table);
+      } else if (c.mode == 2 && !s_.fx.average(from, c.to, first, last, &missing)) {
+        what = fmt::format("no {} rate for {} in the FX table{} (the average over the line's period needs one every day)",
+                           FxRates::pair_name(from, c.to), format_date(missing), table);
+      }
+      if (what.empty()) continue;
+      ScanPart::Unknown& u = part_.missing_rates[input_];
+      ++u.count;
+      const uint32_t column = c.currency_column != UINT32_MAX ? c.currency_column : in.date_column;
+      if (u.messages.size() < s_.options.max_errors) u.messages.push_back(cell_message(chunk, row, column, what));
+      if (!s_.options.rejects_path.empty() && row < chunk.raw.size()) {
+        const std::string_view header = chunk.header_line;
+        const bool crlf = header.size() >= 2 && header[header.size() - 2] == '\r';
+        u.rows += ledger::rejected_row(chunk.raw[row], chunk.line(row), fmt::format("column `{}`: {}", chunk.columns[column].spec.name, what),
+                                       crlf ? "\r\n" : "\n", many_files_ ? std::string_view(chunk.source) : std::string_view());
       }
       return false;
     }
@@ -688,6 +764,7 @@ class LedgerSink : public ScanSink {
   const plan::Plan& plan_;
   uint32_t input_;
   bool many_files_;  // the rejects files name each row's file (State::many_files)
+  std::vector<LineConversion> conversions_;  // with --on-bad-row reject: what rates_known checks
   std::vector<uint32_t> mine_, my_groups_;
   std::vector<Fast> fast_;
   MaskedKernels masked_;            // the masked sums and counts among them
@@ -769,6 +846,7 @@ ScanPart::ScanPart(const State& s) : state(s), pool(&s.pool), machine(s.engine.e
   for (const plan::Group& g : s.plan.groups) groups.push_back(make_group_partitions(s.plan, g));
   unknown.resize(s.plan.inputs.size());
   unknown_keys.resize(s.plan.inputs.size());
+  missing_rates.resize(s.plan.inputs.size());
 }
 
 std::unique_ptr<ScanSink> ledger_sink(ScanPart& part, uint32_t input) {

@@ -9,6 +9,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/fx_rates.h"
 #include "core/huge_pages.h"
 #include "engine/distinct_set.h"
 #include "engine/closing.h"
@@ -299,6 +300,7 @@ struct State {
   std::optional<Closing> closing;
   std::map<std::pair<uint32_t, PeriodIndex>, uint64_t> late_lines;
   std::optional<std::vector<PeriodIndex>> requested_periods;
+  FxRates fx;                                         // the FX table's rates, for `convert` (fx.cpp)
   PhaseClock* clock = nullptr;                        // --timings: where load_inputs marks the end of reading
   std::shared_ptr<DetailLines> detail;                // --detail: the partner's ledger lines (engine/detail.h)
 
@@ -369,6 +371,9 @@ struct ScanPart {
   std::vector<Unknown> unknown;
   // Lines whose lookup column (`sku: skus`) holds a key its table does not have, likewise.
   std::vector<Unknown> unknown_keys;
+  // With --on-bad-row reject: lines a conversion of their own (`convert(amount, ...)` inside an aggregate)
+  // has no exchange rate for, likewise (without it a missing rate is a runtime error: vm/convert.cpp).
+  std::vector<Unknown> missing_rates;
   // The first runtime error of the part (file order); the part reads on but computes nothing more.
   std::optional<vm::EvalError> error;
   // Without fixed periods: the part's earliest and latest lines (of known partners), and the error when

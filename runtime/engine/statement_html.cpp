@@ -91,6 +91,10 @@ void payout_section(std::string& out, const plan::Plan& plan, const Payout& p) {
   }
   out += "<ul>\n";
   for (const TraceEntry& e : p.trace()) {
+    if (e.kind == TraceEntry::Kind::Rate) {
+      out += fmt::format("<li>Exchange rate {}: <strong>{}</strong> ({})</li>\n", esc(e.name), esc(e.value), esc(e.detail));
+      continue;
+    }
     if (e.depth != 0 || e.kind != TraceEntry::Kind::Measure) continue;
     std::string label = e.doc.empty() ? as_words(e.name) : e.doc;
     if (!label.empty() && label.back() == '.') label.pop_back();  // "...in the quarter: 12,300.00 USD"

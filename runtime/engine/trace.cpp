@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "core/currency.h"
 #include "engine/report.h"
 
 namespace rebate::engine {
@@ -60,6 +61,7 @@ void Tracer::begin(PartnerFrame& frame, std::vector<TraceEntry>& out, std::optio
   decisions_seen_.clear();
   constants_seen_.clear();
   attributes_seen_.clear();
+  rates_seen_.clear();
 }
 
 void Tracer::clause(plan::FunctionId f, bool with_bands) {
@@ -90,6 +92,18 @@ void Tracer::reads(PartnerFrame& frame, plan::FunctionId f, int depth, bool with
       decision(frame, in.a, depth);
     } else if (in.op == plan::Opcode::PartnerAttr) {
       attribute(frame, in.a, depth);
+    } else if (in.op == plan::Opcode::Convert) {
+      conversion(frame, fn, static_cast<size_t>(&in - fn.code.data()), depth);
+    } else if (in.op == plan::Opcode::Aggregate) {
+      // Conversions of each line inside the aggregate.
+      const plan::Aggregate& a = plan_.aggregates[in.a];
+      for (plan::FunctionId g : {a.arg, a.filter}) {
+        if (g == plan::kNoFunction) continue;
+        const plan::Function& inner = plan_.functions[g];
+        for (size_t k = 0; k < inner.code.size(); ++k) {
+          if (inner.code[k].op == plan::Opcode::Convert) conversion(frame, inner, k, depth);
+        }
+      }
     }
   }
   if (with_bands) bands(frame, f, depth);
@@ -109,6 +123,69 @@ void Tracer::attribute(PartnerFrame& frame, uint32_t column, int depth) {
   const ledger::Column& c = s_.tables[table].columns[column];
   e.value = row == UINT32_MAX ? "not in the partner table" : !c.has_value(row) ? "empty" : ledger::format_cell(c, row, s_.pool);
   out_->push_back(std::move(e));
+}
+
+// A conversion's rates over the frame's period (docs/language.md §24). The lowering puts the amount, its
+// currency (a Const, or the Column of the line's currency) and the day (a Column, the line's date) or the
+// Period right before each Convert. At a line's date the entry lists the rates in force during the period
+// (each line took the one of its day); at the period's end or average, the one rate, and with an amount
+// that is a measure, that amount before and after.
+void Tracer::conversion(PartnerFrame& frame, const plan::Function& fn, size_t k, int depth) {
+  if (k < 2) return;
+  const plan::Instr& in = fn.code[k];
+  const plan::Instr& currency = fn.code[k - 2];
+  const int to = static_cast<int>(in.a);
+  const Value period = frame.period();
+  const DayNumber first = static_cast<DayNumber>(period.coef), last = static_cast<DayNumber>(period.aux);
+  std::vector<int> from;
+  if (currency.op == plan::Opcode::Const) {
+    from.push_back(static_cast<int>(plan_.constants[currency.a].coef));
+  } else {  // the line's currency: every currency with a rate into `to` in force during the period
+    for (int c = 0; c < currency_count(); ++c) {
+      if (c != to && s_.fx.on(c, to, last)) from.push_back(c);
+    }
+  }
+  for (int f : from) {
+    if (f == to) continue;
+    TraceEntry e;
+    e.kind = TraceEntry::Kind::Rate;
+    e.depth = static_cast<uint8_t>(depth);
+    e.name = FxRates::pair_name(f, to);
+    std::optional<Decimal> rate;
+    if (in.b == 0) {
+      // Each rate in force during the period, from the day it took effect (or the period's first day).
+      std::optional<Decimal> before;
+      for (DayNumber d = first; d <= last; ++d) {
+        std::optional<Decimal> r = s_.fx.on(f, to, d);
+        if (!r || (before && Decimal::compare(*r, *before) == 0)) continue;
+        e.value += fmt::format("{}{} from {}", e.value.empty() ? "" : ", ", r->to_string(), format_date(d));
+        before = r;
+      }
+      if (e.value.empty()) e.value = "no rate";
+      e.detail = "each line at the rate of its date (line_date)";
+    } else {
+      DayNumber missing = first;
+      rate = in.b == 1 ? s_.fx.on(f, to, last) : s_.fx.average(f, to, first, last, &missing);
+      e.value = rate ? rate->to_string() : "no rate";
+      e.detail = in.b == 1 ? fmt::format("in force on {} (period_end)", format_date(last))
+                           : fmt::format("the average of the daily rates {} .. {} (period_average)", format_date(first), format_date(last));
+      if (fn.kind != plan::FunctionKind::Row && rate && k >= 3 && fn.code[k - 3].op == plan::Opcode::Measure) {
+        const Value amount = frame.measure(fn.code[k - 3].a);
+        if (!amount.none) {
+          const std::optional<Decimal> converted = Decimal::mul(amount.decimal(), *rate);
+          const std::string code_from(currency_code_at(f)), code_to(currency_code_at(to));
+          e.detail += fmt::format(": {} is {}", format_value(amount, code_from, currency_minor_unit(code_from)),
+                                  converted ? format_value(Value::number(*converted), code_to, currency_minor_unit(code_to)) : "too large");
+        }
+      } else if (fn.kind == plan::FunctionKind::Row) {
+        e.detail += ", each line";
+      }
+    }
+    const std::string key = e.name + "|" + e.value + "|" + e.detail;
+    if (std::find(rates_seen_.begin(), rates_seen_.end(), key) != rates_seen_.end()) continue;
+    rates_seen_.push_back(key);
+    out_->push_back(std::move(e));
+  }
 }
 
 void Tracer::measure(uint32_t m, Window w, int depth) {

@@ -34,6 +34,8 @@ class Tracer {
   void attribute(PartnerFrame& frame, uint32_t column, int depth);
   void measure(uint32_t m, Window w, int depth);
   void decision(PartnerFrame& frame, uint32_t d, int depth);
+  // The exchange rates of the `Convert` at code[k] of `fn` (a formula's, or inside aggregate's lines).
+  void conversion(PartnerFrame& frame, const plan::Function& fn, size_t k, int depth);
   // The tier bands `f` reaches, when its code applies a tier table (run again with an observer).
   void bands(PartnerFrame& frame, plan::FunctionId f, int depth);
   std::string window_label(Window w) const;
@@ -50,6 +52,7 @@ class Tracer {
   // Shown already in this trace: measures by (measure, window), decisions and constants by index.
   std::vector<std::pair<uint32_t, Window>> measures_seen_;
   std::vector<uint32_t> decisions_seen_, constants_seen_, attributes_seen_;
+  std::vector<std::string> rates_seen_;  // conversions' entries, by name and detail
 };
 
 }  // namespace rebate::engine

@@ -48,7 +48,7 @@ Effect effect(const plan::Instr& in) {
       return {2, 1};
     case Opcode::Min: case Opcode::Max: return {in.a, 1};
     case Opcode::InList: return {in.a + 1, 1};
-    case Opcode::InRange: return {3, 1};
+    case Opcode::InRange: case Opcode::Convert: return {3, 1};
     case Opcode::Jump: case Opcode::Fail: return {0, 0};
     case Opcode::JumpIfSome: return {1, 1};  // on the jump; falling through it pops
   }
@@ -488,7 +488,7 @@ class FunctionBuilder {
       case Opcode::PartnerId: case Opcode::Period: case Opcode::Measure: case Opcode::Shifted: case Opcode::Aggregate:
       case Opcode::Decision: case Opcode::Div: case Opcode::Round: case Opcode::Min: case Opcode::Max:
       case Opcode::AddDuration: case Opcode::SubDuration: case Opcode::InList: case Opcode::InRange:
-      case Opcode::InPeriod: case Opcode::TierOf: case Opcode::TierBy: case Opcode::PeriodPart:
+      case Opcode::InPeriod: case Opcode::TierOf: case Opcode::TierBy: case Opcode::PeriodPart: case Opcode::Convert:
         call_helper(i, operands, result);
         break;
     }

@@ -43,6 +43,11 @@ void run_instr(Runtime& rt, vm::Frame& frame, const plan::Instr& in, Value* v) {
     case Opcode::Round: error = vm::ops::round(plan, in.a, in.b, v[0]); break;
     case Opcode::Min:
     case Opcode::Max: v[0] = vm::ops::min_max(in.op == Opcode::Min, v, v + in.a); break;
+    case Opcode::Convert: {
+      const std::string message = vm::ops::convert(plan, frame.fx(), in.a, in.b, v[0], v[1], v[2]);
+      if (!message.empty()) throw vm::EvalError(message, in.where, frame.context());
+      break;
+    }
     case Opcode::AddDuration:
     case Opcode::SubDuration: vm::ops::add_duration(in.op == Opcode::SubDuration, in.b == 1, v[0], v[1]); break;
     case Opcode::Eq: case Opcode::Ne: case Opcode::Lt: case Opcode::Le: case Opcode::Gt: case Opcode::Ge:

@@ -309,6 +309,7 @@ std::string CellParser::expected() const {
     case ColumnKind::Text: return "text";
     case ColumnKind::Date: return "a date written YYYY-MM-DD, like 2026-07-01";
     case ColumnKind::Enum: {
+      if (c.currency_codes) return "an ISO 4217 currency code in capitals, like EUR";
       std::string r = "one of ";
       for (size_t i = 0; i < c.enum_members.size(); ++i) r += (i ? ", " : "") + c.enum_members[i];
       return r;

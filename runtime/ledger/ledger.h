@@ -32,6 +32,7 @@ struct ColumnSpec {
   int scale = 0;
   std::string currency;                   // Money: the column's currency ("USD")
   std::vector<std::string> enum_members;  // Enum: the members, in declared order
+  bool currency_codes = false;            // Enum: a Currency column (members: the ISO 4217 codes), named so in messages
   bool optional = false;                  // an empty cell is "no value" instead of an error
   ExcessDigits excess_digits = ExcessDigits::Error;
   // false: the header must be there, but the cells are neither parsed nor stored (the program never uses

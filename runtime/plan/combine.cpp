@@ -52,6 +52,7 @@ Operand operand_of(Opcode op) {
     case Opcode::Max:
     case Opcode::AddDuration:
     case Opcode::SubDuration:
+    case Opcode::Convert:
     case Opcode::Eq:
     case Opcode::Ne:
     case Opcode::Lt:
@@ -131,11 +132,13 @@ std::string input_difference(const Plan& a, const Plan& b) {
       if (!why.empty()) return fmt::format("input `{}` has different columns: {}", x.name, why);
     }
     if (x.partner_column != y.partner_column || x.date_column != y.date_column || x.key_column != y.key_column ||
-        x.rebate_column != y.rebate_column || x.period_column != y.period_column || x.amount_column != y.amount_column)
-      return fmt::format("input `{}` has its partner, date, key, rebate, period or amount in another column", x.name);
+        x.rebate_column != y.rebate_column || x.period_column != y.period_column || x.amount_column != y.amount_column ||
+        x.base_column != y.base_column || x.quote_column != y.quote_column || x.rate_column != y.rate_column)
+      return fmt::format("input `{}` has its partner, date, key, rebate, period, amount, base, quote or rate in another column", x.name);
     if (x.lookups != y.lookups) return fmt::format("input `{}` has different lookup columns", x.name);
   }
   if (a.partner_table != b.partner_table) return "they have different partner tables";
+  if (a.fx_input != b.fx_input) return "they have different FX tables";
   return "";
 }
 
@@ -166,6 +169,7 @@ class Builder {
     std::memcpy(out_.fiscal_weeks, first.fiscal_weeks, sizeof out_.fiscal_weeks);
     out_.inputs = first.inputs;
     out_.partner_table = first.partner_table;
+    out_.fx_input = first.fx_input;  // the inputs are the same (input_difference), so is the FX table
     out_.locations.emplace_back();  // location 0: "the program", for errors with no better place, as lowered
   }
 

@@ -83,7 +83,9 @@ struct Location {
 
 // Payments: what was paid (partner, rebate, period, amount, date paid), read whole like a table; settled
 // rebates net against it (docs/language.md §22).
-enum class InputKind { Ledger, Table, PartnerTable, Payments };
+// Fx: exchange rates (base currency, quote currency, date, rate), read whole; `convert` reads them
+// (docs/language.md §24).
+enum class InputKind { Ledger, Table, PartnerTable, Payments, Fx };
 
 struct Input {
   std::string name;
@@ -95,6 +97,8 @@ struct Input {
   uint32_t key_column = UINT32_MAX;      // tables: the `as key` column
   // Payments: the `as rebate`, `as period` and `as amount` columns (and partner_column, date_column).
   uint32_t rebate_column = UINT32_MAX, period_column = UINT32_MAX, amount_column = UINT32_MAX;
+  // Fx: the `as base`, `as quote` and `as rate` columns (and date_column, the day a rate takes effect).
+  uint32_t base_column = UINT32_MAX, quote_column = UINT32_MAX, rate_column = UINT32_MAX;
   // Columns typed with a table's name (`sku: skus`): column index -> table input index.
   std::vector<std::pair<uint32_t, uint32_t>> lookups;
 };
@@ -280,6 +284,7 @@ struct Plan {
 
   std::vector<Input> inputs;
   uint32_t partner_table = UINT32_MAX;
+  uint32_t fx_input = UINT32_MAX;  // the FX table `convert` reads, if the program has one
   std::vector<Aggregate> aggregates;             // per partner and period
   std::vector<Aggregate> group_field_aggregates; // per group row
   std::vector<Group> groups;

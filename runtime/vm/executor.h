@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "core/fx_rates.h"
 #include "plan/plan.h"
 
 namespace rebate::vm {
@@ -38,6 +39,8 @@ class Frame {
   // The line's cells, for a frame over one ledger line of the scan (null otherwise): what the Column,
   // Lookup and Text loads would give, in arrays. An engine may read them or call the loads below.
   const LineCells* cells() const { return cells_; }
+  // The run's exchange rates, for `Convert` (null in a program without an FX table).
+  const FxRates* fx() const { return fx_; }
   virtual Value column(uint32_t column) = 0;
   virtual Value lookup(uint32_t column, uint32_t table_column) = 0;
   virtual Value group_field(uint32_t field) = 0;
@@ -54,6 +57,7 @@ class Frame {
 
  protected:
   const LineCells* cells_ = nullptr;
+  const FxRates* fx_ = nullptr;
 };
 
 // A runtime error in the program: where in the source, and for whom.

@@ -77,6 +77,12 @@ inline Value min_max(bool is_min, const Value* first, const Value* end) {
   return best;
 }
 
+// Convert: amount `x` in currency `currency` (a currency_index() number) into currency `to`, at the rate
+// of day `at` (`mode` 0), of period `at`'s last day (1) or the average over period `at` (2), exact (the
+// product is not rounded: docs/language.md §24). An error names the pair and the day; "" when it went well.
+std::string convert(const plan::Plan& plan, const FxRates* fx, uint32_t to, uint32_t mode, Value& x, const Value& currency,
+                    const Value& at);
+
 // Months added to a date keep the day of the month where it exists and clamp to the month's end
 // (2026-01-31 + 1 month = 2026-02-28).
 DayNumber add_months(DayNumber day, int64_t months);

@@ -204,6 +204,12 @@ Value Machine::execute(const plan::Function& f, Frame& frame) {
         *sp++ = best;
         break;
       }
+      case Opcode::Convert: {
+        sp -= 2;
+        const std::string error = ops::convert(plan_, frame.fx(), in.a, in.b, sp[-1], sp[0], sp[1]);
+        if (!error.empty()) fail(in, error);
+        break;
+      }
       case Opcode::AddDuration:
       case Opcode::SubDuration: {
         const Value n = *--sp;

@@ -91,6 +91,7 @@ syn match rebateDeclaration     "\<\%(table\|ledger\|calendar\)\>" nextgroup=reb
 syn match rebateDeclaration     "\<\%(measure\|decision\|rebate\|award\|budget\)\>" nextgroup=rebateDefinition skipwhite
 syn match rebateDeclaration     "\<const\>" nextgroup=rebateConstantDef skipwhite
 syn match rebatePartnerModifier "\<partner\ze\s\+table\>"
+syn match rebatePartnerModifier "\<fx\ze\s\+table\>"
 syn match rebatePartnerModifier "\<payments\ze\s\+ledger\>"
 " `as rebate`: a payments ledger's role, not a declaration (defined after them, so it wins).
 syn match rebateRole            "\%(\<as\s\+\)\@<=rebate\>"
