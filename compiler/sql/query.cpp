@@ -3,6 +3,8 @@
 // applies them (runtime/engine/evaluate.cpp), and one row per partner, period and rebate.
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "engine/engine.h"
 #include "engine/periods.h"
 #include "plan/windows.h"
@@ -437,7 +439,10 @@ SqlResult Generator::generate() {
   } else {
     for (int p = static_cast<int>(periods.of_day(*plan_.effective_from)); p <= periods.of_day(*plan_.effective_to); ++p) paid_.push_back(p);
   }
-  if (!plan_.awards.empty()) unsupported("awards", plan_.awards.front().rows.empty() ? UINT32_MAX : plan_.awards.front().rows.front().where);
+  for (const bool metric : {false, true}) {
+    const auto a = std::find_if(plan_.awards.begin(), plan_.awards.end(), [&](const plan::Award& x) { return x.metric == metric; });
+    if (a != plan_.awards.end()) unsupported(metric ? "metrics (`metric`)" : "awards", a->rows.empty() ? UINT32_MAX : a->rows.front().where);
+  }
   if (!plan_.budgets.empty()) unsupported("budgets", UINT32_MAX);
   for (const plan::Rebate& pr : plan_.rebates) {
     for (plan::FunctionId f : plan::rebate_functions(pr)) need_function(f, kPeriod);
