@@ -87,7 +87,7 @@ def main() -> int:
         trows = list(csv.DictReader(io.StringIO(t)))
         check(sum(Decimal(x["amount"]) for x in trows) == Decimal("100.00"), "the totals add up to what the payouts do")
         a = awards.read_text() if awards.exists() else ""
-        check(a.startswith("partner,period,measured,award,value\n") and a.count("\n") == 9, f"awards file: header and 8 rows: {a!r}")
+        check(a.startswith("partner,period,measured,award,value,currency\n") and a.count("\n") == 9, f"awards file: header and 8 rows: {a!r}")
         check("P1,2026-Q3,2026-Q2,level,gold\n" in a and "P2,2026-Q3,2026-Q2,level,bronze\n" in a and "P1,2027-Q1,2026-Q4,level,bronze\n" in a,
               f"awards name the period they are for and the period measured: {a!r}")
         check("awards" not in r.stderr, f"no note about awards when --awards is given: {r.stderr}")
