@@ -39,6 +39,7 @@ REFUSED = {
     "examples/14-status-awards": "awards",
     "examples/15-program-budget": "budgets",
     "examples/16-quarterly-true-up": "settlement",
+    "tests/engines/programs/metrics": "metrics",
 }
 DIALECTS = ["postgres", "duckdb"]
 COMPARED = ["amount", "status", "basis", "band", "rate"]
