@@ -32,6 +32,7 @@ struct RunCliOptions {
   std::string out;
   std::string totals;  // CSV: each partner's total per period, in a file of its own
   std::string awards;  // CSV: the awards, in a file of their own
+  std::string metrics; // CSV: the metrics, in a file of their own (docs/language.md §25)
   std::string dump;
   std::string on_bad_row = "fail";
   std::string rejects;
@@ -84,6 +85,9 @@ std::optional<std::string> claim_files(const RunCliOptions& o, const engine::Run
   }
   if (!o.awards.empty()) {
     if (auto refused = files.add_output(o.awards, "the awards (--awards)")) return refused;
+  }
+  if (!o.metrics.empty()) {
+    if (auto refused = files.add_output(o.metrics, "the metrics (--metrics)")) return refused;
   }
   if (ro.reject_bad_rows) {
     for (const auto& [name, path] : ro.input_paths) {
@@ -165,14 +169,15 @@ int run_program(const RunCliOptions& o) {
     }
     ro.detail_partner = o.explain_only ? o.partner : std::string();
   }
-  if (o.format == "json" && (!o.totals.empty() || !o.awards.empty())) {
-    fmt::print(stderr, "{}: `--{}` is for the CSV form; the JSON document holds the totals and awards in its own `totals` and `awards`\n",
-               command, o.totals.empty() ? "awards" : "totals");
-    return kExitUsage;
-  }
-  for (const std::string* path : {&o.totals, &o.awards}) {
+  const std::pair<const std::string*, const char*> extra_files[] = {{&o.totals, "totals"}, {&o.awards, "awards"}, {&o.metrics, "metrics"}};
+  for (auto [path, option] : extra_files) {
+    if (o.format == "json" && !path->empty()) {
+      fmt::print(stderr, "{}: `--{}` is for the CSV form; the JSON document holds the totals, awards and metrics in its own `totals`, `awards` and `metrics`\n",
+                 command, option);
+      return kExitUsage;
+    }
     if (*path == "-") {
-      fmt::print(stderr, "{}: `--{} -`: standard output holds the payouts; name a file\n", command, path == &o.totals ? "totals" : "awards");
+      fmt::print(stderr, "{}: `--{} -`: standard output holds the payouts; name a file\n", command, option);
       return kExitUsage;
     }
   }
@@ -218,6 +223,7 @@ int run_program(const RunCliOptions& o) {
   PayoutFile payout_file(to_stdout ? std::string() : files.write_path(o.out));
   PayoutFile totals_file(o.totals.empty() ? std::string() : files.write_path(o.totals));
   PayoutFile awards_file(o.awards.empty() ? std::string() : files.write_path(o.awards));
+  PayoutFile metrics_file(o.metrics.empty() ? std::string() : files.write_path(o.metrics));
   const engine::TextOut payouts_out = to_stdout ? stdout_spool.appender() : engine::TextOut([&](std::string_view part) { payout_file.write(part); });
   engine::SinkFanout sinks;
   std::unique_ptr<engine::PayoutSink> report;
@@ -233,6 +239,7 @@ int run_program(const RunCliOptions& o) {
       engine::CsvWriter::Extras extras;
       if (!o.totals.empty()) extras.totals = [&](std::string_view part) { totals_file.write(part); };
       if (!o.awards.empty()) extras.awards = [&](std::string_view part) { awards_file.write(part); };
+      if (!o.metrics.empty()) extras.metrics = [&](std::string_view part) { metrics_file.write(part); };
       report = std::make_unique<engine::CsvWriter>(plan, payouts_out, threads, std::move(extras));
     }
     sinks.add(*report);
@@ -269,12 +276,17 @@ int run_program(const RunCliOptions& o) {
     return kExitOk;
   }
   for (const std::string& note : result.summary.notes) fmt::print(stderr, "note: {}\n", note);
-  if (result.ok() && o.format == "csv" && o.awards.empty() && !plan.awards.empty()) {
-    // The CSV payouts file holds payouts only: awards have a file of their own, and are not dropped unsaid.
+  for (const bool metrics : {false, true}) {
+    // The CSV payouts file holds payouts only: awards and metrics have files of their own, and are not
+    // dropped unsaid.
+    if (!result.ok() || o.format != "csv" || !(metrics ? o.metrics : o.awards).empty()) continue;
     std::string names;
-    for (size_t k = 0; k < plan.awards.size(); ++k) names += fmt::format("{}`{}`", k == 0 ? "" : ", ", plan.awards[k].name);
-    fmt::print(stderr, "note: the program gives awards ({}), which the payouts file does not hold: write them with `--awards PATH`\n",
-               names);
+    for (const plan::Award& a : plan.awards) {
+      if (a.metric == metrics) names += fmt::format("{}`{}`", names.empty() ? "" : ", ", a.name);
+    }
+    if (names.empty()) continue;
+    if (metrics) fmt::print(stderr, "note: the program reports metrics ({}), which the payouts file does not hold: write them with `--metrics PATH`\n", names);
+    else fmt::print(stderr, "note: the program gives awards ({}), which the payouts file does not hold: write them with `--awards PATH`\n", names);
   }
   if (!result.ok()) {
     for (const std::string& e : result.errors) fmt::print(stderr, "{}\n", e.find("error") == std::string::npos ? "error: " + e : e);
@@ -294,7 +306,7 @@ int run_program(const RunCliOptions& o) {
     fmt::print(stderr, "rebate run: cannot write `{}`\n", o.out);
     return kExitUsage;
   }
-  for (auto [path, file] : {std::pair{&o.totals, &totals_file}, std::pair{&o.awards, &awards_file}}) {
+  for (auto [path, file] : {std::pair{&o.totals, &totals_file}, std::pair{&o.awards, &awards_file}, std::pair{&o.metrics, &metrics_file}}) {
     if (!path->empty() && !file->close()) {
       fmt::print(stderr, "rebate run: cannot write `{}`\n", *path);
       return kExitUsage;
@@ -332,6 +344,7 @@ std::function<int()> add_run_command(CLI::App& app) {
   cmd->add_option("--out", o->out, "Write the payouts to this file instead of standard output");
   cmd->add_option("--totals", o->totals, "CSV: write each partner's total per period to this file (the payouts file holds payouts only)");
   cmd->add_option("--awards", o->awards, "CSV: write the awards (the period each is for and the period measured) to this file");
+  cmd->add_option("--metrics", o->metrics, "CSV: write the metrics (a value per partner and period, not paid) to this file");
   cmd->add_flag("--explain", o->explain, "Also print how each payout was computed");
   cmd->add_flag("--timings", o->timings, "Print the seconds each phase took (compile, prepare, read + scan, groups, evaluate, write), the peak memory and, with the JIT, its compile time to stderr");
   cmd->add_option("--on-bad-row", o->on_bad_row, "fail (default) or reject: skip malformed rows, count them and write them to --rejects")

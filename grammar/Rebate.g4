@@ -30,6 +30,7 @@ item
     | decisionDecl
     | rebateDecl
     | awardDecl
+    | metricDecl
     | budgetDecl
     | testDecl
     ;
@@ -113,6 +114,9 @@ rebateClause : 'eligible' 'when' cond=expr               # eligibleClause
 awardDecl : 'award' ident ':' typeRef (next='for' 'next' 'period')? STRING? '{' awardRow* '}' ;
 awardRow  : ('when' cond=expr | other='otherwise') '=>' value=expr ;
 
+// metric fund_balance: Money "MDF balance" = accrued - claimed     (a value per partner and period, not paid)
+metricDecl : 'metric' ident ':' typeRef STRING? '=' value=expr ;
+
 // budget quarterly_pool = 2_000_000 USD per quarter for storage_volume, ev_rebate
 budgetDecl : 'budget' name=ident '=' amount=expr ('per' per=ident)? ('for' rebates+=ident (',' rebates+=ident)*)? ;
 
@@ -181,7 +185,7 @@ ident
     | 'years' | 'partner' | 'period' | 'next' | 'negative' | 'cap' | 'floor' | 'eligible' | 'require'
     | 'uplift' | 'accelerate' | 'allow' | 'rounding' | 'retroactive' | 'incremental' | 'per' | 'given'
     | 'expect' | 'to' | 'from' | 'as' | 'above' | 'below' | 'at' | 'least' | 'most'
-    | 'payments' | 'settle' | 'against' | 'on' | 'fx'
+    | 'payments' | 'settle' | 'against' | 'on' | 'fx' | 'metric'
     ;
 
 // ---------------------------------------------------------------------------------------------------

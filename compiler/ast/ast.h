@@ -274,9 +274,13 @@ struct AwardRow {
   Span span;
 };
 
+// An award, or a metric: `metric NAME: TYPE = E` is held as an award with the one row `otherwise => E`
+// (a value for every partner and period, not paid), since it is checked, run and explained as one; it is
+// written apart from the awards (docs/language.md §25).
 struct Award {
   Ident name;
   TypeRef type;
+  bool metric = false;
   bool next_period = false;
   std::string title;
   std::vector<AwardRow> rows;

@@ -162,6 +162,10 @@ std::string dump(const Module& m) {
     out += ")\n";
   }
   for (const auto& a : m.awards) {
+    if (a.metric) {
+      out += fmt::format("(metric {} : {} {})\n", a.name.name, type_text(a.type), a.rows.empty() ? "<missing>" : maybe(a.rows[0].value));
+      continue;
+    }
     out += fmt::format("(award {} : {}{}", a.name.name, type_text(a.type), a.next_period ? " for next period" : "");
     for (const auto& r : a.rows) out += fmt::format("\n  ({} => {})", r.when ? "when " + dump(*r.when) : "otherwise", maybe(r.value));
     out += ")\n";

@@ -184,14 +184,33 @@ void Checker::check_rebates() {
   }
 }
 
+namespace {
+
+// The types an award's value may have: a status (an enum), a yes/no, a text, or an amount of money.
+bool award_type(const Type& t) {
+  return t.kind == TypeKind::Enum || t.kind == TypeKind::Bool || t.kind == TypeKind::Text || t.kind == TypeKind::Money;
+}
+
+// The types a metric may have: what the outputs write as one cell (docs/language.md §25).
+bool metric_type(const Type& t) { return award_type(t) || t.is_number() || t.kind == TypeKind::Percent; }
+
+}  // namespace
+
 void Checker::check_awards() {
   for (const ast::Module* m : out->modules) {
     for (const auto& a : m->awards) {
       current_user = &a;
       Type t = resolve_type(a.type);
-      if (!t.is_error() && t.kind != TypeKind::Enum && t.kind != TypeKind::Bool && t.kind != TypeKind::Text) {
-        diags.report(DiagKind::TypeMismatch, a.type.span, fmt::format("an award is a status (an enum), a yes/no or a text, not {}", to_string(t)))
-            .with_help("pay money with a `rebate`; an award names a level, as in `award next_level: Tier`");
+      if (a.metric && !t.is_error() && (!metric_type(t) || a.type.optional)) {
+        diags.report(DiagKind::InvalidMetricType, a.type.span,
+                     a.type.optional ? fmt::format("a metric has a value for every partner and period, so it cannot be `{}?`", to_string(t))
+                                     : fmt::format("a metric is money, a number, a percentage, a text, a yes/no or an enum, not {}", to_string(t)))
+            .with_help(a.type.optional ? fmt::format("write `{}`, and give the value where there is none with `otherwise`", to_string(t))
+                                       : "write a number, as in `metric days_left: Int = ...`, or an amount, as in `metric balance: Money = ...`");
+        t = Type::error();
+      } else if (!a.metric && !t.is_error() && !award_type(t)) {
+        diags.report(DiagKind::TypeMismatch, a.type.span, fmt::format("an award is a status (an enum), a yes/no, a text or an amount of money, not {}", to_string(t)))
+            .with_help("an award names a level, as in `award next_level: Tier`, or an amount, as in `award credit: Money`");
       }
       Scope scope{ScopeKind::PartnerPeriod};
       bool after_otherwise = false;
@@ -203,8 +222,11 @@ void Checker::check_awards() {
         if (row.when) check_condition(*row.when, scope);
         else after_otherwise = true;
         Value v = check_value(*row.value, scope, &t);
-        if (!v.type.is_error() && !t.is_error() && v.type != t) {
-          diags.report(DiagKind::TypeMismatch, row.value->span, fmt::format("the award is {}, and this row gives {}", to_string(t), to_string(v.type)));
+        // A metric declared `Decimal` may be given by an `Int` formula: both are numbers, written alike.
+        const bool numbers = a.metric && v.type.is_number() && t.is_number();
+        if (!v.type.is_error() && !t.is_error() && v.type != t && !numbers) {
+          diags.report(DiagKind::TypeMismatch, row.value->span,
+                       fmt::format("the {} is {}, and this {} gives {}", a.metric ? "metric" : "award", to_string(t), a.metric ? "formula" : "row", to_string(v.type)));
         }
       }
       decl_value[&a] = Value{t};
@@ -359,7 +381,7 @@ void Checker::check_tests() {
           diags.report(DiagKind::TypeMismatch, e.period->span, "the period is written like `2026-Q3`, `2026-07` or `2026`");
         }
         Value a = check(*e.amount, literal, &expected);
-        if (!a.type.is_error() && !expected.is_error() && a.type != expected) {
+        if (!a.type.is_error() && !expected.is_error() && a.type != expected && !(a.type.is_number() && expected.is_number())) {
           bool money_number = expected.kind == TypeKind::Money && a.type.is_number();
           auto& d = diags.report(money_number ? DiagKind::MoneyPlusNumber : DiagKind::TypeMismatch, e.amount->span,
                                  fmt::format("`{}` gives {}, and the expectation is {}", e.rebate.name, to_string(expected), to_string(a.type)));

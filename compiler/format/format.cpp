@@ -34,7 +34,7 @@ std::string docs(const ast::Module& m) {
   for (const auto& d : m.tiers) add("tiers", d.name.name, d.doc);
   for (const auto& d : m.decisions) add("decision", d.name.name, d.doc);
   for (const auto& d : m.rebates) add("rebate", d.name.name, d.doc);
-  for (const auto& d : m.awards) add("award", d.name.name, d.doc);
+  for (const auto& d : m.awards) add(d.metric ? "metric" : "award", d.name.name, d.doc);
   for (const auto& d : m.budgets) add("budget", d.name.name, d.doc);
   return out;
 }

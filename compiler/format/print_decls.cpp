@@ -279,6 +279,7 @@ DocId Printer::rebate(const ast::Rebate& d) {
 }
 
 DocId Printer::award(const ast::Award& d) {
+  if (d.metric) return metric(d);
   std::vector<DocId> parts{tok("award"), space(), ident(d.name), tok(":"), space(), type(d.type), space()};
   if (d.next_period) {
     for (const char* word : {"for", "next", "period"}) {
@@ -291,6 +292,15 @@ DocId Printer::award(const ast::Award& d) {
     parts.push_back(space());
   }
   parts.push_back(block([&] { return award_rows(d); }));
+  return doc_.concat(parts);
+}
+
+// `metric NAME: TYPE "Title" = E`, on one line (the value breaks like a measure's).
+DocId Printer::metric(const ast::Award& d) {
+  std::vector<DocId> parts{tok("metric"), space(), ident(d.name), tok(":"), space(), type(d.type)};
+  if (starts_string(tokens_, pos_)) parts.insert(parts.end(), {space(), next_tok()});
+  keyword(parts, "=");
+  if (!d.rows.empty()) parts.push_back(expr(*d.rows[0].value));
   return doc_.concat(parts);
 }
 

@@ -57,6 +57,7 @@ class Printer {
   DocId rebate(const ast::Rebate& d);
   DocId clause(const ast::Clause& c);
   DocId award(const ast::Award& d);
+  DocId metric(const ast::Award& d);
   DocId budget(const ast::Budget& d);
   DocId test(const ast::Test& d);
   DocId given(const ast::TestGiven& g);

@@ -456,16 +456,29 @@ void Lowerer::awards() {
       plan::Award pa;
       pa.name = a.name.name;
       pa.title = a.title;
+      pa.metric = a.metric;
       pa.next_period = a.next_period;
-      auto g = tp_.globals.find(a.type.name.name);
-      if (g != tp_.globals.end() && g->second.kind == SymbolKind::Enum) {
-        for (const auto& member : static_cast<const ast::Enum*>(g->second.decl)->members) pa.members.push_back(member.name);
+      // The type the checker gave the rows' values (all the same, or numbers alike for a metric).
+      const Type t = a.rows.empty() ? Type::error() : tp_.type_of(*a.rows.front().value);
+      if (t.kind == TypeKind::Enum) {
+        pa.type = plan::ValueType::Enum;
+        for (const auto& member : t.enum_decl()->members) pa.members.push_back(member.name);
+      } else if (t.kind == TypeKind::Bool) {
+        pa.type = plan::ValueType::Bool;
+      } else if (t.kind == TypeKind::Money) {
+        pa.type = plan::ValueType::Money;
+        pa.currency = t.currency;
+        pa.places = currency_minor_unit(t.currency);
+      } else if (t.kind == TypeKind::Percent) {
+        pa.type = plan::ValueType::Percent;
+      } else if (t.is_number()) {
+        pa.type = plan::ValueType::Number;
       }
-      pa.is_bool = a.type.name.name == "Bool";
       for (const auto& row : a.rows) {
         plan::AwardRow pr;
-        if (row.when) pr.when = function("award " + a.name.name + " when", *row.when, Context{});
-        pr.value = function("award " + a.name.name, *row.value, Context{});
+        const std::string kind = a.metric ? "metric " : "award ";
+        if (row.when) pr.when = function(kind + a.name.name + " when", *row.when, Context{});
+        pr.value = function(kind + a.name.name, *row.value, Context{});
         pr.where = location(row.span);
         pa.rows.push_back(pr);
       }

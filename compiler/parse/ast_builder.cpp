@@ -207,6 +207,10 @@ class AstBuilder::Impl {
       m.awards.push_back(award(c));
       return;
     }
+    if (auto* c = item->metricDecl()) {
+      m.awards.push_back(metric(c));
+      return;
+    }
     if (auto* c = item->budgetDecl()) {
       m.budgets.push_back(budget(c));
       return;
@@ -431,6 +435,18 @@ class AstBuilder::Impl {
     for (auto* r : c->awardRow()) {
       a.rows.push_back(ast::AwardRow{r->cond ? expr(r->cond) : nullptr, expr(r->value), span(r)});
     }
+    a.span = span(c);
+    a.doc = doc(c);
+    return a;
+  }
+
+  ast::Award metric(P::MetricDeclContext* c) {
+    ast::Award a;
+    a.metric = true;
+    a.name = ident(c->ident());
+    a.type = type(c->typeRef());
+    a.title = string_value(c->STRING());
+    if (c->value) a.rows.push_back(ast::AwardRow{nullptr, expr(c->value), span(c->value)});
     a.span = span(c);
     a.doc = doc(c);
     return a;

@@ -218,7 +218,7 @@ bool is_prefix_context(size_t previous_type) {
 // getText() copies a string per token).
 struct Kinds {
   size_t open_paren, open_bracket, open_brace, close_paren, close_bracket, close_brace;
-  size_t comma, colon, equals, arrow, if_, otherwise, not_, minus, plus, partner, table;
+  size_t comma, colon, equals, arrow, if_, otherwise, not_, minus, plus, partner, table, metric;
   std::vector<bool> declaration;  // by type: the keywords that start a declaration
 };
 
@@ -227,7 +227,7 @@ const Kinds& kinds() {
     auto type = [](std::string_view literal) { return RebateTokenSource::literal_type(literal); };
     Kinds out{type("("), type("["), type("{"), type(")"), type("]"), type("}"), type(","), type(":"), type("="),
               type("=>"), type("if"), type("otherwise"), type("not"), type("-"), type("+"), type("partner"),
-              type("table"), {}};
+              type("table"), type("metric"), {}};
     out.declaration.assign(RebateTokenSource::vocabulary().getMaxTokenType() + 1, false);
     for (const char* w : {"import", "program", "enum", "table", "ledger", "calendar", "const", "measure", "group",
                           "tiers", "decision", "rebate", "award", "budget", "test"}) {
@@ -283,6 +283,18 @@ bool check_nesting(antlr4::CommonTokenStream& stream, const TokenPositions& pos,
   return true;
 }
 
+// `metric` is also a name (a column, a measure), so it starts a declaration only as `metric NAME :`.
+bool starts_metric(antlr4::CommonTokenStream& tokens, size_t i, size_t count) {
+  if (tokens.get(i)->getType() != kinds().metric) return false;
+  size_t seen = 0;
+  for (size_t j = i + 1; j < count; ++j) {
+    antlr4::Token* t = tokens.get(j);
+    if (t->getChannel() != antlr4::Token::DEFAULT_CHANNEL) continue;
+    if (++seen == 2) return t->getType() == kinds().colon;
+  }
+  return false;
+}
+
 // [begin, end) token ranges, one per declaration: each starts at a declaration keyword (or `partner`
 // before `table`), with the comments right above it. These keywords never appear inside a declaration,
 // so a missing `}` ends its declaration at the next one instead of running to the end of the file.
@@ -293,7 +305,7 @@ std::vector<std::pair<size_t, size_t>> declaration_chunks(antlr4::CommonTokenStr
   for (size_t i = 0; i < count; ++i) {
     antlr4::Token* t = tokens.get(i);
     if (t->getChannel() != antlr4::Token::DEFAULT_CHANNEL) continue;
-    if (starts_declaration(t->getType())) {
+    if (starts_declaration(t->getType()) || starts_metric(tokens, i, count)) {
       size_t start = i;
       if (t->getType() == kinds().table && previous_default != SIZE_MAX &&
           tokens.get(previous_default)->getType() == kinds().partner) {

@@ -148,14 +148,19 @@ std::string Generator::awards_query(std::vector<std::string>& ctes, const std::s
   std::string selects;
   for (size_t ai = 0; ai < plan_.awards.size(); ++ai) {
     const plan::Award& a = plan_.awards[ai];
+    if (a.metric) continue;  // (refused in generate())
+    if (a.type != plan::ValueType::Bool && a.type != plan::ValueType::Enum && a.type != plan::ValueType::Text) {
+      unsupported("an award of money or of a number", a.rows.empty() ? UINT32_MAX : a.rows.front().where);
+      continue;
+    }
     std::string value = "CASE";
     bool otherwise = false;
     for (const plan::AwardRow& row : a.rows) {
       std::string text = render_function(row.value, scope);
-      if (a.is_bool) {  // no value is false, as the VM's truthy() has it; a constant is a number here
+      if (a.type == plan::ValueType::Bool) {  // no value is false, as the VM's truthy() has it; a constant is a number here
         const NodeRef v = tree(row.value);
         text = fmt::format("CASE WHEN ({}){} THEN 'true' ELSE 'false' END", text, v && v->type == SqlType::Bool ? " IS TRUE" : " <> 0");
-      } else if (!a.members.empty()) {
+      } else if (a.type == plan::ValueType::Enum) {
         std::string by_index = fmt::format("CASE ({})", text);
         for (size_t m = 0; m < a.members.size(); ++m) by_index += fmt::format(" WHEN {} THEN {}", m, quote_text(a.members[m]));
         text = by_index + " END";
@@ -168,17 +173,17 @@ std::string Generator::awards_query(std::vector<std::string>& ctes, const std::s
       value += fmt::format(" WHEN ({}) IS TRUE THEN {}", render_function(row.when, scope), text);
     }
     value += otherwise ? " END" : " ELSE NULL END";
-    selects += fmt::format("{}  SELECT c.partner, {} AS period, c.label AS measured, {} AS award, {} AS value, c.period AS period_index, {} AS award_index\n"
+    selects += fmt::format("{}  SELECT c.partner, {} AS period, c.label AS measured, {} AS award, {} AS value, CAST(NULL AS {}) AS currency, c.period AS period_index, {} AS award_index\n"
                            "  FROM {} AS c{}\n",
-                           selects.empty() ? "" : "  UNION ALL\n", a.next_period ? "n.label" : "c.label", quote_text(a.name), value, ai, quote_name(last),
+                           selects.empty() ? "" : "  UNION ALL\n", a.next_period ? "n.label" : "c.label", quote_text(a.name), value, d_.text_type, ai, quote_name(last),
                            a.next_period ? " JOIN next_periods AS n ON n.period = c.period" : "");
   }
   if (selects.empty()) selects = fmt::format("  SELECT CAST(NULL AS {0}) AS partner, CAST(NULL AS {0}) AS period, CAST(NULL AS {0}) AS measured, "
-                                             "CAST(NULL AS {0}) AS award, CAST(NULL AS {0}) AS value, 0 AS period_index, 0 AS award_index\n  WHERE FALSE\n",
+                                             "CAST(NULL AS {0}) AS award, CAST(NULL AS {0}) AS value, CAST(NULL AS {0}) AS currency, 0 AS period_index, 0 AS award_index\n  WHERE FALSE\n",
                                              d_.text_type);
   ctes.push_back(fmt::format("awards AS (\n{})", selects));
   // Ordered by the period measured, then partner and award, as `rebate run --awards` writes them.
-  return "SELECT partner, period, measured, award, value\nFROM awards\nWHERE value IS NOT NULL\nORDER BY period_index, partner, award_index;\n";
+  return "SELECT partner, period, measured, award, value, currency\nFROM awards\nWHERE value IS NOT NULL\nORDER BY period_index, partner, award_index;\n";
 }
 
 }  // namespace rebate::sql

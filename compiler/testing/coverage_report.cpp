@@ -201,6 +201,7 @@ ProgramCoverage program_coverage(const std::string& file, const TypedProgram& pr
     }
   }
   for (size_t a = 0; a < plan.awards.size() && a < counts.award_rows.size(); ++a) {
+    if (plan.awards[a].metric) continue;  // one formula, no rows to reach
     const auto* decl = declaration<ast::Award>(program, plan.awards[a].name, SymbolKind::Award);
     if (!decl) continue;
     for (size_t r = 0; r < decl->rows.size() && r < counts.award_rows[a].size(); ++r) {

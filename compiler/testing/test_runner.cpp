@@ -43,9 +43,24 @@ std::string key_text(const ast::Expr& value, const TypedProgram& program) {
   return e.text;
 }
 
-// An award's expected value as the engine writes it: an enum member's name, true/false, a text.
-std::string award_text(const ast::Expr& value, const TypedProgram& program) {
+// An award's or metric's expected value as the engine shows it: an enum member's name, true/false, a
+// text; an amount rounded to its currency's minor unit by the program's mode ("1,234.50 USD"), a number,
+// a percentage ("4.5%"), as explanations write them (docs/language.md §25).
+std::optional<std::string> award_text(const plan::Award& a, const ast::Expr& value, const TypedProgram& program, const plan::Plan& plan) {
   const ast::Expr& e = literal_of(value, program);
+  switch (a.type) {
+    case plan::ValueType::Text: case plan::ValueType::Bool: case plan::ValueType::Enum: break;
+    case plan::ValueType::Money: case plan::ValueType::Number: case plan::ValueType::Percent: {
+      std::optional<Decimal> d = program.constant_of(value);
+      if (!d) return std::nullopt;
+      if (a.type == plan::ValueType::Money) {
+        d = d->rounded(a.places, plan.rounding);
+        if (!d) return std::nullopt;
+        return engine::format_value(plan::Value::number(*d), a.currency, a.places);
+      }
+      return engine::format_value(plan::Value::number(*d), a.type == plan::ValueType::Percent ? "%" : "", 0);
+    }
+  }
   if (const Symbol* s = program.ref_of(e); s && s->kind == SymbolKind::EnumMember) return s->name;
   return e.text;
 }
@@ -118,7 +133,7 @@ Answer answer(const ast::TestExpect& e, bool is_award, const std::string& partne
     for (const engine::AwardValue& v : r.awards) {
       if (v.partner == partner && v.measured == period && v.award == e.rebate.name) {
         a.found = true;
-        a.actual = v.value;
+        a.actual = v.shown;
       }
       if (v.partner == partner && v.measured == period) shown.awards.push_back(v);
     }
@@ -264,12 +279,20 @@ TestResult run_test(const ast::Test& test, const TypedProgram& program, const pl
     x.where = where_of(e.span, sources);
     x.source = source_text(e.span, sources);
     x.target = e.rebate.name;
-    x.is_award = std::any_of(plan.awards.begin(), plan.awards.end(), [&](const plan::Award& a) { return a.name == e.rebate.name; });
+    const auto award = std::find_if(plan.awards.begin(), plan.awards.end(), [&](const plan::Award& a) { return a.name == e.rebate.name; });
+    x.is_award = award != plan.awards.end();
     x.partner = key_text(*e.partner, program);
     x.period = key_text(*e.period, program);
     std::optional<Decimal> expected;
     if (x.is_award) {
-      x.expected = award_text(*e.amount, program);
+      std::optional<std::string> text = award_text(*award, *e.amount, program, plan);
+      if (!text) {
+        x.outcome = Outcome::Error;
+        x.message = "the expected value is not a value known before the run";
+        out.expects.push_back(std::move(x));
+        continue;
+      }
+      x.expected = *text;
     } else {
       expected = program.constant_of(*e.amount);
       if (!expected) {

@@ -1,4 +1,5 @@
 #include "engine/detail.h"
+#include "engine/report.h"
 
 #include <fmt/format.h>
 

@@ -241,12 +241,16 @@ class TextStore {
   std::unordered_set<std::string> texts_;  // a set's nodes do not move: the views stay valid
 };
 
+// An award given, or a metric's value (`metric`: written apart from the awards, docs/language.md §25).
 struct AwardValue {
   std::string partner;
   std::string period;     // the period the award applies to (the next one for `for next period`)
   std::string measured;   // the period whose figures decided it
-  std::string award;
-  std::string value;
+  std::string award;      // the award's or metric's name
+  std::string value;      // as files write it: "gold", "true", "1234.50", "4.5%", "12"
+  std::string currency;   // a Money value's currency; empty for others
+  std::string shown;      // as people read it: "gold", "1,234.50 USD", "4.5%", "1,200"
+  bool metric = false;
   std::shared_ptr<Explanation> explanation;  // the row that decided and what it read; null when the run does not explain
 };
 

@@ -566,10 +566,40 @@ class CellEvaluator {
     out.set_amount(*rounded);
   }
 
-  std::string award_text(const plan::Award& a, const Value& v) const {
-    if (a.is_bool) return v.truthy() ? "true" : "false";
-    if (!a.members.empty()) return a.members[static_cast<size_t>(v.coef)];
-    return std::string(s_.pool.text(static_cast<uint32_t>(v.coef)));
+  // An award's or metric's value as files write it and as people read it. Money is rounded to its
+  // currency's minor unit by the program's rounding mode, as a payout is (docs/language.md §25).
+  void award_value(const plan::Award& a, const Value& v, uint32_t where, PartnerFrame& frame, AwardValue& out) const {
+    out.currency.clear();
+    switch (a.type) {
+      case plan::ValueType::Text: out.value = s_.pool.text(static_cast<uint32_t>(v.coef)); break;
+      case plan::ValueType::Bool: out.value = v.truthy() ? "true" : "false"; break;
+      case plan::ValueType::Enum: out.value = a.members[static_cast<size_t>(v.coef)]; break;
+      case plan::ValueType::Money: {
+        const std::optional<Decimal> rounded = v.decimal().rounded(a.places, plan_.rounding);
+        if (!rounded) throw vm::EvalError("arithmetic overflow rounding the value", where, frame.context());
+        out.value.clear();
+        append_fixed(out.value, *rounded, a.places);
+        out.currency = a.currency;
+        out.shown = format_value(Value::number(*rounded), a.currency, a.places);
+        return;
+      }
+      case plan::ValueType::Percent:
+        out.value = format_value(v, "%", 0);
+        break;
+      case plan::ValueType::Number:
+        out.value.clear();
+        append_shortest(out.value, v.decimal());
+        out.shown = format_value(v, "", 0);
+        return;
+    }
+    out.shown = out.value;
+  }
+
+  // The text of an award's row value (for the next level of an explanation).
+  std::string award_text(const plan::Award& a, const Value& v, uint32_t where, PartnerFrame& frame) const {
+    AwardValue shown;
+    award_value(a, v, where, frame, shown);
+    return shown.shown;
   }
 
   // Why award `a` gave row `decided`'s value: the rows tried before it, what they read, and how far the
@@ -581,13 +611,14 @@ class CellEvaluator {
       tracer_.clause(a.rows[ri].when);
       tracer_.clause(a.rows[ri].value);
     }
+    if (a.metric) return e;  // one formula: its trace is the explanation
     const plan::Location& l = plan_.locations[a.rows[decided].where];
     e->steps.push_back(fmt::format("row {} ({}:{}) decided: {}", decided + 1, l.file, l.line, closed_up(l.text)));
     if (decided == 0) return e;
     // The row above: its value, and when its condition is one comparison of a measure with a constant
     // (`revenue >= 250_000 USD`), how much more of the measure reaches it.
     const plan::AwardRow& above = a.rows[decided - 1];
-    const std::string level = award_text(a, frame.run(above.value));
+    const std::string level = award_text(a, frame.run(above.value), above.where, frame);
     const std::vector<plan::Instr>& code = plan_.functions[above.when].code;
     if (code.size() == 4 && (code[0].op == plan::Opcode::Measure || code[0].op == plan::Opcode::Shifted) && code[1].op == plan::Opcode::Const &&
         (code[2].op == plan::Opcode::Ge || code[2].op == plan::Opcode::Gt) && code[3].op == plan::Opcode::Return) {
@@ -628,9 +659,14 @@ class CellEvaluator {
         }
         if (coverage_ && coverage_->counts_name(a.name)) ++coverage_->counts.award_rows[ai][ri];
         Value v = frame.run(row.value);
-        awards.push_back(AwardValue{s_.partner_name(partner), s_.periods.label(a.next_period ? period + 1 : period), label, a.name,
-                                    award_text(a, v), nullptr});
-        if (explain_) awards.back().explanation = explain_award(frame, a, ri);
+        AwardValue& out = awards.emplace_back();
+        out.partner = s_.partner_name(partner);
+        out.period = s_.periods.label(a.next_period ? period + 1 : period);
+        out.measured = label;
+        out.award = a.name;
+        out.metric = a.metric;
+        award_value(a, v, row.where, frame, out);
+        if (explain_) out.explanation = explain_award(frame, a, ri);
         break;
       }
     }

@@ -68,6 +68,13 @@ std::string as_words(std::string_view name) {
   return out;
 }
 
+std::string metric_title(const plan::Plan& plan, std::string_view name) {
+  for (const plan::Award& a : plan.awards) {
+    if (a.name == name && !a.title.empty()) return a.title;
+  }
+  return as_words(name);
+}
+
 namespace {
 
 const plan::Rebate* rebate_named(const plan::Plan& plan, std::string_view name) {
@@ -152,8 +159,10 @@ void explain_payout(std::string& out, const Payout& p, const plan::Plan& plan) {
   if (!p.next_band().empty()) fmt::format_to(to, "  next: {}\n", p.next_band());
 }
 
+// An award's or a metric's block: its value, then what it read (and for an award, the row that decided).
 void explain_award(std::string& out, const AwardValue& a) {
-  fmt::format_to(std::back_inserter(out), "{} {} {}: {} (from {}'s figures)\n", a.partner, a.period, a.award, a.value, a.measured);
+  if (a.metric) fmt::format_to(std::back_inserter(out), "{} {} metric {}: {}\n", a.partner, a.period, a.award, a.shown);
+  else fmt::format_to(std::back_inserter(out), "{} {} {}: {} (from {}'s figures)\n", a.partner, a.period, a.award, a.shown, a.measured);
   if (!a.explanation) return;
   for (const TraceEntry& e : a.explanation->trace) explain_entry(out, e);
   for (const auto& s : a.explanation->steps) fmt::format_to(std::back_inserter(out), "  {}\n", s);
@@ -204,12 +213,27 @@ void ExplainWriter::finish(const Summary&) {
 
 namespace {
 
+// The awards, then the metrics under a heading of their own (by title, or their name in words).
+void statement_awards(std::string& out, const plan::Plan& plan, const std::vector<const AwardValue*>& awards) {
+  bool metrics = false;
+  for (const AwardValue* a : awards) {
+    if (!a->metric) out += fmt::format("**{}:** {} (for {})\n\n", a->award, a->shown, a->period);
+    metrics = metrics || a->metric;
+  }
+  if (!metrics) return;
+  out += "## Figures\n\n";
+  for (const AwardValue* a : awards) {
+    if (a->metric) out += fmt::format("- {}: {}\n", metric_title(plan, a->award), a->shown);
+  }
+  out += "\n";
+}
+
 // One statement from its payouts and awards (those of its partner and period, in run order).
 std::string statement_of(const plan::Plan& plan, std::string_view partner, std::string_view period,
                          const std::vector<const Payout*>& payouts, const std::vector<const AwardValue*>& awards) {
   std::string out = fmt::format("# {}\n\n**Partner:** {}  \n**Period:** {}\n\n", plan.title, partner, period);
-  if (payouts.empty()) {  // an award-only program: its awards are the statement
-    for (const AwardValue* a : awards) out += fmt::format("**{}:** {} (for {})\n\n", a->award, a->value, a->period);
+  if (payouts.empty()) {  // a program of awards and metrics only: they are the statement
+    statement_awards(out, plan, awards);
     return out;
   }
   out += "| Program | Amount | Status |\n|---|---:|---|\n";
@@ -254,7 +278,7 @@ std::string statement_of(const plan::Plan& plan, std::string_view partner, std::
     if (!p->next_band().empty()) out += fmt::format("\nProgress: {}.\n", p->next_band());
     out += "\n";
   }
-  for (const AwardValue* a : awards) out += fmt::format("**{}:** {} (for {})\n\n", a->award, a->value, a->period);
+  statement_awards(out, plan, awards);
   return out;
 }
 

@@ -139,7 +139,8 @@ void put_payout_rows_on_threads(const Payout* payouts, size_t n, const plan::Pla
 
 constexpr std::string_view kCsvHeader = "partner,period,rebate,amount,currency,status,basis,band,rate,lines,reason\n";
 constexpr std::string_view kTotalsHeader = "partner,period,amount,currency\n";
-constexpr std::string_view kAwardsHeader = "partner,period,measured,award,value\n";
+constexpr std::string_view kAwardsHeader = "partner,period,measured,award,value,currency\n";
+constexpr std::string_view kMetricsHeader = "partner,period,metric,value,currency\n";
 
 // Payouts [0, n) as CSV rows, on the run's threads when there are many.
 void put_payouts(const Payout* payouts, size_t n, const plan::Plan& plan, Sink& out, TextCache<needs_csv_quotes>& quotes,
@@ -167,20 +168,40 @@ void put_total_row(Sink& out, TextCache<needs_csv_quotes>& quotes, const plan::P
   out.wrote(w);
 }
 
-// An award: the period it is for, the period whose figures decided it, its name and value.
+// An award: the period it is for, the period whose figures decided it, its name, value and currency (a
+// Money value's; empty for others). Or a metric: its period, name, value and currency.
 void put_award_row(Sink& out, TextCache<needs_csv_quotes>& quotes, const AwardValue& a) {
-  char* w = out.room(2 * (a.partner.size() + a.value.size()) + 4 + a.period.size() + a.measured.size() + a.award.size() + 8);
+  char* w = out.room(2 * (a.partner.size() + a.value.size()) + 5 + a.period.size() + a.measured.size() + a.award.size() +
+                     a.currency.size() + 8);
   w = put_csv(w, a.partner, quotes);
   *w++ = ',';
   w = put_text(w, a.period);
   *w++ = ',';
-  w = put_text(w, a.measured);
-  *w++ = ',';
+  if (!a.metric) {
+    w = put_text(w, a.measured);
+    *w++ = ',';
+  }
   w = put_text(w, a.award);
   *w++ = ',';
   w = put_csv(w, a.value, quotes);
+  *w++ = ',';
+  w = put_text(w, a.currency);
   *w++ = '\n';
   out.wrote(w);
+}
+
+// The awards, or the metrics, of `r`: each in a file of its own.
+std::string award_records_csv(const RunResult& r, bool metrics) {
+  std::string text;
+  const TextOut to = [&text](std::string_view part) { text.append(part); };
+  Sink out(to);
+  TextCache<needs_csv_quotes> quotes;
+  out.text(metrics ? kMetricsHeader : kAwardsHeader);
+  for (const AwardValue& a : r.awards) {
+    if (a.metric == metrics) put_award_row(out, quotes, a);
+  }
+  out.finish();
+  return text;
 }
 
 }  // namespace
@@ -204,26 +225,19 @@ std::string totals_csv(const RunResult& r, const plan::Plan& plan) {
   return text;
 }
 
-std::string awards_csv(const RunResult& r) {
-  std::string text;
-  const TextOut to = [&text](std::string_view part) { text.append(part); };
-  Sink out(to);
-  TextCache<needs_csv_quotes> quotes;
-  out.text(kAwardsHeader);
-  for (const AwardValue& a : r.awards) put_award_row(out, quotes, a);
-  out.finish();
-  return text;
-}
+std::string awards_csv(const RunResult& r) { return award_records_csv(r, false); }
+std::string metrics_csv(const RunResult& r) { return award_records_csv(r, true); }
 
 // Each file is written as its rows come: they are separate files, so nothing waits for the payouts.
 struct CsvWriter::Parts {
   Parts(const plan::Plan& p, TextOut o, size_t t, Extras e)
-      : plan(p), to(std::move(o)), extras(std::move(e)), threads(t), out(to), totals_out(extras.totals), awards_out(extras.awards) {}
+      : plan(p), to(std::move(o)), extras(std::move(e)), threads(t), out(to), totals_out(extras.totals), awards_out(extras.awards),
+        metrics_out(extras.metrics) {}
   const plan::Plan& plan;
   TextOut to;
   Extras extras;  // an empty TextOut's Sink is never written to
   size_t threads;
-  Sink out, totals_out, awards_out;
+  Sink out, totals_out, awards_out, metrics_out;
 };
 
 CsvWriter::CsvWriter(const plan::Plan& plan, TextOut out, size_t threads, Extras extras)
@@ -235,6 +249,7 @@ void CsvWriter::start(const Summary&) {
   p.out.text(kCsvHeader);
   if (p.extras.totals) p.totals_out.text(kTotalsHeader);
   if (p.extras.awards) p.awards_out.text(kAwardsHeader);
+  if (p.extras.metrics) p.metrics_out.text(kMetricsHeader);
 }
 
 void CsvWriter::batch(const PayoutBatch& b) {
@@ -244,8 +259,9 @@ void CsvWriter::batch(const PayoutBatch& b) {
   if (b.per_cell && p.extras.totals) {
     for (size_t c = 0; c < b.cells; ++c) put_total_row(p.totals_out, quotes, p.plan, b.partners[c], b.period_label, b.totals[c]);
   }
-  if (p.extras.awards) {
-    for (size_t k = 0; k < b.award_count(); ++k) put_award_row(p.awards_out, quotes, b.awards[k]);
+  for (size_t k = 0; k < b.award_count(); ++k) {
+    const AwardValue& a = b.awards[k];
+    if (a.metric ? bool(p.extras.metrics) : bool(p.extras.awards)) put_award_row(a.metric ? p.metrics_out : p.awards_out, quotes, a);
   }
 }
 
@@ -254,6 +270,7 @@ void CsvWriter::finish(const Summary&) {
   p.out.finish();
   p.totals_out.finish();
   p.awards_out.finish();
+  p.metrics_out.finish();
 }
 
 namespace {
@@ -484,24 +501,34 @@ void put_json_total(Sink& out, TextCache<needs_json_escapes>& texts, const plan:
   out.wrote(put_text(w, "\"}"));
 }
 
+// An award (`measured`, `award`) or a metric (`metric`); `currency` only for a Money value.
 void put_json_award(Sink& out, TextCache<needs_json_escapes>& texts, const AwardValue& a, bool first) {
   char* w = out.room(json_room(a.partner) + json_room(a.period) + json_room(a.measured) + json_room(a.award) +
-                     json_room(a.value) + 80);
+                     json_room(a.value) + json_room(a.currency) + 100);
   w = put_text(w, first ? "\n    {\"partner\": " : ",\n    {\"partner\": ");
   w = put_json(w, a.partner, texts);
   w = put_text(w, ", \"period\": ");
   w = put_json(w, a.period, texts);
-  w = put_text(w, ", \"measured\": ");
-  w = put_json(w, a.measured, texts);
-  w = put_text(w, ", \"award\": ");
+  if (a.metric) {
+    w = put_text(w, ", \"metric\": ");
+  } else {
+    w = put_text(w, ", \"measured\": ");
+    w = put_json(w, a.measured, texts);
+    w = put_text(w, ", \"award\": ");
+  }
   w = put_json(w, a.award, texts);
   w = put_text(w, ", \"value\": ");
   w = put_json(w, a.value, texts);
+  if (!a.currency.empty()) {
+    w = put_text(w, ", \"currency\": ");
+    w = put_json(w, a.currency, texts);
+  }
   out.wrote(put_text(w, "}"));
 }
 
 constexpr std::string_view kJsonTotals = "\n  ],\n  \"totals\": [";
 constexpr std::string_view kJsonAwards = "\n  ],\n  \"awards\": [";
+constexpr std::string_view kJsonMetrics = "\n  ],\n  \"metrics\": [";
 
 }  // namespace
 
@@ -515,22 +542,29 @@ void write_payouts_json(const RunResult& r, const plan::Plan& plan, const TextOu
   for (size_t i = 0; i < r.payouts.size(); ++i) put_json_payout(out, texts, plan, r.payouts[i], i == 0);
   out.text(kJsonTotals);
   for (size_t i = 0; i < r.totals.size(); ++i) put_json_total(out, texts, plan, r.totals[i].partner, r.totals[i].period, r.totals[i].amount, i == 0);
-  out.text(kJsonAwards);
-  for (size_t i = 0; i < r.awards.size(); ++i) put_json_award(out, texts, r.awards[i], i == 0);
+  for (const bool metrics : {false, true}) {
+    out.text(metrics ? kJsonMetrics : kJsonAwards);
+    bool first = true;
+    for (const AwardValue& a : r.awards) {
+      if (a.metric != metrics) continue;
+      put_json_award(out, texts, a, first);
+      first = false;
+    }
+  }
   out.text(json_tail(r.summary));
   out.finish();
 }
 
 struct JsonWriter::Parts {
   Parts(const plan::Plan& p, TextOut o)
-      : plan(p), to(std::move(o)), totals_to(totals.appender()), awards_to(awards.appender()), out(to), totals_out(totals_to),
-        awards_out(awards_to) {}
+      : plan(p), to(std::move(o)), totals_to(totals.appender()), awards_to(awards.appender()), metrics_to(metrics.appender()), out(to),
+        totals_out(totals_to), awards_out(awards_to), metrics_out(metrics_to) {}
   const plan::Plan& plan;
   TextOut to;
-  Spool totals, awards;
-  TextOut totals_to, awards_to;
-  Sink out, totals_out, awards_out;
-  bool any_payout = false, any_total = false, any_award = false;
+  Spool totals, awards, metrics;
+  TextOut totals_to, awards_to, metrics_to;
+  Sink out, totals_out, awards_out, metrics_out;
+  bool any_payout = false, any_total = false, any_award = false, any_metric = false;
 };
 
 JsonWriter::JsonWriter(const plan::Plan& plan, TextOut out) : parts_(std::make_unique<Parts>(plan, std::move(out))) {}
@@ -552,8 +586,10 @@ void JsonWriter::batch(const PayoutBatch& b) {
     }
   }
   for (size_t k = 0; k < b.award_count(); ++k) {
-    put_json_award(p.awards_out, texts, b.awards[k], !p.any_award);
-    p.any_award = true;
+    const AwardValue& a = b.awards[k];
+    bool& any = a.metric ? p.any_metric : p.any_award;
+    put_json_award(a.metric ? p.metrics_out : p.awards_out, texts, a, !any);
+    any = true;
   }
 }
 
@@ -561,12 +597,16 @@ void JsonWriter::finish(const Summary& summary) {
   Parts& p = *parts_;
   p.totals_out.finish();
   p.awards_out.finish();
+  p.metrics_out.finish();
   p.out.text(kJsonTotals);
   p.out.finish();
   bool read_back = p.totals.drain(p.to);
   p.out.text(kJsonAwards);
   p.out.finish();
   read_back = read_back && p.awards.drain(p.to);
+  p.out.text(kJsonMetrics);
+  p.out.finish();
+  read_back = read_back && p.metrics.drain(p.to);
   if (!read_back) throw std::runtime_error("cannot read back the spooled totals");
   p.out.text(json_tail(summary));
   p.out.finish();

@@ -26,16 +26,22 @@ void append_shortest(std::string& out, const Decimal& d);
 std::string grouped(std::string_view number);
 std::string digits_grouped(std::string_view source_text);
 std::string as_words(std::string_view name);
+// "598,000.00 USD", "4.5%", "12": a value as an explanation shows it, in its unit (a currency code, "%" for
+// a ratio shown as a percentage, or "" for a number); money with `minor_unit` places. Defined in evaluate.cpp.
+std::string format_value(const plan::Value& v, const std::string& unit, int minor_unit);
+// A metric's (or award's) title for people: its title, or its name in words.
+std::string metric_title(const plan::Plan& plan, std::string_view name);
 
 // The payouts as CSV or JSON text, whole, or handed to `out` a part at a time as it is made (a large
 // run's report need not be held in memory before it is written). A CSV file holds one kind of record:
 // the payouts file only payouts (so that its amount column adds up to what is paid), the totals and the
-// awards each in a file of their own (`rebate run --totals PATH --awards PATH`). The JSON form is one
-// document whose `payouts`, `totals` and `awards` are separate arrays.
+// awards and the metrics each in a file of their own (`rebate run --totals PATH --awards PATH --metrics PATH`).
+// The JSON form is one document whose `payouts`, `totals`, `awards` and `metrics` are separate arrays.
 using TextOut = std::function<void(std::string_view)>;
 std::string payouts_csv(const RunResult& result, const plan::Plan& plan);
 std::string totals_csv(const RunResult& result, const plan::Plan& plan);  // partner,period,amount,currency
-std::string awards_csv(const RunResult& result);  // partner,period,measured,award,value
+std::string awards_csv(const RunResult& result);   // partner,period,measured,award,value,currency
+std::string metrics_csv(const RunResult& result);  // partner,period,metric,value,currency (docs/language.md §25)
 std::string payouts_json(const RunResult& result, const plan::Plan& plan);
 // `threads` 2 or more: a large report's rows are formatted on that many threads of the caller's arena
 // (the text is the same).
@@ -90,10 +96,11 @@ class Spool {
 // (Spool) until finish().
 class CsvWriter : public PayoutSink {
  public:
-  // Where the totals and the awards go (payouts_csv, totals_csv, awards_csv); null: not written.
+  // Where the totals, the awards and the metrics go (totals_csv, awards_csv, metrics_csv); null: not written.
   struct Extras {
     TextOut totals;
     TextOut awards;
+    TextOut metrics;
   };
   // `threads` 2 or more: a large batch's rows are formatted on that many threads of the run's arena
   // (the sink is called inside engine::run; the text is the same).

@@ -112,7 +112,7 @@ TEST_CASE("payouts CSV: quoting, long rows and wide amounts as the plain writer 
   CHECK(payouts_csv(r, plan) == expected);
   CHECK(totals_csv(r, plan) == "partner,period,amount,currency\n\"P1,\"\"east\"\"\",2026-Q3,7.00,USD\n");
   // The award names both the period it is for (2026-Q4) and the period measured (2026-Q3).
-  CHECK(awards_csv(r) == "partner,period,measured,award,value\n\"P1,\"\"east\"\"\",2026-Q4,2026-Q3,level,\"a,b\"\n");
+  CHECK(awards_csv(r) == "partner,period,measured,award,value,currency\n\"P1,\"\"east\"\"\",2026-Q4,2026-Q3,level,\"a,b\",\n");
   // Hand-checked pieces of it.
   CHECK(expected.find("\n\"P1,\"\"east\"\"\",2026-Q3,r,-0.50,USD,paid,,from 1 to 2,,12345678901234567890,\"tier >= \"\"gold\"\"\nor silver\"\n") != std::string::npos);
   CHECK(expected.find("\nP1,2026-Q3,r,123.46,USD,paid,,from 1 to 2,,") != std::string::npos);
@@ -228,6 +228,7 @@ TEST_CASE("payouts JSON: escapes, nulls and explanations", "[report]") {
       "\"basis\": null, \"band\": null, \"rate\": null, \"lines\": 0, \"explanation\": {\"measures\": {}, \"steps\": [], \"trace\": []}}"
       "\n  ],\n  \"totals\": [\n    {\"partner\": \"P2\", \"period\": \"2026-Q3\", \"amount\": \"123.45\"}"
       "\n  ],\n  \"awards\": [\n    {\"partner\": \"P2\", \"period\": \"2026-Q4\", \"measured\": \"2026-Q3\", \"award\": \"level\", \"value\": \"gold\"}"
+      "\n  ],\n  \"metrics\": ["
       "\n  ],\n  \"summary\": {\"inputs\": [{\"name\": \"sales\", \"rows\": 10, \"rejected\": 1}], "
       "\"lines_outside_effective_dates\": {\"count\": 0, \"in_paid_periods\": 0, \"only_in_look_backs\": 0, \"in_no_payout\": 0}, "
       "\"lines_outside_run_periods\": {\"count\": 0, \"only_in_look_backs\": 0, \"in_no_payout\": 0}, "

@@ -421,8 +421,5 @@ Decimal total(const AggState& st);
 // evaluate.cpp
 void evaluate(State& s, PayoutSink& sink);
 
-// Formatting for explanations and outputs.
-// "598000.00 USD", "4.5%", "12": a value as an explanation shows it, in its unit.
-std::string format_value(const Value& v, const std::string& unit, int minor_unit);
 
 }  // namespace rebate::engine

@@ -150,10 +150,18 @@ std::string statement_html(const plan::Plan& plan, const StatementPage& page) {
     out += fmt::format("<tr class=\"total\"><td>Total</td><td class=\"num\">{}</td><td></td></tr>\n</tbody>\n</table>\n", esc(money_text(total, plan)));
     for (const Payout* p : page.payouts) payout_section(out, plan, *p);
   }
-  if (!page.awards.empty()) {
-    out += "<h2>Awards</h2>\n<ul>\n";
+  // The awards, then the metrics (by title, or their name in words).
+  for (const bool metrics : {false, true}) {
+    const bool any = std::any_of(page.awards.begin(), page.awards.end(), [&](const AwardValue* a) { return a->metric == metrics; });
+    if (!any) continue;
+    out += metrics ? "<h2>Figures</h2>\n<ul>\n" : "<h2>Awards</h2>\n<ul>\n";
     for (const AwardValue* a : page.awards) {
-      out += fmt::format("<li>{}: <strong>{}</strong> (for {})", esc(as_words(a->award)), esc(a->value), esc(a->period));
+      if (a->metric != metrics) continue;
+      if (metrics) {
+        out += fmt::format("<li>{}: <strong>{}</strong></li>\n", esc(metric_title(plan, a->award)), esc(a->shown));
+        continue;
+      }
+      out += fmt::format("<li>{}: <strong>{}</strong> (for {})", esc(as_words(a->award)), esc(a->shown), esc(a->period));
       if (a->explanation && !a->explanation->next_band.empty()) out += fmt::format(" — next: {}", esc(a->explanation->next_band));
       out += "</li>\n";
     }

@@ -64,7 +64,10 @@ std::string dump_plan(const Plan& p) {
     if (!lines.empty()) out += fmt::format("  lines {}\n", fmt::join(lines, "; "));
   }
   for (const Budget& b : p.budgets) out += fmt::format("budget {} {}\n", b.name, b.amount.to_string());
-  for (const Award& a : p.awards) out += fmt::format("award {} ({} rows)\n", a.name, a.rows.size());
+  for (const Award& a : p.awards) {
+    if (a.metric) out += fmt::format("metric {}\n", a.name);
+    else out += fmt::format("award {} ({} rows)\n", a.name, a.rows.size());
+  }
   return out;
 }
 

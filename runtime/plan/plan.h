@@ -250,13 +250,21 @@ struct AwardRow {
   uint32_t where = 0;  // the row as written, for explanations
 };
 
+// What an award's or metric's value is, which says how it is written.
+enum class ValueType : uint8_t { Text, Bool, Enum, Money, Number, Percent };
+
+// An award (the first row that holds gives its value), or a metric: one `otherwise` row, a value for
+// every partner and period, written apart from the awards (docs/language.md §25).
 struct Award {
   std::string name;
   std::string title;
+  bool metric = false;
   bool next_period = false;
   std::vector<AwardRow> rows;
-  std::vector<std::string> members;  // for an enum award: member names by index
-  bool is_bool = false;
+  ValueType type = ValueType::Text;
+  std::vector<std::string> members;  // Enum: member names by index
+  std::string currency;              // Money: its currency; the value is rounded to its minor unit
+  int places = 2;                    // Money: the currency's minor unit
 };
 
 struct Budget {

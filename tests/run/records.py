@@ -87,8 +87,8 @@ def main() -> int:
         trows = list(csv.DictReader(io.StringIO(t)))
         check(sum(Decimal(x["amount"]) for x in trows) == Decimal("100.00"), "the totals add up to what the payouts do")
         a = awards.read_text() if awards.exists() else ""
-        check(a.startswith("partner,period,measured,award,value\n") and a.count("\n") == 9, f"awards file: header and 8 rows: {a!r}")
-        check("P1,2026-Q3,2026-Q2,level,gold\n" in a and "P2,2026-Q3,2026-Q2,level,bronze\n" in a and "P1,2027-Q1,2026-Q4,level,bronze\n" in a,
+        check(a.startswith("partner,period,measured,award,value,currency\n") and a.count("\n") == 9, f"awards file: header and 8 rows: {a!r}")
+        check("P1,2026-Q3,2026-Q2,level,gold,\n" in a and "P2,2026-Q3,2026-Q2,level,bronze,\n" in a and "P1,2027-Q1,2026-Q4,level,bronze,\n" in a,
               f"awards name the period they are for and the period measured: {a!r}")
         check("awards" not in r.stderr, f"no note about awards when --awards is given: {r.stderr}")
 
@@ -151,7 +151,7 @@ def main() -> int:
         r = run(["run", str(prog)] + inputs + ["--out", str(d / "same.csv"), "--totals", str(d / "same.csv")], 2)
         check("the totals (--totals)" in r.stderr and "the payouts (--out)" in r.stderr, f"a shared output names both: {r.stderr}")
         r = run(["run", str(prog)] + inputs + ["--format", "json", "--awards", str(awards)], 2)
-        check("the JSON document holds the totals and awards" in r.stderr, f"--awards with JSON refused: {r.stderr}")
+        check("the JSON document holds the totals, awards and metrics" in r.stderr, f"--awards with JSON refused: {r.stderr}")
         run(["run", str(prog)] + inputs + ["--totals", "-"], 2)
         # A failing run leaves the files as they were.
         (d / "bad.csv").write_text("date,Sold-To Partner,amount\n2026-04-10,P1,12.3.4\n")

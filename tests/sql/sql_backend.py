@@ -39,6 +39,7 @@ REFUSED = {
     "tests/sql/programs/nested_lookback": "a look-back inside a look-back",
     "examples/18-late-lines-closed-period": "closed periods",
     "examples/17-emea-multi-currency": "convert",
+    "tests/engines/programs/metrics": "metrics",
 }
 DIALECTS = ["postgres", "duckdb"]
 COMPARED = ["amount", "status", "basis", "band", "rate"]

@@ -88,7 +88,7 @@ syn match rebateSingleQuoted    "'[^']*'"
 syn match rebateInclude         "\<import\>"
 syn match rebateDeclaration     "\<\%(program\|test\)\>"
 syn match rebateDeclaration     "\<\%(table\|ledger\|calendar\)\>" nextgroup=rebateTypeDef skipwhite
-syn match rebateDeclaration     "\<\%(measure\|decision\|rebate\|award\|budget\)\>" nextgroup=rebateDefinition skipwhite
+syn match rebateDeclaration     "\<\%(measure\|decision\|rebate\|award\|metric\|budget\)\>" nextgroup=rebateDefinition skipwhite
 syn match rebateDeclaration     "\<const\>" nextgroup=rebateConstantDef skipwhite
 syn match rebatePartnerModifier "\<partner\ze\s\+table\>"
 syn match rebatePartnerModifier "\<fx\ze\s\+table\>"
