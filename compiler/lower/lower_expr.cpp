@@ -300,6 +300,12 @@ void Lowerer::member(const ast::Expr& e, const Context& ctx, uint32_t where) {
     }
     return;
   }
+  // `(2026-Q3).start`: the first or last day of a period that is not the current one (a literal).
+  if ((e.text == "start" || e.text == "end") && tp_.type_of(obj).kind == TypeKind::Period) {
+    expr(obj, ctx);
+    emit(e.text == "start" ? Opcode::PeriodStart : Opcode::PeriodEnd, 0, 0, where);
+    return;
+  }
   // `sku.family`: a lookup column of the line, then a column of the table row it names.
   if (os && os->kind == SymbolKind::Column && s && s->kind == SymbolKind::Column) {
     emit(Opcode::Lookup, os->index, s->index, where);
