@@ -70,40 +70,47 @@ void Comparison::cell(std::string_view partner, std::string_view period, const e
     const engine::Payout* b = before && pair.before != SIZE_MAX ? &before[pair.before] : nullptr;
     const engine::Payout* a = after && pair.after != SIZE_MAX ? &after[pair.after] : nullptr;
     if (!b && !a) continue;
-    ++compared_;
-    ++order_;
-    RebateSummary& summary = rebates_[k];
-    const Decimal old_amount = b ? b->amount() : Decimal();
-    const Decimal new_amount = a ? a->amount() : Decimal();
-    summary.before = exact(Decimal::add(summary.before, old_amount), "the old totals");
-    summary.after = exact(Decimal::add(summary.after, new_amount), "the new totals");
-    before_total_ = exact(Decimal::add(before_total_, old_amount), "the old totals");
-    after_total_ = exact(Decimal::add(after_total_, new_amount), "the new totals");
-    unsigned changes = 0;
-    if (a && b) {
-      if (Decimal::compare(old_amount, new_amount) != 0) changes |= kAmount;
-      if (a->status.view() != b->status.view()) changes |= kStatus;
-      if (band_changed(pair, *b, *a)) changes |= kBand;
-    } else if (a) {
-      if (!new_amount.is_zero()) changes = kAdded;
-    } else if (!old_amount.is_zero()) {
-      changes = kRemoved;
-    }
-    if (changes == 0) continue;
-    ++changed_;
-    ++summary.changed;
-    if (changes & (kStatus | kBand)) ++band_status_;
-    row.order = order_;
-    row.partner.assign(partner);
-    row.period.assign(period);
-    row.rebate = summary.name;
-    row.before = b ? std::optional<Paid>(paid(*b)) : std::nullopt;
-    row.after = a ? std::optional<Paid>(paid(*a)) : std::nullopt;
-    row.changes = changes;
-    row.delta = exact(Decimal::sub(new_amount, old_amount), "a change");
-    sink_.row(row);
-    if (!row.delta.is_zero()) mover(row);
+    const unsigned paired = a && b ? (a->status.view() != b->status.view() ? kStatus : 0u) | (band_changed(pair, *b, *a) ? kBand : 0u) : 0u;
+    record(rebates_[k], partner, period, b, a, paired, row);
   }
+}
+
+// One payout of each run (either may be missing) added to the totals and, when it changed, handed on:
+// `paired_changes` are what only two payouts of one rebate can differ in (status, band).
+void Comparison::record(RebateSummary& summary, std::string_view partner, std::string_view period, const engine::Payout* b,
+                        const engine::Payout* a, unsigned paired_changes, Row& row) {
+  ++compared_;
+  ++order_;
+  const Decimal old_amount = b ? b->amount() : Decimal();
+  const Decimal new_amount = a ? a->amount() : Decimal();
+  summary.before = exact(Decimal::add(summary.before, old_amount), "the old totals");
+  summary.after = exact(Decimal::add(summary.after, new_amount), "the new totals");
+  before_total_ = exact(Decimal::add(before_total_, old_amount), "the old totals");
+  after_total_ = exact(Decimal::add(after_total_, new_amount), "the new totals");
+  unsigned changes = 0;
+  if (a && b) {
+    if (Decimal::compare(old_amount, new_amount) != 0) changes |= kAmount;
+    changes |= paired_changes;
+  } else if (a) {
+    if (!new_amount.is_zero()) changes = kAdded;
+  } else if (!old_amount.is_zero()) {
+    changes = kRemoved;
+  }
+  if (changes == 0) return;
+  ++changed_;
+  ++summary.changed;
+  if (changes & (kStatus | kBand)) ++band_status_;
+  row.order = order_;
+  row.partner.assign(partner);
+  row.period.assign(period);
+  row.rebate = summary.name;
+  row.corrects.assign((a ? a : b)->corrects.view());
+  row.before = b ? std::optional<Paid>(paid(*b)) : std::nullopt;
+  row.after = a ? std::optional<Paid>(paid(*a)) : std::nullopt;
+  row.changes = changes;
+  row.delta = exact(Decimal::sub(new_amount, old_amount), "a change");
+  sink_.row(row);
+  if (!row.delta.is_zero()) mover(row);
 }
 
 void Comparison::adjustments(std::string_view partner, std::string_view period, const engine::Payout* before, size_t before_count,
@@ -115,40 +122,8 @@ void Comparison::adjustments(std::string_view partner, std::string_view period, 
     throw std::logic_error("an adjustment of a rebate neither program has");
   };
   std::vector<bool> paired(after_count, false);
-  auto compare = [&](const engine::Payout* b, const engine::Payout* a) {
-    ++compared_;
-    ++order_;
-    RebateSummary& summary = summary_of((a ? a : b)->rebate.view());
-    const Decimal old_amount = b ? b->amount() : Decimal();
-    const Decimal new_amount = a ? a->amount() : Decimal();
-    summary.before = exact(Decimal::add(summary.before, old_amount), "the old totals");
-    summary.after = exact(Decimal::add(summary.after, new_amount), "the new totals");
-    before_total_ = exact(Decimal::add(before_total_, old_amount), "the old totals");
-    after_total_ = exact(Decimal::add(after_total_, new_amount), "the new totals");
-    unsigned changes = 0;
-    if (a && b) {
-      if (Decimal::compare(old_amount, new_amount) != 0) changes |= kAmount;
-    } else if (a) {
-      if (!new_amount.is_zero()) changes = kAdded;
-    } else if (!old_amount.is_zero()) {
-      changes = kRemoved;
-    }
-    if (changes == 0) return;
-    ++changed_;
-    ++summary.changed;
-    Row row;
-    row.order = order_;
-    row.partner.assign(partner);
-    row.period.assign(period);
-    row.rebate = summary.name;
-    row.corrects.assign((a ? a : b)->corrects.view());
-    row.before = b ? std::optional<Paid>(paid(*b)) : std::nullopt;
-    row.after = a ? std::optional<Paid>(paid(*a)) : std::nullopt;
-    row.changes = changes;
-    row.delta = exact(Decimal::sub(new_amount, old_amount), "a change");
-    sink_.row(row);
-    if (!row.delta.is_zero()) mover(row);
-  };
+  Row row;
+  auto compare = [&](const engine::Payout* b, const engine::Payout* a) { record(summary_of((a ? a : b)->rebate.view()), partner, period, b, a, 0, row); };
   for (size_t i = 0; i < before_count; ++i) {
     const engine::Payout* match = nullptr;
     for (size_t k = 0; k < after_count && !match; ++k) {

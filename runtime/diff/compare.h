@@ -105,6 +105,8 @@ class Comparison {
     size_t before = SIZE_MAX, after = SIZE_MAX;  // the rebate's index in each program
   };
   void mover(const Row& r);
+  void record(RebateSummary& summary, std::string_view partner, std::string_view period, const engine::Payout* b, const engine::Payout* a,
+              unsigned paired_changes, Row& row);
 
   // Which band of its table a payout reached: its position, -1 for none (below the first), or -2 when
   // the rebate pays by no tier table.
