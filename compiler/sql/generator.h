@@ -55,11 +55,16 @@ class Generator {
   std::string render_function(plan::FunctionId f, const Scope& scope);
   // An expression that stops the query: `what` at location `where`, with the cell or line it was for.
   std::string fail(const std::string& what, uint32_t where, const Scope& scope, const std::string& type);
+  // The same with `what` a SQL text expression (a message that names values of the row).
+  std::string fail_with(const std::string& what, uint32_t where, const Scope& scope, const std::string& type);
   std::string sql_type(const Node& n) const;
   // `sql`, a number with `from` places, as one with `to` places where the dialect needs one scale per
   // operation (a widening, so exact).
   std::string at_scale(const std::string& sql, int from, int to) const;
   std::string render_at(const NodeRef& n, int to, const Scope& scope);
+  // x * y (of the given scales) as the VM multiplies: rounded half-even to 18 places beyond them, an
+  // overflow stopping the query at node `n`'s location.
+  std::string product(const Node& n, const std::string& x, int x_scale, const std::string& y, int y_scale, const Scope& scope);
   // A condition that must have a value (the VM's "this condition has no value").
   std::string condition(plan::FunctionId f, uint32_t where, const Scope& scope);
   void unsupported(std::string construct, uint32_t where);
@@ -101,6 +106,12 @@ class Generator {
   void measures(std::vector<std::string>& ctes, std::string& last);
   void rebate(size_t r, std::vector<std::string>& ctes, std::string& last);
   std::string band(const plan::Rebate& pr, size_t r);
+  // convert.cpp: a currency conversion at the FX table's rates (docs/language.md §24)
+  std::string convert(const Node& n, const Scope& scope);
+  std::string rate_on(const std::string& from, uint32_t to, const std::string& day);
+  std::string currency_code(const std::string& index) const;
+  std::string fx_checks() const;
+  std::string currencies_cte() const;
   // settle.cpp: a settled rebate's amount netted against the payments input
   std::string payments_cte(uint32_t input);
   void settle(size_t r, const Scope& scope, std::vector<std::string>& ctes, std::string& last);

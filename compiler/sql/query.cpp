@@ -87,8 +87,9 @@ std::string Generator::cell_value(const ledger::ColumnSpec& c, const std::string
       // keeps them: more places are an error, or rounded with the column's `rounding` mode.
       const int scale = c.kind == ledger::ColumnKind::Int ? 0 : c.scale;
       // A money cell may carry its currency's code (`1049.35 USD`, `USD 1049.35`).
-      const std::string currency = c.currency.empty() ? plan_.currency : c.currency;
-      const std::string number = c.kind == ledger::ColumnKind::Money ? fmt::format("TRIM(REPLACE({}, {}, ''))", text, quote_text(currency)) : text;
+      // An amount in each line's currency (`Money(currency)`, no currency of its own) is a bare number.
+      const std::string number =
+          c.kind == ledger::ColumnKind::Money && !c.currency.empty() ? fmt::format("TRIM(REPLACE({}, {}, ''))", text, quote_text(c.currency)) : text;
       const std::string wide = fmt::format("CAST({} AS {})", number, d_.decimal(Decimal::kMaxScale));
       if (c.excess_digits == ledger::ExcessDigits::Error || c.kind == ledger::ColumnKind::Int) {
         const std::string message = quote_text(fmt::format("{}: column `{}` (\"{}\"): ", where, c.name, c.header)) + " || " + text + " || " +
@@ -116,7 +117,7 @@ std::string Generator::cell_value(const ledger::ColumnSpec& c, const std::string
       for (size_t m = 0; m < c.enum_members.size(); ++m) value += fmt::format(" WHEN {} THEN {}", quote_text(c.enum_members[m]), m);
       std::string members;
       for (const std::string& m : c.enum_members) members += (members.empty() ? "" : ", ") + m;
-      value += fmt::format(" ELSE {} END", bad("one of " + members));
+      value += fmt::format(" ELSE {} END", bad(c.currency_codes ? "an ISO 4217 currency code in capitals, like EUR" : "one of " + members));
       break;
     }
   }
@@ -183,6 +184,11 @@ std::string Generator::check_cte(uint32_t input) {
   for (size_t c = 0; c < in.spec.columns.size(); ++c) parts.push_back(fmt::format("COALESCE(CAST(l.{} AS {}), '')", col(static_cast<uint32_t>(c)), d_.text_type));
   if (in.kind == plan::InputKind::Ledger) parts.push_back(fmt::format("CAST({} AS {})", checked_partner(input), d_.text_type));
   std::string from = quote_name("in_" + in.name);
+  if (in.kind == plan::InputKind::Fx) {  // each row's rate checked (convert.cpp), a pair's days counted for duplicates
+    from = fmt::format("(SELECT f.*, COUNT(*) OVER (PARTITION BY f.{}, f.{}, f.{}) AS rb_same_day FROM {} AS f)", col(in.base_column), col(in.quote_column),
+                       col(in.date_column), from);
+    parts.push_back(fx_checks());
+  }
   if (payments) {  // its partner, rebate and period checked (settle.cpp)
     from = quote_name("pay_" + in.name);
     parts = {fmt::format("CAST(l.partner AS {})", d_.text_type), fmt::format("CAST(l.rebate_index AS {})", d_.text_type),
@@ -480,6 +486,7 @@ SqlResult Generator::generate() {
   // (A settlement reads what was paid for the year so far: its periods must have their labels here.)
   for (const plan::Rebate& pr : plan_.rebates) back = std::max(back, pr.payments != UINT32_MAX ? per_year : 0);
   std::vector<std::string> ctes;
+  if (plan_.fx_input < plan_.inputs.size()) ctes.push_back(currencies_cte());
   for (uint32_t i = 0; i < plan_.inputs.size(); ++i) ctes.push_back(input_cte(i));
   if (periods_from_data_) {
     periods_from_data_ctes(back, ctes);

@@ -167,13 +167,18 @@ std::string Generator::sql_type(const Node& n) const {
 }
 
 std::string Generator::fail(const std::string& what, uint32_t where, const Scope& scope, const std::string& type) {
+  return fail_with(quote_text(what), where, scope, type);
+}
+
+std::string Generator::fail_with(const std::string& what, uint32_t where, const Scope& scope, const std::string& type) {
   std::string at = "the program";
   if (where < plan_.locations.size()) {
     const plan::Location& l = plan_.locations[where];
     at = fmt::format("{}:{}:{}", l.file, l.line, l.column);
   }
   const std::string text = where < plan_.locations.size() ? fmt::format(" (`{}`)", plan_.locations[where].text) : "";
-  std::string message = quote_text(fmt::format("{}: error: {} in {}{}, for partner ", at, what, scope.function, text));
+  std::string message = quote_text(fmt::format("{}: error: ", at)) + " || " + what + " || " +
+                        quote_text(fmt::format(" in {}{}, for partner ", scope.function, text));
   if (scope.line) {
     message += " || " + fmt::format("l.{}", quote_name("partner"));
   } else {
@@ -181,6 +186,15 @@ std::string Generator::fail(const std::string& what, uint32_t where, const Scope
     if (scope.window != kPeriod) message += " || " + quote_text(fmt::format(" (over {})", window_name(scope.window)));
   }
   return d_.fail(message, type);
+}
+
+std::string Generator::product(const Node& n, const std::string& x, int x_scale, const std::string& y, int y_scale, const Scope& scope) {
+  const std::string product = fmt::format("{} * {}", x, y);
+  // Beyond 18 places the VM rounds a product half-even to 18 (core/decimal.h).
+  const std::string exact = x_scale + y_scale > Decimal::kMaxScale ? d_.round(d_, product, Decimal::kMaxScale, 0) : product;
+  if (!d_.unbounded_numbers) return exact;  // DuckDB's DECIMAL(38) raises its own overflow error
+  return fmt::format("CASE WHEN abs({0}) >= 1e{1} THEN {2} ELSE {0} END", exact, 38 - n.scale,
+                     fail("arithmetic overflow: the result has more than 38 digits", n.where, scope, sql_type(n)));
 }
 
 std::string Generator::condition(plan::FunctionId f, uint32_t where, const Scope& scope) {
@@ -394,14 +408,7 @@ std::string Generator::render_op(const Node& n, const Scope& scope) {
     case Opcode::PeriodPart: return period_part(static_cast<plan::PeriodPart>(n.a), period_bound(n.args[0], true, scope));
     case Opcode::Add: return fmt::format("{} + {}", same(0), same(1));
     case Opcode::Sub: return fmt::format("{} - {}", same(0), same(1));
-    case Opcode::Mul: {
-      const std::string product = fmt::format("{} * {}", arg(0), arg(1));
-      // Beyond 18 places the VM rounds a product half-even to 18 (core/decimal.h).
-      const std::string exact = n.args[0]->scale + n.args[1]->scale > Decimal::kMaxScale ? d_.round(d_, product, Decimal::kMaxScale, 0) : product;
-      if (!d_.unbounded_numbers) return exact;  // DuckDB's DECIMAL(38) raises its own overflow error
-      return fmt::format("CASE WHEN abs({0}) >= 1e{1} THEN {2} ELSE {0} END", exact, 38 - n.scale,
-                         fail("arithmetic overflow: the result has more than 38 digits", n.where, scope, sql_type(n)));
-    }
+    case Opcode::Mul: return product(n, arg(0), n.args[0]->scale, arg(1), n.args[1]->scale, scope);
     case Opcode::Div: {
       const std::string y = arg(1);
       const std::string q = d_.divide(d_, arg(0), n.args[0]->scale, y, n.args[1]->scale);
@@ -445,7 +452,7 @@ std::string Generator::render_op(const Node& n, const Scope& scope) {
       return fmt::format("{} IN ({})", same(0), list);
     }
     case Opcode::InRange: return fmt::format("{} BETWEEN {} AND {}", same(0), same(1), same(2));
-    case Opcode::Convert: break;  // refused by the tree (tree.cpp)
+    case Opcode::Convert: return convert(n, scope);
     case Opcode::InPeriod: {
       const std::string first = n.b == 1 ? period_bound(n.args[0], true, scope) : arg(0);
       const std::string last = n.b == 1 ? period_bound(n.args[0], false, scope) : arg(0);

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <map>
 
+#include "core/fx_rates.h"
+
 namespace rebate::sql {
 
 namespace {
@@ -331,9 +333,17 @@ class Builder {
         widest();
         n.type = n.args[0]->type;
         break;
-      // A conversion would be a join to the FX table on the latest day on or before the line's; not
-      // written yet, so refused (E0701) rather than computed some other way.
-      case Opcode::Convert: return "`convert` (a currency conversion)";
+      // The amount (args[0]) times the rate of its currency (args[1]) into currency `a` on a day or over a
+      // period (args[2]; `b` the mode: 0 line_date, 1 period_end, 2 period_average): the product's places
+      // as Decimal::mul keeps them, the rate's being the FX column's, or the average's 10 (convert.cpp).
+      case Opcode::Convert: {
+        take(3);
+        if (plan_.fx_input >= plan_.inputs.size()) return "`convert` without an FX table";
+        const plan::Input& fx = plan_.inputs[plan_.fx_input];
+        const int rate_scale = in.b == 2 ? FxRates::kAveragePlaces : fx.spec.columns[fx.rate_column].scale;
+        n.scale = std::min(n.args[0]->scale + rate_scale, static_cast<int>(Decimal::kMaxScale));
+        break;
+      }
       case Opcode::AddDuration: case Opcode::SubDuration:
         take(2);
         n.type = SqlType::Day;

@@ -38,7 +38,6 @@ import pg_cluster  # noqa: E402
 REFUSED = {
     "tests/sql/programs/nested_lookback": "a look-back inside a look-back",
     "examples/18-late-lines-closed-period": "closed periods",
-    "examples/17-emea-multi-currency": "convert",
     "tests/engines/programs/metrics": "metrics",
 }
 DIALECTS = ["postgres", "duckdb"]
@@ -246,6 +245,31 @@ def main() -> int:
             has = [place.group(1) + ":", "division by zero", "rebate per_unit", "for partner P2, period 2026-Q3"]
             check(f"division by zero [{dialect}]: the query fails naming the rebate, the place and the cell",
                   code != 0 and all(h in err for h in has), f"exit {code}: {err.strip()[:500]}")
+
+        # The FX table's rows, checked as `rebate run` checks them (compiler/sql/convert.cpp): two rates of one
+        # pair on one day, a rate from a currency to itself, a rate that is not above zero each stop the run
+        # and the query, with the same words, even where no conversion reads the row.
+        progs = root / "tests" / "sql" / "programs"
+        head = "base,quote,day,rate\nGBP,EUR,2026-07-01,1.10\nCHF,EUR,2026-07-10,1.05\n"
+        bad_rates = {"a second GBP to EUR rate for 2026-08-01": head + "GBP,EUR,2026-08-01,1.20\nGBP,EUR,2026-08-01,1.25\n",
+                     "a rate from CHF to itself": head + "CHF,CHF,2026-07-10,1\n",
+                     "a rate is above zero, and this one is 0": head + "GBP,EUR,2026-08-01,0\n"}
+        fx_tmp = pathlib.Path(tempfile.mkdtemp(prefix="rebate-sql-fx-"))
+        try:
+            for k, (words, rates) in enumerate(bad_rates.items()):
+                (fx_tmp / "rates.csv").write_text(rates)
+                vm = run(["run", "fx.rebate", "--input", "partners=partners.csv", "--input", f"rates={fx_tmp / 'rates.csv'}", "--input",
+                          "sales=fx_sales.csv", "--input", "uk=fx_uk.csv", "--period", "2026-Q3"], cwd=progs)
+                check(f"bad FX table ({words}): `rebate run` stops", vm.returncode != 0 and words in vm.stderr, vm.stderr[:300])
+                schema = f"p_fxbad{k}"
+                tables = [("partners", progs / "partners.csv"), ("rates", fx_tmp / "rates.csv"), ("sales", progs / "fx_sales.csv"), ("uk", progs / "fx_uk.csv")]
+                for dialect in DIALECTS:
+                    c = run(["compile", "fx.rebate", "--target", "sql", "--dialect", dialect, "--period", "2026-Q3"]
+                            + [a for n, _ in tables for a in ("--table", f"{n}={schema}.{n}")], cwd=progs)
+                    code, _, err = engines[dialect].run(c.stdout, tables, schema) if c.returncode == 0 else (c.returncode, "", c.stderr)
+                    check(f"bad FX table ({words}) [{dialect}]: the query stops with the same words", code != 0 and words in err, f"exit {code}: {err.strip()[:400]}")
+        finally:
+            shutil.rmtree(fx_tmp)
 
         # Rounding modes, a column's rounding of extra places, and bad lines, on programs written here.
         tmp = pathlib.Path(tempfile.mkdtemp(prefix="rebate-sql-"))
