@@ -68,7 +68,7 @@ int compile_program(const CompileCliOptions& o) {
 
   sql::SqlOptions options;
   options.dialect = dialect;
-  options.select = o.select == "totals" ? sql::Select::Totals : o.select == "awards" ? sql::Select::Awards : sql::Select::Payouts;
+  options.select = o.select == "totals" ? sql::Select::Totals : o.select == "awards" ? sql::Select::Awards : o.select == "metrics" ? sql::Select::Metrics : sql::Select::Payouts;
   for (const std::string& t : o.tables) {
     const size_t eq = t.find('=');
     const std::string name = t.substr(0, eq), table = eq == std::string::npos ? "" : t.substr(eq + 1);
@@ -159,8 +159,8 @@ std::function<int()> add_compile_command(CLI::App& app) {
   cmd->add_option("--dialect", o->dialect, "The SQL dialect: " + names)->required();
   cmd->add_option("--out", o->out, "Write the script to this file instead of standard output");
   cmd->add_option("--period", o->period, "Pay one period (2026-Q3) or a range (2026-Q1..2026-Q3) instead of the program's effective dates");
-  cmd->add_option("--select", o->select, "What the query selects: payouts (the default), totals (per partner and period) or awards")
-      ->check(CLI::IsMember({"payouts", "totals", "awards"}));
+  cmd->add_option("--select", o->select, "What the query selects: payouts (the default), totals (per partner and period), awards or metrics")
+      ->check(CLI::IsMember({"payouts", "totals", "awards", "metrics"}));
   cmd->add_option("--table", o->tables, "NAME=TABLE: read input NAME from TABLE (or SCHEMA.TABLE) instead of the table named NAME");
   return [o] { return compile_program(*o); };
 }

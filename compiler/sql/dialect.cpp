@@ -75,6 +75,10 @@ CREATE TEMP MACRO rb_round_half_even(x, places, unit, half) AS
 -- rb_round_up: away from zero; `step` is 10^-places.
 CREATE TEMP MACRO rb_round_up(x, places, step) AS
   CASE WHEN trunc(x, places) = x THEN trunc(x, places) ELSE trunc(x, places) + sign(x) * step END;
+-- rb_units: the scaled integer of a decimal x (x * unit, unit = 10^its scale) as a HUGEINT, its whole part
+-- and its fraction apart, since x * unit need not fit x's DECIMAL (326.68 at 18 places is 3.2 * 10^20 units).
+CREATE TEMP MACRO rb_units(x, unit) AS
+  CAST(trunc(x) AS HUGEINT) * unit + CAST((x - trunc(x)) * unit AS HUGEINT);
 -- rb_div: n / y rounded half-even to an integer, for n = x * 10^(18 + scale of y - scale of x) and y
 -- the divisor's scaled integer (HUGEINTs): the quotient's 18 decimals, exactly.
 CREATE TEMP MACRO rb_div(n, y) AS
@@ -87,8 +91,8 @@ std::string duckdb_decimal(int scale) { return fmt::format("DECIMAL(38, {})", sc
 std::string duckdb_fail(const std::string& message, const std::string&) { return fmt::format("error({})", message); }
 
 std::string duckdb_divide(const Dialect& d, const std::string& x, int x_scale, const std::string& y, int y_scale) {
-  return fmt::format("{}rb_div(CAST(({}) * {} AS HUGEINT) * {}, CAST(({}) * {} AS HUGEINT))", d.helper_prefix, x, pow10(x_scale),
-                     pow10(18 + y_scale - x_scale), y, pow10(y_scale));
+  return fmt::format("{0}rb_div({0}rb_units({1}, {2}) * {3}, {0}rb_units({4}, {5}))", d.helper_prefix, x, pow10(x_scale), pow10(18 + y_scale - x_scale), y,
+                     pow10(y_scale));
 }
 
 std::string duckdb_round(const Dialect& d, const std::string& x, int places, int mode) {

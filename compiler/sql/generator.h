@@ -121,7 +121,8 @@ class Generator {
   std::string select_query(std::vector<std::string>& ctes, const std::string& last);
   std::string payouts_cte(const std::string& last);
   void budget_ctes(std::vector<std::string>& ctes);
-  std::string awards_query(std::vector<std::string>& ctes, const std::string& last);
+  std::string records_query(std::vector<std::string>& ctes, const std::string& last, bool metrics);
+  std::string record_value(const plan::Award& a, plan::FunctionId value, const Scope& scope);
 
  public:
   const plan::Plan& plan_;

@@ -109,7 +109,7 @@ void Generator::budget_ctes(std::vector<std::string>& ctes) {
 }
 
 std::string Generator::select_query(std::vector<std::string>& ctes, const std::string& last) {
-  if (options_.select == Select::Awards) return awards_query(ctes, last);
+  if (options_.select == Select::Awards || options_.select == Select::Metrics) return records_query(ctes, last, options_.select == Select::Metrics);
   ctes.push_back(payouts_cte(last));
   std::string scaled = "p.amount";
   std::string from = "payouts AS p";
@@ -132,10 +132,44 @@ std::string Generator::select_query(std::vector<std::string>& ctes, const std::s
                      currency);
 }
 
-// The awards (docs/language.md §13): each award's first row whose condition holds (a condition without
-// a value does not hold), for every partner and paid period; no row: no award. `period` is the period
-// the award is for (the next one for `for next period`), `measured` the period whose figures decided it.
-std::string Generator::awards_query(std::vector<std::string>& ctes, const std::string& last) {
+// An award's or metric's value as text, as `rebate run` writes it in its files (engine/evaluate.cpp's
+// award_value): money rounded to its currency's places by the program's rounding mode; a percentage
+// as the ratio times 100 in its shortest form with `%`; a number in its shortest form; yes/no as
+// true/false, an enum's member by name.
+std::string Generator::record_value(const plan::Award& a, plan::FunctionId value, const Scope& scope) {
+  const std::string text = render_function(value, scope);
+  const NodeRef v = tree(value);
+  const int scale = v ? v->scale : 0;
+  // The digits without trailing zeros after the point (nor the point itself when nothing is left).
+  auto shortest = [&](const std::string& x) {
+    const std::string t = fmt::format("CAST({} AS {})", x, d_.text_type);
+    return fmt::format("CASE WHEN POSITION('.' IN {0}) > 0 THEN regexp_replace({0}, '\\.?0+$', '') ELSE {0} END", t);
+  };
+  switch (a.type) {
+    case plan::ValueType::Bool:  // no value is false, as the VM's truthy() has it; a constant is a number here
+      return fmt::format("CASE WHEN ({}){} THEN 'true' ELSE 'false' END", text, v && v->type == SqlType::Bool ? " IS TRUE" : " <> 0");
+    case plan::ValueType::Enum: {
+      std::string by_index = fmt::format("CASE ({})", text);
+      for (size_t m = 0; m < a.members.size(); ++m) by_index += fmt::format(" WHEN {} THEN {}", m, quote_text(a.members[m]));
+      return by_index + " END";
+    }
+    case plan::ValueType::Text: return text;
+    case plan::ValueType::Money:
+      return fmt::format("CAST(CAST({} AS {}) AS {})", d_.round(d_, "(" + text + ")", a.places, static_cast<int>(plan_.rounding)), d_.decimal(a.places),
+                         d_.text_type);
+    case plan::ValueType::Percent:
+      return fmt::format("CASE WHEN ({0}) IS NULL THEN 'no value' ELSE {1} || '%' END", text,
+                         shortest(fmt::format("CAST(({}) * 100 AS {})", text, d_.decimal(scale))));
+    case plan::ValueType::Number: return shortest(fmt::format("CAST(({}) AS {})", text, d_.decimal(scale)));
+  }
+  return text;
+}
+
+// The awards (docs/language.md §13), or the metrics (§25): each award's first row whose condition holds
+// (a condition without a value does not hold), for every partner and paid period; no row: no award; a
+// metric's one row always holds. `period` is the period the award is for (the next one for `for next
+// period`), `measured` the period whose figures decided it (awards only).
+std::string Generator::records_query(std::vector<std::string>& ctes, const std::string& last, bool metrics) {
   if (periods_from_data_) {
     ctes.push_back(fmt::format("next_periods AS (\n  SELECT pe.period, {} AS label FROM periods AS pe WHERE pe.paid)", period_label("pe.period + 1")));
   } else {
@@ -148,42 +182,33 @@ std::string Generator::awards_query(std::vector<std::string>& ctes, const std::s
   std::string selects;
   for (size_t ai = 0; ai < plan_.awards.size(); ++ai) {
     const plan::Award& a = plan_.awards[ai];
-    if (a.metric) continue;  // (refused in generate())
-    if (a.type != plan::ValueType::Bool && a.type != plan::ValueType::Enum && a.type != plan::ValueType::Text) {
-      unsupported("an award of money or of a number", a.rows.empty() ? UINT32_MAX : a.rows.front().where);
-      continue;
-    }
+    if (a.metric != metrics) continue;
     std::string value = "CASE";
     bool otherwise = false;
     for (const plan::AwardRow& row : a.rows) {
-      std::string text = render_function(row.value, scope);
-      if (a.type == plan::ValueType::Bool) {  // no value is false, as the VM's truthy() has it; a constant is a number here
-        const NodeRef v = tree(row.value);
-        text = fmt::format("CASE WHEN ({}){} THEN 'true' ELSE 'false' END", text, v && v->type == SqlType::Bool ? " IS TRUE" : " <> 0");
-      } else if (a.type == plan::ValueType::Enum) {
-        std::string by_index = fmt::format("CASE ({})", text);
-        for (size_t m = 0; m < a.members.size(); ++m) by_index += fmt::format(" WHEN {} THEN {}", m, quote_text(a.members[m]));
-        text = by_index + " END";
-      }
+      const std::string text = record_value(a, row.value, scope);
       if (row.when == plan::kNoFunction) {
-        value += fmt::format(" ELSE {}", text);
+        value += value == "CASE" ? fmt::format(" WHEN TRUE THEN {}", text) : fmt::format(" ELSE {}", text);
         otherwise = true;
         break;
       }
       value += fmt::format(" WHEN ({}) IS TRUE THEN {}", render_function(row.when, scope), text);
     }
     value += otherwise ? " END" : " ELSE NULL END";
-    selects += fmt::format("{}  SELECT c.partner, {} AS period, c.label AS measured, {} AS award, {} AS value, CAST(NULL AS {}) AS currency, c.period AS period_index, {} AS award_index\n"
+    const std::string currency = a.type == plan::ValueType::Money ? quote_text(a.currency) : fmt::format("CAST(NULL AS {})", d_.text_type);
+    selects += fmt::format("{}  SELECT c.partner, {} AS period, c.label AS measured, {} AS award, {} AS value, {} AS currency, c.period AS period_index, {} AS award_index\n"
                            "  FROM {} AS c{}\n",
-                           selects.empty() ? "" : "  UNION ALL\n", a.next_period ? "n.label" : "c.label", quote_text(a.name), value, d_.text_type, ai, quote_name(last),
-                           a.next_period ? " JOIN next_periods AS n ON n.period = c.period" : "");
+                           selects.empty() ? "" : "  UNION ALL\n", a.next_period ? "n.label" : "c.label", quote_text(a.name), value, currency, ai,
+                           quote_name(last), a.next_period ? " JOIN next_periods AS n ON n.period = c.period" : "");
   }
   if (selects.empty()) selects = fmt::format("  SELECT CAST(NULL AS {0}) AS partner, CAST(NULL AS {0}) AS period, CAST(NULL AS {0}) AS measured, "
                                              "CAST(NULL AS {0}) AS award, CAST(NULL AS {0}) AS value, CAST(NULL AS {0}) AS currency, 0 AS period_index, 0 AS award_index\n  WHERE FALSE\n",
                                              d_.text_type);
   ctes.push_back(fmt::format("awards AS (\n{})", selects));
-  // Ordered by the period measured, then partner and award, as `rebate run --awards` writes them.
-  return "SELECT partner, period, measured, award, value, currency\nFROM awards\nWHERE value IS NOT NULL\nORDER BY period_index, partner, award_index;\n";
+  // Ordered by the period measured, then partner and award (or metric), as `rebate run --awards` and
+  // `--metrics` write them.
+  return fmt::format("SELECT partner, period, {}value, currency\nFROM awards\nWHERE value IS NOT NULL\nORDER BY period_index, partner, award_index;\n",
+                     metrics ? "award AS metric, " : "measured, award, ");
 }
 
 }  // namespace rebate::sql

@@ -463,13 +463,10 @@ SqlResult Generator::generate() {
   } else {
     for (int p = static_cast<int>(periods.of_day(*plan_.effective_from)); p <= periods.of_day(*plan_.effective_to); ++p) paid_.push_back(p);
   }
-  if (options_.select == Select::Awards) need_awards();
+  if (options_.select == Select::Awards || options_.select == Select::Metrics) need_awards();
   // Closed periods pay adjustments for lines booked after the close (docs/language.md §23): the query pays
   // each period from every line, as the engine without closing does, which is not what the program says.
   if (plan_.closed_through) unsupported("closed periods (`closed_through`)", UINT32_MAX);
-  // Metrics are not computed in SQL yet (awards are: outputs.cpp).
-  if (auto m = std::find_if(plan_.awards.begin(), plan_.awards.end(), [](const plan::Award& x) { return x.metric; }); m != plan_.awards.end())
-    unsupported("metrics (`metric`)", m->rows.empty() ? UINT32_MAX : m->rows.front().where);
   for (const plan::Rebate& pr : plan_.rebates) {
     // A rebate settled over the year to date earns over that window (docs/language.md §22).
     for (plan::FunctionId f : plan::rebate_functions(pr)) need_function(f, pr.payments != UINT32_MAX && pr.settle_year_to_date ? kYearToDate : kPeriod);
@@ -582,8 +579,9 @@ SqlResult Generator::generate() {
   for (const std::string& c : ctes) with += (with.empty() ? "WITH\n" : ",\n") + c;
   static constexpr const char* kColumns[] = {"partner, period, rebate, amount, currency, status, basis, band, rate (as in `rebate run --format csv`)",
                                              "partner, period, amount, currency (as in `rebate run --totals`)",
-                                             "partner, period, measured, award, value, currency (as in `rebate run --awards`)"};
-  static constexpr const char* kWhat[] = {"payouts", "totals", "awards"};
+                                             "partner, period, measured, award, value, currency (as in `rebate run --awards`)",
+                                             "partner, period, metric, value, currency (as in `rebate run --metrics`)"};
+  static constexpr const char* kWhat[] = {"payouts", "totals", "awards", "metrics"};
   const auto which = static_cast<size_t>(options_.select);
   result.script = fmt::format("-- {}: {} computed by `rebate compile --target sql --dialect {}`.\n-- Columns: {}.\n{}\n{}\n{}", plan_.title, kWhat[which],
                               d_.name, kColumns[which], d_.prelude, with, query);

@@ -14,8 +14,8 @@
 namespace rebate::sql {
 
 // What the script's query selects: the payouts (as `rebate run --format csv` writes them), the totals
-// per partner and period (`--totals`), or the awards (`--awards`).
-enum class Select : uint8_t { Payouts, Totals, Awards };
+// per partner and period (`--totals`), the awards (`--awards`) or the metrics (`--metrics`).
+enum class Select : uint8_t { Payouts, Totals, Awards, Metrics };
 
 struct SqlOptions {
   const Dialect* dialect = nullptr;

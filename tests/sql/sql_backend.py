@@ -38,7 +38,6 @@ import pg_cluster  # noqa: E402
 REFUSED = {
     "tests/sql/programs/nested_lookback": "a look-back inside a look-back",
     "examples/18-late-lines-closed-period": "closed periods",
-    "tests/engines/programs/metrics": "metrics",
 }
 DIALECTS = ["postgres", "duckdb"]
 COMPARED = ["amount", "status", "basis", "band", "rate"]
@@ -93,7 +92,8 @@ def rows_by_key(csv_text, key_columns=("partner", "period", "rebate"), compared=
 # beside it: the totals per partner and period, and the awards.
 SELECTS = {
     "totals": ("--totals", ("partner", "period"), ["amount", "currency"]),
-    "awards": ("--awards", ("partner", "period", "award"), ["measured", "value"]),
+    "awards": ("--awards", ("partner", "period", "award"), ["measured", "value", "currency"]),
+    "metrics": ("--metrics", ("partner", "period", "metric"), ["value", "currency"]),
 }
 
 
@@ -177,7 +177,8 @@ def main() -> int:
             if run(["check", program], cwd=cwd).returncode != 0:
                 continue  # a program written to fail checking (tests/engines/programs/comparisons): nothing to run
             extra = pathlib.Path(tempfile.mkdtemp(prefix="rebate-sql-vm-"))
-            vm = run(["run", program, *argv, "--format", "csv", "--engine", "vm", "--totals", str(extra / "totals.csv"), "--awards", str(extra / "awards.csv")], cwd=cwd)
+            vm = run(["run", program, *argv, "--format", "csv", "--engine", "vm", "--totals", str(extra / "totals.csv"), "--awards", str(extra / "awards.csv"),
+                      "--metrics", str(extra / "metrics.csv")], cwd=cwd)
             vm_extra = {k: (extra / f"{k}.csv").read_text() if (extra / f"{k}.csv").exists() else "" for k in SELECTS}
             shutil.rmtree(extra)
             for dialect in DIALECTS:
@@ -216,7 +217,7 @@ def main() -> int:
                 # The totals of every program; the awards of those that give any.
                 for what, (_, key_columns, compared) in SELECTS.items():
                     want = rows_by_key(vm_extra[what], key_columns, compared)
-                    if what == "awards" and not want:
+                    if what in ("awards", "metrics") and not want:
                         continue
                     c = run(compile_argv + ["--select", what], cwd=cwd)
                     code, out, err = engines[dialect].run(c.stdout, tables, schema) if c.returncode == 0 else (c.returncode, "", c.stderr)
@@ -224,7 +225,7 @@ def main() -> int:
                     diffs = [k for k in sorted(set(want) | set(got)) if want.get(k) != got.get(k)]
                     detail = "; ".join(f"{k}: vm {want.get(k)} sql {got.get(k)}" for k in diffs[:4]) or err[:600]
                     # (A program of awards only has no totals, in `rebate run` as here.)
-                    expect_rows = what == "awards" or bool(rows_by_key(vm.stdout))
+                    expect_rows = what in ("awards", "metrics") or bool(rows_by_key(vm.stdout))
                     check(f"{label}: {len(want)} {what} equal `rebate run`'s", code == 0 and not diffs and (len(want) > 0) == expect_rows,
                           f"{len(diffs)} differ: {detail}")
                 if dialect == DIALECTS[0]:
