@@ -89,6 +89,8 @@ class Generator {
   std::string periods_cte();
   void periods_from_data_ctes(int back, std::vector<std::string>& ctes);
   std::string period_label(const std::string& p) const;
+  std::string period_of_day(const std::string& day) const;
+  std::string floor_quotient(const std::string& x, int64_t k) const;
   std::string period_first_day(const std::string& p) const;
 
   // query.cpp's parts

@@ -24,27 +24,80 @@ std::string Generator::periods_cte() {
   return fmt::format("periods (period, label, first_day, last_day, year_start, paid) AS (\n  VALUES{})", rows);
 }
 
-// On the calendar (generate() refuses fiscal calendars here), period p is number k (from 1) of year
-// p / per_year: p = year x per_year + k - 1, as engine::Periods numbers them.
-std::string Generator::period_label(const std::string& p) const {
-  const int per_year = plan::periods_per_year(plan_.grain);
-  const std::string year = d_.integer_quotient(p, std::to_string(per_year));
-  const std::string k = fmt::format("(({}) - {} * {} + 1)", p, year, per_year);
-  const std::string yyyy = fmt::format("lpad(CAST({} AS {}), 4, '0')", year, d_.text_type);
-  switch (plan_.grain) {
-    case PeriodGrain::Month: return fmt::format("{} || '-' || lpad(CAST({} AS {}), 2, '0')", yyyy, k, d_.text_type);
-    case PeriodGrain::Quarter: return fmt::format("{} || '-Q' || CAST({} AS {})", yyyy, k, d_.text_type);
-    case PeriodGrain::Half: return fmt::format("{} || '-H' || CAST({} AS {})", yyyy, k, d_.text_type);
-    case PeriodGrain::Year: break;
-  }
-  return yyyy;
+// floor(x / k) for an integer expression x and a positive k (integer_quotient rounds toward zero, and a
+// fiscal year before the calendar's first has a negative number).
+std::string Generator::floor_quotient(const std::string& x, int64_t k) const {
+  const std::string mod = fmt::format("((({0}) % {1} + {1}) % {1})", x, k);
+  return d_.integer_quotient(fmt::format("(({}) - {})", x, mod), std::to_string(k));
 }
 
-// The day number of period p's first day: the first of its first month.
+// The period (engine::Periods's index) of a day number: on the calendar, year x per_year + the period's
+// place in its year; on a fiscal calendar, 364-day years from its first day, quarters of 91 days and
+// months of the weeks pattern (engine/periods.cpp, Periods::of_day).
+std::string Generator::period_of_day(const std::string& day) const {
+  const int per_year = plan::periods_per_year(plan_.grain);
+  if (plan_.fiscal_start) {
+    const std::string offset = fmt::format("(({}) - {})", day, *plan_.fiscal_start);
+    const std::string year = floor_quotient(offset, 364);
+    const std::string in_year = fmt::format("({} - {} * 364)", offset, year);
+    const std::string quarter = d_.integer_quotient(in_year, "91");
+    const std::string weeks = d_.integer_quotient(fmt::format("({} - {} * 91)", in_year, quarter), "7");
+    const int* w = plan_.fiscal_weeks;
+    const std::string month = fmt::format("(CASE WHEN {0} < {1} THEN 0 WHEN {0} < {2} THEN 1 ELSE 2 END)", weeks, w[0], w[0] + w[1]);
+    switch (plan_.grain) {
+      case PeriodGrain::Month: return fmt::format("({} * 12 + {} * 3 + {})", year, quarter, month);
+      case PeriodGrain::Quarter: return fmt::format("({} * 4 + {})", year, quarter);
+      case PeriodGrain::Half: return fmt::format("({} * 2 + {})", year, d_.integer_quotient(quarter, "2"));
+      case PeriodGrain::Year: return year;
+    }
+  }
+  const std::string date = fmt::format("(DATE '1970-01-01' + CAST({} AS INTEGER))", day);
+  return fmt::format("CAST(EXTRACT(YEAR FROM {0}) AS INTEGER) * {1} + {2}", date, per_year,
+                     d_.integer_quotient(fmt::format("CAST(EXTRACT(MONTH FROM {}) AS INTEGER) - 1", date), std::to_string(12 / per_year)));
+}
+
+// Period p's label as `rebate run` writes it (Periods::label): on the calendar, number k (from 1) of year
+// p / per_year (`2026-Q3`); on a fiscal calendar, of the fiscal year named after the calendar year its
+// first day is in (`FY2026-P01`).
+std::string Generator::period_label(const std::string& p) const {
+  const int per_year = plan::periods_per_year(plan_.grain);
+  const std::string year = floor_quotient(p, per_year);
+  const std::string k = fmt::format("(({}) - {} * {} + 1)", p, year, per_year);
+  std::string yyyy = fmt::format("lpad(CAST({} AS {}), 4, '0')", year, d_.text_type);
+  std::string prefix;
+  if (plan_.fiscal_start) {
+    yyyy = fmt::format("CAST(EXTRACT(YEAR FROM DATE '1970-01-01' + CAST({} + {} * 364 AS INTEGER)) AS {})", *plan_.fiscal_start, year, d_.text_type);
+    prefix = "'FY' || ";
+  }
+  switch (plan_.grain) {
+    case PeriodGrain::Month: return fmt::format("{}{} || '-{}' || lpad(CAST({} AS {}), 2, '0')", prefix, yyyy, plan_.fiscal_start ? "P" : "", k, d_.text_type);
+    case PeriodGrain::Quarter: return fmt::format("{}{} || '-Q' || CAST({} AS {})", prefix, yyyy, k, d_.text_type);
+    case PeriodGrain::Half: return fmt::format("{}{} || '-H' || CAST({} AS {})", prefix, yyyy, k, d_.text_type);
+    case PeriodGrain::Year: break;
+  }
+  return prefix + yyyy;
+}
+
+// The day number of period p's first day (Periods::first_day): the first of its first month, or on a
+// fiscal calendar its year's first day plus the weeks before it.
 std::string Generator::period_first_day(const std::string& p) const {
   const int per_year = plan::periods_per_year(plan_.grain);
-  const std::string year = d_.integer_quotient(p, std::to_string(per_year));
-  const std::string month = fmt::format("(({}) - {} * {}) * {} + 1", p, year, per_year, 12 / per_year);
+  const std::string year = floor_quotient(p, per_year);
+  const std::string k = fmt::format("(({}) - {} * {})", p, year, per_year);
+  if (plan_.fiscal_start) {
+    const int* w = plan_.fiscal_weeks;
+    std::string in_year = "0";
+    switch (plan_.grain) {
+      case PeriodGrain::Month:
+        in_year = fmt::format("{} * 91 + CASE {} % 3 WHEN 0 THEN 0 WHEN 1 THEN {} ELSE {} END", d_.integer_quotient(k, "3"), k, w[0] * 7, (w[0] + w[1]) * 7);
+        break;
+      case PeriodGrain::Quarter: in_year = k + " * 91"; break;
+      case PeriodGrain::Half: in_year = k + " * 182"; break;
+      case PeriodGrain::Year: break;
+    }
+    return fmt::format("({} + {} * 364 + {})", *plan_.fiscal_start, year, in_year);
+  }
+  const std::string month = fmt::format("{} * {} + 1", k, 12 / per_year);
   return d_.day_number(fmt::format("make_date(CAST({} AS INTEGER), CAST({} AS INTEGER), 1)", year, month));
 }
 
@@ -59,15 +112,12 @@ void Generator::periods_from_data_ctes(int back, std::vector<std::string>& ctes)
     days += fmt::format("{}SELECT l.{} AS day FROM {} AS l", days.empty() ? "" : " UNION ALL ", quote_name("c" + std::to_string(in.date_column)),
                         quote_name("in_" + in.name));
   }
-  const std::string date = "(DATE '1970-01-01' + CAST(d.day AS INTEGER))";
-  const std::string period_of_day =
-      fmt::format("CAST(EXTRACT(YEAR FROM {0}) AS INTEGER) * {1} + {2}", date, per_year,
-                  d_.integer_quotient(fmt::format("CAST(EXTRACT(MONTH FROM {}) AS INTEGER) - 1", date), std::to_string(12 / per_year)));
+  const std::string period_of_line = period_of_day("d.day");
   // The paid periods: the lines' first to last, within the effective date the program gives.
   std::string first = "MIN(x.p)", last = "MAX(x.p)";
   if (plan_.effective_from) first = fmt::format("GREATEST(MIN(x.p), {})", periods.of_day(*plan_.effective_from));
   if (plan_.effective_to) last = fmt::format("LEAST(MAX(x.p), {})", periods.of_day(*plan_.effective_to));
-  ctes.push_back(fmt::format("paid_range AS (\n  SELECT {} AS first, {} AS last\n  FROM (SELECT {} AS p FROM ({}) AS d) AS x)", first, last, period_of_day,
+  ctes.push_back(fmt::format("paid_range AS (\n  SELECT {} AS first, {} AS last\n  FROM (SELECT {} AS p FROM ({}) AS d) AS x)", first, last, period_of_line,
                              days));
   // Each period from `back` before the first paid one (what the look-backs read) to the last paid one.
   ctes.push_back(fmt::format("period_numbers AS (\n  SELECT {} AS period, r.first AS first, r.last AS last FROM paid_range AS r WHERE r.first <= r.last)",
@@ -75,8 +125,7 @@ void Generator::periods_from_data_ctes(int back, std::vector<std::string>& ctes)
   ctes.push_back(fmt::format(
       "periods AS (\n  SELECT n.period, {} AS label, {} AS first_day, {} - 1 AS last_day, {} * {} AS year_start, n.period BETWEEN n.first AND n.last AS paid\n"
       "  FROM period_numbers AS n)",
-      period_label("n.period"), period_first_day("n.period"), period_first_day("n.period + 1"), d_.integer_quotient("n.period", std::to_string(per_year)),
-      per_year));
+      period_label("n.period"), period_first_day("n.period"), period_first_day("n.period + 1"), floor_quotient("n.period", per_year), per_year));
 }
 
 }  // namespace rebate::sql

@@ -458,7 +458,6 @@ SqlResult Generator::generate() {
   } else if (!plan_.effective_from || !plan_.effective_to) {
     // The periods from the first line's to the last's, within the one effective date given, as
     // `rebate run` chooses them (periods.cpp).
-    if (plan_.fiscal_start) unsupported("a program on a fiscal calendar without `effective` dates or `--period`", UINT32_MAX);
     periods_from_data_ = true;
   } else {
     for (int p = static_cast<int>(periods.of_day(*plan_.effective_from)); p <= periods.of_day(*plan_.effective_to); ++p) paid_.push_back(p);
