@@ -4,7 +4,8 @@
 
 namespace rebate::engine {
 
-void accumulate(AggState& st, DistinctSet* distinct, plan::AggregateKind kind, const Value& v, const vm::Frame& frame) {
+void accumulate(AggState& st, DistinctSet* distinct, const plan::Aggregate& agg, const Value& v, const vm::Frame& frame) {
+  const plan::AggregateKind kind = agg.kind;
   switch (kind) {
     case plan::AggregateKind::Count:
       ++st.count;
@@ -18,7 +19,7 @@ void accumulate(AggState& st, DistinctSet* distinct, plan::AggregateKind kind, c
     case plan::AggregateKind::Avg: {
       if (v.none) return;
       auto sum = Decimal::add(st.sum(), v.decimal());
-      if (!sum) throw vm::EvalError("arithmetic overflow: the sum has more than 38 digits", 0, frame.context());
+      if (!sum) throw vm::EvalError("arithmetic overflow: the sum has more than 38 digits", agg.where, frame.context());
       st.set_sum(*sum);
       ++st.count;
       return;

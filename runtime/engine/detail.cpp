@@ -166,7 +166,7 @@ void group_lines(const State& s, vm::Executor& machine, uint32_t partner, const 
       for (size_t i : lines) {
         frame.at(lines_of[i]);
         if (!passes(machine, field.filter, frame)) continue;
-        accumulate(st, &distinct, field.kind, field.arg == plan::kNoFunction ? Value::integer(1) : machine.run(field.arg, frame), frame);
+        accumulate(st, &distinct, field, field.arg == plan::kNoFunction ? Value::integer(1) : machine.run(field.arg, frame), frame);
       }
       frame.field_aggregates.push_back(finish(st, &distinct, field.kind));
     }

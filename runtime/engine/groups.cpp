@@ -399,7 +399,7 @@ void finish_partition(const State& s, uint32_t g, const GroupPlan& gp, const Gro
       }
       Value v = agg.arg == plan::kNoFunction ? Value::integer(1) : machine.run(agg.arg, frame);
       auto [st, distinct] = state(cell, a);
-      accumulate(*st, distinct, agg.kind, v, frame);
+      accumulate(*st, distinct, agg, v, frame);
     }
   }
 }
@@ -652,7 +652,7 @@ Value window_group_aggregate(const State& s, uint32_t a, uint32_t partner, Perio
       if (keep.none || !keep.truthy()) continue;
     }
     Value v = agg.arg == plan::kNoFunction ? Value::integer(1) : machine.run(agg.arg, frame);
-    accumulate(st, &distinct, agg.kind, v, frame);
+    accumulate(st, &distinct, agg, v, frame);
   }
   return finish(st, &distinct, agg.kind);
 }

@@ -153,7 +153,7 @@ void update(vm::Executor& machine, const plan::Aggregate& agg, RowFrame& frame, 
     if (!keep.truthy()) return;
   }
   Value v = agg.arg == plan::kNoFunction ? Value::integer(1) : machine.run(agg.arg, frame);
-  accumulate(st, distinct, agg.kind, v, frame);
+  accumulate(st, distinct, agg, v, frame);
 }
 
 // Gives the part's aggregate tables room for `partners` partners and the periods lo..hi (partner-major

@@ -413,7 +413,7 @@ Value window_group_aggregate(const State& s, uint32_t a, uint32_t partner, Perio
 Value finish(const AggState& st, const DistinctSet* distinct, plan::AggregateKind kind);
 // One line's (or group row's) value into an aggregate's state; `where` names the line for errors.
 // `frame.context()` names it only if the value does not fit (building the name costs more than adding).
-void accumulate(AggState& st, DistinctSet* distinct, plan::AggregateKind kind, const Value& v, const vm::Frame& frame);
+void accumulate(AggState& st, DistinctSet* distinct, const plan::Aggregate& agg, const Value& v, const vm::Frame& frame);
 // merge.cpp: adds state `from` into `into` (both of aggregate `agg`), exactly.
 void merge_state(AggState& into, const AggState& from, const plan::Aggregate& agg);
 // The exact sum of a state.
