@@ -30,7 +30,56 @@ struct CompileCliOptions {
   std::vector<std::string> tables;
   std::string period;
   std::string select = "payouts";
+  std::string closed_through, closed_on;
 };
+
+// `--closed-through` / `--closed-on` as `rebate run` reads them (engine/closing.cpp, resolve_closing): the
+// command line's closing replaces the header's, its `--closed-on` alone moves the header's close day.
+// Written into the plan's header settings, which the SQL target reads. False after a usage error.
+bool apply_closing_options(const CompileCliOptions& o, plan::Plan& plan, const char* command) {
+  if (o.closed_through.empty() && o.closed_on.empty()) return true;
+  const std::optional<std::string> label = !o.closed_through.empty() ? std::optional(o.closed_through) : plan.closed_through;
+  if (!label) {
+    fmt::print(stderr, "{}: --closed-on says when the closed periods were closed, and no period is closed: give --closed-through too\n", command);
+    return false;
+  }
+  std::optional<DayNumber> on;
+  if (!o.closed_on.empty()) {
+    on = parse_date(o.closed_on);
+    if (!on) {
+      fmt::print(stderr, "{}: `--closed-on {}` is not a date; write the day as year-month-day, like `--closed-on 2026-07-10`\n", command, o.closed_on);
+      return false;
+    }
+  } else if (o.closed_through.empty()) {
+    on = plan.closed_on;
+  }
+  const engine::Periods periods(plan);
+  const std::optional<engine::PeriodIndex> through = periods.parse(*label);
+  if (!through) {
+    fmt::print(stderr, "{}: --closed-through: `{}` is not a period of this program; write its label as the payouts name it, like `{}`\n", command, *label,
+               periods.label(periods.of_day(*parse_date("2026-06-30"))));
+    return false;
+  }
+  if (on && *on < periods.last_day(*through)) {
+    fmt::print(stderr, "{}: {} is closed on {}, before it ends on {}: a period closes on or after its last day\n", command, *label, format_date(*on),
+               format_date(periods.last_day(*through)));
+    return false;
+  }
+  // What was paid for a closed period: the settled rebates' own ledgers, the program's one for the others.
+  size_t payments = 0;
+  for (const plan::Input& in : plan.inputs) payments += in.kind == plan::InputKind::Payments ? 1 : 0;
+  for (const plan::Rebate& r : plan.rebates) {
+    if (payments == 0 || (payments > 1 && r.payments == UINT32_MAX)) {
+      fmt::print(stderr, "{}: --closed-through closes the periods up to {}, and {}: an adjustment is the recomputed payout less what was paid\n", command,
+                 *label, payments == 0 ? "the program has no payments ledger to say what was paid for them"
+                                       : fmt::format("rebate `{}` does not settle against one of the program's {} payments ledgers", r.name, payments));
+      return false;
+    }
+  }
+  plan.closed_through = *label;
+  plan.closed_on = on;
+  return true;
+}
 
 // Where a plan location is in the sources, as a span over its text (an invalid span for none).
 Span span_of(const plan::Plan& plan, uint32_t where, const SourceMap& sources) {
@@ -94,6 +143,7 @@ int compile_program(const CompileCliOptions& o) {
     }
   }
 
+  if (!apply_closing_options(o, plan, command)) return kExitUsage;
   if (!o.period.empty()) {
     // One period, or a range of them, named as `rebate run --period` names them.
     const engine::Periods periods(plan);
@@ -106,6 +156,17 @@ int compile_program(const CompileCliOptions& o) {
       return kExitUsage;
     }
     options.periods = std::pair<int64_t, int64_t>(*first, *last);
+    // A program that closes periods pays only open ones, as `rebate run` does (docs/language.md §23).
+    if (plan.closed_through) {
+      const auto through = periods.parse(*plan.closed_through);
+      if (through && *first <= *through) {
+        const DayNumber on = plan.closed_on.value_or(periods.last_day(*through));
+        fmt::print(stderr, "{}: {} is closed (the periods up to {} were closed on {}): the script pays only open periods, and the lines booked late for a "
+                           "closed one are paid as adjustments in the first open period it pays\n",
+                   command, periods.label(*first), *plan.closed_through, format_date(on));
+        return kExitUsage;
+      }
+    }
   }
 
   sql::SqlResult result = sql::compile_sql(plan, options);
@@ -161,6 +222,9 @@ std::function<int()> add_compile_command(CLI::App& app) {
   cmd->add_option("--period", o->period, "Pay one period (2026-Q3) or a range (2026-Q1..2026-Q3) instead of the program's effective dates");
   cmd->add_option("--select", o->select, "What the query selects: payouts (the default), totals (per partner and period), awards or metrics")
       ->check(CLI::IsMember({"payouts", "totals", "awards", "metrics"}));
+  cmd->add_option("--closed-through", o->closed_through,
+                  "Close the periods up to this one, as in 2026-Q2 (replaces the program's `closed_through`), as `rebate run --closed-through` does");
+  cmd->add_option("--closed-on", o->closed_on, "The day the closed periods were closed, as in 2026-07-10 (default: the last closed period's last day)");
   cmd->add_option("--table", o->tables, "NAME=TABLE: read input NAME from TABLE (or SCHEMA.TABLE) instead of the table named NAME");
   return [o] { return compile_program(*o); };
 }

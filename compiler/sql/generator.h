@@ -4,6 +4,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -114,6 +115,12 @@ class Generator {
   std::string currency_code(const std::string& index) const;
   std::string fx_checks() const;
   std::string currencies_cte() const;
+  // closing.cpp: closed periods and the adjustments the first open period pays (docs/language.md §23)
+  void resolve_closing();
+  std::string late_cte(const std::vector<uint32_t>& ledgers);
+  std::string cell_periods_cte();
+  std::string closing_check_cte();
+  std::string adjustment_rows(size_t r, const std::string& last);
   // settle.cpp: a settled rebate's amount netted against the payments input
   std::string payments_cte(uint32_t input);
   void settle(size_t r, const Scope& scope, std::vector<std::string>& ctes, std::string& last);
@@ -138,7 +145,16 @@ class Generator {
   std::map<plan::FunctionId, uint32_t> field_functions_;  // a group field's function -> its group
   std::vector<int> periods_;  // the periods the lines are read into: look-backs' and paid
   std::vector<int> paid_;
-  bool periods_from_data_ = false;  // no effective dates or --period: the paid periods come from the lines
+  // The program's closing (its header's `closed_through`, `closed_on`): the last closed period, the day it
+  // was closed, and the payments input that says what was paid for the rebates that do not settle.
+  struct Closing {
+    int through = 0;
+    int64_t on = 0;
+    uint32_t payments = UINT32_MAX;
+  };
+  std::optional<Closing> closing_;
+  bool periods_from_data_ = false;  // the periods worked out in SQL from the lines
+  bool paid_fixed_ = true;          // the paid periods are paid_ (else the lines' first to last)  // no effective dates or --period: the paid periods come from the lines
 };
 
 // A text as a SQL string literal.

@@ -40,15 +40,19 @@ std::string Generator::payouts_cte(const std::string& last) {
     // The rate as a percentage (a ratio of 0.05 is 5%), as the CSV writes it.
     selects += fmt::format(
         "{}  SELECT c.partner, c.label AS period, {} AS rebate, {} AS amount, c.{} AS status, {} AS basis, c.{} AS band, "
-        "c.{} * 100 AS rate, c.period AS period_index, {} AS rebate_index, {} AS budget\n  FROM {} AS c\n",
+        "c.{} * 100 AS rate, c.period AS period_index, {} AS rebate_index, {} AS budget, CAST(NULL AS {}) AS corrects, 0 AS adjusting, 0 AS corrects_index, "
+        "0 AS year_to_date\n  FROM {} AS c\n  WHERE c.is_paid\n",
         selects.empty() ? "" : "  UNION ALL\n", quote_text(pr.name), at_scale("c." + rebate_col(r, settled ? "settled" : "amount"), pr.places, kOutputScale),
         rebate_col(r, settled ? "settled_status" : "status"), at_scale("c." + rebate_col(r, "basis"), pr.pay_basis == plan::kNoFunction ? 0 : function_scale(pr.pay_basis), kOutputScale),
-        rebate_col(r, "band"), rebate_col(r, "rate"), r, budget, quote_name(last));
+        rebate_col(r, "band"), rebate_col(r, "rate"), r, budget, d_.text_type, quote_name(last));
   }
+  // Closed periods: the adjustments the first paid period carries (closing.cpp).
+  for (size_t r = 0; closing_ && r < plan_.rebates.size(); ++r) selects += "  UNION ALL\n" + adjustment_rows(r, last);
   if (selects.empty()) {  // a program of awards only
     selects = fmt::format("  SELECT CAST(NULL AS {0}) AS partner, CAST(NULL AS {0}) AS period, CAST(NULL AS {0}) AS rebate, CAST(NULL AS {1}) AS amount, "
                           "CAST(NULL AS {0}) AS status, CAST(NULL AS {1}) AS basis, CAST(NULL AS {0}) AS band, CAST(NULL AS {1}) AS rate, "
-                          "0 AS period_index, 0 AS rebate_index, CAST(NULL AS INTEGER) AS budget\n  WHERE FALSE\n",
+                          "0 AS period_index, 0 AS rebate_index, CAST(NULL AS INTEGER) AS budget, CAST(NULL AS {0}) AS corrects, 0 AS adjusting, "
+                          "0 AS corrects_index, 0 AS year_to_date\n  WHERE FALSE\n",
                           d_.text_type, d_.decimal(kOutputScale));
   }
   return fmt::format("payouts AS (\n{})", selects);
@@ -116,9 +120,10 @@ std::string Generator::select_query(std::vector<std::string>& ctes, const std::s
   if (!plan_.budgets.empty()) {
     budget_ctes(ctes);
     scaled = fmt::format("CASE WHEN s.scaled IS NULL THEN p.amount ELSE CAST(s.scaled AS {}) END", d_.decimal(kOutputScale));
-    from += "\n  LEFT JOIN budget_shares AS s ON s.partner = p.partner AND s.period_index = p.period_index AND s.rebate_index = p.rebate_index";
+    from += "\n  LEFT JOIN budget_shares AS s ON s.partner = p.partner AND s.period_index = p.period_index AND s.rebate_index = p.rebate_index AND p.adjusting = 0";
   }
-  ctes.push_back(fmt::format("paid AS (\n  SELECT p.partner, p.period, p.rebate, {} AS amount, p.status, p.basis, p.band, p.rate, p.period_index, p.rebate_index\n"
+  ctes.push_back(fmt::format("paid AS (\n  SELECT p.partner, p.period, p.rebate, {} AS amount, p.status, p.basis, p.band, p.rate, p.period_index, p.rebate_index,\n"
+                             "    p.corrects, p.adjusting, p.corrects_index, p.year_to_date\n"
                              "  FROM {})",
                              scaled, from));
   const std::string currency = quote_text(plan_.currency);
@@ -128,8 +133,11 @@ std::string Generator::select_query(std::vector<std::string>& ctes, const std::s
         "SELECT partner, period, SUM(amount) AS amount, {} AS currency\nFROM paid\nGROUP BY partner, period, period_index\nORDER BY period_index, partner;\n",
         currency);
   }
-  return fmt::format("SELECT partner, period, rebate, amount, {} AS currency, status, basis, band, rate\nFROM paid\nORDER BY period_index, partner, rebate_index;\n",
-                     currency);
+  // A program that closes periods has a tenth column: the period an adjustment corrects (docs/sql.md).
+  return fmt::format(
+      "SELECT partner, period, rebate, amount, {} AS currency, status, basis, band, rate{}\nFROM paid\n"
+      "ORDER BY period_index, partner, adjusting, corrects_index, year_to_date, rebate_index;\n",
+      currency, closing_ ? ", corrects" : "");
 }
 
 // An award's or metric's value as text, as `rebate run` writes it in its files (engine/evaluate.cpp's
@@ -197,7 +205,7 @@ std::string Generator::records_query(std::vector<std::string>& ctes, const std::
     value += otherwise ? " END" : " ELSE NULL END";
     const std::string currency = a.type == plan::ValueType::Money ? quote_text(a.currency) : fmt::format("CAST(NULL AS {})", d_.text_type);
     selects += fmt::format("{}  SELECT c.partner, {} AS period, c.label AS measured, {} AS award, {} AS value, {} AS currency, c.period AS period_index, {} AS award_index\n"
-                           "  FROM {} AS c{}\n",
+                           "  FROM {} AS c{}\n  WHERE c.is_paid\n",
                            selects.empty() ? "" : "  UNION ALL\n", a.next_period ? "n.label" : "c.label", quote_text(a.name), value, currency, ai,
                            quote_name(last), a.next_period ? " JOIN next_periods AS n ON n.period = c.period" : "");
   }

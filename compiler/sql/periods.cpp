@@ -113,15 +113,27 @@ void Generator::periods_from_data_ctes(int back, std::vector<std::string>& ctes)
                         quote_name("in_" + in.name));
   }
   const std::string period_of_line = period_of_day("d.day");
-  // The paid periods: the lines' first to last, within the effective date the program gives.
-  std::string first = "MIN(x.p)", last = "MAX(x.p)";
-  if (plan_.effective_from) first = fmt::format("GREATEST(MIN(x.p), {})", periods.of_day(*plan_.effective_from));
+  // The paid periods: paid_, or the lines' first to last, within the effective date the program gives;
+  // with closed periods, the open ones (or the first after the close, when the lines reach no open one).
+  // `reach`: the first line's period, where an adjustment of a closed period may reach back to.
+  std::string first = "MIN(x.p)", last = "MAX(x.p)", reach = "MIN(x.p)";
+  if (plan_.effective_from) first = reach = fmt::format("GREATEST(MIN(x.p), {})", periods.of_day(*plan_.effective_from));
   if (plan_.effective_to) last = fmt::format("LEAST(MAX(x.p), {})", periods.of_day(*plan_.effective_to));
-  ctes.push_back(fmt::format("paid_range AS (\n  SELECT {} AS first, {} AS last\n  FROM (SELECT {} AS p FROM ({}) AS d) AS x)", first, last, period_of_line,
-                             days));
-  // Each period from `back` before the first paid one (what the look-backs read) to the last paid one.
+  if (paid_fixed_) {
+    first = std::to_string(paid_.empty() ? 1 : paid_.front());
+    last = std::to_string(paid_.empty() ? 0 : paid_.back());
+  } else if (closing_) {
+    const int open = closing_->through + 1;
+    first = fmt::format("GREATEST({}, {})", first, open);
+    last = fmt::format("GREATEST({}, {})", last, open);
+    if (plan_.effective_to) last = fmt::format("LEAST({}, {})", last, periods.of_day(*plan_.effective_to));
+  }
+  if (!closing_) reach = first;
+  ctes.push_back(fmt::format("paid_range AS (\n  SELECT {} AS first, {} AS last, {} AS reach\n  FROM (SELECT {} AS p FROM ({}) AS d) AS x)", first, last, reach,
+                             period_of_line, days));
+  // Each period from `back` before the first one read (what the look-backs read) to the last paid one.
   ctes.push_back(fmt::format("period_numbers AS (\n  SELECT {} AS period, r.first AS first, r.last AS last FROM paid_range AS r WHERE r.first <= r.last)",
-                             d_.series(fmt::format("r.first - {}", back), "r.last")));
+                             d_.series(fmt::format("LEAST(COALESCE(r.reach, r.first), r.first) - {}", back), "r.last")));
   ctes.push_back(fmt::format(
       "periods AS (\n  SELECT n.period, {} AS label, {} AS first_day, {} - 1 AS last_day, {} * {} AS year_start, n.period BETWEEN n.first AND n.last AS paid\n"
       "  FROM period_numbers AS n)",

@@ -220,7 +220,14 @@ std::string Generator::aggregate_sql(const plan::Aggregate& a, const Scope& scop
     case plan::AggregateKind::Sum: {
       // A sum over no lines is zero (a group's row with no line of a family has 0 of it).
       NodeRef t = tree(a.arg);
-      return fmt::format("CAST(COALESCE(SUM({}), 0) AS {})", taken, d_.decimal(t ? t->scale : 0));
+      const int scale = t ? t->scale : 0;
+      const std::string sum = fmt::format("CAST(COALESCE(SUM({}), 0) AS {})", taken, d_.decimal(scale));
+      if (!d_.unbounded_numbers) return sum;  // DuckDB's DECIMAL(38) raises its own overflow error
+      // A sum beyond the VM's 38 digits stops the run there; PostgreSQL's NUMERIC would give it exactly.
+      Scope at = scope;
+      at.function = fmt::format("{}.sum", a.over_group ? plan_.groups[a.source].name : plan_.inputs[a.source].name);
+      return fmt::format("CASE WHEN abs({0}) >= 1e{1} THEN {2} ELSE {0} END", sum, 38 - scale,
+                         fail("arithmetic overflow: the sum has more than 38 digits", a.where, at, d_.decimal(scale)));
     }
     case plan::AggregateKind::Count: return fmt::format("COUNT({})", filter.empty() ? "*" : fmt::format("CASE WHEN {} THEN 1 END", filter));
     case plan::AggregateKind::CountDistinct: return fmt::format("COUNT(DISTINCT {})", taken);
@@ -278,8 +285,8 @@ std::string Generator::group_window_cte(uint32_t group, int window) {
     aggs += fmt::format(",\n    {} AS {}", aggregate_sql(agg, row), agg_col(a, w));
   }
   return fmt::format(
-      "{} AS (\n  SELECT g.partner, g.cell{}\n  FROM (SELECT c.*{} FROM (\n    SELECT l.partner, c.period AS cell{}\n    FROM {} AS l JOIN periods AS c ON {}\n"
-      "    WHERE c.paid\n    GROUP BY l.partner, c.period{}) AS c) AS g\n  GROUP BY g.partner, g.cell)",
+      "{} AS (\n  SELECT g.partner, g.cell{}\n  FROM (SELECT c.*{} FROM (\n    SELECT l.partner, c.period AS cell{}\n    FROM {} AS l JOIN cell_periods AS c ON {}\n"
+      "    WHERE c.computed\n    GROUP BY l.partner, c.period{}) AS c) AS g\n  GROUP BY g.partner, g.cell)",
       quote_name(fmt::format("w{}_group_{}", window, g.name)), aggs, fields, keys, quote_name("l_" + in.name), window_condition(window), key_list);
 }
 
@@ -295,7 +302,7 @@ std::string Generator::window_cte(uint32_t ledger, int window) {
     scope.ledger = ledger;
     list += fmt::format(",\n    {} AS {}", aggregate_sql(agg, scope), agg_col(a, w));
   }
-  return fmt::format("{} AS (\n  SELECT l.partner, c.period AS cell{}\n  FROM {} AS l JOIN periods AS c ON {}\n  WHERE c.paid\n  GROUP BY l.partner, c.period)",
+  return fmt::format("{} AS (\n  SELECT l.partner, c.period AS cell{}\n  FROM {} AS l JOIN cell_periods AS c ON {}\n  WHERE c.computed\n  GROUP BY l.partner, c.period)",
                      quote_name(fmt::format("w{}_{}", window, in.name)), list, quote_name("l_" + in.name), on);
 }
 
@@ -459,17 +466,19 @@ SqlResult Generator::generate() {
     // The periods from the first line's to the last's, within the one effective date given, as
     // `rebate run` chooses them (periods.cpp).
     periods_from_data_ = true;
+    paid_fixed_ = false;
   } else {
     for (int p = static_cast<int>(periods.of_day(*plan_.effective_from)); p <= periods.of_day(*plan_.effective_to); ++p) paid_.push_back(p);
   }
   if (options_.select == Select::Awards || options_.select == Select::Metrics) need_awards();
-  // Closed periods pay adjustments for lines booked after the close (docs/language.md §23): the query pays
-  // each period from every line, as the engine without closing does, which is not what the program says.
-  if (plan_.closed_through) unsupported("closed periods (`closed_through`)", UINT32_MAX);
+  // Closed periods: only open ones are paid, the first carrying the adjustments (closing.cpp).
+  resolve_closing();
   for (const plan::Rebate& pr : plan_.rebates) {
     // A rebate settled over the year to date earns over that window (docs/language.md §22).
     for (plan::FunctionId f : plan::rebate_functions(pr)) need_function(f, pr.payments != UINT32_MAX && pr.settle_year_to_date ? kYearToDate : kPeriod);
   }
+  // How far back the adjustments reach is the lines' to say: the periods are worked out from them.
+  if (closing_) periods_from_data_ = true;
   if (!unsupported_.empty() || (paid_.empty() && !periods_from_data_)) {
     result.unsupported = unsupported_;
     return result;
@@ -495,6 +504,8 @@ SqlResult Generator::generate() {
     if (plan_.inputs[i].kind == plan::InputKind::Ledger) ledgers.push_back(i);
   }
   for (uint32_t l : ledgers) ctes.push_back(lines_cte(l));
+  if (closing_) ctes.push_back(late_cte(ledgers));
+  ctes.push_back(cell_periods_cte());
   // The cells: every partner in every paid period (the partner table's, or without one every partner
   // with a line in the periods read).
   std::string partners;
@@ -559,8 +570,13 @@ SqlResult Generator::generate() {
     ctes.push_back(check_cte(i));
     checked += fmt::format(" AND (SELECT bad FROM {}) = 0", quote_name("check_" + plan_.inputs[i].name));
   }
+  if (closing_ && !plan_.budgets.empty()) {
+    ctes.push_back(closing_check_cte());
+    checked += " AND (SELECT bad FROM check_closing) = 0";
+  }
   ctes.push_back(fmt::format(
-      "cells AS (\n  SELECT c.*{}\n  FROM (SELECT p.*, pe.period, pe.label, pe.first_day, pe.last_day, pe.year_start FROM partners AS p CROSS JOIN periods AS pe WHERE pe.paid{}) AS c{})",
+      "cells AS (\n  SELECT c.*{}\n  FROM (SELECT p.*, pe.period, pe.label, pe.first_day, pe.last_day, pe.year_start, pe.paid AS is_paid FROM partners AS p CROSS JOIN "
+      "cell_periods AS pe WHERE pe.computed{}) AS c{})",
       list, checked, join_text));
   std::string last = "cells";
   measures(ctes, last);
@@ -576,7 +592,7 @@ SqlResult Generator::generate() {
   }
   std::string with;
   for (const std::string& c : ctes) with += (with.empty() ? "WITH\n" : ",\n") + c;
-  static constexpr const char* kColumns[] = {"partner, period, rebate, amount, currency, status, basis, band, rate (as in `rebate run --format csv`)",
+  static constexpr const char* kColumns[] = {"partner, period, rebate, amount, currency, status, basis, band, rate (as in `rebate run --format csv`), and with closed periods corrects",
                                              "partner, period, amount, currency (as in `rebate run --totals`)",
                                              "partner, period, measured, award, value, currency (as in `rebate run --awards`)",
                                              "partner, period, metric, value, currency (as in `rebate run --metrics`)"};

@@ -37,7 +37,6 @@ import pg_cluster  # noqa: E402
 # program that compiles must be removed from here, and one that stops compiling fails the test.
 REFUSED = {
     "tests/sql/programs/nested_lookback": "a look-back inside a look-back",
-    "examples/18-late-lines-closed-period": "closed periods",
 }
 DIALECTS = ["postgres", "duckdb"]
 COMPARED = ["amount", "status", "basis", "band", "rate"]
@@ -80,10 +79,20 @@ def number(text):
         return text
 
 
+def corrects(row):
+    """The period an adjustment corrects: the script's `corrects` column, or in `rebate run`'s CSV the
+    start of its reason (`corrects 2026-Q1: 1 line booked ...`, `corrects 2025-Q4 (the year to date): ...`)."""
+    if row.get("corrects"):
+        return row["corrects"]
+    m = re.match(r"corrects (\S+?)(?: \(the year to date\))?:", row.get("reason") or "")
+    return m.group(1) if m else ""
+
+
 def rows_by_key(csv_text, key_columns=("partner", "period", "rebate"), compared=COMPARED):
     rows = {}
     for r in csv.DictReader(io.StringIO(csv_text)):
-        key = tuple(r[k] for k in key_columns)
+        # (A payout and the adjustments of a rebate in one period differ by the period they correct.)
+        key = tuple(r[k] for k in key_columns) + ((corrects(r),) if key_columns == ("partner", "period", "rebate") else ())
         rows[key] = {c: (number(r[c]) if c in ("amount", "basis", "rate") else (r[c] or None)) for c in compared}
     return rows
 
@@ -271,6 +280,38 @@ def main() -> int:
                     check(f"bad FX table ({words}) [{dialect}]: the query stops with the same words", code != 0 and words in err, f"exit {code}: {err.strip()[:400]}")
         finally:
             shutil.rmtree(fx_tmp)
+
+        # Closed periods: a budget with late lines is refused by the run (exit 2) and stops the query, with
+        # the same words; a --period naming a closed period is a usage error of compile, as of the run.
+        closed_tmp = pathlib.Path(tempfile.mkdtemp(prefix="rebate-sql-closed-"))
+        try:
+            text = (progs / "closed_ytd.rebate").read_text().replace("rebate plain {", "budget pool = 1_000 USD per quarter\nrebate plain {")
+            (closed_tmp / "budget.rebate").write_text(text)
+            tables = [("partners", progs / "partners.csv"), ("sales", progs / "closed_ytd_sales.csv"), ("paid", progs / "closed_ytd_paid.csv")]
+            vm = run(["run", str(closed_tmp / "budget.rebate")] + [a for n, p in tables for a in ("--input", f"{n}={p}")])
+            words = "and the program has a budget (`pool`)"
+            check("closed periods with a budget: `rebate run` refuses late lines", vm.returncode == 2 and words in vm.stderr, vm.stderr[:300])
+            for dialect in DIALECTS:
+                c = run(["compile", str(closed_tmp / "budget.rebate"), "--target", "sql", "--dialect", dialect]
+                        + [a for n, _ in tables for a in ("--table", f"{n}=p_closed_budget.{n}")])
+                code, _, err = engines[dialect].run(c.stdout, tables, "p_closed_budget") if c.returncode == 0 else (c.returncode, "", c.stderr)
+                check(f"closed periods with a budget [{dialect}]: the query stops with the same words", code != 0 and words in err, f"exit {code}: {err.strip()[:400]}")
+                # The command line's closing replaces the header's, as in `rebate run`: closed through 2026-Q1 on
+                # 2026-07-01, the late lines are 2025-11-05's and 2026-03-15's (booked after 07-01) and 2026-Q2 and
+                # 2026-Q3 are paid; the payouts equal the run's with the same options.
+                closing = ["--closed-through", "2026-Q1", "--closed-on", "2026-07-01"]
+                vm = run(["run", "closed_ytd.rebate", "--format", "csv"] + [a for n, p in tables for a in ("--input", f"{n}={p}")] + closing, cwd=progs)
+                c = run(["compile", "closed_ytd.rebate", "--target", "sql", "--dialect", dialect]
+                        + [a for n, _ in tables for a in ("--table", f"{n}=p_closed_cli.{n}")] + closing, cwd=progs)
+                code, out, err = engines[dialect].run(c.stdout, tables, "p_closed_cli") if c.returncode == 0 else (c.returncode, "", c.stderr)
+                want, got = rows_by_key(vm.stdout), rows_by_key(out) if code == 0 else {}
+                check(f"closed periods from the command line [{dialect}]: the payouts equal `rebate run`'s with the same options",
+                      vm.returncode == 0 and want == got and any(k[3] for k in want), f"exit {code} {err[:300]}; vm {vm.stderr[:200]}; want {want}; got {got}")
+                c = run(["compile", "closed_ytd.rebate", "--target", "sql", "--dialect", dialect, "--period", "2026-Q2"], cwd=progs)
+                check(f"closed periods [{dialect}]: --period naming a closed period is a usage error", c.returncode == 2 and "2026-Q2 is closed" in c.stderr,
+                      f"exit {c.returncode}: {c.stderr[:300]}")
+        finally:
+            shutil.rmtree(closed_tmp)
 
         # Rounding modes, a column's rounding of extra places, and bad lines, on programs written here.
         tmp = pathlib.Path(tempfile.mkdtemp(prefix="rebate-sql-"))
