@@ -32,13 +32,18 @@ void run_once(const plan::Plan& plan, const RunOptions& options, const vm::Engin
     if (s.options.detail_partner && !read_detail_lines(s)) return;
     set_activity("evaluating the rebates");
     to.start(result.summary);
+    if (s.options.forecast && s.options.forecast->capture) {
+      // Last year's shape, first run: last year's same period as known on the corresponding day; nothing paid.
+      capture_last_year(s, *s.options.forecast->capture);
+      return;
+    }
     if (s.options.forecast) {
       // A forecast: the payouts to date, then the open period projected, then the run's evaluation of it.
       const ForecastRun& forecast = *s.options.forecast;
       forecast.to_date->start(result.summary);
       evaluate(s, *forecast.to_date);
       forecast.to_date->finish(result.summary);
-      project_run_rate(s);
+      project_open_period(s);
     }
     evaluate(s, to);
     clock.lap("evaluate");
