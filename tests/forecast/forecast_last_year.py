@@ -9,6 +9,7 @@ engine. Every expected figure is worked out by hand in the comments:
   below zero; the row's method (`last_year`, `run_rate`, `mixed`) and the note naming the partners;
 - the corresponding day of 2025-03-01 is 2024-02-29 (day 60 of both quarters), not 2024-03-01;
 - a ledger with booking dates: last year's part is what was booked by the corresponding day;
+- a count over a group's rows is shaped like a count of lines, at one thread and at three;
 - the back-test: as of the period's last day, the forecast's projected payouts are `rebate run`'s;
 - `--method` other than run_rate or last_year is a usage error.
 
@@ -111,6 +112,26 @@ BOOKED_SALES = """date,booked,partner_id,amount
 2026-08-10,2026-08-17,F,700
 """
 
+# Groups: a count of group rows is shaped like a count of lines. P1's big customers (a customer with 1,000 USD or
+# more) in 2025-Q3: by 2025-08-15 only `a`; the whole quarter a, b, c, d: x 4. To date x and y: 2 -> 8, 80.00 USD;
+# accrual 80 x 46 / 92 = 40.00. (Run rate: 2 x 2 = 4: 40.00.)
+GROUPS = """
+program "Groups" { currency: USD  period: quarter  effective: 2026-01-01 .. 2026-12-31 }
+partner table partners { id: Text as key }
+ledger sales { date: Date as date  partner_id: Text as partner  amount: Money  units: Int  customer: Text }
+group by_customer = sales by customer { value = sales.sum(amount) }
+measure big_customers = by_customer.count(where value >= 1_000 USD)
+rebate per_big "Per big customer" { pay 10 USD * big_customers }
+"""
+GROUP_SALES = """date,partner_id,amount,units,customer
+2025-07-05,P1,2000,1,a
+2025-09-05,P1,2000,1,b
+2025-09-06,P1,2000,1,c
+2025-09-07,P1,2000,1,d
+2026-07-05,P1,2000,1,x
+2026-07-06,P1,2000,1,y
+"""
+
 
 def main() -> int:
     ap = argparse.ArgumentParser()
@@ -187,6 +208,13 @@ def main() -> int:
         f = rows_of(r.stdout).get(("F", "volume"), {})
         check((f.get("payout_to_date"), f.get("payout_projected"), f.get("method")) == ("50.00", "200.00", "last_year"),
               f"booking dates: last year's part as booked by the corresponding day: {f}")
+
+        group_inputs = program("groups", GROUPS, "id\nP1\n", GROUP_SALES)
+        for threads in ("1", "3"):
+            r = run(["forecast"] + group_inputs + ["--as-of", "2026-08-15", "--method", "last_year", "--threads", threads], 0)
+            g = rows_of(r.stdout).get(("P1", "per_big"), {})
+            check((g.get("payout_to_date"), g.get("payout_projected"), g.get("accrual"), g.get("method")) == ("20.00", "80.00", "40.00", "last_year"),
+                  f"groups, --threads {threads}: a count of group rows by last year's shape: {g}")
 
         r = run(["forecast"] + main_inputs + ["--as-of", "2026-08-15", "--method", "same_as_last_year"], 2)
         check("--method" in r.stderr and r.stdout == "", f"an unknown method is a usage error: {r.stderr}")
