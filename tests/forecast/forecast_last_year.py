@@ -11,7 +11,8 @@ engine. Every expected figure is worked out by hand in the comments:
 - a ledger with booking dates: last year's part is what was booked by the corresponding day;
 - a count over a group's rows is shaped like a count of lines, at one thread and at three;
 - the back-test: as of the period's last day, the forecast's projected payouts are `rebate run`'s;
-- `--method` other than run_rate or last_year is a usage error.
+- `--method` other than run_rate or last_year is a usage error, and so is last_year on an input that can be
+  read only once (it reads the inputs twice).
 
 Usage: forecast_last_year.py --rebate build/bin/rebate [--engine vm]
 """
@@ -215,6 +216,11 @@ def main() -> int:
             g = rows_of(r.stdout).get(("P1", "per_big"), {})
             check((g.get("payout_to_date"), g.get("payout_projected"), g.get("accrual"), g.get("method")) == ("20.00", "80.00", "40.00", "last_year"),
                   f"groups, --threads {threads}: a count of group rows by last year's shape: {g}")
+
+        # Read twice: an input that can be read once (here /dev/stdin) is a usage error before anything is read.
+        once = [a if not a.startswith("sales=") else "sales=/dev/stdin" for a in main_inputs]
+        r = run(["forecast"] + once + ["--as-of", "2026-08-15", "--method", "last_year"], 2)
+        check("reads the inputs twice" in r.stderr and r.stdout == "", f"last_year on standard input: {r.stderr}")
 
         r = run(["forecast"] + main_inputs + ["--as-of", "2026-08-15", "--method", "same_as_last_year"], 2)
         check("--method" in r.stderr and r.stdout == "", f"an unknown method is a usage error: {r.stderr}")
