@@ -1,4 +1,4 @@
-// `rebate forecast PROGRAM --input NAME=PATH... --as-of DATE [--period P] [--near PCT] [--format
+// `rebate forecast PROGRAM --input NAME=PATH... --as-of DATE [--period P] [--method M] [--near PCT] [--format
 // csv|json|markdown] [--out PATH]` (docs/forecast.md). Exit 0 when the forecast was written, 1 for errors
 // in the program, the inputs or at run time, 2 for usage or I/O problems (nothing written).
 #include <fmt/format.h>
@@ -22,6 +22,7 @@ struct ForecastCliOptions {
   std::string program;
   RunInputs run;  // --input, --period, --threads, --engine, ... (run_options.h)
   std::string near;
+  std::string method = "run_rate";
   std::string format = "csv";
   std::string out;
 };
@@ -49,6 +50,7 @@ int run_forecast_command(const ForecastCliOptions& o) {
     return kExitUsage;
   }
   request.period = o.run.period;
+  request.method = *forecast::parse_method(o.method);  // CLI11 took only the names parse_method knows
   engine::RunOptions ro;
   RunInputs inputs = o.run;
   inputs.period.clear();  // the open period, set by the forecast once it is known
@@ -114,6 +116,10 @@ std::function<int()> add_forecast_command(CLI::App& app) {
       ->description("The date of the forecast, as in 2026-08-15: what was booked by then is read (in a ledger without booking dates, "
                     "the lines dated by then), and the open period projected from it");
   cmd->add_option("--near", o->near, "Also list the partners projected within this distance of their next band, as in 10%");
+  cmd->add_option("--method", o->method,
+                  "run_rate (default): the period's sums and counts × days in period / days elapsed; last_year: × the same period "
+                  "last year / its part up to the corresponding day, per partner (run rate where last year has nothing)")
+      ->check(CLI::IsMember({"run_rate", "last_year"}));
   cmd->add_option("--format", o->format, "csv (default), json or markdown")->check(CLI::IsMember({"csv", "json", "markdown"}));
   cmd->add_option("--out", o->out, "Write the forecast to this file instead of standard output");
   return [o] { return run_forecast_command(*o); };

@@ -27,9 +27,27 @@ namespace rebate::engine {
 class PayoutSink;
 
 // `rebate forecast` (docs/forecast.md): what a run does differently when it forecasts.
+// How the open period is projected (docs/forecast.md): run rate by days elapsed, or last year's shape.
+enum class ForecastMethod { RunRate, LastYear };
+
+// Per partner (by id), one value per plan aggregate of one period: a sum as it is, a count as a whole
+// number, zero for the aggregates a projection does not scale. What last year's shape reads.
+using PeriodAggregates = std::map<std::string, std::vector<Decimal>>;
+
 struct ForecastRun {
-  // (Its as-of date is RunOptions::as_of: a forecast reads what a run --as-of that day reads.)
+  // The forecast's as-of date: its period is the open one. (The run reads what was booked by
+  // RunOptions::as_of, which is this day, except in the run that captures last year's part to date.)
+  DayNumber as_of = 0;
   PayoutSink* to_date = nullptr;   // gets the payouts to date, before the open period is projected
+  ForecastMethod method = ForecastMethod::RunRate;
+  // Last year's shape needs last year's same period twice: as it was known on the corresponding day, and
+  // whole. The first of the forecast's two runs (RunOptions::as_of the corresponding day) fills `capture`
+  // with the former and evaluates nothing; the second reads the latter from its own cells and projects
+  // with `last_year_to_day`, the first run's capture.
+  PeriodAggregates* capture = nullptr;
+  const PeriodAggregates* last_year_to_day = nullptr;
+  // Out, with last_year: per partner the method its projection used (`last_year`, `run_rate`, `mixed`).
+  std::map<std::string, std::string>* partner_methods = nullptr;
 };
 
 struct RunOptions {

@@ -11,6 +11,7 @@
 #include "core/activity.h"
 #include "core/threads.h"
 #include "engine/fx.h"
+#include "engine/projection.h"
 #include "engine/state.h"
 
 namespace rebate::engine {
@@ -279,6 +280,7 @@ void set_run_periods(State& s, std::vector<PeriodIndex> periods, std::optional<P
     const plan::Aggregate& agg = s.plan.aggregates[a];
     if (agg.over_group) s.group_from[agg.source] = std::min(s.group_from[agg.source], s.aggregate_from[a]);
   }
+  reach_last_year(s);  // a forecast by last year's shape reads last year's same period too
 }
 
 // The periods, when --period or the program's effective dates fix them before any line is read.
@@ -314,7 +316,8 @@ bool fix_periods(State& s) {
       }
     }
     if (*ends[1] < *ends[0]) return usage(fmt::format("`{}`: the range ends before it starts (write the earlier period first)", text));
-    if (s.options.as_of && s.periods.first_day(*ends[0]) > *s.options.as_of) {
+    const bool capturing = s.options.forecast && s.options.forecast->capture;  // reads last year, pays nothing (projection.h)
+    if (s.options.as_of && s.periods.first_day(*ends[0]) > *s.options.as_of && !capturing) {
       // Nothing booked by then can be in it: the run would pay it from no lines at all.
       return usage(fmt::format("{} starts after the as-of date ({}): nothing booked by then is in it", first_text, format_date(*s.options.as_of)));
     }

@@ -53,3 +53,40 @@ TEST_CASE("the open period's days count the as-of day", "[engine][forecast]") {
   const ElapsedDays last = elapsed_days(periods, *parse_date("2026-09-30"));
   CHECK(last.elapsed == 92);
 }
+
+TEST_CASE("last year's shape: a factor of decimals, rounded once", "[engine][forecast]") {
+  auto by = [](const char* x, const char* num, const char* den, int places) {
+    const std::optional<Decimal> d = scale_by(*Decimal::parse(x), *Decimal::parse(num), *Decimal::parse(den), places, RoundingMode::HalfEven);
+    return d ? d->to_fixed(places) : "overflow";
+  };
+  // 1,500.50 x 4,000.00 / 1,500.00 = 12,004 / 3 = 4,001.3333...
+  CHECK(by("1500.50", "4000.00", "1500.00", 6) == "4001.333333");
+  // 44,310 x 27,500 / 30,000 = 40,617.5 exactly (a factor below 1).
+  CHECK(by("44310.00", "27500", "30000.00", 6) == "40617.500000");
+  // A count: 48 x 8 / 10 = 38.4 -> 38; 10 x 10 / 6 = 16.67 -> 17; 5 x 1 / 2 = 2.5 -> 2 (half-even).
+  CHECK(by("48", "8", "10", 0) == "38");
+  CHECK(by("10", "10", "6", 0) == "17");
+  CHECK(by("5", "1", "2", 0) == "2");
+  // The factor is reduced before multiplying: large but equal values do not overflow.
+  CHECK(by("99999999999999999999.123456", "123456789012345678.9", "123456789012345678.9", 6) == "99999999999999999999.123456");
+}
+
+TEST_CASE("last year's corresponding day counts days from the period's start", "[engine][forecast]") {
+  plan::Plan q;
+  q.grain = PeriodGrain::Quarter;
+  const Periods quarters(q);
+  // Day 45 of 2026-Q3 is 2026-08-14; day 45 of 2025-Q3 is 2025-08-14.
+  LastYearDay d = last_year_day(quarters, *parse_date("2026-08-14"));
+  CHECK(quarters.label(d.period) == "2025-Q3");
+  CHECK(format_date(d.day) == "2025-08-14");
+  // Day 60 of 2025-Q1 (31 + 28 + 1: 2025-03-01) is day 60 of 2024-Q1: 2024-02-29.
+  d = last_year_day(quarters, *parse_date("2025-03-01"));
+  CHECK(format_date(d.day) == "2024-02-29");
+  plan::Plan m;
+  m.grain = PeriodGrain::Month;
+  const Periods months(m);
+  // Day 29 of February 2024 has no day 29 in February 2023: its last day.
+  d = last_year_day(months, *parse_date("2024-02-29"));
+  CHECK(months.label(d.period) == "2023-02");
+  CHECK(format_date(d.day) == "2023-02-28");
+}

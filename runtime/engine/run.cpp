@@ -15,6 +15,8 @@ namespace rebate::engine {
 
 namespace {
 
+bool inputs_rereadable(const RunOptions& options);
+
 // One run into `result`: the payouts to `sink`, or kept in the result when it is null.
 void run_once(const plan::Plan& plan, const RunOptions& options, const vm::Engine& engine, PayoutSink* sink, RunResult& result) {
   State s(plan, options, result, engine);
@@ -24,12 +26,24 @@ void run_once(const plan::Plan& plan, const RunOptions& options, const vm::Engin
   try {
     s.clock = &clock;
     if (s.options.detail_partner && !detail_inputs_rereadable(s)) return;
+    if (s.options.forecast && s.options.forecast->capture && !inputs_rereadable(options)) {
+      result.errors.push_back("`rebate forecast --method last_year` reads the inputs twice (last year as known on the corresponding "
+                              "day, then everything known at the as-of date), and an input here can be read only once (standard "
+                              "input, a pipe or a database query): save it to a file and name the file, or use `--method run_rate`");
+      result.usage_error = true;
+      return;
+    }
     if (!load_inputs(s)) return;
     clock.lap("merge");
     set_activity("finishing the groups");
     finish_groups(s);
     clock.lap("groups");
     if (s.options.detail_partner && !read_detail_lines(s)) return;
+    if (s.options.forecast && s.options.forecast->capture) {
+      // Last year's shape, first run: last year's same period as known on the corresponding day; nothing paid.
+      capture_last_year(s, *s.options.forecast->capture);
+      return;
+    }
     set_activity("evaluating the rebates");
     to.start(result.summary);
     if (s.options.forecast) {
@@ -38,7 +52,7 @@ void run_once(const plan::Plan& plan, const RunOptions& options, const vm::Engin
       forecast.to_date->start(result.summary);
       evaluate(s, *forecast.to_date);
       forecast.to_date->finish(result.summary);
-      project_run_rate(s);
+      project_open_period(s);
     }
     evaluate(s, to);
     clock.lap("evaluate");

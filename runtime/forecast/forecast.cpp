@@ -37,6 +37,12 @@ std::variant<OpenPeriod, std::string> open_period(const plan::Plan& plan, const 
   return open;
 }
 
+std::optional<engine::ForecastMethod> parse_method(std::string_view name) {
+  if (name == "run_rate") return engine::ForecastMethod::RunRate;
+  if (name == "last_year") return engine::ForecastMethod::LastYear;
+  return std::nullopt;
+}
+
 std::optional<Decimal> parse_near(std::string_view text) {
   if (!text.empty() && text.back() == '%') text.remove_suffix(1);
   const std::optional<Decimal> v = Decimal::parse(text);
@@ -88,7 +94,29 @@ std::optional<Forecast> run_forecast(const plan::Plan& plan, engine::RunOptions 
   options.period = open.label;
   options.explanations = true;  // the measures' values, the metric and the next band
   options.as_of = request.as_of;  // what was booked by then (a ledger without booking dates: dated by then)
-  options.forecast = engine::ForecastRun{&to_date_payouts};
+  engine::ForecastRun forecast;
+  forecast.as_of = request.as_of;
+  forecast.to_date = &to_date_payouts;
+  forecast.method = request.method;
+  const bool last_year = request.method == engine::ForecastMethod::LastYear;
+  const engine::LastYearDay ly = engine::last_year_day(engine::Periods(plan), request.as_of);
+  engine::PeriodAggregates last_year_to_day;
+  std::map<std::string, std::string> partner_methods;
+  if (last_year) {
+    // First run: last year's same period as it was known on the corresponding day (what was booked by
+    // then, as this year's lines to date are what was booked by the as-of date); nothing is paid.
+    engine::RunOptions first = options;
+    first.as_of = ly.day;
+    engine::ForecastRun capture = forecast;
+    capture.to_date = nullptr;
+    capture.capture = &last_year_to_day;
+    first.forecast = capture;
+    result = engine::run(plan, first);
+    if (!result.ok()) return std::nullopt;
+    forecast.last_year_to_day = &last_year_to_day;
+    forecast.partner_methods = &partner_methods;
+  }
+  options.forecast = forecast;
   result = engine::run(plan, options);
   if (!result.ok()) return std::nullopt;
   if (to_date.payouts.size() != result.payouts.size()) throw std::logic_error("a forecast's two evaluations differ in their payouts");
@@ -102,6 +130,12 @@ std::optional<Forecast> run_forecast(const plan::Plan& plan, engine::RunOptions 
   f.near = request.near;
   f.near_text = request.near_text;
   f.notes = result.summary.notes;
+  if (last_year) {
+    f.method = "last_year";
+    f.method_text = "last year's shape";
+    f.last_year_period = engine::Periods(plan).label(ly.period);
+    f.last_year_day = format_date(ly.day);
+  }
   const std::vector<std::vector<std::string>> bands = engine::band_texts(plan);
   for (size_t i = 0; i < result.payouts.size(); ++i) {
     const engine::Payout& now = to_date.payouts[i];
@@ -112,6 +146,9 @@ std::optional<Forecast> run_forecast(const plan::Plan& plan, engine::RunOptions 
     row.partner = std::string(end.partner.view());
     row.rebate = pr.name;
     row.rebate_index = r;
+    // A partner the projection left alone (the period fully elapsed) or run rate's: the forecast's method.
+    const auto used = partner_methods.find(row.partner);
+    row.method = used != partner_methods.end() ? used->second : f.method;
     if (pr.pay_tiers != UINT32_MAX) {
       row.metric = pr.pay_metric_text;
       row.metric_unit = plan.tiers[pr.pay_tiers].unit;

@@ -25,7 +25,11 @@ struct Request {
   std::string period;          // --period: must be the period open at the as-of date ("" when not given)
   std::optional<Decimal> near; // --near: the distance as a percentage (10 for 10%)
   std::string near_text;       // as given ("10%")
+  engine::ForecastMethod method = engine::ForecastMethod::RunRate;  // --method
 };
+
+// `--method run_rate` / `last_year`: the method, or nullopt for any other name.
+std::optional<engine::ForecastMethod> parse_method(std::string_view name);
 
 // The open period: the one holding the as-of date.
 struct OpenPeriod {
@@ -50,6 +54,7 @@ struct MeasureValues {
 struct Row {
   std::string partner, rebate;
   size_t rebate_index = 0;
+  std::string method;          // the partner's projection: `run_rate`, `last_year`, or `mixed` (last_year, run rate for some aggregates)
   std::string metric;          // what picks the band, as written ("storage_revenue"); "" without a tier table
   std::string metric_unit;     // the tier table's unit ("USD", "%", "")
   std::optional<Decimal> metric_to_date, metric_projected;
@@ -72,6 +77,8 @@ struct Forecast {
   OpenPeriod period;
   std::string method = "run_rate";
   std::string method_text = "run rate by days elapsed";
+  std::string last_year_period;  // with last_year: the same period last year ("2025-Q3") and its corresponding day
+  std::string last_year_day;
   std::string currency;
   int minor_unit = 2;
   std::optional<Decimal> near;

@@ -80,7 +80,7 @@ std::string forecast_csv(const Forecast& f) {
       "needed_for_next_band,distance_pct,near\n";
   for (const Row& r : f.rows) {
     const std::vector<std::string> cells = {
-        f.as_of, f.period.label, std::to_string(f.period.elapsed), std::to_string(f.period.total), f.method, r.partner, r.rebate, r.metric,
+        f.as_of, f.period.label, std::to_string(f.period.elapsed), std::to_string(f.period.total), r.method, r.partner, r.rebate, r.metric,
         r.metric_unit, metric_text(f, r.metric_unit, r.metric_to_date), metric_text(f, r.metric_unit, r.metric_projected), r.band_to_date,
         r.band_projected, money(f, r.payout_to_date), money(f, r.payout_projected), money(f, r.accrual), f.currency, r.status_projected,
         std::to_string(r.lines_to_date), r.next_band.empty() ? "" : r.next_value, metric_text(f, r.metric_unit, r.next_band_from),
@@ -98,13 +98,14 @@ std::string forecast_json(const Forecast& f) {
   doc["as_of"] = f.as_of;
   doc["method"] = f.method;
   doc["method_text"] = f.method_text;
+  if (!f.last_year_period.empty()) doc["last_year"] = {{"period", f.last_year_period}, {"corresponding_day", f.last_year_day}};
   doc["currency"] = f.currency;
   doc["period"] = {{"period", f.period.label},          {"first_day", format_date(f.period.first_day)},
                    {"last_day", format_date(f.period.last_day)}, {"days_elapsed", f.period.elapsed},
                    {"days_in_period", f.period.total}};
   ordered_json rows = ordered_json::array();
   for (const Row& r : f.rows) {
-    ordered_json row = {{"partner", r.partner}, {"period", f.period.label}, {"rebate", r.rebate}};
+    ordered_json row = {{"partner", r.partner}, {"period", f.period.label}, {"rebate", r.rebate}, {"method", r.method}};
     if (!r.metric.empty()) {
       row["metric"] = {{"name", r.metric}, {"unit", r.metric_unit}, {"to_date", metric_text(f, r.metric_unit, r.metric_to_date)},
                        {"projected", metric_text(f, r.metric_unit, r.metric_projected)}};
@@ -144,10 +145,14 @@ std::string forecast_json(const Forecast& f) {
 
 std::string forecast_markdown(const Forecast& f) {
   std::string out = fmt::format("# Forecast: {}\n\n", md(f.program));
-  out += fmt::format("As of **{}**: period **{}** ({}). Method: {}: the period's sums and counts to date × {} / {}; "
-                     "the accrual is the projected payout × {} / {}. Amounts in {}.\n\n",
-                     f.as_of, f.period.label, days_text(f), f.method_text, f.period.total, f.period.elapsed, f.period.elapsed, f.period.total,
-                     f.currency);
+  const std::string how =
+      f.last_year_period.empty()
+          ? fmt::format("the period's sums and counts to date × {} / {}", f.period.total, f.period.elapsed)
+          : fmt::format("each partner's sums and counts to date × last year's {} whole / its part up to {} (by run rate, × {} / {}, where "
+                        "last year has no value above zero: the notes name them)",
+                        f.last_year_period, f.last_year_day, f.period.total, f.period.elapsed);
+  out += fmt::format("As of **{}**: period **{}** ({}). Method: {}: {}; the accrual is the projected payout × {} / {}. Amounts in {}.\n\n",
+                     f.as_of, f.period.label, days_text(f), f.method_text, how, f.period.elapsed, f.period.total, f.currency);
   out += fmt::format("## {}\n\n", f.period.label);
   std::vector<const Row*> shown;
   for (const Row& r : f.rows) {

@@ -19,7 +19,12 @@ For every folder examples/NN-name/ that holds a `run.args` file:
      by that many threads, then merged), on the original and the shuffled files, and checks that the
      JSON and CSV outputs are byte-identical to the default run's;
   7. deals every input's shuffled rows out to three files of a directory (path order unlike the deal's)
-     and checks that the run on the directories gives the same JSON at every thread count.
+     and checks that the run on the directories gives the same JSON at every thread count;
+  8. for every `forecast*.args` file beside run.args (`forecast.args`, `forecast-last-year.args`), runs
+     `rebate forecast program.rebate ARGS... --format csv` and compares its rows with the hand-computed
+     `expected-forecast*.csv` of the same suffix (`expected-forecast.csv`, `expected-forecast-last-year.csv`):
+     the same (partner, rebate) rows, and every column the expected file has equal as strings; then the
+     same forecast on the shuffled inputs must give the same bytes.
 
 Usage: run_examples.py --rebate build/bin/rebate --root . [--example 04] [--seed 20260701] [--engine vm]
 Prints a readable diff for each failing example and ends with `examples run: N passed, M failed`; exits 1
@@ -64,8 +69,8 @@ def input_bindings(args):
     return out
 
 
-def run_cli(rebate, program, args, cwd, fmt, engine):
-    cmd = [rebate, "run", str(program), *args, "--format", fmt]
+def run_cli(rebate, program, args, cwd, fmt, engine, command="run"):
+    cmd = [rebate, command, str(program), *args, "--format", fmt]
     if engine:
         cmd += ["--engine", engine]
     p = subprocess.run(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -268,7 +273,52 @@ def check_example(folder, rebate, seed, engine):
                 report.append(f"  the run on inputs split into three files each, --threads {threads}, "
                               + (f"exited with {rc3}: {err3.strip()}" if rc3 != 0 else "differs; first difference at " + first_difference(out, out3)))
                 ok = False
+        ok = check_forecasts(folder, program, rebate, engine, tmp, report) and ok
     return ok, report
+
+
+def check_forecasts(folder, program, rebate, engine, shuffled, report):
+    """Step 8: each forecast*.args against its expected-forecast*.csv, then on the shuffled inputs in
+    `shuffled` (the same relative paths). Appends problems to `report`; False when there are any."""
+    ok = True
+    for args_file in sorted(folder.glob("forecast*.args")):
+        suffix = args_file.name[len("forecast"):-len(".args")]
+        expected_file = folder / f"expected-forecast{suffix}.csv"
+        if not expected_file.exists():
+            report.append(f"  {args_file.name} has no {expected_file.name}")
+            ok = False
+            continue
+        args = read_run_args(args_file)
+        cmd, rc, out, err = run_cli(rebate, program, args, folder, "csv", engine, "forecast")
+        if rc != 0:
+            report += [f"  `{' '.join(cmd)}` exited with {rc}:", *("    " + l for l in err.splitlines())]
+            ok = False
+            continue
+        actual = list(csv.DictReader(out.decode("utf-8").splitlines()))
+        with expected_file.open(encoding="utf-8", newline="") as f:
+            reader = csv.DictReader(f)
+            columns = [c for c in (reader.fieldnames or []) if c not in ("partner", "rebate")]
+            expected = list(reader)
+        problems = []
+        for c in columns:
+            if actual and c not in actual[0]:
+                problems.append(f"  {expected_file.name}: the forecast has no column `{c}`")
+        if not problems:
+            for c in columns:
+                exp, dups = load_expected(expected_file, ("partner", "rebate"), c)
+                problems += [f"  {expected_file.name} lists {'/'.join(d)} twice" for d in dups]
+                problems += compare(f"forecast {c}", exp, actual, ("partner", "rebate"), c)
+        if problems:
+            report.append(f"  `rebate forecast` with {args_file.name} differs from {expected_file.name} ({len(problems)}):")
+            report += problems
+            ok = False
+            continue
+        _, rc2, out2, err2 = run_cli(rebate, program, args, shuffled, "csv", engine, "forecast")
+        if rc2 != 0 or out2 != out:
+            report.append(f"  `rebate forecast` with {args_file.name} on inputs with shuffled rows "
+                          + (f"exited with {rc2}: {err2.strip()}" if rc2 != 0 else "differs; first difference at " + first_difference(out, out2)))
+            ok = False
+    return ok
 
 
 def main():
