@@ -282,8 +282,12 @@ std::string statement_of(const plan::Plan& plan, std::string_view partner, std::
   out += fmt::format("| **Total** | **{} {}** | |\n\n", amount(total, plan), plan.currency);
   for (const Payout* p : payouts) {
     out += fmt::format("## {}\n\n", title(p));
+    const plan::Rebate* fund = rebate_named(plan, p->rebate.view());
+    if (fund && fund->claims == UINT32_MAX) fund = nullptr;
     if (!p->corrects.empty()) {
       out += fmt::format("Adjustment: this {}.\n\n", p->reason.view());
+    } else if (fund && !p->reason.empty()) {  // a fund's refused claims (docs/language.md §27)
+      out += fmt::format("Refused: {}.\n\n", p->reason.view().substr(p->reason.view().find(": ") + 2));
     } else if (!p->reason.empty()) {
       out += fmt::format("Not paid: the condition `{}` was not met.\n\n", p->reason.view());
     }
@@ -293,7 +297,7 @@ std::string statement_of(const plan::Plan& plan, std::string_view partner, std::
     }
     if (!p->band.empty()) out += fmt::format("- Band reached: {}{}\n", p->band.view(), p->rate() ? ", rate " + percent(*p->rate()) : "");
     for (const auto& step : p->steps()) out += fmt::format("- {}\n", step);
-    out += fmt::format("- Based on {} invoice line{}{}\n", p->lines, p->lines == 1 ? "" : "s", p->detail().empty() ? "" : ":");
+    out += fmt::format("- Based on {} {}{}{}\n", p->lines, fund ? "claim" : "invoice line", p->lines == 1 ? "" : "s", p->detail().empty() ? "" : ":");
     for (std::string line : p->detail()) {  // --detail; as code, so that no cell is read as Markdown
       std::replace(line.begin(), line.end(), '`', '\'');
       out += fmt::format("  - `{}`\n", line);

@@ -163,6 +163,13 @@ def main():
         t.check(all(w in r.stdout for w in want), f"explain: {r.stdout!r}")
         t.check("P1 2026-Q2 metric mdf.closing: 20.00 USD" in r.stdout, f"explain figures: {r.stdout!r}")
 
+        # Statements: the refused claims, the claims counted, the figures by the fund's title.
+        t.run(base() + ["--period", "2026-Q2", "--metrics", str(d / "m4.csv"), "--statements", str(d / "st")])
+        st = (d / "st" / "P1-2026-Q2.md").read_text() if (d / "st" / "P1-2026-Q2.md").exists() else ""
+        for want in ["Refused: 7 (90.00 USD over a balance of 30.00 USD).\n", "- Based on 3 claims\n",
+                     "- Market development fund: opening balance: 10.00 USD\n", "- Market development fund: closing balance: 20.00 USD\n"]:
+            t.check(want in st, f"statement {want!r}: {st!r}")
+
         # --as-of 2026-06-09: the claims of 10 June were not made yet. P1 Q2: balance 110.00, nothing claimed.
         r = t.run(base() + ["--period", "2026-Q2", "--as-of", "2026-06-09", "--metrics", str(d / "m3.csv")])
         rows = list(csv.DictReader(io.StringIO(r.stdout)))
