@@ -112,7 +112,19 @@ Compared compare_runs(const plan::Plan& first, const plan::Plan& second, const e
   // The awards of each program, in order, with the second's renamed.
   std::vector<engine::AwardValue> firsts, seconds;
   const std::string prefix(plan::kSecondAwardPrefix);
+  // A fund's figures (`coop.closing`, docs/language.md §27) keep the fund's name in both programs; the
+  // first program's come first in each cell (its rebates do), so a figure met again in a cell is the
+  // second's, as `rebate diff` pairs them (diff/compare.cpp).
+  std::vector<std::string> figures_seen;
+  std::string cell;
   for (engine::AwardValue a : together.awards) {
+    if (a.partner + "|" + a.period != cell) cell = a.partner + "|" + a.period, figures_seen.clear();
+    if (a.award.find('.') != std::string::npos) {
+      const bool again = std::find(figures_seen.begin(), figures_seen.end(), a.award) != figures_seen.end();
+      figures_seen.push_back(a.award);
+      (again ? seconds : firsts).push_back(a);
+      continue;
+    }
     if (a.award.rfind(prefix, 0) == 0) {
       a.award.erase(0, prefix.size());
       seconds.push_back(a);
