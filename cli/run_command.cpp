@@ -284,6 +284,9 @@ int run_program(const RunCliOptions& o) {
     for (const plan::Award& a : plan.awards) {
       if (a.metric == metrics) names += fmt::format("{}`{}`", names.empty() ? "" : ", ", a.name);
     }
+    for (const plan::Rebate& r : plan.rebates) {  // a fund's balance is written with the metrics (§27)
+      if (metrics && r.claims != UINT32_MAX) names += fmt::format("{}`{}` (a fund's balance)", names.empty() ? "" : ", ", r.name);
+    }
     if (names.empty()) continue;
     if (metrics) fmt::print(stderr, "note: the program reports metrics ({}), which the payouts file does not hold: write them with `--metrics PATH`\n", names);
     else fmt::print(stderr, "note: the program gives awards ({}), which the payouts file does not hold: write them with `--awards PATH`\n", names);

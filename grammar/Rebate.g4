@@ -51,7 +51,8 @@ enumDecl : 'enum' ident '{' ident (',' ident)* ','? '}' ;
 tableDecl  : (partnerMark='partner' | fxMark='fx')? 'table' ident '{' columnDecl* '}' ;
 // ledger sales { invoice_date: Date as date  partner_id: Text as partner  amount: Money from "Net Amount" }
 // payments ledger paid { partner_id: Text as partner  rebate: Text as rebate  period: Text as period  ... }
-ledgerDecl : paymentsMark='payments'? 'ledger' ident '{' columnDecl* '}' ;
+// claims ledger coop_claims { claim_id: Text as claim  partner_id: Text as partner  ... }   (a fund's claims)
+ledgerDecl : (paymentsMark='payments' | claimsMark='claims')? 'ledger' ident '{' columnDecl* '}' ;
 // `rounding MODE`: cells with more decimal places than the column keeps are rounded instead of refused.
 columnDecl : ident ':' typeRef ('as' roles+=roleWord)* ('from' header=STRING)? ('rounding' rounding=ident)? ;
 // A column's role: a name, or `rebate` (a payments ledger's column naming the rebate paid).
@@ -94,7 +95,8 @@ compareWord  : 'above' | 'below' | 'at' 'least' | 'at' 'most' | 'not' ;
 patternValue : primary ('.' ident)* ;
 
 // rebate storage_volume "Storage volume rebate" { eligible when partner.tier >= silver   pay volume of storage_revenue }
-rebateDecl   : 'rebate' ident STRING? '{' rebateClause* '}' ;
+// fund coop "Co-op fund" { accrue 2% of purchases   pay claims from coop_claims }   (docs/language.md §27)
+rebateDecl   : (fundMark='fund' | 'rebate') ident STRING? '{' rebateClause* '}' ;
 rebateClause : 'eligible' 'when' cond=expr               # eligibleClause
              | 'require' cond=expr                       # requireClause
              | 'pay' value=expr ('when' cond=expr)?      # payClause
@@ -108,6 +110,9 @@ rebateClause : 'eligible' 'when' cond=expr               # eligibleClause
              // on negative claw back | on negative carry forward | on negative floor
              | 'on' 'negative' policy+=ident policy+=ident?      # onNegativeClause
              | 'rounding' roundingMode=ident ('to' places=expr)? # roundingClause
+             // A fund's clauses: what it accrues each period, and the claims ledger it pays from.
+             | 'accrue' value=expr                               # accrueClause
+             | 'pay' 'claims' 'from' claims=ident                # claimsClause
              ;
 
 // award next_level: Tier for next period { when revenue >= 1_000_000 USD => gold   otherwise => bronze }
@@ -185,7 +190,7 @@ ident
     | 'years' | 'partner' | 'period' | 'next' | 'negative' | 'cap' | 'floor' | 'eligible' | 'require'
     | 'uplift' | 'accelerate' | 'allow' | 'rounding' | 'retroactive' | 'incremental' | 'per' | 'given'
     | 'expect' | 'to' | 'from' | 'as' | 'above' | 'below' | 'at' | 'least' | 'most'
-    | 'payments' | 'settle' | 'against' | 'on' | 'fx' | 'metric'
+    | 'payments' | 'settle' | 'against' | 'on' | 'fx' | 'metric' | 'fund' | 'accrue' | 'claims'
     ;
 
 // ---------------------------------------------------------------------------------------------------

@@ -129,7 +129,7 @@ struct Column {
 // Payments: the ledger of what was paid (partner, rebate, period, amount, date paid), which settled
 // rebates net against (docs/language.md §22).
 // Fx: exchange rates (base currency, quote currency, date, rate) that `convert` reads (docs/language.md §24).
-enum class SourceKind { Table, PartnerTable, Ledger, Payments, Fx };
+enum class SourceKind { Table, PartnerTable, Ledger, Payments, Fx, Claims };
 
 // Tables and ledgers: both are typed inputs bound to CSV files at run time.
 struct Source {
@@ -238,7 +238,8 @@ struct Decision {
 #define REBATE_CLAUSE_KINDS(X) \
   X(Eligible, "eligible when") X(Require, "require") X(Pay, "pay") X(Uplift, "uplift") \
   X(Accelerate, "accelerate") X(Cap, "cap") X(Floor, "floor") X(AllowNegative, "allow negative") \
-  X(Rounding, "rounding") X(Settle, "settle") X(OnNegative, "on negative")
+  X(Rounding, "rounding") X(Settle, "settle") X(OnNegative, "on negative") \
+  X(Accrue, "accrue") X(Claims, "pay claims from")
 
 enum class ClauseKind {
 #define X(k, s) k,
@@ -257,10 +258,15 @@ struct Clause {
   std::optional<Ident> window;    // Settle only: `settle year_to_date against paid` (none: the period)
   Ident payments;                 // Settle only: the payments ledger
   std::vector<Ident> policy;      // OnNegative only: the words after `on negative` (`claw back`)
+  Ident claims;                   // Claims only: a fund's claims ledger (`pay claims from coop_claims`)
   Span span;
 };
 
+// A rebate, or a fund (`fund NAME { accrue E  pay claims from L }`, docs/language.md §27): a fund is named,
+// tested, explained and written like a rebate (one payout per partner and period: the claims it paid),
+// so it is held as one, with its own two clauses.
 struct Rebate {
+  bool fund = false;
   Ident name;
   std::string title;
   std::vector<Clause> clauses;

@@ -99,7 +99,7 @@ std::string dump(const Module& m) {
     out += ")\n";
   }
   for (const auto& s : m.sources) {
-    const char* kind = s.kind == SourceKind::Ledger ? "ledger" : s.kind == SourceKind::Table ? "table" : s.kind == SourceKind::Payments ? "payments-ledger" : s.kind == SourceKind::Fx ? "fx-table" : "partner-table";
+    const char* kind = s.kind == SourceKind::Ledger ? "ledger" : s.kind == SourceKind::Table ? "table" : s.kind == SourceKind::Payments ? "payments-ledger" : s.kind == SourceKind::Fx ? "fx-table" : s.kind == SourceKind::Claims ? "claims-ledger" : "partner-table";
     out += fmt::format("({} {}", kind, s.name.name);
     for (const auto& c : s.columns) {
       out += fmt::format("\n  ({} : {}", c.name.name, type_text(c.type));
@@ -143,7 +143,7 @@ std::string dump(const Module& m) {
     out += ")\n";
   }
   for (const auto& r : m.rebates) {
-    out += fmt::format("(rebate {}", r.name.name);
+    out += fmt::format("({} {}", r.fund ? "fund" : "rebate", r.name.name);
     if (!r.title.empty()) out += " " + quoted(r.title);
     for (const auto& c : r.clauses) {
       out += fmt::format("\n  ({}", spelling(c.kind));

@@ -118,6 +118,8 @@ Value Checker::check_method(const ast::Expr& e, const Scope& scope) {
                                          to_string(rv.type)));
       if (rv.type.kind == TypeKind::Source && rv.type.source_decl() && rv.type.source_decl()->kind == ast::SourceKind::Payments) {
         d.with_help("what was paid enters a payout only through the rebate's `settle` clause (docs/language.md §22)");
+      } else if (rv.type.kind == TypeKind::Source && rv.type.source_decl() && rv.type.source_decl()->kind == ast::SourceKind::Claims) {
+        d.with_help("claims enter a payout only through a fund's `pay claims from` clause (docs/language.md §27)");
       } else if (rv.type.kind == TypeKind::Source) {
         d.with_help("a table's rows do not belong to a partner and period; look them up from a ledger instead");
       }

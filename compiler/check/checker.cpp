@@ -61,6 +61,7 @@ std::unique_ptr<TypedProgram> Checker::run() {
   check_awards();
   check_budgets();
   check_closing();
+  check_funds_program();
   check_tests();
   run_lints();
   return std::move(out);

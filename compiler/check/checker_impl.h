@@ -133,6 +133,11 @@ class Checker {
   // settlement.cpp: `settle`, `on negative` and `cap ... per` clauses (docs/language.md §22)
   void check_settlement(const ast::Rebate& r);
   void check_payments_ledger(const ast::Source& s, const std::map<std::string, const ast::Column*>& roles);
+  // Funds (funds.cpp, docs/language.md §27): a claims ledger's roles, and a fund's clauses.
+  void check_claims_role(const ast::Source& s, const ast::Column& c, const std::string& role, const Type& t);
+  void check_claims_ledger(const ast::Source& s, const std::map<std::string, const ast::Column*>& roles);
+  void check_fund(const ast::Rebate& f);
+  void check_funds_program();
   // Currencies (currencies.cpp): FX tables, `Money(column)`, `convert`.
   void check_fx_table(const ast::Source& s, const std::map<std::string, const ast::Column*>& roles);
   std::optional<Type> line_currency(const ast::Source& s, const ast::Column& c);
@@ -167,6 +172,7 @@ class Checker {
   std::set<const void*> used;                         // declarations something refers to
   std::set<std::pair<const void*, const void*>> uses; // (user, used) edges between declarations
   const void* current_user = nullptr;                 // the declaration being checked
+  std::map<const ast::Source*, const ast::Rebate*> claims_paid_by_;  // a claims ledger -> the fund that pays from it (funds.cpp)
   std::set<std::pair<std::string, FileId>> reported_shadowing;
 };
 

@@ -126,7 +126,7 @@ void Checker::check_closing() {
   } else if (payments.size() > 1) {
     for (const ast::Module* m : out->modules) {
       for (const auto& r : m->rebates) {
-        if (has_clause(r, ast::ClauseKind::Settle)) continue;
+        if (r.fund || has_clause(r, ast::ClauseKind::Settle)) continue;
         diags.report(DiagKind::ClosingPaymentsAmbiguous, r.name.span,
                      fmt::format("rebate `{}` does not settle, and the program has {} payments ledgers: its adjustments for closed periods cannot "
                                  "tell which one says what was paid",

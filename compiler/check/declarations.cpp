@@ -9,7 +9,7 @@ namespace {
 
 const std::vector<std::string> kProgramSettings = {"currency", "period", "effective", "rounding", "closed_through", "closed_on"};
 const std::vector<std::string> kCalendarSettings = {"year_start", "weeks"};
-const std::vector<std::string> kRoles = {"partner", "date", "booked", "key", "rebate", "period", "amount", "base", "quote", "rate"};
+const std::vector<std::string> kRoles = {"partner", "date", "booked", "key", "rebate", "period", "amount", "base", "quote", "rate", "claim"};
 const std::vector<std::string> kBuiltinTypes = {"Int", "Decimal", "Money", "Percent", "Bool", "Text", "Date", "Period", "Duration", "Currency"};
 
 std::string join_ticked(const std::vector<std::string>& names) {
@@ -331,7 +331,7 @@ void Checker::check_sources() {
                 .note(it->second->name.span, "the first one");
             continue;
           }
-          bool ledger = s.kind == ast::SourceKind::Ledger || s.kind == ast::SourceKind::Payments;
+          bool ledger = s.kind == ast::SourceKind::Ledger || s.kind == ast::SourceKind::Payments || s.kind == ast::SourceKind::Claims;
           if ((r == "base" || r == "quote" || r == "rate") && s.kind != ast::SourceKind::Fx) {
             diags.report(DiagKind::InvalidRole, role.span, fmt::format("only an FX table column can have the role `{}`", r))
                 .with_help("declare exchange rates as `fx table NAME { ... }` (docs/language.md §24)");
@@ -340,6 +340,8 @@ void Checker::check_sources() {
                 .with_help("an FX table's roles are `base`, `quote`, `date` and `rate`");
           } else if (s.kind == ast::SourceKind::Fx) {
             // check_fx_table checks the roles' types.
+          } else if (s.kind == ast::SourceKind::Claims || r == "claim") {
+            check_claims_role(s, c, r, t);  // funds.cpp
           } else if ((r == "rebate" || r == "period" || r == "amount") && s.kind != ast::SourceKind::Payments) {
             diags.report(DiagKind::InvalidRole, role.span, fmt::format("only a payments ledger column can have the role `{}`", r))
                 .with_help("declare the ledger of what was paid as `payments ledger NAME { ... }` (docs/language.md §22)");
@@ -377,6 +379,8 @@ void Checker::check_sources() {
         }
       } else if (s.kind == ast::SourceKind::Payments) {
         check_payments_ledger(s, roles);
+      } else if (s.kind == ast::SourceKind::Claims) {
+        check_claims_ledger(s, roles);  // funds.cpp
       } else if (s.kind == ast::SourceKind::Fx) {
         check_fx_table(s, roles);
       } else if (s.kind == ast::SourceKind::PartnerTable && !roles.count("key")) {
@@ -405,7 +409,7 @@ void Checker::check_partner_id_types() {
   const Type key_type = decl_value.at(key).type;
   for (const ast::Module* m : out->modules) {
     for (const auto& s : m->sources) {
-      if (s.kind != ast::SourceKind::Ledger && s.kind != ast::SourceKind::Payments) continue;
+      if (s.kind != ast::SourceKind::Ledger && s.kind != ast::SourceKind::Payments && s.kind != ast::SourceKind::Claims) continue;
       const ast::Column* partner = role_column(s, "partner");
       if (!partner) continue;
       const Type t = decl_value.at(partner).type;

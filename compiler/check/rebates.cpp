@@ -14,6 +14,7 @@ bool once_only(ast::ClauseKind k) {
     case ast::ClauseKind::AllowNegative: case ast::ClauseKind::Rounding:
     case ast::ClauseKind::Settle: case ast::ClauseKind::OnNegative:
       return true;
+    case ast::ClauseKind::Accrue: case ast::ClauseKind::Claims:  // reported in a rebate anyway
     case ast::ClauseKind::Eligible: case ast::ClauseKind::Require: case ast::ClauseKind::Uplift:
     case ast::ClauseKind::Accelerate:
       return false;
@@ -28,6 +29,11 @@ void Checker::check_rebates() {
   for (const ast::Module* m : out->modules) {
     for (const auto& r : m->rebates) {
       current_user = &r;
+      if (r.fund) {
+        check_fund(r);  // funds.cpp
+        current_user = nullptr;
+        continue;
+      }
       Scope scope{ScopeKind::PartnerPeriod};
       std::map<ast::ClauseKind, const ast::Clause*> seen;
       // The amount clauses must be money in the program's currency.
@@ -126,6 +132,11 @@ void Checker::check_rebates() {
             }
             break;
           }
+          case ast::ClauseKind::Accrue:
+          case ast::ClauseKind::Claims:
+            diags.report(DiagKind::InvalidFundClause, c.span, fmt::format("`{}` is a fund's clause, and `{}` is a rebate", ast::spelling(c.kind), r.name.name))
+                .with_help(fmt::format("declare a fund: `fund {} {{ accrue 2% of purchases  pay claims from coop_claims }}`", r.name.name));
+            break;
           case ast::ClauseKind::AllowNegative:
           case ast::ClauseKind::Settle:       // check_settlement, below
           case ast::ClauseKind::OnNegative:

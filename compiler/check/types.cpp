@@ -46,6 +46,7 @@ std::string to_string(const Type& t) {
       if (!t.source_decl()) return "source";
       return (t.source_decl()->kind == ast::SourceKind::Ledger ? "ledger "
               : t.source_decl()->kind == ast::SourceKind::Payments ? "payments ledger "
+              : t.source_decl()->kind == ast::SourceKind::Claims ? "claims ledger "
               : t.source_decl()->kind == ast::SourceKind::Fx ? "fx table " : "table ") + t.source_decl()->name.name;
     case TypeKind::Group: return t.group_decl() ? "group " + t.group_decl()->name.name : "group";
     case TypeKind::Tiers: return t.tiers_decl() ? "tier table " + t.tiers_decl()->name.name : "tier table";

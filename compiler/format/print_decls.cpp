@@ -123,11 +123,14 @@ DocId Printer::column(const ast::Column& c) {
 
 DocId Printer::source(const ast::Source& d) {
   std::vector<DocId> parts;
-  if (d.kind == ast::SourceKind::PartnerTable || d.kind == ast::SourceKind::Payments || d.kind == ast::SourceKind::Fx) {
-    parts.push_back(tok(d.kind == ast::SourceKind::Payments ? "payments" : d.kind == ast::SourceKind::Fx ? "fx" : "partner"));
+  if (d.kind == ast::SourceKind::PartnerTable || d.kind == ast::SourceKind::Payments || d.kind == ast::SourceKind::Fx ||
+      d.kind == ast::SourceKind::Claims) {
+    parts.push_back(tok(d.kind == ast::SourceKind::Payments ? "payments" : d.kind == ast::SourceKind::Fx ? "fx"
+                        : d.kind == ast::SourceKind::Claims ? "claims" : "partner"));
     parts.push_back(space());
   }
-  parts.push_back(tok(d.kind == ast::SourceKind::Ledger || d.kind == ast::SourceKind::Payments ? "ledger" : "table"));
+  const bool ledger = d.kind == ast::SourceKind::Ledger || d.kind == ast::SourceKind::Payments || d.kind == ast::SourceKind::Claims;
+  parts.push_back(tok(ledger ? "ledger" : "table"));
   parts.push_back(space());
   parts.push_back(ident(d.name));
   parts.push_back(space());
@@ -214,6 +217,12 @@ DocId Printer::clause(const ast::Clause& c) {
     case ast::ClauseKind::Require:
       parts = {tok("require"), space(), expr(*c.value)};
       break;
+    case ast::ClauseKind::Accrue:
+      parts = {tok("accrue"), space(), expr(*c.value)};
+      break;
+    case ast::ClauseKind::Claims:
+      parts = {tok("pay"), space(), tok("claims"), space(), tok("from"), space(), ident(c.claims)};
+      break;
     case ast::ClauseKind::Pay:
     case ast::ClauseKind::Uplift:
     case ast::ClauseKind::Accelerate: {
@@ -265,7 +274,7 @@ DocId Printer::clause(const ast::Clause& c) {
 }
 
 DocId Printer::rebate(const ast::Rebate& d) {
-  std::vector<DocId> parts{tok("rebate"), space(), ident(d.name), space()};
+  std::vector<DocId> parts{tok(d.fund ? "fund" : "rebate"), space(), ident(d.name), space()};
   if (starts_string(tokens_, pos_)) {
     parts.push_back(next_tok());
     parts.push_back(space());

@@ -70,7 +70,8 @@ void Lowerer::inputs() {
       in.kind = s.kind == ast::SourceKind::Ledger ? plan::InputKind::Ledger
                 : s.kind == ast::SourceKind::Table ? plan::InputKind::Table
                 : s.kind == ast::SourceKind::Payments ? plan::InputKind::Payments
-                : s.kind == ast::SourceKind::Fx ? plan::InputKind::Fx : plan::InputKind::PartnerTable;
+                : s.kind == ast::SourceKind::Fx ? plan::InputKind::Fx
+                : s.kind == ast::SourceKind::Claims ? plan::InputKind::Claims : plan::InputKind::PartnerTable;
       in.spec.name = s.name.name;
       if (s.kind == ast::SourceKind::PartnerTable) plan_.partner_table = static_cast<uint32_t>(plan_.inputs.size());
       if (s.kind == ast::SourceKind::Fx) plan_.fx_input = static_cast<uint32_t>(plan_.inputs.size());
@@ -95,6 +96,7 @@ void Lowerer::inputs() {
           if (role.name == "base") in.base_column = i;
           if (role.name == "quote") in.quote_column = i;
           if (role.name == "rate") in.rate_column = i;
+          if (role.name == "claim") in.claim_column = i;
         }
         auto table = tp_.globals.find(c.type.name.name);
         if (table != tp_.globals.end() && table->second.kind == SymbolKind::Table) {
@@ -406,6 +408,15 @@ void Lowerer::rebates() {
             pr.floor_where = location(c.value->span);
             if (c.per) pr.floor_per = c.per->name == "month" ? PeriodGrain::Month : c.per->name == "quarter" ? PeriodGrain::Quarter : PeriodGrain::Year;
             break;
+          case ast::ClauseKind::Accrue:  // a fund's accrual is its `pay` amount, with no condition
+            pr.pay = plan::GuardedAmount{fn("accrue", c.value), plan::kNoFunction, location(c.span)};
+            collect_measures(*c.value, pr.pay_measures);
+            break;
+          case ast::ClauseKind::Claims: {
+            auto it = tp_.globals.find(c.claims.name);
+            pr.claims = input_index_[static_cast<const ast::Source*>(it->second.decl)];
+            break;
+          }
           case ast::ClauseKind::AllowNegative: pr.allow_negative = true; break;
           case ast::ClauseKind::Rounding:
             pr.rounding = rounding_mode_named(c.rounding_mode.name).value_or(pr.rounding);

@@ -172,7 +172,8 @@ class AstBuilder::Impl {
       return;
     }
     if (auto* c = item->ledgerDecl()) {
-      m.sources.push_back(source(c->paymentsMark ? ast::SourceKind::Payments : ast::SourceKind::Ledger, c->ident(), c->columnDecl(), c));
+      const auto kind = c->paymentsMark ? ast::SourceKind::Payments : c->claimsMark ? ast::SourceKind::Claims : ast::SourceKind::Ledger;
+      m.sources.push_back(source(kind, c->ident(), c->columnDecl(), c));
       return;
     }
     if (auto* c = item->calendarDecl()) {
@@ -352,6 +353,7 @@ class AstBuilder::Impl {
 
   ast::Rebate rebate(P::RebateDeclContext* c) {
     ast::Rebate r;
+    r.fund = c->fundMark != nullptr;
     r.name = ident(c->ident());
     r.title = string_value(c->STRING());
     for (auto* cl : c->rebateClause()) r.clauses.push_back(clause(cl));
@@ -373,22 +375,19 @@ class AstBuilder::Impl {
       cl.value = expr(x->cond);
       return cl;
     }
-    if (auto* x = exactly<P::PayClauseContext>(c)) {
-      cl.kind = ast::ClauseKind::Pay;
-      cl.value = expr(x->value);
-      if (x->cond) cl.when = expr(x->cond);
-      return cl;
-    }
-    if (auto* x = exactly<P::UpliftClauseContext>(c)) {
-      cl.kind = ast::ClauseKind::Uplift;
-      cl.value = expr(x->value);
-      if (x->cond) cl.when = expr(x->cond);
-      return cl;
-    }
-    if (auto* x = exactly<P::AccelerateClauseContext>(c)) {
-      cl.kind = ast::ClauseKind::Accelerate;
-      cl.value = expr(x->value);
-      if (x->cond) cl.when = expr(x->cond);
+    auto guarded = [&](ast::ClauseKind kind, P::ExprContext* value, P::ExprContext* cond) {
+      cl.kind = kind;
+      cl.value = expr(value);
+      if (cond) cl.when = expr(cond);
+      return std::move(cl);
+    };
+    if (auto* x = exactly<P::PayClauseContext>(c)) return guarded(ast::ClauseKind::Pay, x->value, x->cond);
+    if (auto* x = exactly<P::UpliftClauseContext>(c)) return guarded(ast::ClauseKind::Uplift, x->value, x->cond);
+    if (auto* x = exactly<P::AccelerateClauseContext>(c)) return guarded(ast::ClauseKind::Accelerate, x->value, x->cond);
+    if (auto* x = exactly<P::AccrueClauseContext>(c)) return guarded(ast::ClauseKind::Accrue, x->value, nullptr);
+    if (auto* x = exactly<P::ClaimsClauseContext>(c)) {
+      cl.kind = ast::ClauseKind::Claims;
+      cl.claims = ident(x->claims);
       return cl;
     }
     if (auto* x = exactly<P::CapClauseContext>(c)) {

@@ -218,7 +218,7 @@ bool is_prefix_context(size_t previous_type) {
 // getText() copies a string per token).
 struct Kinds {
   size_t open_paren, open_bracket, open_brace, close_paren, close_bracket, close_brace;
-  size_t comma, colon, equals, arrow, if_, otherwise, not_, minus, plus, partner, table, metric;
+  size_t comma, colon, equals, arrow, if_, otherwise, not_, minus, plus, partner, table, metric, fund, string;
   std::vector<bool> declaration;  // by type: the keywords that start a declaration
 };
 
@@ -227,7 +227,7 @@ const Kinds& kinds() {
     auto type = [](std::string_view literal) { return RebateTokenSource::literal_type(literal); };
     Kinds out{type("("), type("["), type("{"), type(")"), type("]"), type("}"), type(","), type(":"), type("="),
               type("=>"), type("if"), type("otherwise"), type("not"), type("-"), type("+"), type("partner"),
-              type("table"), type("metric"), {}};
+              type("table"), type("metric"), type("fund"), RebateLexer::STRING, {}};
     out.declaration.assign(RebateTokenSource::vocabulary().getMaxTokenType() + 1, false);
     for (const char* w : {"import", "program", "enum", "table", "ledger", "calendar", "const", "measure", "group",
                           "tiers", "decision", "rebate", "award", "budget", "test"}) {
@@ -283,14 +283,18 @@ bool check_nesting(antlr4::CommonTokenStream& stream, const TokenPositions& pos,
   return true;
 }
 
-// `metric` is also a name (a column, a measure), so it starts a declaration only as `metric NAME :`.
+// `metric` and `fund` are also names (a column, a measure), so they start a declaration only as
+// `metric NAME :` and `fund NAME {` or `fund NAME "Title"`.
 bool starts_metric(antlr4::CommonTokenStream& tokens, size_t i, size_t count) {
-  if (tokens.get(i)->getType() != kinds().metric) return false;
+  const size_t type = tokens.get(i)->getType();
+  if (type != kinds().metric && type != kinds().fund) return false;
   size_t seen = 0;
   for (size_t j = i + 1; j < count; ++j) {
     antlr4::Token* t = tokens.get(j);
     if (t->getChannel() != antlr4::Token::DEFAULT_CHANNEL) continue;
-    if (++seen == 2) return t->getType() == kinds().colon;
+    if (++seen < 2) continue;
+    if (type == kinds().metric) return t->getType() == kinds().colon;
+    return t->getType() == kinds().open_brace || t->getType() == kinds().string;
   }
   return false;
 }

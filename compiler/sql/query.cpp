@@ -473,6 +473,9 @@ SqlResult Generator::generate() {
   if (options_.select == Select::Awards || options_.select == Select::Metrics) need_awards();
   // Closed periods: only open ones are paid, the first carrying the adjustments (closing.cpp).
   resolve_closing();
+  // Funds carry a balance from period to period (docs/language.md §27): a recursive query not written yet.
+  if (auto f = std::find_if(plan_.rebates.begin(), plan_.rebates.end(), [](const plan::Rebate& r) { return r.claims != UINT32_MAX; }); f != plan_.rebates.end())
+    unsupported("funds (`fund`)", f->pay.where);
   for (const plan::Rebate& pr : plan_.rebates) {
     // A rebate settled over the year to date earns over that window (docs/language.md §22).
     for (plan::FunctionId f : plan::rebate_functions(pr)) need_function(f, pr.payments != UINT32_MAX && pr.settle_year_to_date ? kYearToDate : kPeriod);

@@ -145,6 +145,8 @@ void rebate_items(const ast::Rebate& r, const engine::RebateCoverage& c, const P
       case ast::ClauseKind::Rounding:
       case ast::ClauseKind::Settle:
       case ast::ClauseKind::OnNegative:
+      case ast::ClauseKind::Accrue:  // a fund's clauses: no condition to reach (docs/language.md §27)
+      case ast::ClauseKind::Claims:
         break;
     }
     if (!item) continue;

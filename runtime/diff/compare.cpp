@@ -208,10 +208,24 @@ void CombinedSink::batch(const engine::PayoutBatch& b) {
     if (!b.award_begin || b.award_begin[c] == b.award_begin[c + 1]) continue;
     before_.clear();
     after_.clear();
+    // A fund's figures (`coop.closing`, docs/language.md §27) are named after the fund in both programs;
+    // the old program's come first (its rebates do), so a figure is the new program's when the old one
+    // has no fund of that name or has already given it in this cell.
+    std::vector<std::string_view> figures_seen;
+    auto is_old_fund = [&](std::string_view fund) {
+      for (size_t r = 0; payouts && r < old_rebates_; ++r) {
+        if (payouts[r].rebate.view() == fund) return true;
+      }
+      return false;
+    };
     for (uint32_t k = b.award_begin[c]; k < b.award_begin[c + 1]; ++k) {
       const engine::AwardValue& a = b.awards[k];
       std::string_view name = a.award;
-      if (name.substr(0, prefix.size()) == prefix) {
+      if (const size_t dot = name.find('.'); dot != std::string_view::npos) {
+        const bool again = std::find(figures_seen.begin(), figures_seen.end(), name) != figures_seen.end();
+        figures_seen.push_back(name);
+        (again || !is_old_fund(name.substr(0, dot)) ? after_ : before_).push_back(AwardSeen{name, a.period, a.value});
+      } else if (name.substr(0, prefix.size()) == prefix) {
         after_.push_back(AwardSeen{name.substr(prefix.size()), a.period, a.value});
       } else {
         before_.push_back(AwardSeen{name, a.period, a.value});

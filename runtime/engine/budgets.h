@@ -54,7 +54,8 @@ class PeriodBudgets {
     for (const plan::Budget& b : plan_.budgets) {
       std::vector<uint8_t>& covers = covers_.emplace_back(rebates, 0);
       for (size_t r = 0; r < rebates; ++r) {
-        covers[r] = b.rebates.empty() || std::find(b.rebates.begin(), b.rebates.end(), r) != b.rebates.end();
+        // A budget over every rebate leaves the funds out: a fund pays claims up to its balance (§27).
+        covers[r] = (b.rebates.empty() && s.plan.rebates[r].claims == UINT32_MAX) || std::find(b.rebates.begin(), b.rebates.end(), r) != b.rebates.end();
         any_covers_[r] |= covers[r];
       }
     }

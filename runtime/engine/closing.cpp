@@ -35,6 +35,10 @@ bool resolve_closing(State& s) {
     if (on) return fail(s, true, "--closed-on says when the closed periods were closed, and no period is closed: give --closed-through too");
     return true;
   }
+  if (funds_start(s)) {
+    return fail(s, from_options, "the program has funds, whose balance runs through every period, closed or not: its periods cannot be closed "
+                                 "(docs/language.md §27)");
+  }
   const char* what = from_options ? "--closed-through" : "the program's `closed_through`";
   const std::optional<PeriodIndex> through = s.periods.parse(*label);
   if (!through) {

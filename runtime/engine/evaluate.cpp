@@ -144,6 +144,7 @@ class CellEvaluator {
       }
     }
     if (awards_) award(frame, period, label, partner, awards);
+    funds_.figures(partner_text.view(), label, awards_ ? &awards : nullptr);
   }
 
   // The adjustments the cell carries (it is in the first open period the run pays), appended to `into`:
@@ -204,6 +205,12 @@ class CellEvaluator {
     const plan::Rebate& pr = plan_.rebates[r];
     out.rebate = texts_.names[r];
     out.title = texts_.titles[r];
+    if (pr.claims != UINT32_MAX) {  // a fund: the claims it pays (funds.h); coverage: worked out each time
+      if (RebateCoverage* covered = this->covered(r)) ++covered->evaluated, ++covered->paid;
+      funds_.payout(r, frame.partner(), frame.window().last, explain_, out);
+      if (explain_) trace(frame, pr, out);
+      return;
+    }
     Status status = Status::Paid;
     RebateCoverage* covered = this->covered(r);
     check(frame, pr.eligible, Status::NotEligible, status, out, covered ? &covered->eligible : nullptr);
@@ -711,33 +718,12 @@ class CellEvaluator {
   const std::vector<RebateFacts>& rebates_;
   const PayoutTexts& texts_;
   CellContext context_;
+  FundEvaluator funds_{s_, context_};
   Tracer tracer_;
   bool explain_;  // explanations made
   bool awards_;   // awards made
   std::unique_ptr<CoverageCounter> coverage_;  // on the heap: the context and the machine point into it
 };
-
-}  // namespace
-
-std::string format_value(const Value& v, const std::string& unit, int minor_unit) {
-  if (v.none) return "no value";
-  std::string out;
-  if (unit == "%") {
-    append_shortest(out, Decimal::mul(v.decimal(), Decimal::from_int(100)).value_or(v.decimal()));
-    out += '%';
-  } else if (!unit.empty()) {
-    append_fixed(out, v.decimal(), minor_unit);
-    out = grouped(out);
-    out += ' ';
-    out += unit;
-  } else {
-    append_shortest(out, v.decimal());
-    out = grouped(out);
-  }
-  return out;
-}
-
-namespace {
 
 // What a batch is made in, reused from one batch to the next: after the first batches no payout,
 // explanation or text is allocated again but for what grows (a longer explanation, a longer id).

@@ -200,7 +200,10 @@ void read_tables(State& s) {
     // A payment left out would be paid again by the rebates that net against it: a malformed payments
     // row always stops the run, whatever --on-bad-row says.
     // Likewise an FX row: without it another day's rate would apply.
-    if (in.kind == plan::InputKind::Payments || in.kind == plan::InputKind::Fx) ro.reject_bad_rows = false, ro.rejects_path.clear();
+    // And a claim: left out, it would be neither paid nor refused.
+    if (in.kind == plan::InputKind::Payments || in.kind == plan::InputKind::Fx || in.kind == plan::InputKind::Claims) {
+      ro.reject_bad_rows = false, ro.rejects_path.clear();
+    }
     ledger::ReadResult r;
     if (auto b = s.options.input_buffers.find(in.name); b != s.options.input_buffers.end()) {
       r = ledger::read_csv_buffer(b->second, in.name, in.spec, ro, s.pool);
@@ -266,7 +269,9 @@ void set_run_periods(State& s, std::vector<PeriodIndex> periods, std::optional<P
     return;
   }
   const Lookbacks back = lookbacks(s.plan, s.periods.per_year());
-  const PeriodIndex from = reach_from ? std::min(*reach_from, s.run_periods.front()) : s.run_periods.front();
+  PeriodIndex from = reach_from ? std::min(*reach_from, s.run_periods.front()) : s.run_periods.front();
+  // A fund's balance is carried from its first period (funds.h): its accruals are read from there.
+  if (const std::optional<PeriodIndex> start = funds_start(s)) from = std::min(from, *start);
   s.first_period = from - back.deepest;
   s.last_period = s.run_periods.back();
   // An aggregate is read in the paid periods and as far back as the look-backs over it reach: a line of
@@ -507,6 +512,7 @@ bool load_inputs(State& s) {
     if (s.options.input_buffers.count(in.name) || s.options.input_paths.count(in.name)) continue;
     s.result.errors.push_back(fmt::format("no input for {} `{}`: pass --input {}=PATH.csv",
                                           in.kind == plan::InputKind::Ledger ? "ledger" : in.kind == plan::InputKind::Payments ? "payments ledger"
+                                          : in.kind == plan::InputKind::Claims ? "claims ledger"
                                           : in.kind == plan::InputKind::Fx ? "fx table" : "table",
                                           in.name, in.name));
     s.result.usage_error = true;
@@ -537,7 +543,7 @@ bool load_inputs(State& s) {
   if (s.clock) s.clock->lap("read + scan");
   set_activity("merging what the threads read");
   merge_parts(s, parts);
-  return check_adjustments(s) && index_payments(s);
+  return check_adjustments(s) && index_payments(s) && index_claims(s);
 }
 
 }  // namespace rebate::engine

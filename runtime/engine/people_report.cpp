@@ -68,9 +68,37 @@ std::string as_words(std::string_view name) {
   return out;
 }
 
+// (Declared in report.h.)
+std::string format_value(const plan::Value& v, const std::string& unit, int minor_unit) {
+  if (v.none) return "no value";
+  std::string out;
+  if (unit == "%") {
+    append_shortest(out, Decimal::mul(v.decimal(), Decimal::from_int(100)).value_or(v.decimal()));
+    out += '%';
+  } else if (!unit.empty()) {
+    append_fixed(out, v.decimal(), minor_unit);
+    out = grouped(out);
+    out += ' ';
+    out += unit;
+  } else {
+    append_shortest(out, v.decimal());
+    out = grouped(out);
+  }
+  return out;
+}
+
 std::string metric_title(const plan::Plan& plan, std::string_view name) {
   for (const plan::Award& a : plan.awards) {
     if (a.name == name && !a.title.empty()) return a.title;
+  }
+  // A fund's figure, `coop.closing`: "Co-op marketing fund: closing balance" (docs/language.md §27).
+  if (const size_t dot = name.find('.'); dot != std::string_view::npos) {
+    for (const plan::Rebate& r : plan.rebates) {
+      if (r.claims == UINT32_MAX || r.name != name.substr(0, dot)) continue;
+      const std::string_view figure = name.substr(dot + 1);
+      const bool balance = figure == "opening" || figure == "closing";
+      return fmt::format("{}: {}{}", r.title.empty() ? as_words(r.name) : r.title, figure, balance ? " balance" : "");
+    }
   }
   return as_words(name);
 }
@@ -140,7 +168,9 @@ void explain_payout(std::string& out, const Payout& p, const plan::Plan& plan) {
     fmt::format_to(to, "  adjustment: {}; paid in {}, with {}'s figures recomputed from every line booked by now, below\n", p.reason.view(),
                    p.period.view(), p.corrects.view());
   } else if (!p.reason.empty()) {
-    fmt::format_to(to, "  because this does not hold: {}\n", p.reason.view());
+    const plan::Rebate* r = rebate_named(plan, p.rebate.view());
+    if (r && r->claims != UINT32_MAX) fmt::format_to(to, "  {}\n", p.reason.view());  // a fund's refused claims (§27)
+    else fmt::format_to(to, "  because this does not hold: {}\n", p.reason.view());
   }
   if (p.status == "clawback") {
     const plan::Rebate* r = rebate_named(plan, p.rebate.view());
@@ -154,7 +184,9 @@ void explain_payout(std::string& out, const Payout& p, const plan::Plan& plan) {
   if (const std::optional<Decimal> basis = p.basis()) fmt::format_to(to, "  basis: {}\n", grouped(basis->to_string()));
   if (!p.band.empty()) fmt::format_to(to, "  band: {}{}\n", p.band.view(), p.rate() ? ", rate " + percent(*p.rate()) : "");
   for (const auto& s : p.steps()) fmt::format_to(to, "  {}\n", s);
-  fmt::format_to(to, "  from {} ledger line{}{}\n", p.lines, p.lines == 1 ? "" : "s", p.detail().empty() ? "" : ":");
+  const plan::Rebate* paid_by = rebate_named(plan, p.rebate.view());
+  fmt::format_to(to, "  from {} {}{}{}\n", p.lines, paid_by && paid_by->claims != UINT32_MAX ? "claim" : "ledger line", p.lines == 1 ? "" : "s",
+                 p.detail().empty() ? "" : ":");
   for (const std::string& line : p.detail()) fmt::format_to(to, "    {}\n", line);
   if (!p.next_band().empty()) fmt::format_to(to, "  next: {}\n", p.next_band());
 }
@@ -250,8 +282,12 @@ std::string statement_of(const plan::Plan& plan, std::string_view partner, std::
   out += fmt::format("| **Total** | **{} {}** | |\n\n", amount(total, plan), plan.currency);
   for (const Payout* p : payouts) {
     out += fmt::format("## {}\n\n", title(p));
+    const plan::Rebate* fund = rebate_named(plan, p->rebate.view());
+    if (fund && fund->claims == UINT32_MAX) fund = nullptr;
     if (!p->corrects.empty()) {
       out += fmt::format("Adjustment: this {}.\n\n", p->reason.view());
+    } else if (fund && !p->reason.empty()) {  // a fund's refused claims (docs/language.md §27)
+      out += fmt::format("Refused: {}.\n\n", p->reason.view().substr(p->reason.view().find(": ") + 2));
     } else if (!p->reason.empty()) {
       out += fmt::format("Not paid: the condition `{}` was not met.\n\n", p->reason.view());
     }
@@ -261,7 +297,7 @@ std::string statement_of(const plan::Plan& plan, std::string_view partner, std::
     }
     if (!p->band.empty()) out += fmt::format("- Band reached: {}{}\n", p->band.view(), p->rate() ? ", rate " + percent(*p->rate()) : "");
     for (const auto& step : p->steps()) out += fmt::format("- {}\n", step);
-    out += fmt::format("- Based on {} invoice line{}{}\n", p->lines, p->lines == 1 ? "" : "s", p->detail().empty() ? "" : ":");
+    out += fmt::format("- Based on {} {}{}{}\n", p->lines, fund ? "claim" : "invoice line", p->lines == 1 ? "" : "s", p->detail().empty() ? "" : ":");
     for (std::string line : p->detail()) {  // --detail; as code, so that no cell is read as Markdown
       std::replace(line.begin(), line.end(), '`', '\'');
       out += fmt::format("  - `{}`\n", line);

@@ -14,6 +14,7 @@
 #include "engine/distinct_set.h"
 #include "engine/closing.h"
 #include "engine/engine.h"
+#include "engine/funds.h"
 #include "engine/paged_array.h"
 #include "engine/payments.h"
 #include "engine/periods.h"
@@ -294,6 +295,7 @@ struct State {
   std::vector<uint8_t> group_windowed;                            // by plan group: 1 = rows kept
   std::vector<std::vector<std::vector<GroupRowRef>>> group_rows;  // by plan group, then partner
   PaymentsIndex payments;                             // what the payments inputs say was paid (payments.h)
+  FundClaims fund_claims;                             // the funds' claims, by fund and partner (funds.h)
   // Closed periods (closing.h): set when the run closes some; the lines booked late for them, by partner
   // and closed period; and with closing, the periods --period or the effective dates asked for (the run
   // pays the open ones, chosen after the scan: the closed ones re-run need their cells too).

@@ -84,8 +84,12 @@ void payout_section(std::string& out, const plan::Plan& plan, const Payout& p) {
   for (const plan::Rebate& r : plan.rebates) {
     if (r.name == p.rebate.view() && !r.doc.empty()) out += fmt::format("<p class=\"note\">{}</p>\n", esc(r.doc.substr(0, r.doc.find("\n\n"))));
   }
+  // A fund (docs/language.md §27): its reason names the claims it refused.
+  const bool fund = std::any_of(plan.rebates.begin(), plan.rebates.end(), [&](const plan::Rebate& r) { return r.claims != UINT32_MAX && r.name == p.rebate.view(); });
   if (!p.corrects.empty()) {
     out += fmt::format("<p>Adjustment: this {}.</p>\n", esc(p.reason.view()));
+  } else if (fund && !p.reason.empty()) {
+    out += fmt::format("<p>Refused: {}.</p>\n", esc(p.reason.view().substr(p.reason.view().find(": ") + 2)));
   } else if (!p.reason.empty()) {
     out += fmt::format("<p>Not paid ({}): the condition <code>{}</code> was not met.</p>\n", esc(p.status.view()), esc(p.reason.view()));
   }
@@ -109,7 +113,7 @@ void payout_section(std::string& out, const plan::Plan& plan, const Payout& p) {
     out += fmt::format("<li>Band reached: {}{}</li>\n", esc(p.band.view()), esc(rate));
   }
   for (const std::string& step : p.steps()) out += fmt::format("<li>{}</li>\n", esc(step));
-  out += fmt::format("<li>Based on {} invoice line{}", p.lines, p.lines == 1 ? "" : "s");
+  out += fmt::format("<li>Based on {} {}{}", p.lines, fund ? "claim" : "invoice line", p.lines == 1 ? "" : "s");
   if (!p.detail().empty()) {  // --detail
     out += ":\n<ul class=\"lines\">\n";
     for (const std::string& line : p.detail()) out += fmt::format("<li><code>{}</code></li>\n", esc(line));

@@ -85,7 +85,7 @@ struct Location {
 // rebates net against it (docs/language.md §22).
 // Fx: exchange rates (base currency, quote currency, date, rate), read whole; `convert` reads them
 // (docs/language.md §24).
-enum class InputKind { Ledger, Table, PartnerTable, Payments, Fx };
+enum class InputKind { Ledger, Table, PartnerTable, Payments, Fx, Claims };
 
 struct Input {
   std::string name;
@@ -97,6 +97,8 @@ struct Input {
   uint32_t key_column = UINT32_MAX;      // tables: the `as key` column
   // Payments: the `as rebate`, `as period` and `as amount` columns (and partner_column, date_column).
   uint32_t rebate_column = UINT32_MAX, period_column = UINT32_MAX, amount_column = UINT32_MAX;
+  // Claims: the `as claim` column, the claim's id (and partner_column, date_column, amount_column).
+  uint32_t claim_column = UINT32_MAX;
   // Fx: the `as base`, `as quote` and `as rate` columns (and date_column, the day a rate takes effect).
   uint32_t base_column = UINT32_MAX, quote_column = UINT32_MAX, rate_column = UINT32_MAX;
   // Columns typed with a table's name (`sku: skus`): column index -> table input index.
@@ -218,6 +220,9 @@ struct Rebate {
   // `floor X per year`: the year's payouts add up to at least X, met by the window's last period (netted
   // against payments like the cap); the plain `floor` does not apply then.
   std::optional<PeriodGrain> floor_per;
+  // A fund (docs/language.md §27): `pay.value` is what it accrues each period; its payout is the claims of
+  // this claims input it pays in the period, up to the balance carried from the program's first period.
+  uint32_t claims = UINT32_MAX;  // the claims input; UINT32_MAX: a rebate
   RoundingMode rounding = RoundingMode::HalfEven;
   int places = 2;  // the currency's minor unit unless `rounding ... to N`
   // For explanations: the measures the pay clause reads, and the tier table it applies (if any).

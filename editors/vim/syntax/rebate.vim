@@ -43,7 +43,7 @@ syn match rebateCompareWord     "\<\%(above\|below\)\>"
 syn match rebateCompareWord     "\<at\s\+\%(least\|most\)\>"
 syn match rebateLogical         "\<\%(and\|or\|not\)\>"
 syn match rebateConditional     "\<\%(if\|then\|else\|when\|where\|otherwise\)\>"
-syn match rebateClause          "\<\%(eligible\|require\|pay\|uplift\|accelerate\|cap\|floor\|allow\|negative\|rounding\|settle\|against\)\>"
+syn match rebateClause          "\<\%(eligible\|require\|pay\|uplift\|accelerate\|cap\|floor\|allow\|negative\|rounding\|settle\|against\|accrue\)\>"
 syn match rebateClause          "\<on\ze\s\+negative\>"
 syn match rebateTestKeyword     "\<\%(given\|expect\)\>"
 syn match rebateKeyword         "\<for\s\+next\s\+period\>"
@@ -88,11 +88,12 @@ syn match rebateSingleQuoted    "'[^']*'"
 syn match rebateInclude         "\<import\>"
 syn match rebateDeclaration     "\<\%(program\|test\)\>"
 syn match rebateDeclaration     "\<\%(table\|ledger\|calendar\)\>" nextgroup=rebateTypeDef skipwhite
-syn match rebateDeclaration     "\<\%(measure\|decision\|rebate\|award\|metric\|budget\)\>" nextgroup=rebateDefinition skipwhite
+syn match rebateDeclaration     "\<\%(measure\|decision\|rebate\|award\|metric\|budget\|fund\)\>" nextgroup=rebateDefinition skipwhite
 syn match rebateDeclaration     "\<const\>" nextgroup=rebateConstantDef skipwhite
 syn match rebatePartnerModifier "\<partner\ze\s\+table\>"
 syn match rebatePartnerModifier "\<fx\ze\s\+table\>"
 syn match rebatePartnerModifier "\<payments\ze\s\+ledger\>"
+syn match rebatePartnerModifier "\<claims\ze\s\+ledger\>"
 " `as rebate`: a payments ledger's role, not a declaration (defined after them, so it wins).
 syn match rebateRole            "\%(\<as\s\+\)\@<=rebate\>"
 syn match rebateTypeDef         "\h\w*" contained
