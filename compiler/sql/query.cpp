@@ -461,6 +461,14 @@ SqlResult Generator::generate() {
   // Closed periods pay adjustments for lines booked after the close (docs/language.md §23): the query pays
   // each period from every line, as the engine without closing does, which is not what the program says.
   if (plan_.closed_through) unsupported("closed periods (`closed_through`)", UINT32_MAX);
+  // Lookups across ledgers (docs/language.md §26) would be a join of the ledger to its keyed ledger's
+  // visible lines (its partner too, for `as partner`), not generated yet.
+  for (const plan::Input& in : plan_.inputs) {
+    if (in.kind == plan::InputKind::LedgerIndex) {
+      unsupported(fmt::format("lookups across ledgers (a lookup into ledger `{}` by its key)", in.name), UINT32_MAX);
+      break;
+    }
+  }
   // Metrics are not computed in SQL yet (awards are: outputs.cpp).
   if (auto m = std::find_if(plan_.awards.begin(), plan_.awards.end(), [](const plan::Award& x) { return x.metric; }); m != plan_.awards.end())
     unsupported("metrics (`metric`)", m->rows.empty() ? UINT32_MAX : m->rows.front().where);
