@@ -42,6 +42,17 @@ EXPECTED = {
     ("D3", "2026-Q3", "churn_clawback"): "0.00",
 }
 
+# Lookups in a chain (docs/language.md §26): churns -> activations -> orders, the partner through both.
+CHAIN = """
+program "Chain" { currency: USD  period: quarter }
+partner table partners { id: Text as key }
+ledger orders { order_id: Text as key  placed_on: Date as date  partner_id: Text as partner }
+ledger activations { subscription_id: Text as key  activated_on: Date as date  order: orders as partner }
+ledger churns { subscription: activations as partner  churned_on: Date as date }
+measure churn_count = churns.count()
+rebate churn_fee "Churn fee" { pay 10 USD * churn_count }
+"""
+
 
 def amounts(stdout):
     return {(r["partner"], r["period"], r["rebate"]): r["amount"] for r in csv.DictReader(io.StringIO(stdout))}
@@ -157,6 +168,26 @@ def main() -> int:
               in r.stdout and
               "churns.csv:7 (2026-Q3): churned_on 2026-09-13, subscription S03, subscription.activated_on 2026-06-15, subscription.plan basic"
               in r.stdout, f"explain --detail: the churn lines with what they read of their activations: {r.stdout}")
+        # A chain: a churn is the partner's of its activation, which is the partner's of its order. Order O3 names
+        # a partner the partner table does not have: with --on-bad-row reject it is left out, so activation S3
+        # (of O3) finds no order and is left out, so the churn of S3 finds no activation and is left out: nothing
+        # is found through a line the run does not read. P1 and P2 each have one churn in 2026-Q1: 1 x 10 USD.
+        chain = d / "chain"
+        chain.mkdir()
+        (chain / "chain.rebate").write_text(CHAIN)
+        (chain / "partners.csv").write_text("id\nP1\nP2\n")
+        (chain / "orders.csv").write_text("order_id,placed_on,partner_id\nO1,2026-01-05,P1\nO2,2026-01-06,P2\nO3,2026-01-07,PX\n")
+        (chain / "activations.csv").write_text("subscription_id,activated_on,order\nS1,2026-02-01,O1\nS2,2026-02-02,O2\nS3,2026-02-03,O3\n")
+        (chain / "churns.csv").write_text("subscription,churned_on\nS1,2026-03-01\nS2,2026-03-02\nS3,2026-03-03\n")
+        chain_inputs = ["--input", "partners=partners.csv", "--input", "orders=orders.csv", "--input", "activations=activations.csv",
+                        "--input", "churns=churns.csv"]
+        r = run(["run", "chain.rebate", *chain_inputs], 1, cwd=chain)
+        check("orders.csv:4" in r.stderr and "PX" in r.stderr, f"chain, unknown partner of an order: {r.stderr}")
+        r = run(["run", "chain.rebate", *chain_inputs, "--on-bad-row", "reject", "--rejects", "rej"], 0, cwd=chain)
+        check(amounts(r.stdout) == {("P1", "2026-Q1", "churn_fee"): "10.00", ("P2", "2026-Q1", "churn_fee"): "10.00"},
+              f"chain, rejected: {amounts(r.stdout)}")
+        check("1 line of `activations` holds a key that is not in its lookup table" in r.stderr and
+              "1 line of `churns` holds a key that is not in its lookup table" in r.stderr, f"chain, rejected: the notes: {r.stderr}")
     return checks.report("ledger_lookups")
 
 
