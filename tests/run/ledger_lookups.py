@@ -168,6 +168,24 @@ def main() -> int:
               in r.stdout and
               "churns.csv:7 (2026-Q3): churned_on 2026-09-13, subscription S03, subscription.activated_on 2026-06-15, subscription.plan basic"
               in r.stdout, f"explain --detail: the churn lines with what they read of their activations: {r.stdout}")
+        # A malformed activation (S02's date, line 4): reported once, by the ledger's own read, though its index
+        # reads the same cell. Rejected, it is in no index either: D1 earns S01 + S03 = 100.00 in Q2, and in Q3
+        # the churn of S02 is left out (an unknown key), leaving S03's clawback, -50.00.
+        mal = d / "mal"
+        mal.mkdir()
+        for f in ("dealers.csv", "churns.csv"):
+            shutil.copy(d / f, mal / f)
+        (mal / "activations.csv").write_text((d / "activations.csv").read_text().replace("S02,D1,2026-05-20", "S02,D1,2026-05-2x"))
+        r = run(["run", prog, *inputs], 1, cwd=mal)
+        check(r.stderr.count("activations.csv:4:8: column `activated_on`: `2026-05-2x` is not a date") == 1,
+              f"malformed activation, reported once: {r.stderr}")
+        r = run(["run", prog, *inputs, "--on-bad-row", "reject", "--rejects", "rej"], 0, cwd=mal)
+        got = amounts(r.stdout)
+        check(got.get(("D1", "2026-Q2", "activation_spiff")) == "100.00" and got.get(("D1", "2026-Q3", "churn_clawback")) == "-50.00",
+              f"malformed activation, rejected: {got}")
+        check("1 row of `activations` is malformed; it was left out" in r.stderr and
+              "`S02` is not a key of ledger `activations`" in r.stderr, f"malformed activation, rejected: the notes: {r.stderr}")
+
         # A chain: a churn is the partner's of its activation, which is the partner's of its order. Order O3 names
         # a partner the partner table does not have: with --on-bad-row reject it is left out, so activation S3
         # (of O3) finds no order and is left out, so the churn of S3 finds no activation and is left out: nothing
