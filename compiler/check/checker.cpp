@@ -51,6 +51,7 @@ std::unique_ptr<TypedProgram> Checker::run() {
   collect_globals();
   check_program_header();
   check_sources();
+  check_ledger_lookups();
   check_calendars();
   check_consts();
   check_tiers();

@@ -66,12 +66,16 @@ class Checker {
   void check_program_header();
   void check_sources();
   void check_partner_id_types();
+  void check_ledger_lookups();  // ledger_lookups.cpp: cycles of ledgers looking each other up by key
   void check_calendars();
   void check_consts();
   Value const_value(const ast::Const& c, const ast::Expr& use);
   void check_measures();
   void check_groups();
   Type resolve_type(const ast::TypeRef& ref);
+  // ledger_lookups.cpp: lookups across ledgers by key (docs/language.md §26).
+  Type ledger_lookup_type(const ast::TypeRef& ref, const ast::Source& ledger);
+  void check_partner_lookup(const ast::Column& column, const ast::Ident& role, const Type& type);
   std::optional<Type> column_type(const ast::Source& source, const std::string& column) const;
 
   // expressions.cpp

@@ -251,6 +251,10 @@ Type Checker::resolve_type(const ast::TypeRef& ref) {
     }
     return want_args(0) ? Type::with_decl(TypeKind::Row, table) : Type::error();
   }
+  // A column typed with a keyed ledger's name: a lookup across ledgers (ledger_lookups.cpp, §26).
+  if (it != out->globals.end() && it->second.kind == SymbolKind::Ledger) {
+    return want_args(0) ? ledger_lookup_type(ref, *static_cast<const ast::Source*>(it->second.decl)) : Type::error();
+  }
   std::vector<std::string> candidates = kBuiltinTypes;
   for (const auto& [name, sym] : out->globals) {
     if (sym.kind == SymbolKind::Enum || sym.kind == SymbolKind::Table) candidates.push_back(name);
@@ -356,6 +360,8 @@ void Checker::check_sources() {
           } else if ((r == "date" || r == "booked") && !t.is_error() && t.kind != TypeKind::Date) {
             diags.report(DiagKind::InvalidRole, role.span, fmt::format("the `{}` column must have type `Date`", r))
                 .with_label(fmt::format("this column is {}", to_string(t)));
+          } else if (r == "partner" && t.kind == TypeKind::Row) {
+            check_partner_lookup(c, role, t);  // the partner of the line it looks up (ledger_lookups.cpp)
           } else if ((r == "partner" || r == "key") && !t.is_error() && t.kind != TypeKind::Text && t.kind != TypeKind::Int) {
             diags.report(DiagKind::InvalidRole, role.span, fmt::format("a `{}` column must be Text or Int", r))
                 .with_label(fmt::format("this column is {}", to_string(t)));
@@ -413,6 +419,7 @@ void Checker::check_partner_id_types() {
       const ast::Column* partner = role_column(s, "partner");
       if (!partner) continue;
       const Type t = decl_value.at(partner).type;
+      if (t.kind == TypeKind::Row) continue;  // the partner of a looked-up line: checked in that ledger
       auto id_type = [](const Type& x) { return x.kind == TypeKind::Text || x.kind == TypeKind::Int; };  // others: E0503 already
       if (!id_type(t) || !id_type(key_type) || t.kind == key_type.kind) continue;
       diags.report(DiagKind::TypeMismatch, partner->type.span,

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <functional>
 #include <stdexcept>
 
 #include "check/literals.h"
@@ -99,12 +100,46 @@ void Lowerer::inputs() {
           if (role.name == "claim") in.claim_column = i;
         }
         auto table = tp_.globals.find(c.type.name.name);
-        if (table != tp_.globals.end() && table->second.kind == SymbolKind::Table) {
+        if (table != tp_.globals.end() && (table->second.kind == SymbolKind::Table || table->second.kind == SymbolKind::Ledger)) {
           in.lookups.emplace_back(i, input_index_[static_cast<const ast::Source*>(table->second.decl)]);
+          // A lookup into a ledger (§26) is redirected to that ledger's index below.
+          if (table->second.kind == SymbolKind::Ledger && in.partner_column == i) in.partner_through_lookup = true;
         }
       }
     }
   });
+  ledger_indexes();
+}
+
+// Lookups across ledgers (docs/language.md §26): each ledger other ledgers look up by key gets an input of
+// its own, its index, which the engine reads whole before any ledger is scanned. An index looks up other
+// indexes in turn (a line whose own lookup misses is in no index), so they are appended in the order they
+// are needed: an index after the indexes it reads (the checker refused cycles, E0531).
+void Lowerer::ledger_indexes() {
+  const size_t declared = plan_.inputs.size();
+  std::vector<uint32_t> index_of(declared, UINT32_MAX);  // by ledger input: its index input
+  std::function<uint32_t(uint32_t)> index = [&](uint32_t ledger) -> uint32_t {
+    if (index_of[ledger] != UINT32_MAX) return index_of[ledger];
+    plan::Input ix = plan_.inputs[ledger];
+    ix.kind = plan::InputKind::LedgerIndex;
+    ix.indexes = ledger;
+    for (auto& [column, target] : ix.lookups) {  // (ix is a copy: index() may append to the inputs)
+      if (plan_.inputs[target].kind == plan::InputKind::Ledger) target = index(target);
+    }
+    index_of[ledger] = static_cast<uint32_t>(plan_.inputs.size());
+    plan_.inputs.push_back(std::move(ix));
+    return index_of[ledger];
+  };
+  for (uint32_t i = 0; i < declared; ++i) {
+    for (size_t k = 0; k < plan_.inputs[i].lookups.size(); ++k) {
+      const uint32_t target = plan_.inputs[i].lookups[k].second;
+      // (index() appends to the inputs: the lookup is found again after it)
+      if (plan_.inputs[target].kind == plan::InputKind::Ledger) {
+        const uint32_t ix = index(target);
+        plan_.inputs[i].lookups[k].second = ix;
+      }
+    }
+  }
 }
 
 ledger::ColumnSpec Lowerer::column_spec(const ast::Column& c) {
@@ -157,7 +192,7 @@ ledger::ColumnSpec Lowerer::column_spec(const ast::Column& c) {
       for (const auto& member : static_cast<const ast::Enum*>(g->second.decl)->members) spec.enum_members.push_back(member.name);
     } else {
       spec.kind = ledger::ColumnKind::Text;  // Text, and lookup keys
-      if (g != tp_.globals.end() && g->second.kind == SymbolKind::Table) {
+      if (g != tp_.globals.end() && (g->second.kind == SymbolKind::Table || g->second.kind == SymbolKind::Ledger)) {
         // A lookup column holds keys of its table, read as the table's key column is (an Int key is
         // compared as a number, not as a text id).
         for (const ast::Column& key : static_cast<const ast::Source*>(g->second.decl)->columns) {

@@ -67,6 +67,7 @@ class Lowerer {
   void header();
 
   void inputs();
+  void ledger_indexes();
 
   ledger::ColumnSpec column_spec(const ast::Column& c);
 

@@ -476,6 +476,14 @@ SqlResult Generator::generate() {
   // Funds carry a balance from period to period (docs/language.md §27): a recursive query not written yet.
   if (auto f = std::find_if(plan_.rebates.begin(), plan_.rebates.end(), [](const plan::Rebate& r) { return r.claims != UINT32_MAX; }); f != plan_.rebates.end())
     unsupported("funds (`fund`)", f->pay.where);
+  // Lookups across ledgers (docs/language.md §26) would be a join of the ledger to its keyed ledger's
+  // visible lines (its partner too, for `as partner`), not generated yet.
+  for (const plan::Input& in : plan_.inputs) {
+    if (in.kind == plan::InputKind::LedgerIndex) {
+      unsupported(fmt::format("lookups across ledgers (a lookup into ledger `{}` by its key)", in.name), UINT32_MAX);
+      break;
+    }
+  }
   for (const plan::Rebate& pr : plan_.rebates) {
     // A rebate settled over the year to date earns over that window (docs/language.md §22).
     for (plan::FunctionId f : plan::rebate_functions(pr)) need_function(f, pr.payments != UINT32_MAX && pr.settle_year_to_date ? kYearToDate : kPeriod);

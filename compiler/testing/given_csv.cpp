@@ -43,6 +43,8 @@ std::vector<std::vector<ColumnUse>> column_uses(const plan::Plan& plan) {
   std::vector<std::vector<ColumnUse>> uses(plan.inputs.size());
   for (size_t i = 0; i < plan.inputs.size(); ++i) uses[i].resize(plan.inputs[i].spec.columns.size());
   auto use = [&](uint32_t input, uint32_t column, uint32_t where, const char* role) {
+    // A keyed ledger's index (§26) reads the ledger's own rows: its uses are the ledger's.
+    if (input < plan.inputs.size() && plan.inputs[input].kind == plan::InputKind::LedgerIndex) input = plan.inputs[input].indexes;
     if (input < uses.size() && column < uses[input].size()) mark(uses[input][column], where, role);
   };
   for (uint32_t i = 0; i < plan.inputs.size(); ++i) {

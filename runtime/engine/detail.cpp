@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "core/currency.h"
+#include "engine/ledger_index.h"
 
 namespace rebate::engine {
 
@@ -37,7 +38,9 @@ class DetailSink : public ledger::RowSink {
     const plan::Input& in = s_.plan.inputs[input_];
     DetailLines& d = *s_.detail;
     for (size_t row = 0; row < chunk.row_count(); ++row) {
-      const auto partner = partners_.find(ledger::format_cell(chunk.columns[in.partner_column], row, d.pool));
+      // (A partner through a lookup (§26) is the looked-up line's.)
+      const auto partner = partners_.find(in.partner_through_lookup ? partner_through_lookup_text(s_, in, chunk.columns[in.partner_column].values[row])
+                                                                    : ledger::format_cell(chunk.columns[in.partner_column], row, d.pool));
       if (partner == partners_.end()) continue;
       if (!keys_known(chunk, row)) continue;  // a malformed row (rejected, or the run failed on it)
       if (!booked_by(in, chunk, row, s_.options.as_of)) continue;  // not read by the run either
@@ -139,6 +142,18 @@ void columns_read(const plan::Plan& plan, plan::FunctionId f, std::set<uint32_t>
   }
 }
 
+// The columns of keyed ledgers a function reads through a line's lookups (§26): (lookup column, column).
+void read_through_ledgers(const plan::Plan& plan, plan::FunctionId f, std::set<std::pair<uint32_t, uint32_t>>& out) {
+  if (f == plan::kNoFunction) return;
+  const plan::Input& in = plan.inputs[plan.functions[f].input];
+  for (const plan::Instr& instr : plan.functions[f].code) {
+    if (instr.op != plan::Opcode::Lookup) continue;
+    for (const auto& [column, target] : in.lookups) {
+      if (column == instr.a && plan.inputs[target].kind == plan::InputKind::LedgerIndex) out.emplace(instr.a, instr.b);
+    }
+  }
+}
+
 // Marks the lines (indexes into the partner's lines) of the group rows aggregate `a` takes over periods first..last.
 void group_lines(const State& s, vm::Executor& machine, uint32_t partner, const plan::Aggregate& a, PeriodIndex first, PeriodIndex last,
                  std::vector<bool>& taken, std::set<uint32_t>& cells) {
@@ -235,6 +250,7 @@ std::vector<std::string> detail_of(const State& s, vm::Executor& machine, uint32
   const std::vector<DetailLine>& lines_of = s.detail->of_partner[partner];
   std::vector<bool> taken(lines_of.size(), false);
   std::map<uint32_t, std::set<uint32_t>> cells;  // by ledger: the columns shown
+  std::map<uint32_t, std::set<std::pair<uint32_t, uint32_t>>> through;  // by ledger: the looked-up lines' cells shown
   const auto pos = static_cast<uint32_t>(c - s.periods.year_start(c));
   for (const plan::LineCount& l : pr.line_counts) {
     if (l.pos != pos) continue;
@@ -247,6 +263,8 @@ std::vector<std::string> detail_of(const State& s, vm::Executor& machine, uint32
     for (uint32_t a : l.reads) {
       columns_read(s.plan, s.plan.aggregates[a].filter, cells[agg.source]);
       columns_read(s.plan, s.plan.aggregates[a].arg, cells[agg.source]);
+      read_through_ledgers(s.plan, s.plan.aggregates[a].filter, through[agg.source]);
+      read_through_ledgers(s.plan, s.plan.aggregates[a].arg, through[agg.source]);
     }
     for (size_t i = 0; i < lines_of.size(); ++i) {
       const DetailLine& line = lines_of[i];
@@ -261,10 +279,21 @@ std::vector<std::string> detail_of(const State& s, vm::Executor& machine, uint32
     const plan::Input& in = s.plan.inputs[line.input];
     std::set<uint32_t> shown = cells[line.input];
     shown.erase(in.date_column);
-    shown.erase(in.partner_column);
+    if (!in.partner_through_lookup) shown.erase(in.partner_column);  // (through a lookup: the key, shown)
     std::string text = fmt::format("{} ({}): {} {}", line.where, s.periods.label(line.period), in.spec.columns[in.date_column].name,
                                    line.texts[in.date_column]);
     for (uint32_t col : shown) text += fmt::format(", {} {}", in.spec.columns[col].name, line.texts[col].empty() ? "(empty)" : line.texts[col]);
+    // What the line read of the line its key names, in another ledger (`subscription.activated_on 2026-05-20`).
+    for (const auto& [col, read] : through[line.input]) {
+      for (const auto& [lookup, index] : in.lookups) {
+        if (lookup != col || line.cells[col].none) continue;
+        const auto row = s.table_rows[index].find(static_cast<int64_t>(line.cells[col].coef));
+        if (row == s.table_rows[index].end()) continue;
+        const ledger::Column& cell = s.tables[index].columns[read];
+        text += fmt::format(", {}.{} {}", in.spec.columns[col].name, cell.spec.name,
+                            cell.has_value(row->second) ? ledger::format_cell(cell, row->second, s.pool) : "(empty)");
+      }
+    }
     out.push_back(std::move(text));
   }
   return out;

@@ -11,6 +11,7 @@
 #include "core/activity.h"
 #include "core/threads.h"
 #include "engine/fx.h"
+#include "engine/ledger_index.h"
 #include "engine/projection.h"
 #include "engine/state.h"
 
@@ -124,6 +125,12 @@ ledger::TableSpec ledger_spec(const plan::Plan& plan, uint32_t index) {
   // Lookup columns are always read: a key missing from its table is a malformed row whatever the
   // program reads of the table (scan.cpp, keys_known).
   for (const auto& [c, table] : in.lookups) used[c] = true;
+  // The cells its index keeps (§26) are parsed here too: a malformed one is reported by this read.
+  for (uint32_t ix = 0; ix < plan.inputs.size(); ++ix) {
+    if (plan.inputs[ix].kind != plan::InputKind::LedgerIndex || plan.inputs[ix].indexes != index) continue;
+    const ledger::TableSpec kept = ledger_index_spec(plan, ix);
+    for (size_t c = 0; c < kept.columns.size(); ++c) used[c] = used[c] || kept.columns[c].read;
+  }
   for (size_t c = 0; c < spec.columns.size(); ++c) spec.columns[c].read = used[c];
   // A text column that only groups lines (kept by its bytes) or is counted distinct (interned on the
   // lines that pass the count's filter) is not interned on every line: an order id or a customer id has
@@ -194,7 +201,7 @@ void read_tables(State& s) {
   const plan::Plan& plan = s.plan;
   for (uint32_t index = 0; index < plan.inputs.size(); ++index) {
     const plan::Input& in = plan.inputs[index];
-    if (in.kind == plan::InputKind::Ledger) continue;
+    if (in.kind == plan::InputKind::Ledger || in.kind == plan::InputKind::LedgerIndex) continue;  // (ledger_index.cpp)
     set_activity(fmt::format("reading the table `{}`", in.name));
     ledger::ReadOptions ro = read_options(s, in);
     // A payment left out would be paid again by the rebates that net against it: a malformed payments
@@ -219,7 +226,7 @@ void index_tables(State& s) {
   s.table_rows.resize(plan.inputs.size());
   for (uint32_t i = 0; i < plan.inputs.size(); ++i) {
     const plan::Input& in = plan.inputs[i];
-    if (in.kind == plan::InputKind::Ledger || in.key_column == UINT32_MAX) continue;
+    if (in.kind == plan::InputKind::Ledger || in.kind == plan::InputKind::LedgerIndex || in.key_column == UINT32_MAX) continue;
     const ledger::Table& t = s.tables[i];
     const ledger::Column& key = t.columns[in.key_column];
     for (uint32_t row = 0; row < t.row_count(); ++row) {
@@ -510,6 +517,7 @@ bool load_inputs(State& s) {
   const plan::Plan& plan = s.plan;
   for (const plan::Input& in : plan.inputs) {
     if (s.options.input_buffers.count(in.name) || s.options.input_paths.count(in.name)) continue;
+    if (in.kind == plan::InputKind::LedgerIndex) continue;  // its ledger's file: said once, for the ledger
     s.result.errors.push_back(fmt::format("no input for {} `{}`: pass --input {}=PATH.csv",
                                           in.kind == plan::InputKind::Ledger ? "ledger" : in.kind == plan::InputKind::Payments ? "payments ledger"
                                           : in.kind == plan::InputKind::Claims ? "claims ledger"
@@ -523,6 +531,10 @@ bool load_inputs(State& s) {
   for (const std::string& t : plan.texts) s.text_ids.push_back(s.pool.intern(t));
   index_tables(s);
   index_fx(s);
+  // Keyed ledgers other ledgers look up (§26): read and keyed before any ledger is scanned.
+  s.index_partner.resize(plan.inputs.size());
+  if (s.result.errors.empty() && !ledger_indexes_rereadable(s)) return false;
+  if (s.result.errors.empty()) read_ledger_indexes(s);
   const bool usable = s.result.errors.empty();
   if (usable) {
     partners_from_table(s);

@@ -88,7 +88,8 @@ std::vector<std::vector<uint32_t>> merge_partners(State& s, const std::vector<st
   }
   bool keys_are_text = true;
   for (const plan::Input& in : s.plan.inputs) {
-    if (in.kind == plan::InputKind::Ledger) keys_are_text = in.spec.columns[in.partner_column].kind == ledger::ColumnKind::Text;
+    // (A partner read through a lookup (§26) is the looked-up ledger's, which says its kind.)
+    if (in.kind == plan::InputKind::Ledger && !in.partner_through_lookup) keys_are_text = in.spec.columns[in.partner_column].kind == ledger::ColumnKind::Text;
   }
   // Partner ids are text in every output; integer ids are written as text.
   std::vector<std::pair<std::string, int64_t>> named;

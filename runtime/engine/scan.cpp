@@ -10,6 +10,7 @@
 #include <tuple>
 
 #include "engine/kernels.h"
+#include "engine/ledger_index.h"
 #include "engine/state.h"
 #include "ledger/short_text_ids.h"
 
@@ -314,13 +315,15 @@ class LedgerSink : public ScanSink {
     const DayNumber closed_on = s_.closing ? s_.closing->on : 0;
     rows_.lookup_row.resize(in.lookups.size());
     for (std::vector<uint32_t>& rows : rows_.lookup_row) rows.assign(n, UINT32_MAX);
+    // `as partner` on a lookup into a keyed ledger (§26): the partner of the line found (ledger_index.h).
+    const auto [through, through_rows] = partner_through_lookup(s_, in, rows_.lookup_row);
     for (size_t row = 0; row < n; ++row) {
       if (!booked_by(in, chunk, row, as_of)) {  // not booked yet on the --as-of date: as if not in the file
         ++after_as_of;
         continue;
       }
       if (has_lookups && !keys_known(chunk, row)) continue;  // a malformed row: recorded, left out
-      const int64_t key = pc.values[row];
+      const int64_t key = through ? through[through_rows[row]] : pc.values[row];
       uint32_t partner = UINT32_MAX;
       if (!s_.partner_of_text.empty()) {
         // A text the partner table does not have is the overlay's, beyond the State's ids: unknown.
@@ -475,7 +478,7 @@ class LedgerSink : public ScanSink {
       ScanPart::Unknown& u = part_.unknown_keys[input_];
       ++u.count;
       const std::string key = ledger::format_cell(c, row, part_.pool);
-      const std::string what = fmt::format("`{}` is not a key of table `{}`", key, plan_.inputs[table].name);
+      const std::string what = fmt::format("`{}` is not a key of {} `{}`", key, plan_.inputs[table].kind == plan::InputKind::LedgerIndex ? "ledger" : "table", plan_.inputs[table].name);
       if (u.messages.size() < s_.options.max_errors) u.messages.push_back(cell_message(chunk, row, column, what));
       if (s_.options.reject_bad_rows && !s_.options.rejects_path.empty() && row < chunk.raw.size()) {
         // The row as it is in the file, with its line and why (as for an unknown partner).

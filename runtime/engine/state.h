@@ -274,6 +274,8 @@ struct State {
   std::vector<uint32_t> partner_row;                  // partner index -> row in the partner table (UINT32_MAX: none)
   // Lookup tables: input -> key value -> row.
   std::vector<std::unordered_map<int64_t, uint32_t>> table_rows;
+  // Ledger indexes (ledger_index.h): input -> row -> the partner key of the line (as partner_by_key's).
+  std::vector<std::vector<int64_t>> index_partner;
   PeriodIndex first_period = 0, last_period = -1;     // the aggregates' periods
   // Known before the scan (effective dates or --period), or taken from the data after it.
   bool periods_fixed = false;

@@ -32,7 +32,7 @@ std::string dump_plan(const Plan& p) {
   for (const Input& in : p.inputs) {
     out += fmt::format("input {} ({})\n", in.name, in.kind == InputKind::Ledger ? "ledger" : in.kind == InputKind::Table ? "table"
                        : in.kind == InputKind::Payments ? "payments ledger" : in.kind == InputKind::Fx ? "fx table"
-                       : in.kind == InputKind::Claims ? "claims ledger" : "partner table");
+                       : in.kind == InputKind::Claims ? "claims ledger" : in.kind == InputKind::LedgerIndex ? "ledger index" : "partner table");
   }
   for (size_t a = 0; a < p.aggregates.size(); ++a) {
     const Aggregate& g = p.aggregates[a];

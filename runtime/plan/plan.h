@@ -85,7 +85,10 @@ struct Location {
 // rebates net against it (docs/language.md §22).
 // Fx: exchange rates (base currency, quote currency, date, rate), read whole; `convert` reads them
 // (docs/language.md §24).
-enum class InputKind { Ledger, Table, PartnerTable, Payments, Fx, Claims };
+// LedgerIndex: a keyed ledger's lines read whole, like a table, so that other ledgers look them up by key
+// (`subscription: activations`, docs/language.md §26). It reads the file of the ledger it indexes (same
+// name) a second time, keeping only the key and the columns read through it.
+enum class InputKind { Ledger, Table, PartnerTable, Payments, Fx, Claims, LedgerIndex };
 
 struct Input {
   std::string name;
@@ -103,6 +106,11 @@ struct Input {
   uint32_t base_column = UINT32_MAX, quote_column = UINT32_MAX, rate_column = UINT32_MAX;
   // Columns typed with a table's name (`sku: skus`): column index -> table input index.
   std::vector<std::pair<uint32_t, uint32_t>> lookups;
+  // LedgerIndex: the ledger whose lines it indexes.
+  uint32_t indexes = UINT32_MAX;
+  // Ledgers: the `as partner` column is a lookup into a keyed ledger (`subscription: activations as
+  // partner`): the line belongs to the partner of the line it names.
+  bool partner_through_lookup = false;
 };
 
 enum class AggregateKind { Sum, Count, CountDistinct, Min, Max, Avg };

@@ -38,6 +38,7 @@ import pg_cluster  # noqa: E402
 REFUSED = {
     "tests/sql/programs/nested_lookback": "a look-back inside a look-back",
     "examples/19-mdf-coop-fund": "funds",
+    "examples/20-telecom-spiff-churn": "lookups across ledgers",
 }
 DIALECTS = ["postgres", "duckdb"]
 COMPARED = ["amount", "status", "basis", "band", "rate"]
