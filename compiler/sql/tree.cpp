@@ -334,6 +334,15 @@ class Builder {
       // A conversion would be a join to the FX table on the latest day on or before the line's; not
       // written yet, so refused (E0701) rather than computed some other way.
       case Opcode::Convert: return "`convert` (a currency conversion)";
+      case Opcode::TextTest:
+        take(2);
+        n.type = SqlType::Bool;
+        break;
+      case Opcode::TextMap:
+        take(1);
+        n.type = static_cast<plan::TextFunction>(in.a) == plan::TextFunction::Length ? SqlType::Number : SqlType::Text;
+        n.scale = 0;
+        break;
       case Opcode::AddDuration: case Opcode::SubDuration:
         take(2);
         n.type = SqlType::Day;
