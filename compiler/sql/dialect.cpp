@@ -123,7 +123,7 @@ const Dialect kDialects[] = {
     {"postgres", postgres_decimal, "TEXT", false, true, "pg_temp.", kPostgresPrelude, postgres_fail, postgres_divide, day_number, postgres_round,
      postgres_add_months, postgres_regex_match, postgres_series, postgres_quotient, postgres_binary_order},
     {"duckdb", duckdb_decimal, "VARCHAR", true, false, "", kDuckdbPrelude, duckdb_fail, duckdb_divide, day_number, duckdb_round, duckdb_add_months, duckdb_regex_match, duckdb_series, duckdb_quotient,
-     duckdb_binary_order, true},
+     duckdb_binary_order},
 };
 
 }  // namespace

@@ -50,10 +50,6 @@ struct Dialect {
   // A text expression as it sorts byte by byte (as the engine sorts partner ids), whatever the
   // database's collation.
   std::string (*binary_order)(const std::string& text);
-  // Whether upper() and lower() are Unicode's simple case mapping whatever the database's locale, as
-  // the engines' `upper` and `lower` are (DuckDB's, through utf8proc). PostgreSQL's follow the database's
-  // locale (ASCII only under C, `ß` to `SS` under an ICU collation), so there they are refused (E0701).
-  bool simple_case_mapping = false;
 };
 
 // The dialects by name; nullptr for an unknown one.

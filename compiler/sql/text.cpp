@@ -1,7 +1,9 @@
 // The text functions (docs/language.md §4) in SQL: the same answers as vm/text.cpp on UTF-8 texts.
 // Prefixes and suffixes are compared as left()/right() of the text's length in characters (code points
-// in both databases), not with LIKE, whose `%` and `_` in a prefix would be patterns. upper() and
-// lower() only where the database maps case as the engines do (Dialect::simple_case_mapping).
+// in both databases), not with LIKE, whose `%` and `_` in a prefix would be patterns. `upper` and
+// `lower` are refused (E0701): no database maps case as the engines do (Unicode's simple mapping, one
+// character to one) whatever its settings: PostgreSQL follows the database's locale (ASCII only under C,
+// `ß` to `SS` under an ICU collation), and DuckDB's upper() makes `STRASSE` of `straße`.
 #include <fmt/format.h>
 
 #include "sql/generator.h"
@@ -19,11 +21,8 @@ std::string Generator::text_function(const Node& n, const Scope& scope) {
     case plan::TextFunction::Upper:
     case plan::TextFunction::Lower: {
       const bool up = static_cast<plan::TextFunction>(n.a) == plan::TextFunction::Upper;
-      if (!d_.simple_case_mapping) {
-        unsupported(fmt::format("`{}` (the database's case mapping depends on its locale)", up ? "upper" : "lower"), n.where);
-        return "NULL";
-      }
-      return fmt::format("{}{}", up ? "upper" : "lower", arg(0));
+      unsupported(fmt::format("`{}` (no database maps case one character to one, as the engines do)", up ? "upper" : "lower"), n.where);
+      return "NULL";
     }
   }
   return "NULL";
