@@ -14,6 +14,7 @@ packages=(
   zlib1g-dev libzstd-dev   # compressed ledgers (.csv.gz, .csv.zst), read as streams
   libpq-dev postgresql     # ledgers read from PostgreSQL; the test starts a throwaway server
   libtbb-dev  # oneTBB: the run's threads (runtime/core/threads.h)
+  libicu-dev  # ICU: Unicode case mapping for the text functions `upper` and `lower` (runtime/vm/text.cpp)
   llvm-14-dev  # the JIT engine (runtime/jit; without it configure with -DREBATE_JIT=OFF)
 )
 # The VS Code extension's tests need node and npm. Debian's `nodejs` and `npm` when either command is missing

@@ -11,7 +11,8 @@ namespace rebate::check {
 namespace {
 
 const std::vector<std::string> kAggregates = {"sum", "count", "count_distinct", "min", "max", "avg"};
-const std::vector<std::string> kFunctions = {"min", "max", "abs", "round", "previous", "last_year", "year_to_date", "convert"};
+const std::vector<std::string> kFunctions = {"min", "max", "abs", "round", "previous", "last_year", "year_to_date", "convert",
+                                             "starts_with", "ends_with", "contains", "upper", "lower", "length"};
 
 // "a", "a and b", "a, b and c".
 std::string listed(const std::vector<std::string>& items) {
@@ -106,7 +107,10 @@ Value Checker::check_method(const ast::Expr& e, const Scope& scope) {
       } else {
         std::string call;
         for (const ValueFunction& f : value_functions()) {
-          if (f.name == method && f.takes(rv.type)) call = fmt::format("; write `{}({})`", method, receiver.text);
+          if (f.name != method || !f.takes(rv.type)) continue;
+          std::string args = source_text(receiver.span);
+          for (size_t i = 1; i < e.args.size(); ++i) args += ", " + source_text(e.args[i]->span);
+          call = fmt::format("; write `{}({})`", method, args);
         }
         d.with_help(fmt::format("the functions that take {} values are {}{}", type, listed(functions), call));
       }
@@ -230,6 +234,7 @@ Value Checker::check_call(const ast::Expr& e, const Scope& scope) {
         .with_help(fmt::format("write the value alone, without `{}:`", label.name));
     break;
   }
+  if (is_text_function(f)) return check_text_function(e, scope);
   if (f == "previous" || f == "last_year" || f == "year_to_date") {
     if (!argc_is(1, 1, "one measure")) return Value{};
     const ast::Expr& a = e.arg(0);
@@ -392,7 +397,8 @@ Value Checker::check_call(const ast::Expr& e, const Scope& scope) {
   } else if (auto guess = closest(f, kFunctions)) {
     d.with_help(fmt::format("did you mean `{}`?", *guess));
   } else {
-    d.with_help("the functions are `min`, `max`, `abs`, `round`, `previous`, `last_year` and `year_to_date`");
+    d.with_help("the functions are `min`, `max`, `abs`, `round`, `previous`, `last_year`, `year_to_date`, `convert`, and on text "
+                "`starts_with`, `ends_with`, `contains`, `upper`, `lower` and `length`");
   }
   return Value{};
 }

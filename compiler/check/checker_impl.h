@@ -101,6 +101,7 @@ class Checker {
   // help's example: one the program has, never a guess. Empty when none fits.
   std::string example_argument(const ast::Source* ledger, const ast::Group* group, const std::string& method) const;
   Value check_call(const ast::Expr& e, const Scope& scope);
+  Value check_text_function(const ast::Expr& e, const Scope& scope);  // text_functions.cpp
   Value check_quantity(const ast::Expr& e);
   void report_unrepresentable(const ast::Expr& e, std::string_view what, int max_places);
   std::string aggregate_help(const ast::Source& ledger, const ast::Column& column);
@@ -182,6 +183,9 @@ class Checker {
 
 // Ordered comparison of two known constants of the same unit.
 int compare_constants(const Decimal& a, const Decimal& b);
+
+// `starts_with`, `ends_with`, `contains`, `upper`, `lower`, `length` (text_functions.cpp).
+bool is_text_function(std::string_view name);
 
 // Levenshtein distance, for suggestions.
 size_t edit_distance(std::string_view a, std::string_view b);

@@ -4,6 +4,7 @@
 
 #include "check/checker_impl.h"
 #include "check/literals.h"
+#include "core/currency.h"
 
 namespace rebate::check {
 
@@ -286,7 +287,13 @@ Value Checker::check_name(const ast::Expr& e, const Scope& scope, const Type* hi
     }
   }
 
-  (void)hint;  // enum members are program-wide names (step 4), so no context is needed to find them
+  // A currency code where a Currency value is expected (`currency == GBP`, `currency in [GBP, CHF]`:
+  // docs/language.md §24), named bare as `convert(..., to: EUR)` names one. A declared name comes first;
+  // the lowering makes the code a constant from its type (enum members need no hint: they are
+  // program-wide names, step 4).
+  if (hint && hint->kind == TypeKind::Currency && global == out->globals.end() && is_currency_code(name)) {
+    return Value{Type::of(TypeKind::Currency)};
+  }
 
   // 3. Built-in names.
   if (name == "partner" || name == "period") {

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "check/checker_impl.h"
+#include "core/currency.h"
 
 namespace rebate::check {
 
@@ -212,6 +213,13 @@ Value Checker::check_binary(const ast::Expr& e, const Scope& scope, const Type* 
                                     .with_fix(currency_fix(number, is_money(a.type) ? a.type.currency : b.type.currency));
       } else if (currencies) {
         d.with_help("a program pays in one currency; convert amounts before they reach the ledger");
+      } else if ((a.type.kind == TypeKind::Currency && b.type.kind == TypeKind::Text) ||
+                 (a.type.kind == TypeKind::Text && b.type.kind == TypeKind::Currency)) {
+        const ast::Expr& code = a.type.kind == TypeKind::Text ? le : re;
+        const ast::Expr& column = a.type.kind == TypeKind::Text ? re : le;
+        d.with_help(code.kind == ast::ExprKind::String && is_currency_code(code.text)
+                        ? fmt::format("a currency is compared with a code written bare: `{} {} {}`", source_text(column.span), ast::spelling(e.op), code.text)
+                        : "a currency is compared with a code written bare, as in `currency == GBP`");
       } else if (a.type.kind == TypeKind::Percent || b.type.kind == TypeKind::Percent) {
         d.with_help("a percentage compares with percentages and plain numbers, as in `growth > 10%`");
       }

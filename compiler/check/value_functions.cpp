@@ -15,6 +15,7 @@ bool signed_amount(const Type& t) {
   return t.is_number() || t.kind == TypeKind::Money || t.kind == TypeKind::Percent || t.kind == TypeKind::Duration;
 }
 bool roundable(const Type& t) { return t.is_number() || t.kind == TypeKind::Money || t.kind == TypeKind::Percent; }
+bool text(const Type& t) { return t.kind == TypeKind::Text; }
 
 }  // namespace
 
@@ -24,6 +25,12 @@ const std::vector<ValueFunction>& value_functions() {
       {"max", "max(a, b, ...)", orderable},
       {"abs", "abs(x)", signed_amount},
       {"round", "round(x)", roundable},
+      {"starts_with", "starts_with(text, prefix)", text},
+      {"ends_with", "ends_with(text, suffix)", text},
+      {"contains", "contains(text, part)", text},
+      {"upper", "upper(text)", text},
+      {"lower", "lower(text)", text},
+      {"length", "length(text)", text},
   };
   return table;
 }

@@ -230,7 +230,14 @@ plan::Value Lowerer::period_value(const std::string& text) {
 
 void Lowerer::name(const ast::Expr& e, const Context& ctx, uint32_t where) {
   const Symbol* s = tp_.ref_of(e);
-  if (!s) return;
+  if (!s) {
+    // A currency code compared with a Currency value (`currency == GBP`): its currency_index(), as a
+    // Currency cell holds it.
+    if (tp_.type_of(e).kind == TypeKind::Currency && currency_index(e.text) >= 0) {
+      emit(Opcode::Const, constant(plan::Value::integer(currency_index(e.text))), 0, where);
+    }
+    return;
+  }
   switch (s->kind) {
     case SymbolKind::Column:
       if (ctx.kind == plan::FunctionKind::GroupRow) {
@@ -342,6 +349,17 @@ void Lowerer::call(const ast::Expr& e, const Context& ctx, uint32_t where) {
     return;
   }
   for (const auto& a : e.args) expr(*a, ctx);
+  // The text functions (docs/language.md §4): a test of two texts, or a function of one.
+  using plan::TextFunction;
+  const std::optional<TextFunction> text = f == "starts_with" ? TextFunction::StartsWith : f == "ends_with" ? TextFunction::EndsWith
+                                           : f == "contains"  ? TextFunction::Contains   : f == "upper"     ? TextFunction::Upper
+                                           : f == "lower"     ? TextFunction::Lower      : f == "length"    ? std::optional(TextFunction::Length)
+                                                                                                            : std::nullopt;
+  if (text) {
+    const bool test = *text == TextFunction::StartsWith || *text == TextFunction::EndsWith || *text == TextFunction::Contains;
+    emit(test ? Opcode::TextTest : Opcode::TextMap, static_cast<uint32_t>(*text), 0, where);
+    return;
+  }
   if (f == "min") emit(Opcode::Min, static_cast<uint32_t>(e.args.size()), 0, where);
   else if (f == "max") emit(Opcode::Max, static_cast<uint32_t>(e.args.size()), 0, where);
   else if (f == "abs") emit(Opcode::Abs, 0, 0, where);

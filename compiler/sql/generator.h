@@ -81,6 +81,7 @@ class Generator {
   std::string number_literal(const plan::Value& v) const;
   std::string period_bound(const NodeRef& p, bool first, const Scope& scope);
   std::string period_part(plan::PeriodPart part, const std::string& first) const;
+  std::string text_function(const Node& n, const Scope& scope);  // text.cpp
   std::string tiers(const plan::Tiers& t, bool apply, const std::string& x, int x_scale, int out_scale);
   Node leaf_type(const plan::Instr& in);
   Node aggregate_type(const plan::Aggregate& a);

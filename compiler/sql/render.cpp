@@ -453,6 +453,7 @@ std::string Generator::render_op(const Node& n, const Scope& scope) {
     }
     case Opcode::InRange: return fmt::format("{} BETWEEN {} AND {}", same(0), same(1), same(2));
     case Opcode::Convert: return convert(n, scope);
+    case Opcode::TextTest: case Opcode::TextMap: return text_function(n, scope);
     case Opcode::InPeriod: {
       const std::string first = n.b == 1 ? period_bound(n.args[0], true, scope) : arg(0);
       const std::string last = n.b == 1 ? period_bound(n.args[0], false, scope) : arg(0);

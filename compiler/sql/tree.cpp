@@ -344,6 +344,15 @@ class Builder {
         n.scale = std::min(n.args[0]->scale + rate_scale, static_cast<int>(Decimal::kMaxScale));
         break;
       }
+      case Opcode::TextTest:
+        take(2);
+        n.type = SqlType::Bool;
+        break;
+      case Opcode::TextMap:
+        take(1);
+        n.type = static_cast<plan::TextFunction>(in.a) == plan::TextFunction::Length ? SqlType::Number : SqlType::Text;
+        n.scale = 0;
+        break;
       case Opcode::AddDuration: case Opcode::SubDuration:
         take(2);
         n.type = SqlType::Day;

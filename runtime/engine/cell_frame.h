@@ -88,7 +88,9 @@ inline bool reads_only_partner(const plan::Plan& plan, plan::FunctionId f, std::
 // What one thread evaluates cells with: its own VM (a Machine's stack is not shared between threads)
 // and its own memo, over the run's read-only state.
 struct CellContext {
-  explicit CellContext(const State& state) : s(state), machine(state.engine.executor()), memo(state.plan.measures.size()) {
+  explicit CellContext(const State& state)
+      : s(state), machine(state.engine.executor()), memo(state.plan.measures.size()),
+        texts(std::make_unique<ledger::StringPool>(&state.pool)) {
     const plan::Plan& plan = state.plan;
     for (const plan::Decision& d : plan.decisions) {
       std::vector<uint8_t> seen(plan.functions.size(), 0);
@@ -100,6 +102,9 @@ struct CellContext {
   const State& s;
   std::unique_ptr<vm::Executor> machine;
   MeasureMemo memo;
+  // The texts the cells' formulas make (`upper(partner.name)`), on the run's pool, which does not change
+  // while cells are evaluated; an award's or a metric's text is read from here (vm::Frame::texts).
+  std::unique_ptr<ledger::StringPool> texts;
   Coverage* coverage = nullptr;  // counting what the cells reach (`rebate test --coverage`), or null
   // Decisions that read only the partner (a region and level table) are worked out once per cell, for
   // every rebate of the cell that reads them (cells come period by period since payouts are streamed,
@@ -116,6 +121,7 @@ class PartnerFrame : public vm::Frame {
   PartnerFrame(CellContext& c, uint32_t partner, Window w, size_t block)
       : c_(c), s_(c.s), partner_(partner), window_(w), block_(block) {
     fx_ = &s_.fx;
+    texts_ = c.texts.get();
   }
 
   Value column(uint32_t) override { return Value::missing(); }

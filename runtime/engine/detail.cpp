@@ -74,7 +74,10 @@ class DetailSink : public ledger::RowSink {
 // Loads for the functions over one of the partner's lines, or one of the rows of a group formed from them.
 class DetailFrame : public vm::Frame {
  public:
-  DetailFrame(const State& s, uint32_t partner, const DetailLine& line) : s_(s), partner_(partner), line_(&line) { fx_ = &s.fx; }
+  DetailFrame(const State& s, uint32_t partner, const DetailLine& line) : s_(s), partner_(partner), line_(&line) {
+    fx_ = &s.fx;
+    texts_ = s.detail ? &s.detail->pool : nullptr;  // the lines' texts
+  }
   void at(const DetailLine& line) { line_ = &line; }
   // A group row: its keys (the cells of one of its lines) then its fields.
   const plan::Group* group = nullptr;

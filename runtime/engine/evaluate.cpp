@@ -578,7 +578,7 @@ class CellEvaluator {
   void award_value(const plan::Award& a, const Value& v, uint32_t where, PartnerFrame& frame, AwardValue& out) const {
     out.currency.clear();
     switch (a.type) {
-      case plan::ValueType::Text: out.value = s_.pool.text(static_cast<uint32_t>(v.coef)); break;
+      case plan::ValueType::Text: out.value = frame.texts()->text(static_cast<uint32_t>(v.coef)); break;  // made texts too
       case plan::ValueType::Bool: out.value = v.truthy() ? "true" : "false"; break;
       case plan::ValueType::Enum: out.value = a.members[static_cast<size_t>(v.coef)]; break;
       case plan::ValueType::Money: {

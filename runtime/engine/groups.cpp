@@ -29,6 +29,7 @@ class GroupRowFrame : public vm::Frame {
   GroupRowFrame(const State& s, uint32_t group, const GroupData& data, ledger::StringPool& pool)
       : s_(s), pg_(s.plan.groups[group]), data_(data), pool_(pool) {
     fx_ = &s.fx;
+    texts_ = &pool;
   }
   void at(size_t row) { row_ = row; }
   std::vector<Value> fields;  // the current row's field values
@@ -535,6 +536,7 @@ class WindowRowFrame : public vm::Frame {
   WindowRowFrame(const State& s, uint32_t group, uint32_t partner, PeriodIndex last, ledger::StringPool& pool)
       : s_(s), pg_(s.plan.groups[group]), partner_(partner), last_(last), pool_(pool) {
     fx_ = &s.fx;
+    texts_ = &pool;
   }
   const GroupData* data = nullptr;  // the row the keys are read from
   size_t row = 0;

@@ -67,6 +67,7 @@ class RowFrame : public vm::Frame {
     line_.text_ids = s_.text_ids.data();
     cells_ = &line_;
     fx_ = &s_.fx;
+    texts_ = &part.pool;
   }
   void at(uint32_t row) {
     row_ = row;

@@ -40,11 +40,11 @@ Effect effect(const plan::Instr& in) {
     case Opcode::Store: case Opcode::Pop: case Opcode::JumpIfFalse: case Opcode::JumpIfTrue: case Opcode::Return:
       return {1, 0};
     case Opcode::PeriodStart: case Opcode::PeriodEnd: case Opcode::PeriodPart: case Opcode::Neg: case Opcode::Abs:
-    case Opcode::Round: case Opcode::Not: case Opcode::TierOf: case Opcode::TierBy:
+    case Opcode::Round: case Opcode::Not: case Opcode::TierOf: case Opcode::TierBy: case Opcode::TextMap:
       return {1, 1};
     case Opcode::Add: case Opcode::Sub: case Opcode::Mul: case Opcode::Div: case Opcode::AddDuration:
     case Opcode::SubDuration: case Opcode::Eq: case Opcode::Ne: case Opcode::Lt: case Opcode::Le: case Opcode::Gt:
-    case Opcode::Ge: case Opcode::InPeriod:
+    case Opcode::Ge: case Opcode::InPeriod: case Opcode::TextTest:
       return {2, 1};
     case Opcode::Min: case Opcode::Max: return {in.a, 1};
     case Opcode::InList: return {in.a + 1, 1};
@@ -489,6 +489,7 @@ class FunctionBuilder {
       case Opcode::Decision: case Opcode::Div: case Opcode::Round: case Opcode::Min: case Opcode::Max:
       case Opcode::AddDuration: case Opcode::SubDuration: case Opcode::InList: case Opcode::InRange:
       case Opcode::InPeriod: case Opcode::TierOf: case Opcode::TierBy: case Opcode::PeriodPart: case Opcode::Convert:
+      case Opcode::TextTest: case Opcode::TextMap:
         call_helper(i, operands, result);
         break;
     }

@@ -48,6 +48,8 @@ void run_instr(Runtime& rt, vm::Frame& frame, const plan::Instr& in, Value* v) {
       if (!message.empty()) throw vm::EvalError(message, in.where, frame.context());
       break;
     }
+    case Opcode::TextTest: error = vm::ops::text_test(frame, in.a, v[0], v[1]); break;
+    case Opcode::TextMap: error = vm::ops::text_map(frame, in.a, v[0]); break;
     case Opcode::AddDuration:
     case Opcode::SubDuration: vm::ops::add_duration(in.op == Opcode::SubDuration, in.b == 1, v[0], v[1]); break;
     case Opcode::Eq: case Opcode::Ne: case Opcode::Lt: case Opcode::Le: case Opcode::Gt: case Opcode::Ge:

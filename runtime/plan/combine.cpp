@@ -53,6 +53,8 @@ Operand operand_of(Opcode op) {
     case Opcode::AddDuration:
     case Opcode::SubDuration:
     case Opcode::Convert:
+    case Opcode::TextTest:
+    case Opcode::TextMap:
     case Opcode::Eq:
     case Opcode::Ne:
     case Opcode::Lt:

@@ -26,6 +26,8 @@ enum class Opcode : uint8_t {
 // What PeriodPart reads of a period (its operand a): `period.quarter_of_year`, `period.month_of_year`,
 // `period.is_first_of_year`.
 enum class PeriodPart : uint8_t { QuarterOfYear, MonthOfYear, IsFirstOfYear };
+// What TextTest and TextMap compute (their operand a): the text functions of docs/language.md §4.
+enum class TextFunction : uint8_t { StartsWith, EndsWith, Contains, Upper, Lower, Length };
 const char* name(Opcode op);
 
 // A runtime value. Numbers (Int, Decimal, Money, Percent as a ratio) are exact decimals: coef / 10^scale.

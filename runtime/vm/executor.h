@@ -41,6 +41,11 @@ class Frame {
   const LineCells* cells() const { return cells_; }
   // The run's exchange rates, for `Convert` (null in a program without an FX table).
   const FxRates* fx() const { return fx_; }
+  // The texts this frame's values name by id (the ids a Column, Text or PartnerAttr load gives), where
+  // a text the program makes (`upper(x)`: TextMap) is interned too: the scan part's, a group thread's or
+  // an evaluation thread's overlay on the run's pool, so that a made text lives as long as the ids the
+  // phase keeps, and equals a constant or a cell with the same bytes (docs/architecture.md, "Texts").
+  ledger::StringPool* texts() const { return texts_; }
   virtual Value column(uint32_t column) = 0;
   virtual Value lookup(uint32_t column, uint32_t table_column) = 0;
   virtual Value group_field(uint32_t field) = 0;
@@ -58,6 +63,7 @@ class Frame {
  protected:
   const LineCells* cells_ = nullptr;
   const FxRates* fx_ = nullptr;
+  ledger::StringPool* texts_ = nullptr;
 };
 
 // A runtime error in the program: where in the source, and for whom.

@@ -192,6 +192,12 @@ inline void period_part(const plan::Plan& plan, uint32_t part, Value& p) {
   }
 }
 
+// TextTest: `starts_with`, `ends_with` or `contains` (`function`: plan::TextFunction) of text x and y;
+// TextMap: `upper`, `lower` (a new text, interned in frame.texts()) or `length` (code points) of x.
+// None gives none (vm/text.cpp; docs/language.md §4).
+const char* text_test(const Frame& frame, uint32_t function, Value& x, const Value& y);
+const char* text_map(Frame& frame, uint32_t function, Value& x);
+
 // Not.
 inline void logical_not(Value& x) {
   if (!x.none) x = Value::boolean(!x.truthy());

@@ -210,6 +210,14 @@ Value Machine::execute(const plan::Function& f, Frame& frame) {
         if (!error.empty()) fail(in, error);
         break;
       }
+      case Opcode::TextTest: {
+        const Value y = *--sp;
+        if (const char* error = ops::text_test(frame, in.a, sp[-1], y)) fail(in, error);
+        break;
+      }
+      case Opcode::TextMap:
+        if (const char* error = ops::text_map(frame, in.a, sp[-1])) fail(in, error);
+        break;
       case Opcode::AddDuration:
       case Opcode::SubDuration: {
         const Value n = *--sp;

@@ -39,6 +39,7 @@ REFUSED = {
     "tests/sql/programs/nested_lookback": "a look-back inside a look-back",
     "examples/19-mdf-coop-fund": "funds",
     "examples/20-telecom-spiff-churn": "lookups across ledgers",
+    "tests/sql/programs/text_case": "`upper`",
 }
 DIALECTS = ["postgres", "duckdb"]
 COMPARED = ["amount", "status", "basis", "band", "rate"]
