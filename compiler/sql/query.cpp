@@ -526,7 +526,9 @@ SqlResult Generator::generate() {
     for (size_t c = 0; c < pt.spec.columns.size(); ++c) attrs += fmt::format(", pt.{} AS {}", col(static_cast<uint32_t>(c)), quote_name("p" + std::to_string(c)));
     partners = fmt::format("SELECT pt.{} AS partner{} FROM {} AS pt", col(pt.key_column), attrs, quote_name("in_" + pt.name));
   } else {
-    for (uint32_t l : ledgers) partners += fmt::format("{}SELECT partner FROM {}", partners.empty() ? "" : " UNION ", quote_name("l_" + plan_.inputs[l].name));
+    // (DISTINCT: with one ledger there is no UNION to remove the repeats, and a partner's cells would be
+    // formed once per line.)
+    for (uint32_t l : ledgers) partners += fmt::format("{}SELECT DISTINCT partner FROM {}", partners.empty() ? "" : " UNION ", quote_name("l_" + plan_.inputs[l].name));
   }
   ctes.push_back(fmt::format("partners AS (\n  {})", partners));
   for (uint32_t i = 0; i < plan_.inputs.size(); ++i) {

@@ -92,10 +92,13 @@ def corrects(row):
 
 
 def rows_by_key(csv_text, key_columns=("partner", "period", "rebate"), compared=COMPARED):
+    """The rows by key; a key on two rows is kept under a second key, so that a repeated row differs."""
     rows = {}
     for r in csv.DictReader(io.StringIO(csv_text)):
         # (A payout and the adjustments of a rebate in one period differ by the period they correct.)
         key = tuple(r[k] for k in key_columns) + ((corrects(r),) if key_columns == ("partner", "period", "rebate") else ())
+        while key in rows:
+            key = key + ("repeated",)
         rows[key] = {c: (number(r[c]) if c in ("amount", "basis", "rate") else (r[c] or None)) for c in compared}
     return rows
 
