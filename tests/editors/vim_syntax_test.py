@@ -32,6 +32,7 @@ SCOPE_TO_GROUP = {
     "storage.type": {"rebateDeclaration"},
     "storage.modifier.partner": {"rebatePartnerModifier"},
     "storage.modifier.payments": {"rebatePartnerModifier"},
+    "storage.modifier.claims": {"rebatePartnerModifier"},
     "storage.modifier.tier-mode": {"rebateTierMode", "rebateTiersMode"},
     "entity.name.type.table": {"rebateTypeDef"},
     "entity.name.type.ledger": {"rebateTypeDef"},
