@@ -278,7 +278,8 @@ void count_direct_row(const GroupPlan& gp, const GroupData& data, size_t row, si
 // as field_state would (a sum with no line is 0 either way), without building the field's state. The
 // few rows with words kept aside (orders met in more than one piece of the ledger) go through their states.
 template <class States>
-void finish_compact_rows(const State& s, const GroupPlan& gp, const GroupData& data, const States& state) {
+void finish_compact_rows(const State& s, const GroupPlan& gp, const GroupData& data, const std::vector<uint8_t>& skipped,
+                         const States& state) {
   struct WordTest {
     bool count;
     uint32_t index;  // among the block's sums (a sum) or its uint32 counts (a count)
@@ -336,6 +337,7 @@ void finish_compact_rows(const State& s, const GroupPlan& gp, const GroupData& d
   aside.erase(std::unique(aside.begin(), aside.end()), aside.end());
   size_t next_aside = 0;
   for (size_t row = 0; row < data.rows(); ++row) {
+    if (!skipped.empty() && skipped[row]) continue;
     const size_t cell = s.cell(data.partner(row), data.period(row));
     while (next_aside < aside.size() && aside[next_aside] < row) ++next_aside;
     if (next_aside < aside.size() && aside[next_aside] == row) {
@@ -362,25 +364,27 @@ void finish_compact_rows(const State& s, const GroupPlan& gp, const GroupData& d
   }
 }
 
-// The rows of one partition of group `g`, row by row: the row's fields, then its contribution to every
-// aggregate over the group, into `state(cell, aggregate)`.
+// The rows of one segment of a partition of group `g` (MergedPartition), row by row but the skipped ones:
+// the row's fields, then its contribution to every aggregate over the group, into `state(cell, aggregate)`.
 template <class States>
-void finish_partition(const State& s, uint32_t g, const GroupPlan& gp, const GroupData& data, vm::Executor& machine,
-                      ledger::StringPool& pool, const States& state) {
+void finish_segment(const State& s, uint32_t g, const GroupPlan& gp, const GroupData& data, const std::vector<uint8_t>& skipped,
+                    vm::Executor& machine, ledger::StringPool& pool, const States& state) {
   const plan::Plan& plan = s.plan;
   const plan::Group& pg = plan.groups[g];
+  auto skips = [&skipped](size_t row) { return !skipped.empty() && skipped[row]; };
   if (gp.direct && data.distinct.empty() && data.is_compact()) {
-    finish_compact_rows(s, gp, data, state);
+    finish_compact_rows(s, gp, data, skipped, state);
     return;
   }
   if (gp.direct && data.distinct.empty()) {
     for (size_t row = 0; row < data.rows(); ++row) {
-      count_direct_row(gp, data, row, s.cell(data.partner(row), data.period(row)), state);
+      if (!skips(row)) count_direct_row(gp, data, row, s.cell(data.partner(row), data.period(row)), state);
     }
     return;
   }
   GroupRowFrame frame(s, g, data, pool);
   for (size_t row = 0; row < data.rows(); ++row) {
+    if (skips(row)) continue;
     frame.at(row);
     frame.fields.clear();
     for (size_t f = 0; f < pg.field_values.size(); ++f) {
@@ -403,6 +407,13 @@ void finish_partition(const State& s, uint32_t g, const GroupPlan& gp, const Gro
       accumulate(*st, distinct, agg, v, frame);
     }
   }
+}
+
+// The rows of one partition of group `g`, segment by segment.
+template <class States>
+void finish_partition(const State& s, uint32_t g, const GroupPlan& gp, const MergedPartition& partition, vm::Executor& machine,
+                      ledger::StringPool& pool, const States& state) {
+  for (size_t k = 0; k < partition.segments.size(); ++k) finish_segment(s, g, gp, partition.segments[k], partition.skipped[k], machine, pool, state);
 }
 
 // The groups some aggregate over which is read over a window of several periods: through year_to_date
@@ -478,7 +489,7 @@ void finish_groups(State& s) {
     std::vector<Worker> workers(threads);
     std::vector<size_t> busy;
     for (size_t q = 0; q < kGroupPartitions; ++q) {
-      if (s.groups[g][q].rows() > 0) busy.push_back(q);
+      if (!s.groups[g][q].empty()) busy.push_back(q);
     }
     // (A thread's slot in the arena picks its worker; with one task, whichever thread runs it uses the first.)
     for (size_t t = 0; t < (busy.size() > 1 ? workers.size() : busy.size()); ++t) {
@@ -494,7 +505,7 @@ void finish_groups(State& s) {
         return std::pair{base + cell * slots + slot_of[a], static_cast<DistinctSet*>(nullptr)};
       };
       finish_partition(s, g, gp, s.groups[g][q], *w.machine, *w.pool, into_local);
-      if (!s.group_windowed[g]) s.groups[g][q] = GroupData();  // its memory given back by the thread that used it
+      if (!s.group_windowed[g]) s.groups[g][q] = MergedPartition();  // its memory given back by the thread that used it
     });
     std::vector<std::vector<AggState>> local;
     for (Worker& w : workers) {
@@ -521,8 +532,13 @@ void finish_groups(State& s) {
     std::vector<std::vector<State::GroupRowRef>>& of = s.group_rows[g];
     of.assign(s.partner_ids.size(), {});
     for (uint32_t q = 0; q < kGroupPartitions; ++q) {
-      const GroupData& data = s.groups[g][q];
-      for (size_t row = 0; row < data.rows(); ++row) of[data.partner(row)].push_back(State::GroupRowRef{q, row});
+      const MergedPartition& partition = s.groups[g][q];
+      for (uint32_t k = 0; k < partition.segments.size(); ++k) {
+        const GroupData& data = partition.segments[k];
+        for (size_t row = 0; row < data.rows(); ++row) {
+          if (!partition.skips(k, row)) of[data.partner(row)].push_back(State::GroupRowRef{q, k, row});
+        }
+      }
     }
   }
 }
@@ -621,7 +637,7 @@ Value window_group_aggregate(const State& s, uint32_t a, uint32_t partner, Perio
   };
   std::map<std::string, Merged> rows;
   for (const State::GroupRowRef& ref : s.group_rows[g][partner]) {
-    const GroupData& data = s.groups[g][ref.partition];
+    const GroupData& data = s.groups[g][ref.partition].segments[ref.segment];
     const PeriodIndex p = data.period(ref.row);
     if (p < first || p > last) continue;
     auto [it, fresh] = rows.try_emplace(window_key(data, ref.row), Merged{&data, ref.row, std::vector<AggState>(fields), std::vector<DistinctSet>(fields)});

@@ -1,5 +1,6 @@
 // The index of a group's rows by their fixed-width keys: open addressing over a flat array of keys,
 // the slots tagged with the key's hash so that probes compare keys only on a likely match.
+#include <algorithm>
 #include <stdexcept>
 #include <vector>
 
@@ -94,25 +95,40 @@ uint32_t KeyIndex::find_row_of(uint64_t tag, const KeyIndex& other, uint32_t oth
     const uint64_t entry = slots_[slot];
     if (entry == 0) return UINT32_MAX;
     if ((entry & ~0xFFFFFFFFull) != tag) continue;
-    // The same tag, a likely match (a key met on both sides of a split): the keys compared.
-    std::vector<int64_t> key(width_);
-    std::vector<std::string_view> texts(text_words_.size());
-    for (size_t i = 0; i < width_; ++i) key[i] = other.key(other_row, i);
-    for (size_t t = 0; t < text_words_.size(); ++t) texts[t] = other.text(other_row, text_words_[t]);
+    // The same tag, a likely match (a key met on both sides of a split): the keys compared word by word.
     const uint32_t row = static_cast<uint32_t>(entry) - 1;
-    if (same(row, key.data(), texts.data())) return row;
+    bool same = true;
+    for (size_t i = 0, t = 0; i < width_ && same; ++i) {
+      if (t < text_words_.size() && text_words_[t] == i) {
+        same = ledger::same_text(text(row, i), other.text(other_row, i));
+        ++t;
+      } else {
+        same = key(row, i) == other.key(other_row, i);
+      }
+    }
+    if (same) return row;
   }
-}
-
-void KeyIndex::release_keys_below(size_t row) {
-  if (!text_words_.empty() && row < rows_) texts_.release_before(static_cast<uint64_t>(key(row, text_words_[0])));
-  keys_.release_below(row * width_);
 }
 
 void KeyIndex::reserve(size_t rows) {
   size_t capacity = slots_.empty() ? 1024 : slots_.size();
   while ((rows + 1) * 4 > capacity * 3) capacity *= 2;
   if (capacity > slots_.size()) rehash(capacity);
+}
+
+void KeyIndex::reslot() {
+  std::fill(slots_.begin(), slots_.end(), 0);
+  const size_t mask = slots_.size() - 1;
+  std::vector<int64_t> key(width_);
+  std::vector<std::string_view> texts(text_words_.size());
+  for (size_t row = 0; row < rows_; ++row) {
+    for (size_t i = 0; i < width_; ++i) key[i] = keys_[row * width_ + i];
+    for (size_t t = 0; t < text_words_.size(); ++t) texts[t] = text(row, text_words_[t]);
+    const uint64_t h = hash(key.data(), texts.data());
+    size_t slot = slot_of(h);
+    while (slots_[slot] != 0) slot = (slot + 1) & mask;
+    slots_[slot] = (h >> 32 << 32) | (row + 1);
+  }
 }
 
 void KeyIndex::grow() { rehash(slots_.empty() ? 1024 : slots_.size() * 2); }

@@ -173,117 +173,81 @@ void merge_aggregates(State& s, const std::vector<std::unique_ptr<ScanPart>>& pa
   }
 }
 
-// Row `row` of a part's group added into row `to` of the merged group (`fresh`: `to` is new and empty).
-void add_row(const plan::Plan& plan, const plan::Group& pg, GroupData& into, uint32_t to, bool fresh, const GroupData& from,
-             size_t row, TextMap& texts) {
-  if (into.is_compact()) {
-    const size_t words = into.compact_layout->words;
-    const size_t to_first = static_cast<size_t>(to) * into.agg_count, from_first = row * into.agg_count;
-    if (fresh) {  // the block as it is, and what it kept aside
-      std::copy_n(from.compact[row], words, into.compact[to]);
-      for (size_t f = 0; f < into.agg_count && !from.spilled.empty(); ++f) {
-        if (auto it = from.spilled.find(from_first + f); it != from.spilled.end()) into.spilled[to_first + f] = it->second;
-      }
-      return;
-    }
-    // A row both parts have (an order met on both sides of the split): the second part's fields are kept
-    // aside, added to the block when read.
-    for (size_t f = 0; f < into.agg_count; ++f) {
-      merge_state(into.spilled[to_first + f], from.field_state(row, f), plan.group_field_aggregates[pg.aggregates[f]]);
-    }
-    return;
-  }
-  if (fresh && from.distinct.empty()) {  // a row only this part has (the usual case): its states as they are
-    for (size_t f = 0; f < into.agg_count; ++f) into.states[static_cast<size_t>(to) * into.agg_count + f] = from.states[row * into.agg_count + f];
-    return;
-  }
+// Row `row` of a later part's segment added into row `to` of an earlier one, which has the same key (an
+// order met on both sides of a cut).
+void add_row(const plan::Plan& plan, const plan::Group& pg, GroupData& into, uint32_t to, const GroupData& from, size_t row,
+             TextMap& texts) {
   for (size_t f = 0; f < into.agg_count; ++f) {
     const plan::Aggregate& agg = plan.group_field_aggregates[pg.aggregates[f]];
-    const size_t from_state = row * into.agg_count + f, to_state = static_cast<size_t>(to) * into.agg_count + f;
+    const size_t to_state = static_cast<size_t>(to) * into.agg_count + f;
+    if (into.is_compact()) {  // kept aside, added to the block when read
+      merge_state(into.spilled[to_state], from.field_state(row, f), agg);
+      continue;
+    }
+    const size_t from_state = row * into.agg_count + f;
     merge_state(into.states[to_state], from.states[from_state], agg);
     if (auto d = from.distinct.find(from_state); d != from.distinct.end()) merge_distinct(into.distinct[to_state], d->second, agg.arg_is_text, texts);
   }
 }
 
-// One row of a part's group into the merged group (`key`: the row's key in the merged group's terms).
-void merge_row(const plan::Plan& plan, const plan::Group& pg, GroupData& into, const GroupData& from, size_t row,
-               const int64_t* key, const std::string_view* key_texts, uint64_t hash, TextMap& texts) {
-  bool fresh = false;
-  const uint32_t to = into.index.find_or_add(key, key_texts, hash, fresh);
-  if (fresh) into.add_row_storage();
-  add_row(plan, pg, into, to, fresh, from, row, texts);
+// A kept row's count_distinct sets over texts, their ids made the State's pool's.
+void map_text_ids(GroupData& data, const std::vector<uint8_t>& skipped, const plan::Plan& plan, const plan::Group& pg,
+                  TextMap& texts) {
+  for (auto& [state, set] : data.distinct) {
+    const size_t row = state / data.agg_count;
+    if (!skipped.empty() && skipped[row]) continue;
+    if (!plan.group_field_aggregates[pg.aggregates[state % data.agg_count]].arg_is_text) continue;
+    DistinctSet mapped;
+    merge_distinct(mapped, set, true, texts);
+    set = std::move(mapped);
+  }
 }
 
-// A row's key as the merged group sees it (its partner renumbered), its texts and hash, for a batch of
-// rows of a part's group read in order.
-struct KeyBatch {
-  static constexpr size_t kRows = 256;
-  std::vector<int64_t> keys;
-  std::vector<std::string_view> texts;
-  std::vector<uint64_t> hashes;
-  size_t width = 0, text_count = 0;
-  explicit KeyBatch(const KeyIndex& index) : width(index.width()), text_count(index.text_words().size()) {
-    keys.resize(kRows * width);
-    texts.resize(kRows * text_count);
-    hashes.resize(kRows);
-  }
-  // Rows first..first + n of `from`, hashed for `into`, whose slots are fetched.
-  void load(const GroupData& from, size_t first, size_t n, const std::vector<uint32_t>& partners, const KeyIndex& into) {
-    const std::vector<uint32_t>& text_words = into.text_words();
-    for (size_t i = 0; i < n; ++i) {
-      for (size_t w = 0; w < width; ++w) keys[i * width + w] = from.index.key(first + i, w);
-      keys[i * width] = group_cell_word(partners[from.partner(first + i)], from.period(first + i));
-      for (size_t t = 0; t < text_count; ++t) texts[i * text_count + t] = from.index.text(first + i, text_words[t]);
-      hashes[i] = into.hash(&keys[i * width], &texts[i * text_count]);
-      into.prefetch(hashes[i]);
-    }
-  }
-  const int64_t* key(size_t i) const { return &keys[i * width]; }
-  const std::string_view* key_texts(size_t i) const { return &texts[i * text_count]; }
-};
-
-// Partition `q` of group `g`: the parts' rows of that partition, in the parts' order (the file's): the
-// first part's taken over, each later part's added (a key met before: its states added into that row's;
-// a new one: appended), so the rows stay in the order their keys first appear. A row's partition does
-// not depend on its partner, which the merge may number anew, so it stays the same.
-GroupData merge_partition(const State& s, const std::vector<std::unique_ptr<ScanPart>>& parts, std::vector<TextMap>& texts,
+// Partition `q` of group `g`: each part's rows of that partition become a segment, in the parts' order,
+// where the scan left them: nothing is copied. A part's partners are renumbered in its rows' keys when
+// the merge numbered them anew (no partner table); each row is then looked up, by the hash tag its slot
+// keeps, in the earlier segments, first to last: a row found there has its states added into that row
+// and is skipped. A row's partition does not depend on its partner, so renumbering keeps it.
+MergedPartition merge_partition(const State& s, const std::vector<std::unique_ptr<ScanPart>>& parts, std::vector<TextMap>& texts,
                                 const std::vector<std::vector<uint32_t>>& partners, uint32_t g, size_t q, bool text_ids) {
   const plan::Plan& plan = s.plan;
   const plan::Group& pg = plan.groups[g];
-  GroupData into = make_group(plan, pg);
-  if (auto layout = parts.front()->groups[g][q].compact_layout) into.keep_compact(std::move(layout));  // the same in every part
+  MergedPartition out;
   for (size_t k = 0; k < parts.size(); ++k) {
     GroupData& from = parts[k]->groups[g][q];
-    auto in_range = [&](size_t row) { return s.cell(partners[k][from.partner(row)], from.period(row)) != SIZE_MAX; };
-    // (A part's rows are of its periods: within the run's when the periods are fixed, the usual case.)
-    bool all_in_range = parts[k]->first_period >= s.first_period && parts[k]->last_period <= s.last_period;
-    if (!all_in_range) {
-      all_in_range = true;
-      for (size_t row = 0; row < from.rows() && all_in_range; ++row) all_in_range = in_range(row);
+    if (from.rows() == 0) continue;
+    if (!is_identity(partners[k])) {
+      from.index.rewrite_first_words([&](int64_t word) {
+        const auto cell = static_cast<uint64_t>(word);
+        return group_cell_word(partners[k][static_cast<uint32_t>(cell)], static_cast<PeriodIndex>(static_cast<int32_t>(cell >> 32)));
+      });
     }
-    // The first part's rows, when nothing about them changes, are taken over as they are.
-    if (k == 0 && all_in_range && is_identity(partners[k]) && (!text_ids || texts[k].identity())) {
-      into = std::move(from);
-      continue;
-    }
-    KeyBatch batch(into.index);
-    into.index.reserve(into.rows() + from.rows());
-    for (size_t first = 0; first < from.rows(); first += KeyBatch::kRows) {
-      const size_t n = std::min(KeyBatch::kRows, from.rows() - first);
-      if ((first & 0xFFFF) == 0) {  // the part's rows are read once, in order: free them as the merge goes
-        from.index.release_keys_below(first);
-        from.states.release_below(first * into.agg_count);
-        if (from.is_compact()) from.compact.release_below(first);
-      }
-      batch.load(from, first, n, partners[k], into.index);
-      for (size_t i = 0; i < n; ++i) {
-        // Lines outside every period the run pays or looks back to are left out.
-        if (in_range(first + i)) merge_row(plan, pg, into, from, first + i, batch.key(i), batch.key_texts(i), batch.hashes[i], texts[k]);
+    std::vector<uint8_t> skipped;
+    auto skip = [&](size_t row) {
+      if (skipped.empty()) skipped.assign(from.rows(), 0);
+      skipped[row] = 1;
+    };
+    // Lines outside every period the run pays or looks back to are left out. (A part's rows are of its
+    // periods: within the run's when the periods are fixed, the usual case.)
+    if (parts[k]->first_period < s.first_period || parts[k]->last_period > s.last_period) {
+      for (size_t row = 0; row < from.rows(); ++row) {
+        if (s.cell(from.partner(row), from.period(row)) == SIZE_MAX) skip(row);
       }
     }
-    from = make_group(plan, pg);  // the part's memory back before the next part is merged
+    for (size_t j = 0; j < out.segments.size(); ++j) {
+      GroupData& into = out.segments[j];
+      into.index.match_rows_of(from.index, [&](uint32_t row, uint32_t to) {
+        if (to == UINT32_MAX || out.skips(j, to) || (!skipped.empty() && skipped[row])) return;
+        add_row(plan, pg, into, to, from, row, texts[k]);
+        skip(row);
+      });
+    }
+    if (text_ids && !texts[k].identity()) map_text_ids(from, skipped, plan, pg, texts[k]);
+    out.segments.push_back(std::move(from));
+    out.skipped.push_back(std::move(skipped));
+    from = make_group(plan, pg);
   }
-  return into;
+  return out;
 }
 
 // Whether group `g`'s rows hold text ids of the parts' pools. Text keys are kept by their bytes, so only

@@ -134,6 +134,13 @@ class KeyIndex {
   }
   // Room for `rows` rows without growing on the way (a merge knows how many may come).
   void reserve(size_t rows);
+  // Rewrites every row's first word (`word_of(old)`: a merge renumbering a part's partners) and finds
+  // the rows' slots again from their new hashes.
+  template <class WordOf>
+  void rewrite_first_words(WordOf&& word_of) {
+    for (size_t row = 0; row < rows_; ++row) keys_[row * width_] = word_of(keys_[row * width_]);
+    reslot();
+  }
   // Whether `rows` rows need a larger table than the index has.
   bool would_grow(size_t rows) const { return (rows + 1) * 4 > slots_.size() * 3; }
   size_t size() const { return rows_; }
@@ -142,8 +149,6 @@ class KeyIndex {
   int64_t key(size_t row, size_t i) const { return keys_[row * width_ + i]; }
   // Word i of a row's key when it is a text word.
   std::string_view text(size_t row, size_t i) const { return texts_.text(static_cast<uint64_t>(key(row, i))); }
-  // Frees the keys of the rows below `row`; the index must not be used again but to read later rows' keys.
-  void release_keys_below(size_t row);
 
  private:
   size_t slot_of(uint64_t hash) const;
@@ -152,6 +157,7 @@ class KeyIndex {
   uint32_t find_row_of(uint64_t tag, const KeyIndex& other, uint32_t other_row) const;
   void grow();
   void rehash(size_t capacity);
+  void reslot();
   size_t width_;
   std::vector<uint32_t> text_words_;
   bool cell_and_text_;  // the key is a cell word and one text word
@@ -229,8 +235,23 @@ using GroupPartitions = std::array<GroupData, kGroupPartitions>;
 // `without_partner`: KeyIndex::hash's `without_first`. (Its low bits: the high ones pick the slot.)
 inline size_t partition_of(uint64_t without_partner) { return static_cast<size_t>(without_partner & (kGroupPartitions - 1)); }
 
-// A group's partitions once the parts are merged, each's rows in the order their keys first appear.
-using MergedGroup = std::array<GroupData, kGroupPartitions>;
+// A partition of a group once the scan's parts are merged: each part's rows of that partition, a segment
+// per part in the parts' order (the file's), kept where the scan put them. A key met in several parts is
+// the row of the first segment that has it: a later part's row of that key has its states added into
+// that row and is skipped, as is a row outside every period the run pays or looks back to. The rows not
+// skipped, segment after segment, are in the order their keys first appear in the ledger.
+struct MergedPartition {
+  std::vector<GroupData> segments;
+  std::vector<std::vector<uint8_t>> skipped;  // per segment, per row: 1 = skipped (empty: none is)
+  bool empty() const {
+    for (const GroupData& d : segments) {
+      if (d.rows() > 0) return false;
+    }
+    return true;
+  }
+  bool skips(size_t segment, size_t row) const { return !skipped[segment].empty() && skipped[segment][row] != 0; }
+};
+using MergedGroup = std::array<MergedPartition, kGroupPartitions>;
 
 // An empty group's storage for plan group `g` over its ledger.
 GroupData make_group(const plan::Plan& plan, const plan::Group& g);
@@ -292,6 +313,7 @@ struct State {
   // lines (an order with lines in Q1 and Q2 is one order of the year to date; docs/language.md §8).
   struct GroupRowRef {
     uint32_t partition;
+    uint32_t segment;
     size_t row;
   };
   std::vector<uint8_t> group_windowed;                            // by plan group: 1 = rows kept

@@ -33,10 +33,6 @@ class TextArena {
     std::memcpy(&size, at, sizeof size);
     return {at + sizeof size, size};
   }
-  // Frees the blocks before the one holding `handle`: texts added before it must not be read again.
-  void release_before(uint64_t handle) {
-    for (size_t b = 0; b < (handle >> 32) && b < blocks_.size(); ++b) blocks_[b].reset();
-  }
 
  private:
   static constexpr size_t kBlock = size_t{4} << 20;
