@@ -119,7 +119,7 @@ AggState GroupData::field_state(size_t row, size_t f) const {
     } else if (auto exact = Decimal::add(st.sum(), Decimal::from_scaled(sum, field.scale))) {
       st.set_sum(*exact);
     } else {
-      throw vm::EvalError("arithmetic overflow: the sum has more than 38 digits", 0, "a group row's field");
+      throw vm::EvalError("arithmetic overflow: the sum has more than 38 digits", field.where, "a group row's field");
     }
   }
   st.count += count;

@@ -263,7 +263,9 @@ class LedgerSink : public ScanSink {
       }
       // Every field a masked sum or count: the group's rows keep them compact.
       if (group_other_[k].empty() && !group_masked_[k].empty()) {
-        auto layout = std::make_shared<const CompactLayout>(group_masked_[k].layout(fields.size()));
+        CompactLayout compact = group_masked_[k].layout(fields.size());
+        for (uint32_t f = 0; f < fields.size(); ++f) compact.fields[f].where = plan_.group_field_aggregates[fields[f]].where;
+        auto layout = std::make_shared<const CompactLayout>(std::move(compact));
         for (GroupData& data : part_.groups[my_groups_[k]]) {
           if (data.rows() == 0) data.keep_compact(layout);
         }

@@ -189,6 +189,7 @@ struct CompactLayout {
     bool sum = false;     // else a count
     uint32_t index = 0;   // the field's sum (or count) among the block's sums (or counts)
     int16_t scale = 0;    // a sum's scale (the summed column's)
+    uint32_t where = 0;   // the field aggregate's place in the source (an overflow's error names it)
   };
   std::vector<Field> fields;  // by field aggregate
   size_t sums = 0;            // int64 words before the counts
