@@ -15,7 +15,6 @@
 
 Usage: forecast_cli.py --rebate build/bin/rebate [--engine vm]
 """
-import argparse
 import csv
 import io
 import json
@@ -125,11 +124,7 @@ EXPECTED_0731 = {
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--rebate", required=True)
-    ap.add_argument("--engine", default="vm")
-    args = ap.parse_args()
-    checks = cli_checks.CliChecks(args.rebate, args.engine)
+    checks, args = cli_checks.CliChecks.from_command_line()
     check, run = checks.check, checks.run
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -16,7 +16,6 @@ engine. Every expected figure is worked out by hand in the comments:
 
 Usage: forecast_last_year.py --rebate build/bin/rebate [--engine vm]
 """
-import argparse
 import csv
 import io
 import json
@@ -135,11 +134,7 @@ GROUP_SALES = """date,partner_id,amount,units,customer
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--rebate", required=True)
-    ap.add_argument("--engine", default="vm")
-    args = ap.parse_args()
-    checks = cli_checks.CliChecks(args.rebate, args.engine)
+    checks, args = cli_checks.CliChecks.from_command_line()
     check, run = checks.check, checks.run
 
     def rows_of(text):

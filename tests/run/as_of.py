@@ -13,7 +13,6 @@ Every expected amount is worked out by hand in the comments.
 
 Usage: as_of.py --rebate build/bin/rebate [--engine vm]
 """
-import argparse
 import csv
 import io
 import json
@@ -70,11 +69,7 @@ PAID = ("partner_id,rebate_name,period,amount,paid_on\n"
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--rebate", required=True)
-    ap.add_argument("--engine", default="vm")
-    args = ap.parse_args()
-    checks = cli_checks.CliChecks(args.rebate, args.engine)
+    checks, args = cli_checks.CliChecks.from_command_line()
     check, run = checks.check, checks.run
 
     def amounts(stdout):

@@ -16,7 +16,6 @@ Every expected amount is worked out by hand in the comments.
 
 Usage: closed_periods.py --rebate build/bin/rebate [--engine vm]
 """
-import argparse
 import csv
 import io
 import json
@@ -121,11 +120,7 @@ TOTALS = {"P1": "454.99",   # 300 + 30 + 70 + 49.99 + 5
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--rebate", required=True)
-    ap.add_argument("--engine", default="vm")
-    args = ap.parse_args()
-    checks = cli_checks.CliChecks(args.rebate, args.engine)
+    checks, args = cli_checks.CliChecks.from_command_line()
     check, run = checks.check, checks.run
 
     def rows(stdout):

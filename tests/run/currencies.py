@@ -14,7 +14,6 @@ Every expected amount is worked out by hand in the comments.
 
 Usage: currencies.py --rebate build/bin/rebate [--engine vm]
 """
-import argparse
 import csv
 import io
 import json
@@ -50,11 +49,7 @@ UK = "date,partner_id,amount\n2026-07-15,P1,400\n2026-09-20,P1,600\n"
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--rebate", required=True)
-    ap.add_argument("--engine", default="vm")
-    args = ap.parse_args()
-    checks = cli_checks.CliChecks(args.rebate, args.engine)
+    checks, args = cli_checks.CliChecks.from_command_line()
     check, run = checks.check, checks.run
 
     with tempfile.TemporaryDirectory() as tmp:

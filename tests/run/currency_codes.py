@@ -6,7 +6,6 @@ writes the bare one.
 
 Usage: currency_codes.py --rebate build/bin/rebate --root . [--engine vm]
 """
-import argparse
 import csv
 import io
 import pathlib
@@ -30,12 +29,7 @@ measure pounds = sales.count(where currency == "GBP")
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--rebate", required=True)
-    ap.add_argument("--root", required=True)
-    ap.add_argument("--engine", default="vm")
-    args = ap.parse_args()
-    checks = cli_checks.CliChecks(args.rebate, args.engine)
+    checks, args = cli_checks.CliChecks.from_command_line(root=True)
     programs = pathlib.Path(args.root).resolve() / "tests" / "sql" / "programs"
     argv = [a for a in (programs / "currency_codes.args").read_text().splitlines() if a.strip()]
     r = checks.run(["run", "currency_codes.rebate"] + argv + ["--format", "csv"], cwd=programs)

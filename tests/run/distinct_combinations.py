@@ -10,7 +10,6 @@ the real CLI, on one engine:
 
 Usage: distinct_combinations.py --rebate build/bin/rebate --root . [--engine vm]
 """
-import argparse
 import csv
 import io
 import pathlib
@@ -58,12 +57,7 @@ def generated_lines():
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--rebate", required=True)
-    ap.add_argument("--root", required=True)
-    ap.add_argument("--engine", default="vm")
-    args = ap.parse_args()
-    checks = cli_checks.CliChecks(args.rebate, args.engine)
+    checks, args = cli_checks.CliChecks.from_command_line(root=True)
     check, run = checks.check, checks.run
     programs = pathlib.Path(args.root).resolve() / "tests" / "sql" / "programs"
 

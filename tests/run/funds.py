@@ -17,7 +17,6 @@ Every expected amount is worked out by hand in the comments.
 
 Usage: funds.py --rebate build/bin/rebate [--engine vm]
 """
-import argparse
 import csv
 import io
 import json
@@ -97,11 +96,7 @@ NAMES = ["opening", "accrued", "claimed", "paid", "refused", "closing"]
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--rebate", required=True)
-    ap.add_argument("--engine", default="vm")
-    args = ap.parse_args()
-    t = cli_checks.CliChecks(args.rebate, args.engine)
+    t, args = cli_checks.CliChecks.from_command_line()
     with tempfile.TemporaryDirectory() as tmp:
         d = pathlib.Path(tmp)
         (d / "program.rebate").write_text(PROGRAM)

@@ -13,7 +13,6 @@
 
 Usage: ledger_lookups.py --rebate build/bin/rebate --root . [--engine vm]
 """
-import argparse
 import csv
 import io
 import pathlib
@@ -59,12 +58,7 @@ def amounts(stdout):
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--rebate", required=True)
-    ap.add_argument("--root", required=True)
-    ap.add_argument("--engine", default="vm")
-    args = ap.parse_args()
-    checks = cli_checks.CliChecks(args.rebate, args.engine)
+    checks, args = cli_checks.CliChecks.from_command_line(root=True)
     check, run = checks.check, checks.run
     example = pathlib.Path(args.root) / "examples" / "20-telecom-spiff-churn"
 

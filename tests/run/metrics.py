@@ -15,7 +15,6 @@ Every expected value is worked out by hand in the comments.
 
 Usage: metrics.py --rebate build/bin/rebate [--engine vm]
 """
-import argparse
 import csv
 import io
 import json
@@ -92,11 +91,7 @@ EXPECTED_METRICS = [
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--rebate", required=True)
-    ap.add_argument("--engine", default="vm")
-    args = ap.parse_args()
-    t = cli_checks.CliChecks(args.rebate, args.engine)
+    t, args = cli_checks.CliChecks.from_command_line()
     with tempfile.TemporaryDirectory() as tmp:
         d = pathlib.Path(tmp)
         (d / "program.rebate").write_text(PROGRAM)

@@ -9,7 +9,6 @@ Every expected amount is worked out by hand in the comments.
 
 Usage: period_helpers.py --rebate build/bin/rebate --root . [--engine vm]
 """
-import argparse
 import csv
 import io
 import pathlib
@@ -84,12 +83,7 @@ MONTH_IN_QUARTER = QUARTERLY.replace("pay (period.quarter_of_year * 1%)", "pay (
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--rebate", required=True)
-    ap.add_argument("--root", required=True)
-    ap.add_argument("--engine", default="vm")
-    args = ap.parse_args()
-    checks = cli_checks.CliChecks(args.rebate, args.engine)
+    checks, args = cli_checks.CliChecks.from_command_line(root=True)
     check, run = checks.check, checks.run
     programs = pathlib.Path(args.root).resolve() / "tests" / "sql" / "programs"
 

@@ -15,7 +15,6 @@ Every expected amount is worked out by hand in the comments.
 
 Usage: settlement.py --rebate build/bin/rebate --root REPO [--engine vm]
 """
-import argparse
 import csv
 import io
 import json
@@ -54,12 +53,7 @@ PAID = ("partner_id,Rebate,period,amount,paid_on,ref\nP1,monthly,2026-01,400,202
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--rebate", required=True)
-    ap.add_argument("--root", required=True)
-    ap.add_argument("--engine", default="vm")
-    args = ap.parse_args()
-    checks = cli_checks.CliChecks(args.rebate, args.engine)
+    checks, args = cli_checks.CliChecks.from_command_line(root=True)
     check, run = checks.check, checks.run
 
     def payouts(stdout):

@@ -12,7 +12,6 @@ Every expected amount is worked out by hand in the comments.
 
 Usage: settlement_limits.py --rebate build/bin/rebate [--engine vm]
 """
-import argparse
 import csv
 import io
 import json
@@ -56,11 +55,7 @@ PAID = ("partner_id,rebate_name,period,amount,paid_on\n"
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--rebate", required=True)
-    ap.add_argument("--engine", default="vm")
-    args = ap.parse_args()
-    checks = cli_checks.CliChecks(args.rebate, args.engine)
+    checks, args = cli_checks.CliChecks.from_command_line()
     check, run = checks.check, checks.run
 
     with tempfile.TemporaryDirectory() as tmp:

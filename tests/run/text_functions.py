@@ -10,7 +10,6 @@ Every expected amount is worked out by hand in the comments.
 
 Usage: text_functions.py --rebate build/bin/rebate --root . [--engine vm]
 """
-import argparse
 import csv
 import io
 import json
@@ -96,12 +95,7 @@ rebate s { eligible when upper(partner) == "P1"  pay 1 USD }
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--rebate", required=True)
-    ap.add_argument("--root", required=True)
-    ap.add_argument("--engine", default="vm")
-    args = ap.parse_args()
-    checks = cli_checks.CliChecks(args.rebate, args.engine)
+    checks, args = cli_checks.CliChecks.from_command_line(root=True)
     check, run = checks.check, checks.run
     programs = pathlib.Path(args.root).resolve() / "tests" / "sql" / "programs"
     inputs = ["--input", "partners=text_partners.csv", "--input", "sales=text_sales.csv", "--period", "2026-Q3"]
