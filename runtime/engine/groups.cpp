@@ -215,16 +215,32 @@ struct GroupPlan {
   std::vector<int> bare;   // per field: the index of the field's one aggregate in the row, or -1 (a formula)
   std::vector<uint32_t> over;  // the aggregates over the group's rows
   std::vector<std::optional<std::vector<FieldTest>>> fast_filters;  // their filters, when tests on fields
-  // When every aggregate over the group is a plain count whose filter tests bare sums and counts
-  // against constants (or has no filter): those tests, per aggregate. The rows need no frame then.
+  // When every aggregate over the group is a plain count, or a sum of a field that is a bare count (the
+  // hidden `(lines)` field a payout's line count sums, plan/line_counts.h), whose filter tests bare sums
+  // and counts against constants (or has no filter): those tests, per aggregate. The rows need no frame then.
   std::optional<std::vector<std::vector<StateTest>>> direct;
+  std::vector<int> summed;  // per aggregate over the group: the summed count field's index in the row, or -1 (a count)
 };
 
-std::optional<std::vector<std::vector<StateTest>>> plan_direct(const plan::Plan& plan, const plan::Group& pg, const GroupPlan& gp) {
+// The bare count field a sum over the group adds up (its function is `GroupField f; Return`), as its index
+// in the row, or -1.
+int summed_count_field(const plan::Plan& plan, const plan::Group& pg, const GroupPlan& gp, const plan::Aggregate& agg) {
+  if (agg.kind != plan::AggregateKind::Sum || agg.arg == plan::kNoFunction) return -1;
+  const std::vector<plan::Instr>& code = plan.functions[agg.arg].code;
+  if (code.size() != 2 || code[0].op != plan::Opcode::GroupField || code[1].op != plan::Opcode::Return) return -1;
+  if (code[0].a < pg.key_columns.size()) return -1;
+  const int bare = gp.bare[code[0].a - pg.key_columns.size()];
+  if (bare < 0 || plan.group_field_aggregates[pg.aggregates[static_cast<size_t>(bare)]].kind != plan::AggregateKind::Count) return -1;
+  return bare;
+}
+
+std::optional<std::vector<std::vector<StateTest>>> plan_direct(const plan::Plan& plan, const plan::Group& pg, GroupPlan& gp) {
   std::vector<std::vector<StateTest>> direct;
+  gp.summed.assign(gp.over.size(), -1);
   for (size_t k = 0; k < gp.over.size(); ++k) {
     const plan::Aggregate& agg = plan.aggregates[gp.over[k]];
-    if (agg.kind != plan::AggregateKind::Count || agg.arg != plan::kNoFunction) return std::nullopt;
+    gp.summed[k] = summed_count_field(plan, pg, gp, agg);
+    if ((agg.kind != plan::AggregateKind::Count || agg.arg != plan::kNoFunction) && gp.summed[k] < 0) return std::nullopt;
     if (agg.filter != plan::kNoFunction && !gp.fast_filters[k]) return std::nullopt;
     std::vector<StateTest> tests;
     if (gp.fast_filters[k]) {
@@ -264,13 +280,20 @@ GroupPlan plan_group(const plan::Plan& plan, uint32_t g) {
   return gp;
 }
 
+// A kept row into a direct aggregate's state: accumulate() of a count, or of a sum of a count field (an
+// integer, never none: the sum at scale 0, and one more value).
+inline void add_direct(AggState& st, int summed, uint64_t field_count) {
+  if (summed >= 0) st.value += field_count;
+  ++st.count;
+}
+
 // The direct tests of the aggregates over a group on one row's fields, as states.
 template <class States>
 void count_direct_row(const GroupPlan& gp, const GroupData& data, size_t row, size_t cell, const States& state) {
   for (size_t k = 0; k < gp.over.size(); ++k) {
     bool keep = true;
     for (const StateTest& t : (*gp.direct)[k]) keep = keep && t.holds(data.field_state(row, t.state));
-    if (keep) ++state(cell, gp.over[k]).first->count;  // accumulate() of a count
+    if (keep) add_direct(*state(cell, gp.over[k]).first, gp.summed[k], gp.summed[k] < 0 ? 0 : data.field_state(row, static_cast<size_t>(gp.summed[k])).count);
   }
 }
 
@@ -359,7 +382,10 @@ void finish_compact_rows(const State& s, const GroupPlan& gp, const GroupData& d
         }
         keep &= t.holds(word);
       }
-      if (keep) ++state(cell, gp.over[k]).first->count;  // accumulate() of a count
+      if (!keep) continue;
+      uint32_t field_count = 0;
+      if (gp.summed[k] >= 0) std::memcpy(&field_count, counts + sizeof(uint32_t) * layout.fields[static_cast<size_t>(gp.summed[k])].index, sizeof field_count);
+      add_direct(*state(cell, gp.over[k]).first, gp.summed[k], field_count);
     }
   }
 }
