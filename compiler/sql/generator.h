@@ -93,6 +93,9 @@ class Generator {
   std::string period_bound(const NodeRef& p, bool first, const Scope& scope);
   std::string period_part(plan::PeriodPart part, const std::string& first) const;
   std::string text_function(const Node& n, const Scope& scope);  // text.cpp
+  // case_map.cpp: `upper`/`lower` of a text through the helpers, and their definitions when used
+  std::string case_map(bool upper, const std::string& text);
+  std::string case_map_helpers() const;
   std::string tiers(const plan::Tiers& t, bool apply, const std::string& x, int x_scale, int out_scale);
   Node leaf_type(const plan::Instr& in);
   Node aggregate_type(const plan::Aggregate& a);
@@ -123,6 +126,8 @@ class Generator {
   std::string band(const plan::Rebate& pr, size_t r);
   // ledger_lookup.cpp: lookups across ledgers (docs/language.md §26)
   std::string lookup_table(uint32_t table) const;  // the CTE a lookup into input `table` reads
+  // The column `column` (quoted) of the row of `table` whose key is `key` (a subquery; NULL: none).
+  std::string looked_up(uint32_t table, const std::string& column, const std::string& key) const;
   std::string lookup_miss(uint32_t input, uint32_t column, uint32_t table) const;  // the message of a key not found
   std::string partner_through(uint32_t input, const std::string& line) const;  // a line's partner, maybe the line it names
   std::string ledger_index_cte(uint32_t index);
@@ -168,6 +173,7 @@ class Generator {
   std::set<std::pair<uint32_t, int>> measures_needed_, aggregates_needed_;
   std::set<std::pair<plan::FunctionId, int>> visited_;
   std::vector<WindowShape> windows_;  // by window number (windows.cpp)
+  bool case_maps_used_[2] = {false, false};  // rb_upper, rb_lower (case_map.cpp)
   std::map<plan::FunctionId, uint32_t> field_functions_;  // a group field's function -> its group
   std::vector<int> periods_;  // the periods the lines are read into: look-backs' and paid
   std::vector<int> paid_;

@@ -34,12 +34,19 @@ std::string Generator::lookup_miss(uint32_t input, uint32_t column, uint32_t tab
          col(column) + " || " + quote_text(fmt::format("` is not a key of {} `{}`", t.kind == plan::InputKind::LedgerIndex ? "ledger" : "table", t.name));
 }
 
+std::string Generator::looked_up(uint32_t table, const std::string& column, const std::string& key) const {
+  const plan::Input& t = plan_.inputs[table];
+  // A key on two lines of a ledger stops the query (check_key_<ledger>); until it does, one of them is
+  // read, not PostgreSQL's own error for a subquery of two rows, so that the query stops with the run's
+  // words.
+  return fmt::format("(SELECT k.{} FROM {} AS k WHERE k.{} = {}{})", column, lookup_table(table), col(t.key_column), key,
+                     t.kind == plan::InputKind::LedgerIndex ? " LIMIT 1" : "");
+}
+
 std::string Generator::partner_through(uint32_t input, const std::string& line) const {
   const plan::Input& in = plan_.inputs[input];
   for (const auto& [column, table] : in.lookups) {
-    if (column != in.partner_column) continue;
-    const plan::Input& t = plan_.inputs[table];
-    return fmt::format("(SELECT k.partner FROM {} AS k WHERE k.{} = {}.{})", lookup_table(table), col(t.key_column), line, col(column));
+    if (column == in.partner_column) return looked_up(table, "partner", line + "." + col(column));
   }
   return line + "." + col(in.partner_column);
 }

@@ -597,7 +597,7 @@ SqlResult Generator::generate() {
   static constexpr const char* kWhat[] = {"payouts", "totals", "awards", "metrics"};
   const auto which = static_cast<size_t>(options_.select);
   result.script = fmt::format("-- {}: {} computed by `rebate compile --target sql --dialect {}`.\n-- Columns: {}.\n{}\n{}\n{}", plan_.title, kWhat[which],
-                              d_.name, kColumns[which], d_.prelude, with, query);
+                              d_.name, kColumns[which], d_.prelude + case_map_helpers(), with, query);
   return result;
 }
 

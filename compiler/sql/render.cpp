@@ -286,9 +286,7 @@ std::string Generator::render_leaf(const Node& n, const Scope& scope) {
       if (!line) break;
       for (const auto& [column, table] : plan_.inputs[scope.ledger].lookups) {
         if (column != n.a) continue;
-        const plan::Input& t = plan_.inputs[table];
-        return fmt::format("(SELECT k.{} FROM {} AS k WHERE k.{} = l.{})", quote_name("c" + std::to_string(n.b)), lookup_table(table),
-                           quote_name("c" + std::to_string(t.key_column)), quote_name("c" + std::to_string(n.a)));
+        return looked_up(table, quote_name("c" + std::to_string(n.b)), "l." + quote_name("c" + std::to_string(n.a)));
       }
       break;
     }
