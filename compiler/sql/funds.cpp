@@ -45,7 +45,7 @@ void Generator::fund(size_t r, std::vector<std::string>& ctes, std::string& last
   if (accrual && accrual->nullable) {
     value = fmt::format("CASE WHEN ({0}) IS NULL THEN {1} ELSE ({0}) END", value, fail("the fund's accrual has no value", pr.pay.where, scope, sql_type(*accrual)));
   }
-  ctes.push_back(fmt::format("{} AS (\n  SELECT c.*, CAST({} AS {}) AS {}\n  FROM {} AS c)", quote_name(name + "_accrual"),
+  ctes.push_back(fmt::format("{} AS (\n  -- fund {}: each cell's accrual, rounded as a payout is\n  SELECT c.*, CAST({} AS {}) AS {}\n  FROM {} AS c)", quote_name(name + "_accrual"), pr.name,
                              d_.round(d_, "(" + value + ")", pr.places, static_cast<int>(pr.rounding)), number, rebate_col(r, "accrual"), quote_name(last)));
   last = name + "_accrual";
   // Each partner's events in the order the engine meets them: a period's accrual, then its claims by date,
@@ -53,7 +53,7 @@ void Generator::fund(size_t r, std::vector<std::string>& ctes, std::string& last
   const bool numbered = in.spec.columns[in.claim_column].kind != ledger::ColumnKind::Text;
   const std::string id = fmt::format("CAST(k.{} AS {})", col(in.claim_column), d_.text_type);
   ctes.push_back(fmt::format(
-      "{0} AS (\n  SELECT e.*, ROW_NUMBER() OVER (PARTITION BY e.partner ORDER BY e.period, e.is_claim, e.day, e.id_number, {1}) AS seq\n"
+      "{0} AS (\n  -- each partner's events in the engine's order: a period's accrual, then its claims by date and id\n  SELECT e.*, ROW_NUMBER() OVER (PARTITION BY e.partner ORDER BY e.period, e.is_claim, e.day, e.id_number, {1}) AS seq\n"
       "  FROM (SELECT c.partner, c.period, 0 AS is_claim, c.{2} AS amount, CAST(NULL AS BIGINT) AS day, CAST(NULL AS {3}) AS id_number, CAST(NULL AS {4}) AS id\n"
       "    FROM {5} AS c WHERE c.period >= {6}\n"
       "    UNION ALL\n"
@@ -65,7 +65,8 @@ void Generator::fund(size_t r, std::vector<std::string>& ctes, std::string& last
   // The balance after each event: an accrual adds to it; a claim at most the balance is paid and taken
   // from it, a larger one refused and the balance left as it was.
   ctes.push_back(fmt::format(
-      "{0} AS (\n  SELECT e.partner, e.seq, e.period, e.is_claim, e.amount, CAST(e.amount AS {1}) AS balance, CAST(NULL AS BOOLEAN) AS pays\n"
+      "{0} AS (\n  -- the balance after each event, one event a step: a claim is paid whole when the balance covers it\n"
+      "  SELECT e.partner, e.seq, e.period, e.is_claim, e.amount, CAST(e.amount AS {1}) AS balance, CAST(NULL AS BOOLEAN) AS pays\n"
       "  FROM {2} AS e WHERE e.seq = 1\n"
       "  UNION ALL\n"
       "  SELECT e.partner, e.seq, e.period, e.is_claim, e.amount,\n"
@@ -76,7 +77,7 @@ void Generator::fund(size_t r, std::vector<std::string>& ctes, std::string& last
   // The period's figures (closing = opening + accrued - paid).
   const std::string zero = fmt::format("CAST(0 AS {})", number);
   ctes.push_back(fmt::format(
-      "{0} AS (\n  SELECT f.partner, f.period,\n"
+      "{0} AS (\n  -- each partner's figures per period\n  SELECT f.partner, f.period,\n"
       "    SUM(CASE WHEN f.is_claim = 0 THEN f.balance - f.amount END) AS opening,\n"
       "    SUM(CASE WHEN f.is_claim = 0 THEN f.amount END) AS accrued,\n"
       "    SUM(CASE WHEN f.is_claim = 1 THEN f.amount ELSE {1} END) AS claimed,\n"
@@ -92,7 +93,7 @@ void Generator::fund(size_t r, std::vector<std::string>& ctes, std::string& last
   const std::string values[] = {"f.opening", "f.accrued", "f.claimed", "f.paid", "f.refused", "f.opening + f.accrued - f.paid"};
   for (size_t k = 0; k < 6; ++k) figures += fmt::format(",\n    {} AS {}", figure(values[k]), rebate_col(r, kFigures[k]));
   ctes.push_back(fmt::format(
-      "{0} AS (\n  SELECT c.*, CAST(COALESCE(f.paid, 0) AS {1}) AS {2},\n"
+      "{0} AS (\n  -- the fund's payout: the claims paid\n  SELECT c.*, CAST(COALESCE(f.paid, 0) AS {1}) AS {2},\n"
       "    CASE WHEN f.paid > 0 THEN 'paid' WHEN f.refused_claims > 0 THEN 'refused' ELSE 'zero' END AS {3},\n"
       "    CAST(COALESCE(f.claimed, 0) AS {4}) AS {5}, CAST(NULL AS {6}) AS {7}, CAST(NULL AS {4}) AS {8}{9}\n"
       "  FROM {10} AS c LEFT JOIN {11} AS f ON f.partner = c.partner AND f.period = c.period)",

@@ -55,7 +55,7 @@ std::string Generator::partner_through(uint32_t input, const std::string& line) 
 // for `as partner` on a lookup: the lowering puts an index after those it reads).
 std::string Generator::ledger_index_cte(uint32_t index) {
   const plan::Input& in = plan_.inputs[index];
-  return fmt::format("{} AS (\n  SELECT l.*, {} AS partner\n  FROM {} AS l)", lookup_table(index), partner_through(index, "l"),
+  return fmt::format("{} AS (\n  -- the lines other ledgers look up by key, each with its partner\n  SELECT l.*, {} AS partner\n  FROM {} AS l)", lookup_table(index), partner_through(index, "l"),
                      quote_name("in_" + plan_.inputs[in.indexes].name));
 }
 

@@ -285,11 +285,12 @@ def main() -> int:
             shutil.rmtree(fx_tmp)
 
         # Bad rows of a looked-up ledger and of a claims ledger stop `rebate run` and the query, with the same
-        # words (compiler/sql/ledger_lookup.cpp, funds.cpp), each a change of one file of a program that pays.
+        # words (compiler/sql/ledger_lookup.cpp, funds.cpp), each a change of one file of a program that pays
+        # (the other lines as they are, so that the bad row is the only error).
         bad_rows = [
             ("ledger_lookup", "returns", "shipment,returned_on,refund\nSH1,2026-07-15,100.00\nSH9,2026-07-20,50.00\n", "`SH9` is not a key of ledger `shipments`"),
-            ("ledger_lookup", "shipments", "shipment_id,shipped_on,order\nSH1,2026-05-20,O1\nSH1,2026-07-10,O2\n", "duplicate key `SH1` in ledger `shipments`"),
-            ("ledger_lookup", "shipments", "shipment_id,shipped_on,order\nSH1,2026-05-20,O9\n", "`O9` is not a key of ledger `orders`"),
+            ("ledger_lookup", "shipments", "shipment_id,shipped_on,order\nSH1,2026-05-20,O1\nSH2,2026-07-10,O2\nSH3,2026-08-03,O3\nSH1,2026-07-10,O2\n", "duplicate key `SH1` in ledger `shipments`"),
+            ("ledger_lookup", "shipments", "shipment_id,shipped_on,order\nSH1,2026-05-20,O1\nSH2,2026-07-10,O9\nSH3,2026-08-03,O3\n", "`O9` is not a key of ledger `orders`"),
             ("fund", "claims", "claim_id,partner,claimed_on,amount\n1,P1,2026-02-01,300.00\n1,P1,2026-03-01,250.00\n", "claim `1` is claimed twice"),
             ("fund", "claims", "claim_id,partner,claimed_on,amount\n1,P9,2026-02-01,300.00\n", "`P9` is not a partner of the program"),
             ("fund", "claims", "claim_id,partner,claimed_on,amount\n1,P1,2027-02-01,300.00\n", "is outside the program's effective dates"),
