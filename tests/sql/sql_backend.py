@@ -14,6 +14,9 @@ Checked, for each dialect:
     other is: the list can only shrink as the generator learns constructs;
   * runtime errors: a program dividing by zero (tests/engines/programs/division_by_zero.rebate) makes the
     query fail with the message naming the same place as the VM's error, the function and the partner;
+  * bad rows: an FX table's, a looked-up ledger's (a key naming no line, a key on two lines) and a claims
+    ledger's (an id claimed twice, a partner not of the program, a day outside the effective dates, an
+    amount not above zero) stop `rebate run` and the query with the same words;
   * usage: an unknown dialect, target or table mapping is exit 2.
 
 Usage: sql_backend.py --rebate build/bin/rebate --root . --work build/sql-tests
