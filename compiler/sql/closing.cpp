@@ -71,7 +71,10 @@ std::string Generator::late_cte(const std::vector<uint32_t>& ledgers) {
 // periods the ones an adjustment recomputes (`adjusted`): a closed period with late lines, or for a
 // rebate settled over the year to date the last period of an earlier year with late lines in it.
 std::string Generator::cell_periods_cte() {
-  if (!closing_) return "cell_periods AS (\n  SELECT pe.*, FALSE AS adjusted, pe.paid AS computed FROM periods AS pe)";
+  // (A fund's cells are computed from its first period: funds.cpp.)
+  if (!closing_)
+    return fmt::format("cell_periods AS (\n  SELECT pe.*, FALSE AS adjusted, pe.paid{} AS computed FROM periods AS pe)",
+                       fund_start_ ? fmt::format(" OR pe.period BETWEEN {} AND {}", *fund_start_, paid_.back()) : "");
   const int per_year = plan::periods_per_year(plan_.grain);
   std::string adjusted = "EXISTS (SELECT 1 FROM late AS k WHERE k.period = pe.period)";
   if (std::any_of(plan_.rebates.begin(), plan_.rebates.end(), settles_year_to_date)) {

@@ -122,12 +122,19 @@ std::string duckdb_quotient(const std::string& x, const std::string& y) { return
 std::string postgres_binary_order(const std::string& text) { return fmt::format("({}) COLLATE \"C\"", text); }
 // DuckDB compares texts byte by byte unless a session sets `default_collation`.
 std::string duckdb_binary_order(const std::string& text) { return text; }
+// (translate() maps characters, not bytes, in a UTF8 database: the script needs one, as for length().)
+std::string postgres_text_map(const std::string& name, const std::string& from, const std::string& to) {
+  return fmt::format("CREATE FUNCTION pg_temp.{}(x text) RETURNS text AS $rb$ SELECT translate(x, {}, {}) $rb$ LANGUAGE sql IMMUTABLE;", name, from, to);
+}
+std::string duckdb_text_map(const std::string& name, const std::string& from, const std::string& to) {
+  return fmt::format("CREATE TEMP MACRO {}(x) AS translate(x, {}, {});", name, from, to);
+}
 
 const Dialect kDialects[] = {
     {"postgres", postgres_decimal, "TEXT", false, true, "pg_temp.", kPostgresPrelude, postgres_fail, postgres_divide, day_number, postgres_round,
-     postgres_add_months, postgres_regex_match, postgres_series, postgres_quotient, postgres_binary_order},
+     postgres_add_months, postgres_regex_match, postgres_series, postgres_quotient, postgres_binary_order, postgres_text_map},
     {"duckdb", duckdb_decimal, "VARCHAR", true, false, "", kDuckdbPrelude, duckdb_fail, duckdb_divide, day_number, duckdb_round, duckdb_add_months, duckdb_regex_match, duckdb_series, duckdb_quotient,
-     duckdb_binary_order},
+     duckdb_binary_order, duckdb_text_map},
 };
 
 }  // namespace

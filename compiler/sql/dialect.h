@@ -50,6 +50,9 @@ struct Dialect {
   // A text expression as it sorts byte by byte (as the engine sorts partner ids), whatever the
   // database's collation.
   std::string (*binary_order)(const std::string& text);
+  // The definition of a helper `name`(x) that maps each character of the text x found in the text
+  // literal `from` to the one at its place in `to` (translate()), for the script's prelude.
+  std::string (*define_text_map)(const std::string& name, const std::string& from, const std::string& to);
 };
 
 // The dialects by name; nullptr for an unknown one.

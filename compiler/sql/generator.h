@@ -13,15 +13,19 @@
 
 namespace rebate::sql {
 
-// The windows a cell's values are read over: the period itself, and the look-backs' windows
-// (plan/windows.h: Shifted's b + 1).
-// A settled rebate earning over the year to date reads its look-backs from that window
-// (plan::shift_window): the year to date's previous period, and the same months last year.
-enum Window : int { kPeriod = 0, kPrevious = 1, kLastYear = 2, kYearToDate = 3, kYtdPrevious = 4, kYtdLastYear = 5, kWindows = 6 };
-const char* window_name(int w);
-// The window a look-back (`Shifted`'s b: 0 previous, 1 last year, 2 year to date) reads from `window`;
-// -1 where the SQL target has no such window (a look-back inside a look-back).
-int shifted_window(int window, uint32_t shift);
+// The windows a cell's values are read over (windows.cpp): the period itself, the look-backs' windows
+// (plan/windows.h: Shifted's b + 1), and those a settled rebate earning over the year to date reads
+// (plan::shift_window): the year to date's previous period, and the same months last year. A chain of
+// look-backs reaches more, numbered from kKnownWindows on.
+enum Window : int { kPeriod = 0, kPrevious = 1, kLastYear = 2, kYearToDate = 3, kYtdPrevious = 4, kYtdLastYear = 5, kKnownWindows = 6 };
+// A window's periods relative to a cell's period c: c + at; or (year_to_date) from the first period of
+// c + at's year, less `back`, to c + at - back.
+struct WindowShape {
+  bool year_to_date = false;
+  int at = 0;
+  int back = 0;
+  bool operator==(const WindowShape& o) const { return year_to_date == o.year_to_date && at == o.at && back == o.back; }
+};
 
 // The scale every payout's amount, basis and rate is written at, so that the rebates' rows are of one
 // type (the VM's numbers have at most 18 places).
@@ -70,6 +74,13 @@ class Generator {
   std::string condition(plan::FunctionId f, uint32_t where, const Scope& scope);
   void unsupported(std::string construct, uint32_t where);
 
+  // ---- windows.cpp ----
+  // The window a look-back (`Shifted`'s b: 0 previous, 1 last year, 2 year to date) reads from `window`.
+  int shifted_window(int window, uint32_t shift);
+  std::string window_name(int window) const;
+  int window_reach(int window) const;
+  std::string window_condition(int window) const;
+
   // ---- query.cpp ----
   // What each (measure or aggregate, window) a cell reads; found by walking the rebates' trees.
   void need_function(plan::FunctionId f, int window);
@@ -82,10 +93,14 @@ class Generator {
   std::string period_bound(const NodeRef& p, bool first, const Scope& scope);
   std::string period_part(plan::PeriodPart part, const std::string& first) const;
   std::string text_function(const Node& n, const Scope& scope);  // text.cpp
+  // case_map.cpp: `upper`/`lower` of a text through the helpers, and their definitions when used
+  std::string case_map(bool upper, const std::string& text);
+  std::string case_map_helpers() const;
   std::string tiers(const plan::Tiers& t, bool apply, const std::string& x, int x_scale, int out_scale);
   Node leaf_type(const plan::Instr& in);
   Node aggregate_type(const plan::Aggregate& a);
   void need_tree(const NodeRef& n, int window);
+  void known_windows();  // windows.cpp
 
   // periods.cpp: the periods (labels, days, the paid ones)
   std::string periods_cte();
@@ -103,13 +118,27 @@ class Generator {
   std::string check_cte(uint32_t input);
   std::string window_cte(uint32_t ledger, int window);
   std::string group_window_cte(uint32_t group, int window);
-  std::string window_condition(int window) const;
   int aggregate_scale(uint32_t a);
   int function_scale(plan::FunctionId f);
   std::string aggregate_sql(const plan::Aggregate& a, const Scope& scope);
   void measures(std::vector<std::string>& ctes, std::string& last);
   void rebate(size_t r, std::vector<std::string>& ctes, std::string& last);
   std::string band(const plan::Rebate& pr, size_t r);
+  // ledger_lookup.cpp: lookups across ledgers (docs/language.md §26)
+  std::string lookup_table(uint32_t table) const;  // the CTE a lookup into input `table` reads
+  // The column `column` (quoted) of the row of `table` whose key is `key` (a subquery; NULL: none).
+  std::string looked_up(uint32_t table, const std::string& column, const std::string& key) const;
+  std::string lookup_miss(uint32_t input, uint32_t column, uint32_t table) const;  // the message of a key not found
+  std::string partner_through(uint32_t input, const std::string& line) const;  // a line's partner, maybe the line it names
+  std::string ledger_index_cte(uint32_t index);
+  std::string ledger_index_check_cte(uint32_t index);
+  std::string check_name(uint32_t input) const;  // the check_ CTE of input `input`
+  // funds.cpp: funds, a balance carried from period to period (docs/language.md §27)
+  bool has_funds() const;
+  int fund_scale(size_t r) const;
+  void fund(size_t r, std::vector<std::string>& ctes, std::string& last);
+  std::string fund_metrics(const std::string& last);
+  std::string claim_checks(uint32_t claims) const;
   // convert.cpp: a currency conversion at the FX table's rates (docs/language.md §24)
   std::string convert(const Node& n, const Scope& scope);
   std::string rate_on(const std::string& from, uint32_t to, const std::string& day);
@@ -143,6 +172,8 @@ class Generator {
   std::vector<Unsupported> unsupported_;
   std::set<std::pair<uint32_t, int>> measures_needed_, aggregates_needed_;
   std::set<std::pair<plan::FunctionId, int>> visited_;
+  std::vector<WindowShape> windows_;  // by window number (windows.cpp)
+  bool case_maps_used_[2] = {false, false};  // rb_upper, rb_lower (case_map.cpp)
   std::map<plan::FunctionId, uint32_t> field_functions_;  // a group field's function -> its group
   std::vector<int> periods_;  // the periods the lines are read into: look-backs' and paid
   std::vector<int> paid_;
@@ -154,6 +185,7 @@ class Generator {
     uint32_t payments = UINT32_MAX;
   };
   std::optional<Closing> closing_;
+  std::optional<int> fund_start_;  // with funds: their first period, the program's first effective one
   bool periods_from_data_ = false;  // the periods worked out in SQL from the lines
   bool paid_fixed_ = true;          // the paid periods are paid_ (else the lines' first to last)  // no effective dates or --period: the paid periods come from the lines
 };

@@ -28,7 +28,8 @@ std::string Generator::payouts_cte(const std::string& last) {
   for (size_t r = 0; r < plan_.rebates.size(); ++r) {
     const plan::Rebate& pr = plan_.rebates[r];
     std::string budget = "NULL";
-    for (size_t b = 0; b < plan_.budgets.size(); ++b) {
+    // (A budget over every rebate leaves funds out: a fund pays up to its balance, never a share.)
+    for (size_t b = 0; b < plan_.budgets.size() && pr.claims == UINT32_MAX; ++b) {
       const std::vector<uint32_t>& covered = plan_.budgets[b].rebates;
       if (covered.empty() || std::find(covered.begin(), covered.end(), r) != covered.end()) {
         budget = std::to_string(b);
@@ -209,6 +210,8 @@ std::string Generator::records_query(std::vector<std::string>& ctes, const std::
                            selects.empty() ? "" : "  UNION ALL\n", a.next_period ? "n.label" : "c.label", quote_text(a.name), value, currency, ai,
                            quote_name(last), a.next_period ? " JOIN next_periods AS n ON n.period = c.period" : "");
   }
+  if (metrics) selects += fund_metrics(last);  // (funds.cpp)
+  if (selects.rfind("  UNION ALL\n", 0) == 0) selects = selects.substr(12);
   if (selects.empty()) selects = fmt::format("  SELECT CAST(NULL AS {0}) AS partner, CAST(NULL AS {0}) AS period, CAST(NULL AS {0}) AS measured, "
                                              "CAST(NULL AS {0}) AS award, CAST(NULL AS {0}) AS value, CAST(NULL AS {0}) AS currency, 0 AS period_index, 0 AS award_index\n  WHERE FALSE\n",
                                              d_.text_type);

@@ -29,6 +29,7 @@ std::string layer(const std::string& name, const std::string& from, const std::v
 std::string rebate_col(size_t r, const char* what) { return quote_name(fmt::format("r{}_{}", r, what)); }
 
 Generator::Generator(const plan::Plan& plan, const SqlOptions& options) : plan_(plan), options_(options), d_(*options.dialect) {
+  known_windows();
   for (uint32_t g = 0; g < plan_.groups.size(); ++g) {
     for (plan::FunctionId f : plan_.groups[g].field_values) field_functions_[f] = g;
   }
@@ -46,10 +47,6 @@ void Generator::need_tree(const NodeRef& n, int window) {
       }
       case plan::Opcode::Shifted: {
         const int shifted = shifted_window(window, n->b);
-        if (shifted < 0) {
-          unsupported("a look-back inside a look-back", n->where);
-          break;
-        }
         if (measures_needed_.insert({n->a, shifted}).second) {
           const plan::Measure& m = plan_.measures[n->a];
           for (plan::FunctionId f : {m.value, m.cap, m.floor}) need_function(f, shifted);
@@ -129,6 +126,7 @@ std::string Generator::cell_value(const ledger::ColumnSpec& c, const std::string
 
 std::string Generator::input_cte(uint32_t input) {
   const plan::Input& in = plan_.inputs[input];
+  if (in.kind == plan::InputKind::LedgerIndex) return ledger_index_cte(input);  // (ledger_lookup.cpp)
   auto mapped = options_.tables.find(in.name);
   const std::string table = mapped != options_.tables.end() ? *quoted_table_name(mapped->second) : quote_name(in.name);
   const std::string where = mapped != options_.tables.end() ? mapped->second : in.name;
@@ -145,8 +143,9 @@ std::string Generator::input_cte(uint32_t input) {
 // the query, as it stops `rebate run` (`--on-bad-row fail`, the default).
 std::string Generator::checked_partner(uint32_t ledger) {
   const plan::Input& in = plan_.inputs[ledger];
-  std::string partner = "l." + col(in.partner_column);
-  if (plan_.partner_table != UINT32_MAX) {
+  // (A line taking the partner of the line it names, `as partner`, has one its own ledger checked.)
+  std::string partner = partner_through(ledger, "l");
+  if (plan_.partner_table != UINT32_MAX && !in.partner_through_lookup) {
     const plan::Input& pt = plan_.inputs[plan_.partner_table];
     const std::string message = quote_text(fmt::format("{}: a line names partner `", in.name)) + " || " + partner + " || " +
                                 quote_text(fmt::format("`, which is not in the partner table `{}`", pt.name));
@@ -156,10 +155,8 @@ std::string Generator::checked_partner(uint32_t ledger) {
   for (const auto& [column, table] : in.lookups) {
     const plan::Input& t = plan_.inputs[table];
     const std::string key = "l." + col(column);
-    const std::string message = quote_text(fmt::format("{}: column `{}`: `", in.name, in.spec.columns[column].name)) + " || " + key + " || " +
-                                quote_text(fmt::format("` is not a key of table `{}`", t.name));
-    partner = fmt::format("CASE WHEN {0} IS NULL OR EXISTS (SELECT 1 FROM {1} AS k WHERE k.{2} = {0}) THEN {3} ELSE {4} END", key,
-                          quote_name("in_" + t.name), col(t.key_column), partner, d_.fail(message, d_.text_type));
+    partner = fmt::format("CASE WHEN {0} IS NULL OR EXISTS (SELECT 1 FROM {1} AS k WHERE k.{2} = {0}) THEN {3} ELSE {4} END", key, lookup_table(table),
+                          col(t.key_column), partner, d_.fail(lookup_miss(ledger, column, table), d_.text_type));
   }
   return partner;
 }
@@ -179,6 +176,7 @@ std::string Generator::lines_cte(uint32_t ledger) {
 // length is compared, which reads every one of them.
 std::string Generator::check_cte(uint32_t input) {
   const plan::Input& in = plan_.inputs[input];
+  if (in.kind == plan::InputKind::LedgerIndex) return ledger_index_check_cte(input);  // its cells are its ledger's, checked there
   const bool payments = in.kind == plan::InputKind::Payments;
   std::vector<std::string> parts;
   for (size_t c = 0; c < in.spec.columns.size(); ++c) parts.push_back(fmt::format("COALESCE(CAST(l.{} AS {}), '')", col(static_cast<uint32_t>(c)), d_.text_type));
@@ -189,6 +187,10 @@ std::string Generator::check_cte(uint32_t input) {
                        col(in.date_column), from);
     parts.push_back(fx_checks());
   }
+  if (in.kind == plan::InputKind::Claims) {  // each claim checked (funds.cpp), its id counted for duplicates
+    from = fmt::format("(SELECT k.*, COUNT(*) OVER (PARTITION BY k.{}) AS rb_same_id FROM {} AS k)", col(in.claim_column), from);
+    parts.push_back(claim_checks(input));
+  }
   if (payments) {  // its partner, rebate and period checked (settle.cpp)
     from = quote_name("pay_" + in.name);
     parts = {fmt::format("CAST(l.partner AS {})", d_.text_type), fmt::format("CAST(l.rebate_index AS {})", d_.text_type),
@@ -196,7 +198,7 @@ std::string Generator::check_cte(uint32_t input) {
   }
   std::string joined;
   for (const std::string& p : parts) joined += (joined.empty() ? "" : " || ") + p;
-  return fmt::format("{} AS (\n  SELECT COUNT(*) AS bad FROM {} AS l WHERE length({}) < 0)", quote_name("check_" + in.name), from, joined);
+  return fmt::format("{} AS (\n  SELECT COUNT(*) AS bad FROM {} AS l WHERE length({}) < 0)", check_name(input), from, joined);
 }
 
 int Generator::aggregate_scale(uint32_t a) {
@@ -241,18 +243,6 @@ std::string Generator::aggregate_sql(const plan::Aggregate& a, const Scope& scop
     }
   }
   return "NULL";
-}
-
-// Which lines (l) a cell's period (c) reads over a window.
-std::string Generator::window_condition(int window) const {
-  switch (window) {
-    case kPeriod: return "l.period = c.period";
-    case kPrevious: return "l.period = c.period - 1";
-    case kLastYear: return fmt::format("l.period = c.period - {}", plan::periods_per_year(plan_.grain));
-    case kYtdPrevious: return "l.period BETWEEN c.year_start - 1 AND c.period - 1";
-    case kYtdLastYear: return fmt::format("l.period BETWEEN c.year_start - {0} AND c.period - {0}", plan::periods_per_year(plan_.grain));
-    default: return "l.period BETWEEN c.year_start AND c.period";
-  }
 }
 
 // A group's rows over a window, formed again for each window as the engine forms them (an order whose
@@ -310,7 +300,7 @@ void Generator::measures(std::vector<std::string>& ctes, std::string& last) {
   for (uint32_t m = 0; m < plan_.measures.size(); ++m) {
     const plan::Measure& pm = plan_.measures[m];
     std::vector<std::string> columns;
-    for (int w = 0; w < kWindows; ++w) {
+    for (int w = 0; w < static_cast<int>(windows_.size()); ++w) {
       if (!measures_needed_.count({m, w})) continue;
       Scope scope;
       scope.window = w;
@@ -350,6 +340,7 @@ std::string Generator::band(const plan::Rebate& pr, size_t r) {
 
 void Generator::rebate(size_t r, std::vector<std::string>& ctes, std::string& last) {
   const plan::Rebate& pr = plan_.rebates[r];
+  if (pr.claims != UINT32_MAX) return fund(r, ctes, last);  // a fund: its accrual, then its claims (funds.cpp)
   Scope scope;
   if (pr.payments != UINT32_MAX && pr.settle_year_to_date) scope.window = kYearToDate;  // earned over the year so far
   auto push = [&](const char* suffix, std::vector<std::string> columns) {
@@ -473,17 +464,9 @@ SqlResult Generator::generate() {
   if (options_.select == Select::Awards || options_.select == Select::Metrics) need_awards();
   // Closed periods: only open ones are paid, the first carrying the adjustments (closing.cpp).
   resolve_closing();
-  // Funds carry a balance from period to period (docs/language.md §27): a recursive query not written yet.
-  if (auto f = std::find_if(plan_.rebates.begin(), plan_.rebates.end(), [](const plan::Rebate& r) { return r.claims != UINT32_MAX; }); f != plan_.rebates.end())
-    unsupported("funds (`fund`)", f->pay.where);
-  // Lookups across ledgers (docs/language.md §26) would be a join of the ledger to its keyed ledger's
-  // visible lines (its partner too, for `as partner`), not generated yet.
-  for (const plan::Input& in : plan_.inputs) {
-    if (in.kind == plan::InputKind::LedgerIndex) {
-      unsupported(fmt::format("lookups across ledgers (a lookup into ledger `{}` by its key)", in.name), UINT32_MAX);
-      break;
-    }
-  }
+  // Funds carry a balance from the program's first period (docs/language.md §27): their cells are
+  // computed from there (funds.cpp); the checker makes a program with a fund declare its effective dates.
+  if (has_funds() && plan_.effective_from) fund_start_ = static_cast<int>(periods.of_day(*plan_.effective_from));
   for (const plan::Rebate& pr : plan_.rebates) {
     // A rebate settled over the year to date earns over that window (docs/language.md §22).
     for (plan::FunctionId f : plan::rebate_functions(pr)) need_function(f, pr.payments != UINT32_MAX && pr.settle_year_to_date ? kYearToDate : kPeriod);
@@ -498,7 +481,7 @@ SqlResult Generator::generate() {
   // year to date last year.
   const int per_year = plan::periods_per_year(plan_.grain);
   int back = 0;
-  for (const auto& [m, w] : measures_needed_) back = std::max(back, w == kYtdLastYear ? 2 * per_year : w != kPeriod ? per_year : 0);
+  for (const auto& [m, w] : measures_needed_) back = std::max(back, window_reach(w));
   // (A settlement reads what was paid for the year so far: its periods must have their labels here.)
   for (const plan::Rebate& pr : plan_.rebates) back = std::max(back, pr.payments != UINT32_MAX ? per_year : 0);
   std::vector<std::string> ctes;
@@ -507,7 +490,8 @@ SqlResult Generator::generate() {
   if (periods_from_data_) {
     periods_from_data_ctes(back, ctes);
   } else {
-    for (int p = paid_.front() - back; p <= paid_.back(); ++p) periods_.push_back(p);
+    const int first = fund_start_ ? std::min(*fund_start_, paid_.front()) : paid_.front();
+    for (int p = first - back; p <= paid_.back(); ++p) periods_.push_back(p);
     ctes.push_back(periods_cte());
   }
   std::vector<uint32_t> ledgers;
@@ -537,7 +521,7 @@ SqlResult Generator::generate() {
   std::vector<std::string> joins;
   std::vector<std::string> columns;
   for (uint32_t l : ledgers) {
-    for (int w = 0; w < kWindows; ++w) {
+    for (int w = 0; w < static_cast<int>(windows_.size()); ++w) {
       bool any = false;
       for (const auto& [a, aw] : aggregates_needed_) any = any || (aw == w && plan_.aggregates[a].source == l && !plan_.aggregates[a].over_group);
       if (!any) continue;
@@ -556,7 +540,7 @@ SqlResult Generator::generate() {
     }
   }
   for (uint32_t g = 0; g < plan_.groups.size(); ++g) {
-    for (int w = 0; w < kWindows; ++w) {
+    for (int w = 0; w < static_cast<int>(windows_.size()); ++w) {
       bool any = false;
       for (const auto& [a, aw] : aggregates_needed_) any = any || (aw == w && plan_.aggregates[a].source == g && plan_.aggregates[a].over_group);
       if (!any) continue;
@@ -581,7 +565,7 @@ SqlResult Generator::generate() {
   std::string checked;
   for (uint32_t i = 0; i < plan_.inputs.size(); ++i) {
     ctes.push_back(check_cte(i));
-    checked += fmt::format(" AND (SELECT bad FROM {}) = 0", quote_name("check_" + plan_.inputs[i].name));
+    checked += fmt::format(" AND (SELECT bad FROM {}) = 0", check_name(i));
   }
   if (closing_ && !plan_.budgets.empty()) {
     ctes.push_back(closing_check_cte());
@@ -604,7 +588,8 @@ SqlResult Generator::generate() {
     return result;
   }
   std::string with;
-  for (const std::string& c : ctes) with += (with.empty() ? "WITH\n" : ",\n") + c;
+  // (A fund's balance is a recursive query: RECURSIVE covers the whole list, the other queries included.)
+  for (const std::string& c : ctes) with += (with.empty() ? (has_funds() ? "WITH RECURSIVE\n" : "WITH\n") : ",\n") + c;
   static constexpr const char* kColumns[] = {"partner, period, rebate, amount, currency, status, basis, band, rate (as in `rebate run --format csv`), and with closed periods corrects",
                                              "partner, period, amount, currency (as in `rebate run --totals`)",
                                              "partner, period, measured, award, value, currency (as in `rebate run --awards`)",
@@ -612,7 +597,7 @@ SqlResult Generator::generate() {
   static constexpr const char* kWhat[] = {"payouts", "totals", "awards", "metrics"};
   const auto which = static_cast<size_t>(options_.select);
   result.script = fmt::format("-- {}: {} computed by `rebate compile --target sql --dialect {}`.\n-- Columns: {}.\n{}\n{}\n{}", plan_.title, kWhat[which],
-                              d_.name, kColumns[which], d_.prelude, with, query);
+                              d_.name, kColumns[which], d_.prelude + case_map_helpers(), with, query);
   return result;
 }
 

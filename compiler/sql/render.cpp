@@ -21,23 +21,6 @@ std::string quote_name(const std::string& s) {
   return out + "\"";
 }
 
-const char* window_name(int w) {
-  switch (w) {
-    case kPeriod: return "the period";
-    case kPrevious: return "the previous period";
-    case kLastYear: return "the same period last year";
-    case kYtdPrevious: return "the year to date's previous period";
-    case kYtdLastYear: return "the year to date last year";
-    default: return "the year to date";
-  }
-}
-
-int shifted_window(int window, uint32_t shift) {
-  if (window == kPeriod) return static_cast<int>(shift) + 1;
-  if (window == kYearToDate) return shift == 0 ? kYtdPrevious : shift == 1 ? kYtdLastYear : kYearToDate;
-  return -1;
-}
-
 namespace {
 
 // The type of a ledger column's values as the trees see them.
@@ -303,9 +286,7 @@ std::string Generator::render_leaf(const Node& n, const Scope& scope) {
       if (!line) break;
       for (const auto& [column, table] : plan_.inputs[scope.ledger].lookups) {
         if (column != n.a) continue;
-        const plan::Input& t = plan_.inputs[table];
-        return fmt::format("(SELECT k.{} FROM {} AS k WHERE k.{} = l.{})", quote_name("c" + std::to_string(n.b)), quote_name("in_" + t.name),
-                           quote_name("c" + std::to_string(t.key_column)), quote_name("c" + std::to_string(n.a)));
+        return looked_up(table, quote_name("c" + std::to_string(n.b)), "l." + quote_name("c" + std::to_string(n.a)));
       }
       break;
     }
@@ -323,10 +304,6 @@ std::string Generator::render_leaf(const Node& n, const Scope& scope) {
       return fmt::format("c.{}", quote_name(fmt::format("m{}_w{}", n.a, scope.window)));
     case Opcode::Shifted:
       if (line || scope.group_row || scope.group_fields) break;
-      if (shifted_window(scope.window, n.b) < 0) {
-        unsupported("a look-back inside a look-back", n.where);
-        return "NULL";
-      }
       return fmt::format("c.{}", quote_name(fmt::format("m{}_w{}", n.a, shifted_window(scope.window, n.b))));
     case Opcode::Aggregate:
       if (line || scope.group_row) break;

@@ -1,9 +1,7 @@
 // The text functions (docs/language.md §4) in SQL: the same answers as vm/text.cpp on UTF-8 texts.
 // Prefixes and suffixes are compared as left()/right() of the text's length in characters (code points
 // in both databases), not with LIKE, whose `%` and `_` in a prefix would be patterns. `upper` and
-// `lower` are refused (E0701): no database maps case as the engines do (Unicode's simple mapping, one
-// character to one) whatever its settings: PostgreSQL follows the database's locale (ASCII only under C,
-// `ß` to `SS` under an ICU collation), and DuckDB's upper() makes `STRASSE` of `straße`.
+// `lower` are not the databases' own (case_map.cpp says why).
 #include <fmt/format.h>
 
 #include "sql/generator.h"
@@ -18,12 +16,9 @@ std::string Generator::text_function(const Node& n, const Scope& scope) {
     // strpos of an empty part is 1 in both databases; the part is found anywhere, as the engines find it.
     case plan::TextFunction::Contains: return fmt::format("(strpos({}, {}) > 0)", arg(0), arg(1));
     case plan::TextFunction::Length: return fmt::format("CAST(length({}) AS {})", arg(0), d_.decimal(0));
-    case plan::TextFunction::Upper:
-    case plan::TextFunction::Lower: {
-      const bool up = static_cast<plan::TextFunction>(n.a) == plan::TextFunction::Upper;
-      unsupported(fmt::format("`{}` (no database maps case one character to one, as the engines do)", up ? "upper" : "lower"), n.where);
-      return "NULL";
-    }
+    // Through the script's helpers rb_upper and rb_lower (case_map.cpp).
+    case plan::TextFunction::Upper: return case_map(true, arg(0));
+    case plan::TextFunction::Lower: return case_map(false, arg(0));
   }
   return "NULL";
 }

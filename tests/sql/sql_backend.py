@@ -14,6 +14,9 @@ Checked, for each dialect:
     other is: the list can only shrink as the generator learns constructs;
   * runtime errors: a program dividing by zero (tests/engines/programs/division_by_zero.rebate) makes the
     query fail with the message naming the same place as the VM's error, the function and the partner;
+  * bad rows: an FX table's, a looked-up ledger's (a key naming no line, a key on two lines) and a claims
+    ledger's (an id claimed twice, a partner not of the program, a day outside the effective dates, an
+    amount not above zero) stop `rebate run` and the query with the same words;
   * usage: an unknown dialect, target or table mapping is exit 2.
 
 Usage: sql_backend.py --rebate build/bin/rebate --root . --work build/sql-tests
@@ -36,10 +39,7 @@ import pg_cluster  # noqa: E402
 # Programs the generator refuses today, with the construct its E0701 names. Coverage can only grow: a
 # program that compiles must be removed from here, and one that stops compiling fails the test.
 REFUSED = {
-    "tests/sql/programs/nested_lookback": "a look-back inside a look-back",
-    "examples/19-mdf-coop-fund": "funds",
-    "examples/20-telecom-spiff-churn": "lookups across ledgers",
-    "tests/sql/programs/text_case": "`upper`",
+    "tests/sql/programs/budget_fine_places": "a budget over amounts with 10 decimal places",
 }
 DIALECTS = ["postgres", "duckdb"]
 COMPARED = ["amount", "status", "basis", "band", "rate"]
@@ -286,6 +286,37 @@ def main() -> int:
                     check(f"bad FX table ({words}) [{dialect}]: the query stops with the same words", code != 0 and words in err, f"exit {code}: {err.strip()[:400]}")
         finally:
             shutil.rmtree(fx_tmp)
+
+        # Bad rows of a looked-up ledger and of a claims ledger stop `rebate run` and the query, with the same
+        # words (compiler/sql/ledger_lookup.cpp, funds.cpp), each a change of one file of a program that pays
+        # (the other lines as they are, so that the bad row is the only error).
+        bad_rows = [
+            ("ledger_lookup", "returns", "shipment,returned_on,refund\nSH1,2026-07-15,100.00\nSH9,2026-07-20,50.00\n", "`SH9` is not a key of ledger `shipments`"),
+            ("ledger_lookup", "shipments", "shipment_id,shipped_on,order\nSH1,2026-05-20,O1\nSH2,2026-07-10,O2\nSH3,2026-08-03,O3\nSH1,2026-07-10,O2\n", "duplicate key `SH1` in ledger `shipments`"),
+            ("ledger_lookup", "shipments", "shipment_id,shipped_on,order\nSH1,2026-05-20,O1\nSH2,2026-07-10,O9\nSH3,2026-08-03,O3\n", "`O9` is not a key of ledger `orders`"),
+            ("fund", "claims", "claim_id,partner,claimed_on,amount\n1,P1,2026-02-01,300.00\n1,P1,2026-03-01,250.00\n", "claim `1` is claimed twice"),
+            ("fund", "claims", "claim_id,partner,claimed_on,amount\n1,P9,2026-02-01,300.00\n", "`P9` is not a partner of the program"),
+            ("fund", "claims", "claim_id,partner,claimed_on,amount\n1,P1,2027-02-01,300.00\n", "is outside the program's effective dates"),
+            ("fund", "claims", "claim_id,partner,claimed_on,amount\n1,P1,2026-02-01,-300.00\n", "a claim is for an amount above zero"),
+        ]
+        bad_tmp = pathlib.Path(tempfile.mkdtemp(prefix="rebate-sql-bad-"))
+        try:
+            for k, (program, replaced, text, words) in enumerate(bad_rows):
+                (bad_tmp / f"{replaced}.csv").write_text(text)
+                argv = [a for a in (progs / f"{program}.args").read_text().splitlines() if a.strip()]
+                pairs, period = inputs_of(argv)
+                pairs = [(n, bad_tmp / f"{n}.csv" if n == replaced else progs / p) for n, p in pairs]
+                vm = run(["run", f"{program}.rebate"] + [a for n, p in pairs for a in ("--input", f"{n}={p}")] + (["--period", period] if period else []), cwd=progs)
+                check(f"{program} with a bad {replaced} row ({words}): `rebate run` stops", vm.returncode == 1 and words in vm.stderr, vm.stderr[:300])
+                schema = f"p_bad{k}"
+                for dialect in DIALECTS:
+                    c = run(["compile", f"{program}.rebate", "--target", "sql", "--dialect", dialect] + (["--period", period] if period else [])
+                            + [a for n, _ in pairs for a in ("--table", f"{n}={schema}.{n}")], cwd=progs)
+                    code, _, err = engines[dialect].run(c.stdout, pairs, schema) if c.returncode == 0 else (c.returncode, "", c.stderr)
+                    check(f"{program} with a bad {replaced} row ({words}) [{dialect}]: the query stops with the same words", code != 0 and words in err,
+                          f"exit {code}: {err.strip()[:400]}")
+        finally:
+            shutil.rmtree(bad_tmp)
 
         # Closed periods: a budget with late lines is refused by the run (exit 2) and stops the query, with
         # the same words; a --period naming a closed period is a usage error of compile, as of the run.
