@@ -476,6 +476,9 @@ SqlResult Generator::generate() {
   // Funds carry a balance from period to period (docs/language.md §27): a recursive query not written yet.
   if (auto f = std::find_if(plan_.rebates.begin(), plan_.rebates.end(), [](const plan::Rebate& r) { return r.claims != UINT32_MAX; }); f != plan_.rebates.end())
     unsupported("funds (`fund`)", f->pay.where);
+  // Paying in the partner's currency (docs/language.md §24) converts and rounds each final payout after
+  // budgets: a step the generated query does not have yet; refused rather than paid in the wrong currency.
+  if (plan_.payout_currency) unsupported("a payout currency (`payout_currency`)", plan_.payout_currency->where);
   // Lookups across ledgers (docs/language.md §26) would be a join of the ledger to its keyed ledger's
   // visible lines (its partner too, for `as partner`), not generated yet.
   for (const plan::Input& in : plan_.inputs) {
