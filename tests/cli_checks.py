@@ -1,5 +1,6 @@
 """What the CLI tests that run `rebate` on one engine share: checks counted and failures kept, the CLI
 run with the engine appended and its exit code checked, and the report that decides the test's exit."""
+import argparse
 import subprocess
 
 
@@ -9,6 +10,15 @@ class CliChecks:
         self.engine = engine
         self.passed = 0
         self.failures = []
+
+    @classmethod
+    def from_command_line(cls):
+        """The checks of a test run as `TEST.py --rebate build/bin/rebate [--engine vm]`."""
+        ap = argparse.ArgumentParser()
+        ap.add_argument("--rebate", required=True)
+        ap.add_argument("--engine", default="vm")
+        args = ap.parse_args()
+        return cls(args.rebate, args.engine)
 
     def check(self, ok, what):
         if ok:

@@ -108,6 +108,8 @@ std::string paid_in_text(const PaidIn& paid, const Decimal& program_amount, cons
 
 namespace {
 
+using namespace report_text;
+
 char* put_rate(char* w, const Decimal& rate) {
   char* end = put_shortest(w, rate);
   return end ? end : put_text(w, rate.to_string());  // beyond 64 bits: Decimal's own formatting

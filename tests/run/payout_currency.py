@@ -15,7 +15,6 @@ Every expected amount is worked out by hand in the comments.
 
 Usage: payout_currency.py --rebate build/bin/rebate [--engine vm]
 """
-import argparse
 import csv
 import io
 import json
@@ -47,11 +46,7 @@ SALES = ("date,partner_id,amount\n2026-07-10,B,500.00\n2026-08-10,E,1234.56\n202
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--rebate", required=True)
-    ap.add_argument("--engine", default="vm")
-    args = ap.parse_args()
-    checks = cli_checks.CliChecks(args.rebate, args.engine)
+    checks = cli_checks.CliChecks.from_command_line()
     check, run = checks.check, checks.run
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -185,7 +180,7 @@ rebate volume { pay 10% of revenue  settle year_to_date against paid  on negativ
         # A payments ledger whose amounts are in the payout currency is refused by the checker: what was paid
         # is recorded in the program's currency.
         prog.write_text(prog.read_text().replace("amount: Money as amount", "amount: Money(EUR) as amount"))
-        r = subprocess.run([args.rebate, "check", str(prog)], capture_output=True, text=True, timeout=60)
+        r = subprocess.run([checks.rebate, "check", str(prog)], capture_output=True, text=True, timeout=60)
         check(r.returncode == 1 and "the `amount` column of a payments ledger must be Money in USD, the program's currency" in r.stdout + r.stderr,
               f"payments in EUR refused: {(r.stdout + r.stderr)[:400]}")
 
