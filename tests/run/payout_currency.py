@@ -113,6 +113,7 @@ def main() -> int:
         run(["run", str(prog)] + inputs + ["--period", "2026-Q3", "--out", str(d / "p.csv"), "--statements", str(statements)])
         page = "".join(p.read_text() for p in statements.glob("E-*")) if statements.exists() else ""
         check(shown in page, f"E's statement shows the conversion: {page[:800]}")
+        check("**Paid in EUR: 117.29 EUR**" in page, f"E's statement shows the total as paid: {page[:800]}")
 
         # A missing rate: J is paid in JPY, and the table has no USD -> JPY rate: the run stops, naming the
         # pair, the day, the partner and the period, and writes nothing, with or without --on-bad-row reject.
