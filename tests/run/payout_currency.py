@@ -122,7 +122,7 @@ def main() -> int:
         for extra in ([], ["--on-bad-row", "reject", "--rejects", str(d / "rejects.csv")]):
             r = run(["run", str(prog)] + inputs + ["--period", "2026-Q3", "--out", str(out)] + extra, code=1)
             check("no USD to JPY rate on or before 2026-09-30 to pay in JPY in the FX table `rates`" in r.stderr
-                  and "for partner J, period 2026-Q3" in r.stderr and "payout_currency" in r.stderr, f"missing rate {extra}: {r.stderr[:500]}")
+                  and "for partner J, period 2026-Q3" in r.stderr and "(`partner.pay_in`): error:" in r.stderr, f"missing rate {extra}: {r.stderr[:500]}")
             check(not out.exists(), f"nothing written on a missing rate {extra}")
 
         # Per program, at the quarter's average. USD -> EUR over 2026-Q3's 92 days: 31 at 0.90, 31 at 0.92,
