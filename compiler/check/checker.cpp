@@ -62,6 +62,7 @@ std::unique_ptr<TypedProgram> Checker::run() {
   check_awards();
   check_budgets();
   check_closing();
+  check_payout_currency();
   check_funds_program();
   check_tests();
   run_lints();

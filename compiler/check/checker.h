@@ -50,6 +50,15 @@ struct ProgramSettings {
   std::optional<std::string> closed_through;
   std::optional<DayNumber> closed_on;
   Span closed_span;  // the `closed_through` setting's value (or `closed_on`'s, when only it is set)
+  // `payout_currency: EUR` or `payout_currency: partner.COLUMN`, and `payout_fx: period_end | period_average`
+  // (docs/language.md §24, "Paying in the partner's currency"): every payout, final in `currency`, is
+  // converted into one currency, or into the one a `Currency` column of the partner table names per
+  // partner, at the rate of the period's last day (or the period's average).
+  std::string payout_currency;                  // the code, when the whole program pays in one
+  std::optional<uint32_t> payout_currency_column;  // else: the partner table's column
+  bool payout_at_average = false;
+  const ast::Expr* payout_currency_value = nullptr;  // as written (null: no payout currency)
+  const ast::Expr* payout_fx_value = nullptr;
 };
 
 struct TypedProgram {

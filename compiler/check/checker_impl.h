@@ -153,6 +153,8 @@ class Checker {
   // closing.cpp: `closed_through` / `closed_on` in the header (docs/language.md §23)
   void closing_setting(const std::string& name, const ast::Expr& value);
   void check_closing();
+  // payout_currency.cpp: `payout_currency` / `payout_fx` in the header (docs/language.md §24)
+  void check_payout_currency();
 
   // lints.cpp
   void run_lints();

@@ -7,7 +7,8 @@ namespace rebate::check {
 
 namespace {
 
-const std::vector<std::string> kProgramSettings = {"currency", "period", "effective", "rounding", "closed_through", "closed_on"};
+const std::vector<std::string> kProgramSettings = {"currency", "period", "effective", "rounding", "closed_through", "closed_on",
+                                                   "payout_currency", "payout_fx"};
 const std::vector<std::string> kCalendarSettings = {"year_start", "weeks"};
 const std::vector<std::string> kRoles = {"partner", "date", "booked", "key", "rebate", "period", "amount", "base", "quote", "rate", "claim"};
 const std::vector<std::string> kBuiltinTypes = {"Int", "Decimal", "Money", "Percent", "Bool", "Text", "Date", "Period", "Duration", "Currency"};
@@ -154,6 +155,10 @@ void Checker::check_program_header() {
       }
     } else if (name == "closed_through" || name == "closed_on") {
       closing_setting(name, *v);
+    } else if (name == "payout_currency") {
+      out->settings.payout_currency_value = v;  // checked with the partner table (payout_currency.cpp)
+    } else if (name == "payout_fx") {
+      out->settings.payout_fx_value = v;
     } else if (name == "rounding") {
       auto mode = v->kind == ast::ExprKind::Name ? rounding_mode_named(v->text) : std::nullopt;
       if (mode) out->settings.rounding = *mode;

@@ -51,6 +51,10 @@ void Lowerer::header() {
   plan_.rounding = s.rounding;
   plan_.closed_through = s.closed_through;
   plan_.closed_on = s.closed_on;
+  if (s.payout_currency_value) {
+    plan_.payout_currency = plan::Plan::PayoutCurrency{s.payout_currency, s.payout_currency_column.value_or(UINT32_MAX), s.payout_at_average,
+                                                       location(s.payout_currency_value->span)};
+  }
   if (s.calendar) {
     for (const auto& setting : s.calendar->settings) {
       const ast::Expr& v = *setting.value;

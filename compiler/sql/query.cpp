@@ -467,6 +467,9 @@ SqlResult Generator::generate() {
   // Funds carry a balance from the program's first period (docs/language.md §27): their cells are
   // computed from there (funds.cpp); the checker makes a program with a fund declare its effective dates.
   if (has_funds() && plan_.effective_from) fund_start_ = static_cast<int>(periods.of_day(*plan_.effective_from));
+  // Paying in the partner's currency (docs/language.md §24) converts and rounds each final payout after
+  // budgets: a step the generated query does not have yet; refused rather than paid in the wrong currency.
+  if (plan_.payout_currency) unsupported("a payout currency (`payout_currency`)", plan_.payout_currency->where);
   for (const plan::Rebate& pr : plan_.rebates) {
     // A rebate settled over the year to date earns over that window (docs/language.md §22).
     for (plan::FunctionId f : plan::rebate_functions(pr)) need_function(f, pr.payments != UINT32_MAX && pr.settle_year_to_date ? kYearToDate : kPeriod);

@@ -249,6 +249,17 @@ inline Explanation& Payout::explain() {
   return *explanation;
 }
 
+// A payout in the currency it is paid in (docs/language.md §24, "Paying in the partner's currency"): the
+// payout's amount, final in the program's currency, times `rate`, rounded to `currency`'s minor unit with
+// the program's rounding mode. Made by one step after budgets and settlement (payout_currency.h).
+struct PaidIn {
+  std::string_view currency;  // "EUR" (currency_code_at's static text)
+  int places = 2;             // its minor unit
+  Decimal rate;               // one unit of the program's currency in `currency`
+  DayNumber from = 0, to = 0; // the day of the rate (period_end: from == to), or the days averaged
+  Decimal amount;
+};
+
 // Texts the payouts refer to (partner ids, period labels, rebate names and titles, bands, reasons), each
 // kept once: a quarter of a million payouts share a few thousand strings.
 class TextStore {
@@ -305,6 +316,8 @@ struct Summary {
   // are dated in, and the adjustments they gave.
   uint64_t late_lines = 0;
   uint64_t adjustments = 0;
+  // With a payout currency: what the run pays in each currency, by code (the run's note says the same).
+  std::vector<std::pair<std::string, Decimal>> paid_by_currency;
   std::vector<std::string> periods_without_lines;  // paid periods without a line of any ledger ("2026-Q4")
   std::vector<std::string> notes;
   std::vector<PhaseTime> timings;  // per phase of the engine, for `rebate run --timings`
@@ -318,6 +331,8 @@ struct RunResult {
   std::vector<Payout> payouts;
   std::vector<Total> totals;
   std::vector<AwardValue> awards;
+  // With a payout currency (plan.payout_currency): by payout, and by total, what is paid in which currency.
+  std::vector<PaidIn> paid, paid_totals;
   Summary summary;
   std::vector<std::string> errors;  // input or runtime errors: file:line:col or the program location
   bool usage_error = false;         // a missing --input, an unknown period, an input that cannot be read: exit 2
@@ -343,6 +358,10 @@ struct PayoutBatch {
   // adjustments. Null: per_cell each. Read a cell's payouts through cell_payouts / cell_payout_count.
   const uint32_t* payout_begin = nullptr;
   const Decimal* totals = nullptr;     // by cell: the sum of its payouts, adjustments included (none when per_cell is 0)
+  // With a payout currency (plan.payout_currency; else null): each payout as paid, in the payouts' order,
+  // and each cell's total as paid (the sum of its payouts' paid amounts).
+  const PaidIn* paid = nullptr;
+  const PaidIn* paid_totals = nullptr;
   const AwardValue* awards = nullptr;  // the cells' awards, in cell order
   const uint32_t* award_begin = nullptr;  // by cell, and one past: cell c's awards are [award_begin[c], award_begin[c + 1])
 

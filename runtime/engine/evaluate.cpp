@@ -10,6 +10,7 @@
 #include <algorithm>
 
 #include "engine/budgets.h"
+#include "engine/payout_currency.h"
 #include "engine/cell_frame.h"
 #include "engine/detail.h"
 #include "engine/evaluate_parallel.h"
@@ -785,6 +786,8 @@ void PayoutCollector::batch(const PayoutBatch& b) {
     for (size_t c = 0; c < b.cells; ++c) into_.totals.push_back(Total{std::string(b.partners[c]), std::string(b.period_label), b.totals[c]});
   }
   into_.awards.insert(into_.awards.end(), b.awards, b.awards + b.award_count());
+  if (b.paid) into_.paid.insert(into_.paid.end(), b.paid, b.paid + b.payout_count());
+  if (b.paid_totals && b.per_cell) into_.paid_totals.insert(into_.paid_totals.end(), b.paid_totals, b.paid_totals + b.cells);
 }
 
 // Period by period, the period's partners a batch at a time: each batch's cells evaluated on the
@@ -811,6 +814,7 @@ void evaluate(State& s, PayoutSink& sink) {
     for (size_t t = 0; t < threads; ++t) lite.emplace_back(s, rebates, texts, false);
   }
   PeriodBudgets budgets(s);
+  PayoutConversion paying(s);  // into the currency each partner is paid in, after budgets and settlement
   // Closed periods: the first period the run pays carries the adjustments (closing.h).
   const Adjustments adjustments = s.closing && !s.run_periods.empty() ? Adjustments(s, s.run_periods.front(), *s.result.texts) : Adjustments();
 
@@ -933,11 +937,13 @@ void evaluate(State& s, PayoutSink& sink) {
       b.totals = m.totals.data();
       b.awards = m.awards.data();
       b.award_begin = m.award_begin.data();
+      paying.apply(b, adjusted ? m.laid_out.data() : m.payouts.data(), s.run_periods[p]);
       sink.batch(b);
       m.laid_out.clear();  // (the payouts' explanations are reused by the next batch when nothing else holds them)
     }
     if (first_look_failed) std::rethrow_exception(first_look_failed);  // not reached: the second failed too
   }
+  if (!s.options.forecast || &sink != s.options.forecast->to_date) paying.add_note(s.result.summary);  // once a run
   if (s.options.coverage) {
     for (const CellEvaluator& e : full) *s.options.coverage += *e.coverage();
   }

@@ -260,9 +260,19 @@ void statement_awards(std::string& out, const plan::Plan& plan, const std::vecto
   out += "\n";
 }
 
-// One statement from its payouts and awards (those of its partner and period, in run order).
+// The total as paid, with a payout currency (null: none).
+const PaidIn* paid_total_of(const RunResult& r, std::string_view partner, std::string_view period) {
+  for (size_t i = 0; i < r.paid_totals.size() && i < r.totals.size(); ++i) {
+    if (r.totals[i].partner == partner && r.totals[i].period == period) return &r.paid_totals[i];
+  }
+  return nullptr;
+}
+
+// One statement from its payouts and awards (those of its partner and period, in run order), and its
+// total as paid in the partner's currency when the program has a payout currency.
 std::string statement_of(const plan::Plan& plan, std::string_view partner, std::string_view period,
-                         const std::vector<const Payout*>& payouts, const std::vector<const AwardValue*>& awards) {
+                         const std::vector<const Payout*>& payouts, const std::vector<const AwardValue*>& awards,
+                         const PaidIn* paid_total) {
   std::string out = fmt::format("# {}\n\n**Partner:** {}  \n**Period:** {}\n\n", plan.title, partner, period);
   if (payouts.empty()) {  // a program of awards and metrics only: they are the statement
     statement_awards(out, plan, awards);
@@ -280,6 +290,12 @@ std::string statement_of(const plan::Plan& plan, std::string_view partner, std::
     total = Decimal::add(total, p->amount()).value_or(total);
   }
   out += fmt::format("| **Total** | **{} {}** | |\n\n", amount(total, plan), plan.currency);
+  if (paid_total) {
+    std::string paid;
+    append_fixed(paid, paid_total->amount, paid_total->places);
+    out += fmt::format("**Paid in {}: {} {}**, each amount converted as its rebate shows below.\n\n", paid_total->currency, grouped(paid),
+                       paid_total->currency);
+  }
   for (const Payout* p : payouts) {
     out += fmt::format("## {}\n\n", title(p));
     const plan::Rebate* fund = rebate_named(plan, p->rebate.view());
@@ -330,7 +346,7 @@ std::string statement_markdown(const RunResult& r, const plan::Plan& plan, const
   for (const AwardValue& a : r.awards) {
     if (a.partner == partner && a.measured == period) awards.push_back(&a);
   }
-  return statement_of(plan, partner, period, payouts, awards);
+  return statement_of(plan, partner, period, payouts, awards, paid_total_of(r, partner, period));
 }
 
 void StatementWriter::batch(const PayoutBatch& b) {
@@ -348,7 +364,8 @@ void StatementWriter::batch(const PayoutBatch& b) {
     if (page.payouts.empty() && page.awards.empty()) continue;  // nothing to say: no rebate, no award decided
     page.partner = b.partners[c].view();
     if (format_ == StatementFormat::Markdown) {
-      out_(page.partner, page.period, statement_of(plan_, page.partner, page.period, page.payouts, page.awards));
+      out_(page.partner, page.period, statement_of(plan_, page.partner, page.period, page.payouts, page.awards,
+                                                              b.paid_totals && b.per_cell ? b.paid_totals + c : nullptr));
       continue;
     }
     page.name = b.partner_names ? b.partner_names[c].view() : std::string_view();
@@ -383,7 +400,8 @@ std::vector<Statement> statements_markdown(const RunResult& r, const plan::Plan&
   out.reserve(keys.size());
   for (size_t k = 0; k < keys.size(); ++k) {
     out.push_back(Statement{std::string(keys[k].first), std::string(keys[k].second),
-                            statement_of(plan, keys[k].first, keys[k].second, payouts[k], awards[k])});
+                            statement_of(plan, keys[k].first, keys[k].second, payouts[k], awards[k],
+                                         paid_total_of(r, keys[k].first, keys[k].second))});
   }
   return out;
 }

@@ -17,7 +17,9 @@
 #include <map>
 #include <vector>
 
+#include "engine/payout_currency.h"
 #include "engine/report_text.h"
+#include "core/currency.h"
 #include "ledger/ledger.h"
 
 namespace rebate::engine {
@@ -63,7 +65,8 @@ std::string payouts_json(const RunResult& r, const plan::Plan& plan) {
 namespace {
 
 // The CSV rows of payouts [first, last) of `payouts`.
-void put_payout_rows(const Payout* payouts, const plan::Plan& plan, size_t first, size_t last, Sink& out,
+// `paid`, by payout as `payouts` (null without a payout currency): the columns of each payout as paid.
+void put_payout_rows(const Payout* payouts, const PaidIn* paid, const plan::Plan& plan, size_t first, size_t last, Sink& out,
                      TextCache<needs_csv_quotes>& quotes) {
   const std::string_view currency = plan.currency;
   const int places = plan.minor_unit;
@@ -74,7 +77,7 @@ void put_payout_rows(const Payout* payouts, const plan::Plan& plan, size_t first
     const std::optional<Decimal> rate = payout_rate ? std::optional<Decimal>(percentage(*payout_rate)) : std::nullopt;
     const size_t room = 2 * (p.partner.size() + p.band.size() + p.reason.size()) + 6 + p.period.size() + p.rebate.size() +
                         currency.size() + p.status.size() + amount_room + (basis ? number_room(basis->scale()) : 0) +
-                        (rate ? number_room(rate->scale()) + 1 : 0) + kNumberRoom + 11;
+                        (rate ? number_room(rate->scale()) + 1 : 0) + kNumberRoom + 11 + (paid ? kPaidRoom : 0);
     char* w = out.room(room);
     w = put_csv(w, p.partner, quotes);
     *w++ = ',';
@@ -100,6 +103,7 @@ void put_payout_rows(const Payout* payouts, const plan::Plan& plan, size_t first
     w = put_digits(w, p.lines, 1);
     *w++ = ',';
     w = put_csv(w, p.reason, quotes);
+    if (paid) w = put_paid_csv(w, paid[i]);
     *w++ = '\n';
     out.wrote(w);
   }
@@ -112,7 +116,7 @@ void put_payout_rows(const Payout* payouts, const plan::Plan& plan, size_t first
 // chunks, formats straight into the output.
 constexpr size_t kRowsPerChunk = 8192;
 
-void put_payout_rows_on_threads(const Payout* payouts, size_t n, const plan::Plan& plan, Sink& out, size_t threads) {
+void put_payout_rows_on_threads(const Payout* payouts, const PaidIn* paid, size_t n, const plan::Plan& plan, Sink& out, size_t threads) {
   const size_t chunks = (n + kRowsPerChunk - 1) / kRowsPerChunk;
   tbb::enumerable_thread_specific<TextCache<needs_csv_quotes>> quotes;
   size_t next = 0;
@@ -129,7 +133,7 @@ void put_payout_rows_on_threads(const Payout* payouts, size_t n, const plan::Pla
                                                   if (c >= chunks) return text;
                                                   const TextOut into = [&text](std::string_view part) { text.append(part); };
                                                   Sink sink(into);
-                                                  put_payout_rows(payouts, plan, c * kRowsPerChunk, std::min(n, (c + 1) * kRowsPerChunk),
+                                                  put_payout_rows(payouts, paid, plan, c * kRowsPerChunk, std::min(n, (c + 1) * kRowsPerChunk),
                                                                   sink, quotes.local());
                                                   sink.finish();
                                                   return text;
@@ -137,26 +141,31 @@ void put_payout_rows_on_threads(const Payout* payouts, size_t n, const plan::Pla
           tbb::make_filter<std::string, void>(tbb::filter_mode::serial_in_order, [&](const std::string& text) { out.pass(text); }));
 }
 
-constexpr std::string_view kCsvHeader = "partner,period,rebate,amount,currency,status,basis,band,rate,lines,reason\n";
-constexpr std::string_view kTotalsHeader = "partner,period,amount,currency\n";
+constexpr std::string_view kCsvHeader = "partner,period,rebate,amount,currency,status,basis,band,rate,lines,reason";
+constexpr std::string_view kTotalsHeader = "partner,period,amount,currency";
+
+// A payouts or totals header, with the columns of what is paid when the program has a payout currency.
+std::string csv_header(const plan::Plan& plan, std::string_view columns, std::string_view paid_columns) {
+  return fmt::format("{}{}\n", columns, plan.payout_currency ? paid_columns : "");
+}
 constexpr std::string_view kAwardsHeader = "partner,period,measured,award,value,currency\n";
 constexpr std::string_view kMetricsHeader = "partner,period,metric,value,currency\n";
 
 // Payouts [0, n) as CSV rows, on the run's threads when there are many.
-void put_payouts(const Payout* payouts, size_t n, const plan::Plan& plan, Sink& out, TextCache<needs_csv_quotes>& quotes,
+void put_payouts(const Payout* payouts, const PaidIn* paid, size_t n, const plan::Plan& plan, Sink& out, TextCache<needs_csv_quotes>& quotes,
                  size_t threads) {
   if (threads >= 2 && n >= 4 * kRowsPerChunk) {
-    put_payout_rows_on_threads(payouts, n, plan, out, threads);
+    put_payout_rows_on_threads(payouts, paid, n, plan, out, threads);
   } else {
-    put_payout_rows(payouts, plan, 0, n, out, quotes);
+    put_payout_rows(payouts, paid, plan, 0, n, out, quotes);
   }
 }
 
 // A partner's total in a period (the sum of its payouts, clawbacks included).
 void put_total_row(Sink& out, TextCache<needs_csv_quotes>& quotes, const plan::Plan& plan, std::string_view partner,
-                   std::string_view period, const Decimal& amount) {
+                   std::string_view period, const Decimal& amount, const PaidIn* paid) {
   const std::string_view currency = plan.currency;
-  char* w = out.room(2 * partner.size() + 2 + period.size() + number_room(plan.minor_unit) + currency.size() + 8);
+  char* w = out.room(2 * partner.size() + 2 + period.size() + number_room(plan.minor_unit) + currency.size() + 8 + kPaidRoom);
   w = put_csv(w, partner, quotes);
   *w++ = ',';
   w = put_text(w, period);
@@ -164,6 +173,12 @@ void put_total_row(Sink& out, TextCache<needs_csv_quotes>& quotes, const plan::P
   w = put_amount(w, amount, plan.minor_unit);
   *w++ = ',';
   w = put_text(w, currency);
+  if (paid) {  // the total as paid: its amount and currency
+    *w++ = ',';
+    w = put_amount(w, paid->amount, paid->places);
+    *w++ = ',';
+    w = put_text(w, paid->currency);
+  }
   *w++ = '\n';
   out.wrote(w);
 }
@@ -209,8 +224,8 @@ std::string award_records_csv(const RunResult& r, bool metrics) {
 void write_payouts_csv(const RunResult& r, const plan::Plan& plan, const TextOut& to, size_t threads) {
   Sink out(to);
   TextCache<needs_csv_quotes> quotes;
-  out.text(kCsvHeader);
-  put_payouts(r.payouts.data(), r.payouts.size(), plan, out, quotes, threads);
+  out.text(csv_header(plan, kCsvHeader, kPaidColumns));
+  put_payouts(r.payouts.data(), r.paid.empty() ? nullptr : r.paid.data(), r.payouts.size(), plan, out, quotes, threads);
   out.finish();
 }
 
@@ -219,8 +234,11 @@ std::string totals_csv(const RunResult& r, const plan::Plan& plan) {
   const TextOut to = [&text](std::string_view part) { text.append(part); };
   Sink out(to);
   TextCache<needs_csv_quotes> quotes;
-  out.text(kTotalsHeader);
-  for (const Total& t : r.totals) put_total_row(out, quotes, plan, t.partner, t.period, t.amount);
+  out.text(csv_header(plan, kTotalsHeader, kPaidTotalColumns));
+  for (size_t i = 0; i < r.totals.size(); ++i) {
+    const Total& t = r.totals[i];
+    put_total_row(out, quotes, plan, t.partner, t.period, t.amount, r.paid_totals.empty() ? nullptr : &r.paid_totals[i]);
+  }
   out.finish();
   return text;
 }
@@ -246,8 +264,8 @@ CsvWriter::~CsvWriter() = default;
 
 void CsvWriter::start(const Summary&) {
   Parts& p = *parts_;
-  p.out.text(kCsvHeader);
-  if (p.extras.totals) p.totals_out.text(kTotalsHeader);
+  p.out.text(csv_header(p.plan, kCsvHeader, kPaidColumns));
+  if (p.extras.totals) p.totals_out.text(csv_header(p.plan, kTotalsHeader, kPaidTotalColumns));
   if (p.extras.awards) p.awards_out.text(kAwardsHeader);
   if (p.extras.metrics) p.metrics_out.text(kMetricsHeader);
 }
@@ -255,9 +273,11 @@ void CsvWriter::start(const Summary&) {
 void CsvWriter::batch(const PayoutBatch& b) {
   Parts& p = *parts_;
   TextCache<needs_csv_quotes> quotes;
-  put_payouts(b.payouts, b.payout_count(), p.plan, p.out, quotes, p.threads);
+  put_payouts(b.payouts, b.paid, b.payout_count(), p.plan, p.out, quotes, p.threads);
   if (b.per_cell && p.extras.totals) {
-    for (size_t c = 0; c < b.cells; ++c) put_total_row(p.totals_out, quotes, p.plan, b.partners[c], b.period_label, b.totals[c]);
+    for (size_t c = 0; c < b.cells; ++c) {
+      put_total_row(p.totals_out, quotes, p.plan, b.partners[c], b.period_label, b.totals[c], b.paid_totals ? b.paid_totals + c : nullptr);
+    }
   }
   for (size_t k = 0; k < b.award_count(); ++k) {
     const AwardValue& a = b.awards[k];
@@ -338,6 +358,13 @@ std::string json_tail(const Summary& summary) {
     if (i) tail += ", ";
     json_string(tail, summary.periods_without_lines[i]);
   }
+  if (!summary.paid_by_currency.empty()) {  // with a payout currency: what the run pays in each
+    tail += "], \"paid_by_currency\": [";
+    for (size_t i = 0; i < summary.paid_by_currency.size(); ++i) {
+      const auto& [code, amount] = summary.paid_by_currency[i];
+      tail += fmt::format("{}{{\"currency\": \"{}\", \"amount\": \"{}\"}}", i ? ", " : "", code, amount.to_fixed(currency_minor_unit(code)));
+    }
+  }
   tail += "], \"notes\": [";
   for (size_t i = 0; i < summary.notes.size(); ++i) {
     if (i) tail += ", ";
@@ -369,14 +396,14 @@ void put_json_settlement(Sink& out, const Explanation::Settlement& st, int place
 }
 
 // One payout's object, after a comma unless it is the first.
-void put_json_payout(Sink& out, TextCache<needs_json_escapes>& texts, const plan::Plan& plan, const Payout& p, bool first) {
+void put_json_payout(Sink& out, TextCache<needs_json_escapes>& texts, const plan::Plan& plan, const Payout& p, const PaidIn* paid, bool first) {
   const int places = plan.minor_unit;
   const size_t amount_room = number_room(places);
   const std::optional<Decimal> basis = p.basis(), payout_rate = p.rate();
   const std::optional<Decimal> rate = payout_rate ? std::optional<Decimal>(percentage(*payout_rate)) : std::nullopt;
   const size_t room = json_room(p.partner) + json_room(p.period) + json_room(p.rebate) + json_room(p.status) +
                       json_room(p.reason) + json_room(p.band) + json_room(p.corrects) + amount_room + (basis ? number_room(basis->scale()) : 0) +
-                      (rate ? number_room(rate->scale()) + 1 : 0) + kNumberRoom + 256;
+                      (rate ? number_room(rate->scale()) + 1 : 0) + kNumberRoom + 256 + (paid ? kPaidRoom : 0);
   char* w = out.room(room);
   w = put_text(w, first ? "\n    {\"partner\": " : ",\n    {\"partner\": ");
   w = put_json(w, p.partner, texts);
@@ -388,6 +415,7 @@ void put_json_payout(Sink& out, TextCache<needs_json_escapes>& texts, const plan
   w = put_amount(w, p.amount(), places);
   w = put_text(w, "\", \"status\": ");
   w = put_json(w, p.status, texts);
+  if (paid) w = put_paid_json(w, *paid);
   if (!p.reason.empty()) {
     w = put_text(w, ", \"reason\": ");
     w = put_json(w, p.reason, texts);
@@ -490,15 +518,17 @@ void put_json_payout(Sink& out, TextCache<needs_json_escapes>& texts, const plan
 }
 
 void put_json_total(Sink& out, TextCache<needs_json_escapes>& texts, const plan::Plan& plan, std::string_view partner,
-                    std::string_view period, const Decimal& amount, bool first) {
-  char* w = out.room(json_room(partner) + json_room(period) + number_room(plan.minor_unit) + 64);
+                    std::string_view period, const Decimal& amount, const PaidIn* paid, bool first) {
+  char* w = out.room(json_room(partner) + json_room(period) + number_room(plan.minor_unit) + 64 + kPaidRoom);
   w = put_text(w, first ? "\n    {\"partner\": " : ",\n    {\"partner\": ");
   w = put_json(w, partner, texts);
   w = put_text(w, ", \"period\": ");
   w = put_json(w, period, texts);
   w = put_text(w, ", \"amount\": \"");
   w = put_amount(w, amount, plan.minor_unit);
-  out.wrote(put_text(w, "\"}"));
+  *w++ = '"';
+  if (paid) w = put_paid_json(w, *paid);
+  out.wrote(put_text(w, "}"));
 }
 
 // An award (`measured`, `award`) or a metric (`metric`); `currency` only for a Money value.
@@ -539,9 +569,11 @@ void write_payouts_json(const RunResult& r, const plan::Plan& plan, const TextOu
   Sink out(to);
   TextCache<needs_json_escapes> texts;
   out.text(json_head(plan));
-  for (size_t i = 0; i < r.payouts.size(); ++i) put_json_payout(out, texts, plan, r.payouts[i], i == 0);
+  for (size_t i = 0; i < r.payouts.size(); ++i) put_json_payout(out, texts, plan, r.payouts[i], r.paid.empty() ? nullptr : &r.paid[i], i == 0);
   out.text(kJsonTotals);
-  for (size_t i = 0; i < r.totals.size(); ++i) put_json_total(out, texts, plan, r.totals[i].partner, r.totals[i].period, r.totals[i].amount, i == 0);
+  for (size_t i = 0; i < r.totals.size(); ++i) {
+    put_json_total(out, texts, plan, r.totals[i].partner, r.totals[i].period, r.totals[i].amount, r.paid_totals.empty() ? nullptr : &r.paid_totals[i], i == 0);
+  }
   for (const bool metrics : {false, true}) {
     out.text(metrics ? kJsonMetrics : kJsonAwards);
     bool first = true;
@@ -576,12 +608,12 @@ void JsonWriter::batch(const PayoutBatch& b) {
   Parts& p = *parts_;
   TextCache<needs_json_escapes> texts;  // for this batch only (see CsvWriter)
   for (size_t i = 0; i < b.payout_count(); ++i) {
-    put_json_payout(p.out, texts, p.plan, b.payouts[i], !p.any_payout);
+    put_json_payout(p.out, texts, p.plan, b.payouts[i], b.paid ? b.paid + i : nullptr, !p.any_payout);
     p.any_payout = true;
   }
   if (b.per_cell) {
     for (size_t c = 0; c < b.cells; ++c) {
-      put_json_total(p.totals_out, texts, p.plan, b.partners[c], b.period_label, b.totals[c], !p.any_total);
+      put_json_total(p.totals_out, texts, p.plan, b.partners[c], b.period_label, b.totals[c], b.paid_totals ? b.paid_totals + c : nullptr, !p.any_total);
       p.any_total = true;
     }
   }

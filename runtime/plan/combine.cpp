@@ -150,6 +150,7 @@ std::string header_difference(const Plan& a, const Plan& b) {
   if (a.grain != b.grain) return "the period differs";
   if (a.effective_from != b.effective_from || a.effective_to != b.effective_to) return "the effective dates differ";
   if (a.closed_through != b.closed_through || a.closed_on != b.closed_on) return "the closed periods differ (`closed_through`, `closed_on`)";
+  if (a.payout_currency != b.payout_currency) return "the payout currency differs (`payout_currency`, `payout_fx`)";
   if (a.fiscal_start != b.fiscal_start || std::memcmp(a.fiscal_weeks, b.fiscal_weeks, sizeof a.fiscal_weeks) != 0)
     return "the fiscal calendar differs";
   return "";
@@ -166,6 +167,8 @@ class Builder {
     out_.effective_to = first.effective_to;
     out_.closed_through = first.closed_through;
     out_.closed_on = first.closed_on;
+    out_.payout_currency = first.payout_currency;
+    if (out_.payout_currency) out_.payout_currency->where = 0;  // the first program's locations are not the combined plan's
     out_.rounding = first.rounding;
     out_.fiscal_start = first.fiscal_start;
     std::memcpy(out_.fiscal_weeks, first.fiscal_weeks, sizeof out_.fiscal_weeks);

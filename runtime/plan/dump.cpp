@@ -29,6 +29,11 @@ const char* name(AggregateKind kind) {
 
 std::string dump_plan(const Plan& p) {
   std::string out = fmt::format("program {:?} currency {} places {}\n", p.title, p.currency, p.minor_unit);
+  if (p.payout_currency) {  // docs/language.md §24: what each final payout is converted into
+    const Plan::PayoutCurrency& pc = *p.payout_currency;
+    out += fmt::format("payout currency {} at {}\n", pc.partner_column == UINT32_MAX ? pc.code : fmt::format("partner column {}", pc.partner_column),
+                       pc.average ? "period_average" : "period_end");
+  }
   for (const Input& in : p.inputs) {
     out += fmt::format("input {} ({})\n", in.name, in.kind == InputKind::Ledger ? "ledger" : in.kind == InputKind::Table ? "table"
                        : in.kind == InputKind::Payments ? "payments ledger" : in.kind == InputKind::Fx ? "fx table"

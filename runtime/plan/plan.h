@@ -300,6 +300,18 @@ struct Plan {
   // run's --closed-through / --closed-on override them (docs/language.md §23).
   std::optional<std::string> closed_through;
   std::optional<DayNumber> closed_on;
+  // `payout_currency:` and `payout_fx:` (docs/language.md §24, "Paying in the partner's currency"): each
+  // final payout, in `currency`, converted into `code` or, when `partner_column` is set, into the currency
+  // that column of the partner table names for the partner; at the rate in force on the period's last
+  // day, or the period's average rate. The run's one step after budgets and settlement (payout_currency.h).
+  struct PayoutCurrency {
+    std::string code;
+    uint32_t partner_column = UINT32_MAX;
+    bool average = false;
+    uint32_t where = 0;  // the `payout_currency` setting, for a missing rate's error
+    bool operator==(const PayoutCurrency& o) const { return code == o.code && partner_column == o.partner_column && average == o.average; }
+  };
+  std::optional<PayoutCurrency> payout_currency;
   // A fiscal calendar: years start at `fiscal_start` and then every 364 days; quarters of 13 weeks
   // split into months of `fiscal_weeks` weeks.
   std::optional<DayNumber> fiscal_start;

@@ -7,7 +7,8 @@ For every folder examples/NN-name/ that holds a `run.args` file:
      input paths relative to the example folder);
   2. compares every payout (partner, period, rebate) with `expected.csv` (columns partner,period,rebate,
      amount): the same set of payouts, and the amounts equal as strings (exactly, two places); when
-     `expected.csv` also has a `status` column, the statuses too (`paid`, `clawback`, `carried`, ...);
+     `expected.csv` also has a `status` column, the statuses too (`paid`, `clawback`, `carried`, ...); with
+     `payout_amount` and `payout_currency` columns, each payout as paid in the partner's currency;
      with a `corrects` column, the adjustments for closed periods too, keyed by the period they correct;
   3. if the folder has `expected_awards.csv` (partner,period,award,value), compares the awards the same
      way (`period` is the period the award is for, as in the output);
@@ -214,6 +215,12 @@ def check_example(folder, rebate, seed, engine):
     if "status" in columns:
         statuses, _ = load_expected(folder / "expected.csv", keys, "status")
         problems += compare("status", statuses, doc.get("payouts", []), keys, "status")
+    # A payout currency (docs/language.md §24): each payout as paid, `paid.amount` and `paid.currency`.
+    for column in ("payout_amount", "payout_currency"):
+        if column in columns:
+            paid, _ = load_expected(folder / "expected.csv", keys, column)
+            flat = [{**p, column: (p.get("paid") or {}).get(column.removeprefix("payout_"), "")} for p in doc.get("payouts", [])]
+            problems += compare(column.replace("_", " "), paid, flat, keys, column)
     awards_file = folder / "expected_awards.csv"
     if awards_file.exists():
         exp_awards, dups = load_expected(awards_file, ("partner", "period", "award"), "value")
