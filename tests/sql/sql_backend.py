@@ -40,6 +40,7 @@ REFUSED = {
     "examples/19-mdf-coop-fund": "funds",
     "examples/20-telecom-spiff-churn": "lookups across ledgers",
     "tests/sql/programs/text_case": "`upper`",
+    "examples/22-partner-tier-history": "a partner table with history",
 }
 DIALECTS = ["postgres", "duckdb"]
 COMPARED = ["amount", "status", "basis", "band", "rate"]
