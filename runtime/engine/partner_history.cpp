@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <fstream>
 
+#include "core/output_files.h"
 #include "engine/state.h"
 
 namespace rebate::engine {

@@ -595,17 +595,22 @@ class LedgerSink : public ScanSink {
     const ledger::Column& pc = chunk.columns[in.partner_column];
     ScanPart::Unknown& u = part_.unknown[input_];
     ++u.count;
-    const std::string id = ledger::format_cell(pc, row, part_.pool);
-    const std::string& table = plan_.inputs[plan_.partner_table].name;
-    const std::string why = outside ? fmt::format("partner `{}` has no row of the partner table `{}` in force in {} (its rows: {})", id, table,
-                                                  s_.periods.label(outside->second), s_.history.stretches_text(outside->first))
-                                    : fmt::format("partner `{}` is not in the partner table `{}`", id, table);
-    if (u.messages.size() < s_.options.max_errors) u.messages.push_back(cell_message(chunk, row, in.partner_column, why));
+    // (Worked out only when said: a run may reject millions of such lines.)
+    auto why = [&](bool name_table) {
+      const std::string id = ledger::format_cell(pc, row, part_.pool);
+      const std::string& table = plan_.inputs[plan_.partner_table].name;
+      if (outside) {
+        return fmt::format("partner `{}` has no row of the partner table `{}` in force in {} (its rows: {})", id, table,
+                           s_.periods.label(outside->second), s_.history.stretches_text(outside->first));
+      }
+      return name_table ? fmt::format("partner `{}` is not in the partner table `{}`", id, table) : fmt::format("partner `{}` is not in the partner table", id);
+    };
+    if (u.messages.size() < s_.options.max_errors) u.messages.push_back(cell_message(chunk, row, in.partner_column, why(true)));
     if (s_.options.reject_bad_rows && !s_.options.rejects_path.empty() && row < chunk.raw.size()) {
       // The row as it is in the file, with its line and why, for the rejects file beside the reader's.
       const std::string_view header = chunk.header_line;
       const bool crlf = header.size() >= 2 && header[header.size() - 2] == '\r';
-      u.rows += ledger::rejected_row(chunk.raw[row], chunk.line(row), outside ? why : fmt::format("partner `{}` is not in the partner table", id),
+      u.rows += ledger::rejected_row(chunk.raw[row], chunk.line(row), why(false),
                                      crlf ? "\r\n" : "\n", many_files_ ? std::string_view(chunk.source) : std::string_view());
     }
   }
