@@ -122,9 +122,10 @@ void Tracer::attribute(PartnerFrame& frame, uint32_t column, int depth) {
   e.name = plan_.inputs[table].spec.columns[column].name;
   const ledger::Column& c = s_.tables[table].columns[column];
   e.value = row == UINT32_MAX ? "not in the partner table" : !c.has_value(row) ? "empty" : ledger::format_cell(c, row, s_.pool);
-  // With a history (§28), which row: its stretch and its line in the table.
+  // With a history (§28), which row: its stretch, which names it among the partner's rows (they do not
+  // overlap). Not its line in the file: the output is the same whatever the order of the table's rows.
   if (const Stretch* st = row == UINT32_MAX ? nullptr : s_.history.stretch_of_row(row)) {
-    e.value += fmt::format(" (the row of {} on line {}: {})", plan_.inputs[table].name, s_.tables[table].lines[row], stretch_text(*st));
+    e.value += fmt::format(" (the row of {} in force {})", plan_.inputs[table].name, stretch_text(*st));
   }
   out_->push_back(std::move(e));
 }

@@ -179,11 +179,11 @@ def main() -> int:
             outputs.add(r.stdout)
         check(len(outputs) == 1, "the payouts differ between thread counts")
 
-        # The explanation names the row read: P1 in Q3 reads line 3, in force from 1 August.
+        # The explanation names the row read by its stretch: P1 in Q3 reads the row in force from 1 August.
         r = run(["explain", prog, *inputs, "--partner", "P1", "--period", "2026-Q3"], 0, cwd=ok)
-        check("gold (the row of partners on line 3: 2026-08-01 .. still in force)" in r.stdout, f"explain P1 Q3: {r.stdout}")
+        check("gold (the row of partners in force 2026-08-01 .. still in force)" in r.stdout, f"explain P1 Q3: {r.stdout}")
         r = run(["explain", prog, *inputs, "--partner", "P2", "--period", "2026-Q3"], 0, cwd=ok)
-        check("gold (the row of partners on line 4: since always .. 2026-08-15)" in r.stdout, f"explain P2 Q3: {r.stdout}")
+        check("gold (the row of partners in force since always .. 2026-08-15)" in r.stdout, f"explain P2 Q3: {r.stdout}")
 
         # Two rows of P1 in force from 1 to 15 August: an error naming both rows and the days.
         overlap = PARTNERS.replace("P1,silver,,2026-07-31", "P1,silver,,2026-08-15")
