@@ -91,7 +91,7 @@ std::optional<std::string> claim_files(const RunCliOptions& o, const engine::Run
   }
   if (ro.reject_bad_rows) {
     for (const auto& [name, path] : ro.input_paths) {
-      for (const char* suffix : {".csv", ".unknown-partners.csv", ".unknown-keys.csv"}) {
+      for (const char* suffix : {".csv", ".unknown-partners.csv", ".unknown-keys.csv", ".history.csv"}) {
         const std::string file = ro.rejects_path + "." + name + suffix;
         if (auto refused = files.add_output(file, fmt::format("the rejected rows of `{}` (--rejects)", name))) return refused;
       }

@@ -143,6 +143,9 @@ class Checker {
   void check_claims_ledger(const ast::Source& s, const std::map<std::string, const ast::Column*>& roles);
   void check_fund(const ast::Rebate& f);
   void check_funds_program();
+  // Partner history (partner_history.cpp, docs/language.md §28): `valid_from` / `valid_to` roles.
+  void check_validity_role(const ast::Source& s, const ast::Column& c, const ast::Ident& role, const Type& t);
+  void check_partner_history(const ast::Source& s, const std::map<std::string, const ast::Column*>& roles);
   // Currencies (currencies.cpp): FX tables, `Money(column)`, `convert`.
   void check_fx_table(const ast::Source& s, const std::map<std::string, const ast::Column*>& roles);
   std::optional<Type> line_currency(const ast::Source& s, const ast::Column& c);

@@ -10,7 +10,7 @@ namespace {
 const std::vector<std::string> kProgramSettings = {"currency", "period", "effective", "rounding", "closed_through", "closed_on",
                                                    "payout_currency", "payout_fx"};
 const std::vector<std::string> kCalendarSettings = {"year_start", "weeks"};
-const std::vector<std::string> kRoles = {"partner", "date", "booked", "key", "rebate", "period", "amount", "base", "quote", "rate", "claim"};
+const std::vector<std::string> kRoles = {"partner", "date", "booked", "key", "rebate", "period", "amount", "base", "quote", "rate", "claim", "valid_from", "valid_to"};
 const std::vector<std::string> kBuiltinTypes = {"Int", "Decimal", "Money", "Percent", "Bool", "Text", "Date", "Period", "Duration", "Currency"};
 
 std::string join_ticked(const std::vector<std::string>& names) {
@@ -341,7 +341,9 @@ void Checker::check_sources() {
             continue;
           }
           bool ledger = s.kind == ast::SourceKind::Ledger || s.kind == ast::SourceKind::Payments || s.kind == ast::SourceKind::Claims;
-          if ((r == "base" || r == "quote" || r == "rate") && s.kind != ast::SourceKind::Fx) {
+          if (r == "valid_from" || r == "valid_to") {
+            check_validity_role(s, c, role, t);  // partner_history.cpp
+          } else if ((r == "base" || r == "quote" || r == "rate") && s.kind != ast::SourceKind::Fx) {
             diags.report(DiagKind::InvalidRole, role.span, fmt::format("only an FX table column can have the role `{}`", r))
                 .with_help("declare exchange rates as `fx table NAME { ... }` (docs/language.md §24)");
           } else if (s.kind == ast::SourceKind::Fx && r != "base" && r != "quote" && r != "rate" && r != "date") {
@@ -398,6 +400,7 @@ void Checker::check_sources() {
         diags.report(DiagKind::MissingRole, s.name.span, "the partner table has no `key` column")
             .with_help("mark the partner id: `id: Text as key`; ledgers' partner columns are matched against it");
       }
+      check_partner_history(s, roles);  // partner_history.cpp
     }
   }
   check_partner_id_types();

@@ -102,6 +102,9 @@ void Lowerer::inputs() {
           if (role.name == "quote") in.quote_column = i;
           if (role.name == "rate") in.rate_column = i;
           if (role.name == "claim") in.claim_column = i;
+          // A partner's stretch of time (§28): an empty cell is an open end ("since always", "still in force").
+          if (role.name == "valid_from") in.valid_from_column = i, in.spec.columns.back().optional = true;
+          if (role.name == "valid_to") in.valid_to_column = i, in.spec.columns.back().optional = true;
         }
         auto table = tp_.globals.find(c.type.name.name);
         if (table != tp_.globals.end() && (table->second.kind == SymbolKind::Table || table->second.kind == SymbolKind::Ledger)) {

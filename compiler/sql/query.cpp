@@ -470,6 +470,9 @@ SqlResult Generator::generate() {
   // Paying in the partner's currency (docs/language.md §24) converts and rounds each final payout after
   // budgets: a step the generated query does not have yet; refused rather than paid in the wrong currency.
   if (plan_.payout_currency) unsupported("a payout currency (`payout_currency`)", plan_.payout_currency->where);
+  // A partner table with history (docs/language.md §28) would join each cell to the row in force in its period: not generated yet.
+  if (plan_.partner_table != UINT32_MAX && plan_.inputs[plan_.partner_table].valid_from_column != UINT32_MAX)
+    unsupported("a partner table with history (`valid_from`)", UINT32_MAX);
   for (const plan::Rebate& pr : plan_.rebates) {
     // A rebate settled over the year to date earns over that window (docs/language.md §22).
     for (plan::FunctionId f : plan::rebate_functions(pr)) need_function(f, pr.payments != UINT32_MAX && pr.settle_year_to_date ? kYearToDate : kPeriod);

@@ -94,7 +94,8 @@ struct CellContext {
     const plan::Plan& plan = state.plan;
     for (const plan::Decision& d : plan.decisions) {
       std::vector<uint8_t> seen(plan.functions.size(), 0);
-      per_partner.push_back(reads_only_partner(plan, d.value, seen));
+      // With a partner history (§28) the partner's attributes change with the period: worked out each time.
+      per_partner.push_back(!state.history.on() && reads_only_partner(plan, d.value, seen));
     }
     decided_for.assign(plan.decisions.size(), UINT32_MAX);
     decided.resize(plan.decisions.size());
@@ -128,7 +129,7 @@ class PartnerFrame : public vm::Frame {
   Value lookup(uint32_t, uint32_t) override { return Value::missing(); }
   Value group_field(uint32_t) override { return Value::missing(); }
   Value partner_attr(uint32_t c) override {
-    uint32_t row = s_.partner_row[partner_];
+    uint32_t row = s_.partner_row_in(partner_, window_.last);  // a window over several periods: its last one's (§28)
     return row == UINT32_MAX ? Value::missing() : s_.cell_value(s_.plan.partner_table, c, row);
   }
   Value partner_id() override { return Value::integer(s_.partner_ids[partner_]); }

@@ -102,7 +102,7 @@ class DetailFrame : public vm::Frame {
     return f - group->key_columns.size() < fields.size() ? fields[f - group->key_columns.size()] : Value::missing();
   }
   Value partner_attr(uint32_t c) override {
-    const uint32_t row = s_.partner_row.empty() ? UINT32_MAX : s_.partner_row[partner_];
+    const uint32_t row = s_.partner_row.empty() ? UINT32_MAX : s_.partner_row_in(partner_, line_->period);
     return row == UINT32_MAX ? Value::missing() : s_.cell_value(s_.plan.partner_table, c, row);
   }
   Value partner_id() override { return Value::integer(s_.partner_ids[partner_]); }

@@ -365,6 +365,8 @@ struct PayoutBatch {
   const AwardValue* awards = nullptr;  // the cells' awards, in cell order
   const uint32_t* award_begin = nullptr;  // by cell, and one past: cell c's awards are [award_begin[c], award_begin[c + 1])
 
+  const uint32_t* partner_index = nullptr;  // by cell: its partner's index (a partner history leaves some out, §28), or null
+  uint32_t partner_of(size_t c) const { return partner_index ? partner_index[c] : first_partner + static_cast<uint32_t>(c); }
   const Payout* cell_payouts(size_t c) const { return payouts + (payout_begin ? payout_begin[c] : c * per_cell); }
   size_t cell_payout_count(size_t c) const { return payout_begin ? payout_begin[c + 1] - payout_begin[c] : per_cell; }
   size_t payout_count() const { return payout_begin ? payout_begin[cells] : cells * per_cell; }

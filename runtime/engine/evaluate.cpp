@@ -842,14 +842,15 @@ void evaluate(State& s, PayoutSink& sink) {
   m.adjustment_count.assign(m.partner_names.size(), 0);
   m.payout_begin.resize(m.partner_names.size() + 1);
 
-  // Cells [first, first + cells) of period p evaluated into the batch's memory; with `totals`, each
+  std::vector<uint32_t> of_period;  // the period's partners: all of them, or those with a row in force (§28)
+  // Cells [first, first + cells) of of_period in period p evaluated into the batch's memory; with `totals`, each
   // cell's total worked out by the thread that made it (its payouts are final).
   auto evaluate_cells = [&](std::vector<CellEvaluator>& evaluators, size_t p, uint32_t first, size_t cells, bool totals) {
     for (size_t c = 0; c < cells; ++c) {
-      m.partner_names[c].assign(s.pool.text(s.partner_ids[first + c]));
+      m.partner_names[c].assign(s.pool.text(s.partner_ids[of_period[first + c]]));
       m.partners[c] = TextRef(m.partner_names[c]);
       if (name_column != UINT32_MAX) {
-        const uint32_t row = s.partner_row[first + c];
+        const uint32_t row = s.partner_row_in(of_period[first + c], s.run_periods[p]);
         const Value v = row == UINT32_MAX ? Value::missing() : s.cell_value(plan.partner_table, name_column, row);
         m.display_names[c].assign(v.none ? std::string_view() : s.pool.text(static_cast<uint32_t>(v.coef)));
         m.displays[c] = TextRef(m.display_names[c]);
@@ -862,25 +863,27 @@ void evaluate(State& s, PayoutSink& sink) {
       Payout* payouts = m.payouts.data() + c * per_cell;  // (no payouts at all in an award-only program)
       std::vector<AwardValue>& awards = m.of_thread[thread];
       const size_t before = awards.size();
-      evaluators[thread].evaluate(p, labels[p], first + c, m.partners[c], payouts, awards);
+      evaluators[thread].evaluate(p, labels[p], of_period[first + c], m.partners[c], payouts, awards);
       m.award_count[c] = static_cast<uint32_t>(awards.size() - before);
       std::vector<Payout>& adjusted = m.adjustments_of_thread[thread];
       const size_t adjusted_before = adjusted.size();
-      if (carries) evaluators[thread].adjust(p, first + c, m.partners[c], adjustments, adjusted);
+      if (carries) evaluators[thread].adjust(p, of_period[first + c], m.partners[c], adjustments, adjusted);
       m.adjustment_count[c] = static_cast<uint32_t>(adjusted.size() - adjusted_before);
       if (totals && per_cell) m.totals[c] = cell_total(payouts, per_cell, adjusted.data() + adjusted_before, m.adjustment_count[c]);
     });
   };
 
   for (size_t p = 0; p < periods; ++p) {
+    if (p == 0 || s.history.on()) of_period = partners_of_period(s, s.run_periods[p]);
+    const size_t paid = of_period.size();
     // A budget's first look at the period. Should it fail, the second evaluation, which does all the
     // first did and more in the same order, meets the sequentially first runtime error of the period.
     std::exception_ptr first_look_failed;
     if (budgeted) {
       budgets.clear();
       try {
-        for (size_t first = 0; first < partners; first += batch_partners) {
-          const size_t cells = std::min(batch_partners, partners - first);
+        for (size_t first = 0; first < paid; first += batch_partners) {
+          const size_t cells = std::min(batch_partners, paid - first);
           evaluate_cells(lite, p, static_cast<uint32_t>(first), cells, false);
           budgets.keep(m.payouts.data(), cells * per_cell);
         }
@@ -889,8 +892,8 @@ void evaluate(State& s, PayoutSink& sink) {
         first_look_failed = std::current_exception();
       }
     }
-    for (size_t first = 0; first < partners; first += batch_partners) {
-      const size_t cells = std::min(batch_partners, partners - first);
+    for (size_t first = 0; first < paid; first += batch_partners) {
+      const size_t cells = std::min(batch_partners, paid - first);
       evaluate_cells(full, p, static_cast<uint32_t>(first), cells, !budgeted);
       if (budgeted) {
         if (!first_look_failed) budgets.apply(m.payouts.data(), cells * per_cell);
@@ -928,6 +931,7 @@ void evaluate(State& s, PayoutSink& sink) {
       b.period = p;
       b.period_label = labels[p];
       b.first_partner = static_cast<uint32_t>(first);
+      b.partner_index = of_period.data() + first;
       b.cells = cells;
       b.per_cell = per_cell;
       b.partners = m.partners.data();

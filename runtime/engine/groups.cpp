@@ -41,7 +41,7 @@ class GroupRowFrame : public vm::Frame {
     return f - data_.key_count < fields.size() ? fields[f - data_.key_count] : Value{};  // a later field: not computed yet
   }
   Value partner_attr(uint32_t c) override {
-    uint32_t row = s_.partner_row[data_.partner(row_)];
+    uint32_t row = s_.partner_row_in(data_.partner(row_), data_.period(row_));
     return row == UINT32_MAX ? Value::missing() : s_.cell_value(s_.plan.partner_table, c, row);
   }
   Value partner_id() override { return Value::integer(s_.partner_ids[data_.partner(row_)]); }
@@ -593,7 +593,7 @@ class WindowRowFrame : public vm::Frame {
     return f - data->key_count < fields.size() ? fields[f - data->key_count] : Value{};
   }
   Value partner_attr(uint32_t c) override {
-    uint32_t r = s_.partner_row[partner_];
+    uint32_t r = s_.partner_row_in(partner_, last_);
     return r == UINT32_MAX ? Value::missing() : s_.cell_value(s_.plan.partner_table, c, r);
   }
   Value partner_id() override { return Value::integer(s_.partner_ids[partner_]); }

@@ -227,11 +227,14 @@ void index_tables(State& s) {
   for (uint32_t i = 0; i < plan.inputs.size(); ++i) {
     const plan::Input& in = plan.inputs[i];
     if (in.kind == plan::InputKind::Ledger || in.kind == plan::InputKind::LedgerIndex || in.key_column == UINT32_MAX) continue;
+    // A partner table with history has a row per partner per stretch of time: its key repeats, and its
+    // rows are checked against each other by read_partner_history (partner_history.h).
+    const bool history = in.valid_from_column != UINT32_MAX;
     const ledger::Table& t = s.tables[i];
     const ledger::Column& key = t.columns[in.key_column];
     for (uint32_t row = 0; row < t.row_count(); ++row) {
       auto [it, fresh] = s.table_rows[i].emplace(key_of(key, row), row);
-      if (!fresh) {
+      if (!fresh && !history) {
         s.result.errors.push_back(fmt::format("{}:{}: duplicate key `{}` in table `{}` (first on line {})", in.name,
                                               t.lines[row], ledger::format_cell(key, row, s.pool), in.name,
                                               t.lines[it->second]));
@@ -251,6 +254,7 @@ void partners_from_table(State& s) {
   std::vector<std::pair<std::string, int64_t>> named;
   for (int64_t k : key.values) named.emplace_back(keys_are_text ? std::string(s.pool.text(static_cast<uint32_t>(k))) : std::to_string(k), k);
   std::sort(named.begin(), named.end());
+  named.erase(std::unique(named.begin(), named.end()), named.end());  // a partner with history has several rows
   for (uint32_t p = 0; p < named.size(); ++p) {
     s.partner_ids.push_back(s.pool.intern(named[p].first));
     s.partner_by_key[named[p].second] = p;
@@ -538,7 +542,7 @@ bool load_inputs(State& s) {
   const bool usable = s.result.errors.empty();
   if (usable) {
     partners_from_table(s);
-    if (!resolve_closing(s) || !fix_periods(s)) return false;
+    if (!read_partner_history(s) || !resolve_closing(s) || !fix_periods(s)) return false;
   }
 
   // The ledgers, streamed: one part per reading thread, each on its own texts (the pool is frozen until

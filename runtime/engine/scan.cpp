@@ -87,7 +87,7 @@ class RowFrame : public vm::Frame {
   Value group_field(uint32_t) override { return Value::missing(); }
   Value partner_attr(uint32_t c) override {
     if (s_.plan.partner_table == UINT32_MAX) return Value::missing();
-    uint32_t row = s_.partner_row[rows_.partner[row_]];
+    uint32_t row = s_.partner_row_in(rows_.partner[row_], rows_.period[row_]);
     return row == UINT32_MAX ? Value::missing() : s_.cell_value(s_.plan.partner_table, c, row);
   }
   Value partner_id() override {
@@ -309,6 +309,7 @@ class LedgerSink : public ScanSink {
     PeriodIndex* const periods = rows_.period.data();
     size_t* const cells = rows_.cell.data();
     const bool has_lookups = !in.lookups.empty();  // (a local: the stores below could alias the plan)
+    const bool history = s_.history.on();          // a partner is a partner only while a row of it is in force (§28)
     const std::optional<DayNumber> as_of = s_.options.as_of;
     uint64_t after_as_of = 0;
     // Closed periods: a line dated in one and booked after the close is late (closing.h). Only a ledger
@@ -345,6 +346,10 @@ class LedgerSink : public ScanSink {
       }
       const auto day = static_cast<DayNumber>(dc.values[row]);
       const PeriodIndex p = period_of(day);
+      if (history && !s_.partner_in(partner, p)) [[unlikely]] {
+        unknown_partner(chunk, row, std::pair{partner, p});
+        continue;
+      }
       partners[row] = partner;
       periods[row] = p;
       // A line some conversion has no rate for: left out with --on-bad-row reject (its cell stays SIZE_MAX).
@@ -586,22 +591,28 @@ class LedgerSink : public ScanSink {
                                             : fmt::format("{}: column `{}` (CSV header \"{}\"): {}", where, name, header, what);
   }
 
-  void unknown_partner(const ledger::Table& chunk, size_t row) {
+  // `outside`: the partner is in the table, but no row of it is in force in that period (§28).
+  void unknown_partner(const ledger::Table& chunk, size_t row, std::optional<std::pair<uint32_t, PeriodIndex>> outside = std::nullopt) {
     const plan::Input& in = plan_.inputs[input_];
     const ledger::Column& pc = chunk.columns[in.partner_column];
     ScanPart::Unknown& u = part_.unknown[input_];
     ++u.count;
-    if (u.messages.size() < s_.options.max_errors) {
-      u.messages.push_back(cell_message(chunk, row, in.partner_column,
-                                        fmt::format("partner `{}` is not in the partner table `{}`", ledger::format_cell(pc, row, part_.pool),
-                                                    plan_.inputs[plan_.partner_table].name)));
-    }
+    // (Worked out only when said: a run may reject millions of such lines.)
+    auto why = [&](bool name_table) {
+      const std::string id = ledger::format_cell(pc, row, part_.pool);
+      const std::string& table = plan_.inputs[plan_.partner_table].name;
+      if (outside) {
+        return fmt::format("partner `{}` has no row of the partner table `{}` in force in {} (its rows: {})", id, table,
+                           s_.periods.label(outside->second), s_.history.stretches_text(outside->first));
+      }
+      return name_table ? fmt::format("partner `{}` is not in the partner table `{}`", id, table) : fmt::format("partner `{}` is not in the partner table", id);
+    };
+    if (u.messages.size() < s_.options.max_errors) u.messages.push_back(cell_message(chunk, row, in.partner_column, why(true)));
     if (s_.options.reject_bad_rows && !s_.options.rejects_path.empty() && row < chunk.raw.size()) {
       // The row as it is in the file, with its line and why, for the rejects file beside the reader's.
       const std::string_view header = chunk.header_line;
       const bool crlf = header.size() >= 2 && header[header.size() - 2] == '\r';
-      u.rows += ledger::rejected_row(chunk.raw[row], chunk.line(row),
-                                     fmt::format("partner `{}` is not in the partner table", ledger::format_cell(pc, row, part_.pool)),
+      u.rows += ledger::rejected_row(chunk.raw[row], chunk.line(row), why(false),
                                      crlf ? "\r\n" : "\n", many_files_ ? std::string_view(chunk.source) : std::string_view());
     }
   }

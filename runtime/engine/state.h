@@ -16,6 +16,7 @@
 #include "engine/engine.h"
 #include "engine/funds.h"
 #include "engine/paged_array.h"
+#include "engine/partner_history.h"
 #include "engine/payments.h"
 #include "engine/periods.h"
 #include "engine/phase_clock.h"
@@ -294,6 +295,7 @@ struct State {
   std::unordered_map<int64_t, uint32_t> partner_by_key;  // key value (string id / int) -> partner index
   std::vector<uint32_t> partner_of_text;  // text keys: string id -> partner index (UINT32_MAX: none), for the scan
   std::vector<uint32_t> partner_row;                  // partner index -> row in the partner table (UINT32_MAX: none)
+  PartnerHistory history;                             // a partner table with `valid_from` (§28): the rows by partner and time
   // Lookup tables: input -> key value -> row.
   std::vector<std::unordered_map<int64_t, uint32_t>> table_rows;
   // Ledger indexes (ledger_index.h): input -> row -> the partner key of the line (as partner_by_key's).
@@ -339,6 +341,16 @@ struct State {
   size_t cell(uint32_t partner, PeriodIndex period) const {
     if (period < first_period || period > last_period) return SIZE_MAX;
     return static_cast<size_t>(partner) * period_count() + static_cast<size_t>(period - first_period);
+  }
+  // The partner table's row a formula of `partner` in `period` reads (UINT32_MAX: none): the one row of
+  // the partner, or with history the row in force then, or the nearest (partner_history.h).
+  uint32_t partner_row_in(uint32_t partner, PeriodIndex period) const {
+    if (!history.on()) return partner_row[partner];
+    return history.row_in(partner, periods.first_day(period), periods.last_day(period), true);
+  }
+  // Whether `partner` is a partner in `period`: in the table, and with history a row of it in force then.
+  bool partner_in(uint32_t partner, PeriodIndex period) const {
+    return !history.on() || history.row_in(partner, periods.first_day(period), periods.last_day(period), false) != UINT32_MAX;
   }
   std::string partner_name(uint32_t partner) const { return std::string(pool.text(partner_ids[partner])); }
   // A table's cell (tables are read whole; ledgers are streamed and read through their chunks).

@@ -115,13 +115,18 @@ void Tracer::attribute(PartnerFrame& frame, uint32_t column, int depth) {
   attributes_seen_.push_back(column);
   const uint32_t table = plan_.partner_table;
   if (table == UINT32_MAX) return;
-  const uint32_t row = s_.partner_row[frame.partner()];
+  const uint32_t row = s_.partner_row_in(frame.partner(), frame.window().last);
   TraceEntry e;
   e.kind = TraceEntry::Kind::Partner;
   e.depth = static_cast<uint8_t>(depth);
   e.name = plan_.inputs[table].spec.columns[column].name;
   const ledger::Column& c = s_.tables[table].columns[column];
   e.value = row == UINT32_MAX ? "not in the partner table" : !c.has_value(row) ? "empty" : ledger::format_cell(c, row, s_.pool);
+  // With a history (§28), which row: its stretch, which names it among the partner's rows (they do not
+  // overlap). Not its line in the file: the output is the same whatever the order of the table's rows.
+  if (const Stretch* st = row == UINT32_MAX ? nullptr : s_.history.stretch_of_row(row)) {
+    e.value += fmt::format(" (the row of {} in force {})", plan_.inputs[table].name, stretch_text(*st));
+  }
   out_->push_back(std::move(e));
 }
 

@@ -410,9 +410,9 @@ TEST_CASE("combine: every example, with itself and with changed copies") {
     }
     CHECK(compiled > 0);  // every example is compared with at least one changed copy
   }
-  CHECK(programs == 22);  // the fifteen scenarios, the quarterly true-up (16), the multi-currency program (17), the closed quarters (18),
+  CHECK(programs == 23);  // the fifteen scenarios, the quarterly true-up (16), the multi-currency program (17), the closed quarters (18),
                           // the co-op fund (19), the churn clawback across ledgers (20), the quarter forecast (21) and the
-                          // partner payout currency (23)
+                          // partner history (22) and the partner payout currency (23)
   CHECK(changed_pairs >= 20);
   CHECK(payouts > 1000);
 }

@@ -100,6 +100,8 @@ struct Input {
   uint32_t date_column = UINT32_MAX;     // ledgers: the `as date` column
   uint32_t booked_column = UINT32_MAX;   // ledgers: the `as booked` column (the day the line was booked), if any
   uint32_t key_column = UINT32_MAX;      // tables: the `as key` column
+  // The partner table: the `as valid_from` and `as valid_to` columns of a table with history (§28), if any.
+  uint32_t valid_from_column = UINT32_MAX, valid_to_column = UINT32_MAX;
   // Payments: the `as rebate`, `as period` and `as amount` columns (and partner_column, date_column).
   uint32_t rebate_column = UINT32_MAX, period_column = UINT32_MAX, amount_column = UINT32_MAX;
   // Claims: the `as claim` column, the claim's id (and partner_column, date_column, amount_column).

@@ -41,6 +41,7 @@ import pg_cluster  # noqa: E402
 REFUSED = {
     "tests/sql/programs/budget_fine_places": "a budget over amounts with 10 decimal places",
     "examples/23-partner-payout-currency": "a payout currency",
+    "examples/22-partner-tier-history": "a partner table with history",
 }
 DIALECTS = ["postgres", "duckdb"]
 COMPARED = ["amount", "status", "basis", "band", "rate"]
