@@ -102,6 +102,10 @@ class Checker {
   std::string example_argument(const ast::Source* ledger, const ast::Group* group, const std::string& method) const;
   Value check_call(const ast::Expr& e, const Scope& scope);
   Value check_text_function(const ast::Expr& e, const Scope& scope);  // text_functions.cpp
+  // text_lints.cpp: W0012, a text test whose answer is known before any line is read.
+  void lint_text_comparison(const ast::Expr& e, const Value& a, const Value& b);
+  void lint_text_in(const ast::Expr& e);
+  void lint_text_test(const ast::Expr& e);
   Value check_quantity(const ast::Expr& e);
   void report_unrepresentable(const ast::Expr& e, std::string_view what, int max_places);
   std::string aggregate_help(const ast::Source& ledger, const ast::Column& column);

@@ -2,7 +2,8 @@
 // (`subscription: activations`) holds that ledger's key, and `subscription.activated_on` reads a column of
 // the line it names. The looked-up ledger needs one `as key` column, not optional (E0530); ledgers may not
 // look each other up in a cycle (E0531); a line's partner may be read through such a lookup (`as
-// partner`), but not through a lookup table, whose rows have no partner (E0532).
+// partner`), but not through a lookup table, whose rows have no partner (E0532). A ledger with a key no
+// ledger looks up is the lint W0015.
 #include <fmt/format.h>
 
 #include <functional>
@@ -13,14 +14,17 @@ namespace rebate::check {
 
 namespace {
 
-const ast::Column* key_column(const ast::Source& s) {
+// The `key` role of a ledger, and the column that has it.
+std::pair<const ast::Column*, const ast::Ident*> key_of(const ast::Source& s) {
   for (const auto& c : s.columns) {
     for (const auto& r : c.roles) {
-      if (r.name == "key") return &c;
+      if (r.name == "key") return {&c, &r};
     }
   }
-  return nullptr;
+  return {nullptr, nullptr};
 }
+
+const ast::Column* key_column(const ast::Source& s) { return key_of(s).first; }
 
 }  // namespace
 
@@ -74,6 +78,21 @@ void Checker::check_ledger_lookups() {
       }
     }
   }
+  // W0015: a ledger's key is only ever used to look its lines up; without a lookup the role does
+  // nothing (not even a check that the keys are unique, which is made when the index is built).
+  std::set<const ast::Source*> looked_up;
+  for (const auto& [from, out_edges] : edges) {
+    for (const Edge& e : out_edges) looked_up.insert(e.to);
+  }
+  for (const ast::Source* s : ledgers) {
+    const auto [key, role] = key_of(*s);
+    if (!out->program || !key || looked_up.count(s)) continue;
+    if (key->type.name.name != "Text" && key->type.name.name != "Int") continue;  // a key of another type is E0507 already
+    diags.report(DiagKind::UnusedLedgerKey, role->span, fmt::format("no ledger looks up `{}` by its key `{}`", s->name.name, key->name.name))
+        .with_help(fmt::format("remove `as key`, or read its lines from another ledger through a column typed with its name (`line: {}`)",
+                               s->name.name));
+  }
+
   enum class Mark { None, Open, Done };
   std::map<const ast::Source*, Mark> mark;
   std::vector<Edge> path;  // the lookups followed from the ledger the search started at

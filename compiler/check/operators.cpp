@@ -142,6 +142,8 @@ Value Checker::check_in(const ast::Expr& e, const Scope& scope) {
     auto& d = diags.report(money_number ? DiagKind::MoneyPlusNumber : DiagKind::IncomparableValues, e.span,
                            fmt::format("cannot look for {} among {} values", to_string(lhs.type), to_string(element)));
     if (money_number) d.with_help(fmt::format("write the amounts with their currency, as in `100 {}`", lhs.type.currency));
+  } else if (lhs.type.kind == TypeKind::Text) {
+    lint_text_in(e);
   }
   return v;
 }
@@ -236,6 +238,7 @@ Value Checker::check_binary(const ast::Expr& e, const Scope& scope, const Type* 
       return v;
     }
     v.type = Type::of(TypeKind::Bool);
+    lint_text_comparison(e, a, b);
     if (a.constant && b.constant) {
       int c = Decimal::compare(*a.constant, *b.constant);
       switch (e.op) {

@@ -311,7 +311,18 @@ void Lowerer::measures() {
   for (const ast::Measure* m : tp_.measure_order) {
     plan::Measure pm;
     pm.name = m->name.name;
-    pm.unit = unit_of(tp_.type_of(*m->value));
+    const Type type = tp_.type_of(*m->value);
+    pm.unit = unit_of(type);
+    switch (type.kind) {
+      case TypeKind::Text: pm.shown = plan::Shown::Text; break;
+      case TypeKind::Bool: pm.shown = plan::Shown::Bool; break;
+      case TypeKind::Date: pm.shown = plan::Shown::Date; break;
+      case TypeKind::Enum:
+        pm.shown = plan::Shown::Enum;
+        for (const auto& member : type.enum_decl()->members) pm.members.push_back(member.name);
+        break;
+      default: break;  // numbers, money and percentages: in their unit
+    }
     pm.doc = m->doc;
     pm.formula = text_of(*m->value);
     if (!m->limits.empty()) {

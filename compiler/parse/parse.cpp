@@ -219,6 +219,7 @@ bool is_prefix_context(size_t previous_type) {
 struct Kinds {
   size_t open_paren, open_bracket, open_brace, close_paren, close_bracket, close_brace;
   size_t comma, colon, equals, arrow, if_, otherwise, not_, minus, plus, partner, table, metric, fund, string;
+  size_t ledger, fx, payments, claims, as;
   std::vector<bool> declaration;  // by type: the keywords that start a declaration
 };
 
@@ -227,7 +228,8 @@ const Kinds& kinds() {
     auto type = [](std::string_view literal) { return RebateTokenSource::literal_type(literal); };
     Kinds out{type("("), type("["), type("{"), type(")"), type("]"), type("}"), type(","), type(":"), type("="),
               type("=>"), type("if"), type("otherwise"), type("not"), type("-"), type("+"), type("partner"),
-              type("table"), type("metric"), type("fund"), RebateLexer::STRING, {}};
+              type("table"), type("metric"), type("fund"), RebateLexer::STRING,
+              type("ledger"), type("fx"), type("payments"), type("claims"), type("as"), {}};
     out.declaration.assign(RebateTokenSource::vocabulary().getMaxTokenType() + 1, false);
     for (const char* w : {"import", "program", "enum", "table", "ledger", "calendar", "const", "measure", "group",
                           "tiers", "decision", "rebate", "award", "budget", "test"}) {
@@ -299,9 +301,28 @@ bool starts_metric(antlr4::CommonTokenStream& tokens, size_t i, size_t count) {
   return false;
 }
 
-// [begin, end) token ranges, one per declaration: each starts at a declaration keyword (or `partner`
-// before `table`), with the comments right above it. These keywords never appear inside a declaration,
-// so a missing `}` ends its declaration at the next one instead of running to the end of the file.
+// Whether the next token of the default channel after `i` has type `type`.
+bool next_is(antlr4::CommonTokenStream& tokens, size_t i, size_t count, size_t type) {
+  for (size_t j = i + 1; j < count; ++j) {
+    antlr4::Token* t = tokens.get(j);
+    if (t->getChannel() == antlr4::Token::DEFAULT_CHANNEL) return t->getType() == type;
+  }
+  return false;
+}
+
+// Whether `mark` (the word before `kind`) is part of the declaration keyword: `partner table`, `fx table`,
+// `payments ledger`, `claims ledger`.
+bool marks_declaration(size_t mark, size_t kind) {
+  const Kinds& k = kinds();
+  if (kind == k.table) return mark == k.partner || mark == k.fx;
+  if (kind == k.ledger) return mark == k.payments || mark == k.claims;
+  return false;
+}
+
+// [begin, end) token ranges, one per declaration: each starts at a declaration keyword (or the word
+// that marks it: `partner table`, `claims ledger`, ...), with the comments right above it. These keywords
+// never appear inside a declaration (but as a role, `as rebate`), so a missing `}` ends its declaration
+// at the next one instead of running to the end of the file.
 std::vector<std::pair<size_t, size_t>> declaration_chunks(antlr4::CommonTokenStream& tokens) {
   std::vector<size_t> starts;
   size_t count = tokens.size() - 1;  // the last token is EOF
@@ -309,10 +330,13 @@ std::vector<std::pair<size_t, size_t>> declaration_chunks(antlr4::CommonTokenStr
   for (size_t i = 0; i < count; ++i) {
     antlr4::Token* t = tokens.get(i);
     if (t->getChannel() != antlr4::Token::DEFAULT_CHANNEL) continue;
-    if (starts_declaration(t->getType()) || starts_metric(tokens, i, count)) {
+    // `rebate` is also a payments ledger's column (`rebate: Text as rebate`): a word after `as` or before
+    // `:` names a column or a role, and starts nothing.
+    const bool column_word = (previous_default != SIZE_MAX && tokens.get(previous_default)->getType() == kinds().as) ||
+                             next_is(tokens, i, count, kinds().colon);
+    if (!column_word && (starts_declaration(t->getType()) || starts_metric(tokens, i, count))) {
       size_t start = i;
-      if (t->getType() == kinds().table && previous_default != SIZE_MAX &&
-          tokens.get(previous_default)->getType() == kinds().partner) {
+      if (previous_default != SIZE_MAX && marks_declaration(tokens.get(previous_default)->getType(), t->getType())) {
         start = previous_default;
       }
       while (start > 0 && tokens.get(start - 1)->getChannel() != antlr4::Token::DEFAULT_CHANNEL) --start;

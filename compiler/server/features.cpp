@@ -7,6 +7,8 @@
 #include <regex>
 
 #include "parse/parse.h"
+#include "server/builtins.h"
+#include "server/context_words.h"
 #include "server/features.h"
 #include "server/params.h"
 #include "server/protocol.h"
@@ -16,19 +18,11 @@ namespace rebate::server {
 
 namespace {
 
-const std::vector<std::string> kAggregates = {"sum", "count", "count_distinct", "min", "max", "avg"};
-const std::vector<std::string> kFunctions = {"min", "max", "abs", "round", "previous", "last_year", "year_to_date"};
 // Words that can never be names (the grammar's reserved words); the soft keywords can.
 const std::vector<std::string> kReserved = {
     "import", "program", "enum", "table", "ledger", "calendar", "const", "measure", "group", "by", "tiers",
     "decision", "rebate", "award", "budget", "test", "when", "pay", "otherwise", "if", "then", "else",
     "and", "or", "not", "in", "of", "true", "false", "for", "where"};
-const std::vector<std::string> kDeclarationKeywords = {
-    "import", "program", "enum", "partner table", "table", "ledger", "payments ledger", "fx table", "calendar", "const", "measure", "group",
-    "tiers", "decision", "rebate", "award", "budget", "test"};
-const std::vector<std::string> kClauseKeywords = {
-    "eligible when", "require", "pay", "uplift", "accelerate", "cap", "floor", "allow negative", "rounding", "settle",
-    "on negative"};
 
 std::string text_of(const SourceMap& sources, Span span) {
   if (!span.valid()) return {};
@@ -241,6 +235,9 @@ json Server::hover(const json& params) {
   if (const Occurrence* o = a.occurrence_at(a.root(), off)) {
     return json{{"contents", {{"kind", "markdown"}, {"value", symbol_markdown(a, o->symbol)}}}, {"range", range_of(a, o->span)}};
   }
+  if (std::optional<WordHover> w = hover_of_word(doc.text, at_offset)) {
+    return json{{"contents", {{"kind", "markdown"}, {"value", w->markdown}}}, {"range", range_of(a, Span{a.root(), w->begin, w->end})}};
+  }
   const ast::Expr* e = a.expr_at(a.root(), off);
   if (!e || !a.typed() || e->id >= a.typed()->types.size()) return nullptr;
   const Type& t = a.typed()->types[e->id];
@@ -424,6 +421,7 @@ json Server::completion(const json& params) {
   auto columns_of = [&](const ast::Source* src) {
     for (const ast::Column& c : src->columns) items.push_back(item(c.name.name, 5, text_of(a.sources(), c.type.span)));
   };
+  if (std::optional<json> special = completion_in_context(text, word_start, t)) return json{{"isIncomplete", false}, {"items", *special}};
   auto global = [&](const std::string& name) -> const Symbol* {
     if (!t) return nullptr;
     auto it = t->globals.find(name);
@@ -437,9 +435,10 @@ json Server::completion(const json& params) {
     if (object == "partner" && t && t->partner_table) {
       columns_of(t->partner_table);
     } else if (s && (s->kind == SymbolKind::Ledger || s->kind == SymbolKind::Group)) {
-      for (const std::string& agg : kAggregates) {
-        json j = item(agg, 2, fmt::format("{}.{}(...)", object, agg));
-        j["insertText"] = agg + "($1)";
+      for (const Signature& agg : aggregate_signatures()) {
+        json j = item(agg.name, 2, fmt::format("{}.{}", object, agg.label));
+        j["documentation"] = agg.doc;
+        j["insertText"] = std::string(agg.name) + "($1)";
         j["insertTextFormat"] = 2;
         items.push_back(j);
       }
@@ -492,9 +491,18 @@ json Server::completion(const json& params) {
   }
   items.push_back(item("partner", 6, "the partner being paid"));
   items.push_back(item("period", 6, "the period being paid"));
-  for (const std::string& f : kFunctions) items.push_back(item(f, 3, "function"));
-  for (const std::string& k : kDeclarationKeywords) items.push_back(item(k, 14));
-  for (const std::string& k : kClauseKeywords) items.push_back(item(k, 14));
+  for (const Signature& f : function_signatures()) {
+    json j = item(f.name, 3, f.label);
+    j["documentation"] = f.doc;
+    items.push_back(j);
+  }
+  for (const auto* list : {&declaration_keywords(), &clause_keywords()}) {
+    for (const WordDoc& k : *list) {
+      json j = item(k.word, 14);
+      j["documentation"] = k.doc;
+      items.push_back(j);
+    }
+  }
   for (const char* k : {"when", "where", "otherwise", "if", "then", "else", "and", "or", "not", "in", "of", "by", "true", "false"}) {
     items.push_back(item(k, 14));
   }
@@ -532,36 +540,6 @@ json Server::folding_range(const json& params) {
   return list;
 }
 
-namespace {
-
-struct Signature {
-  const char* name;
-  const char* label;
-  std::vector<const char*> parameters;  // substrings of the label
-  const char* doc;
-};
-
-// The aggregates (methods of a ledger or group) and the built-in functions, as docs/language.md has them.
-const std::vector<Signature> kAggregateSignatures = {
-    {"sum", "sum(value where condition)", {"value", "where condition"}, "The sum over the partner's lines of the period; 0 over no lines."},
-    {"count", "count(where condition)", {"where condition"}, "The number of the partner's lines of the period (that pass the condition)."},
-    {"count_distinct", "count_distinct(value where condition)", {"value", "where condition"}, "The number of distinct values over the partner's lines of the period."},
-    {"min", "min(value where condition)", {"value", "where condition"}, "The smallest value; no value over no lines (write `otherwise`)."},
-    {"max", "max(value where condition)", {"value", "where condition"}, "The largest value; no value over no lines (write `otherwise`)."},
-    {"avg", "avg(value where condition)", {"value", "where condition"}, "The average; no value over no lines (write `otherwise`)."},
-};
-const std::vector<Signature> kFunctionSignatures = {
-    {"min", "min(a, b, ...)", {"a", "b"}, "The smallest of two or more values of one type."},
-    {"max", "max(a, b, ...)", {"a", "b"}, "The largest of two or more values of one type."},
-    {"abs", "abs(x)", {"x"}, "`x` without its sign."},
-    {"round", "round(x, places, mode)", {"x", "places", "mode"}, "`x` rounded (places and mode optional: the currency's minor unit and the program's mode)."},
-    {"previous", "previous(m)", {"m"}, "The measure `m` in the previous period."},
-    {"last_year", "last_year(m)", {"m"}, "The measure `m` in the same period last year."},
-    {"year_to_date", "year_to_date(m)", {"m"}, "The measure `m` from the start of the year to the end of the period."},
-};
-
-}  // namespace
-
 json Server::signature_help(const json& params) {
   Document& doc = document(params);
   size_t at_offset = offset(doc, params);
@@ -592,13 +570,9 @@ json Server::signature_help(const json& params) {
         const TypedProgram* t = a.typed();
         auto it = t ? t->globals.find(object) : decltype(t->globals.end()){};
         if (!t || it == t->globals.end() || (it->second.kind != SymbolKind::Ledger && it->second.kind != SymbolKind::Group)) return nullptr;
-        for (const Signature& s : kAggregateSignatures) {
-          if (name == s.name) sig = &s;
-        }
+        sig = aggregate_signature(name);
       } else {
-        for (const Signature& s : kFunctionSignatures) {
-          if (name == s.name) sig = &s;
-        }
+        sig = function_signature(name);
       }
       if (!sig) return nullptr;
       json parameters = json::array();

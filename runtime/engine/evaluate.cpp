@@ -274,7 +274,7 @@ class CellEvaluator {
       out.explain().measures.reserve(facts.shown.size());
       for (uint32_t m : facts.shown) {
         Value v = frame.measure(m);
-        out.explain().measures.push_back(MeasureValue{plan_.measures[m].name, format_value(v, plan_.measures[m].unit, plan_.minor_unit)});
+        out.explain().measures.push_back(MeasureValue{plan_.measures[m].name, format_measure(plan_.measures[m], v, *frame.texts(), plan_.minor_unit)});
       }
     }
     out.lines = lines(frame, pr);

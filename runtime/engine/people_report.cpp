@@ -87,6 +87,30 @@ std::string format_value(const plan::Value& v, const std::string& unit, int mino
   return out;
 }
 
+// (Declared in report.h.)
+std::string format_measure(const plan::Measure& m, const plan::Value& v, const ledger::StringPool& texts, int minor_unit) {
+  if (v.none) return "no value";
+  switch (m.shown) {
+    case plan::Shown::Number: return format_value(v, m.unit, minor_unit);
+    case plan::Shown::Text: {
+      // Quoted, so that `"12"` is not taken for a number nor `""` for nothing; `"` and `\` escaped.
+      std::string out = "\"";
+      for (char c : texts.text(static_cast<uint32_t>(v.coef))) {
+        if (c == '"' || c == '\\') out += '\\';
+        out += c;
+      }
+      return out + '"';
+    }
+    case plan::Shown::Bool: return v.truthy() ? "true" : "false";
+    case plan::Shown::Enum: {
+      const auto index = static_cast<size_t>(v.coef);
+      return index < m.members.size() ? m.members[index] : std::to_string(index);
+    }
+    case plan::Shown::Date: return format_date(static_cast<DayNumber>(v.coef));
+  }
+  return format_value(v, m.unit, minor_unit);
+}
+
 std::string metric_title(const plan::Plan& plan, std::string_view name) {
   for (const plan::Award& a : plan.awards) {
     if (a.name == name && !a.title.empty()) return a.title;

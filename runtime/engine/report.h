@@ -29,6 +29,9 @@ std::string as_words(std::string_view name);
 // "598,000.00 USD", "4.5%", "12": a value as an explanation shows it, in its unit (a currency code, "%" for
 // a ratio shown as a percentage, or "" for a number); money with `minor_unit` places. Defined in people_report.cpp.
 std::string format_value(const plan::Value& v, const std::string& unit, int minor_unit);
+// A measure's value as an explanation shows it: a number as format_value does, a text quoted
+// (`"Acme GmbH"`, from `texts`, which holds the texts the run made too), a flag, a member's name, a day.
+std::string format_measure(const plan::Measure& m, const plan::Value& v, const ledger::StringPool& texts, int minor_unit);
 // A metric's (or award's) title for people: its title, or its name in words.
 std::string metric_title(const plan::Plan& plan, std::string_view name);
 

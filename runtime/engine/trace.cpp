@@ -202,7 +202,7 @@ void Tracer::measure(uint32_t m, Window w, int depth) {
   e.depth = static_cast<uint8_t>(depth);
   e.name = pm.name;
   if (!(w == payout_)) e.window = window_label(w);
-  e.value = format_value(c_.memo.value(block + m), pm.unit, plan_.minor_unit);
+  e.value = format_measure(pm, c_.memo.value(block + m), *top_->texts(), plan_.minor_unit);
   const std::pair<uint32_t, Window> key{m, w};
   if (std::find(measures_seen_.begin(), measures_seen_.end(), key) != measures_seen_.end()) {
     if (depth == 0) return;  // a clause reading what an earlier clause read: its line is there already

@@ -143,9 +143,15 @@ struct Group {
   std::vector<uint32_t> aggregates;  // the group_field_aggregates its fields use
 };
 
+// How an explanation writes a measure's value: a number (in the measure's unit), or a value that is no
+// number and whose Value holds an id (a text, quoted), a flag, a member index or a day number.
+enum class Shown : uint8_t { Number, Text, Bool, Enum, Date };
+
 struct Measure {
   std::string name;
   std::string unit;  // for explanations: a currency code, "%" (a ratio shown as a percentage), or ""
+  Shown shown = Shown::Number;
+  std::vector<std::string> members;  // Shown::Enum: member names by index
   FunctionId value = kNoFunction;
   FunctionId cap = kNoFunction;    // measure limits
   FunctionId floor = kNoFunction;

@@ -70,6 +70,7 @@ SCOPE_TO_GROUP = {
     "support.constant.rounding-mode": {"rebateRoundingMode"},
     "support.constant.grain": {"rebateGrain"},
     "support.constant.role": {"rebateRole"},
+    "support.constant.convert-day": {"rebateConvertDay"},
     "support.type.primitive": {"rebateBuiltinType"},
     "support.function.aggregate": {"rebateAggregate"},
     "support.function.builtin": {"rebateBuiltinFunction"},

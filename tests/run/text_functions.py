@@ -4,7 +4,8 @@
 `lower` (tests/sql/programs/text_case.rebate) in line filters, `count_distinct` and `eligible when`, on
 UTF-8 data with `é`, `ß`, `ü` and CJK; a text made per line counted distinct on 1 to 4 threads; a Text
 metric made from a partner attribute (a text made while cells are evaluated, written to CSV and JSON);
-and the checker's E0321 for a text function of a value that is not text.
+measures of text, of a flag and of a date in explanations (the text quoted, not its internal id); and the
+checker's E0321 for a text function of a value that is not text.
 
 Every expected amount is worked out by hand in the comments.
 
@@ -80,6 +81,28 @@ METRICS_EXPECTED = {
     ("P3", "shout"): "STRAßE AG", ("P3", "quiet"): "straße ag", ("P3", "name_length"): "9",
 }
 
+# Measures that are not numbers, as `rebate explain` shows them: a text quoted (made by `upper`, and a
+# partner attribute as it is), a flag, a date.
+EXPLAINED = """
+program "Text in explanations" { currency: USD  period: quarter }
+partner table partners { id: Text as key  name: Text }
+ledger sales { date: Date as date  partner_id: Text as partner  sku: Text  note: Text?  amount: Money }
+measure shout = upper(partner.name)
+measure name = partner.name
+measure noted = sales.count(where length(note otherwise "") > 0) > 0
+measure last_sale = sales.max(date) otherwise 2026-01-01
+measure revenue = sales.sum(amount)
+rebate loud { require shout != "" and name != "" and noted and last_sale >= 2026-07-01  pay 1% of revenue }
+"""
+# P1's lines 1 to 4: notes on lines 1, 3, 4 (noted: true), last on 2026-07-04; P2's "東京 Trading" in
+# capitals is "東京 TRADING" (CJK has no case); P3's "straße AG" is "STRAßE AG" (ß stays ß).
+EXPLAINED_LINES = {
+    "P1": ['shout = "MÜLLER GMBH" (upper(partner.name))', 'name = "Müller GmbH" (partner.name)',
+           "noted = true (", "last_sale = 2026-07-04 ("],
+    "P2": ['shout = "東京 TRADING" (upper(partner.name))', 'name = "東京 Trading" (partner.name)'],
+    "P3": ['shout = "STRAßE AG" (upper(partner.name))'],
+}
+
 # E0321: a text function of a value that is not text; E0308: the wrong number of texts.
 NOT_TEXT = """
 program "Not text" { currency: USD  period: quarter }
@@ -127,6 +150,12 @@ def main() -> int:
         except (ValueError, KeyError) as e:
             got = {"error": str(e)}
         check(got == METRICS_EXPECTED, f"metrics JSON: {got}")
+
+        (d / "explained.rebate").write_text(EXPLAINED, encoding="utf-8")
+        for partner, lines in EXPLAINED_LINES.items():
+            r = run(["explain", str(d / "explained.rebate")] + inputs + ["--partner", partner], cwd=programs)
+            for line in lines:
+                check(line in r.stdout, f"explain {partner}: no `{line}` in:\n{r.stdout}")
 
         (d / "not_text.rebate").write_text(NOT_TEXT, encoding="utf-8")
         r = subprocess_check(args.rebate, d / "not_text.rebate")

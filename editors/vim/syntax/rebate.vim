@@ -27,7 +27,7 @@ syn match rebateUnexpectedChar  #[^ \t\r\na-zA-Z0-9_{}()[\],:.=<>!+*/|?&;"-]#
 
 " Names used as a function or a member.
 syn match rebateCall            "\<\h\w*\ze("
-syn match rebateBuiltinFunction "\<\%(min\|max\|abs\|round\|previous\|last_year\|year_to_date\)\ze\s*("
+syn match rebateBuiltinFunction "\<\%(min\|max\|abs\|round\|previous\|last_year\|year_to_date\|starts_with\|ends_with\|contains\|upper\|lower\|length\|convert\)\ze\s*("
 
 " Types: the built-in ones, currency codes, other capitalised names (enums).
 syn match rebateType            "\<\u\w*\>"
@@ -45,6 +45,9 @@ syn match rebateLogical         "\<\%(and\|or\|not\)\>"
 syn match rebateConditional     "\<\%(if\|then\|else\|when\|where\|otherwise\)\>"
 syn match rebateClause          "\<\%(eligible\|require\|pay\|uplift\|accelerate\|cap\|floor\|allow\|negative\|rounding\|settle\|against\|accrue\)\>"
 syn match rebateClause          "\<on\ze\s\+negative\>"
+" A fund's `pay claims from LEDGER`, and the day of a `convert`'s rate after `at:` (names elsewhere).
+syn match rebateClause          "\%(\<pay\s\+\)\@<=claims\ze\s\+from\>"
+syn match rebateConvertDay      "\%(\<at:\s*\)\@<=\%(line_date\|period_end\|period_average\)\>"
 syn match rebateTestKeyword     "\<\%(given\|expect\)\>"
 syn match rebateKeyword         "\<for\s\+next\s\+period\>"
 syn match rebateRole            "\%(\<as\s\+\)\@<=\h\w*"
@@ -134,7 +137,7 @@ syn cluster rebateComments contains=rebateComment,rebateDocComment,rebateBlockCo
 syn cluster rebateExpression contains=@rebateComments,rebateCall,rebateBuiltinFunction,rebateMember,
       \rebateAggregate,rebateType,rebateCurrency,rebateBuiltinType,rebateLanguageVar,rebateTierMode,
       \rebateKeyword,rebateOperatorWord,rebateCompareWord,rebateLogical,rebateConditional,rebateClause,
-      \rebateTestKeyword,rebateRole,rebateGrain,rebateRoundingMode,rebateBoolean,rebateWildcard,
+      \rebateTestKeyword,rebateRole,rebateConvertDay,rebateGrain,rebateRoundingMode,rebateBoolean,rebateWildcard,
       \rebateInteger,rebateDecimal,rebateUnitLiteral,rebatePercent,rebatePeriod,rebateDate,rebateOperator,
       \rebateForeignOperator,rebateUnexpectedChar,rebateDelimiter,rebateString,rebateUnterminatedString,rebateSingleQuoted
 
@@ -187,6 +190,7 @@ hi def link rebateCurrency           Constant
 hi def link rebateRoundingMode       Constant
 hi def link rebateGrain              Constant
 hi def link rebateRole               Constant
+hi def link rebateConvertDay         Constant
 hi def link rebateBuiltinType        Type
 hi def link rebateType               Type
 hi def link rebateAggregate          Function

@@ -4,18 +4,23 @@ A program is built from a fixed schema (gen_ledger.py writes matching CSV files)
 generators: every expression is generated for a type ("money", "num", "pct", "bool", ...) in a scope
 (a ledger line, a group field, a group row, a partner and period), so what comes out type-checks by
 construction. What the JIT compiles is exercised on purpose: arithmetic of every kind on columns and
-measures, lookups into a product table, text tests, nested `if`, `otherwise`, `min`/`max`/`abs`/`round`
-with every mode, comparisons on boundaries, durations and period tests, groups with computed fields,
-time shifts, tiers of both modes applied with `of` and `by`, decision tables, every rebate clause,
-budgets and awards; and values that break: literals near the 38-digit limit (overflow), divisions by
-columns and measures that can be zero.
+measures, lookups into a product table and across ledgers (`churns` reads `activations` by key, and is
+the activating dealer's), text tests and the text functions (`starts_with`, `ends_with`, `contains`,
+`upper`, `lower`, `length`; measures of text, shown in explanations), nested `if`, `otherwise`,
+`min`/`max`/`abs`/`round` with every mode, comparisons on boundaries, durations and period tests, groups
+with computed fields, time shifts, tiers of both modes applied with `of` and `by`, decision tables, every
+rebate clause, budgets, awards and a co-op fund (`accrue`, `pay claims from`); and values that break:
+literals near the 38-digit limit (overflow), divisions by columns and measures that can be zero.
 
 Each top-level declaration is one item of `Program.items`, so the minimiser can drop items.
 """
 import random
 
 MODES = ["half_even", "half_up", "down", "up"]
-FAMILIES = ["storage", "support", "server", "EV", "x"]
+FAMILIES = ["storage", "support", "server", "EV", "x", "Straße", "été"]
+PLANS = ["basic", "premium", "Premium", "PRO-é", ""]
+# Texts the text tests look for: the ledgers' values, their parts in either case, the empty text.
+TEXT_LITERALS = ["", "s", "S", "EV", "ev", "st", "ST", "port", "ß", "SS", "É", "é", "été", "ÉTÉ", "pre", "PRE", "-é", "C1", "P1", "p1", "O3"]
 CUSTOMERS = ["C1", "C2", "C3", "C4"]
 TIERS = ["bronze", "silver", "gold"]
 REGIONS = ["amer", "emea", "apac"]
@@ -37,7 +42,27 @@ ledger sales {
     discount: Percent
     credit: Money?
     promo: Bool
+}
+ledger activations {
+    act_id: Text as key
+    dealer: Text as partner
+    activated_on: Date as date
+    plan: Text
+    fee: Money
+}
+ledger churns {
+    act: activations as partner
+    churned_on: Date as date
+    refund: Money
+}
+claims ledger coop_claims {
+    claim_id: Text as claim
+    claimant: Text as partner
+    claimed_on: Date as date
+    amount: Money as amount
 }"""
+# With a fund, the program's `effective` dates: they hold every date gen_ledger.py writes.
+EFFECTIVE = "effective: 2025-01-01 .. 2027-12-31"
 
 
 class Program:
@@ -52,18 +77,19 @@ class Program:
 class Scope:
     """What an expression may read: leaves by type, and whether it is inside an aggregate."""
 
-    def __init__(self, leaves, line=False, partner_level=True, columns=True):
-        self.leaves = leaves  # type -> list of expression texts
+    def __init__(self, leaves, line=False, partner_level=True, columns=True, tests=()):
+        self.leaves = leaves  # type -> list of expression texts ("text" too)
         self.line = line
-        self.columns = line and columns  # the ledger's columns (not over a group's rows)
+        self.columns = line and columns  # the sales ledger's columns (not over a group's rows or another ledger)
         self.partner_level = partner_level
+        self.tests = list(tests)  # Boolean tests of this scope's own columns (another ledger's lines)
 
 
 class Generator:
     def __init__(self, seed):
         self.r = random.Random(seed)
         self.consts = {"money": [], "num": [], "pct": []}
-        self.measures = {"money": [], "num": [], "pct": []}
+        self.measures = {"money": [], "num": [], "pct": [], "text": []}
         self.decisions = {"money": [], "num": [], "pct": []}
         self.tiers = []  # (name, mode, bound type, value type)
         self.counter = 0
@@ -198,6 +224,8 @@ class Generator:
             return self.guarded("num", f"{self.sub(t, s, d)} / {self.sub(t, s, d)}")
         if k == 4 and s.partner_level and not s.line and self.decisions["num"]:
             return self.pick(self.decisions["num"])
+        if k == 5 and (s.leaves.get("text") or s.partner_level):
+            return f"length({self.expr_text(s, d)})"
         return self.leaf("num", s)
 
     def expr_pct(self, s, d):
@@ -224,6 +252,31 @@ class Generator:
             return self.pick(self.decisions["pct"])
         return self.leaf("pct", s)
 
+    # ---- text -----------------------------------------------------------------------------------------
+
+    def expr_text(self, s, d):
+        """A text: a column, an attribute or a text measure, a literal, or `upper`/`lower` of a text."""
+        k = self.r.random()
+        if k < 0.35 and d < self.max_depth:
+            return f"{self.pick(['upper', 'lower'])}({self.expr_text(s, d + 1)})"
+        if k < 0.45:
+            return f'"{self.pick(TEXT_LITERALS)}"'
+        if k < 0.5 and d < self.max_depth:
+            return f"(if {self.expr('bool', s, d + 1)} then {self.expr_text(s, d + 1)} else {self.expr_text(s, d + 1)})"
+        return self.pick(s.leaves.get("text") or ["partner.id"])
+
+    def text_test(self, s, d):
+        t = self.expr_text(s, d)
+        k = self.r.randrange(6)
+        lit = f'"{self.pick(TEXT_LITERALS)}"'
+        if k < 3:
+            return f"{['starts_with', 'ends_with', 'contains'][k]}({t}, {lit if self.chance(0.8) else self.expr_text(s, d)})"
+        if k == 3:
+            return f"{t} {self.pick(['==', '!='])} {lit if self.chance(0.7) else self.expr_text(s, d)}"
+        if k == 4:
+            return f"{t} {self.pick(['in', 'not in'])} [{', '.join(chr(34) + x + chr(34) for x in self.r.sample(TEXT_LITERALS, 3))}]"
+        return f"length({t}) {self.pick(['==', '!=', '<', '<=', '>', '>='])} {self.r.randrange(0, 8)}"
+
     # Values the ledgers hold (gen_ledger.py), so that comparisons land exactly on their boundaries.
     BOUNDARIES = [("units", ["0", "1", "2", "-1", "100"]), ("price", ["0", "1", "0.5", "12.3456", "-2.5"]),
                   ("discount", ["0%", "5%", "12.5%", "100%", "-10%"]), ("sku.weight", ["0", "1", "0.5", "12.125", "-3"]),
@@ -246,6 +299,10 @@ class Generator:
         return f"{self.sub(t, s, d)} {op} {self.sub(other, s, d)}"
 
     def expr_bool(self, s, d):
+        if (s.leaves.get("text") or s.partner_level) and self.chance(0.15):
+            return self.text_test(s, d)
+        if s.tests and self.chance(0.4):
+            return self.pick(s.tests)
         k = self.r.randrange(12)
         if k < 3 or (s.columns and k == 9):  # line filters outside the kernels: comparisons most of all
             return self.comparison(s, d)
@@ -358,14 +415,30 @@ class Generator:
 
     def line_scope(self, extra=None):
         leaves = {"money": ["amount", "sku.list_price", "(credit otherwise 0 USD)"],
-                  "num": ["units", "price", "sku.weight"], "pct": ["discount"]}
+                  "num": ["units", "price", "sku.weight"], "pct": ["discount"],
+                  "text": ["family", "customer", "order_id", "sku.family", "sku.sku"]}
         for t, xs in (extra or {}).items():
             leaves.setdefault(t, []).extend(xs)
         return Scope(leaves, line=True, partner_level=False)
 
     def partner_scope(self):
         leaves = {t: list(self.measures[t]) for t in self.measures}
+        leaves["text"] += ["partner.id"]
         return Scope(leaves, line=False, partner_level=True)
+
+    def activation_scope(self):
+        """The lines of `activations`, a ledger looked up by key."""
+        n = self.r.randrange(0, 200)
+        return Scope({"money": ["fee"], "num": [], "pct": [], "text": ["plan", "act_id", "dealer"]}, line=True, partner_level=False,
+                     columns=False, tests=[f"activated_on >= {self.literal('date')}", f"fee > {n} USD", "activated_on in period"])
+
+    def churn_scope(self):
+        """The lines of `churns`, each reading the activation it names."""
+        n = self.r.randrange(0, 120)
+        return Scope({"money": ["refund", "act.fee"], "num": [], "pct": [], "text": ["act.plan", "act.act_id", "act.dealer"]},
+                     line=True, partner_level=False, columns=False,
+                     tests=[f"churned_on - act.activated_on <= {n} days", f"act.activated_on in period",
+                            f"act.activated_on < {self.literal('date')}", f"act.fee >= refund"])
 
     def const_decl(self):
         t = self.pick(["money", "num", "pct"])
@@ -404,8 +477,11 @@ class Generator:
         t = self.pick(["money", "money", "num", "pct"])
         k = self.r.random()
         ms = self.measures[t]
-        if k < 0.55 or not any(self.measures.values()):
+        if k < 0.45 or not any(self.measures.values()):
             value = self.aggregate("sales", self.line_scope(), t)
+        elif k < 0.55 and t != "pct":
+            ledger, scope = self.pick([("activations", self.activation_scope()), ("churns", self.churn_scope())])
+            value = self.aggregate(ledger, scope, t)
         elif k < 0.65 and ms:
             shifts = ["last_year", "previous"] + (["year_to_date"] if t != "pct" else [])  # E0315: percents do not add up
             value = f"{self.pick(shifts)}({self.pick(ms)})"
@@ -418,6 +494,18 @@ class Generator:
             value = f"({value}) {self.pick(['cap', 'floor'])} {self.literal(t)}"
         ms.append(name)
         return f"measure {name} = {value}"
+
+    def text_measure_decl(self):
+        """A measure of text (explanations show it quoted)."""
+        name = self.name("m")
+        value = self.expr_text(self.partner_scope(), 1)
+        self.measures["text"].append(name)
+        return f"measure {name} = {value}"
+
+    def fund_decl(self):
+        name = self.name("fund")
+        self.funds.append(name)
+        return f"fund {name} {{\n    accrue {self.expr('money', self.partner_scope())}\n    pay claims from coop_claims\n}}"
 
     def group_decl(self):
         name = self.name("g")
@@ -472,11 +560,14 @@ class Generator:
         return f"award {name}: Tier{nxt} {{\n" + "\n".join(rows) + "\n}"
 
     def program(self):
-        self.groups, self.rebates = [], []
+        self.groups, self.rebates, self.funds = [], [], []
         period = self.pick(["quarter", "quarter", "month"])
+        fund = self.chance(0.3)
         header = f'program "Fuzz" {{ currency: USD  period: {period}'
         if self.chance(0.5):
             header += f"  rounding: {self.pick(MODES)}"
+        if fund:
+            header += f"  {EFFECTIVE}"
         header += " }"
         items = []
         for _ in range(self.r.randrange(0, 4)):
@@ -486,11 +577,13 @@ class Generator:
         if self.chance(0.5):
             items.append(self.group_decl())
         for _ in range(self.r.randrange(1, 7)):
-            items.append(self.measure_decl())
+            items.append(self.text_measure_decl() if self.chance(0.15) else self.measure_decl())
             if self.chance(0.2):
                 items.append(self.decision_decl(self.partner_scope()))
         for _ in range(self.r.randrange(1, 5)):
             items.append(self.rebate_decl())
+        if fund:
+            items.append(self.fund_decl())
         if self.chance(0.2):
             items.append(self.award_decl())
         if self.chance(0.15):
