@@ -91,6 +91,22 @@ bool check_adjustments(State& s) {
                                      "Book the corrections in the payments ledger, or run without closing the periods",
                                      lines_text(late), through, format_date(s.closing->on), s.plan.budgets.front().name));
   }
+  // With a partner history (§28), the adjustments are paid in the first open period's cell of the
+  // partner, which a partner without a row in force then does not have: refused, rather than dropped.
+  if (s.history.on() && !s.run_periods.empty()) {
+    const PeriodIndex carrier = s.run_periods.front();
+    for (const auto& [key, n] : s.late_lines) {
+      const PeriodIndex p = key.second;
+      const bool paid_period = !(s.plan.effective_to && s.periods.first_day(p) > *s.plan.effective_to) &&
+                               !(s.plan.effective_from && s.periods.last_day(p) < *s.plan.effective_from);
+      if (!paid_period || s.partner_in(key.first, carrier)) continue;
+      return fail(s, true, fmt::format("partner `{}` has {} booked after the close of {} ({}), and no row of the partner table `{}` in force in {}, "
+                                       "the period that pays the adjustments (its rows: {}): the run cannot pay its adjustment. Pay it by hand "
+                                       "and book it in the payments ledger, or run without closing the periods",
+                                       s.partner_name(key.first), lines_text(n), s.periods.label(p), format_date(s.closing->on),
+                                       s.plan.inputs[s.plan.partner_table].name, s.periods.label(carrier), s.history.stretches_text(key.first)));
+    }
+  }
   s.result.summary.notes.push_back(fmt::format("{} {} booked after the close of the periods up to {} ({}); {} paid as adjustments in {}",
                                                lines_text(late), late == 1 ? "was" : "were", through, format_date(s.closing->on),
                                                late == 1 ? "it is" : "they are",

@@ -244,6 +244,30 @@ def main() -> int:
         r = run(["run", "program.rebate", *inputs], 1, cwd=alone)
         check("partners.csv:3: partner `P1`: this row and the row on line 2 both start 2026-08-01" in r.stderr, f"same start: {r.stderr}")
 
+        # Closed periods (§23): a late line of P2 for 2026-Q3, closed on 10 October, is an adjustment paid in
+        # Q4, where P2 (gone on 15 August) has no row in force: refused, naming the partner and its rows,
+        # rather than the adjustment dropped. The same late line of P1 (in force in Q4) is paid.
+        closed = d / "closed"
+        closed.mkdir()
+        (closed / "program.rebate").write_text(PROGRAM.replace("    amount: Money\n}", "    amount: Money\n    booked_on: Date as booked\n}", 1))
+        (closed / "partners.csv").write_text(PARTNERS)
+        (closed / "paid.csv").write_text(PAID)
+        lines = SALES.splitlines()
+        booked = "\n".join([lines[0] + ",booked_on"] + [f"{line},{line.split(',')[0]}" for line in lines[1:]]) + "\n"  # booked the day dated
+        closing = ["--closed-through", "2026-Q3", "--closed-on", "2026-10-10"]
+        (closed / "sales.csv").write_text(booked + "2026-08-01,P2,1000,2026-10-20\n")
+        r = run(["run", "program.rebate", *inputs, *closing], 2, cwd=closed)  # refused as the budget with late lines is (§23)
+        check("partner `P2` has 1 line booked after the close of 2026-Q3 (2026-10-10), and no row of the partner table `partners` in force in "
+              "2026-Q4, the period that pays the adjustments (its rows: since always .. 2026-08-15)" in r.stderr and r.stdout == "",
+              f"a late line of a partner gone: {r.stderr}")
+        (closed / "sales.csv").write_text(booked + "2026-08-01,P1,1000,2026-10-20\n")
+        r = run(["run", "program.rebate", *inputs, *closing], 0, cwd=closed)
+        adjusted = [row for row in csv.DictReader(io.StringIO(r.stdout)) if row["partner"] == "P1" and row["status"] == "adjustment"]
+        # P1's Q3 recomputed with the late 1,000 at its Q3 row (gold, 4%): level +40.00, gold_share 1% +10.00,
+        # and nothing was paid for Q3 but through paid.csv's ytd rows (none for Q3)
+        level = [row["amount"] for row in adjusted if row["rebate"] == "level"]
+        check(level and level[0] == "2840.00", f"a late line of a partner in force: {adjusted} {r.stderr}")
+
     # SQL cannot be generated for a history yet: refused (E0701), not computed wrongly.
     r = subprocess.run([args.rebate, "compile", str(pathlib.Path(args.root) / "examples" / "22-partner-tier-history" / "program.rebate"),
                         "--target", "sql", "--dialect", "duckdb"], capture_output=True, text=True, timeout=60)
