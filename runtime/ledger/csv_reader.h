@@ -404,7 +404,10 @@ class Reader {
   };
   std::vector<Previous> previous_;  // per column
 
-  static constexpr std::ptrdiff_t kDropEvery = 2 << 20;
+  // The pages read are given back (madvise) every 8 MiB: each call costs a TLB shootdown on every CPU the
+  // run's other threads are on, so at 2 MiB a two-thread run of 10M lines spent about 7% of its wall time
+  // more (docs/performance.md); 8 MiB keeps the peak RSS within a few MB of that.
+  static constexpr std::ptrdiff_t kDropEvery = 8 << 20;
   // Pending text views (a few rows back) stay inside this; a view behind it would still read right (a
   // dropped page of a private file mapping is read from the file again), only slower.
   static constexpr std::ptrdiff_t kDropLag = 1 << 20;
