@@ -332,7 +332,7 @@ void Checker::check_sources() {
           if (std::find(kRoles.begin(), kRoles.end(), r) == kRoles.end()) {
             auto& d = diags.report(DiagKind::InvalidRole, role.span, fmt::format("unknown role `{}`", r));
             if (auto guess = closest(r, kRoles)) d.with_help(fmt::format("did you mean `{}`?", *guess));
-            else d.with_help("the roles are `partner`, `date`, `booked` and `key`, and in a payments ledger `rebate`, `period` and `amount`");
+            else d.with_help("the roles are `partner`, `date`, `booked` and `key`, in a payments ledger `rebate`, `period` and `amount`, and in a partner table `valid_from` and `valid_to`");
             continue;
           }
           if (auto [it, fresh] = roles.emplace(r, &c); !fresh) {
