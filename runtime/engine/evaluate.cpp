@@ -196,6 +196,9 @@ class CellEvaluator {
       e->next_band_from.reset();
       e->metric.reset();
       e->before_budget.reset();
+      e->settlement.reset();
+      e->fund.reset();
+      e->detail.clear();
       out.explanation = std::move(e);
     }
   }

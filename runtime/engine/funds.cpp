@@ -196,7 +196,10 @@ void FundEvaluator::payout(size_t r, uint32_t partner, PeriodIndex period, bool 
     f.closing = balance;
     carried = balance;
   }
-  if (explain) out.explain().steps.push_back(fmt::format("closing balance: {}", money_text(s_, f.closing)));
+  if (explain) {
+    out.explain().steps.push_back(fmt::format("closing balance: {}", money_text(s_, f.closing)));
+    out.explain().fund = Explanation::Fund{f.opening, f.accrued, f.claimed, f.paid, f.closing};
+  }
   out.set_amount(f.paid);
   out.set_basis(f.claimed);
   out.lines = f.claims;

@@ -85,6 +85,20 @@ void next_band(const plan::Plan& plan, const plan::Rebate& pr, const engine::Pay
   row.near = lhs && rhs && Decimal::compare(*lhs, *rhs) <= 0;
 }
 
+// A fund's row: its figures to date and projected, and its accrual in the period as the metric
+// (`coop.accrued`, named as its metrics are), which the accrual is made from.
+void fund_figures(const plan::Plan& plan, const plan::Rebate& pr, const engine::Payout& to_date, const engine::Payout& projected, Row& row) {
+  if (!to_date.explanation || !to_date.explanation->fund || !projected.explanation || !projected.explanation->fund) {
+    throw std::logic_error("a forecast's fund was evaluated without its figures");
+  }
+  row.fund_to_date = *to_date.explanation->fund;
+  row.fund_projected = *projected.explanation->fund;
+  row.metric = pr.name + ".accrued";
+  row.metric_unit = plan.currency;
+  row.metric_to_date = row.fund_to_date->accrued;
+  row.metric_projected = row.fund_projected->accrued;
+}
+
 }  // namespace
 
 std::optional<Forecast> run_forecast(const plan::Plan& plan, engine::RunOptions options, const Request& request, const OpenPeriod& open,
@@ -163,8 +177,11 @@ std::optional<Forecast> run_forecast(const plan::Plan& plan, engine::RunOptions 
     row.status_projected = std::string(end.status.view());
     row.lines_to_date = now.lines;
     row.measures = measures_of(now, end);
-    // The accrual: the projected payout's share of the days elapsed, rounded as the rebate rounds.
-    const std::optional<Decimal> accrual = engine::scale_exactly(row.payout_projected, open.elapsed, open.total, pr.places, pr.rounding);
+    if (pr.claims != UINT32_MAX) fund_figures(plan, pr, now, end, row);
+    // The accrual: the projected payout's share of the days elapsed, rounded as the rebate rounds; a
+    // fund's, the share of what it is projected to accrue (its claims move money already accrued).
+    const Decimal& accrues = row.fund_projected ? row.fund_projected->accrued : row.payout_projected;
+    const std::optional<Decimal> accrual = engine::scale_exactly(accrues, open.elapsed, open.total, pr.places, pr.rounding);
     if (!accrual) {
       result.errors.push_back(fmt::format("error: arithmetic overflow working out the accrual of `{}` for partner {}", pr.name, row.partner));
       return std::nullopt;

@@ -69,6 +69,9 @@ struct Row {
   std::string next_band, next_value;
   std::string distance;        // needed as a percentage of next_band_from, two places ("7.50"); "" when not listed
   bool near = false;           // within --near of the next band
+  // A fund (docs/forecast.md "Funds"): its balance's figures in the period, to date (as if the period
+  // ended at the as-of date) and projected (the accrual projected; the claims made by then decided on it).
+  std::optional<engine::Explanation::Fund> fund_to_date, fund_projected;
 };
 
 struct Forecast {

@@ -71,6 +71,27 @@ std::vector<const Row*> near_rows(const Forecast& f) {
   return near;
 }
 
+// The funds' balances, one row per partner and fund with anything in it: what the fund held, accrued
+// and paid, to date and projected (docs/forecast.md "Funds").
+std::string funds_markdown(const Forecast& f) {
+  std::string table;
+  for (const Row& r : f.rows) {
+    if (!r.fund_to_date) continue;
+    const engine::Explanation::Fund &a = *r.fund_to_date, &b = *r.fund_projected;
+    if (a.opening.is_zero() && a.accrued.is_zero() && b.accrued.is_zero() && a.claimed.is_zero()) continue;
+    auto shown = [&](const Decimal& d) { return engine::grouped(money(f, d)); };
+    table += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", md(r.partner), md(r.rebate), shown(a.opening), shown(a.accrued),
+                         shown(b.accrued), shown(a.claimed), shown(a.paid), shown(b.paid), shown(a.closing), shown(b.closing));
+  }
+  if (table.empty()) return "";
+  return fmt::format("## Funds\n\nEach fund's balance in {}: accrued to date and projected; the claims made by {}, paid as if the period ended "
+                     "then and on the projected balance (claims still to come are not projected).\n\n",
+                     f.period.label, f.as_of) +
+         "| Partner | Fund | Opening | Accrued to date | Accrued projected | Claimed | Paid to date | Paid projected | Closing to date | Closing "
+         "projected |\n|---|---|--:|--:|--:|--:|--:|--:|--:|--:|\n" +
+         table + "\n";
+}
+
 }  // namespace
 
 std::string forecast_csv(const Forecast& f) {
@@ -121,6 +142,13 @@ std::string forecast_json(const Forecast& f) {
     ordered_json measures = ordered_json::array();
     for (const MeasureValues& m : r.measures) measures.push_back({{"name", m.name}, {"to_date", m.to_date}, {"projected", m.projected}});
     row["measures"] = measures;
+    if (r.fund_to_date) {
+      const engine::Explanation::Fund &a = *r.fund_to_date, &b = *r.fund_projected;
+      row["fund"] = {{"opening", money(f, a.opening)},         {"accrued_to_date", money(f, a.accrued)},
+                     {"accrued_projected", money(f, b.accrued)}, {"claimed", money(f, a.claimed)},
+                     {"paid_to_date", money(f, a.paid)},       {"paid_projected", money(f, b.paid)},
+                     {"closing_to_date", money(f, a.closing)}, {"closing_projected", money(f, b.closing)}};
+    }
     if (r.next_band_from) {
       row["next_band"] = {{"band", r.next_band}, {"value", r.next_value}, {"from", metric_text(f, r.metric_unit, r.next_band_from)},
                           {"needed", metric_text(f, r.metric_unit, r.needed)}, {"distance_pct", r.distance}};
@@ -151,8 +179,10 @@ std::string forecast_markdown(const Forecast& f) {
           : fmt::format("each partner's sums and counts to date × last year's {} whole / its part up to {} (by run rate, × {} / {}, where "
                         "last year has no value above zero: the notes name them)",
                         f.last_year_period, f.last_year_day, f.period.total, f.period.elapsed);
-  out += fmt::format("As of **{}**: period **{}** ({}). Method: {}: {}; the accrual is the projected payout × {} / {}. Amounts in {}.\n\n",
-                     f.as_of, f.period.label, days_text(f), f.method_text, how, f.period.elapsed, f.period.total, f.currency);
+  const bool funds = std::any_of(f.rows.begin(), f.rows.end(), [](const Row& r) { return r.fund_to_date.has_value(); });
+  out += fmt::format("As of **{}**: period **{}** ({}). Method: {}: {}; the accrual is the projected payout{} × {} / {}. Amounts in {}.\n\n",
+                     f.as_of, f.period.label, days_text(f), f.method_text, how, funds ? " (a fund's: its projected accrual)" : "",
+                     f.period.elapsed, f.period.total, f.currency);
   out += fmt::format("## {}\n\n", f.period.label);
   std::vector<const Row*> shown;
   for (const Row& r : f.rows) {
@@ -175,6 +205,7 @@ std::string forecast_markdown(const Forecast& f) {
     out += fmt::format("{} partner {} nothing to date, projected or accrued, and {} not listed.\n\n", left, left == 1 ? "rebate has" : "rebates have",
                        left == 1 ? "is" : "are");
   }
+  out += funds_markdown(f);
   if (f.near) {
     out += fmt::format("## Near the next band (within {}%)\n\n", f.near->to_string());
     const std::vector<const Row*> near = near_rows(f);
