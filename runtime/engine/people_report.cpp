@@ -393,6 +393,7 @@ void StatementWriter::batch(const PayoutBatch& b) {
       continue;
     }
     page.name = b.partner_names ? b.partner_names[c].view() : std::string_view();
+    page.paid_total = b.paid_totals && b.per_cell ? b.paid_totals + c : nullptr;
     const size_t partner = b.partner_of(c);
     if (history_.size() <= partner) history_.resize(partner + 1);
     if (b.per_cell) history_[partner].emplace_back(b.period, b.totals[c]);

@@ -159,6 +159,7 @@ struct StatementPage {
   std::vector<const AwardValue*> awards;    // decided on the period's figures
   // The partner's total by period, in run order, up to this one (the period-over-period chart).
   std::vector<std::pair<std::string_view, Decimal>> history;
+  const PaidIn* paid_total = nullptr;  // the total as paid in the partner's currency, with a payout currency
 };
 
 // The statement as a self-contained HTML page (statement_html.cpp): inline CSS and SVG, no script, nothing

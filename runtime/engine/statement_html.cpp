@@ -35,6 +35,7 @@ table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; padding: .35rem .5rem; border-bottom: 1px solid #e6e9ef; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 tr.total td { font-weight: 600; border-top: 2px solid #1d2330; }
+tr.paid-in td { border-top: none; }
 .status { font-size: .85rem; padding: .05rem .45rem; border-radius: .6rem; background: #eef1f6; }
 .status.paid { background: #dff3e4; color: #17602c; }
 ul { padding-left: 1.2rem; margin: .4rem 0; }
@@ -151,7 +152,15 @@ std::string statement_html(const plan::Plan& plan, const StatementPage& page) {
                          esc(money_text(p->amount(), plan)), status == "paid" ? "paid" : "", esc(status));
       total = Decimal::add(total, p->amount()).value_or(total);
     }
-    out += fmt::format("<tr class=\"total\"><td>Total</td><td class=\"num\">{}</td><td></td></tr>\n</tbody>\n</table>\n", esc(money_text(total, plan)));
+    out += fmt::format("<tr class=\"total\"><td>Total</td><td class=\"num\">{}</td><td></td></tr>\n", esc(money_text(total, plan)));
+    if (page.paid_total) {  // the same total as paid, in the partner's currency (docs/language.md §24)
+      std::string paid;
+      append_fixed(paid, page.paid_total->amount, page.paid_total->places);
+      out += fmt::format("<tr class=\"total paid-in\"><td>Paid in {0}</td><td class=\"num\">{1} {0}</td><td>each amount converted as its "
+                         "rebate shows below</td></tr>\n",
+                         esc(page.paid_total->currency), esc(grouped(paid)));
+    }
+    out += "</tbody>\n</table>\n";
     for (const Payout* p : page.payouts) payout_section(out, plan, *p);
   }
   // The awards, then the metrics (by title, or their name in words).

@@ -114,6 +114,13 @@ def main() -> int:
         page = "".join(p.read_text() for p in statements.glob("E-*")) if statements.exists() else ""
         check(shown in page, f"E's statement shows the conversion: {page[:800]}")
         check("**Paid in EUR: 117.29 EUR**" in page, f"E's statement shows the total as paid: {page[:800]}")
+        html_dir = d / "statements-html"
+        run(["run", str(prog)] + inputs + ["--period", "2026-Q3", "--out", str(d / "p.csv"), "--statements", str(html_dir),
+                                           "--statement-format", "html"])
+        page = "".join(p.read_text() for p in html_dir.glob("E-*.html")) if html_dir.exists() else ""
+        check("<td>Paid in EUR</td><td class=\"num\">117.29 EUR</td>" in page, f"E's HTML statement shows the total as paid: {page[-1500:]}")
+        page = "".join(p.read_text() for p in html_dir.glob("U-*.html")) if html_dir.exists() else ""
+        check("<td>Paid in USD</td>" in page and "paid-in" in page, f"U's HTML statement shows its total as paid in USD too: {page[-800:]}")
 
         # A missing rate: J is paid in JPY, and the table has no USD -> JPY rate: the run stops, naming the
         # pair, the day, the partner and the period, and writes nothing, with or without --on-bad-row reject.
