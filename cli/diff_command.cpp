@@ -126,6 +126,16 @@ int run_diff(const DiffCliOptions& o) {
   Program before, after;
   if (auto failed = load(o.before, before)) return *failed;
   if (auto failed = load(o.after, after)) return *failed;
+  // Amounts in two currencies have no difference without a rate: compared as numbers, 100 USD against
+  // 100 EUR would read as unchanged.
+  if (before.plan.currency != after.plan.currency) {
+    fmt::print(stderr,
+               "{}: the programs compute in different currencies (`{}` in {}, `{}` in {}): their amounts cannot be compared\n"
+               "  help: compare versions in one currency; to pay partners in another, keep `currency:` and add `payout_currency:` "
+               "(docs/language.md §24), whose paid amounts the payouts file shows beside the compared ones\n",
+               kCommand, before.plan.currency, o.before, after.plan.currency, o.after);
+    return kExitUsage;
+  }
   for (const auto& [name, path] : ro.input_paths) {
     if (!declares(before.plan, name) && !declares(after.plan, name)) {
       fmt::print(stderr, "{}: neither program has a ledger or table `{}` (from --input {}={})\n", kCommand, name, name, path);
@@ -172,10 +182,6 @@ int run_diff(const DiffCliOptions& o) {
       if (!o.two_runs) {
         fmt::print(stderr, "note: the two programs cannot share one scan of the ledgers ({}); they run one after the other\n",
                    closing ? "the run closes periods, and each program's adjustments are its own" : combined.why_not);
-      }
-      if (before.plan.currency != after.plan.currency) {
-        fmt::print(stderr, "note: the programs pay in different currencies ({}, {}); amounts are compared as numbers\n", before.plan.currency,
-                   after.plan.currency);
       }
       set_activity("running the old program");
       diff::KeptRun kept(before.plan.rebates.size());

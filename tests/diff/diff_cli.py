@@ -336,6 +336,14 @@ def two_runs_when_inputs_differ(c, d):
     doc = json.loads(c.run(["diff", str(d / "old.rebate"), str(d / "new.rebate")] + inputs + ["--format", "json"], 0).stdout)
     c.equal(doc["one_scan"], False, "inputs differ: json says two runs")
 
+    # Two currencies: 1% of 1,500 USD and 1% of 1,500 EUR are not the same money; no report is written.
+    (d / "eur.rebate").write_text(SMALL_HEAD.replace("USD", "EUR") + 'rebate r "R" { pay 1% of revenue }\n')
+    out = d / "report.csv"
+    c.run(["diff", str(d / "old.rebate"), str(d / "eur.rebate")] + inputs + ["--format", "csv", "--out", str(out)], 2,
+          err_has=["the programs compute in different currencies (`USD` in", "`EUR` in", "cannot be compared", "help: "],
+          what="currencies differ")
+    c.check(not out.exists(), "currencies differ: no report written")
+
 
 def git_revisions(c, d):
     """`git:REV:PATH` in a throwaway repository: the program and its import from the revision, the new
