@@ -95,7 +95,7 @@ compareWord  : 'above' | 'below' | 'at' 'least' | 'at' 'most' | 'not' ;
 patternValue : primary ('.' ident)* ;
 
 // rebate storage_volume "Storage volume rebate" { eligible when partner.tier >= silver   pay volume of storage_revenue }
-// fund coop "Co-op fund" { accrue 2% of purchases   pay claims from coop_claims }   (docs/language.md §27)
+// fund coop "Co-op fund" { accrue 2% of purchases   pay claims from coop_claims   expire after 4 quarters }   (§27)
 rebateDecl   : (fundMark='fund' | 'rebate') ident STRING? '{' rebateClause* '}' ;
 rebateClause : 'eligible' 'when' cond=expr               # eligibleClause
              | 'require' cond=expr                       # requireClause
@@ -113,6 +113,8 @@ rebateClause : 'eligible' 'when' cond=expr               # eligibleClause
              // A fund's clauses: what it accrues each period, and the claims ledger it pays from.
              | 'accrue' value=expr                               # accrueClause
              | 'pay' 'claims' 'from' claims=ident                # claimsClause
+             // expire after 4 quarters: each period's accrual pays claims for that long, then lapses
+             | 'expire' 'after' after=expr                       # expireClause
              ;
 
 // award next_level: Tier for next period { when revenue >= 1_000_000 USD => gold   otherwise => bronze }
@@ -190,7 +192,7 @@ ident
     | 'years' | 'partner' | 'period' | 'next' | 'negative' | 'cap' | 'floor' | 'eligible' | 'require'
     | 'uplift' | 'accelerate' | 'allow' | 'rounding' | 'retroactive' | 'incremental' | 'per' | 'given'
     | 'expect' | 'to' | 'from' | 'as' | 'above' | 'below' | 'at' | 'least' | 'most'
-    | 'payments' | 'settle' | 'against' | 'on' | 'fx' | 'metric' | 'fund' | 'accrue' | 'claims'
+    | 'payments' | 'settle' | 'against' | 'on' | 'fx' | 'metric' | 'fund' | 'accrue' | 'claims' | 'expire' | 'after'
     ;
 
 // ---------------------------------------------------------------------------------------------------

@@ -239,7 +239,7 @@ struct Decision {
   X(Eligible, "eligible when") X(Require, "require") X(Pay, "pay") X(Uplift, "uplift") \
   X(Accelerate, "accelerate") X(Cap, "cap") X(Floor, "floor") X(AllowNegative, "allow negative") \
   X(Rounding, "rounding") X(Settle, "settle") X(OnNegative, "on negative") \
-  X(Accrue, "accrue") X(Claims, "pay claims from")
+  X(Accrue, "accrue") X(Claims, "pay claims from") X(Expire, "expire after")
 
 enum class ClauseKind {
 #define X(k, s) k,
@@ -250,7 +250,7 @@ const char* spelling(ClauseKind kind);
 
 struct Clause {
   ClauseKind kind;
-  ExprPtr value;       // the condition of eligible/require, the amount of pay/uplift/cap/floor, ...
+  ExprPtr value;       // the condition of eligible/require, the amount of pay/uplift/cap/floor, a fund's expiry, ...
   ExprPtr when;        // pay/uplift/accelerate ... when COND
   Ident rounding_mode; // Rounding only
   ExprPtr rounding_to; // Rounding only, optional

@@ -146,6 +146,7 @@ class Checker {
   void check_claims_role(const ast::Source& s, const ast::Column& c, const std::string& role, const Type& t);
   void check_claims_ledger(const ast::Source& s, const std::map<std::string, const ast::Column*>& roles);
   void check_fund(const ast::Rebate& f);
+  void check_fund_expiry(const ast::Expr& after);
   void check_funds_program();
   // Partner history (partner_history.cpp, docs/language.md §28): `valid_from` / `valid_to` roles.
   void check_validity_role(const ast::Source& s, const ast::Column& c, const ast::Ident& role, const Type& t);

@@ -10,6 +10,7 @@
 #include <tuple>
 
 #include "check/checker_impl.h"
+#include "check/literals.h"
 
 namespace rebate::check {
 
@@ -68,15 +69,45 @@ void Checker::check_claims_ledger(const ast::Source& s, const std::map<std::stri
   }
 }
 
+// `expire after 4 quarters`: a constant duration, a whole number of the program's periods and at least
+// one (docs/language.md §27). How long money may wait in a fund is a term of the program, written once.
+void Checker::check_fund_expiry(const ast::Expr& after) {
+  const Value v = check_value(after, Scope{ScopeKind::Constant});
+  if (v.type.is_error()) return;
+  const PeriodGrain grain = out->settings.grain;
+  const char* period = grain == PeriodGrain::Month ? "month" : grain == PeriodGrain::Quarter ? "quarter" : grain == PeriodGrain::Half ? "half" : "year";
+  const std::string periods = grain == PeriodGrain::Half ? "halves" : std::string(period) + "s";
+  const std::string example = grain == PeriodGrain::Month ? "12 months" : grain == PeriodGrain::Year ? "2 years" : "4 " + periods;
+  if (v.type.kind != TypeKind::Duration || v.type.currency != "months" || after.kind != ast::ExprKind::Quantity) {
+    diags.report(DiagKind::InvalidFundExpiry, after.span,
+                 fmt::format("a fund's accruals expire after a number of months, quarters or years, and this is {}",
+                             v.type.kind == TypeKind::Duration && after.kind == ast::ExprKind::Quantity ? "`" + source_text(after.span) + "`" : to_string(v.type)))
+        .with_help(fmt::format("write how many of the program's periods a period's accrual pays claims for: `expire after {}`", example));
+    return;
+  }
+  const std::optional<int64_t> n = periods_in(after, grain);
+  if (!n) {
+    diags.report(DiagKind::InvalidFundExpiry, after.span, fmt::format("`{}` is not a whole number of {}, the program's periods", source_text(after.span), periods))
+        .with_help(fmt::format("an accrual lapses at the end of a period: write `expire after {}`", example));
+  } else if (*n == 0) {
+    diags.report(DiagKind::InvalidFundExpiry, after.span, "an accrual that expires after no time pays no claim")
+        .with_help(fmt::format("at least `1 {}`: each period's accrual then pays only that period's claims", period));
+  }
+}
+
 void Checker::check_fund(const ast::Rebate& f) {
   const ast::Clause* accrue = nullptr;
   const ast::Clause* claims = nullptr;
+  const ast::Clause* expire = nullptr;
   for (const ast::Clause& c : f.clauses) {
-    const ast::Clause** slot = c.kind == ast::ClauseKind::Accrue ? &accrue : c.kind == ast::ClauseKind::Claims ? &claims : nullptr;
+    const ast::Clause** slot = c.kind == ast::ClauseKind::Accrue   ? &accrue
+                               : c.kind == ast::ClauseKind::Claims ? &claims
+                               : c.kind == ast::ClauseKind::Expire ? &expire
+                                                                   : nullptr;
     if (!slot) {
       diags.report(DiagKind::InvalidFundClause, c.span, fmt::format("a fund has no `{}` clause", ast::spelling(c.kind)))
-          .with_help("a fund says what it accrues (`accrue 2% of purchases`) and where its claims come from (`pay claims from coop_claims`); "
-                     "conditions go into the accrual's formula (`accrue if partner.certified then 2% of purchases else 0 USD`)");
+          .with_help("a fund says what it accrues (`accrue 2% of purchases`), where its claims come from (`pay claims from coop_claims`) "
+                     "and, if they do, when its accruals expire (`expire after 4 quarters`); conditions go into the accrual's formula (`accrue if partner.certified then 2% of purchases else 0 USD`)");
       continue;
     }
     if (*slot) {
@@ -104,6 +135,7 @@ void Checker::check_fund(const ast::Rebate& f) {
       else d.with_help(fmt::format("write an amount in {}, as in `accrue 2% of purchases`", currency()));
     }
   }
+  if (expire && expire->value) check_fund_expiry(*expire->value);
   if (claims) {
     auto it = out->globals.find(claims->claims.name);
     const bool input = it != out->globals.end() && (it->second.kind == SymbolKind::Ledger || it->second.kind == SymbolKind::Table);

@@ -14,7 +14,7 @@ bool once_only(ast::ClauseKind k) {
     case ast::ClauseKind::AllowNegative: case ast::ClauseKind::Rounding:
     case ast::ClauseKind::Settle: case ast::ClauseKind::OnNegative:
       return true;
-    case ast::ClauseKind::Accrue: case ast::ClauseKind::Claims:  // reported in a rebate anyway
+    case ast::ClauseKind::Accrue: case ast::ClauseKind::Claims: case ast::ClauseKind::Expire:  // reported in a rebate anyway
     case ast::ClauseKind::Eligible: case ast::ClauseKind::Require: case ast::ClauseKind::Uplift:
     case ast::ClauseKind::Accelerate:
       return false;
@@ -134,6 +134,7 @@ void Checker::check_rebates() {
           }
           case ast::ClauseKind::Accrue:
           case ast::ClauseKind::Claims:
+          case ast::ClauseKind::Expire:
             diags.report(DiagKind::InvalidFundClause, c.span, fmt::format("`{}` is a fund's clause, and `{}` is a rebate", ast::spelling(c.kind), r.name.name))
                 .with_help(fmt::format("declare a fund: `fund {} {{ accrue 2% of purchases  pay claims from coop_claims }}`", r.name.name));
             break;

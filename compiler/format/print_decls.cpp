@@ -223,6 +223,9 @@ DocId Printer::clause(const ast::Clause& c) {
     case ast::ClauseKind::Claims:
       parts = {tok("pay"), space(), tok("claims"), space(), tok("from"), space(), ident(c.claims)};
       break;
+    case ast::ClauseKind::Expire:
+      parts = {tok("expire"), space(), tok("after"), space(), expr(*c.value)};
+      break;
     case ast::ClauseKind::Pay:
     case ast::ClauseKind::Uplift:
     case ast::ClauseKind::Accelerate: {

@@ -470,6 +470,9 @@ void Lowerer::rebates() {
             pr.claims = input_index_[static_cast<const ast::Source*>(it->second.decl)];
             break;
           }
+          case ast::ClauseKind::Expire:  // checked: a whole number of periods, at least one
+            pr.fund_expires_after = static_cast<uint32_t>(check::periods_in(*c.value, plan_.grain).value_or(0));
+            break;
           case ast::ClauseKind::AllowNegative: pr.allow_negative = true; break;
           case ast::ClauseKind::Rounding:
             pr.rounding = rounding_mode_named(c.rounding_mode.name).value_or(pr.rounding);

@@ -385,6 +385,7 @@ class AstBuilder::Impl {
     if (auto* x = exactly<P::UpliftClauseContext>(c)) return guarded(ast::ClauseKind::Uplift, x->value, x->cond);
     if (auto* x = exactly<P::AccelerateClauseContext>(c)) return guarded(ast::ClauseKind::Accelerate, x->value, x->cond);
     if (auto* x = exactly<P::AccrueClauseContext>(c)) return guarded(ast::ClauseKind::Accrue, x->value, nullptr);
+    if (auto* x = exactly<P::ExpireClauseContext>(c)) return guarded(ast::ClauseKind::Expire, x->after, nullptr);
     if (auto* x = exactly<P::ClaimsClauseContext>(c)) {
       cl.kind = ast::ClauseKind::Claims;
       cl.claims = ident(x->claims);

@@ -90,6 +90,7 @@ const std::vector<WordDoc>& clause_keywords() {
       {"on negative", "What to do when the partner was paid more than it earned. §22."},
       {"accrue", "A fund's accrual each period: any money formula (`accrue 2% of purchased`), rounded to cents. §27."},
       {"pay claims from", "The claims ledger a fund pays from, each claim in full when the balance covers it, else refused. §27."},
+      {"expire after", "How long a fund's accruals pay claims (`expire after 4 quarters`): each period's, oldest spent first, lapses after that many periods. §27."},
   };
   return k;
 }

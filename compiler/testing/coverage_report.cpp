@@ -147,6 +147,7 @@ void rebate_items(const ast::Rebate& r, const engine::RebateCoverage& c, const P
       case ast::ClauseKind::OnNegative:
       case ast::ClauseKind::Accrue:  // a fund's clauses: no condition to reach (docs/language.md §27)
       case ast::ClauseKind::Claims:
+      case ast::ClauseKind::Expire:
         break;
     }
     if (!item) continue;

@@ -143,7 +143,7 @@ struct Explanation {
   // A fund's period (docs/language.md §27): its balance's figures, as its metrics give them (a forecast
   // reads the accrual from here).
   struct Fund {
-    Decimal opening, accrued, claimed, paid, closing;
+    Decimal opening, accrued, claimed, paid, expired, closing;
   };
   std::optional<Fund> fund;
   std::vector<std::string> detail;       // --detail: the ledger lines taken, "sales.csv:3 (2026-Q1): date 2026-02-10, ..."

@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "engine/cell_frame.h"
+#include "engine/fund_lots.h"
 #include "engine/report.h"
 #include "engine/state.h"
 
@@ -39,6 +40,14 @@ std::string cell_text(const State& s, const ledger::Column& c, size_t row) {
 
 std::string money_text(const State& s, const Decimal& d) {
   return format_value(plan::Value::number(d), s.plan.currency, s.plan.minor_unit);
+}
+
+// `expire after 4 quarters`, in the program's periods.
+std::string expiry_text(const State& s, uint32_t periods) {
+  const PeriodGrain g = s.plan.grain;
+  const char* one = g == PeriodGrain::Month ? "month" : g == PeriodGrain::Quarter ? "quarter" : g == PeriodGrain::Half ? "half" : "year";
+  const std::string many = g == PeriodGrain::Half ? "halves" : std::string(one) + "s";
+  return fmt::format("expire after {} {}", periods, periods == 1 ? std::string(one) : many);
 }
 
 }  // namespace
@@ -152,13 +161,13 @@ void FundEvaluator::payout(size_t r, uint32_t partner, PeriodIndex period, bool 
     return *sum;
   };
   // The periods from the fund's start to this one, each: the opening balance (the closing before), the
-  // accrual, then the period's claims in order, each paid whole when the balance covers it.
-  Decimal carried;
+  // accrual, the period's claims in order, each paid whole when the balance covers it, then what lapses.
+  FundLots fund;
   auto next = claims.begin();
   for (PeriodIndex q = start; q <= period; ++q) {
     const bool shown = q == period;
     f = FundPeriod{};
-    f.opening = carried;
+    f.opening = fund.balance();
     const Window w{q, q};
     PartnerFrame frame(context_, partner, w, context_.memo.block(w));
     const plan::Value v = frame.run(pr.pay.value);
@@ -166,7 +175,7 @@ void FundEvaluator::payout(size_t r, uint32_t partner, PeriodIndex period, bool 
     const std::optional<Decimal> accrued = v.decimal().rounded(pr.places, pr.rounding);
     if (!accrued) throw overflow("rounding the accrual of");
     f.accrued = *accrued;
-    Decimal balance = plus(f.opening, f.accrued);
+    if (!fund.accrue(q, f.accrued)) throw overflow("adding up");
     if (shown && explain) {
       out.explain().steps.push_back(fmt::format("opening balance: {}{}", money_text(s_, f.opening),
                                                 q == start ? " (the fund starts in " + s_.periods.label(q) + ")" : ""));
@@ -176,6 +185,7 @@ void FundEvaluator::payout(size_t r, uint32_t partner, PeriodIndex period, bool 
       const Claim& c = *next;
       ++f.claims;
       f.claimed = plus(f.claimed, c.amount);
+      const Decimal& balance = fund.balance();
       const bool pays = Decimal::compare(c.amount, balance) <= 0;
       if (shown && explain) {
         out.explain().steps.push_back(
@@ -185,7 +195,7 @@ void FundEvaluator::payout(size_t r, uint32_t partner, PeriodIndex period, bool 
                                money_text(s_, balance)));
       }
       if (pays) {
-        balance = *Decimal::sub(balance, c.amount);  // c.amount <= balance, both within 38 digits
+        fund.pay(c.amount);
         f.paid = plus(f.paid, c.amount);
       } else {
         ++f.refused_claims;
@@ -193,12 +203,18 @@ void FundEvaluator::payout(size_t r, uint32_t partner, PeriodIndex period, bool 
         if (shown) refused_ids += fmt::format("{}{} ({} over a balance of {})", refused_ids.empty() ? "" : "; ", c.id, money_text(s_, c.amount), money_text(s_, balance));
       }
     }
-    f.closing = balance;
-    carried = balance;
+    for (const FundLots::Lot& lot : fund.expire(q, pr.fund_expires_after)) {
+      f.expired = plus(f.expired, lot.left);
+      if (shown && explain) {
+        out.explain().steps.push_back(fmt::format("expired at the end of {}: {} of what accrued in {} ({})", s_.periods.label(q), money_text(s_, lot.left),
+                                                  s_.periods.label(lot.accrued_in), expiry_text(s_, pr.fund_expires_after)));
+      }
+    }
+    f.closing = fund.balance();
   }
   if (explain) {
     out.explain().steps.push_back(fmt::format("closing balance: {}", money_text(s_, f.closing)));
-    out.explain().fund = Explanation::Fund{f.opening, f.accrued, f.claimed, f.paid, f.closing};
+    out.explain().fund = Explanation::Fund{f.opening, f.accrued, f.claimed, f.paid, f.expired, f.closing};
   }
   out.set_amount(f.paid);
   out.set_basis(f.claimed);
@@ -211,12 +227,14 @@ void FundEvaluator::payout(size_t r, uint32_t partner, PeriodIndex period, bool 
 }
 
 void FundEvaluator::figures(std::string_view partner, const std::string& label, std::vector<AwardValue>* into_or_null) {
-  static const char* const kNames[] = {"opening", "accrued", "claimed", "paid", "refused", "closing"};
+  static const char* const kNames[] = {"opening", "accrued", "claimed", "paid", "refused", "expired", "closing"};
   if (!into_or_null) cell_.clear();
   for (const auto& [r, f] : cell_) {
     std::vector<AwardValue>& into = *into_or_null;
-    const Decimal* values[] = {&f.opening, &f.accrued, &f.claimed, &f.paid, &f.refused, &f.closing};
-    for (size_t k = 0; k < 6; ++k) {
+    const Decimal* values[] = {&f.opening, &f.accrued, &f.claimed, &f.paid, &f.refused, &f.expired, &f.closing};
+    const bool expires = s_.plan.rebates[r].fund_expires_after != 0;  // `expired` only for a fund whose accruals expire
+    for (size_t k = 0; k < 7; ++k) {
+      if (k == 5 && !expires) continue;
       AwardValue& a = into.emplace_back();
       a.partner = partner;
       a.period = label;

@@ -65,7 +65,7 @@ std::optional<PeriodIndex> funds_start(const State& s);
 
 // One fund's figures for one partner and period.
 struct FundPeriod {
-  Decimal opening, accrued, claimed, paid, refused, closing;
+  Decimal opening, accrued, claimed, paid, refused, expired, closing;  // expired: with `expire after` only
   uint32_t claims = 0, refused_claims = 0;
 };
 

@@ -147,6 +147,7 @@ std::string forecast_json(const Forecast& f) {
       row["fund"] = {{"opening", money(f, a.opening)},         {"accrued_to_date", money(f, a.accrued)},
                      {"accrued_projected", money(f, b.accrued)}, {"claimed", money(f, a.claimed)},
                      {"paid_to_date", money(f, a.paid)},       {"paid_projected", money(f, b.paid)},
+                     {"expired_to_date", money(f, a.expired)}, {"expired_projected", money(f, b.expired)},
                      {"closing_to_date", money(f, a.closing)}, {"closing_projected", money(f, b.closing)}};
     }
     if (r.next_band_from) {

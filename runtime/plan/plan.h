@@ -241,6 +241,9 @@ struct Rebate {
   // A fund (docs/language.md §27): `pay.value` is what it accrues each period; its payout is the claims of
   // this claims input it pays in the period, up to the balance carried from the program's first period.
   uint32_t claims = UINT32_MAX;  // the claims input; UINT32_MAX: a rebate
+  // `expire after N periods`: each period's accrual pays claims of that period and the N - 1 after it,
+  // then what is left of it lapses. 0: accruals never expire.
+  uint32_t fund_expires_after = 0;
   RoundingMode rounding = RoundingMode::HalfEven;
   int places = 2;  // the currency's minor unit unless `rounding ... to N`
   // For explanations: the measures the pay clause reads, and the tier table it applies (if any).

@@ -78,9 +78,9 @@ EXPECTED = {
 }
 FUNDS_JSON = {
     "P1": {"opening": "250.00", "accrued_to_date": "300.01", "accrued_projected": "600.02", "claimed": "800.00", "paid_to_date": "500.00",
-           "paid_projected": "800.00", "closing_to_date": "50.01", "closing_projected": "50.02"},
+           "paid_projected": "800.00", "expired_to_date": "0.00", "expired_projected": "0.00", "closing_to_date": "50.01", "closing_projected": "50.02"},
     "P2": {"opening": "0.00", "accrued_to_date": "66.67", "accrued_projected": "133.33", "claimed": "0.00", "paid_to_date": "0.00",
-           "paid_projected": "0.00", "closing_to_date": "66.67", "closing_projected": "133.33"},
+           "paid_projected": "0.00", "expired_to_date": "0.00", "expired_projected": "0.00", "closing_to_date": "66.67", "closing_projected": "133.33"},
 }
 
 

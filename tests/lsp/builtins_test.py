@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """`rebate lsp` on the language's own words: the text functions, `convert` with its `to:`/`at:`
-arguments and days, funds (`fund`, `accrue`, `pay claims from`, `claims ledger`), `as key` and lookups
+arguments and days, funds (`fund`, `accrue`, `pay claims from`, `expire after`, `claims ledger`), `as key` and lookups
 across ledgers. Completion offers them (with their doc), signature help shows their parameters, and
 hover shows their doc.
 
@@ -53,6 +53,7 @@ measure refunds = churns.sum(convert(amount, to: EUR, at: line_date) where start
 fund coop "Co-op fund" {
     accrue 2% of refunds
     pay claims from coop_claims
+    expire after 4 quarters
 }
 """
 
@@ -97,7 +98,7 @@ def main():
     # --- completion ---------------------------------------------------------------------------------------
     everywhere = {i["label"]: i for i in items(at("    accrue", 4))}
     for word in ("starts_with", "ends_with", "contains", "upper", "lower", "length", "convert", "fund", "claims ledger",
-                 "accrue", "pay claims from"):
+                 "accrue", "pay claims from", "expire after"):
         check(word in everywhere and everywhere[word].get("documentation"), f"`{word}` offered with its doc")
     check(everywhere["convert"]["detail"] == "convert(amount, to: CODE, at: line_date | period_end | period_average)",
           everywhere["convert"])
@@ -129,6 +130,8 @@ def main():
     check("accrual" in hover(at("accrue 2%", 2)), "hover on accrue")
     check("pay claims from" in hover(at("pay claims from", 5)), "hover on claims in `pay claims from`")
     check("pay claims from" in hover(at("pay claims from", 1)), "hover on pay in `pay claims from`")
+    check("expire after" in hover(at("expire after", 1)), "hover on `expire` in `expire after`")
+    check("expire after" in hover(at("expire after", 8)), "hover on `after` in `expire after`")
     check("claims ledger" in hover(at("claims ledger coop", 9)), "hover on ledger in `claims ledger`")
     check("each line once" in hover(at("as key", 4)), "hover on `key` of `as key`")
     # A name of the program keeps its own hover.

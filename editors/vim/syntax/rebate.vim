@@ -43,7 +43,7 @@ syn match rebateCompareWord     "\<\%(above\|below\)\>"
 syn match rebateCompareWord     "\<at\s\+\%(least\|most\)\>"
 syn match rebateLogical         "\<\%(and\|or\|not\)\>"
 syn match rebateConditional     "\<\%(if\|then\|else\|when\|where\|otherwise\)\>"
-syn match rebateClause          "\<\%(eligible\|require\|pay\|uplift\|accelerate\|cap\|floor\|allow\|negative\|rounding\|settle\|against\|accrue\)\>"
+syn match rebateClause          "\<\%(eligible\|require\|pay\|uplift\|accelerate\|cap\|floor\|allow\|negative\|rounding\|settle\|against\|accrue\|expire\|after\)\>"
 syn match rebateClause          "\<on\ze\s\+negative\>"
 " A fund's `pay claims from LEDGER`, and the day of a `convert`'s rate after `at:` (names elsewhere).
 syn match rebateClause          "\%(\<pay\s\+\)\@<=claims\ze\s\+from\>"

@@ -9,7 +9,7 @@ the activating dealer's), text tests and the text functions (`starts_with`, `end
 `upper`, `lower`, `length`; measures of text, shown in explanations), nested `if`, `otherwise`,
 `min`/`max`/`abs`/`round` with every mode, comparisons on boundaries, durations and period tests, groups
 with computed fields, time shifts, tiers of both modes applied with `of` and `by`, decision tables, every
-rebate clause, budgets, awards and a co-op fund (`accrue`, `pay claims from`); and values that break:
+rebate clause, budgets, awards and a co-op fund (`accrue`, `pay claims from`, `expire after`); and values that break:
 literals near the 38-digit limit (overflow), divisions by columns and measures that can be zero.
 
 Each top-level declaration is one item of `Program.items`, so the minimiser can drop items.
@@ -505,7 +505,12 @@ class Generator:
     def fund_decl(self):
         name = self.name("fund")
         self.funds.append(name)
-        return f"fund {name} {{\n    accrue {self.expr('money', self.partner_scope())}\n    pay claims from coop_claims\n}}"
+        expiry = ""
+        if self.chance(0.5):  # accruals that lapse: in the program's periods, or in months, quarters or years that make whole ones
+            unit = self.pick(["quarters", "year", "months"] if self.period == "quarter" else ["months", "quarters", "year"])
+            count = {"year": 1, "quarters": self.r.randrange(1, 5), "months": 3 * self.r.randrange(1, 5)}[unit]
+            expiry = f"\n    expire after {count} {unit}"
+        return f"fund {name} {{\n    accrue {self.expr('money', self.partner_scope())}\n    pay claims from coop_claims{expiry}\n}}"
 
     def group_decl(self):
         name = self.name("g")
@@ -562,6 +567,7 @@ class Generator:
     def program(self):
         self.groups, self.rebates, self.funds = [], [], []
         period = self.pick(["quarter", "quarter", "month"])
+        self.period = period
         fund = self.chance(0.3)
         header = f'program "Fuzz" {{ currency: USD  period: {period}'
         if self.chance(0.5):
