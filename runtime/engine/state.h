@@ -457,7 +457,7 @@ void accumulate(AggState& st, DistinctSet* distinct, const plan::Aggregate& agg,
 void merge_state(AggState& into, const AggState& from, const plan::Aggregate& agg);
 // The exact sum of a state.
 Decimal total(const AggState& st);
-// evaluate.cpp
+// evaluate.cpp: the batch driver; each cell by a CellEvaluator (cell_evaluator.h)
 void evaluate(State& s, PayoutSink& sink);
 
 
