@@ -1,5 +1,5 @@
 // Budgets: a period's payouts scaled pro rata to the budgets that cover them (docs/language.md, budgets).
-// Used by the evaluation (evaluate.cpp) only; a header of its own so that the cell evaluation and the
+// Used by the evaluation (evaluate.cpp, cell_evaluator.h) only; a header of its own so that the cell evaluation and the
 // budget arithmetic each have a file.
 #pragma once
 
@@ -14,7 +14,7 @@
 
 namespace rebate::engine {
 
-// "61,200.00 USD", for the steps of an explanation (evaluate.cpp).
+// "61,200.00 USD", for the steps of an explanation (cell_evaluator.cpp).
 std::string money(const Decimal& d, int places, const std::string& currency);
 
 // Amounts kept compactly: a coefficient and a scale, 17 bytes where a Decimal takes 32.

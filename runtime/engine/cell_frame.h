@@ -1,5 +1,5 @@
 // A cell's evaluation context: one partner over a window of periods, its measures memoised, as the VM
-// sees it (a vm::Frame). Used by the evaluation (evaluate.cpp) and the explanations' trace (trace.cpp).
+// sees it (a vm::Frame). Used by the cell evaluation (cell_evaluator.h) and the explanations' trace (trace.cpp).
 // Internal to the engine.
 #pragma once
 

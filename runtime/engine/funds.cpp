@@ -10,6 +10,7 @@
 #include "engine/cell_frame.h"
 #include "engine/fund_lots.h"
 #include "engine/report.h"
+#include "engine/row_walk.h"
 #include "engine/state.h"
 
 namespace rebate::engine {
@@ -34,10 +35,6 @@ std::optional<PeriodIndex> funds_start(const State& s) {
 
 namespace {
 
-std::string cell_text(const State& s, const ledger::Column& c, size_t row) {
-  return c.spec.kind == ledger::ColumnKind::Text ? std::string(s.pool.text(static_cast<uint32_t>(c.values[row]))) : std::to_string(c.values[row]);
-}
-
 std::string money_text(const State& s, const Decimal& d) {
   return format_value(plan::Value::number(d), s.plan.currency, s.plan.minor_unit);
 }
@@ -57,7 +54,7 @@ bool index_claims(State& s) {
   s.fund_claims.reset(plan, s.partner_ids.size());
   std::unordered_map<std::string, uint32_t> partner_of;
   for (uint32_t p = 0; p < s.partner_ids.size(); ++p) partner_of.emplace(s.partner_name(p), p);
-  const size_t errors_before = s.result.errors.size();
+  RowErrors errors(s, "claims", s.options.max_errors);
   for (uint32_t index = 0; index < plan.inputs.size(); ++index) {
     const plan::Input& in = plan.inputs[index];
     if (in.kind != plan::InputKind::Claims) continue;
@@ -68,20 +65,10 @@ bool index_claims(State& s) {
       if (plan.rebates[r].claims == index) funds.push_back(r);
     }
     const ledger::Table& t = s.tables[index];
-    const std::string file = t.source.empty() ? in.name : t.source;
     std::unordered_map<std::string, uint64_t> first_line;  // claim id -> the line it was first seen on
-    uint64_t after_as_of = 0;
-    for (size_t row = 0; row < t.row_count(); ++row) {
-      // A claim made after --as-of had not been made on that day.
-      if (!booked_by(in, t, row, s.options.as_of)) {
-        ++after_as_of;
-        continue;
-      }
-      auto fail = [&](uint32_t column, const std::string& message) {
-        if (s.result.errors.size() - errors_before < s.options.max_errors) {
-          s.result.errors.push_back(fmt::format("{}:{}: column `{}`: {}", file, t.line(row), in.spec.columns[column].name, message));
-        }
-      };
+    // A claim made after --as-of had not been made on that day.
+    const uint64_t after_as_of = for_each_row_read(s, index, errors, AsOf::LeaveOutLater, [&](const ReadRow& at) {
+      const size_t row = at.row;
       Claim c;
       c.line = t.line(row);
       c.id = cell_text(s, t.columns[in.claim_column], row);
@@ -92,35 +79,35 @@ bool index_claims(State& s) {
       bool ok = true;
       auto [seen, fresh] = first_line.emplace(c.id, c.line);
       if (!fresh) {
-        fail(in.claim_column, fmt::format("claim `{}` is claimed twice (first on line {}); each claim has an id of its own", c.id, seen->second));
+        at.fail(in.claim_column, fmt::format("claim `{}` is claimed twice (first on line {}); each claim has an id of its own", c.id, seen->second));
         ok = false;
       }
       auto p = partner_of.find(partner);
       if (p == partner_of.end()) {
-        fail(in.partner_column, fmt::format("`{}` is not a partner of the program ({}); a claim by it cannot be paid from any fund", partner,
-                                            plan.partner_table == UINT32_MAX ? "no ledger line names it" : "it is not in the partner table"));
+        at.fail(in.partner_column, fmt::format("`{}` is not a partner of the program ({}); a claim by it cannot be paid from any fund", partner,
+                                               plan.partner_table == UINT32_MAX ? "no ledger line names it" : "it is not in the partner table"));
         ok = false;
       }
       if ((plan.effective_from && c.day < *plan.effective_from) || (plan.effective_to && c.day > *plan.effective_to)) {
-        fail(in.date_column, fmt::format("{} is outside the program's effective dates ({} .. {}): no period of the program pays it", format_date(c.day),
-                                         plan.effective_from ? format_date(*plan.effective_from) : "", plan.effective_to ? format_date(*plan.effective_to) : ""));
+        at.fail(in.date_column, fmt::format("{} is outside the program's effective dates ({} .. {}): no period of the program pays it", format_date(c.day),
+                                            plan.effective_from ? format_date(*plan.effective_from) : "", plan.effective_to ? format_date(*plan.effective_to) : ""));
         ok = false;
       }
       const std::optional<Decimal> whole = c.amount.rounded(plan.minor_unit, RoundingMode::Down);
       if (c.amount.sign() <= 0) {
-        fail(in.amount_column, fmt::format("a claim is for an amount above zero, and this one is {}", money_text(s, c.amount)));
+        at.fail(in.amount_column, fmt::format("a claim is for an amount above zero, and this one is {}", money_text(s, c.amount)));
         ok = false;
       } else if (!whole || Decimal::compare(*whole, c.amount) != 0) {
         std::string written;
         append_shortest(written, c.amount);
-        fail(in.amount_column, fmt::format("`{}` has more decimal places than {} has ({}); a claim is paid as claimed, to the {}", written,
-                                           plan.currency, plan.minor_unit, plan.minor_unit == 0 ? "unit" : "cent"));
+        at.fail(in.amount_column, fmt::format("`{}` has more decimal places than {} has ({}); a claim is paid as claimed, to the {}", written,
+                                              plan.currency, plan.minor_unit, plan.minor_unit == 0 ? "unit" : "cent"));
         ok = false;
       }
-      if (!ok) continue;
+      if (!ok) return;
       c.period = s.periods.of_day(c.day);
       for (uint32_t r : funds) s.fund_claims.at(r, p->second).push_back(c);
-    }
+    });
     if (after_as_of) {
       s.result.summary.notes.push_back(fmt::format("{} {} of `{}` {} made after the as-of date ({}) and {} not read", after_as_of,
                                                    after_as_of == 1 ? "claim" : "claims", in.name, after_as_of == 1 ? "was" : "were",
@@ -138,9 +125,7 @@ bool index_claims(State& s) {
       }
     }
   }
-  const size_t found = s.result.errors.size() - errors_before;
-  if (found > s.options.max_errors) s.result.errors.push_back(fmt::format("{} more errors in the claims not shown", found - s.options.max_errors));
-  return found == 0;
+  return errors.finish();
 }
 
 void FundEvaluator::payout(size_t r, uint32_t partner, PeriodIndex period, bool explain, Payout& out) {

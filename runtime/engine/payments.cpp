@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <unordered_map>
 
+#include "engine/row_walk.h"
 #include "engine/state.h"
 
 namespace rebate::engine {
@@ -30,20 +31,12 @@ Paid PaymentsIndex::paid(uint32_t rebate, uint32_t partner, PeriodIndex first, P
   return out;
 }
 
-namespace {
-
-std::string cell_text(const State& s, const ledger::Column& c, size_t row) {
-  return c.spec.kind == ledger::ColumnKind::Text ? std::string(s.pool.text(static_cast<uint32_t>(c.values[row]))) : std::to_string(c.values[row]);
-}
-
-}  // namespace
-
 bool index_payments(State& s) {
   const plan::Plan& plan = s.plan;
   s.payments.reset(plan.rebates.size());
   std::unordered_map<std::string, uint32_t> partner_of;
   for (uint32_t p = 0; p < s.partner_ids.size(); ++p) partner_of.emplace(s.partner_name(p), p);
-  const size_t errors_before = s.result.errors.size();
+  RowErrors errors(s, "payments", s.options.max_errors);
   for (uint32_t index = 0; index < plan.inputs.size(); ++index) {
     const plan::Input& in = plan.inputs[index];
     if (in.kind != plan::InputKind::Payments) continue;
@@ -60,20 +53,11 @@ bool index_payments(State& s) {
       else others.push_back(plan.rebates[r].name);
     }
     const ledger::Table& t = s.tables[index];
-    const std::string file = t.source.empty() ? in.name : t.source;
-    uint64_t unused = 0, after_as_of = 0;
-    for (size_t row = 0; row < t.row_count(); ++row) {
-      // A payment made after --as-of had not been made on that day: a run as of a past day nets against
-      // what was paid by then, and so gives what a run on that day gave.
-      if (!booked_by(in, t, row, s.options.as_of)) {
-        ++after_as_of;
-        continue;
-      }
-      auto fail = [&](uint32_t column, const std::string& message) {
-        if (s.result.errors.size() - errors_before < s.options.max_errors) {
-          s.result.errors.push_back(fmt::format("{}:{}: column `{}`: {}", file, t.line(row), in.spec.columns[column].name, message));
-        }
-      };
+    uint64_t unused = 0;
+    // A payment made after --as-of had not been made on that day: a run as of a past day nets against
+    // what was paid by then, and so gives what a run on that day gave.
+    const uint64_t after_as_of = for_each_row_read(s, index, errors, AsOf::LeaveOutLater, [&](const ReadRow& at) {
+      const size_t row = at.row;
       const std::string partner = cell_text(s, t.columns[in.partner_column], row);
       const std::string rebate = cell_text(s, t.columns[in.rebate_column], row);
       const std::string label = cell_text(s, t.columns[in.period_column], row);
@@ -82,32 +66,32 @@ bool index_payments(State& s) {
       std::optional<PeriodIndex> period = s.periods.parse(label);
       bool ok = true;
       if (p == partner_of.end()) {
-        fail(in.partner_column, fmt::format("`{}` is not a partner of the program ({}); a payment to it cannot be netted against anything", partner,
-                                            plan.partner_table == UINT32_MAX ? "no ledger line names it" : "it is not in the partner table"));
+        at.fail(in.partner_column, fmt::format("`{}` is not a partner of the program ({}); a payment to it cannot be netted against anything", partner,
+                                               plan.partner_table == UINT32_MAX ? "no ledger line names it" : "it is not in the partner table"));
         ok = false;
       }
       if (r == settling.end() && std::find(others.begin(), others.end(), rebate) == others.end()) {
-        fail(in.rebate_column, fmt::format("`{}` is not a rebate of the program; expected a rebate's name as the payouts file writes it", rebate));
+        at.fail(in.rebate_column, fmt::format("`{}` is not a rebate of the program; expected a rebate's name as the payouts file writes it", rebate));
         ok = false;
       }
       if (!period) {
-        fail(in.period_column, fmt::format("`{}` is not a period of the program; expected its label as the payouts file writes it, like `{}`", label,
-                                           s.periods.label(s.periods.of_day(*parse_date("2026-07-01")))));
+        at.fail(in.period_column, fmt::format("`{}` is not a period of the program; expected its label as the payouts file writes it, like `{}`", label,
+                                              s.periods.label(s.periods.of_day(*parse_date("2026-07-01")))));
         ok = false;
       }
-      if (!ok) continue;
+      if (!ok) return;
       if (r == settling.end()) {
         ++unused;  // a rebate of the program that does not settle against this input
-        continue;
+        return;
       }
       const Value amount = s.cell_value(index, in.amount_column, row);
       for (uint32_t rebate_index : r->second) {
         if (!s.payments.add(rebate_index, p->second, *period, amount.decimal())) {
-          fail(in.amount_column, "the payments of this partner, rebate and period add up to more than 38 digits");
+          at.fail(in.amount_column, "the payments of this partner, rebate and period add up to more than 38 digits");
           break;
         }
       }
-    }
+    });
     if (after_as_of) {
       s.result.summary.paid_after_as_of += after_as_of;
       s.result.summary.notes.push_back(fmt::format("{} {} of `{}` {} paid after the as-of date ({}) and {} not read", after_as_of,
@@ -120,9 +104,7 @@ bool index_payments(State& s) {
                                                    unused == 1 ? "it changes" : "they change"));
     }
   }
-  const size_t found = s.result.errors.size() - errors_before;
-  if (found > s.options.max_errors) s.result.errors.push_back(fmt::format("{} more errors in the payments not shown", found - s.options.max_errors));
-  return found == 0;
+  return errors.finish();
 }
 
 }  // namespace rebate::engine

@@ -444,7 +444,7 @@ void merge_parts(State& s, std::vector<std::unique_ptr<ScanPart>>& parts);
 // groups.cpp: group rows' fields, then the aggregates over groups; the group rows are freed after, but
 // for the groups read over several periods at once
 void finish_groups(State& s);
-// groups.cpp: aggregate `a` over group rows of `partner` formed over the periods first..last together
+// window_groups.cpp: aggregate `a` over group rows of `partner` formed over the periods first..last together
 // (rows of one key in several periods are one row), for a group kept by finish_groups
 Value window_group_aggregate(const State& s, uint32_t a, uint32_t partner, PeriodIndex first, PeriodIndex last,
                              vm::Executor& machine);
@@ -457,7 +457,7 @@ void accumulate(AggState& st, DistinctSet* distinct, const plan::Aggregate& agg,
 void merge_state(AggState& into, const AggState& from, const plan::Aggregate& agg);
 // The exact sum of a state.
 Decimal total(const AggState& st);
-// evaluate.cpp
+// evaluate.cpp: the batch driver; each cell by a CellEvaluator (cell_evaluator.h)
 void evaluate(State& s, PayoutSink& sink);
 
 

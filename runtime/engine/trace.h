@@ -1,7 +1,7 @@
 // The whole trace of a payout, for its explanation: every measure its clauses read, and what each of
 // those read in turn, each over the window it was computed on (a look-back's measure over last year's
 // quarter), with its value and its formula; the named constants, the decision rows that matched and the
-// tier bands reached inside measures. Internal to the engine (evaluate.cpp).
+// tier bands reached inside measures. Internal to the engine (cell_evaluator.h).
 #pragma once
 
 #include <optional>
