@@ -13,12 +13,9 @@ namespace rebate::sql {
 namespace {
 
 std::string fx_col(uint32_t c) { return quote_name("c" + std::to_string(c)); }
-// A day number as its ISO date, for messages.
-std::string day_text(const std::string& day, const std::string& text_type) {
-  return fmt::format("CAST(DATE '1970-01-01' + CAST({} AS INTEGER) AS {})", day, text_type);
-}
-
 }  // namespace
+
+std::string Generator::iso_day(const std::string& day) const { return fmt::format("CAST(DATE '1970-01-01' + CAST({} AS INTEGER) AS {})", day, d_.text_type); }
 
 // The code of a currency index (a Currency column's member, as Convert takes it), for messages.
 std::string Generator::currency_code(const std::string& index) const {
@@ -59,15 +56,15 @@ std::string Generator::convert(const Node& n, const Scope& scope) {
     // divided by the days (half-even to 18 places, as Decimal::div), then half-even to 10 places. The
     // days without a rate are the first ones (before the pair's first row), so the first day names them.
     const std::string first = period_bound(n.args[2], true, scope), last = period_bound(n.args[2], false, scope);
-    message = pair + " || " + quote_text("for ") + " || " + day_text(first, d_.text_type) + " || " + quote_text(" (the average over ") + " || " +
-              day_text(first, d_.text_type) + " || " + quote_text(" .. ") + " || " + day_text(last, d_.text_type) + " || " +
+    message = pair + " || " + quote_text("for ") + " || " + iso_day(first) + " || " + quote_text(" (the average over ") + " || " +
+              iso_day(first) + " || " + quote_text(" .. ") + " || " + iso_day(last) + " || " +
               quote_text(" needs a rate in force on every day)") + " || " + table;
     const std::string mean = d_.divide(d_, "SUM(d.rate)", fx.spec.columns[fx.rate_column].scale, fmt::format("CAST(COUNT(*) AS {})", d_.decimal(0)), 0);
     rate = fmt::format("(SELECT CASE WHEN COUNT(d.rate) = COUNT(*) THEN CAST({} AS {}) END FROM (SELECT ({}) AS rate FROM (SELECT {} AS day) AS s) AS d)",
                        d_.round(d_, mean, rate_scale, 0), rate_type, rate_on(from, to, "s.day"), d_.series(first, last));
   } else {
     const std::string day = n.b == 1 ? period_bound(n.args[2], false, scope) : "(" + render(n.args[2], scope) + ")";
-    message = pair + " || " + quote_text("on or before ") + " || " + day_text(day, d_.text_type) + " || " + table;
+    message = pair + " || " + quote_text("on or before ") + " || " + iso_day(day) + " || " + table;
     rate = fmt::format("(SELECT CAST(r.rate AS {}) FROM ({}) AS r)", rate_type, rate_on(from, to, day));
   }
   // A currency converts to itself at 1, with no row.
@@ -89,7 +86,7 @@ std::string Generator::fx_checks() const {
                              quote_text(" to itself; a currency converts to itself at 1 without a row");
   const std::string positive = where + " || " + quote_text("a rate is above zero, and this one is ") + " || " + fmt::format("CAST({} AS {})", rate, d_.text_type);
   const std::string twice = where + " || " + quote_text("a second ") + " || " + currency_code(base) + " || " + quote_text(" to ") + " || " +
-                            currency_code(quote) + " || " + quote_text(" rate for ") + " || " + day_text(day, d_.text_type) + " || " + quote_text("; keep one of them");
+                            currency_code(quote) + " || " + quote_text(" rate for ") + " || " + iso_day(day) + " || " + quote_text("; keep one of them");
   return fmt::format("CASE WHEN {} = {} THEN {} WHEN {} <= 0 THEN {} WHEN l.rb_same_day > 1 THEN {} ELSE '' END", base, quote, d_.fail(itself, d_.text_type), rate,
                      d_.fail(positive, d_.text_type), d_.fail(twice, d_.text_type));
 }

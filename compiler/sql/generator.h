@@ -145,6 +145,16 @@ class Generator {
   std::string currency_code(const std::string& index) const;
   std::string fx_checks() const;
   std::string currencies_cte() const;
+  std::string iso_day(const std::string& day) const;  // a day number as its ISO date, for messages
+  // partner_history.cpp: a partner table with history, each cell reading the row in force (docs/language.md §28)
+  bool has_history() const;
+  std::string stretch_text(const std::string& from, const std::string& to) const;
+  std::string stretches_cte() const;
+  std::string partner_in_period_cte() const;
+  std::string history_check_cte() const;
+  std::string history_closing_check_cte() const;
+  std::string history_lines_check_cte(uint32_t ledger) const;
+  std::string partner_attr_in_window(uint32_t column, int window) const;
   // closing.cpp: closed periods and the adjustments the first open period pays (docs/language.md §23)
   void resolve_closing();
   std::string late_cte(const std::vector<uint32_t>& ledgers);

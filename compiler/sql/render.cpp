@@ -293,10 +293,15 @@ std::string Generator::render_leaf(const Node& n, const Scope& scope) {
     case Opcode::PartnerAttr:
       if (line || scope.group_row || scope.group_fields) {
         if (!line) break;
+        // With history, the row of the line's period (partner_history.cpp).
+        if (has_history())
+          return fmt::format("(SELECT h.{} FROM partner_in_period AS h WHERE h.partner = l.partner AND h.rb_period = l.period)", quote_name("p" + std::to_string(n.a)));
         const plan::Input& t = plan_.inputs[plan_.partner_table];
         return fmt::format("(SELECT k.{} FROM {} AS k WHERE k.{} = l.partner)", quote_name("c" + std::to_string(n.a)),
                            quote_name("in_" + t.name), quote_name("c" + std::to_string(t.key_column)));
       }
+      // A look-back reads the row of the period it looks at; the cell has its own period's.
+      if (has_history() && scope.window != kPeriod) return partner_attr_in_window(n.a, scope.window);
       return fmt::format("c.{}", quote_name("p" + std::to_string(n.a)));
     case Opcode::PartnerId: return line ? "l.partner" : scope.group_row ? "g.partner" : "c.partner";
     case Opcode::Measure:
