@@ -141,7 +141,10 @@ class Generator {
   std::string claim_checks(uint32_t claims) const;
   // convert.cpp: a currency conversion at the FX table's rates (docs/language.md §24)
   std::string convert(const Node& n, const Scope& scope);
-  std::string rate_on(const std::string& from, uint32_t to, const std::string& day);
+  std::string rate_on(const std::string& from, const std::string& to, const std::string& day) const;
+  int fx_rate_scale(bool average) const;
+  std::string fx_rate(const std::string& from, const std::string& to, bool average, const std::string& first, const std::string& last) const;
+  std::string fx_missing(const std::string& from, const std::string& to, bool average, const std::string& first, const std::string& last) const;
   std::string currency_code(const std::string& index) const;
   std::string fx_checks() const;
   std::string currencies_cte() const;
@@ -155,6 +158,10 @@ class Generator {
   std::string history_closing_check_cte() const;
   std::string history_lines_check_cte(uint32_t ledger) const;
   std::string partner_attr_in_window(uint32_t column, int window) const;
+  // payout_currency.cpp: each final payout converted into the currency the partner is paid in (docs/language.md §24)
+  std::set<int> paid_places() const;
+  std::string paid_text(const std::string& value, const std::string& places) const;
+  void payout_currency_ctes(std::vector<std::string>& ctes, const std::string& last);
   // closing.cpp: closed periods and the adjustments the first open period pays (docs/language.md §23)
   void resolve_closing();
   std::string late_cte(const std::vector<uint32_t>& ledgers);
@@ -172,6 +179,7 @@ class Generator {
   void budget_ctes(std::vector<std::string>& ctes);
   std::string records_query(std::vector<std::string>& ctes, const std::string& last, bool metrics);
   std::string record_value(const plan::Award& a, plan::FunctionId value, const Scope& scope);
+  std::string shortest_text(const std::string& number) const;  // a number's digits without trailing zeros
 
  public:
   const plan::Plan& plan_;

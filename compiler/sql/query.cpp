@@ -467,9 +467,6 @@ SqlResult Generator::generate() {
   // Funds carry a balance from the program's first period (docs/language.md §27): their cells are
   // computed from there (funds.cpp); the checker makes a program with a fund declare its effective dates.
   if (has_funds() && plan_.effective_from) fund_start_ = static_cast<int>(periods.of_day(*plan_.effective_from));
-  // Paying in the partner's currency (docs/language.md §24) converts and rounds each final payout after
-  // budgets: a step the generated query does not have yet; refused rather than paid in the wrong currency.
-  if (plan_.payout_currency) unsupported("a payout currency (`payout_currency`)", plan_.payout_currency->where);
   // A fund carries each partner's balance from period to period, which a partner's history would cut
   // into the periods it is a partner of: not generated yet.
   if (has_history() && has_funds()) unsupported("a fund with a partner table with history (`valid_from`)", UINT32_MAX);
