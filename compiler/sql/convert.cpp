@@ -63,12 +63,14 @@ std::string Generator::fx_rate(const std::string& from, const std::string& to, b
 
 // The start of the message for a rate fx_rate did not find: "no EUR to USD rate on or before 2026-09-30",
 // or for an average the first day without one (the days without a rate are the first ones, before the
-// pair's first row) and the days averaged.
-std::string Generator::fx_missing(const std::string& from, const std::string& to, bool average, const std::string& first, const std::string& last) const {
+// pair's first row) and the days averaged; `why` (a text expression, or empty) right after the day.
+std::string Generator::fx_missing(const std::string& from, const std::string& to, bool average, const std::string& first, const std::string& last,
+                                  const std::string& why) const {
   const std::string pair = quote_text("no ") + " || " + currency_code(from) + " || ' to ' || " + currency_code(to) + " || " + quote_text(" rate ");
-  if (!average) return pair + " || " + quote_text("on or before ") + " || " + iso_day(last);
-  return pair + " || " + quote_text("for ") + " || " + iso_day(first) + " || " + quote_text(" (the average over ") + " || " + iso_day(first) + " || " +
-         quote_text(" .. ") + " || " + iso_day(last) + " || " + quote_text(" needs a rate in force on every day)");
+  const std::string after = why.empty() ? "" : " || " + why;
+  if (!average) return pair + " || " + quote_text("on or before ") + " || " + iso_day(last) + after;
+  return pair + " || " + quote_text("for ") + " || " + iso_day(first) + after + " || " + quote_text(" (the average over ") + " || " + iso_day(first) +
+         " || " + quote_text(" .. ") + " || " + iso_day(last) + " || " + quote_text(" needs a rate in force on every day)");
 }
 
 std::string Generator::convert(const Node& n, const Scope& scope) {

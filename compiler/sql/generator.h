@@ -62,6 +62,14 @@ class Generator {
   std::string fail(const std::string& what, uint32_t where, const Scope& scope, const std::string& type);
   // The same with `what` a SQL text expression (a message that names values of the row).
   std::string fail_with(const std::string& what, uint32_t where, const Scope& scope, const std::string& type);
+  // The parts of such a message: the text up to the partner (an expression), the partner, the period
+  // (a cell's label; empty for a line) and what follows it (the window; empty for the period's).
+  struct FailParts {
+    std::string before, partner, period, over;
+  };
+  FailParts fail_parts(const std::string& what, uint32_t where, const Scope& scope) const;
+  // `sum` (an addition or subtraction, node `n`) stopping the query beyond 38 digits, where the VM stops.
+  std::string bounded(const Node& n, const std::string& sum, const Scope& scope);
   std::string sql_type(const Node& n) const;
   // `sql`, a number with `from` places, as one with `to` places where the dialect needs one scale per
   // operation (a widening, so exact).
@@ -144,7 +152,8 @@ class Generator {
   std::string rate_on(const std::string& from, const std::string& to, const std::string& day) const;
   int fx_rate_scale(bool average) const;
   std::string fx_rate(const std::string& from, const std::string& to, bool average, const std::string& first, const std::string& last) const;
-  std::string fx_missing(const std::string& from, const std::string& to, bool average, const std::string& first, const std::string& last) const;
+  std::string fx_missing(const std::string& from, const std::string& to, bool average, const std::string& first, const std::string& last,
+                         const std::string& why = "") const;
   std::string currency_code(const std::string& index) const;
   std::string fx_checks() const;
   std::string currencies_cte() const;

@@ -38,11 +38,11 @@ void Generator::payout_currency_ctes(std::vector<std::string>& ctes, const std::
   const std::string into = pc.partner_column == UINT32_MAX ? std::to_string(currency_index(pc.code)) : "c." + quote_name("p" + std::to_string(pc.partner_column));
   const std::string rate = fx_rate(from, into, pc.average, "c.first_day", "c.last_day");
   // (Named from the inner query's columns: the message is raised outside it.)
-  const std::string missing = fx_missing(from, "c.paid_currency", pc.average, "c.first_day", "c.last_day");
+  const std::string missing =
+      fx_missing(from, "c.paid_currency", pc.average, "c.first_day", "c.last_day", quote_text(" to pay in ") + " || " + currency_code("c.paid_currency"));
   // The run's words: the place of the `payout_currency` setting, the pair, the day, the partner and the period.
   const plan::Location& at = plan_.locations.at(pc.where);
   const std::string message = quote_text(fmt::format("{}:{}:{} (`{}`): error: ", at.file, at.line, at.column, at.text)) + " || " + missing + " || " +
-                              quote_text(" to pay in ") + " || " + currency_code("c.paid_currency") + " || " +
                               quote_text(fmt::format(" in the FX table `{}`, for partner ", fx.name)) + " || c.partner || ', period ' || c.label";
   const std::string rate_type = d_.decimal(fx_rate_scale(pc.average));
   const std::string rate_of = pc.average ? iso_day("c.first_day") + " || '..' || " + iso_day("c.last_day") : iso_day("c.last_day");

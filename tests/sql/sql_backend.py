@@ -318,8 +318,11 @@ def main() -> int:
             # Paying in the partner's currency: a missing rate stops the run and the query, naming the pair, the day,
             # the partner and the period (at the period's end in example 23, averaged in payout_fx_average).
             ("payout_fx_average", "rates", "base,quote,day,rate\nUSD,EUR,2026-07-01,0.90\nUSD,JPY,2026-07-02,150\n",
-             "payout_fx_average.rebate:22:22 (`partner.pay_in`): error: no USD to JPY rate for 2026-07-01 (the average over 2026-07-01 .. 2026-09-30 needs a rate "
-             "in force on every day) to pay in JPY in the FX table `rates`, for partner P2, period 2026-Q3"),
+             "payout_fx_average.rebate:22:22 (`partner.pay_in`): error: no USD to JPY rate for 2026-07-01 to pay in JPY (the average over 2026-07-01 .. "
+             "2026-09-30 needs a rate in force on every day) in the FX table `rates`, for partner P2, period 2026-Q3"),
+            ("payout_currency_places", "rates", "base,quote,day,rate\nUSD,EUR,2026-07-01,0.90\nUSD,KWD,2026-07-01,0.307125\nUSD,BHD,2026-07-01,0.37605\n",
+             "payout_currency_places.rebate:11:89 (`partner.pay_in`): error: no USD to JPY rate on or before 2026-09-30 to pay in JPY in the FX table `rates`, "
+             "for partner J, period 2026-Q3"),
             ("partner_history_from", "partners", "id,tier,Valid From\nP1,silver,2026-08-01\nP1,gold,2026-08-01\nP2,gold,\nP3,silver,\n",
              "both start 2026-08-01: each row is in force until the partner's next row starts"),
         ]
