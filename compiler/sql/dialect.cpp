@@ -24,6 +24,13 @@ const char* kPostgresPrelude = R"(-- Helpers for this session only (pg_temp): th
 -- rb_fail: stops the query with the message (a runtime error of the program).
 CREATE FUNCTION pg_temp.rb_fail(message text, witness anyelement) RETURNS anyelement
   LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION '%', message; END $$;
+-- rb_bounded: x, or the query stopped where x has more than 38 digits (abs(x) >= bound, 10^(38 less its
+-- places)), as the VM stops on such a sum; x is written once, and the message (the text up to the
+-- partner, the partner, the cell's period or NULL, what follows) joined only when it is raised.
+CREATE FUNCTION pg_temp.rb_bounded(x numeric, bound numeric, at text, partner text, period text, over text) RETURNS numeric
+  LANGUAGE plpgsql AS $$ BEGIN
+  IF abs(x) >= bound THEN RAISE EXCEPTION '%', at || partner || COALESCE(', period ' || period, '') || over; END IF;
+  RETURN x; END $$;
 -- rb_round_half_even: round(x, places) rounds halves away from zero; a half whose lower neighbour is
 -- even goes down instead.
 CREATE FUNCTION pg_temp.rb_round_half_even(x numeric, places int) RETURNS numeric

@@ -135,7 +135,7 @@ std::string Generator::claim_checks(uint32_t claims) const {
                                quote_text(fmt::format("` is not a partner of the program ({}); a claim by it cannot be paid from any fund",
                                                       plan_.partner_table == UINT32_MAX ? "no ledger line names it" : "it is not in the partner table"));
   const int64_t from = plan_.effective_from ? *plan_.effective_from : INT64_MIN / 2, to = plan_.effective_to ? *plan_.effective_to : INT64_MAX / 2;
-  const std::string outside = at(in.date_column) + " || " + fmt::format("CAST(DATE '1970-01-01' + CAST({} AS INTEGER) AS {})", day, d_.text_type) + " || " +
+  const std::string outside = at(in.date_column) + " || " + iso_day(day) + " || " +
                               quote_text(fmt::format(" is outside the program's effective dates ({} .. {}): no period of the program pays it",
                                                      plan_.effective_from ? format_date(*plan_.effective_from) : "",
                                                      plan_.effective_to ? format_date(*plan_.effective_to) : ""));

@@ -62,6 +62,14 @@ class Generator {
   std::string fail(const std::string& what, uint32_t where, const Scope& scope, const std::string& type);
   // The same with `what` a SQL text expression (a message that names values of the row).
   std::string fail_with(const std::string& what, uint32_t where, const Scope& scope, const std::string& type);
+  // The parts of such a message: the text up to the partner (an expression), the partner, the period
+  // (a cell's label; empty for a line) and what follows it (the window; empty for the period's).
+  struct FailParts {
+    std::string before, partner, period, over;
+  };
+  FailParts fail_parts(const std::string& what, uint32_t where, const Scope& scope) const;
+  // `sum` (an addition or subtraction, node `n`) stopping the query beyond 38 digits, where the VM stops.
+  std::string bounded(const Node& n, const std::string& sum, const Scope& scope);
   std::string sql_type(const Node& n) const;
   // `sql`, a number with `from` places, as one with `to` places where the dialect needs one scale per
   // operation (a widening, so exact).
@@ -141,10 +149,28 @@ class Generator {
   std::string claim_checks(uint32_t claims) const;
   // convert.cpp: a currency conversion at the FX table's rates (docs/language.md §24)
   std::string convert(const Node& n, const Scope& scope);
-  std::string rate_on(const std::string& from, uint32_t to, const std::string& day);
+  std::string rate_on(const std::string& from, const std::string& to, const std::string& day) const;
+  int fx_rate_scale(bool average) const;
+  std::string fx_rate(const std::string& from, const std::string& to, bool average, const std::string& first, const std::string& last) const;
+  std::string fx_missing(const std::string& from, const std::string& to, bool average, const std::string& first, const std::string& last,
+                         const std::string& why = "") const;
   std::string currency_code(const std::string& index) const;
   std::string fx_checks() const;
   std::string currencies_cte() const;
+  std::string iso_day(const std::string& day) const;  // a day number as its ISO date, for messages
+  // partner_history.cpp: a partner table with history, each cell reading the row in force (docs/language.md §28)
+  bool has_history() const;
+  std::string stretch_text(const std::string& from, const std::string& to) const;
+  std::string stretches_cte() const;
+  std::string partner_in_period_cte() const;
+  std::string history_check_cte() const;
+  std::string history_closing_check_cte() const;
+  std::string history_lines_check_cte(uint32_t ledger) const;
+  std::string partner_attr_in_window(uint32_t column, int window) const;
+  // payout_currency.cpp: each final payout converted into the currency the partner is paid in (docs/language.md §24)
+  std::set<int> paid_places() const;
+  std::string paid_text(const std::string& value, const std::string& places) const;
+  void payout_currency_ctes(std::vector<std::string>& ctes, const std::string& last);
   // closing.cpp: closed periods and the adjustments the first open period pays (docs/language.md §23)
   void resolve_closing();
   std::string late_cte(const std::vector<uint32_t>& ledgers);
@@ -162,6 +188,7 @@ class Generator {
   void budget_ctes(std::vector<std::string>& ctes);
   std::string records_query(std::vector<std::string>& ctes, const std::string& last, bool metrics);
   std::string record_value(const plan::Award& a, plan::FunctionId value, const Scope& scope);
+  std::string shortest_text(const std::string& number) const;  // a number's digits without trailing zeros
 
  public:
   const plan::Plan& plan_;

@@ -128,17 +128,34 @@ std::string Generator::select_query(std::vector<std::string>& ctes, const std::s
                              "  FROM {})",
                              scaled, from));
   const std::string currency = quote_text(plan_.currency);
+  // Paying in the partner's currency: each payout converted, and the columns `rebate run` adds for it
+  // (payout_currency.cpp).
+  std::string paid = "paid", paid_columns, total_columns, total_group;
+  if (plan_.payout_currency) {
+    payout_currency_ctes(ctes, last);
+    paid = "paid_in";
+    paid_columns = fmt::format(", {} AS payout_amount, payout_currency, {} AS fx_rate, fx_rate_of", paid_text("payout_value", "payout_places"),
+                               shortest_text("fx_rate"));
+    total_columns = fmt::format(", {} AS payout_amount, payout_currency", paid_text("SUM(payout_value)", "payout_places"));
+    total_group = ", payout_currency, payout_places";
+  }
   if (options_.select == Select::Totals) {
     // One row per partner and period: the sum of its payouts (clawbacks subtract).
     return fmt::format(
-        "SELECT partner, period, SUM(amount) AS amount, {} AS currency\nFROM paid\nGROUP BY partner, period, period_index\nORDER BY period_index, partner;\n",
-        currency);
+        "SELECT partner, period, SUM(amount) AS amount, {} AS currency{}\nFROM {}\nGROUP BY partner, period, period_index{}\nORDER BY period_index, partner;\n",
+        currency, total_columns, paid, total_group);
   }
   // A program that closes periods has a tenth column: the period an adjustment corrects (docs/sql.md).
   return fmt::format(
-      "SELECT partner, period, rebate, amount, {} AS currency, status, basis, band, rate{}\nFROM paid\n"
+      "SELECT partner, period, rebate, amount, {} AS currency, status, basis, band, rate{}{}\nFROM {}\n"
       "ORDER BY period_index, partner, adjusting, corrects_index, year_to_date, rebate_index;\n",
-      currency, closing_ ? ", corrects" : "");
+      currency, closing_ ? ", corrects" : "", paid_columns, paid);
+}
+
+// The digits without trailing zeros after the point (nor the point itself when nothing is left).
+std::string Generator::shortest_text(const std::string& number) const {
+  const std::string t = fmt::format("CAST({} AS {})", number, d_.text_type);
+  return fmt::format("CASE WHEN POSITION('.' IN {0}) > 0 THEN regexp_replace({0}, '\\.?0+$', '') ELSE {0} END", t);
 }
 
 // An award's or metric's value as text, as `rebate run` writes it in its files (engine/evaluate.cpp's
@@ -149,11 +166,6 @@ std::string Generator::record_value(const plan::Award& a, plan::FunctionId value
   const std::string text = render_function(value, scope);
   const NodeRef v = tree(value);
   const int scale = v ? v->scale : 0;
-  // The digits without trailing zeros after the point (nor the point itself when nothing is left).
-  auto shortest = [&](const std::string& x) {
-    const std::string t = fmt::format("CAST({} AS {})", x, d_.text_type);
-    return fmt::format("CASE WHEN POSITION('.' IN {0}) > 0 THEN regexp_replace({0}, '\\.?0+$', '') ELSE {0} END", t);
-  };
   switch (a.type) {
     case plan::ValueType::Bool:  // no value is false, as the VM's truthy() has it; a constant is a number here
       return fmt::format("CASE WHEN ({}){} THEN 'true' ELSE 'false' END", text, v && v->type == SqlType::Bool ? " IS TRUE" : " <> 0");
@@ -168,8 +180,8 @@ std::string Generator::record_value(const plan::Award& a, plan::FunctionId value
                          d_.text_type);
     case plan::ValueType::Percent:
       return fmt::format("CASE WHEN ({0}) IS NULL THEN 'no value' ELSE {1} || '%' END", text,
-                         shortest(fmt::format("CAST(({}) * 100 AS {})", text, d_.decimal(scale))));
-    case plan::ValueType::Number: return shortest(fmt::format("CAST(({}) AS {})", text, d_.decimal(scale)));
+                         shortest_text(fmt::format("CAST(({}) * 100 AS {})", text, d_.decimal(scale))));
+    case plan::ValueType::Number: return shortest_text(fmt::format("CAST(({}) AS {})", text, d_.decimal(scale)));
   }
   return text;
 }

@@ -467,12 +467,9 @@ SqlResult Generator::generate() {
   // Funds carry a balance from the program's first period (docs/language.md §27): their cells are
   // computed from there (funds.cpp); the checker makes a program with a fund declare its effective dates.
   if (has_funds() && plan_.effective_from) fund_start_ = static_cast<int>(periods.of_day(*plan_.effective_from));
-  // Paying in the partner's currency (docs/language.md §24) converts and rounds each final payout after
-  // budgets: a step the generated query does not have yet; refused rather than paid in the wrong currency.
-  if (plan_.payout_currency) unsupported("a payout currency (`payout_currency`)", plan_.payout_currency->where);
-  // A partner table with history (docs/language.md §28) would join each cell to the row in force in its period: not generated yet.
-  if (plan_.partner_table != UINT32_MAX && plan_.inputs[plan_.partner_table].valid_from_column != UINT32_MAX)
-    unsupported("a partner table with history (`valid_from`)", UINT32_MAX);
+  // A fund carries each partner's balance from period to period, which a partner's history would cut
+  // into the periods it is a partner of: not generated yet.
+  if (has_history() && has_funds()) unsupported("a fund with a partner table with history (`valid_from`)", UINT32_MAX);
   for (const plan::Rebate& pr : plan_.rebates) {
     // A rebate settled over the year to date earns over that window (docs/language.md §22).
     for (plan::FunctionId f : plan::rebate_functions(pr)) need_function(f, pr.payments != UINT32_MAX && pr.settle_year_to_date ? kYearToDate : kPeriod);
@@ -503,6 +500,11 @@ SqlResult Generator::generate() {
   std::vector<uint32_t> ledgers;
   for (uint32_t i = 0; i < plan_.inputs.size(); ++i) {
     if (plan_.inputs[i].kind == plan::InputKind::Ledger) ledgers.push_back(i);
+  }
+  // With history, each partner's rows as stretches of time, and the row each (partner, period) reads.
+  if (has_history()) {
+    ctes.push_back(stretches_cte());
+    ctes.push_back(partner_in_period_cte());
   }
   for (uint32_t l : ledgers) ctes.push_back(lines_cte(l));
   if (closing_) ctes.push_back(late_cte(ledgers));
@@ -577,10 +579,26 @@ SqlResult Generator::generate() {
     ctes.push_back(closing_check_cte());
     checked += " AND (SELECT bad FROM check_closing) = 0";
   }
+  // The cells' partners: every partner in every period, or with history those with a row in force in
+  // the period, with that row's attributes.
+  std::string cell_partners = "partners AS p CROSS JOIN cell_periods AS pe";
+  if (has_history()) {
+    ctes.push_back(history_check_cte());
+    checked += " AND (SELECT bad FROM check_history) = 0";
+    for (uint32_t l : ledgers) {
+      ctes.push_back(history_lines_check_cte(l));
+      checked += fmt::format(" AND (SELECT bad FROM {}) = 0", quote_name("check_history_" + plan_.inputs[l].name));
+    }
+    if (closing_) {
+      ctes.push_back(history_closing_check_cte());
+      checked += " AND (SELECT bad FROM check_history_closing) = 0";
+    }
+    cell_partners = "partner_in_period AS p JOIN cell_periods AS pe ON pe.period = p.rb_period AND p.rb_in_force";
+  }
   ctes.push_back(fmt::format(
-      "cells AS (\n  SELECT c.*{}\n  FROM (SELECT p.*, pe.period, pe.label, pe.first_day, pe.last_day, pe.year_start, pe.paid AS is_paid FROM partners AS p CROSS JOIN "
-      "cell_periods AS pe WHERE pe.computed{}) AS c{})",
-      list, checked, join_text));
+      "cells AS (\n  SELECT c.*{}\n  FROM (SELECT p.*, pe.period, pe.label, pe.first_day, pe.last_day, pe.year_start, pe.paid AS is_paid FROM {} "
+      "WHERE pe.computed{}) AS c{})",
+      list, cell_partners, checked, join_text));
   std::string last = "cells";
   measures(ctes, last);
   for (size_t r = 0; r < plan_.rebates.size(); ++r) rebate(r, ctes, last);

@@ -153,22 +153,40 @@ std::string Generator::fail(const std::string& what, uint32_t where, const Scope
   return fail_with(quote_text(what), where, scope, type);
 }
 
-std::string Generator::fail_with(const std::string& what, uint32_t where, const Scope& scope, const std::string& type) {
+Generator::FailParts Generator::fail_parts(const std::string& what, uint32_t where, const Scope& scope) const {
   std::string at = "the program";
   if (where < plan_.locations.size()) {
     const plan::Location& l = plan_.locations[where];
     at = fmt::format("{}:{}:{}", l.file, l.line, l.column);
   }
   const std::string text = where < plan_.locations.size() ? fmt::format(" (`{}`)", plan_.locations[where].text) : "";
-  std::string message = quote_text(fmt::format("{}: error: ", at)) + " || " + what + " || " +
-                        quote_text(fmt::format(" in {}{}, for partner ", scope.function, text));
-  if (scope.line) {
-    message += " || " + fmt::format("l.{}", quote_name("partner"));
-  } else {
-    message += " || c.partner || " + quote_text(", period ") + " || c.label";
-    if (scope.window != kPeriod) message += " || " + quote_text(fmt::format(" (over {})", window_name(scope.window)));
+  FailParts parts;
+  parts.before = quote_text(fmt::format("{}: error: ", at)) + " || " + what + " || " + quote_text(fmt::format(" in {}{}, for partner ", scope.function, text));
+  parts.partner = scope.line ? fmt::format("l.{}", quote_name("partner")) : "c.partner";
+  if (!scope.line) {
+    parts.period = "c.label";
+    if (scope.window != kPeriod) parts.over = quote_text(fmt::format(" (over {})", window_name(scope.window)));
   }
+  return parts;
+}
+
+std::string Generator::fail_with(const std::string& what, uint32_t where, const Scope& scope, const std::string& type) {
+  const FailParts parts = fail_parts(what, where, scope);
+  std::string message = parts.before + " || " + parts.partner;
+  if (!parts.period.empty()) message += " || " + quote_text(", period ") + " || " + parts.period;
+  if (!parts.over.empty()) message += " || " + parts.over;
   return d_.fail(message, type);
+}
+
+// A sum or difference as the VM adds: one beyond 38 digits stops the query. DuckDB's DECIMAL(38) checks
+// every addition itself; PostgreSQL's NUMERIC does not, and checking it with a CASE would write each
+// operand twice at every level of a formula, so a helper takes the value once (rb_bounded, dialect.cpp),
+// with the message's parts joined only if it is raised.
+std::string Generator::bounded(const Node& n, const std::string& sum, const Scope& scope) {
+  if (!d_.unbounded_numbers || n.type != SqlType::Number) return sum;
+  const FailParts parts = fail_parts(quote_text(vm::ops::kOverflow), n.where, scope);
+  return fmt::format("{}rb_bounded({}, 1e{}, {}, {}, {}, {})", d_.helper_prefix, sum, 38 - n.scale, parts.before, parts.partner,
+                     parts.period.empty() ? "NULL" : parts.period, parts.over.empty() ? "''" : parts.over);
 }
 
 std::string Generator::product(const Node& n, const std::string& x, int x_scale, const std::string& y, int y_scale, const Scope& scope) {
@@ -177,7 +195,7 @@ std::string Generator::product(const Node& n, const std::string& x, int x_scale,
   const std::string exact = x_scale + y_scale > Decimal::kMaxScale ? d_.round(d_, product, Decimal::kMaxScale, 0) : product;
   if (!d_.unbounded_numbers) return exact;  // DuckDB's DECIMAL(38) raises its own overflow error
   return fmt::format("CASE WHEN abs({0}) >= 1e{1} THEN {2} ELSE {0} END", exact, 38 - n.scale,
-                     fail("arithmetic overflow: the result has more than 38 digits", n.where, scope, sql_type(n)));
+                     fail(vm::ops::kOverflow, n.where, scope, sql_type(n)));
 }
 
 std::string Generator::condition(plan::FunctionId f, uint32_t where, const Scope& scope) {
@@ -293,10 +311,15 @@ std::string Generator::render_leaf(const Node& n, const Scope& scope) {
     case Opcode::PartnerAttr:
       if (line || scope.group_row || scope.group_fields) {
         if (!line) break;
+        // With history, the row of the line's period (partner_history.cpp).
+        if (has_history())
+          return fmt::format("(SELECT h.{} FROM partner_in_period AS h WHERE h.partner = l.partner AND h.rb_period = l.period)", quote_name("p" + std::to_string(n.a)));
         const plan::Input& t = plan_.inputs[plan_.partner_table];
         return fmt::format("(SELECT k.{} FROM {} AS k WHERE k.{} = l.partner)", quote_name("c" + std::to_string(n.a)),
                            quote_name("in_" + t.name), quote_name("c" + std::to_string(t.key_column)));
       }
+      // A look-back reads the row of the period it looks at; the cell has its own period's.
+      if (has_history() && scope.window != kPeriod) return partner_attr_in_window(n.a, scope.window);
       return fmt::format("c.{}", quote_name("p" + std::to_string(n.a)));
     case Opcode::PartnerId: return line ? "l.partner" : scope.group_row ? "g.partner" : "c.partner";
     case Opcode::Measure:
@@ -383,8 +406,8 @@ std::string Generator::render_op(const Node& n, const Scope& scope) {
       return "NULL";
     case Opcode::PeriodStart: case Opcode::PeriodEnd: return period_bound(n.args[0], n.op == Opcode::PeriodStart, scope);
     case Opcode::PeriodPart: return period_part(static_cast<plan::PeriodPart>(n.a), period_bound(n.args[0], true, scope));
-    case Opcode::Add: return fmt::format("{} + {}", same(0), same(1));
-    case Opcode::Sub: return fmt::format("{} - {}", same(0), same(1));
+    case Opcode::Add: return bounded(n, fmt::format("{} + {}", same(0), same(1)), scope);
+    case Opcode::Sub: return bounded(n, fmt::format("{} - {}", same(0), same(1)), scope);
     case Opcode::Mul: return product(n, arg(0), n.args[0]->scale, arg(1), n.args[1]->scale, scope);
     case Opcode::Div: {
       const std::string y = arg(1);

@@ -40,11 +40,15 @@ import pg_cluster  # noqa: E402
 # program that compiles must be removed from here, and one that stops compiling fails the test.
 REFUSED = {
     "tests/sql/programs/budget_fine_places": "a budget over amounts with 10 decimal places",
-    "examples/23-partner-payout-currency": "a payout currency",
-    "examples/22-partner-tier-history": "a partner table with history",
+    "tests/sql/programs/fund_history": "a fund with a partner table with history",
 }
 DIALECTS = ["postgres", "duckdb"]
 COMPARED = ["amount", "status", "basis", "band", "rate"]
+# The columns a program paying in the partner's currency adds (docs/language.md §24), compared when `rebate
+# run` writes them: to the payouts, and to the totals.
+PAID = ["payout_amount", "payout_currency", "fx_rate", "fx_rate_of"]
+PAID_TOTALS = ["payout_amount", "payout_currency"]
+NUMBERS = ("amount", "basis", "rate", "payout_amount", "fx_rate")
 
 
 def programs(root):
@@ -101,7 +105,7 @@ def rows_by_key(csv_text, key_columns=("partner", "period", "rebate"), compared=
         key = tuple(r[k] for k in key_columns) + ((corrects(r),) if key_columns == ("partner", "period", "rebate") else ())
         while key in rows:
             key = key + ("repeated",)
-        rows[key] = {c: (number(r[c]) if c in ("amount", "basis", "rate") else (r[c] or None)) for c in compared}
+        rows[key] = {c: (number(r[c]) if c in NUMBERS else (r[c] or None)) for c in compared}
     return rows
 
 
@@ -226,13 +230,15 @@ def main() -> int:
                 if code != 0:
                     check(f"{label}: the query runs", False, err[:800])
                     continue
-                want, got = rows_by_key(vm.stdout), rows_by_key(out)
+                paid_in = PAID[0] in vm.stdout.partition("\n")[0].split(",")  # paying in the partner's currency
+                want, got = rows_by_key(vm.stdout, compared=COMPARED + PAID * paid_in), rows_by_key(out, compared=COMPARED + PAID * paid_in)
                 diffs = [k for k in sorted(set(want) | set(got)) if want.get(k) != got.get(k)]
                 detail = "; ".join(f"{k}: vm {want.get(k)} sql {got.get(k)}" for k in diffs[:4])
                 check(f"{label}: {len(want)} payouts equal `rebate run`'s", not diffs and (len(want) > 0 or len(vm_extra["awards"].splitlines()) > 1),
                       f"{len(diffs)} differ: {detail}")  # (a program of awards only pays nothing)
                 # The totals of every program; the awards of those that give any.
                 for what, (_, key_columns, compared) in SELECTS.items():
+                    compared = compared + PAID_TOTALS * (paid_in and what == "totals")
                     want = rows_by_key(vm_extra[what], key_columns, compared)
                     if what in ("awards", "metrics") and not want:
                         continue
@@ -300,6 +306,25 @@ def main() -> int:
             ("fund", "claims", "claim_id,partner,claimed_on,amount\n1,P9,2026-02-01,300.00\n", "`P9` is not a partner of the program"),
             ("fund", "claims", "claim_id,partner,claimed_on,amount\n1,P1,2027-02-01,300.00\n", "is outside the program's effective dates"),
             ("fund", "claims", "claim_id,partner,claimed_on,amount\n1,P1,2026-02-01,-300.00\n", "a claim is for an amount above zero"),
+            # A partner history (compiler/sql/partner_history.cpp): two rows of P1 in force on the same days; a row
+            # ending before it starts; a line of P3 in May, before it joined; with `valid_from` alone, two rows
+            # starting on one day. (A table has no line numbers: the query names the rows by their stretches.)
+            ("partner_history", "partners", "id,tier,Valid From,Valid To\nP1,silver,,2026-08-15\nP1,gold,2026-08-01,\nP2,gold,,2026-08-15\nP3,silver,2026-08-20,\n",
+             "are both in force over 2026-08-01 .. 2026-08-15"),
+            ("partner_history", "partners", "id,tier,Valid From,Valid To\nP1,silver,,2026-07-31\nP1,gold,2026-08-01,\nP2,gold,,2026-08-15\nP3,silver,2026-08-20,2026-08-01\n",
+             "partner `P3`: `valid_to` (2026-08-01) is before `valid_from` (2026-08-20): the row is in force on no day"),
+            ("partner_history", "sales", (progs / "partner_history_sales.csv").read_text() + "2026-05-02,P3,1000\n",
+             "partner `P3` has no row of the partner table `partners` in force in 2026-Q2 (its rows: 2026-08-20 .. still in force)"),
+            # Paying in the partner's currency: a missing rate stops the run and the query, naming the pair, the day,
+            # the partner and the period (at the period's end in example 23, averaged in payout_fx_average).
+            ("payout_fx_average", "rates", "base,quote,day,rate\nUSD,EUR,2026-07-01,0.90\nUSD,JPY,2026-07-02,150\n",
+             "payout_fx_average.rebate:22:22 (`partner.pay_in`): error: no USD to JPY rate for 2026-07-01 to pay in JPY (the average over 2026-07-01 .. "
+             "2026-09-30 needs a rate in force on every day) in the FX table `rates`, for partner P2, period 2026-Q3"),
+            ("payout_currency_places", "rates", "base,quote,day,rate\nUSD,EUR,2026-07-01,0.90\nUSD,KWD,2026-07-01,0.307125\nUSD,BHD,2026-07-01,0.37605\n",
+             "payout_currency_places.rebate:11:89 (`partner.pay_in`): error: no USD to JPY rate on or before 2026-09-30 to pay in JPY in the FX table `rates`, "
+             "for partner J, period 2026-Q3"),
+            ("partner_history_from", "partners", "id,tier,Valid From\nP1,silver,2026-08-01\nP1,gold,2026-08-01\nP2,gold,\nP3,silver,\n",
+             "both start 2026-08-01: each row is in force until the partner's next row starts"),
         ]
         bad_tmp = pathlib.Path(tempfile.mkdtemp(prefix="rebate-sql-bad-"))
         try:
@@ -319,6 +344,37 @@ def main() -> int:
                           f"exit {code}: {err.strip()[:400]}")
         finally:
             shutil.rmtree(bad_tmp)
+
+        # Closed periods with a partner history: the adjustments are paid in the partner's cell of the first open
+        # period. A late line of P2 for 2026-Q3 (closed on 10 October), gone on 15 August, has no such cell: the
+        # run refuses it (exit 2) and the query stops, with the same words; the same late line of P1 (in force in
+        # 2026-Q4) is paid, and the payouts with their adjustments equal the run's.
+        history_tmp = pathlib.Path(tempfile.mkdtemp(prefix="rebate-sql-history-"))
+        try:
+            text = (progs / "partner_history.rebate").read_text().replace("    amount: Money\n}", "    amount: Money\n    booked_on: Date as booked\n}", 1)
+            (history_tmp / "program.rebate").write_text(text)
+            lines = (progs / "partner_history_sales.csv").read_text().splitlines()
+            booked = "\n".join([lines[0] + ",booked_on"] + [f"{line},{line.split(',')[0]}" for line in lines[1:]]) + "\n"  # booked the day dated
+            closing = ["--closed-through", "2026-Q3", "--closed-on", "2026-10-10"]
+            for k, (late, words) in enumerate([("P2", "partner `P2` has 1 line booked after the close of 2026-Q3 (2026-10-10), and no row of the partner "
+                                                      "table `partners` in force in 2026-Q4, the period that pays the adjustments (its rows: since always .. 2026-08-15)"),
+                                               ("P1", None)]):
+                (history_tmp / f"sales{k}.csv").write_text(booked + f"2026-08-01,{late},1000,2026-10-20\n")
+                tables = [("partners", progs / "partner_history_partners.csv"), ("sales", history_tmp / f"sales{k}.csv"), ("paid", progs / "partner_history_paid.csv")]
+                vm = run(["run", "program.rebate", "--format", "csv"] + [a for n, p in tables for a in ("--input", f"{n}={p}")] + closing, cwd=history_tmp)
+                for dialect in DIALECTS:
+                    c = run(["compile", "program.rebate", "--target", "sql", "--dialect", dialect] + [a for n, _ in tables for a in ("--table", f"{n}=p_history_closed{k}.{n}")]
+                            + closing, cwd=history_tmp)
+                    code, out, err = engines[dialect].run(c.stdout, tables, f"p_history_closed{k}") if c.returncode == 0 else (c.returncode, "", c.stderr)
+                    if words:
+                        check(f"closed periods, a late line of a partner gone [{dialect}]: `rebate run` and the query stop with the same words",
+                              vm.returncode == 2 and words in vm.stderr and code != 0 and words in err, f"vm {vm.returncode} {vm.stderr[:300]}; exit {code}: {err.strip()[:400]}")
+                        continue
+                    want, got = rows_by_key(vm.stdout), rows_by_key(out) if code == 0 else {}
+                    check(f"closed periods, a late line of a partner in force [{dialect}]: the payouts and adjustments equal `rebate run`'s",
+                          vm.returncode == 0 and want == got and any(k[3] for k in want), f"exit {code} {err[:300]}; vm {vm.stderr[:200]}; want {want}; got {got}")
+        finally:
+            shutil.rmtree(history_tmp)
 
         # Closed periods: a budget with late lines is refused by the run (exit 2) and stops the query, with
         # the same words; a --period naming a closed period is a usage error of compile, as of the run.
