@@ -470,6 +470,10 @@ SqlResult Generator::generate() {
   // A fund carries each partner's balance from period to period, which a partner's history would cut
   // into the periods it is a partner of: not generated yet.
   if (has_history() && has_funds()) unsupported("a fund with a partner table with history (`valid_from`)", UINT32_MAX);
+  // A fund whose accruals expire is made of lots, spent oldest first (engine/fund_lots.h): not generated yet.
+  for (const plan::Rebate& pr : plan_.rebates) {
+    if (pr.fund_expires_after) unsupported("a fund whose accruals expire (`expire after`)", pr.pay.where);
+  }
   for (const plan::Rebate& pr : plan_.rebates) {
     // A rebate settled over the year to date earns over that window (docs/language.md §22).
     for (plan::FunctionId f : plan::rebate_functions(pr)) need_function(f, pr.payments != UINT32_MAX && pr.settle_year_to_date ? kYearToDate : kPeriod);

@@ -10,13 +10,12 @@ std::string cell_text(const State& s, const ledger::Column& c, size_t row) {
 }
 
 bool RowErrors::finish() {
-  const size_t found = s_.result.errors.size() - before_;
-  if (found > limit_) s_.result.errors.push_back(fmt::format("{} more errors in the {} not shown", found - limit_, inputs_));
-  return found == 0;
+  if (limit_ != 0 && found_ > limit_) s_.result.errors.push_back(fmt::format("{} more errors in the {} not shown", found_ - limit_, inputs_));
+  return found_ == 0;
 }
 
 void ReadRow::fail(uint32_t column, std::string_view message) const {
-  if (errors.room()) errors.add(fmt::format("{}:{}: column `{}`: {}", file, line(), in.spec.columns[column].name, message));
+  errors.add(fmt::format("{}:{}: column `{}`: {}", file, line(), in.spec.columns[column].name, message));
 }
 
 }  // namespace rebate::engine

@@ -12,13 +12,17 @@
 namespace rebate::engine {
 
 // The errors found in the rows of one kind of input (every payments input, every claims input), in
-// s.result.errors: the first `limit` of them (--max-errors), then one line counting the rest (finish).
+// s.result.errors: the first `limit` of them (--max-errors; 0: all, as the ledgers' reader takes it),
+// then one line counting the rest (finish). Every error counts, shown or not: one not shown still stops
+// the run, never leaving a bad row out silently.
 class RowErrors {
  public:
   // `inputs` names the kind in that line: "N more errors in the {inputs} not shown".
-  RowErrors(State& s, std::string_view inputs, size_t limit) : s_(s), inputs_(inputs), limit_(limit), before_(s.result.errors.size()) {}
-  bool room() const { return s_.result.errors.size() - before_ < limit_; }
-  void add(std::string message) { s_.result.errors.push_back(std::move(message)); }
+  RowErrors(State& s, std::string_view inputs, size_t limit) : s_(s), inputs_(inputs), limit_(limit) {}
+  void add(std::string message) {
+    if (limit_ == 0 || found_ < limit_) s_.result.errors.push_back(std::move(message));
+    ++found_;
+  }
   // Adds the line counting the errors not shown, if any; true when there were no errors.
   bool finish();
 
@@ -26,7 +30,7 @@ class RowErrors {
   State& s_;
   std::string_view inputs_;
   size_t limit_;
-  size_t before_;
+  size_t found_ = 0;
 };
 
 // A row of an input read whole, as for_each_row_read hands it over.
@@ -38,7 +42,7 @@ struct ReadRow {
   size_t row;
 
   uint64_t line() const { return t.line(row); }
-  // An error in the row's cell of `column` (while the errors have room).
+  // An error in the row's cell of `column`.
   void fail(uint32_t column, std::string_view message) const;
 };
 

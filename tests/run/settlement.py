@@ -126,6 +126,14 @@ def main() -> int:
             check("bad_paid.csv:3: column `rebate_name`: `monthly_rebate` is not a rebate of the program" in err, f"line 3: no such rebate {extra}: {err}")
             check("bad_paid.csv:4: column `partner_id`: `P9` is not a partner of the program (it is not in the partner table)" in err,
                   f"line 4: no such partner {extra}: {err}")
+        # Three bad rows with --max-errors 2: two said, the third counted; with --max-errors 0 (no limit) all
+        # three said. Either way the run stops: a payment row left out would be paid again.
+        r = run(["run", str(prog)] + bad_inputs + ["--period", "2026-01", "--max-errors", "2"], 1)
+        check("bad_paid.csv:3:" in r.stderr and "bad_paid.csv:4:" not in r.stderr and "1 more errors in the payments not shown" in r.stderr,
+              f"--max-errors 2: two errors and a count: {r.stderr}")
+        r = run(["run", str(prog)] + bad_inputs + ["--period", "2026-01", "--max-errors", "0"], 1)
+        check(r.stdout == "" and all(f"bad_paid.csv:{n}:" in r.stderr for n in (2, 3, 4)) and "not shown" not in r.stderr,
+              f"--max-errors 0: every error said, nothing paid: {r.stderr}")
 
     # ---- example 16 in the year's last quarter ----
     ex = pathlib.Path(args.root) / "examples" / "16-quarterly-true-up"

@@ -41,6 +41,7 @@ import pg_cluster  # noqa: E402
 REFUSED = {
     "tests/sql/programs/budget_fine_places": "a budget over amounts with 10 decimal places",
     "tests/sql/programs/fund_history": "a fund with a partner table with history",
+    "tests/sql/programs/fund_expiry": "a fund whose accruals expire",
 }
 DIALECTS = ["postgres", "duckdb"]
 COMPARED = ["amount", "status", "basis", "band", "rate"]
