@@ -1,7 +1,7 @@
 // The JIT's shared library (module.h): the functions of a plan generated (codegen.cpp), a hot one
-// optimised at -O2 for this machine and compiled by ORC's LLJIT the first time a run calls it, the cold
-// ones together at -O0 (ahead, or at the first call of one); an executor per thread calls the native
-// functions through a table.
+// optimised at -O2 for this machine and compiled by ORC's LLJIT when asked (the tiered engine's thread,
+// tiers.cpp) or the first time a run calls it, the cold ones together at -O0; an executor per thread
+// calls the native functions through a table.
 #include "jit/module.h"
 
 #include <fmt/format.h>
@@ -20,7 +20,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <ctime>
 #include <mutex>
 #include <numeric>
 #include <stdexcept>
@@ -29,6 +28,7 @@
 #include "jit/codegen.h"
 #include "jit/helpers.h"
 #include "jit/object_cache.h"
+#include "jit/thread_clock.h"
 
 namespace rebate::jit {
 
@@ -110,13 +110,6 @@ Llvm make_llvm() {
   return llvm;
 }
 
-// CPU seconds the calling thread has used (what compiling costs, whatever else the machine runs).
-double thread_seconds() {
-  timespec t{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
-}
-
 class CompiledPlan;
 
 class NativeExecutor final : public vm::Executor {
@@ -160,15 +153,7 @@ class CompiledPlan final : public vm::Engine {
     return code ? code : compile(f);
   }
 
-  // The cold functions compiled now (Module::compile_ahead).
-  void compile_cold() const {
-    for (plan::FunctionId f = 0; f < plan_.functions.size(); ++f) {
-      if (!is_hot(plan_.functions[f])) {
-        native(f);
-        return;
-      }
-    }
-  }
+  bool is_compiled(plan::FunctionId f) const { return code_[f].load(std::memory_order_acquire) != nullptr; }
 
  private:
   // A hot function is compiled alone (the kernels take most of them: those are never compiled); the
@@ -243,7 +228,9 @@ std::unique_ptr<vm::Engine> compile(const plan::Plan& plan, decltype(&rebate_jit
   return std::make_unique<CompiledPlan>(plan, instr, fail);
 }
 
-void compile_ahead(const vm::Engine& engine) { static_cast<const CompiledPlan&>(engine).compile_cold(); }
+void compile_function(const vm::Engine& engine, plan::FunctionId f) { static_cast<const CompiledPlan&>(engine).native(f); }
+
+bool is_compiled(const vm::Engine& engine, plan::FunctionId f) { return static_cast<const CompiledPlan&>(engine).is_compiled(f); }
 
 std::string dump_llvm(const plan::Plan& plan) {
   initialise_llvm();
@@ -265,6 +252,7 @@ std::string dump_llvm(const plan::Plan& plan) {
 }  // namespace rebate::jit
 
 extern "C" __attribute__((visibility("default"))) const rebate::jit::Module* rebate_jit_module() {
-  static const rebate::jit::Module module{rebate::jit::kModuleVersion, &rebate::jit::compile, &rebate::jit::compile_ahead, &rebate::jit::dump_llvm};
+  static const rebate::jit::Module module{rebate::jit::kModuleVersion,      &rebate::jit::compile,   &rebate::jit::compile_function,
+                                          &rebate::jit::is_compiled, &rebate::jit::dump_llvm};
   return &module;
 }

@@ -14,7 +14,7 @@
 namespace rebate::jit {
 
 // Bumped whenever this struct or what it hands over changes: a library from another build is refused.
-inline constexpr uint32_t kModuleVersion = 4;
+inline constexpr uint32_t kModuleVersion = 5;
 
 struct Module {
   uint32_t version = kModuleVersion;
@@ -22,12 +22,19 @@ struct Module {
   // the native code calls `instr` (the binary's rebate_jit_instr), a function that cannot be compiled
   // when it is first run is reported through `fail` (rebate_jit_fail).
   std::unique_ptr<vm::Engine> (*compile)(const plan::Plan& plan, decltype(&rebate_jit_instr) instr, decltype(&rebate_jit_fail) fail) = nullptr;
-  // Compiles ahead the functions of an engine `compile` made that a run calls once the ledgers are read
-  // (the cold ones), so that they are ready by then (called on the thread that loaded the library).
-  void (*compile_ahead)(const vm::Engine& engine) = nullptr;
+  // Compiles function `f` of an engine `compile` made now, if it is not yet (a cold function brings
+  // every cold one with it): the tiered engine's compiling thread (tiers.cpp).
+  void (*compile_function)(const vm::Engine& engine, plan::FunctionId f) = nullptr;
+  // Whether function `f` of that engine is compiled (a call of it would not compile).
+  bool (*is_compiled)(const vm::Engine& engine, plan::FunctionId f) = nullptr;
   // The module before and after optimisation, as LLVM IR text.
   std::string (*dump_llvm)(const plan::Plan& plan) = nullptr;
 };
+
+// Whether function `f` is run per ledger line or group row (millions of times) rather than per partner
+// and period: only those are compiled one by one with the -O2 pipeline, and worth compiling early
+// (docs/architecture.md, "The JIT").
+inline bool is_hot(const plan::Function& f) { return f.kind != plan::FunctionKind::PartnerPeriod; }
 
 }  // namespace rebate::jit
 

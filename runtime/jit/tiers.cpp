@@ -1,0 +1,220 @@
+// The JIT as a run sees it (jit.h): tiered execution. Every function starts on the interpreter; one that
+// has run often enough on a thread to be worth compiling is queued for a compiling thread, which loads
+// LLVM the first time, compiles the queue (functions of the scan first) and switches each function to
+// its native code. The run never waits for LLVM, and a run in which nothing is worth compiling (a small
+// ledger, or a scan the kernels take whole, as the reference benchmark's) never loads it. The engines
+// agree byte for byte, so which of them runs a call changes nothing but time (docs/architecture.md,
+// "The JIT"). In native mode every function is switched from the start: compiled when it first runs,
+// the run waiting for it, every call native (what tests of the engine need).
+#include <atomic>
+#include <condition_variable>
+#include <cstdlib>
+#include <deque>
+#include <exception>
+#include <mutex>
+#include <string_view>
+#include <system_error>
+#include <thread>
+#include <vector>
+
+#include "jit/jit.h"
+#include "jit/library.h"
+#include "jit/thread_clock.h"
+#include "vm/vm.h"
+
+namespace rebate::jit {
+
+namespace {
+
+// Interpreted calls of a function on one thread after which it is compiled. A row or group-row function
+// runs once per line: past this many lines the rest of the ledger is worth LLVM's start (0.1-0.2 s of
+// CPU on a core the scan leaves free). A per-partner-and-period function compiled (optnone, its
+// arithmetic in the runtime) saves little over the interpreter: only a run with this many partners
+// and periods pays for it (docs/performance.md, "The JIT engine").
+constexpr uint64_t kHotCalls = uint64_t{1} << 16;
+constexpr uint64_t kColdCalls = uint64_t{1} << 20;
+
+// Which code runs a function's calls.
+enum class Tier : uint8_t {
+  Interpreter,
+  Native,
+  Failed,  // the JIT could not start or compile: the next call throws what it met
+};
+
+class TieredPlan final : public vm::Engine {
+ public:
+  TieredPlan(const plan::Plan& plan, vm::Tiering tiering)
+      : plan_(plan), interpreter_(vm::interpreter(plan)), tier_(plan.functions.size()), requested_(plan.functions.size()),
+        interpreted_calls_(plan.functions.size(), 0) {
+    for (std::atomic<Tier>& t : tier_) t.store(tiering == vm::Tiering::Native ? Tier::Native : Tier::Interpreter, std::memory_order_relaxed);
+  }
+  // The compiling thread stopped (after the step it is in: dlopen and LLVM cannot be interrupted) and
+  // joined, so that none is left inside LLVM when the process exits.
+  ~TieredPlan() override { stop(); }
+
+  std::unique_ptr<vm::Executor> executor() const override;
+  vm::CompileStats compile_stats() const override {
+    stop();  // the run is over: nothing more is worth compiling
+    std::lock_guard<std::mutex> lock(mutex_);
+    vm::CompileStats out = native_ ? native_->compile_stats() : vm::CompileStats{};
+    out.started = native_ != nullptr;
+    out.start_seconds = start_seconds_;
+    for (plan::FunctionId f = 0; f < plan_.functions.size(); ++f)
+      if (interpreted_calls_[f] > 0 && tier(f) != Tier::Native) ++out.interpreted;
+    return out;
+  }
+
+  const plan::Plan& plan() const { return plan_; }
+  const vm::Engine& interpreter() const { return *interpreter_; }
+  const std::atomic<Tier>* tiers() const { return tier_.data(); }
+  Tier tier(plan::FunctionId f) const { return tier_[f].load(std::memory_order_acquire); }
+
+  // The library's engine: LLVM loaded and a JIT instance made the first time (throws
+  // vm::EngineUnavailable when it cannot be, again on every call).
+  const vm::Engine& native() const {
+    std::call_once(native_once_, [this] {
+      const double start = thread_seconds();
+      std::unique_ptr<vm::Engine> made = prepare(plan_);  // a throw leaves native_once_ unset
+      std::lock_guard<std::mutex> lock(mutex_);
+      start_seconds_ = thread_seconds() - start;
+      native_ = std::move(made);
+    });
+    return *native_;
+  }
+
+  [[noreturn]] void rethrow_failure() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::rethrow_exception(failure_);
+  }
+
+  // Function `f` queued for the compiling thread (started now if it is the first), once.
+  void request(plan::FunctionId f) const {
+    if (requested_[f].exchange(true, std::memory_order_relaxed)) return;
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (stopping_) return;
+    (is_hot(plan_.functions[f]) ? hot_ : cold_).push_back(f);
+    if (!compiler_started_) {
+      compiler_started_ = true;
+      try {
+        compiler_ = std::thread([this] { compile_queued(); });
+      } catch (const std::system_error&) {  // no thread to be had: the run goes on interpreting
+      }
+    }
+    wake_.notify_one();
+  }
+
+  // An executor's interpreted calls per function, when it goes (for compile_stats).
+  void count_interpreted(const std::vector<uint64_t>& calls) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (size_t f = 0; f < calls.size(); ++f) interpreted_calls_[f] += calls[f];
+  }
+
+ private:
+  // The compiling thread: the queue, functions of the scan (hot) first, each switched to native code
+  // as soon as it is compiled (a cold one brings every cold one with it).
+  void compile_queued() const {
+    for (;;) {
+      plan::FunctionId f = 0;
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        wake_.wait(lock, [this] { return stopping_ || !hot_.empty() || !cold_.empty(); });
+        if (stopping_) return;
+        std::deque<plan::FunctionId>& queue = hot_.empty() ? cold_ : hot_;
+        f = queue.front();
+        queue.pop_front();
+      }
+      try {
+        const vm::Engine& engine = native();
+        const Module& m = library();
+        m.compile_function(engine, f);
+        for (plan::FunctionId g = 0; g < plan_.functions.size(); ++g)
+          if (tier(g) == Tier::Interpreter && m.is_compiled(engine, g)) tier_[g].store(Tier::Native, std::memory_order_release);
+      } catch (...) {  // the library missing, LLVM failing, memory: the run's next call reports it
+        std::lock_guard<std::mutex> lock(mutex_);
+        failure_ = std::current_exception();
+        for (std::atomic<Tier>& t : tier_) t.store(Tier::Failed, std::memory_order_release);
+        return;
+      }
+    }
+  }
+
+  void stop() const {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_all();
+    if (compiler_.joinable()) compiler_.join();
+  }
+
+  const plan::Plan& plan_;
+  std::unique_ptr<vm::Engine> interpreter_;
+  mutable std::vector<std::atomic<Tier>> tier_;  // by plan function
+  mutable std::vector<std::atomic<bool>> requested_;
+  mutable std::once_flag native_once_;
+  mutable std::mutex mutex_;  // guards what follows
+  mutable std::unique_ptr<vm::Engine> native_;
+  mutable double start_seconds_ = 0;
+  mutable std::exception_ptr failure_;
+  mutable std::vector<uint64_t> interpreted_calls_;
+  mutable std::deque<plan::FunctionId> hot_, cold_;
+  mutable std::condition_variable wake_;
+  mutable bool stopping_ = false;
+  mutable bool compiler_started_ = false;
+  mutable std::thread compiler_;
+};
+
+// A thread's executor: each call on the tier its function is in, the interpreted ones counted.
+class TieredExecutor final : public vm::Executor {
+ public:
+  explicit TieredExecutor(const TieredPlan& plan)
+      : plan_(plan), tiers_(plan.tiers()), interpreter_(plan.interpreter().executor()), calls_(plan.plan().functions.size(), 0) {
+    for (plan::FunctionId f = 0; f < calls_.size(); ++f) threshold_.push_back(is_hot(plan.plan().functions[f]) ? kHotCalls : kColdCalls);
+  }
+  ~TieredExecutor() override { plan_.count_interpreted(calls_); }
+
+  plan::Value run(plan::FunctionId f, vm::Frame& frame) override {
+    switch (tiers_[f].load(std::memory_order_acquire)) {
+      case Tier::Native: return native().run(f, frame);
+      case Tier::Failed: plan_.rethrow_failure();
+      case Tier::Interpreter: break;
+    }
+    if (++calls_[f] == threshold_[f]) plan_.request(f);
+    return interpreter_->run(f, frame);
+  }
+  void set_observer(vm::Observer* observer) override {
+    observer_ = observer;
+    interpreter_->set_observer(observer);
+    if (native_) native_->set_observer(observer);
+  }
+  vm::Observer* observer() const override { return observer_; }
+
+ private:
+  vm::Executor& native() {
+    if (!native_) [[unlikely]] {
+      native_ = plan_.native().executor();
+      native_->set_observer(observer_);
+    }
+    return *native_;
+  }
+
+  const TieredPlan& plan_;
+  const std::atomic<Tier>* tiers_;
+  std::unique_ptr<vm::Executor> interpreter_;
+  std::unique_ptr<vm::Executor> native_;  // made at the first native call
+  std::vector<uint64_t> calls_;           // interpreted calls, by function
+  std::vector<uint64_t> threshold_;       // the calls after which a function is worth compiling
+  vm::Observer* observer_ = nullptr;
+};
+
+std::unique_ptr<vm::Executor> TieredPlan::executor() const { return std::make_unique<TieredExecutor>(*this); }
+
+}  // namespace
+
+std::unique_ptr<vm::Engine> compile(const plan::Plan& plan, vm::Tiering tiering) {
+  const char* tiered = std::getenv("REBATE_JIT_TIERED");
+  if (tiered && std::string_view(tiered) == "off") tiering = vm::Tiering::Native;
+  return std::make_unique<TieredPlan>(plan, tiering);
+}
+
+}  // namespace rebate::jit
