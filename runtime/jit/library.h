@@ -1,5 +1,5 @@
 // The binary's handle on the JIT's shared library (librebate-jit.so, module.h): loaded the first time a
-// run needs it (load.cpp), then asked to make a plan's native engine (tiers.cpp runs it).
+// run needs it (load.cpp), then asked to compile a plan's functions (tiers.cpp runs them).
 #pragma once
 
 #include <memory>
@@ -14,8 +14,8 @@ namespace rebate::jit {
 // (missing, or from another build), again on every call.
 const Module& library();
 
-// The library's engine for `plan`: a JIT instance made and the bytecode checked; each function compiled
-// when asked (Module::compile_function) or when it first runs. Throws vm::EngineUnavailable.
-std::unique_ptr<vm::Engine> prepare(const plan::Plan& plan);
+// `plan` made ready to compile by the library (Module::compile): a JIT instance made, the bytecode
+// checked. Throws vm::EngineUnavailable.
+std::unique_ptr<NativeCode> prepare(const plan::Plan& plan);
 
 }  // namespace rebate::jit

@@ -58,7 +58,7 @@ const Module& library() {
   return *loaded;
 }
 
-std::unique_ptr<vm::Engine> prepare(const plan::Plan& plan) {
+std::unique_ptr<NativeCode> prepare(const plan::Plan& plan) {
   const Module& m = library();
   try {
     return m.compile(plan, &rebate_jit_instr, &rebate_jit_fail);

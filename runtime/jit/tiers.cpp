@@ -15,6 +15,7 @@
 #include <string_view>
 #include <system_error>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "jit/jit.h"
@@ -34,20 +35,11 @@ namespace {
 constexpr uint64_t kHotCalls = uint64_t{1} << 16;
 constexpr uint64_t kColdCalls = uint64_t{1} << 20;
 
-// Which code runs a function's calls.
-enum class Tier : uint8_t {
-  Interpreter,
-  Native,
-  Failed,  // the JIT could not start or compile: the next call throws what it met
-};
-
 class TieredPlan final : public vm::Engine {
  public:
   TieredPlan(const plan::Plan& plan, vm::Tiering tiering)
-      : plan_(plan), interpreter_(vm::interpreter(plan)), tier_(plan.functions.size()), requested_(plan.functions.size()),
-        interpreted_calls_(plan.functions.size(), 0) {
-    for (std::atomic<Tier>& t : tier_) t.store(tiering == vm::Tiering::Native ? Tier::Native : Tier::Interpreter, std::memory_order_relaxed);
-  }
+      : plan_(plan), native_mode_(tiering == vm::Tiering::Native), interpreter_(vm::interpreter(plan)), code_(plan.functions.size()),
+        requested_(plan.functions.size()), interpreted_calls_(plan.functions.size(), 0) {}
   // The compiling thread stopped (after the step it is in: dlopen and LLVM cannot be interrupted) and
   // joined, so that none is left inside LLVM when the process exits.
   ~TieredPlan() override { stop(); }
@@ -56,30 +48,27 @@ class TieredPlan final : public vm::Engine {
   vm::CompileStats compile_stats() const override {
     stop();  // the run is over: nothing more is worth compiling
     std::lock_guard<std::mutex> lock(mutex_);
-    vm::CompileStats out = native_ ? native_->compile_stats() : vm::CompileStats{};
+    vm::CompileStats out = native_ ? native_->stats() : vm::CompileStats{};
     out.started = native_ != nullptr;
     out.start_seconds = start_seconds_;
     for (plan::FunctionId f = 0; f < plan_.functions.size(); ++f)
-      if (interpreted_calls_[f] > 0 && tier(f) != Tier::Native) ++out.interpreted;
+      if (interpreted_calls_[f] > 0 && !code(f)) ++out.interpreted;
     return out;
   }
 
   const plan::Plan& plan() const { return plan_; }
+  bool native_mode() const { return native_mode_; }
   const vm::Engine& interpreter() const { return *interpreter_; }
-  const std::atomic<Tier>* tiers() const { return tier_.data(); }
-  Tier tier(plan::FunctionId f) const { return tier_[f].load(std::memory_order_acquire); }
+  // Function `f`'s native code once it is switched to it, else null: what every call reads first.
+  NativeFunction code(plan::FunctionId f) const { return code_[f].load(std::memory_order_acquire); }
+  bool failed() const { return failed_.load(std::memory_order_acquire); }
 
-  // The library's engine: LLVM loaded and a JIT instance made the first time (throws
-  // vm::EngineUnavailable when it cannot be, again on every call).
-  const vm::Engine& native() const {
-    std::call_once(native_once_, [this] {
-      const double start = thread_seconds();
-      std::unique_ptr<vm::Engine> made = prepare(plan_);  // a throw leaves native_once_ unset
-      std::lock_guard<std::mutex> lock(mutex_);
-      start_seconds_ = thread_seconds() - start;
-      native_ = std::move(made);
-    });
-    return *native_;
+  // Native mode: function `f` compiled now (LLVM loaded first, if it is not yet), and switched.
+  NativeFunction compile_now(plan::FunctionId f) const {
+    const NativeCode& n = native();
+    NativeFunction out = n.compile(f);
+    switch_compiled(n);
+    return out;
   }
 
   [[noreturn]] void rethrow_failure() const {
@@ -110,8 +99,27 @@ class TieredPlan final : public vm::Engine {
   }
 
  private:
-  // The compiling thread: the queue, functions of the scan (hot) first, each switched to native code
-  // as soon as it is compiled (a cold one brings every cold one with it).
+  // The library's compiler for the plan: LLVM loaded and a JIT instance made the first time (throws
+  // vm::EngineUnavailable when it cannot be, again on every call).
+  const NativeCode& native() const {
+    std::call_once(native_once_, [this] {
+      const double start = thread_seconds();
+      std::unique_ptr<NativeCode> made = prepare(plan_);  // a throw leaves native_once_ unset
+      std::lock_guard<std::mutex> lock(mutex_);
+      start_seconds_ = thread_seconds() - start;
+      native_ = std::move(made);
+    });
+    return *native_;
+  }
+
+  // Every function the library has compiled switched to its code (a cold one came with others).
+  void switch_compiled(const NativeCode& n) const {
+    for (plan::FunctionId g = 0; g < plan_.functions.size(); ++g)
+      if (!code(g)) code_[g].store(n.compiled(g), std::memory_order_release);
+  }
+
+  // The compiling thread: the queue, functions of the scan (hot) first, each switched to its native
+  // code as soon as it is compiled.
   void compile_queued() const {
     for (;;) {
       plan::FunctionId f = 0;
@@ -124,15 +132,13 @@ class TieredPlan final : public vm::Engine {
         queue.pop_front();
       }
       try {
-        const vm::Engine& engine = native();
-        const Module& m = library();
-        m.compile_function(engine, f);
-        for (plan::FunctionId g = 0; g < plan_.functions.size(); ++g)
-          if (tier(g) == Tier::Interpreter && m.is_compiled(engine, g)) tier_[g].store(Tier::Native, std::memory_order_release);
-      } catch (...) {  // the library missing, LLVM failing, memory: the run's next call reports it
+        const NativeCode& n = native();
+        n.compile(f);
+        switch_compiled(n);
+      } catch (...) {  // the library missing, LLVM failing, memory: the run's next interpreted call reports it
         std::lock_guard<std::mutex> lock(mutex_);
         failure_ = std::current_exception();
-        for (std::atomic<Tier>& t : tier_) t.store(Tier::Failed, std::memory_order_release);
+        failed_.store(true, std::memory_order_release);
         return;
       }
     }
@@ -148,12 +154,14 @@ class TieredPlan final : public vm::Engine {
   }
 
   const plan::Plan& plan_;
+  const bool native_mode_;
   std::unique_ptr<vm::Engine> interpreter_;
-  mutable std::vector<std::atomic<Tier>> tier_;  // by plan function
+  mutable std::vector<std::atomic<NativeFunction>> code_;  // by plan function: null while interpreted
   mutable std::vector<std::atomic<bool>> requested_;
+  mutable std::atomic<bool> failed_ = false;
   mutable std::once_flag native_once_;
   mutable std::mutex mutex_;  // guards what follows
-  mutable std::unique_ptr<vm::Engine> native_;
+  mutable std::unique_ptr<NativeCode> native_;
   mutable double start_seconds_ = 0;
   mutable std::exception_ptr failure_;
   mutable std::vector<uint64_t> interpreted_calls_;
@@ -164,47 +172,42 @@ class TieredPlan final : public vm::Engine {
   mutable std::thread compiler_;
 };
 
-// A thread's executor: each call on the tier its function is in, the interpreted ones counted.
+// A thread's executor: a function switched to native code is called directly; the others run on the
+// interpreter, their calls counted.
 class TieredExecutor final : public vm::Executor {
  public:
-  explicit TieredExecutor(const TieredPlan& plan)
-      : plan_(plan), tiers_(plan.tiers()), interpreter_(plan.interpreter().executor()), calls_(plan.plan().functions.size(), 0) {
-    for (plan::FunctionId f = 0; f < calls_.size(); ++f) threshold_.push_back(is_hot(plan.plan().functions[f]) ? kHotCalls : kColdCalls);
+  explicit TieredExecutor(const TieredPlan& plan) : plan_(plan), interpreter_(plan.interpreter().executor()), calls_(plan.plan().functions.size(), 0) {
+    rt_.plan = &plan.plan();
+    for (const plan::Function& f : plan.plan().functions) threshold_.push_back(is_hot(f) ? kHotCalls : kColdCalls);
   }
   ~TieredExecutor() override { plan_.count_interpreted(calls_); }
 
   plan::Value run(plan::FunctionId f, vm::Frame& frame) override {
-    switch (tiers_[f].load(std::memory_order_acquire)) {
-      case Tier::Native: return native().run(f, frame);
-      case Tier::Failed: plan_.rethrow_failure();
-      case Tier::Interpreter: break;
-    }
+    if (NativeFunction code = plan_.code(f)) return call(code, frame);
+    if (plan_.native_mode()) return call(plan_.compile_now(f), frame);
+    if (plan_.failed()) [[unlikely]] plan_.rethrow_failure();
     if (++calls_[f] == threshold_[f]) plan_.request(f);
     return interpreter_->run(f, frame);
   }
   void set_observer(vm::Observer* observer) override {
-    observer_ = observer;
+    rt_.observer = observer;
     interpreter_->set_observer(observer);
-    if (native_) native_->set_observer(observer);
   }
-  vm::Observer* observer() const override { return observer_; }
+  vm::Observer* observer() const override { return rt_.observer; }
 
  private:
-  vm::Executor& native() {
-    if (!native_) [[unlikely]] {
-      native_ = plan_.native().executor();
-      native_->set_observer(observer_);
-    }
-    return *native_;
+  plan::Value call(NativeFunction code, vm::Frame& frame) {
+    plan::Value out;
+    if (code(&rt_, &frame, frame.cells(), &out) != 0) [[unlikely]]
+      std::rethrow_exception(std::exchange(rt_.error, nullptr));
+    return out;
   }
 
   const TieredPlan& plan_;
-  const std::atomic<Tier>* tiers_;
+  Runtime rt_;  // what native code is handed: the plan, the observer, the pending error
   std::unique_ptr<vm::Executor> interpreter_;
-  std::unique_ptr<vm::Executor> native_;  // made at the first native call
-  std::vector<uint64_t> calls_;           // interpreted calls, by function
-  std::vector<uint64_t> threshold_;       // the calls after which a function is worth compiling
-  vm::Observer* observer_ = nullptr;
+  std::vector<uint64_t> calls_;      // interpreted calls, by function
+  std::vector<uint64_t> threshold_;  // the calls after which a function is worth compiling
 };
 
 std::unique_ptr<vm::Executor> TieredPlan::executor() const { return std::make_unique<TieredExecutor>(*this); }
