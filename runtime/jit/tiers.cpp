@@ -35,6 +35,13 @@ namespace {
 constexpr uint64_t kHotCalls = uint64_t{1} << 16;
 constexpr uint64_t kColdCalls = uint64_t{1} << 20;
 
+// What every function not yet compiled is switched to when the JIT could not start or compile: its next
+// call reports the failure as a native function reports an error.
+int32_t report_failure(Runtime* rt, vm::Frame*, const vm::LineCells*, plan::Value*) {
+  rt->error = *rt->failure;
+  return 1;
+}
+
 class TieredPlan final : public vm::Engine {
  public:
   TieredPlan(const plan::Plan& plan, vm::Tiering tiering)
@@ -59,9 +66,10 @@ class TieredPlan final : public vm::Engine {
   const plan::Plan& plan() const { return plan_; }
   bool native_mode() const { return native_mode_; }
   const vm::Engine& interpreter() const { return *interpreter_; }
-  // Function `f`'s native code once it is switched to it, else null: what every call reads first.
+  // By function: its native code once it is switched to it, else null (what every call reads first).
+  const std::atomic<NativeFunction>* codes() const { return code_.data(); }
   NativeFunction code(plan::FunctionId f) const { return code_[f].load(std::memory_order_acquire); }
-  bool failed() const { return failed_.load(std::memory_order_acquire); }
+  const std::exception_ptr* failure() const { return &failure_; }
 
   // Native mode: function `f` compiled now (LLVM loaded first, if it is not yet), and switched.
   NativeFunction compile_now(plan::FunctionId f) const {
@@ -71,14 +79,9 @@ class TieredPlan final : public vm::Engine {
     return out;
   }
 
-  [[noreturn]] void rethrow_failure() const {
-    std::lock_guard<std::mutex> lock(mutex_);
-    std::rethrow_exception(failure_);
-  }
-
   // Function `f` queued for the compiling thread (started now if it is the first), once.
   void request(plan::FunctionId f) const {
-    if (requested_[f].exchange(true, std::memory_order_relaxed)) return;
+    if (requested_[f].load(std::memory_order_relaxed) || requested_[f].exchange(true, std::memory_order_relaxed)) return;
     std::lock_guard<std::mutex> lock(mutex_);
     if (stopping_) return;
     (is_hot(plan_.functions[f]) ? hot_ : cold_).push_back(f);
@@ -135,10 +138,11 @@ class TieredPlan final : public vm::Engine {
         const NativeCode& n = native();
         n.compile(f);
         switch_compiled(n);
-      } catch (...) {  // the library missing, LLVM failing, memory: the run's next interpreted call reports it
+      } catch (...) {  // the library missing, LLVM failing, memory: the next call of a function not compiled reports it
         std::lock_guard<std::mutex> lock(mutex_);
         failure_ = std::current_exception();
-        failed_.store(true, std::memory_order_release);
+        for (std::atomic<NativeFunction>& c : code_)
+          if (!c.load(std::memory_order_relaxed)) c.store(&report_failure, std::memory_order_release);
         return;
       }
     }
@@ -158,12 +162,11 @@ class TieredPlan final : public vm::Engine {
   std::unique_ptr<vm::Engine> interpreter_;
   mutable std::vector<std::atomic<NativeFunction>> code_;  // by plan function: null while interpreted
   mutable std::vector<std::atomic<bool>> requested_;
-  mutable std::atomic<bool> failed_ = false;
   mutable std::once_flag native_once_;
+  mutable std::exception_ptr failure_;  // set once, before report_failure is switched in
   mutable std::mutex mutex_;  // guards what follows
   mutable std::unique_ptr<NativeCode> native_;
   mutable double start_seconds_ = 0;
-  mutable std::exception_ptr failure_;
   mutable std::vector<uint64_t> interpreted_calls_;
   mutable std::deque<plan::FunctionId> hot_, cold_;
   mutable std::condition_variable wake_;
@@ -176,17 +179,17 @@ class TieredPlan final : public vm::Engine {
 // interpreter, their calls counted.
 class TieredExecutor final : public vm::Executor {
  public:
-  explicit TieredExecutor(const TieredPlan& plan) : plan_(plan), interpreter_(plan.interpreter().executor()), calls_(plan.plan().functions.size(), 0) {
+  explicit TieredExecutor(const TieredPlan& plan)
+      : plan_(plan), code_(plan.codes()), interpreter_(plan.interpreter().executor()), calls_(plan.plan().functions.size(), 0) {
     rt_.plan = &plan.plan();
-    for (const plan::Function& f : plan.plan().functions) threshold_.push_back(is_hot(f) ? kHotCalls : kColdCalls);
+    rt_.failure = plan.failure();
+    for (const plan::Function& f : plan.plan().functions) threshold_.push_back(plan.native_mode() ? 1 : is_hot(f) ? kHotCalls : kColdCalls);
   }
   ~TieredExecutor() override { plan_.count_interpreted(calls_); }
 
   plan::Value run(plan::FunctionId f, vm::Frame& frame) override {
-    if (NativeFunction code = plan_.code(f)) return call(code, frame);
-    if (plan_.native_mode()) return call(plan_.compile_now(f), frame);
-    if (plan_.failed()) [[unlikely]] plan_.rethrow_failure();
-    if (++calls_[f] == threshold_[f]) plan_.request(f);
+    if (NativeFunction code = code_[f].load(std::memory_order_acquire)) return call(code, frame);
+    if (++calls_[f] >= threshold_[f]) [[unlikely]] return switching(f, frame);
     return interpreter_->run(f, frame);
   }
   void set_observer(vm::Observer* observer) override {
@@ -198,16 +201,26 @@ class TieredExecutor final : public vm::Executor {
  private:
   plan::Value call(NativeFunction code, vm::Frame& frame) {
     plan::Value out;
-    if (code(&rt_, &frame, frame.cells(), &out) != 0) [[unlikely]]
-      std::rethrow_exception(std::exchange(rt_.error, nullptr));
+    if (code(&rt_, &frame, frame.cells(), &out) != 0) [[unlikely]] rethrow();
     return out;
+  }
+  [[noreturn, gnu::noinline]] void rethrow() { std::rethrow_exception(std::exchange(rt_.error, nullptr)); }
+
+  // A function past its threshold and not switched yet: in native mode compiled now (the run waits);
+  // tiered, queued for the compiling thread and interpreted meanwhile. (Out of line, so that run() is
+  // a few instructions on the interpreter's path: the reference benchmark calls it a million times.)
+  [[gnu::noinline]] plan::Value switching(plan::FunctionId f, vm::Frame& frame) {
+    if (plan_.native_mode()) return call(plan_.compile_now(f), frame);
+    plan_.request(f);
+    return interpreter_->run(f, frame);
   }
 
   const TieredPlan& plan_;
+  const std::atomic<NativeFunction>* code_;  // the plan's, by function
   Runtime rt_;  // what native code is handed: the plan, the observer, the pending error
   std::unique_ptr<vm::Executor> interpreter_;
   std::vector<uint64_t> calls_;      // interpreted calls, by function
-  std::vector<uint64_t> threshold_;  // the calls after which a function is worth compiling
+  std::vector<uint64_t> threshold_;  // the calls after which a function is worth compiling (1: native mode)
 };
 
 std::unique_ptr<vm::Executor> TieredPlan::executor() const { return std::make_unique<TieredExecutor>(*this); }
