@@ -1,16 +1,17 @@
 // The JIT as a run sees it (jit.h): tiered execution. Every function starts on the interpreter; one that
 // has run often enough on a thread to be worth compiling is queued for a compiling thread, which loads
-// LLVM the first time, compiles the queue (functions of the scan first) and switches each function to
-// its native code. The run never waits for LLVM, and a run in which nothing is worth compiling (a small
-// ledger, or a scan the kernels take whole, as the reference benchmark's) never loads it. The engines
-// agree byte for byte, so which of them runs a call changes nothing but time (docs/architecture.md,
-// "The JIT"). In native mode every function is switched from the start: compiled when it first runs,
-// the run waiting for it, every call native (what tests of the engine need).
+// LLVM the first time, compiles the queue and switches each function to its native code. The run never
+// waits for LLVM, and a run in which nothing is worth compiling (a small ledger, or a scan the kernels
+// take whole, as the reference benchmark's) never loads it. The engines agree byte for byte, so which
+// of them runs a call changes nothing but time (docs/architecture.md, "The JIT"). In native mode every
+// function is switched as it first runs: compiled then, the run waiting for it, every call native
+// (what tests of the engine need).
 #include <atomic>
 #include <condition_variable>
 #include <cstdlib>
 #include <deque>
 #include <exception>
+#include <limits>
 #include <mutex>
 #include <string_view>
 #include <system_error>
@@ -28,12 +29,12 @@ namespace rebate::jit {
 namespace {
 
 // Interpreted calls of a function on one thread after which it is compiled. A row or group-row function
-// runs once per line: past this many lines the rest of the ledger is worth LLVM's start (0.1-0.2 s of
-// CPU on a core the scan leaves free). A per-partner-and-period function compiled (optnone, its
-// arithmetic in the runtime) saves little over the interpreter: only a run with this many partners
-// and periods pays for it (docs/performance.md, "The JIT engine").
+// runs once per line: past this many lines the rest of the ledger is worth LLVM's start (0.06-0.08 s
+// of CPU, on a core a one-thread scan leaves free). A per-partner-and-period function is never worth
+// it in a tiered run: compiled `optnone` with its arithmetic in the runtime, it runs no faster than
+// the interpreter (measured: docs/performance.md, "The JIT engine"), so it stays interpreted.
 constexpr uint64_t kHotCalls = uint64_t{1} << 16;
-constexpr uint64_t kColdCalls = uint64_t{1} << 20;
+constexpr uint64_t kColdCalls = std::numeric_limits<uint64_t>::max();
 
 // What every function not yet compiled is switched to when the JIT could not start or compile: its next
 // call reports the failure as a native function reports an error.
@@ -84,7 +85,7 @@ class TieredPlan final : public vm::Engine {
     if (requested_[f].load(std::memory_order_relaxed) || requested_[f].exchange(true, std::memory_order_relaxed)) return;
     std::lock_guard<std::mutex> lock(mutex_);
     if (stopping_) return;
-    (is_hot(plan_.functions[f]) ? hot_ : cold_).push_back(f);
+    queue_.push_back(f);
     if (!compiler_started_) {
       compiler_started_ = true;
       try {
@@ -121,18 +122,17 @@ class TieredPlan final : public vm::Engine {
       if (!code(g)) code_[g].store(n.compiled(g), std::memory_order_release);
   }
 
-  // The compiling thread: the queue, functions of the scan (hot) first, each switched to its native
-  // code as soon as it is compiled.
+  // The compiling thread: the queue in order, each function switched to its native code as soon as it
+  // is compiled.
   void compile_queued() const {
     for (;;) {
       plan::FunctionId f = 0;
       {
         std::unique_lock<std::mutex> lock(mutex_);
-        wake_.wait(lock, [this] { return stopping_ || !hot_.empty() || !cold_.empty(); });
+        wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
         if (stopping_) return;
-        std::deque<plan::FunctionId>& queue = hot_.empty() ? cold_ : hot_;
-        f = queue.front();
-        queue.pop_front();
+        f = queue_.front();
+        queue_.pop_front();
       }
       try {
         const NativeCode& n = native();
@@ -168,7 +168,7 @@ class TieredPlan final : public vm::Engine {
   mutable std::unique_ptr<NativeCode> native_;
   mutable double start_seconds_ = 0;
   mutable std::vector<uint64_t> interpreted_calls_;
-  mutable std::deque<plan::FunctionId> hot_, cold_;
+  mutable std::deque<plan::FunctionId> queue_;  // functions worth compiling, in the order they became so
   mutable std::condition_variable wake_;
   mutable bool stopping_ = false;
   mutable bool compiler_started_ = false;
