@@ -108,12 +108,12 @@ enum class Tiering : uint8_t {
 // What an engine spent compiling during a run (the JIT compiles within the run's phases, on a thread of
 // its own or when a function first runs), for `rebate run --timings`.
 struct CompileStats {
-  bool started = false;    // the JIT's library (LLVM) was loaded: false when nothing was worth compiling
+  bool started = false;      // the JIT's library (LLVM) was loaded: false when nothing was worth compiling
   double start_seconds = 0;  // CPU time loading it and making the JIT instance
-  double seconds = 0;      // CPU time compiling, summed over the threads that compiled
-  uint32_t functions = 0;  // functions compiled
-  uint32_t cached = 0;     // of them, loaded from the JIT's object cache (compiled by an earlier run)
-  uint32_t interpreted = 0;  // functions that ran, on the interpreter only (tiered: not worth compiling, or not yet)
+  double seconds = 0;        // CPU time compiling, summed over the threads that compiled
+  uint32_t functions = 0;    // functions compiled
+  uint32_t cached = 0;       // of them, loaded from the JIT's object cache (compiled by an earlier run)
+  uint32_t interpreted = 0;  // functions that ran on the interpreter only (tiered: not worth compiling, or not yet)
 };
 
 // A plan made ready to run by one engine (interpreted as it is, or compiled to native code): prepared
