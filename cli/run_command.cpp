@@ -52,11 +52,18 @@ void print_timings(const std::vector<engine::PhaseTime>& laps, const vm::Compile
     total += t.seconds;
   }
   fmt::print(stderr, "timing: {:<12} {:8.3f} s\n", "total", total);
-  // The JIT compiles during the phases above (ahead on a thread of its own, or when a function first
-  // runs), not as one of them.
-  if (compiled.functions > 0)
-    fmt::print(stderr, "timing: {:<12} {:8.3f} s   CPU, {} functions{}, during the phases above\n", "jit compile", compiled.seconds, compiled.functions,
-               compiled.cached > 0 ? fmt::format(" ({} from the object cache)", compiled.cached) : "");
+  // The JIT starts and compiles during the phases above (on a thread of its own, or when a function
+  // first runs), not as one of them; a tiered run may not start it at all.
+  if (compiled.started) {
+    fmt::print(stderr, "timing: {:<12} {:8.3f} s   CPU, loading LLVM and making the JIT instance, during the phases above\n", "jit start",
+               compiled.start_seconds);
+    fmt::print(stderr, "timing: {:<12} {:8.3f} s   CPU, {} functions{}, during the phases above{}\n", "jit compile", compiled.seconds, compiled.functions,
+               compiled.cached > 0 ? fmt::format(" ({} from the object cache)", compiled.cached) : "",
+               compiled.interpreted > 0 ? fmt::format("; {} functions interpreted only", compiled.interpreted) : "");
+  } else if (compiled.interpreted > 0) {
+    fmt::print(stderr, "timing: {:<12} LLVM not loaded: no function ran often enough to be worth compiling ({} functions interpreted)\n", "jit",
+               compiled.interpreted);
+  }
 }
 
 // `text` to standard output (path "" or "-") or to `path` as it is (a temporary file of OutputFiles).

@@ -13,11 +13,15 @@
 # 4. checks that the VM's, the JIT's and the hand loop's payouts are the same to the cent (exit 1 if not);
 # 5. prints wall seconds (best of RUNS), CPU seconds, peak RSS and rebate's phases (best of RUNS), and the
 #    ratios: VM / JIT per phase and end to end, JIT / hand loop end to end;
-# 6. runs the reference program on both engines RUNS times each at one thread and prints the same.
+# 6. runs the reference program RUNS times at one thread on the interpreter, on the JIT (tiered, as a run
+#    is: it loads LLVM only when a function is worth compiling) and on the JIT with every function
+#    compiled when it first runs (REBATE_JIT_TIERED=off: the compile-time goal), and prints the same.
 #
-# Environment: REBATE=path/to/rebate (default build/bin/rebate), RUNS=N (default 3; at least 2 for a warm
-# JIT compile), OUT=DIR (default
-# /tmp/rebate-jit-bench; bench/out may be another checkout's data), REFERENCE=0 to skip step 6.
+# The JIT runs tiered (docs/architecture.md, "The JIT"); NATIVE=1 adds lines.rebate with
+# REBATE_JIT_TIERED=off too ("jit native"). Environment: REBATE=path/to/rebate (default
+# build/bin/rebate), RUNS=N (default 3; at least 2 for a warm JIT compile), OUT=DIR (default
+# /tmp/rebate-jit-bench), DATA=DIR (default bench/out/run_LINES; bench/out may be a link to another
+# checkout's data), REFERENCE=0 to skip step 6.
 set -euo pipefail
 
 LINES=${1:-1000000}
@@ -27,7 +31,7 @@ RUNS=${RUNS:-3}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 HERE=$ROOT/bench/jit
 REBATE=${REBATE:-$ROOT/build/bin/rebate}
-DATA=$ROOT/bench/out/run_${LINES}
+DATA=${DATA:-$ROOT/bench/out/run_${LINES}}
 OUT=${OUT:-/tmp/rebate-jit-bench}/run_${LINES}
 mkdir -p "$OUT"
 
@@ -44,28 +48,32 @@ export REBATE_JIT_CACHE=$OUT/jit-cache
 rm -rf "$REBATE_JIT_CACHE"
 
 INPUTS=(--input "partners=$DATA/partners.csv" --input "sales=$DATA/sales.csv" --input "products=$HERE/products.csv")
-run_rebate() {  # $1 = program, $2 = name, $3 = engine, $4 = threads, $5 = run, rest: inputs
-    local program=$1 name=$2 engine=$3 t=$4 i=$5
+run_rebate() {  # $1 = program, $2 = name, $3 = engine (vm, jit, or jitnative: the JIT untiered), $4 = threads, $5 = run, rest: inputs
+    local program=$1 name=$2 engine=$3 t=$4 i=$5 tiered=on
     shift 5
-    /usr/bin/time -v -o "$OUT/time.$name.$engine.t$t.$i" "$REBATE" run "$program" "$@" --engine "$engine" \
+    [ "$engine" = jitnative ] && tiered=off
+    REBATE_JIT_TIERED=$tiered /usr/bin/time -v -o "$OUT/time.$name.$engine.t$t.$i" "$REBATE" run "$program" "$@" --engine "${engine%native}" \
         --threads "$t" --timings --out "$OUT/payouts.$name.$engine.t$t.csv" 2> "$OUT/stderr.$name.$engine.t$t.$i" ||
         { echo "rebate run failed:"; tail -5 "$OUT/stderr.$name.$engine.t$t.$i"; exit 1; } >&2
 }
+LINE_ENGINES="vm jit"
+[ "${NATIVE:-0}" = 1 ] && LINE_ENGINES="vm jit jitnative"
 
 echo "== $LINES lines; threads: $THREADS; $RUNS run(s)" >&2
 for i in $(seq 1 "$RUNS"); do
     for t in $THREADS; do
-        echo "-- run $i, $t thread(s): vm, jit, hand loop" >&2
-        run_rebate "$HERE/lines.rebate" lines vm "$t" "$i" "${INPUTS[@]}"
-        run_rebate "$HERE/lines.rebate" lines jit "$t" "$i" "${INPUTS[@]}"
+        echo "-- run $i, $t thread(s): $LINE_ENGINES, hand loop" >&2
+        for e in $LINE_ENGINES; do
+            run_rebate "$HERE/lines.rebate" lines "$e" "$t" "$i" "${INPUTS[@]}"
+        done
         /usr/bin/time -v -o "$OUT/time.lines.hand.t$t.$i" "$OUT/hand_loop" "$DATA/partners.csv" "$DATA/sales.csv" \
             "$HERE/products.csv" "$OUT/payouts.lines.hand.t$t.csv" "$t"
     done
 done
 if [ "${REFERENCE:-1}" = 1 ]; then
     for i in $(seq 1 "$RUNS"); do
-        echo "-- run $i: the reference program, vm and jit" >&2
-        for e in vm jit; do
+        echo "-- run $i: the reference program, vm, jit and jit native" >&2
+        for e in vm jit jitnative; do
             run_rebate "$ROOT/bench/run/reference.rebate" reference "$e" 1 "$i" \
                 --input "partners=$DATA/partners.csv" --input "sales=$DATA/sales.csv"
         done
@@ -75,14 +83,16 @@ fi
 echo "== payouts" >&2
 STATUS=0
 for t in $THREADS; do
-    for e in vm jit; do
+    for e in $LINE_ENGINES; do
         python3 "$ROOT/bench/run/compare_payouts.py" "$OUT/payouts.lines.$e.t$t.csv" "$OUT/payouts.lines.hand.t$t.csv" \
             | sed "s/duckdb/hand loop/g; s/^/$e, $t thread(s): /" || STATUS=1
     done
 done
 if [ "${REFERENCE:-1}" = 1 ]; then
-    cmp "$OUT/payouts.reference.vm.t1.csv" "$OUT/payouts.reference.jit.t1.csv" && echo "reference: vm and jit payouts identical" || STATUS=1
+    cmp "$OUT/payouts.reference.vm.t1.csv" "$OUT/payouts.reference.jit.t1.csv" &&
+        cmp "$OUT/payouts.reference.vm.t1.csv" "$OUT/payouts.reference.jitnative.t1.csv" &&
+        echo "reference: vm, jit and jit native payouts identical" || STATUS=1
 fi
 
-PYTHONPATH="$ROOT/bench" python3 "$HERE/report.py" "$OUT" "$RUNS" "$THREADS" "${REFERENCE:-1}"
+PYTHONPATH="$ROOT/bench" python3 "$HERE/report.py" "$OUT" "$RUNS" "$THREADS" "${REFERENCE:-1}" "${NATIVE:-0}"
 exit $STATUS

@@ -197,6 +197,7 @@ std::vector<Engine> built_engines() {
     out.push_back(Engine{kind.name, [kind = &kind](const plan::Plan& p, const engine::RunOptions& o) {
                            engine::RunOptions mine = o;
                            mine.engine = kind;
+                           mine.tiering = vm::Tiering::Native;  // every call on the engine's own code, not the interpreter's
                            return engine::run(p, mine);
                          }});
   }

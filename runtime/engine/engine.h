@@ -89,6 +89,8 @@ struct RunOptions {
   // The engine that runs the plan's functions (one of runtime/engines' built_engines()); null: the
   // bytecode interpreter. Every engine gives the same payouts and errors, byte for byte.
   const vm::EngineKind* engine = nullptr;
+  // How the JIT starts the functions (vm::Tiering): tiered for a run, native for a test of the engine.
+  vm::Tiering tiering = vm::Tiering::Tiered;
   // Set: the run forecasts (engine/projection.h). The payouts to date go to `forecast->to_date`, then the
   // period holding the as-of date is projected to its end by run rate and evaluated again for the sink.
   std::optional<ForecastRun> forecast;

@@ -77,14 +77,14 @@ void run_on_threads(const plan::Plan& plan, const RunOptions& options, const vm:
 
 RunResult run_with(const plan::Plan& plan, const RunOptions& options, PayoutSink* sink) {
   RunResult result;
-  // The plan prepared once for the engine (the JIT compiles it here), whatever runs again below.
-  // Its time is the `prepare` phase of --timings (the JIT loading LLVM and compiling).
+  // The plan prepared once for the engine, whatever runs again below. Its time is the `prepare` phase
+  // of --timings (the JIT loads LLVM and compiles later, within the phases: jit/jit.h).
   std::unique_ptr<vm::Engine> engine;
   std::vector<PhaseTime> prepared;
   try {
     PhaseClock clock(prepared);
     set_activity(options.engine ? "preparing the " + options.engine->name + " engine" : "preparing the interpreter");
-    engine = options.engine ? options.engine->prepare(plan) : vm::interpreter(plan);
+    engine = options.engine ? options.engine->prepare(plan, options.tiering) : vm::interpreter(plan);
     clock.lap("prepare");
   } catch (const vm::EngineUnavailable& e) {
     result.errors.push_back(e.what());

@@ -11,9 +11,9 @@ namespace rebate::engines {
 
 const std::vector<vm::EngineKind>& built_engines() {
   static const std::vector<vm::EngineKind> engines = {
-      vm::EngineKind{"vm", "the bytecode interpreter", [](const plan::Plan& plan) { return vm::interpreter(plan); }},
+      vm::EngineKind{"vm", "the bytecode interpreter", [](const plan::Plan& plan, vm::Tiering) { return vm::interpreter(plan); }},
 #if REBATE_WITH_JIT
-      vm::EngineKind{"jit", "native code compiled by LLVM", [](const plan::Plan& plan) { return jit::compile(plan); }},
+      vm::EngineKind{"jit", "native code compiled by LLVM", [](const plan::Plan& plan, vm::Tiering tiering) { return jit::compile(plan, tiering); }},
 #endif
   };
   return engines;

@@ -8,6 +8,7 @@
 // runtime's one entry point (helpers.h) on a scratch area holding the operands, so the semantics are the
 // interpreter's own (vm/ops.h), and the call's status is checked after it.
 #include "jit/codegen.h"
+#include "jit/module.h"
 
 #include <fmt/format.h>
 #include <llvm/IR/Constants.h>

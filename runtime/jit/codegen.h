@@ -28,8 +28,4 @@ void check_bytecode(const plan::Plan& plan);
 std::unique_ptr<llvm::Module> generate(const plan::Plan& plan, const std::vector<plan::FunctionId>& functions,
                                        llvm::LLVMContext& context);
 
-// Whether function `f` is run per ledger line or group row (millions of times) rather than per partner
-// and period: only those get the -O2 pipeline (docs/architecture.md, "The JIT").
-inline bool is_hot(const plan::Function& f) { return f.kind != plan::FunctionKind::PartnerPeriod; }
-
 }  // namespace rebate::jit

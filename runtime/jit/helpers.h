@@ -18,6 +18,8 @@ struct Runtime {
   const plan::Plan* plan = nullptr;
   vm::Observer* observer = nullptr;
   std::exception_ptr error;  // what a helper that returned 1 met (an EvalError, or a Frame's exception)
+  // Why the JIT could not start or compile, once it could not (tiers.cpp: what a call then reports).
+  const std::exception_ptr* failure = nullptr;
 };
 
 // A compiled function: 0 with the result in `out`, or 1 with the error in `rt->error`. `cells`: the

@@ -1,7 +1,7 @@
 // The JIT's shared library (module.h): the functions of a plan generated (codegen.cpp), a hot one
-// optimised at -O2 for this machine and compiled by ORC's LLJIT the first time a run calls it, the cold
-// ones together at -O0 (ahead, or at the first call of one); an executor per thread calls the native
-// functions through a table.
+// optimised at -O2 for this machine and compiled by ORC's LLJIT when asked (the tiered engine's thread,
+// tiers.cpp) or the first time a run calls it, the cold ones together at -O0; an executor per thread
+// calls the native functions through a table.
 #include "jit/module.h"
 
 #include <fmt/format.h>
@@ -20,7 +20,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <ctime>
 #include <mutex>
 #include <numeric>
 #include <stdexcept>
@@ -29,6 +28,7 @@
 #include "jit/codegen.h"
 #include "jit/helpers.h"
 #include "jit/object_cache.h"
+#include "jit/thread_clock.h"
 
 namespace rebate::jit {
 
@@ -110,31 +110,11 @@ Llvm make_llvm() {
   return llvm;
 }
 
-// CPU seconds the calling thread has used (what compiling costs, whatever else the machine runs).
-double thread_seconds() {
-  timespec t{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
-}
-
-class CompiledPlan;
-
-class NativeExecutor final : public vm::Executor {
- public:
-  NativeExecutor(const plan::Plan& plan, const CompiledPlan& code) : code_(code) { rt_.plan = &plan; }
-  plan::Value run(plan::FunctionId f, vm::Frame& frame) override;
-  void set_observer(vm::Observer* observer) override { rt_.observer = observer; }
-  vm::Observer* observer() const override { return rt_.observer; }
-
- private:
-  Runtime rt_;
-  const CompiledPlan& code_;
-};
-
-// A plan's functions, each compiled the first time one of the run's threads runs it: the functions the
-// scan's kernels take (most row functions of a common program) are never compiled, nor those of
-// clauses a run never reaches. Compiling is serialised; running compiled code is not.
-class CompiledPlan final : public vm::Engine {
+// A plan's functions, each compiled when the binary asks (tiers.cpp: when it is worth compiling, or
+// when it first runs): the functions the scan's kernels take (most row functions of a common program)
+// are never compiled, nor those of clauses a run never reaches. Compiling is serialised; running
+// compiled code is not.
+class CompiledPlan final : public NativeCode {
  public:
   CompiledPlan(const plan::Plan& plan, decltype(&rebate_jit_instr) instr, decltype(&rebate_jit_fail) fail)
       : plan_(plan), fail_(fail), llvm_(make_llvm()), cache_(build_description(*llvm_.machine)), code_(plan.functions.size()) {
@@ -148,34 +128,19 @@ class CompiledPlan final : public vm::Engine {
     stats_.seconds += thread_seconds() - start;
   }
 
-  std::unique_ptr<vm::Executor> executor() const override { return std::make_unique<NativeExecutor>(plan_, *this); }
-  vm::CompileStats compile_stats() const override {
+  vm::CompileStats stats() const override {
     std::lock_guard<std::mutex> lock(mutex_);
     return stats_;
   }
 
-  // Function `f`'s native code, compiled now if it is its first run.
-  NativeFunction native(plan::FunctionId f) const {
-    NativeFunction code = code_[f].load(std::memory_order_acquire);
-    return code ? code : compile(f);
-  }
+  NativeFunction compiled(plan::FunctionId f) const override { return code_[f].load(std::memory_order_acquire); }
 
-  // The cold functions compiled now (Module::compile_ahead).
-  void compile_cold() const {
-    for (plan::FunctionId f = 0; f < plan_.functions.size(); ++f) {
-      if (!is_hot(plan_.functions[f])) {
-        native(f);
-        return;
-      }
-    }
-  }
-
- private:
   // A hot function is compiled alone (the kernels take most of them: those are never compiled); the
-  // first cold one to run brings every cold one with it, in one module: evaluation runs nearly all of
-  // them, and a module's fixed cost (its code generator's pipeline, its object linked) is most of what
-  // compiling a cold function costs.
-  NativeFunction compile(plan::FunctionId f) const {
+  // first cold one asked for brings every cold one with it, in one module: evaluation runs nearly all
+  // of them, and a module's fixed cost (its code generator's pipeline, its object linked) is most of
+  // what compiling a cold function costs.
+  NativeFunction compile(plan::FunctionId f) const override {
+    if (NativeFunction code = compiled(f)) return code;
     std::lock_guard<std::mutex> lock(mutex_);
     if (NativeFunction code = code_[f].load(std::memory_order_relaxed)) return code;  // another thread was first
     const double start = thread_seconds();
@@ -229,21 +194,9 @@ class CompiledPlan final : public vm::Engine {
   mutable vm::CompileStats stats_;
 };
 
-plan::Value NativeExecutor::run(plan::FunctionId f, vm::Frame& frame) {
-  plan::Value out;
-  if (code_.native(f)(&rt_, &frame, frame.cells(), &out) != 0) {
-    std::exception_ptr error = std::move(rt_.error);
-    rt_.error = nullptr;
-    std::rethrow_exception(error);
-  }
-  return out;
-}
-
-std::unique_ptr<vm::Engine> compile(const plan::Plan& plan, decltype(&rebate_jit_instr) instr, decltype(&rebate_jit_fail) fail) {
+std::unique_ptr<NativeCode> compile(const plan::Plan& plan, decltype(&rebate_jit_instr) instr, decltype(&rebate_jit_fail) fail) {
   return std::make_unique<CompiledPlan>(plan, instr, fail);
 }
-
-void compile_ahead(const vm::Engine& engine) { static_cast<const CompiledPlan&>(engine).compile_cold(); }
 
 std::string dump_llvm(const plan::Plan& plan) {
   initialise_llvm();
@@ -265,6 +218,6 @@ std::string dump_llvm(const plan::Plan& plan) {
 }  // namespace rebate::jit
 
 extern "C" __attribute__((visibility("default"))) const rebate::jit::Module* rebate_jit_module() {
-  static const rebate::jit::Module module{rebate::jit::kModuleVersion, &rebate::jit::compile, &rebate::jit::compile_ahead, &rebate::jit::dump_llvm};
+  static const rebate::jit::Module module{rebate::jit::kModuleVersion, &rebate::jit::compile, &rebate::jit::dump_llvm};
   return &module;
 }

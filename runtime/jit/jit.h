@@ -11,12 +11,14 @@
 
 namespace rebate::jit {
 
-// `plan` as an engine whose executors run native code, each function compiled (hot ones optimised at
-// -O2) the first time a run calls it. The JIT's library and LLVM are loaded meanwhile on a thread of
-// their own, and waited for only then. `plan` must outlive the engine. An executor's run throws
-// vm::EngineUnavailable when the JIT's library cannot be loaded (load.cpp) or LLVM fails (an internal
-// error).
-std::unique_ptr<vm::Engine> compile(const plan::Plan& plan);
+// `plan` as an engine whose executors run native code (hot functions optimised at -O2). Tiered (what a
+// run does): each function runs on the interpreter until it has run often enough to be worth compiling,
+// then on its native code, compiled on a thread of its own that loads LLVM the first time; a run in
+// which nothing is worth compiling never loads LLVM. Native (`rebate test`, or REBATE_JIT_TIERED=off in
+// the environment): each function compiled the first time it runs, the run waiting for it (tiers.cpp).
+// `plan` must outlive the engine. An executor's run throws vm::EngineUnavailable when the JIT's library
+// cannot be loaded (load.cpp) or LLVM fails (an internal error).
+std::unique_ptr<vm::Engine> compile(const plan::Plan& plan, vm::Tiering tiering);
 
 // `rebate run --dump=llvm`: the module of `plan` before and after optimisation, as LLVM IR text.
 std::string dump_llvm(const plan::Plan& plan);

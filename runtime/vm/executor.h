@@ -95,12 +95,25 @@ class Executor {
   virtual Observer* observer() const = 0;
 };
 
-// What an engine spent compiling during a run (the JIT compiles each function when it first runs, so
-// inside the run's phases), for `rebate run --timings`.
+// How an engine that compiles (the JIT) starts a plan's functions; the interpreter has nothing to choose.
+enum class Tiering : uint8_t {
+  // Each function runs on the interpreter until it has run often enough to be worth compiling, then on
+  // native code compiled on a thread of its own; the run never waits for LLVM (`rebate run`).
+  Tiered,
+  // Each function compiled the first time it runs, the run waiting for it: every call native, which is
+  // what a test of the engine needs (`rebate test`, and REBATE_JIT_TIERED=off for the CLI).
+  Native,
+};
+
+// What an engine spent compiling during a run (the JIT compiles within the run's phases, on a thread of
+// its own or when a function first runs), for `rebate run --timings`.
 struct CompileStats {
-  double seconds = 0;      // CPU time, summed over the threads that compiled
-  uint32_t functions = 0;  // functions compiled
-  uint32_t cached = 0;     // of them, loaded from the JIT's object cache (compiled by an earlier run)
+  bool started = false;      // the JIT's library (LLVM) was loaded: false when nothing was worth compiling
+  double start_seconds = 0;  // CPU time loading it and making the JIT instance
+  double seconds = 0;        // CPU time compiling, summed over the threads that compiled
+  uint32_t functions = 0;    // functions compiled
+  uint32_t cached = 0;       // of them, loaded from the JIT's object cache (compiled by an earlier run)
+  uint32_t interpreted = 0;  // functions that ran on the interpreter only (tiered: not worth compiling, or not yet)
 };
 
 // A plan made ready to run by one engine (interpreted as it is, or compiled to native code): prepared
@@ -125,7 +138,7 @@ struct EngineUnavailable : std::runtime_error {
 struct EngineKind {
   std::string name;     // "vm", "jit"
   std::string summary;  // for --help: "the bytecode interpreter"
-  std::function<std::unique_ptr<Engine>(const plan::Plan&)> prepare;
+  std::function<std::unique_ptr<Engine>(const plan::Plan&, Tiering)> prepare;
 };
 
 }  // namespace rebate::vm

@@ -8,6 +8,7 @@ output, standard error and files written must be identical byte for byte to the 
 Usage: agree.py --rebate build/bin/rebate --root .
 """
 import argparse
+import os
 import pathlib
 import subprocess
 import sys
@@ -42,6 +43,8 @@ def main() -> int:
     ap.add_argument("--rebate", required=True)
     ap.add_argument("--root", required=True)
     args = ap.parse_args()
+    # The JIT's own code on every call, not the interpreter until a function is worth compiling (vm::Tiering).
+    os.environ["REBATE_JIT_TIERED"] = "off"
     rebate = str(pathlib.Path(args.rebate).resolve())
     root = pathlib.Path(args.root).resolve()
     version = subprocess.run([rebate, "--version"], capture_output=True, text=True).stdout

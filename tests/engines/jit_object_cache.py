@@ -24,6 +24,7 @@ def main() -> int:
     ap.add_argument("--rebate", required=True)
     ap.add_argument("--root", required=True)
     args = ap.parse_args()
+    os.environ["REBATE_JIT_TIERED"] = "off"  # every function compiled when it first runs (vm::Tiering)
     ex = pathlib.Path(args.root).resolve() / "examples" / "04-storage-volume-tiers"
     argv = ["run", "program.rebate"] + [a for a in (ex / "run.args").read_text().splitlines() if a.strip()]
     c = CliChecks(args.rebate, "jit")

@@ -17,6 +17,7 @@ outputs; `--replay` runs such directories again. Exit status: 0 when every case 
 compiled, 1 otherwise.
 """
 import argparse
+import os
 import random
 import pathlib
 import subprocess
@@ -173,6 +174,8 @@ def main():
     ap.add_argument("--no-minimise", action="store_true")
     ap.add_argument("--show", action="store_true", help="print each case's program and outputs")
     args = ap.parse_args()
+    # The JIT's own code on every call, not the interpreter until a function is worth compiling (vm::Tiering).
+    os.environ["REBATE_JIT_TIERED"] = "off"
     rebate = str(pathlib.Path(args.rebate).resolve())
     engines = [e for e in engines_of(rebate) if e != "vm"]
     if not engines:
