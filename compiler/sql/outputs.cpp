@@ -2,7 +2,7 @@
 // of the cells. The payouts, one row per partner, period and rebate, with the budgets applied to them;
 // the totals per partner and period; or the awards. Each follows what `rebate run` writes
 // (docs/language.md §21, "Output") and computes (budgets: runtime/engine/budgets.h; awards:
-// runtime/engine/evaluate.cpp).
+// runtime/engine/awards.cpp).
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -158,7 +158,7 @@ std::string Generator::shortest_text(const std::string& number) const {
   return fmt::format("CASE WHEN POSITION('.' IN {0}) > 0 THEN regexp_replace({0}, '\\.?0+$', '') ELSE {0} END", t);
 }
 
-// An award's or metric's value as text, as `rebate run` writes it in its files (engine/evaluate.cpp's
+// An award's or metric's value as text, as `rebate run` writes it in its files (engine/awards.cpp's
 // award_value): money rounded to its currency's places by the program's rounding mode; a percentage
 // as the ratio times 100 in its shortest form with `%`; a number in its shortest form; yes/no as
 // true/false, an enum's member by name.

@@ -1,6 +1,6 @@
 // The script's assembly (generator.h): the typed inputs, each ledger's lines with their periods, the
 // aggregates per partner and window, the measures, then each rebate's clauses in the order the engine
-// applies them (runtime/engine/evaluate.cpp), and one row per partner, period and rebate.
+// applies them (runtime/engine/rebate_clauses.cpp), and one row per partner, period and rebate.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -332,7 +332,7 @@ std::string Generator::band(const plan::Rebate& pr, size_t r) {
   const bool slices = t.mode == plan::TierMode::Incremental && pr.pay_metric == pr.pay_basis;
   std::string band = fmt::format("CASE WHEN {} IS NULL THEN NULL", metric);
   // A basis past a closed last band has earned every slice (its band is the last); a metric past it
-  // reaches none (runtime/engine/evaluate.cpp, band()).
+  // reaches none (runtime/engine/rebate_clauses.cpp, band()).
   if (t.bands.back().upper && !slices) band += fmt::format(" WHEN {} >= {} THEN -1", metric, lit(*t.bands.back().upper));
   for (size_t i = t.bands.size(); i-- > 0;) band += fmt::format(" WHEN {} >= {} THEN {}", metric, lit(t.bands[i].lower), i);
   return band + " ELSE -1 END";

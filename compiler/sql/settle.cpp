@@ -1,4 +1,4 @@
-// Settlement in SQL (generator.h), as CellEvaluator::settle does it (runtime/engine/evaluate.cpp,
+// Settlement in SQL (generator.h), as CellEvaluator::settle does it (runtime/engine/settlement.cpp,
 // docs/language.md §22): what a settled rebate's clauses earned over its window (the period, or the year
 // to date) less what the payments input says was paid for that window; a floor per year met by the
 // year's last period and a cap per year, each netted against what was paid for the year's periods so
