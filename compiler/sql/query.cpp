@@ -514,7 +514,8 @@ SqlResult Generator::generate() {
   if (closing_) ctes.push_back(late_cte(ledgers));
   ctes.push_back(cell_periods_cte());
   // The cells: every partner in every paid period (the partner table's, or without one every partner
-  // with a line in the periods read).
+  // any ledger line names, whatever its date, as the run knows them: a partner whose lines all fall
+  // outside the periods read still gets its (zero) payouts, and its fund claims are a partner's).
   std::string partners;
   std::string attrs;
   if (plan_.partner_table != UINT32_MAX) {
@@ -524,7 +525,10 @@ SqlResult Generator::generate() {
   } else {
     // (DISTINCT: with one ledger there is no UNION to remove the repeats, and a partner's cells would be
     // formed once per line.)
-    for (uint32_t l : ledgers) partners += fmt::format("{}SELECT DISTINCT partner FROM {}", partners.empty() ? "" : " UNION ", quote_name("l_" + plan_.inputs[l].name));
+    for (uint32_t l : ledgers) {
+      partners += fmt::format("{}SELECT DISTINCT {} AS partner FROM {} AS l", partners.empty() ? "" : " UNION ", partner_through(l, "l"),
+                              quote_name("in_" + plan_.inputs[l].name));
+    }
   }
   ctes.push_back(fmt::format("partners AS (\n  {})", partners));
   for (uint32_t i = 0; i < plan_.inputs.size(); ++i) {
