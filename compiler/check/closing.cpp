@@ -8,6 +8,7 @@
 #include <cctype>
 
 #include "check/checker_impl.h"
+#include "core/period_words.h"
 
 namespace rebate::check {
 
@@ -26,16 +27,6 @@ std::optional<DayNumber> civil_last_day(const PeriodValue& p) {
   const unsigned next = first_month + static_cast<unsigned>(months);
   const CivilDate after = next > 12 ? CivilDate{p.year + 1, next - 12, 1} : CivilDate{p.year, next, 1};
   return days_from_civil(after) - 1;
-}
-
-const char* grain_word(PeriodGrain g) {
-  switch (g) {
-    case PeriodGrain::Month: return "month";
-    case PeriodGrain::Quarter: return "quarter";
-    case PeriodGrain::Half: return "half";
-    case PeriodGrain::Year: return "year";
-  }
-  return "quarter";
 }
 
 const char* grain_example(PeriodGrain g) {
@@ -95,7 +86,7 @@ void Checker::check_closing() {
     const bool year = s.grain == PeriodGrain::Year && label.size() == 4 && std::all_of(label.begin(), label.end(), ::isdigit);
     if (year) p = PeriodValue{PeriodGrain::Year, std::stoi(label), 1};
     if (!p || p->grain != s.grain) {
-      diags.report(DiagKind::InvalidClosing, s.closed_span, fmt::format("`{}` is not a period of this program, which pays per {}", label, grain_word(s.grain)))
+      diags.report(DiagKind::InvalidClosing, s.closed_span, fmt::format("`{}` is not a period of this program, which pays per {}", label, period_word(s.grain)))
           .with_help(fmt::format("write the last closed period as the payouts name it, like `closed_through: {}`", grain_example(s.grain)));
       return;
     }

@@ -11,6 +11,7 @@
 
 #include "check/checker_impl.h"
 #include "check/literals.h"
+#include "core/period_words.h"
 
 namespace rebate::check {
 
@@ -75,8 +76,8 @@ void Checker::check_fund_expiry(const ast::Expr& after) {
   const Value v = check_value(after, Scope{ScopeKind::Constant});
   if (v.type.is_error()) return;
   const PeriodGrain grain = out->settings.grain;
-  const char* period = grain == PeriodGrain::Month ? "month" : grain == PeriodGrain::Quarter ? "quarter" : grain == PeriodGrain::Half ? "half" : "year";
-  const std::string periods = grain == PeriodGrain::Half ? "halves" : std::string(period) + "s";
+  const char* period = period_word(grain);
+  const std::string periods = periods_word(grain);
   const std::string example = grain == PeriodGrain::Month ? "12 months" : grain == PeriodGrain::Year ? "2 years" : "4 " + periods;
   if (v.type.kind != TypeKind::Duration || v.type.currency != "months" || after.kind != ast::ExprKind::Quantity) {
     diags.report(DiagKind::InvalidFundExpiry, after.span,

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <unordered_map>
 
+#include "core/period_words.h"
 #include "engine/cell_frame.h"
 #include "engine/fund_lots.h"
 #include "engine/report.h"
@@ -41,10 +42,7 @@ std::string money_text(const State& s, const Decimal& d) {
 
 // `expire after 4 quarters`, in the program's periods.
 std::string expiry_text(const State& s, uint32_t periods) {
-  const PeriodGrain g = s.plan.grain;
-  const char* one = g == PeriodGrain::Month ? "month" : g == PeriodGrain::Quarter ? "quarter" : g == PeriodGrain::Half ? "half" : "year";
-  const std::string many = g == PeriodGrain::Half ? "halves" : std::string(one) + "s";
-  return fmt::format("expire after {} {}", periods, periods == 1 ? std::string(one) : many);
+  return fmt::format("expire after {} {}", periods, periods == 1 ? std::string(period_word(s.plan.grain)) : periods_word(s.plan.grain));
 }
 
 }  // namespace
