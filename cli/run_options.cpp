@@ -36,6 +36,8 @@ void add_run_inputs(CLI::App* cmd, RunInputs& o, bool period_required, const cha
   // Hidden: the output does not depend on it; tests make batches small to put their boundaries everywhere.
   cmd->add_option("--batch-partners", o.batch_partners, "Partners per batch of payouts evaluated and written at a time (default: automatic)")
       ->group("");
+  // Hidden: the output does not depend on it; tests cut small ledgers into many pieces per thread.
+  cmd->add_option("--piece-bytes", o.piece_bytes, "Bytes per piece of a ledger the threads claim (default: 4 MiB)")->group("");
 }
 
 void add_closing_options(CLI::App* cmd, RunInputs& o) {
@@ -105,6 +107,7 @@ std::optional<int> engine_options(const char* command, const RunInputs& o, engin
   ro.threads = o.threads;
   ro.max_span_years = o.max_span_years;
   ro.batch_partners = o.batch_partners;
+  ro.piece_bytes = o.piece_bytes;
   ro.engine = engines::find_engine(o.engine);  // checked by the option's validator
   return std::nullopt;
 }

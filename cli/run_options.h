@@ -23,6 +23,7 @@ struct RunInputs {
   unsigned threads = 0;          // 0: automatic
   unsigned max_span_years = 10;  // without effective dates: the most years the ledgers' dates may span
   size_t batch_partners = 0;     // partners per batch of payouts (0: automatic); for tests
+  size_t piece_bytes = 0;        // bytes per piece of a ledger (0: automatic); for tests
   std::string engine = "vm";     // one of the build's engines (runtime/engines)
 };
 

@@ -233,7 +233,7 @@ bool read_detail_lines(State& s) {
     const auto buffer = s.options.input_buffers.find(in.name);
     const std::string path = buffer == s.options.input_buffers.end() ? s.options.input_paths.at(in.name) : in.name;
     DetailSink sink(s, index, path, partners);
-    const std::vector<ledger::StreamPart> parts{ledger::StreamPart{&sink, &s.detail->pool}};
+    ledger::OnePart parts(ledger::StreamPart{&sink, &s.detail->pool});
     if (buffer != s.options.input_buffers.end()) {
       r = ledger::stream_csv_buffer(buffer->second, in.name, in.spec, ro, parts);
     } else {

@@ -71,9 +71,12 @@ struct RunOptions {
   OutputFiles* outputs = nullptr;
   bool explanations = true;                          // false: skip the measures' values and the next band (CSV only)
   // Threads of the run (core/threads.h): every phase's tasks run on a oneTBB arena of this many; a ledger
-  // is read in as many pieces (no smaller than ledger::kMinPieceBytes when 0). 0: one per CPU the
-  // process may use (sched_getaffinity). The payouts, errors and notes do not depend on it.
+  // is read in pieces the threads claim as they go (ledger::kMinPieceBytes, kPiecesPerThread). 0: one
+  // per CPU the process may use (sched_getaffinity). The payouts, errors and notes do not depend on it.
   unsigned threads = 0;
+  // Tests: a ledger's pieces this small (0: ledger::kMinPieceBytes), so that a small ledger is read as a
+  // large one is, many pieces per thread and stretches taken over.
+  size_t piece_bytes = 0;
   // N-thread reads find their cuts by counting every share's quotes and line ends before the pieces
   // are read (ledger::ReadOptions::exact_split) instead of guessing them. A run whose guess
   // missed runs again this way by itself; tests set it to cover both.

@@ -37,7 +37,7 @@ struct Outcome {
 };
 
 inline Outcome run(const std::string& program, const std::string& sales, const std::string& period = "2026-Q3",
-            const std::map<std::string, std::string>& extra = {}, unsigned threads = 0) {
+            const std::map<std::string, std::string>& extra = {}, unsigned threads = 0, size_t piece_bytes = 0) {
   Outcome o;
   Compiler compiler(CompileOptions{});
   CompiledProgram compiled = compiler.compile_text("t.rebate", std::string(kHeader) + program);
@@ -53,6 +53,7 @@ inline Outcome run(const std::string& program, const std::string& sales, const s
   for (const auto& [k, v] : extra) options.input_buffers[k] = v;
   if (!period.empty()) options.period = period;
   options.threads = threads;
+  options.piece_bytes = piece_bytes;
   // Every engine of the build runs the case; all must give the interpreter's payouts, explanations and
   // errors byte for byte, so every expectation below is checked on each engine.
   for (const vm::EngineKind& kind : engines::built_engines()) {
@@ -82,7 +83,8 @@ inline constexpr unsigned kMoreThreads[] = {3, 8};
 inline constexpr unsigned kThreadCounts[] = {1, 2, 3, 8};
 
 // `two` (the outcome on two threads) is what every other thread count gives: the same payouts,
-// statuses and errors, byte for byte.
+// statuses and errors, byte for byte; also with pieces of a few rows, many per thread, claimed as the
+// threads go and taken over from one another (ledger::ReadOptions::piece_bytes), as a large ledger is read.
 inline void check_more_threads(const Outcome& two, const std::string& program, const std::string& sales,
                                const std::string& period = "2026-Q3", const std::map<std::string, std::string>& extra = {}) {
   for (unsigned threads : kMoreThreads) {
@@ -91,6 +93,13 @@ inline void check_more_threads(const Outcome& two, const std::string& program, c
     CHECK(more.result.errors == two.result.errors);
     CHECK(more.amounts == two.amounts);
     CHECK(more.statuses == two.statuses);
+  }
+  for (unsigned threads : kThreadCounts) {
+    INFO(threads << " threads, pieces of 64 bytes");
+    const Outcome small = run(program, sales, period, extra, threads, 64);
+    CHECK(small.result.errors == two.result.errors);
+    CHECK(small.amounts == two.amounts);
+    CHECK(small.statuses == two.statuses);
   }
 }
 

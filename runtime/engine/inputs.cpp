@@ -7,6 +7,7 @@
 #include <fstream>
 #include <functional>
 #include <limits>
+#include <mutex>
 
 #include "core/activity.h"
 #include "core/threads.h"
@@ -172,6 +173,7 @@ ledger::ReadOptions read_options(const State& s, const plan::Input& in) {
   ro.max_errors = s.options.max_errors;
   ro.reject_bad_rows = s.options.reject_bad_rows;
   ro.threads = s.options.threads;
+  ro.piece_bytes = s.options.piece_bytes;
   ro.exact_split = s.options.exact_splits;
   if (s.options.reject_bad_rows && !s.options.rejects_path.empty()) ro.rejects_path = output_path(s, s.options.rejects_path + "." + in.name + ".csv");
   return ro;
@@ -382,8 +384,60 @@ class CheckOnly : public ScanSink {
   void end() override {}
 };
 
-// Streams every ledger through the parts' sinks (`compute` false: only checks them). Returns the first
-// runtime error of the scan in file order, if any.
+// Where one ledger's rows go (ledger::StreamParts): its first rows to the run's first part, each later
+// stretch of the ledger (csv_pieces.cpp: several pieces per thread, claimed as the threads go) to a new
+// part, made by the thread that reads it. `compute` false: sinks that only check the rows.
+class LedgerParts : public ledger::StreamParts {
+ public:
+  LedgerParts(State& s, ScanPart& first, uint32_t input, bool compute)
+      : s_(s), input_(input), compute_(compute), threads_(thread_count(s.options.threads)), first_(first) {
+    first_sink_ = sink_of(first);
+  }
+  size_t threads() const override { return threads_; }
+  ledger::StreamPart part(uint64_t at) override {
+    if (at == 0) return ledger::StreamPart{first_sink_.get(), &first_.pool};
+    std::lock_guard<std::mutex> lock(mutex_);
+    Made made{at, std::make_unique<ScanPart>(s_), nullptr};
+    made.sink = sink_of(*made.part);
+    const ledger::StreamPart out{made.sink.get(), &made.part->pool};
+    made_.push_back(std::move(made));
+    return out;
+  }
+  // Once the ledger is read: every sink told so, and the new parts after `parts`, in the ledger's order.
+  void end(std::vector<std::unique_ptr<ScanPart>>& parts) {
+    first_sink_->end();
+    std::sort(made_.begin(), made_.end(), [](const Made& x, const Made& y) { return x.at < y.at; });
+    for (Made& m : made_) {
+      m.sink->end();
+      parts.push_back(std::move(m.part));
+    }
+    made_.clear();
+  }
+
+ private:
+  struct Made {
+    uint64_t at;
+    std::unique_ptr<ScanPart> part;
+    std::unique_ptr<ScanSink> sink;
+  };
+  std::unique_ptr<ScanSink> sink_of(ScanPart& part) const {
+    if (!compute_) return std::make_unique<CheckOnly>();
+    return ledger_sink(part, input_);
+  }
+
+  State& s_;
+  uint32_t input_;
+  bool compute_;
+  size_t threads_;
+  ScanPart& first_;
+  std::unique_ptr<ScanSink> first_sink_;
+  std::mutex mutex_;
+  std::vector<Made> made_;
+};
+
+// Streams every ledger through the parts' sinks (`compute` false: only checks them), adding the parts
+// each ledger's read makes after `parts` (which holds the run's first). Returns the first runtime error
+// of the scan in file order, if any.
 std::optional<vm::EvalError> stream_ledgers(State& s, std::vector<std::unique_ptr<ScanPart>>& parts, bool compute) {
   const plan::Plan& plan = s.plan;
   std::optional<vm::EvalError> first_error;
@@ -395,12 +449,7 @@ std::optional<vm::EvalError> stream_ledgers(State& s, std::vector<std::unique_pt
     // The ledger's columns without rows: what the scan's kernels need to know of them.
     s.tables[index].name = in.name;
     for (const ledger::ColumnSpec& c : spec.columns) s.tables[index].columns.push_back(ledger::Column{c, {}, {}});
-    std::vector<std::unique_ptr<ScanSink>> sinks;
-    std::vector<ledger::StreamPart> stream;
-    for (auto& part : parts) {
-      sinks.push_back(compute ? ledger_sink(*part, index) : std::make_unique<CheckOnly>());
-      stream.push_back(ledger::StreamPart{sinks.back().get(), &part->pool});
-    }
+    LedgerParts stream(s, *parts.front(), index, compute);
     ledger::ReadOptions ro = read_options(s, in);
     // A line of an unknown partner or lookup key is rejected as it was read, and its error points at the
     // cell (a view per row: cheap beside parsing it).
@@ -412,7 +461,7 @@ std::optional<vm::EvalError> stream_ledgers(State& s, std::vector<std::unique_pt
       r = ledger::stream_csv(s.options.input_paths.at(in.name), spec, ro, stream);
     }
     if (r.split_missed) throw SplitMissed{};
-    for (auto& sink : sinks) sink->end();
+    stream.end(parts);
     take(s, index, r);
     for (auto& part : parts) {
       if (part->error && !first_error) first_error = part->error;
@@ -545,10 +594,10 @@ bool load_inputs(State& s) {
     if (!read_partner_history(s) || !resolve_closing(s) || !fix_periods(s)) return false;
   }
 
-  // The ledgers, streamed: one part per reading thread, each on its own texts (the pool is frozen until
-  // the parts are merged).
+  // The ledgers, streamed: a part per stretch of a ledger a thread reads, each on its own texts (the pool
+  // is frozen until the parts are merged).
   std::vector<std::unique_ptr<ScanPart>> parts;
-  for (size_t k = 0; k < thread_count(s.options.threads); ++k) parts.push_back(std::make_unique<ScanPart>(s));
+  parts.push_back(std::make_unique<ScanPart>(s));
   std::optional<vm::EvalError> error = stream_ledgers(s, parts, usable);
   if (!s.result.errors.empty()) return false;
   report_left_out(s, parts, &ScanPart::unknown_keys, ".unknown-keys.csv", "hold", "a key that is not in its lookup table");

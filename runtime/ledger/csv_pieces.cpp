@@ -1,5 +1,6 @@
-// A streamed CSV buffer read by N threads: cut into pieces at line starts outside quoted cells, each
-// piece read by one task (its own Reader) into its own part, parts in file order. The cuts are guessed
+// A streamed CSV buffer read by N threads: cut into pieces at line starts outside quoted cells, several
+// per thread, claimed by the threads as they go (Claims), each piece read by its own Reader into its
+// stretch's part, parts in file order. The cuts are guessed
 // (the first line start past each share's start, checked by the piece before's reader when it gets
 // there) or counted exactly (every share's quotes and line ends counted in parallel first). With
 // rejects, each later piece writes its rejected rows to a temporary file of its own, appended to the
@@ -9,6 +10,7 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <vector>
 
@@ -95,8 +97,60 @@ std::vector<Cut> count_cuts(const char* from, const char* end, size_t pieces) {
   return cuts;
 }
 
+namespace {
+
+// Which piece each thread reads next (morsel-driven): thread t starts on the t-th of `threads` stretches
+// of consecutive pieces and reads them in order; a thread whose stretch is done takes over the second
+// half of what is left of the longest other one, a stretch of its own. A stretch's rows go to one part,
+// so every part holds consecutive pieces in file order whatever the timing, and the merge (parts in
+// file order) sees a one-thread read's order. Claims are rare (a piece is megabytes): a mutex will do.
+class Claims {
+ public:
+  Claims(size_t pieces, size_t threads) {
+    for (size_t t = 0; t < threads; ++t) stretches_.push_back(Stretch{pieces * t / threads, pieces * (t + 1) / threads});
+  }
+  struct Claim {
+    size_t piece;
+    bool starts_stretch;  // the first piece of a stretch: its rows go to a new part
+    size_t first, end;    // the stretch, as it stands (a later claim may find it shorter)
+  };
+  // The next piece for thread slot `t`; nullopt when every piece is taken.
+  std::optional<Claim> next(size_t t) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    Stretch& mine = stretches_[t];
+    if (mine.next < mine.end) {
+      const size_t piece = mine.next++;
+      return Claim{piece, piece == mine.first, mine.first, mine.end};
+    }
+    // A piece left to its own thread is read sooner there than a new part is made and merged for it: a
+    // stretch is taken over only where two pieces or more are left.
+    Stretch* longest = nullptr;
+    for (Stretch& s : stretches_) {
+      if (s.end - s.next >= 2 && (!longest || s.end - s.next > longest->end - longest->next)) longest = &s;
+    }
+    if (!longest) return std::nullopt;
+    const size_t half = longest->next + (longest->end - longest->next) / 2;
+    mine = Stretch{half, longest->end, half + 1};
+    longest->end = half;
+    return Claim{half, true, half, mine.end};
+  }
+
+ private:
+  struct Stretch {
+    size_t next, end;
+    size_t first;  // where the stretch started
+    Stretch(size_t from, size_t to) : next(from), end(to), first(from) {}
+    Stretch(size_t from, size_t to, size_t after_first) : next(after_first), end(to), first(from) {}
+  };
+  std::mutex mutex_;
+  std::vector<Stretch> stretches_;
+};
+
+}  // namespace
+
 Pieces read_pieces(Reader& head, std::string_view data, const std::string& display_name, const TableSpec& spec,
-                   const ReadOptions& options, const Destination& to, bool mapped, ReadResult& result, size_t pieces) {
+                   const ReadOptions& options, const Destination& to, bool mapped, ReadResult& result, size_t pieces,
+                   size_t threads) {
   const char* const rows_begin = head.position();
   const char* const data_end = data.data() + data.size();
   const uint64_t first_line = head.line();
@@ -110,6 +164,7 @@ Pieces read_pieces(Reader& head, std::string_view data, const std::string& displ
     head.finish();
     return Pieces::One;
   }
+  threads = std::min(threads, n);
   // Piece k is [begin(k), begin(k + 1)).
   auto begin = [&](size_t k) { return k == 0 ? rows_begin : k == n ? data_end : cuts[k - 1].at; };
   // A guessed piece's lines count from its origin: the piece before's start and line.
@@ -121,10 +176,8 @@ Pieces read_pieces(Reader& head, std::string_view data, const std::string& displ
     }
   }
   std::vector<ReadResult> results(n);
+  // Piece k > 0's reader is made by the thread that claims the piece, on its stretch's part's pool.
   std::vector<std::unique_ptr<Reader>> readers(n);
-  for (size_t k = 1; k < n; ++k) {
-    readers[k] = std::make_unique<Reader>(data, display_name, spec, options, to.pool_of(k), results[k]);
-  }
   auto reader = [&](size_t k) -> Reader& { return k == 0 ? head : *readers[k]; };
   std::vector<std::unique_ptr<std::FILE, int (*)(std::FILE*)>> rejects;
   if (head.writes_rejects()) {
@@ -136,46 +189,65 @@ Pieces read_pieces(Reader& head, std::string_view data, const std::string& displ
         result.io_failed = true;
         return Pieces::Failed;
       }
-      readers[k]->reject_into(rejects.back().get());
     }
   }
   std::atomic<bool> missed{false};
   std::vector<uint8_t> checked(n, 0);  // piece k's reader got to a row start at or past the next piece's
-  for (size_t k = 0; k < n; ++k) {
-    Reader& r = reader(k);
+  // Piece k read by its reader into `part`: the reader stops where the next piece starts, and its last
+  // row must end exactly there. One that runs past it (the guess was inside a quoted cell that holds
+  // line ends) stops every reader: the parts' sinks saw rows that are not the file's.
+  auto read_piece = [&](size_t k, const StreamPart& part, double from, double share) {
     if (k > 0) {
+      readers[k] = std::make_unique<Reader>(data, display_name, spec, options, *part.pool, results[k]);
+      Reader& r = *readers[k];
       r.start_after(head, begin(k), exact ? first_line + cuts[k - 1].newlines : 0);
       if (mapped) r.set_mapped();
-      r.stream_to((*to.parts)[k].sink);
+      r.stream_to(part.sink);
       if (!exact) r.number_lines_from(origins[k].get());
+      if (!rejects.empty()) r.reject_into(rejects[k - 1].get());
     }
+    Reader& r = reader(k);
+    r.set_piece_share(from, share);
     r.stop_when(&missed);
-    if (k + 1 == n) continue;
-    // Where the next piece starts: this piece's last row must end exactly there. One that runs past it
-    // (the guess was inside a quoted cell that holds line ends) stops every reader: the parts' sinks saw
-    // rows that are not the file's.
-    r.pause_at(begin(k + 1), [&, k] {
-      checked[k] = 1;
-      if (reader(k).position() == begin(k + 1)) {
-        if (k == 0 && !exact) origins[1]->set(reader(0).line());
-        return begin(k + 1);
-      }
-      missed.store(true);
-      return reader(k).position();
-    });
-  }
-  for_each_task(n, [&](size_t k) {
-    reader(k).rows();
+    if (k + 1 < n) {
+      r.pause_at(begin(k + 1), [&, k] {
+        checked[k] = 1;
+        if (reader(k).position() == begin(k + 1)) {
+          if (k == 0 && !exact) origins[1]->set(reader(0).line());
+          return begin(k + 1);
+        }
+        missed.store(true);
+        return reader(k).position();
+      });
+    }
+    r.rows();
     // A reader that got to the end of the data (or stopped at a fatal error) before the next piece's
     // start: its last row, a quoted cell holding line breaks, ran over that start.
     if (k + 1 < n && !checked[k]) missed.store(true);
+  };
+  Claims claims(n, threads);
+  for_each_task(threads, [&](size_t t) {
+    StreamPart part;
+    while (std::optional<Claims::Claim> c = claims.next(t)) {
+      if (c->piece == 0) {
+        part = to.start;
+      } else if (c->starts_stretch) {
+        part = to.parts->part(to.at + c->piece);
+      }
+      // (How much of its part's stretch the piece is: what the scan sizes the part's tables by.)
+      const double stretch = static_cast<double>(begin(c->end) - begin(c->first));
+      read_piece(c->piece, part, static_cast<double>(begin(c->piece) - begin(c->first)) / stretch,
+                 static_cast<double>(begin(c->piece + 1) - begin(c->piece)) / stretch);
+    }
   });
   // The later pieces' rejected rows after the head's, in the file's order (a failed read is read again
   // from the start on one thread, which writes the rejects file anew).
   for (size_t k = 1; k < n && !missed.load() && !rejects.empty(); ++k) {
     if (!head.append_rejects(rejects[k - 1].get())) break;
   }
-  for (size_t k = 0; k < n; ++k) reader(k).finish();
+  for (size_t k = 0; k < n; ++k) {
+    if (k == 0 || readers[k]) reader(k).finish();
+  }
   // A missed guess first: the pieces after it read from inside a quoted cell, and their errors are not
   // the file's (read again with counted cuts, those are).
   if (missed.load() && !exact) return Pieces::Missed;

@@ -51,20 +51,23 @@ class DiscardRows : public RowSink {
 };
 
 // `mapped`: `data` is a private read-only mapping of the file, whose pages may be given back as rows are
-// read. A streamed read is cut into as many pieces as there are parts (csv_pieces.cpp): options.threads
-// says how many at most (0: no piece under kMinPieceBytes). A read into one table
-// (`to.pool`: a table, small, read whole) is one piece.
+// read. A streamed read is cut into pieces (csv_pieces.cpp) read by to.threads threads at most
+// (options.threads, when set, at most that many; then at least one piece per thread, however small the
+// data, which the tests use), several per thread where the data is large enough (kMinPieceBytes,
+// kPiecesPerThread). A read into one table (`to.pool`: a table, small, read whole) is one piece.
 ReadResult read_buffer(std::string_view data, const std::string& display_name, const TableSpec& spec,
                        const ReadOptions& options, const Destination& to, bool mapped) {
   ReadResult result;
-  Reader reader(data, display_name, spec, options, to.pool_of(0), result);
+  Reader reader(data, display_name, spec, options, to.first_pool(), result);
   if (mapped) reader.set_mapped();
-  if (to.parts) reader.stream_to((*to.parts)[0].sink);
+  if (to.parts) reader.stream_to(to.start.sink);
   // (A later file of a ledger in many files appends to the rejects file: one piece, so that a failed
   // read, read again, does not append its rows twice.)
-  size_t pieces = to.parts && !options.rejects_append ? to.parts->size() : 1;
-  if (options.threads != 0) pieces = std::min<size_t>(pieces, options.threads);
-  if (options.threads == 0) pieces = std::min(pieces, std::max<size_t>(1, data.size() / kMinPieceBytes));
+  size_t threads = to.parts && !options.rejects_append ? to.threads : 1;
+  if (options.threads != 0) threads = std::min<size_t>(threads, options.threads);
+  const size_t fewest = options.threads != 0 ? threads : 1;
+  const size_t piece_bytes = options.piece_bytes ? options.piece_bytes : kMinPieceBytes;
+  const size_t pieces = threads <= 1 ? 1 : std::clamp(data.size() / piece_bytes, fewest, threads * kPiecesPerThread);
   if (pieces == 1) {
     reader.run();
     return result;
@@ -73,7 +76,7 @@ ReadResult read_buffer(std::string_view data, const std::string& display_name, c
     reader.finish();
     return result;
   }
-  switch (csv::read_pieces(reader, data, display_name, spec, options, to, mapped, result, pieces)) {
+  switch (csv::read_pieces(reader, data, display_name, spec, options, to, mapped, result, pieces, threads)) {
     case csv::Pieces::Read:
     case csv::Pieces::One: return result;
     case csv::Pieces::Missed:
@@ -85,7 +88,7 @@ ReadResult read_buffer(std::string_view data, const std::string& display_name, c
   // Malformed rows: read again on one thread, without streaming rows, so that errors, their order and
   // max_errors are exactly those of a sequential read. Bad files are the rare case.
   ReadResult again;
-  Reader sequential(data, display_name, spec, options, to.pool_of(0), again);
+  Reader sequential(data, display_name, spec, options, to.first_pool(), again);
   if (mapped) sequential.set_mapped();
   DiscardRows discard;  // a streaming read keeps no rows, not even to report errors
   sequential.stream_to(&discard);
@@ -150,10 +153,10 @@ ReadResult stream_rows(ByteStream& source, const std::string& path, const TableS
     read_error();
     return result;
   }
-  Reader reader(std::string_view(buffer.data(), size), path, spec, options, to.pool_of(0), result);
+  Reader reader(std::string_view(buffer.data(), size), path, spec, options, to.first_pool(), result);
   reader.set_more_input(!eof);
   reader.set_progress_unknown();
-  if (to.parts) reader.stream_to((*to.parts)[0].sink);
+  if (to.parts) reader.stream_to(to.start.sink);
   // The bytes from the reader's position on moved to the buffer's start, the rest filled; false (an error
   // in `result`) when they fill the buffer at its largest, or the file cannot be read.
   auto refill = [&] {
@@ -315,13 +318,13 @@ ReadResult read_standard_input(const TableSpec& spec, const ReadOptions& options
 
 ReadResult read_csv_buffer(std::string_view data, const std::string& display_name, const TableSpec& spec,
                            const ReadOptions& options, StringPool& pool) {
-  return read_buffer(data, display_name, spec, options, Destination{&pool, nullptr}, false);
+  return read_buffer(data, display_name, spec, options, Destination{&pool}, false);
 }
 
 namespace csv {
 
 ReadResult read_as_stream(std::string_view data, const std::string& display_name, const TableSpec& spec,
-                          const ReadOptions& options, StringPool* pool, const std::vector<StreamPart>* parts) {
+                          const ReadOptions& options, StringPool* pool, StreamParts* parts) {
   // The bytes as a pipe would give them: all that is asked for while they last.
   class MemoryStream : public ByteStream {
    public:
@@ -337,23 +340,23 @@ ReadResult read_as_stream(std::string_view data, const std::string& display_name
     std::string_view data_;
     size_t at_ = 0;
   } from_memory(data);
-  return stream_rows(from_memory, display_name, spec, options, Destination{pool, parts});
+  return stream_rows(from_memory, display_name, spec, options, parts ? Destination::streamed(*parts) : Destination{pool});
 }
 
 }  // namespace csv
 
 ReadResult read_csv(const std::string& path, const TableSpec& spec, const ReadOptions& options, StringPool& pool) {
-  return csv::read_input(path, spec, options, Destination{&pool, nullptr});
+  return csv::read_input(path, spec, options, Destination{&pool});
 }
 
 ReadResult stream_csv_buffer(std::string_view data, const std::string& display_name, const TableSpec& spec,
-                             const ReadOptions& options, const std::vector<StreamPart>& parts) {
-  return read_buffer(data, display_name, spec, options, Destination{nullptr, &parts}, false);
+                             const ReadOptions& options, StreamParts& parts) {
+  return read_buffer(data, display_name, spec, options, csv::Destination::streamed(parts), false);
 }
 
 ReadResult stream_csv(const std::string& path, const TableSpec& spec, const ReadOptions& options,
-                      const std::vector<StreamPart>& parts) {
-  return csv::read_input(path, spec, options, Destination{nullptr, &parts});
+                      StreamParts& parts) {
+  return csv::read_input(path, spec, options, csv::Destination::streamed(parts));
 }
 
 }  // namespace rebate::ledger

@@ -210,6 +210,12 @@ class Reader {
   bool stopped() const { return fatal_ || stop_; }
   // Chunks say progress 0: how much of the file is left is not known.
   void set_progress_unknown() { progress_unknown_ = true; }
+  // A piece's place in its part's share of the file (csv_pieces.cpp: the stretch of pieces its part
+  // reads): the chunks' progress counts from `from` of that share, the piece being `share` of it.
+  void set_piece_share(double from, double share) {
+    piece_from_ = from;
+    piece_share_ = share;
+  }
 
  private:
   void file_error(std::string message, uint64_t line = 0, uint32_t column = 0, std::string column_name = {}) {
@@ -445,6 +451,7 @@ class Reader {
   bool more_input_ = false;
   bool header_incomplete_ = false;
   bool progress_unknown_ = false;
+  double piece_from_ = 0, piece_share_ = 1;
 
   const std::string& file_;
   const TableSpec& spec_;
@@ -486,14 +493,16 @@ std::vector<Cut> count_cuts(const char* from, const char* end, size_t pieces);
 // a guessed cut that was not a row start (the parts saw rows that are not the file's); or a reader
 // that met a malformed row (or cuts that disagree with the rows), to be read again on one thread.
 enum class Pieces { Read, One, Missed, Failed };
-// The rows of `data` from where `head` (started: the header read) stands, in up to `pieces` pieces, piece
-// k streamed to (*to.parts)[k] by its own task on the caller's arena; `result` is head's.
+// The rows of `data` from where `head` (started: the header read, streaming to to.start) stands, in up
+// to `pieces` pieces read by `threads` tasks on the caller's arena, each task a stretch of consecutive
+// pieces at a time into a part of the stretch's own (StreamParts); `result` is head's.
 Pieces read_pieces(Reader& head, std::string_view data, const std::string& display_name, const TableSpec& spec,
-                   const ReadOptions& options, const Destination& to, bool mapped, ReadResult& result, size_t pieces);
+                   const ReadOptions& options, const Destination& to, bool mapped, ReadResult& result, size_t pieces,
+                   size_t threads);
 
 // Tests and fuzzing: `data` read as a non-regular file is (a buffer of options.pipe_buffer bytes at a
 // time, csv_read.cpp), into one table (`pool`) or streamed to `parts`.
 ReadResult read_as_stream(std::string_view data, const std::string& display_name, const TableSpec& spec,
-                          const ReadOptions& options, StringPool* pool, const std::vector<StreamPart>* parts);
+                          const ReadOptions& options, StringPool* pool, StreamParts* parts);
 
 }  // namespace rebate::ledger::csv

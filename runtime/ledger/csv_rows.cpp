@@ -576,7 +576,7 @@ void Reader::deliver() {
   const double read = progress_unknown_ ? 0
                       : share_end > rows_begin_ ? static_cast<double>(p_ - rows_begin_) / static_cast<double>(share_end - rows_begin_)
                                                 : 1;
-  result_.table.progress = progress_unknown_ ? 0 : options_.progress_from + read * options_.progress_share;
+  result_.table.progress = progress_unknown_ ? 0 : options_.progress_from + (piece_from_ + read * piece_share_) * options_.progress_share;
   const bool short_chunk = rows_ < kChunkRows;  // the last one: the sink sees exactly its rows
   if (short_chunk) size_chunk(rows_);
   sink_->rows(result_.table);

@@ -141,12 +141,9 @@ ReadResult read_files_in_turn(const std::string& name, const InputFiles& input, 
   ReadResult total;
   total.table.name = spec.name;
   for (const std::string& note : input.notes) total.notes.push_back(InputError{name, 0, 0, {}, note});
-  std::vector<StreamPart> first_part;
+  // One thread: every file's rows into the first part, in the files' order.
   Destination one = to;
-  if (to.parts) {
-    first_part.push_back((*to.parts)[0]);
-    one.parts = &first_part;
-  }
+  one.threads = 1;
   // Each file's share of the ledger by its size on disk, so that a chunk's progress is the ledger's.
   std::vector<double> sizes;
   double all = 0;
@@ -172,6 +169,7 @@ ReadResult read_files_in_turn(const std::string& name, const InputFiles& input, 
     const bool budget_spent = options.max_errors != 0 && kept >= options.max_errors;
     if (budget_spent && !options.count_all_errors) break;
     if (options.max_errors != 0) o.max_errors = budget_spent ? 1 : options.max_errors - kept;
+    one.at = to.at + file_start(i);
     ReadResult r = read_file(input.files[i], spec, o, one);
     if (budget_spent) {
       r.errors_not_shown += r.errors.size();
@@ -219,21 +217,22 @@ class DiscardRows : public RowSink {
   void rows(const Table&) override {}
 };
 
-// Many files streamed to N parts, as tasks on the run's threads. With as many files as parts or more,
-// the files are cut into N runs of consecutive files of about equal bytes, each run a task that reads
-// its files in turn into its one part; with fewer, each file is a task with a run of consecutive parts
-// of its own, into which it is cut in pieces (csv_pieces.cpp). Either way the parts are in the files'
-// order, then each file's pieces', so every file's rows reach the parts in a one-thread read's order
-// and the merge (parts in order) sees the keys appear as one thread would. Any error (a malformed row,
-// a header unlike the first file's, an unreadable file) makes the files be read again by
-// read_files_in_turn, without streaming rows, so that the errors, their order and max_errors are
-// exactly a sequential read's. nullopt: one part, or rejects (written in the files' order as read).
+// Many files streamed by N threads, as tasks. With as many files as threads or more, the files are cut
+// into N runs of consecutive files of about equal bytes, each run a task that reads its files in turn
+// into one part; with fewer, each file is a task with a share of the threads of its own, by which it is
+// cut in pieces (csv_pieces.cpp). Either way each part holds consecutive rows of the ledger and is
+// placed by where they start (the file's place, file_start, then the piece's), so every file's rows
+// reach the parts in a one-thread read's order and the merge (parts in order) sees the keys appear as
+// one thread would. Any error (a malformed row, a header unlike the first file's, an unreadable file)
+// makes the files be read again by read_files_in_turn, without streaming rows, so that the errors,
+// their order and max_errors are exactly a sequential read's. nullopt: one thread, or rejects (written
+// in the files' order as read).
 std::optional<ReadResult> read_files_on_parts(const std::string& name, const InputFiles& input, const TableSpec& spec,
                                               const ReadOptions& options, const Destination& to) {
-  size_t parts = to.parts ? to.parts->size() : 1;
-  if (options.threads != 0) parts = std::min<size_t>(parts, options.threads);
+  size_t threads = to.parts ? to.threads : 1;
+  if (options.threads != 0) threads = std::min<size_t>(threads, options.threads);
   const size_t files = input.files.size();
-  if (parts < 2 || files == 0 || options.reject_bad_rows) return std::nullopt;
+  if (threads < 2 || files == 0 || options.reject_bad_rows) return std::nullopt;
   std::vector<double> sizes;
   double all = 0;
   for (const std::string& f : input.files) {
@@ -241,12 +240,12 @@ std::optional<ReadResult> read_files_on_parts(const std::string& name, const Inp
     sizes.push_back(::stat(f.c_str(), &st) == 0 ? static_cast<double>(st.st_size) : 0.0);
     all += sizes.back();
   }
-  // Task j: files [file_from[j], file_from[j + 1]) into parts [part_from[j], part_from[j + 1]).
-  const size_t tasks = std::min(parts, files);
-  std::vector<size_t> file_from(tasks + 1, files), part_from(tasks + 1, parts);
-  for (size_t j = 0; j < tasks; ++j) part_from[j] = files >= parts ? j : parts * j / files;
+  // Task j: files [file_from[j], file_from[j + 1]), with threads [thread_from[j], thread_from[j + 1]).
+  const size_t tasks = std::min(threads, files);
+  std::vector<size_t> file_from(tasks + 1, files), thread_from(tasks + 1, threads);
+  for (size_t j = 0; j < tasks; ++j) thread_from[j] = files >= threads ? j : threads * j / files;
   file_from[0] = 0;
-  if (files >= parts) {  // a new run where the bytes before reach j / parts of the whole, one file each at least
+  if (files >= threads) {  // a new run where the bytes before reach j / threads of the whole, one file each at least
     double before = 0;
     for (size_t i = 0, j = 1; i + 1 < files && j < tasks; ++i) {
       before += sizes[i];
@@ -258,16 +257,17 @@ std::optional<ReadResult> read_files_on_parts(const std::string& name, const Inp
   std::vector<ReadResult> results(files);
   std::vector<uint8_t> read(files, 0);
   for_each_task(tasks, [&](size_t j) {
-    const std::vector<StreamPart> mine(to.parts->begin() + static_cast<std::ptrdiff_t>(part_from[j]),
-                                       to.parts->begin() + static_cast<std::ptrdiff_t>(part_from[j + 1]));
-    const Destination into{nullptr, &mine};
+    Destination into = to;
+    into.threads = files >= threads ? 1 : thread_from[j + 1] - thread_from[j];
+    if (j > 0) into.start = to.parts->part(to.at + file_start(file_from[j]));
     double task_bytes = 0, done = 0;
     for (size_t i = file_from[j]; i < file_from[j + 1]; ++i) task_bytes += sizes[i];
     std::vector<std::string> header;
     std::string header_file;
     for (size_t i = file_from[j]; i < file_from[j + 1]; ++i) {
       ReadOptions o = options;
-      o.threads = options.threads == 0 ? 0 : static_cast<unsigned>(mine.size());
+      o.threads = options.threads == 0 ? 0 : static_cast<unsigned>(into.threads);
+      into.at = to.at + file_start(i);
       o.same_header = header;
       o.same_header_file = header_file;
       o.progress_from = task_bytes > 0 ? done / task_bytes : 0;
@@ -293,8 +293,8 @@ std::optional<ReadResult> read_files_on_parts(const std::string& name, const Inp
   }
   if (!ok) {
     DiscardRows discard;
-    const std::vector<StreamPart> nowhere{StreamPart{&discard, (*to.parts)[0].pool}};
-    ReadResult again = read_files_in_turn(name, input, spec, options, Destination{nullptr, &nowhere});
+    OnePart nowhere(StreamPart{&discard, to.start.pool});
+    ReadResult again = read_files_in_turn(name, input, spec, options, Destination{nullptr, &nowhere, nowhere.part(0), to.at, 1});
     if (again.ok()) {
       again.errors.push_back(InputError{name, 0, 0, {}, "internal error: the threads' reads of the files disagree with a one-thread read; please report this"});
     }

@@ -11,13 +11,21 @@
 
 namespace rebate::ledger::csv {
 
-// How rows are read: into one table (`parts` empty, texts in `pool`), or streamed to the parts.
+// How rows are read: into one table (`parts` null, texts in `pool`), or streamed to the parts: the
+// read's first rows to `start`, its later stretches to parts->part(at + piece) (`at`: where the read
+// starts in the ledger, a later file's place among the ledger's files), by up to `threads` threads.
 struct Destination {
   StringPool* pool = nullptr;
-  const std::vector<StreamPart>* parts = nullptr;
-  StringPool& pool_of(size_t part) const { return parts ? *(*parts)[part].pool : *pool; }
-  size_t count() const { return parts ? parts->size() : 2; }
+  StreamParts* parts = nullptr;
+  StreamPart start;
+  uint64_t at = 0;
+  size_t threads = 1;
+  StringPool& first_pool() const { return parts ? *start.pool : *pool; }
+  // A streamed read of a whole ledger: from its first row, on the parts' threads.
+  static Destination streamed(StreamParts& parts) { return Destination{nullptr, &parts, parts.part(0), 0, parts.threads()}; }
 };
+// Where file `file` of a ledger in many files starts (Destination::at): its pieces after it.
+inline uint64_t file_start(size_t file) { return static_cast<uint64_t>(file) << 32; }
 
 // What errors call standard input.
 inline const std::string kStandardInputName = "<stdin>";

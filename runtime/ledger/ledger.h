@@ -188,8 +188,12 @@ struct InputError {
   std::string to_string() const;
 };
 
-// A streamed file is cut into pieces of at least this many bytes when the thread count is automatic.
+// A streamed file is cut into pieces of at least this many bytes, and into at most kPiecesPerThread
+// pieces per reading thread: enough for a thread that is done to take over half of another's work
+// where a core is slower or the file's rows cost more in places, few enough that a piece's reader
+// costs nothing beside its rows.
 constexpr size_t kMinPieceBytes = 4u << 20;
+constexpr size_t kPiecesPerThread = 16;
 
 struct ReadOptions {
   size_t max_errors = 1;  // keep this many errors (0: no limit); later ones are counted in errors_not_shown
@@ -197,12 +201,14 @@ struct ReadOptions {
   bool reject_bad_rows = false;  // skip malformed rows (counted, reported in `rejected`) instead of failing
   std::string rejects_path;      // with reject_bad_rows: write rejected rows here (empty: don't write)
   size_t max_rejects_reported = 100;  // how many rejected rows keep their InputError in `rejected`
-  // Threads reading a streamed ledger: it is cut into this many pieces, each read by one task into its
-  // own part (StreamPart), as many as the parts given at most. 0: as many as there are parts, but a
-  // piece no smaller than kMinPieceBytes (small files are not worth cutting); 1: one piece. With
-  // reject_bad_rows the cuts are counted (exact_split) and the rejects file is written in the file's
-  // order all the same (csv_pieces.cpp).
+  // Threads reading a streamed ledger at once (StreamParts::threads() at most; 0: that many). A mapped
+  // file is cut into pieces (several per thread, none smaller than kMinPieceBytes), which the threads
+  // claim as they go (csv_pieces.cpp); 1: one piece. With reject_bad_rows the cuts are counted
+  // (exact_split) and the rejects file is written in the file's order all the same.
   unsigned threads = 0;
+  // Tests: pieces this small (0: kMinPieceBytes), so that a small file is cut into many and the threads
+  // claim them, and take over each other's stretches, as on a large one.
+  size_t piece_bytes = 0;
   // An N-thread read starts each piece's thread at the first row start past its share's start, trusting
   // that it is not inside a quoted cell, and the thread before checks it when it gets there.
   // true: the starts are found exactly first (every share's quotes and line ends counted, in parallel),
@@ -293,22 +299,47 @@ class RowSink {
 };
 constexpr size_t kChunkRows = 4096;
 
-// One thread's share of a streaming read: where its rows go, and the pool their texts are interned in.
+// One part of a streaming read: where its rows go, and the pool their texts are interned in.
 struct StreamPart {
   RowSink* sink = nullptr;
   StringPool* pool = nullptr;
 };
 
+// The parts a streaming read hands its rows to, asked for as the read needs them. A ledger cut into
+// pieces is read by up to threads() threads at once; each reads a stretch of consecutive pieces in
+// order, then takes over the second half of what is left of the longest other stretch (csv_pieces.cpp),
+// so a slow core or a costly region of the file leaves no thread idle. Each stretch's rows go to a part
+// of its own, in file order: part(at) is asked for once per stretch, from the thread that reads it, `at`
+// being where the stretch starts in the ledger (0 for its first row, larger for later rows, also across
+// a ledger's files). The caller keeps the parts in the order of `at`: that is the ledger's order.
+class StreamParts {
+ public:
+  virtual ~StreamParts() = default;
+  virtual size_t threads() const = 0;
+  // Called from the reading threads, at the same time.
+  virtual StreamPart part(uint64_t at) = 0;
+};
+
+// Every row to one part, read by one thread (the caller's).
+class OnePart : public StreamParts {
+ public:
+  explicit OnePart(StreamPart part) : part_(part) {}
+  size_t threads() const override { return 1; }
+  StreamPart part(uint64_t) override { return part_; }
+
+ private:
+  StreamPart part_;
+};
+
 // Reads a CSV file as read_csv does, but hands its rows to the parts' sinks a chunk at a time instead of
-// keeping them: the result's table has the columns and no rows. With N parts (and options.threads
-// allowing it) a mapped file is cut into up to N pieces, piece k read by its own task into parts[k]
-// (csv_pieces.cpp), and many files are shared out in the files' order; otherwise parts[0] gets every row (always for a non-regular file: see read_csv). When the read fails the sinks
-// may have seen some rows: what they computed must be thrown away. The errors are exactly those of a
+// keeping them: the result's table has the columns and no rows. A mapped file is cut into pieces read
+// by the parts' threads (csv_pieces.cpp), and many files are shared out in the files' order; a
+// non-regular file is read by one thread into part(0) (see read_csv). When the read fails the sinks may
+// have seen some rows: what they computed must be thrown away. The errors are exactly those of a
 // one-thread read.
-ReadResult stream_csv(const std::string& path, const TableSpec& spec, const ReadOptions& options,
-                      const std::vector<StreamPart>& parts);
+ReadResult stream_csv(const std::string& path, const TableSpec& spec, const ReadOptions& options, StreamParts& parts);
 ReadResult stream_csv_buffer(std::string_view data, const std::string& display_name, const TableSpec& spec,
-                             const ReadOptions& options, const std::vector<StreamPart>& parts);
+                             const ReadOptions& options, StreamParts& parts);
 
 // Reads an input (see resolve_input: a file, a glob or directory of files, `-`, a PostgreSQL URI) as one
 // table. A regular uncompressed file is memory-mapped. An unreadable file is an error with line 0.

@@ -15,6 +15,7 @@
 
 #include "ledger/csv_test_support.h"
 #include "ledger/ledger.h"
+#include "ledger/test_parts.h"
 
 using namespace rebate::ledger;
 using namespace rebate::ledger::csv_test;
@@ -80,7 +81,8 @@ TEST_CASE("a directory's ledger files are one ledger, read in the order of their
   dir.write(".hidden.csv", "ignored");
   StringPool pool;
   Collect sink;
-  const ReadResult r = stream_csv(dir.path(), sales_spec(), ReadOptions{}, {StreamPart{&sink, &pool}});
+  OnePart part(StreamPart{&sink, &pool});
+  const ReadResult r = stream_csv(dir.path(), sales_spec(), ReadOptions{}, part);
   REQUIRE(errors_of(r).empty());
   CHECK(r.rows_read == 4);
   CHECK(sink.seen == std::vector<std::string>{"a.csv.gz:2:10000", "a.csv.gz:3:15000", "b.CSV:2:20000", "c.csv:2:30000"});
@@ -92,7 +94,8 @@ TEST_CASE("a directory's ledger files are one ledger, read in the order of their
 
   SECTION("a glob reads the files it matches, in the same order") {
     Collect glob_sink;
-    const ReadResult g = stream_csv(dir.path() + "/[ac].csv*", sales_spec(), ReadOptions{}, {StreamPart{&glob_sink, &pool}});
+    OnePart glob_part(StreamPart{&glob_sink, &pool});
+    const ReadResult g = stream_csv(dir.path() + "/[ac].csv*", sales_spec(), ReadOptions{}, glob_part);
     REQUIRE(errors_of(g).empty());
     CHECK(glob_sink.seen == std::vector<std::string>{"a.csv.gz:2:10000", "a.csv.gz:3:15000", "c.csv:2:30000"});
   }
@@ -109,13 +112,7 @@ TEST_CASE("a directory's ledger files are one ledger, read in the order of their
     const std::vector<std::string> in_order{"a.csv.gz:2:10000", "a.csv.gz:3:15000", "b.CSV:2:20000", "c.csv:2:30000"};
     for (unsigned threads : {2u, 3u, 8u}) {
       INFO(threads << " threads");
-      std::vector<Collect> sinks(threads);
-      std::vector<StreamPart> parts;
-      std::vector<std::unique_ptr<StringPool>> pools;
-      for (Collect& c : sinks) {
-        pools.push_back(std::make_unique<StringPool>());
-        parts.push_back(StreamPart{&c, pools.back().get()});
-      }
+      TestParts<Collect> parts(threads, nullptr, [](StringPool&) { return std::make_unique<Collect>(); });
       ReadOptions o;
       o.threads = threads;
       const ReadResult n = stream_csv(dir.path(), sales_spec(), o, parts);
@@ -123,9 +120,9 @@ TEST_CASE("a directory's ledger files are one ledger, read in the order of their
       CHECK(n.rows_read == 4);
       CHECK(n.notes.size() == 1);
       std::vector<std::string> all;
-      for (const Collect& c : sinks) all.insert(all.end(), c.seen.begin(), c.seen.end());
+      for (const Collect* c : parts.in_order()) all.insert(all.end(), c->seen.begin(), c->seen.end());
       CHECK(all == in_order);
-      CHECK(sinks[0].seen.size() < 4);  // shared out, not all read into the first part
+      CHECK(parts.in_order()[0]->seen.size() < 4);  // shared out, not all read into the first part
     }
   }
 }
@@ -196,17 +193,13 @@ TEST_CASE("many files streamed on N threads report the errors of a one-thread re
   StringPool pool;
   Collect one_sink;
   o.threads = 1;
-  const ReadResult one = stream_csv(dir.path(), sales_spec(), o, {StreamPart{&one_sink, &pool}});
+  OnePart one_part(StreamPart{&one_sink, &pool});
+  const ReadResult one = stream_csv(dir.path(), sales_spec(), o, one_part);
   REQUIRE(one.errors.size() == 2);
   for (unsigned threads : {2u, 3u, 8u}) {
     INFO(threads << " threads");
-    std::vector<Collect> sinks(threads);
-    std::vector<StreamPart> parts;
-    std::vector<std::unique_ptr<StringPool>> pools;  // a part's texts are its own (its thread interns them)
-    for (Collect& c : sinks) {
-      pools.push_back(std::make_unique<StringPool>());
-      parts.push_back(StreamPart{&c, pools.back().get()});
-    }
+    // (a part's texts are its own: its thread interns them)
+    TestParts<Collect> parts(threads, nullptr, [](StringPool&) { return std::make_unique<Collect>(); });
     o.threads = threads;
     const ReadResult n = stream_csv(dir.path(), sales_spec(), o, parts);
     CHECK(errors_of(n) == errors_of(one));

@@ -118,7 +118,8 @@ TEST_CASE("a file written to while it is read fails the read, whatever its rows 
   StringPool pool;
   ReadOptions one;
   one.threads = 1;
-  const ReadResult r = stream_csv(path, TableSpec{"sales", {partner, amount}}, one, {StreamPart{&sink, &pool}});
+  OnePart part(StreamPart{&sink, &pool});
+  const ReadResult r = stream_csv(path, TableSpec{"sales", {partner, amount}}, one, part);
   ::unlink(path.c_str());
   CHECK(sink.chunks >= 2);
   REQUIRE_FALSE(r.ok());

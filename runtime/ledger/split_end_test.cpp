@@ -9,6 +9,7 @@
 #include "ledger/csv_reader.h"
 #include "ledger/csv_test_support.h"
 #include "ledger/ledger.h"
+#include "ledger/test_parts.h"
 
 using namespace rebate;
 using namespace rebate::ledger;
@@ -79,10 +80,7 @@ class Collect : public RowSink {
 Outcome streamed(const std::string& data, const TableSpec& spec, ReadOptions options, size_t parts, bool* missed = nullptr) {
   for (;;) {
     StringPool base;
-    StringPool first_pool(&base), second_pool(&base);
-    Collect first(first_pool), second(second_pool);
-    std::vector<StreamPart> sinks{StreamPart{&first, &first_pool}};
-    if (parts == 2) sinks.push_back(StreamPart{&second, &second_pool});
+    TestParts<Collect> sinks(parts, &base, [](StringPool& pool) { return std::make_unique<Collect>(pool); });
     const ReadResult r = stream_csv_buffer(data, "sales.csv", spec, options, sinks);
     if (r.split_missed) {
       REQUIRE_FALSE(options.exact_split);
@@ -92,10 +90,10 @@ Outcome streamed(const std::string& data, const TableSpec& spec, ReadOptions opt
     }
     Outcome o = outcome_of(r);
     if (o.ok) {
-      o.rows = first.cells;
-      o.rows.insert(o.rows.end(), second.cells.begin(), second.cells.end());
-      o.lines = first.lines;
-      o.lines.insert(o.lines.end(), second.lines.begin(), second.lines.end());
+      for (const Collect* c : sinks.in_order()) {
+        o.rows.insert(o.rows.end(), c->cells.begin(), c->cells.end());
+        o.lines.insert(o.lines.end(), c->lines.begin(), c->lines.end());
+      }
     }
     return o;
   }

@@ -16,9 +16,10 @@ For every folder examples/NN-name/ that holds a `run.args` file:
   5. copies every input file to a temporary folder with its data rows in a seeded random order (same
      header, rows byte for byte) and checks that the run's JSON and CSV outputs are byte-identical to
      the runs on the original files;
-  6. runs with `--threads 1`, `2`, `3` and `8` (each ledger cut into that many pieces, read and scanned
-     by that many threads, then merged), on the original and the shuffled files, and checks that the
-     JSON and CSV outputs are byte-identical to the default run's;
+  6. runs with `--threads 1`, `2`, `3` and `8` (each ledger read and scanned by that many threads, then
+     merged), also with pieces of 64 bytes (`--piece-bytes`: a small file cut into many pieces, which the
+     threads claim as they go and take over from one another, as a large one is), on the original and
+     the shuffled files, and checks that the JSON and CSV outputs are byte-identical to the default run's;
   7. deals every input's shuffled rows out to three files of a directory (path order unlike the deal's)
      and checks that the run on the directories gives the same JSON at every thread count;
   8. for every `forecast*.args` file beside run.args (`forecast.args`, `forecast-last-year.args`), runs
@@ -266,6 +267,10 @@ def check_example(folder, rebate, seed, engine):
             for threads in THREAD_COUNTS:
                 for fmt, original in (("json", out), ("csv", out_csv)):
                     ok = expect_same(["--threads", threads], cwd, fmt, original, f"with --threads {threads} on the {where} inputs") and ok
+                # Pieces of 64 bytes: a few rows each, many per thread, claimed as the threads go and taken over
+                # from one another, as a ledger of gigabytes is read.
+                ok = expect_same(["--threads", threads, "--piece-bytes", "64"], cwd, "json", out,
+                                 f"with --threads {threads} and pieces of 64 bytes on the {where} inputs") and ok
         # Many files: each input's shuffled rows dealt out to three files of a directory, named so that
         # their path order is not the rows' first order; read as one input, at every thread count.
         split_args = list(args)

@@ -12,8 +12,9 @@
 //   the rest: the CSV text.
 //
 // The four reads: read_csv_buffer on one thread and on two (threads = 2 forces the split whatever the
-// size), stream_csv_buffer with one part on one thread, and with two parts on two threads (each part an
-// overlay StringPool on a common base, as the engine's scan does); and the two streamed reads again with
+// size), stream_csv_buffer with one part on one thread, and on two threads with pieces of 16 bytes (many
+// pieces, claimed as the threads go, a part per stretch, each part an overlay StringPool on a common
+// base, as the engine's scan does); and the two streamed reads again with
 // every text column left uninterned (ColumnSpec::intern false: the cells handed over as views); the first
 // two-part read guesses its split (read again with an exact one when the guess missed, as the engine
 // does), the second counts it (ReadOptions::exact_split). They must report the same ok(),
@@ -44,6 +45,7 @@
 
 #include "ledger/csv_reader.h"
 #include "ledger/ledger.h"
+#include "ledger/test_parts.h"
 
 using namespace rebate::ledger;
 
@@ -342,7 +344,8 @@ Outcome read_streamed_one(std::string_view csv, const TableSpec& spec, ReadOptio
   options.threads = 1;
   StringPool pool(&base);
   RecordingSink sink(spec, pool, how);
-  ReadResult r = stream_csv_buffer(csv, kFile, spec, options, {StreamPart{&sink, &pool}});
+  OnePart part(StreamPart{&sink, &pool});
+  ReadResult r = stream_csv_buffer(csv, kFile, spec, options, part);
   Outcome o;
   o.how = how;
   take_status(o, r);
@@ -354,26 +357,25 @@ Outcome read_streamed_one(std::string_view csv, const TableSpec& spec, ReadOptio
   return o;
 }
 
-// Two parts, each with an overlay on `base`; when the read is ok, the parts' texts are merged into `base`
-// the way the engine does (engine/merge.cpp: absorb the first part, intern the second's texts). A
-// guessed split that missed (only possible with a quote in the file) is read again with an exact split,
-// as the engine does.
-Outcome read_streamed_two(std::string_view csv, const TableSpec& spec, ReadOptions options, StringPool& base) {
-  const char* how = "stream_csv_buffer, two parts";
+// Two threads and pieces of 16 bytes (ReadOptions::piece_bytes), so that even a small file is cut into
+// many pieces, claimed by the threads as they go and taken over from one another: a part per stretch,
+// each with an overlay on `base`. When the read is ok, the parts (in the file's order) give the
+// one-thread read's rows, and their texts are merged into `base` the way the engine does
+// (engine/merge.cpp: absorb the first part, intern the others' texts). A guessed split that missed (only
+// possible with a quote in the file) is read again with an exact split, as the engine does.
+Outcome read_streamed_pieces(std::string_view csv, const TableSpec& spec, ReadOptions options, StringPool& base) {
+  const char* how = "stream_csv_buffer, two threads, pieces of 16 bytes";
   options.threads = 2;
+  options.piece_bytes = 16;
+  auto make = [&](StringPool& pool) { return std::make_unique<RecordingSink>(spec, pool, how); };
   // The overlays leave `base` as it is until the merge: a missed read's pools and sinks are dropped.
-  auto pool0 = std::make_unique<StringPool>(&base), pool1 = std::make_unique<StringPool>(&base);
-  auto sink0 = std::make_unique<RecordingSink>(spec, *pool0, "stream_csv_buffer, part 1 of 2");
-  auto sink1 = std::make_unique<RecordingSink>(spec, *pool1, "stream_csv_buffer, part 2 of 2");
-  ReadResult r = stream_csv_buffer(csv, kFile, spec, options, {StreamPart{sink0.get(), pool0.get()}, StreamPart{sink1.get(), pool1.get()}});
+  auto parts = std::make_unique<TestParts<RecordingSink>>(2, &base, make);
+  ReadResult r = stream_csv_buffer(csv, kFile, spec, options, *parts);
   if (r.split_missed) {
     FUZZ_CHECK(csv.find('"') != std::string_view::npos, "a guessed split missed in a file without quotes");
     options.exact_split = true;
-    pool0 = std::make_unique<StringPool>(&base);
-    pool1 = std::make_unique<StringPool>(&base);
-    sink0 = std::make_unique<RecordingSink>(spec, *pool0, "stream_csv_buffer, part 1 of 2, exact split");
-    sink1 = std::make_unique<RecordingSink>(spec, *pool1, "stream_csv_buffer, part 2 of 2, exact split");
-    r = stream_csv_buffer(csv, kFile, spec, options, {StreamPart{sink0.get(), pool0.get()}, StreamPart{sink1.get(), pool1.get()}});
+    parts = std::make_unique<TestParts<RecordingSink>>(2, &base, make);
+    r = stream_csv_buffer(csv, kFile, spec, options, *parts);
     FUZZ_CHECK(!r.split_missed, "an exact split missed");
   }
   Outcome o;
@@ -381,40 +383,49 @@ Outcome read_streamed_two(std::string_view csv, const TableSpec& spec, ReadOptio
   take_status(o, r);
   check_empty(r, spec, how);
   if (!r.ok()) return o;
-  if (!sink0->lines.empty() && !sink1->lines.empty())
-    FUZZ_CHECK(sink1->lines.front() > sink0->lines.back(), "the second part's rows start before the first part's end");
-  o.rows = std::move(sink0->rows_);
-  o.lines = std::move(sink0->lines);
-  o.rows.insert(o.rows.end(), sink1->rows_.begin(), sink1->rows_.end());
-  o.lines.insert(o.lines.end(), sink1->lines.begin(), sink1->lines.end());
+  const std::vector<RecordingSink*> sinks = parts->in_order();
+  const std::vector<StringPool*> pools = parts->pools_in_order();
+  for (size_t k = 0; k < sinks.size(); ++k) {
+    if (k > 0 && !sinks[k - 1]->lines.empty() && !sinks[k]->lines.empty())
+      FUZZ_CHECK(sinks[k]->lines.front() > sinks[k - 1]->lines.back(), "a part's rows start before the part before's end");
+    o.rows.insert(o.rows.end(), sinks[k]->rows_.begin(), sinks[k]->rows_.end());
+    o.lines.insert(o.lines.end(), sinks[k]->lines.begin(), sinks[k]->lines.end());
+  }
 
-  // The merge. The first part's ids stay as they are.
+  // The merge. The first part's ids stay as they are; the others' texts are interned.
   const uint32_t base_size = static_cast<uint32_t>(base.size());
-  FUZZ_CHECK(pool0->first_own_id() == base_size && pool1->first_own_id() == base_size, "overlay first ids");
-  std::vector<std::string> own1;  // the second part's own texts, by id - base_size
-  for (size_t id = base_size; id < pool1->size(); ++id) own1.emplace_back(pool1->text(static_cast<uint32_t>(id)));
-  base.absorb(std::move(*pool0));
+  std::vector<std::vector<std::string>> own(sinks.size());  // each later part's own texts, by id - base_size
+  for (size_t k = 0; k < sinks.size(); ++k) {
+    const StringPool& pool = *pools[k];
+    FUZZ_CHECK(pool.first_own_id() == base_size, "overlay first ids");
+    if (k > 0) {
+      for (size_t id = base_size; id < pool.size(); ++id) own[k].emplace_back(pool.text(static_cast<uint32_t>(id)));
+    }
+  }
+  if (sinks.empty()) return o;
+  base.absorb(std::move(*pools[0]));
   std::unordered_map<std::string, uint32_t> id_of;
   for (uint32_t id = 0; id < base.size(); ++id) {
     std::string text(base.text(id));
     FUZZ_CHECK(base.find(text) == id, "after absorb, find(text(" + std::to_string(id) + ")) is another id");
     FUZZ_CHECK(id_of.emplace(text, id).second, "after absorb, a text has two ids");
   }
-  for (const auto& [id, text] : sink0->texts) {
-    FUZZ_CHECK(id < base.size() && base.text(id) == text,
-               "part 1's text id " + std::to_string(id) + " changed on absorb");
+  for (const auto& [id, text] : sinks[0]->texts) {
+    FUZZ_CHECK(id < base.size() && base.text(id) == text, "part 1's text id " + std::to_string(id) + " changed on absorb");
   }
-  std::vector<uint32_t> remap;
-  for (const std::string& text : own1) {
-    const uint32_t id = base.intern(text);
-    auto [it, fresh] = id_of.emplace(text, id);
-    FUZZ_CHECK(it->second == id, "interning part 2's text gave an id another text has");
-    (void)fresh;
-    remap.push_back(id);
-  }
-  for (const auto& [id, text] : sink1->texts) {
-    const uint32_t merged = id < base_size ? id : remap.at(id - base_size);
-    FUZZ_CHECK(base.text(merged) == text, "part 2's text id " + std::to_string(id) + " merged wrongly");
+  for (size_t k = 1; k < sinks.size(); ++k) {
+    std::vector<uint32_t> remap;
+    for (const std::string& text : own[k]) {
+      const uint32_t id = base.intern(text);
+      auto [it, fresh] = id_of.emplace(text, id);
+      FUZZ_CHECK(it->second == id, "interning a later part's text gave an id another text has");
+      (void)fresh;
+      remap.push_back(id);
+    }
+    for (const auto& [id, text] : sinks[k]->texts) {
+      const uint32_t merged = id < base_size ? id : remap.at(id - base_size);
+      FUZZ_CHECK(base.text(merged) == text, "a later part's text id " + std::to_string(id) + " merged wrongly");
+    }
   }
   return o;
 }
@@ -436,20 +447,17 @@ Outcome read_streamed_lazy(std::string_view csv, const TableSpec& spec, ReadOpti
   options.threads = static_cast<unsigned>(parts);
   options.exact_split = true;
   const TableSpec lazy = lazy_texts(spec);
-  StringPool pool0(&base), pool1(&base);
-  RecordingSink sink0(lazy, pool0, how), sink1(lazy, pool1, how);
-  std::vector<StreamPart> stream{StreamPart{&sink0, &pool0}};
-  if (parts == 2) stream.push_back(StreamPart{&sink1, &pool1});
+  TestParts<RecordingSink> stream(parts, &base, [&](StringPool& pool) { return std::make_unique<RecordingSink>(lazy, pool, how); });
   ReadResult r = stream_csv_buffer(csv, kFile, lazy, options, stream);
   Outcome o;
   o.how = how;
   take_status(o, r);
   check_empty(r, lazy, how);
   if (!r.ok()) return o;
-  o.rows = std::move(sink0.rows_);
-  o.lines = std::move(sink0.lines);
-  o.rows.insert(o.rows.end(), sink1.rows_.begin(), sink1.rows_.end());
-  o.lines.insert(o.lines.end(), sink1.lines.begin(), sink1.lines.end());
+  for (RecordingSink* sink : stream.in_order()) {
+    o.rows.insert(o.rows.end(), sink->rows_.begin(), sink->rows_.end());
+    o.lines.insert(o.lines.end(), sink->lines.begin(), sink->lines.end());
+  }
   return o;
 }
 
@@ -466,8 +474,8 @@ Outcome read_as_pipe(std::string_view csv, const TableSpec& spec, ReadOptions op
   seed(whole_pool);
   StringPool part_pool(&base);
   RecordingSink sink(used, part_pool, how);
-  const std::vector<StreamPart> parts{StreamPart{&sink, &part_pool}};
-  ReadResult r = csv::read_as_stream(csv, kFile, used, options, streamed ? nullptr : &whole_pool, streamed ? &parts : nullptr);
+  OnePart part(StreamPart{&sink, &part_pool});
+  ReadResult r = csv::read_as_stream(csv, kFile, used, options, streamed ? nullptr : &whole_pool, streamed ? &part : nullptr);
   too_long = !r.errors.empty() && r.errors.back().message.find("has not ended; a file that is not a regular file") != std::string::npos;
   Outcome o;
   o.how = how;
@@ -595,7 +603,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   expect_same(one, stream_one, context);
   expect_same(one, read_streamed_lazy(csv, spec, options, base, 1), context);
   expect_same(one, read_streamed_lazy(csv, spec, options, base, 2), context);
-  const Outcome stream_two = read_streamed_two(csv, spec, options, base);
+  const Outcome stream_two = read_streamed_pieces(csv, spec, options, base);
   expect_same(one, stream_two, context);
 
   // As a pipe, in buffers small enough that rows, quoted cells and line ends are cut at their ends; a
