@@ -1,6 +1,7 @@
 // Tests and fuzzing: the parts of a streaming read (ledger::StreamParts), made as the read asks for
-// them, each a sink of type `Sink` on a pool of its own over `base`; after the read, in the ledger's
-// order (where each part's rows start), so that their rows one after another are the ledger's.
+// them, each a sink of type `Sink` on a pool of its own (an overlay on `base`, when given); after the
+// read, in the ledger's order (where each part's rows start), so that their rows one after another are
+// the ledger's.
 #pragma once
 
 #include <functional>
@@ -22,7 +23,7 @@ class TestParts : public StreamParts {
   StreamPart part(uint64_t at) override {
     std::lock_guard<std::mutex> lock(mutex_);
     Made& m = made_[at];
-    m.pool = std::make_unique<StringPool>(base_);
+    m.pool = base_ ? std::make_unique<StringPool>(base_) : std::make_unique<StringPool>();
     m.sink = make_(*m.pool);
     return StreamPart{m.sink.get(), m.pool.get()};
   }
