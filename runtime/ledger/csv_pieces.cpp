@@ -154,9 +154,10 @@ Pieces read_pieces(Reader& head, std::string_view data, const std::string& displ
   const char* const rows_begin = head.position();
   const char* const data_end = data.data() + data.size();
   const uint64_t first_line = head.line();
-  // (A rejected row is written with its line number as it is met: with rejects the cuts are counted, so
-  // that every piece knows its lines from the start.)
-  const bool exact = options.exact_split || head.writes_rejects();
+  // (A rejected row is written to the rejects file, and kept in `rejected`, with its line number as it
+  // is met: when rows are rejected the cuts are counted, so that every piece knows its lines from the
+  // start. A guessed piece knows them only once the piece before has got to its end.)
+  const bool exact = options.exact_split || options.reject_bad_rows;
   std::vector<Cut> cuts = exact ? count_cuts(rows_begin, data_end, pieces) : guess_cuts(rows_begin, data_end, pieces);
   const size_t n = cuts.size() + 1;
   if (n == 1) {

@@ -202,9 +202,11 @@ def rejects_on_threads(d, p, partners, run, failures):
     from decimal import Decimal, ROUND_HALF_EVEN
     expected = (Decimal(valid_cents) / 100 * Decimal("0.02")).quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN)
     seen = {}
-    for threads in ("1", "2", "3", "8"):
+    # ("8 small": pieces of 512 bytes, a few rows each, which the threads claim and take over from one another.)
+    for threads in ("1", "2", "3", "8", "8 small"):
         rej = d / "rej"  # the same path each time: the notes name it
-        r = run(["run", p] + partners + ["--input", f"sales={d / 'rejecting.csv'}", "--period", "2026-Q3", "--threads", threads,
+        how = ["--threads", "8", "--piece-bytes", "512"] if threads == "8 small" else ["--threads", threads]
+        r = run(["run", p] + partners + ["--input", f"sales={d / 'rejecting.csv'}", "--period", "2026-Q3", *how,
                  "--on-bad-row", "reject", "--rejects", str(rej)], 0,
                 out_has=[f"P1,2026-Q3,r,{expected},USD,paid"], err_has=[f"{len(bad)} rows of `sales` are malformed; they were left out"])
         written = pathlib.Path(str(rej) + ".sales.csv").read_text()
@@ -216,7 +218,7 @@ def rejects_on_threads(d, p, partners, run, failures):
         if lines_written != bad:
             failures.append(f"--threads {threads}: the rejects file lists lines {lines_written[:8]}..., expected {bad[:8]}...")
         seen[threads] = (written, unknown, r.stdout, r.stderr)
-    for threads in ("2", "3", "8"):
+    for threads in ("2", "3", "8", "8 small"):
         if seen[threads] != seen["1"]:
             what = [name for name, a, b in zip(("rejects file", "unknown-partners file", "payouts", "notes"), seen["1"], seen[threads]) if a != b]
             failures.append(f"--on-bad-row reject: --threads {threads} differs from one thread in its {', '.join(what)}")
