@@ -81,6 +81,9 @@ struct RunOptions {
   // are read (ledger::ReadOptions::exact_split) instead of guessing them. A run whose guess
   // missed runs again this way by itself; tests set it to cover both.
   bool exact_splits = false;
+  // Every ledger read in one piece, on one thread (the scan's other phases still on N): what a run whose
+  // counted cuts disagreed with a malformed ledger's rows runs again with (run.cpp).
+  bool one_piece_reads = false;
   // Without effective dates or a period, the most years the ledgers' dates may span (0: no limit): past
   // it the run fails naming the earliest and latest lines (inputs.cpp, dated_span_error).
   unsigned max_span_years = 10;

@@ -174,6 +174,7 @@ ledger::ReadOptions read_options(const State& s, const plan::Input& in) {
   ro.reject_bad_rows = s.options.reject_bad_rows;
   ro.threads = s.options.threads;
   ro.piece_bytes = s.options.piece_bytes;
+  if (s.options.one_piece_reads) ro.threads = 1;
   ro.exact_split = s.options.exact_splits;
   if (s.options.reject_bad_rows && !s.options.rejects_path.empty()) ro.rejects_path = output_path(s, s.options.rejects_path + "." + in.name + ".csv");
   return ro;

@@ -101,22 +101,31 @@ RunResult run_with(const plan::Plan& plan, const RunOptions& options, PayoutSink
 
 void run_on_threads(const plan::Plan& plan, const RunOptions& options, const vm::Engine& engine, PayoutSink* sink,
                     RunResult& result, const std::vector<PhaseTime>& prepared) {
-  if (!options.exact_splits && !inputs_rereadable(options)) {
-    RunOptions exact = options;
-    exact.exact_splits = true;
-    run_once(plan, exact, engine, sink, result);
-    return;
+  RunOptions o = options;
+  // An input read once cannot be read again: the cuts are counted from the start, and a read that
+  // rejects bad rows, which may need one piece (below), is in one piece from the start.
+  if (!inputs_rereadable(o)) {
+    o.exact_splits = true;
+    o.one_piece_reads = o.one_piece_reads || o.reject_bad_rows;
   }
-  try {
-    run_once(plan, options, engine, sink, result);
-  } catch (const SplitMissed&) {
-    // A ledger with line ends in quoted cells, one of them where the N-thread read guessed a cut
-    // (thrown while reading, before any payout was handed over).
-    RunOptions exact = options;
-    exact.exact_splits = true;
-    result = RunResult();
-    result.summary.timings = prepared;
-    run_once(plan, exact, engine, sink, result);
+  for (;;) {
+    try {
+      run_once(plan, o, engine, sink, result);
+      return;
+    } catch (const SplitMissed&) {
+      // Thrown while reading, before any payout was handed over. A guessed cut that was not a row start
+      // (a ledger with line ends in quoted cells, one of them where the read guessed a cut): again with
+      // counted cuts. A counted cut that was not (a malformed ledger whose stray quotes the count took
+      // for quoted cells, read with --on-bad-row reject): again with every ledger in one piece.
+      if (o.one_piece_reads) throw;  // (one piece has no cut)
+      if (o.exact_splits) {
+        o.one_piece_reads = true;
+      } else {
+        o.exact_splits = true;
+      }
+      result = RunResult();
+      result.summary.timings = prepared;
+    }
   }
 }
 

@@ -252,6 +252,11 @@ Pieces read_pieces(Reader& head, std::string_view data, const std::string& displ
   // A missed guess first: the pieces after it read from inside a quoted cell, and their errors are not
   // the file's (read again with counted cuts, those are).
   if (missed.load() && !exact) return Pieces::Missed;
+  // Counted cuts that are not row starts: a malformed file, whose stray quotes (inside unquoted cells)
+  // the count took for quoted cells. Its errors are a one-thread read's, below; but a read that rejects
+  // bad rows has streamed rows the file does not have, and no error to stop on: it is read again in one
+  // piece (the caller is told as of a missed guess).
+  if (missed.load() && options.reject_bad_rows) return Pieces::Missed;
   bool ok = !missed.load() && result.ok();
   for (size_t k = 1; k < n; ++k) ok = ok && results[k].ok();
   if (!ok) return Pieces::Failed;

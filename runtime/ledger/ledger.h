@@ -265,7 +265,9 @@ struct ReadResult {
   uint64_t rows_rejected = 0;  // rows skipped with reject_bad_rows
   // An N-thread streaming read one of whose pieces started inside a quoted cell (see exact_split):
   // the later parts' sinks saw rows that are not the file's, and the readers stopped. What
-  // the sinks computed must be thrown away, and the file read again with exact_split.
+  // the sinks computed must be thrown away, and the file read again with exact_split; when the read
+  // had exact_split already (a malformed file with stray quotes, read rejecting bad rows), in one piece
+  // (threads = 1).
   bool split_missed = false;
   // The file could not be opened or read, or the rejects file could not be written: an I/O problem
   // (the CLI's exit 2), not a malformed input.

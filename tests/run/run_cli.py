@@ -180,15 +180,18 @@ def main() -> int:
 def rejects_on_threads(d, p, partners, run, failures):
     """--on-bad-row reject on N threads (issue 16): the file is cut into pieces as without rejects, and
     the rejects file, the notes and the payouts are a one-thread read's, byte for byte."""
-    # 3,000 rows of P1 in 2026-Q3; every 37th row malformed (a bad amount, a bad date, too few cells, or a
-    # bad amount in a row whose quoted note holds a line break, so that it spans two lines), every 101st
+    # 3,000 rows of P1 in 2026-Q3; every 37th row malformed (a bad amount, a bad date, too few cells, a
+    # bad amount in a row whose quoted note holds a line break, so that it spans two lines, or a stray
+    # quote inside an unquoted cell, which the counted cuts take for the start of a quoted cell: the
+    # pieces then disagree with the rows, and the run reads the ledger again in one piece), every 101st
     # of an unknown partner (left out by the scan, into the unknown-partners file).
     rows, bad, valid_cents, line = [], [], 0, 2  # line 1 is the header
     for i in range(3000):
         amount = f"{i % 13 + 1}.{i % 100:02d}"
         if i % 37 == 5:
-            kind = (i // 37) % 4
-            text = ["2026-07-03,P1,12.3.4,x", "2026-13-01,P1,5.00,x", "2026-07-03,P1", '2026-07-03,P1,1x,"two\nlines"'][kind]
+            kind = (i // 37) % 5
+            text = ["2026-07-03,P1,12.3.4,x", "2026-13-01,P1,5.00,x", "2026-07-03,P1", '2026-07-03,P1,1x,"two\nlines"',
+                    '2026-07-03,P"1,5.00,x'][kind]
             bad.append(line)
         elif i % 101 == 7:
             text = f"2026-07-04,P9,{amount},x"
