@@ -14,8 +14,11 @@ one of each per test process, started at the first run compared and stopped at i
     `--dump`) or whose inputs are not plain CSV files (standard input, a directory or glob, a compressed file,
     a PostgreSQL URI), and a program the generator refuses (E0701, with the construct it names).
 
-A mismatch fails the test through its checks, like any other check. Every run's outcome is written to
-<work directory>/<script>.<pid>.json when the test ends, for tests/sql/sql_run_tests.py to count.
+A mismatch fails the test through its checks, like any other check. Every run's outcome is kept (`outcomes`,
+counted by tests/sql/sql_run_tests.py, which runs the tests in its own process) and written to
+<work directory>/shadow.<pid>.json when the process ends.
+
+    REBATE_SQL_SHADOW=build/sql-shadow python3 tests/run/funds.py --rebate build/bin/rebate
 """
 import atexit
 import hashlib
@@ -101,6 +104,7 @@ class Shadow:
         self.engines = None
         self.results = {}  # (dialect, script's hash) -> (exit, rows, error): a query run once per process
         self.outcomes = []
+        self.script = pathlib.Path(sys.argv[0]).stem  # the test whose runs are shadowed (set by sql_run_tests.py)
         atexit.register(self.finish)
 
     def engine(self, dialect):
@@ -112,11 +116,10 @@ class Shadow:
         if self.engines:
             for e in self.engines.values():
                 e.stop()
-        script = pathlib.Path(sys.argv[0]).stem
-        (self.work / f"{script}.{os.getpid()}.json").write_text(json.dumps(self.outcomes, indent=1) + "\n")
+        (self.work / f"shadow.{os.getpid()}.json").write_text(json.dumps(self.outcomes, indent=1) + "\n")
 
     def note(self, outcome, reason, argv):
-        self.outcomes.append({"outcome": outcome, "reason": reason, "argv": " ".join(argv)})
+        self.outcomes.append({"script": self.script, "outcome": outcome, "reason": reason, "argv": " ".join(argv)})
 
     def query(self, dialect, script, tables, schema):
         key = (dialect, hashlib.sha1(script.encode()).hexdigest())

@@ -140,16 +140,14 @@ class DuckDB:
     def run(self, script_text, tables, schema):
         """The script's rows as CSV text, after loading each (name, csv path) as SCHEMA.NAME of text columns."""
         new = [(name, path) for name, path in tables if (schema, name) not in self.loaded]
-        if new:
-            setup = f"CREATE SCHEMA IF NOT EXISTS {schema};\n"
-            for name, path in new:
-                p = str(path).replace("'", "''")
-                setup += f"CREATE TABLE {schema}.{name} AS SELECT * FROM read_csv('{p}', header = true, all_varchar = true);\n"
-            code, _, err = self._ask(setup + "SELECT 1 AS loaded;\n")
-            if code != 0:
-                return code, "", err
+        setup = f"CREATE SCHEMA IF NOT EXISTS {schema};\n" if new else ""
+        for name, path in new:
+            p = str(path).replace("'", "''")
+            setup += f"CREATE OR REPLACE TABLE {schema}.{name} AS SELECT * FROM read_csv('{p}', header = true, all_varchar = true);\n"
+        code, out, err = self._ask(setup + script_text)
+        if code == 0:
             self.loaded.update((schema, name) for name, _ in new)
-        return self._ask(script_text)
+        return code, out, err
 
     def stop(self):
         if self.server is not None:
@@ -187,12 +185,11 @@ class Postgres:
         self.cluster.stop()
 
     def run(self, script_text, tables, schema):
-        try:
-            for name, path in tables:
-                if (schema, name) not in self.loaded:
-                    pg_cluster.load_csv(self.cluster, f"{schema}.{name}", path)
-                    self.loaded.add((schema, name))
-        except RuntimeError as e:
-            return 1, "", str(e)
-        r = subprocess.run(self.cluster.psql_command() + ["--csv"], input=script_text, capture_output=True, text=True, timeout=600)
+        """The script's rows as CSV text, after loading each (name, csv path) not loaded yet as SCHEMA.NAME of text
+        columns, in the same psql session."""
+        new = [(name, path) for name, path in tables if (schema, name) not in self.loaded]
+        setup = "".join(pg_cluster.copy_script(f"{schema}.{name}", path) for name, path in new)
+        r = subprocess.run(self.cluster.psql_command() + ["--csv"], input=setup + script_text, capture_output=True, text=True, timeout=600)
+        if r.returncode == 0:
+            self.loaded.update((schema, name) for name, _ in new)
         return r.returncode, r.stdout, r.stderr

@@ -1,0 +1,115 @@
+#!/usr/bin/env python3
+"""Every run test in SQL (ctest `sql_run_tests`): each tests/run/*.py that calls the CLI through
+tests/cli_checks.py is run on the VM engine with the SQL shadow on (tests/sql/shadow.py), so that every
+`rebate run` it makes is also compiled with `rebate compile --target sql` for PostgreSQL and DuckDB and run
+on the same files, and the payouts compared. The tests run in this process, one after the other, so that
+one throwaway PostgreSQL server and one DuckDB serve them all (started at the first run compared, stopped at
+the end).
+
+Printed per test: the runs compared (payouts equal on both databases), the runs that stopped and whose
+query stopped too, the runs refused (E0701, by construct) and those not comparable (by reason). Checked:
+  * each test passes, with the shadow's mismatches among its checks;
+  * each compares at least MIN_COMPARED[test] runs, and its refusals and reasons not comparable are
+    exactly those of EXPECTED: coverage can only grow (a construct the generator learns, a reason that goes
+    away, must leave the list; a new one fails the test until it is understood and listed);
+  * the tests that call the CLI their own way (not through CliChecks, so not shadowed) are those of
+    NOT_SHADOWED.
+
+Usage: sql_run_tests.py --rebate build/bin/rebate --root . --work build/sql-run-tests
+(one test alone: REBATE_SQL_SHADOW=build/sql-run-tests python3 tests/run/funds.py --rebate build/bin/rebate)
+"""
+import argparse
+import collections
+import os
+import pathlib
+import runpy
+import sys
+import time
+
+import sql_compare
+
+# The runs each test must compare at least (what it compares today).
+MIN_COMPARED = {
+}
+# What each test's runs cannot be compared for: refused (the construct E0701 names), not comparable (why).
+EXPECTED = {
+}
+# Tests that call the CLI without tests/cli_checks.py, so that nothing they run is shadowed.
+NOT_SHADOWED = {"explain_trace", "inputs_cli", "lines", "outputs", "postgres_cli", "records", "run_cli", "stream"}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rebate", required=True)
+    ap.add_argument("--root", required=True)
+    ap.add_argument("--work", required=True)
+    args = ap.parse_args()
+    rebate = str(pathlib.Path(args.rebate).resolve())
+    root = pathlib.Path(args.root).resolve()
+    work = pathlib.Path(args.work).resolve()
+    sql_compare.install(work / "duckdb")  # (before the first test, so that no test's time includes it)
+    os.environ["REBATE_SQL_SHADOW"] = str(work)
+    import shadow
+    shade = shadow.from_environment(rebate)
+    failures = []
+    scripts = sorted((root / "tests" / "run").glob("*.py"))
+    plain = {s.stem for s in scripts if "cli_checks" not in s.read_text()}
+    if plain != NOT_SHADOWED:
+        failures.append(f"the tests that do not call the CLI through tests/cli_checks.py are {sorted(plain)}, "
+                        f"not {sorted(NOT_SHADOWED)}: update NOT_SHADOWED")
+    for script in scripts:
+        name = script.stem
+        if name in plain:
+            continue
+        argv = [str(script), "--rebate", rebate, "--engine", "vm"]
+        if "from_command_line(root=True)" in script.read_text():
+            argv += ["--root", str(root)]
+        shade.script, sys.argv = name, argv
+        started = time.time()
+        try:
+            runpy.run_path(str(script), run_name="__main__")
+            status = 0
+        except SystemExit as e:
+            status = e.code if isinstance(e.code, int) else 1
+        except Exception as e:  # a test that breaks is a failure of this one, and the others still run
+            print(f"{name}: {type(e).__name__}: {e}")
+            status = 1
+        if status != 0:
+            failures.append(f"{name}: the test fails with the shadow on (its FAIL lines above)")
+        outcomes = [o for o in shade.outcomes if o["script"] == name]
+        failures += summarise(name, outcomes, time.time() - started)
+    for f in failures:
+        print("FAIL", f)
+    compared = sum(o["outcome"] == "compared" for o in shade.outcomes)
+    print(f"sql run tests: {compared} runs compared in SQL, {len(shade.outcomes)} runs in all, {len(failures)} failed")
+    return 1 if failures else 0
+
+
+def summarise(name, outcomes, seconds):
+    """Prints the test's counts; the failures of its expectations."""
+    by = collections.defaultdict(collections.Counter)
+    for o in outcomes:
+        by[o["outcome"]][o["reason"]] += 1
+    compared = sum(by["compared"].values())
+    parts = [f"{compared} compared"]
+    if by["failed alike"]:
+        parts.append(f"{sum(by['failed alike'].values())} stopped alike (" + ", ".join(f"{n} {r}" for r, n in sorted(by["failed alike"].items())) + ")")
+    for outcome in ("refused", "not comparable", "mismatch"):
+        if by[outcome]:
+            parts.append(f"{outcome}: " + "; ".join(f"{r} (x{n})" for r, n in sorted(by[outcome].items())))
+    print(f"== {name} ({seconds:.1f} s): " + ", ".join(parts))
+    failures = []
+    if compared < MIN_COMPARED.get(name, 1):
+        failures.append(f"{name}: {compared} runs compared in SQL, fewer than {MIN_COMPARED.get(name, 1)}")
+    expected = EXPECTED.get(name, {})
+    for outcome in ("refused", "not comparable"):
+        want, got = set(expected.get(outcome, ())), set(by[outcome])
+        for r in sorted(got - want):
+            failures.append(f"{name}: {outcome} not expected: {r}")
+        for r in sorted(want - got):
+            failures.append(f"{name}: expected {outcome} but not found (remove it from EXPECTED): {r}")
+    return failures
+
+
+if __name__ == "__main__":
+    sys.exit(main())
