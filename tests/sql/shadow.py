@@ -65,14 +65,21 @@ def parse_run(argv):
     return program, options
 
 
+# Why a run is not compared (the others are about its inputs, below).
+AS_OF = "--as-of (a query reads every line)"
+REJECT = "--on-bad-row reject (a query stops at a bad row)"
+DUMP = "--dump (no payouts)"
+USAGE = "a usage or I/O error of the run (exit 2), the query pays"
+
+
 def not_comparable(options, inputs):
     """Why a run cannot be compared in SQL, or None."""
     if "--as-of" in options:
-        return "--as-of (a query reads every line)"
+        return AS_OF
     if "reject" in options.get("--on-bad-row", []):
-        return "--on-bad-row reject (a query stops at a bad row)"
+        return REJECT
     if "--dump" in options:
-        return "--dump (no payouts)"
+        return DUMP
     for _, path in inputs:
         if path == "-":
             return "an input from standard input"
@@ -89,10 +96,17 @@ def file_hash(path):
     return hashlib.sha1(pathlib.Path(path).read_bytes()).hexdigest()
 
 
+def first_error(stderr):
+    return next((line for line in stderr.splitlines() if "error" in line), "")
+
+
 def shared_words(run_error, query_error):
-    """Whether the query's error repeats the run's: every `quoted` value of the run's first error."""
-    first = next((line for line in run_error.splitlines() if "error" in line), "")
-    quoted = re.findall(r"`([^`]+)`", first)
+    """Whether the query's error repeats one of the run's (which may report several): every `quoted` value of
+    the query's error is in the run's errors, or else every one of the run's first error is in the query's."""
+    quoted = re.findall(r"`([^`]+)`", query_error)
+    if quoted:
+        return all(f"`{q}`" in run_error for q in quoted)
+    quoted = re.findall(r"`([^`]+)`", first_error(run_error))
     return bool(quoted) and all(q in query_error for q in quoted)
 
 
@@ -118,8 +132,8 @@ class Shadow:
                 e.stop()
         (self.work / f"shadow.{os.getpid()}.json").write_text(json.dumps(self.outcomes, indent=1) + "\n")
 
-    def note(self, outcome, reason, argv):
-        self.outcomes.append({"script": self.script, "outcome": outcome, "reason": reason, "argv": " ".join(argv)})
+    def note(self, outcome, reason, argv, **detail):
+        self.outcomes.append({"script": self.script, "outcome": outcome, "reason": reason, "argv": " ".join(argv), **detail})
 
     def query(self, dialect, script, tables, schema):
         key = (dialect, hashlib.sha1(script.encode()).hexdigest())
@@ -157,10 +171,10 @@ class Shadow:
             code, out, err = self.query(dialect, c.stdout, tables, schema)
             if ran.returncode != 0:
                 if code != 0:
-                    stopped.append(shared_words(ran.stderr, err))
+                    stopped.append((shared_words(ran.stderr, err), err.strip().splitlines()[0][:300] if err.strip() else ""))
                     continue
                 if ran.returncode == 2:
-                    return self.note("not comparable", "a usage or I/O error of the run (exit 2), the query pays", argv)
+                    return self.note("not comparable", USAGE, argv)
                 check(False, f"SQL shadow [{dialect}]: `{what}` stops (exit {ran.returncode}: {ran.stderr.strip()[:300]}), but the query pays")
                 return self.note("mismatch", "the query pays where the run stops", argv)
             if code != 0:
@@ -174,7 +188,8 @@ class Shadow:
         if ran.returncode == 0:
             self.note("compared", "", argv)
         else:
-            self.note("failed alike", f"the query stops too ({'same words' if all(stopped) else 'other words'})", argv)
+            self.note("failed alike", f"the query stops too ({'same words' if all(same for same, _ in stopped) else 'other words'})", argv,
+                      run_error=first_error(ran.stderr), query_errors=[e for _, e in stopped])
 
     def differences(self, dialect, options, base, ran, out, compile_argv, tables, schema, cwd):
         """What differs between the run's payouts (and totals, awards, metrics) and the query's."""
