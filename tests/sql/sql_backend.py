@@ -21,7 +21,6 @@ Checked, for each dialect:
 
 Usage: sql_backend.py --rebate build/bin/rebate --root . --work build/sql-tests
 """
-import argparse
 import csv
 import io
 import pathlib
@@ -32,7 +31,7 @@ import sys
 import tempfile
 from decimal import Decimal
 
-from sql_compare import COMPARED, DIALECTS, PAID, PAID_TOTALS, SELECTS, DuckDB, Postgres, differences, number, rows_by_key  # noqa: E402
+from sql_compare import COMPARED, DIALECTS, PAID, PAID_TOTALS, SELECTS, DuckDB, Postgres, command_line, differences, number, rows_by_key
 
 # Programs the generator refuses today, with the construct its E0701 names. Coverage can only grow: a
 # program that compiles must be removed from here, and one that stops compiling fails the test.
@@ -70,14 +69,7 @@ def inputs_of(argv):
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--rebate", required=True)
-    ap.add_argument("--root", required=True)
-    ap.add_argument("--work", required=True)
-    args = ap.parse_args()
-    rebate = str(pathlib.Path(args.rebate).resolve())
-    root = pathlib.Path(args.root).resolve()
-    work = pathlib.Path(args.work).resolve()
+    rebate, root, work = command_line()
     here = pathlib.Path(__file__).resolve().parent
     failures, passed = [], 0
 

@@ -9,6 +9,7 @@ columns, and the comparison of the rows a script selects with what `rebate run` 
   * `rows_by_key`: the rows of a payouts, totals, awards or metrics CSV (or of `rebate run --format json`'s
     payouts) by their key, the compared columns as exact decimals (`1949.50` equals `1949.5`).
 """
+import argparse
 import csv
 import io
 import json
@@ -42,6 +43,15 @@ SELECTS = {
     "awards": ("--awards", ("partner", "period", "award"), ["measured", "value", "currency"]),
     "metrics": ("--metrics", ("partner", "period", "metric"), ["value", "currency"]),
 }
+
+
+def command_line():
+    """`--rebate PATH --root DIR --work DIR`, the paths resolved: the CLI, the source tree, the work directory."""
+    ap = argparse.ArgumentParser()
+    for option in ("--rebate", "--root", "--work"):
+        ap.add_argument(option, required=True)
+    args = ap.parse_args()
+    return str(pathlib.Path(args.rebate).resolve()), pathlib.Path(args.root).resolve(), pathlib.Path(args.work).resolve()
 
 
 def number(text):

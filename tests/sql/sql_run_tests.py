@@ -18,10 +18,8 @@ query stopped too, the runs refused (E0701, by construct) and those not comparab
 Usage: sql_run_tests.py --rebate build/bin/rebate --root . --work build/sql-run-tests
 (one test alone: REBATE_SQL_SHADOW=build/sql-run-tests python3 tests/run/funds.py --rebate build/bin/rebate)
 """
-import argparse
 import collections
 import os
-import pathlib
 import runpy
 import sys
 import time
@@ -29,6 +27,7 @@ import time
 import shadow
 import sql_compare
 from shadow import AS_OF, REJECT, USAGE
+from sql_compare import command_line
 
 # The runs each test must compare at least (what it compares today; 77 in all).
 MIN_COMPARED = {
@@ -57,14 +56,7 @@ NOT_SHADOWED = {"explain_trace", "inputs_cli", "lines", "outputs", "postgres_cli
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--rebate", required=True)
-    ap.add_argument("--root", required=True)
-    ap.add_argument("--work", required=True)
-    args = ap.parse_args()
-    rebate = str(pathlib.Path(args.rebate).resolve())
-    root = pathlib.Path(args.root).resolve()
-    work = pathlib.Path(args.work).resolve()
+    rebate, root, work = command_line()
     sql_compare.install(work / "duckdb")  # (before the first test, so that no test's time includes it)
     os.environ[shadow.ENVIRONMENT] = str(work)
     shade = shadow.from_environment(rebate)
