@@ -70,9 +70,10 @@ AS_OF = "--as-of (a query reads every line)"
 REJECT = "--on-bad-row reject (a query stops at a bad row)"
 DUMP = "--dump (no payouts)"
 USAGE = "a usage or I/O error of the run (exit 2), the query pays"
+DEVICE = "payouts written to a device or pipe (--out)"
 
 
-def not_comparable(options, inputs):
+def not_comparable(options, inputs, base):
     """Why a run cannot be compared in SQL, or None."""
     if "--as-of" in options:
         return AS_OF
@@ -80,6 +81,9 @@ def not_comparable(options, inputs):
         return REJECT
     if "--dump" in options:
         return DUMP
+    out = options.get("--out", [None])[-1]
+    if out and not (base / out).is_file() and (base / out).exists():
+        return DEVICE
     for _, path in inputs:
         if path == "-":
             return "an input from standard input"
@@ -148,7 +152,7 @@ class Shadow:
         program, options = parse_run(argv)
         base = pathlib.Path(cwd or os.getcwd())
         inputs = [(n, str(base / p) if p != "-" and "://" not in p else p) for n, _, p in (v.partition("=") for v in options.get("--input", []))]
-        reason = not_comparable(options, inputs)
+        reason = not_comparable(options, inputs, base)
         if reason:
             return self.note("not comparable", reason, argv)
         # The inputs as tables of a schema named after their contents: a run on the same files reads the same tables.
