@@ -162,6 +162,7 @@ class Shadow:
         compile_argv += [a for o in COMPILE_OPTIONS for v in options.get(o, []) for a in (o, v)]
         what = " ".join(argv)
         stopped = []  # for a run that stops: whether each query stopped with the run's words
+        mismatches = []  # for a run that pays: what differs on each database
         for dialect in sql_compare.DIALECTS:
             c = subprocess.run([self.rebate, *compile_argv, "--dialect", dialect], cwd=cwd, capture_output=True, text=True, timeout=120)
             refused = re.search(r"error\[E0701\]: the SQL target cannot express (.+?)(?: yet)?$", c.stderr, re.M)
@@ -184,12 +185,12 @@ class Shadow:
             if code != 0:
                 check(False, f"SQL shadow [{dialect}]: `{what}` pays, but the query stops: {err.strip()[:600]}")
                 return self.note("mismatch", "the query stops", argv)
-            problems = self.differences(dialect, options, base, ran, out, compile_argv, tables, schema, cwd)
-            for p in problems:
+            for p in self.differences(dialect, options, base, ran, out, compile_argv, tables, schema, cwd):
                 check(False, f"SQL shadow [{dialect}]: `{what}`: {p}")
-            if problems:
-                return self.note("mismatch", "; ".join(problems)[:300], argv)
-        if ran.returncode == 0:
+                mismatches.append(f"[{dialect}] {p}")
+        if mismatches:
+            self.note("mismatch", "; ".join(mismatches)[:300], argv)
+        elif ran.returncode == 0:
             self.note("compared", "", argv)
         else:
             self.note("failed alike", f"the query stops too ({'same words' if all(same for same, _ in stopped) else 'other words'})", argv,

@@ -6,6 +6,9 @@ on the same files, and the payouts compared. The tests run in this process, one 
 one throwaway PostgreSQL server and one DuckDB serve them all (started at the first run compared, stopped at
 the end).
 
+First a self-test: example 1's payouts with an amount a cent off, or a basis changed, must be a mismatch on
+both databases (the comparison can fail), and as they are must not be.
+
 Printed per test: the runs compared (payouts equal on both databases), the runs that stopped and whose
 query stopped too, the runs refused (E0701, by construct) and those not comparable (by reason). Checked:
   * each test passes, with the shadow's mismatches among its checks;
@@ -21,6 +24,7 @@ Usage: sql_run_tests.py --rebate build/bin/rebate --root . --work build/sql-run-
 import collections
 import os
 import runpy
+import subprocess
 import sys
 import time
 
@@ -62,7 +66,7 @@ def main() -> int:
     sql_compare.install(work / "duckdb")  # (before the first test, so that no test's time includes it)
     os.environ[shadow.ENVIRONMENT] = str(work)
     shade = shadow.from_environment(rebate)
-    failures = []
+    failures = self_test(shade, root)
     scripts = sorted((root / "tests" / "run").glob("*.py"))
     plain = {s.stem for s in scripts if "cli_checks" not in s.read_text()}
     if plain != NOT_SHADOWED:
@@ -94,6 +98,29 @@ def main() -> int:
     compared = sum(o["outcome"] == "compared" for o in shade.outcomes)
     print(f"sql run tests: {compared} runs compared in SQL, {len(shade.outcomes)} runs in all, {len(failures)} failed")
     return 1 if failures else 0
+
+
+def self_test(shade, root):
+    """The shadow can fail: example 1's payouts with one amount a cent off, and with a basis changed, are
+    each a mismatch naming the payout; as they are, they are equal."""
+    example = root / "examples" / "01-ev-dealer-rebate"
+    argv = ["run", "program.rebate"] + [a for a in (example / "run.args").read_text().split() if a]
+    ran = subprocess.run([shade.rebate, *argv, "--engine", "vm"], cwd=example, capture_output=True, text=True, timeout=60)
+    failures = []
+    shade.script = "(self-test)"
+    # D300 2026-02: 45,000.00 EUR x 5% = 2,250.00 (its line of examples/01-ev-dealer-rebate/expected.csv).
+    row = "D300,2026-02,ev_rebate,2250.00,EUR,paid,45000,"
+    for changed, want in [(None, 0), (row.replace("2250.00", "2250.01"), 1), (row.replace("45000,", "45001,"), 1)]:
+        found = []
+        text = ran.stdout.replace(row, changed) if changed else ran.stdout
+        if changed and text == ran.stdout:
+            failures.append(f"self-test: no row {row} in example 1's payouts")
+            continue
+        shade.compare(argv, example, subprocess.CompletedProcess(ran.args, ran.returncode, text, ran.stderr), lambda ok, what: found.append(what) if not ok else None)
+        if len(found) != want * len(sql_compare.DIALECTS) or not all("('D300', '2026-02', 'ev_rebate', '')" in f for f in found):
+            failures.append(f"self-test: example 1 with {changed or 'its own payouts'}: {len(found)} mismatches, {want} per database expected: {found}")
+    shade.outcomes.clear()
+    return failures
 
 
 def summarise(name, outcomes, seconds):
