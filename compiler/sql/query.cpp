@@ -80,7 +80,7 @@ std::string Generator::cell_value(const ledger::ColumnSpec& c, const std::string
   // The text checked against what the CSV reader accepts before the database casts it: its casts accept
   // more (`+5`, `.5`, `1e3`, `NaN`, `5` for 5%; DuckDB reads the date `2026-05-2x` as 2026-05-02), and
   // must not turn a cell `rebate run` refuses into a number or a day.
-  auto written = [&](const std::string& of, const char* pattern, const std::string& what, const std::string& type, const std::string& value) {
+  auto written = [&](const std::string& of, const std::string& pattern, const std::string& what, const std::string& type, const std::string& value) {
     return fmt::format("CASE WHEN NOT {} THEN {} ELSE {} END", d_.regex_match(of, pattern), bad(what, type), value);
   };
   std::string value;
@@ -103,7 +103,10 @@ std::string Generator::cell_value(const ledger::ColumnSpec& c, const std::string
       } else {
         value = fmt::format("CAST({} AS {})", d_.round(d_, wide, scale, static_cast<int>(c.excess_digits) - 1), d_.decimal(scale));
       }
-      value = written(number, "^-?[0-9]+([.][0-9]+)?$", "a number like 1049.35", d_.decimal(scale), value);
+      // (The currency's code before or after the number, not both, nor inside it.)
+      const std::string digits = "-?[0-9]+([.][0-9]+)?";
+      const std::string pattern = number == text ? "^" + digits + "$" : fmt::format("^({1}|{0} *{1}|{1} *{0})$", c.currency, digits);
+      value = written(text, pattern, "a number like 1049.35", d_.decimal(scale), value);
       break;
     }
     case ledger::ColumnKind::Percent:
