@@ -57,7 +57,11 @@ EXPECTED = {
     "records": {"not comparable": {REJECT, USAGE}},
     "settlement": {"not comparable": {REJECT}},
 }
-# Tests that call the CLI without tests/cli_checks.py, so that nothing they run is shadowed.
+# Tests that call the CLI without tests/cli_checks.py, so that nothing they run is shadowed: explain_trace runs
+# `rebate explain` only; inputs_cli reads compressed files, directories, globs and standard input (not
+# comparable); postgres_cli reads its ledgers from PostgreSQL; outputs and run_cli run commands of every kind
+# through runners of their own (memory limits, commands without --engine); stream runs every example at many
+# batch sizes (each example is compared by sql_backend).
 NOT_SHADOWED = {"explain_trace", "inputs_cli", "outputs", "postgres_cli", "run_cli", "stream"}
 
 
