@@ -1,7 +1,13 @@
 """What the CLI tests that run `rebate` on one engine share: checks counted and failures kept, the CLI
-run with the engine appended and its exit code checked, and the report that decides the test's exit."""
+run with the engine appended and its exit code checked, and the report that decides the test's exit.
+
+With REBATE_SQL_SHADOW=<work directory> set, every `rebate run` is also compared with the SQL target's
+payouts on PostgreSQL and DuckDB (tests/sql/shadow.py; ctest `sql_run_tests`)."""
 import argparse
+import os
+import pathlib
 import subprocess
+import sys
 
 
 class CliChecks:
@@ -10,6 +16,11 @@ class CliChecks:
         self.engine = engine
         self.passed = 0
         self.failures = []
+        self.shadow = None
+        if os.environ.get("REBATE_SQL_SHADOW"):
+            sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent / "sql"))
+            import shadow
+            self.shadow = shadow.from_environment(rebate)
 
     @classmethod
     def from_command_line(cls, root=False):
@@ -33,6 +44,8 @@ class CliChecks:
         """`rebate ARGV --engine ENGINE`, its exit code checked against `code`; the completed process."""
         r = subprocess.run([self.rebate] + argv + ["--engine", self.engine], capture_output=True, text=True, timeout=60, cwd=cwd)
         self.check(r.returncode == code, f"{' '.join(argv)}: exit {r.returncode}, expected {code}\n  stderr: {r.stderr[:800]}")
+        if self.shadow:
+            self.shadow.compare(argv, cwd, r, self.check)
         return r
 
     def report(self, name):

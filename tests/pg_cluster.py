@@ -43,8 +43,10 @@ class Cluster:
         # The superuser over the socket without a password; every other role with one.
         hba = "local all postgres trust\nlocal all all scram-sha-256\n"
         subprocess.run(self.as_user + ["sh", "-c", f"cat > {self.data}/pg_hba.conf"], input=hba, text=True, check=True)
+        # (jit off: on tables without statistics, the planner's estimate of the SQL target's correlated
+        # subqueries is huge, and compiling a small query with LLVM took 12 s of its 13.)
         self.run("pg_ctl", "-D", str(self.data), "-l", str(self.root / "log"), "-w", "-o",
-                 f"-k {self.root} -c listen_addresses='' -c fsync=off", "start")
+                 f"-k {self.root} -c listen_addresses='' -c fsync=off -c jit=off", "start")
         self.started = True
 
     def stop(self):
@@ -67,11 +69,19 @@ class Cluster:
 
 def load_csv(cluster, table, path, db=None):
     """The CSV file as a table of text columns, loaded with COPY (the server reads it from standard input)."""
+    cluster.psql(copy_script(table, path), db=db)
+
+
+def copy_script(table, path):
+    """The psql script that (re)creates TABLE of text columns named like the CSV file's header and copies
+    the file into it, its rows inline."""
     with open(path, newline="", encoding="utf-8") as f:
         header = next(csv.reader(f))
     cols = ", ".join('"' + h.replace('"', '""') + '" text' for h in header)
     data = pathlib.Path(path).read_text(encoding="utf-8")
     schema = table.split(".")[0]
-    sql = f"CREATE SCHEMA IF NOT EXISTS {schema};\nCREATE TABLE {table} ({cols});\nCOPY {table} FROM STDIN WITH (FORMAT csv, HEADER true);\n"
-    sql += data + ("" if data.endswith("\n") else "\n") + "\\.\n"
-    cluster.psql(sql, db=db)
+    # (Dropped first, quietly: a script that loads tables and then fails has loaded them.)
+    sql = f"SET client_min_messages = warning;\nCREATE SCHEMA IF NOT EXISTS {schema};\nDROP TABLE IF EXISTS {table};\nRESET client_min_messages;\n"
+    sql += f"CREATE TABLE {table} ({cols});\n"
+    sql += f"COPY {table} FROM STDIN WITH (FORMAT csv, HEADER true);\n"
+    return sql + data + ("" if data.endswith("\n") else "\n") + "\\.\n"

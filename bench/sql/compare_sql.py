@@ -8,7 +8,8 @@ basis, band and rate as exact decimals), and the wall times printed side by side
 
 One thread everywhere (`rebate run --threads 1`, DuckDB `SET threads = 1`, PostgreSQL's parallel workers
 off), so that the times are comparable on a shared machine. PostgreSQL is a throwaway server
-(tests/pg_cluster.py); DuckDB the npm package installed by tests/sql/sql_backend.py into --work.
+(tests/pg_cluster.py, with `jit = off`); DuckDB the npm package installed by tests/sql/sql_compare.py into
+--work, one node process for both of its runs (tests/sql/duckdb_query.mjs --serve).
 """
 import argparse
 import pathlib
@@ -21,7 +22,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "tests" / "sql"))
 import pg_cluster  # noqa: E402
-from sql_backend import DuckDB, rows_by_key  # noqa: E402
+from sql_compare import DuckDB, rows_by_key  # noqa: E402
 
 
 def timed(argv, **kw):
@@ -54,17 +55,18 @@ def main() -> int:
     c = subprocess.run([rebate, "compile", str(program), "--target", "sql", "--dialect", "duckdb", *mapping], capture_output=True, text=True)
     if c.returncode != 0:
         sys.exit(c.stderr)
-    # The CSV files loaded into tables alone (in a run of their own), then loaded and the script run.
+    # The CSV files loaded into tables (with a query of their own), then the script run on them.
     t = time.monotonic()
     duck.run("SELECT count(*) AS n FROM bench.sales;", tables, "bench")
     t_duck_load = time.monotonic() - t
     t = time.monotonic()
     code, out, err = duck.run(c.stdout, tables, "bench")
     t_duck = time.monotonic() - t
+    duck.stop()
     got = rows_by_key(out) if code == 0 else {}
     diffs = [k for k in set(want) | set(got) if want.get(k) != got.get(k)]
     ok = ok and code == 0 and not diffs
-    print(f"duckdb: load + query {t_duck:.2f} s (of which loading the CSV files into tables about {t_duck_load:.2f} s); "
+    print(f"duckdb: query {t_duck:.2f} s (before it, loading the CSV files into tables {t_duck_load:.2f} s, node's start included); "
           f"{'every payout equal' if code == 0 and not diffs else f'{len(diffs)} differ, exit {code} {err[:300]}'}")
 
     cluster = pg_cluster.Cluster()

@@ -72,10 +72,16 @@ std::string Generator::cell_value(const ledger::ColumnSpec& c, const std::string
   const std::string text = fmt::format("NULLIF(TRIM(CAST({} AS {})), '')", cell, d_.text_type);
   Scope scope;
   scope.line = true;
-  auto bad = [&](const std::string& what) {
+  auto bad = [&](const std::string& what, const std::string& type) {
     const std::string message =
         quote_text(fmt::format("{}: column `{}` (\"{}\"): ", where, c.name, c.header)) + " || " + text + " || " + quote_text(" is not " + what);
-    return d_.fail(message, c.kind == ledger::ColumnKind::Bool ? "BOOLEAN" : "BIGINT");
+    return d_.fail(message, type);
+  };
+  // The text checked against what the CSV reader accepts before the database casts it: its casts accept
+  // more (`+5`, `.5`, `1e3`, `NaN`, `5` for 5%; DuckDB reads the date `2026-05-2x` as 2026-05-02), and
+  // must not turn a cell `rebate run` refuses into a number or a day.
+  auto written = [&](const std::string& of, const std::string& pattern, const std::string& what, const std::string& type, const std::string& value) {
+    return fmt::format("CASE WHEN NOT {} THEN {} ELSE {} END", d_.regex_match(of, pattern), bad(what, type), value);
   };
   std::string value;
   switch (c.kind) {
@@ -97,24 +103,32 @@ std::string Generator::cell_value(const ledger::ColumnSpec& c, const std::string
       } else {
         value = fmt::format("CAST({} AS {})", d_.round(d_, wide, scale, static_cast<int>(c.excess_digits) - 1), d_.decimal(scale));
       }
+      // (The currency's code before or after the number, not both, nor inside it.)
+      const std::string digits = "-?[0-9]+([.][0-9]+)?";
+      const std::string pattern = number == text ? "^" + digits + "$" : fmt::format("^({1}|{0} *{1}|{1} *{0})$", c.currency, digits);
+      value = written(text, pattern, "a number like 1049.35", d_.decimal(scale), value);
       break;
     }
     case ledger::ColumnKind::Percent:
       // `2.5%`: the ratio 0.025, kept to the column's scale of the ratio.
-      value = fmt::format("CAST(REPLACE({}, '%', '') AS {}) * CAST(0.01 AS {})", text, d_.decimal(std::max(c.scale - 2, 0)), d_.decimal(2));
+      value = written(text, "^-?[0-9]+([.][0-9]+)? *%$", "a percentage like 2.5%", d_.decimal(std::max(c.scale - 2, 0)),
+                      fmt::format("CAST(REPLACE({}, '%', '') AS {}) * CAST(0.01 AS {})", text, d_.decimal(std::max(c.scale - 2, 0)), d_.decimal(2)));
       break;
     case ledger::ColumnKind::Bool:
       value = fmt::format("CASE WHEN LOWER({0}) IN ('true', 'yes', '1', 't') THEN TRUE WHEN LOWER({0}) IN ('false', 'no', '0', 'f') THEN FALSE ELSE {1} END",
-                          text, bad("true or false"));
+                          text, bad("true or false", "BOOLEAN"));
       break;
     case ledger::ColumnKind::Text: value = text; break;
-    case ledger::ColumnKind::Date: value = d_.day_number(text); break;
+    case ledger::ColumnKind::Date:
+      // (A day that is not of the calendar, 2026-02-30, gets the database's own cast error.)
+      value = written(text, "^[0-9]{4}-[0-9]{2}-[0-9]{2}$", "a date written YYYY-MM-DD, like 2026-07-01", "BIGINT", d_.day_number(text));
+      break;
     case ledger::ColumnKind::Enum: {
       value = "CASE " + text;
       for (size_t m = 0; m < c.enum_members.size(); ++m) value += fmt::format(" WHEN {} THEN {}", quote_text(c.enum_members[m]), m);
       std::string members;
       for (const std::string& m : c.enum_members) members += (members.empty() ? "" : ", ") + m;
-      value += fmt::format(" ELSE {} END", bad(c.currency_codes ? "an ISO 4217 currency code in capitals, like EUR" : "one of " + members));
+      value += fmt::format(" ELSE {} END", bad(c.currency_codes ? "an ISO 4217 currency code in capitals, like EUR" : "one of " + members, "BIGINT"));
       break;
     }
   }

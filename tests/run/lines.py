@@ -5,14 +5,16 @@ own periods; lines read in overlapping windows (the year to date and the quarter
 over a group counts the ledger lines of the groups it takes; a `when` guard's measure is part of the
 amount. Every count below is worked out by hand from LEDGER (the comment above each). Also `--period`
 over a range of periods (`rebate explain` explains each)."""
-import argparse
 import csv
 import io
 import json
+import pathlib
 import subprocess
 import sys
 import tempfile
-import pathlib
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
+import cli_checks  # noqa: E402  (tests/cli_checks.py: the checks and runs the CLI tests share)
 
 PROGRAM = """
 program "Line counts" { currency: USD  period: quarter  effective: 2026-01-01 .. 2026-12-31 }
@@ -70,62 +72,44 @@ EXPECTED = {
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--rebate", required=True)
-    ap.add_argument("--engine", default=None, help="run on this engine (vm or jit; default: the CLI's)")
-    args = ap.parse_args()
-    engine = ["--engine", args.engine] if args.engine else []
-    failures = []
+    checks, args = cli_checks.CliChecks.from_command_line()
+    check = checks.check
     with tempfile.TemporaryDirectory() as tmp:
         d = pathlib.Path(tmp)
         (d / "program.rebate").write_text(PROGRAM)
         (d / "partners.csv").write_text(PARTNERS)
         (d / "sales.csv").write_text(LEDGER)
         inputs = ["--input", "partners=partners.csv", "--input", "sales=sales.csv"]
-        r = subprocess.run([args.rebate, "run", "program.rebate", *inputs, *engine], cwd=d, capture_output=True, text=True, timeout=60)
+        r = checks.run(["run", "program.rebate", *inputs], 0, cwd=d)
         if r.returncode != 0:
-            print(f"FAIL rebate run: exit {r.returncode}\n{r.stderr}")
-            return 1
+            return checks.report("lines")
         got = {(row["period"], row["rebate"]): (row["partner"], int(row["lines"])) for row in csv.DictReader(io.StringIO(r.stdout))
                if row["partner"] == "P1"}
         zero = [row for row in csv.DictReader(io.StringIO(r.stdout)) if row["partner"] == "P2" and row["lines"] != "0"]
         for key, lines in EXPECTED.items():
-            if got.get(key, (None, None))[1] != lines:
-                failures.append(f"P1 {key[0]} {key[1]}: lines {got.get(key, (None, None))[1]}, worked out {lines}")
-        if zero:
-            failures.append(f"P2 has no lines, but: {zero}")
+            check(got.get(key, (None, None))[1] == lines, f"P1 {key[0]} {key[1]}: lines {got.get(key, (None, None))[1]}, worked out {lines}")
+        check(not zero, f"P2 has no lines, but: {zero}")
         # The JSON report and the explanation say the same.
-        r = subprocess.run([args.rebate, "run", "program.rebate", *inputs, *engine, "--format", "json", "--period", "2026-Q2"], cwd=d,
-                           capture_output=True, text=True, timeout=60)
+        r = checks.run(["run", "program.rebate", *inputs, "--format", "json", "--period", "2026-Q2"], 0, cwd=d)
         payouts = {p["rebate"]: p["lines"] for p in json.loads(r.stdout)["payouts"] if p["partner"] == "P1"} if r.returncode == 0 else {}
-        if payouts.get("ytd") != 4 or payouts.get("mixed") != 2:
-            failures.append(f"JSON lines for 2026-Q2: {payouts} (exit {r.returncode}: {r.stderr[:300]})")
-        r = subprocess.run([args.rebate, "explain", "program.rebate", *inputs, *engine, "--period", "2026-Q2", "--partner", "P1"],
-                           cwd=d, capture_output=True, text=True, timeout=60)
+        check(not (payouts.get("ytd") != 4 or payouts.get("mixed") != 2), f"JSON lines for 2026-Q2: {payouts} (exit {r.returncode}: {r.stderr[:300]})")
+        r = checks.run(["explain", "program.rebate", *inputs, "--period", "2026-Q2", "--partner", "P1"], 0, cwd=d)
         block = r.stdout[r.stdout.find("P1 2026-Q2 ytd:"):]
         block = block[:block.find("\nP1 ", 1) + 1 or None]
-        if "P1 2026-Q2 ytd:" not in r.stdout or "  from 4 ledger lines\n" not in block:
-            failures.append(f"explain ytd 2026-Q2: no 'from 4 ledger lines' in\n{r.stdout}{r.stderr}")
+        check(not ("P1 2026-Q2 ytd:" not in r.stdout or "  from 4 ledger lines\n" not in block), f"explain ytd 2026-Q2: no 'from 4 ledger lines' in\n{r.stdout}{r.stderr}")
         # A range of periods: `rebate explain` explains each; `rebate run` pays just those; a reversed
         # range is a usage error (exit 2).
-        r = subprocess.run([args.rebate, "explain", "program.rebate", *inputs, *engine, "--period", "2026-Q1..2026-Q2", "--partner", "P1"],
-                           cwd=d, capture_output=True, text=True, timeout=60)
+        r = checks.run(["explain", "program.rebate", *inputs, "--period", "2026-Q1..2026-Q2", "--partner", "P1"], 0, cwd=d)
         heads = [line.split(":")[0] for line in r.stdout.splitlines() if line.startswith("P1 ")]
-        if r.returncode != 0 or heads != [f"P1 {q} {name}" for q in ("2026-Q1", "2026-Q2") for name in ("three", "two", "growth", "ytd", "mixed", "target", "opt")]:
-            failures.append(f"explain 2026-Q1..2026-Q2: exit {r.returncode}, blocks {heads}\n{r.stderr}")
-        r = subprocess.run([args.rebate, "run", "program.rebate", *inputs, *engine, "--period", "2026-Q2..2026-Q3"], cwd=d, capture_output=True,
-                           text=True, timeout=60)
+        check(not (r.returncode != 0 or heads != [f"P1 {q} {name}" for q in ("2026-Q1", "2026-Q2") for name in ("three", "two", "growth", "ytd", "mixed", "target", "opt")]), f"explain 2026-Q1..2026-Q2: exit {r.returncode}, blocks {heads}\n{r.stderr}")
+        r = checks.run(["run", "program.rebate", *inputs, "--period", "2026-Q2..2026-Q3"], 0, cwd=d)
         periods = sorted({row["period"] for row in csv.DictReader(io.StringIO(r.stdout))})
-        if r.returncode != 0 or periods != ["2026-Q2", "2026-Q3"]:
-            failures.append(f"run --period 2026-Q2..2026-Q3: exit {r.returncode}, periods {periods}")
-        r = subprocess.run([args.rebate, "run", "program.rebate", *inputs, *engine, "--period", "2026-Q2..2026-Q1"], cwd=d, capture_output=True,
-                           text=True, timeout=60)
-        if r.returncode != 2 or "the range ends before it starts" not in r.stderr or r.stdout:
-            failures.append(f"run --period 2026-Q2..2026-Q1: exit {r.returncode} (2 expected), {r.stderr!r}")
+        check(not (r.returncode != 0 or periods != ["2026-Q2", "2026-Q3"]), f"run --period 2026-Q2..2026-Q3: exit {r.returncode}, periods {periods}")
+        r = checks.run(["run", "program.rebate", *inputs, "--period", "2026-Q2..2026-Q1"], 2, cwd=d)
+        check(not (r.returncode != 2 or "the range ends before it starts" not in r.stderr or r.stdout), f"run --period 2026-Q2..2026-Q1: exit {r.returncode} (2 expected), {r.stderr!r}")
         # --detail: each payout lists the lines it took, as many as its `lines`, with the cells the program
         # reads (the sales.csv line numbers count the header as line 1: L1 is line 2).
-        r = subprocess.run([args.rebate, "explain", "program.rebate", *inputs, *engine, "--period", "2026-Q2", "--partner", "P1", "--detail"],
-                           cwd=d, capture_output=True, text=True, timeout=60)
+        r = checks.run(["explain", "program.rebate", *inputs, "--period", "2026-Q2", "--partner", "P1", "--detail"], 0, cwd=d)
         detail = {}
         for block in r.stdout.split("\nP1 ")[1:] if r.returncode == 0 else []:
             name = block.split(":")[0].split()[-1]
@@ -146,31 +130,22 @@ def main() -> int:
             "target": ["sales.csv:6 (2026-Q2): date 2026-05-10, family services", "sales.csv:7 (2026-Q2): date 2026-05-20, family services"],
         }
         for name, lines in want.items():
-            if detail.get(name) != lines:
-                failures.append(f"--detail {name}: {detail.get(name)}, worked out {lines}\n{r.stderr}")
+            check(detail.get(name) == lines, f"--detail {name}: {detail.get(name)}, worked out {lines}\n{r.stderr}")
         for name, lines in detail.items():
-            if len(lines) != EXPECTED[("2026-Q2", name)]:
-                failures.append(f"--detail {name}: {len(lines)} lines listed, `lines` is {EXPECTED[('2026-Q2', name)]}")
-        r = subprocess.run([args.rebate, "explain", "program.rebate", "--input", "partners=partners.csv", "--input", "sales=-", *engine,
+            check(len(lines) == EXPECTED[("2026-Q2", name)], f"--detail {name}: {len(lines)} lines listed, `lines` is {EXPECTED[('2026-Q2', name)]}")
+        r = subprocess.run([checks.rebate, "explain", "program.rebate", "--input", "partners=partners.csv", "--input", "sales=-", "--engine", checks.engine,
                             "--period", "2026-Q2", "--partner", "P1", "--detail"], cwd=d, input=LEDGER, capture_output=True, text=True, timeout=60)
-        if r.returncode != 2 or "standard input" not in r.stderr or "note:" in r.stderr:
-            failures.append(f"--detail with standard input: exit {r.returncode} (2 expected, before reading), {r.stderr!r}")
+        check(not (r.returncode != 2 or "standard input" not in r.stderr or "note:" in r.stderr), f"--detail with standard input: exit {r.returncode} (2 expected, before reading), {r.stderr!r}")
         # `rebate run --detail` lists every partner's lines in the statements; alone it has nowhere to.
-        r = subprocess.run([args.rebate, "run", "program.rebate", *inputs, *engine, "--period", "2026-Q2", "--statements", "st", "--detail",
-                            "--out", "/dev/null"], cwd=d, capture_output=True, text=True, timeout=60)
+        r = checks.run(["run", "program.rebate", *inputs, "--period", "2026-Q2", "--statements", "st", "--detail", "--out", "/dev/null"], 0, cwd=d)
         page = (d / "st" / "P1-2026-Q2.md").read_text() if r.returncode == 0 else ""
         growth = page[page.find("## Over last year"):]
-        if "- Based on 2 invoice lines:\n  - `sales.csv:5 (2026-Q2): date 2026-04-10, family storage, amount 2,000.00 USD`\n" \
-           "  - `sales.csv:8 (2025-Q2): date 2025-04-10, family storage, amount 800.00 USD`\n" not in growth:
-            failures.append(f"statement with --detail: exit {r.returncode}, {growth[:600]!r} {r.stderr}")
-        r = subprocess.run([args.rebate, "run", "program.rebate", *inputs, *engine, "--detail"], cwd=d, capture_output=True, text=True, timeout=60)
-        if r.returncode != 2 or "--explain" not in r.stderr or r.stdout:
-            failures.append(f"run --detail alone: exit {r.returncode} (2 expected), {r.stderr!r}")
-    for f in failures:
-        print(f"FAIL {f}")
-    checks = len(EXPECTED) + 5 + 4 + 7 + 1 + 2
-    print(f"{checks - len(failures)} of {checks} checks as worked out by hand")
-    return 1 if failures else 0
+        check("- Based on 2 invoice lines:\n  - `sales.csv:5 (2026-Q2): date 2026-04-10, family storage, amount 2,000.00 USD`\n"
+              "  - `sales.csv:8 (2025-Q2): date 2025-04-10, family storage, amount 800.00 USD`\n" in growth,
+              f"statement with --detail: exit {r.returncode}, {growth[:600]!r} {r.stderr}")
+        r = checks.run(["run", "program.rebate", *inputs, "--detail"], 2, cwd=d)
+        check(not (r.returncode != 2 or "--explain" not in r.stderr or r.stdout), f"run --detail alone: exit {r.returncode} (2 expected), {r.stderr!r}")
+    return checks.report("lines")
 
 
 if __name__ == "__main__":

@@ -13,15 +13,16 @@
   CSV header.
 
 Every expected amount is worked out by hand in the comments."""
-import argparse
 import csv
 import io
 import json
 import pathlib
-import subprocess
 import sys
 import tempfile
 from decimal import Decimal
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
+import cli_checks  # noqa: E402  (tests/cli_checks.py: the checks and runs the CLI tests share)
 
 PROGRAM = """
 program "Records" { currency: USD  period: quarter  effective: 2026-01-01 .. 2026-12-31 }
@@ -42,25 +43,8 @@ SALES = ("date,Sold-To Partner,amount\n2026-04-10,P1,2000\n2026-05-01,P2,300\n20
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--rebate", required=True)
-    ap.add_argument("--engine", default=None, help="run on this engine (vm or jit; default: the CLI's)")
-    args = ap.parse_args()
-    failures = []
-    passed = 0
-
-    def check(ok, what):
-        nonlocal passed
-        if ok:
-            passed += 1
-        else:
-            failures.append(what)
-
-    def run(argv, code):
-        engine = ["--engine", args.engine] if args.engine and argv[0] in ("run", "explain") else []
-        r = subprocess.run([args.rebate] + argv + engine, capture_output=True, text=True, timeout=60)
-        check(r.returncode == code, f"{' '.join(argv)}: exit {r.returncode}, expected {code}\n  stderr: {r.stderr[:600]}")
-        return r
+    checks, _ = cli_checks.CliChecks.from_command_line()
+    check, run = checks.check, checks.run
 
     with tempfile.TemporaryDirectory() as tmp:
         d = pathlib.Path(tmp)
@@ -191,10 +175,7 @@ def main() -> int:
         md = (st / "P2-2026-Q2.md").read_text() if (st / "P2-2026-Q2.md").exists() else ""
         check("| Volume rebate | -50.00 USD | clawback |" in md and "**Clawback: 50.00 USD to be paid back**" in md, f"statement of a clawback: {md}")
 
-    for f in failures:
-        print("FAIL", f)
-    print(f"records: {passed} passed, {len(failures)} failed")
-    return 1 if failures else 0
+    return checks.report("records")
 
 
 if __name__ == "__main__":
