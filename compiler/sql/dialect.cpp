@@ -137,11 +137,19 @@ std::string duckdb_text_map(const std::string& name, const std::string& from, co
   return fmt::format("CREATE TEMP MACRO {}(x) AS translate(x, {}, {});", name, from, to);
 }
 
+// Lambda parameters: list_transform([x], lambda rb_x: body)[1] evaluates x once, and a TRY in the body
+// sees rb_x, not x's own functions (a volatile error() it refuses).
+std::string duckdb_bind(const std::vector<std::string>& values, const std::vector<std::string>& names, const std::string& body) {
+  std::string out = body;
+  for (size_t k = values.size(); k-- > 0;) out = fmt::format("list_transform([{}], lambda {}: {})[1]", values[k], names[k], out);
+  return out;
+}
+
 const Dialect kDialects[] = {
     {"postgres", postgres_decimal, "TEXT", false, true, "pg_temp.", kPostgresPrelude, postgres_fail, postgres_divide, day_number, postgres_round,
-     postgres_add_months, postgres_regex_match, postgres_series, postgres_quotient, postgres_binary_order, postgres_text_map},
+     postgres_add_months, postgres_regex_match, postgres_series, postgres_quotient, postgres_binary_order, postgres_text_map, nullptr},
     {"duckdb", duckdb_decimal, "VARCHAR", true, false, "", kDuckdbPrelude, duckdb_fail, duckdb_divide, day_number, duckdb_round, duckdb_add_months, duckdb_regex_match, duckdb_series, duckdb_quotient,
-     duckdb_binary_order, duckdb_text_map},
+     duckdb_binary_order, duckdb_text_map, duckdb_bind},
 };
 
 }  // namespace

@@ -53,6 +53,10 @@ struct Dialect {
   // The definition of a helper `name`(x) that maps each character of the text x found in the text
   // literal `from` to the one at its place in `to` (translate()), for the script's prelude.
   std::string (*define_text_map)(const std::string& name, const std::string& from, const std::string& to);
+  // `body` with each of `values` evaluated once and called `names[k]` inside it, where decimals raise
+  // their own overflow error and a check must see its operands by name (overflow.cpp); nullptr where
+  // numbers have no digit limit (unbounded_numbers).
+  std::string (*bind)(const std::vector<std::string>& values, const std::vector<std::string>& names, const std::string& body);
 };
 
 // The dialects by name; nullptr for an unknown one.

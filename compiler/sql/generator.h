@@ -3,6 +3,7 @@
 // (the typed inputs, the lines with their periods, the aggregates per window, the measures, the rebates).
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -45,6 +46,9 @@ struct Scope {
   bool group_row = false;
   uint32_t group = UINT32_MAX;
   std::string function;  // the plan function's name, for error messages
+  // Where the row names its partner and period otherwise than a line or a cell does (a group's rows, a
+  // fund's events), for error messages: the partner's expression and the period's label's.
+  std::string partner, period;
 };
 
 class Generator {
@@ -68,12 +72,23 @@ class Generator {
     std::string before, partner, period, over;
   };
   FailParts fail_parts(const std::string& what, uint32_t where, const Scope& scope) const;
-  // `sum` (an addition or subtraction, node `n`) stopping the query beyond 38 digits, where the VM stops.
-  std::string bounded(const Node& n, const std::string& sum, const Scope& scope);
+  // ---- overflow.cpp: arithmetic stopping the query beyond 38 digits, where the VM stops ----
+  // Node `n`'s operands added or subtracted (`sign`).
+  std::string bounded(const Node& n, const char* sign, const Scope& scope);
+  // x / y (node `n`: b = 1 gives none for a zero y), rounded as the VM divides.
+  std::string quotient(const Node& n, const std::string& x, const std::string& y, const Scope& scope);
+  // `value` (a number with `scale` places that the database computed without a limit: a sum) stopping
+  // the query with `what` when it has more than 38 digits.
+  std::string within_digits(const std::string& value, int scale, const std::string& what, uint32_t where, const Scope& scope);
+  // SQL from the names the operands are bound to.
+  using Operation = std::function<std::string(const std::vector<std::string>&)>;
+  std::string bound_once(const std::vector<std::string>& values, const Operation& body) const;
+  std::string caught(const Node& n, const std::vector<std::string>& values, const Operation& operation, const Scope& scope, const Operation& before = nullptr);
   std::string sql_type(const Node& n) const;
   // `sql`, a number with `from` places, as one with `to` places where the dialect needs one scale per
   // operation (a widening, so exact).
   std::string at_scale(const std::string& sql, int from, int to) const;
+  std::string number_literal(const plan::Value& v) const;
   std::string render_at(const NodeRef& n, int to, const Scope& scope);
   // x * y (of the given scales) as the VM multiplies: rounded half-even to 18 places beyond them, an
   // overflow stopping the query at node `n`'s location.
@@ -97,7 +112,6 @@ class Generator {
   std::string render_op(const Node& n, const Scope& scope);
   std::string render_case(const Node& n, const Scope& scope);
   std::string render_leaf(const Node& n, const Scope& scope);
-  std::string number_literal(const plan::Value& v) const;
   std::string period_bound(const NodeRef& p, bool first, const Scope& scope);
   std::string period_part(plan::PeriodPart part, const std::string& first) const;
   std::string text_function(const Node& n, const Scope& scope);  // text.cpp

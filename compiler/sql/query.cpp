@@ -224,12 +224,11 @@ std::string Generator::aggregate_sql(const plan::Aggregate& a, const Scope& scop
       NodeRef t = tree(a.arg);
       const int scale = t ? t->scale : 0;
       const std::string sum = fmt::format("CAST(COALESCE(SUM({}), 0) AS {})", taken, d_.decimal(scale));
-      if (!d_.unbounded_numbers) return sum;  // DuckDB's DECIMAL(38) raises its own overflow error
-      // A sum beyond the VM's 38 digits stops the run there; PostgreSQL's NUMERIC would give it exactly.
+      // A sum beyond the VM's 38 digits stops the run there; PostgreSQL's NUMERIC would give it exactly,
+      // and DuckDB's SUM holds it in a DECIMAL(38) unchecked (overflow.cpp).
       Scope at = scope;
       at.function = fmt::format("{}.sum", a.over_group ? plan_.groups[a.source].name : plan_.inputs[a.source].name);
-      return fmt::format("CASE WHEN abs({0}) >= 1e{1} THEN {2} ELSE {0} END", sum, 38 - scale,
-                         fail("arithmetic overflow: the sum has more than 38 digits", a.where, at, d_.decimal(scale)));
+      return within_digits(sum, scale, "arithmetic overflow: the sum has more than 38 digits", a.where, at);
     }
     case plan::AggregateKind::Count: return fmt::format("COUNT({})", filter.empty() ? "*" : fmt::format("CASE WHEN {} THEN 1 END", filter));
     case plan::AggregateKind::CountDistinct: return fmt::format("COUNT(DISTINCT {})", taken);
@@ -269,6 +268,8 @@ std::string Generator::group_window_cte(uint32_t group, int window) {
   Scope row;
   row.group_row = true;
   row.group = group;
+  row.partner = "g.partner";  // (the rows' cell is g.cell, a period's number)
+  row.period = period_label("g.cell");
   for (const auto& [a, w] : aggregates_needed_) {
     const plan::Aggregate& agg = plan_.aggregates[a];
     if (w != window || !agg.over_group || agg.source != group) continue;
