@@ -75,6 +75,13 @@ class Generator {
   // ---- overflow.cpp: arithmetic stopping the query beyond 38 digits, where the VM stops ----
   // Node `n`'s operands added or subtracted (`sign`).
   std::string bounded(const Node& n, const char* sign, const Scope& scope);
+  // x + y or x - y (`sign`), of the given scales, for node `n` (its place, scale and whether an operand
+  // may have no value).
+  // (`what`: the VM's message where it is not kOverflow's.)
+  std::string sum(const Node& n, const char* sign, const std::string& x, int x_scale, const std::string& y, int y_scale, const Scope& scope,
+                  const std::string& what = "");
+  // Tier table n.a applied to basis x (TierOf).
+  std::string tiers_applied(const Node& n, const std::string& x, const Scope& scope);
   // x / y (node `n`: b = 1 gives none for a zero y), rounded as the VM divides.
   std::string quotient(const Node& n, const std::string& x, const std::string& y, const Scope& scope);
   // `value` (a number with `scale` places that the database computed without a limit: a sum) stopping
@@ -83,7 +90,8 @@ class Generator {
   // SQL from the names the operands are bound to.
   using Operation = std::function<std::string(const std::vector<std::string>&)>;
   std::string bound_once(const std::vector<std::string>& values, const Operation& body) const;
-  std::string caught(const Node& n, const std::vector<std::string>& values, const Operation& operation, const Scope& scope, const Operation& before = nullptr);
+  std::string caught(const Node& n, const std::vector<std::string>& values, const Operation& operation, const Scope& scope, const Operation& before = nullptr,
+                     const std::string& what = "");
   std::string sql_type(const Node& n) const;
   // `sql`, a number with `from` places, as one with `to` places where the dialect needs one scale per
   // operation (a widening, so exact).
@@ -92,7 +100,7 @@ class Generator {
   std::string render_at(const NodeRef& n, int to, const Scope& scope);
   // x * y (of the given scales) as the VM multiplies: rounded half-even to 18 places beyond them, an
   // overflow stopping the query at node `n`'s location.
-  std::string product(const Node& n, const std::string& x, int x_scale, const std::string& y, int y_scale, const Scope& scope);
+  std::string product(const Node& n, const std::string& x, int x_scale, const std::string& y, int y_scale, const Scope& scope, const std::string& what = "");
   // A condition that must have a value (the VM's "this condition has no value").
   std::string condition(plan::FunctionId f, uint32_t where, const Scope& scope);
   void unsupported(std::string construct, uint32_t where);
@@ -146,6 +154,8 @@ class Generator {
   void measures(std::vector<std::string>& ctes, std::string& last);
   void rebate(size_t r, std::vector<std::string>& ctes, std::string& last);
   std::string band(const plan::Rebate& pr, size_t r);
+  Node clause_node(const plan::GuardedAmount& clause, int scale) const;
+  Scope clause_scope(const plan::GuardedAmount& clause, const Scope& scope) const;
   // ledger_lookup.cpp: lookups across ledgers (docs/language.md §26)
   std::string lookup_table(uint32_t table) const;  // the CTE a lookup into input `table` reads
   // The column `column` (quoted) of the row of `table` whose key is `key` (a subquery; NULL: none).

@@ -29,17 +29,14 @@ Decimal largest(int scale) {
 
 }  // namespace
 
-std::string Generator::bound_once(const std::vector<std::string>& values, const Operation& body) const {
-  std::vector<std::string> names;
-  for (size_t k = 0; k < values.size(); ++k) names.push_back(k == 0 ? "rb_x" : k == 1 ? "rb_y" : fmt::format("rb_{}", k));
-  return d_.bind(values, names, body(names));
-}
+std::string Generator::bound_once(const std::vector<std::string>& values, const Operation& body) const { return d_.bind(values, body); }
 
 // The operation on the bound operands, its own error (DuckDB's overflow) stopping the query with the VM's
 // message instead; operands without a value give none, as in the VM, and `before` (WHEN ... THEN ...
 // clauses on the operands, outside the TRY) comes first.
-std::string Generator::caught(const Node& n, const std::vector<std::string>& values, const Operation& operation, const Scope& scope, const Operation& before) {
-  const std::string overflow = fail(vm::ops::kOverflow, n.where, scope, sql_type(n));
+std::string Generator::caught(const Node& n, const std::vector<std::string>& values, const Operation& operation, const Scope& scope, const Operation& before,
+                              const std::string& what) {
+  const std::string overflow = fail(what.empty() ? vm::ops::kOverflow : what, n.where, scope, sql_type(n));
   return bound_once(values, [&](const std::vector<std::string>& p) {
     std::string cases;
     if (n.nullable) {
@@ -67,35 +64,46 @@ std::string Generator::within_digits(const std::string& value, int scale, const 
 std::string Generator::bounded(const Node& n, const char* sign, const Scope& scope) {
   const std::string x = "(" + render(n.args[0], scope) + ")", y = "(" + render(n.args[1], scope) + ")";
   if (n.type != SqlType::Number) return fmt::format("{} {} {}", x, sign, y);  // a day and a number of days
-  // (Each operand at the result's places inside the check: widening one can overflow, as in the VM.)
-  auto sum = [&](const std::string& a, const std::string& b) {
-    return fmt::format("{} {} {}", at_scale(a, n.args[0]->scale, n.scale), sign, at_scale(b, n.args[1]->scale, n.scale));
-  };
-  if (d_.unbounded_numbers) return within_digits(sum(x, y), n.scale, vm::ops::kOverflow, n.where, scope);
-  return caught(n, {x, y}, [&](const std::vector<std::string>& p) { return sum(p[0], p[1]); }, scope);
+  return sum(n, sign, x, n.args[0]->scale, y, n.args[1]->scale, scope);
 }
 
-std::string Generator::product(const Node& n, const std::string& x, int x_scale, const std::string& y, int y_scale, const Scope& scope) {
-  // Beyond 18 places the VM rounds a product half-even to 18 (core/decimal.h).
-  auto exact = [&](const std::string& a, const std::string& b) {
-    const std::string product = fmt::format("{} * {}", a, b);
-    return x_scale + y_scale > Decimal::kMaxScale ? d_.round(d_, product, Decimal::kMaxScale, 0) : product;
-  };
+std::string Generator::sum(const Node& n, const char* sign, const std::string& x, int x_scale, const std::string& y, int y_scale, const Scope& scope,
+                           const std::string& what) {
+  // (Each operand at the result's places inside the check: widening one can overflow, as in the VM.)
+  auto sum = [&](const std::string& a, const std::string& b) { return fmt::format("{} {} {}", at_scale(a, x_scale, n.scale), sign, at_scale(b, y_scale, n.scale)); };
+  if (d_.unbounded_numbers) return within_digits(sum(x, y), n.scale, what.empty() ? vm::ops::kOverflow : what, n.where, scope);
+  return caught(n, {x, y}, [&](const std::vector<std::string>& p) { return sum(p[0], p[1]); }, scope, nullptr, what);
+}
+
+std::string Generator::product(const Node& n, const std::string& x, int x_scale, const std::string& y, int y_scale, const Scope& scope,
+                               const std::string& what) {
   if (d_.unbounded_numbers) {
-    const std::string p = exact(x, y);
-    return fmt::format("CASE WHEN abs({0}) >= 1e{1} THEN {2} ELSE {0} END", p, 38 - n.scale, fail(vm::ops::kOverflow, n.where, scope, sql_type(n)));
+    const std::string p = d_.multiply(d_, x, x_scale, y, y_scale);
+    return fmt::format("CASE WHEN abs({0}) >= 1e{1} THEN {2} ELSE {0} END", p, 38 - n.scale, fail(what.empty() ? vm::ops::kOverflow : what, n.where, scope, sql_type(n)));
   }
-  return caught(n, {x, y}, [&](const std::vector<std::string>& p) { return exact(p[0], p[1]); }, scope);
+  return caught(n, {x, y}, [&](const std::vector<std::string>& p) { return d_.multiply(d_, p[0], x_scale, p[1], y_scale); }, scope, nullptr, what);
 }
 
 std::string Generator::quotient(const Node& n, const std::string& x, const std::string& y, const Scope& scope) {
   const std::string on_zero = n.b == 1 ? "NULL" : fail(vm::ops::kDivisionByZero, n.where, scope, sql_type(n));
   const int x_scale = n.args[0]->scale, y_scale = n.args[1]->scale;
-  if (d_.unbounded_numbers) return fmt::format("CASE WHEN {} = 0 THEN {} ELSE {} END", y, on_zero, d_.divide(d_, x, x_scale, y, y_scale));
+  if (d_.unbounded_numbers) {
+    // The VM keeps a quotient's 38 digits, with fewer places above 10^20: one of more whole digits overflows.
+    const std::string q = within_digits(d_.divide(d_, x, x_scale, y, y_scale), 0, vm::ops::kOverflow, n.where, scope);
+    return fmt::format("CASE WHEN {} = 0 THEN {} ELSE {} END", y, on_zero, q);
+  }
   // DuckDB divides the scaled integers (HUGEINT, dialect.cpp): one too large for them is its overflow.
   return caught(
       n, {x, y}, [&](const std::vector<std::string>& p) { return d_.divide(d_, p[0], x_scale, p[1], y_scale); }, scope,
       [&](const std::vector<std::string>& p) { return fmt::format(" WHEN {} = 0 THEN {}", p[1], on_zero); });
+}
+
+std::string Generator::tiers_applied(const Node& n, const std::string& x, const Scope& scope) {
+  auto applied = [&](const std::string& basis) { return tiers(plan_.tiers[n.a], true, basis, n.args[0]->scale, n.scale); };
+  if (!d_.unbounded_numbers) return caught(n, {x}, [&](const std::vector<std::string>& p) { return applied(p[0]); }, scope);
+  const std::string checked = within_digits(applied(x), n.scale, vm::ops::kOverflow, n.where, scope);
+  // A missing basis stays missing (the VM's tier of none is none).
+  return n.nullable ? fmt::format("CASE WHEN ({}) IS NULL THEN NULL ELSE {} END", x, checked) : checked;
 }
 
 }  // namespace rebate::sql

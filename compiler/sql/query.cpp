@@ -339,6 +339,21 @@ std::string Generator::band(const plan::Rebate& pr, size_t r) {
   return band + " ELSE -1 END";
 }
 
+// An accelerator's or uplift's arithmetic as a node of the amount's scale at its clause, and the scope
+// that names its function, for the overflow checks.
+Node Generator::clause_node(const plan::GuardedAmount& clause, int scale) const {
+  Node n;
+  n.where = clause.where;
+  n.scale = scale;
+  return n;
+}
+
+Scope Generator::clause_scope(const plan::GuardedAmount& clause, const Scope& scope) const {
+  Scope s = scope;
+  s.function = plan_.functions[clause.value].name;
+  return s;
+}
+
 void Generator::rebate(size_t r, std::vector<std::string>& ctes, std::string& last) {
   const plan::Rebate& pr = plan_.rebates[r];
   if (pr.claims != UINT32_MAX) return fund(r, ctes, last);  // a fund: its accrual, then its claims (funds.cpp)
@@ -386,12 +401,12 @@ void Generator::rebate(size_t r, std::vector<std::string>& ctes, std::string& la
     const std::string applies = acc.when == plan::kNoFunction ? "TRUE" : condition(acc.when, acc.where, scope);
     NodeRef f = tree(acc.value);
     const int f_scale = f ? f->scale : 0;
-    std::string product = fmt::format("{} * ({})", v, render_function(acc.value, scope));
-    if (scale + f_scale > Decimal::kMaxScale) product = d_.round(d_, product, Decimal::kMaxScale, 0);
     const int before = scale;
     scale = std::min(scale + f_scale, static_cast<int>(Decimal::kMaxScale));
-    push("accelerate", {fmt::format("CASE WHEN {} AND ({}) THEN {} ELSE {} END AS {}", open, applies, at_scale(product, scale, scale),
-                                    at_scale(v, before, scale), amount_col(step + 1)),
+    // Checked as the VM multiplies, an overflow named at the clause (overflow.cpp).
+    const std::string accelerated = product(clause_node(acc, scale), v, before, "(" + render_function(acc.value, scope) + ")", f_scale, clause_scope(acc, scope),
+                                              "arithmetic overflow");
+    push("accelerate", {fmt::format("CASE WHEN {} AND ({}) THEN {} ELSE {} END AS {}", open, applies, accelerated, at_scale(v, before, scale), amount_col(step + 1)),
                         fmt::format("c.{} AS {}", uplifted_col(step), uplifted_col(step + 1))});
     ++step;
   }
@@ -402,8 +417,9 @@ void Generator::rebate(size_t r, std::vector<std::string>& ctes, std::string& la
     const int u_scale = u ? u->scale : 0, before = scale;
     scale = std::max(scale, u_scale);
     // An uplift that applies pays even when the pay clause's condition did not hold (status `paid`).
-    push("uplift", {fmt::format("CASE WHEN {} AND ({}) THEN {} + {} ELSE {} END AS {}", open, applies, at_scale(v, before, scale),
-                                at_scale("(" + render_function(up.value, scope) + ")", u_scale, scale), at_scale(v, before, scale), amount_col(step + 1)),
+    const std::string uplifted = sum(clause_node(up, scale), "+", v, before, "(" + render_function(up.value, scope) + ")", u_scale, clause_scope(up, scope),
+                                     "arithmetic overflow");
+    push("uplift", {fmt::format("CASE WHEN {} AND ({}) THEN {} ELSE {} END AS {}", open, applies, uplifted, at_scale(v, before, scale), amount_col(step + 1)),
                     fmt::format("c.{} OR ({} AND ({})) AS {}", uplifted_col(step), open, applies, uplifted_col(step + 1))});
     ++step;
   }

@@ -441,8 +441,9 @@ std::string Generator::render_op(const Node& n, const Scope& scope) {
     }
     case Opcode::TierOf: case Opcode::TierBy: {
       const std::string x = render(n.args[0], scope);
-      const std::string applied = tiers(plan_.tiers[n.a], n.op == Opcode::TierOf, x, n.args[0]->scale, n.scale);
-      // A missing basis or metric stays missing (the VM's tier of none is none).
+      if (n.op == Opcode::TierOf) return tiers_applied(n, x, scope);  // a product, checked (overflow.cpp)
+      const std::string applied = tiers(plan_.tiers[n.a], false, x, n.args[0]->scale, n.scale);
+      // A missing metric stays missing (the VM's tier of none is none).
       return n.args[0]->nullable ? fmt::format("CASE WHEN ({}) IS NULL THEN NULL ELSE {} END", x, applied) : applied;
     }
   }
