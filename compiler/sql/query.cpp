@@ -218,27 +218,28 @@ std::string Generator::aggregate_sql(const plan::Aggregate& a, const Scope& scop
   const std::string filter = a.filter == plan::kNoFunction ? "" : render_function(a.filter, line);
   const std::string arg = a.arg == plan::kNoFunction ? "1" : render_function(a.arg, line);
   const std::string taken = filter.empty() ? arg : fmt::format("CASE WHEN {} THEN {} END", filter, arg);
+  // A sum (an average's too) beyond the VM's 38 digits stops the run there; PostgreSQL's NUMERIC would
+  // give it exactly, and DuckDB's SUM holds it in a DECIMAL(38) unchecked (overflow.cpp).
+  NodeRef t = tree(a.arg);
+  const int scale = t ? t->scale : 0;
+  auto checked_sum = [&] {
+    Scope at = scope;
+    at.function = fmt::format("{}.{}", a.over_group ? plan_.groups[a.source].name : plan_.inputs[a.source].name, a.kind == plan::AggregateKind::Avg ? "avg" : "sum");
+    // (Over no lines, zero: a group's row with no line of a family has 0 of it.)
+    return within_digits(fmt::format("CAST(COALESCE(SUM({}), 0) AS {})", taken, d_.decimal(scale)), scale, "arithmetic overflow: the sum has more than 38 digits",
+                         a.where, at);
+  };
   switch (a.kind) {
-    case plan::AggregateKind::Sum: {
-      // A sum over no lines is zero (a group's row with no line of a family has 0 of it).
-      NodeRef t = tree(a.arg);
-      const int scale = t ? t->scale : 0;
-      const std::string sum = fmt::format("CAST(COALESCE(SUM({}), 0) AS {})", taken, d_.decimal(scale));
-      // A sum beyond the VM's 38 digits stops the run there; PostgreSQL's NUMERIC would give it exactly,
-      // and DuckDB's SUM holds it in a DECIMAL(38) unchecked (overflow.cpp).
-      Scope at = scope;
-      at.function = fmt::format("{}.sum", a.over_group ? plan_.groups[a.source].name : plan_.inputs[a.source].name);
-      return within_digits(sum, scale, "arithmetic overflow: the sum has more than 38 digits", a.where, at);
-    }
+    case plan::AggregateKind::Sum: return checked_sum();
     case plan::AggregateKind::Count: return fmt::format("COUNT({})", filter.empty() ? "*" : fmt::format("CASE WHEN {} THEN 1 END", filter));
     case plan::AggregateKind::CountDistinct: return fmt::format("COUNT(DISTINCT {})", taken);
     case plan::AggregateKind::Min: return fmt::format("MIN({})", taken);
     case plan::AggregateKind::Max: return fmt::format("MAX({})", taken);
     case plan::AggregateKind::Avg: {
-      NodeRef t = tree(a.arg);
-      const int scale = t ? t->scale : 0;
-      return fmt::format("CASE WHEN COUNT({0}) = 0 THEN NULL ELSE {1} END", taken,
-                         d_.divide(d_, fmt::format("SUM({})", taken), scale, fmt::format("CAST(COUNT({}) AS {})", taken, d_.decimal(0)), 0));
+      // (The sum and count bound once where the dialect binds: its division names them several times.)
+      const std::vector<std::string> parts = {checked_sum(), fmt::format("CAST(COUNT({}) AS {})", taken, d_.decimal(0))};
+      auto average = [&](const std::vector<std::string>& p) { return d_.divide(d_, p[0], scale, p[1], 0); };
+      return fmt::format("CASE WHEN COUNT({}) = 0 THEN NULL ELSE {} END", taken, d_.bind ? bound_once(parts, average) : average(parts));
     }
   }
   return "NULL";
