@@ -76,8 +76,7 @@ class Generator {
   // Node `n`'s operands added or subtracted (`sign`).
   std::string bounded(const Node& n, const char* sign, const Scope& scope);
   // x + y or x - y (`sign`), of the given scales, for node `n` (its place, scale and whether an operand
-  // may have no value).
-  // (`what`: the VM's message where it is not kOverflow's.)
+  // may have no value); `what` is the VM's message where it is not kOverflow.
   std::string sum(const Node& n, const char* sign, const std::string& x, int x_scale, const std::string& y, int y_scale, const Scope& scope,
                   const std::string& what = "");
   // Tier table n.a applied to basis x (TierOf).
@@ -89,7 +88,11 @@ class Generator {
   std::string within_digits(const std::string& value, int scale, const std::string& what, uint32_t where, const Scope& scope);
   // SQL from the names the operands are bound to.
   using Operation = std::function<std::string(const std::vector<std::string>&)>;
+  // `body` with each of `values` evaluated once (Dialect::bind).
   std::string bound_once(const std::vector<std::string>& values, const Operation& body) const;
+  // Where decimals raise their own overflow error: `operation` on the bound `values` as node `n`'s type,
+  // that error stopping the query with the VM's message (`what`, else kOverflow) at `n`'s place instead;
+  // `before` adds WHEN clauses on the operands, outside the TRY (a division's zero divisor).
   std::string caught(const Node& n, const std::vector<std::string>& values, const Operation& operation, const Scope& scope, const Operation& before = nullptr,
                      const std::string& what = "");
   std::string sql_type(const Node& n) const;
@@ -99,7 +102,7 @@ class Generator {
   std::string number_literal(const plan::Value& v) const;
   std::string render_at(const NodeRef& n, int to, const Scope& scope);
   // x * y (of the given scales) as the VM multiplies: rounded half-even to 18 places beyond them, an
-  // overflow stopping the query at node `n`'s location.
+  // overflow stopping the query at node `n`'s location (overflow.cpp).
   std::string product(const Node& n, const std::string& x, int x_scale, const std::string& y, int y_scale, const Scope& scope, const std::string& what = "");
   // A condition that must have a value (the VM's "this condition has no value").
   std::string condition(plan::FunctionId f, uint32_t where, const Scope& scope);

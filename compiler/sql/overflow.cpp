@@ -1,6 +1,7 @@
 // Arithmetic that stops the query where the VM's stops, with the VM's words and the place, the function,
 // the partner and the period (docs/sql.md, "Overflow never wraps"): a sum, difference, product or
-// quotient beyond 38 digits, and a sum of lines, of a group's rows or of a fund's balance beyond them.
+// quotient beyond 38 digits (an accelerator's, an uplift's, a tier table's), and a sum of lines, of a
+// group's rows or of a fund's balance beyond them.
 //
 // The two kinds of database differ. PostgreSQL's NUMERIC has no digit limit: each result is compared
 // with 10^(38 less its places), a sum through the helper rb_bounded (dialect.cpp), which takes it once.
@@ -31,9 +32,7 @@ Decimal largest(int scale) {
 
 std::string Generator::bound_once(const std::vector<std::string>& values, const Operation& body) const { return d_.bind(values, body); }
 
-// The operation on the bound operands, its own error (DuckDB's overflow) stopping the query with the VM's
-// message instead; operands without a value give none, as in the VM, and `before` (WHEN ... THEN ...
-// clauses on the operands, outside the TRY) comes first.
+// (Operands without a value give none, as in the VM, before the TRY: TRY's NULL means an error.)
 std::string Generator::caught(const Node& n, const std::vector<std::string>& values, const Operation& operation, const Scope& scope, const Operation& before,
                               const std::string& what) {
   const std::string overflow = fail(what.empty() ? vm::ops::kOverflow : what, n.where, scope, sql_type(n));
