@@ -57,6 +57,11 @@ std::string postgres_fail(const std::string& message, const std::string& type) {
   return fmt::format("pg_temp.rb_fail({}, NULL::{})", message, type);
 }
 
+std::string postgres_multiply(const Dialect& d, const std::string& x, int x_scale, const std::string& y, int y_scale) {
+  const std::string product = fmt::format("{} * {}", x, y);
+  return x_scale + y_scale > 18 ? d.round(d, product, 18, 0) : product;
+}
+
 std::string postgres_divide(const Dialect& d, const std::string& x, int, const std::string& y, int) {
   return fmt::format("{}rb_div({}, {})", d.helper_prefix, x, y);
 }
@@ -86,6 +91,16 @@ CREATE TEMP MACRO rb_round_up(x, places, step) AS
 -- and its fraction apart, since x * unit need not fit x's DECIMAL (326.68 at 18 places is 3.2 * 10^20 units).
 CREATE TEMP MACRO rb_units(x, unit) AS
   CAST(trunc(x) AS HUGEINT) * unit + CAST((x - trunc(x)) * unit AS HUGEINT);
+-- rb_product: x * y rounded half-even to 18 places, for u and v the scaled integers of x and y (HUGEINTs,
+-- rb_units) whose places add up to 18 + log10(k) (k = 10^(places less 18)): the product of two numbers
+-- of 18 places has 36, which DECIMAL(38) holds only below 100, so it is added up from u and v split at k,
+-- no part wider than 38 digits unless the product is (each part has the product's sign).
+CREATE TEMP MACRO rb_product_units(u, v, k) AS
+  u * (v // k) + (u // k) * (v % k) + ((u % k) * (v % k)) // k;
+CREATE TEMP MACRO rb_product(u, v, k) AS
+  CAST(rb_product_units(u, v, k) + CASE WHEN 2 * abs(((u % k) * (v % k)) % k) > k
+                                          OR (2 * abs(((u % k) * (v % k)) % k) = k AND rb_product_units(u, v, k) % 2 <> 0)
+                                        THEN sign(u) * sign(v) ELSE 0 END AS DECIMAL(38, 0)) * CAST(0.000000000000000001 AS DECIMAL(38, 18));
 -- rb_div: n / y rounded half-even to an integer, for n = x * 10^(18 + scale of y - scale of x) and y
 -- the divisor's scaled integer (HUGEINTs): the quotient's 18 decimals, exactly.
 CREATE TEMP MACRO rb_div(n, y) AS
@@ -96,6 +111,12 @@ CREATE TEMP MACRO rb_div(n, y) AS
 std::string duckdb_decimal(int scale) { return fmt::format("DECIMAL(38, {})", scale); }
 
 std::string duckdb_fail(const std::string& message, const std::string&) { return fmt::format("error({})", message); }
+
+std::string duckdb_multiply(const Dialect& d, const std::string& x, int x_scale, const std::string& y, int y_scale) {
+  if (x_scale + y_scale <= 18) return fmt::format("{} * {}", x, y);
+  return fmt::format("{0}rb_product({0}rb_units({1}, {2}), {0}rb_units({3}, {4}), {5})", d.helper_prefix, x, pow10(x_scale), y, pow10(y_scale),
+                     pow10(x_scale + y_scale - 18));
+}
 
 std::string duckdb_divide(const Dialect& d, const std::string& x, int x_scale, const std::string& y, int y_scale) {
   return fmt::format("{0}rb_div({0}rb_units({1}, {2}) * {3}, {0}rb_units({4}, {5}))", d.helper_prefix, x, pow10(x_scale), pow10(18 + y_scale - x_scale), y,
@@ -137,11 +158,34 @@ std::string duckdb_text_map(const std::string& name, const std::string& from, co
   return fmt::format("CREATE TEMP MACRO {}(x) AS translate(x, {}, {});", name, from, to);
 }
 
+// Lambda parameters: list_transform([x], lambda rb_x: body)[1] evaluates x once, and a TRY in the body
+// sees rb_x, not x's own functions (a volatile error() it refuses). Two values nest (y bound inside x's
+// body), unless y holds a subquery, which DuckDB's binder refuses inside a lambda's body: then they are
+// zipped into one list of structs, read as p[1] and p[2] (about twice the cost: 0.1 us a row against 0.05).
+std::string duckdb_bind(const std::vector<std::string>& values, const std::function<std::string(const std::vector<std::string>&)>& body) {
+  bool subquery = false;
+  for (size_t k = 1; k < values.size(); ++k) subquery = subquery || values[k].find("SELECT ") != std::string::npos;
+  if (subquery) {
+    std::string lists;
+    std::vector<std::string> names;
+    for (size_t k = 0; k < values.size(); ++k) {
+      lists += fmt::format("{}[{}]", k ? ", " : "", values[k]);
+      names.push_back(fmt::format("rb_p[{}]", k + 1));
+    }
+    return fmt::format("list_transform(list_zip({}), lambda rb_p: {})[1]", lists, body(names));
+  }
+  std::vector<std::string> names;
+  for (size_t k = 0; k < values.size(); ++k) names.push_back(k == 0 ? "rb_x" : k == 1 ? "rb_y" : fmt::format("rb_{}", k));
+  std::string out = body(names);
+  for (size_t k = values.size(); k-- > 0;) out = fmt::format("list_transform([{}], lambda {}: {})[1]", values[k], names[k], out);
+  return out;
+}
+
 const Dialect kDialects[] = {
-    {"postgres", postgres_decimal, "TEXT", false, true, "pg_temp.", kPostgresPrelude, postgres_fail, postgres_divide, day_number, postgres_round,
-     postgres_add_months, postgres_regex_match, postgres_series, postgres_quotient, postgres_binary_order, postgres_text_map},
-    {"duckdb", duckdb_decimal, "VARCHAR", true, false, "", kDuckdbPrelude, duckdb_fail, duckdb_divide, day_number, duckdb_round, duckdb_add_months, duckdb_regex_match, duckdb_series, duckdb_quotient,
-     duckdb_binary_order, duckdb_text_map},
+    {"postgres", postgres_decimal, "TEXT", false, true, "pg_temp.", kPostgresPrelude, postgres_fail, postgres_multiply, postgres_divide, day_number, postgres_round,
+     postgres_add_months, postgres_regex_match, postgres_series, postgres_quotient, postgres_binary_order, postgres_text_map, nullptr},
+    {"duckdb", duckdb_decimal, "VARCHAR", true, false, "", kDuckdbPrelude, duckdb_fail, duckdb_multiply, duckdb_divide, day_number, duckdb_round, duckdb_add_months, duckdb_regex_match, duckdb_series, duckdb_quotient,
+     duckdb_binary_order, duckdb_text_map, duckdb_bind},
 };
 
 }  // namespace

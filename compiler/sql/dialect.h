@@ -4,6 +4,7 @@
 // dialect (Spark SQL, Trino, BigQuery, Snowflake) is one more entry: see docs/sql.md.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -30,6 +31,9 @@ struct Dialect {
   // An expression that stops the query with the text expression `message`; `type` is the SQL type the
   // expression must have where it stands (PostgreSQL's functions need one, DuckDB's error() does not).
   std::string (*fail)(const std::string& message, const std::string& type);
+  // x * y exactly, for x and y of the given scales, rounded half-even to 18 places where they add up to
+  // more (the VM's product).
+  std::string (*multiply)(const Dialect& d, const std::string& x, int x_scale, const std::string& y, int y_scale);
   // x / y exactly, rounded half-even to 18 places (the VM's division), for x and y of the given scales;
   // y is never zero here.
   std::string (*divide)(const Dialect& d, const std::string& x, int x_scale, const std::string& y, int y_scale);
@@ -53,6 +57,10 @@ struct Dialect {
   // The definition of a helper `name`(x) that maps each character of the text x found in the text
   // literal `from` to the one at its place in `to` (translate()), for the script's prelude.
   std::string (*define_text_map)(const std::string& name, const std::string& from, const std::string& to);
+  // `body(names)` with each of `values` evaluated once and read by its name inside it, where decimals
+  // raise their own overflow error and a check must see its operands by name (overflow.cpp); nullptr
+  // where numbers have no digit limit (unbounded_numbers).
+  std::string (*bind)(const std::vector<std::string>& values, const std::function<std::string(const std::vector<std::string>&)>& body);
 };
 
 // The dialects by name; nullptr for an unknown one.

@@ -62,18 +62,26 @@ void Generator::fund(size_t r, std::vector<std::string>& ctes, std::string& last
       quote_name(name + "_events"), d_.binary_order("e.id"), rebate_col(r, "accrual"), d_.decimal(0), d_.text_type, quote_name(last), *fund_start_,
       col(in.partner_column), col(in.amount_column), number, col(in.date_column), numbered ? fmt::format("CAST(k.{} AS {})", col(in.claim_column), d_.decimal(0)) : "0",
       id, quote_name("in_" + in.name)));
-  // The balance after each event: an accrual adds to it; a claim at most the balance is paid and taken
-  // from it, a larger one refused and the balance left as it was.
+  // The balance after each event: an accrual adds to it (beyond 38 digits, the run stops as the VM's
+  // does: overflow.cpp); a claim at most the balance is paid and taken from it, a larger one refused and
+  // the balance left as it was.
+  Node balance;
+  balance.where = pr.pay.where;
+  balance.scale = fund_scale(r);
+  Scope event = scope;
+  event.partner = "e.partner";
+  event.period = period_label("e.period");
+  const std::string accrued = sum(balance, "+", "f.balance", balance.scale, "e.amount", balance.scale, event, "arithmetic overflow adding up the fund's balance");
   ctes.push_back(fmt::format(
       "{0} AS (\n  -- the balance after each event, one event a step: a claim is paid whole when the balance covers it\n"
       "  SELECT e.partner, e.seq, e.period, e.is_claim, e.amount, CAST(e.amount AS {1}) AS balance, CAST(NULL AS BOOLEAN) AS pays\n"
       "  FROM {2} AS e WHERE e.seq = 1\n"
       "  UNION ALL\n"
       "  SELECT e.partner, e.seq, e.period, e.is_claim, e.amount,\n"
-      "    CAST(CASE WHEN e.is_claim = 0 THEN f.balance + e.amount WHEN e.amount <= f.balance THEN f.balance - e.amount ELSE f.balance END AS {1}),\n"
+      "    CAST(CASE WHEN e.is_claim = 0 THEN {3} WHEN e.amount <= f.balance THEN f.balance - e.amount ELSE f.balance END AS {1}),\n"
       "    CASE WHEN e.is_claim = 1 THEN e.amount <= f.balance END\n"
       "  FROM {0} AS f JOIN {2} AS e ON e.partner = f.partner AND e.seq = f.seq + 1)",
-      quote_name(name + "_run"), number, quote_name(name + "_events")));
+      quote_name(name + "_run"), number, quote_name(name + "_events"), accrued));
   // The period's figures (closing = opening + accrued - paid).
   const std::string zero = fmt::format("CAST(0 AS {})", number);
   ctes.push_back(fmt::format(

@@ -3,6 +3,7 @@
 // (the typed inputs, the lines with their periods, the aggregates per window, the measures, the rebates).
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -45,6 +46,9 @@ struct Scope {
   bool group_row = false;
   uint32_t group = UINT32_MAX;
   std::string function;  // the plan function's name, for error messages
+  // Where the row names its partner and period otherwise than a line or a cell does (a group's rows, a
+  // fund's events), for error messages: the partner's expression and the period's label's.
+  std::string partner, period;
 };
 
 class Generator {
@@ -68,16 +72,38 @@ class Generator {
     std::string before, partner, period, over;
   };
   FailParts fail_parts(const std::string& what, uint32_t where, const Scope& scope) const;
-  // `sum` (an addition or subtraction, node `n`) stopping the query beyond 38 digits, where the VM stops.
-  std::string bounded(const Node& n, const std::string& sum, const Scope& scope);
+  // ---- overflow.cpp: arithmetic stopping the query beyond 38 digits, where the VM stops ----
+  // Node `n`'s operands added or subtracted (`sign`).
+  std::string bounded(const Node& n, const char* sign, const Scope& scope);
+  // x + y or x - y (`sign`), of the given scales, for node `n` (its place, scale and whether an operand
+  // may have no value); `what` is the VM's message where it is not kOverflow.
+  std::string sum(const Node& n, const char* sign, const std::string& x, int x_scale, const std::string& y, int y_scale, const Scope& scope,
+                  const std::string& what = "");
+  // Tier table n.a applied to basis x (TierOf).
+  std::string tiers_applied(const Node& n, const std::string& x, const Scope& scope);
+  // x / y (node `n`: b = 1 gives none for a zero y), rounded as the VM divides.
+  std::string quotient(const Node& n, const std::string& x, const std::string& y, const Scope& scope);
+  // `value` (a number with `scale` places that the database computed without a limit: a sum) stopping
+  // the query with `what` when it has more than 38 digits.
+  std::string within_digits(const std::string& value, int scale, const std::string& what, uint32_t where, const Scope& scope);
+  // SQL from the names the operands are bound to.
+  using Operation = std::function<std::string(const std::vector<std::string>&)>;
+  // `body` with each of `values` evaluated once (Dialect::bind).
+  std::string bound_once(const std::vector<std::string>& values, const Operation& body) const;
+  // Where decimals raise their own overflow error: `operation` on the bound `values` as node `n`'s type,
+  // that error stopping the query with the VM's message (`what`, else kOverflow) at `n`'s place instead;
+  // `before` adds WHEN clauses on the operands, outside the TRY (a division's zero divisor).
+  std::string caught(const Node& n, const std::vector<std::string>& values, const Operation& operation, const Scope& scope, const Operation& before = nullptr,
+                     const std::string& what = "");
   std::string sql_type(const Node& n) const;
   // `sql`, a number with `from` places, as one with `to` places where the dialect needs one scale per
   // operation (a widening, so exact).
   std::string at_scale(const std::string& sql, int from, int to) const;
+  std::string number_literal(const plan::Value& v) const;
   std::string render_at(const NodeRef& n, int to, const Scope& scope);
   // x * y (of the given scales) as the VM multiplies: rounded half-even to 18 places beyond them, an
-  // overflow stopping the query at node `n`'s location.
-  std::string product(const Node& n, const std::string& x, int x_scale, const std::string& y, int y_scale, const Scope& scope);
+  // overflow stopping the query at node `n`'s location (overflow.cpp).
+  std::string product(const Node& n, const std::string& x, int x_scale, const std::string& y, int y_scale, const Scope& scope, const std::string& what = "");
   // A condition that must have a value (the VM's "this condition has no value").
   std::string condition(plan::FunctionId f, uint32_t where, const Scope& scope);
   void unsupported(std::string construct, uint32_t where);
@@ -97,7 +123,6 @@ class Generator {
   std::string render_op(const Node& n, const Scope& scope);
   std::string render_case(const Node& n, const Scope& scope);
   std::string render_leaf(const Node& n, const Scope& scope);
-  std::string number_literal(const plan::Value& v) const;
   std::string period_bound(const NodeRef& p, bool first, const Scope& scope);
   std::string period_part(plan::PeriodPart part, const std::string& first) const;
   std::string text_function(const Node& n, const Scope& scope);  // text.cpp
@@ -132,6 +157,8 @@ class Generator {
   void measures(std::vector<std::string>& ctes, std::string& last);
   void rebate(size_t r, std::vector<std::string>& ctes, std::string& last);
   std::string band(const plan::Rebate& pr, size_t r);
+  Node clause_node(const plan::GuardedAmount& clause, int scale) const;
+  Scope clause_scope(const plan::GuardedAmount& clause, const Scope& scope) const;
   // ledger_lookup.cpp: lookups across ledgers (docs/language.md §26)
   std::string lookup_table(uint32_t table) const;  // the CTE a lookup into input `table` reads
   // The column `column` (quoted) of the row of `table` whose key is `key` (a subquery; NULL: none).

@@ -232,28 +232,28 @@ std::string Generator::aggregate_sql(const plan::Aggregate& a, const Scope& scop
   const std::string filter = a.filter == plan::kNoFunction ? "" : render_function(a.filter, line);
   const std::string arg = a.arg == plan::kNoFunction ? "1" : render_function(a.arg, line);
   const std::string taken = filter.empty() ? arg : fmt::format("CASE WHEN {} THEN {} END", filter, arg);
+  // A sum (an average's too) beyond the VM's 38 digits stops the run there; PostgreSQL's NUMERIC would
+  // give it exactly, and DuckDB's SUM holds it in a DECIMAL(38) unchecked (overflow.cpp).
+  NodeRef t = tree(a.arg);
+  const int scale = t ? t->scale : 0;
+  auto checked_sum = [&] {
+    Scope at = scope;
+    at.function = fmt::format("{}.{}", a.over_group ? plan_.groups[a.source].name : plan_.inputs[a.source].name, a.kind == plan::AggregateKind::Avg ? "avg" : "sum");
+    // (Over no lines, zero: a group's row with no line of a family has 0 of it.)
+    return within_digits(fmt::format("CAST(COALESCE(SUM({}), 0) AS {})", taken, d_.decimal(scale)), scale, "arithmetic overflow: the sum has more than 38 digits",
+                         a.where, at);
+  };
   switch (a.kind) {
-    case plan::AggregateKind::Sum: {
-      // A sum over no lines is zero (a group's row with no line of a family has 0 of it).
-      NodeRef t = tree(a.arg);
-      const int scale = t ? t->scale : 0;
-      const std::string sum = fmt::format("CAST(COALESCE(SUM({}), 0) AS {})", taken, d_.decimal(scale));
-      if (!d_.unbounded_numbers) return sum;  // DuckDB's DECIMAL(38) raises its own overflow error
-      // A sum beyond the VM's 38 digits stops the run there; PostgreSQL's NUMERIC would give it exactly.
-      Scope at = scope;
-      at.function = fmt::format("{}.sum", a.over_group ? plan_.groups[a.source].name : plan_.inputs[a.source].name);
-      return fmt::format("CASE WHEN abs({0}) >= 1e{1} THEN {2} ELSE {0} END", sum, 38 - scale,
-                         fail("arithmetic overflow: the sum has more than 38 digits", a.where, at, d_.decimal(scale)));
-    }
+    case plan::AggregateKind::Sum: return checked_sum();
     case plan::AggregateKind::Count: return fmt::format("COUNT({})", filter.empty() ? "*" : fmt::format("CASE WHEN {} THEN 1 END", filter));
     case plan::AggregateKind::CountDistinct: return fmt::format("COUNT(DISTINCT {})", taken);
     case plan::AggregateKind::Min: return fmt::format("MIN({})", taken);
     case plan::AggregateKind::Max: return fmt::format("MAX({})", taken);
     case plan::AggregateKind::Avg: {
-      NodeRef t = tree(a.arg);
-      const int scale = t ? t->scale : 0;
-      return fmt::format("CASE WHEN COUNT({0}) = 0 THEN NULL ELSE {1} END", taken,
-                         d_.divide(d_, fmt::format("SUM({})", taken), scale, fmt::format("CAST(COUNT({}) AS {})", taken, d_.decimal(0)), 0));
+      // (The sum and count bound once where the dialect binds: its division names them several times.)
+      const std::vector<std::string> parts = {checked_sum(), fmt::format("CAST(COUNT({}) AS {})", taken, d_.decimal(0))};
+      auto average = [&](const std::vector<std::string>& p) { return d_.divide(d_, p[0], scale, p[1], 0); };
+      return fmt::format("CASE WHEN COUNT({}) = 0 THEN NULL ELSE {} END", taken, d_.bind ? bound_once(parts, average) : average(parts));
     }
   }
   return "NULL";
@@ -283,6 +283,8 @@ std::string Generator::group_window_cte(uint32_t group, int window) {
   Scope row;
   row.group_row = true;
   row.group = group;
+  row.partner = "g.partner";  // (the rows' cell is g.cell, a period's number)
+  row.period = period_label("g.cell");
   for (const auto& [a, w] : aggregates_needed_) {
     const plan::Aggregate& agg = plan_.aggregates[a];
     if (w != window || !agg.over_group || agg.source != group) continue;
@@ -352,6 +354,21 @@ std::string Generator::band(const plan::Rebate& pr, size_t r) {
   return band + " ELSE -1 END";
 }
 
+// An accelerator's or uplift's arithmetic as a node of the amount's scale at its clause, and the scope
+// that names its function, for the overflow checks.
+Node Generator::clause_node(const plan::GuardedAmount& clause, int scale) const {
+  Node n;
+  n.where = clause.where;
+  n.scale = scale;
+  return n;
+}
+
+Scope Generator::clause_scope(const plan::GuardedAmount& clause, const Scope& scope) const {
+  Scope s = scope;
+  s.function = plan_.functions[clause.value].name;
+  return s;
+}
+
 void Generator::rebate(size_t r, std::vector<std::string>& ctes, std::string& last) {
   const plan::Rebate& pr = plan_.rebates[r];
   if (pr.claims != UINT32_MAX) return fund(r, ctes, last);  // a fund: its accrual, then its claims (funds.cpp)
@@ -399,12 +416,12 @@ void Generator::rebate(size_t r, std::vector<std::string>& ctes, std::string& la
     const std::string applies = acc.when == plan::kNoFunction ? "TRUE" : condition(acc.when, acc.where, scope);
     NodeRef f = tree(acc.value);
     const int f_scale = f ? f->scale : 0;
-    std::string product = fmt::format("{} * ({})", v, render_function(acc.value, scope));
-    if (scale + f_scale > Decimal::kMaxScale) product = d_.round(d_, product, Decimal::kMaxScale, 0);
     const int before = scale;
     scale = std::min(scale + f_scale, static_cast<int>(Decimal::kMaxScale));
-    push("accelerate", {fmt::format("CASE WHEN {} AND ({}) THEN {} ELSE {} END AS {}", open, applies, at_scale(product, scale, scale),
-                                    at_scale(v, before, scale), amount_col(step + 1)),
+    // Checked as the VM multiplies, an overflow named at the clause (overflow.cpp).
+    const std::string accelerated = product(clause_node(acc, scale), v, before, "(" + render_function(acc.value, scope) + ")", f_scale, clause_scope(acc, scope),
+                                              "arithmetic overflow");
+    push("accelerate", {fmt::format("CASE WHEN {} AND ({}) THEN {} ELSE {} END AS {}", open, applies, accelerated, at_scale(v, before, scale), amount_col(step + 1)),
                         fmt::format("c.{} AS {}", uplifted_col(step), uplifted_col(step + 1))});
     ++step;
   }
@@ -415,8 +432,9 @@ void Generator::rebate(size_t r, std::vector<std::string>& ctes, std::string& la
     const int u_scale = u ? u->scale : 0, before = scale;
     scale = std::max(scale, u_scale);
     // An uplift that applies pays even when the pay clause's condition did not hold (status `paid`).
-    push("uplift", {fmt::format("CASE WHEN {} AND ({}) THEN {} + {} ELSE {} END AS {}", open, applies, at_scale(v, before, scale),
-                                at_scale("(" + render_function(up.value, scope) + ")", u_scale, scale), at_scale(v, before, scale), amount_col(step + 1)),
+    const std::string uplifted = sum(clause_node(up, scale), "+", v, before, "(" + render_function(up.value, scope) + ")", u_scale, clause_scope(up, scope),
+                                     "arithmetic overflow");
+    push("uplift", {fmt::format("CASE WHEN {} AND ({}) THEN {} ELSE {} END AS {}", open, applies, uplifted, at_scale(v, before, scale), amount_col(step + 1)),
                     fmt::format("c.{} OR ({} AND ({})) AS {}", uplifted_col(step), open, applies, uplifted_col(step + 1))});
     ++step;
   }

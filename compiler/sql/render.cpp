@@ -162,6 +162,11 @@ Generator::FailParts Generator::fail_parts(const std::string& what, uint32_t whe
   const std::string text = where < plan_.locations.size() ? fmt::format(" (`{}`)", plan_.locations[where].text) : "";
   FailParts parts;
   parts.before = quote_text(fmt::format("{}: error: ", at)) + " || " + what + " || " + quote_text(fmt::format(" in {}{}, for partner ", scope.function, text));
+  if (!scope.partner.empty()) {
+    parts.partner = scope.partner;
+    parts.period = scope.period;
+    return parts;
+  }
   parts.partner = scope.line ? fmt::format("l.{}", quote_name("partner")) : "c.partner";
   if (!scope.line) {
     parts.period = "c.label";
@@ -176,26 +181,6 @@ std::string Generator::fail_with(const std::string& what, uint32_t where, const 
   if (!parts.period.empty()) message += " || " + quote_text(", period ") + " || " + parts.period;
   if (!parts.over.empty()) message += " || " + parts.over;
   return d_.fail(message, type);
-}
-
-// A sum or difference as the VM adds: one beyond 38 digits stops the query. DuckDB's DECIMAL(38) checks
-// every addition itself; PostgreSQL's NUMERIC does not, and checking it with a CASE would write each
-// operand twice at every level of a formula, so a helper takes the value once (rb_bounded, dialect.cpp),
-// with the message's parts joined only if it is raised.
-std::string Generator::bounded(const Node& n, const std::string& sum, const Scope& scope) {
-  if (!d_.unbounded_numbers || n.type != SqlType::Number) return sum;
-  const FailParts parts = fail_parts(quote_text(vm::ops::kOverflow), n.where, scope);
-  return fmt::format("{}rb_bounded({}, 1e{}, {}, {}, {}, {})", d_.helper_prefix, sum, 38 - n.scale, parts.before, parts.partner,
-                     parts.period.empty() ? "NULL" : parts.period, parts.over.empty() ? "''" : parts.over);
-}
-
-std::string Generator::product(const Node& n, const std::string& x, int x_scale, const std::string& y, int y_scale, const Scope& scope) {
-  const std::string product = fmt::format("{} * {}", x, y);
-  // Beyond 18 places the VM rounds a product half-even to 18 (core/decimal.h).
-  const std::string exact = x_scale + y_scale > Decimal::kMaxScale ? d_.round(d_, product, Decimal::kMaxScale, 0) : product;
-  if (!d_.unbounded_numbers) return exact;  // DuckDB's DECIMAL(38) raises its own overflow error
-  return fmt::format("CASE WHEN abs({0}) >= 1e{1} THEN {2} ELSE {0} END", exact, 38 - n.scale,
-                     fail(vm::ops::kOverflow, n.where, scope, sql_type(n)));
 }
 
 std::string Generator::condition(plan::FunctionId f, uint32_t where, const Scope& scope) {
@@ -406,15 +391,10 @@ std::string Generator::render_op(const Node& n, const Scope& scope) {
       return "NULL";
     case Opcode::PeriodStart: case Opcode::PeriodEnd: return period_bound(n.args[0], n.op == Opcode::PeriodStart, scope);
     case Opcode::PeriodPart: return period_part(static_cast<plan::PeriodPart>(n.a), period_bound(n.args[0], true, scope));
-    case Opcode::Add: return bounded(n, fmt::format("{} + {}", same(0), same(1)), scope);
-    case Opcode::Sub: return bounded(n, fmt::format("{} - {}", same(0), same(1)), scope);
+    case Opcode::Add: return bounded(n, "+", scope);
+    case Opcode::Sub: return bounded(n, "-", scope);
     case Opcode::Mul: return product(n, arg(0), n.args[0]->scale, arg(1), n.args[1]->scale, scope);
-    case Opcode::Div: {
-      const std::string y = arg(1);
-      const std::string q = d_.divide(d_, arg(0), n.args[0]->scale, y, n.args[1]->scale);
-      const std::string on_zero = n.b == 1 ? "NULL" : fail("division by zero", n.where, scope, sql_type(n));
-      return fmt::format("CASE WHEN {} = 0 THEN {} ELSE {} END", y, on_zero, q);
-    }
+    case Opcode::Div: return quotient(n, arg(0), arg(1), scope);
     case Opcode::Neg: return "-" + arg(0);
     case Opcode::Abs: return "abs" + arg(0);
     case Opcode::Round: {
@@ -461,8 +441,9 @@ std::string Generator::render_op(const Node& n, const Scope& scope) {
     }
     case Opcode::TierOf: case Opcode::TierBy: {
       const std::string x = render(n.args[0], scope);
-      const std::string applied = tiers(plan_.tiers[n.a], n.op == Opcode::TierOf, x, n.args[0]->scale, n.scale);
-      // A missing basis or metric stays missing (the VM's tier of none is none).
+      if (n.op == Opcode::TierOf) return tiers_applied(n, x, scope);  // a product, checked (overflow.cpp)
+      const std::string applied = tiers(plan_.tiers[n.a], false, x, n.args[0]->scale, n.scale);
+      // A missing metric stays missing (the VM's tier of none is none).
       return n.args[0]->nullable ? fmt::format("CASE WHEN ({}) IS NULL THEN NULL ELSE {} END", x, applied) : applied;
     }
   }

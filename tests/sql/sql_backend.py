@@ -115,12 +115,14 @@ def main() -> int:
                 tables = [(n, cwd / p) for n, p in pairs]
                 code, out, err = engines[dialect].run(c.stdout, tables, schema)
                 if vm.returncode != 0:
-                    # A runtime error: the query fails too, naming the same place (file:line:column).
-                    # DuckDB's DECIMAL(38) raises its own overflow error, before any check of ours: it fails, but
-                    # without the place (docs/sql.md).
+                    # A runtime error: the query fails too, naming the same place (file:line:column); an overflow
+                    # with the VM's words, and its partner and period where it names them (docs/sql.md).
                     place = re.search(r"(\S+\.rebate:\d+:\d+)", vm.stderr)
-                    own_overflow = dialect == "duckdb" and "overflow" in vm.stderr and "Overflow" in err
-                    check(f"{label}: fails as `rebate run` does", code != 0 and place is not None and (own_overflow or place.group(1).split("/")[-1] in err),
+                    has = [place.group(1).split("/")[-1] + ":"] if place else []
+                    overflow = re.search(r"error: (arithmetic overflow[^,]*), for (?:group `\w+` of )?(partner \S+, period \S+)?", vm.stderr)
+                    if overflow:
+                        has += [overflow.group(1)] + ([f"for {overflow.group(2)}"] if overflow.group(2) else [])
+                    check(f"{label}: fails as `rebate run` does", code != 0 and place is not None and all(h in err for h in has),
                           f"query exit {code}; vm: {vm.stderr.strip()[:300]}; db: {err.strip()[:300]}")
                     continue
                 if code != 0:
