@@ -16,6 +16,43 @@ constexpr Int128 kLimit = pow10(38) - 1;
 
 bool in_range(Int128 v) { return v <= kLimit && v >= -kLimit; }
 
+// a * b / 10^k rounded half-even, from the exact product in 256 bits (k <= 18, so 10^k fits 64 bits);
+// nullopt when the quotient does not fit 127 bits. For products whose coefficients' product passes
+// 2^127 but whose rounding to 18 places fits: two factors of 18 places, a value times a ratio.
+std::optional<Int128> product_over_pow10(Int128 a, Int128 b, int k) {
+  using U128 = unsigned __int128;
+  const bool negative = (a < 0) != (b < 0);
+  const U128 x = a < 0 ? -static_cast<U128>(a) : static_cast<U128>(a);
+  const U128 y = b < 0 ? -static_cast<U128>(b) : static_cast<U128>(b);
+  const auto x0 = static_cast<uint64_t>(x), x1 = static_cast<uint64_t>(x >> 64);
+  const auto y0 = static_cast<uint64_t>(y), y1 = static_cast<uint64_t>(y >> 64);
+  const U128 p00 = static_cast<U128>(x0) * y0, p01 = static_cast<U128>(x0) * y1;
+  const U128 p10 = static_cast<U128>(x1) * y0, p11 = static_cast<U128>(x1) * y1;
+  // The product's four 64-bit limbs, least significant first.
+  uint64_t limb[4];
+  limb[0] = static_cast<uint64_t>(p00);
+  const U128 mid = (p00 >> 64) + static_cast<uint64_t>(p01) + static_cast<uint64_t>(p10);
+  limb[1] = static_cast<uint64_t>(mid);
+  const U128 high = (mid >> 64) + (p01 >> 64) + (p10 >> 64) + static_cast<uint64_t>(p11);
+  limb[2] = static_cast<uint64_t>(high);
+  limb[3] = static_cast<uint64_t>((high >> 64) + (p11 >> 64));
+  // Long division by 10^k, a limb at a time.
+  uint64_t d = 1;
+  for (int i = 0; i < k; ++i) d *= 10;
+  uint64_t q[4];
+  U128 rest = 0;
+  for (int i = 3; i >= 0; --i) {
+    const U128 current = (rest << 64) | limb[i];
+    q[i] = static_cast<uint64_t>(current / d);
+    rest = current % d;
+  }
+  if (q[3] != 0 || q[2] != 0 || (q[1] >> 63) != 0) return std::nullopt;
+  U128 quotient = (static_cast<U128>(q[1]) << 64) | q[0];
+  if (2 * rest > d || (2 * rest == d && (quotient & 1) != 0)) ++quotient;  // half-even (rest < 10^18: no overflow)
+  const auto r = static_cast<Int128>(quotient);
+  return negative ? -r : r;
+}
+
 }  // namespace
 
 const char* spelling(RoundingMode mode) {
@@ -133,14 +170,13 @@ std::optional<Decimal> Decimal::mul_wide(const Decimal& a, const Decimal& b) {
   int scale = a.scale_ + b.scale_;
   Int128 r;
   if (__builtin_mul_overflow(a.coef_, b.coef_, &r)) {
-    // The full product does not fit 128 bits; with spare scale, trim the factors first.
+    // The coefficients' product does not fit 128 bits: beyond 38 digits, unless places beyond 18 are
+    // to be rounded off, which the exact product in 256 bits is then rounded from (rounding the factors
+    // first would lose digits the result keeps: 1000.5 x 0.333333333333333333 gave 333.4999996665).
     if (scale <= kMaxScale) return std::nullopt;
-    Decimal x = a, y = b;
-    while (x.scale_ + y.scale_ > kMaxScale) {
-      Decimal& bigger = x.scale_ >= y.scale_ ? x : y;
-      bigger = Decimal(divide_pow10(bigger.coef_, 1, RoundingMode::HalfEven), bigger.scale_ - 1);
-    }
-    return mul(x, y);
+    const std::optional<Int128> rounded = product_over_pow10(a.coef_, b.coef_, scale - kMaxScale);
+    if (!rounded || !in_range(*rounded)) return std::nullopt;
+    return Decimal(*rounded, kMaxScale);
   }
   if (scale > kMaxScale) {
     r = divide_pow10(r, scale - kMaxScale, RoundingMode::HalfEven);

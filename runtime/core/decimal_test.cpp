@@ -96,6 +96,38 @@ TEST_CASE("long products round to 18 places instead of failing", "[decimal]") {
   CHECK(p->to_string() == "0.016666666666666667");
 }
 
+TEST_CASE("a product whose coefficients pass 2^127 is the exact product rounded to 18 places", "[decimal]") {
+  // Expected values from Python's decimal module at 100 digits, quantized to 18 places half-even.
+  // 1000.5 at 18 places times a third: the exact product is 333.4999999999999996665, rounded
+  // 333.499999999999999666 (rounding the factors first gave 333.4999996665).
+  const Decimal wide_1000_5 = Decimal::from_scaled(static_cast<rebate::Int128>(10005) * 100000000000000000, 18);
+  auto p = Decimal::mul(wide_1000_5, D("0.333333333333333333"));
+  REQUIRE(p);
+  CHECK(p->to_string() == "333.499999999999999666");
+  // Negative, 37 digits in the result: -98765432109876543.210987654321098765 x 12.345678901234567891
+  // = -1219326311370217952.348422496334842244298794439108754615 -> ...842244.
+  p = Decimal::mul(D("-98765432109876543.210987654321098765"), D("12.345678901234567891"));
+  REQUIRE(p);
+  CHECK(p->to_string() == "-1219326311370217952.348422496334842244");
+  // A half at the 19th place goes to the even neighbour (coefficients 1000000000000000000003 x
+  // 500000000000000000 pass 2^127): 1000.000000000000000003 x 0.5 = 500.0000000000000000015 -> ...002,
+  // and 1000.000000000000000001 x 0.5 = 500.0000000000000000005 -> 500.
+  const Decimal half = Decimal::from_scaled(500000000000000000, 18);
+  p = Decimal::mul(D("1000.000000000000000003"), half);
+  REQUIRE(p);
+  CHECK(p->to_string() == "500.000000000000000002");
+  p = Decimal::mul(D("1000.000000000000000001"), half);
+  REQUIRE(p);
+  CHECK(p->to_string() == "500");
+  // 38 digits at 18 places times 5 units of the 18th: 99999999999999999999.999999999999999999 x
+  // 0.000000000000000005 = 499.999999999999999999999999999999999995 -> 500.
+  p = Decimal::mul(D("99999999999999999999.999999999999999999"), D("0.000000000000000005"));
+  REQUIRE(p);
+  CHECK(p->to_string() == "500");
+  // Still beyond 38 digits: an overflow.
+  CHECK_FALSE(Decimal::mul(D("99999999999999999999.999999999999999999"), D("99999999999999999999.999999999999999999")));
+}
+
 // add, sub, mul, compare and rounding take a 64-bit path when the coefficients fit 64 bits and a
 // 128-bit one otherwise: values on both sides of the boundary (2^63 = 9223372036854775808) must give
 // the same, exact results. Expected values hand-computed.
