@@ -373,7 +373,9 @@ Outcome read_streamed_pieces(std::string_view csv, const TableSpec& spec, ReadOp
   auto parts = std::make_unique<TestParts<RecordingSink>>(2, &base, make);
   ReadResult r = stream_csv_buffer(csv, kFile, spec, options, *parts);
   if (r.split_missed) {
-    FUZZ_CHECK(csv.find('"') != std::string_view::npos, "a guessed split missed in a file without quotes");
+    // (A guess misses only inside a quoted cell, or where a piece's reader stopped counting errors before
+    // its end: count_all_errors off.)
+    FUZZ_CHECK(csv.find('"') != std::string_view::npos || !options.count_all_errors, "a guessed split missed in a file without quotes");
     options.exact_split = true;
     parts = std::make_unique<TestParts<RecordingSink>>(2, &base, make);
     r = stream_csv_buffer(csv, kFile, spec, options, *parts);
