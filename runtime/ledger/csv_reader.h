@@ -417,7 +417,8 @@ class Reader {
   // Pending text views (a few rows back) stay inside this; a view behind it would still read right (a
   // dropped page of a private file mapping is read from the file again), only slower.
   static constexpr std::ptrdiff_t kDropLag = 1 << 20;
-  void drop_behind();
+  // The pages read up to `lag` bytes behind the reader given back.
+  void drop_behind(std::ptrdiff_t lag);
   bool mapped_ = false;
   const char* dropped_ = nullptr;
   const char* pause_at_ = nullptr;

@@ -189,7 +189,7 @@ void Reader::read_rows() {
       pause_at_ = nullptr;
       if (p_ >= end_) break;
     }
-    if (mapped_ && p_ - dropped_ > kDropEvery) drop_behind();
+    if (mapped_ && p_ - dropped_ > kDropEvery) drop_behind(kDropLag);
     if (p_ >= next_progress_ && !keep_going()) break;
     const char* row_start = row_start_ = p_;
     const uint64_t row_line = line_;
@@ -291,6 +291,9 @@ void Reader::read_rows() {
   if (sink_ && rows_ != 0 && result_.errors.empty()) deliver();
   size_chunk(sink_ ? 0 : rows_);  // streamed: every row went to the sink, and the table is left empty
   if (sink_) rows_ = 0;
+  // Streamed, nothing points into what was read any more: its pages go back now (a piece of a mapped file
+  // would otherwise keep its last few MiB resident until the file is unmapped, 32 pieces' worth).
+  if (mapped_ && sink_) drop_behind(0);
 }
 
 bool Reader::keep_going() {
@@ -651,12 +654,12 @@ void Reader::flush_interning() {
   pending_bytes_.clear();
 }
 
-void Reader::drop_behind() {
+void Reader::drop_behind(std::ptrdiff_t lag) {
   const uintptr_t page = 4096;
   uintptr_t from = (reinterpret_cast<uintptr_t>(dropped_) + page - 1) & ~(page - 1);
-  uintptr_t to = reinterpret_cast<uintptr_t>(p_ - kDropLag) & ~(page - 1);
+  uintptr_t to = reinterpret_cast<uintptr_t>(p_ - lag) & ~(page - 1);
   if (to > from) ::madvise(reinterpret_cast<void*>(from), to - from, MADV_DONTNEED);
-  dropped_ = p_ - kDropLag;
+  dropped_ = p_ - lag;
 }
 
 }  // namespace rebate::ledger::csv
