@@ -8,7 +8,6 @@
 #include "commands.h"
 #include "core/activity.h"
 #include "engines/engines.h"
-#include "ledger/mapped_files.h"
 
 namespace {
 
@@ -49,8 +48,6 @@ int report_extras(const CLI::App& sub) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  // An input file cut short while a run reads it: an error naming it (exit 2), not a bus error.
-  rebate::ledger::guard_mapped_files();
   CLI::App app{"rebate: check and run partner rebate programs written in the Rebate language", "rebate"};
   // The engines are part of the version: scripts and tests learn from it what this build can run.
   std::string engines;

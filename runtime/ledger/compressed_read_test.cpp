@@ -101,7 +101,7 @@ TEST_CASE("gzip and zstd ledgers read as their CSV does, a small buffer at a tim
   for (const std::string& path : {dir.write("sales.csv.gz", gzip(csv)), dir.write("sales.csv.zst", zstd(csv))}) {
     for (size_t buffer : {size_t{0}, size_t{4096}}) {
       ReadOptions o;
-      o.pipe_buffer = buffer;  // 4 KiB: thousands of refills, rows cut at every place
+      o.window_bytes = buffer;  // 4 KiB: thousands of refills, rows cut at every place
       StringPool pool;
       const ReadResult r = read_csv(path, sales_spec(), o, pool);
       INFO(path << " buffer " << buffer);

@@ -1,10 +1,11 @@
-// A streamed CSV buffer read by N threads: cut into pieces at line starts outside quoted cells, several
-// per thread, claimed by the threads as they go (Claims), each piece read by its own Reader into its
-// stretch's part, parts in file order. The cuts are guessed
-// (the first line start past each share's start, checked by the piece before's reader when it gets
-// there) or counted exactly (every share's quotes and line ends counted in parallel first). With
-// rejects, each later piece writes its rejected rows to a temporary file of its own, appended to the
-// rejects file in the pieces' order: the file is a one-thread read's, row for row.
+// A streamed source (a regular file, a buffer) read by N threads: cut into pieces at line starts outside
+// quoted cells, several per thread, claimed by the threads as they go (Claims), each piece read through a
+// window of its thread's by its own Reader into its stretch's part, parts in file order. The cuts are
+// guessed (the first line start past each share's start; the piece before's reader checks it: a guess
+// inside a quoted cell leaves that reader inside the cell at its piece's end) or counted exactly (every
+// share's quotes and line ends counted in parallel first). With rejects, each later piece writes its
+// rejected rows to a temporary file of its own, appended to the rejects file in the pieces' order: the
+// file is a one-thread read's, row for row.
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
@@ -22,14 +23,20 @@ namespace rebate::ledger::csv {
 
 namespace {
 
-// Whether the line feed at `nl` follows a blank line: a blank line in the middle of a file is a
-// malformed row, at its end it is not, so no piece may start right after one (the pieces would
-// disagree with a one-thread read about it).
-bool after_blank_line(const char* from, const char* nl) {
-  return nl > from && (nl[-1] == '\n' || (nl[-1] == '\r' && nl - 1 > from && nl[-2] == '\n'));
+// Whether the line feed at offset `nl` of `source` follows a blank line: a blank line in the middle of a
+// file is a malformed row, at its end it is not, so no piece may start right after one (the pieces would
+// disagree with a one-thread read about it). `from`: where the rows start.
+bool after_blank_line(const ByteSource& source, uint64_t from, uint64_t nl) {
+  if (nl <= from) return false;
+  char before[2] = {0, 0};
+  const uint64_t at = nl - std::min<uint64_t>(2, nl - from);
+  const auto n = static_cast<size_t>(nl - at);
+  if (source.read_at(at, before, n) != static_cast<ssize_t>(n)) return false;
+  const char last = before[n - 1];
+  return last == '\n' || (last == '\r' && n == 2 && before[0] == '\n');
 }
 
-size_t count_byte(char c, const char* a, const char* b) {
+size_t count_in(char c, const char* a, const char* b) {
   size_t n = 0;
   for (const char* q = a; (q = static_cast<const char*>(std::memchr(q, c, static_cast<size_t>(b - q)))); ++q) ++n;
   return n;
@@ -37,62 +44,81 @@ size_t count_byte(char c, const char* a, const char* b) {
 
 }  // namespace
 
-const char* guess_split_at(const char* from, const char* at, const char* end) {
-  for (const char* p = at; p < end;) {
-    const char* nl = static_cast<const char*>(std::memchr(p, '\n', static_cast<size_t>(end - p)));
-    if (!nl) return nullptr;
-    p = nl + 1;
-    if (!after_blank_line(from, nl) && p < end) return p;
-  }
-  return nullptr;
+std::optional<uint64_t> guess_split_at(const ByteSource& source, uint64_t from, uint64_t at, uint64_t end) {
+  std::optional<uint64_t> found;
+  for_each_block(source, at, end, [&](std::string_view bytes, uint64_t offset) {
+    const char* const stop = bytes.data() + bytes.size();
+    for (const char* q = bytes.data(); (q = static_cast<const char*>(std::memchr(q, '\n', static_cast<size_t>(stop - q)))); ++q) {
+      const uint64_t nl = offset + static_cast<uint64_t>(q - bytes.data());
+      if (nl + 1 < end && !after_blank_line(source, from, nl)) {
+        found = nl + 1;
+        return false;
+      }
+    }
+    return true;
+  });
+  return found;
 }
 
-const char* guess_split(const char* from, const char* end) { return guess_split_at(from, from + (end - from) / 2, end); }
+std::optional<uint64_t> guess_split(const ByteSource& source, uint64_t from, uint64_t end) {
+  return guess_split_at(source, from, from + (end - from) / 2, end);
+}
 
-std::vector<Cut> guess_cuts(const char* from, const char* end, size_t pieces) {
+std::vector<Cut> guess_cuts(const ByteSource& source, uint64_t from, uint64_t end, size_t pieces) {
   std::vector<Cut> cuts;
   for (size_t k = 1; k < pieces; ++k) {
-    const char* share = from + static_cast<std::ptrdiff_t>(static_cast<size_t>(end - from) * k / pieces);
+    uint64_t share = from + (end - from) * k / pieces;
     if (!cuts.empty()) share = std::max(share, cuts.back().at);
-    const char* at = guess_split_at(from, share, end);
+    const std::optional<uint64_t> at = guess_split_at(source, from, share, end);
     if (!at) break;
-    if (cuts.empty() || at > cuts.back().at) cuts.push_back(Cut{at, 0});
+    if (cuts.empty() || *at > cuts.back().at) cuts.push_back(Cut{*at, 0});
   }
   return cuts;
 }
 
-std::vector<Cut> count_cuts(const char* from, const char* end, size_t pieces) {
+std::vector<Cut> count_cuts(const ByteSource& source, uint64_t from, uint64_t end, size_t pieces) {
   // Each share's quotes and line feeds, counted in parallel; the parity of the quotes before a share's
   // start says whether it starts inside a quoted cell.
   struct Counts {
-    size_t quotes = 0, newlines = 0;
+    uint64_t quotes = 0, newlines = 0;
   };
-  std::vector<const char*> share(pieces + 1);
-  for (size_t k = 0; k <= pieces; ++k) share[k] = from + static_cast<std::ptrdiff_t>(static_cast<size_t>(end - from) * k / pieces);
+  std::vector<uint64_t> share(pieces + 1);
+  for (size_t k = 0; k <= pieces; ++k) share[k] = from + (end - from) * k / pieces;
   std::vector<Counts> counts(pieces);
   for_each_task(pieces, [&](size_t k) {
-    counts[k].quotes = count_byte('"', share[k], share[k + 1]);
-    counts[k].newlines = count_byte('\n', share[k], share[k + 1]);
+    for_each_block(source, share[k], share[k + 1], [&](std::string_view bytes, uint64_t) {
+      counts[k].quotes += count_in('"', bytes.data(), bytes.data() + bytes.size());
+      counts[k].newlines += count_in('\n', bytes.data(), bytes.data() + bytes.size());
+      return true;
+    });
   });
   std::vector<Cut> cuts;
-  size_t quotes = 0, newlines = 0;  // before share[k]
+  uint64_t quotes = 0, newlines = 0;  // before share[k]
   for (size_t k = 1; k < pieces; ++k) {
     quotes += counts[k - 1].quotes;
     newlines += counts[k - 1].newlines;
     // The first line start from share[k] on outside every quoted cell: the quotes counted as the line
     // feeds are passed (within this share, or further when a quoted cell runs over it).
-    size_t q = quotes, n = newlines;
-    for (const char* p = share[k]; p < end;) {
-      const char* nl = static_cast<const char*>(std::memchr(p, '\n', static_cast<size_t>(end - p)));
-      if (!nl) break;
-      q += count_byte('"', p, nl);
-      ++n;
-      p = nl + 1;
-      if (q % 2 == 0 && !after_blank_line(from, nl) && p < end) {
-        if (cuts.empty() || p > cuts.back().at) cuts.push_back(Cut{p, n});
-        break;
+    uint64_t q = quotes, n = newlines;
+    for_each_block(source, share[k], end, [&](std::string_view bytes, uint64_t offset) {
+      const char* const stop = bytes.data() + bytes.size();
+      for (const char* p = bytes.data(); p < stop;) {
+        const char* nl = static_cast<const char*>(std::memchr(p, '\n', static_cast<size_t>(stop - p)));
+        if (!nl) {
+          q += count_in('"', p, stop);
+          return true;
+        }
+        q += count_in('"', p, nl);
+        ++n;
+        p = nl + 1;
+        const uint64_t at = offset + static_cast<uint64_t>(p - bytes.data());
+        if (q % 2 == 0 && at < end && !after_blank_line(source, from, at - 1)) {
+          if (cuts.empty() || at > cuts.back().at) cuts.push_back(Cut{at, n});
+          return false;
+        }
       }
-    }
+      return true;
+    });
   }
   return cuts;
 }
@@ -148,38 +174,46 @@ class Claims {
 
 }  // namespace
 
-Pieces read_pieces(Reader& head, std::string_view data, const std::string& display_name, const TableSpec& spec,
-                   const ReadOptions& options, const Destination& to, bool mapped, ReadResult& result, size_t pieces,
+Pieces read_pieces(Reader& head, Window& head_window, const ByteSource& source, uint64_t rows_from, const std::string& display_name,
+                   const TableSpec& spec, const ReadOptions& options, const Destination& to, ReadResult& result, size_t pieces,
                    size_t threads) {
-  const char* const rows_begin = head.position();
-  const char* const data_end = data.data() + data.size();
+  const uint64_t data_end = source.size();
   const uint64_t first_line = head.line();
   // (A rejected row is written to the rejects file, and kept in `rejected`, with its line number as it
   // is met: when rows are rejected the cuts are counted, so that every piece knows its lines from the
-  // start. A guessed piece knows them only once the piece before has got to its end.)
+  // start. A guessed piece knows them only once the pieces before are read.)
   const bool exact = options.exact_split || options.reject_bad_rows;
-  std::vector<Cut> cuts = exact ? count_cuts(rows_begin, data_end, pieces) : guess_cuts(rows_begin, data_end, pieces);
+  std::vector<Cut> cuts = exact ? count_cuts(source, rows_from, data_end, pieces) : guess_cuts(source, rows_from, data_end, pieces);
   const size_t n = cuts.size() + 1;
+  // Piece k is [begin(k), begin(k + 1)).
+  auto begin = [&](size_t k) { return k == 0 ? rows_from : k == n ? data_end : cuts[k - 1].at; };
   if (n == 1) {
-    head.rows();
+    RangeStream rest(source, rows_from, data_end, display_name);
+    head_window.clear();
+    if (!head_window.fill(rest)) {
+      stream_error(rest, display_name, result);
+    } else {
+      head.continue_in(head_window.bytes(), !head_window.ended());
+      head.set_progress_share(rows_from, data_end - rows_from);
+      read_rows_through(head, head_window, rest, 0, display_name, result);
+    }
     head.finish();
     return Pieces::One;
   }
   threads = std::min(threads, n);
-  // Piece k is [begin(k), begin(k + 1)).
-  auto begin = [&](size_t k) { return k == 0 ? rows_begin : k == n ? data_end : cuts[k - 1].at; };
   // A guessed piece's lines count from its origin: the piece before's start and line.
   std::vector<std::unique_ptr<LineOrigin>> origins(n);
   if (!exact) {
     for (size_t k = 1; k < n; ++k) {
-      origins[k] = k == 1 ? std::make_unique<LineOrigin>(rows_begin, begin(1), first_line)
-                          : std::make_unique<LineOrigin>(begin(k - 1), begin(k), origins[k - 1].get());
+      origins[k] = k == 1 ? std::make_unique<LineOrigin>(source, rows_from, begin(1), first_line)
+                          : std::make_unique<LineOrigin>(source, begin(k - 1), begin(k), origins[k - 1].get());
     }
   }
   std::vector<ReadResult> results(n);
   // Piece k > 0's reader is made by the thread that claims the piece, on its stretch's part's pool.
   std::vector<std::unique_ptr<Reader>> readers(n);
   auto reader = [&](size_t k) -> Reader& { return k == 0 ? head : *readers[k]; };
+  auto result_of = [&](size_t k) -> ReadResult& { return k == 0 ? result : results[k]; };
   std::vector<std::unique_ptr<std::FILE, int (*)(std::FILE*)>> rejects;
   if (head.writes_rejects()) {
     for (size_t k = 1; k < n; ++k) {
@@ -192,49 +226,67 @@ Pieces read_pieces(Reader& head, std::string_view data, const std::string& displ
       }
     }
   }
-  std::atomic<bool> missed{false};
-  std::vector<uint8_t> checked(n, 0);  // piece k's reader got to a row start at or past the next piece's
-  // Piece k read by its reader into `part`: the reader stops where the next piece starts, and its last
-  // row must end exactly there. One that runs past it (the guess was inside a quoted cell that holds
-  // line ends) stops every reader: the parts' sinks saw rows that are not the file's.
-  auto read_piece = [&](size_t k, const StreamPart& part, double from, double share) {
+  // `missed`: a cut that is not a row start; `failed`: the source cannot be read. Either stops every reader.
+  std::atomic<bool> missed{false}, failed{false}, stop{false};
+  auto miss = [&] {
+    missed.store(true);
+    stop.store(true);
+  };
+  auto fail = [&] {
+    failed.store(true);
+    stop.store(true);
+  };
+  // Piece k read by its reader into `part`, through `window`: the reader reads to the next piece's start,
+  // where its last row must end. One whose last cell is a quoted cell the piece ends inside (the guess
+  // was inside a quoted cell that holds line ends) stops every reader: the parts' sinks saw rows that
+  // are not the file's.
+  auto read_piece = [&](size_t k, const StreamPart& part, Window& window, double from, double share) {
+    RangeStream in(source, begin(k), begin(k + 1), display_name);
+    window.clear();
+    if (!window.fill(in)) {
+      stream_error(in, display_name, result_of(k));
+      fail();
+      return;
+    }
     if (k > 0) {
-      readers[k] = std::make_unique<Reader>(data, display_name, spec, options, *part.pool, results[k]);
+      readers[k] = std::make_unique<Reader>(window.bytes(), display_name, spec, options, *part.pool, results[k]);
       Reader& r = *readers[k];
-      r.start_after(head, begin(k), exact ? first_line + cuts[k - 1].newlines : 0);
-      if (mapped) r.set_mapped();
+      r.start_after(head, window.bytes().data(), exact ? first_line + cuts[k - 1].newlines : 0);
+      r.set_more_input(!window.ended());
+      r.set_progress_share(0, begin(k + 1) - begin(k));
       r.stream_to(part.sink);
       if (!exact) r.number_lines_from(origins[k].get());
       if (!rejects.empty()) r.reject_into(rejects[k - 1].get());
+    } else {
+      head.continue_in(window.bytes(), !window.ended());
+      head.set_progress_share(rows_from, begin(1) - rows_from);
     }
     Reader& r = reader(k);
     r.set_piece_share(from, share);
-    r.stop_when(&missed);
+    r.stop_when(&stop);
+    if (!read_rows_through(r, window, in, 0, display_name, result_of(k))) fail();
     if (k + 1 < n) {
-      r.pause_at(begin(k + 1), [&, k] {
-        checked[k] = 1;
-        if (reader(k).position() == begin(k + 1)) {
-          if (k == 0 && !exact) origins[1]->set(reader(0).line());
-          return begin(k + 1);
-        }
-        missed.store(true);
-        return reader(k).position();
-      });
+      if (r.quoted_cell_unclosed()) {
+        miss();
+      } else if (!exact && !r.stopped()) {
+        // The piece's line feeds, for the next piece's rows' lines.
+        origins[k + 1]->set_newlines(k == 0 ? r.line() - first_line : r.line());
+      }
     }
-    r.rows();
-    // A reader that got to the end of the data (or stopped at a fatal error) before the next piece's
-    // start: its last row, a quoted cell holding line breaks, ran over that start.
-    if (k + 1 < n && !checked[k]) missed.store(true);
     if (k > 0) {
       // The piece is read: its reader and its chunk's columns give their memory back now, not once every
-      // piece is (a few MiB a piece, a hundred MiB at 32 pieces).
+      // piece is.
       r.finish();
       readers[k].reset();
       results[k].table = Table();
     }
   };
   Claims claims(n, threads);
+  // A window per task, reused from piece to piece (the first task's is the head's: it reads piece 0).
+  std::vector<std::unique_ptr<Window>> windows(threads);
   for_each_task(threads, [&](size_t t) {
+    if (t > 0) windows[t] = std::make_unique<Window>(options.window_bytes ? options.window_bytes : head_window.capacity());
+    Window& window = t == 0 ? head_window : *windows[t];
     StreamPart part;
     while (std::optional<Claims::Claim> c = claims.next(t)) {
       if (c->piece == 0) {
@@ -244,7 +296,7 @@ Pieces read_pieces(Reader& head, std::string_view data, const std::string& displ
       }
       // (How much of its part's stretch the piece is: what the scan sizes the part's tables by.)
       const double stretch = static_cast<double>(begin(c->end) - begin(c->first));
-      read_piece(c->piece, part, static_cast<double>(begin(c->piece) - begin(c->first)) / stretch,
+      read_piece(c->piece, part, window, static_cast<double>(begin(c->piece) - begin(c->first)) / stretch,
                  static_cast<double>(begin(c->piece + 1) - begin(c->piece)) / stretch);
     }
   });
@@ -262,7 +314,7 @@ Pieces read_pieces(Reader& head, std::string_view data, const std::string& displ
   // bad rows has streamed rows the file does not have, and no error to stop on: it is read again in one
   // piece (the caller is told as of a missed guess).
   if (missed.load() && options.reject_bad_rows) return Pieces::Missed;
-  bool ok = !missed.load() && result.ok();
+  bool ok = !missed.load() && !failed.load() && result.ok();
   for (size_t k = 1; k < n; ++k) ok = ok && results[k].ok();
   if (!ok) return Pieces::Failed;
   for (size_t k = 1; k < n; ++k) {

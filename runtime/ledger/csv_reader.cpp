@@ -385,6 +385,7 @@ bool Reader::resume_header() {
 }
 
 void Reader::continue_in(std::string_view data, bool more) {
+  consumed_ += static_cast<uint64_t>(p_ - begin_);
   begin_ = p_ = line_start_ = data.data();
   end_ = data.data() + data.size();
   more_input_ = more;

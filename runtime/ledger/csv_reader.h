@@ -19,10 +19,12 @@
 #include <cstring>
 #include <deque>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "ledger/byte_source.h"
 #include "ledger/cells.h"
 #include "ledger/ledger.h"
 #include "ledger/short_text_ids.h"
@@ -150,27 +152,11 @@ class Reader {
   // `line`) to the end.
   void start_after(const Reader& head, const char* at, uint64_t line);
 
-  void limit(const char* end) { end_ = end; }
-  // Reading rows, stop at the first row that starts at or after `at` and ask `resume` where the rows
-  // end (a pointer at or after that row): for a piece of an N-thread read, checked where the next starts.
-  void pause_at(const char* at, std::function<const char*()> resume) {
-    pause_at_ = at;
-    resume_ = std::move(resume);
-  }
-  // Reading rows, store the position reached in `to` now and then (every kProgressEvery bytes), for
-  // the other thread of a two-thread read.
-  void publish_progress(std::atomic<const char*>* to) { progress_ = to; }
   // Reading rows, stop when `flag` is set (looked at every kProgressEvery bytes): the pieces of an
   // N-thread read one of whose guessed starts turned out to be inside a quoted cell.
   void stop_when(const std::atomic<bool>* flag) { abandon_ = flag; }
   // The rows' lines count from `origin`'s (a later piece of an N-thread read; see LineOrigin).
   void number_lines_from(const LineOrigin* origin) { result_.table.origin = origin; }
-  // The input is a read-only file mapping: pages behind the reader can be given back as it goes, so a
-  // large file does not stay resident once its rows are parsed (they are re-read from the file if needed).
-  void set_mapped() {
-    mapped_ = true;
-    dropped_ = p_ ? p_ : begin_;
-  }
   const char* position() const { return p_; }
   uint64_t line() const { return line_; }
   // Hand the rows to `sink` a chunk at a time instead of keeping them.
@@ -183,7 +169,7 @@ class Reader {
 
   void finish();
 
-  // ---- a stream (a pipe, a FIFO, a device: csv_read.cpp reads it a buffer at a time) ----------------
+  // ---- a stream (every input: csv_read.cpp reads it a window at a time) -----------------------------
   // More of the file follows end_: a row (or the header) that reaches end_ may go on past it, so the
   // reader stops at its start instead of reading it, and waits for continue_in (the header:
   // header_incomplete(), then resume_header()).
@@ -207,9 +193,16 @@ class Reader {
   // rejects file; false (and the read's I/O error) when it cannot.
   bool append_rejects(std::FILE* piece);
   // A fatal error (a quoted cell never closed), or too many errors to go on counting.
-  bool stopped() const { return fatal_ || stop_; }
-  // Chunks say progress 0: how much of the file is left is not known.
-  void set_progress_unknown() { progress_unknown_ = true; }
+  bool stopped() const { return fatal_ || stop_ || abandoned_; }
+  // The last cell read is a quoted cell the input ends inside: for a piece of an N-thread read (which
+  // ends with a line end), a cut inside a quoted cell.
+  bool quoted_cell_unclosed() const { return fatal_; }
+  // The rows are bytes [from, from + bytes) of the stream (offsets from its first byte): the chunks say
+  // how much of that is read (Table::progress). Without it (a pipe: its size is not known) they say 0.
+  void set_progress_share(uint64_t from, uint64_t bytes) {
+    share_from_ = from;
+    share_bytes_ = bytes;
+  }
   // A piece's place in its part's share of the file (csv_pieces.cpp: the stretch of pieces its part
   // reads): the chunks' progress counts from `from` of that share, the piece being `share` of it.
   void set_piece_share(double from, double share) {
@@ -410,22 +403,10 @@ class Reader {
   };
   std::vector<Previous> previous_;  // per column
 
-  // The pages read are given back (madvise) every 8 MiB: each call costs a TLB shootdown on every CPU the
-  // run's other threads are on, so at 2 MiB a two-thread run of 10M lines spent about 7% of its wall time
-  // more (docs/performance.md); 8 MiB keeps the peak RSS within a few MB of that.
-  static constexpr std::ptrdiff_t kDropEvery = 8 << 20;
-  // Pending text views (a few rows back) stay inside this; a view behind it would still read right (a
-  // dropped page of a private file mapping is read from the file again), only slower.
-  static constexpr std::ptrdiff_t kDropLag = 1 << 20;
-  // The pages read up to `lag` bytes behind the reader given back.
-  void drop_behind(std::ptrdiff_t lag);
-  bool mapped_ = false;
-  const char* dropped_ = nullptr;
-  const char* pause_at_ = nullptr;
-  const char* rows_begin_ = nullptr;  // where read_rows started (a chunk's progress counts from there)
-  std::function<const char*()> resume_;
+  // The stream's bytes before begin_ (the windows read before this one), and the rows' share of it.
+  uint64_t consumed_ = 0;
+  uint64_t share_from_ = 0, share_bytes_ = 0;
   static constexpr std::ptrdiff_t kProgressEvery = 256 << 10;
-  std::atomic<const char*>* progress_ = nullptr;
   const std::atomic<bool>* abandon_ = nullptr;
   const char* next_progress_ = nullptr;
   // Every kProgressEvery bytes: publishes the position, and false when the read is abandoned.
@@ -449,9 +430,9 @@ class Reader {
   const char* header_end_ = nullptr;
   bool fatal_ = false;
   bool stop_ = false;
+  bool abandoned_ = false;  // stop_when's flag was set
   bool more_input_ = false;
   bool header_incomplete_ = false;
-  bool progress_unknown_ = false;
   double piece_from_ = 0, piece_share_ = 1;
 
   const std::string& file_;
@@ -473,23 +454,62 @@ class Reader {
   std::string pending_bytes_;
 };
 
-// The N-thread read of a streamed buffer (csv_pieces.cpp). A cut: where a piece starts (a line start),
-// and the line feeds before it from the rows' start (counted cuts only; 0 when guessed).
+// The window a stream is read through (csv_read.cpp): bytes [0, size) of a buffer, refilled as the reader
+// moves on, the bytes it has not read yet moved to the start first.
+class Window {
+ public:
+  explicit Window(size_t first) : buffer_(first) {}
+  // Reads from `in` until the window is full or `in` ends; false when `in` fails.
+  bool fill(ByteStream& in);
+  std::string_view bytes() const { return {buffer_.data(), size_}; }
+  bool ended() const { return ended_; }  // `in` has no more bytes
+  size_t capacity() const { return buffer_.size(); }
+  // Keeps the bytes from `from` (in the window) on, moved to the start; the window doubles when they
+  // fill it.
+  void keep_from(const char* from);
+  // Empty, for another stream.
+  void clear() {
+    size_ = 0;
+    ended_ = false;
+  }
+
+ private:
+  std::vector<char> buffer_;
+  size_t size_ = 0;
+  bool ended_ = false;
+};
+
+// More of `in` for `reader`, which got to the end of `window`: the bytes from its position on kept, the
+// rest filled, and the reader told to go on there. `longest`: the largest the window may grow to (a
+// pipe's rows must fit in it), 0 for no limit. false, with the error in `result`, when `in` fails or
+// a row would need a larger window.
+bool refill(Reader& reader, Window& window, ByteStream& in, size_t longest, const std::string& name, ReadResult& result);
+// The rows from where `reader` stands in `window` to the end of `in` (or until the reader stops); false
+// when a refill failed (the error in `result`).
+bool read_rows_through(Reader& reader, Window& window, ByteStream& in, size_t longest, const std::string& name,
+                       ReadResult& result);
+// `in` failed: its error (a device or connection that failed: exit 2; bytes that are not what they claim,
+// a corrupt archive or a file cut short while it is read: an error in the inputs) is the read's.
+void stream_error(const ByteStream& in, const std::string& name, ReadResult& result);
+
+// The N-thread read of a streamed source (csv_pieces.cpp). A cut: where a piece starts (a line start, an
+// offset in the source), and the line feeds before it from the rows' start (counted cuts only; 0 when
+// guessed).
 struct Cut {
-  const char* at;
+  uint64_t at;
   uint64_t newlines;
 };
-// The first line start at or past `at` in [from, end) that does not follow a blank line (a blank line in
-// the middle of a file is a malformed row, at its end it is not: the pieces must not disagree), whatever
-// the quotes before it; nullptr when there is none. guess_split: at the middle.
-const char* guess_split_at(const char* from, const char* at, const char* end);
-const char* guess_split(const char* from, const char* end);
+// The first line start at or past `at` in [from, end) of `source` that does not follow a blank line (a
+// blank line in the middle of a file is a malformed row, at its end it is not: the pieces must not
+// disagree), whatever the quotes before it; nullopt when there is none. guess_split: at the middle.
+std::optional<uint64_t> guess_split_at(const ByteSource& source, uint64_t from, uint64_t at, uint64_t end);
+std::optional<uint64_t> guess_split(const ByteSource& source, uint64_t from, uint64_t end);
 // Where the pieces after the first of `pieces` about equal shares of [from, end) start, ascending: each
 // the first line start past its share's start, guessed (whatever the quotes before) or counted (outside
 // every quoted cell: each share's quotes and line feeds counted, in parallel). Fewer when the shares
 // have fewer line starts.
-std::vector<Cut> guess_cuts(const char* from, const char* end, size_t pieces);
-std::vector<Cut> count_cuts(const char* from, const char* end, size_t pieces);
+std::vector<Cut> guess_cuts(const ByteSource& source, uint64_t from, uint64_t end, size_t pieces);
+std::vector<Cut> count_cuts(const ByteSource& source, uint64_t from, uint64_t end, size_t pieces);
 // How an N-thread read went: every piece read into its part; one piece only (the head read every row);
 // a guessed cut that was not a row start (the parts saw rows that are not the file's); or a reader
 // that met a malformed row (or cuts that disagree with the rows), to be read again on one thread.
@@ -497,11 +517,11 @@ enum class Pieces { Read, One, Missed, Failed };
 // The rows of `data` from where `head` (started: the header read, streaming to to.start) stands, in up
 // to `pieces` pieces read by `threads` tasks on the caller's arena, each task a stretch of consecutive
 // pieces at a time into a part of the stretch's own (StreamParts); `result` is head's.
-Pieces read_pieces(Reader& head, std::string_view data, const std::string& display_name, const TableSpec& spec,
-                   const ReadOptions& options, const Destination& to, bool mapped, ReadResult& result, size_t pieces,
+Pieces read_pieces(Reader& head, Window& window, const ByteSource& source, uint64_t rows_from, const std::string& display_name,
+                   const TableSpec& spec, const ReadOptions& options, const Destination& to, ReadResult& result, size_t pieces,
                    size_t threads);
 
-// Tests and fuzzing: `data` read as a non-regular file is (a buffer of options.pipe_buffer bytes at a
+// Tests and fuzzing: `data` read as a non-regular file is (a window of options.window_bytes bytes at a
 // time, csv_read.cpp), into one table (`pool`) or streamed to `parts`.
 ReadResult read_as_stream(std::string_view data, const std::string& display_name, const TableSpec& spec,
                           const ReadOptions& options, StringPool* pool, StreamParts* parts);

@@ -2,7 +2,6 @@
 // the columns (or rejected and written out), text interned in batches, chunks handed to a sink, and the
 // pages of a mapped file given back behind the reader. See csv_reader.h.
 #include <immintrin.h>
-#include <sys/mman.h>
 
 #include <fmt/format.h>
 
@@ -159,7 +158,6 @@ bool Reader::append_rejects(std::FILE* piece) {
 }
 
 void Reader::read_rows() {
-  rows_begin_ = p_;
   const size_t ncsv = headers_.size();
   const size_t ncols = spec_.columns.size();
   std::vector<int64_t> values(ncols, 0);
@@ -183,13 +181,6 @@ void Reader::read_rows() {
   pending_bytes_.reserve(kPendingBytes);
 
   while (p_ < end_ && !stop_) {
-    if (pause_at_ && p_ >= pause_at_) {
-      end_ = resume_();
-      masks_ = BlockMasks{};  // made for the old end
-      pause_at_ = nullptr;
-      if (p_ >= end_) break;
-    }
-    if (mapped_ && p_ - dropped_ > kDropEvery) drop_behind(kDropLag);
     if (p_ >= next_progress_ && !keep_going()) break;
     const char* row_start = row_start_ = p_;
     const uint64_t row_line = line_;
@@ -291,16 +282,15 @@ void Reader::read_rows() {
   if (sink_ && rows_ != 0 && result_.errors.empty()) deliver();
   size_chunk(sink_ ? 0 : rows_);  // streamed: every row went to the sink, and the table is left empty
   if (sink_) rows_ = 0;
-  // Streamed, nothing points into what was read any more: its pages go back now (a piece of a mapped file
-  // would otherwise keep its last few MiB resident until the file is unmapped, 32 pieces' worth).
-  if (mapped_ && sink_) drop_behind(0);
 }
 
 bool Reader::keep_going() {
-  if (progress_) progress_->store(p_, std::memory_order_relaxed);
-  if (abandon_ && abandon_->load(std::memory_order_relaxed)) return false;
-  // Neither: never again (end_ is only ever reached by leaving the loop).
-  next_progress_ = progress_ || abandon_ ? p_ + std::min(kProgressEvery, end_ - p_) : end_;
+  if (abandon_ && abandon_->load(std::memory_order_relaxed)) {
+    abandoned_ = true;
+    return false;
+  }
+  // No flag: never again (end_ is only ever reached by leaving the loop).
+  next_progress_ = abandon_ ? p_ + std::min(kProgressEvery, end_ - p_) : end_;
   return true;
 }
 
@@ -574,12 +564,13 @@ bool Reader::fast_cell(const FastTarget& t, std::string_view value, size_t row) 
 void Reader::deliver() {
   flush_interning();
   forget_previous_texts();
-  // (The share ends where the reader will stop: the split it pauses at, or the end.)
-  const char* const share_end = pause_at_ ? pause_at_ : end_;
-  const double read = progress_unknown_ ? 0
-                      : share_end > rows_begin_ ? static_cast<double>(p_ - rows_begin_) / static_cast<double>(share_end - rows_begin_)
-                                                : 1;
-  result_.table.progress = progress_unknown_ ? 0 : options_.progress_from + (piece_from_ + read * piece_share_) * options_.progress_share;
+  if (share_bytes_ == 0) {
+    result_.table.progress = 0;  // a pipe's size is not known
+  } else {
+    const double at = static_cast<double>(consumed_) + static_cast<double>(p_ - begin_) - static_cast<double>(share_from_);
+    const double read = std::clamp(at / static_cast<double>(share_bytes_), 0.0, 1.0);
+    result_.table.progress = options_.progress_from + (piece_from_ + read * piece_share_) * options_.progress_share;
+  }
   const bool short_chunk = rows_ < kChunkRows;  // the last one: the sink sees exactly its rows
   if (short_chunk) size_chunk(rows_);
   sink_->rows(result_.table);
@@ -652,14 +643,6 @@ void Reader::flush_interning() {
   pending_texts_.clear();
   pending_cells_.clear();
   pending_bytes_.clear();
-}
-
-void Reader::drop_behind(std::ptrdiff_t lag) {
-  const uintptr_t page = 4096;
-  uintptr_t from = (reinterpret_cast<uintptr_t>(dropped_) + page - 1) & ~(page - 1);
-  uintptr_t to = reinterpret_cast<uintptr_t>(p_ - lag) & ~(page - 1);
-  if (to > from) ::madvise(reinterpret_cast<void*>(from), to - from, MADV_DONTNEED);
-  dropped_ = p_ - lag;
 }
 
 }  // namespace rebate::ledger::csv

@@ -122,27 +122,34 @@ struct Column {
   bool lazy_text() const { return spec.kind == ColumnKind::Text && !spec.intern; }
 };
 
+class ByteSource;  // byte_source.h
+
 // The line on which a piece of an N-thread read (after the first) starts. Its thread starts reading at
 // once, at a guessed row start, without the number: counting the line ends before it first would hold it
-// back. The thread of the piece before sets it when it gets there (the first piece's: the others'
-// own lines are counted from their origins too); anything that needs it earlier (an error message about
-// a row of the piece) has the line ends since the origin before counted. Thread-safe.
+// back. The thread of the piece before says how many line ends that piece has once it has read it (the
+// first piece's: its last line); anything that needs the number earlier (an error message about a row of
+// the piece) has the line ends of the piece before counted in its bytes. Thread-safe.
 class LineOrigin {
  public:
-  // [from, to): the piece before's rows, from the start of line `from_line`.
-  LineOrigin(const char* from, const char* to, uint64_t from_line) : from_(from), to_(to), from_line_(from_line) {}
-  // [from, to): the piece before's rows, from the start of the line `before` gives.
-  LineOrigin(const char* from, const char* to, const LineOrigin* before) : from_(from), to_(to), before_(before) {}
+  // [from, to) of `source`: the piece before's rows, from the start of line `from_line`.
+  LineOrigin(const ByteSource& source, uint64_t from, uint64_t to, uint64_t from_line)
+      : source_(source), from_(from), to_(to), from_line_(from_line) {}
+  // [from, to) of `source`: the piece before's rows, from the start of the line `before` gives.
+  LineOrigin(const ByteSource& source, uint64_t from, uint64_t to, const LineOrigin* before)
+      : source_(source), from_(from), to_(to), before_(before) {}
   uint64_t line() const;
   void set(uint64_t line);
+  // The piece before has `newlines` line feeds (its reader has read them all).
+  void set_newlines(uint64_t newlines);
 
  private:
-  const char* from_;
-  const char* to_;
+  const ByteSource& source_;
+  uint64_t from_, to_;
   uint64_t from_line_ = 0;
   const LineOrigin* before_ = nullptr;
   mutable std::mutex mutex_;
   mutable std::optional<uint64_t> line_;
+  std::optional<uint64_t> newlines_;
 };
 
 struct Table {
@@ -216,9 +223,11 @@ struct ReadOptions {
   bool exact_split = false;
   // Streamed reads only: keep each row's bytes in the chunk (Table::raw) for a sink that may reject it.
   bool keep_raw_rows = false;
-  // Tests: the buffer a non-regular file (a pipe, a FIFO, a device) is read into at first, in bytes (0: 8
-  // MiB); a row or header of the stream may be up to eight times that long (64 MiB by default).
-  size_t pipe_buffer = 0;
+  // Tests: the window an input is read through at first, in bytes (0: 8 MiB for a non-regular file (a
+  // pipe, a FIFO, a device), 1 MiB for a regular file or a buffer). A row or header of a non-regular file
+  // may be up to eight times that long (64 MiB by default); one of a regular file, any length (its window
+  // grows to hold it).
+  size_t window_bytes = 0;
   // One of a ledger's many files: its header must be `same_header` (the first file's cells), named
   // `same_header_file` in the error; and its chunks' progress counts from `progress_from`, the file being
   // `progress_share` of the ledger (by bytes).

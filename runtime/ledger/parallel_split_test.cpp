@@ -9,6 +9,7 @@
 
 #include "ledger/csv_reader.h"
 
+using rebate::ledger::MemorySource;
 using rebate::ledger::csv::Cut;
 using rebate::ledger::csv::count_cuts;
 using rebate::ledger::csv::guess_cuts;
@@ -43,10 +44,9 @@ uint64_t line_feeds_before(const std::string& data, size_t offset) {
 
 // The cuts of `pieces` pieces, as offsets, each checked to be a counted cut's line feeds.
 std::vector<size_t> counted(const std::string& data, size_t pieces) {
-  const char* from = data.data();
   std::vector<size_t> at;
-  for (const Cut& c : count_cuts(from, from + data.size(), pieces)) {
-    at.push_back(static_cast<size_t>(c.at - from));
+  for (const Cut& c : count_cuts(MemorySource(data), 0, data.size(), pieces)) {
+    at.push_back(static_cast<size_t>(c.at));
     CHECK(c.newlines == line_feeds_before(data, at.back()));
   }
   return at;
@@ -86,20 +86,20 @@ TEST_CASE("a counted cut is never inside a quoted cell", "[ledger][csv][split]")
 
 TEST_CASE("more pieces than lines: as many cuts as there are line starts", "[ledger][csv][split]") {
   const std::string data = "1,2\n3,4\n5,6\n";
-  const char* from = data.data();
+  const MemorySource source(data);
   // Three pieces: shares start at 4 and 8, each a line start already; a cut is the first line start
   // *past* a share's start (the byte before it is not looked at), so both shares cut at 8, once.
-  CHECK(count_cuts(from, from + data.size(), 3).size() == 1);
-  CHECK(count_cuts(from, from + data.size(), 3)[0].at - from == 8);
-  CHECK(guess_cuts(from, from + data.size(), 3).size() == 1);
+  CHECK(count_cuts(source, 0, data.size(), 3).size() == 1);
+  CHECK(count_cuts(source, 0, data.size(), 3)[0].at == 8);
+  CHECK(guess_cuts(source, 0, data.size(), 3).size() == 1);
   // Line starts at 4 and 8 (12 is the end): two cuts at most, ascending, however many are asked for.
   for (size_t pieces : {8u, 64u}) {
-    const std::vector<Cut> counted_cuts = count_cuts(from, from + data.size(), pieces);
-    const std::vector<Cut> guessed = guess_cuts(from, from + data.size(), pieces);
+    const std::vector<Cut> counted_cuts = count_cuts(source, 0, data.size(), pieces);
+    const std::vector<Cut> guessed = guess_cuts(source, 0, data.size(), pieces);
     for (const auto* cuts : {&counted_cuts, &guessed}) {
       REQUIRE(cuts->size() == 2);
-      CHECK((*cuts)[0].at - from == 4);
-      CHECK((*cuts)[1].at - from == 8);
+      CHECK((*cuts)[0].at == 4);
+      CHECK((*cuts)[1].at == 8);
     }
   }
 }
@@ -109,38 +109,40 @@ TEST_CASE("more pieces than lines: as many cuts as there are line starts", "[led
 TEST_CASE("the guessed split is the first line start past the middle, even inside a quoted cell", "[ledger][csv][split]") {
   using rebate::ledger::csv::guess_split;
   const std::string plain = ledger_text();
-  const char* from = plain.data();
-  CHECK(guess_split(from, from + plain.size()) - from == static_cast<std::ptrdiff_t>(line_start_from(plain, plain.size() / 2)));
+  CHECK(guess_split(MemorySource(plain), 0, plain.size()) == line_start_from(plain, plain.size() / 2));
   // A quoted cell over the middle: the guess is inside it (the first thread finds that out).
   const std::string quoted = ledger_text(0.4999);
   const size_t open = quoted.find('"'), close = quoted.find('"', open + 1);
-  const char* q = quoted.data();
-  const size_t guess = static_cast<size_t>(guess_split(q, q + quoted.size()) - q);
+  const size_t guess = guess_split(MemorySource(quoted), 0, quoted.size()).value();
   CHECK(guess > open);
   CHECK(guess < close);
   // No line start past the middle (the last line has no line feed).
   const std::string two_lines = "a,b\n1,2";
-  CHECK(guess_split(two_lines.data() + 4, two_lines.data() + two_lines.size()) == nullptr);
+  CHECK(guess_split(MemorySource(two_lines), 4, two_lines.size()) == std::nullopt);
   // Not right after a blank line (the first half would end with it, as a file may, and not report it):
   // the middle is the blank line's line feed (offset 8), the guess the start of the line after the next.
   const std::string blank = "a,b\n1,2\n\n3,4\n5,6\n";
-  const char* b = blank.data();
-  CHECK(guess_split(b, b + blank.size()) - b == 13);
+  CHECK(guess_split(MemorySource(blank), 0, blank.size()) == 13);
 }
 
 TEST_CASE("a line origin is the piece before's line when its reader got there, else counted", "[ledger][csv][split]") {
   const std::string data = ledger_text();
-  const char* from = data.data();
+  const MemorySource source(data);
   const size_t at = line_start_from(data, data.size() / 2);
-  rebate::ledger::LineOrigin counted(from, from + at, 2);
+  rebate::ledger::LineOrigin counted(source, 0, at, 2);
   CHECK(counted.line() == 2 + line_feeds_before(data, at));
-  rebate::ledger::LineOrigin told(from, from + at, 2);
+  rebate::ledger::LineOrigin told(source, 0, at, 2);
   told.set(12345);
   CHECK(told.line() == 12345);
   // A third piece's origin counts from the second's: its line ends added to what that one says.
   const size_t next = line_start_from(data, data.size() * 3 / 4);
-  rebate::ledger::LineOrigin chained(from + at, from + next, &counted);
+  rebate::ledger::LineOrigin chained(source, at, next, &counted);
   CHECK(chained.line() == 2 + line_feeds_before(data, next));
-  rebate::ledger::LineOrigin after_told(from + at, from + next, &told);
+  rebate::ledger::LineOrigin after_told(source, at, next, &told);
   CHECK(after_told.line() == 12345 + line_feeds_before(data, next) - line_feeds_before(data, at));
+  // The piece before read, its reader says how many line feeds it had: they are not counted again (a
+  // wrong number here shows it is the one used).
+  rebate::ledger::LineOrigin said(source, at, next, &counted);
+  said.set_newlines(7);
+  CHECK(said.line() == 2 + line_feeds_before(data, at) + 7);
 }

@@ -169,7 +169,7 @@ Outcome check_pipe_like_file(const std::string& data, const TableSpec& spec, Rea
       if (piece == 7 && data.size() > (200 << 10)) continue;  // small writes: small inputs only
       INFO("buffer " << buffer << ", writes of " << piece);
       ReadOptions o = options;
-      o.pipe_buffer = buffer;
+      o.window_bytes = buffer;
       {
         Pipe pipe(data, piece);
         CHECK(whole_read(pipe.path(), spec, o) == from_file);
@@ -279,7 +279,7 @@ TEST_CASE("a row longer than the limit in a pipe is an error naming its line", "
   ignore_sigpipe();
   const TableSpec spec{"notes", {col("d", ColumnKind::Date), col("note", ColumnKind::Text)}};
   ReadOptions o;
-  o.pipe_buffer = 64;  // rows up to eight times that: 512 bytes
+  o.window_bytes = 64;  // rows up to eight times that: 512 bytes
   {
     Pipe pipe("d,note\n2026-01-01,x\n2026-01-02,\"" + std::string(5000, 'y') + "\"\n2026-01-03,z\n");
     StringPool pool;

@@ -365,9 +365,10 @@ Outcome read_streamed_one(std::string_view csv, const TableSpec& spec, ReadOptio
 // possible with a quote in the file) is read again with an exact split, and one that misses all the same
 // (stray quotes in a read that rejects rows) in one piece, as the engine does.
 Outcome read_streamed_pieces(std::string_view csv, const TableSpec& spec, ReadOptions options, StringPool& base) {
-  const char* how = "stream_csv_buffer, two threads, pieces of 16 bytes";
+  const char* how = "stream_csv_buffer, two threads, pieces of 16 bytes, windows of 24";
   options.threads = 2;
   options.piece_bytes = 16;
+  options.window_bytes = 24;  // a piece's rows read through a window refilled (and grown) within them
   auto make = [&](StringPool& pool) { return std::make_unique<RecordingSink>(spec, pool, how); };
   // The overlays leave `base` as it is until the merge: a missed read's pools and sinks are dropped.
   auto parts = std::make_unique<TestParts<RecordingSink>>(2, &base, make);
@@ -485,7 +486,7 @@ Outcome read_streamed_lazy(std::string_view csv, const TableSpec& spec, ReadOpti
 Outcome read_as_pipe(std::string_view csv, const TableSpec& spec, ReadOptions options, const StringPool& base, size_t buffer,
                      bool streamed, bool& too_long) {
   const char* how = streamed ? "as a pipe, streamed, lazy texts" : "as a pipe, whole";
-  options.pipe_buffer = buffer;
+  options.window_bytes = buffer;
   const TableSpec lazy = lazy_texts(spec);
   const TableSpec& used = streamed ? lazy : spec;
   StringPool whole_pool;
