@@ -224,7 +224,9 @@ ReadResult read_fd(int fd, const std::string& path, const TableSpec& spec, const
                                                                                       : fmt::format("holds {} data", compression_name(kind))),
                        false);
   }
-  if (regular && kind == Compression::None) {
+  // (A regular file that says it has no bytes is read as a stream: /proc and /sys files have content
+  // without a size.)
+  if (regular && kind == Compression::None && st.st_size > 0) {
     const FileSource source(fd, static_cast<uint64_t>(st.st_size));
     ReadResult r = read_source(source, path, spec, options, to);
     // A file written to while it was read (an export rewritten in place) gave rows of two versions of

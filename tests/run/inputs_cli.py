@@ -209,6 +209,10 @@ def main() -> int:
             (d / "locked.csv").chmod(0)
             fails("an unreadable file", d / "locked.csv", 2, ["cannot open the file: Permission denied"])
         (d / "sales.csv.bz2").write_bytes(b"BZh91AY&SY" + os.urandom(40))
+        # A regular file that says it has no bytes but has some (procfs): read as a stream, so its first
+        # line is the header the error quotes, not "the file is empty".
+        fails("a /proc file is read for its content, not its size of 0", "/proc/self/mountinfo", 1,
+              ["/proc/self/mountinfo:1:1: missing columns"])
         fails("a file that is neither CSV nor gzip nor zstd", d / "sales.csv.bz2", 1, ["bzip2-compressed data, not CSV"])
         (d / "plain.csv.gz").write_bytes(sales)
         fails("a name that says gzip on a plain file", d / "plain.csv.gz", 1, ["name says gzip-compressed"])
