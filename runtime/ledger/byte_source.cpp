@@ -49,23 +49,27 @@ ssize_t RangeStream::read(char* into, size_t n) {
 }
 
 bool for_each_block(const ByteSource& source, uint64_t from, uint64_t to,
-                    const std::function<bool(std::string_view bytes, uint64_t offset)>& each) {
-  constexpr size_t kBlock = size_t{1} << 20;
-  const auto block = std::make_unique_for_overwrite<char[]>(kBlock);
+                    const std::function<bool(std::string_view bytes, uint64_t offset)>& each, size_t block) {
+  const auto bytes = std::make_unique_for_overwrite<char[]>(block);
   for (uint64_t at = from; at < to;) {
-    const ssize_t got = source.read_at(at, block.get(), static_cast<size_t>(std::min<uint64_t>(kBlock, to - at)));
+    const ssize_t got = source.read_at(at, bytes.get(), static_cast<size_t>(std::min<uint64_t>(block, to - at)));
     if (got <= 0) return false;
-    if (!each(std::string_view(block.get(), static_cast<size_t>(got)), at)) return true;
+    if (!each(std::string_view(bytes.get(), static_cast<size_t>(got)), at)) return true;
     at += static_cast<uint64_t>(got);
   }
   return true;
 }
 
+uint64_t count_in(char c, const char* a, const char* b) {
+  uint64_t n = 0;
+  for (const char* q = a; (q = static_cast<const char*>(std::memchr(q, c, static_cast<size_t>(b - q)))); ++q) ++n;
+  return n;
+}
+
 uint64_t count_byte(const ByteSource& source, char c, uint64_t from, uint64_t to) {
   uint64_t n = 0;
   for_each_block(source, from, to, [&](std::string_view bytes, uint64_t) {
-    const char* const end = bytes.data() + bytes.size();
-    for (const char* q = bytes.data(); (q = static_cast<const char*>(std::memchr(q, c, static_cast<size_t>(end - q)))); ++q) ++n;
+    n += count_in(c, bytes.data(), bytes.data() + bytes.size());
     return true;
   });
   return n;

@@ -63,11 +63,15 @@ class RangeStream : public ByteStream {
   const std::string& name_;
 };
 
-// Calls `each(bytes, offset)` for the bytes [from, to) of `source`, a block of up to 1 MiB at a time, in
-// order, until it returns false; false when a block cannot be read.
+// Calls `each(bytes, offset)` for the bytes [from, to) of `source`, a block of up to `block` bytes at a
+// time, in order, until it returns false; false when a block cannot be read. (Small blocks for a walk
+// that usually stops at the first line end: a cut's search.)
+constexpr size_t kScanBlock = size_t{1} << 20;
 bool for_each_block(const ByteSource& source, uint64_t from, uint64_t to,
-                    const std::function<bool(std::string_view bytes, uint64_t offset)>& each);
+                    const std::function<bool(std::string_view bytes, uint64_t offset)>& each, size_t block = kScanBlock);
 
+// How many times `c` occurs in [a, b).
+uint64_t count_in(char c, const char* a, const char* b);
 // How many times `c` occurs in [from, to) of `source` (what can be read of it).
 uint64_t count_byte(const ByteSource& source, char c, uint64_t from, uint64_t to);
 

@@ -36,11 +36,8 @@ bool after_blank_line(const ByteSource& source, uint64_t from, uint64_t nl) {
   return last == '\n' || (last == '\r' && n == 2 && before[0] == '\n');
 }
 
-size_t count_in(char c, const char* a, const char* b) {
-  size_t n = 0;
-  for (const char* q = a; (q = static_cast<const char*>(std::memchr(q, c, static_cast<size_t>(b - q)))); ++q) ++n;
-  return n;
-}
+// A cut's search usually ends at the first line end past its start: read a little at a time.
+constexpr size_t kSeekBlock = size_t{64} << 10;
 
 }  // namespace
 
@@ -56,7 +53,7 @@ std::optional<uint64_t> guess_split_at(const ByteSource& source, uint64_t from, 
       }
     }
     return true;
-  });
+  }, kSeekBlock);
   return found;
 }
 
@@ -118,7 +115,7 @@ std::vector<Cut> count_cuts(const ByteSource& source, uint64_t from, uint64_t en
         }
       }
       return true;
-    });
+    }, kSeekBlock);
   }
   return cuts;
 }
@@ -187,19 +184,6 @@ Pieces read_pieces(Reader& head, Window& head_window, const ByteSource& source, 
   const size_t n = cuts.size() + 1;
   // Piece k is [begin(k), begin(k + 1)).
   auto begin = [&](size_t k) { return k == 0 ? rows_from : k == n ? data_end : cuts[k - 1].at; };
-  if (n == 1) {
-    RangeStream rest(source, rows_from, data_end, display_name);
-    head_window.clear();
-    if (!head_window.fill(rest)) {
-      stream_error(rest, display_name, result);
-    } else {
-      head.continue_in(head_window.bytes(), !head_window.ended());
-      head.set_progress_share(rows_from, data_end - rows_from);
-      read_rows_through(head, head_window, rest, 0, display_name, result);
-    }
-    head.finish();
-    return Pieces::One;
-  }
   threads = std::min(threads, n);
   // A guessed piece's lines count from its origin: the piece before's start and line.
   std::vector<std::unique_ptr<LineOrigin>> origins(n);
@@ -306,6 +290,7 @@ Pieces read_pieces(Reader& head, Window& head_window, const ByteSource& source, 
     if (!head.append_rejects(rejects[k - 1].get())) break;
   }
   head.finish();
+  if (n == 1) return Pieces::One;  // the head read every row: its errors are a one-thread read's
   // A missed guess first: the pieces after it read from inside a quoted cell, and their errors are not
   // the file's (read again with counted cuts, those are).
   if (missed.load() && !exact) return Pieces::Missed;
