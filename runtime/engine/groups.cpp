@@ -517,16 +517,19 @@ void finish_groups(State& s) {
     for (size_t q = 0; q < kGroupPartitions; ++q) {
       if (!s.groups[g][q].empty()) busy.push_back(q);
     }
-    // (A thread's slot in the arena picks its worker; with one task, whichever thread runs it uses the first.)
-    for (size_t t = 0; t < (busy.size() > 1 ? workers.size() : busy.size()); ++t) {
-      workers[t].local.assign(s.aggregates.cells() * slots, AggState());
-      workers[t].pool = std::make_unique<ledger::StringPool>(&s.pool);
-      workers[t].machine = s.engine.executor();
-    }
     for_each_task(busy.size(), [&](size_t task) {
       const size_t q = busy[task];
+      // (A thread's slot in the arena picks its worker; with one task, whichever thread runs it uses the first.)
       const int slot = tbb::this_task_arena::current_thread_index();
       Worker& w = workers[busy.size() > 1 && slot >= 0 && static_cast<size_t>(slot) < workers.size() ? static_cast<size_t>(slot) : 0];
+      // Made by the thread that uses it, on its first task: its states (cells x slots, megabytes for many
+      // partners) are zeroed, and their pages faulted in, on every thread at once rather than one by one
+      // before the tasks start.
+      if (!w.machine) {
+        w.local.assign(s.aggregates.cells() * slots, AggState());
+        w.pool = std::make_unique<ledger::StringPool>(&s.pool);
+        w.machine = s.engine.executor();
+      }
       auto into_local = [base = w.local.data(), &slot_of, slots](size_t cell, uint32_t a) {
         return std::pair{base + cell * slots + slot_of[a], static_cast<DistinctSet*>(nullptr)};
       };
