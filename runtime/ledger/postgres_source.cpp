@@ -4,8 +4,6 @@
 // a cell is typed exactly as a CSV file's is, with the same errors; those name the table, the row (its
 // number in the result and, for a table with a primary key, the key) and the column. Credentials never
 // reach a message: the password of the URI (or of PGPASSWORD) is masked wherever it would appear.
-#include <libpq-fe.h>
-
 #include <fmt/format.h>
 
 #include <cstdlib>
@@ -13,10 +11,15 @@
 #include <memory>
 
 #include "ledger/input_sources.h"
+#include "ledger/libpq.h"
 
 namespace rebate::ledger::csv {
 
 namespace {
+
+// libpq, loaded by read_postgres before anything here calls it (ledger/libpq.h).
+const Libpq* loaded_libpq = nullptr;
+const Libpq& pq() { return *loaded_libpq; }
 
 // What the URI asks for, and how to connect.
 struct Target {
@@ -129,20 +132,20 @@ std::string server_message(const char* message) {
 // A failed statement's message from its fields: the server's words without the LINE/caret excerpt of
 // the statement (which is ours, not the user's), with its detail and hint.
 std::string result_message(const PGresult* r, PGconn* c) {
-  if (!r) return server_message(PQerrorMessage(c));
-  const char* primary = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
-  if (!primary) return server_message(PQresultErrorMessage(r));
+  if (!r) return server_message(pq().PQerrorMessage(c));
+  const char* primary = pq().PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+  if (!primary) return server_message(pq().PQresultErrorMessage(r));
   std::string m = primary;
-  if (const char* detail = PQresultErrorField(r, PG_DIAG_MESSAGE_DETAIL)) m += fmt::format(" ({})", server_message(detail));
-  if (const char* hint = PQresultErrorField(r, PG_DIAG_MESSAGE_HINT)) m += fmt::format("; {}", server_message(hint));
+  if (const char* detail = pq().PQresultErrorField(r, PG_DIAG_MESSAGE_DETAIL)) m += fmt::format(" ({})", server_message(detail));
+  if (const char* hint = pq().PQresultErrorField(r, PG_DIAG_MESSAGE_HINT)) m += fmt::format("; {}", server_message(hint));
   return m;
 }
 
 struct ConnectionCloser {
-  void operator()(PGconn* c) const { PQfinish(c); }
+  void operator()(PGconn* c) const { pq().PQfinish(c); }
 };
 struct ResultCloser {
-  void operator()(PGresult* r) const { PQclear(r); }
+  void operator()(PGresult* r) const { pq().PQclear(r); }
 };
 using Connection = std::unique_ptr<PGconn, ConnectionCloser>;
 using Result = std::unique_ptr<PGresult, ResultCloser>;
@@ -154,10 +157,10 @@ std::string quoted_name(PGconn* c, const std::string& name) {
   for (;;) {
     const size_t dot = name.find('.', from);
     const std::string part = name.substr(from, dot == std::string::npos ? std::string::npos : dot - from);
-    char* q = PQescapeIdentifier(c, part.data(), part.size());
+    char* q = pq().PQescapeIdentifier(c, part.data(), part.size());
     if (!q) throw std::bad_alloc();
     out += q;
-    PQfreemem(q);
+    pq().PQfreemem(q);
     if (dot == std::string::npos) return out;
     out += '.';
     from = dot + 1;
@@ -169,24 +172,24 @@ class CopyStream : public ByteStream {
  public:
   CopyStream(PGconn* c, const Target& t) : c_(c), target_(t) {}
   ~CopyStream() override {
-    if (row_) PQfreemem(row_);
+    if (row_) pq().PQfreemem(row_);
   }
   ssize_t read(char* into, size_t n) override {
     size_t done = 0;
     while (done < n) {
       if (at_ == size_) {
         if (ended_ || done > 0) break;  // what is there first; the next read waits for more
-        if (row_) PQfreemem(row_);
+        if (row_) pq().PQfreemem(row_);
         row_ = nullptr;
         at_ = size_ = 0;
-        const int got = PQgetCopyData(c_, &row_, 0);
+        const int got = pq().PQgetCopyData(c_, &row_, 0);
         if (got == -1) {  // the end of the copy: did the query end well?
           ended_ = true;
-          Result r(PQgetResult(c_));
-          if (!r || PQresultStatus(r.get()) != PGRES_COMMAND_OK) return fail(result_message(r.get(), c_));
+          Result r(pq().PQgetResult(c_));
+          if (!r || pq().PQresultStatus(r.get()) != PGRES_COMMAND_OK) return fail(result_message(r.get(), c_));
           break;
         }
-        if (got < 0) return fail(server_message(PQerrorMessage(c_)));
+        if (got < 0) return fail(server_message(pq().PQerrorMessage(c_)));
         size_ = static_cast<size_t>(got);
         continue;
       }
@@ -223,50 +226,53 @@ ReadResult read_postgres(const std::string& uri, const TableSpec& spec, const Re
     return failed;
   };
   if (!t.error.empty()) return fail(t.shown, t.error);
-  Connection c(PQconnectdb(t.conninfo.c_str()));
+  std::string unloadable;
+  loaded_libpq = libpq(unloadable);
+  if (!loaded_libpq) return fail(t.shown, unloadable);
+  Connection c(pq().PQconnectdb(t.conninfo.c_str()));
   if (!c) throw std::bad_alloc();
-  if (PQstatus(c.get()) != CONNECTION_OK) return fail(t.shown, fmt::format("cannot connect: {}", server_message(PQerrorMessage(c.get()))));
+  if (pq().PQstatus(c.get()) != CONNECTION_OK) return fail(t.shown, fmt::format("cannot connect: {}", server_message(pq().PQerrorMessage(c.get()))));
   // The session's settings that decide how values are written out: dates as the reader reads them
   // (YYYY-MM-DD), text in UTF-8; and a table's rows in the same order on every run (a synchronized scan
   // starts where another scan of the table is), so that its first bad row is the same.
-  Result set(PQexec(c.get(), "SET DateStyle = 'ISO, YMD'; SET client_encoding = 'UTF8'; SET synchronize_seqscans = off"));
-  if (PQresultStatus(set.get()) != PGRES_COMMAND_OK) return fail(t.shown, result_message(set.get(), c.get()));
+  Result set(pq().PQexec(c.get(), "SET DateStyle = 'ISO, YMD'; SET client_encoding = 'UTF8'; SET synchronize_seqscans = off"));
+  if (pq().PQresultStatus(set.get()) != PGRES_COMMAND_OK) return fail(t.shown, result_message(set.get(), c.get()));
   const std::string name = t.table.empty() ? "query" : t.table;
   const std::string source = t.table.empty() ? t.query : "SELECT * FROM " + quoted_name(c.get(), t.table);
   // The result's columns, without running it: a boolean is written `t`/`f` by COPY, which is no CSV
   // boolean; as text it is `true`/`false`, which is. Every other type is copied out as PostgreSQL writes it.
-  Result prepared(PQprepare(c.get(), "", source.c_str(), 0, nullptr));
-  if (PQresultStatus(prepared.get()) != PGRES_COMMAND_OK) return fail(name, result_message(prepared.get(), c.get()));
-  Result described(PQdescribePrepared(c.get(), ""));
-  if (PQresultStatus(described.get()) != PGRES_COMMAND_OK) return fail(name, result_message(described.get(), c.get()));
+  Result prepared(pq().PQprepare(c.get(), "", source.c_str(), 0, nullptr));
+  if (pq().PQresultStatus(prepared.get()) != PGRES_COMMAND_OK) return fail(name, result_message(prepared.get(), c.get()));
+  Result described(pq().PQdescribePrepared(c.get(), ""));
+  if (pq().PQresultStatus(described.get()) != PGRES_COMMAND_OK) return fail(name, result_message(described.get(), c.get()));
   constexpr Oid kBoolOid = 16;
   std::string columns;
-  for (int i = 0; i < PQnfields(described.get()); ++i) {
-    const char* field = PQfname(described.get(), i);
-    char* id = PQescapeIdentifier(c.get(), field, std::strlen(field));
+  for (int i = 0; i < pq().PQnfields(described.get()); ++i) {
+    const char* field = pq().PQfname(described.get(), i);
+    char* id = pq().PQescapeIdentifier(c.get(), field, std::strlen(field));
     if (!id) throw std::bad_alloc();
     const std::string ident = id;
-    PQfreemem(id);
-    columns += fmt::format("{}{}", i ? ", " : "", PQftype(described.get(), i) == kBoolOid ? fmt::format("{}::text AS {}", ident, ident) : ident);
+    pq().PQfreemem(id);
+    columns += fmt::format("{}{}", i ? ", " : "", pq().PQftype(described.get(), i) == kBoolOid ? fmt::format("{}::text AS {}", ident, ident) : ident);
   }
   ReadOptions o = options;
   o.number_rows = true;
   if (!t.table.empty()) {  // the primary key names a bad row
     const std::string regclass = quoted_name(c.get(), t.table);
     const char* values[] = {regclass.c_str()};
-    Result key(PQexecParams(c.get(),
+    Result key(pq().PQexecParams(c.get(),
                             "SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = "
                             "ANY(i.indkey) WHERE i.indrelid = $1::regclass AND i.indisprimary ORDER BY "
                             "array_position(i.indkey::int2[], a.attnum)",
                             1, nullptr, values, nullptr, nullptr, 0));
-    if (PQresultStatus(key.get()) == PGRES_TUPLES_OK) {
-      for (int r = 0; r < PQntuples(key.get()); ++r) o.key_headers.emplace_back(PQgetvalue(key.get(), r, 0));
+    if (pq().PQresultStatus(key.get()) == PGRES_TUPLES_OK) {
+      for (int r = 0; r < pq().PQntuples(key.get()); ++r) o.key_headers.emplace_back(pq().PQgetvalue(key.get(), r, 0));
     }
   }
   const std::string copy = fmt::format("COPY (SELECT {} FROM ({}) AS rebate_source) TO STDOUT WITH (FORMAT csv, HEADER true)",
                                        columns.empty() ? "*" : columns, source);
-  Result started(PQexec(c.get(), copy.c_str()));
-  if (PQresultStatus(started.get()) != PGRES_COPY_OUT) return fail(name, result_message(started.get(), c.get()));
+  Result started(pq().PQexec(c.get(), copy.c_str()));
+  if (pq().PQresultStatus(started.get()) != PGRES_COPY_OUT) return fail(name, result_message(started.get(), c.get()));
   CopyStream rows(c.get(), t);
   return read_stream(rows, name, spec, o, to);
 }
