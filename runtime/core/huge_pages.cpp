@@ -97,6 +97,20 @@ void populate_huge(char* at, size_t size, size_t bytes) {
 }
 }  // namespace
 
+void populate_pages(void* p, size_t bytes) {
+#ifdef MADV_POPULATE_WRITE
+  // The pages that hold any of the bytes: a page shared with other memory is mapped all the same, and
+  // populating it writes nothing. (Without MADV_POPULATE_WRITE, before Linux 5.14, the pages fault in
+  // as they are written: a write here could race with the neighbour's.)
+  const uintptr_t page = 4096, from = reinterpret_cast<uintptr_t>(p) & ~(page - 1);
+  const uintptr_t to = (reinterpret_cast<uintptr_t>(p) + bytes + page - 1) & ~(page - 1);
+  if (bytes > 0) ::madvise(reinterpret_cast<void*>(from), to - from, MADV_POPULATE_WRITE);
+#else
+  (void)p;
+  (void)bytes;
+#endif
+}
+
 void set_huge_pages(HugePages setting) { huge_pages_setting.store(static_cast<int>(setting)); }
 HugePages huge_pages() { return static_cast<HugePages>(huge_pages_setting.load(std::memory_order_relaxed)); }
 

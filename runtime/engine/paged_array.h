@@ -44,13 +44,13 @@ class PagedArray {
   }
 
  private:
-  // A page is 256 KiB / (the largest power of two dividing sizeof(T)) elements: small, since a group
-  // keeps its rows in 64 partitions in every scan part (state.h), and a partition with a few rows must
-  // not cost a large page.
+  // A page is 64 KiB / (the largest power of two dividing sizeof(T)) elements: small, since a group
+  // keeps its rows in 64 partitions in every scan part (state.h), a partition with a few rows must not
+  // cost a large page, and a page is faulted in whole when it is made.
   static constexpr unsigned page_bits() {
     unsigned twos = 0;
     while (((sizeof(T) >> twos) & 1) == 0) ++twos;
-    return twos >= 18 ? 0 : 18 - twos;
+    return twos >= 16 ? 0 : 16 - twos;
   }
   static constexpr unsigned kPageBits = page_bits();
   static constexpr size_t kPageElements = size_t{1} << kPageBits;
@@ -61,13 +61,14 @@ class PagedArray {
   };
   using Page = std::unique_ptr<T, Free>;
   static Page new_page() {
-    // Zeroed memory: a value-initialized T, for the trivial structs stored here. Small pages, faulted
-    // in as they are written (calloc of this size maps fresh zero pages): the rows are appended in
-    // order and mostly read again soon after (an order's lines are neighbours), so TLB misses are rare,
-    // and only the pages written to take memory.
+    // Zeroed memory: a value-initialized T, for the trivial structs stored here. Small pages (the rows
+    // are appended in order and mostly read again soon after, as an order's lines are neighbours, so
+    // TLB misses are rare), faulted in together as the page is made: the rows will fill it, and one call
+    // costs far less than a fault per 4 KiB on a virtual machine (huge_pages.h, populate_pages).
     static_assert(std::is_trivially_copyable_v<T>, "pages are zeroed memory, not constructed objects");
     T* page = static_cast<T*>(std::calloc(kPageElements, sizeof(T)));
     if (!page) throw std::bad_alloc();
+    populate_pages(page, kPageElements * sizeof(T));
     return Page(page);
   }
 
@@ -95,6 +96,7 @@ class PagedBlocks {
     if (size_ == pages_.size() << kPageBits) {
       auto* page = static_cast<uint64_t*>(std::calloc(size_t{1} << kPageBits, words_ * sizeof(uint64_t)));
       if (!page) throw std::bad_alloc();
+      populate_pages(page, (size_t{1} << kPageBits) * words_ * sizeof(uint64_t));
       pages_.emplace_back(page);
     }
     ++size_;
@@ -105,7 +107,7 @@ class PagedBlocks {
   }
 
  private:
-  static constexpr unsigned kPageBits = 13;  // 8,192 blocks a page: 256 KiB of 4-word blocks (see PagedArray)
+  static constexpr unsigned kPageBits = 11;  // 2,048 blocks a page: 64 KiB of 4-word blocks (see PagedArray)
   static constexpr size_t kMask = (size_t{1} << kPageBits) - 1;
   struct Free {
     void operator()(uint64_t* p) const { std::free(p); }

@@ -3,12 +3,15 @@
 // beside the group's own index. A text is named by a handle (block, offset); blocks never move.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <memory>
 #include <stdexcept>
 #include <string_view>
 #include <vector>
+
+#include "core/huge_pages.h"
 
 namespace rebate::engine {
 
@@ -19,6 +22,7 @@ class TextArena {
     if (text.size() > UINT32_MAX - sizeof(uint32_t)) throw std::length_error("a text of more than 4 GiB");
     const size_t need = sizeof(uint32_t) + text.size();
     if (blocks_.empty() || used_ + need > capacity_) new_block(need);
+    if (used_ + need > populated_) populate_to(used_ + need);
     char* at = blocks_.back().get() + used_;
     const auto size = static_cast<uint32_t>(text.size());
     std::memcpy(at, &size, sizeof size);
@@ -40,10 +44,17 @@ class TextArena {
     capacity_ = need > kBlock ? need : kBlock;  // a text longer than a block gets a block of its own
     // Not zeroed: every byte is written before it is read.
     blocks_.emplace_back(new char[capacity_]);
-    used_ = 0;
+    used_ = populated_ = 0;
+  }
+  // The block's pages faulted in ahead of the texts, kPopulatedBytes at a time, each step in one call
+  // (huge_pages.h): the block is large, and only what texts reach is taken from the system.
+  void populate_to(size_t end) {
+    const size_t next = std::min(capacity_, (end + kPopulatedBytes - 1) / kPopulatedBytes * kPopulatedBytes);
+    populate_pages(blocks_.back().get() + populated_, next - populated_);
+    populated_ = next;
   }
   std::vector<std::unique_ptr<char[]>> blocks_;
-  size_t used_ = 0, capacity_ = 0;
+  size_t used_ = 0, capacity_ = 0, populated_ = 0;
 };
 
 }  // namespace rebate::engine

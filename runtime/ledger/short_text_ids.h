@@ -12,6 +12,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/huge_pages.h"
+
 namespace rebate::ledger {
 
 class ShortTextIds {
@@ -104,7 +106,7 @@ class ShortTextIds {
     return static_cast<size_t>((h ^ (h >> 29)) * 0xBF58476D1CE4E5B9ull >> 32) & mask_;
   }
   void grow() {
-    std::vector<Slot> old = std::move(slots_);
+    Slots old = std::move(slots_);
     slots_.assign(old.empty() ? 1024 : old.size() * 2, Slot{});
     mask_ = slots_.size() - 1;
     used_ = 0;
@@ -113,7 +115,8 @@ class ShortTextIds {
     }
   }
 
-  std::vector<Slot> slots_;
+  using Slots = std::vector<Slot, HugePageAllocator<Slot>>;  // faulted in at once as it grows
+  Slots slots_;
   size_t mask_ = 0;
   size_t used_ = 0;
   Slot last_;
