@@ -12,6 +12,7 @@
 #include "engine/kernels.h"
 #include "engine/ledger_index.h"
 #include "engine/row_frame.h"
+#include "engine/scan_bad_lines.h"
 #include "engine/state.h"
 #include "ledger/short_text_ids.h"
 
@@ -109,9 +110,8 @@ constexpr uint32_t kPrefetch = 16;
 class LedgerSink : public ScanSink {
  public:
   LedgerSink(ScanPart& part, uint32_t input)
-      : part_(part), s_(part.state), plan_(part.state.plan), input_(input), many_files_(s_.many_files(input)) {
+      : part_(part), s_(part.state), plan_(part.state.plan), input_(input), bad_(part, input) {
     make_day_periods();
-    find_conversions();
     for (uint32_t a = 0; a < plan_.aggregates.size(); ++a) {
       if (!plan_.aggregates[a].over_group && plan_.aggregates[a].source == input) mine_.push_back(a);
     }
@@ -222,7 +222,7 @@ class LedgerSink : public ScanSink {
         ++after_as_of;
         continue;
       }
-      if (has_lookups && !keys_known(chunk, row)) continue;  // a malformed row: recorded, left out
+      if (has_lookups && !bad_.keys_known(chunk, row, rows_.lookup_row)) continue;  // a malformed row: recorded, left out
       const int64_t key = through ? through[through_rows[row]] : pc.values[row];
       uint32_t partner = UINT32_MAX;
       if (!s_.partner_of_text.empty()) {
@@ -237,19 +237,19 @@ class LedgerSink : public ScanSink {
         partner = it->second;
       }
       if (partner == UINT32_MAX) {
-        unknown_partner(chunk, row);
+        bad_.unknown_partner(chunk, row);
         continue;
       }
       const auto day = static_cast<DayNumber>(dc.values[row]);
       const PeriodIndex p = period_of(day);
       if (history && !s_.partner_in(partner, p)) [[unlikely]] {
-        unknown_partner(chunk, row, std::pair{partner, p});
+        bad_.unknown_partner(chunk, row, std::pair{partner, p});
         continue;
       }
       partners[row] = partner;
       periods[row] = p;
       // A line some conversion has no rate for: left out with --on-bad-row reject (its cell stays SIZE_MAX).
-      if (!conversions_.empty() && (!fixed || (p >= first && p <= last)) && !rates_known(chunk, row, day, p)) continue;
+      if (bad_.checks_rates() && (!fixed || (p >= first && p <= last)) && !bad_.rates_known(chunk, row, day, p)) continue;
       if (booked && p <= closed_through && static_cast<DayNumber>(booked->values[row]) > closed_on) [[unlikely]] {
         ++part_.late_lines[{partner, p}];
       }
@@ -362,155 +362,6 @@ class LedgerSink : public ScanSink {
     DayPeriod& slot = period_cache_[static_cast<uint64_t>(day) % period_cache_.size()];
     if (!slot.known || slot.day != day) slot = DayPeriod{day, s_.periods.of_day(day), true};
     return slot.period;
-  }
-
-  // Whether every lookup column of the line (`sku: skus`) holds a key of its table; the rows found go to
-  // rows_.lookup_row. A key the table does not have is a malformed row whatever the program reads of
-  // the table (docs/language.md §5): recorded as an error, or with --on-bad-row reject, left out,
-  // counted and written out.
-  bool keys_known(const ledger::Table& chunk, size_t row) {
-    const plan::Input& in = plan_.inputs[input_];
-    for (size_t k = 0; k < in.lookups.size(); ++k) {
-      const auto& [column, table] = in.lookups[k];
-      const ledger::Column& c = chunk.columns[column];
-      if (!c.has_value(row)) continue;  // an empty cell of an optional column names no row
-      // A text the table does not have is the overlay's, beyond the State's ids: found in no table.
-      if (auto found = s_.table_rows[table].find(c.values[row]); found != s_.table_rows[table].end()) {
-        rows_.lookup_row[k][row] = found->second;
-        continue;
-      }
-      ScanPart::Unknown& u = part_.unknown_keys[input_];
-      ++u.count;
-      const std::string key = ledger::format_cell(c, row, part_.pool);
-      const std::string what = fmt::format("`{}` is not a key of {} `{}`", key, plan_.inputs[table].kind == plan::InputKind::LedgerIndex ? "ledger" : "table", plan_.inputs[table].name);
-      if (u.messages.size() < s_.options.max_errors) u.messages.push_back(cell_message(chunk, row, column, what));
-      if (s_.options.reject_bad_rows && !s_.options.rejects_path.empty() && row < chunk.raw.size()) {
-        // The row as it is in the file, with its line and why (as for an unknown partner).
-        const std::string_view header = chunk.header_line;
-        const bool crlf = header.size() >= 2 && header[header.size() - 2] == '\r';
-        u.rows += ledger::rejected_row(chunk.raw[row], chunk.line(row), fmt::format("column `{}`: {}", c.spec.name, what), crlf ? "\r\n" : "\n",
-                                       many_files_ ? std::string_view(chunk.source) : std::string_view());
-      }
-      return false;
-    }
-    return true;
-  }
-
-  // The conversions of each line of this ledger (`convert` in an aggregate's value or filter), found in
-  // the bytecode: the lowering puts the line's currency (Column) or a fixed one (Const) and the day
-  // (the date Column) or the Period right before each Convert. Only with --on-bad-row reject: otherwise
-  // the VM's error names the pair and the day (vm/convert.cpp).
-  struct LineConversion {
-    uint32_t currency_column = UINT32_MAX;  // the line's Currency column, or UINT32_MAX: `fixed`
-    int fixed = 0, to = 0;
-    uint32_t mode = 0;  // as Convert's b: 0 the line's date, 1 its period's last day, 2 its period's average
-  };
-  void find_conversions() {
-    if (!s_.options.reject_bad_rows) return;
-    auto scan = [&](plan::FunctionId f) {
-      if (f == plan::kNoFunction) return;
-      const std::vector<plan::Instr>& code = plan_.functions[f].code;
-      for (size_t k = 2; k < code.size(); ++k) {
-        if (code[k].op != plan::Opcode::Convert) continue;
-        LineConversion c;
-        if (code[k - 2].op == plan::Opcode::Column) c.currency_column = code[k - 2].a;
-        else c.fixed = static_cast<int>(plan_.constants[code[k - 2].a].coef);
-        c.to = static_cast<int>(code[k].a);
-        c.mode = code[k].b;
-        conversions_.push_back(c);
-      }
-    };
-    for (const plan::Aggregate& a : plan_.aggregates) {
-      if (a.over_group || a.source != input_) continue;
-      scan(a.arg);
-      scan(a.filter);
-    }
-    for (const plan::Group& g : plan_.groups) {
-      if (g.ledger != input_) continue;
-      for (uint32_t a : g.aggregates) {
-        scan(plan_.group_field_aggregates[a].arg);
-        scan(plan_.group_field_aggregates[a].filter);
-      }
-    }
-  }
-
-  // Whether every conversion of the line has its rate (docs/language.md §24); a line without one is
-  // recorded like a line with an unknown key, as a note, and with its row for the rejects file.
-  bool rates_known(const ledger::Table& chunk, size_t row, DayNumber day, PeriodIndex period) {
-    const plan::Input& in = plan_.inputs[input_];
-    for (const LineConversion& c : conversions_) {
-      const int from = c.currency_column == UINT32_MAX ? c.fixed : static_cast<int>(chunk.columns[c.currency_column].values[row]);
-      const DayNumber first = s_.periods.first_day(period), last = s_.periods.last_day(period);
-      const std::string table = plan_.fx_input < plan_.inputs.size() ? fmt::format(" `{}`", plan_.inputs[plan_.fx_input].name) : "";
-      DayNumber missing = first;
-      std::string what;
-      if (c.mode == 0 && !s_.fx.on(from, c.to, day)) {
-        what = fmt::format("no {} rate on or before {} in the FX table{}", FxRates::pair_name(from, c.to), format_date(day), table);
-      } else if (c.mode == 1 && !s_.fx.on(from, c.to, last)) {
-        what = fmt::format("no {} rate on or before {} in the FX table{}", FxRates::pair_name(from, c.to), format_date(last), table);
-      } else if (c.mode == 2 && !s_.fx.average(from, c.to, first, last, &missing)) {
-        what = fmt::format("no {} rate for {} in the FX table{} (the average over the line's period needs one every day)",
-                           FxRates::pair_name(from, c.to), format_date(missing), table);
-      }
-      if (what.empty()) continue;
-      ScanPart::Unknown& u = part_.missing_rates[input_];
-      ++u.count;
-      const uint32_t column = c.currency_column != UINT32_MAX ? c.currency_column : in.date_column;
-      if (u.messages.size() < s_.options.max_errors) u.messages.push_back(cell_message(chunk, row, column, what));
-      if (!s_.options.rejects_path.empty() && row < chunk.raw.size()) {
-        const std::string_view header = chunk.header_line;
-        const bool crlf = header.size() >= 2 && header[header.size() - 2] == '\r';
-        u.rows += ledger::rejected_row(chunk.raw[row], chunk.line(row), fmt::format("column `{}`: {}", chunk.columns[column].spec.name, what),
-                                       crlf ? "\r\n" : "\n", many_files_ ? std::string_view(chunk.source) : std::string_view());
-      }
-      return false;
-    }
-    return true;
-  }
-
-  // "sales.csv:5:12: column `partner_id` (CSV header "Sold-To Partner"): WHAT": the file, the line and
-  // the column of the cell, and the column named both as the program and as the file names it, as the
-  // reader's own errors do (a user looks for the header in the file, the name in the program).
-  std::string cell_message(const ledger::Table& chunk, size_t row, size_t column, std::string_view what) const {
-    const plan::Input& in = plan_.inputs[input_];
-    const std::string& file = chunk.source.empty() ? in.name : chunk.source;  // one of many files: its own
-    uint64_t line = chunk.line(row);
-    std::string where = fmt::format("{}:{}", file, line);
-    if (row < chunk.raw.size() && column < chunk.csv_columns.size() && chunk.csv_columns[column] != UINT32_MAX) {
-      if (auto at = ledger::field_position(chunk.raw[row], chunk.csv_columns[column])) {
-        where = fmt::format("{}:{}:{}", file, line + at->lines_down, at->column);
-      }
-    }
-    const std::string& name = chunk.columns[column].spec.name;
-    const std::string header = column < chunk.csv_headers.size() ? chunk.csv_headers[column] : std::string();
-    return header.empty() || header == name ? fmt::format("{}: column `{}`: {}", where, name, what)
-                                            : fmt::format("{}: column `{}` (CSV header \"{}\"): {}", where, name, header, what);
-  }
-
-  // `outside`: the partner is in the table, but no row of it is in force in that period (§28).
-  void unknown_partner(const ledger::Table& chunk, size_t row, std::optional<std::pair<uint32_t, PeriodIndex>> outside = std::nullopt) {
-    const plan::Input& in = plan_.inputs[input_];
-    const ledger::Column& pc = chunk.columns[in.partner_column];
-    ScanPart::Unknown& u = part_.unknown[input_];
-    ++u.count;
-    // (Worked out only when said: a run may reject millions of such lines.)
-    auto why = [&](bool name_table) {
-      const std::string id = ledger::format_cell(pc, row, part_.pool);
-      const std::string& table = plan_.inputs[plan_.partner_table].name;
-      if (outside) {
-        return fmt::format("partner `{}` has no row of the partner table `{}` in force in {} (its rows: {})", id, table,
-                           s_.periods.label(outside->second), s_.history.stretches_text(outside->first));
-      }
-      return name_table ? fmt::format("partner `{}` is not in the partner table `{}`", id, table) : fmt::format("partner `{}` is not in the partner table", id);
-    };
-    if (u.messages.size() < s_.options.max_errors) u.messages.push_back(cell_message(chunk, row, in.partner_column, why(true)));
-    if (s_.options.reject_bad_rows && !s_.options.rejects_path.empty() && row < chunk.raw.size()) {
-      // The row as it is in the file, with its line and why, for the rejects file beside the reader's.
-      const std::string_view header = chunk.header_line;
-      const bool crlf = header.size() >= 2 && header[header.size() - 2] == '\r';
-      u.rows += ledger::rejected_row(chunk.raw[row], chunk.line(row), why(false),
-                                     crlf ? "\r\n" : "\n", many_files_ ? std::string_view(chunk.source) : std::string_view());
-    }
   }
 
   // Every aggregate over the ledger, one at a time over the chunk's lines.
@@ -676,8 +527,7 @@ class LedgerSink : public ScanSink {
   const State& s_;
   const plan::Plan& plan_;
   uint32_t input_;
-  bool many_files_;  // the rejects files name each row's file (State::many_files)
-  std::vector<LineConversion> conversions_;  // with --on-bad-row reject: what rates_known checks
+  BadLines bad_;  // the lines it cannot place, said and rejected
   std::vector<uint32_t> mine_, my_groups_;
   std::vector<Fast> fast_;
   MaskedKernels masked_;            // the masked sums and counts among them
