@@ -1,5 +1,5 @@
 // Completion and hover from the words around the cursor, for the language's own words (builtins.h):
-// what features.cpp's general completion and the symbol hover do not know.
+// what completion.cpp's general completion and the symbol hover do not know.
 #pragma once
 
 #include <nlohmann/json.hpp>

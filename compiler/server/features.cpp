@@ -1,18 +1,15 @@
-// The language features, all read from the checker's TypedProgram and the Analysis index: hover,
-// definition, references, rename, document and workspace symbols, completion, folding ranges.
+// The navigation features, all read from the checker's TypedProgram and the Analysis index: hover,
+// definition, references, rename, document and workspace symbols, folding ranges.
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cctype>
-#include <regex>
 
-#include "parse/parse.h"
-#include "server/builtins.h"
 #include "server/context_words.h"
-#include "server/features.h"
 #include "server/params.h"
 #include "server/protocol.h"
 #include "server/server.h"
+#include "server/symbol_text.h"
 
 namespace rebate::server {
 
@@ -23,13 +20,6 @@ const std::vector<std::string> kReserved = {
     "import", "program", "enum", "table", "ledger", "calendar", "const", "measure", "group", "by", "tiers",
     "decision", "rebate", "award", "budget", "test", "when", "pay", "otherwise", "if", "then", "else",
     "and", "or", "not", "in", "of", "true", "false", "for", "where"};
-
-std::string text_of(const SourceMap& sources, Span span) {
-  if (!span.valid()) return {};
-  const std::string& text = sources.file(span.file).text();
-  if (span.begin > text.size() || span.end > text.size() || span.end < span.begin) return {};
-  return text.substr(span.begin, span.end - span.begin);
-}
 
 // A declaration's span and doc comment, for the global symbols (null span for the others).
 struct DeclInfo {
@@ -188,41 +178,6 @@ int symbol_kind(SymbolKind k) {
     case SymbolKind::Builtin: return 13;
   }
   return 13;
-}
-
-int completion_kind(SymbolKind k) {
-  // LSP CompletionItemKind numbers
-  switch (k) {
-    case SymbolKind::Enum: return 13;
-    case SymbolKind::EnumMember: return 20;
-    case SymbolKind::Table:
-    case SymbolKind::Ledger: return 22;  // Struct
-    case SymbolKind::Calendar: return 6;
-    case SymbolKind::Const: return 21;
-    case SymbolKind::Measure: return 3;  // Function
-    case SymbolKind::Group: return 6;
-    case SymbolKind::Tiers: return 6;
-    case SymbolKind::Decision: return 8;  // Interface
-    case SymbolKind::Rebate:
-    case SymbolKind::Award:
-    case SymbolKind::Budget: return 6;  // Variable
-    case SymbolKind::Column:
-    case SymbolKind::GroupField: return 5;  // Field
-    case SymbolKind::Partner:
-    case SymbolKind::Period:
-    case SymbolKind::Builtin: return 6;
-  }
-  return 6;
-}
-
-json item(const std::string& label, int kind, const std::string& detail = {}) {
-  json j{{"label", label}, {"kind", kind}};
-  if (!detail.empty()) j["detail"] = detail;
-  return j;
-}
-
-json snippet(const std::string& label, const std::string& body, const std::string& detail) {
-  return json{{"label", label}, {"kind", 15}, {"insertText", body}, {"insertTextFormat", 2}, {"detail", detail}};
 }
 
 }  // namespace
@@ -401,118 +356,6 @@ json Server::workspace_symbol(const json& params) {
   return list;
 }
 
-json Server::completion(const json& params) {
-  Document& doc = document(params);
-  size_t at_offset = offset(doc, params);
-  Analysis& a = fresh(doc);
-  const TypedProgram* t = a.typed();
-  json items = json::array();
-  const std::string& text = doc.text;
-  // The word being typed, and what is before it.
-  size_t word_start = at_offset;
-  while (word_start > 0 && (std::isalnum(static_cast<unsigned char>(text[word_start - 1])) || text[word_start - 1] == '_')) --word_start;
-  size_t before = word_start;
-  while (before > 0 && (text[before - 1] == ' ' || text[before - 1] == '\t')) --before;
-  auto word_before = [&](size_t end) {
-    size_t b = end;
-    while (b > 0 && (std::isalnum(static_cast<unsigned char>(text[b - 1])) || text[b - 1] == '_')) --b;
-    return text.substr(b, end - b);
-  };
-  auto columns_of = [&](const ast::Source* src) {
-    for (const ast::Column& c : src->columns) items.push_back(item(c.name.name, 5, text_of(a.sources(), c.type.span)));
-  };
-  if (std::optional<json> special = completion_in_context(text, word_start, t)) return json{{"isIncomplete", false}, {"items", *special}};
-  auto global = [&](const std::string& name) -> const Symbol* {
-    if (!t) return nullptr;
-    auto it = t->globals.find(name);
-    return it == t->globals.end() ? nullptr : &it->second;
-  };
-
-  // After a dot: the aggregates of a ledger or group, the columns of the partner, an enum's members.
-  if (before > 0 && text[before - 1] == '.') {
-    std::string object = word_before(before - 1);
-    const Symbol* s = global(object);
-    if (object == "partner" && t && t->partner_table) {
-      columns_of(t->partner_table);
-    } else if (s && (s->kind == SymbolKind::Ledger || s->kind == SymbolKind::Group)) {
-      for (const Signature& agg : aggregate_signatures()) {
-        json j = item(agg.name, 2, fmt::format("{}.{}", object, agg.label));
-        j["documentation"] = agg.doc;
-        j["insertText"] = std::string(agg.name) + "($1)";
-        j["insertTextFormat"] = 2;
-        items.push_back(j);
-      }
-    } else if (s && s->kind == SymbolKind::Table) {
-      columns_of(static_cast<const ast::Source*>(s->decl));
-    } else if (s && s->kind == SymbolKind::Enum) {
-      for (const ast::Ident& m : static_cast<const ast::Enum*>(s->decl)->members) items.push_back(item(m.name, 20, object));
-    }
-    return json{{"isIncomplete", false}, {"items", items}};
-  }
-
-  // Inside an aggregate's parentheses (`sales.sum(|`): the ledger's columns first.
-  {
-    int depth = 0;
-    size_t i = word_start;
-    size_t limit = word_start > 20000 ? word_start - 20000 : 0;
-    while (i > limit) {
-      char c = text[--i];
-      if (c == ')') ++depth;
-      else if (c == '(' && depth-- == 0) {
-        size_t method_end = i;
-        std::string method = word_before(method_end);
-        size_t dot = method_end - method.size();
-        if (!method.empty() && dot > 0 && text[dot - 1] == '.') {
-          const Symbol* s = global(word_before(dot - 1));
-          if (s && s->kind == SymbolKind::Ledger) {
-            columns_of(static_cast<const ast::Source*>(s->decl));
-            items.push_back(item("where", 14));
-          } else if (s && s->kind == SymbolKind::Group) {
-            for (const ast::GroupField& f : static_cast<const ast::Group*>(s->decl)->fields) items.push_back(item(f.name.name, 5));
-            items.push_back(item("where", 14));
-          }
-        }
-        break;
-      } else if (c == '}' || c == '{') {
-        break;
-      }
-    }
-  }
-
-  // Everywhere: the program's names, enum members, keywords and snippets.
-  if (t) {
-    for (const auto& [name, s] : t->globals) {
-      if (s.kind == SymbolKind::EnumMember) {
-        items.push_back(item(name, 20, static_cast<const ast::Enum*>(s.decl)->name.name));
-      } else {
-        items.push_back(item(name, completion_kind(s.kind), describe(s.kind)));
-      }
-    }
-  }
-  items.push_back(item("partner", 6, "the partner being paid"));
-  items.push_back(item("period", 6, "the period being paid"));
-  for (const Signature& f : function_signatures()) {
-    json j = item(f.name, 3, f.label);
-    j["documentation"] = f.doc;
-    items.push_back(j);
-  }
-  for (const auto* list : {&declaration_keywords(), &clause_keywords()}) {
-    for (const WordDoc& k : *list) {
-      json j = item(k.word, 14);
-      j["documentation"] = k.doc;
-      items.push_back(j);
-    }
-  }
-  for (const char* k : {"when", "where", "otherwise", "if", "then", "else", "and", "or", "not", "in", "of", "by", "true", "false"}) {
-    items.push_back(item(k, 14));
-  }
-  items.push_back(snippet("rebate", "rebate ${1:name} \"${2:Title}\" {\n    eligible when ${3:condition}\n    pay ${4:amount}\n}", "a rebate"));
-  items.push_back(snippet("tiers", "tiers ${1:name} ${2|retroactive,incremental|} {\n    from ${3:0 USD} to ${4:100_000 USD}: ${5:2%}\n    from ${4:100_000 USD}: ${6:4%}\n}", "a tier table"));
-  items.push_back(snippet("decision", "decision ${1:name}: ${2:Percent} by ${3:partner.tier} {\n    ${4:gold} => ${5:3%}\n    otherwise => ${6:1%}\n}", "a decision table"));
-  items.push_back(snippet("test", "test \"${1:what it shows}\" {\n    given ${2:sales} (${3:columns}) {\n        (${4:values})\n    }\n    expect ${5:rebate} for \"${6:P1}\" in ${7:2026-Q3} = ${8:0 USD}\n}", "a test"));
-  return json{{"isIncomplete", false}, {"items", items}};
-}
-
 json Server::folding_range(const json& params) {
   Document& doc = document(params);
   Analysis& a = fresh(doc);
@@ -538,193 +381,6 @@ json Server::folding_range(const json& params) {
   for (const auto& x : m->budgets) fold(x.span);
   for (const auto& x : m->tests) fold(x.span);
   return list;
-}
-
-json Server::signature_help(const json& params) {
-  Document& doc = document(params);
-  size_t at_offset = offset(doc, params);
-  Analysis& a = fresh(doc);
-  const std::string& text = doc.text;
-  // The innermost call whose parentheses hold the position.
-  int depth = 0;
-  size_t i = at_offset;
-  size_t limit = at_offset > 20000 ? at_offset - 20000 : 0;
-  size_t commas = 0;
-  bool saw_where = false;
-  while (i > limit) {
-    char c = text[--i];
-    if (c == ')') {
-      ++depth;
-    } else if (c == '(') {
-      if (depth-- > 0) continue;
-      size_t end = i;
-      size_t b = end;
-      while (b > 0 && (std::isalnum(static_cast<unsigned char>(text[b - 1])) || text[b - 1] == '_')) --b;
-      std::string name = text.substr(b, end - b);
-      bool method = b > 0 && text[b - 1] == '.';
-      const Signature* sig = nullptr;
-      if (method) {
-        size_t ob = b - 1;
-        while (ob > 0 && (std::isalnum(static_cast<unsigned char>(text[ob - 1])) || text[ob - 1] == '_')) --ob;
-        std::string object = text.substr(ob, b - 1 - ob);
-        const TypedProgram* t = a.typed();
-        auto it = t ? t->globals.find(object) : decltype(t->globals.end()){};
-        if (!t || it == t->globals.end() || (it->second.kind != SymbolKind::Ledger && it->second.kind != SymbolKind::Group)) return nullptr;
-        sig = aggregate_signature(name);
-      } else {
-        sig = function_signature(name);
-      }
-      if (!sig) return nullptr;
-      json parameters = json::array();
-      for (const char* p : sig->parameters) parameters.push_back(json{{"label", p}});
-      size_t active = method ? (saw_where ? sig->parameters.size() - 1 : 0) : std::min(commas, sig->parameters.size() - 1);
-      return json{{"signatures", {{{"label", sig->label}, {"documentation", sig->doc}, {"parameters", parameters}}}},
-                  {"activeSignature", 0},
-                  {"activeParameter", active}};
-    } else if (depth == 0 && c == ',') {
-      ++commas;
-    } else if (depth == 0 && c == 'w' && text.compare(i, 6, "where ") == 0 && (i == 0 || !std::isalnum(static_cast<unsigned char>(text[i - 1])))) {
-      saw_where = true;
-    } else if (c == '{' || c == '}') {
-      break;
-    }
-  }
-  return nullptr;
-}
-
-namespace {
-
-// The semantic token legend: the index of each name is the number sent.
-enum TokenType { kKeyword, kVariable, kNumber, kString, kComment, kOperator, kType, kFunction, kEnumMember,
-                 kProperty, kEnum, kStruct, kMethod };
-const char* const kTokenTypes[] = {"keyword", "variable", "number", "string", "comment", "operator", "type",
-                                   "function", "enumMember", "property", "enum", "struct", "method"};
-enum TokenModifier { kDeclaration = 1, kDocumentation = 2, kDefaultLibrary = 4 };
-const char* const kTokenModifiers[] = {"declaration", "documentation", "defaultLibrary"};
-
-int token_type(SymbolKind k) {
-  switch (k) {
-    case SymbolKind::Enum: return kEnum;
-    case SymbolKind::EnumMember: return kEnumMember;
-    case SymbolKind::Table:
-    case SymbolKind::Ledger:
-    case SymbolKind::Group: return kStruct;
-    case SymbolKind::Column:
-    case SymbolKind::GroupField: return kProperty;
-    case SymbolKind::Measure:
-    case SymbolKind::Tiers:
-    case SymbolKind::Decision:
-    case SymbolKind::Builtin: return kFunction;
-    case SymbolKind::Calendar:
-    case SymbolKind::Const:
-    case SymbolKind::Rebate:
-    case SymbolKind::Award:
-    case SymbolKind::Budget:
-    case SymbolKind::Partner:
-    case SymbolKind::Period: return kVariable;
-  }
-  return kVariable;
-}
-
-}  // namespace
-
-json semantic_tokens_legend() {
-  return json{{"tokenTypes", kTokenTypes}, {"tokenModifiers", kTokenModifiers}};
-}
-
-json Server::semantic_tokens(const json& params) {
-  Document& doc = document(params);
-  Analysis& a = fresh(doc);
-  json data = json::array();
-  if (a.root() == kNoFile) return json{{"data", data}};
-  const SourceFile& file = a.sources().file(a.root());
-  // The names the checker resolved, by where they start.
-  std::map<uint32_t, const Occurrence*> names;
-  for (const Occurrence& o : a.occurrences()) {
-    if (o.file == a.root()) names[o.span.begin] = &o;
-  }
-  std::string_view text = file.text();
-  Position last{0, 0};
-  bool after_dot = false;
-  for (const ClassifiedToken& t : classify_tokens(file)) {
-    // Plain comments are the editor's grammar's to colour (they were never tokens here); doc comments are
-    // sent, with the documentation modifier.
-    if (t.token_class == TokenClass::Comment) continue;
-    std::string_view written = text.substr(t.span.begin, t.span.end - t.span.begin);
-    bool dot = written == ".";
-    int type = kOperator;
-    int modifiers = 0;
-    auto named = names.find(t.span.begin);
-    if (named != names.end() && named->second->span.end == t.span.end) {
-      const Occurrence& o = *named->second;
-      type = token_type(o.symbol.kind);
-      if (o.definition) modifiers |= kDeclaration;
-      if (o.symbol.span.valid() && a.path_of(o.symbol.span.file).rfind("std/", 0) == 0) modifiers |= kDefaultLibrary;
-    } else {
-      switch (t.token_class) {
-        case TokenClass::Keyword: type = kKeyword; break;
-        case TokenClass::Name: type = after_dot ? kMethod : kVariable; break;
-        case TokenClass::Number: type = kNumber; break;
-        case TokenClass::String: type = kString; break;
-        case TokenClass::DocComment: type = kComment; modifiers |= kDocumentation; break;
-        case TokenClass::Comment: type = kComment; break;
-        case TokenClass::Operator: type = kOperator; break;
-      }
-      // A currency code after a number is its unit.
-      if (t.token_class == TokenClass::Name && written.size() == 3 && std::isupper(static_cast<unsigned char>(written[0]))) type = kType;
-    }
-    after_dot = dot;
-    if (written.empty() || written.find_first_of("\r\n") != std::string_view::npos) continue;
-    Position p = doc.lines->position_of(doc.text, t.span.begin);
-    uint32_t length = utf16_length(written);
-    data.push_back(p.line - last.line);
-    data.push_back(p.line == last.line ? p.character - last.character : p.character);
-    data.push_back(length);
-    data.push_back(type);
-    data.push_back(modifiers);
-    last = p;
-  }
-  return json{{"data", data}};
-}
-
-json Server::code_action(const json& params) {
-  Document& doc = document(params);
-  Analysis& a = fresh(doc);
-  const json& range = at(params, "range");
-  size_t from = doc.lines->offset_of(doc.text, position_at(at(range, "start")));
-  size_t to = doc.lines->offset_of(doc.text, position_at(at(range, "end")));
-  json actions = json::array();
-  for (const Diagnostic& d : a.diagnostics().all()) {
-    if (!d.span.valid() || d.span.file != a.root()) continue;
-    if (d.span.end < from || d.span.begin > to) continue;
-    const std::string_view lint = info(d.kind).lint;
-    if (!lint.empty() && d.kind != DiagKind::UnusedAllow) {
-      // Any lint can be silenced where it is: an allow comment on a line of its own above the line it is
-      // on, indented as that line (driver/suppressions.h).
-      const std::string& text = doc.text;
-      size_t line_start = std::min<size_t>(d.span.begin, text.size());
-      while (line_start > 0 && text[line_start - 1] != '\n') --line_start;
-      size_t indent_end = line_start;
-      while (indent_end < text.size() && (text[indent_end] == ' ' || text[indent_end] == '\t')) ++indent_end;
-      const Span at{d.span.file, static_cast<uint32_t>(line_start), static_cast<uint32_t>(line_start)};
-      const std::string comment = text.substr(line_start, indent_end - line_start) + "// rebate: allow(" + std::string(lint) + ")\n";
-      json diag{{"range", range_of(a, d.span)}, {"code", std::string(info(d.kind).code)}, {"message", d.message}};
-      actions.push_back(json{{"title", fmt::format("silence `{}` here (// rebate: allow)", lint)},
-                             {"kind", "quickfix"},
-                             {"diagnostics", json::array({diag})},
-                             {"edit", {{"changes", {{doc.uri, json::array({json{{"range", range_of(a, at)}, {"newText", comment}}})}}}}}});
-    }
-    if (d.fixes.empty()) continue;
-    json edits = json::array();
-    for (const Fix& f : d.fixes) edits.push_back(json{{"range", range_of(a, f.span)}, {"newText", f.replacement}});
-    json diag{{"range", range_of(a, d.span)}, {"code", std::string(info(d.kind).code)}, {"message", d.message}};
-    actions.push_back(json{{"title", d.fixes[0].title},
-                           {"kind", "quickfix"},
-                           {"isPreferred", true},
-                           {"diagnostics", json::array({diag})},
-                           {"edit", {{"changes", {{doc.uri, edits}}}}}});
-  }
-  return actions;
 }
 
 }  // namespace rebate::server

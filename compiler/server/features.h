@@ -1,4 +1,5 @@
-// What features.cpp tells initialize: the semantic token legend (the types and modifiers, by index).
+// What the features tell initialize: the semantic token legend (the types and modifiers, by index;
+// semantic_tokens.cpp).
 #pragma once
 
 #include <nlohmann/json.hpp>

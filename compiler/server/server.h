@@ -83,7 +83,7 @@ class Server {
   std::string uri_of(const std::string& path) const;
   json range_of(const Analysis& a, Span span);
 
-  // Handlers (features.cpp, documents.cpp)
+  // Handlers (documents.cpp; features.cpp, completion.cpp, semantic_tokens.cpp, code_actions.cpp)
   json initialize(const json& params);
   void did_open(const json& params);
   void did_change(const json& params);
