@@ -17,9 +17,11 @@ namespace rebate::ledger::csv {
 
 namespace {
 
-// libpq, loaded by read_postgres before anything here calls it (ledger/libpq.h).
-const Libpq* loaded_libpq = nullptr;
-const Libpq& pq() { return *loaded_libpq; }
+// libpq (ledger/libpq.h), which read_postgres has loaded before anything here calls it.
+const Libpq& pq() {
+  std::string unused;
+  return *libpq(unused);
+}
 
 // What the URI asks for, and how to connect.
 struct Target {
@@ -226,9 +228,7 @@ ReadResult read_postgres(const std::string& uri, const TableSpec& spec, const Re
     return failed;
   };
   if (!t.error.empty()) return fail(t.shown, t.error);
-  std::string unloadable;
-  loaded_libpq = libpq(unloadable);
-  if (!loaded_libpq) return fail(t.shown, unloadable);
+  if (std::string unloadable; !libpq(unloadable)) return fail(t.shown, unloadable);
   Connection c(pq().PQconnectdb(t.conninfo.c_str()));
   if (!c) throw std::bad_alloc();
   if (pq().PQstatus(c.get()) != CONNECTION_OK) return fail(t.shown, fmt::format("cannot connect: {}", server_message(pq().PQerrorMessage(c.get()))));
